@@ -1,0 +1,3 @@
+from seatledger.cli import main
+
+main()

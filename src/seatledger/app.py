@@ -1,0 +1,97 @@
+"""The ASGI application factory: one FastAPI app serving the REST API under ``/api/v3``,
+the web pages, and the webhook receiver. No state lives in the process but the engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from seatledger.config import Settings
+from seatledger.db import engine_from_settings
+from seatledger.errors import LedgerError
+
+API_PREFIX = "/api/v3"
+DOCS_URL = "https://docs.github.com/rest"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX) or request.url.path.startswith("/webhooks")
+
+
+def github_error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """GitHub's error body: ``{"message", "documentation_url"}`` (plus ``status`` as GitHub sends)."""
+    return JSONResponse(
+        {"message": message, "documentation_url": DOCS_URL, "status": str(status)},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def render_error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """The one error renderer: GitHub JSON for the API, a small page for the web."""
+    if _is_api(request):
+        return github_error(status, message, headers)
+    from html import escape
+
+    body = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>seatledger — error</title>"
+        "<link rel='stylesheet' href='/static/seatledger.css'></head><body><main class='error'>"
+        f"<h1>{status}</h1><p class='flash flash-error'>{escape(message)}</p><p><a href='/'>Back</a></p>"
+        "</main></body></html>"
+    )
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """Build the app for ``settings``; tests pass their own engine."""
+    app = FastAPI(
+        title="seatledger",
+        version="0.1.0",
+        description="License-use ledger with a GitHub-compatible REST API.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or engine_from_settings(settings)
+
+    @app.exception_handler(LedgerError)
+    async def _ledger_error(request: Request, exc: LedgerError) -> Response:
+        return render_error(request, exc.status_code, exc.message, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        parts = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path"))
+            parts.append(f"{loc}: {err.get('msg')}" if loc else str(err.get("msg")))
+        return render_error(request, 422, "Invalid request. " + "; ".join(parts))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "Error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = "Not Found"
+        return render_error(request, exc.status_code, message, getattr(exc, "headers", None))
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, Any]:
+        from seatledger.db import check_reachable
+
+        check_reachable(app.state.engine)
+        return {"status": "ok"}
+
+    _mount_surfaces(app)
+    return app
+
+
+def _mount_surfaces(app: FastAPI) -> None:
+    # Each surface exposes ``mount(app)``; they do not import each other.
+    from seatledger import api, web
+
+    api.mount(app, API_PREFIX)
+    web.mount(app)

@@ -1,0 +1,45 @@
+"""The ``seatledger`` command. Each group lives in its own module; this one wires them and
+renders every LedgerError as one line on stderr with exit code 2."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from seatledger.cli import core, ingest, report, token, user
+from seatledger.errors import LedgerError
+
+app = typer.Typer(
+    name="seatledger",
+    help="Who consumes your GitHub Enterprise, Advanced Security and Copilot licenses.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+core.register(app)
+app.add_typer(report.app, name="report", help="Write license reports as CSV (or JSON).")
+app.add_typer(ingest.app, name="ingest", help="Read real data into the ledger.")
+app.add_typer(ingest.sync_app, name="sync", help="Sync the ledger from a GitHub API.")
+app.add_typer(token.app, name="token", help="Personal access tokens for the REST API.")
+app.add_typer(user.app, name="user", help="Sign-in accounts for the web pages.")
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning user errors into one line and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except LedgerError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.BadParameter, typer.UsageError) as exc:  # click.UsageError family
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except __import__("click").exceptions.ClickException as exc:
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(2)

@@ -1,0 +1,63 @@
+"""Opening the ledger database: one Engine per process, built from the settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from seatledger.config import Settings
+from seatledger.errors import ConfigError, DatabaseUnavailable
+
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.close()
+
+
+def create_engine(url: str) -> Engine:
+    """An Engine for ``url`` with seatledger's connection settings; raises ConfigError on a bad URL."""
+    try:
+        if url.startswith("sqlite"):
+            engine = sa.create_engine(
+                url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+            )
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise ConfigError(f"database URL {url!r} is not usable: {exc}") from exc
+    return engine
+
+
+def engine_from_settings(settings: Settings) -> Engine:
+    """The ledger Engine; the SQLite data directory is created if needed."""
+    if not settings.database_url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return create_engine(settings.effective_database_url)
+
+
+def check_reachable(engine: Engine) -> None:
+    """Raise DatabaseUnavailable with one clear line if the database does not answer."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseUnavailable(
+            f"cannot reach the database at {engine.url.render_as_string(hide_password=True)}: {reason}"
+        ) from exc
+
+
+def is_postgres(engine_or_conn: Engine | sa.Connection) -> bool:
+    return engine_or_conn.dialect.name == "postgresql"

@@ -1,0 +1,507 @@
+"""The one write API of the ledger. Demo generator, importers and test factories all use it.
+
+A :class:`Ledger` wraps a Connection inside a transaction owned by the caller
+(``with engine.begin() as conn: Ledger(conn)...``), so an import that fails half-way is
+rolled back whole. Methods take plain values, lower-case emails, and return row ids.
+``bulk_insert`` is the fast path for large loads (the demo's ``large`` size).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Iterable, Mapping, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from seatledger.db import tables as t
+from seatledger.errors import InvalidInput, NotFound
+
+BULK_CHUNK = 5000
+
+
+def utcnow() -> dt.datetime:
+    """Now, as the naive UTC datetime the ledger stores."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def normalize_email(email: str | None) -> str | None:
+    return email.strip().lower() if email else None
+
+
+class Ledger:
+    """Writes to the ledger through one connection; the caller owns the transaction."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- generic -------------------------------------------------------------------------
+    def _insert(self, table: sa.Table, **values: Any) -> int:
+        result = self.conn.execute(sa.insert(table).values(**values))
+        pk = result.inserted_primary_key
+        return int(pk[0]) if pk and pk[0] is not None else 0
+
+    def bulk_insert(self, table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Insert many rows in chunks (executemany); returns how many were inserted."""
+        count = 0
+        chunk: list[Mapping[str, Any]] = []
+        stmt = sa.insert(table)
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= BULK_CHUNK:
+                self.conn.execute(stmt, chunk)
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            self.conn.execute(stmt, chunk)
+            count += len(chunk)
+        return count
+
+    def bump_version(self, enterprise_id: int) -> int:
+        """Mark the enterprise's ledger as changed (caches of counted results key on this)."""
+        lv = t.ledger_versions
+        updated = self.conn.execute(
+            sa.update(lv).where(lv.c.enterprise_id == enterprise_id).values(version=lv.c.version + 1)
+        ).rowcount
+        if not updated:
+            self.conn.execute(sa.insert(lv).values(enterprise_id=enterprise_id, version=1))
+        return int(
+            self.conn.execute(sa.select(lv.c.version).where(lv.c.enterprise_id == enterprise_id)).scalar_one()
+        )
+
+    # -- lookups -------------------------------------------------------------------------
+    def enterprise_id(self, slug: str) -> int:
+        eid = self.conn.execute(sa.select(t.enterprises.c.id).where(t.enterprises.c.slug == slug)).scalar()
+        if eid is None:
+            raise NotFound(f"no enterprise {slug!r}")
+        return int(eid)
+
+    def org_id(self, login: str) -> int:
+        oid = self.conn.execute(sa.select(t.organizations.c.id).where(t.organizations.c.login == login)).scalar()
+        if oid is None:
+            raise NotFound(f"no organization {login!r}")
+        return int(oid)
+
+    def user_id(self, enterprise_id: int, login: str) -> int | None:
+        uid = self.conn.execute(
+            sa.select(t.users.c.id).where(t.users.c.enterprise_id == enterprise_id, t.users.c.login == login)
+        ).scalar()
+        return int(uid) if uid is not None else None
+
+    # -- enterprise and organizations ----------------------------------------------------
+    def add_enterprise(
+        self,
+        slug: str,
+        name: str | None = None,
+        *,
+        account_type: str = "personal",
+        data_residency: bool = False,
+        uses_saml: bool = False,
+        pending_invites_consume_metered: bool = True,
+        created_at: dt.datetime | None = None,
+    ) -> int:
+        if account_type not in ("personal", "managed"):
+            raise InvalidInput(f"account type must be 'personal' or 'managed', not {account_type!r}")
+        eid = self._insert(
+            t.enterprises,
+            slug=slug,
+            name=name or slug,
+            account_type=account_type,
+            data_residency=data_residency,
+            uses_saml=uses_saml,
+            pending_invites_consume_metered=pending_invites_consume_metered,
+            created_at=created_at or utcnow(),
+        )
+        self.bump_version(eid)
+        return eid
+
+    def set_product(
+        self,
+        enterprise_id: int,
+        product: str,
+        *,
+        billing: str = "metered",
+        purchased: int = 0,
+        expires_at: dt.date | None = None,
+    ) -> None:
+        """Set how a product is billed for the enterprise (metered, or volume with a count)."""
+        if product not in t.PRODUCTS:
+            raise InvalidInput(f"unknown product {product!r}; one of {', '.join(t.PRODUCTS)}")
+        if billing not in ("metered", "volume"):
+            raise InvalidInput(f"billing must be 'metered' or 'volume', not {billing!r}")
+        ep = t.enterprise_products
+        self.conn.execute(
+            sa.delete(ep).where(ep.c.enterprise_id == enterprise_id, ep.c.product == product)
+        )
+        self._insert(
+            ep, enterprise_id=enterprise_id, product=product, billing=billing,
+            purchased=purchased, expires_at=expires_at,
+        )
+        self.bump_version(enterprise_id)
+
+    def set_setup_user(self, enterprise_id: int, user_id: int) -> None:
+        self.conn.execute(
+            sa.update(t.enterprises).where(t.enterprises.c.id == enterprise_id).values(setup_user_id=user_id)
+        )
+        self.bump_version(enterprise_id)
+
+    def add_org(
+        self, enterprise_id: int, login: str, *, name: str | None = None, created_at: dt.datetime | None = None
+    ) -> int:
+        oid = self._insert(
+            t.organizations, enterprise_id=enterprise_id, login=login, name=name or login,
+            created_at=created_at or utcnow(),
+        )
+        self.bump_version(enterprise_id)
+        return oid
+
+    def add_team(
+        self,
+        enterprise_id: int,
+        slug: str,
+        *,
+        org_id: int | None = None,
+        name: str | None = None,
+        members: Sequence[int] = (),
+        created_at: dt.datetime | None = None,
+    ) -> int:
+        """A team of an organization, or an enterprise team when ``org_id`` is None."""
+        tid = self._insert(
+            t.teams, enterprise_id=enterprise_id, organization_id=org_id, slug=slug, name=name or slug,
+            created_at=created_at or utcnow(),
+        )
+        for uid in members:
+            self._insert(t.team_members, team_id=tid, user_id=uid)
+        return tid
+
+    # -- people --------------------------------------------------------------------------
+    def add_user(
+        self,
+        enterprise_id: int,
+        login: str,
+        *,
+        name: str | None = None,
+        emails: Sequence[str] = (),
+        unverified_emails: Sequence[str] = (),
+        verified_domain_emails: Sequence[str] = (),
+        saml_name_id: str | None = None,
+        scim_user_name: str | None = None,
+        two_factor: bool | None = True,
+        two_factor_required_by: dt.date | None = None,
+        suspended_at: dt.datetime | None = None,
+        dormant: bool = False,
+        is_bot: bool = False,
+        created_at: dt.datetime | None = None,
+    ) -> int:
+        """A cloud account. The first of ``emails`` is primary; all of ``emails`` are verified."""
+        uid = self._insert(
+            t.users,
+            enterprise_id=enterprise_id,
+            login=login,
+            name=name,
+            saml_name_id=saml_name_id,
+            scim_user_name=scim_user_name,
+            two_factor=two_factor,
+            two_factor_required_by=two_factor_required_by,
+            suspended_at=suspended_at,
+            dormant=dormant,
+            is_bot=is_bot,
+            created_at=created_at or utcnow(),
+        )
+        domain = {normalize_email(e) for e in verified_domain_emails}
+        seen: set[str] = set()
+        for i, email in enumerate([*emails, *verified_domain_emails]):
+            e = normalize_email(email)
+            if e and e not in seen:
+                seen.add(e)
+                self._insert(
+                    t.user_emails, user_id=uid, email=e, verified=True, is_primary=(i == 0),
+                    verified_domain=e in domain,
+                )
+        for email in unverified_emails:
+            e = normalize_email(email)
+            if e and e not in seen:
+                seen.add(e)
+                self._insert(t.user_emails, user_id=uid, email=e, verified=False, is_primary=False)
+        self.bump_version(enterprise_id)
+        return uid
+
+    def add_email(self, user_id: int, email: str, *, verified: bool = True, primary: bool = False) -> None:
+        self._insert(
+            t.user_emails, user_id=user_id, email=normalize_email(email), verified=verified, is_primary=primary
+        )
+
+    def suspend_user(self, user_id: int, at: dt.datetime | None = None) -> None:
+        self.conn.execute(sa.update(t.users).where(t.users.c.id == user_id).values(suspended_at=at or utcnow()))
+
+    def add_enterprise_role(
+        self, enterprise_id: int, user_id: int, role: str, *, started_at: dt.datetime | None = None
+    ) -> int:
+        if role not in ("owner", "billing_manager"):
+            raise InvalidInput(f"enterprise role must be 'owner' or 'billing_manager', not {role!r}")
+        rid = self._insert(
+            t.enterprise_roles, enterprise_id=enterprise_id, user_id=user_id, role=role,
+            started_at=started_at or utcnow(),
+        )
+        self.bump_version(enterprise_id)
+        return rid
+
+    def add_membership(
+        self, org_id: int, user_id: int, role: str = "member", *, started_at: dt.datetime | None = None
+    ) -> int:
+        if role not in ("owner", "member", "billing_manager"):
+            raise InvalidInput(f"organization role must be owner, member or billing_manager, not {role!r}")
+        return self._insert(
+            t.org_memberships, organization_id=org_id, user_id=user_id, role=role,
+            started_at=started_at or utcnow(),
+        )
+
+    def end_membership(self, org_id: int, user_id: int, at: dt.datetime | None = None) -> int:
+        """Remove a person from an organization (the row stays, ended, for the history)."""
+        m = t.org_memberships
+        return self.conn.execute(
+            sa.update(m)
+            .where(m.c.organization_id == org_id, m.c.user_id == user_id, m.c.ended_at.is_(None))
+            .values(ended_at=at or utcnow())
+        ).rowcount
+
+    def add_collaborator(
+        self,
+        repository_id: int,
+        user_id: int,
+        *,
+        permission: str = "write",
+        started_at: dt.datetime | None = None,
+    ) -> int:
+        return self._insert(
+            t.repo_collaborators, repository_id=repository_id, user_id=user_id, permission=permission,
+            started_at=started_at or utcnow(),
+        )
+
+    def add_invitation(
+        self,
+        org_id: int,
+        *,
+        role: str = "member",
+        login: str | None = None,
+        user_id: int | None = None,
+        email: str | None = None,
+        repository_id: int | None = None,
+        status: str = "pending",
+        created_at: dt.datetime | None = None,
+        resolved_at: dt.datetime | None = None,
+    ) -> int:
+        if role not in ("member", "owner", "billing_manager", "collaborator"):
+            raise InvalidInput(f"invitation role {role!r} is not one of member, owner, billing_manager, collaborator")
+        if status not in ("pending", "failed", "accepted"):
+            raise InvalidInput(f"invitation status {status!r} is not one of pending, failed, accepted")
+        if not (login or user_id or email):
+            raise InvalidInput("an invitation goes to a username or an email")
+        if role == "collaborator" and repository_id is None:
+            raise InvalidInput("a collaborator invitation names a repository")
+        return self._insert(
+            t.invitations, organization_id=org_id, repository_id=repository_id, role=role,
+            invitee_login=login, invitee_user_id=user_id, invitee_email=normalize_email(email),
+            status=status, created_at=created_at or utcnow(),
+            resolved_at=resolved_at if status != "pending" else None,
+        )
+
+    # -- repositories and commits ----------------------------------------------------------
+    def add_repo(
+        self,
+        enterprise_id: int,
+        owner_login: str,
+        name: str,
+        *,
+        org_id: int | None = None,
+        owner_user_id: int | None = None,
+        visibility: str = "private",
+        is_fork: bool = False,
+        secret_protection: bool = False,
+        code_security: bool = False,
+        created_at: dt.datetime | None = None,
+    ) -> int:
+        if visibility not in ("public", "private", "internal"):
+            raise InvalidInput(f"visibility must be public, private or internal, not {visibility!r}")
+        rid = self._insert(
+            t.repositories, enterprise_id=enterprise_id, organization_id=org_id, owner_user_id=owner_user_id,
+            owner_login=owner_login, name=name, visibility=visibility, is_fork=is_fork,
+            secret_protection_enabled=secret_protection, code_security_enabled=code_security,
+            created_at=created_at or utcnow(),
+        )
+        self.bump_version(enterprise_id)
+        return rid
+
+    def set_repo_products(
+        self, repository_id: int, *, secret_protection: bool | None = None, code_security: bool | None = None
+    ) -> None:
+        values: dict[str, bool] = {}
+        if secret_protection is not None:
+            values["secret_protection_enabled"] = secret_protection
+        if code_security is not None:
+            values["code_security_enabled"] = code_security
+        if values:
+            self.conn.execute(sa.update(t.repositories).where(t.repositories.c.id == repository_id).values(**values))
+
+    def add_commits(self, repository_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Record pushed commits; idempotent on (repository, sha). Returns how many were new.
+
+        Each row has ``sha``, ``author_email``, ``author_date``, ``pushed_at`` and optionally
+        ``author_name``.
+        """
+        c = t.commits
+        batch = [
+            {
+                "repository_id": repository_id,
+                "sha": r["sha"],
+                "author_email": normalize_email(r["author_email"]) or "",
+                "author_name": r.get("author_name"),
+                "author_date": r["author_date"],
+                "pushed_at": r["pushed_at"],
+            }
+            for r in rows
+        ]
+        if not batch:
+            return 0
+        new = 0
+        for start in range(0, len(batch), BULK_CHUNK):
+            chunk = batch[start : start + BULK_CHUNK]
+            shas = [r["sha"] for r in chunk]
+            existing: set[str] = set()
+            for i in range(0, len(shas), 900):
+                existing.update(
+                    self.conn.execute(
+                        sa.select(c.c.sha).where(c.c.repository_id == repository_id, c.c.sha.in_(shas[i : i + 900]))
+                    ).scalars()
+                )
+            fresh: dict[str, dict[str, Any]] = {}
+            for r in chunk:
+                if r["sha"] not in existing:
+                    fresh.setdefault(r["sha"], r)
+            if fresh:
+                self.conn.execute(sa.insert(c), list(fresh.values()))
+                new += len(fresh)
+        return new
+
+    # -- servers and Visual Studio -------------------------------------------------------
+    def add_server(
+        self,
+        enterprise_id: int,
+        server_id: str | None,
+        hostname: str,
+        *,
+        version: str | None = None,
+        created_at: dt.datetime | None = None,
+    ) -> int:
+        sid = self._insert(
+            t.server_instances, enterprise_id=enterprise_id, server_id=server_id or str(uuid.uuid4()),
+            hostname=hostname, version=version, created_at=created_at or utcnow(),
+        )
+        self.bump_version(enterprise_id)
+        return sid
+
+    def add_server_account(
+        self,
+        server_instance_id: int,
+        user_id: int,
+        login: str,
+        *,
+        primary_email: str | None,
+        other_emails: Sequence[str] = (),
+        suspended: bool = False,
+        dormant: bool = False,
+        site_admin: bool = False,
+        is_scim_setup_user: bool = False,
+        code_security_user: bool = False,
+        secret_protection_user: bool = False,
+        created_at: dt.datetime | None = None,
+    ) -> int:
+        return self._insert(
+            t.server_accounts, server_instance_id=server_instance_id, user_id=user_id, login=login,
+            primary_email=normalize_email(primary_email),
+            other_emails=" ".join(filter(None, (normalize_email(e) for e in other_emails))),
+            suspended=suspended, dormant=dormant, site_admin=site_admin,
+            is_scim_setup_user=is_scim_setup_user or login == "scim-admin",
+            advanced_security_user=code_security_user or secret_protection_user,
+            code_security_user=code_security_user, secret_protection_user=secret_protection_user,
+            created_at=created_at or utcnow(),
+        )
+
+    def add_sync_event(
+        self,
+        server_instance_id: int,
+        *,
+        kind: str = "upload",
+        status: str = "success",
+        error: str | None = None,
+        occurred_at: dt.datetime | None = None,
+    ) -> int:
+        return self._insert(
+            t.license_sync_events, server_instance_id=server_instance_id, kind=kind, status=status,
+            error=error, occurred_at=occurred_at or utcnow(),
+        )
+
+    def add_vs_subscription(
+        self,
+        enterprise_id: int,
+        subscriber_email: str,
+        *,
+        name: str | None = None,
+        level: str | None = "Visual Studio Enterprise",
+        status: str = "active",
+        created_at: dt.datetime | None = None,
+    ) -> int:
+        vid = self._insert(
+            t.vs_subscriptions, enterprise_id=enterprise_id, subscriber_email=normalize_email(subscriber_email),
+            name=name, level=level, status=status, created_at=created_at or utcnow(),
+        )
+        self.bump_version(enterprise_id)
+        return vid
+
+    # -- Copilot -------------------------------------------------------------------------
+    def add_copilot_seat(
+        self,
+        org_id: int,
+        user_id: int,
+        *,
+        plan: str = "business",
+        assigning_team_id: int | None = None,
+        created_at: dt.datetime | None = None,
+        pending_cancellation_date: dt.date | None = None,
+        ended_at: dt.datetime | None = None,
+        last_authenticated_at: dt.datetime | None = None,
+        last_activity_at: dt.datetime | None = None,
+        last_activity_editor: str | None = None,
+    ) -> int:
+        if plan not in ("business", "enterprise"):
+            raise InvalidInput(f"Copilot plan must be 'business' or 'enterprise', not {plan!r}")
+        return self._insert(
+            t.copilot_seats, organization_id=org_id, user_id=user_id, assigning_team_id=assigning_team_id,
+            plan=plan, created_at=created_at or utcnow(), pending_cancellation_date=pending_cancellation_date,
+            ended_at=ended_at, last_authenticated_at=last_authenticated_at, last_activity_at=last_activity_at,
+            last_activity_editor=last_activity_editor,
+        )
+
+    # -- cost centers --------------------------------------------------------------------
+    def add_cost_center(
+        self, enterprise_id: int, name: str, *, created_at: dt.datetime | None = None, id: str | None = None
+    ) -> str:
+        ccid = id or str(uuid.uuid4())
+        self.conn.execute(
+            sa.insert(t.cost_centers).values(
+                id=ccid, enterprise_id=enterprise_id, name=name, created_at=created_at or utcnow()
+            )
+        )
+        self.bump_version(enterprise_id)
+        return ccid
+
+    def add_cost_center_resource(
+        self, cost_center_id: str, resource_type: str, resource_id: int, *, started_at: dt.datetime | None = None
+    ) -> int:
+        if resource_type not in ("User", "Org", "Repo", "Team"):
+            raise InvalidInput(f"cost center resource type must be User, Org, Repo or Team, not {resource_type!r}")
+        return self._insert(
+            t.cost_center_resources, cost_center_id=cost_center_id, resource_type=resource_type,
+            resource_id=resource_id, started_at=started_at or utcnow(),
+        )

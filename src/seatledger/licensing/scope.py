@@ -1,0 +1,158 @@
+"""Scopes: the four levels a license question is asked at, resolved against the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from seatledger.db import tables as t
+from seatledger.errors import InvalidInput, NotFound
+
+ScopeKind = Literal["enterprise", "organization", "user_namespace", "repository"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A level to count at: an enterprise slug, an org login, a user login, or ``owner/name``."""
+
+    kind: ScopeKind
+    name: str
+
+    @classmethod
+    def enterprise(cls, slug: str) -> "Scope":
+        return cls("enterprise", slug)
+
+    @classmethod
+    def org(cls, login: str) -> "Scope":
+        return cls("organization", login)
+
+    @classmethod
+    def user_namespace(cls, login: str) -> "Scope":
+        return cls("user_namespace", login)
+
+    @classmethod
+    def repo(cls, full_name: str) -> "Scope":
+        if full_name.count("/") != 1 or full_name.startswith("/") or full_name.endswith("/"):
+            raise InvalidInput(f"a repository is named OWNER/NAME, not {full_name!r}")
+        return cls("repository", full_name)
+
+
+@dataclass(frozen=True)
+class EnterpriseInfo:
+    """The enterprise settings every counting rule needs."""
+
+    id: int
+    slug: str
+    name: str
+    account_type: str  # personal | managed
+    data_residency: bool
+    uses_saml: bool
+    pending_invites_consume_metered: bool
+    setup_user_id: int | None
+
+    @property
+    def managed(self) -> bool:
+        return self.account_type == "managed"
+
+
+@dataclass(frozen=True)
+class ResolvedScope:
+    """A scope with its ledger ids; exactly the ids its kind needs are set."""
+
+    scope: Scope
+    enterprise: EnterpriseInfo
+    organization_id: int | None = None
+    owner_login: str | None = None  # user-namespace login, or the repository's owner
+    repository_id: int | None = None
+
+
+def _enterprise_row(conn: Connection, where: sa.ColumnElement[bool]) -> EnterpriseInfo | None:
+    e = t.enterprises
+    row = conn.execute(
+        sa.select(
+            e.c.id, e.c.slug, e.c.name, e.c.account_type, e.c.data_residency, e.c.uses_saml,
+            e.c.pending_invites_consume_metered, e.c.setup_user_id,
+        ).where(where)
+    ).first()
+    if row is None:
+        return None
+    return EnterpriseInfo(
+        id=row.id, slug=row.slug, name=row.name, account_type=row.account_type,
+        data_residency=bool(row.data_residency), uses_saml=bool(row.uses_saml),
+        pending_invites_consume_metered=bool(row.pending_invites_consume_metered),
+        setup_user_id=row.setup_user_id,
+    )
+
+
+def get_enterprise(conn: Connection, slug: str) -> EnterpriseInfo:
+    """The enterprise named ``slug``; NotFound if there is none."""
+    info = _enterprise_row(conn, t.enterprises.c.slug == slug)
+    if info is None:
+        raise NotFound(f"no enterprise {slug!r}")
+    return info
+
+
+def resolve(conn: Connection, scope: Scope) -> ResolvedScope:
+    """Look a scope up in the ledger; NotFound names what is missing."""
+    if scope.kind == "enterprise":
+        return ResolvedScope(scope, get_enterprise(conn, scope.name))
+    if scope.kind == "organization":
+        o = t.organizations
+        row = conn.execute(sa.select(o.c.id, o.c.enterprise_id).where(o.c.login == scope.name)).first()
+        if row is None:
+            raise NotFound(f"no organization {scope.name!r}")
+        info = _enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
+        assert info is not None
+        return ResolvedScope(scope, info, organization_id=row.id, owner_login=scope.name)
+    if scope.kind == "user_namespace":
+        r = t.repositories
+        row = conn.execute(
+            sa.select(r.c.enterprise_id)
+            .where(r.c.owner_login == scope.name, r.c.organization_id.is_(None))
+            .limit(1)
+        ).first()
+        if row is None:
+            u = t.users
+            row = conn.execute(sa.select(u.c.enterprise_id).where(u.c.login == scope.name).limit(1)).first()
+        if row is None:
+            raise NotFound(f"no user namespace {scope.name!r}")
+        info = _enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
+        assert info is not None
+        return ResolvedScope(scope, info, owner_login=scope.name)
+    owner, _, name = scope.name.partition("/")
+    r = t.repositories
+    row = conn.execute(
+        sa.select(r.c.id, r.c.enterprise_id, r.c.organization_id).where(r.c.owner_login == owner, r.c.name == name)
+    ).first()
+    if row is None:
+        raise NotFound(f"no repository {scope.name!r}")
+    info = _enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
+    assert info is not None
+    return ResolvedScope(scope, info, organization_id=row.organization_id, owner_login=owner, repository_id=row.id)
+
+
+def as_of_or_now(as_of: dt.datetime | None) -> dt.datetime:
+    """The instant to count at, as naive UTC (the ledger's convention); default now."""
+    if as_of is None:
+        return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    if as_of.tzinfo is not None:
+        return as_of.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return as_of
+
+
+def holds_at(started: sa.ColumnElement, ended: sa.ColumnElement, as_of: dt.datetime) -> sa.ColumnElement[bool]:
+    """SQL for 'this time-bounded row holds at as_of'."""
+    return sa.and_(started <= as_of, sa.or_(ended.is_(None), ended > as_of))
+
+
+def month_start(d: dt.datetime | dt.date) -> dt.datetime:
+    """00:00:00 UTC on the first day of d's billing month (cycles run 1st to last day)."""
+    return dt.datetime(d.year, d.month, 1)
+
+
+def next_month_start(d: dt.datetime | dt.date) -> dt.datetime:
+    return dt.datetime(d.year + (d.month == 12), d.month % 12 + 1, 1)
