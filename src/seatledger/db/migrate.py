@@ -18,8 +18,9 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the ledger schema up to ``revision``."""
+def migrate(engine: Engine, revision: str = "heads") -> None:
+    """Bring the ledger schema up to ``revision`` (default: every head, so revisions added
+    independently on top of the same parent all apply)."""
     with engine.begin() as conn:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = conn
