@@ -1,0 +1,33 @@
+"""The export-job table: one row per "Email me the report" request (web/exports area)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
+
+from seatledger.db.tables import metadata
+
+# Status values, in the order a job normally walks them.
+EXPORT_QUEUED = "queued"
+EXPORT_RUNNING = "running"
+EXPORT_READY = "ready"
+EXPORT_FAILED = "failed"
+EXPORT_EXPIRED = "expired"
+EXPORT_STATUSES = (EXPORT_QUEUED, EXPORT_RUNNING, EXPORT_READY, EXPORT_FAILED, EXPORT_EXPIRED)
+
+export_jobs = Table(
+    "export_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("requester_user_id", ForeignKey("users.id"), nullable=False),
+    Column("kind", String(40), nullable=False),  # license-usage | advanced-security | copilot-activity
+    Column("scope", String(250), nullable=False),  # "<scope kind>:<name>", e.g. "organization:octo"
+    Column("product", String(40), nullable=True),  # Advanced Security product, else NULL
+    Column("status", String(20), nullable=False),
+    Column("reason", Text, nullable=True),  # why it failed
+    Column("file_path", String(500), nullable=True),  # set once the CSV is in place
+    Column("rows", Integer, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Index("ix_export_jobs_requester_kind_status", "requester_user_id", "kind", "status"),
+)
