@@ -5,20 +5,31 @@ verified email) was *pushed* within ``ACTIVE_COMMITTER_WINDOW`` before ``as_of``
 that has the product enabled, the person holds an enterprise seat, and is not a bot. Public
 repositories are free, except on data-residency enterprises and server deployments.
 
-IMPLEMENTATION PENDING: signatures and types are the contract other modules build on.
+Every number is built from the same three pieces of SQL: the repositories that cost a license
+(``_repositories``), the commits pushed to them in the window (``_window_commits``), and the
+author emails that resolve to a licensed person (``_Pieces.emails``). Commits are reduced to
+distinct (repository, email) pairs before anything is joined, so five million commits become a
+few hundred thousand rows early.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Iterator, Literal
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from seatledger.licensing.scope import Scope
+from seatledger.db import tables as t
+from seatledger.errors import InvalidInput
+from seatledger.licensing import seats
+from seatledger.licensing.scope import ResolvedScope, Scope, as_of_or_now, holds_at, resolve
 
 ACTIVE_COMMITTER_WINDOW = dt.timedelta(days=90)
+# Rows fetched per round trip when streaming (server-side cursor on PostgreSQL).
+STREAM_BATCH = 2000
 
 Product = Literal["secret_protection", "code_security"]
 PRODUCTS: tuple[Product, ...] = ("code_security", "secret_protection")
@@ -68,17 +79,242 @@ class UnresolvedEmail:
     repositories: int
 
 
+# -- the SQL pieces ------------------------------------------------------------------------
+
+_r = t.repositories
+_c = t.commits
+
+
+def _check_product(product: str) -> None:
+    if product not in PRODUCTS:
+        raise InvalidInput(f"advanced_security_product must be code_security or secret_protection, not {product!r}")
+
+
+def _scope_conditions(rs: ResolvedScope) -> list[sa.ColumnElement[bool]]:
+    """Repositories of the scope (always within its enterprise)."""
+    conds: list[sa.ColumnElement[bool]] = [_r.c.enterprise_id == rs.enterprise.id]
+    kind = rs.scope.kind
+    if kind == "organization":
+        conds.append(_r.c.organization_id == rs.organization_id)
+    elif kind == "user_namespace":
+        conds += [_r.c.organization_id.is_(None), _r.c.owner_login == rs.owner_login]
+    elif kind == "repository":
+        conds.append(_r.c.id == rs.repository_id)
+    return conds
+
+
+def _licensed_conditions(rs: ResolvedScope, product: Product | None) -> list[sa.ColumnElement[bool]]:
+    """Repositories that cost a license: the product enabled (``None``: as if it were, for the
+    maximum), and not public unless the enterprise is on data residency (GHE.com)."""
+    conds = []
+    if product is not None:
+        conds.append(_r.c[f"{product}_enabled"] == sa.true())
+    if not rs.enterprise.data_residency:
+        conds.append(_r.c.visibility != "public")
+    return conds
+
+
+def _repositories(rs: ResolvedScope, product: Product | None, *, whole_enterprise: bool = False) -> sa.Select:
+    """SELECT id of the licensed repositories in scope (or in the whole enterprise)."""
+    scope = [_r.c.enterprise_id == rs.enterprise.id] if whole_enterprise else _scope_conditions(rs)
+    return sa.select(_r.c.id).where(*scope, *_licensed_conditions(rs, product))
+
+
+def _window_bounds(as_of: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    return as_of - ACTIVE_COMMITTER_WINDOW, as_of
+
+
+def _in_window(as_of: dt.datetime, repo_ids: sa.Select) -> list[sa.ColumnElement[bool]]:
+    """Commits *pushed* in (as_of - window, as_of] to those repositories; the author date
+    does not matter (a rebased old commit pushed today counts)."""
+    start, end = _window_bounds(as_of)
+    return [_c.c.pushed_at > start, _c.c.pushed_at <= end, _c.c.repository_id.in_(repo_ids)]
+
+
+def _fallback_seat_holders(enterprise_id: int, as_of: dt.datetime) -> sa.Select:
+    """Cloud users holding an enterprise seat, approximated while ``seats.consuming_user_ids``
+    is not available: an org owner/member or a repository collaborator at ``as_of``."""
+    m, o, rc, u = t.org_memberships, t.organizations, t.repo_collaborators, t.users
+    members = (
+        sa.select(m.c.user_id)
+        .join(o, o.c.id == m.c.organization_id)
+        .where(o.c.enterprise_id == enterprise_id, m.c.role.in_(("owner", "member")),
+               holds_at(m.c.started_at, m.c.ended_at, as_of))
+    )
+    collaborators = (
+        sa.select(rc.c.user_id)
+        .join(_r, _r.c.id == rc.c.repository_id)
+        .where(_r.c.enterprise_id == enterprise_id, holds_at(rc.c.started_at, rc.c.ended_at, as_of))
+    )
+    active = sa.or_(u.c.suspended_at.is_(None), u.c.suspended_at > as_of)
+    holders = sa.union(members, collaborators).subquery()
+    return sa.select(u.c.id).where(u.c.id.in_(sa.select(holders.c.user_id)), active, u.c.is_bot == sa.false())
+
+
+def _seat_holders(conn: Connection, enterprise_id: int, as_of: dt.datetime) -> sa.Select:
+    """SELECT of the user ids holding an enterprise seat at ``as_of`` (the seats engine's rule)."""
+    try:
+        return seats.consuming_user_ids(conn, enterprise_id, as_of)
+    except NotImplementedError:
+        return _fallback_seat_holders(enterprise_id, as_of)
+
+
+class _Pieces:
+    """The SQL pieces of one question (one scope, one instant) as named CTEs, built once each,
+    so a statement stays flat (SQLite's parser limits nesting) and the seat rule and email
+    resolution are written once however often a statement uses them."""
+
+    def __init__(self, conn: Connection, rs: ResolvedScope, as_of: dt.datetime) -> None:
+        self.rs = rs
+        self.as_of = as_of
+        self._ctes: dict[tuple[object, ...], sa.CTE] = {}
+        ue, u = t.user_emails, t.users
+        # (email, user_id) of verified emails of people who may count: in the enterprise,
+        # not a bot, holding a seat at as_of.
+        holders = _seat_holders(conn, rs.enterprise.id, as_of).cte("seat_holders")
+        self.emails = (
+            sa.select(ue.c.email, ue.c.user_id)
+            .join(u, u.c.id == ue.c.user_id)
+            .where(
+                ue.c.verified == sa.true(),
+                u.c.enterprise_id == rs.enterprise.id,
+                u.c.is_bot == sa.false(),
+                u.c.id.in_(sa.select(holders)),  # one column: the user id
+            )
+            .cte("committer_emails")
+        )
+
+    def active_pairs(self, product: Product | None, *, whole_enterprise: bool = False) -> sa.CTE:
+        """Distinct (repository_id, user_id): who is an active committer to which repository.
+        ``product=None`` is the maximum (every private/internal repository)."""
+        key = ("active", product, whole_enterprise)
+        if key not in self._ctes:
+            tag = f"{product or 'any'}_{'enterprise' if whole_enterprise else 'scope'}"
+            repos = _repositories(self.rs, product, whole_enterprise=whole_enterprise)
+            pushed = (
+                sa.select(_c.c.repository_id, _c.c.author_email)
+                .where(*_in_window(self.as_of, repos))
+                .distinct()
+                .cte(f"pushed_{tag}")
+            )
+            self._ctes[key] = (
+                sa.select(pushed.c.repository_id, self.emails.c.user_id)
+                .join(self.emails, self.emails.c.email == pushed.c.author_email)
+                .distinct()
+                .cte(f"active_{tag}")
+            )
+        return self._ctes[key]
+
+    def places_per_user(self, product: Product, key: sa.ColumnElement) -> sa.CTE:
+        """(user_id, places): in how many distinct ``key``s (repositories, namespaces) of the
+        whole enterprise a person is an active committer."""
+        everywhere = self.active_pairs(product, whole_enterprise=True)
+        keyed = (
+            sa.select(everywhere.c.user_id, key.label("place"))
+            .select_from(everywhere)
+            .join(_r, _r.c.id == everywhere.c.repository_id)
+            .cte("keyed_places")
+        )
+        return (
+            sa.select(keyed.c.user_id, sa.func.count(sa.distinct(keyed.c.place)).label("places"))
+            .group_by(keyed.c.user_id)
+            .cte("places_per_user")
+        )
+
+    def latest_pushes(self, product: Product, repo_ids: sa.Select | None = None) -> sa.CTE:
+        """Per (repository, person) their latest commit pushed in the window: repository_id,
+        user_id, author_date, author_email. ``repo_ids`` narrows the repositories first."""
+        ce = self.emails
+        repos = _repositories(self.rs, product)
+        if repo_ids is not None:
+            repos = repos.where(_r.c.id.in_(repo_ids))
+        rank = sa.func.row_number().over(
+            partition_by=(_c.c.repository_id, ce.c.user_id),
+            order_by=(_c.c.author_date.desc(), _c.c.sha.desc()),
+        )
+        ranked = (
+            sa.select(_c.c.repository_id, ce.c.user_id, _c.c.author_date, _c.c.author_email, rank.label("rank"))
+            .join(ce, ce.c.email == _c.c.author_email)
+            .where(*_in_window(self.as_of, repos))
+            .cte("ranked")
+        )
+        return (
+            sa.select(ranked.c.repository_id, ranked.c.user_id, ranked.c.author_date, ranked.c.author_email)
+            .where(ranked.c.rank == 1)
+            .cte("latest")
+        )
+
+
+def _stream(conn: Connection, stmt: sa.Executable) -> Iterator[sa.Row]:
+    """Rows as they arrive (server-side cursor on PostgreSQL), never the whole result at once."""
+    result = conn.execution_options(yield_per=STREAM_BATCH).execute(stmt)
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
+def _full_name() -> sa.ColumnElement[str]:
+    return (_r.c.owner_login + "/" + _r.c.name).label("full_name")
+
+
+# -- public functions ----------------------------------------------------------------------
+
+
 def committer_totals(
     conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None
 ) -> CommitterTotals:
-    raise NotImplementedError
+    """Distinct active committers in scope, the maximum if every private/internal repository
+    enabled the product, and the enterprise's purchase for it."""
+    _check_product(product)
+    at = as_of_or_now(as_of)
+    rs = resolve(conn, scope)
+    q = _Pieces(conn, rs, at)
+    active = q.active_pairs(product)
+    total, repos = conn.execute(
+        sa.select(sa.func.count(sa.distinct(active.c.user_id)), sa.func.count(sa.distinct(active.c.repository_id)))
+    ).one()
+    everywhere = q.active_pairs(None)
+    maximum = conn.execute(sa.select(sa.func.count(sa.distinct(everywhere.c.user_id)))).scalar_one()
+    ep = t.enterprise_products
+    plan = conn.execute(
+        sa.select(ep.c.billing, ep.c.purchased).where(ep.c.enterprise_id == rs.enterprise.id, ep.c.product == product)
+    ).first()
+    billing = plan.billing if plan is not None else "metered"
+    purchased = int(plan.purchased) if plan is not None and billing == "volume" else 0
+    # Over the limit is measured on the whole enterprise's count: the purchase is enterprise-wide.
+    over_limit = 0
+    if billing == "volume":
+        enterprise_total = total
+        if rs.scope.kind != "enterprise":
+            whole = q.active_pairs(product, whole_enterprise=True)
+            enterprise_total = conn.execute(sa.select(sa.func.count(sa.distinct(whole.c.user_id)))).scalar_one()
+        over_limit = max(0, int(enterprise_total) - purchased)
+    return CommitterTotals(
+        product=product, total_committers=int(total), maximum_committers=int(maximum), purchased=purchased,
+        over_limit=over_limit, billing=billing, total_repositories=int(repos),
+    )
 
 
 def iter_committer_pushes(
     conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None
 ) -> Iterator[CommitterPush]:
     """Rows of the Advanced Security CSV, ordered by login then repository, streamed."""
-    raise NotImplementedError
+    _check_product(product)
+    at = as_of_or_now(as_of)
+    rs = resolve(conn, scope)
+    latest = _Pieces(conn, rs, at).latest_pushes(product)
+    u = t.users
+    full_name = _full_name()
+    stmt = (
+        sa.select(u.c.login, full_name, latest.c.author_date, latest.c.author_email)
+        .select_from(latest)
+        .join(u, u.c.id == latest.c.user_id)
+        .join(_r, _r.c.id == latest.c.repository_id)
+        .order_by(u.c.login, _r.c.owner_login, _r.c.name)
+    )
+    for row in _stream(conn, stmt):
+        yield CommitterPush(row.login, row.full_name, row.author_date.date(), row.author_email)
 
 
 def iter_repository_committers(
@@ -91,18 +327,125 @@ def iter_repository_committers(
     limit: int | None = None,
 ) -> Iterator[RepositoryCommitters]:
     """Enabled repositories in scope with active committers, ordered by full name."""
-    raise NotImplementedError
+    _check_product(product)
+    at = as_of_or_now(as_of)
+    rs = resolve(conn, scope)
+    q = _Pieces(conn, rs, at)
+    active = q.active_pairs(product)
+    per_user = q.places_per_user(product, _r.c.id)
+    is_unique = sa.case((per_user.c.places == 1, active.c.user_id), else_=None)
+    page = (
+        sa.select(
+            active.c.repository_id,
+            sa.func.count(sa.distinct(active.c.user_id)).label("committers"),
+            sa.func.count(sa.distinct(is_unique)).label("unique_committers"),
+        )
+        .select_from(active)
+        .join(per_user, per_user.c.user_id == active.c.user_id)
+        .group_by(active.c.repository_id)
+        .cte("counts")
+    )
+    paged = (
+        sa.select(page, _r.c.owner_login, _r.c.name)
+        .join(_r, _r.c.id == page.c.repository_id)
+        .order_by(_r.c.owner_login, _r.c.name)
+        .offset(offset)
+    )
+    if limit is not None:
+        paged = paged.limit(limit)
+    paged_sq = paged.cte("paged")
+    latest = q.latest_pushes(product, repo_ids=sa.select(paged_sq.c.repository_id))
+    u = t.users
+    stmt = (
+        sa.select(
+            paged_sq.c.repository_id, paged_sq.c.owner_login, paged_sq.c.name, paged_sq.c.committers,
+            paged_sq.c.unique_committers, u.c.login, latest.c.author_date, latest.c.author_email,
+        )
+        .select_from(paged_sq)
+        .join(latest, latest.c.repository_id == paged_sq.c.repository_id)
+        .join(u, u.c.id == latest.c.user_id)
+        .order_by(paged_sq.c.owner_login, paged_sq.c.name, u.c.login)
+    )
+    for _, rows in groupby(_stream(conn, stmt), key=lambda row: row.repository_id):
+        group = list(rows)  # one repository's committers: bounded by its size, not the table's
+        first = group[0]
+        full_name = f"{first.owner_login}/{first.name}"
+        yield RepositoryCommitters(
+            repository=full_name,
+            committers=int(first.committers),
+            unique_committers=int(first.unique_committers),
+            breakdown=tuple(
+                CommitterPush(row.login, full_name, row.author_date.date(), row.author_email) for row in group
+            ),
+        )
 
 
 def iter_namespace_committers(
     conn: Connection, enterprise: str, product: Product, *, as_of: dt.datetime | None = None
 ) -> Iterator[OrganizationCommitters]:
-    """The ORGANIZATION and USER NAMESPACED tables of the licensing page."""
-    raise NotImplementedError
+    """The ORGANIZATION and USER NAMESPACED tables of the licensing page: organizations first,
+    then user namespaces, each by login; only namespaces with active committers."""
+    _check_product(product)
+    at = as_of_or_now(as_of)
+    rs = resolve(conn, Scope.enterprise(enterprise))
+    # An org is keyed by its id, a user namespace by "~login" (no org id starts with "~").
+    namespace_key = sa.case(
+        (_r.c.organization_id.is_(None), "~" + _r.c.owner_login), else_=sa.cast(_r.c.organization_id, sa.String)
+    )
+    q = _Pieces(conn, rs, at)
+    active = q.active_pairs(product)
+    per_user = q.places_per_user(product, namespace_key)
+    o = t.organizations
+    keyed = (
+        sa.select(
+            active.c.user_id,
+            sa.case((_r.c.organization_id.is_(None), "user_namespace"), else_="organization").label("kind"),
+            sa.func.coalesce(o.c.login, _r.c.owner_login).label("login"),
+            per_user.c.places,
+        )
+        .select_from(active)
+        .join(_r, _r.c.id == active.c.repository_id)
+        .outerjoin(o, o.c.id == _r.c.organization_id)
+        .join(per_user, per_user.c.user_id == active.c.user_id)
+        .cte("keyed_namespaces")
+    )
+    unique = sa.case((keyed.c.places == 1, keyed.c.user_id), else_=None)
+    stmt = (
+        sa.select(
+            keyed.c.kind, keyed.c.login,
+            sa.func.count(sa.distinct(keyed.c.user_id)).label("committers"),
+            sa.func.count(sa.distinct(unique)).label("unique_committers"),
+        )
+        .group_by(keyed.c.kind, keyed.c.login)
+        .order_by(keyed.c.kind, keyed.c.login)  # 'organization' sorts before 'user_namespace'
+    )
+    for row in _stream(conn, stmt):
+        yield OrganizationCommitters(row.login, row.kind, int(row.committers), int(row.unique_committers))
 
 
 def iter_unresolved_emails(
     conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None
 ) -> Iterator[UnresolvedEmail]:
-    """Author emails pushed in the window that resolve to no person (they do not count)."""
-    raise NotImplementedError
+    """Author emails pushed in the window that resolve to no person (they do not count):
+    no verified email of anybody in the enterprise. Most commits first, then by email."""
+    _check_product(product)
+    at = as_of_or_now(as_of)
+    rs = resolve(conn, scope)
+    ue, u = t.user_emails, t.users
+    known = (
+        sa.select(ue.c.email)
+        .join(u, u.c.id == ue.c.user_id)
+        .where(ue.c.verified == sa.true(), u.c.enterprise_id == rs.enterprise.id, ue.c.email == _c.c.author_email)
+    )
+    commits = sa.func.count().label("commits")
+    stmt = (
+        sa.select(
+            _c.c.author_email, commits, sa.func.count(sa.distinct(_c.c.repository_id)).label("repositories")
+        )
+        .where(*_in_window(at, _repositories(rs, product)), ~known.exists())
+        .group_by(_c.c.author_email)
+        .order_by(commits.desc(), _c.c.author_email)
+    )
+    for row in _stream(conn, stmt):
+        yield UnresolvedEmail(row.author_email, int(row.commits), int(row.repositories))
+
