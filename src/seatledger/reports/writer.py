@@ -1,0 +1,136 @@
+"""Streaming report output: CSV as GitHub writes it, in chunks, to a file renamed into place.
+
+Rows arrive from a generator (the counting engine streams them from the database); they are
+formatted and encoded into chunks of about ``CHUNK_BYTES`` and handed on at once, so memory
+stays flat however many rows a report has. The same chunks feed a file, stdout, or an HTTP
+streaming response.
+
+CSV dialect: UTF-8 without a byte-order mark, RFC 4180 quoting (a field is quoted when it
+holds a comma, a quote or a line break; quotes are doubled), ``\\r\\n`` after every record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterable, Iterator, Sequence
+
+from seatledger.reports.csv_safety import neutralise
+
+# How much encoded output to gather before handing it on (a file write, an HTTP chunk).
+CHUNK_BYTES = 64 * 1024
+# How often the progress callback hears about written rows.
+PROGRESS_EVERY = 1000
+
+Cell = str | int | bool | dt.date | dt.datetime | None
+Row = Sequence[Cell]
+Progress = Callable[[int], None]
+
+
+def format_timestamp(value: dt.datetime) -> str:
+    """An instant as ISO 8601 UTC with a ``Z`` (the ledger stores naive UTC)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.replace(microsecond=0).isoformat() + "Z"
+
+
+def format_cell(value: Cell) -> str:
+    """One cell as text: booleans ``true``/``false``, dates ISO, None empty, text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):  # before int: bool is an int
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):  # before date: datetime is a date
+        return format_timestamp(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return neutralise(value)
+
+
+def join_cell(values: Iterable[str]) -> str:
+    """A multi-valued cell the way GitHub writes it: ``org1:Owner, org2:Member``.
+
+    Each value is neutralised on its own as well, so a hostile second value cannot start a
+    formula in a spreadsheet that splits the cell on commas.
+    """
+    return ", ".join(neutralise(v) for v in values)
+
+
+class _Buffer:
+    """A text sink for csv.writer that is drained into encoded chunks."""
+
+    def __init__(self) -> None:
+        self._io = io.StringIO()
+
+    def write(self, text: str) -> int:
+        return self._io.write(text)
+
+    def size(self) -> int:
+        return self._io.tell()
+
+    def drain(self) -> bytes:
+        data = self._io.getvalue().encode("utf-8")
+        self._io.seek(0)
+        self._io.truncate()
+        return data
+
+
+def iter_csv(header: Sequence[str], rows: Iterable[Row], *, progress: Progress | None = None) -> Iterator[bytes]:
+    """Encoded CSV chunks: the header, then every row as it arrives."""
+    buffer = _Buffer()
+    writer = csv.writer(buffer, dialect="excel", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow([format_cell(v) for v in row])
+        count += 1
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
+        if buffer.size() >= CHUNK_BYTES:
+            yield buffer.drain()
+    if progress is not None:
+        progress(count)
+    tail = buffer.drain()
+    if tail:
+        yield tail
+
+
+def write_chunks(chunks: Iterable[bytes], out: BinaryIO) -> int:
+    """Write every chunk to ``out``; returns the number of bytes written."""
+    written = 0
+    for chunk in chunks:
+        out.write(chunk)
+        written += len(chunk)
+    out.flush()
+    return written
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A binary file that appears at ``path`` only if the block finishes without an error.
+
+    Output goes to a temporary file in the same directory (so the final rename is atomic on
+    one filesystem); any exception — including KeyboardInterrupt — removes it, and an older
+    file at ``path`` is left as it was. Like any ``mkstemp`` file it is readable by its owner
+    only, which suits reports full of people's emails.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
