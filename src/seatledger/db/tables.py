@@ -376,4 +376,5 @@ ledger_versions = Table(
 # Tables of later areas live in their own modules on the same metadata; importing them here
 # keeps ``metadata`` complete for the tests and for Alembic. (Add new area modules below.)
 from seatledger.db import tables_exports  # noqa: E402,F401
+from seatledger.db import tables_billing  # noqa: E402,F401
 from seatledger.db import tables_api  # noqa: E402,F401

@@ -1,0 +1,373 @@
+"""Cost centers: managing them, and allocating a license to one (spec sections 1 and 2.4).
+
+A license-day goes to, in order: (1) the cost center the user is assigned to directly;
+(2) the cost center of the user's enterprise team (the first-created team wins); (3) the
+cost center of the license-granting organization; (4) none ("Enterprise Only").
+
+Assignments are time-bounded rows (``started_at``/``ended_at``) and deleting a center only
+stamps ``deleted_at``: so a day is allocated by what held at the end of that day, and past
+usage keeps its cost center while usage after the deletion goes to the enterprise.
+A resource belongs to at most one active cost center; adding it elsewhere moves it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from seatledger.db import tables as t
+from seatledger.errors import InvalidInput, NotFound
+
+ResourceType = Literal["User", "Org", "Repo"]
+RESOURCE_TYPES: tuple[ResourceType, ...] = ("User", "Org", "Repo")
+ENTERPRISE_ONLY = "Enterprise Only"  # what the UI calls usage without a cost center
+
+
+@dataclass(frozen=True)
+class CostCenterResource:
+    type: str  # User | Org | Repo | Team
+    name: str  # login, org login, owner/name or team slug
+
+
+@dataclass(frozen=True)
+class CostCenter:
+    id: str
+    name: str
+    state: str  # active | deleted
+    azure_subscription: str | None
+    created_at: dt.datetime
+    deleted_at: dt.datetime | None
+    resources: tuple[CostCenterResource, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reassignment:
+    resource_type: str
+    name: str
+    previous_cost_center: str
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+# -- reading ----------------------------------------------------------------------------------
+def _resources(conn: Connection, center_ids: Sequence[str], at: dt.datetime) -> dict[str, list[CostCenterResource]]:
+    """The resources assigned at ``at`` to each center, by name."""
+    if not center_ids:
+        return {}
+    r = t.cost_center_resources
+    u, o, repo, team = t.users, t.organizations, t.repositories, t.teams
+    name = sa.case(
+        (r.c.resource_type == "User", sa.select(u.c.login).where(u.c.id == r.c.resource_id).scalar_subquery()),
+        (r.c.resource_type == "Org", sa.select(o.c.login).where(o.c.id == r.c.resource_id).scalar_subquery()),
+        (
+            r.c.resource_type == "Repo",
+            sa.select(repo.c.owner_login + "/" + repo.c.name).where(repo.c.id == r.c.resource_id).scalar_subquery(),
+        ),
+        else_=sa.select(team.c.slug).where(team.c.id == r.c.resource_id).scalar_subquery(),
+    )
+    out: dict[str, list[CostCenterResource]] = {}
+    query = (
+        sa.select(r.c.cost_center_id, r.c.resource_type, name.label("name"))
+        .where(
+            r.c.cost_center_id.in_(list(center_ids)),
+            r.c.started_at <= at,
+            sa.or_(r.c.ended_at.is_(None), r.c.ended_at > at),
+        )
+        .order_by(r.c.cost_center_id, r.c.resource_type, r.c.id)
+    )
+    for row in conn.execute(query):
+        out.setdefault(row.cost_center_id, []).append(CostCenterResource(row.resource_type, row.name or ""))
+    return out
+
+
+def list_cost_centers(
+    conn: Connection, enterprise_id: int, *, state: str | None = None, as_of: dt.datetime | None = None
+) -> list[CostCenter]:
+    """The enterprise's cost centers by name; ``state`` active|deleted filters."""
+    if state not in (None, "active", "deleted"):
+        raise InvalidInput(f"state must be 'active' or 'deleted', not {state!r}")
+    at = as_of or _now()
+    c = t.cost_centers
+    query = sa.select(c).where(c.c.enterprise_id == enterprise_id).order_by(c.c.name, c.c.id)
+    if state == "active":
+        query = query.where(sa.or_(c.c.deleted_at.is_(None), c.c.deleted_at > at))
+    elif state == "deleted":
+        query = query.where(c.c.deleted_at <= at)
+    rows = list(conn.execute(query))
+    # A deleted center shows what it held when it was deleted (the "Deleted" tab).
+    live = _resources(conn, [r.id for r in rows if r.deleted_at is None or r.deleted_at > at], at)
+    centers = []
+    for row in rows:
+        deleted = row.deleted_at is not None and row.deleted_at <= at
+        res = (
+            _resources(conn, [row.id], row.deleted_at - dt.timedelta(seconds=1)).get(row.id, [])
+            if deleted
+            else live.get(row.id, [])
+        )
+        centers.append(
+            CostCenter(
+                id=row.id, name=row.name, state="deleted" if deleted else "active",
+                azure_subscription=row.azure_subscription, created_at=row.created_at,
+                deleted_at=row.deleted_at, resources=tuple(res),
+            )
+        )
+    return centers
+
+
+def get_cost_center(conn: Connection, enterprise_id: int, cost_center_id: str) -> CostCenter:
+    """One cost center of the enterprise; NotFound otherwise."""
+    for center in list_cost_centers(conn, enterprise_id):
+        if center.id == cost_center_id:
+            return center
+    raise NotFound(f"no cost center {cost_center_id!r}")
+
+
+def find_cost_center(conn: Connection, enterprise_id: int, id_or_name: str) -> CostCenter:
+    """A cost center by id, or by name (active ones first)."""
+    centers = list_cost_centers(conn, enterprise_id)
+    for center in centers:
+        if center.id == id_or_name:
+            return center
+    named = sorted((c for c in centers if c.name == id_or_name), key=lambda c: c.state != "active")
+    if named:
+        return named[0]
+    raise NotFound(f"no cost center {id_or_name!r}")
+
+
+# -- writing ----------------------------------------------------------------------------------
+def _check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("a cost center name is 1 to 200 characters")
+    return name
+
+
+def _name_taken(conn: Connection, enterprise_id: int, name: str, but: str | None = None) -> bool:
+    c = t.cost_centers
+    query = sa.select(c.c.id).where(c.c.enterprise_id == enterprise_id, c.c.name == name, c.c.deleted_at.is_(None))
+    if but:
+        query = query.where(c.c.id != but)
+    return conn.execute(query).first() is not None
+
+
+def create_cost_center(
+    conn: Connection, enterprise_id: int, name: str, *, at: dt.datetime | None = None
+) -> CostCenter:
+    """A new active cost center; its name must be unique among the active ones."""
+    name = _check_name(name)
+    if _name_taken(conn, enterprise_id, name):
+        raise InvalidInput(f"a cost center named {name!r} already exists")
+    ccid = str(uuid.uuid4())
+    at = at or _now()
+    conn.execute(sa.insert(t.cost_centers).values(id=ccid, enterprise_id=enterprise_id, name=name, created_at=at))
+    return CostCenter(ccid, name, "active", None, at, None, ())
+
+
+def rename_cost_center(conn: Connection, enterprise_id: int, cost_center_id: str, name: str) -> CostCenter:
+    center = get_cost_center(conn, enterprise_id, cost_center_id)
+    if center.state != "active":
+        raise InvalidInput(f"cost center {center.name!r} is deleted")
+    name = _check_name(name)
+    if _name_taken(conn, enterprise_id, name, but=center.id):
+        raise InvalidInput(f"a cost center named {name!r} already exists")
+    conn.execute(sa.update(t.cost_centers).where(t.cost_centers.c.id == center.id).values(name=name))
+    return get_cost_center(conn, enterprise_id, center.id)
+
+
+def delete_cost_center(
+    conn: Connection, enterprise_id: int, cost_center_id: str, *, at: dt.datetime | None = None
+) -> CostCenter:
+    """Mark the center deleted: usage from ``at`` on goes to the enterprise, earlier usage keeps it."""
+    center = get_cost_center(conn, enterprise_id, cost_center_id)
+    if center.state == "deleted":
+        raise InvalidInput(f"cost center {center.name!r} is already deleted")
+    at = at or _now()
+    conn.execute(sa.update(t.cost_centers).where(t.cost_centers.c.id == center.id).values(deleted_at=at))
+    # The assignments end with it, so the resources are free to join another center.
+    r = t.cost_center_resources
+    conn.execute(sa.update(r).where(r.c.cost_center_id == center.id, r.c.ended_at.is_(None)).values(ended_at=at))
+    return get_cost_center(conn, enterprise_id, center.id)
+
+
+def _resource_id(conn: Connection, enterprise_id: int, kind: str, name: str) -> int:
+    if kind == "User":
+        row = conn.execute(
+            sa.select(t.users.c.id).where(t.users.c.enterprise_id == enterprise_id, t.users.c.login == name)
+        ).first()
+    elif kind == "Org":
+        row = conn.execute(
+            sa.select(t.organizations.c.id).where(
+                t.organizations.c.enterprise_id == enterprise_id, t.organizations.c.login == name
+            )
+        ).first()
+    elif kind == "Repo":
+        owner, _, repo = name.partition("/")
+        if not owner or not repo:
+            raise InvalidInput(f"a repository is named OWNER/NAME, not {name!r}")
+        row = conn.execute(
+            sa.select(t.repositories.c.id).where(
+                t.repositories.c.enterprise_id == enterprise_id,
+                t.repositories.c.owner_login == owner,
+                t.repositories.c.name == repo,
+            )
+        ).first()
+    elif kind == "Team":
+        row = conn.execute(
+            sa.select(t.teams.c.id).where(
+                t.teams.c.enterprise_id == enterprise_id, t.teams.c.organization_id.is_(None), t.teams.c.slug == name
+            )
+        ).first()
+    else:
+        raise InvalidInput(f"resource type must be User, Org, Repo or Team, not {kind!r}")
+    if row is None:
+        label = {"User": "user", "Org": "organization", "Repo": "repository", "Team": "enterprise team"}[kind]
+        raise InvalidInput(f"no {label} {name!r} in this enterprise")
+    return int(row[0])
+
+
+def add_resources(
+    conn: Connection,
+    enterprise_id: int,
+    cost_center_id: str,
+    resources: Sequence[tuple[str, str]],
+    *,
+    at: dt.datetime | None = None,
+) -> list[Reassignment]:
+    """Assign (type, name) resources from ``at``; a resource in another center moves here.
+    Every name is checked before anything is written."""
+    center = get_cost_center(conn, enterprise_id, cost_center_id)
+    if center.state != "active":
+        raise InvalidInput(f"cost center {center.name!r} is deleted")
+    at = at or _now()
+    resolved = [(kind, name, _resource_id(conn, enterprise_id, kind, name)) for kind, name in resources]
+    r, c = t.cost_center_resources, t.cost_centers
+    moved: list[Reassignment] = []
+    for kind, name, rid in resolved:
+        current = conn.execute(
+            sa.select(r.c.id, r.c.cost_center_id, c.c.name)
+            .join(c, c.c.id == r.c.cost_center_id)
+            .where(r.c.resource_type == kind, r.c.resource_id == rid, r.c.ended_at.is_(None),
+                   c.c.enterprise_id == enterprise_id)
+        ).first()
+        if current is not None and current.cost_center_id == center.id:
+            continue
+        if current is not None:
+            conn.execute(sa.update(r).where(r.c.id == current.id).values(ended_at=at))
+            moved.append(Reassignment(kind.lower(), name, current.name))
+        conn.execute(
+            sa.insert(r).values(cost_center_id=center.id, resource_type=kind, resource_id=rid, started_at=at)
+        )
+    return moved
+
+
+def remove_resources(
+    conn: Connection,
+    enterprise_id: int,
+    cost_center_id: str,
+    resources: Sequence[tuple[str, str]],
+    *,
+    at: dt.datetime | None = None,
+) -> int:
+    """End the assignment of each (type, name) to the center from ``at``; returns how many ended."""
+    center = get_cost_center(conn, enterprise_id, cost_center_id)
+    at = at or _now()
+    resolved = [(kind, _resource_id(conn, enterprise_id, kind, name)) for kind, name in resources]
+    r = t.cost_center_resources
+    ended = 0
+    for kind, rid in resolved:
+        ended += conn.execute(
+            sa.update(r)
+            .where(r.c.cost_center_id == center.id, r.c.resource_type == kind, r.c.resource_id == rid,
+                   r.c.ended_at.is_(None))
+            .values(ended_at=at)
+        ).rowcount
+    return ended
+
+
+# -- allocation -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Span:
+    center_id: str
+    started: dt.datetime
+    ended: dt.datetime | None
+
+    def holds(self, at: dt.datetime) -> bool:
+        return self.started <= at and (self.ended is None or self.ended > at)
+
+
+@dataclass
+class Allocator:
+    """Every assignment of one enterprise, loaded once (a few rows per cost center), so that
+    allocating a (user, org, day) costs no query. Build with :func:`load_allocator`."""
+
+    names: dict[str, str] = field(default_factory=dict)
+    deleted_at: dict[str, dt.datetime | None] = field(default_factory=dict)
+    users: dict[int, list[_Span]] = field(default_factory=dict)
+    orgs: dict[int, list[_Span]] = field(default_factory=dict)
+    teams: dict[int, list[_Span]] = field(default_factory=dict)
+    # user id -> their enterprise teams that have an assignment, first-created first
+    user_teams: dict[int, list[int]] = field(default_factory=dict)
+
+    def _pick(self, spans: list[_Span] | None, at: dt.datetime) -> str | None:
+        for span in spans or ():
+            deleted = self.deleted_at.get(span.center_id)
+            if span.holds(at) and (deleted is None or deleted > at):
+                return span.center_id
+        return None
+
+    def allocate(self, user_id: int | None, org_id: int | None, at: dt.datetime) -> str | None:
+        """The cost center id for a license of ``user_id`` granted by ``org_id`` at ``at``."""
+        if user_id is not None:
+            found = self._pick(self.users.get(user_id), at)
+            if found:
+                return found
+            for team_id in self.user_teams.get(user_id, ()):
+                found = self._pick(self.teams.get(team_id), at)
+                if found:
+                    return found
+        if org_id is not None:
+            return self._pick(self.orgs.get(org_id), at)
+        return None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.users or self.orgs or self.teams)
+
+
+def load_allocator(conn: Connection, enterprise_id: int) -> Allocator:
+    """Load the enterprise's cost centers and assignments for :meth:`Allocator.allocate`."""
+    alloc = Allocator()
+    c, r = t.cost_centers, t.cost_center_resources
+    for row in conn.execute(sa.select(c.c.id, c.c.name, c.c.deleted_at).where(c.c.enterprise_id == enterprise_id)):
+        alloc.names[row.id] = row.name
+        alloc.deleted_at[row.id] = row.deleted_at
+    if not alloc.names:
+        return alloc
+    query = (
+        sa.select(r.c.cost_center_id, r.c.resource_type, r.c.resource_id, r.c.started_at, r.c.ended_at)
+        .where(r.c.cost_center_id.in_(list(alloc.names)))
+        .order_by(r.c.started_at, r.c.id)
+    )
+    target = {"User": alloc.users, "Org": alloc.orgs, "Team": alloc.teams}
+    for row in conn.execute(query):
+        bucket = target.get(row.resource_type)
+        if bucket is not None:
+            bucket.setdefault(row.resource_id, []).append(_Span(row.cost_center_id, row.started_at, row.ended_at))
+    if alloc.teams:
+        tm, tt = t.team_members, t.teams
+        query = (
+            sa.select(tm.c.user_id, tt.c.id)
+            .join(tt, tt.c.id == tm.c.team_id)
+            .where(tt.c.id.in_(list(alloc.teams)), tt.c.organization_id.is_(None))
+            .order_by(tm.c.user_id, tt.c.created_at, tt.c.id)
+        )
+        for row in conn.execute(query):
+            alloc.user_teams.setdefault(row.user_id, []).append(row.id)
+    return alloc
