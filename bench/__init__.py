@@ -1,0 +1,1 @@
+"""seatledger benchmarks: each figure timed side by side with the most direct baseline."""

@@ -1,0 +1,355 @@
+"""The figures of issue 8, each timed against its baseline on one built ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from bench import baselines
+from bench.databases import BenchDatabase
+from bench.harness import Figure, run_measured, timed
+
+SEATLEDGER = [sys.executable, "-m", "seatledger"]
+API_CLIENTS = 16
+API_SECONDS = float(os.environ.get("SEATLEDGER_BENCH_API_SECONDS", "20"))
+API_TARGETS = (("p99_ms", 100.0, False), ("rps", 300.0, True))
+PAGE_TARGET_MS = 300.0
+REPORT_RSS_TARGET_MB = 300.0
+
+
+def ledger_facts(db: BenchDatabase) -> dict[str, Any]:
+    """The enterprise the demo built, one of its owners in an org, and row counts."""
+    engine = sa.create_engine(db.url)
+    with engine.connect() as conn:
+        ent = conn.execute(sa.text("SELECT id, slug FROM enterprises ORDER BY id LIMIT 1")).one()
+        owner = conn.execute(
+            sa.text(
+                "SELECT u.login FROM enterprise_roles er JOIN users u ON u.id = er.user_id "
+                "JOIN org_memberships m ON m.user_id = u.id AND m.ended_at IS NULL "
+                "WHERE er.enterprise_id = :e AND er.role = 'owner' AND er.ended_at IS NULL ORDER BY u.id LIMIT 1"
+            ),
+            {"e": ent.id},
+        ).scalar_one()
+        rows = 0
+        for table in sa.inspect(conn).get_table_names():
+            if table != "alembic_version":
+                rows += conn.execute(sa.text(f'SELECT COUNT(*) FROM "{table}"')).scalar_one()
+    engine.dispose()
+    return {"enterprise_id": ent.id, "slug": ent.slug, "owner": owner, "rows": rows}
+
+
+def build(db: BenchDatabase, seed: int) -> Figure:
+    """Building the demo: rows/s of our bulk load vs plain executemany/COPY of the same rows."""
+    db.drop()
+    db.create()
+    run = run_measured([*SEATLEDGER, "demo", "--size", db.size, "--seed", str(seed)], env=db.env())
+    facts = ledger_facts(db)
+    baseline = _bulk_copy_baseline(db)
+    fig = Figure("build demo (bulk load)", db.kind, db.size, run.seconds, baseline, run.peak_rss_mb)
+    fig.extra["rows"] = facts["rows"]
+    fig.extra["rows_per_s"] = int(facts["rows"] / run.seconds)
+    fig.note = "ours generates the data as it loads; the baseline only inserts pre-read rows"
+    return fig
+
+
+def _bulk_copy_baseline(db: BenchDatabase) -> float:
+    """Time a plain executemany (SQLite) or COPY (PostgreSQL) of every row into an empty copy."""
+    from seatledger.db import create_engine, migrate
+
+    src = sa.create_engine(db.url)
+    tables: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+    with src.connect() as conn:
+        for table in sa.inspect(conn).get_table_names():
+            if table == "alembic_version":
+                continue
+            result = conn.exec_driver_sql(f'SELECT * FROM "{table}"')
+            tables[table] = (list(result.keys()), [tuple(r) for r in result])
+    src.dispose()
+    if db.kind == "sqlite":
+        path = db.data_dir / "baseline-copy.db"
+        path.unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    else:
+        url = db.url + "_copy"
+        target = BenchDatabase(db.kind, db.size, url, db.data_dir)
+        target.drop()
+        target.create()
+    eng = create_engine(url)
+    migrate(eng)
+    with eng.begin() as conn:
+        for name in tables:
+            conn.exec_driver_sql(f'DELETE FROM "{name}"')  # seeded rows (e.g. list prices)
+    eng.dispose()
+    start = time.perf_counter()
+    if db.kind == "sqlite":
+        import sqlite3
+
+        con = sqlite3.connect(path)
+        con.execute("PRAGMA foreign_keys=OFF")
+        with con:
+            for name, (cols, rows) in tables.items():
+                marks = ",".join("?" * len(cols))
+                con.executemany(f'INSERT INTO "{name}" ({",".join(cols)}) VALUES ({marks})', rows)
+        con.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as con:
+            con.execute("SET session_replication_role = replica")  # no FK checks, like the bulk path
+            with con.cursor() as cur:
+                for name, (cols, rows) in tables.items():
+                    with cur.copy(f'COPY "{name}" ({",".join(cols)}) FROM STDIN') as copy:
+                        for row in rows:
+                            copy.write_row(row)
+    seconds = time.perf_counter() - start
+    if db.kind == "postgresql":
+        target.drop()
+    return seconds
+
+
+def _baseline_csv(db: BenchDatabase, sql: str, out: Path) -> tuple[float, float]:
+    if db.kind == "sqlite":
+        run = run_measured(["sqlite3", "-csv", "-header", str(db.sqlite_path), sql], stdout_path=str(out))
+    else:
+        run = run_measured(["psql", db.pg_dsn, "-q", "-c", f"\\copy ({sql}) TO STDOUT WITH CSV HEADER"], stdout_path=str(out))
+    return run.seconds, run.peak_rss_mb
+
+
+def reports(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
+    """The enterprise Advanced Security CSVs (both products) and the license usage CSV."""
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    as_of = now.strftime("%Y-%m-%dT%H:%M:%S")
+    out_dir = Path(tempfile.mkdtemp(prefix="bench-reports-"))
+    figures = []
+    ours_s = base_s = 0.0
+    ours_rss = base_rss = 0.0
+    for product in ("code_security", "secret_protection"):
+        run = run_measured(
+            [*SEATLEDGER, "report", "advanced-security", "--product", product, "--enterprise", facts["slug"],
+             "--as-of", as_of, "-o", str(out_dir / f"ours-{product}.csv")],
+            env=db.env(),
+        )
+        ours_s += run.seconds
+        ours_rss = max(ours_rss, run.peak_rss_mb)
+        sql = baselines.fill(baselines.advanced_security_sql(product, db.kind), facts["enterprise_id"], now)
+        seconds, rss = _baseline_csv(db, sql, out_dir / f"base-{product}.csv")
+        base_s += seconds
+        base_rss = max(base_rss, rss)
+    fig = Figure("enterprise Advanced Security CSV (both products)", db.kind, db.size, ours_s, base_s, ours_rss)
+    fig.extra["rows"] = sum(_lines(out_dir / f"ours-{p}.csv") - 1 for p in ("code_security", "secret_protection"))
+    figures.append(fig)
+
+    run = run_measured(
+        [*SEATLEDGER, "report", "license-usage", "--enterprise", facts["slug"], "--as-of", as_of,
+         "-o", str(out_dir / "ours-license.csv")],
+        env=db.env(),
+    )
+    sql = baselines.fill(baselines.license_usage_sql(db.kind), facts["enterprise_id"], now)
+    seconds, _rss = _baseline_csv(db, sql, out_dir / "base-license.csv")
+    fig = Figure("enterprise license usage CSV", db.kind, db.size, run.seconds, seconds, run.peak_rss_mb)
+    fig.extra["rows"] = _lines(out_dir / "ours-license.csv") - 1
+    figures.append(fig)
+    for f in figures:
+        f.rss_target_mb = REPORT_RSS_TARGET_MB
+    return figures
+
+
+def _lines(path: Path) -> int:
+    with open(path, "rb") as fh:
+        return sum(1 for _ in fh)
+
+
+def totals(db: BenchDatabase, facts: dict[str, Any]) -> Figure:
+    """Enterprise totals (seats, both committer counts, Copilot) vs one SQL query."""
+    from seatledger import licensing
+    from seatledger.db import create_engine
+
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    engine = create_engine(db.url)
+    slug = facts["slug"]
+
+    def ours() -> tuple[int, int, int, int]:
+        with engine.connect() as conn:
+            seats = licensing.seat_totals(conn, slug, as_of=now).consumed
+            scope = licensing.Scope.enterprise(slug)
+            sp = licensing.committer_totals(conn, scope, "secret_protection", as_of=now).total_committers
+            cs = licensing.committer_totals(conn, scope, "code_security", as_of=now).total_committers
+            cp = licensing.copilot_totals(conn, scope, as_of=now).breakdown.total
+        return seats, sp, cs, cp
+
+    sql = baselines.fill(baselines.totals_sql(db.kind), facts["enterprise_id"], now)
+
+    def base() -> tuple[int, ...]:
+        with engine.connect() as conn:
+            return tuple(conn.exec_driver_sql(sql).one())
+
+    ours_s, ours_v = timed(ours)
+    base_s, base_v = timed(base)
+    engine.dispose()
+    fig = Figure("enterprise totals (seats, SP, CS, Copilot)", db.kind, db.size, ours_s, base_s)
+    fig.extra["ours"] = list(ours_v)
+    fig.extra["baseline"] = list(base_v)
+    return fig
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """``seatledger serve`` in a subprocess on a free loopback port."""
+
+    def __init__(self, db: BenchDatabase) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.db = db
+
+    def __enter__(self) -> "Server":
+        import httpx
+
+        self.proc = subprocess.Popen(
+            [*SEATLEDGER, "serve", "--port", str(self.port)], env=self.db.env(),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None:
+                raise RuntimeError("seatledger serve exited")
+            time.sleep(0.2)  # polling a subprocess's readiness; not test synchronisation
+        raise RuntimeError("seatledger serve did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def _token(db: BenchDatabase, facts: dict[str, Any]) -> str:
+    out = subprocess.run(
+        [*SEATLEDGER, "token", "create", "--login", facts["owner"], "--enterprise", facts["slug"],
+         "--scopes", "read:enterprise,manage_billing:enterprise,read:org,manage_billing:copilot"],
+        env=db.env(), capture_output=True, text=True, check=True,
+    ).stdout
+    return next(w for w in out.split() if w.startswith("ghp_"))
+
+
+async def _load(urls: list[str], token: str, seconds: float) -> tuple[list[float], int]:
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"}
+
+    async def client(i: int) -> None:
+        nonlocal errors
+        async with httpx.AsyncClient(headers=headers, timeout=30) as http:
+            n = i
+            while time.perf_counter() < stop:
+                url = urls[n % len(urls)]
+                n += API_CLIENTS
+                t0 = time.perf_counter()
+                resp = await http.get(url)
+                latencies.append(time.perf_counter() - t0)
+                if resp.status_code != 200:
+                    errors += 1
+
+    await asyncio.gather(*(client(i) for i in range(API_CLIENTS)))
+    return latencies, errors
+
+
+def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
+    """consumed-licenses and GHAS committer pages, 16 concurrent clients on loopback."""
+    figures = []
+    with Server(db) as server:
+        token = _token(db, facts)
+        base = f"{server.url}/api/v3/enterprises/{facts['slug']}"
+        endpoints = {
+            "API consumed-licenses per_page=100": [f"{base}/consumed-licenses?per_page=100&page={p}" for p in range(1, 11)],
+            "API GHAS committers per_page=100": [
+                f"{base}/settings/billing/advanced-security?advanced_security_product=code_security&per_page=100&page={p}"
+                for p in range(1, 11)
+            ],
+        }
+        for name, urls in endpoints.items():
+            start = time.perf_counter()
+            latencies, errors = asyncio.run(_load(urls, token, API_SECONDS))
+            elapsed = time.perf_counter() - start
+            latencies.sort()
+            fig = Figure(name, db.kind, db.size, statistics.median(latencies), None, target_ratio=None)
+            fig.extra["p50_ms"] = round(statistics.median(latencies) * 1000, 1)
+            fig.extra["p99_ms"] = round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1)
+            fig.extra["rps"] = round(len(latencies) / elapsed, 1)
+            fig.extra["errors"] = errors
+            fig.extra["_targets"] = API_TARGETS
+            figures.append(fig)
+    return figures
+
+
+def page(db: BenchDatabase, facts: dict[str, Any]) -> Figure:
+    """Render time of the enterprise licensing page for a signed-in owner (median of 10)."""
+    import httpx
+
+    password = "bench-password-123"
+    subprocess.run(
+        [*SEATLEDGER, "user", "set-password", facts["owner"], "--password-stdin"],
+        input=password, text=True, env=db.env(), check=True, capture_output=True,
+    )
+    with Server(db) as server, httpx.Client(base_url=server.url, timeout=60) as http:
+        login_page = http.get("/login")
+        csrf = _csrf(login_page.text)
+        resp = http.post("/login", data={"login": facts["owner"], "password": password, "csrf_token": csrf})
+        if resp.status_code >= 400:
+            raise RuntimeError(f"sign-in failed: {resp.status_code}")
+        path = f"/enterprises/{facts['slug']}/licensing"
+        http.get(path)  # warm
+        samples = []
+        for _ in range(10):
+            t0 = time.perf_counter()
+            r = http.get(path)
+            samples.append(time.perf_counter() - t0)
+            if r.status_code != 200:
+                raise RuntimeError(f"licensing page answered {r.status_code}")
+    fig = Figure("licensing page render", db.kind, db.size, statistics.median(samples), None, target_ratio=None)
+    fig.extra["p50_ms"] = round(statistics.median(samples) * 1000, 1)
+    fig.extra["max_ms"] = round(max(samples) * 1000, 1)
+    fig.extra["_targets"] = (("p50_ms", PAGE_TARGET_MS, False),)
+    return fig
+
+
+def _csrf(html: str) -> str:
+    import re
+
+    m = re.search(r'name="csrf_token"\s+value="([^"]+)"', html) or re.search(r'value="([^"]+)"\s+name="csrf_token"', html)
+    return m.group(1) if m else ""
+
+
+def ingest_git(size: str) -> Figure:
+    """`ingest git` on a generated 100,000-commit repository vs `git log` alone."""
+    script = Path(__file__).with_name("ingest_git.py")
+    if not script.exists():
+        raise RuntimeError("bench/ingest_git.py is not there yet")
+    out = subprocess.run([sys.executable, str(script), "--json"], capture_output=True, text=True, check=True).stdout
+    import json
+
+    data = json.loads(out.strip().splitlines()[-1])
+    fig = Figure("ingest git (100,000 commits)", "sqlite", size, data["ours_s"], data["baseline_s"])
+    fig.extra["commits"] = data.get("commits")
+    return fig
