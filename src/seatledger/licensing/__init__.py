@@ -31,6 +31,7 @@ from seatledger.licensing.seats import (
     seat_history,
     seat_totals,
 )
+from seatledger.licensing.summary import EnterpriseSummary, enterprise_summary, iter_enterprise_slugs
 
 __all__ = [
     "ACTIVE_COMMITTER_WINDOW",
@@ -39,6 +40,7 @@ __all__ = [
     "CopilotSeat",
     "CopilotTotals",
     "EnterpriseInfo",
+    "EnterpriseSummary",
     "LicensedPerson",
     "MatchResult",
     "OrganizationCommitters",
@@ -51,9 +53,11 @@ __all__ = [
     "committer_totals",
     "copilot_totals",
     "count_consumed",
+    "enterprise_summary",
     "get_enterprise",
     "iter_committer_pushes",
     "iter_copilot_seats",
+    "iter_enterprise_slugs",
     "iter_licensed_people",
     "iter_namespace_committers",
     "iter_repository_committers",
