@@ -1,7 +1,115 @@
-"""The web pages. ``mount`` adds the page routes and the static files."""
+"""The web pages: Billing & licensing, Copilot seats, report downloads, emailed exports.
 
-from fastapi import FastAPI
+``mount(app)`` adds the static files, the session middleware, the page routes and the export
+queue's in-process consumer (started with the app, stopped with it).
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from urllib.parse import quote
+
+from seatledger.config import Settings
+from seatledger.exports.secret_key import effective_secret_key
+from seatledger.web.accounts import any_operator, first_enterprise_owner, generate_password, set_password
+from seatledger.web.deps import SignInRequired
+from seatledger.web.session import COOKIE_NAME, SessionCodec
+
+STATIC_DIR = Path(__file__).with_name("static")
+# Paths that never carry a session: the API speaks tokens, static files are public.
+_SESSIONLESS = ("/api/", "/static/", "/healthz", "/webhooks/")
+
+__all__ = ["mount", "signin_hint"]
 
 
 def mount(app: FastAPI) -> None:
-    """Add the page routes."""
+    """Add the page routes, static files and the export queue to ``app``."""
+    from seatledger.web import routes_auth, routes_copilot, routes_exports, routes_licensing, routes_reports
+
+    if not hasattr(app.state, "clock"):
+        app.state.clock = time.time
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.middleware("http")
+    async def _session(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if request.url.path.startswith(_SESSIONLESS):
+            return await call_next(request)
+        codec = _codec(app)
+        session = codec.load(request.cookies.get(COOKIE_NAME))
+        request.state.session = session
+        response = await call_next(request)
+        if session.dirty:
+            codec.store(session, response, secure=app.state.settings.base_url.startswith("https://"))
+        return response
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
+
+    for module in (routes_auth, routes_licensing, routes_copilot, routes_reports, routes_exports):
+        app.include_router(module.router)
+
+    _wrap_lifespan(app)
+
+
+def _wrap_lifespan(app: FastAPI) -> None:
+    # Compose with whatever lifespan the app already has: the export queue's consumer threads
+    # start with the app and stop with it.
+    outer = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(asgi_app: Any) -> AsyncIterator[Any]:
+        async with outer(asgi_app) as state:
+            _start_queue(app)
+            try:
+                yield state
+            finally:
+                _stop_queue(app)
+
+    app.router.lifespan_context = lifespan
+
+
+def _codec(app: FastAPI) -> SessionCodec:
+    codec = getattr(app.state, "session_codec", None)
+    if codec is None:
+        codec = app.state.session_codec = SessionCodec(effective_secret_key(app.state.settings))
+    return codec
+
+
+def _start_queue(app: FastAPI) -> None:
+    # Tests may install their own queue (immediate mode) before the server starts.
+    from seatledger.exports.queue import ExportQueue
+
+    queue = getattr(app.state, "export_queue", None)
+    if queue is None:
+        queue = app.state.export_queue = ExportQueue(app.state.settings, app.state.engine)
+    queue.start_in_process()
+
+
+def _stop_queue(app: FastAPI) -> None:
+    queue = getattr(app.state, "export_queue", None)
+    if queue is not None:
+        queue.stop_in_process()
+
+
+def signin_hint(settings: Settings, engine: Engine) -> str | None:
+    """On first start (no sign-in account yet), give the first enterprise's owner a generated
+    password and return how to sign in; None when an account exists or nobody could get one."""
+    with engine.begin() as conn:
+        if any_operator(conn):
+            return None
+        owner = first_enterprise_owner(conn)
+        if owner is None:
+            return None
+        user_id, login = owner
+        password = generate_password()
+        set_password(conn, user_id, password)
+    return f"Sign in at {settings.base_url.rstrip('/')}/login as {login} with password {password}"

@@ -1,0 +1,109 @@
+"""Which reports can be downloaded or emailed, at which scopes, and how to write one.
+
+A :class:`ReportRequest` is (kind, scope, product). Both the direct download and the emailed
+export write it through :func:`write_report`, which calls the ``reports`` package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import BinaryIO, Iterator
+
+from sqlalchemy.engine import Connection
+
+from seatledger.errors import InvalidInput
+from seatledger import reports
+from seatledger.licensing.scope import Scope
+
+LICENSE_USAGE = "license-usage"
+ADVANCED_SECURITY = "advanced-security"
+COPILOT_ACTIVITY = "copilot-activity"
+
+PRODUCT_LABELS = {"code_security": "Code Security", "secret_protection": "Secret Protection"}
+SCOPE_LABELS = {
+    "enterprise": "enterprise",
+    "organization": "organization",
+    "user_namespace": "user namespace",
+    "repository": "repository",
+}
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    key: str
+    label: str
+    scopes: tuple[str, ...]
+    needs_product: bool
+
+
+KINDS: dict[str, ReportKind] = {
+    LICENSE_USAGE: ReportKind(LICENSE_USAGE, "License usage", ("enterprise", "organization"), False),
+    ADVANCED_SECURITY: ReportKind(
+        ADVANCED_SECURITY, "Advanced Security", ("enterprise", "organization", "user_namespace", "repository"), True
+    ),
+    COPILOT_ACTIVITY: ReportKind(COPILOT_ACTIVITY, "Copilot activity", ("enterprise", "organization"), False),
+}
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """One report at one scope (and, for Advanced Security, one product)."""
+
+    kind: str
+    scope: Scope
+    product: str | None
+
+    @property
+    def scope_token(self) -> str:
+        return f"{self.scope.kind}:{self.scope.name}"
+
+    @property
+    def label(self) -> str:
+        if self.product:
+            return PRODUCT_LABELS[self.product]
+        return KINDS[self.kind].label
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} ({SCOPE_LABELS[self.scope.kind]} {self.scope.name})"
+
+    @property
+    def filename(self) -> str:
+        parts = [self.kind, self.product or "", self.scope.name.replace("/", "_")]
+        return "-".join(p.replace("_", "-") if p is self.product else p for p in parts if p) + ".csv"
+
+
+def report_request(kind: str, scope: str, product: str | None = None) -> ReportRequest:
+    """Parse and check a request; InvalidInput names what is wrong."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise InvalidInput(f"unknown report {kind!r}; one of {', '.join(KINDS)}")
+    scope_kind, sep, name = scope.partition(":")
+    if not sep or not name:
+        raise InvalidInput(f"a report scope looks like 'organization:NAME', not {scope!r}")
+    if scope_kind not in spec.scopes:
+        raise InvalidInput(f"the {spec.label} report is not available at {scope_kind} level")
+    parsed = Scope.repo(name) if scope_kind == "repository" else Scope(scope_kind, name)  # type: ignore[arg-type]
+    product = product or None
+    if spec.needs_product:
+        if product not in PRODUCT_LABELS:
+            raise InvalidInput("choose the Advanced Security product: code_security or secret_protection")
+    elif product is not None:
+        raise InvalidInput(f"the {spec.label} report takes no product")
+    return ReportRequest(kind, parsed, product)
+
+
+def open_chunks(conn: Connection, request: ReportRequest) -> Iterator[bytes]:
+    """The CSV's encoded chunks; NotFound/InvalidInput are raised now, before any byte."""
+    return reports.open_report(request.kind, conn, request.scope, product=request.product)
+
+
+def write_report(conn: Connection, request: ReportRequest, out: BinaryIO) -> int:
+    """Write the CSV for ``request`` to ``out``; returns the number of data rows."""
+    written = [0]
+
+    def progress(records: int) -> None:
+        written[0] = records
+
+    reports.write_report(request.kind, conn, request.scope, out, product=request.product, progress=progress)
+    return written[0]

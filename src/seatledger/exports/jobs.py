@@ -1,0 +1,230 @@
+"""Export jobs: "Email me the report" requests, their lifecycle, and the job itself.
+
+A request becomes a row of ``export_jobs`` (queued). The job writes the CSV to
+``<data>/exports/<id>.csv.tmp``, renames it to ``<id>.csv`` only when complete, mails the
+requester a signed link, and marks the row ready. A failure removes the temporary file and
+either puts the row back to queued (the queue retries it) or, after the last attempt, marks it
+failed with the reason. A crash mid-way leaves at most a ``.tmp`` file, never a truncated
+``.csv``, and the job can be run again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import smtplib
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from seatledger.config import Settings
+from seatledger.db import tables as t
+from seatledger.db.tables_exports import (
+    EXPORT_EXPIRED,
+    EXPORT_FAILED,
+    EXPORT_QUEUED,
+    EXPORT_READY,
+    EXPORT_RUNNING,
+    export_jobs,
+)
+from seatledger.errors import InvalidInput, LedgerError, NotFound
+from seatledger.exports.catalog import ReportRequest, report_request, write_report
+from seatledger.exports.links import Clock, sign_job
+from seatledger.exports.mail import Mailer
+
+PENDING = (EXPORT_QUEUED, EXPORT_RUNNING)
+
+
+class ExportPending(InvalidInput):
+    """The person already has a request of this kind queued or running."""
+
+    status_code = 409
+
+
+@dataclass(frozen=True)
+class ExportJob:
+    id: int
+    requester_user_id: int
+    request: ReportRequest
+    status: str
+    reason: str | None
+    file_path: str | None
+    rows: int | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    attempts: int
+
+    def expires_at(self, ttl_seconds: int) -> dt.datetime | None:
+        return self.finished_at + dt.timedelta(seconds=ttl_seconds) if self.finished_at else None
+
+
+def _now(clock: Clock) -> dt.datetime:
+    return dt.datetime.fromtimestamp(clock(), dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def _job(row: sa.Row) -> ExportJob:
+    return ExportJob(
+        id=row.id, requester_user_id=row.requester_user_id,
+        request=report_request(row.kind, row.scope, row.product), status=row.status, reason=row.reason,
+        file_path=row.file_path, rows=row.rows, created_at=row.created_at, finished_at=row.finished_at,
+        attempts=row.attempts,
+    )
+
+
+def request_export(conn: Connection, user_id: int, request: ReportRequest, *, clock: Clock = time.time) -> int:
+    """Record a request (queued) and return its id; ExportPending if one of the same kind is
+    still queued or running for this person (one request per person and kind, as GitHub)."""
+    j = export_jobs
+    pending = conn.execute(
+        sa.select(j.c.id).where(
+            j.c.requester_user_id == user_id, j.c.kind == request.kind, j.c.status.in_(PENDING)
+        ).limit(1)
+    ).scalar()
+    if pending is not None:
+        raise ExportPending(
+            f"You already have a {request.label} report being prepared (export #{pending}); "
+            "wait for its email before requesting another."
+        )
+    result = conn.execute(
+        sa.insert(j).values(
+            requester_user_id=user_id, kind=request.kind, scope=request.scope_token, product=request.product,
+            status=EXPORT_QUEUED, created_at=_now(clock), attempts=0,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+def get_job(conn: Connection, job_id: int) -> ExportJob:
+    row = conn.execute(sa.select(export_jobs).where(export_jobs.c.id == job_id)).first()
+    if row is None:
+        raise NotFound(f"no export #{job_id}")
+    return _job(row)
+
+
+def iter_jobs(conn: Connection, user_id: int, *, limit: int = 50) -> Iterator[ExportJob]:
+    """A person's exports, newest first."""
+    j = export_jobs
+    for row in conn.execute(
+        sa.select(j).where(j.c.requester_user_id == user_id).order_by(j.c.id.desc()).limit(limit)
+    ):
+        yield _job(row)
+
+
+def expire_old(conn: Connection, settings: Settings, *, clock: Clock = time.time) -> int:
+    """Mark ready exports older than the link lifetime expired and delete their files."""
+    j = export_jobs
+    cutoff = _now(clock) - dt.timedelta(seconds=settings.download_link_ttl_seconds)
+    rows = conn.execute(
+        sa.select(j.c.id, j.c.file_path).where(j.c.status == EXPORT_READY, j.c.finished_at < cutoff)
+    ).all()
+    for row in rows:
+        if row.file_path:
+            Path(row.file_path).unlink(missing_ok=True)
+        conn.execute(sa.update(j).where(j.c.id == row.id).values(status=EXPORT_EXPIRED))
+    return len(rows)
+
+
+def requeue(conn: Connection, job_id: int) -> None:
+    """Put a failed (or crashed, still 'running') job back in the queue with fresh attempts."""
+    job = get_job(conn, job_id)
+    if job.status not in (EXPORT_FAILED, EXPORT_RUNNING):
+        raise InvalidInput(f"export #{job_id} is {job.status}; only failed or stuck exports can be re-run")
+    j = export_jobs
+    conn.execute(sa.update(j).where(j.c.id == job_id).values(status=EXPORT_QUEUED, reason=None, attempts=0))
+
+
+def primary_email(conn: Connection, user_id: int) -> str | None:
+    e = t.user_emails
+    return conn.execute(
+        sa.select(e.c.email).where(e.c.user_id == user_id).order_by(e.c.is_primary.desc(), e.c.id).limit(1)
+    ).scalar()
+
+
+def final_path(settings: Settings, job_id: int) -> Path:
+    return settings.exports_dir / f"{job_id}.csv"
+
+
+class JobFailed(Exception):
+    """Raised to the queue so that it retries the job."""
+
+
+def run_export(
+    settings: Settings,
+    engine: Engine,
+    job_id: int,
+    *,
+    mailer: Mailer,
+    secret_key: str,
+    base_url: str,
+    clock: Clock = time.time,
+) -> str:
+    """Run one export job; returns its final status. Raises JobFailed when the queue should
+    retry (attempts left), so huey's bounded retries apply."""
+    j = export_jobs
+    with engine.begin() as conn:
+        job = get_job(conn, job_id)
+        if job.status not in PENDING:
+            return job.status  # already done (a duplicate delivery of the task)
+        conn.execute(
+            sa.update(j).where(j.c.id == job_id).values(status=EXPORT_RUNNING, attempts=j.c.attempts + 1)
+        )
+        attempts = job.attempts + 1
+        login = conn.execute(sa.select(t.users.c.login).where(t.users.c.id == job.requester_user_id)).scalar()
+        to = primary_email(conn, job.requester_user_id)
+
+    path = final_path(settings, job_id)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        if not to:
+            raise InvalidInput(f"{login} has no email address to send the report to")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with engine.connect() as conn, open(tmp, "wb") as out:
+            rows = write_report(conn, job.request, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+        token = sign_job(secret_key, job_id, clock=clock)
+        link = f"{base_url.rstrip('/')}/exports/{job_id}/download?token={token}"
+        mailer.send(_message(settings, to, job.request, link, rows))
+    except (LedgerError, OSError, smtplib.SMTPException, SQLAlchemyError) as exc:
+        tmp.unlink(missing_ok=True)
+        reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        final = attempts > settings.export_retries
+        with engine.begin() as conn:
+            conn.execute(
+                sa.update(j).where(j.c.id == job_id).values(
+                    status=EXPORT_FAILED if final else EXPORT_QUEUED, reason=reason,
+                    finished_at=_now(clock) if final else None,
+                )
+            )
+        if final:
+            return EXPORT_FAILED
+        raise JobFailed(reason) from exc
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(j).where(j.c.id == job_id).values(
+                status=EXPORT_READY, reason=None, file_path=str(path), rows=rows, finished_at=_now(clock)
+            )
+        )
+    return EXPORT_READY
+
+
+def _message(settings: Settings, to: str, request: ReportRequest, link: str, rows: int) -> EmailMessage:
+    hours = settings.download_link_ttl_seconds / 3600
+    lifetime = f"{hours:g} hours" if hours >= 1 else f"{settings.download_link_ttl_seconds} seconds"
+    msg = EmailMessage()
+    msg["From"] = settings.mail_from
+    msg["To"] = to
+    msg["Subject"] = f"Your seatledger report is ready: {request.title}"
+    msg.set_content(
+        f"Your {request.title} report ({rows} rows) is ready.\n\n"
+        f"Download it here:\n{link}\n\n"
+        f"The link expires after {lifetime}.\n"
+    )
+    return msg

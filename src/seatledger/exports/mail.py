@@ -1,0 +1,95 @@
+"""Sending mail: a tiny Protocol and its two implementations, chosen by the settings.
+
+``SEATLEDGER_SMTP_URL=smtp://host:port`` sends through that server; without it messages are
+delivered into a Maildir outbox in the data directory, which the web UI shows at ``/outbox``.
+"""
+
+from __future__ import annotations
+
+import mailbox
+import smtplib
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Iterator, Protocol
+from urllib.parse import urlsplit
+
+from seatledger.config import Settings
+from seatledger.errors import ConfigError
+
+SMTP_TIMEOUT_S = 30
+
+
+class Mailer(Protocol):
+    """Something that delivers one message or raises OSError/smtplib.SMTPException."""
+
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class SmtpMailer:
+    """Delivers through an SMTP server (``smtp://host:port``)."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "smtp" or not parts.hostname:
+            raise ConfigError(f"SEATLEDGER_SMTP_URL must look like smtp://host:port, not {url!r}")
+        self.host = parts.hostname
+        self.port = parts.port or 25
+        self.username = parts.username
+        self.password = parts.password
+
+    def send(self, message: EmailMessage) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=SMTP_TIMEOUT_S) as smtp:
+            if self.username:
+                smtp.starttls()
+                smtp.login(self.username, self.password or "")
+            smtp.send_message(message)
+
+
+class MaildirMailer:
+    """Delivers into a Maildir folder (the outbox shown in the UI)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def send(self, message: EmailMessage) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        mailbox.Maildir(str(self.path), create=True).add(message)
+
+
+def mailer_for(settings: Settings) -> Mailer:
+    """SMTP when a URL is configured, else the Maildir outbox."""
+    if settings.smtp_url:
+        return SmtpMailer(settings.smtp_url)
+    return MaildirMailer(settings.outbox_dir)
+
+
+def iter_outbox(path: Path, recipients: set[str]) -> Iterator[tuple[str, EmailMessage]]:
+    """Messages in the outbox addressed to one of ``recipients``, newest first."""
+    if not path.exists():
+        return
+    box = mailbox.Maildir(str(path), create=False)
+    found: list[tuple[float, str, EmailMessage]] = []
+    for key in box.keys():
+        msg = box.get_message(key)
+        to = (msg.get("To") or "").strip().lower()
+        if to in recipients:
+            email = EmailMessage()
+            email.set_content(_body(msg))
+            for header in ("From", "To", "Subject", "Date"):
+                if msg.get(header):
+                    del email[header]
+                    email[header] = msg[header]
+            found.append((msg.get_date(), key, email))
+    for _date, key, email in sorted(found, key=lambda item: item[0], reverse=True):
+        yield key, email
+
+
+def _body(msg: mailbox.MaildirMessage) -> str:
+    if msg.is_multipart():
+        for part in msg.walk():
+            if part.get_content_type() == "text/plain":
+                payload = part.get_payload(decode=True)
+                return payload.decode(part.get_content_charset() or "utf-8") if payload else ""
+        return ""
+    payload = msg.get_payload(decode=True)
+    return payload.decode(msg.get_content_charset() or "utf-8") if isinstance(payload, bytes) else str(payload)

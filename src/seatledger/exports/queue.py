@@ -1,0 +1,105 @@
+"""The export queue: huey with its SQLite queue file in the data directory by default, or
+Redis with ``SEATLEDGER_QUEUE_URL=redis://...``. ``serve`` runs consumer threads in-process;
+``seatledger worker`` runs a consumer on its own (any number of machines, with Redis)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.consumer import Consumer
+from sqlalchemy.engine import Engine
+
+from seatledger.config import Settings
+from seatledger.errors import ConfigError
+from seatledger.exports.jobs import run_export
+from seatledger.exports.links import Clock
+from seatledger.exports.mail import Mailer, mailer_for
+from seatledger.exports.secret_key import effective_secret_key
+
+QUEUE_NAME = "seatledger-exports"
+TASK_NAME = "seatledger.export"
+QUEUE_FILE = "queue.db"
+RETRY_DELAY_S = 5
+IN_PROCESS_WORKERS = 2
+
+log = logging.getLogger(__name__)
+
+
+def build_huey(settings: Settings, *, immediate: bool = False) -> Huey:
+    """The huey instance the settings ask for."""
+    url = settings.queue_url
+    if immediate:
+        return Huey(QUEUE_NAME, immediate=True)
+    if not url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(QUEUE_NAME, filename=str(settings.data_dir / QUEUE_FILE))
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey(QUEUE_NAME, url=url)
+    if url.startswith("sqlite:///"):
+        return SqliteHuey(QUEUE_NAME, filename=url.removeprefix("sqlite:///"))
+    raise ConfigError(f"SEATLEDGER_QUEUE_URL must be redis://... or sqlite:///PATH, not {url!r}")
+
+
+class _EmbeddedConsumer(Consumer):
+    # The web server owns the process signals; the embedded consumer must not take them.
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+class ExportQueue:
+    """The huey instance with the export task registered on it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        *,
+        immediate: bool = False,
+        base_url: str | None = None,
+        clock: Clock = time.time,
+        mailer: Mailer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.base_url = base_url or settings.base_url
+        self.clock = clock
+        self.mailer = mailer or mailer_for(settings)
+        self.secret_key = effective_secret_key(settings)
+        self.huey = build_huey(settings, immediate=immediate)
+        self._task: Callable[[int], object] = self.huey.task(
+            retries=settings.export_retries, retry_delay=RETRY_DELAY_S, name=TASK_NAME
+        )(self.run)
+        self._consumer: Consumer | None = None
+
+    @property
+    def immediate(self) -> bool:
+        return bool(self.huey.immediate)
+
+    def run(self, job_id: int) -> str:
+        """The task body: run the real export job in this process."""
+        return run_export(
+            self.settings, self.engine, job_id, mailer=self.mailer, secret_key=self.secret_key,
+            base_url=self.base_url, clock=self.clock,
+        )
+
+    def enqueue(self, job_id: int) -> None:
+        self._task(job_id)
+
+    def consumer(self, workers: int = 1, *, embedded: bool = False) -> Consumer:
+        cls = _EmbeddedConsumer if embedded else Consumer
+        return cls(self.huey, workers=workers, periodic=False, worker_type="thread", max_delay=2.0)
+
+    def start_in_process(self, workers: int = IN_PROCESS_WORKERS) -> None:
+        """Start consumer threads inside this process (what ``serve`` does)."""
+        if self.immediate or self._consumer is not None:
+            return
+        self._consumer = self.consumer(workers, embedded=True)
+        self._consumer.start()
+
+    def stop_in_process(self) -> None:
+        if self._consumer is not None:
+            self._consumer.stop(graceful=True)
+            self._consumer = None

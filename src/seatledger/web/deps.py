@@ -1,0 +1,51 @@
+"""Request dependencies of the pages: the engine, the signed-in person, the CSRF check."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterator
+
+from fastapi import Form, Request
+from sqlalchemy.engine import Connection
+
+from seatledger.web.access import Access, load_access
+from seatledger.web.session import session_of
+
+
+class SignInRequired(Exception):
+    """The page needs a signed-in person; the handler redirects to /login."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def connection(request: Request) -> Iterator[Connection]:
+    """A read connection for the page (one transaction, so every card sees one snapshot)."""
+    with request.app.state.engine.connect() as conn:
+        yield conn
+
+
+def signed_in(request: Request) -> Access:
+    """The signed-in person's roles, or a redirect to the sign-in page."""
+    session = session_of(request)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if session.user_id is None:
+        raise SignInRequired(target)
+    with request.app.state.engine.connect() as conn:
+        access = load_access(conn, session.user_id)
+    if access is None or (not access.enterprise_roles and not access.owned_orgs):
+        session.sign_out()
+        raise SignInRequired(target)
+    request.state.access = access
+    return access
+
+
+def csrf_checked(request: Request, csrf_token: str = Form("")) -> None:
+    """Every form posts the session's CSRF token."""
+    session_of(request).check_csrf(csrf_token)
+
+
+def clock_of(request: Request) -> float:
+    """Now, by the app's clock (tests travel in time by replacing ``app.state.clock``)."""
+    return float(getattr(request.app.state, "clock", time.time)())

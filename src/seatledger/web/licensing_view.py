@@ -1,0 +1,201 @@
+"""What the Licensing pages show, gathered from the counting engine.
+
+Nothing here counts: each number is one ``licensing`` call. A part whose engine function is
+not implemented yet is shown as unavailable instead of failing the whole page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from seatledger import licensing
+from seatledger.db import tables as t
+from seatledger.errors import NotFound
+from seatledger.licensing import (
+    CommitterTotals,
+    CopilotTotals,
+    OrganizationCommitters,
+    RepositoryCommitters,
+    Scope,
+    SeatTotals,
+)
+from seatledger.licensing.advanced_security import PRODUCTS, Product
+
+# The list price used when no price catalog is installed (GitHub Enterprise, per user/month).
+FALLBACK_PRICE_PER_USER = Decimal("21")
+HISTORY_DAYS = 90
+ENTERPRISE_SKU = "ghec_licenses"
+PRODUCT_LABELS = {"code_security": "Code Security", "secret_protection": "Secret Protection"}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Part(Generic[T]):
+    """A value from the engine, or why it is missing."""
+
+    value: T | None
+    missing: str | None = None
+
+
+def _part(fn: Callable[[], T]) -> Part[T]:
+    try:
+        return Part(fn())
+    except NotImplementedError:
+        return Part(None, "not available yet: the counting engine does not compute this yet")
+
+
+@dataclass(frozen=True)
+class SeatCard:
+    totals: Part[SeatTotals]
+    price_per_user: Decimal | None
+    estimated_monthly_cost: Decimal | None
+
+
+@dataclass(frozen=True)
+class NamespaceRow:
+    name: str
+    kind: str  # organization | user_namespace
+    counts: dict[str, OrganizationCommitters]  # by product
+
+
+@dataclass(frozen=True)
+class RepositoryRow:
+    name: str
+    counts: dict[str, RepositoryCommitters]
+
+
+@dataclass(frozen=True)
+class ServerRow:
+    server_id: str
+    hostname: str
+    version: str | None
+    last_event: str  # GitHub's labels: "Server usage uploaded", "GitHub Connect server usage synced", ...
+    last_event_at: dt.datetime | None
+    last_status: str | None
+    last_error: str | None
+
+
+@dataclass
+class LicensingPage:
+    level: str  # enterprise | organization
+    enterprise: str
+    enterprise_name: str
+    org: str | None
+    as_of: dt.datetime
+    seats: SeatCard
+    advanced_security: dict[str, Part[CommitterTotals]]
+    copilot: Part[CopilotTotals]
+    namespaces: Part[list[NamespaceRow]] = field(default_factory=lambda: Part([]))
+    repositories: Part[list[RepositoryRow]] = field(default_factory=lambda: Part([]))
+    servers: list[ServerRow] = field(default_factory=list)
+    history: Part[list[tuple[dt.date, int]]] = field(default_factory=lambda: Part([]))
+
+
+def _price_per_user(conn: Connection, enterprise_id: int, day: dt.date) -> Decimal:
+    try:
+        pricing = importlib.import_module("seatledger.licensing.pricing")
+    except ImportError:
+        return FALLBACK_PRICE_PER_USER
+    try:
+        price = pricing.price_on(conn, enterprise_id, ENTERPRISE_SKU, day)
+    except (NotFound, sa.exc.SQLAlchemyError):
+        return FALLBACK_PRICE_PER_USER
+    discount = Decimal(price.discount_percent or 0)
+    return (Decimal(price.price_per_unit) * (Decimal(100) - discount) / Decimal(100)).quantize(Decimal("0.01"))
+
+
+def _seat_card(conn: Connection, enterprise_id: int, slug: str, org: str | None, as_of: dt.datetime) -> SeatCard:
+    totals = _part(lambda: licensing.seat_totals(conn, slug, org=org, as_of=as_of))
+    if totals.value is None or totals.value.billing != "metered":
+        return SeatCard(totals, None, None)
+    price = _price_per_user(conn, enterprise_id, as_of.date())
+    return SeatCard(totals, price, (price * totals.value.consumed).quantize(Decimal("0.01")))
+
+
+def _namespaces(conn: Connection, slug: str, as_of: dt.datetime) -> list[NamespaceRow]:
+    rows: dict[tuple[str, str], NamespaceRow] = {}
+    for product in PRODUCTS:
+        for item in licensing.iter_namespace_committers(conn, slug, product, as_of=as_of):
+            key = (item.kind, item.organization)
+            rows.setdefault(key, NamespaceRow(item.organization, item.kind, {})).counts[product] = item
+    return [rows[k] for k in sorted(rows)]
+
+
+def _repositories(conn: Connection, org: str, as_of: dt.datetime, limit: int) -> list[RepositoryRow]:
+    rows: dict[str, RepositoryRow] = {}
+    for product in PRODUCTS:
+        for item in licensing.iter_repository_committers(conn, Scope.org(org), product, as_of=as_of, limit=limit):
+            rows.setdefault(item.repository, RepositoryRow(item.repository, {})).counts[product] = item
+    return [rows[k] for k in sorted(rows)]
+
+
+_EVENT_LABELS = {"upload": "Server usage uploaded", "connect": "GitHub Connect server usage synced"}
+
+
+def servers(conn: Connection, enterprise_id: int) -> list[ServerRow]:
+    """The enterprise's server instances with their latest license-sync event."""
+    s, ev = t.server_instances, t.license_sync_events
+    latest = (
+        sa.select(ev.c.server_instance_id, sa.func.max(ev.c.id).label("event_id"))
+        .group_by(ev.c.server_instance_id)
+        .subquery()
+    )
+    query = (
+        sa.select(s.c.server_id, s.c.hostname, s.c.version, ev.c.kind, ev.c.occurred_at, ev.c.status, ev.c.error)
+        .select_from(s.outerjoin(latest, latest.c.server_instance_id == s.c.id).outerjoin(ev, ev.c.id == latest.c.event_id))
+        .where(s.c.enterprise_id == enterprise_id)
+        .order_by(s.c.hostname, s.c.server_id)
+    )
+    return [
+        ServerRow(
+            server_id=r.server_id, hostname=r.hostname, version=r.version,
+            last_event=_EVENT_LABELS.get(r.kind, "GitHub Connect server usage never synced") if r.kind else
+            "GitHub Connect server usage never synced",
+            last_event_at=r.occurred_at, last_status=r.status, last_error=r.error,
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> LicensingPage:
+    info = licensing.get_enterprise(conn, slug)
+    start = as_of.date() - dt.timedelta(days=HISTORY_DAYS - 1)
+    return LicensingPage(
+        level="enterprise", enterprise=slug, enterprise_name=info.name, org=None, as_of=as_of,
+        seats=_seat_card(conn, info.id, slug, None, as_of),
+        advanced_security={
+            p: _part(lambda p=p: licensing.committer_totals(conn, Scope.enterprise(slug), p, as_of=as_of))  # type: ignore[misc]
+            for p in PRODUCTS
+        },
+        copilot=_part(lambda: licensing.copilot_totals(conn, Scope.enterprise(slug), as_of=as_of)),
+        namespaces=_part(lambda: _namespaces(conn, slug, as_of)),
+        servers=servers(conn, info.id),
+        history=_part(lambda: licensing.seat_history(conn, slug, start, as_of.date())),
+    )
+
+
+def org_page(conn: Connection, org: str, as_of: dt.datetime, *, repository_limit: int = 500) -> LicensingPage:
+    resolved = licensing.resolve(conn, Scope.org(org))
+    info = resolved.enterprise
+    return LicensingPage(
+        level="organization", enterprise=info.slug, enterprise_name=info.name, org=org, as_of=as_of,
+        seats=_seat_card(conn, info.id, info.slug, org, as_of),
+        advanced_security={
+            p: _part(lambda p=p: licensing.committer_totals(conn, Scope.org(org), p, as_of=as_of))  # type: ignore[misc]
+            for p in PRODUCTS
+        },
+        copilot=_part(lambda: licensing.copilot_totals(conn, Scope.org(org), as_of=as_of)),
+        repositories=_part(lambda: _repositories(conn, org, as_of, repository_limit)),
+    )
+
+
+def product_label(product: Product | str) -> str:
+    return PRODUCT_LABELS[product]

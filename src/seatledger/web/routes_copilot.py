@@ -1,0 +1,62 @@
+"""Copilot seats pages: seats with last activity, inactive-seat filters, the activity report."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.engine import Connection
+
+from seatledger import licensing
+from seatledger.errors import InvalidInput
+from seatledger.licensing import Scope
+from seatledger.web.access import Access
+from seatledger.web.deps import connection, signed_in
+from seatledger.web.licensing_view import _part
+from seatledger.web.render import page
+from seatledger.web.routes_licensing import _as_of
+
+router = APIRouter()
+PAGE_SIZE = 100
+INACTIVE_FILTERS = (30, 60, 90)
+
+
+def _seats_page(request: Request, conn: Connection, scope: Scope, enterprise: str, inactive: int | None, page_no: int) -> HTMLResponse:
+    if inactive is not None and inactive not in INACTIVE_FILTERS:
+        raise InvalidInput(f"inactive must be one of {', '.join(map(str, INACTIVE_FILTERS))}")
+    page_no = max(page_no, 1)
+    as_of = _as_of(request)
+    seats = _part(
+        lambda: list(
+            licensing.iter_copilot_seats(
+                conn, scope, as_of=as_of, inactive_days=inactive, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1
+            )
+        )
+    )
+    rows = (seats.value or [])[:PAGE_SIZE]
+    return page(
+        request, "copilot.html", scope=scope, enterprise=enterprise, as_of=as_of,
+        totals=_part(lambda: licensing.copilot_totals(conn, scope, as_of=as_of)),
+        seats=rows, seats_missing=seats.missing, inactive=inactive, filters=INACTIVE_FILTERS,
+        page_no=page_no, has_next=len(seats.value or []) > PAGE_SIZE,
+        base=f"/orgs/{scope.name}/copilot" if scope.kind == "organization" else f"/enterprises/{scope.name}/copilot",
+    )
+
+
+@router.get("/orgs/{org}/copilot", include_in_schema=False)
+def org_copilot(
+    request: Request, org: str, inactive: int | None = None, page_no: int = 1,
+    access: Access = Depends(signed_in), conn: Connection = Depends(connection),
+) -> HTMLResponse:
+    resolved = licensing.resolve(conn, Scope.org(org))
+    access.require_org(org, resolved.enterprise.slug)
+    return _seats_page(request, conn, Scope.org(org), resolved.enterprise.slug, inactive, page_no)
+
+
+@router.get("/enterprises/{slug}/copilot", include_in_schema=False)
+def enterprise_copilot(
+    request: Request, slug: str, inactive: int | None = None, page_no: int = 1,
+    access: Access = Depends(signed_in), conn: Connection = Depends(connection),
+) -> HTMLResponse:
+    access.require_enterprise(slug)
+    licensing.get_enterprise(conn, slug)
+    return _seats_page(request, conn, Scope.enterprise(slug), slug, inactive, page_no)

@@ -1,0 +1,102 @@
+"""Billing & licensing pages: enterprise and organization Licensing, the server-usage upload,
+and the Usage page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.engine import Connection
+
+from seatledger import licensing
+from seatledger.errors import InvalidInput, LedgerError, PermissionDenied
+from seatledger.licensing import Scope
+from seatledger.web import licensing_view
+from seatledger.web.access import Access
+from seatledger.web.deps import clock_of, connection, csrf_checked, signed_in
+from seatledger.web.render import page
+from seatledger.web.session import session_of
+
+router = APIRouter()
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def _as_of(request: Request) -> dt.datetime:
+    return dt.datetime.fromtimestamp(clock_of(request), dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+@router.get("/enterprises/{slug}/licensing", include_in_schema=False)
+def enterprise_licensing(
+    request: Request, slug: str, access: Access = Depends(signed_in), conn: Connection = Depends(connection)
+) -> HTMLResponse:
+    access.require_enterprise(slug)
+    data = licensing_view.enterprise_page(conn, slug, _as_of(request))
+    history = data.history.value or []
+    return page(
+        request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS,
+        chart_json=json.dumps({"labels": [d.isoformat() for d, _ in history], "values": [n for _, n in history]}),
+        is_owner=dict(access.enterprise_roles).get(slug) == "owner",
+    )
+
+
+@router.get("/orgs/{org}/licensing", include_in_schema=False)
+def org_licensing(
+    request: Request, org: str, access: Access = Depends(signed_in), conn: Connection = Depends(connection)
+) -> HTMLResponse:
+    resolved = licensing.resolve(conn, Scope.org(org))
+    access.require_org(org, resolved.enterprise.slug)
+    data = licensing_view.org_page(conn, org, _as_of(request))
+    return page(request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, chart_json="{}",
+                is_owner=False)
+
+
+@router.post("/enterprises/{slug}/server-usage", include_in_schema=False, dependencies=[Depends(csrf_checked)])
+async def upload_server_usage(
+    request: Request, slug: str, file: UploadFile = File(...), access: Access = Depends(signed_in)
+) -> Response:
+    """Add server usage: import a server's exported license usage JSON; all or nothing."""
+    if dict(access.enterprise_roles).get(slug) != "owner":
+        raise PermissionDenied(f"Only owners of the enterprise {slug} can add server usage.")
+    session = session_of(request)
+    back = RedirectResponse(f"/enterprises/{slug}/licensing#servers", status_code=303)
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    try:
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+        if not data.strip():
+            raise InvalidInput("the file is empty")
+        summary = _ingest(request, data, slug)
+    except LedgerError as exc:
+        session.flash(f"Server usage was not added: {exc.message}", "error")
+        return back
+    session.flash(f"Server usage uploaded from {file.filename or 'the file'}. {summary}".strip(), "success")
+    return back
+
+
+def _ingest(request: Request, data: bytes, slug: str) -> str:
+    try:
+        module = importlib.import_module("seatledger.ingest.server_usage")
+    except ImportError as exc:
+        raise InvalidInput("importing server usage is not available in this version") from exc
+    engine = request.app.state.engine
+    # One transaction: an invalid file is rejected whole and changes nothing.
+    with engine.begin() as conn:
+        result = module.ingest_server_usage(conn, data, slug)
+    return str(getattr(result, "summary", "") or "")
+
+
+@router.get("/enterprises/{slug}/usage", include_in_schema=False)
+def enterprise_usage(
+    request: Request, slug: str, access: Access = Depends(signed_in), conn: Connection = Depends(connection)
+) -> HTMLResponse:
+    access.require_enterprise(slug)
+    info = licensing.get_enterprise(conn, slug)
+    try:
+        importlib.import_module("seatledger.licensing.usage")
+        available = True
+    except ImportError:
+        available = False
+    return page(request, "usage.html", enterprise=slug, enterprise_name=info.name, usage_available=available)
