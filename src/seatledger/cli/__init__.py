@@ -8,6 +8,7 @@ import sys
 import typer
 
 from seatledger.cli import core, ingest, report, token, user
+from seatledger.cli import worker
 from seatledger.errors import LedgerError
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app.add_typer(ingest.app, name="ingest", help="Read real data into the ledger.")
 app.add_typer(ingest.sync_app, name="sync", help="Sync the ledger from a GitHub API.")
 app.add_typer(token.app, name="token", help="Personal access tokens for the REST API.")
 app.add_typer(user.app, name="user", help="Sign-in accounts for the web pages.")
+worker.register(app)
 
 
 def main() -> None:
