@@ -2,10 +2,13 @@
 
 One license per person. A person is a cloud account, or — for server accounts that match no
 cloud account — the group of server accounts sharing a primary email, or the email an
-invitation went to. The rules are one SQL query of "reasons" (a UNION of one SELECT per rule);
-a person consumes when they have at least one reason.
+invitation went to. The rules are one SQL query of "reasons" (a UNION of one SELECT per rule,
+in ``_seat_reasons``); a person consumes when they have at least one reason, and every count
+here is a ``COUNT(DISTINCT person_key)`` over that query, done by the database.
 
-IMPLEMENTATION PENDING: signatures and types are the contract other modules build on.
+Billing: the ``enterprise`` row of ``enterprise_products`` says metered or volume (no row:
+metered). Under metered billing, whether pending *org* invitations consume is the
+enterprise's ``pending_invites_consume_metered`` setting (the docs disagree).
 """
 
 from __future__ import annotations
@@ -17,16 +20,56 @@ from typing import Iterator
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-# Why a person consumes a seat; shown in explanations and used by the reports.
-REASON_ORG_MEMBER = "org_member"
-REASON_ORG_OWNER = "org_owner"
-REASON_OUTSIDE_COLLABORATOR = "outside_collaborator"
-REASON_PENDING_INVITATION = "pending_invitation"
-REASON_SERVER_USER = "server_user"
-REASON_VISUAL_STUDIO = "visual_studio"
+from seatledger.db import tables as t
+from seatledger.errors import InvalidInput, NotFound
+from seatledger.licensing._seat_reasons import (
+    REASON_ORG_MEMBER,
+    REASON_ORG_OWNER,
+    REASON_OUTSIDE_COLLABORATOR,
+    REASON_PENDING_INVITATION,
+    REASON_SERVER_USER,
+    REASON_VISUAL_STUDIO,
+    Policy,
+    Window,
+    reasons,
+)
+from seatledger.licensing.scope import (
+    EnterpriseInfo,
+    as_of_or_now,
+    get_enterprise,
+    month_start,
+    next_month_start,
+)
+from seatledger.licensing.scope import _enterprise_row  # noqa: PLC2701 - same package
+
+__all__ = [
+    "LICENSE_TYPE_ENTERPRISE",
+    "LICENSE_TYPE_VISUAL_STUDIO",
+    "REASON_ORG_MEMBER",
+    "REASON_ORG_OWNER",
+    "REASON_OUTSIDE_COLLABORATOR",
+    "REASON_PENDING_INVITATION",
+    "REASON_SERVER_USER",
+    "REASON_VISUAL_STUDIO",
+    "LicensedPerson",
+    "SeatReason",
+    "SeatTotals",
+    "billable_in_month",
+    "consuming_user_ids",
+    "count_consumed",
+    "explain",
+    "iter_licensed_people",
+    "seat_history",
+    "seat_totals",
+]
 
 LICENSE_TYPE_ENTERPRISE = "Enterprise"
 LICENSE_TYPE_VISUAL_STUDIO = "Visual Studio subscription"
+
+# People are streamed in batches of this many; each batch costs a handful of IN (...) queries.
+PEOPLE_BATCH = 500
+# seat_history asks for this many days per query (SQLite caps a compound SELECT at 500 terms).
+HISTORY_DAYS_PER_QUERY = 200
 
 
 @dataclass(frozen=True)
@@ -90,22 +133,180 @@ class LicensedPerson:
         return self.license_type == LICENSE_TYPE_VISUAL_STUDIO
 
 
+@dataclass(frozen=True)
+class SeatReason:
+    """One reason a person consumes a seat at an instant (what :func:`explain` returns)."""
+
+    reason: str  # REASON_*
+    person_key: str
+    detail: str  # one sentence for a person to read
+    started_at: dt.datetime
+    ended_at: dt.datetime | None  # when it stops (or stopped), if known
+    organization: str | None = None
+    repository: str | None = None  # "owner/name"
+    invitation_id: int | None = None
+    server_account: str | None = None  # "hostname:user_id"
+    visual_studio_email: str | None = None
+
+
+@dataclass(frozen=True)
+class _Product:
+    billing: str
+    purchased: int
+    expires_at: dt.date | None
+
+
+def _product(conn: Connection, enterprise_id: int) -> _Product:
+    ep = t.enterprise_products
+    row = conn.execute(
+        sa.select(ep.c.billing, ep.c.purchased, ep.c.expires_at).where(
+            ep.c.enterprise_id == enterprise_id, ep.c.product == t.PRODUCT_ENTERPRISE
+        )
+    ).first()
+    if row is None:
+        return _Product("metered", 0, None)
+    return _Product(row.billing, int(row.purchased or 0), row.expires_at)
+
+
+def _policy(conn: Connection, info: EnterpriseInfo, product: _Product | None = None) -> Policy:
+    product = product or _product(conn, info.id)
+    consume = product.billing == "volume" or info.pending_invites_consume_metered
+    return Policy(info, org_invitations_consume=consume)
+
+
+def _org_id(conn: Connection, info: EnterpriseInfo, org: str | None) -> int | None:
+    if org is None:
+        return None
+    o = t.organizations
+    oid = conn.execute(sa.select(o.c.id).where(o.c.login == org, o.c.enterprise_id == info.id)).scalar()
+    if oid is None:
+        raise NotFound(f"no organization {org!r} in enterprise {info.slug!r}")
+    return int(oid)
+
+
+def _count(conn: Connection, policy: Policy, window: Window, org_id: int | None = None) -> int:
+    r = reasons(policy, window, org_id=org_id)
+    return int(conn.execute(sa.select(sa.func.count(sa.distinct(r.c.person_key)))).scalar_one())
+
+
 def consuming_user_ids(conn: Connection, enterprise_id: int, as_of: dt.datetime) -> sa.Select:
     """SELECT of the cloud user ids that hold an enterprise seat at ``as_of`` (composable SQL,
     used by the Advanced Security rule 'the committer holds a license')."""
-    raise NotImplementedError
+    info = _enterprise_row(conn, t.enterprises.c.id == enterprise_id)
+    if info is None:
+        raise NotFound(f"no enterprise with id {enterprise_id}")
+    r = reasons(_policy(conn, info), Window(as_of_or_now(as_of)))
+    return sa.select(r.c.user_id).where(r.c.user_id.is_not(None)).distinct()
+
+
+def count_consumed(conn: Connection, enterprise: str, *, org: str | None = None, as_of: dt.datetime | None = None) -> int:
+    """Just the consumed count (what consumed-licenses' total and the usage CSV's row count equal)."""
+    info = get_enterprise(conn, enterprise)
+    return _count(conn, _policy(conn, info), Window(as_of_or_now(as_of)), _org_id(conn, info, org))
 
 
 def seat_totals(
     conn: Connection, enterprise: str, *, org: str | None = None, as_of: dt.datetime | None = None
 ) -> SeatTotals:
-    """Seat totals for the enterprise, or the people consuming through one of its orgs."""
-    raise NotImplementedError
+    """Seat totals for the enterprise, or the people consuming through one of its orgs.
+
+    ``purchased``/``available``/``over_limit`` always describe the enterprise's pool (licenses
+    are bought per enterprise), also when ``org`` narrows ``consumed``. ``billable_this_month``
+    counts people consuming at any instant from the 1st of ``as_of``'s month up to ``as_of``.
+    """
+    at = as_of_or_now(as_of)
+    info = get_enterprise(conn, enterprise)
+    product = _product(conn, info.id)
+    policy = _policy(conn, info, product)
+    org_id = _org_id(conn, info, org)
+    r = reasons(policy, Window(at), org_id=org_id)
+    per_person = (
+        sa.select(
+            r.c.person_key,
+            sa.func.max(sa.case((r.c.reason == REASON_VISUAL_STUDIO, 1), else_=0)).label("vs"),
+            sa.func.max(r.c.user_id).label("user_id"),
+        )
+        .group_by(r.c.person_key)
+        .subquery()
+    )
+    row = conn.execute(
+        sa.select(
+            sa.func.count().label("consumed"),
+            sa.func.coalesce(sa.func.sum(per_person.c.vs), 0).label("vs"),
+            sa.func.count(per_person.c.user_id).label("cloud"),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((per_person.c.person_key.startswith("server:"), 1), else_=0)), 0
+            ).label("server_only"),
+        )
+    ).one()
+    consumed = int(row.consumed)
+    pool = consumed if org_id is None else _count(conn, policy, Window(at))
+    volume = product.billing == "volume"
+    billable = _count(conn, policy, Window(month_start(at), at + dt.timedelta(microseconds=1)), org_id)
+    return SeatTotals(
+        consumed=consumed,
+        purchased=product.purchased if volume else 0,
+        available=product.purchased - pool if volume else None,
+        over_limit=max(0, pool - product.purchased) if volume else 0,
+        billing=product.billing,
+        expires_at=product.expires_at,
+        enterprise_licenses=consumed - int(row.vs),
+        visual_studio_licenses=int(row.vs),
+        cloud_users=int(row.cloud),
+        server_only_users=int(row.server_only),
+        billable_this_month=billable,
+    )
 
 
-def count_consumed(conn: Connection, enterprise: str, *, org: str | None = None, as_of: dt.datetime | None = None) -> int:
-    """Just the consumed count (what consumed-licenses' total and the usage CSV's row count equal)."""
-    raise NotImplementedError
+def billable_in_month(conn: Connection, enterprise: str, year: int, month: int) -> int:
+    """Distinct people who consumed at any instant of that billing month (metered billing)."""
+    if not 1 <= month <= 12:
+        raise InvalidInput(f"month must be 1 to 12, not {month}")
+    info = get_enterprise(conn, enterprise)
+    start = dt.datetime(year, month, 1)
+    return _count(conn, _policy(conn, info), Window(start, next_month_start(start)))
+
+
+def seat_history(conn: Connection, enterprise: str, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
+    """Consumed seats at the end of each day from ``start`` to ``end`` inclusive.
+
+    One query per ``HISTORY_DAYS_PER_QUERY`` days: the reasons overlapping the whole range
+    are joined to the days' last instants and counted per day by the database.
+    """
+    if end < start:
+        raise InvalidInput(f"the history ends ({end}) before it starts ({start})")
+    info = get_enterprise(conn, enterprise)
+    policy = _policy(conn, info)
+    out: list[tuple[dt.date, int]] = []
+    day = start
+    while day <= end:
+        last = min(end, day + dt.timedelta(days=HISTORY_DAYS_PER_QUERY - 1))
+        out += _history_chunk(conn, policy, day, last)
+        day = last + dt.timedelta(days=1)
+    return out
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) - dt.timedelta(microseconds=1)
+
+
+def _history_chunk(conn: Connection, policy: Policy, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    instants = sa.union_all(
+        *(sa.select(sa.literal(i, sa.Integer).label("i"), sa.literal(_end_of(d), sa.DateTime).label("at")) for i, d in enumerate(days))
+    ).subquery("days")
+    r = reasons(policy, Window(_end_of(start), _end_of(end) + dt.timedelta(microseconds=1)))
+    query = (
+        sa.select(instants.c.i, sa.func.count(sa.distinct(r.c.person_key)))
+        .select_from(
+            instants.join(
+                r, sa.and_(r.c.started_at <= instants.c.at, sa.or_(r.c.ended_at.is_(None), r.c.ended_at > instants.c.at))
+            )
+        )
+        .group_by(instants.c.i)
+    )
+    counts = {int(i): int(n) for i, n in conn.execute(query)}
+    return [(d, counts.get(i, 0)) for i, d in enumerate(days)]
 
 
 def iter_licensed_people(
@@ -118,15 +319,27 @@ def iter_licensed_people(
     limit: int | None = None,
 ) -> Iterator[LicensedPerson]:
     """The people consuming a seat, ordered by login (server-only and invite people after,
-    by key), streamed in batches; ``offset``/``limit`` page through the same order."""
-    raise NotImplementedError
+    by key), streamed in batches; ``offset``/``limit`` page through the same order.
+
+    With ``org`` the people are those consuming through that org, but each person is still
+    described whole (all their roles and reasons in the enterprise).
+    """
+    from seatledger.licensing import _seat_people
+
+    if offset < 0 or (limit is not None and limit < 0):
+        raise InvalidInput("offset and limit cannot be negative")
+    at = as_of_or_now(as_of)
+    info = get_enterprise(conn, enterprise)
+    policy = _policy(conn, info)
+    org_id = _org_id(conn, info, org)
+    return _seat_people.stream(conn, policy, at, org_id=org_id, offset=offset, limit=limit, batch=PEOPLE_BATCH)
 
 
-def billable_in_month(conn: Connection, enterprise: str, year: int, month: int) -> int:
-    """Distinct people who consumed at any instant of that billing month (metered billing)."""
-    raise NotImplementedError
+def explain(conn: Connection, enterprise: str, login: str, as_of: dt.datetime | None = None) -> list[SeatReason]:
+    """Why ``login`` consumes a seat at ``as_of``: one entry per rule that holds (empty: they
+    do not consume). ``login`` is a cloud login, or the email of a server-only or invited person."""
+    from seatledger.licensing import _seat_people
 
-
-def seat_history(conn: Connection, enterprise: str, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
-    """Consumed seats at the end of each day from ``start`` to ``end`` inclusive."""
-    raise NotImplementedError
+    at = as_of_or_now(as_of)
+    info = get_enterprise(conn, enterprise)
+    return _seat_people.explain(conn, _policy(conn, info), at, login)
