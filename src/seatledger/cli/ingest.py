@@ -1,6 +1,79 @@
-"""CLI group: ingest (commands are added by the issue that owns them)."""
+"""CLI groups ``ingest`` (files and repositories on disk) and ``sync`` (a GitHub API).
+
+Each command parses its options, calls one importer in ``seatledger.ingest`` and prints the
+import report. Errors a user can cause are LedgerErrors (one line, exit code 2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from seatledger.cli._context import open_ledger
+from seatledger.ingest.report import ImportReport
 
 app = typer.Typer(no_args_is_help=True)
 sync_app = typer.Typer(no_args_is_help=True)
+
+_err = Console(stderr=True)
+
+
+def _print_report(report: ImportReport, *, verbose_notes: int = 50) -> None:
+    typer.echo(report.summary())
+    for note in report.notes[:verbose_notes]:
+        typer.echo(f"  {note}")
+    if len(report.notes) > verbose_notes:
+        typer.echo(f"  … and {len(report.notes) - verbose_notes} more notes")
+    for r in report.rejected:
+        typer.echo(f"  rejected {r.item}: {r.reason}", err=True)
+
+
+class _RichGitProgress:
+    """One overall bar over repositories and a counter of the current one's commits."""
+
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress = progress
+        self.overall = progress.add_task("repositories", total=total)
+        self.current = progress.add_task("", total=None)
+
+    def repository_started(self, path: Path) -> None:
+        self.progress.reset(self.current, description=f"{path.name}: commits", total=None)
+
+    def commits_read(self, n: int) -> None:
+        self.progress.advance(self.current, n)
+
+    def repository_done(self, path: Path, report: ImportReport | None, error: str | None) -> None:
+        if error is not None:
+            self.progress.console.print(f"[red]skipped[/red] {error}")
+        self.progress.advance(self.overall)
+
+
+@app.command("git")
+def git_command(
+    paths: List[Path] = typer.Argument(..., help="Repositories: working trees or bare repositories."),
+    org: str = typer.Option(..., "--org", help="Organization the repositories belong to (org/<dir name>)."),
+    enterprise: Optional[str] = typer.Option(None, "--enterprise", help="Create --org in this enterprise if missing."),
+    visibility: Optional[str] = typer.Option(None, "--visibility", help="public, private or internal."),
+    enable: Optional[str] = typer.Option(None, "--enable", help="code_security,secret_protection"),
+    create_people: bool = typer.Option(False, "--create-people", help="Unknown author emails become org members."),
+    since_days: int = typer.Option(120, "--since-days", min=1, help="Read commits of the last N days."),
+) -> None:
+    """Read commits from git repositories (pushed_at = committer date)."""
+    from seatledger.ingest.git import GitOptions, ingest_git, parse_enable
+
+    options = GitOptions(
+        org=org, enterprise=enterprise, visibility=visibility, enable=parse_enable(enable),
+        create_people=create_people, since_days=since_days,
+    )
+    _settings, engine = open_ledger()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=_err, transient=True) as bar:
+        result = ingest_git(engine, paths, options, _RichGitProgress(bar, len(paths)))
+    _print_report(result.report)
+    typer.echo(f"{result.succeeded} of {len(paths)} repositories ingested")
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)

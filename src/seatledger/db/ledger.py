@@ -523,6 +523,353 @@ class Ledger:
             .values(pending_cancellation_date=None, ended_at=None)
         )
 
+    # -- importers: idempotent upserts, each says what it did ----------------------------
+    # Outcomes are "created", "updated" or "unchanged"; importers tally them in their report.
+    def _update_changed(self, table: sa.Table, row: Any, values: Mapping[str, Any]) -> bool:
+        """Write only the columns whose value differs from ``row``; True if anything changed."""
+        changed = {k: v for k, v in values.items() if v is not None and getattr(row, k) != v}
+        if changed:
+            self.conn.execute(sa.update(table).where(table.c.id == row.id).values(**changed))
+        return bool(changed)
+
+    def find_user_by_email(self, enterprise_id: int, email: str) -> int | None:
+        """The enterprise's cloud account with this *verified* email (lowest id if several)."""
+        u, ue = t.users, t.user_emails
+        uid = self.conn.execute(
+            sa.select(sa.func.min(u.c.id))
+            .join(ue, ue.c.user_id == u.c.id)
+            .where(u.c.enterprise_id == enterprise_id, ue.c.email == normalize_email(email), ue.c.verified == sa.true())
+        ).scalar()
+        return int(uid) if uid is not None else None
+
+    def upsert_org(
+        self, enterprise_id: int, login: str, *, name: str | None = None, created_at: dt.datetime | None = None
+    ) -> tuple[int, str]:
+        o = t.organizations
+        row = self.conn.execute(sa.select(o).where(o.c.login == login)).first()
+        if row is None:
+            return self.add_org(enterprise_id, login, name=name, created_at=created_at), "created"
+        if row.enterprise_id != enterprise_id:
+            raise InvalidInput(f"organization {login!r} belongs to another enterprise")
+        return row.id, "updated" if self._update_changed(o, row, {"name": name}) else "unchanged"
+
+    def upsert_user(
+        self,
+        enterprise_id: int,
+        login: str,
+        *,
+        name: str | None = None,
+        emails: Sequence[str] = (),
+        two_factor: bool | None = None,
+        suspended: bool | None = None,
+        is_bot: bool = False,
+        at: dt.datetime | None = None,
+    ) -> tuple[int, str]:
+        """A cloud account by login: created, or its name/2FA/suspension brought up to date and
+        missing ``emails`` added as verified (emails are never removed by an import)."""
+        u, ue = t.users, t.user_emails
+        row = self.conn.execute(sa.select(u).where(u.c.enterprise_id == enterprise_id, u.c.login == login)).first()
+        if row is None:
+            uid = self.add_user(
+                enterprise_id, login, name=name, emails=emails, two_factor=two_factor, is_bot=is_bot,
+                suspended_at=(at or utcnow()) if suspended else None, created_at=at,
+            )
+            return uid, "created"
+        changed = self._update_changed(u, row, {"name": name, "two_factor": two_factor})
+        if suspended is True and row.suspended_at is None:
+            self.suspend_user(row.id, at)
+            changed = True
+        elif suspended is False and row.suspended_at is not None:
+            self.conn.execute(sa.update(u).where(u.c.id == row.id).values(suspended_at=None))
+            changed = True
+        known = set(self.conn.execute(sa.select(ue.c.email).where(ue.c.user_id == row.id)).scalars())
+        for email in emails:
+            e = normalize_email(email)
+            if e and e not in known:
+                self.add_email(row.id, e, verified=True, primary=not known)
+                known.add(e)
+                changed = True
+        if changed:
+            self.bump_version(enterprise_id)
+        return row.id, "updated" if changed else "unchanged"
+
+    def ensure_membership(
+        self, org_id: int, user_id: int, role: str = "member", *, at: dt.datetime | None = None
+    ) -> str:
+        """The person is in the org with ``role`` now; a role change ends the old row."""
+        m = t.org_memberships
+        row = self.conn.execute(
+            sa.select(m.c.id, m.c.role).where(m.c.organization_id == org_id, m.c.user_id == user_id, m.c.ended_at.is_(None))
+        ).first()
+        if row is not None and row.role == role:
+            return "unchanged"
+        if row is not None:
+            self.end_membership(org_id, user_id, at)
+        self.add_membership(org_id, user_id, role, started_at=at)
+        return "created" if row is None else "updated"
+
+    def ensure_collaborator(
+        self, repository_id: int, user_id: int, *, permission: str = "write", at: dt.datetime | None = None
+    ) -> str:
+        rc = t.repo_collaborators
+        exists = self.conn.execute(
+            sa.select(rc.c.id).where(rc.c.repository_id == repository_id, rc.c.user_id == user_id, rc.c.ended_at.is_(None))
+        ).first()
+        if exists is not None:
+            return "unchanged"
+        self.add_collaborator(repository_id, user_id, permission=permission, started_at=at)
+        return "created"
+
+    def end_collaborator(self, repository_id: int, user_id: int, at: dt.datetime | None = None) -> int:
+        rc = t.repo_collaborators
+        return self.conn.execute(
+            sa.update(rc)
+            .where(rc.c.repository_id == repository_id, rc.c.user_id == user_id, rc.c.ended_at.is_(None))
+            .values(ended_at=at or utcnow())
+        ).rowcount
+
+    def upsert_repo(
+        self,
+        enterprise_id: int,
+        owner_login: str,
+        name: str,
+        *,
+        org_id: int | None = None,
+        visibility: str | None = None,
+        secret_protection: bool | None = None,
+        code_security: bool | None = None,
+        is_fork: bool | None = None,
+        created_at: dt.datetime | None = None,
+    ) -> tuple[int, str]:
+        """A repository by owner/name; ``None`` arguments leave what the ledger has."""
+        r = t.repositories
+        row = self.conn.execute(
+            sa.select(r).where(r.c.enterprise_id == enterprise_id, r.c.owner_login == owner_login, r.c.name == name)
+        ).first()
+        if row is None:
+            rid = self.add_repo(
+                enterprise_id, owner_login, name, org_id=org_id, visibility=visibility or "private",
+                is_fork=bool(is_fork), secret_protection=bool(secret_protection), code_security=bool(code_security),
+                created_at=created_at,
+            )
+            return rid, "created"
+        if visibility is not None and visibility not in ("public", "private", "internal"):
+            raise InvalidInput(f"visibility must be public, private or internal, not {visibility!r}")
+        changed = self._update_changed(
+            r, row,
+            {"visibility": visibility, "secret_protection_enabled": secret_protection,
+             "code_security_enabled": code_security, "is_fork": is_fork, "organization_id": org_id},
+        )
+        if changed:
+            self.bump_version(enterprise_id)
+        return row.id, "updated" if changed else "unchanged"
+
+    def upsert_invitation(
+        self,
+        org_id: int,
+        *,
+        role: str,
+        login: str | None = None,
+        email: str | None = None,
+        repository_id: int | None = None,
+        status: str = "pending",
+        created_at: dt.datetime | None = None,
+        at: dt.datetime | None = None,
+    ) -> str:
+        """An invitation identified by (org, role, repository, login or email); its status
+        follows the source (pending → failed/accepted sets resolved_at)."""
+        i = t.invitations
+        who = i.c.invitee_login == login if login else i.c.invitee_email == normalize_email(email)
+        repo = i.c.repository_id == repository_id if repository_id is not None else i.c.repository_id.is_(None)
+        row = self.conn.execute(
+            sa.select(i.c.id, i.c.status).where(i.c.organization_id == org_id, i.c.role == role, who, repo)
+            .order_by(i.c.id.desc()).limit(1)
+        ).first()
+        if row is None or row.status == "accepted":
+            self.add_invitation(
+                org_id, role=role, login=login, email=email, repository_id=repository_id, status=status,
+                created_at=created_at, resolved_at=at or utcnow(),
+            )
+            return "created"
+        if row.status == status:
+            return "unchanged"
+        self.conn.execute(
+            sa.update(i).where(i.c.id == row.id)
+            .values(status=status, resolved_at=None if status == "pending" else (at or utcnow()))
+        )
+        return "updated"
+
+    def upsert_copilot_seat(
+        self,
+        org_id: int,
+        user_id: int,
+        *,
+        plan: str = "business",
+        created_at: dt.datetime | None = None,
+        pending_cancellation_date: dt.date | None = None,
+        last_authenticated_at: dt.datetime | None = None,
+        last_activity_at: dt.datetime | None = None,
+        last_activity_editor: str | None = None,
+    ) -> str:
+        """The user's open Copilot seat in the org, created or brought up to date."""
+        cs = t.copilot_seats
+        row = self.conn.execute(
+            sa.select(cs).where(cs.c.organization_id == org_id, cs.c.user_id == user_id, cs.c.ended_at.is_(None))
+        ).first()
+        if row is None:
+            self.add_copilot_seat(
+                org_id, user_id, plan=plan, created_at=created_at, pending_cancellation_date=pending_cancellation_date,
+                last_authenticated_at=last_authenticated_at, last_activity_at=last_activity_at,
+                last_activity_editor=last_activity_editor,
+            )
+            return "created"
+        changed = self._update_changed(
+            cs, row,
+            {"plan": plan, "pending_cancellation_date": pending_cancellation_date,
+             "last_authenticated_at": last_authenticated_at, "last_activity_at": last_activity_at,
+             "last_activity_editor": last_activity_editor},
+        )
+        return "updated" if changed else "unchanged"
+
+    def upsert_server(
+        self,
+        enterprise_id: int,
+        server_id: str,
+        hostname: str,
+        *,
+        version: str | None = None,
+        http_only: bool | None = None,
+        license_hash: str | None = None,
+    ) -> tuple[int, str]:
+        si = t.server_instances
+        row = self.conn.execute(sa.select(si).where(si.c.server_id == server_id)).first()
+        if row is None:
+            sid = self.add_server(enterprise_id, server_id, hostname, version=version)
+            self.conn.execute(
+                sa.update(si).where(si.c.id == sid).values(http_only=bool(http_only), license_hash=license_hash)
+            )
+            return sid, "created"
+        if row.enterprise_id != enterprise_id:
+            raise InvalidInput(f"server {server_id!r} belongs to another enterprise")
+        changed = self._update_changed(
+            si, row, {"hostname": hostname, "version": version, "http_only": http_only, "license_hash": license_hash}
+        )
+        return row.id, "updated" if changed else "unchanged"
+
+    def upsert_server_account(
+        self,
+        server_instance_id: int,
+        user_id: int,
+        login: str,
+        *,
+        primary_email: str | None,
+        other_emails: Sequence[str] = (),
+        suspended: bool = False,
+        dormant: bool = False,
+        site_admin: bool = False,
+        is_scim_setup_user: bool = False,
+        code_security_user: bool = False,
+        secret_protection_user: bool = False,
+    ) -> str:
+        """A server account by the server's own user id; matches are left to the matcher."""
+        sac = t.server_accounts
+        row = self.conn.execute(
+            sa.select(sac).where(sac.c.server_instance_id == server_instance_id, sac.c.user_id == user_id)
+        ).first()
+        if row is None:
+            self.add_server_account(
+                server_instance_id, user_id, login, primary_email=primary_email, other_emails=other_emails,
+                suspended=suspended, dormant=dormant, site_admin=site_admin, is_scim_setup_user=is_scim_setup_user,
+                code_security_user=code_security_user, secret_protection_user=secret_protection_user,
+            )
+            return "created"
+        values = {
+            "login": login,
+            "primary_email": normalize_email(primary_email),
+            "other_emails": " ".join(filter(None, (normalize_email(e) for e in other_emails))),
+            "suspended": suspended, "dormant": dormant, "site_admin": site_admin,
+            "is_scim_setup_user": is_scim_setup_user or login == "scim-admin",
+            "advanced_security_user": code_security_user or secret_protection_user,
+            "code_security_user": code_security_user, "secret_protection_user": secret_protection_user,
+        }
+        cleared = False
+        if not primary_email:
+            values.pop("primary_email")
+            if row.primary_email is not None:
+                self.conn.execute(sa.update(sac).where(sac.c.id == row.id).values(primary_email=None))
+                cleared = True
+        return "updated" if self._update_changed(sac, row, values) or cleared else "unchanged"
+
+    def remove_server_accounts(self, server_instance_id: int, keep_user_ids: set[int]) -> int:
+        """Delete the instance's accounts whose server user id is not in ``keep_user_ids``
+        (an account missing from a new export no longer exists on the server)."""
+        sac = t.server_accounts
+        gone = [
+            rid for rid, uid in self.conn.execute(
+                sa.select(sac.c.id, sac.c.user_id).where(sac.c.server_instance_id == server_instance_id)
+            )
+            if uid not in keep_user_ids
+        ]
+        for start in range(0, len(gone), 900):
+            self.conn.execute(sa.delete(sac).where(sac.c.id.in_(gone[start : start + 900])))
+        return len(gone)
+
+    def upsert_vs_subscription(
+        self,
+        enterprise_id: int,
+        subscriber_email: str,
+        *,
+        name: str | None = None,
+        level: str | None = None,
+        status: str = "active",
+    ) -> str:
+        vs = t.vs_subscriptions
+        email = normalize_email(subscriber_email)
+        row = self.conn.execute(
+            sa.select(vs).where(vs.c.enterprise_id == enterprise_id, vs.c.subscriber_email == email)
+        ).first()
+        if row is None:
+            self.add_vs_subscription(enterprise_id, email or "", name=name, level=level, status=status)
+            return "created"
+        changed = self._update_changed(vs, row, {"name": name, "level": level, "status": status})
+        if changed:
+            self.bump_version(enterprise_id)
+        return "updated" if changed else "unchanged"
+
+    def set_webhook_secret(self, enterprise_id: int, secret: str) -> None:
+        self.conn.execute(
+            sa.update(t.enterprises).where(t.enterprises.c.id == enterprise_id).values(webhook_secret=secret)
+        )
+
+    def ingest_checkpoint(self, source: str, key: str) -> str | None:
+        """The resume point an importer saved for ``(source, key)``, or None."""
+        ir = t.ingest_runs
+        return self.conn.execute(
+            sa.select(ir.c.checkpoint).where(ir.c.source == source, ir.c.key == key)
+        ).scalar()
+
+    def has_ingest_run(self, source: str, key: str) -> bool:
+        ir = t.ingest_runs
+        return self.conn.execute(sa.select(ir.c.id).where(ir.c.source == source, ir.c.key == key)).first() is not None
+
+    def save_ingest_run(
+        self, source: str, key: str, checkpoint: str | None = None, *, at: dt.datetime | None = None
+    ) -> None:
+        """Record that ``key`` of ``source`` was read, with the resume point to start from next."""
+        ir = t.ingest_runs
+        updated = self.conn.execute(
+            sa.update(ir).where(ir.c.source == source, ir.c.key == key)
+            .values(checkpoint=checkpoint, finished_at=at or utcnow())
+        ).rowcount
+        if not updated:
+            self._insert(ir, source=source, key=key, checkpoint=checkpoint, finished_at=at or utcnow())
+
+    def delete_ingest_runs(self, source: str, key_prefix: str) -> int:
+        ir = t.ingest_runs
+        return self.conn.execute(
+            sa.delete(ir).where(ir.c.source == source, ir.c.key.startswith(key_prefix, autoescape=True))
+        ).rowcount
+
     def delete_cost_center(self, cost_center_id: str, *, at: dt.datetime | None = None) -> None:
         """Mark a cost center deleted; its resources and past usage stay (spec 2.4)."""
         cc = t.cost_centers

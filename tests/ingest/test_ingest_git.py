@@ -1,0 +1,271 @@
+"""``ingest git`` on real repositories made with git in the test."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from conftest import NOW, Repo
+from seatledger.db import tables as t
+from seatledger.db.ledger import Ledger
+from seatledger.ingest.git import GitOptions, ingest_git
+
+RECENT = NOW - dt.timedelta(days=10)
+OLD = NOW - dt.timedelta(days=200)
+
+
+def _setup(engine: Engine) -> tuple[int, int]:
+    with engine.begin() as conn:
+        ledger = Ledger(conn)
+        eid = ledger.add_enterprise("acme", created_at=NOW - dt.timedelta(days=400))
+        oid = ledger.add_org(eid, "acme-org", created_at=NOW - dt.timedelta(days=400))
+        return eid, oid
+
+
+def _opts(**kw: object) -> GitOptions:
+    return GitOptions(org="acme-org", now=NOW, **kw)  # type: ignore[arg-type]
+
+
+def _commits(engine: Engine) -> dict[str, tuple[str, dt.datetime, dt.datetime]]:
+    c = t.commits
+    with engine.connect() as conn:
+        return {
+            r.sha: (r.author_email, r.author_date, r.pushed_at)
+            for r in conn.execute(sa.select(c.c.sha, c.c.author_email, c.c.author_date, c.c.pushed_at))
+        }
+
+
+def _logins(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(t.users.c.login)).scalars())
+
+
+def _row_counts(engine: Engine) -> dict[str, int]:
+    names = ("users", "user_emails", "org_memberships", "repositories", "commits", "organizations")
+    with engine.connect() as conn:
+        return {n: conn.execute(sa.select(sa.func.count()).select_from(t.metadata.tables[n])).scalar_one() for n in names}
+
+
+def test_recent_commits_are_recorded_with_committer_date_as_pushed_at_and_old_ones_skipped(
+    engine: Engine, make_repo
+) -> None:
+    _setup(engine)
+    repo: Repo = make_repo("app")
+    old = repo.commit("Bob", "bob@example.com", OLD)
+    rebased = repo.commit("Bob", "bob@example.com", OLD, committed=RECENT)
+    recent = repo.commit("Alice", "Alice@Example.com", RECENT)
+
+    result = ingest_git(engine, [repo.path], _opts())
+
+    got = _commits(engine)
+    assert set(got) == {rebased, recent}, "the 200-day-old commit is outside the window"
+    assert got[rebased] == ("bob@example.com", OLD, RECENT), "author date kept, pushed_at = committer date"
+    assert got[recent][0] == "alice@example.com"
+    assert result.report.created["commit"] == 2 and result.exit_code == 0
+    with engine.connect() as conn:
+        r = conn.execute(sa.select(t.repositories)).one()
+    assert (r.owner_login, r.name, r.visibility) == ("acme-org", "app", "private")
+    assert old not in got
+
+
+def test_branches_and_merges_are_all_read(engine: Engine, make_repo) -> None:
+    _setup(engine)
+    repo: Repo = make_repo("app")
+    repo.commit("Alice", "alice@example.com", RECENT - dt.timedelta(days=3))
+    repo.git("checkout", "-q", "-b", "feature")
+    feature = repo.commit("Carol", "carol@example.com", RECENT - dt.timedelta(days=2), file="g.txt")
+    repo.git("checkout", "-q", "-b", "side", "main")
+    side = repo.commit("Dan", "dan@example.com", RECENT - dt.timedelta(days=1), file="h.txt")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "-m", "merge", "feature", env=repo.env(RECENT), name="Alice",
+             email="alice@example.com")
+    merge = repo.git("rev-parse", "HEAD")
+
+    ingest_git(engine, [repo.path], _opts())
+
+    got = _commits(engine)
+    assert {feature, side, merge} <= set(got), "commits of every branch and the merge commit itself"
+    assert len(got) == 4
+
+
+def test_mailmap_folds_an_author_into_one_identity_and_one_created_person(engine: Engine, make_repo) -> None:
+    _setup(engine)
+    repo: Repo = make_repo("app")
+    (repo.path / ".mailmap").write_text("Alice Liddell <alice@example.com> <alice@old-laptop.local>\n")
+    repo.git("add", ".mailmap")
+    repo.commit("Alice", "alice@example.com", RECENT)
+    repo.commit("alice", "alice@old-laptop.local", RECENT + dt.timedelta(hours=1))
+
+    result = ingest_git(engine, [repo.path], _opts(create_people=True))
+
+    emails = {e for e, _a, _p in _commits(engine).values()}
+    assert emails == {"alice@example.com"}
+    assert _logins(engine) == {"alice"}
+    with engine.connect() as conn:
+        u = conn.execute(sa.select(t.users.c.name, t.users.c.id)).one()
+        e = conn.execute(sa.select(t.user_emails.c.email, t.user_emails.c.verified)).one()
+    assert u.name == "Alice Liddell" and e == ("alice@example.com", True)
+    assert result.report.created["user"] == 1
+
+
+def test_create_people_makes_unknown_authors_members_but_never_bots(engine: Engine, make_repo) -> None:
+    _, org_id = _setup(engine)
+    repo: Repo = make_repo("app")
+    repo.commit("Carol", "carol@example.com", RECENT - dt.timedelta(days=5))
+    repo.commit("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com", RECENT)
+    repo.commit("GitHub", "noreply@github.com", RECENT)
+
+    ingest_git(engine, [repo.path], _opts(create_people=True))
+
+    assert _logins(engine) == {"carol"}
+    with engine.connect() as conn:
+        m = conn.execute(sa.select(t.org_memberships)).one()
+    assert (m.organization_id, m.role, m.ended_at) == (org_id, "member", None)
+    assert m.started_at == RECENT - dt.timedelta(days=5), "a member since their first commit seen"
+
+
+def test_without_create_people_unknown_authors_are_listed_as_unattributed(engine: Engine, make_repo) -> None:
+    eid, _ = _setup(engine)
+    with engine.begin() as conn:
+        Ledger(conn).add_user(eid, "alice", emails=["alice@example.com"], unverified_emails=["carol@example.com"])
+    repo: Repo = make_repo("app")
+    repo.commit("Alice", "alice@example.com", RECENT)
+    repo.commit("Carol", "carol@example.com", RECENT)
+
+    result = ingest_git(engine, [repo.path], _opts())
+
+    assert _logins(engine) == {"alice"}
+    assert any(n.startswith("unattributed: carol@example.com") for n in result.report.notes), (
+        "an unverified email does not attribute a commit"
+    )
+    assert not any("alice@example.com" in n for n in result.report.notes)
+
+
+def test_importing_the_same_repository_twice_changes_nothing(engine: Engine, make_repo) -> None:
+    _setup(engine)
+    repo: Repo = make_repo("app")
+    repo.commit("Carol", "carol@example.com", RECENT)
+    ingest_git(engine, [repo.path], _opts(create_people=True))
+    before = _row_counts(engine)
+
+    again = ingest_git(engine, [repo.path], _opts(create_people=True))
+
+    assert _row_counts(engine) == before
+    assert not again.report.changed, again.report.summary()
+
+
+def test_a_second_run_reads_only_new_commits(engine: Engine, make_repo) -> None:
+    _setup(engine)
+    repo: Repo = make_repo("app")
+    for i in range(3):
+        repo.commit("Carol", "carol@example.com", RECENT + dt.timedelta(hours=i))
+    ingest_git(engine, [repo.path], _opts())
+    new = repo.commit("Carol", "carol@example.com", RECENT + dt.timedelta(days=1))
+
+    second = ingest_git(engine, [repo.path], _opts())
+
+    assert second.report.created["commit"] == 1
+    assert second.report.unchanged["commit"] == 0, "old commits were not read again"
+    assert new in _commits(engine)
+
+
+def test_a_force_push_that_removed_the_old_tip_falls_back_to_the_whole_window(engine: Engine, make_repo) -> None:
+    _setup(engine)
+    repo: Repo = make_repo("app")
+    first = repo.commit("Carol", "carol@example.com", RECENT)
+    repo.commit("Carol", "carol@example.com", RECENT + dt.timedelta(hours=1))
+    ingest_git(engine, [repo.path], _opts())
+    repo.git("reset", "-q", "--hard", first)
+    rewritten = repo.commit("Dan", "dan@example.com", RECENT + dt.timedelta(hours=2))
+    repo.git("reflog", "expire", "--expire=now", "--all")
+    repo.git("gc", "-q", "--prune=now")
+
+    result = ingest_git(engine, [repo.path], _opts())
+
+    assert result.exit_code == 0
+    assert rewritten in _commits(engine)
+    assert any("re-read the whole window" in n for n in result.report.notes)
+
+
+def test_a_corrupt_repository_and_a_plain_directory_are_skipped_and_the_others_ingested(
+    engine: Engine, make_repo, tmp_path: Path
+) -> None:
+    _setup(engine)
+    good: Repo = make_repo("good")
+    good_sha = good.commit("Carol", "carol@example.com", RECENT)
+    broken: Repo = make_repo("broken")
+    sha = broken.commit("Dan", "dan@example.com", RECENT)
+    (broken.path / ".git" / "objects" / sha[:2] / sha[2:]).unlink()
+    plain = tmp_path / "repos" / "plain"
+    plain.mkdir()
+
+    result = ingest_git(engine, [broken.path, plain, good.path], _opts(create_people=True))
+
+    assert result.succeeded == 1 and result.exit_code == 0
+    assert {Path(item).name for item, _reason in result.failed} == {"broken", "plain"}
+    assert set(_commits(engine)) == {good_sha}
+    with engine.connect() as conn:
+        names = set(conn.execute(sa.select(t.repositories.c.name)).scalars())
+    assert names == {"good"}, "the corrupt repository's transaction was rolled back whole"
+    assert _logins(engine) == {"carol"}
+
+
+def test_exit_code_is_2_only_when_every_path_failed(engine: Engine, tmp_path: Path) -> None:
+    _setup(engine)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    result = ingest_git(engine, [plain], _opts())
+    assert result.exit_code == 2 and result.succeeded == 0
+
+
+def test_a_bare_repository_is_named_without_its_git_suffix(engine: Engine, make_repo, tmp_path: Path) -> None:
+    _setup(engine)
+    repo: Repo = make_repo("lib")
+    sha = repo.commit("Carol", "carol@example.com", RECENT)
+    bare = tmp_path / "lib.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True, env=repo.env())
+
+    ingest_git(engine, [bare], _opts())
+
+    with engine.connect() as conn:
+        assert set(conn.execute(sa.select(t.repositories.c.name)).scalars()) == {"lib"}
+    assert set(_commits(engine)) == {sha}
+
+
+def test_enable_turns_products_on_so_the_repository_has_active_committers(engine: Engine, make_repo) -> None:
+    from seatledger.licensing.advanced_security import committer_totals
+    from seatledger.licensing.scope import Scope
+
+    _setup(engine)
+    repo: Repo = make_repo("app")
+    repo.commit("Carol", "carol@example.com", RECENT)
+    repo.commit("Dan", "dan@example.com", RECENT)
+
+    ingest_git(engine, [repo.path], _opts(create_people=True, enable=frozenset({"code_security"})))
+
+    with engine.connect() as conn:
+        r = conn.execute(sa.select(t.repositories)).one()
+        assert (r.code_security_enabled, r.secret_protection_enabled) == (True, False)
+        totals = committer_totals(conn, Scope.repo("acme-org/app"), "code_security", as_of=NOW)
+    assert totals.total_committers == 2
+
+
+def test_cli_ingests_repositories_and_reports_what_it_did(db_url: str, make_repo, tmp_path: Path) -> None:
+    repo: Repo = make_repo("app")
+    repo.commit("Carol", "carol@example.com", dt.datetime.utcnow() - dt.timedelta(days=1))
+    env = {**os.environ, "SEATLEDGER_DATABASE_URL": db_url, "SEATLEDGER_DATA_DIR": str(tmp_path / "data")}
+    cmd = [sys.executable, "-m", "seatledger", "ingest", "git", "--org", "acme-org", "--enterprise", "acme",
+           "--create-people", str(repo.path), str(tmp_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 commit" in proc.stdout and "1 user" in proc.stdout
+    assert "1 of 2 repositories ingested" in proc.stdout
+    assert "not a git repository" in proc.stderr
+    assert shutil.which("git")
