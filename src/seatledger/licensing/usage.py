@@ -1,0 +1,545 @@
+"""Metered billing usage: daily line items computed from the license history (spec 2.1-2.4).
+
+Nothing here is stored: every line item is derived, month by month, from who held a license.
+
+**Who is billed on a day.** A month is sampled at its first instant and at the end of each
+day (23:59:59 UTC). A person is billed on day *d* for a SKU from the first day they held it at
+a sample on or before *d* until the end of the month — the metered rule "a person billed in a
+month stays billed for the rest of that month after removal". Sources, through the counting
+engine's contract:
+
+- ``ghec_licenses``: cloud accounts holding an enterprise seat (``seats.consuming_user_ids``);
+- ``ghas_*``: active committers (``advanced_security.iter_committer_pushes``) at the month's
+  start and at its last sampled day; someone who became active in between is billed from the
+  day of their first push that month to a repository with the product enabled;
+- ``copilot_*``: seats held (``copilot.iter_copilot_seats``, one per person, Enterprise plan
+  over Business); the plan and organization of the latest sample decide the SKU and org.
+
+**Amounts.** ``quantity`` of a line item is the number of people billed that day. A person's
+day costs ``price / days_in_month`` (the price in force that day). Rounding is to cents,
+ROUND_HALF_UP, on each person's running total for the month: a person's amount on day *d* is
+``round(total through d) - round(total through d-1)``, so a person billed all month costs
+exactly the monthly price, one who starts on day *f* costs ``round(price * (D-f+1) / D)``, and
+every line item is the sum of its people's amounts (so the detailed report, the summarized
+report and the API all add up to the same cents). A discount percent (negotiated) is rounded
+the same way; products billed by volume, and Visual Studio-bundled GitHub Enterprise
+licenses, report their gross with an equal discount (net 0).
+
+**Allocation.** Each person-day goes to the license-granting organization (GitHub Enterprise:
+the oldest org the person belongs to that day — by membership, else as a repository
+collaborator, else by a pending invitation; Advanced Security: the oldest org of the
+repositories they are active committers to; Copilot: the seat's org) and to a cost center by
+:mod:`seatledger.licensing.cost_centers` (evaluated at the end of the day).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Iterable, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from seatledger.db import tables as t
+from seatledger.errors import InvalidInput
+from seatledger.licensing import advanced_security, copilot
+from seatledger.licensing.cost_centers import Allocator, load_allocator
+from seatledger.licensing.pricing import SKU_BY_ID, SKUS, PriceBook, load_price_book
+from seatledger.licensing.scope import EnterpriseInfo, Scope
+
+CENT = Decimal("0.01")
+# Longest ranges, as GitHub's: a summarized report covers up to a year, a detailed one 31 days.
+SUMMARIZED_MAX_DAYS = 366
+DETAILED_MAX_DAYS = 31
+# The usage API answers for the current month and the 23 before it.
+USAGE_API_MONTHS = 24
+
+GHEC = "ghec_licenses"
+SECRET_PROTECTION = "ghas_secret_protection_licenses"
+CODE_SECURITY = "ghas_code_security_licenses"
+COPILOT_BUSINESS = "copilot_for_business"
+COPILOT_ENTERPRISE = "copilot_enterprise"
+_AS_PRODUCT = {SECRET_PROTECTION: "secret_protection", CODE_SECURITY: "code_security"}
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """One usage line: a day, a SKU, an organization and a cost center (and, in the detailed
+    report, a person). Money is Decimal; JSON surfaces convert at the edge."""
+
+    date: dt.date
+    product: str
+    sku: str
+    quantity: int
+    unit_type: str
+    price_per_unit: Decimal
+    gross_amount: Decimal
+    discount_amount: Decimal
+    net_amount: Decimal
+    organization: str | None
+    repository: str | None
+    cost_center_id: str | None
+    cost_center_name: str | None
+    username: str | None = None
+
+
+def round_cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _day_end(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59))
+
+
+# -- who is billed ------------------------------------------------------------------------------
+@dataclass
+class _Person:
+    """One person's month for one SKU: billed from ``first`` (day of month) on; ``orgs[d]`` is
+    the granting org id on day d (index 0 unused)."""
+
+    user_id: int | None
+    login: str | None
+    first: int
+    orgs: list[int | None]
+    bundled: bool = False  # a Visual Studio-bundled license: gross, discounted whole
+    # Days billed, when not every day from ``first`` on (a Copilot seat that moved to the
+    # Enterprise plan stops its Business billing).
+    mask: list[bool] | None = None
+
+    def billed(self, d: int) -> bool:
+        return d >= self.first and (self.mask is None or self.mask[d])
+
+
+class _Month:
+    """What one month needs from the ledger, loaded once: people per SKU, org logins, prices."""
+
+    def __init__(self, conn: Connection, ent: EnterpriseInfo, year: int, month: int, last_day: int) -> None:
+        self.conn = conn
+        self.ent = ent
+        self.year = year
+        self.month = month
+        self.days = calendar.monthrange(year, month)[1]
+        self.last_day = last_day  # the last day with usage (today for the running month)
+        self.start = dt.datetime(year, month, 1)
+        # sample 0 = the month's first instant; sample d = the end of day d
+        self.samples = [self.start] + [_day_end(dt.date(year, month, d)) for d in range(1, last_day + 1)]
+
+    def day(self, d: int) -> dt.date:
+        return dt.date(self.year, self.month, d)
+
+
+def _seat_holder_sql(conn: Connection, enterprise_id: int, at: dt.datetime) -> sa.Select:
+    # The seats engine's rule; advanced_security falls back to an approximation until it lands.
+    return advanced_security._seat_holders(conn, enterprise_id, at)
+
+
+def _first_days(m: _Month, held: Iterable[tuple[int, Iterable[int]]]) -> dict[int, int]:
+    """user id -> first day (1-based) they were held at, from (sample index, user ids) pairs."""
+    first: dict[int, int] = {}
+    for index, users in held:
+        day = max(1, index)
+        for uid in users:
+            if uid not in first:
+                first[uid] = day
+    return first
+
+
+def _org_candidates(conn: Connection, m: _Month) -> dict[int, list[tuple[int, dt.datetime, int, dt.datetime, dt.datetime | None]]]:
+    """user id -> (tier, org created_at, org id, started, ended) of every relation to an org of
+    the enterprise overlapping the month: 0 membership, 1 collaborator, 2 pending invitation."""
+    o, mem, rc, r, inv = t.organizations, t.org_memberships, t.repo_collaborators, t.repositories, t.invitations
+    end = _day_end(m.day(m.last_day))
+    overlap = lambda s, e: sa.and_(s <= end, sa.or_(e.is_(None), e > m.start))  # noqa: E731
+    members = (
+        sa.select(sa.literal(0).label("tier"), mem.c.user_id, o.c.id, o.c.created_at, mem.c.started_at.label("s"),
+                  mem.c.ended_at.label("e"))
+        .join(o, o.c.id == mem.c.organization_id)
+        .where(o.c.enterprise_id == m.ent.id, mem.c.role.in_(("owner", "member")),
+               overlap(mem.c.started_at, mem.c.ended_at))
+    )
+    collaborators = (
+        sa.select(sa.literal(1).label("tier"), rc.c.user_id, o.c.id, o.c.created_at, rc.c.started_at.label("s"),
+                  rc.c.ended_at.label("e"))
+        .join(r, r.c.id == rc.c.repository_id)
+        .join(o, o.c.id == r.c.organization_id)
+        .where(o.c.enterprise_id == m.ent.id, overlap(rc.c.started_at, rc.c.ended_at))
+    )
+    invited = (
+        sa.select(sa.literal(2).label("tier"), inv.c.invitee_user_id.label("user_id"), o.c.id, o.c.created_at,
+                  inv.c.created_at.label("s"), inv.c.resolved_at.label("e"))
+        .join(o, o.c.id == inv.c.organization_id)
+        .where(o.c.enterprise_id == m.ent.id, inv.c.invitee_user_id.is_not(None),
+               inv.c.status.in_(("pending", "accepted")), inv.c.role != "billing_manager",
+               overlap(inv.c.created_at, inv.c.resolved_at))
+    )
+    out: dict[int, list] = defaultdict(list)
+    for row in conn.execute(sa.union_all(members, collaborators, invited)):
+        out[row.user_id].append((row.tier, row.created_at, row.id, row.s, row.e))
+    return out
+
+
+def _granting_orgs(m: _Month, candidates: list, first: int) -> list[int | None]:
+    """The granting org per day from ``first``: the oldest org related that day (best tier),
+    else the one related most recently before (a removed person stays billed there)."""
+    orgs: list[int | None] = [None] * (m.days + 1)
+    if not candidates:
+        return orgs
+    if all(c[3] <= m.start and c[4] is None for c in candidates):  # unchanged all month: the common case
+        best = min(candidates, key=lambda c: (c[0], c[1], c[2]))[2]
+        for d in range(first, m.last_day + 1):
+            orgs[d] = best
+        return orgs
+    for d in range(first, m.last_day + 1):
+        start = dt.datetime.combine(m.day(d), dt.time())
+        end = _day_end(m.day(d))
+        holding = [c for c in candidates if c[3] <= end and (c[4] is None or c[4] > start)]
+        if holding:
+            orgs[d] = min(holding, key=lambda c: (c[0], c[1], c[2]))[2]
+        else:
+            before = [c for c in candidates if c[3] <= end]
+            if before:
+                latest = max(c[4] for c in before if c[4] is not None)
+                orgs[d] = min((c for c in before if c[4] == latest), key=lambda c: (c[0], c[1], c[2]))[2]
+    return orgs
+
+
+def _enterprise_people(conn: Connection, m: _Month) -> list[_Person]:
+    held = []
+    for index, at in enumerate(m.samples):
+        sub = _seat_holder_sql(conn, m.ent.id, at).subquery()
+        held.append((index, [row[0] for row in conn.execute(sa.select(sub.c[0]))]))
+    first = _first_days(m, held)
+    if not first:
+        return []
+    candidates = _org_candidates(conn, m)
+    vs = t.vs_subscriptions
+    bundled = {
+        row[0] for row in conn.execute(
+            sa.select(vs.c.matched_user_id).where(vs.c.enterprise_id == m.ent.id, vs.c.matched_user_id.is_not(None),
+                                                  vs.c.status == "active"))
+    }
+    logins = _logins(conn, m.ent.id)
+    return [
+        _Person(uid, logins.get(uid), f, _granting_orgs(m, candidates.get(uid, []), f), uid in bundled)
+        for uid, f in first.items()
+    ]
+
+
+def _logins(conn: Connection, enterprise_id: int) -> dict[int, str]:
+    u = t.users
+    return {row.id: row.login for row in conn.execute(sa.select(u.c.id, u.c.login).where(u.c.enterprise_id == enterprise_id))}
+
+
+def _org_ids(conn: Connection, enterprise_id: int) -> dict[str, tuple[int, dt.datetime]]:
+    o = t.organizations
+    return {
+        row.login: (row.id, row.created_at)
+        for row in conn.execute(sa.select(o.c.login, o.c.id, o.c.created_at).where(o.c.enterprise_id == enterprise_id))
+    }
+
+
+def _committer_people(conn: Connection, m: _Month, sku: str) -> list[_Person]:
+    product = _AS_PRODUCT[sku]
+    scope = Scope.enterprise(m.ent.slug)
+    orgs = _org_ids(conn, m.ent.id)
+    logins = _logins(conn, m.ent.id)
+    by_login = {login: uid for uid, login in logins.items()}
+
+    def active(at: dt.datetime) -> dict[int, set[str]]:
+        out: dict[int, set[str]] = defaultdict(set)
+        for push in advanced_security.iter_committer_pushes(conn, scope, product, as_of=at):
+            uid = by_login.get(push.login)
+            if uid is not None:
+                out[uid].add(push.repository.split("/", 1)[0])
+        return out
+
+    at_start = active(m.samples[0])
+    at_end = active(m.samples[-1])
+    newcomers = set(at_end) - set(at_start)
+    first_push = _first_pushes(conn, m, product) if newcomers else {}
+    people = []
+    for uid in set(at_start) | set(at_end):
+        first = 1 if uid in at_start else first_push.get(uid, m.last_day)
+        owners = at_start.get(uid, set()) | at_end.get(uid, set())
+        ranked = sorted((orgs[o][1], orgs[o][0]) for o in owners if o in orgs)
+        org_id = ranked[0][1] if ranked else None
+        day_orgs: list[int | None] = [None] * (m.days + 1)
+        for d in range(first, m.last_day + 1):
+            day_orgs[d] = org_id
+        people.append(_Person(uid, logins.get(uid), first, day_orgs))
+    return people
+
+
+def _first_pushes(conn: Connection, m: _Month, product: str) -> dict[int, int]:
+    """user id -> day of their first push this month to a repository with the product enabled."""
+    c, ue, u, r = t.commits, t.user_emails, t.users, t.repositories
+    end = m.samples[-1]
+    stmt = (
+        sa.select(ue.c.user_id, sa.func.min(c.c.pushed_at).label("first"))
+        .select_from(c)
+        .join(r, r.c.id == c.c.repository_id)
+        .join(ue, ue.c.email == c.c.author_email)
+        .join(u, u.c.id == ue.c.user_id)
+        .where(r.c.enterprise_id == m.ent.id, r.c[f"{product}_enabled"] == sa.true(), ue.c.verified == sa.true(),
+               u.c.enterprise_id == m.ent.id, c.c.pushed_at >= m.start, c.c.pushed_at <= end)
+        .group_by(ue.c.user_id)
+    )
+    return {row.user_id: row.first.day for row in conn.execute(stmt)}
+
+
+def _copilot_seats_at(conn: Connection, m: _Month, at: dt.datetime) -> Iterator[tuple[int, str, str]]:
+    """(user id, plan, org login) of the seats held at ``at``, one per person."""
+    try:
+        for seat in copilot.iter_copilot_seats(conn, Scope.enterprise(m.ent.slug), as_of=at):
+            yield seat.user_id, seat.plan, seat.organization
+        return
+    except NotImplementedError:
+        pass
+    # Until the Copilot engine lands: seats holding at ``at``, Enterprise plan first, then oldest.
+    s, o = t.copilot_seats, t.organizations
+    stmt = (
+        sa.select(s.c.user_id, s.c.plan, o.c.login)
+        .join(o, o.c.id == s.c.organization_id)
+        .where(o.c.enterprise_id == m.ent.id, s.c.created_at <= at, sa.or_(s.c.ended_at.is_(None), s.c.ended_at > at))
+        .order_by(s.c.user_id, (s.c.plan == "enterprise").desc(), s.c.created_at, s.c.id)
+    )
+    seen: set[int] = set()
+    for row in conn.execute(stmt):
+        if row.user_id not in seen:
+            seen.add(row.user_id)
+            yield row.user_id, row.plan, row.login
+
+
+def _copilot_people(conn: Connection, m: _Month) -> dict[str, list[_Person]]:
+    orgs = _org_ids(conn, m.ent.id)
+    logins = _logins(conn, m.ent.id)
+    # user -> per day (plan, org id) of the latest sample on or before that day
+    state: dict[int, list[tuple[str, int | None] | None]] = {}
+    for index, at in enumerate(m.samples):
+        for uid, plan, org in _copilot_seats_at(conn, m, at):
+            days = state.setdefault(uid, [None] * (m.days + 1))
+            value = (plan, orgs[org][0] if org in orgs else None)
+            for d in range(max(1, index), m.last_day + 1):
+                days[d] = value  # later samples overwrite from their day on
+    out: dict[str, list[_Person]] = {COPILOT_BUSINESS: [], COPILOT_ENTERPRISE: []}
+    for uid, days in state.items():
+        for plan, sku in (("business", COPILOT_BUSINESS), ("enterprise", COPILOT_ENTERPRISE)):
+            mine = [d for d in range(1, m.last_day + 1) if days[d] is not None and days[d][0] == plan]  # type: ignore[index]
+            if not mine:
+                continue
+            day_orgs: list[int | None] = [None] * (m.days + 1)
+            mask = [False] * (m.days + 1)
+            for d in mine:
+                day_orgs[d] = days[d][1]  # type: ignore[index]
+                mask[d] = True
+            out[sku].append(_Person(uid, logins.get(uid), mine[0], day_orgs, mask=mask))
+    return out
+
+
+# -- amounts ------------------------------------------------------------------------------------
+class _Tariff:
+    """A person's amounts per day for one SKU in one month, by first billed day (cached)."""
+
+    def __init__(self, m: _Month, sku: str, prices: PriceBook, volume: bool) -> None:
+        self.m = m
+        self.volume = volume
+        days = range(1, m.days + 1)
+        self.prices = [None] + [prices.price(sku, m.day(d)) for d in days]
+        self._cache: dict[tuple[int, bool], list[tuple[Decimal, Decimal, Decimal]]] = {}
+
+    def amounts(self, first: int, bundled: bool) -> list[tuple[Decimal, Decimal, Decimal]]:
+        """(gross, discount, net) for each day (index = day; days before ``first`` are zero)."""
+        key = (first, bundled)
+        if key in self._cache:
+            return self._cache[key]
+        zero = (Decimal(0), Decimal(0), Decimal(0))
+        out = [zero] * (self.m.days + 1)
+        gross_total = disc_total = Decimal(0)
+        gross_prev = disc_prev = Decimal(0)
+        whole = self.volume or bundled
+        for d in range(first, self.m.days + 1):
+            price = self.prices[d]
+            share = price.price_per_unit / self.m.days  # type: ignore[union-attr]
+            gross_total += share
+            disc_total += share * price.discount_percent / 100  # type: ignore[union-attr]
+            g, dsc = round_cents(gross_total), round_cents(disc_total)
+            gross = g - gross_prev
+            discount = gross if whole else dsc - disc_prev
+            out[d] = (gross, discount, gross - discount)
+            gross_prev, disc_prev = g, dsc
+        self._cache[key] = out
+        return out
+
+
+def _volume_products(conn: Connection, enterprise_id: int) -> set[str]:
+    ep = t.enterprise_products
+    return {
+        row.product for row in conn.execute(
+            sa.select(ep.c.product).where(ep.c.enterprise_id == enterprise_id, ep.c.billing == "volume"))
+    }
+
+
+# -- the public functions -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class UsageFilter:
+    """What to keep: an organization (login), SKUs, a cost center (id, or ``"none"``)."""
+
+    organization: str | None = None
+    skus: tuple[str, ...] | None = None
+    cost_center_id: str | None = None  # None = all, "none" = without a cost center
+
+
+def _months(start: dt.date, end: dt.date) -> Iterator[tuple[int, int]]:
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        yield year, month
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def check_range(start: dt.date, end: dt.date, max_days: int, what: str) -> None:
+    """InvalidInput unless ``start <= end`` and the range spans at most ``max_days`` days."""
+    if end < start:
+        raise InvalidInput(f"the end date {end.isoformat()} is before the start date {start.isoformat()}")
+    if (end - start).days + 1 > max_days:
+        raise InvalidInput(
+            f"a {what} covers at most {max_days} days; {start.isoformat()} to {end.isoformat()} is "
+            f"{(end - start).days + 1} days"
+        )
+
+
+def _month_rows(
+    conn: Connection, ent: EnterpriseInfo, year: int, month: int, first_day: int, last_day: int,
+    filt: UsageFilter, allocator: Allocator, prices: PriceBook, volume: set[str], org_logins: dict[int, str],
+    detailed: bool,
+) -> Iterator[LineItem]:
+    m = _Month(conn, ent, year, month, last_day)
+    skus = [s for s in SKUS if filt.skus is None or s.id in filt.skus]
+    wanted_org = filt.organization
+    for sku in skus:
+        if sku.id == GHEC:
+            people = _enterprise_people(conn, m)
+        elif sku.id in _AS_PRODUCT:
+            people = _committer_people(conn, m, sku.id)
+        else:
+            people = _copilot_people(conn, m)[sku.id]
+        if not people:
+            continue
+        tariff = _Tariff(m, sku.id, prices, sku.ledger_product in volume)
+        people.sort(key=lambda p: (p.login or "", p.user_id or 0))
+        for d in range(max(first_day, 1), last_day + 1):
+            at = _day_end(m.day(d))
+            price = tariff.prices[d].price_per_unit  # type: ignore[union-attr]
+            groups: dict[tuple[str | None, str | None], list] = {}
+            for p in people:
+                if not p.billed(d):
+                    continue
+                org_id = p.orgs[d]
+                org = org_logins.get(org_id) if org_id is not None else None
+                if wanted_org is not None and org != wanted_org:
+                    continue
+                cc = allocator.allocate(p.user_id, org_id, at) if not allocator.empty else None
+                if filt.cost_center_id is not None and (cc or "none") != filt.cost_center_id:
+                    continue
+                gross, discount, net = tariff.amounts(p.first, p.bundled)[d]
+                if detailed:
+                    yield LineItem(m.day(d), sku.product, sku.id, 1, sku.unit_type, price, gross, discount, net,
+                                   org, None, cc, allocator.names.get(cc) if cc else None, p.login)
+                    continue
+                acc = groups.setdefault((org, cc), [0, Decimal(0), Decimal(0), Decimal(0)])
+                acc[0] += 1
+                acc[1] += gross
+                acc[2] += discount
+                acc[3] += net
+            for (org, cc), (qty, gross, discount, net) in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
+                yield LineItem(m.day(d), sku.product, sku.id, qty, sku.unit_type, price, gross, discount, net,
+                               org, None, cc, allocator.names.get(cc) if cc else None)
+
+
+def iter_line_items(
+    conn: Connection,
+    enterprise: EnterpriseInfo,
+    start: dt.date,
+    end: dt.date,
+    *,
+    filt: UsageFilter = UsageFilter(),
+    detailed: bool = False,
+    as_of: dt.datetime | None = None,
+) -> Iterator[LineItem]:
+    """Line items of each day from ``start`` to ``end`` (days after ``as_of`` have none), by
+    date, then SKU, organization and cost center; ``detailed`` gives one per person-day."""
+    today = (as_of or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)).date()
+    end = min(end, today)
+    if end < start:
+        return
+    if filt.skus is not None:
+        unknown = [s for s in filt.skus if s not in SKU_BY_ID]
+        if unknown:
+            raise InvalidInput(f"unknown sku {unknown[0]!r}")
+    allocator = load_allocator(conn, enterprise.id)
+    prices = load_price_book(conn, enterprise.id)
+    volume = _volume_products(conn, enterprise.id)
+    o = t.organizations
+    org_logins = {
+        row.id: row.login for row in conn.execute(sa.select(o.c.id, o.c.login).where(o.c.enterprise_id == enterprise.id))
+    }
+    for year, month in _months(start, end):
+        first = start.day if (year, month) == (start.year, start.month) else 1
+        last = end.day if (year, month) == (end.year, end.month) else calendar.monthrange(year, month)[1]
+        # Within a day, rows come SKU by SKU; reorder so the whole range reads by date.
+        rows = list(_month_rows(conn, enterprise, year, month, first, last, filt, allocator, prices, volume,
+                                org_logins, detailed))
+        rows.sort(key=lambda r: (r.date, _SKU_ORDER[r.sku], r.organization or "", r.cost_center_name or "",
+                                 r.cost_center_id or "", r.username or ""))
+        yield from rows
+
+
+_SKU_ORDER = {s.id: i for i, s in enumerate(SKUS)}
+
+
+@dataclass(frozen=True)
+class SummaryItem:
+    """Totals of one SKU over a period (the usage summary API). Quantities are user-months:
+    each person-day counts 1/days-in-its-month."""
+
+    product: str
+    sku: str
+    unit_type: str
+    price_per_unit: Decimal  # the price on the last day with usage
+    gross_quantity: Decimal
+    gross_amount: Decimal
+    discount_quantity: Decimal
+    discount_amount: Decimal
+    net_quantity: Decimal
+    net_amount: Decimal
+
+
+QUANTITY_PLACES = Decimal("0.0001")
+
+
+def summarize(items: Iterable[LineItem]) -> list[SummaryItem]:
+    """Sum line items per SKU: amounts add up exactly; quantities become user-months (4 places)."""
+    acc: dict[str, list] = {}
+    for item in items:
+        days = calendar.monthrange(item.date.year, item.date.month)[1]
+        a = acc.setdefault(item.sku, [Decimal(0)] * 5 + [item.price_per_unit])
+        share = Decimal(item.quantity) / days
+        a[0] += share
+        a[1] += item.gross_amount
+        if item.gross_amount:
+            a[2] += share * item.discount_amount / item.gross_amount
+        a[3] += item.discount_amount
+        a[4] += item.net_amount
+        a[5] = item.price_per_unit
+    out = []
+    for sku in SKUS:
+        if sku.id not in acc:
+            continue
+        gq, gross, dq, discount, net, price = acc[sku.id]
+        gq_r = gq.quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP)
+        dq_r = dq.quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP)
+        out.append(SummaryItem(sku.product, sku.id, sku.unit_type, price, gq_r, gross, dq_r, discount, gq_r - dq_r, net))
+    return out
