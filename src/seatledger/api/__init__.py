@@ -1,7 +1,33 @@
-"""The GitHub-compatible REST API (issue: REST API). ``mount`` adds its routers."""
+"""The GitHub-compatible REST API. ``mount`` adds its routers under the API prefix.
 
-from fastapi import FastAPI
+Each area is one router module; :data:`ROUTER_MODULES` lists them, so adding an area (e.g.
+``billing_usage``) is one line. Every route depends on the ``X-GitHub-Api-Version`` check, and
+the :class:`~seatledger.api.headers.GitHubHeaders` middleware adds GitHub's response headers.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import Depends, FastAPI
+
+from seatledger.api.headers import GitHubHeaders, api_version
+
+# Modules of seatledger.api that define ``router``; mounted in this order.
+ROUTER_MODULES: tuple[str, ...] = (
+    "consumed_licenses",
+    "license_sync",
+    "server_license",
+    "advanced_security",
+    "copilot",
+    "rate_limit",
+)
 
 
 def mount(app: FastAPI, prefix: str) -> None:
-    """Add the API routes under ``prefix``."""
+    """Add the API routes under ``prefix`` (``/api/v3``)."""
+    app.state.api_prefix = prefix
+    for name in ROUTER_MODULES:
+        module = importlib.import_module(f"seatledger.api.{name}")
+        app.include_router(module.router, prefix=prefix, dependencies=[Depends(api_version)])
+    app.add_middleware(GitHubHeaders, prefix=prefix)

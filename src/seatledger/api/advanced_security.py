@@ -1,0 +1,124 @@
+"""``GET /orgs/{org}/settings/billing/advanced-security`` and the enterprise variant:
+Advanced Security active committers, in total and per repository (paginated).
+
+``advanced_security_product`` picks Code Security or Secret Protection, which seatledger
+counts separately; when it is absent the answer is for ``code_security`` (see api.md).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from sqlalchemy.engine import Connection
+
+from seatledger.api.auth import CurrentCaller, enterprise_access, org_access
+from seatledger.api.pagination import PageRequest, paging, set_link
+from seatledger.api.schemas import (
+    READ_ERRORS,
+    AdvancedSecurityActiveCommitters,
+    AdvancedSecurityActiveCommittersRepository,
+    AdvancedSecurityActiveCommittersUser,
+)
+from seatledger.db.ledger import utcnow
+from seatledger.licensing.advanced_security import Product, committer_totals, iter_repository_committers
+from seatledger.licensing.scope import Scope
+
+router = APIRouter(tags=["billing"])
+
+DEFAULT_PRODUCT: Product = "code_security"
+ENTERPRISE_SCOPES = ("read:enterprise", "manage_billing:enterprise")
+ENTERPRISE_ROLES = ("owner", "billing_manager")
+ORG_SCOPES = ("read:org", "admin:org")
+ORG_ROLES = ("owner", "billing_manager")
+
+ProductParam = Annotated[
+    Literal["code_security", "secret_protection"] | None,
+    Query(description="The Advanced Security product to report on; default code_security."),
+]
+
+
+def _committers(
+    conn: Connection, scope: Scope, product: Product, page: PageRequest
+) -> AdvancedSecurityActiveCommitters:
+    as_of = utcnow()
+    totals = committer_totals(conn, scope, product, as_of=as_of)
+    window = page.window(totals.total_repositories)
+    repos = (
+        iter_repository_committers(conn, scope, product, as_of=as_of, offset=window[0], limit=window[1])
+        if window
+        else ()
+    )
+    return AdvancedSecurityActiveCommitters(
+        total_advanced_security_committers=totals.total_committers,
+        total_count=totals.total_repositories,
+        maximum_advanced_security_committers=totals.maximum_committers,
+        purchased_advanced_security_committers=totals.purchased,
+        repositories=[
+            AdvancedSecurityActiveCommittersRepository(
+                name=repo.repository,
+                advanced_security_committers=repo.committers,
+                advanced_security_committers_breakdown=[
+                    AdvancedSecurityActiveCommittersUser(
+                        user_login=push.login,
+                        last_pushed_date=push.last_pushed_date.isoformat(),
+                        last_pushed_email=push.last_pushed_email,
+                    )
+                    for push in repo.breakdown
+                ],
+            )
+            for repo in repos
+        ],
+    )
+
+
+@router.get(
+    "/enterprises/{enterprise}/settings/billing/advanced-security",
+    response_model=AdvancedSecurityActiveCommitters,
+    responses=READ_ERRORS,
+    summary="Get GitHub Advanced Security active committers for an enterprise",
+    operation_id="billing/get-github-advanced-security-billing-ghe",
+)
+def get_enterprise_committers(
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
+    page: Annotated[PageRequest, Depends(paging(30))],
+    advanced_security_product: ProductParam = None,
+) -> AdvancedSecurityActiveCommitters:
+    """Active committers of the enterprise (enterprise owners and billing managers)."""
+    with request.app.state.engine.connect() as conn:
+        info = enterprise_access(
+            request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES
+        )
+        body = _committers(conn, Scope.enterprise(info.slug), advanced_security_product or DEFAULT_PRODUCT, page)
+    set_link(response, request, page, body.total_count)
+    return body
+
+
+@router.get(
+    "/orgs/{org}/settings/billing/advanced-security",
+    response_model=AdvancedSecurityActiveCommitters,
+    responses=READ_ERRORS,
+    summary="Get GitHub Advanced Security active committers for an organization",
+    operation_id="billing/get-github-advanced-security-billing-org",
+)
+def get_org_committers(
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    org: Annotated[str, Path(description="The organization name.")],
+    page: Annotated[PageRequest, Depends(paging(30))],
+    advanced_security_product: ProductParam = None,
+) -> AdvancedSecurityActiveCommitters:
+    """Active committers of one organization (its owners and billing managers, or the
+    enterprise's owners and billing managers)."""
+    with request.app.state.engine.connect() as conn:
+        access = org_access(
+            request, conn, caller, org, scopes=ORG_SCOPES, org_roles_allowed=ORG_ROLES,
+            enterprise_roles_allowed=ENTERPRISE_ROLES,
+        )
+        body = _committers(conn, Scope.org(access.login), advanced_security_product or DEFAULT_PRODUCT, page)
+    set_link(response, request, page, body.total_count)
+    return body

@@ -1,0 +1,193 @@
+"""Who is calling, and may they see this enterprise or organization?
+
+Order of checks (documented in docs/readme/api.md):
+
+1. no ``Authorization`` header → 401 "Requires authentication";
+   an unknown, malformed, expired or revoked token → 401 "Bad credentials";
+2. the per-token rate limit (``throttle.py``) → 403 when exhausted;
+3. an unknown enterprise/org, or one of another enterprise than the token owner's → 404
+   (GitHub hides what the caller may not see);
+4. the token lacks every accepted scope → 403, with ``X-Accepted-OAuth-Scopes``;
+5. the caller holds none of the roles the endpoint needs → 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Iterable
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader
+from sqlalchemy.engine import Connection
+
+from seatledger import tokens
+from seatledger.api import throttle
+from seatledger.db import tables as t
+from seatledger.db.ledger import utcnow
+from seatledger.errors import LedgerError, NotFound, PermissionDenied
+from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, holds_at, resolve
+
+# Documented as an "apiKey" scheme on the Authorization header: GitHub accepts both
+# "Bearer TOKEN" and "token TOKEN", which an HTTP bearer scheme would not describe.
+authorization_header = APIKeyHeader(
+    name="Authorization",
+    auto_error=False,
+    description="`Bearer TOKEN` or `token TOKEN`, a token made by `seatledger token create`.",
+)
+
+
+class Unauthenticated(LedgerError):
+    """No credentials, or credentials that are not valid (401)."""
+
+    status_code = 401
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The person a valid token acts for."""
+
+    token_id: int
+    user_id: int
+    login: str
+    enterprise_id: int
+    enterprise: str
+    scopes: frozenset[str]  # as granted (for X-OAuth-Scopes)
+    effective_scopes: frozenset[str]  # granted plus implied
+
+
+def _token_from_header(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, credentials = value.strip().partition(" ")
+    if scheme.lower() not in ("bearer", "token") or not credentials.strip():
+        return ""
+    return credentials.strip()
+
+
+def identified(
+    request: Request, authorization: Annotated[str | None, Depends(authorization_header)] = None
+) -> Caller:
+    """Dependency: the caller of an API request, without counting it (``GET /rate_limit``)."""
+    token = _token_from_header(authorization)
+    if token is None:
+        raise Unauthenticated("Requires authentication")
+    with request.app.state.engine.connect() as conn:
+        owner = tokens.verify_token(conn, token) if token else None
+    if owner is None:
+        raise Unauthenticated("Bad credentials")
+    request.state.oauth_scopes = ", ".join(sorted(owner.scopes))
+    return Caller(
+        token_id=owner.token_id, user_id=owner.user_id, login=owner.login, enterprise_id=owner.enterprise_id,
+        enterprise=owner.enterprise, scopes=owner.scopes, effective_scopes=tokens.expand_scopes(owner.scopes),
+    )
+
+
+def authenticated(caller: Annotated[Caller, Depends(identified)], request: Request) -> Caller:
+    """Dependency: the caller of an API request, counted against their token's rate limit."""
+    throttle.consume(request, request.app.state.engine, caller.token_id, caller.user_id)
+    return caller
+
+
+CurrentCaller = Annotated[Caller, Depends(authenticated)]
+
+
+def require_scope(request: Request, caller: Caller, accepted: Iterable[str]) -> None:
+    """403 unless the token holds (directly or by inclusion) one of ``accepted``."""
+    accepted = tuple(accepted)
+    request.state.accepted_oauth_scopes = ", ".join(accepted)
+    if not caller.effective_scopes.intersection(accepted):
+        needed = " or ".join(f"'{s}'" for s in accepted)
+        raise PermissionDenied(f"This endpoint needs a token with the {needed} scope.")
+
+
+def enterprise_roles(conn: Connection, caller: Caller, enterprise_id: int, as_of: dt.datetime) -> set[str]:
+    """The caller's current enterprise roles: owner, billing_manager."""
+    r = t.enterprise_roles
+    return set(
+        conn.execute(
+            sa.select(r.c.role).where(
+                r.c.enterprise_id == enterprise_id, r.c.user_id == caller.user_id,
+                holds_at(r.c.started_at, r.c.ended_at, as_of),
+            )
+        ).scalars()
+    )
+
+
+def org_roles(conn: Connection, caller: Caller, org_id: int, as_of: dt.datetime) -> set[str]:
+    """The caller's current roles in an organization: owner, member, billing_manager."""
+    m = t.org_memberships
+    return set(
+        conn.execute(
+            sa.select(m.c.role).where(
+                m.c.organization_id == org_id, m.c.user_id == caller.user_id,
+                holds_at(m.c.started_at, m.c.ended_at, as_of),
+            )
+        ).scalars()
+    )
+
+
+def _describe(roles: Iterable[str]) -> str:
+    names = [r.replace("_", " ") for r in roles]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def enterprise_access(
+    request: Request,
+    conn: Connection,
+    caller: Caller,
+    slug: str,
+    *,
+    scopes: Iterable[str],
+    roles: Iterable[str],
+) -> EnterpriseInfo:
+    """The enterprise, if the caller may read it with this endpoint; else 404 or 403."""
+    try:
+        info = get_enterprise(conn, slug)
+    except NotFound:
+        raise NotFound("Not Found") from None
+    if info.id != caller.enterprise_id:
+        raise NotFound("Not Found")
+    require_scope(request, caller, scopes)
+    roles = tuple(roles)
+    if not enterprise_roles(conn, caller, info.id, utcnow()).intersection(roles):
+        raise PermissionDenied(f"Must be an enterprise {_describe(roles)} to use this endpoint.")
+    return info
+
+
+@dataclass(frozen=True)
+class OrgAccess:
+    enterprise: EnterpriseInfo
+    organization_id: int
+    login: str
+
+
+def org_access(
+    request: Request,
+    conn: Connection,
+    caller: Caller,
+    login: str,
+    *,
+    scopes: Iterable[str],
+    org_roles_allowed: Iterable[str],
+    enterprise_roles_allowed: Iterable[str] = (),
+) -> OrgAccess:
+    """The organization, if the caller may read it with this endpoint; else 404 or 403."""
+    try:
+        resolved = resolve(conn, Scope.org(login))
+    except NotFound:
+        raise NotFound("Not Found") from None
+    if resolved.enterprise.id != caller.enterprise_id or resolved.organization_id is None:
+        raise NotFound("Not Found")
+    require_scope(request, caller, scopes)
+    now = utcnow()
+    org_allowed, ent_allowed = tuple(org_roles_allowed), tuple(enterprise_roles_allowed)
+    if not org_roles(conn, caller, resolved.organization_id, now).intersection(org_allowed) and not (
+        ent_allowed and enterprise_roles(conn, caller, resolved.enterprise.id, now).intersection(ent_allowed)
+    ):
+        who = f"an organization {_describe(org_allowed)}"
+        if ent_allowed:
+            who += f" (or an enterprise {_describe(ent_allowed)})"
+        raise PermissionDenied(f"Must be {who} to use this endpoint.")
+    return OrgAccess(resolved.enterprise, resolved.organization_id, login)
