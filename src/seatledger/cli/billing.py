@@ -1,0 +1,173 @@
+"""CLI groups for metered billing: ``cost-center`` (create, list, add, remove, delete),
+``price`` (set, list) and the ``report usage`` command (registered on the report group).
+
+Each command parses its options, calls one function of ``licensing`` or ``reports`` and prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from seatledger.cli import report
+from seatledger.cli._context import open_ledger
+from seatledger.errors import InvalidInput
+from seatledger.licensing import cost_centers as cc
+from seatledger.licensing.pricing import list_prices, parse_money, set_price
+from seatledger.licensing.scope import get_enterprise
+
+app = typer.Typer(no_args_is_help=True, help="Cost centers of an enterprise (allocation of license usage).")
+price_app = typer.Typer(no_args_is_help=True, help="Negotiated prices of license SKUs.")
+
+Enterprise = Annotated[str, typer.Option("--enterprise", help="Enterprise slug.", metavar="SLUG")]
+CostCenterRef = Annotated[str, typer.Argument(help="Cost center id or name.", metavar="COST_CENTER")]
+Users = Annotated[list[str], typer.Option("--user", help="User login (repeatable).", metavar="LOGIN")]
+Orgs = Annotated[list[str], typer.Option("--org", help="Organization login (repeatable).", metavar="ORG")]
+Repos = Annotated[list[str], typer.Option("--repo", help="Repository (repeatable).", metavar="OWNER/NAME")]
+Teams = Annotated[list[str], typer.Option("--team", help="Enterprise team slug (repeatable).", metavar="SLUG")]
+
+
+def parse_date(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{option} must be a date YYYY-MM-DD, not {value!r}") from None
+
+
+def _resources(users: list[str], orgs: list[str], repos: list[str], teams: list[str]) -> list[tuple[str, str]]:
+    found = [("User", u) for u in users] + [("Org", o) for o in orgs] + [("Repo", r) for r in repos]
+    found += [("Team", s) for s in teams]
+    if not found:
+        raise InvalidInput("name at least one --user, --org, --repo or --team")
+    return found
+
+
+@app.command("create")
+def create(name: Annotated[str, typer.Argument(help="Name of the cost center.")], enterprise: Enterprise) -> None:
+    """Create a cost center; prints its id."""
+    _settings, engine = open_ledger()
+    with engine.begin() as conn:
+        center = cc.create_cost_center(conn, get_enterprise(conn, enterprise).id, name)
+    typer.echo(f"{center.id}\t{center.name}")
+
+
+@app.command("list")
+def list_(
+    enterprise: Enterprise,
+    state: Annotated[Optional[str], typer.Option("--state", help="active or deleted.")] = None,
+) -> None:
+    """Cost centers with their state and resources, one per line (tab-separated)."""
+    _settings, engine = open_ledger()
+    with engine.connect() as conn:
+        centers = cc.list_cost_centers(conn, get_enterprise(conn, enterprise).id, state=state)
+    for center in centers:
+        resources = ", ".join(f"{r.type}:{r.name}" for r in center.resources)
+        typer.echo(f"{center.id}\t{center.name}\t{center.state}\t{resources}")
+
+
+@app.command("add")
+def add(
+    cost_center: CostCenterRef, enterprise: Enterprise, user: Users = [], org: Orgs = [], repo: Repos = [],  # noqa: B006
+    team: Teams = [],  # noqa: B006
+) -> None:
+    """Assign users, organizations, repositories or enterprise teams (moved from another center)."""
+    _settings, engine = open_ledger()
+    with engine.begin() as conn:
+        eid = get_enterprise(conn, enterprise).id
+        center = cc.find_cost_center(conn, eid, cost_center)
+        moved = cc.add_resources(conn, eid, center.id, _resources(user, org, repo, team))
+    for m in moved:
+        typer.echo(f"moved {m.resource_type} {m.name} from {m.previous_cost_center}", err=True)
+    typer.echo(f"cost center {center.name}: resources added")
+
+
+@app.command("remove")
+def remove(
+    cost_center: CostCenterRef, enterprise: Enterprise, user: Users = [], org: Orgs = [], repo: Repos = [],  # noqa: B006
+    team: Teams = [],  # noqa: B006
+) -> None:
+    """End the assignment of users, organizations, repositories or teams (from now on)."""
+    _settings, engine = open_ledger()
+    with engine.begin() as conn:
+        eid = get_enterprise(conn, enterprise).id
+        center = cc.find_cost_center(conn, eid, cost_center)
+        ended = cc.remove_resources(conn, eid, center.id, _resources(user, org, repo, team))
+    typer.echo(f"cost center {center.name}: {ended} resource(s) removed")
+
+
+@app.command("delete")
+def delete(cost_center: CostCenterRef, enterprise: Enterprise) -> None:
+    """Delete a cost center: usage from now on goes to the enterprise; past usage keeps it."""
+    _settings, engine = open_ledger()
+    with engine.begin() as conn:
+        eid = get_enterprise(conn, enterprise).id
+        center = cc.delete_cost_center(conn, eid, cc.find_cost_center(conn, eid, cost_center).id)
+    typer.echo(f"cost center {center.name} deleted")
+
+
+@price_app.command("set")
+def price_set(
+    enterprise: Enterprise,
+    sku: Annotated[str, typer.Option("--sku", help="SKU id or name, e.g. ghec_licenses.")],
+    price: Annotated[str, typer.Option("--price", help="Price per user-month, e.g. 18.00.")],
+    from_: Annotated[str, typer.Option("--from", help="First day it applies, YYYY-MM-DD.")],
+    discount_percent: Annotated[str, typer.Option("--discount-percent", help="Discount in percent.")] = "0",
+) -> None:
+    """Set an enterprise's negotiated price (and discount) of a SKU from a day on."""
+    day = parse_date(from_, "--from")
+    amount, discount = parse_money(price), parse_money(discount_percent, "discount percent")
+    _settings, engine = open_ledger()
+    with engine.begin() as conn:
+        row = set_price(conn, get_enterprise(conn, enterprise).id, sku, amount, effective_from=day,
+                        discount_percent=discount)
+    typer.echo(f"{row.sku}: {row.price_per_unit} per user-month, {row.discount_percent}% off, from {day.isoformat()}")
+
+
+@price_app.command("list")
+def price_list(enterprise: Enterprise) -> None:
+    """List prices and the enterprise's own prices, by SKU and date (tab-separated)."""
+    _settings, engine = open_ledger()
+    with engine.connect() as conn:
+        rows = list_prices(conn, get_enterprise(conn, enterprise).id)
+    for p in rows:
+        kind = "negotiated" if p.negotiated else "list"
+        typer.echo(f"{p.sku}\t{p.price_per_unit}\t{p.discount_percent}%\t{p.effective_from.isoformat()}\t{kind}")
+
+
+def usage_report(
+    start: Annotated[str, typer.Option("--start", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last day, YYYY-MM-DD.")],
+    enterprise: report.Enterprise = None,
+    org: report.Org = None,
+    type_: Annotated[str, typer.Option("--type", help="summarized (up to a year) or detailed (up to 31 days).")]
+    = "summarized",
+    output: report.Output = None,
+) -> None:
+    """Metered usage CSV: daily line items per SKU, organization and cost center."""
+    from seatledger.reports import usage
+
+    scope = report.one_scope(enterprise=enterprise, org=org)
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
+    usage.check_report(type_, first, last)  # refused before the database is opened
+    _settings, engine = open_ledger()
+    try:
+        with engine.connect() as conn:
+            if output is None:
+                from seatledger.reports.writer import write_chunks
+
+                write_chunks(usage.iter_report(conn, scope, first, last, type_), sys.stdout.buffer)
+            else:
+                usage.write_report_file(conn, scope, output, first, last, type_)
+    except BrokenPipeError:
+        sys.stderr.close()
+    finally:
+        engine.dispose()
+
+
+# ``report usage`` lives with the other reports; registered here to leave cli/report.py alone.
+report.app.command("usage")(usage_report)
