@@ -62,12 +62,20 @@ def _committer_logins(conn: Connection, slug: str, at: dt.datetime) -> tuple[fro
     from seatledger.licensing.scope import Scope
 
     found: list[frozenset[str]] = []
-    for product in ("code_security", "secret_protection"):
-        try:
-            pushes = advanced_security.iter_committer_pushes(conn, Scope.enterprise(slug), product, as_of=at)
-            found.append(frozenset(p.login for p in pushes))
-        except NotImplementedError:  # the Advanced Security engine is not there yet
-            found.append(frozenset())
+    saved = conn.get_execution_options()
+    try:
+        for product in ("code_security", "secret_protection"):
+            try:
+                pushes = advanced_security.iter_committer_pushes(conn, Scope.enterprise(slug), product, as_of=at)
+                found.append(frozenset(p.login for p in pushes))
+            except NotImplementedError:  # the Advanced Security engine is not there yet
+                found.append(frozenset())
+    finally:
+        # Connection.execution_options() changes the connection in place; a streaming option
+        # left behind would turn the caller's next INSERT/DELETE into a server-side cursor.
+        conn.execution_options(
+            yield_per=saved.get("yield_per"), stream_results=saved.get("stream_results", False)
+        )
     return found[0], found[1]
 
 
