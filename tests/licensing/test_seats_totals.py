@@ -1,0 +1,153 @@
+"""Enterprise-seat totals: purchased vs consumed, the billable month, the daily history, and
+the org scope (spec 2.1, "Metered GHE" and "Volume")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from seatledger.errors import InvalidInput, NotFound
+from seatledger.licensing import matching, seats
+from tests.factories import AS_OF, T0, EnterpriseBuilder
+
+MARCH = dt.datetime(2026, 3, 1)
+
+
+@pytest.fixture
+def conn(engine: Engine) -> Iterator[Connection]:
+    with engine.begin() as c:
+        yield c
+
+
+@pytest.fixture
+def b(conn: Connection) -> EnterpriseBuilder:
+    return EnterpriseBuilder(conn)
+
+
+def test_docs_worked_example_plus_10_plus_20_minus_5_is_consumed_25_billable_30(conn: Connection, b: EnterpriseBuilder) -> None:
+    for i in range(10):
+        b.member("octo", f"first{i:02}", since=MARCH + dt.timedelta(days=1))
+    for i in range(20):
+        leaves = MARCH + dt.timedelta(days=9) if i < 5 else None
+        b.member("octo", f"second{i:02}", since=MARCH + dt.timedelta(days=4), until=leaves)
+    totals = seats.seat_totals(conn, "acme", as_of=AS_OF)
+    assert (totals.consumed, totals.billable_this_month) == (25, 30)
+    assert seats.billable_in_month(conn, "acme", 2026, 3) == 30
+
+
+def test_billable_in_month_counts_people_consuming_at_any_instant_of_that_month(conn: Connection, b: EnterpriseBuilder) -> None:
+    b.member("octo", "left_in_february", until=dt.datetime(2026, 2, 20))
+    b.member("octo", "left_on_march_1st", until=MARCH + dt.timedelta(hours=1))
+    b.member("octo", "one_day_in_march", since=dt.datetime(2026, 3, 10), until=dt.datetime(2026, 3, 11))
+    b.member("octo", "joins_in_april", since=dt.datetime(2026, 4, 1))
+    b.member("octo", "suspended_in_february", suspended_at=dt.datetime(2026, 2, 2))
+    assert seats.billable_in_month(conn, "acme", 2026, 3) == 2
+    assert seats.billable_in_month(conn, "acme", 2026, 2) == 3
+    with pytest.raises(InvalidInput):
+        seats.billable_in_month(conn, "acme", 2026, 13)
+
+
+def test_billable_this_month_does_not_count_what_happens_after_as_of(conn: Connection, b: EnterpriseBuilder) -> None:
+    b.member("octo", "now")
+    b.member("octo", "later_this_month", since=AS_OF + dt.timedelta(days=3))
+    assert seats.seat_totals(conn, "acme", as_of=AS_OF).billable_this_month == 1
+
+
+def test_volume_totals_show_purchased_available_over_limit_and_expiry(conn: Connection, b: EnterpriseBuilder) -> None:
+    b.volume(2, expires_at=dt.date(2027, 1, 31))
+    for login in ("a", "b", "c"):
+        b.member("octo", login)
+    totals = seats.seat_totals(conn, "acme", as_of=AS_OF)
+    assert (totals.billing, totals.consumed, totals.purchased) == ("volume", 3, 2)
+    assert (totals.available, totals.over_limit, totals.expires_at) == (-1, 1, dt.date(2027, 1, 31))
+
+
+def test_enterprise_without_a_product_row_is_metered_with_nothing_purchased(conn: Connection, b: EnterpriseBuilder) -> None:
+    b.member("octo", "a")
+    totals = seats.seat_totals(conn, "acme", as_of=AS_OF)
+    assert (totals.billing, totals.purchased, totals.available, totals.over_limit) == ("metered", 0, None, 0)
+
+
+def test_totals_split_enterprise_and_visual_studio_licenses_and_cloud_and_server_only_people(conn: Connection, b: EnterpriseBuilder) -> None:
+    b.member("octo", "alice", emails=["alice@example.com"])
+    b.member("octo", "vsuser", emails=["vs@example.com"])
+    b.vs_subscription("vs@example.com")
+    b.server_account("ghe.example.com", 1, "alice", "alice@example.com")
+    b.server_account("ghe.example.com", 2, "eve", "eve@example.com")
+    b.invite("octo", email="invitee@example.com")
+    matching.rematch(conn, b.id)
+    totals = seats.seat_totals(conn, "acme", as_of=AS_OF)
+    assert totals.consumed == 4
+    assert (totals.enterprise_licenses, totals.visual_studio_licenses) == (3, 1)
+    assert (totals.cloud_users, totals.server_only_users) == (2, 1)
+
+
+def test_org_scope_counts_the_people_consuming_through_that_org(conn: Connection, b: EnterpriseBuilder) -> None:
+    b.volume(10)
+    b.member("octo", "alice")
+    b.member("other", "alice")
+    b.member("other", "bob")
+    b.collaborator("octo", "secret", "carol")
+    b.collaborator("other", "vault", "dan")
+    b.invite("octo", email="new@example.com")
+    b.server_account("ghe.example.com", 1, "eve", "eve@example.com")
+    assert seats.count_consumed(conn, "acme", org="octo", as_of=AS_OF) == 3
+    logins = [p.login or p.key for p in seats.iter_licensed_people(conn, "acme", org="octo", as_of=AS_OF)]
+    assert logins == ["alice", "carol", "invite:new@example.com"]
+    totals = seats.seat_totals(conn, "acme", org="octo", as_of=AS_OF)
+    # The purchased pool is the enterprise's: available is measured against all 6 people.
+    assert (totals.consumed, totals.purchased, totals.available) == (3, 10, 4)
+
+
+def test_unknown_enterprise_or_org_is_not_found(conn: Connection, b: EnterpriseBuilder) -> None:
+    other = EnterpriseBuilder(conn, "globex")
+    other.org("gx")
+    with pytest.raises(NotFound):
+        seats.count_consumed(conn, "nope", as_of=AS_OF)
+    with pytest.raises(NotFound):
+        seats.count_consumed(conn, "acme", org="gx", as_of=AS_OF)  # an org of another enterprise
+
+
+def test_seat_history_is_the_consumed_count_at_the_end_of_each_day(conn: Connection, b: EnterpriseBuilder) -> None:
+    day = dt.datetime(2026, 3, 1)
+    b.member("octo", "all_along")
+    b.member("octo", "arrives_day_2", since=day + dt.timedelta(days=1, hours=23, minutes=59))
+    b.member("octo", "leaves_day_3", until=day + dt.timedelta(days=2, hours=12))
+    b.invite("octo", email="x@example.com", created_at=day + dt.timedelta(days=3), status="accepted", resolved_at=day + dt.timedelta(days=3, hours=1))
+    history = seats.seat_history(conn, "acme", dt.date(2026, 3, 1), dt.date(2026, 3, 4))
+    assert history == [
+        (dt.date(2026, 3, 1), 2),
+        (dt.date(2026, 3, 2), 3),
+        (dt.date(2026, 3, 3), 2),
+        (dt.date(2026, 3, 4), 2),
+    ]
+    for d, n in history:  # the same rule as counting at that instant
+        at = dt.datetime.combine(d, dt.time(23, 59, 59, 999999))
+        assert seats.count_consumed(conn, "acme", as_of=at) == n
+
+
+def test_seat_history_over_more_days_than_one_query_holds(conn: Connection, b: EnterpriseBuilder) -> None:
+    b.member("octo", "a", since=dt.datetime(2026, 6, 1))
+    history = seats.seat_history(conn, "acme", dt.date(2025, 12, 1), dt.date(2026, 12, 1))
+    assert len(history) == 366
+    assert history[0] == (dt.date(2025, 12, 1), 0)
+    assert sum(1 for _, n in history if n == 1) == (dt.date(2026, 12, 1) - dt.date(2026, 6, 1)).days + 1
+    with pytest.raises(InvalidInput):
+        seats.seat_history(conn, "acme", dt.date(2026, 2, 1), dt.date(2026, 1, 1))
+
+
+def test_consuming_user_ids_is_composable_sql_of_the_cloud_consumers(conn: Connection, b: EnterpriseBuilder) -> None:
+    alice = b.member("octo", "alice")
+    carol = b.collaborator("octo", "secret", "carol")
+    b.user("loner")
+    b.invite("octo", email="stranger@example.com")
+    b.server_account("ghe.example.com", 1, "eve", "eve@example.com")
+    ids = seats.consuming_user_ids(conn, b.id, AS_OF)
+    assert sorted(conn.execute(ids).scalars()) == sorted([alice, carol])
+    u = sa.table("users", sa.column("id"), sa.column("login"))
+    logins = conn.execute(sa.select(u.c.login).where(u.c.id.in_(ids)).order_by(u.c.login)).scalars().all()
+    assert logins == ["alice", "carol"]
