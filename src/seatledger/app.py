@@ -95,3 +95,5 @@ def _mount_surfaces(app: FastAPI) -> None:
 
     api.mount(app, API_PREFIX)
     web.mount(app)
+    from seatledger.ingest.webhooks import router as webhooks_router  # POST /webhooks/github
+    app.include_router(webhooks_router)

@@ -77,3 +77,27 @@ def git_command(
     typer.echo(f"{result.succeeded} of {len(paths)} repositories ingested")
     if result.exit_code:
         raise typer.Exit(result.exit_code)
+
+
+@app.command("webhook-secret")
+def webhook_secret_command(
+    enterprise: str = typer.Option(..., "--enterprise", help="Enterprise slug."),
+    rotate: bool = typer.Option(False, "--rotate", help="Replace the secret with a new one."),
+) -> None:
+    """Print the enterprise's webhook secret (made on first use) for GitHub's webhook settings."""
+    import secrets
+
+    import sqlalchemy as sa
+
+    from seatledger.db import tables as t
+    from seatledger.db.ledger import Ledger
+
+    _settings, engine = open_ledger()
+    with engine.begin() as conn:
+        ledger = Ledger(conn)
+        eid = ledger.enterprise_id(enterprise)
+        secret = conn.execute(sa.select(t.enterprises.c.webhook_secret).where(t.enterprises.c.id == eid)).scalar()
+        if rotate or not secret:
+            secret = secrets.token_hex(32)
+            ledger.set_webhook_secret(eid, secret)
+    typer.echo(secret)

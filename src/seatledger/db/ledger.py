@@ -879,3 +879,26 @@ class Ledger:
         if enterprise_id is None:
             raise NotFound(f"no cost center {cost_center_id!r}")
         self.bump_version(int(enterprise_id))
+
+    def upsert_team(
+        self, enterprise_id: int, org_id: int | None, slug: str, *, name: str | None = None
+    ) -> tuple[int, str]:
+        tm = t.teams
+        org = tm.c.organization_id == org_id if org_id is not None else tm.c.organization_id.is_(None)
+        row = self.conn.execute(sa.select(tm).where(tm.c.enterprise_id == enterprise_id, org, tm.c.slug == slug)).first()
+        if row is None:
+            return self.add_team(enterprise_id, slug, org_id=org_id, name=name), "created"
+        return row.id, "updated" if self._update_changed(tm, row, {"name": name}) else "unchanged"
+
+    def set_team_member(self, team_id: int, user_id: int, member: bool) -> str:
+        """Add (``member``) or remove a person from a team; "unchanged" if already so."""
+        tmm = t.team_members
+        where = sa.and_(tmm.c.team_id == team_id, tmm.c.user_id == user_id)
+        present = self.conn.execute(sa.select(tmm.c.team_id).where(where)).first() is not None
+        if present == member:
+            return "unchanged"
+        if member:
+            self._insert(tmm, team_id=team_id, user_id=user_id)
+            return "created"
+        self.conn.execute(sa.delete(tmm).where(where))
+        return "updated"

@@ -1,0 +1,207 @@
+"""What each GitHub webhook event means for the ledger (payloads as GitHub documents them).
+
+- ``push``: every commit of the push, with ``pushed_at`` = the push time — the exact source for
+  "pushed in the last 90 days". The time is ``repository.pushed_at`` of the payload, else the
+  head commit's timestamp, else when the delivery arrived.
+- ``organization``: ``member_added`` / ``member_removed`` start and end an org membership
+  (``admin`` → owner); ``member_invited`` records a pending invitation.
+- ``member``: a repository collaborator added or removed.
+- ``membership``: a team membership added or removed.
+- ``repository``: created, visibility changes (``publicized``/``privatized``/``edited``), and
+  ``deleted`` — the ledger keeps the row for history but the repository stops counting: its
+  Advanced Security products are turned off and its collaborators ended.
+Other events (and ``ping``) are acknowledged and ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from seatledger.db import tables as t
+from seatledger.db.ledger import Ledger
+from seatledger.errors import InvalidInput
+from seatledger.ingest.report import ImportReport
+from seatledger.ingest.timestamps import parse_timestamp
+
+Payload = Mapping[str, Any]
+
+
+def _obj(payload: Payload, key: str) -> Payload:
+    value = payload.get(key)
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"the payload has no {key!r} object")
+    return value
+
+
+def _login(account: Payload) -> str:
+    login = account.get("login") or account.get("name")
+    if not isinstance(login, str) or not login:
+        raise InvalidInput("an account in the payload has no login")
+    return login
+
+
+def _org_id(conn: Connection, payload: Payload) -> int | None:
+    org = payload.get("organization")
+    if not isinstance(org, Mapping) or not org.get("login"):
+        return None
+    o = t.organizations
+    oid = conn.execute(sa.select(o.c.id).where(o.c.login == org["login"])).scalar()
+    return int(oid) if oid is not None else None
+
+
+def _user(ledger: Ledger, enterprise_id: int, account: Payload, at: dt.datetime, report: ImportReport) -> int:
+    uid, outcome = ledger.upsert_user(enterprise_id, _login(account), at=at)
+    report.count("user", outcome)
+    return uid
+
+
+def _visibility(repo: Payload) -> str | None:
+    vis = repo.get("visibility")
+    if vis in ("public", "private", "internal"):
+        return str(vis)
+    if isinstance(repo.get("private"), bool):
+        return "private" if repo["private"] else "public"
+    return None
+
+
+def _repo(
+    ledger: Ledger, enterprise_id: int, payload: Payload, at: dt.datetime, report: ImportReport
+) -> int:
+    repo = _obj(payload, "repository")
+    name = repo.get("name")
+    if not isinstance(name, str) or not name:
+        raise InvalidInput("the repository in the payload has no name")
+    owner = _login(_obj(repo, "owner"))
+    rid, outcome = ledger.upsert_repo(
+        enterprise_id, owner, name, org_id=_org_id(ledger.conn, payload), visibility=_visibility(repo),
+        is_fork=repo.get("fork") if isinstance(repo.get("fork"), bool) else None,
+        created_at=parse_timestamp(repo.get("created_at")) or at,
+    )
+    report.count("repository", outcome)
+    return rid
+
+
+def apply_push(ledger: Ledger, enterprise_id: int, payload: Payload, received: dt.datetime, report: ImportReport) -> None:
+    rid = _repo(ledger, enterprise_id, payload, received, report)
+    repo = _obj(payload, "repository")
+    head = payload.get("head_commit") if isinstance(payload.get("head_commit"), Mapping) else {}
+    pushed_at = parse_timestamp(repo.get("pushed_at")) or parse_timestamp(head.get("timestamp")) or received
+    rows = []
+    for commit in payload.get("commits") or []:
+        author = commit.get("author") or {}
+        sha, email = commit.get("id"), author.get("email")
+        if not sha or not email:
+            report.reject(str(sha or "?"), "a commit without an id or an author email")
+            continue
+        rows.append({
+            "sha": sha, "author_email": email, "author_name": author.get("name"),
+            "author_date": parse_timestamp(commit.get("timestamp")) or pushed_at, "pushed_at": pushed_at,
+        })
+    new = ledger.add_commits(rid, rows)
+    report.count("commit", "created", new)
+    report.count("commit", "unchanged", len(rows) - new)
+
+
+def apply_organization(
+    ledger: Ledger, enterprise_id: int, payload: Payload, received: dt.datetime, report: ImportReport
+) -> None:
+    action = payload.get("action")
+    org_id = _org_id(ledger.conn, payload)
+    if org_id is None:
+        org_id, outcome = ledger.upsert_org(enterprise_id, _login(_obj(payload, "organization")), created_at=received)
+        report.count("organization", outcome)
+    if action in ("member_added", "member_removed"):
+        membership = _obj(payload, "membership")
+        uid = _user(ledger, enterprise_id, _obj(membership, "user"), received, report)
+        if action == "member_added":
+            role = "owner" if membership.get("role") == "admin" else "member"
+            report.count("membership", ledger.ensure_membership(org_id, uid, role, at=received))
+        else:
+            ended = ledger.end_membership(org_id, uid, received)
+            report.count("membership", "updated" if ended else "unchanged")
+    elif action == "member_invited":
+        invitation = _obj(payload, "invitation")
+        role = {"admin": "owner", "direct_member": "member", "billing_manager": "billing_manager"}.get(
+            str(invitation.get("role")), "member"
+        )
+        report.count("invitation", ledger.upsert_invitation(
+            org_id, role=role, login=invitation.get("login"), email=invitation.get("email"),
+            created_at=parse_timestamp(invitation.get("created_at")) or received, at=received,
+        ))
+
+
+def apply_member(ledger: Ledger, enterprise_id: int, payload: Payload, received: dt.datetime, report: ImportReport) -> None:
+    action = payload.get("action")
+    if action not in ("added", "removed"):
+        return
+    rid = _repo(ledger, enterprise_id, payload, received, report)
+    uid = _user(ledger, enterprise_id, _obj(payload, "member"), received, report)
+    if action == "added":
+        report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=received))
+    else:
+        ended = ledger.end_collaborator(rid, uid, received)
+        report.count("collaborator", "updated" if ended else "unchanged")
+
+
+def apply_membership(
+    ledger: Ledger, enterprise_id: int, payload: Payload, received: dt.datetime, report: ImportReport
+) -> None:
+    action = payload.get("action")
+    if action not in ("added", "removed"):
+        return
+    team = _obj(payload, "team")
+    slug = team.get("slug") or team.get("name")
+    if not slug:
+        raise InvalidInput("the team in the payload has no slug")
+    team_id, outcome = ledger.upsert_team(enterprise_id, _org_id(ledger.conn, payload), str(slug), name=team.get("name"))
+    report.count("team", outcome)
+    uid = _user(ledger, enterprise_id, _obj(payload, "member"), received, report)
+    report.count("team member", ledger.set_team_member(team_id, uid, action == "added"))
+
+
+def apply_repository(
+    ledger: Ledger, enterprise_id: int, payload: Payload, received: dt.datetime, report: ImportReport
+) -> None:
+    action = payload.get("action")
+    rid = _repo(ledger, enterprise_id, payload, received, report)
+    if action == "deleted":
+        ledger.upsert_repo(enterprise_id, *_owner_name(payload), secret_protection=False, code_security=False)
+        rc = t.repo_collaborators
+        ended = ledger.conn.execute(
+            sa.update(rc).where(rc.c.repository_id == rid, rc.c.ended_at.is_(None)).values(ended_at=received)
+        ).rowcount
+        report.count("collaborator", "updated", ended)
+
+
+def _owner_name(payload: Payload) -> tuple[str, str]:
+    repo = _obj(payload, "repository")
+    return _login(_obj(repo, "owner")), str(repo["name"])
+
+
+HANDLERS = {
+    "push": apply_push,
+    "organization": apply_organization,
+    "member": apply_member,
+    "membership": apply_membership,
+    "repository": apply_repository,
+}
+
+
+def apply_event(
+    conn: Connection, enterprise_id: int, event: str, payload: Payload, received: dt.datetime
+) -> ImportReport:
+    """Write what ``event`` says into the ledger (the caller's transaction)."""
+    report = ImportReport(source=f"webhook {event}")
+    handler = HANDLERS.get(event)
+    if handler is None:
+        report.notes.append(f"event {event!r} ignored")
+        return report
+    ledger = Ledger(conn)
+    handler(ledger, enterprise_id, payload, received, report)
+    if report.changed:
+        ledger.bump_version(enterprise_id)
+    return report
