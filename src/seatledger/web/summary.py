@@ -1,0 +1,51 @@
+"""The summary page (``/summary``): the headline numbers of every enterprise (and owned
+organization) the signed-in person may see — the same numbers as ``seatledger summary``,
+from the same ``licensing.enterprise_summary``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.engine import Connection
+
+from seatledger import licensing
+from seatledger.errors import InvalidInput
+from seatledger.licensing import Scope
+from seatledger.web.access import Access
+from seatledger.web.deps import connection, page_as_of, signed_in
+from seatledger.web.render import page
+
+router = APIRouter()
+
+PRODUCT_LABELS = {"code_security": "Code Security", "secret_protection": "Secret Protection"}
+
+
+def _as_of(request: Request, value: str | None) -> dt.datetime:
+    """``?as_of=`` as an ISO date (end of that day, UTC) or timestamp; default now."""
+    if not value:
+        return page_as_of(request)
+    try:
+        if len(value) == 10:
+            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(23, 59, 59))
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput(f"as_of must be an ISO date or timestamp, not {value!r}") from exc
+    return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+
+
+@router.get("/summary", include_in_schema=False)
+def summary_page(
+    request: Request,
+    as_of: str | None = None,
+    access: Access = Depends(signed_in),
+    conn: Connection = Depends(connection),
+) -> HTMLResponse:
+    when = _as_of(request, as_of)
+    summaries = [licensing.enterprise_summary(conn, slug, as_of=when) for slug in access.enterprises]
+    for org in access.owned_orgs:
+        enterprise = licensing.resolve(conn, Scope.org(org)).enterprise.slug
+        if not access.may_see_enterprise(enterprise):  # already covered by the enterprise's summary
+            summaries.append(licensing.enterprise_summary(conn, enterprise, org=org, as_of=when))
+    return page(request, "summary.html", summaries=summaries, as_of=when, labels=PRODUCT_LABELS)
