@@ -6,6 +6,7 @@ export write it through :func:`write_report`, which calls the ``reports`` packag
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
@@ -93,17 +94,21 @@ def report_request(kind: str, scope: str, product: str | None = None) -> ReportR
     return ReportRequest(kind, parsed, product)
 
 
-def open_chunks(conn: Connection, request: ReportRequest) -> Iterator[bytes]:
+def open_chunks(conn: Connection, request: ReportRequest, *, as_of: dt.datetime | None = None) -> Iterator[bytes]:
     """The CSV's encoded chunks; NotFound/InvalidInput are raised now, before any byte."""
-    return reports.open_report(request.kind, conn, request.scope, product=request.product)
+    return reports.open_report(request.kind, conn, request.scope, product=request.product, as_of=as_of)
 
 
-def write_report(conn: Connection, request: ReportRequest, out: BinaryIO) -> int:
+def write_report(
+    conn: Connection, request: ReportRequest, out: BinaryIO, *, as_of: dt.datetime | None = None
+) -> int:
     """Write the CSV for ``request`` to ``out``; returns the number of data rows."""
     written = [0]
 
     def progress(records: int) -> None:
         written[0] = records
 
-    reports.write_report(request.kind, conn, request.scope, out, product=request.product, progress=progress)
+    reports.write_report(
+        request.kind, conn, request.scope, out, product=request.product, as_of=as_of, progress=progress
+    )
     return written[0]

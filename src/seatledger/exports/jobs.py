@@ -185,7 +185,8 @@ def run_export(
             raise InvalidInput(f"{login} has no email address to send the report to")
         path.parent.mkdir(parents=True, exist_ok=True)
         with engine.connect() as conn, open(tmp, "wb") as out:
-            rows = write_report(conn, job.request, out)
+            # The report counts at the instant it was requested, whenever the job runs.
+            rows = write_report(conn, job.request, out, as_of=job.created_at)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Iterator
 
@@ -49,3 +50,8 @@ def csrf_checked(request: Request, csrf_token: str = Form("")) -> None:
 def clock_of(request: Request) -> float:
     """Now, by the app's clock (tests travel in time by replacing ``app.state.clock``)."""
     return float(getattr(request.app.state, "clock", time.time)())
+
+
+def page_as_of(request: Request) -> dt.datetime:
+    """The instant every number on the page is counted at: now by the app's clock, naive UTC."""
+    return dt.datetime.fromtimestamp(clock_of(request), dt.timezone.utc).replace(tzinfo=None, microsecond=0)

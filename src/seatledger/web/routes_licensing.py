@@ -16,7 +16,7 @@ from seatledger.errors import InvalidInput, LedgerError, PermissionDenied
 from seatledger.licensing import Scope
 from seatledger.web import licensing_view
 from seatledger.web.access import Access
-from seatledger.web.deps import clock_of, connection, csrf_checked, signed_in
+from seatledger.web.deps import connection, csrf_checked, page_as_of, signed_in
 from seatledger.web.render import page
 from seatledger.web.session import session_of
 
@@ -24,16 +24,12 @@ router = APIRouter()
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-def _as_of(request: Request) -> dt.datetime:
-    return dt.datetime.fromtimestamp(clock_of(request), dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-
-
 @router.get("/enterprises/{slug}/licensing", include_in_schema=False)
 def enterprise_licensing(
     request: Request, slug: str, access: Access = Depends(signed_in), conn: Connection = Depends(connection)
 ) -> HTMLResponse:
     access.require_enterprise(slug)
-    data = licensing_view.enterprise_page(conn, slug, _as_of(request))
+    data = licensing_view.enterprise_page(conn, slug, page_as_of(request))
     history = data.history.value or []
     return page(
         request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS,
@@ -48,7 +44,7 @@ def org_licensing(
 ) -> HTMLResponse:
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)
-    data = licensing_view.org_page(conn, org, _as_of(request))
+    data = licensing_view.org_page(conn, org, page_as_of(request))
     return page(request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, chart_json="{}",
                 is_owner=False)
 

@@ -10,7 +10,7 @@ from seatledger.exports.catalog import ReportRequest, open_chunks, report_reques
 from seatledger.exports.jobs import ExportPending, request_export
 from seatledger.errors import PermissionDenied
 from seatledger.web.access import Access
-from seatledger.web.deps import clock_of, csrf_checked, signed_in
+from seatledger.web.deps import clock_of, csrf_checked, page_as_of, signed_in
 from seatledger.web.session import session_of
 
 router = APIRouter()
@@ -34,7 +34,7 @@ def download(
     engine = request.app.state.engine
     conn = engine.connect()
     try:
-        chunks = open_chunks(conn, wanted)  # raises NotFound/InvalidInput before any byte
+        chunks = open_chunks(conn, wanted, as_of=page_as_of(request))  # raises NotFound/InvalidInput before any byte
     except BaseException:
         conn.close()
         raise

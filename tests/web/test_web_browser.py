@@ -1,0 +1,184 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against a real uvicorn server on
+the demo enterprise at a fixed instant."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seatledger import licensing
+from seatledger.licensing import Scope
+from seatledger.reports import advanced_security as as_report
+from seatledger.reports import copilot_activity as copilot_report
+from seatledger.reports import license_usage as usage_report
+
+from web_site import ARTIFACTS, NOW, ORG_OWNER_PASSWORD, Site, sign_in
+
+pytestmark = pytest.mark.browser
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "licensing.png"
+
+
+def _download(page: Any, selector: str) -> list[list[str]]:
+    with page.expect_download() as info:
+        page.click(selector)
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def _number(page: Any, testid: str) -> int:
+    return int(page.inner_text(f"[data-testid={testid}]").replace(",", "").split()[0])
+
+
+def _screenshot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+def test_enterprise_owner_reads_every_card_and_downloads_each_enterprise_report(page: Any, site: Site) -> None:
+    demo = site.demo
+    sign_in(page, site, demo.owner_login, demo.owner_password)
+    assert page.url == f"{site.url}/enterprises/{demo.slug}/licensing"
+    page.wait_for_selector("#license-history[data-ready=true]")
+    shot = _screenshot(page, "licensing-enterprise.png")
+    if not DOCS_SCREENSHOT.exists():
+        DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, DOCS_SCREENSHOT)
+
+    ent = Scope.enterprise(demo.slug)
+    with site.engine.connect() as conn:
+        seats = licensing.seat_totals(conn, demo.slug, as_of=NOW)
+        ghas = {p: licensing.committer_totals(conn, ent, p, as_of=NOW) for p in ("code_security", "secret_protection")}
+        pushes = {p: len(list(licensing.iter_committer_pushes(conn, ent, p, as_of=NOW))) for p in ghas}
+        copilot = licensing.copilot_totals(conn, ent, as_of=NOW)
+        history = licensing.seat_history(conn, demo.slug, NOW.date().replace(day=1), NOW.date())
+
+    assert _number(page, "seats-consumed") == seats.consumed
+    for product, totals in ghas.items():
+        assert _number(page, f"ghas-{product}-committers") == totals.total_committers
+        assert _number(page, f"ghas-{product}-maximum") == totals.maximum_committers
+    assert _number(page, "copilot-total") == copilot.breakdown.total
+    assert _number(page, "copilot-business") == copilot.business
+    assert _number(page, "copilot-enterprise") == copilot.enterprise
+    # The chart's table shows the engine's history, day by day.
+    day, consumed = history[-1]
+    assert page.inner_text(f"[data-testid=history] tr:has-text('{day.isoformat()}') td.num") == f"{consumed:,}"
+
+    rows = _download(page, "[data-testid=license-usage] a.button")
+    assert rows[0] == usage_report.header()
+    assert len(rows) - 1 == seats.consumed
+
+    for product in ("code_security", "secret_protection"):
+        if page.get_attribute("[data-testid=ghas-download]", "open") is None:
+            page.click("[data-testid=ghas-download] summary")
+        rows = _download(page, f"[data-testid=ghas-{product}-report] a.button")
+        assert rows[0] == list(as_report.HEADER)
+        assert len(rows) - 1 == pushes[product]
+        assert len({r[0] for r in rows[1:]}) == ghas[product].total_committers
+
+    rows = _download(page, "[data-testid=card-copilot] [data-testid=copilot-activity] a.button")
+    assert rows[0] == list(copilot_report.HEADER)
+    assert len(rows) - 1 == copilot.breakdown.total
+
+    # ORGANIZATION table: a per-row download at organization level.
+    org_row = page.locator("[data-testid=namespaces-organization] tbody tr").first
+    org = org_row.get_attribute("data-name")
+    with site.engine.connect() as conn:
+        org_committers = licensing.committer_totals(conn, Scope.org(org), "code_security", as_of=NOW)
+    assert int(org_row.locator("td[data-product=code_security]").inner_text()) == org_committers.total_committers
+    with page.expect_download() as info:
+        org_row.locator("a[data-product=code_security]").click()
+    rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert rows[0] == list(as_report.HEADER)
+    assert len({r[0] for r in rows[1:]}) == org_committers.total_committers
+    assert all(r[1].startswith(f"{org}/") for r in rows[1:])
+
+
+def test_org_level_pages_show_the_org_and_download_repository_reports(page: Any, site: Site) -> None:
+    demo = site.demo
+    sign_in(page, site, demo.owner_login, demo.owner_password)
+    page.goto(f"{site.url}/orgs/{demo.org}/licensing")
+    _screenshot(page, "licensing-organization.png")
+    org = Scope.org(demo.org)
+    with site.engine.connect() as conn:
+        seats = licensing.seat_totals(conn, demo.slug, org=demo.org, as_of=NOW)
+        repos = list(licensing.iter_repository_committers(conn, org, "code_security", as_of=NOW))
+        copilot = licensing.copilot_totals(conn, org, as_of=NOW)
+    assert _number(page, "seats-consumed") == seats.consumed
+    assert _number(page, "copilot-total") == copilot.breakdown.total
+
+    rows = _download(page, "[data-testid=license-usage] a.button")
+    assert rows[0] == usage_report.header()
+    assert len(rows) - 1 == seats.consumed
+
+    assert repos, "the demo org has repositories with Code Security committers"
+    repo = repos[0]
+    row = page.locator(f"[data-testid=repositories] tr[data-name='{repo.repository}']")
+    assert int(row.locator("td[data-product=code_security]").inner_text()) == repo.committers
+    with page.expect_download() as info:
+        row.locator("a[data-product=code_security]").click()
+    rows = list(csv.reader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert rows[0] == list(as_report.HEADER)
+    assert {r[1] for r in rows[1:]} == {repo.repository}
+    assert len(rows) - 1 == repo.committers
+
+    # Copilot seats page: the inactive filter lists exactly the engine's inactive seats.
+    page.goto(f"{site.url}/orgs/{demo.org}/copilot?inactive=30")
+    _screenshot(page, "copilot-organization.png")
+    with site.engine.connect() as conn:
+        idle = [s.login for s in licensing.iter_copilot_seats(conn, org, as_of=NOW, inactive_days=30)]
+    shown = page.locator("[data-testid=seats] tbody tr[data-login]").evaluate_all(
+        "rows => rows.map(r => r.dataset.login)"
+    )
+    assert shown == idle[:100]
+    rows = _download(page, "[data-testid=copilot-activity] a.button")
+    assert rows[0] == list(copilot_report.HEADER)
+    assert len(rows) - 1 == copilot.breakdown.total
+
+
+def test_emailed_report_arrives_over_smtp_and_its_link_is_refused_after_expiry(
+    page: Any, site: Site, smtp: Any
+) -> None:
+    demo = site.demo
+    sign_in(page, site, demo.owner_login, demo.owner_password)
+    page.click("[data-testid=license-usage] form button")
+    page.wait_for_load_state()
+    assert "is queued" in page.inner_text(".flash-success")
+    assert len(smtp.messages) == 1
+    mail = smtp.messages[0]
+    assert mail["To"] == demo.owner_email
+    link = re.search(r"(http://\S+/exports/\d+/download\?token=\S+)", mail.get_payload(decode=True).decode())
+    assert link is not None
+    response = page.request.get(link.group(1))
+    assert response.status == 200
+    rows = list(csv.reader(io.StringIO(response.text())))
+    with site.engine.connect() as conn:
+        assert len(rows) - 1 == licensing.count_consumed(conn, demo.slug, as_of=NOW)
+
+    page.goto(f"{site.url}/exports")
+    assert page.inner_text("[data-testid=exports] tbody tr [data-testid=status]") == "ready"
+
+    site.clock.now += site.settings.download_link_ttl_seconds + 1  # a day later
+    response = page.request.get(link.group(1))
+    assert response.status == 410
+    assert "expired" in response.text()
+    page.goto(link.group(1))
+    assert "expired" in page.inner_text("main")
+
+
+def test_org_owner_sees_their_org_and_is_refused_the_enterprise_page(page: Any, site: Site) -> None:
+    demo = site.demo
+    sign_in(page, site, demo.org_owner_login, ORG_OWNER_PASSWORD)
+    assert page.url == f"{site.url}/orgs/{demo.org}/licensing"
+    response = page.goto(f"{site.url}/enterprises/{demo.slug}/licensing")
+    assert response is not None and response.status == 403
+    assert "Only owners and billing managers" in page.inner_text("main")
+    response = page.goto(f"{site.url}/reports/license-usage.csv?scope=enterprise:{demo.slug}")
+    assert response is not None and response.status == 403

@@ -1,0 +1,210 @@
+"""Fixtures and helpers of the web tests: the demo enterprise at a fixed instant, a live server whose
+export queue runs jobs in-process (huey immediate mode, the real job code), a real SMTP
+server on loopback, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from seatledger.app import create_app
+from seatledger.config import Settings
+from seatledger.db import tables as t
+from seatledger.demo import build_demo
+from seatledger.exports.queue import ExportQueue
+from seatledger.web import signin_hint
+from seatledger.web.accounts import set_password
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """A real uvicorn server in a thread (like the suite's ``live_server``, but the test may
+    set up ``app.state`` between building the app and starting the server)."""
+
+    def __init__(self, app: object) -> None:
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            self.thread.join(0.02)  # waits on the server thread, not a fixed sleep
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+ANCHOR = dt.datetime(2026, 11, 1)
+# The pages count "now"; now is fixed half a day after the demo's history ends.
+NOW = ANCHOR + dt.timedelta(hours=12)
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ORG_OWNER_PASSWORD = "org-owner-password"
+
+
+@dataclass
+class Clock:
+    """The app's clock; tests move it to travel in time."""
+
+    now: float = field(default_factory=lambda: NOW.replace(tzinfo=dt.timezone.utc).timestamp())
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class DemoWorld:
+    slug: str
+    owner_login: str
+    owner_password: str
+    owner_email: str
+    org_owner_login: str
+    org: str
+
+
+def _demo(engine: Engine) -> DemoWorld:
+    build_demo(engine, size="small", anchor=ANCHOR)
+    hint = signin_hint(Settings(), engine)
+    assert hint is not None
+    # "Sign in at URL/login as LOGIN with password PASSWORD"
+    words = hint.split()
+    login, password = words[words.index("as") + 1], words[words.index("password") + 1]
+    u, er, om, o, e = t.users, t.enterprise_roles, t.org_memberships, t.organizations, t.user_emails
+    with engine.begin() as conn:
+        email = conn.execute(
+            sa.select(e.c.email).join(u, u.c.id == e.c.user_id).where(u.c.login == login, e.c.is_primary)
+        ).scalar_one()
+        enterprise_people = sa.select(er.c.user_id)
+        row = conn.execute(
+            sa.select(u.c.id, u.c.login, o.c.login.label("org"))
+            .join(om, om.c.user_id == u.c.id)
+            .join(o, o.c.id == om.c.organization_id)
+            .where(om.c.role == "owner", om.c.ended_at.is_(None), u.c.id.not_in(enterprise_people))
+            .order_by(o.c.login, u.c.login)
+            .limit(1)
+        ).one()
+        set_password(conn, row.id, ORG_OWNER_PASSWORD)
+    return DemoWorld("acme", login, password, email, row.login, row.org)
+
+
+@pytest.fixture
+def demo(engine: Engine) -> DemoWorld:
+    return _demo(engine)
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on loopback that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[Message] = []
+        self._lock = threading.Lock()
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
+        with self._lock:
+            self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    sink.controller.start()
+    try:
+        yield sink
+    finally:
+        sink.controller.stop()
+
+
+@dataclass
+class Site:
+    url: str
+    app: Any
+    clock: Clock
+    settings: Settings
+    engine: Engine
+    demo: DemoWorld
+
+
+@pytest.fixture
+def site(settings: Settings, engine: Engine, demo: DemoWorld, smtp: SmtpSink) -> Iterator[Site]:
+    settings = settings.with_(smtp_url=smtp.url, download_link_ttl_seconds=24 * 3600)
+    clock = Clock()
+    app = create_app(settings, engine)
+    app.state.clock = clock
+    server = LiveServer(app)
+    # Jobs run in the request (immediate mode) through the real job: file, rename, SMTP.
+    app.state.export_queue = ExportQueue(settings, engine, immediate=True, base_url=server.url, clock=clock)
+    with server:
+        yield Site(server.url, app, clock, settings, engine, demo)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing; CI=true makes browser tests mandatory")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()
+
+
+def sign_in(page: Any, site: Site, login: str, password: str) -> None:
+    page.goto(site.url + "/")
+    assert page.url.startswith(site.url + "/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
