@@ -101,3 +101,57 @@ def webhook_secret_command(
             secret = secrets.token_hex(32)
             ledger.set_webhook_secret(eid, secret)
     typer.echo(secret)
+
+
+def _read_file(path: Path) -> bytes:
+    from seatledger.errors import InvalidInput
+
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from exc
+
+
+@app.command("server-usage")
+def server_usage_command(
+    file: Path = typer.Argument(..., help="The JSON a server exported (Export license usage)."),
+    enterprise: Optional[str] = typer.Option(None, "--enterprise", help="Enterprise slug (default: the file's)."),
+) -> None:
+    """Import a server instance's license usage export."""
+    from seatledger.ingest.server_usage import ingest_server_usage
+
+    data = _read_file(file)
+    _settings, engine = open_ledger()
+    with engine.begin() as conn:
+        report = ingest_server_usage(conn, data, enterprise)
+    _print_report(report)
+
+
+@app.command("vs-subscribers")
+def vs_subscribers_command(
+    file: Path = typer.Argument(..., help="CSV: email (UPN), name, subscription_level, status."),
+    enterprise: str = typer.Option(..., "--enterprise", help="Enterprise slug."),
+) -> None:
+    """Import the Visual Studio subscriber list and match it to people."""
+    from seatledger.ingest.vs_subscribers import ingest_vs_subscribers
+
+    data = _read_file(file)
+    _settings, engine = open_ledger()
+    with engine.begin() as conn:
+        report = ingest_vs_subscribers(conn, data, enterprise)
+    _print_report(report)
+
+
+@app.command("people")
+def people_command(
+    file: Path = typer.Argument(..., help="CSV: login, name, emails, org, role, repo, suspended, two_factor."),
+    enterprise: str = typer.Option(..., "--enterprise", help="Enterprise slug."),
+) -> None:
+    """Import people, org roles and collaborators from a directory file."""
+    from seatledger.ingest.people import ingest_people
+
+    data = _read_file(file)
+    _settings, engine = open_ledger()
+    with engine.begin() as conn:
+        report = ingest_people(conn, data, enterprise)
+    _print_report(report)

@@ -1,0 +1,107 @@
+"""People, org roles and collaborators from a CSV file, for code hosts without an API.
+
+Columns (header names, any case): ``login`` (required), ``name``, ``emails`` (verified emails,
+separated by spaces or ``;``; the first is primary), ``org`` (required), ``role`` (required:
+``owner``, ``member``, ``billing_manager`` or ``outside_collaborator``), ``repo`` (the
+repository name in ``org`` for an outside collaborator), ``suspended``, ``two_factor``
+(true/false; empty leaves what the ledger has). A person in several orgs has one row per org
+(or per repository). Each org with membership rows in the file is taken as complete: its
+members who are not in the file any more have their membership ended. Nothing is written if any row is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from seatledger.db import tables as t
+from seatledger.db.ledger import Ledger, utcnow
+from seatledger.errors import ImportRejected, InvalidInput
+from seatledger.ingest.csv_files import check_email, parse_bool, read_rows
+from seatledger.ingest.rematch import rematch_enterprise
+from seatledger.ingest.report import ImportReport
+
+ROLES = ("owner", "member", "billing_manager", "outside_collaborator")
+_SPLIT = re.compile(r"[;\s]+")
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    line: int
+    login: str
+    name: str | None
+    emails: tuple[str, ...]
+    org: str
+    role: str
+    repo: str | None
+    suspended: bool | None
+    two_factor: bool | None
+
+
+def parse(data: bytes) -> list[PersonRow]:
+    rows = []
+    for line, row in read_rows(data, required=("login", "org", "role")):
+        login, org, role = row["login"], row["org"], row["role"].lower()
+        if not _LOGIN.match(login):
+            raise ImportRejected(f"line {line}: {login!r} is not a login")
+        if not org:
+            raise ImportRejected(f"line {line}: org is empty")
+        if role not in ROLES:
+            raise ImportRejected(f"line {line}: role must be one of {', '.join(ROLES)}, not {row['role']!r}")
+        repo = row.get("repo") or None
+        if role == "outside_collaborator" and not repo:
+            raise ImportRejected(f"line {line}: an outside_collaborator row names a repo")
+        emails = tuple(check_email(e, line=line, column="emails") for e in _SPLIT.split(row.get("emails", "")) if e)
+        rows.append(PersonRow(
+            line, login, row.get("name") or None, emails, org, role, repo,
+            parse_bool(row.get("suspended", ""), line=line, column="suspended"),
+            parse_bool(row.get("two_factor", ""), line=line, column="two_factor"),
+        ))
+    return rows
+
+
+def ingest_people(conn: Connection, data: bytes, enterprise_slug: str) -> ImportReport:
+    """Import a directory file into the caller's transaction."""
+    rows = parse(data)
+    ledger = Ledger(conn)
+    enterprise_id = ledger.enterprise_id(enterprise_slug)
+    report = ImportReport(source="people")
+    now = utcnow()
+    orgs: dict[str, int] = {}
+    members: dict[int, set[int]] = {}
+    for row in rows:
+        try:
+            if row.org not in orgs:
+                orgs[row.org], outcome = ledger.upsert_org(enterprise_id, row.org)
+                report.count("organization", outcome)
+            org_id = orgs[row.org]
+            uid, outcome = ledger.upsert_user(
+                enterprise_id, row.login, name=row.name, emails=row.emails, two_factor=row.two_factor,
+                suspended=row.suspended, at=now,
+            )
+            report.count("user", outcome)
+            if row.role == "outside_collaborator":
+                rid, outcome = ledger.upsert_repo(enterprise_id, row.org, str(row.repo), org_id=org_id)
+                report.count("repository", outcome)
+                report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=now))
+            else:
+                members.setdefault(org_id, set()).add(uid)
+                report.count("membership", ledger.ensure_membership(org_id, uid, row.role, at=now))
+        except InvalidInput as exc:
+            raise ImportRejected(f"line {row.line}: {exc.message}") from exc
+    m = t.org_memberships
+    for org_id, keep in members.items():
+        current = conn.execute(
+            sa.select(m.c.user_id).where(m.c.organization_id == org_id, m.c.ended_at.is_(None))
+        ).scalars().all()
+        for uid in set(current) - keep:
+            ledger.end_membership(org_id, uid, now)
+            report.count("membership", "updated")
+    rematch_enterprise(conn, enterprise_id, report)
+    if report.changed:
+        ledger.bump_version(enterprise_id)
+    return report

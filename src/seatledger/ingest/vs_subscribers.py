@@ -1,0 +1,58 @@
+"""Visual Studio subscribers from a CSV file, matched to people by verified email.
+
+Columns (header names, any case; order free): ``email`` (the subscriber's UPN; ``upn`` is
+accepted as its name too), ``name``, ``subscription_level``, ``status`` (``active`` or
+``inactive``; empty = active). The file is the enterprise's complete list: a subscriber that
+was imported before and is missing now is set ``inactive``. After writing, subscribers are
+re-matched (verified email = UPN; EMU: SCIM userName/SAML NameID) and the unmatched listed.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from seatledger.db import tables as t
+from seatledger.db.ledger import Ledger
+from seatledger.errors import ImportRejected
+from seatledger.ingest.csv_files import check_email, read_rows
+from seatledger.ingest.rematch import rematch_enterprise
+from seatledger.ingest.report import ImportReport
+
+COLUMNS = ("email", "name", "subscription_level", "status")
+ALIASES = {"upn": "email", "level": "subscription_level", "subscription level": "subscription_level"}
+STATUSES = ("active", "inactive")
+
+
+def ingest_vs_subscribers(conn: Connection, data: bytes, enterprise_slug: str) -> ImportReport:
+    """Import a subscriber list into the caller's transaction."""
+    rows: dict[str, tuple[str | None, str | None, str]] = {}
+    for line, row in read_rows(data, required=("email",), aliases=ALIASES):
+        email = check_email(row["email"], line=line, column="email")
+        status = (row.get("status") or "active").lower()
+        if status not in STATUSES:
+            raise ImportRejected(f"line {line}: status must be active or inactive, not {row.get('status')!r}")
+        if email in rows:
+            raise ImportRejected(f"line {line}: {email} is listed twice")
+        rows[email] = (row.get("name") or None, row.get("subscription_level") or None, status)
+    ledger = Ledger(conn)
+    enterprise_id = ledger.enterprise_id(enterprise_slug)
+    report = ImportReport(source="visual studio subscribers")
+    for email, (name, level, status) in rows.items():
+        report.count("subscriber", ledger.upsert_vs_subscription(enterprise_id, email, name=name, level=level,
+                                                                 status=status))
+    vs = t.vs_subscriptions
+    gone = conn.execute(
+        sa.select(vs.c.subscriber_email).where(vs.c.enterprise_id == enterprise_id, vs.c.status == "active")
+    ).scalars().all()
+    for email in gone:
+        if email not in rows:
+            report.count("subscriber", ledger.upsert_vs_subscription(enterprise_id, email, status="inactive"))
+    rematch_enterprise(conn, enterprise_id, report)
+    unmatched = conn.execute(
+        sa.select(vs.c.subscriber_email)
+        .where(vs.c.enterprise_id == enterprise_id, vs.c.status == "active", vs.c.matched_user_id.is_(None))
+        .order_by(vs.c.subscriber_email)
+    ).scalars()
+    report.notes.extend(f"unmatched subscriber: {email}" for email in unmatched)
+    return report

@@ -1,0 +1,295 @@
+"""File imports: a server's license usage export, Visual Studio subscribers, a people directory."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from seatledger.db import tables as t
+from seatledger.db.ledger import Ledger
+from seatledger.errors import ImportRejected
+from seatledger.ingest.people import ingest_people
+from seatledger.ingest.server_usage import ingest_server_usage
+from seatledger.ingest.vs_subscribers import ingest_vs_subscribers
+
+SERVER_ID = "5d8a1e4c-3c0a-4f39-9a7e-1f2d3c4b5a69"
+
+
+def _export(**changes: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "format_version": 1,
+        "features": [],
+        "host_name": "ghes.acme.test",
+        "http_only": False,
+        "license": "3f1a9c",
+        "public_key": None,
+        "server_id": SERVER_ID,
+        "version": "3.17.2",
+        "enterprise": "acme",
+        "exported_at": "2026-06-30T12:00:00Z",
+        "users": [
+            {"user_id": 1, "login": "ada", "primary_email": "Ada@Acme.test", "emails": ["ada@acme.test", "ada@home.test"],
+             "suspended": False, "dormant": False, "site_admin": True, "is_scim_setup_user": False,
+             "code_security_user": True, "secret_protection_user": False},
+            {"user_id": 2, "login": "bob", "primary_email": "bob@acme.test", "emails": ["bob@acme.test"],
+             "suspended": False, "dormant": True, "site_admin": False, "is_scim_setup_user": False,
+             "code_security_user": False, "secret_protection_user": False},
+            {"user_id": 3, "login": "scim-admin", "primary_email": None, "emails": [],
+             "suspended": False, "dormant": False, "site_admin": False, "is_scim_setup_user": True,
+             "code_security_user": False, "secret_protection_user": False},
+        ],
+    }
+    doc.update(changes)
+    return doc
+
+
+def _bytes(doc: Any) -> bytes:
+    return json.dumps(doc).encode()
+
+
+def _setup(engine: Engine) -> int:
+    with engine.begin() as conn:
+        ledger = Ledger(conn)
+        eid = ledger.add_enterprise("acme")
+        ledger.add_enterprise("globex")
+        ledger.add_user(eid, "ada-cloud", emails=["ada@acme.test"])
+        return eid
+
+
+def _snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    names = ("server_instances", "server_accounts", "license_sync_events", "vs_subscriptions", "users",
+             "user_emails", "org_memberships", "organizations", "repositories", "repo_collaborators")
+    with engine.connect() as conn:
+        return {n: sorted(map(tuple, conn.execute(sa.select(t.metadata.tables[n])).all()), key=repr) for n in names}
+
+
+def _accounts(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return {r.login: r for r in conn.execute(sa.select(t.server_accounts))}
+
+
+# -- server usage -------------------------------------------------------------------------
+
+
+def test_a_server_export_creates_the_instance_its_accounts_and_an_upload_event(engine: Engine) -> None:
+    _setup(engine)
+    with engine.begin() as conn:
+        report = ingest_server_usage(conn, _bytes(_export()), "acme")
+    assert report.created["server"] == 1 and report.created["server account"] == 3
+    with engine.connect() as conn:
+        server = conn.execute(sa.select(t.server_instances)).one()
+        event = conn.execute(sa.select(t.license_sync_events)).one()
+        ada_cloud = conn.execute(sa.select(t.users.c.id).where(t.users.c.login == "ada-cloud")).scalar_one()
+    assert (server.server_id, server.hostname, server.version, server.license_hash) == (
+        SERVER_ID, "ghes.acme.test", "3.17.2", "3f1a9c")
+    assert (event.server_instance_id, event.kind, event.status) == (server.id, "upload", "success")
+    accounts = _accounts(engine)
+    assert accounts["ada"].primary_email == "ada@acme.test"
+    assert accounts["ada"].other_emails == "ada@home.test"
+    assert accounts["ada"].code_security_user and accounts["bob"].dormant
+    assert accounts["scim-admin"].is_scim_setup_user and accounts["scim-admin"].primary_email is None
+    assert accounts["ada"].matched_user_id == ada_cloud, "re-matched by verified email after the import"
+    assert accounts["bob"].matched_user_id is None
+
+
+def test_importing_the_same_export_twice_leaves_the_accounts_unchanged(engine: Engine) -> None:
+    _setup(engine)
+    with engine.begin() as conn:
+        ingest_server_usage(conn, _bytes(_export()), "acme")
+    before = _snapshot(engine)
+    with engine.begin() as conn:
+        again = ingest_server_usage(conn, _bytes(_export()), "acme")
+    after = _snapshot(engine)
+    assert again.unchanged["server account"] == 3 and not again.created and not again.updated
+    assert after["server_accounts"] == before["server_accounts"]
+    assert after["server_instances"] == before["server_instances"]
+    assert len(after["license_sync_events"]) == 2, "each upload is recorded as a sync event"
+
+
+def test_an_account_missing_from_a_newer_export_is_removed_from_the_instance(engine: Engine) -> None:
+    _setup(engine)
+    with engine.begin() as conn:
+        ingest_server_usage(conn, _bytes(_export()), "acme")
+    newer = _export()
+    newer["users"] = [u for u in newer["users"] if u["login"] != "bob"]
+    newer["users"][0]["suspended"] = True
+    with engine.begin() as conn:
+        report = ingest_server_usage(conn, _bytes(newer), "acme")
+    accounts = _accounts(engine)
+    assert set(accounts) == {"ada", "scim-admin"}
+    assert accounts["ada"].suspended
+    assert report.updated["server account"] == 1 and report.updated["server account removed"] == 1
+
+
+def _broken(kind: str) -> bytes:
+    if kind == "not json":
+        return b'{"format_version": 1, "users": ['
+    if kind == "wrong version":
+        return _bytes(_export(format_version=2))
+    if kind == "missing key":
+        doc = _export()
+        del doc["server_id"]
+        return _bytes(doc)
+    if kind == "user without login":
+        doc = _export()
+        del doc["users"][1]["login"]
+        return _bytes(doc)
+    if kind == "flag not a boolean":
+        doc = _export()
+        doc["users"][2]["suspended"] = "no"
+        return _bytes(doc)
+    if kind == "another enterprise":
+        return _bytes(_export(enterprise="globex"))
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    "kind", ["not json", "wrong version", "missing key", "user without login", "flag not a boolean", "another enterprise"]
+)
+def test_a_bad_server_export_is_rejected_whole_and_the_ledger_is_unchanged(engine: Engine, kind: str) -> None:
+    _setup(engine)
+    with engine.begin() as conn:
+        ingest_server_usage(conn, _bytes(_export()), "acme")
+    before = _snapshot(engine)
+    with pytest.raises(ImportRejected) as info:
+        with engine.begin() as conn:
+            ingest_server_usage(conn, _broken(kind), "acme")
+    assert "\n" not in info.value.message
+    assert _snapshot(engine) == before
+
+
+def test_cli_rejects_a_bad_export_with_one_line_and_exit_code_2(db_url: str, tmp_path: Path) -> None:
+    bad = tmp_path / "usage.json"
+    bad.write_bytes(_bytes(_export(format_version=99)))
+    env = {**os.environ, "SEATLEDGER_DATABASE_URL": db_url, "SEATLEDGER_DATA_DIR": str(tmp_path / "data")}
+    proc = subprocess.run([sys.executable, "-m", "seatledger", "ingest", "server-usage", str(bad)],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "error: format_version 99 is not supported (seatledger reads 1)"
+
+
+# -- Visual Studio subscribers ------------------------------------------------------------
+
+VS_CSV = (
+    "Email,Name,Subscription_Level,Status\n"
+    "ADA@acme.test,Ada Lovelace,Visual Studio Enterprise,active\n"
+    "zed@acme.test,Zed,Visual Studio Professional,\n"
+).encode()
+
+
+def test_subscribers_are_imported_matched_by_verified_email_and_the_unmatched_reported(engine: Engine) -> None:
+    _setup(engine)
+    with engine.begin() as conn:
+        report = ingest_vs_subscribers(conn, VS_CSV, "acme")
+    with engine.connect() as conn:
+        rows = {r.subscriber_email: r for r in conn.execute(sa.select(t.vs_subscriptions))}
+        ada_cloud = conn.execute(sa.select(t.users.c.id).where(t.users.c.login == "ada-cloud")).scalar_one()
+    assert rows["ada@acme.test"].matched_user_id == ada_cloud
+    assert rows["ada@acme.test"].level == "Visual Studio Enterprise"
+    assert rows["zed@acme.test"].matched_user_id is None and rows["zed@acme.test"].status == "active"
+    assert "unmatched subscriber: zed@acme.test" in report.notes
+    assert "unmatched subscriber: ada@acme.test" not in report.notes
+
+
+def test_reimporting_subscribers_changes_nothing_and_a_dropped_one_becomes_inactive(engine: Engine) -> None:
+    _setup(engine)
+    with engine.begin() as conn:
+        ingest_vs_subscribers(conn, VS_CSV, "acme")
+        again = ingest_vs_subscribers(conn, VS_CSV, "acme")
+        assert not again.changed
+        ingest_vs_subscribers(conn, b"email\nada@acme.test\n", "acme")
+    with engine.connect() as conn:
+        status = dict(conn.execute(sa.select(t.vs_subscriptions.c.subscriber_email, t.vs_subscriptions.c.status)).all())
+    assert status == {"ada@acme.test": "active", "zed@acme.test": "inactive"}
+
+
+@pytest.mark.parametrize("csv_text,reason", [
+    ("name\nAda\n", "missing column: email"),
+    ("email,status\nada@acme.test,gone\n", "line 2: status must be active or inactive"),
+    ("email\nnot-an-email\n", "line 2: email 'not-an-email' is not an email address"),
+])
+def test_a_bad_subscriber_file_is_rejected_whole(engine: Engine, csv_text: str, reason: str) -> None:
+    _setup(engine)
+    before = _snapshot(engine)
+    with pytest.raises(ImportRejected, match=reason):
+        with engine.begin() as conn:
+            ingest_vs_subscribers(conn, csv_text.encode(), "acme")
+    assert _snapshot(engine) == before
+
+
+# -- people directory ---------------------------------------------------------------------
+
+PEOPLE_CSV = (
+    "login,name,emails,org,role,repo,suspended,two_factor\n"
+    "ada,Ada Lovelace,ada@acme.test;ada@home.test,eng,owner,,,true\n"
+    "bob,Bob,bob@acme.test bob@old.test,eng,member,,false,false\n"
+    "bob,Bob,,ops,billing_manager,,,\n"
+    "carl,Carl,carl@contractor.test,eng,outside_collaborator,payments,,\n"
+).encode()
+
+
+def _memberships(engine: Engine) -> set[tuple[str, str, str, bool]]:
+    m, u, o = t.org_memberships, t.users, t.organizations
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(u.c.login, o.c.login, m.c.role, m.c.ended_at.is_(None))
+            .join(u, u.c.id == m.c.user_id).join(o, o.c.id == m.c.organization_id)
+        ).all()
+    return {tuple(r) for r in rows}  # type: ignore[misc]
+
+
+def test_a_people_file_creates_people_orgs_roles_and_collaborators(engine: Engine) -> None:
+    _setup(engine)
+    with engine.begin() as conn:
+        ingest_people(conn, PEOPLE_CSV, "acme")
+    assert _memberships(engine) == {
+        ("ada", "eng", "owner", True), ("bob", "eng", "member", True), ("bob", "ops", "billing_manager", True),
+    }
+    with engine.connect() as conn:
+        emails = set(conn.execute(
+            sa.select(t.users.c.login, t.user_emails.c.email, t.user_emails.c.is_primary)
+            .join(t.user_emails, t.user_emails.c.user_id == t.users.c.id).where(t.users.c.login == "bob")
+        ).all())
+        collab = conn.execute(
+            sa.select(t.repositories.c.owner_login, t.repositories.c.name, t.users.c.login)
+            .join(t.repo_collaborators, t.repo_collaborators.c.repository_id == t.repositories.c.id)
+            .join(t.users, t.users.c.id == t.repo_collaborators.c.user_id)
+        ).one()
+        two_factor = dict(conn.execute(sa.select(t.users.c.login, t.users.c.two_factor)).all())
+    assert emails == {("bob", "bob@acme.test", True), ("bob", "bob@old.test", False)}
+    assert tuple(collab) == ("eng", "payments", "carl")
+    assert two_factor["ada"] is True and two_factor["bob"] is False
+
+
+def test_reimporting_a_people_file_changes_nothing_and_a_dropped_member_is_ended(engine: Engine) -> None:
+    _setup(engine)
+    with engine.begin() as conn:
+        ingest_people(conn, PEOPLE_CSV, "acme")
+    before = _snapshot(engine)
+    with engine.begin() as conn:
+        again = ingest_people(conn, PEOPLE_CSV, "acme")
+    assert not again.changed and _snapshot(engine) == before
+    without_bob = b"\n".join(line for line in PEOPLE_CSV.split(b"\n") if not line.startswith(b"bob,Bob,bob"))
+    with engine.begin() as conn:
+        ingest_people(conn, without_bob, "acme")
+    assert ("bob", "eng", "member", False) in _memberships(engine)
+    assert ("bob", "ops", "billing_manager", True) in _memberships(engine)
+
+
+def test_a_people_file_with_a_bad_role_is_rejected_whole_with_its_line(engine: Engine) -> None:
+    _setup(engine)
+    before = _snapshot(engine)
+    bad = PEOPLE_CSV + b"dan,Dan,dan@acme.test,eng,admin,,,\n"
+    with pytest.raises(ImportRejected, match="line 6: role must be one of"):
+        with engine.begin() as conn:
+            ingest_people(conn, bad, "acme")
+    assert _snapshot(engine) == before
