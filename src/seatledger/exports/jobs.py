@@ -16,6 +16,7 @@ import smtplib
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Iterator
 
@@ -223,6 +224,8 @@ def _message(settings: Settings, to: str, request: ReportRequest, link: str, row
     msg["From"] = settings.mail_from
     msg["To"] = to
     msg["Subject"] = f"Your seatledger report is ready: {request.title}"
+    msg["Date"] = formatdate(usegmt=True)
+    msg["Message-ID"] = make_msgid(domain="seatledger")
     msg.set_content(
         f"Your {request.title} report ({rows} rows) is ready.\n\n"
         f"Download it here:\n{link}\n\n"

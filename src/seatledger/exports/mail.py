@@ -52,8 +52,11 @@ class MaildirMailer:
         self.path = path
 
     def send(self, message: EmailMessage) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        mailbox.Maildir(str(self.path), create=True).add(message)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        box = mailbox.Maildir(str(self.path), create=True)
+        for sub in ("tmp", "new", "cur"):  # a folder made by hand may lack them
+            (self.path / sub).mkdir(exist_ok=True)
+        box.add(message)
 
 
 def mailer_for(settings: Settings) -> Mailer:
