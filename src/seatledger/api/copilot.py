@@ -158,13 +158,16 @@ def list_copilot_seats_for_enterprise(
 def _change_seats(
     request: Request, caller: CurrentCaller, org: str, *, add: bool, users: Sequence[str] = (), teams: Sequence[str] = ()
 ) -> int:
+    now = utcnow()  # whole seconds, as every ledger timestamp
     with request.app.state.engine.begin() as conn:
         access = org_access(request, conn, caller, org, scopes=ORG_WRITE_SCOPES, org_roles_allowed=ORG_ROLES)
         if not add:
-            return cancel_seats(conn, access.login, usernames=users, teams=teams)
-        plan = copilot_totals(conn, Scope.org(access.login)).plan_type
+            return cancel_seats(conn, access.login, usernames=users, teams=teams, at=now)
+        # New seats take the organization's current plan.
+        plan = copilot_totals(conn, Scope.org(access.login), as_of=now).plan_type
         return assign_seats(
-            conn, access.login, usernames=users, teams=teams, plan=plan if plan in ("business", "enterprise") else "business"
+            conn, access.login, usernames=users, teams=teams, at=now,
+            plan=plan if plan in ("business", "enterprise") else "business",
         )
 
 
