@@ -182,3 +182,45 @@ def test_org_owner_sees_their_org_and_is_refused_the_enterprise_page(page: Any, 
     assert "Only owners and billing managers" in page.inner_text("main")
     response = page.goto(f"{site.url}/reports/license-usage.csv?scope=enterprise:{demo.slug}")
     assert response is not None and response.status == 403
+
+
+def test_an_owner_adds_server_usage_and_an_invalid_file_changes_nothing(page: Any, site: Site, tmp_path: Path) -> None:
+    import json
+
+    import sqlalchemy as sa
+
+    from seatledger.db import tables as t
+    from seatledger.reports import ServerScope, write_report
+
+    demo = site.demo
+    with site.engine.connect() as conn:
+        server_id = conn.execute(sa.select(t.server_instances.c.server_id).limit(1)).scalar_one()
+        out = io.BytesIO()
+        write_report("server-usage", conn, ServerScope(server_id), out)
+    export = json.loads(out.getvalue())
+    export["server_id"], export["host_name"] = "5e0d8f7a-0000-4000-8000-000000000001", "ghes-new.acme.test"
+    good = tmp_path / "ghes-new.json"
+    good.write_text(json.dumps(export))
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"format_version": 99, "users": []')
+
+    def servers() -> int:
+        with site.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(t.server_instances)).scalar_one())
+
+    sign_in(page, site, demo.owner_login, demo.owner_password)
+    before = servers()
+    page.set_input_files("[data-testid=server-usage-upload] input[type=file]", str(bad))
+    page.click("[data-testid=server-usage-upload] button")
+    page.wait_for_load_state()
+    assert "Server usage was not added" in page.inner_text(".flash-error")
+    assert servers() == before
+
+    page.set_input_files("[data-testid=server-usage-upload] input[type=file]", str(good))
+    page.click("[data-testid=server-usage-upload] button")
+    page.wait_for_load_state()
+    assert "Server usage uploaded" in page.inner_text(".flash-success")
+    assert servers() == before + 1
+    row = page.locator("[data-testid=servers] tr[data-server-id='5e0d8f7a-0000-4000-8000-000000000001']")
+    assert "ghes-new.acme.test" in row.inner_text()
+    assert "Server usage uploaded" in row.inner_text()

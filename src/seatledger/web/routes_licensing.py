@@ -81,7 +81,8 @@ def _ingest(request: Request, data: bytes, slug: str) -> str:
     # One transaction: an invalid file is rejected whole and changes nothing.
     with engine.begin() as conn:
         result = module.ingest_server_usage(conn, data, slug)
-    return str(getattr(result, "summary", "") or "")
+    summary = getattr(result, "summary", None)
+    return f"{summary()}." if callable(summary) else ""
 
 
 @router.get("/enterprises/{slug}/usage", include_in_schema=False)
