@@ -12,6 +12,7 @@ A resource belongs to at most one active cost center; adding it elsewhere moves 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
@@ -314,6 +315,8 @@ class Allocator:
     teams: dict[int, list[_Span]] = field(default_factory=dict)
     # user id -> their enterprise teams that have an assignment, first-created first
     user_teams: dict[int, list[int]] = field(default_factory=dict)
+    _bounds: list[dt.datetime] | None = None
+    _memo: dict[tuple[int | None, int | None, int], str | None] = field(default_factory=dict)
 
     def _pick(self, spans: list[_Span] | None, at: dt.datetime) -> str | None:
         for span in spans or ():
@@ -324,6 +327,28 @@ class Allocator:
 
     def allocate(self, user_id: int | None, org_id: int | None, at: dt.datetime) -> str | None:
         """The cost center id for a license of ``user_id`` granted by ``org_id`` at ``at``."""
+        # Answers only change when ``at`` crosses an assignment's start or end or a deletion,
+        # so they are memoised per (user, org, interval between such instants).
+        if self._bounds is None:
+            instants = {s.started for spans in (*self.users.values(), *self.orgs.values(), *self.teams.values())
+                        for s in spans}
+            instants |= {s.ended for spans in (*self.users.values(), *self.orgs.values(), *self.teams.values())
+                         for s in spans if s.ended is not None}
+            instants |= {d for d in self.deleted_at.values() if d is not None}
+            self._bounds = sorted(instants)
+        key = (user_id, org_id, bisect.bisect_right(self._bounds, at))
+        if key not in self._memo:
+            self._memo[key] = self._allocate(user_id, org_id, at)
+        return self._memo[key]
+
+    def constant(self, user_id: int | None, org_id: int | None, start: dt.datetime, end: dt.datetime) -> bool:
+        """True when the allocation is the same at every instant of [start, end]."""
+        first = self.allocate(user_id, org_id, start)
+        assert self._bounds is not None
+        lo, hi = bisect.bisect_right(self._bounds, start), bisect.bisect_right(self._bounds, end)
+        return all(self.allocate(user_id, org_id, b) == first for b in self._bounds[lo:hi])
+
+    def _allocate(self, user_id: int | None, org_id: int | None, at: dt.datetime) -> str | None:
         if user_id is not None:
             found = self._pick(self.users.get(user_id), at)
             if found:

@@ -46,10 +46,10 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.errors import InvalidInput
-from seatledger.licensing import advanced_security, copilot
+from seatledger.licensing import _seat_reasons, advanced_security, seats
 from seatledger.licensing.cost_centers import Allocator, load_allocator
-from seatledger.licensing.pricing import SKU_BY_ID, SKUS, PriceBook, load_price_book
-from seatledger.licensing.scope import EnterpriseInfo, Scope
+from seatledger.licensing.pricing import SKU_BY_ID, SKUS, PriceBook, Sku, load_price_book
+from seatledger.licensing.scope import EnterpriseInfo, Scope, resolve
 
 CENT = Decimal("0.01")
 # Longest ranges, as GitHub's: a summarized report covers up to a year, a detailed one 31 days.
@@ -132,59 +132,21 @@ class _Month:
         return dt.date(self.year, self.month, d)
 
 
-def _seat_holder_sql(conn: Connection, enterprise_id: int, at: dt.datetime) -> sa.Select:
-    # The seats engine's rule; advanced_security falls back to an approximation until it lands.
-    return advanced_security._seat_holders(conn, enterprise_id, at)
+def _first_instant_day(m: _Month, started: dt.datetime) -> int:
+    """The day of the month a reason starting at ``started`` is first held (day 1 if earlier)."""
+    return 1 if started <= m.start else started.day
 
 
-def _first_days(m: _Month, held: Iterable[tuple[int, Iterable[int]]]) -> dict[int, int]:
-    """user id -> first day (1-based) they were held at, from (sample index, user ids) pairs."""
-    first: dict[int, int] = {}
-    for index, users in held:
-        day = max(1, index)
-        for uid in users:
-            if uid not in first:
-                first[uid] = day
-    return first
-
-
-def _org_candidates(conn: Connection, m: _Month) -> dict[int, list[tuple[int, dt.datetime, int, dt.datetime, dt.datetime | None]]]:
-    """user id -> (tier, org created_at, org id, started, ended) of every relation to an org of
-    the enterprise overlapping the month: 0 membership, 1 collaborator, 2 pending invitation."""
-    o, mem, rc, r, inv = t.organizations, t.org_memberships, t.repo_collaborators, t.repositories, t.invitations
-    end = _day_end(m.day(m.last_day))
-    overlap = lambda s, e: sa.and_(s <= end, sa.or_(e.is_(None), e > m.start))  # noqa: E731
-    members = (
-        sa.select(sa.literal(0).label("tier"), mem.c.user_id, o.c.id, o.c.created_at, mem.c.started_at.label("s"),
-                  mem.c.ended_at.label("e"))
-        .join(o, o.c.id == mem.c.organization_id)
-        .where(o.c.enterprise_id == m.ent.id, mem.c.role.in_(("owner", "member")),
-               overlap(mem.c.started_at, mem.c.ended_at))
-    )
-    collaborators = (
-        sa.select(sa.literal(1).label("tier"), rc.c.user_id, o.c.id, o.c.created_at, rc.c.started_at.label("s"),
-                  rc.c.ended_at.label("e"))
-        .join(r, r.c.id == rc.c.repository_id)
-        .join(o, o.c.id == r.c.organization_id)
-        .where(o.c.enterprise_id == m.ent.id, overlap(rc.c.started_at, rc.c.ended_at))
-    )
-    invited = (
-        sa.select(sa.literal(2).label("tier"), inv.c.invitee_user_id.label("user_id"), o.c.id, o.c.created_at,
-                  inv.c.created_at.label("s"), inv.c.resolved_at.label("e"))
-        .join(o, o.c.id == inv.c.organization_id)
-        .where(o.c.enterprise_id == m.ent.id, inv.c.invitee_user_id.is_not(None),
-               inv.c.status.in_(("pending", "accepted")), inv.c.role != "billing_manager",
-               overlap(inv.c.created_at, inv.c.resolved_at))
-    )
-    out: dict[int, list] = defaultdict(list)
-    for row in conn.execute(sa.union_all(members, collaborators, invited)):
-        out[row.user_id].append((row.tier, row.created_at, row.id, row.s, row.e))
-    return out
+_TIER = {
+    _seat_reasons.REASON_ORG_OWNER: 0, _seat_reasons.REASON_ORG_MEMBER: 0,
+    _seat_reasons.REASON_OUTSIDE_COLLABORATOR: 1, _seat_reasons.REASON_PENDING_INVITATION: 2,
+}
 
 
 def _granting_orgs(m: _Month, candidates: list, first: int) -> list[int | None]:
     """The granting org per day from ``first``: the oldest org related that day (best tier),
-    else the one related most recently before (a removed person stays billed there)."""
+    else the one related most recently before (a removed person stays billed there).
+    ``candidates`` are (tier, org created_at, org id, started, ended)."""
     orgs: list[int | None] = [None] * (m.days + 1)
     if not candidates:
         return orgs
@@ -208,25 +170,29 @@ def _granting_orgs(m: _Month, candidates: list, first: int) -> list[int | None]:
 
 
 def _enterprise_people(conn: Connection, m: _Month) -> list[_Person]:
-    held = []
-    for index, at in enumerate(m.samples):
-        sub = _seat_holder_sql(conn, m.ent.id, at).subquery()
-        held.append((index, [row[0] for row in conn.execute(sa.select(sub.c[0]))]))
-    first = _first_days(m, held)
-    if not first:
-        return []
-    candidates = _org_candidates(conn, m)
-    vs = t.vs_subscriptions
-    bundled = {
-        row[0] for row in conn.execute(
-            sa.select(vs.c.matched_user_id).where(vs.c.enterprise_id == m.ent.id, vs.c.matched_user_id.is_not(None),
-                                                  vs.c.status == "active"))
-    }
+    """Everyone with a seat reason at some instant of the month up to ``last_day`` (the seats
+    engine's rules, queried once for the whole window): cloud accounts, server-only people and
+    email invitees. Billed from the day their first reason of the month starts."""
+    window = _seat_reasons.Window(m.start, _day_end(m.day(m.last_day)) + dt.timedelta(seconds=1))
+    r = _seat_reasons.reasons(seats._policy(conn, m.ent), window)
+    orgs = {oid: created for oid, created in _org_created(conn, m.ent.id).items()}
+    people: dict[str, dict] = {}
+    query = sa.select(r.c.person_key, r.c.user_id, r.c.reason, r.c.started_at, r.c.ended_at, r.c.org_id)
+    for row in conn.execute(query):
+        p = people.setdefault(row.person_key, {"user_id": row.user_id, "first": m.days + 1, "orgs": [], "vs": False})
+        p["first"] = min(p["first"], _first_instant_day(m, row.started_at))
+        if row.reason == _seat_reasons.REASON_VISUAL_STUDIO:
+            p["vs"] = True
+        if row.org_id is not None and row.reason in _TIER and row.org_id in orgs:
+            p["orgs"].append((_TIER[row.reason], orgs[row.org_id], row.org_id, row.started_at, row.ended_at))
     logins = _logins(conn, m.ent.id)
-    return [
-        _Person(uid, logins.get(uid), f, _granting_orgs(m, candidates.get(uid, []), f), uid in bundled)
-        for uid, f in first.items()
-    ]
+    out = []
+    for key, p in people.items():
+        uid = p["user_id"]
+        # people without a cloud account are named by their key's email ("server:a@b")
+        login = logins.get(uid) if uid is not None else key.partition(":")[2]
+        out.append(_Person(uid, login, p["first"], _granting_orgs(m, p["orgs"], p["first"]), p["vs"]))
+    return out
 
 
 def _logins(conn: Connection, enterprise_id: int) -> dict[int, str]:
@@ -234,38 +200,42 @@ def _logins(conn: Connection, enterprise_id: int) -> dict[int, str]:
     return {row.id: row.login for row in conn.execute(sa.select(u.c.id, u.c.login).where(u.c.enterprise_id == enterprise_id))}
 
 
-def _org_ids(conn: Connection, enterprise_id: int) -> dict[str, tuple[int, dt.datetime]]:
+def _org_created(conn: Connection, enterprise_id: int) -> dict[int, dt.datetime]:
     o = t.organizations
     return {
-        row.login: (row.id, row.created_at)
-        for row in conn.execute(sa.select(o.c.login, o.c.id, o.c.created_at).where(o.c.enterprise_id == enterprise_id))
+        row.id: row.created_at
+        for row in conn.execute(sa.select(o.c.id, o.c.created_at).where(o.c.enterprise_id == enterprise_id))
     }
+
+
+def _active_committers(conn: Connection, m: _Month, product: str, at: dt.datetime) -> dict[int, set[int]]:
+    """user id -> ids of the organizations whose licensed repositories they actively commit
+    to at ``at`` (the Advanced Security engine's rule; user-namespace repositories give none)."""
+    rs = resolve(conn, Scope.enterprise(m.ent.slug))
+    pairs = advanced_security._Pieces(conn, rs, at).active_pairs(product)  # type: ignore[arg-type]
+    r = t.repositories
+    out: dict[int, set[int]] = defaultdict(set)
+    stmt = sa.select(pairs.c.user_id, r.c.organization_id).join(r, r.c.id == pairs.c.repository_id).distinct()
+    for row in conn.execute(stmt):
+        orgs = out[row.user_id]
+        if row.organization_id is not None:
+            orgs.add(row.organization_id)
+    return out
 
 
 def _committer_people(conn: Connection, m: _Month, sku: str) -> list[_Person]:
     product = _AS_PRODUCT[sku]
-    scope = Scope.enterprise(m.ent.slug)
-    orgs = _org_ids(conn, m.ent.id)
+    created = _org_created(conn, m.ent.id)
     logins = _logins(conn, m.ent.id)
-    by_login = {login: uid for uid, login in logins.items()}
-
-    def active(at: dt.datetime) -> dict[int, set[str]]:
-        out: dict[int, set[str]] = defaultdict(set)
-        for push in advanced_security.iter_committer_pushes(conn, scope, product, as_of=at):
-            uid = by_login.get(push.login)
-            if uid is not None:
-                out[uid].add(push.repository.split("/", 1)[0])
-        return out
-
-    at_start = active(m.samples[0])
-    at_end = active(m.samples[-1])
+    at_start = _active_committers(conn, m, product, m.samples[0])
+    at_end = _active_committers(conn, m, product, m.samples[-1])
     newcomers = set(at_end) - set(at_start)
     first_push = _first_pushes(conn, m, product) if newcomers else {}
     people = []
     for uid in set(at_start) | set(at_end):
         first = 1 if uid in at_start else first_push.get(uid, m.last_day)
         owners = at_start.get(uid, set()) | at_end.get(uid, set())
-        ranked = sorted((orgs[o][1], orgs[o][0]) for o in owners if o in orgs)
+        ranked = sorted((created[o], o) for o in owners if o in created)
         org_id = ranked[0][1] if ranked else None
         day_orgs: list[int | None] = [None] * (m.days + 1)
         for d in range(first, m.last_day + 1):
@@ -291,42 +261,47 @@ def _first_pushes(conn: Connection, m: _Month, product: str) -> dict[int, int]:
     return {row.user_id: row.first.day for row in conn.execute(stmt)}
 
 
-def _copilot_seats_at(conn: Connection, m: _Month, at: dt.datetime) -> Iterator[tuple[int, str, str]]:
-    """(user id, plan, org login) of the seats held at ``at``, one per person."""
-    try:
-        for seat in copilot.iter_copilot_seats(conn, Scope.enterprise(m.ent.slug), as_of=at):
-            yield seat.user_id, seat.plan, seat.organization
-        return
-    except NotImplementedError:
-        pass
-    # Until the Copilot engine lands: seats holding at ``at``, Enterprise plan first, then oldest.
+def _copilot_state(conn: Connection, m: _Month) -> dict[int, list[tuple[str, int | None] | None]]:
+    """user id -> per day (plan, org id) of the seat that bills them that day.
+
+    A person's seat at an instant is the one ``copilot.iter_copilot_seats`` lists (Enterprise
+    plan first, then the oldest org); the seats are read once for the month and evaluated at
+    the month's first instant and at each day's end. A day takes the latest such instant on or
+    before it where the person held a seat: a removed seat is billed to the end of the month."""
     s, o = t.copilot_seats, t.organizations
+    end = m.samples[-1]
     stmt = (
-        sa.select(s.c.user_id, s.c.plan, o.c.login)
+        sa.select(s.c.id, s.c.user_id, s.c.plan, s.c.created_at, s.c.ended_at, o.c.id.label("org_id"),
+                  o.c.created_at.label("org_created"))
         .join(o, o.c.id == s.c.organization_id)
-        .where(o.c.enterprise_id == m.ent.id, s.c.created_at <= at, sa.or_(s.c.ended_at.is_(None), s.c.ended_at > at))
-        .order_by(s.c.user_id, (s.c.plan == "enterprise").desc(), s.c.created_at, s.c.id)
+        .where(o.c.enterprise_id == m.ent.id, s.c.created_at <= end,
+               sa.or_(s.c.ended_at.is_(None), s.c.ended_at > m.start))
+        .order_by(s.c.user_id)
     )
-    seen: set[int] = set()
+    seats_of: dict[int, list] = defaultdict(list)
     for row in conn.execute(stmt):
-        if row.user_id not in seen:
-            seen.add(row.user_id)
-            yield row.user_id, row.plan, row.login
+        rank = (0 if row.plan == "enterprise" else 1, row.org_created, row.org_id, row.id)
+        seats_of[row.user_id].append((rank, row.plan, row.org_id, row.created_at, row.ended_at))
+    state: dict[int, list[tuple[str, int | None] | None]] = {}
+    for uid, rows in seats_of.items():
+        rows.sort(key=lambda x: x[0])
+        days: list[tuple[str, int | None] | None] = [None] * (m.days + 1)
+        current = None
+        for index, at in enumerate(m.samples):
+            held = next((x for x in rows if x[3] <= at and (x[4] is None or x[4] > at)), None)
+            if held is not None:
+                current = (held[1], held[2])
+            if index >= 1:
+                days[index] = current
+        if any(days):
+            state[uid] = days
+    return state
 
 
 def _copilot_people(conn: Connection, m: _Month) -> dict[str, list[_Person]]:
-    orgs = _org_ids(conn, m.ent.id)
     logins = _logins(conn, m.ent.id)
-    # user -> per day (plan, org id) of the latest sample on or before that day
-    state: dict[int, list[tuple[str, int | None] | None]] = {}
-    for index, at in enumerate(m.samples):
-        for uid, plan, org in _copilot_seats_at(conn, m, at):
-            days = state.setdefault(uid, [None] * (m.days + 1))
-            value = (plan, orgs[org][0] if org in orgs else None)
-            for d in range(max(1, index), m.last_day + 1):
-                days[d] = value  # later samples overwrite from their day on
     out: dict[str, list[_Person]] = {COPILOT_BUSINESS: [], COPILOT_ENTERPRISE: []}
-    for uid, days in state.items():
+    for uid, days in _copilot_state(conn, m).items():
         for plan, sku in (("business", COPILOT_BUSINESS), ("enterprise", COPILOT_ENTERPRISE)):
             mine = [d for d in range(1, m.last_day + 1) if days[d] is not None and days[d][0] == plan]  # type: ignore[index]
             if not mine:
@@ -418,45 +393,103 @@ def _month_rows(
 ) -> Iterator[LineItem]:
     m = _Month(conn, ent, year, month, last_day)
     skus = [s for s in SKUS if filt.skus is None or s.id in filt.skus]
-    wanted_org = filt.organization
+    copilot_people: dict[str, list[_Person]] | None = None
     for sku in skus:
         if sku.id == GHEC:
             people = _enterprise_people(conn, m)
         elif sku.id in _AS_PRODUCT:
             people = _committer_people(conn, m, sku.id)
         else:
-            people = _copilot_people(conn, m)[sku.id]
+            if copilot_people is None:
+                copilot_people = _copilot_people(conn, m)
+            people = copilot_people[sku.id]
         if not people:
             continue
         tariff = _Tariff(m, sku.id, prices, sku.ledger_product in volume)
-        people.sort(key=lambda p: (p.login or "", p.user_id or 0))
-        for d in range(max(first_day, 1), last_day + 1):
-            at = _day_end(m.day(d))
-            price = tariff.prices[d].price_per_unit  # type: ignore[union-attr]
-            groups: dict[tuple[str | None, str | None], list] = {}
-            for p in people:
-                if not p.billed(d):
-                    continue
-                org_id = p.orgs[d]
-                org = org_logins.get(org_id) if org_id is not None else None
-                if wanted_org is not None and org != wanted_org:
-                    continue
-                cc = allocator.allocate(p.user_id, org_id, at) if not allocator.empty else None
-                if filt.cost_center_id is not None and (cc or "none") != filt.cost_center_id:
-                    continue
-                gross, discount, net = tariff.amounts(p.first, p.bundled)[d]
-                if detailed:
-                    yield LineItem(m.day(d), sku.product, sku.id, 1, sku.unit_type, price, gross, discount, net,
-                                   org, None, cc, allocator.names.get(cc) if cc else None, p.login)
-                    continue
-                acc = groups.setdefault((org, cc), [0, Decimal(0), Decimal(0), Decimal(0)])
-                acc[0] += 1
-                acc[1] += gross
-                acc[2] += discount
-                acc[3] += net
-            for (org, cc), (qty, gross, discount, net) in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
-                yield LineItem(m.day(d), sku.product, sku.id, qty, sku.unit_type, price, gross, discount, net,
-                               org, None, cc, allocator.names.get(cc) if cc else None)
+        if detailed:
+            yield from _detailed_rows(m, sku, people, tariff, first_day, last_day, filt, allocator, org_logins)
+        else:
+            yield from _grouped_rows(m, sku, people, tariff, first_day, last_day, filt, allocator, org_logins)
+
+
+def _keep(filt: UsageFilter, org: str | None, cc: str | None) -> bool:
+    if filt.organization is not None and org != filt.organization:
+        return False
+    return filt.cost_center_id is None or (cc or "none") == filt.cost_center_id
+
+
+def _detailed_rows(
+    m: _Month, sku: Sku, people: list[_Person], tariff: _Tariff, first_day: int, last_day: int,
+    filt: UsageFilter, allocator: Allocator, org_logins: dict[int, str],
+) -> Iterator[LineItem]:
+    people.sort(key=lambda p: (p.login or "", p.user_id or 0))
+    for d in range(first_day, last_day + 1):
+        at = _day_end(m.day(d))
+        price = tariff.prices[d].price_per_unit  # type: ignore[union-attr]
+        for p in people:
+            if not p.billed(d):
+                continue
+            org_id = p.orgs[d]
+            org = org_logins.get(org_id) if org_id is not None else None
+            cc = allocator.allocate(p.user_id, org_id, at) if not allocator.empty else None
+            if not _keep(filt, org, cc):
+                continue
+            gross, discount, net = tariff.amounts(p.first, p.bundled)[d]
+            yield LineItem(m.day(d), sku.product, sku.id, 1, sku.unit_type, price, gross, discount, net,
+                           org, None, cc, allocator.names.get(cc) if cc else None, p.login)
+
+
+def _grouped_rows(
+    m: _Month, sku: Sku, people: list[_Person], tariff: _Tariff, first_day: int, last_day: int,
+    filt: UsageFilter, allocator: Allocator, org_logins: dict[int, str],
+) -> Iterator[LineItem]:
+    """Summarized rows. People whose org and cost center stay the same all month (most of
+    them) are counted per (first day, bundled, org, cost center) and added in bulk."""
+    days_end = [None] + [_day_end(m.day(d)) for d in range(1, m.days + 1)]
+    steady: dict[tuple[int, bool, int | None, str | None], int] = defaultdict(int)
+    groups: dict[tuple[int, int | None, str | None], list] = {}
+
+    def add(d: int, org_id: int | None, cc: str | None, n: int, amounts: tuple[Decimal, Decimal, Decimal]) -> None:
+        acc = groups.get((d, org_id, cc))
+        if acc is None:
+            acc = groups[(d, org_id, cc)] = [0, Decimal(0), Decimal(0), Decimal(0)]
+        acc[0] += n
+        acc[1] += amounts[0] * n
+        acc[2] += amounts[1] * n
+        acc[3] += amounts[2] * n
+
+    for p in people:
+        lo = max(first_day, p.first)
+        if lo > last_day:
+            continue
+        org_ids = set(p.orgs[lo : last_day + 1])
+        if p.mask is None and len(org_ids) == 1:
+            (org_id,) = org_ids
+            first_cc = allocator.allocate(p.user_id, org_id, days_end[lo]) if not allocator.empty else None
+            if allocator.empty or allocator.constant(p.user_id, org_id, days_end[lo], days_end[last_day]):
+                steady[(p.first, p.bundled, org_id, first_cc)] += 1
+                continue
+        amounts = tariff.amounts(p.first, p.bundled)
+        for d in range(lo, last_day + 1):
+            if not p.billed(d):
+                continue
+            org_id = p.orgs[d]
+            cc = allocator.allocate(p.user_id, org_id, days_end[d]) if not allocator.empty else None
+            add(d, org_id, cc, 1, amounts[d])
+    for (first, bundled, org_id, cc), n in steady.items():
+        amounts = tariff.amounts(first, bundled)
+        for d in range(max(first_day, first), last_day + 1):
+            add(d, org_id, cc, n, amounts[d])
+    rows = []
+    for (d, org_id, cc), (qty, gross, discount, net) in groups.items():
+        org = org_logins.get(org_id) if org_id is not None else None
+        if not _keep(filt, org, cc):
+            continue
+        price = tariff.prices[d].price_per_unit  # type: ignore[union-attr]
+        rows.append(LineItem(m.day(d), sku.product, sku.id, qty, sku.unit_type, price, gross, discount, net,
+                             org, None, cc, allocator.names.get(cc) if cc else None))
+    rows.sort(key=lambda r: (r.date, r.organization or "", r.cost_center_name or "", r.cost_center_id or ""))
+    yield from rows
 
 
 def iter_line_items(
