@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import socket
 import threading
 import time
@@ -208,3 +209,23 @@ def sign_in(page: Any, site: Site, login: str, password: str) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+def http_sign_in(client: Any, login: str, password: str) -> Any:
+    """Sign in with a plain HTTP client (httpx): fetch the form's CSRF token, post it."""
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token is not None
+    return client.post("/login", data={"login": login, "password": password, "csrf_token": token.group(1), "next": "/"})
+
+
+def csrf_of(html: str) -> str:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert token is not None
+    return token.group(1)
+
+
+def number_of(html: str, testid: str) -> int:
+    match = re.search(rf'data-testid="{re.escape(testid)}">([\d,]+)', html)
+    assert match is not None, f"no {testid} on the page"
+    return int(match.group(1).replace(",", ""))
