@@ -16,7 +16,7 @@ router = APIRouter(tags=["rate-limit"])
 @router.get(
     "/rate_limit",
     response_model=RateLimitOverview,
-    responses=error_responses(400, 401),
+    responses=error_responses(400, 401, 422),
     summary="Get rate limit status for the authenticated user",
     operation_id="rate-limit/get",
 )
