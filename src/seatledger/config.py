@@ -85,3 +85,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 # Variables read by name elsewhere would break the one-reader rule; the few that belong to
 # other tools (the GitHub token for `sync github`) are captured here and handed down.
 _PASSTHROUGH = frozenset({"GITHUB_TOKEN", "CI"})
+
+
+def token_from_environment(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The token in environment variable ``name`` (``sync github --token-env NAME``): a token
+    never travels on a command line, and only this module reads the environment."""
+    value = (os.environ if env is None else env).get(name, "").strip()
+    return value or None

@@ -155,3 +155,26 @@ def people_command(
     with engine.begin() as conn:
         report = ingest_people(conn, data, enterprise)
     _print_report(report)
+
+
+@sync_app.command("github")
+def sync_github_command(
+    api_url: str = typer.Option(..., "--api-url", help="https://api.github.com, https://HOST/api/v3, or a seatledger."),
+    enterprise: str = typer.Option(..., "--enterprise", help="Enterprise slug."),
+    org: List[str] = typer.Option([], "--org", help="Organizations to read (default: every known one)."),
+    token_env: str = typer.Option("GITHUB_TOKEN", "--token-env", help="Environment variable holding the token."),
+) -> None:
+    """Sync people, orgs, repositories, invitations, Copilot seats and consumed licenses from a GitHub API."""
+    from seatledger.config import token_from_environment
+    from seatledger.ingest.github_api import sync_github
+    from seatledger.ingest.github_client import GitHubClient
+
+    settings, engine = open_ledger()
+    token = settings.extra.get(token_env) or token_from_environment(token_env)
+    if not token:
+        from seatledger.errors import ConfigError
+
+        raise ConfigError(f"no token: set the environment variable {token_env}")
+    with GitHubClient(api_url, token) as client:
+        report = sync_github(engine, client, enterprise, org, progress=lambda name: _err.print(f"reading {name}"))
+    _print_report(report)
