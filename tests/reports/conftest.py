@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from seatledger.db.ledger import Ledger
+from seatledger.licensing import rematch
 
 AS_OF = dt.datetime(2024, 5, 1, 12, 0, 0)
 DAY = dt.timedelta(days=1)
@@ -88,6 +89,7 @@ def build_small_ledger(engine: Engine) -> SmallLedger:
                                created_at=LONG_AGO)
         led.add_server_account(sid, 2, "scim-admin", primary_email=None, created_at=LONG_AGO)
         led.add_server_account(sid, 9, "später", primary_email="later@acme.test", created_at=AS_OF + DAY)
+        rematch(conn, eid)  # as every importer does after writing
     return SmallLedger("acme", ("acme-eng", "acme-ops"), "5b1e9c2a-0000-4000-8000-000000000001")
 
 

@@ -137,6 +137,19 @@ def test_license_usage_distinct_logins_equal_the_engines_consumed_count(engine: 
         assert len(set(logins)) == len(logins)  # one row per person; login-less people are rows of their own
 
 
+def test_organization_license_usage_of_the_small_ledger_is_exact(engine: Engine, small_ledger: SmallLedger) -> None:
+    _needs_seats_engine()
+    # bob's server account matched his cloud account (same email): one person, two accounts.
+    assert _license_usage(engine, Scope.org("acme-ops")) == (
+        ",".join(SPEC_HEADER) + "\r\n"
+        'bob,"Bob\nBuilder",ghes.acme.test:3,true,true,false,Enterprise,https://github.com/bob,'
+        '"acme-eng:Member, acme-ops:Member",Member,,,,true,,,true,true,true,2023-01-01,,bob@acme.test,'
+        "ghes.acme.test:3,ghes.acme.test:3,,,,2\r\n"
+        "zoë,Zoë,,true,false,false,Enterprise,https://github.com/zoë,acme-ops:Member,Member,,,,true,,,"
+        "false,true,true,2023-01-01,,,,,,,,1\r\n"
+    ).encode("utf-8")
+
+
 def test_license_usage_of_the_small_ledger_is_deterministic_and_lists_the_seat_holders(
     engine: Engine, small_ledger: SmallLedger
 ) -> None:
