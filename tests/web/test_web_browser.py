@@ -224,3 +224,34 @@ def test_an_owner_adds_server_usage_and_an_invalid_file_changes_nothing(page: An
     row = page.locator("[data-testid=servers] tr[data-server-id='5e0d8f7a-0000-4000-8000-000000000001']")
     assert "ghes-new.acme.test" in row.inner_text()
     assert "Server usage uploaded" in row.inner_text()
+
+
+def test_usage_page_charts_a_month_by_group_and_emails_the_usage_report(page: Any, site: Site, smtp: Any) -> None:
+    from decimal import Decimal
+
+    from seatledger.licensing.usage import iter_line_items
+
+    demo = site.demo
+    sign_in(page, site, demo.owner_login, demo.owner_password)
+    page.goto(f"{site.url}/enterprises/{demo.slug}/usage?month=2026-10")
+    page.select_option("select[name=group]", "cost_center")
+    page.wait_for_selector("#usage-chart[data-ready=true]")
+    assert "group=cost_center" in page.url
+    _screenshot(page, "usage-enterprise.png")
+    with site.engine.connect() as conn:
+        info = licensing.get_enterprise(conn, demo.slug)
+        items = list(iter_line_items(conn, info, NOW.date().replace(month=10, day=1), NOW.date().replace(day=1) - __import__("datetime").timedelta(days=1), as_of=NOW))
+    net = sum((i.net_amount for i in items), Decimal(0))
+    assert page.inner_text("[data-testid=usage-net]") == f"${net:,.2f}"
+
+    page.click(".usage-head summary")
+    page.select_option("[data-testid=usage-report] select[name=report_type]", "summarized")
+    page.click("[data-testid=usage-report] button")
+    page.wait_for_load_state()
+    assert "is queued" in page.inner_text(".flash-success")
+    [mail] = smtp.messages
+    link = re.search(r"(http://\S+/exports/\d+/download\?token=\S+)", mail.get_payload(decode=True).decode())
+    assert link is not None
+    rows = list(csv.reader(io.StringIO(page.request.get(link.group(1)).text())))
+    assert rows[0][:3] == ["date", "product", "sku"]
+    assert len(rows) - 1 == len(items)

@@ -22,6 +22,7 @@ export_jobs = Table(
     Column("kind", String(40), nullable=False),  # license-usage | advanced-security | copilot-activity
     Column("scope", String(250), nullable=False),  # "<scope kind>:<name>", e.g. "organization:octo"
     Column("product", String(40), nullable=True),  # Advanced Security product, else NULL
+    Column("params", Text, nullable=True),  # JSON: the usage report's type and date range
     Column("status", String(20), nullable=False),
     Column("reason", Text, nullable=True),  # why it failed
     Column("file_path", String(500), nullable=True),  # set once the CSV is in place

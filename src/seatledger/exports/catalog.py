@@ -7,6 +7,7 @@ export write it through :func:`write_report`, which calls the ``reports`` packag
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
@@ -14,11 +15,13 @@ from sqlalchemy.engine import Connection
 
 from seatledger.errors import InvalidInput
 from seatledger import reports
+from seatledger.reports import usage as usage_report
 from seatledger.licensing.scope import Scope
 
 LICENSE_USAGE = "license-usage"
 ADVANCED_SECURITY = "advanced-security"
 COPILOT_ACTIVITY = "copilot-activity"
+USAGE = "usage"
 
 PRODUCT_LABELS = {"code_security": "Code Security", "secret_protection": "Secret Protection"}
 SCOPE_LABELS = {
@@ -43,7 +46,34 @@ KINDS: dict[str, ReportKind] = {
         ADVANCED_SECURITY, "Advanced Security", ("enterprise", "organization", "user_namespace", "repository"), True
     ),
     COPILOT_ACTIVITY: ReportKind(COPILOT_ACTIVITY, "Copilot activity", ("enterprise", "organization"), False),
+    USAGE: ReportKind(USAGE, "Usage", ("enterprise", "organization"), False),
 }
+
+
+@dataclass(frozen=True)
+class UsageParams:
+    """The metered usage report's type and date range (inclusive)."""
+
+    report_type: str  # summarized | detailed
+    start: dt.date
+    end: dt.date
+
+    def to_json(self) -> str:
+        return json.dumps({"report_type": self.report_type, "start": self.start.isoformat(), "end": self.end.isoformat()})
+
+    @classmethod
+    def parse(cls, report_type: str, start: str, end: str) -> "UsageParams":
+        try:
+            params = cls(report_type, dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+        except ValueError as exc:
+            raise InvalidInput(f"the usage report's dates are YYYY-MM-DD, not {start!r} and {end!r}") from exc
+        usage_report.check_report(params.report_type, params.start, params.end)
+        return params
+
+    @classmethod
+    def from_json(cls, text: str) -> "UsageParams":
+        data = json.loads(text)
+        return cls.parse(data["report_type"], data["start"], data["end"])
 
 
 @dataclass(frozen=True)
@@ -53,6 +83,7 @@ class ReportRequest:
     kind: str
     scope: Scope
     product: str | None
+    usage: UsageParams | None = None
 
     @property
     def scope_token(self) -> str:
@@ -60,6 +91,9 @@ class ReportRequest:
 
     @property
     def label(self) -> str:
+        if self.usage:
+            u = self.usage
+            return f"Usage ({u.report_type}, {u.start.isoformat()} to {u.end.isoformat()})"
         if self.product:
             return PRODUCT_LABELS[self.product]
         return KINDS[self.kind].label
@@ -71,10 +105,14 @@ class ReportRequest:
     @property
     def filename(self) -> str:
         parts = [self.kind, self.product or "", self.scope.name.replace("/", "_")]
+        if self.usage:
+            parts[1:1] = [self.usage.report_type, self.usage.start.isoformat(), self.usage.end.isoformat()]
         return "-".join(p.replace("_", "-") if p is self.product else p for p in parts if p) + ".csv"
 
 
-def report_request(kind: str, scope: str, product: str | None = None) -> ReportRequest:
+def report_request(
+    kind: str, scope: str, product: str | None = None, usage: UsageParams | None = None
+) -> ReportRequest:
     """Parse and check a request; InvalidInput names what is wrong."""
     spec = KINDS.get(kind)
     if spec is None:
@@ -91,11 +129,16 @@ def report_request(kind: str, scope: str, product: str | None = None) -> ReportR
             raise InvalidInput("choose the Advanced Security product: code_security or secret_protection")
     elif product is not None:
         raise InvalidInput(f"the {spec.label} report takes no product")
-    return ReportRequest(kind, parsed, product)
+    if (kind == USAGE) != (usage is not None):
+        raise InvalidInput("only the usage report takes a report type and dates, and it needs them")
+    return ReportRequest(kind, parsed, product, usage)
 
 
 def open_chunks(conn: Connection, request: ReportRequest, *, as_of: dt.datetime | None = None) -> Iterator[bytes]:
     """The CSV's encoded chunks; NotFound/InvalidInput are raised now, before any byte."""
+    if request.usage is not None:
+        u = request.usage
+        return usage_report.iter_report(conn, request.scope, u.start, u.end, u.report_type, as_of=as_of)
     return reports.open_report(request.kind, conn, request.scope, product=request.product, as_of=as_of)
 
 
@@ -108,6 +151,12 @@ def write_report(
     def progress(records: int) -> None:
         written[0] = records
 
+    if request.usage is not None:
+        u = request.usage
+        chunks = usage_report.iter_report(conn, request.scope, u.start, u.end, u.report_type, as_of=as_of, progress=progress)
+        for chunk in chunks:
+            out.write(chunk)
+        return written[0]
     reports.write_report(
         request.kind, conn, request.scope, out, product=request.product, as_of=as_of, progress=progress
     )

@@ -35,7 +35,7 @@ from seatledger.db.tables_exports import (
     export_jobs,
 )
 from seatledger.errors import InvalidInput, LedgerError, NotFound
-from seatledger.exports.catalog import ReportRequest, report_request, write_report
+from seatledger.exports.catalog import ReportRequest, UsageParams, report_request, write_report
 from seatledger.exports.links import Clock, sign_job
 from seatledger.exports.mail import Mailer
 
@@ -72,7 +72,8 @@ def _now(clock: Clock) -> dt.datetime:
 def _job(row: sa.Row) -> ExportJob:
     return ExportJob(
         id=row.id, requester_user_id=row.requester_user_id,
-        request=report_request(row.kind, row.scope, row.product), status=row.status, reason=row.reason,
+        request=report_request(row.kind, row.scope, row.product, UsageParams.from_json(row.params) if row.params else None),
+        status=row.status, reason=row.reason,
         file_path=row.file_path, rows=row.rows, created_at=row.created_at, finished_at=row.finished_at,
         attempts=row.attempts,
     )
@@ -95,6 +96,7 @@ def request_export(conn: Connection, user_id: int, request: ReportRequest, *, cl
     result = conn.execute(
         sa.insert(j).values(
             requester_user_id=user_id, kind=request.kind, scope=request.scope_token, product=request.product,
+            params=request.usage.to_json() if request.usage else None,
             status=EXPORT_QUEUED, created_at=_now(clock), attempts=0,
         )
     )

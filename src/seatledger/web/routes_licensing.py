@@ -85,15 +85,37 @@ def _ingest(request: Request, data: bytes, slug: str) -> str:
     return f"{summary()}." if callable(summary) else ""
 
 
+def _usage(request: Request, conn: Connection, scope: Scope, month: str | None, group: str) -> HTMLResponse:
+    try:
+        usage_view = importlib.import_module("seatledger.web.usage_view")
+    except ImportError:  # the metered-usage engine is not installed
+        return page(request, "usage.html", scope=scope, data=None, chart_json="{}")
+    as_of = page_as_of(request)
+    data = usage_view.usage_page(conn, scope, usage_view.parse_month(month, as_of), group, as_of)
+    chart = {"labels": [d.isoformat() for d in data.days], "series": [{"label": k, "values": v} for k, v in data.series]}
+    last = min(data.days[-1], as_of.date())
+    return page(
+        request, "usage.html", scope=scope, data=data, groups=usage_view.GROUPS, chart_json=json.dumps(chart),
+        report_start=data.month.isoformat(), report_end=last.isoformat(),
+        base=f"/enterprises/{scope.name}/usage" if scope.kind == "enterprise" else f"/orgs/{scope.name}/usage",
+    )
+
+
 @router.get("/enterprises/{slug}/usage", include_in_schema=False)
 def enterprise_usage(
-    request: Request, slug: str, access: Access = Depends(signed_in), conn: Connection = Depends(connection)
+    request: Request, slug: str, month: str | None = None, group: str = "sku",
+    access: Access = Depends(signed_in), conn: Connection = Depends(connection),
 ) -> HTMLResponse:
     access.require_enterprise(slug)
-    info = licensing.get_enterprise(conn, slug)
-    try:
-        importlib.import_module("seatledger.licensing.usage")
-        available = True
-    except ImportError:
-        available = False
-    return page(request, "usage.html", enterprise=slug, enterprise_name=info.name, usage_available=available)
+    licensing.get_enterprise(conn, slug)
+    return _usage(request, conn, Scope.enterprise(slug), month, group)
+
+
+@router.get("/orgs/{org}/usage", include_in_schema=False)
+def org_usage(
+    request: Request, org: str, month: str | None = None, group: str = "sku",
+    access: Access = Depends(signed_in), conn: Connection = Depends(connection),
+) -> HTMLResponse:
+    resolved = licensing.resolve(conn, Scope.org(org))
+    access.require_org(org, resolved.enterprise.slug)
+    return _usage(request, conn, Scope.org(org), month, group)

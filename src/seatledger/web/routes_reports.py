@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from seatledger import licensing
-from seatledger.exports.catalog import ReportRequest, open_chunks, report_request
+from seatledger.exports.catalog import USAGE, ReportRequest, UsageParams, open_chunks, report_request
 from seatledger.exports.jobs import ExportPending, request_export
 from seatledger.errors import PermissionDenied
 from seatledger.web.access import Access
@@ -16,8 +16,10 @@ from seatledger.web.session import session_of
 router = APIRouter()
 
 
-def _allowed(request: Request, access: Access, kind: str, scope: str, product: str | None) -> ReportRequest:
-    wanted = report_request(kind, scope, product)
+def _allowed(
+    request: Request, access: Access, kind: str, scope: str, product: str | None, usage: UsageParams | None = None
+) -> ReportRequest:
+    wanted = report_request(kind, scope, product, usage)
     with request.app.state.engine.connect() as conn:
         resolved = licensing.resolve(conn, wanted.scope)
     if not access.may_see_scope(resolved):
@@ -57,11 +59,15 @@ def email_me(
     kind: str = Form(...),
     scope: str = Form(...),
     product: str = Form(""),
+    report_type: str = Form(""),
+    start: str = Form(""),
+    end: str = Form(""),
     back: str = Form("/exports"),
     access: Access = Depends(signed_in),
 ) -> Response:
     """Email me the report: queue an export job (one pending per person and report kind)."""
-    wanted = _allowed(request, access, kind, scope, product or None)
+    usage = UsageParams.parse(report_type or "summarized", start, end) if kind == USAGE else None
+    wanted = _allowed(request, access, kind, scope, product or None, usage)
     session = session_of(request)
     try:
         with request.app.state.engine.begin() as conn:

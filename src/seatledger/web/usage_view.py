@@ -1,0 +1,95 @@
+"""What the Usage page shows: the metered line items of one calendar month from
+``licensing.usage``, arranged per day and per group (SKU, organization or cost center) for the
+chart and its tables. The amounts are the engine's; this module only lays them out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.engine import Connection
+
+from seatledger.errors import InvalidInput
+from seatledger.licensing import Scope, resolve
+from seatledger.licensing.pricing import SKU_BY_ID
+from seatledger.licensing.scope import month_start, next_month_start
+from seatledger.licensing.usage import USAGE_API_MONTHS, LineItem, UsageFilter, iter_line_items
+
+GROUPS = {"sku": "SKU", "organization": "Organization", "cost_center": "Cost center"}
+ENTERPRISE_ONLY = "Enterprise Only"  # GitHub's label for usage without a cost center
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    label: str
+    gross: Decimal
+    discount: Decimal
+    net: Decimal
+
+
+@dataclass(frozen=True)
+class UsagePage:
+    scope: Scope
+    month: dt.date
+    months: list[dt.date]  # the months the picker offers, newest first
+    group: str
+    days: list[dt.date]
+    series: list[tuple[str, list[float]]]  # per group: net amount per day, for the chart
+    totals: list[GroupTotal]
+    by_day: list[tuple[dt.date, list[LineItem]]]  # newest first, days with usage only
+    net: Decimal
+    gross: Decimal
+
+
+def _key(item: LineItem, group: str) -> str:
+    if group == "organization":
+        return item.organization or "(no organization)"
+    if group == "cost_center":
+        return item.cost_center_name or ENTERPRISE_ONLY
+    sku = SKU_BY_ID.get(item.sku)
+    return sku.display_name if sku else item.sku
+
+
+def parse_month(value: str | None, as_of: dt.datetime) -> dt.date:
+    if not value:
+        return month_start(as_of).date()
+    try:
+        year, month = (int(p) for p in value.split("-"))
+        return dt.date(year, month, 1)
+    except ValueError as exc:
+        raise InvalidInput(f"month is YYYY-MM, not {value!r}") from exc
+
+
+def usage_page(conn: Connection, scope: Scope, month: dt.date, group: str, as_of: dt.datetime) -> UsagePage:
+    if group not in GROUPS:
+        raise InvalidInput(f"group by one of {', '.join(GROUPS)}, not {group!r}")
+    resolved = resolve(conn, scope)
+    filt = UsageFilter(organization=scope.name if scope.kind == "organization" else None)
+    end = next_month_start(month).date() - dt.timedelta(days=1)
+    days = [month + dt.timedelta(days=i) for i in range((end - month).days + 1)]
+    index = {d: i for i, d in enumerate(days)}
+    per_group: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(days))
+    sums: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
+    by_day: dict[dt.date, list[LineItem]] = defaultdict(list)
+    for item in iter_line_items(conn, resolved.enterprise, month, end, filt=filt, as_of=as_of):
+        key = _key(item, group)
+        per_group[key][index[item.date]] += float(item.net_amount)
+        s = sums[key]
+        s[0] += item.gross_amount
+        s[1] += item.discount_amount
+        s[2] += item.net_amount
+        by_day[item.date].append(item)
+    months = []
+    cursor = month_start(as_of).date()
+    for _ in range(USAGE_API_MONTHS):
+        months.append(cursor)
+        cursor = month_start(cursor - dt.timedelta(days=1)).date()
+    totals = [GroupTotal(k, *sums[k]) for k in sorted(sums)]
+    return UsagePage(
+        scope=scope, month=month, months=months, group=group, days=days,
+        series=[(k, per_group[k]) for k in sorted(per_group)], totals=totals,
+        by_day=sorted(by_day.items(), reverse=True),
+        net=sum((g.net for g in totals), Decimal(0)), gross=sum((g.gross for g in totals), Decimal(0)),
+    )
