@@ -21,6 +21,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "advanced_security",
     "copilot",
     "rate_limit",
+    "billing_usage",
 )
 
 

@@ -58,8 +58,11 @@ def _now() -> dt.datetime:
 
 
 # -- reading ----------------------------------------------------------------------------------
-def _resources(conn: Connection, center_ids: Sequence[str], at: dt.datetime) -> dict[str, list[CostCenterResource]]:
-    """The resources assigned at ``at`` to each center, by name."""
+def _resources(
+    conn: Connection, center_ids: Sequence[str], at: dt.datetime, *, ending_at: bool = False
+) -> dict[str, list[CostCenterResource]]:
+    """The resources assigned at ``at`` to each center, by name (``ending_at``: also those
+    whose assignment ended exactly at ``at``, i.e. what a center held when it was deleted)."""
     if not center_ids:
         return {}
     r = t.cost_center_resources
@@ -79,7 +82,7 @@ def _resources(conn: Connection, center_ids: Sequence[str], at: dt.datetime) -> 
         .where(
             r.c.cost_center_id.in_(list(center_ids)),
             r.c.started_at <= at,
-            sa.or_(r.c.ended_at.is_(None), r.c.ended_at > at),
+            sa.or_(r.c.ended_at.is_(None), r.c.ended_at >= at if ending_at else r.c.ended_at > at),
         )
         .order_by(r.c.cost_center_id, r.c.resource_type, r.c.id)
     )
@@ -108,7 +111,7 @@ def list_cost_centers(
     for row in rows:
         deleted = row.deleted_at is not None and row.deleted_at <= at
         res = (
-            _resources(conn, [row.id], row.deleted_at - dt.timedelta(seconds=1)).get(row.id, [])
+            _resources(conn, [row.id], row.deleted_at, ending_at=True).get(row.id, [])
             if deleted
             else live.get(row.id, [])
         )
