@@ -24,9 +24,11 @@ from seatledger.licensing.matching import MatchResult, rematch
 from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, resolve
 from seatledger.licensing.seats import (
     LicensedPerson,
+    SeatReason,
     SeatTotals,
     billable_in_month,
     count_consumed,
+    explain,
     iter_licensed_people,
     seat_history,
     seat_totals,
@@ -47,6 +49,7 @@ __all__ = [
     "RepositoryCommitters",
     "Scope",
     "SeatBreakdown",
+    "SeatReason",
     "SeatTotals",
     "UnresolvedEmail",
     "billable_in_month",
@@ -54,6 +57,7 @@ __all__ = [
     "copilot_totals",
     "count_consumed",
     "enterprise_summary",
+    "explain",
     "get_enterprise",
     "iter_committer_pushes",
     "iter_copilot_seats",
