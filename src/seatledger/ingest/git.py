@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Protocol, Sequence
+from typing import IO, Iterable, Iterator, NamedTuple, Protocol, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -41,8 +41,7 @@ SOURCE = "git"
 ENABLEABLE = ("code_security", "secret_protection")
 
 
-@dataclass(frozen=True)
-class GitCommit:
+class GitCommit(NamedTuple):
     """One commit as git log reports it (mailmap applied); dates naive UTC."""
 
     sha: str
@@ -134,31 +133,57 @@ def ref_tips(git_dir: Path, work_dir: Path) -> list[str]:
     return sorted({line for line in out.split() if line})
 
 
-def _utc(stamp: bytes) -> dt.datetime:
-    parsed = dt.datetime.fromisoformat(stamp.decode("ascii"))
-    offset = parsed.utcoffset()
-    return (parsed - offset).replace(tzinfo=None) if offset else parsed.replace(tzinfo=None)
+_OFFSETS: dict[str, dt.timedelta] = {}
+
+
+def _offset(text: str) -> dt.timedelta:
+    """``+02:00`` → 2 hours (cached: a repository has few distinct offsets)."""
+    delta = _OFFSETS.get(text)
+    if delta is None:
+        sign = -1 if text[0] == "-" else 1
+        hours, _, minutes = text[1:].partition(":")
+        delta = _OFFSETS[text] = sign * dt.timedelta(hours=int(hours), minutes=int(minutes or 0))
+    return delta
+
+
+def _utc(stamp: str) -> dt.datetime:
+    """git's strict ISO 8601 (``2026-06-30T12:00:00+02:00``) → naive UTC. Parsing the naive
+    part and a cached offset is what keeps the scan close to git log's own speed."""
+    local = dt.datetime.fromisoformat(stamp[:19])
+    tz = stamp[19:]
+    if not tz or tz in ("Z", "+00:00", "-00:00"):
+        return local
+    return local - _offset(tz)
 
 
 def parse_log_stream(stream: IO[bytes]) -> Iterator[GitCommit]:
-    """Parse ``git log -z --format=LOG_FORMAT`` output as it arrives, chunk by chunk."""
+    """Parse ``git log -z --format=LOG_FORMAT`` output as it arrives, chunk by chunk.
+
+    Each chunk is cut after its last NUL and decoded once (a UTF-8 character never spans a
+    NUL), then split into fields; five fields make a commit."""
     pending = b""
-    tokens: list[bytes] = []
+    tokens: list[str] = []
+    read = stream.read1 if hasattr(stream, "read1") else stream.read
     while True:
-        chunk = stream.read1(READ_CHUNK) if hasattr(stream, "read1") else stream.read(READ_CHUNK)
+        chunk = read(READ_CHUNK)
         if not chunk:
             break
-        parts = (pending + chunk).split(b"\0")
-        pending = parts.pop()
-        tokens.extend(parts)
+        data = pending + chunk
+        cut = data.rfind(b"\0")
+        if cut < 0:
+            pending = data
+            continue
+        pending = data[cut + 1 :]
+        tokens.extend(data[:cut].decode("utf-8", "replace").split("\0"))
         whole = len(tokens) - len(tokens) % FIELDS
+        utc = _utc
         for i in range(0, whole, FIELDS):
-            sha, email, name, adate, cdate = tokens[i : i + FIELDS]
             yield GitCommit(
-                sha.decode("ascii"), email.decode("utf-8", "replace").strip().lower(),
-                name.decode("utf-8", "replace"), _utc(adate), _utc(cdate),
+                tokens[i], tokens[i + 1].strip().lower(), tokens[i + 2], utc(tokens[i + 3]), utc(tokens[i + 4])
             )
         del tokens[:whole]
+    if pending or tokens:
+        raise SourceError("git log output ended in the middle of a commit")
 
 
 def iter_commits(
@@ -176,14 +201,19 @@ def iter_commits(
         except OSError as exc:
             raise SourceError(f"cannot run git: {exc}") from exc
         assert proc.stdout is not None
+        broken: SourceError | None = None
         try:
             yield from parse_log_stream(proc.stdout)
+        except SourceError as exc:
+            broken = exc  # git's own error, if it has one, says more
         finally:
             proc.stdout.close()
             code = proc.wait()
         if code != 0:
             err.seek(0)
             raise SourceError(f"{work_dir}: git log failed: {_first_line(err.read())}")
+        if broken is not None:
+            raise SourceError(f"{work_dir}: {broken.message}")
 
 
 def _parse_checkpoint(raw: str | None) -> list[str]:

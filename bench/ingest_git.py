@@ -1,0 +1,105 @@
+"""Benchmark: scanning a 100,000-commit repository vs ``git log`` alone (issue 7).
+
+Builds the repository with ``git fast-import`` (seconds), then times, best of N runs:
+
+1. ``git log`` alone, with exactly the arguments the importer uses, output discarded;
+2. the importer's scan (``seatledger.ingest.git.iter_commits``: git log + streaming parse);
+3. a full ``ingest_git`` into a fresh SQLite ledger (scan + writes), for information.
+
+Run: ``.venv/bin/python bench/ingest_git.py [--commits 100000] [--runs 3]``. Not run by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from seatledger.db import create_engine, migrate
+from seatledger.db.ledger import Ledger
+from seatledger.ingest.git import LOG_FORMAT, GitOptions, _git, ingest_git, iter_commits
+
+AUTHORS = 50
+
+
+def build_repo(path: Path, commits: int) -> None:
+    """A repository of ``commits`` commits by AUTHORS people over the last 60 days."""
+    subprocess.run(["git", "init", "-q", "--bare", str(path)], check=True)
+    start = int(time.time()) - 60 * 86400
+    step = max(1, (60 * 86400) // commits)
+    proc = subprocess.Popen(["git", "fast-import", "--quiet"], cwd=path, stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    out = proc.stdin
+    for i in range(commits):
+        a = i % AUTHORS
+        when = start + i * step
+        msg = f"change {i}\n".encode()
+        data = f"{i}\n".encode()
+        out.write(
+            b"commit refs/heads/main\n"
+            + f"mark :{i + 1}\n".encode()
+            + f"author Dev {a} <dev{a}@example.com> {when} +0000\n".encode()
+            + f"committer Dev {a} <dev{a}@example.com> {when} +0000\n".encode()
+            + f"data {len(msg)}\n".encode() + msg
+            + (f"from :{i}\n".encode() if i else b"")
+            + f"M 644 inline f{i % 100}.txt\ndata {len(data)}\n".encode() + data + b"\n"
+        )
+    out.close()
+    if proc.wait() != 0:
+        sys.exit("git fast-import failed")
+
+
+def best(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--commits", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp) / "big.git"
+        t0 = time.perf_counter()
+        build_repo(repo, args.commits)
+        print(f"built {args.commits} commits with git fast-import in {time.perf_counter() - t0:.2f} s")
+        since = dt.datetime.utcnow() - dt.timedelta(days=120)
+        cmd = _git(repo, "log", "--all", "--use-mailmap", "-z", "--encoding=UTF-8", f"--format={LOG_FORMAT}",
+                   f"--since={since:%Y-%m-%d %H:%M:%S} +0000")
+
+        def git_alone() -> None:
+            subprocess.run(cmd, cwd=repo, stdout=subprocess.DEVNULL, check=True)
+
+        def scan() -> None:
+            n = sum(1 for _ in iter_commits(repo, repo, since=since))
+            assert n == args.commits, n
+
+        git_s = best(git_alone, args.runs)
+        scan_s = best(scan, args.runs)
+        print(f"git log alone:           {git_s:.3f} s")
+        print(f"seatledger scan (parse): {scan_s:.3f} s  = {scan_s / git_s:.2f}x git log")
+
+        db = Path(tmp) / "ledger.db"
+        engine = create_engine(f"sqlite:///{db}")
+        migrate(engine)
+        with engine.begin() as conn:
+            ledger = Ledger(conn)
+            ledger.add_org(ledger.add_enterprise("bench"), "bench")
+        t0 = time.perf_counter()
+        result = ingest_git(engine, [repo], GitOptions(org="bench"))
+        full_s = time.perf_counter() - t0
+        print(f"full ingest into SQLite: {full_s:.3f} s  ({result.report.summary()})")
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
