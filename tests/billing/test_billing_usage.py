@@ -167,3 +167,43 @@ def test_summary_quantities_are_user_months_and_amounts_add_up(engine: Engine) -
     ghec = summary["ghec_licenses"]
     # 4 full months + 22/31 = 4.7097 user-months
     assert (ghec.gross_quantity, ghec.net_amount, ghec.price_per_unit) == (Decimal("4.7097"), Decimal("98.90"), Decimal("21"))
+
+
+def test_copilot_billing_follows_the_seat_the_copilot_engine_lists_each_day(engine: Engine) -> None:
+    """The usage's Copilot seat per person and day is the one iter_copilot_seats lists then."""
+    from seatledger.licensing.copilot import iter_copilot_seats
+    from seatledger.licensing.scope import Scope
+
+    with engine.begin() as conn:
+        acme = build_acme(conn)
+        ledger = Ledger(conn)
+        # bob: Business in beta (older seat), then an Enterprise seat in alpha from the 12th
+        ledger.add_copilot_seat(acme.beta, acme.users["bob"], created_at=LONG_AGO)
+        ledger.add_copilot_seat(acme.alpha, acme.users["bob"], plan="enterprise",
+                                created_at=dt.datetime(2026, 3, 12, 9, 0))
+        items = _items(conn, detailed=True, filt=UsageFilter(skus=("copilot_for_business", "copilot_enterprise")))
+        for day in (5, 11, 12, 20):
+            at = dt.datetime(2026, 3, day, 23, 59, 59)
+            engine_view = {(s.login, s.plan, s.organization)
+                           for s in iter_copilot_seats(conn, Scope.enterprise("acme"), as_of=at)}
+            billed = {(i.username, "enterprise" if i.sku == "copilot_enterprise" else "business", i.organization)
+                      for i in items if i.date.day == day}
+            assert billed == engine_view, day
+    bob = [i for i in items if i.username == "bob"]
+    # Business days 1-11: round(19 x 11/31) = 6.74; Enterprise from the 12th: round(39 x 20/31) = 25.16
+    assert sum((i.net_amount for i in bob if i.sku == "copilot_for_business"), Decimal(0)) == Decimal("6.74")
+    assert sum((i.net_amount for i in bob if i.sku == "copilot_enterprise"), Decimal(0)) == Decimal("25.16")
+
+
+def test_server_only_people_go_to_the_enterprise_and_email_invitees_to_the_inviting_org(engine: Engine) -> None:
+    with engine.begin() as conn:
+        acme = build_acme(conn)
+        ledger = Ledger(conn)
+        server = ledger.add_server(acme.enterprise_id, None, "ghes.acme.test", created_at=LONG_AGO)
+        ledger.add_server_account(server, 7, "zed", primary_email="zed@elsewhere.test", created_at=LONG_AGO)
+        ledger.add_invitation(acme.alpha, email="new@elsewhere.test", created_at=dt.datetime(2026, 3, 25, 10))
+        items = _items(conn, detailed=True, filt=UsageFilter(skus=("ghec_licenses",)))
+    no_org = {(i.username, i.organization) for i in items if i.organization is None}
+    assert no_org == {("zed@elsewhere.test", None)}
+    invitee = [i for i in items if i.username == "new@elsewhere.test"]
+    assert (min(i.date.day for i in invitee), {i.organization for i in invitee}) == (25, {"alpha"})
