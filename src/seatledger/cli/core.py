@@ -50,11 +50,15 @@ def register(app: typer.Typer) -> None:
         with _RichProgress() as progress:
             result = build_demo(engine, size=size, seed=seed, slug=enterprise, managed=managed, anchor=anchor,
                                 progress=progress)
-        for warning in result.warnings:
-            typer.echo(f"warning: {warning}", err=True)
         typer.echo(
             f"demo enterprise {result.slug!r}: {result.people:,} people, {result.organizations:,} organizations, "
             f"{result.repositories:,} repositories, {result.commits:,} commits"
+        )
+        m = result.match
+        typer.echo(
+            f"matched server accounts: {m.server_accounts_matched_saml:,} by SAML, "
+            f"{m.server_accounts_matched_email:,} by verified email, {m.server_accounts_unmatched:,} unmatched; "
+            f"Visual Studio subscribers: {m.vs_matched:,} matched, {m.vs_unmatched:,} unmatched"
         )
 
     @app.command()
@@ -110,9 +114,7 @@ def _load_first_run_demo(engine: Engine) -> None:
         if conn.execute(sa.select(t.enterprises.c.id).limit(1)).first() is not None:
             return
     typer.echo(f"empty ledger: loading the small demo enterprise {DEFAULT_SLUG!r} (seed {FIRST_RUN_SEED})")
-    result = build_demo(engine, size="small", seed=FIRST_RUN_SEED)
-    for warning in result.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+    build_demo(engine, size="small", seed=FIRST_RUN_SEED)
 
 
 def _listen(host: str, port: int) -> socket.socket:

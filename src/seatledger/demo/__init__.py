@@ -41,8 +41,7 @@ class DemoResult:
     organizations: int
     repositories: int
     commits: int
-    match: MatchResult | None  # None while matching is not available
-    warnings: tuple[str, ...]
+    match: MatchResult
 
 
 def default_anchor() -> dt.datetime:
@@ -68,7 +67,6 @@ def build_demo(
         raise InvalidInput(f"an enterprise slug is lower-case letters, digits and dashes, not {slug!r}")
     world = World(slug=slug, seed=seed, size=SIZES[size], managed=managed, now=anchor or default_anchor(),
                   progress=progress or NullProgress())
-    warnings: list[str] = []
     try:
         with engine.begin() as conn:
             exists = conn.execute(sa.select(t.enterprises.c.id).where(t.enterprises.c.slug == slug)).first()
@@ -86,13 +84,10 @@ def build_demo(
             build_servers(world, ledger)
             build_billing(world, ledger)
             ledger.bump_version(world.enterprise_id)
-            match: MatchResult | None = None
-            try:
-                match = rematch(conn, world.enterprise_id)
-            except NotImplementedError:  # TODO(remove once licensing.matching lands)
-                warnings.append("matching is not available yet: server accounts and VS subscribers stay unmatched")
+            # Server accounts and VS subscribers are matched exactly as after a real import.
+            match = rematch(conn, world.enterprise_id)
     except IntegrityError as exc:
         raise InvalidInput(f"the demo's names clash with data already in the ledger ({slug!r}); "
                            "choose another --enterprise") from exc
     return DemoResult(slug, world.enterprise_id, len(world.people), len(world.orgs), len(world.repos), commits,
-                      match, tuple(warnings))
+                      match)
