@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from conftest import NOW, Repo
+from ingest_gitrepo import NOW, Repo
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
 from seatledger.ingest.git import GitOptions, ingest_git
