@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from seatledger.cli import app
+from seatledger.cli import app, main
 from seatledger.licensing import CommitterPush, Scope
 from seatledger.reports import write_report
 
@@ -33,6 +33,21 @@ def _seatledger(args: list[str], env: dict[str, str], cwd: Path, **kw: object) -
     )
 
 
+def _main(args: list[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+          capsysbinary: pytest.CaptureFixture[bytes]) -> tuple[int, bytes, str]:
+    """Run the real entry point in this process: (exit code, stdout bytes, stderr text)."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "argv", ["seatledger", "report", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsysbinary.readouterr()
+    return code, out, err.decode("utf-8")
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -40,27 +55,33 @@ def _seatledger(args: list[str], env: dict[str, str], cwd: Path, **kw: object) -
         ["advanced-security", "--product", "code_security", "--org", "a", "--repo", "a/b"],
         ["copilot-activity"],
         ["copilot-activity", "--enterprise", "e", "--org", "o"],
+        ["license-usage"],
     ],
 )
-def test_anything_but_exactly_one_scope_option_is_one_line_and_exit_2(tmp_path: Path, args: list[str]) -> None:
-    proc = _seatledger(args, {"SEATLEDGER_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}, tmp_path, text=True)
-    assert proc.returncode == 2
-    assert proc.stderr.splitlines() == [proc.stderr.strip()]
-    assert proc.stderr.startswith("error: give exactly one of --enterprise, --org")
-    assert proc.stdout == ""
+def test_anything_but_exactly_one_scope_option_is_one_line_and_exit_2(
+    tmp_path: Path, args: list[str], monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    code, out, err = _main(args, {"SEATLEDGER_DATA_DIR": str(tmp_path)}, monkeypatch, capsysbinary)
+    assert code == 2
+    assert err.splitlines() == [err.strip()]
+    assert err.startswith("error: give exactly one of --enterprise, --org")
+    assert out == b""
 
 
-def test_a_bad_product_or_as_of_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    env = {"SEATLEDGER_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    proc = _seatledger(["advanced-security", "--product", "ghas", "--org", "a"], env, tmp_path, text=True)
-    assert (proc.returncode, proc.stderr.count("\n")) == (2, 1)
-    assert "code_security or secret_protection" in proc.stderr
-    proc = _seatledger(["copilot-activity", "--org", "a", "--as-of", "yesterday"], env, tmp_path, text=True)
-    assert (proc.returncode, proc.stderr) == (2, "error: --as-of must be an ISO date or timestamp, not 'yesterday'\n")
+def test_a_bad_product_or_as_of_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    env = {"SEATLEDGER_DATA_DIR": str(tmp_path)}
+    code, _, err = _main(["advanced-security", "--product", "ghas", "--org", "a"], env, monkeypatch, capsysbinary)
+    assert (code, err.count("\n")) == (2, 1)
+    assert "code_security or secret_protection" in err
+    code, _, err = _main(["copilot-activity", "--org", "a", "--as-of", "yesterday"], env, monkeypatch, capsysbinary)
+    assert (code, err) == (2, "error: --as-of must be an ISO date or timestamp, not 'yesterday'\n")
 
 
 def test_o_writes_the_same_bytes_as_stdout_and_as_the_library(
-    engine: Engine, small_ledger: SmallLedger, db_url: str, tmp_path: Path
+    engine: Engine, small_ledger: SmallLedger, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsysbinary: pytest.CaptureFixture[bytes],
 ) -> None:
     expected = io.BytesIO()
     with engine.connect() as conn:
@@ -68,35 +89,36 @@ def test_o_writes_the_same_bytes_as_stdout_and_as_the_library(
                      as_of=AS_OF)
     args = ["advanced-security", "--product", "secret_protection", "--org", "acme-ops", "--as-of", AS_OF_ARG]
     env = _env(db_url, tmp_path)
-    stdout = _seatledger(args, env, tmp_path)
+    stdout = _seatledger(args, env, tmp_path)  # a real process with stdout and stderr on pipes
     assert (stdout.returncode, stdout.stderr) == (0, b"")  # no progress bar when stderr is not a terminal
     assert stdout.stdout == expected.getvalue()
     out = tmp_path / "out" / "sp.csv"
     out.parent.mkdir()
-    to_file = _seatledger([*args, "-o", str(out)], env, tmp_path)
-    assert (to_file.returncode, to_file.stdout, to_file.stderr) == (0, b"", b"")
+    assert _main([*args, "-o", str(out)], env, monkeypatch, capsysbinary) == (0, b"", "")
     assert out.read_bytes() == expected.getvalue()
     assert list(out.parent.iterdir()) == [out]
 
 
 def test_server_usage_command_writes_the_json_export(
-    engine: Engine, small_ledger: SmallLedger, db_url: str, tmp_path: Path
+    engine: Engine, small_ledger: SmallLedger, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsysbinary: pytest.CaptureFixture[bytes],
 ) -> None:
-    proc = _seatledger(["server-usage", "--server-id", small_ledger.server_id, "--as-of", "2024-05-01"],
-                       _env(db_url, tmp_path), tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith(b'{\n  "format_version": 1,\n')
-    assert b'"exported_at": "2024-05-01T23:59:59Z"' in proc.stdout
+    code, out, err = _main(["server-usage", "--server-id", small_ledger.server_id, "--as-of", "2024-05-01"],
+                           _env(db_url, tmp_path), monkeypatch, capsysbinary)
+    assert (code, err) == (0, "")
+    assert out.startswith(b'{\n  "format_version": 1,\n')
+    assert b'"exported_at": "2024-05-01T23:59:59Z"' in out
 
 
 def test_an_unknown_enterprise_is_one_line_exit_2_and_leaves_no_file(
-    engine: Engine, small_ledger: SmallLedger, db_url: str, tmp_path: Path
+    engine: Engine, small_ledger: SmallLedger, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsysbinary: pytest.CaptureFixture[bytes],
 ) -> None:
     out = tmp_path / "out" / "cs.csv"
     out.parent.mkdir()
-    proc = _seatledger(["advanced-security", "--product", "code_security", "--enterprise", "nope", "-o", str(out)],
-                       _env(db_url, tmp_path), tmp_path, text=True)
-    assert (proc.returncode, proc.stderr) == (2, "error: no enterprise 'nope'\n")
+    code, _, err = _main(["advanced-security", "--product", "code_security", "--enterprise", "nope", "-o", str(out)],
+                         _env(db_url, tmp_path), monkeypatch, capsysbinary)
+    assert (code, err) == (2, "error: no enterprise 'nope'\n")
     assert list(out.parent.iterdir()) == []
 
 

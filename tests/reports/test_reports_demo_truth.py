@@ -24,7 +24,7 @@ AS_OF = ANCHOR - dt.timedelta(hours=1)
 AS_HEADER = ["User login", "Organization / repository", "Last pushed date", "Last pushed email"]
 COPILOT_HEADER = ["report_time", "login", "last_authenticated_at", "last_activity_at", "last_surface_used"]
 # Enough repositories to cover orgs and user namespaces without a query per repository of the demo.
-REPOSITORY_SAMPLE = 5
+REPOSITORY_SAMPLE = 3
 
 
 def _read(conn: Connection, kind: str, scope: ReportScope, product: str | None = None) -> list[list[str]]:
