@@ -39,7 +39,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -177,9 +177,9 @@ def _enterprise_people(conn: Connection, m: _Month) -> list[_Person]:
     r = _seat_reasons.reasons(seats._policy(conn, m.ent), window)
     orgs = {oid: created for oid, created in _org_created(conn, m.ent.id).items()}
     people: dict[str, dict] = {}
-    query = sa.select(r.c.person_key, r.c.user_id, r.c.reason, r.c.started_at, r.c.ended_at, r.c.org_id)
-    for row in conn.execute(query):
-        p = people.setdefault(row.person_key, {"user_id": row.user_id, "first": m.days + 1, "orgs": [], "vs": False})
+    for row in conn.execute(sa.select(r)):
+        p = people.setdefault(_person_key(row._mapping),
+                              {"user_id": row.user_id, "first": m.days + 1, "orgs": [], "vs": False})
         p["first"] = min(p["first"], _first_instant_day(m, row.started_at))
         if row.reason == _seat_reasons.REASON_VISUAL_STUDIO:
             p["vs"] = True
@@ -193,6 +193,13 @@ def _enterprise_people(conn: Connection, m: _Month) -> list[_Person]:
         login = logins.get(uid) if uid is not None else key.partition(":")[2]
         out.append(_Person(uid, login, p["first"], _granting_orgs(m, p["orgs"], p["first"]), p["vs"]))
     return out
+
+
+def _person_key(row: Any) -> str:
+    """The person a seat reason belongs to: ``user:<id>``, or the ``server:``/``invite:`` key."""
+    if row.get("person_key") is not None:
+        return str(row["person_key"])
+    return f"user:{row['user_id']}" if row["user_id"] is not None else str(row["other_key"])
 
 
 def _logins(conn: Connection, enterprise_id: int) -> dict[int, str]:
