@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
@@ -78,8 +79,10 @@ def _run(kind: str, scope: ReportScope, output: Path | None, as_of_text: str | N
             else:
                 write_report_file(kind, conn, scope, output, product=product, as_of=as_of, progress=progress)
     except BrokenPipeError:
-        # The reader (e.g. `| head`) went away: not an error of the report.
-        sys.stderr.close()
+        # The reader (e.g. `| head`) went away: not an error of the report. Point stdout at
+        # /dev/null so the interpreter's final flush does not complain about the closed pipe.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     finally:
         engine.dispose()
 
