@@ -18,6 +18,7 @@ from seatledger.db.ledger import Ledger
 from seatledger.demo._world import HISTORY, World, Zipf
 
 PROGRESS_EVERY = 10_000
+SQLITE_CHUNK = 20_000
 COLUMNS = ("repository_id", "sha", "author_email", "author_name", "author_date", "pushed_at")
 
 
@@ -34,10 +35,12 @@ def build_commits(world: World, ledger: Ledger) -> int:
     authors = _authors(world, rng)
     world.progress.start("commits", world.size.commits)
     rows = _commit_rows(world, rng, authors)
-    if ledger.conn.dialect.name == "postgresql":
+    dialect = ledger.conn.dialect.name
+    if dialect == "postgresql":
         return _copy_postgres(ledger, world, rows)
-    keys = COLUMNS
-    return ledger.bulk_insert(t.commits, _counted(world, (dict(zip(keys, r)) for r in rows)))
+    if dialect == "sqlite":
+        return _executemany_sqlite(ledger, world, rows)
+    return ledger.bulk_insert(t.commits, _counted(world, (dict(zip(COLUMNS, r)) for r in rows)))
 
 
 def _authors(world: World, rng: random.Random) -> list[_Author]:
@@ -106,4 +109,32 @@ def _copy_postgres(ledger: Ledger, world: World, rows: Iterator[tuple[object, ..
                 copy.write_row(row)
                 if n % PROGRESS_EVERY == 0:
                     world.progress.advance(PROGRESS_EVERY)
+    return n
+
+
+def _sqlite_datetime(value: dt.datetime) -> str:
+    # SQLAlchemy's own SQLite DATETIME text format, so the rows read and compare as if it wrote them.
+    return value.isoformat(" ", "microseconds")
+
+
+def _executemany_sqlite(ledger: Ledger, world: World, rows: Iterator[tuple[object, ...]]) -> int:
+    """The driver's executemany on plain tuples: several times faster than Core for millions of rows."""
+    raw = ledger.conn.connection.dbapi_connection
+    assert raw is not None
+    sql = f"INSERT INTO commits ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+    cur = raw.cursor()
+    n = 0
+    chunk: list[tuple[object, ...]] = []
+    for repo_id, sha, email, name, authored, pushed in rows:
+        chunk.append((repo_id, sha, email, name, _sqlite_datetime(authored), _sqlite_datetime(pushed)))  # type: ignore[arg-type]
+        if len(chunk) >= SQLITE_CHUNK:
+            cur.executemany(sql, chunk)
+            n += len(chunk)
+            world.progress.advance(len(chunk))
+            chunk = []
+    if chunk:
+        cur.executemany(sql, chunk)
+        n += len(chunk)
+        world.progress.advance(len(chunk))
+    cur.close()
     return n
