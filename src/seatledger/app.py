@@ -65,6 +65,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if any(err.get("type") == "json_invalid" for err in exc.errors()):
+            return render_error(request, 400, "Problems parsing JSON")  # GitHub's answer
         parts = []
         for err in exc.errors():
             loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("query", "body", "path"))
