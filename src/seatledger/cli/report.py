@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from seatledger.cli._context import open_ledger, parse_as_of
 from seatledger.errors import InvalidInput
 from seatledger.licensing import Scope
+from seatledger.licensing.scope import as_of_or_now
 from seatledger.reports import ReportScope, ServerScope, expected_rows, write_report, write_report_file
 from seatledger.reports.writer import Progress
 
@@ -54,7 +55,7 @@ def one_scope(**options: str | None) -> Scope:
 
 @contextlib.contextmanager
 def _progress(
-    kind: str, conn: Connection, scope: ReportScope, product: str | None, as_of: dt.datetime | None
+    kind: str, conn: Connection, scope: ReportScope, product: str | None, as_of: dt.datetime
 ) -> Iterator[Progress | None]:
     if not sys.stderr.isatty():
         yield None
@@ -70,7 +71,8 @@ def _progress(
 
 
 def _run(kind: str, scope: ReportScope, output: Path | None, as_of_text: str | None, product: str | None = None) -> None:
-    as_of = parse_as_of(as_of_text)
+    # One instant for the whole run, so the progress total and the rows describe the same moment.
+    as_of = as_of_or_now(parse_as_of(as_of_text))
     _settings, engine = open_ledger()
     try:
         with engine.connect() as conn, _progress(kind, conn, scope, product, as_of) as progress:
