@@ -22,7 +22,8 @@ from pathlib import Path
 
 from seatledger.db import create_engine, migrate
 from seatledger.db.ledger import Ledger
-from seatledger.ingest.git import LOG_FORMAT, GitOptions, _git, ingest_git, iter_commits
+from seatledger.ingest.git import GitOptions, ingest_git
+from seatledger.ingest.git_log import LOG_FORMAT, _git, iter_commits
 
 AUTHORS = 50
 

@@ -269,3 +269,46 @@ def test_cli_ingests_repositories_and_reports_what_it_did(db_url: str, make_repo
     assert "1 of 2 repositories ingested" in proc.stdout
     assert "not a git repository" in proc.stderr
     assert shutil.which("git")
+
+
+def test_a_rerun_with_create_people_attributes_authors_listed_as_unattributed_before(
+    engine: Engine, make_repo
+) -> None:
+    _setup(engine)
+    repo: Repo = make_repo("app")
+    repo.commit("Carol", "carol@example.com", RECENT)
+    first = ingest_git(engine, [repo.path], _opts())
+    assert _logins(engine) == set() and any("carol@example.com" in n for n in first.report.notes)
+
+    second = ingest_git(engine, [repo.path], _opts(create_people=True))
+
+    assert _logins(engine) == {"carol"}
+    assert second.report.created["user"] == 1 and not second.report.created["commit"]
+
+
+class _Trickle:
+    """A stream that hands out a few bytes at a time, splitting fields and UTF-8 characters."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self.data, self.size = data, size
+
+    def read1(self, _n: int) -> bytes:
+        chunk, self.data = self.data[: self.size], self.data[self.size :]
+        return chunk
+
+
+def test_git_log_output_is_parsed_the_same_however_it_is_chunked() -> None:
+    from seatledger.ingest.git_log import parse_log_stream
+
+    records = [
+        ("a" * 40, "Zoë@Example.com", "Zoë Ñúñez", "2026-06-01T10:00:00+02:00", "2026-06-02T23:30:00-05:30"),
+        ("b" * 40, "li@example.com", "李雷", "2026-06-03T00:00:00Z", "2026-06-03T00:00:00+00:00"),
+    ]
+    raw = b"".join("\0".join(r).encode() + b"\0" for r in records)
+    for size in (1, 3, 7, 64, len(raw)):
+        got = list(parse_log_stream(_Trickle(raw, size)))  # type: ignore[arg-type]
+        assert [(c.sha, c.author_email, c.author_name) for c in got] == [
+            ("a" * 40, "zoë@example.com", "Zoë Ñúñez"), ("b" * 40, "li@example.com", "李雷")]
+        assert got[0].author_date == dt.datetime(2026, 6, 1, 8, 0)
+        assert got[0].committer_date == dt.datetime(2026, 6, 3, 5, 0), "offsets applied: -05:30 → +5h30"
+        assert got[1].committer_date == dt.datetime(2026, 6, 3, 0, 0)
