@@ -215,57 +215,78 @@ def _org_created(conn: Connection, enterprise_id: int) -> dict[int, dt.datetime]
     }
 
 
-def _active_committers(conn: Connection, m: _Month, product: str, at: dt.datetime) -> dict[int, set[int]]:
-    """user id -> ids of the organizations whose licensed repositories they actively commit
-    to at ``at`` (the Advanced Security engine's rule; user-namespace repositories give none)."""
+def _active_committers(conn: Connection, m: _Month, at: dt.datetime) -> dict[str, dict[int, set[int]]]:
+    """Per Advanced Security SKU: user id -> ids of the organizations whose licensed
+    repositories they actively commit to at ``at`` (the Advanced Security engine's rule, both
+    products in one statement; user-namespace repositories give no organization)."""
     rs = resolve(conn, Scope.enterprise(m.ent.slug))
-    pairs = advanced_security._Pieces(conn, rs, at).active_pairs(product)  # type: ignore[arg-type]
+    pieces = advanced_security._Pieces(conn, rs, at)
     r = t.repositories
-    out: dict[int, set[int]] = defaultdict(set)
-    stmt = sa.select(pairs.c.user_id, r.c.organization_id).join(r, r.c.id == pairs.c.repository_id).distinct()
-    for row in conn.execute(stmt):
-        orgs = out[row.user_id]
+    parts = []
+    for sku, product in _AS_PRODUCT.items():
+        pairs = pieces.active_pairs(product)  # type: ignore[arg-type]
+        parts.append(
+            sa.select(sa.literal(sku).label("sku"), pairs.c.user_id, r.c.organization_id)
+            .join(r, r.c.id == pairs.c.repository_id)
+            .distinct()
+        )
+    out: dict[str, dict[int, set[int]]] = {sku: defaultdict(set) for sku in _AS_PRODUCT}
+    for row in conn.execute(sa.union_all(*parts)):
+        orgs = out[row.sku][row.user_id]
         if row.organization_id is not None:
             orgs.add(row.organization_id)
     return out
 
 
-def _committer_people(conn: Connection, m: _Month, sku: str) -> list[_Person]:
-    product = _AS_PRODUCT[sku]
+def _committer_people(conn: Connection, m: _Month) -> dict[str, list[_Person]]:
+    """People billed for each Advanced Security SKU this month."""
     created = _org_created(conn, m.ent.id)
     logins = _logins(conn, m.ent.id)
-    at_start = _active_committers(conn, m, product, m.samples[0])
-    at_end = _active_committers(conn, m, product, m.samples[-1])
-    newcomers = set(at_end) - set(at_start)
-    first_push = _first_pushes(conn, m, product) if newcomers else {}
-    people = []
-    for uid in set(at_start) | set(at_end):
-        first = 1 if uid in at_start else first_push.get(uid, m.last_day)
-        owners = at_start.get(uid, set()) | at_end.get(uid, set())
-        ranked = sorted((created[o], o) for o in owners if o in created)
-        org_id = ranked[0][1] if ranked else None
-        day_orgs: list[int | None] = [None] * (m.days + 1)
-        for d in range(first, m.last_day + 1):
-            day_orgs[d] = org_id
-        people.append(_Person(uid, logins.get(uid), first, day_orgs))
-    return people
+    at_start = _active_committers(conn, m, m.samples[0])
+    at_end = _active_committers(conn, m, m.samples[-1])
+    newcomers = any(set(at_end[sku]) - set(at_start[sku]) for sku in _AS_PRODUCT)
+    first_push = _first_pushes(conn, m) if newcomers else {}
+    out: dict[str, list[_Person]] = {}
+    for sku in _AS_PRODUCT:
+        people = []
+        for uid in set(at_start[sku]) | set(at_end[sku]):
+            first = 1 if uid in at_start[sku] else first_push.get((sku, uid), m.last_day)
+            owners = at_start[sku].get(uid, set()) | at_end[sku].get(uid, set())
+            ranked = sorted((created[o], o) for o in owners if o in created)
+            org_id = ranked[0][1] if ranked else None
+            day_orgs: list[int | None] = [None] * (m.days + 1)
+            for d in range(first, m.last_day + 1):
+                day_orgs[d] = org_id
+            people.append(_Person(uid, logins.get(uid), first, day_orgs))
+        out[sku] = people
+    return out
 
 
-def _first_pushes(conn: Connection, m: _Month, product: str) -> dict[int, int]:
-    """user id -> day of their first push this month to a repository with the product enabled."""
+def _first_pushes(conn: Connection, m: _Month) -> dict[tuple[str, int], int]:
+    """(sku, user id) -> day of their first push this month to a repository with the product
+    enabled (both products in one pass over the month's commits)."""
     c, ue, u, r = t.commits, t.user_emails, t.users, t.repositories
     end = m.samples[-1]
     stmt = (
-        sa.select(ue.c.user_id, sa.func.min(c.c.pushed_at).label("first"))
+        sa.select(ue.c.user_id, r.c.secret_protection_enabled.label("sp"), r.c.code_security_enabled.label("cs"),
+                  sa.func.min(c.c.pushed_at).label("first"))
         .select_from(c)
         .join(r, r.c.id == c.c.repository_id)
         .join(ue, ue.c.email == c.c.author_email)
         .join(u, u.c.id == ue.c.user_id)
-        .where(r.c.enterprise_id == m.ent.id, r.c[f"{product}_enabled"] == sa.true(), ue.c.verified == sa.true(),
-               u.c.enterprise_id == m.ent.id, c.c.pushed_at >= m.start, c.c.pushed_at <= end)
-        .group_by(ue.c.user_id)
+        .where(r.c.enterprise_id == m.ent.id,
+               sa.or_(r.c.secret_protection_enabled == sa.true(), r.c.code_security_enabled == sa.true()),
+               ue.c.verified == sa.true(), u.c.enterprise_id == m.ent.id, c.c.pushed_at >= m.start,
+               c.c.pushed_at <= end)
+        .group_by(ue.c.user_id, r.c.secret_protection_enabled, r.c.code_security_enabled)
     )
-    return {row.user_id: row.first.day for row in conn.execute(stmt)}
+    out: dict[tuple[str, int], int] = {}
+    for row in conn.execute(stmt):
+        for sku, enabled in ((SECRET_PROTECTION, row.sp), (CODE_SECURITY, row.cs)):
+            if enabled:
+                key = (sku, row.user_id)
+                out[key] = min(out.get(key, 32), row.first.day)
+    return out
 
 
 def _copilot_state(conn: Connection, m: _Month) -> dict[int, list[tuple[str, int | None] | None]]:
@@ -401,11 +422,14 @@ def _month_rows(
     m = _Month(conn, ent, year, month, last_day)
     skus = [s for s in SKUS if filt.skus is None or s.id in filt.skus]
     copilot_people: dict[str, list[_Person]] | None = None
+    committer_people: dict[str, list[_Person]] | None = None
     for sku in skus:
         if sku.id == GHEC:
             people = _enterprise_people(conn, m)
         elif sku.id in _AS_PRODUCT:
-            people = _committer_people(conn, m, sku.id)
+            if committer_people is None:
+                committer_people = _committer_people(conn, m)
+            people = committer_people[sku.id]
         else:
             if copilot_people is None:
                 copilot_people = _copilot_people(conn, m)
