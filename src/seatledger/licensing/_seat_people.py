@@ -25,6 +25,7 @@ from seatledger.licensing._seat_reasons import (
     Only,
     Policy,
     Window,
+    person_key,
     reasons,
 )
 from seatledger.licensing.scope import holds_at
@@ -45,14 +46,16 @@ def _by_login(conn: Connection, column: sa.ColumnElement) -> sa.ColumnElement:
 
 def _ordered_people(conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None) -> sa.Select:
     r = reasons(policy, Window(at), org_id=org_id)
-    people = (
-        sa.select(r.c.person_key, sa.func.max(r.c.user_id).label("user_id")).group_by(r.c.person_key).subquery("people")
-    )
+    people = sa.select(r.c.user_id, r.c.other_key).group_by(r.c.user_id, r.c.other_key).subquery("people")
     u = t.users
     return (
-        sa.select(people.c.person_key, people.c.user_id)
+        sa.select(people.c.user_id, people.c.other_key)
         .select_from(people.outerjoin(u, u.c.id == people.c.user_id))
-        .order_by(sa.case((u.c.login.is_(None), 1), else_=0), _by_login(conn, u.c.login), _by_login(conn, people.c.person_key))
+        .order_by(
+            sa.case((u.c.login.is_(None), 1), else_=0),
+            _by_login(conn, u.c.login),
+            _by_login(conn, people.c.other_key),
+        )
     )
 
 
@@ -107,7 +110,7 @@ def stream(
     result = conn.execute(query.execution_options(yield_per=batch))
     try:
         for rows in result.partitions(batch):
-            keys = [(row.person_key, row.user_id) for row in rows]
+            keys = [(person_key(row.user_id, row.other_key), row.user_id) for row in rows]
             yield from _describe(conn, context, keys)
     finally:
         result.close()
@@ -127,6 +130,19 @@ def _suffix(key: str) -> str:
     return key.split(":", 1)[1]
 
 
+class _Reason:
+    """A reason row with its person's key spelled out."""
+
+    __slots__ = ("person_key", "_row")
+
+    def __init__(self, key: str, row: Any) -> None:
+        self.person_key = key
+        self._row = row
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._row, name)
+
+
 def _reason_rows(conn: Connection, policy: Policy, at: dt.datetime, keys: Sequence[tuple[str, int | None]]) -> list[Any]:
     only = Only(
         user_ids=tuple(uid for _, uid in keys if uid is not None),
@@ -142,10 +158,10 @@ def _reason_rows(conn: Connection, policy: Policy, at: dt.datetime, keys: Sequen
             (repo.c.owner_login + "/" + repo.c.name).label("repo_full_name"),
         )
         .select_from(r.outerjoin(o, o.c.id == r.c.org_id).outerjoin(repo, repo.c.id == r.c.repository_id))
-        .order_by(r.c.person_key, r.c.started_at, r.c.source_id)
+        .order_by(r.c.started_at, r.c.reason, r.c.source_id)
     )
     wanted = {k for k, _ in keys}
-    return [row for row in conn.execute(query) if row.person_key in wanted]
+    return [_Reason(person_key(row.user_id, row.other_key), row) for row in conn.execute(query) if person_key(row.user_id, row.other_key) in wanted]
 
 
 def _describe(conn: Connection, ctx: _Context, keys: list[tuple[str, int | None]]) -> Iterator[LicensedPerson]:

@@ -1,12 +1,17 @@
 """The SQL of "why does this person consume an enterprise seat" (spec section 2.1).
 
 :func:`reasons` builds one UNION ALL of one SELECT per consuming rule. Every row is
-``(person_key, user_id, reason, started_at, ended_at, org_id, repository_id, source_id)``:
+``(user_id, other_key, reason, started_at, ended_at, org_id, repository_id, source_id)``.
+The license unit (the person) is either
 
-- ``person_key`` is the license unit: ``user:<id>`` for a cloud account (server accounts and
-  VS subscriptions matched to it, and invitations that resolve to it, share that key),
-  ``server:<primary email>`` for unmatched server accounts (one person across instances),
-  ``invite:<email or login>`` for invitations to somebody the ledger does not know.
+- a cloud account: ``user_id`` set, ``other_key`` NULL (server accounts and VS subscriptions
+  matched to it, and invitations that resolve to it, carry its id), or
+- ``other_key`` set, ``user_id`` NULL: ``server:<primary email>`` for unmatched server accounts
+  (one person across instances), ``invite:<email or login>`` for invitations to somebody the
+  ledger does not know.
+
+So the number of people is ``COUNT(DISTINCT user_id) + COUNT(DISTINCT other_key)``, with no
+string built for the (many) cloud rows; :func:`person_key` spells the key ``user:<id>``.
 - ``started_at``/``ended_at`` is the *effective* interval of the reason: the source row's own
   interval, cut short when the cloud account was suspended. So "holds at an instant" and
   "holds at some instant of a month" are both plain interval tests on these two columns.
@@ -103,6 +108,7 @@ def _eligible_user(policy: Policy, user: sa.FromClause) -> list[sa.ColumnElement
 
 
 _NO_INT = sa.cast(sa.null(), sa.Integer)
+_NO_KEY = sa.cast(sa.null(), sa.String)
 _NO_TIME = sa.cast(sa.null(), sa.DateTime)
 
 
@@ -110,8 +116,8 @@ def _memberships(policy: Policy, window: Window, org_id: int | None, only: Only 
     m, u, o = t.org_memberships, t.users, t.organizations
     query = (
         sa.select(
-            _key("user:", u.c.id).label("person_key"),
             u.c.id.label("user_id"),
+            _NO_KEY.label("other_key"),
             sa.case((m.c.role == "owner", REASON_ORG_OWNER), else_=REASON_ORG_MEMBER).label("reason"),
             m.c.started_at.label("started_at"),
             _cut_at_suspension(m.c.ended_at, u.c.suspended_at).label("ended_at"),
@@ -139,8 +145,8 @@ def _collaborators(policy: Policy, window: Window, org_id: int | None, only: Onl
     c, u, r = t.repo_collaborators, t.users, t.repositories
     query = (
         sa.select(
-            _key("user:", u.c.id).label("person_key"),
             u.c.id.label("user_id"),
+            _NO_KEY.label("other_key"),
             sa.literal(REASON_OUTSIDE_COLLABORATOR, sa.String).label("reason"),
             c.c.started_at.label("started_at"),
             _cut_at_suspension(c.c.ended_at, u.c.suspended_at).label("ended_at"),
@@ -218,11 +224,10 @@ def _invitations(policy: Policy, window: Window, org_id: int | None, only: Only 
     invitee = u.alias("invitee")
     query = (
         sa.select(
-            sa.case(
-                (pending.c.resolved_user_id.is_not(None), _key("user:", pending.c.resolved_user_id)),
-                else_=_key("invite:", pending.c.invitee),
-            ).label("person_key"),
             pending.c.resolved_user_id.label("user_id"),
+            sa.case(
+                (pending.c.resolved_user_id.is_(None), _key("invite:", pending.c.invitee)), else_=_NO_KEY
+            ).label("other_key"),
             sa.literal(REASON_PENDING_INVITATION, sa.String).label("reason"),
             pending.c.created_at.label("started_at"),
             _cut_at_suspension(pending.c.resolved_at, invitee.c.suspended_at).label("ended_at"),
@@ -259,11 +264,8 @@ def _server_accounts(policy: Policy, window: Window, only: Only | None) -> sa.Se
     suffix = _server_person(sa_, si)
     query = (
         sa.select(
-            sa.case(
-                (sa_.c.matched_user_id.is_not(None), _key("user:", sa_.c.matched_user_id)),
-                else_=_key("server:", suffix),
-            ).label("person_key"),
             sa_.c.matched_user_id.label("user_id"),
+            sa.case((sa_.c.matched_user_id.is_(None), _key("server:", suffix)), else_=_NO_KEY).label("other_key"),
             sa.literal(REASON_SERVER_USER, sa.String).label("reason"),
             sa_.c.created_at.label("started_at"),
             _NO_TIME.label("ended_at"),
@@ -298,8 +300,8 @@ def _visual_studio_cloud(policy: Policy, window: Window, only: Only | None) -> s
     v, u = t.vs_subscriptions, t.users
     query = (
         sa.select(
-            _key("user:", u.c.id).label("person_key"),
             u.c.id.label("user_id"),
+            _NO_KEY.label("other_key"),
             sa.literal(REASON_VISUAL_STUDIO, sa.String).label("reason"),
             v.c.created_at.label("started_at"),
             _cut_at_suspension(_NO_TIME, u.c.suspended_at).label("ended_at"),
@@ -337,8 +339,8 @@ def _visual_studio_server_only(policy: Policy, window: Window, only: Only | None
         .exists()
     )
     query = sa.select(
-        _key("server:", v.c.subscriber_email).label("person_key"),
         _NO_INT.label("user_id"),
+        _key("server:", v.c.subscriber_email).label("other_key"),
         sa.literal(REASON_VISUAL_STUDIO, sa.String).label("reason"),
         v.c.created_at.label("started_at"),
         _NO_TIME.label("ended_at"),
@@ -355,6 +357,16 @@ def _visual_studio_server_only(policy: Policy, window: Window, only: Only | None
     if only is not None:
         query = query.where(v.c.subscriber_email.in_(only.key_suffixes))
     return query
+
+
+def person_key(user_id: int | None, other_key: str | None) -> str:
+    """The stable identity of a person: ``user:<id>``, ``server:<email>`` or ``invite:<email>``."""
+    return f"user:{user_id}" if user_id is not None else str(other_key)
+
+
+def people_count(r: sa.Subquery) -> sa.ColumnElement[int]:
+    """SQL for the number of distinct people among the reason rows ``r``."""
+    return sa.func.count(sa.distinct(r.c.user_id)) + sa.func.count(sa.distinct(r.c.other_key))
 
 
 def reasons(

@@ -37,17 +37,21 @@ class MatchResult:
     server_accounts_matched_manual: int = 0
 
 
-def _identity_match(enterprise_id: int, email: sa.ColumnElement) -> sa.ScalarSelect:
+def _identity_match(enterprise_id: int, email: sa.ColumnElement) -> sa.ColumnElement:
     """The cloud account whose SAML NameID or SCIM userName is ``email`` (case-insensitive)."""
     u = t.users
-    return (
-        sa.select(sa.func.min(u.c.id))
-        .where(
-            u.c.enterprise_id == enterprise_id,
-            sa.or_(sa.func.lower(u.c.saml_name_id) == email, sa.func.lower(u.c.scim_user_name) == email),
+
+    def by(attribute: sa.ColumnElement) -> sa.ScalarSelect:
+        # lower(attribute) has an expression index (migration 0002_seat_indexes); the email is
+        # lower()ed too so that SQLite compares two expressions (a bare TEXT column would
+        # impose its affinity on the comparison and the index could not be used).
+        return (
+            sa.select(sa.func.min(u.c.id))
+            .where(sa.func.lower(attribute) == sa.func.lower(email), u.c.enterprise_id == enterprise_id)
+            .scalar_subquery()
         )
-        .scalar_subquery()
-    )
+
+    return sa.func.coalesce(by(u.c.saml_name_id), by(u.c.scim_user_name))
 
 
 def _verified_email_match(enterprise_id: int, email: sa.ColumnElement) -> sa.ScalarSelect:
@@ -61,7 +65,7 @@ def _verified_email_match(enterprise_id: int, email: sa.ColumnElement) -> sa.Sca
     )
 
 
-def _match(conn: Connection, table: sa.Table, scope: sa.ColumnElement[bool], email: sa.ColumnElement, found: sa.ScalarSelect, rule: str) -> None:
+def _match(conn: Connection, table: sa.Table, scope: sa.ColumnElement[bool], email: sa.ColumnElement, found: sa.ColumnElement, rule: str) -> None:
     """Set the match of every still-unmatched row in scope whose ``email`` finds an account."""
     conn.execute(
         sa.update(table)

@@ -4,7 +4,7 @@ One license per person. A person is a cloud account, or — for server accounts 
 cloud account — the group of server accounts sharing a primary email, or the email an
 invitation went to. The rules are one SQL query of "reasons" (a UNION of one SELECT per rule,
 in ``_seat_reasons``); a person consumes when they have at least one reason, and every count
-here is a ``COUNT(DISTINCT person_key)`` over that query, done by the database.
+here is a count of distinct people over that query, done by the database.
 
 Billing: the ``enterprise`` row of ``enterprise_products`` says metered or volume (no row:
 metered). Under metered billing, whether pending *org* invitations consume is the
@@ -31,6 +31,7 @@ from seatledger.licensing._seat_reasons import (
     REASON_VISUAL_STUDIO,
     Policy,
     Window,
+    people_count,
     reasons,
 )
 from seatledger.licensing.scope import (
@@ -186,7 +187,7 @@ def _org_id(conn: Connection, info: EnterpriseInfo, org: str | None) -> int | No
 
 def _count(conn: Connection, policy: Policy, window: Window, org_id: int | None = None) -> int:
     r = reasons(policy, window, org_id=org_id)
-    return int(conn.execute(sa.select(sa.func.count(sa.distinct(r.c.person_key)))).scalar_one())
+    return int(conn.execute(sa.select(people_count(r))).scalar_one())
 
 
 def consuming_user_ids(conn: Connection, enterprise_id: int, as_of: dt.datetime) -> sa.Select:
@@ -222,11 +223,11 @@ def seat_totals(
     r = reasons(policy, Window(at), org_id=org_id)
     per_person = (
         sa.select(
-            r.c.person_key,
+            r.c.user_id,
+            r.c.other_key,
             sa.func.max(sa.case((r.c.reason == REASON_VISUAL_STUDIO, 1), else_=0)).label("vs"),
-            sa.func.max(r.c.user_id).label("user_id"),
         )
-        .group_by(r.c.person_key)
+        .group_by(r.c.user_id, r.c.other_key)
         .subquery()
     )
     row = conn.execute(
@@ -235,7 +236,7 @@ def seat_totals(
             sa.func.coalesce(sa.func.sum(per_person.c.vs), 0).label("vs"),
             sa.func.count(per_person.c.user_id).label("cloud"),
             sa.func.coalesce(
-                sa.func.sum(sa.case((per_person.c.person_key.startswith("server:"), 1), else_=0)), 0
+                sa.func.sum(sa.case((per_person.c.other_key.startswith("server:"), 1), else_=0)), 0
             ).label("server_only"),
         )
     ).one()
@@ -297,7 +298,7 @@ def _history_chunk(conn: Connection, policy: Policy, start: dt.date, end: dt.dat
     ).subquery("days")
     r = reasons(policy, Window(_end_of(start), _end_of(end) + dt.timedelta(microseconds=1)))
     query = (
-        sa.select(instants.c.i, sa.func.count(sa.distinct(r.c.person_key)))
+        sa.select(instants.c.i, people_count(r))
         .select_from(
             instants.join(
                 r, sa.and_(r.c.started_at <= instants.c.at, sa.or_(r.c.ended_at.is_(None), r.c.ended_at > instants.c.at))
