@@ -293,3 +293,38 @@ def test_a_people_file_with_a_bad_role_is_rejected_whole_with_its_line(engine: E
         with engine.begin() as conn:
             ingest_people(conn, bad, "acme")
     assert _snapshot(engine) == before
+
+
+def test_an_export_written_by_the_server_usage_report_imports_into_another_ledger(
+    engine: Engine, sqlite_template: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from seatledger.db import create_engine
+    from seatledger.reports.server_usage import ServerScope, iter_report
+
+    eid = _setup(engine)
+    with engine.begin() as conn:
+        ledger = Ledger(conn)
+        sid = ledger.add_server(eid, SERVER_ID, "ghes.acme.test", version="3.17.2")
+        ledger.add_server_account(sid, 1, "ada", primary_email="ada@acme.test", other_emails=["ada@home.test"],
+                                  code_security_user=True)
+        ledger.add_server_account(sid, 2, "bob", primary_email="bob@acme.test", suspended=True)
+    with engine.connect() as conn:
+        data = b"".join(iter_report(conn, ServerScope(SERVER_ID)))
+    target_path = tmp_path / "target.db"
+    shutil.copy(sqlite_template, target_path)
+    target = create_engine(f"sqlite:///{target_path}")
+    try:
+        with target.begin() as conn:
+            Ledger(conn).add_enterprise("acme")
+            report = ingest_server_usage(conn, data, "acme")
+        assert report.created["server account"] == 2
+        cols = ("user_id", "login", "primary_email", "other_emails", "suspended", "code_security_user")
+        with engine.connect() as src, target.connect() as dst:
+            def rows(c: sa.Connection) -> list[tuple[Any, ...]]:
+                sac = t.server_accounts
+                return [tuple(r) for r in c.execute(sa.select(*(sac.c[k] for k in cols)).order_by(sac.c.user_id))]
+            assert rows(dst) == rows(src)
+    finally:
+        target.dispose()
