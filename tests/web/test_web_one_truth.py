@@ -52,8 +52,8 @@ def _rows(client: httpx.Client, url: str) -> list[list[str]]:
 def test_enterprise_page_numbers_equal_the_engine_the_api_and_the_csv(live: tuple[str, str, str], engine: Engine) -> None:
     url, credentials, token = live
     login, password = credentials.split("\n")
-    api = httpx.Client(base_url=url + "/api/v3", headers={**API, "Authorization": f"Bearer {token}"})
-    with httpx.Client(base_url=url, follow_redirects=True) as web:
+    api = httpx.Client(base_url=url + "/api/v3", timeout=60, headers={**API, "Authorization": f"Bearer {token}"})
+    with httpx.Client(base_url=url, follow_redirects=True, timeout=60) as web:
         assert http_sign_in(web, login, password).status_code == 200
         html = web.get("/enterprises/acme/licensing").text
         with engine.connect() as conn:
@@ -87,8 +87,8 @@ def test_enterprise_page_numbers_equal_the_engine_the_api_and_the_csv(live: tupl
 def test_org_page_numbers_equal_the_api_and_the_csv(live: tuple[str, str, str], engine: Engine) -> None:
     url, credentials, token = live
     login, password = credentials.split("\n")
-    api = httpx.Client(base_url=url + "/api/v3", headers={**API, "Authorization": f"Bearer {token}"})
-    with httpx.Client(base_url=url, follow_redirects=True) as web:
+    api = httpx.Client(base_url=url + "/api/v3", timeout=60, headers={**API, "Authorization": f"Bearer {token}"})
+    with httpx.Client(base_url=url, follow_redirects=True, timeout=60) as web:
         http_sign_in(web, login, password)
         org = "acme-platform"
         html = web.get(f"/orgs/{org}/licensing").text

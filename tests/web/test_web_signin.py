@@ -4,8 +4,6 @@ logout, the first-start hint, and ``seatledger user set-password``."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from typing import Iterator
 
 import httpx
@@ -17,7 +15,7 @@ from seatledger.app import create_app
 from seatledger.config import Settings
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
-from seatledger.errors import PermissionDenied
+from seatledger.errors import InvalidInput, PermissionDenied
 from seatledger.web import signin_hint
 from seatledger.web.accounts import authenticate, set_password
 
@@ -79,7 +77,7 @@ def test_pages_send_a_signed_out_visitor_to_login_and_back_after_sign_in(server:
     ids = _people(engine)
     with engine.begin() as conn:
         set_password(conn, ids["billing"], "billing-password")
-    with httpx.Client(base_url=server) as client:
+    with httpx.Client(base_url=server, timeout=60) as client:
         first = client.get("/enterprises/acme/licensing")
         assert first.status_code == 303 and first.headers["location"] == "/login?next=/enterprises/acme/licensing"
         form = client.get("/login?next=/enterprises/acme/copilot")
@@ -95,7 +93,7 @@ def test_a_wrong_password_is_refused(server: str, engine: Engine) -> None:
     ids = _people(engine)
     with engine.begin() as conn:
         set_password(conn, ids["owner"], "owner-password")
-    with httpx.Client(base_url=server) as client:
+    with httpx.Client(base_url=server, timeout=60) as client:
         response = http_sign_in(client, "owner", "not-the-password")
         assert response.status_code == 401
         assert "Incorrect login or password" in response.text
@@ -106,7 +104,7 @@ def test_a_form_without_the_sessions_csrf_token_is_refused(server: str, engine: 
     ids = _people(engine)
     with engine.begin() as conn:
         set_password(conn, ids["owner"], "owner-password")
-    with httpx.Client(base_url=server) as client:
+    with httpx.Client(base_url=server, timeout=60) as client:
         client.get("/login")
         response = client.post("/login", data={"login": "owner", "password": "owner-password", "csrf_token": "forged"})
         assert response.status_code == 403
@@ -125,7 +123,7 @@ def test_logout_ends_the_session(server: str, engine: Engine) -> None:
     ids = _people(engine)
     with engine.begin() as conn:
         set_password(conn, ids["owner"], "owner-password")
-    with httpx.Client(base_url=server) as client:
+    with httpx.Client(base_url=server, timeout=60) as client:
         http_sign_in(client, "owner", "owner-password")
         page = client.get("/enterprises/acme/licensing")
         assert client.post("/logout", data={"csrf_token": csrf_of(page.text)}).headers["location"] == "/login"
@@ -136,7 +134,7 @@ def test_an_org_owner_sees_only_their_org(server: str, engine: Engine) -> None:
     ids = _people(engine)
     with engine.begin() as conn:
         set_password(conn, ids["orgowner"], "orgowner-password")
-    with httpx.Client(base_url=server) as client:
+    with httpx.Client(base_url=server, timeout=60) as client:
         http_sign_in(client, "orgowner", "orgowner-password")
         assert client.get("/").headers["location"] == "/orgs/acme-web/licensing"
         assert client.get("/orgs/acme-web/licensing").status_code == 200
@@ -149,16 +147,21 @@ def test_an_org_owner_sees_only_their_org(server: str, engine: Engine) -> None:
 def test_set_password_from_a_script_needs_the_enterprise_when_the_login_is_ambiguous(
     settings: Settings, engine: Engine, db_url: str
 ) -> None:
+    from typer.testing import CliRunner
+
+    from seatledger.cli import app as cli
+
     _people(engine)
-    env = {"SEATLEDGER_DATA_DIR": str(settings.data_dir), "SEATLEDGER_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
-    command = [sys.executable, "-m", "seatledger", "user", "set-password", "twin", "--password-stdin"]
-    ambiguous = subprocess.run(command, input="twin-password\n", capture_output=True, text=True, env=env)
-    assert ambiguous.returncode == 2
-    assert ambiguous.stderr.strip().splitlines() == [
-        "error: 'twin' exists in several enterprises (acme, globex); pass --enterprise SLUG"
-    ]
-    done = subprocess.run([*command, "--enterprise", "globex"], input="twin-password\n", capture_output=True,
-                          text=True, env=env)
-    assert done.returncode == 0, done.stderr
+    env = {"SEATLEDGER_DATA_DIR": str(settings.data_dir), "SEATLEDGER_DATABASE_URL": db_url}
+    runner = CliRunner()
+    ambiguous = runner.invoke(cli, ["user", "set-password", "twin", "--password-stdin"], input="twin-password\n", env=env)
+    assert isinstance(ambiguous.exception, InvalidInput)
+    assert ambiguous.exception.message == "'twin' exists in several enterprises (acme, globex); pass --enterprise SLUG"
+    done = runner.invoke(
+        cli, ["user", "set-password", "twin", "--password-stdin", "--enterprise", "globex"],
+        input="twin-password\n", env=env,
+    )
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == "password set for twin"
     with engine.connect() as conn:
         assert authenticate(conn, "twin", "twin-password") is not None
