@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, NamedTuple, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -130,20 +130,23 @@ def _suffix(key: str) -> str:
     return key.split(":", 1)[1]
 
 
-class _Reason:
-    """A reason row with its person's key spelled out."""
+class _Reason(NamedTuple):
+    """A reason row with its person's key spelled out and its org/repository named."""
 
-    __slots__ = ("person_key", "_row")
+    person_key: str
+    user_id: int | None
+    reason: str
+    started_at: dt.datetime
+    ended_at: dt.datetime | None
+    org_id: int | None
+    repository_id: int | None
+    source_id: int
+    org_login: str | None
+    org_created_at: dt.datetime | None
+    repo_full_name: str | None
 
-    def __init__(self, key: str, row: Any) -> None:
-        self.person_key = key
-        self._row = row
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._row, name)
-
-
-def _reason_rows(conn: Connection, policy: Policy, at: dt.datetime, keys: Sequence[tuple[str, int | None]]) -> list[Any]:
+def _reason_rows(conn: Connection, policy: Policy, at: dt.datetime, keys: Sequence[tuple[str, int | None]]) -> list[_Reason]:
     only = Only(
         user_ids=tuple(uid for _, uid in keys if uid is not None),
         key_suffixes=tuple(_suffix(k) for k, uid in keys if uid is None),
@@ -161,12 +164,22 @@ def _reason_rows(conn: Connection, policy: Policy, at: dt.datetime, keys: Sequen
         .order_by(r.c.started_at, r.c.reason, r.c.source_id)
     )
     wanted = {k for k, _ in keys}
-    return [_Reason(person_key(row.user_id, row.other_key), row) for row in conn.execute(query) if person_key(row.user_id, row.other_key) in wanted]
+    out: list[_Reason] = []
+    for row in conn.execute(query):
+        key = person_key(row.user_id, row.other_key)
+        if key in wanted:
+            out.append(
+                _Reason(
+                    key, row.user_id, row.reason, row.started_at, row.ended_at, row.org_id, row.repository_id,
+                    row.source_id, row.org_login, row.org_created_at, row.repo_full_name,
+                )
+            )
+    return out
 
 
 def _describe(conn: Connection, ctx: _Context, keys: list[tuple[str, int | None]]) -> Iterator[LicensedPerson]:
     policy, at = ctx.policy, ctx.at
-    rows_by_key: dict[str, list[Any]] = defaultdict(list)
+    rows_by_key: dict[str, list[_Reason]] = defaultdict(list)
     for row in _reason_rows(conn, policy, at, keys):
         rows_by_key[row.person_key].append(row)
     user_ids = [uid for _, uid in keys if uid is not None]
@@ -235,7 +248,7 @@ def _describe(conn: Connection, ctx: _Context, keys: list[tuple[str, int | None]
         )
 
 
-def _cost_center(ctx: _Context, uid: int | None, rows: list[Any]) -> str | None:
+def _cost_center(ctx: _Context, uid: int | None, rows: list[_Reason]) -> str | None:
     """Spec 2.4: direct assignment, then enterprise team, then the license-granting org
     (the oldest one when several grant it)."""
     if ctx.allocator is None:

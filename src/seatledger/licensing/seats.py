@@ -68,7 +68,7 @@ LICENSE_TYPE_ENTERPRISE = "Enterprise"
 LICENSE_TYPE_VISUAL_STUDIO = "Visual Studio subscription"
 
 # People are streamed in batches of this many; each batch costs a handful of IN (...) queries.
-PEOPLE_BATCH = 500
+PEOPLE_BATCH = 1000
 # seat_history asks for this many days per query (SQLite caps a compound SELECT at 500 terms).
 HISTORY_DAYS_PER_QUERY = 200
 
