@@ -396,6 +396,12 @@ def create_export(
         except InvalidInput as exc:
             raise BadRequest(exc.message) from None
         x = usage_report_exports
+        running = conn.execute(
+            sa.select(x.c.id).where(x.c.enterprise_id == info.id, x.c.actor_user_id == caller.user_id,
+                                    x.c.status == "processing").limit(1)
+        ).scalar()
+        if running is not None:  # GitHub: one usage report request per account at a time
+            raise BadRequest(f"usage report {running} is still being prepared; request another when it completes")
         export_id = str(uuid.uuid4())
         conn.execute(sa.insert(x).values(
             id=export_id, enterprise_id=info.id, report_type=body.report_type, start_date=body.start_date,
