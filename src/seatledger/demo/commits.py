@@ -47,8 +47,8 @@ def _authors(world: World, rng: random.Random) -> list[_Author]:
     authors: list[_Author] = []
     for p in world.people:
         if p.kind in ("member", "owner", "setup") and p.orgs and not p.suspended:
-            pool = [r for o in p.orgs for r in world.orgs[o].repos]
-            repos = {world.repos[rng.choice(pool)].id for _ in range(rng.randint(1, 4))} if pool else set()
+            orgs = [world.orgs[o] for o in p.orgs if world.orgs[o].repos]
+            repos = {world.repos[rng.choice(rng.choice(orgs).repos)].id for _ in range(rng.randint(1, 4))} if orgs else set()
         elif p.kind == "outside" and p.repos:
             repos = {world.repos[i].id for i in p.repos}
         else:
