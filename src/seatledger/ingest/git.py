@@ -128,7 +128,7 @@ def ingest_repository(
     if tips and tips != old_tips:
         try:
             _record_commits(ledger, repo_id, iter_commits(git_dir, work_dir, since=since, exclude=old_tips),
-                            report, progress)
+                            report, progress, new_repository=outcome == "created")
         except SourceError:
             if not old_tips:
                 raise
@@ -150,11 +150,18 @@ def _record_commits(
     commits: Iterable[GitCommit],
     report: ImportReport,
     progress: GitProgress | None,
+    *,
+    new_repository: bool = False,
 ) -> None:
+    """Write commits in batches; a repository created by this run has none yet, so its
+    commits are inserted without looking for existing ones (git log lists each once)."""
     batch: list[dict[str, object]] = []
 
     def flush() -> None:
-        new = ledger.add_commits(repo_id, batch)
+        if new_repository:
+            new = ledger.bulk_insert(t.commits, batch)
+        else:
+            new = ledger.add_commits(repo_id, batch)
         report.count("commit", "created", new)
         report.count("commit", "unchanged", len(batch) - new)
         if progress is not None:
@@ -163,7 +170,7 @@ def _record_commits(
 
     for c in commits:
         batch.append({
-            "sha": c.sha, "author_email": c.author_email, "author_name": c.author_name,
+            "repository_id": repo_id, "sha": c.sha, "author_email": c.author_email, "author_name": c.author_name,
             "author_date": c.author_date, "pushed_at": c.committer_date,
         })
         if len(batch) >= WRITE_BATCH:
