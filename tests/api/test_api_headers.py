@@ -80,7 +80,7 @@ def test_unknown_api_path_is_a_github_404(api: httpx.Client, api_world) -> None:
 
 
 def test_openapi_describes_every_api_operation_under_api_v3(live_server, api_world) -> None:
-    spec = httpx.get(live_server.url + "/openapi.json").json()
+    spec = httpx.get(live_server.url + "/openapi.json", timeout=60).json()
     operations = {
         (method, path) for path, item in spec["paths"].items() for method in item if path.startswith("/api/")
     }
