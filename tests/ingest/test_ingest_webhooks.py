@@ -193,3 +193,30 @@ def test_a_team_membership_event_adds_the_person_to_the_team(engine: Engine, liv
         team = conn.execute(sa.select(t.teams)).one()
         members = conn.execute(sa.select(t.team_members)).all()
     assert team.slug == "justice-league" and len(members) == 1
+
+
+def test_a_repository_event_with_security_settings_turns_the_products_on(engine: Engine, live_server) -> None:
+    _setup(engine)
+    payload = _payload("repository_privatized")
+    payload["action"] = "edited"
+    payload["repository"]["security_and_analysis"] = {
+        "advanced_security": {"status": "disabled"}, "code_security": {"status": "enabled"},
+        "secret_scanning": {"status": "disabled"},
+    }
+    assert _deliver(live_server.url, "repository", payload, "d-sec").status_code == 200
+    with engine.connect() as conn:
+        repo = conn.execute(sa.select(t.repositories)).one()
+    assert (repo.code_security_enabled, repo.secret_protection_enabled) == (True, False)
+
+
+def test_an_organization_new_to_the_ledger_is_added_to_the_payloads_enterprise(engine: Engine, live_server) -> None:
+    eid, _ = _setup(engine)
+    added = _payload("organization_member_added")
+    added["organization"] = {"login": "new-org", "id": 99}
+    added["enterprise"] = {"slug": "acme"}
+    assert _deliver(live_server.url, "organization", added, "d-new-org").status_code == 200
+    with engine.connect() as conn:
+        org = conn.execute(sa.select(t.organizations).where(t.organizations.c.login == "new-org")).one()
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.org_memberships)
+                            .where(t.org_memberships.c.organization_id == org.id)).scalar_one() == 1
+    assert org.enterprise_id == eid

@@ -7,7 +7,8 @@
   (``admin`` → owner); ``member_invited`` records a pending invitation.
 - ``member``: a repository collaborator added or removed.
 - ``membership``: a team membership added or removed.
-- ``repository``: created, visibility changes (``publicized``/``privatized``/``edited``), and
+- ``repository``: created, visibility changes (``publicized``/``privatized``/``edited``),
+  Advanced Security settings when the payload carries ``security_and_analysis``, and
   ``deleted`` — the ledger keeps the row for history but the repository stops counting: its
   Advanced Security products are turned off and its collaborators ended.
 Other events (and ``ping``) are acknowledged and ignored.
@@ -44,13 +45,30 @@ def _login(account: Payload) -> str:
     return login
 
 
-def _org_id(conn: Connection, payload: Payload) -> int | None:
+def _org_id(ledger: Ledger, enterprise_id: int, payload: Payload, report: ImportReport) -> int | None:
+    """The payload's organization in the ledger, added to the enterprise if new; None when the
+    event is not about an organization (a user-namespace repository)."""
     org = payload.get("organization")
     if not isinstance(org, Mapping) or not org.get("login"):
         return None
-    o = t.organizations
-    oid = conn.execute(sa.select(o.c.id).where(o.c.login == org["login"])).scalar()
-    return int(oid) if oid is not None else None
+    oid, outcome = ledger.upsert_org(enterprise_id, str(org["login"]))
+    report.count("organization", outcome)
+    return oid
+
+
+def _products(repo: Payload) -> dict[str, bool]:
+    """Advanced Security products from ``security_and_analysis`` when the payload carries it
+    (legacy ``advanced_security`` turns on both)."""
+    settings = repo.get("security_and_analysis")
+    if not isinstance(settings, Mapping):
+        return {}
+
+    def on(key: str) -> bool:
+        value = settings.get(key)
+        return isinstance(value, Mapping) and value.get("status") == "enabled"
+
+    ghas = on("advanced_security")
+    return {"code_security": ghas or on("code_security"), "secret_protection": ghas or on("secret_scanning")}
 
 
 def _user(ledger: Ledger, enterprise_id: int, account: Payload, at: dt.datetime, report: ImportReport) -> int:
@@ -77,9 +95,9 @@ def _repo(
         raise InvalidInput("the repository in the payload has no name")
     owner = _login(_obj(repo, "owner"))
     rid, outcome = ledger.upsert_repo(
-        enterprise_id, owner, name, org_id=_org_id(ledger.conn, payload), visibility=_visibility(repo),
-        is_fork=repo.get("fork") if isinstance(repo.get("fork"), bool) else None,
-        created_at=parse_timestamp(repo.get("created_at")) or at,
+        enterprise_id, owner, name, org_id=_org_id(ledger, enterprise_id, payload, report),
+        visibility=_visibility(repo), is_fork=repo.get("fork") if isinstance(repo.get("fork"), bool) else None,
+        created_at=parse_timestamp(repo.get("created_at")) or at, **_products(repo),
     )
     report.count("repository", outcome)
     return rid
@@ -110,10 +128,9 @@ def apply_organization(
     ledger: Ledger, enterprise_id: int, payload: Payload, received: dt.datetime, report: ImportReport
 ) -> None:
     action = payload.get("action")
-    org_id = _org_id(ledger.conn, payload)
+    org_id = _org_id(ledger, enterprise_id, payload, report)
     if org_id is None:
-        org_id, outcome = ledger.upsert_org(enterprise_id, _login(_obj(payload, "organization")), created_at=received)
-        report.count("organization", outcome)
+        raise InvalidInput("an organization event without an organization")
     if action in ("member_added", "member_removed"):
         membership = _obj(payload, "membership")
         uid = _user(ledger, enterprise_id, _obj(membership, "user"), received, report)
@@ -157,7 +174,9 @@ def apply_membership(
     slug = team.get("slug") or team.get("name")
     if not slug:
         raise InvalidInput("the team in the payload has no slug")
-    team_id, outcome = ledger.upsert_team(enterprise_id, _org_id(ledger.conn, payload), str(slug), name=team.get("name"))
+    team_id, outcome = ledger.upsert_team(
+        enterprise_id, _org_id(ledger, enterprise_id, payload, report), str(slug), name=team.get("name")
+    )
     report.count("team", outcome)
     uid = _user(ledger, enterprise_id, _obj(payload, "member"), received, report)
     report.count("team member", ledger.set_team_member(team_id, uid, action == "added"))
