@@ -151,3 +151,17 @@ def test_consuming_user_ids_is_composable_sql_of_the_cloud_consumers(conn: Conne
     u = sa.table("users", sa.column("id"), sa.column("login"))
     logins = conn.execute(sa.select(u.c.login).where(u.c.id.in_(ids)).order_by(u.c.login)).scalars().all()
     assert logins == ["alice", "carol"]
+
+
+def test_seat_history_counts_a_person_once_across_overlapping_adjacent_and_gapped_reasons(conn: Connection, b: EnterpriseBuilder) -> None:
+    day = dt.datetime(2026, 3, 1)
+    # alice: member Mar 1-3, collaborator Mar 2-5 (overlap), member again from Mar 6 00:00
+    # exactly (back to back) to Mar 7 noon, a gap at the end of Mar 7, invited on Mar 8.
+    b.member("octo", "alice", since=day, until=day + dt.timedelta(days=3))
+    b.collaborator("octo", "secret", "alice", since=day + dt.timedelta(days=1), until=day + dt.timedelta(days=5))
+    b.member("other", "alice", since=day + dt.timedelta(days=5), until=day + dt.timedelta(days=6, hours=12))
+    b.invite("third", login="alice", created_at=day + dt.timedelta(days=7, hours=1))
+    history = seats.seat_history(conn, "acme", dt.date(2026, 3, 1), dt.date(2026, 3, 9))
+    assert [n for _, n in history] == [1, 1, 1, 1, 1, 1, 0, 1, 1]
+    for d, n in history:
+        assert seats.count_consumed(conn, "acme", as_of=dt.datetime.combine(d, dt.time(23, 59, 59, 999999))) == n

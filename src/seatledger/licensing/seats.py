@@ -271,8 +271,9 @@ def billable_in_month(conn: Connection, enterprise: str, year: int, month: int) 
 def seat_history(conn: Connection, enterprise: str, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
     """Consumed seats at the end of each day from ``start`` to ``end`` inclusive.
 
-    One query per ``HISTORY_DAYS_PER_QUERY`` days: the reasons overlapping the whole range
-    are joined to the days' last instants and counted per day by the database.
+    One query per ``HISTORY_DAYS_PER_QUERY`` days: each person's reasons overlapping the range
+    are merged into disjoint intervals, joined to the days' last instants and counted per day
+    by the database.
     """
     if end < start:
         raise InvalidInput(f"the history ends ({end}) before it starts ({start})")
@@ -291,18 +292,45 @@ def _end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) - dt.timedelta(microseconds=1)
 
 
+# An open interval's end, for the window functions below (NULL = still holds).
+_FOREVER = dt.datetime(9999, 12, 31)
+
+
+def _islands(policy: Policy, window: Window) -> sa.Subquery:
+    """Each person's reasons merged into disjoint intervals ("islands"): a person holds a seat
+    at an instant exactly when one of their islands holds then, so counting islands needs no
+    DISTINCT. Gaps-and-islands with window functions (SQLite >= 3.25 and PostgreSQL)."""
+    r = reasons(policy, window)
+    person = (r.c.user_id, r.c.other_key)
+    end = sa.func.coalesce(r.c.ended_at, sa.literal(_FOREVER, sa.DateTime))
+    reach = sa.func.max(end).over(partition_by=person, order_by=(r.c.started_at, end), rows=(None, -1))
+    starts = sa.select(
+        r.c.user_id, r.c.other_key, r.c.started_at, end.label("ends"),
+        sa.case((sa.or_(reach.is_(None), r.c.started_at > reach), 1), else_=0).label("new_island"),
+    ).subquery("starts")
+    numbered = sa.select(
+        starts,
+        sa.func.sum(starts.c.new_island)
+        .over(partition_by=(starts.c.user_id, starts.c.other_key), order_by=(starts.c.started_at, starts.c.ends), rows=(None, 0))
+        .label("island"),
+    ).subquery("numbered")
+    return (
+        sa.select(sa.func.min(numbered.c.started_at).label("started_at"), sa.func.max(numbered.c.ends).label("ends"))
+        .group_by(numbered.c.user_id, numbered.c.other_key, numbered.c.island)
+        .subquery("islands")
+    )
+
+
 def _history_chunk(conn: Connection, policy: Policy, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     instants = sa.union_all(
         *(sa.select(sa.literal(i, sa.Integer).label("i"), sa.literal(_end_of(d), sa.DateTime).label("at")) for i, d in enumerate(days))
     ).subquery("days")
-    r = reasons(policy, Window(_end_of(start), _end_of(end) + dt.timedelta(microseconds=1)))
+    islands = _islands(policy, Window(_end_of(start), _end_of(end) + dt.timedelta(microseconds=1)))
     query = (
-        sa.select(instants.c.i, people_count(r))
+        sa.select(instants.c.i, sa.func.count())
         .select_from(
-            instants.join(
-                r, sa.and_(r.c.started_at <= instants.c.at, sa.or_(r.c.ended_at.is_(None), r.c.ended_at > instants.c.at))
-            )
+            instants.join(islands, sa.and_(islands.c.started_at <= instants.c.at, islands.c.ends > instants.c.at))
         )
         .group_by(instants.c.i)
     )
