@@ -220,3 +220,16 @@ def test_an_organization_new_to_the_ledger_is_added_to_the_payloads_enterprise(e
         assert conn.execute(sa.select(sa.func.count()).select_from(t.org_memberships)
                             .where(t.org_memberships.c.organization_id == org.id)).scalar_one() == 1
     assert org.enterprise_id == eid
+
+
+def test_a_form_encoded_delivery_is_verified_on_its_raw_body_and_applied(engine: Engine, live_server) -> None:
+    from urllib.parse import urlencode
+
+    _setup(engine)
+    body = urlencode({"payload": json.dumps(_payload("organization_member_added"))}).encode()
+    headers = {"X-GitHub-Event": "organization", "X-GitHub-Delivery": "d-form",
+               "Content-Type": "application/x-www-form-urlencoded", "X-Hub-Signature-256": signature_for(SECRET, body)}
+    r = httpx.post(f"{live_server.url}/webhooks/github", content=body, headers=headers, timeout=10)
+    assert r.status_code == 200, r.text
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.org_memberships)).scalar_one() == 1

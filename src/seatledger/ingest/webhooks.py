@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 from typing import Any, Mapping
+from urllib.parse import parse_qs
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
@@ -44,6 +45,15 @@ def signature_for(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
+def _json_text(body: bytes) -> bytes | str:
+    """The JSON of a delivery: the body, or its ``payload`` field when the webhook was set to
+    ``application/x-www-form-urlencoded`` (the signature still covers the raw body)."""
+    if body.startswith(b"payload="):
+        fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=1)
+        return fields.get("payload", [""])[0]
+    return body
+
+
 def _enterprise_of(conn: Connection, payload: Mapping[str, Any]) -> tuple[int, str | None] | None:
     """(enterprise id, webhook secret) the delivery belongs to, or None."""
     e, o = t.enterprises, t.organizations
@@ -72,7 +82,7 @@ def receive(engine: Engine, body: bytes, event: str, delivery: str, signature: s
     if not signature:
         raise SignatureRejected("missing X-Hub-Signature-256 header")
     try:
-        payload = json.loads(body)
+        payload = json.loads(_json_text(body))
     except ValueError:
         raise SignatureRejected("the body is not the JSON GitHub signs") from None
     if not isinstance(payload, Mapping):
