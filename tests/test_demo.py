@@ -4,7 +4,9 @@ counting rules distinguish."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +16,7 @@ from seatledger.db import create_engine, migrate
 from seatledger.db import tables as t
 from seatledger.demo import build_demo
 from seatledger.errors import InvalidInput
+from tests.conftest import PG_ADMIN_URL, service_missing
 
 ANCHOR = dt.datetime(2026, 6, 15)
 
@@ -55,10 +58,35 @@ def test_same_seed_builds_the_same_ledger_and_another_seed_a_different_one(tmp_p
     assert counts["commits"] == _fingerprint(first)[0]["commits"]  # the size fixes the commit count
 
 
-@pytest.fixture
-def demo(engine: Engine) -> Engine:
-    build_demo(engine, size="small", seed=1, anchor=ANCHOR)
-    return engine
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One small demo per database, built once for the read-only tests of this module."""
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'ledger.db'}")
+        migrate(engine)
+        build_demo(engine, size="small", seed=1, anchor=ANCHOR)
+        yield engine
+        engine.dispose()
+        return
+    try:
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        service_missing("PostgreSQL", str(exc).splitlines()[0])
+    name = f"seatledger_test_demo_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        migrate(engine)
+        build_demo(engine, size="small", seed=1, anchor=ANCHOR)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _count(engine: Engine, query: sa.Select) -> int:
@@ -199,14 +227,12 @@ def test_demo_matches_server_accounts_and_subscribers_after_building(demo: Engin
     assert _count(demo, sa.select(vs.c.id).where(vs.c.matched_user_id.is_not(None))) >= 1
 
 
-def test_demo_refuses_an_enterprise_slug_that_exists(demo: Engine) -> None:
+def test_demo_refuses_an_enterprise_slug_that_exists_and_builds_beside_another(engine: Engine) -> None:
+    build_demo(engine, size="small", seed=1, anchor=ANCHOR)
     with pytest.raises(InvalidInput, match="already exists"):
-        build_demo(demo, size="small", seed=2, anchor=ANCHOR)
-
-
-def test_demo_with_another_slug_builds_a_second_enterprise_beside_the_first(demo: Engine) -> None:
-    build_demo(demo, size="small", seed=1, slug="globex", anchor=ANCHOR)
-    assert _count(demo, sa.select(t.enterprises.c.id)) == 2
+        build_demo(engine, size="small", seed=2, anchor=ANCHOR)
+    build_demo(engine, size="small", seed=1, slug="globex", anchor=ANCHOR)
+    assert _count(engine, sa.select(t.enterprises.c.id)) == 2
 
 
 def test_managed_demo_is_an_emu_enterprise_with_suffixed_logins_and_scim_names(engine: Engine) -> None:
@@ -218,6 +244,6 @@ def test_managed_demo_is_an_emu_enterprise_with_suffixed_logins_and_scim_names(e
     assert _count(engine, humans.where(u.c.scim_user_name.is_(None))) == 0
 
 
-def test_unknown_size_is_refused_with_the_sizes_named(engine: Engine) -> None:
+def test_unknown_size_is_refused_with_the_sizes_named() -> None:
     with pytest.raises(InvalidInput, match="small, medium, large"):
-        build_demo(engine, size="huge")
+        build_demo(create_engine("sqlite://"), size="huge")
