@@ -80,7 +80,11 @@ def test_syncing_a_seatledger_server_into_an_empty_ledger_gives_the_same_totals(
             for org in ("eng", "ops"):
                 assert seat_totals(dst, "acme", org=org).consumed == seat_totals(src, "acme", org=org).consumed
             logins = set(dst.execute(sa.select(t.users.c.login)).scalars())
+            owners = set(dst.execute(
+                sa.select(t.users.c.login).join(t.enterprise_roles, t.enterprise_roles.c.user_id == t.users.c.id)
+            ).scalars())
         assert {"boss", "ann", "carl", "dora", "eve"} <= logins
+        assert owners == {"boss"}
         assert any("skipped orgs/eng/repos" in n for n in report.notes), "the API serves no repository list"
     finally:
         target.dispose()

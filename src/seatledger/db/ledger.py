@@ -902,3 +902,18 @@ class Ledger:
             return "created"
         self.conn.execute(sa.delete(tmm).where(where))
         return "updated"
+
+    def ensure_enterprise_role(
+        self, enterprise_id: int, user_id: int, role: str, *, at: dt.datetime | None = None
+    ) -> str:
+        """The person holds ``role`` in the enterprise now ("unchanged" if already)."""
+        er = t.enterprise_roles
+        held = self.conn.execute(
+            sa.select(er.c.id).where(
+                er.c.enterprise_id == enterprise_id, er.c.user_id == user_id, er.c.role == role, er.c.ended_at.is_(None)
+            )
+        ).first()
+        if held is not None:
+            return "unchanged"
+        self.add_enterprise_role(enterprise_id, user_id, role, started_at=at)
+        return "created"

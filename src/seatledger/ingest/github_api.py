@@ -4,7 +4,7 @@ Resources, in order (each page written in its own transaction with its checkpoin
 
 1. ``GET /enterprises/{e}/license-sync-status`` — server instances (hostname → Server ID);
 2. ``GET /enterprises/{e}/consumed-licenses`` — people, their org roles (``org:Owner``,
-   ``org:Member``, ``ORG/REPO:Collaborator``), pending invitations, server accounts and
+   ``org:Member``, ``ORG/REPO:Collaborator``), enterprise owners, pending invitations, server accounts and
    Visual Studio subscriptions (a listed VS or server email is recorded as a verified email of
    the person, since GitHub matched them);
 3. per organization (``--org``, else every org named in step 2 or already in the ledger):
@@ -38,6 +38,7 @@ from seatledger.ingest.report import ImportReport
 from seatledger.ingest.timestamps import parse_date, parse_timestamp
 
 SOURCE = "github_api"
+ENTERPRISE_ROLES = {"owner": "owner", "billing_manager": "billing_manager", "billing manager": "billing_manager"}
 INVITATION_ROLES = {"admin": "owner", "direct_member": "member", "billing_manager": "billing_manager"}
 
 PageHandler = Callable[[Ledger, list[Any]], list[str]]
@@ -184,6 +185,11 @@ class GitHubSync:
             )
             for role in person.get("github_com_member_roles") or []:
                 self._member_role(ledger, uid, str(role))
+            for role in person.get("github_com_enterprise_roles") or []:
+                if str(role).lower() in ENTERPRISE_ROLES:
+                    self.report.count("enterprise role", ledger.ensure_enterprise_role(
+                        self.enterprise_id, uid, ENTERPRISE_ROLES[str(role).lower()], at=self.now
+                    ))
             for org in person.get("github_com_orgs_with_pending_invites") or []:
                 self.report.count("invitation", ledger.upsert_invitation(
                     self._org(ledger, org), role="member", login=login, at=self.now,
