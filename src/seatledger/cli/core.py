@@ -18,6 +18,7 @@ from seatledger.cli._context import open_ledger, parse_as_of
 from seatledger.config import Settings
 from seatledger.db import tables as t
 from seatledger.errors import ConfigError
+from seatledger.licensing.summary import EnterpriseSummary
 
 FIRST_RUN_SEED = 1
 DEFAULT_BASE_URL = Settings().base_url
@@ -170,7 +171,7 @@ class _RichProgress:
             self.bar.advance(self.task, n)
 
 
-def summary_json(s: Any) -> dict[str, Any]:
+def summary_json(s: EnterpriseSummary) -> dict[str, Any]:
     """The ``summary --json`` document; its keys are stable (see docs/readme/getting-started.md)."""
     seats, copilot = s.seats, s.copilot
     return {
@@ -221,7 +222,7 @@ def summary_json(s: Any) -> dict[str, Any]:
     }
 
 
-def _summary_table(s: Any) -> Table:
+def _summary_table(s: EnterpriseSummary) -> Table:
     doc = summary_json(s)
     title = s.name + (f" — organization {s.organization}" if s.organization else "") + f" (as of {doc['as_of']})"
     table = Table(title=title, show_header=True, header_style="bold")
