@@ -2,18 +2,10 @@
 
 Nothing here is stored: every line item is derived, month by month, from who held a license.
 
-**Who is billed on a day.** A month is sampled at its first instant and at the end of each
-day (23:59:59 UTC). A person is billed on day *d* for a SKU from the first day they held it at
-a sample on or before *d* until the end of the month — the metered rule "a person billed in a
-month stays billed for the rest of that month after removal". Sources, through the counting
-engine's contract:
-
-- ``ghec_licenses``: cloud accounts holding an enterprise seat (``seats.consuming_user_ids``);
-- ``ghas_*``: active committers (``advanced_security.iter_committer_pushes``) at the month's
-  start and at its last sampled day; someone who became active in between is billed from the
-  day of their first push that month to a repository with the product enabled;
-- ``copilot_*``: seats held (``copilot.iter_copilot_seats``, one per person, Enterprise plan
-  over Business); the plan and organization of the latest sample decide the SKU and org.
+**Who is billed on a day** is :mod:`seatledger.licensing.billed_people`: the counting
+engine's rules (seat reasons, active committers, Copilot seats) over the month, with the
+metered rule "a person billed in a month stays billed for the rest of that month after
+removal".
 
 **Amounts.** ``quantity`` of a line item is the number of people billed that day. A person's
 day costs ``price / days_in_month`` (the price in force that day). Rounding is to cents,
@@ -39,17 +31,26 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.errors import InvalidInput
-from seatledger.licensing import _seat_reasons, advanced_security, seats
+from seatledger.licensing.billed_people import (
+    AS_PRODUCTS,
+    GHEC,
+    BilledPerson,
+    BillingMonth,
+    committer_people,
+    copilot_people,
+    day_end,
+    enterprise_people,
+)
 from seatledger.licensing.cost_centers import Allocator, load_allocator
 from seatledger.licensing.pricing import SKU_BY_ID, SKUS, PriceBook, Sku, load_price_book
-from seatledger.licensing.scope import EnterpriseInfo, Scope, resolve
+from seatledger.licensing.scope import EnterpriseInfo
 
 CENT = Decimal("0.01")
 # Longest ranges, as GitHub's: a summarized report covers up to a year, a detailed one 31 days.
@@ -57,13 +58,6 @@ SUMMARIZED_MAX_DAYS = 366
 DETAILED_MAX_DAYS = 31
 # The usage API answers for the current month and the 23 before it.
 USAGE_API_MONTHS = 24
-
-GHEC = "ghec_licenses"
-SECRET_PROTECTION = "ghas_secret_protection_licenses"
-CODE_SECURITY = "ghas_code_security_licenses"
-COPILOT_BUSINESS = "copilot_for_business"
-COPILOT_ENTERPRISE = "copilot_enterprise"
-_AS_PRODUCT = {SECRET_PROTECTION: "secret_protection", CODE_SECURITY: "code_security"}
 
 
 @dataclass(frozen=True)
@@ -91,263 +85,11 @@ def round_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _day_end(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(23, 59, 59))
-
-
-# -- who is billed ------------------------------------------------------------------------------
-@dataclass
-class _Person:
-    """One person's month for one SKU: billed from ``first`` (day of month) on; ``orgs[d]`` is
-    the granting org id on day d (index 0 unused)."""
-
-    user_id: int | None
-    login: str | None
-    first: int
-    orgs: list[int | None]
-    bundled: bool = False  # a Visual Studio-bundled license: gross, discounted whole
-    # Days billed, when not every day from ``first`` on (a Copilot seat that moved to the
-    # Enterprise plan stops its Business billing).
-    mask: list[bool] | None = None
-
-    def billed(self, d: int) -> bool:
-        return d >= self.first and (self.mask is None or self.mask[d])
-
-
-class _Month:
-    """What one month needs from the ledger, loaded once: people per SKU, org logins, prices."""
-
-    def __init__(self, conn: Connection, ent: EnterpriseInfo, year: int, month: int, last_day: int) -> None:
-        self.conn = conn
-        self.ent = ent
-        self.year = year
-        self.month = month
-        self.days = calendar.monthrange(year, month)[1]
-        self.last_day = last_day  # the last day with usage (today for the running month)
-        self.start = dt.datetime(year, month, 1)
-        # sample 0 = the month's first instant; sample d = the end of day d
-        self.samples = [self.start] + [_day_end(dt.date(year, month, d)) for d in range(1, last_day + 1)]
-
-    def day(self, d: int) -> dt.date:
-        return dt.date(self.year, self.month, d)
-
-
-def _first_instant_day(m: _Month, started: dt.datetime) -> int:
-    """The day of the month a reason starting at ``started`` is first held (day 1 if earlier)."""
-    return 1 if started <= m.start else started.day
-
-
-_TIER = {
-    _seat_reasons.REASON_ORG_OWNER: 0, _seat_reasons.REASON_ORG_MEMBER: 0,
-    _seat_reasons.REASON_OUTSIDE_COLLABORATOR: 1, _seat_reasons.REASON_PENDING_INVITATION: 2,
-}
-
-
-def _granting_orgs(m: _Month, candidates: list, first: int) -> list[int | None]:
-    """The granting org per day from ``first``: the oldest org related that day (best tier),
-    else the one related most recently before (a removed person stays billed there).
-    ``candidates`` are (tier, org created_at, org id, started, ended)."""
-    orgs: list[int | None] = [None] * (m.days + 1)
-    if not candidates:
-        return orgs
-    if all(c[3] <= m.start and c[4] is None for c in candidates):  # unchanged all month: the common case
-        best = min(candidates, key=lambda c: (c[0], c[1], c[2]))[2]
-        for d in range(first, m.last_day + 1):
-            orgs[d] = best
-        return orgs
-    for d in range(first, m.last_day + 1):
-        start = dt.datetime.combine(m.day(d), dt.time())
-        end = _day_end(m.day(d))
-        holding = [c for c in candidates if c[3] <= end and (c[4] is None or c[4] > start)]
-        if holding:
-            orgs[d] = min(holding, key=lambda c: (c[0], c[1], c[2]))[2]
-        else:
-            before = [c for c in candidates if c[3] <= end]
-            if before:
-                latest = max(c[4] for c in before if c[4] is not None)
-                orgs[d] = min((c for c in before if c[4] == latest), key=lambda c: (c[0], c[1], c[2]))[2]
-    return orgs
-
-
-def _enterprise_people(conn: Connection, m: _Month) -> list[_Person]:
-    """Everyone with a seat reason at some instant of the month up to ``last_day`` (the seats
-    engine's rules, queried once for the whole window): cloud accounts, server-only people and
-    email invitees. Billed from the day their first reason of the month starts."""
-    window = _seat_reasons.Window(m.start, _day_end(m.day(m.last_day)) + dt.timedelta(seconds=1))
-    r = _seat_reasons.reasons(seats._policy(conn, m.ent), window)
-    orgs = {oid: created for oid, created in _org_created(conn, m.ent.id).items()}
-    people: dict[str, dict] = {}
-    for row in conn.execute(sa.select(r)):
-        p = people.setdefault(_person_key(row._mapping),
-                              {"user_id": row.user_id, "first": m.days + 1, "orgs": [], "vs": False})
-        p["first"] = min(p["first"], _first_instant_day(m, row.started_at))
-        if row.reason == _seat_reasons.REASON_VISUAL_STUDIO:
-            p["vs"] = True
-        if row.org_id is not None and row.reason in _TIER and row.org_id in orgs:
-            p["orgs"].append((_TIER[row.reason], orgs[row.org_id], row.org_id, row.started_at, row.ended_at))
-    logins = _logins(conn, m.ent.id)
-    out = []
-    for key, p in people.items():
-        uid = p["user_id"]
-        # people without a cloud account are named by their key's email ("server:a@b")
-        login = logins.get(uid) if uid is not None else key.partition(":")[2]
-        out.append(_Person(uid, login, p["first"], _granting_orgs(m, p["orgs"], p["first"]), p["vs"]))
-    return out
-
-
-def _person_key(row: Any) -> str:
-    """The person a seat reason belongs to: ``user:<id>``, or the ``server:``/``invite:`` key."""
-    if row.get("person_key") is not None:
-        return str(row["person_key"])
-    return f"user:{row['user_id']}" if row["user_id"] is not None else str(row["other_key"])
-
-
-def _logins(conn: Connection, enterprise_id: int) -> dict[int, str]:
-    u = t.users
-    return {row.id: row.login for row in conn.execute(sa.select(u.c.id, u.c.login).where(u.c.enterprise_id == enterprise_id))}
-
-
-def _org_created(conn: Connection, enterprise_id: int) -> dict[int, dt.datetime]:
-    o = t.organizations
-    return {
-        row.id: row.created_at
-        for row in conn.execute(sa.select(o.c.id, o.c.created_at).where(o.c.enterprise_id == enterprise_id))
-    }
-
-
-def _active_committers(conn: Connection, m: _Month, at: dt.datetime) -> dict[str, dict[int, set[int]]]:
-    """Per Advanced Security SKU: user id -> ids of the organizations whose licensed
-    repositories they actively commit to at ``at`` (the Advanced Security engine's rule, both
-    products in one statement; user-namespace repositories give no organization)."""
-    rs = resolve(conn, Scope.enterprise(m.ent.slug))
-    pieces = advanced_security._Pieces(conn, rs, at)
-    r = t.repositories
-    parts = []
-    for sku, product in _AS_PRODUCT.items():
-        pairs = pieces.active_pairs(product)  # type: ignore[arg-type]
-        parts.append(
-            sa.select(sa.literal(sku).label("sku"), pairs.c.user_id, r.c.organization_id)
-            .join(r, r.c.id == pairs.c.repository_id)
-            .distinct()
-        )
-    out: dict[str, dict[int, set[int]]] = {sku: defaultdict(set) for sku in _AS_PRODUCT}
-    for row in conn.execute(sa.union_all(*parts)):
-        orgs = out[row.sku][row.user_id]
-        if row.organization_id is not None:
-            orgs.add(row.organization_id)
-    return out
-
-
-def _committer_people(conn: Connection, m: _Month) -> dict[str, list[_Person]]:
-    """People billed for each Advanced Security SKU this month."""
-    created = _org_created(conn, m.ent.id)
-    logins = _logins(conn, m.ent.id)
-    at_start = _active_committers(conn, m, m.samples[0])
-    at_end = _active_committers(conn, m, m.samples[-1])
-    newcomers = any(set(at_end[sku]) - set(at_start[sku]) for sku in _AS_PRODUCT)
-    first_push = _first_pushes(conn, m) if newcomers else {}
-    out: dict[str, list[_Person]] = {}
-    for sku in _AS_PRODUCT:
-        people = []
-        for uid in set(at_start[sku]) | set(at_end[sku]):
-            first = 1 if uid in at_start[sku] else first_push.get((sku, uid), m.last_day)
-            owners = at_start[sku].get(uid, set()) | at_end[sku].get(uid, set())
-            ranked = sorted((created[o], o) for o in owners if o in created)
-            org_id = ranked[0][1] if ranked else None
-            day_orgs: list[int | None] = [None] * (m.days + 1)
-            for d in range(first, m.last_day + 1):
-                day_orgs[d] = org_id
-            people.append(_Person(uid, logins.get(uid), first, day_orgs))
-        out[sku] = people
-    return out
-
-
-def _first_pushes(conn: Connection, m: _Month) -> dict[tuple[str, int], int]:
-    """(sku, user id) -> day of their first push this month to a repository with the product
-    enabled (both products in one pass over the month's commits)."""
-    c, ue, u, r = t.commits, t.user_emails, t.users, t.repositories
-    end = m.samples[-1]
-    stmt = (
-        sa.select(ue.c.user_id, r.c.secret_protection_enabled.label("sp"), r.c.code_security_enabled.label("cs"),
-                  sa.func.min(c.c.pushed_at).label("first"))
-        .select_from(c)
-        .join(r, r.c.id == c.c.repository_id)
-        .join(ue, ue.c.email == c.c.author_email)
-        .join(u, u.c.id == ue.c.user_id)
-        .where(r.c.enterprise_id == m.ent.id,
-               sa.or_(r.c.secret_protection_enabled == sa.true(), r.c.code_security_enabled == sa.true()),
-               ue.c.verified == sa.true(), u.c.enterprise_id == m.ent.id, c.c.pushed_at >= m.start,
-               c.c.pushed_at <= end)
-        .group_by(ue.c.user_id, r.c.secret_protection_enabled, r.c.code_security_enabled)
-    )
-    out: dict[tuple[str, int], int] = {}
-    for row in conn.execute(stmt):
-        for sku, enabled in ((SECRET_PROTECTION, row.sp), (CODE_SECURITY, row.cs)):
-            if enabled:
-                key = (sku, row.user_id)
-                out[key] = min(out.get(key, 32), row.first.day)
-    return out
-
-
-def _copilot_state(conn: Connection, m: _Month) -> dict[int, list[tuple[str, int | None] | None]]:
-    """user id -> per day (plan, org id) of the seat that bills them that day.
-
-    A person's seat at an instant is the one ``copilot.iter_copilot_seats`` lists (Enterprise
-    plan first, then the oldest org); the seats are read once for the month and evaluated at
-    the month's first instant and at each day's end. A day takes the latest such instant on or
-    before it where the person held a seat: a removed seat is billed to the end of the month."""
-    s, o = t.copilot_seats, t.organizations
-    end = m.samples[-1]
-    stmt = (
-        sa.select(s.c.id, s.c.user_id, s.c.plan, s.c.created_at, s.c.ended_at, o.c.id.label("org_id"),
-                  o.c.created_at.label("org_created"))
-        .join(o, o.c.id == s.c.organization_id)
-        .where(o.c.enterprise_id == m.ent.id, s.c.created_at <= end,
-               sa.or_(s.c.ended_at.is_(None), s.c.ended_at > m.start))
-        .order_by(s.c.user_id)
-    )
-    seats_of: dict[int, list] = defaultdict(list)
-    for row in conn.execute(stmt):
-        rank = (0 if row.plan == "enterprise" else 1, row.org_created, row.org_id, row.id)
-        seats_of[row.user_id].append((rank, row.plan, row.org_id, row.created_at, row.ended_at))
-    state: dict[int, list[tuple[str, int | None] | None]] = {}
-    for uid, rows in seats_of.items():
-        rows.sort(key=lambda x: x[0])
-        days: list[tuple[str, int | None] | None] = [None] * (m.days + 1)
-        current = None
-        for index, at in enumerate(m.samples):
-            held = next((x for x in rows if x[3] <= at and (x[4] is None or x[4] > at)), None)
-            if held is not None:
-                current = (held[1], held[2])
-            if index >= 1:
-                days[index] = current
-        if any(days):
-            state[uid] = days
-    return state
-
-
-def _copilot_people(conn: Connection, m: _Month) -> dict[str, list[_Person]]:
-    logins = _logins(conn, m.ent.id)
-    out: dict[str, list[_Person]] = {COPILOT_BUSINESS: [], COPILOT_ENTERPRISE: []}
-    for uid, days in _copilot_state(conn, m).items():
-        for plan, sku in (("business", COPILOT_BUSINESS), ("enterprise", COPILOT_ENTERPRISE)):
-            mine = [d for d in range(1, m.last_day + 1) if days[d] is not None and days[d][0] == plan]  # type: ignore[index]
-            if not mine:
-                continue
-            day_orgs: list[int | None] = [None] * (m.days + 1)
-            mask = [False] * (m.days + 1)
-            for d in mine:
-                day_orgs[d] = days[d][1]  # type: ignore[index]
-                mask[d] = True
-            out[sku].append(_Person(uid, logins.get(uid), mine[0], day_orgs, mask=mask))
-    return out
-
-
 # -- amounts ------------------------------------------------------------------------------------
 class _Tariff:
     """A person's amounts per day for one SKU in one month, by first billed day (cached)."""
 
-    def __init__(self, m: _Month, sku: str, prices: PriceBook, volume: bool) -> None:
+    def __init__(self, m: BillingMonth, sku: str, prices: PriceBook, volume: bool) -> None:
         self.m = m
         self.volume = volume
         days = range(1, m.days + 1)
@@ -419,21 +161,21 @@ def _month_rows(
     filt: UsageFilter, allocator: Allocator, prices: PriceBook, volume: set[str], org_logins: dict[int, str],
     detailed: bool,
 ) -> Iterator[LineItem]:
-    m = _Month(conn, ent, year, month, last_day)
+    m = BillingMonth(conn, ent, year, month, last_day)
     skus = [s for s in SKUS if filt.skus is None or s.id in filt.skus]
-    copilot_people: dict[str, list[_Person]] | None = None
-    committer_people: dict[str, list[_Person]] | None = None
+    by_copilot: dict[str, list[BilledPerson]] | None = None
+    by_committers: dict[str, list[BilledPerson]] | None = None
     for sku in skus:
         if sku.id == GHEC:
-            people = _enterprise_people(conn, m)
-        elif sku.id in _AS_PRODUCT:
-            if committer_people is None:
-                committer_people = _committer_people(conn, m)
-            people = committer_people[sku.id]
+            people = enterprise_people(conn, m)
+        elif sku.id in AS_PRODUCTS:
+            if by_committers is None:  # both products come from one statement
+                by_committers = committer_people(conn, m)
+            people = by_committers[sku.id]
         else:
-            if copilot_people is None:
-                copilot_people = _copilot_people(conn, m)
-            people = copilot_people[sku.id]
+            if by_copilot is None:
+                by_copilot = copilot_people(conn, m)
+            people = by_copilot[sku.id]
         if not people:
             continue
         tariff = _Tariff(m, sku.id, prices, sku.ledger_product in volume)
@@ -450,12 +192,12 @@ def _keep(filt: UsageFilter, org: str | None, cc: str | None) -> bool:
 
 
 def _detailed_rows(
-    m: _Month, sku: Sku, people: list[_Person], tariff: _Tariff, first_day: int, last_day: int,
+    m: BillingMonth, sku: Sku, people: list[BilledPerson], tariff: _Tariff, first_day: int, last_day: int,
     filt: UsageFilter, allocator: Allocator, org_logins: dict[int, str],
 ) -> Iterator[LineItem]:
     people.sort(key=lambda p: (p.login or "", p.user_id or 0))
     for d in range(first_day, last_day + 1):
-        at = _day_end(m.day(d))
+        at = day_end(m.day(d))
         price = tariff.prices[d].price_per_unit  # type: ignore[union-attr]
         for p in people:
             if not p.billed(d):
@@ -471,12 +213,12 @@ def _detailed_rows(
 
 
 def _grouped_rows(
-    m: _Month, sku: Sku, people: list[_Person], tariff: _Tariff, first_day: int, last_day: int,
+    m: BillingMonth, sku: Sku, people: list[BilledPerson], tariff: _Tariff, first_day: int, last_day: int,
     filt: UsageFilter, allocator: Allocator, org_logins: dict[int, str],
 ) -> Iterator[LineItem]:
     """Summarized rows. People whose org and cost center stay the same all month (most of
     them) are counted per (first day, bundled, org, cost center) and added in bulk."""
-    days_end = [None] + [_day_end(m.day(d)) for d in range(1, m.days + 1)]
+    days_end = [None] + [day_end(m.day(d)) for d in range(1, m.days + 1)]
     steady: dict[tuple[int, bool, int | None, str | None], int] = defaultdict(int)
     groups: dict[tuple[int, int | None, str | None], list] = {}
 
