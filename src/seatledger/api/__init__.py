@@ -22,6 +22,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "copilot",
     "rate_limit",
     "billing_usage",
+    "billing_reports",
+    "billing_cost_centers",
 )
 
 
