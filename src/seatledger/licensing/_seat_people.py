@@ -105,8 +105,9 @@ def stream(
     query = _ordered_people(conn, policy, at, org_id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    # Buffer the page of keys before describing it: a second query on the connection while
-    # a server-side cursor is open is not portable, and a batch of keys is small.
+    # The ordered keys come from a streaming cursor (server-side on PostgreSQL); each batch
+    # is described by a few more queries on the same connection and transaction while that
+    # cursor stays open, which both psycopg and sqlite3 allow.
     result = conn.execute(query.execution_options(yield_per=batch))
     try:
         for rows in result.partitions(batch):
