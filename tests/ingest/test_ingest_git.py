@@ -312,3 +312,13 @@ def test_git_log_output_is_parsed_the_same_however_it_is_chunked() -> None:
         assert got[0].author_date == dt.datetime(2026, 6, 1, 8, 0)
         assert got[0].committer_date == dt.datetime(2026, 6, 3, 5, 0), "offsets applied: -05:30 → +5h30"
         assert got[1].committer_date == dt.datetime(2026, 6, 3, 0, 0)
+
+
+def test_cli_exits_2_when_no_path_could_be_ingested(db_url: str, tmp_path: Path, git_home: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    env = {**os.environ, "SEATLEDGER_DATABASE_URL": db_url, "SEATLEDGER_DATA_DIR": str(tmp_path / "data")}
+    cmd = [sys.executable, "-m", "seatledger", "ingest", "git", "--org", "acme-org", "--enterprise", "acme", str(plain)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.strip().endswith("error: none of the 1 paths could be ingested")

@@ -76,7 +76,10 @@ def git_command(
     _print_report(result.report)
     typer.echo(f"{result.succeeded} of {len(paths)} repositories ingested")
     if result.exit_code:
-        raise typer.Exit(result.exit_code)
+        from seatledger.errors import SourceError
+
+        # Through the error path: one line on stderr and exit code 2, like every user error.
+        raise SourceError(f"none of the {len(paths)} paths could be ingested")
 
 
 @app.command("webhook-secret")

@@ -256,10 +256,11 @@ def ingest_git(
                 if report.created.get("user"):
                     rematch_enterprise(conn, enterprise_id, report)
         except SourceError as exc:
-            result.failed.append((str(path), exc.message))
-            result.report.reject(str(path), exc.message)
+            reason = exc.message.removeprefix(f"{path.resolve()}: ")
+            result.failed.append((str(path), reason))
+            result.report.reject(str(path), reason)
             if progress is not None:
-                progress.repository_done(path, None, exc.message)
+                progress.repository_done(path, None, f"{path}: {reason}")
             continue
         result.succeeded += 1
         result.report.merge(report)
