@@ -246,3 +246,13 @@ def test_counting_at_a_past_instant_uses_what_held_then(conn: Connection, b: Ent
     b.member("octo", "late", since=T0 + dt.timedelta(days=20))
     assert consumers(conn, as_of=T0 + dt.timedelta(days=5)) == ["early"]
     assert consumers(conn, as_of=T0 + dt.timedelta(days=25)) == ["late"]
+
+
+def test_an_invitation_to_a_bot_or_the_setup_user_does_not_consume(conn: Connection, b: EnterpriseBuilder) -> None:
+    b.user("robot", is_bot=True, emails=["robot@example.com"])
+    setup = b.user("acme_admin")
+    b.ledger.set_setup_user(b.id, setup)
+    b.invite("octo", login="robot")
+    b.invite("octo", email="robot@example.com")
+    b.invite("octo", login="acme_admin")
+    assert consumers(conn) == []
