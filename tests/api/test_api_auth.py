@@ -142,6 +142,8 @@ UNKNOWN_PATHS = [
         "/orgs/nope/settings/billing/advanced-security",
         "/orgs/nope/copilot/billing",
         "/orgs/nope/copilot/billing/seats",
+        "/orgs/bad%00name/copilot/billing",  # not even storable in PostgreSQL: still a 404
+        "/enterprises/bad%01name/consumed-licenses",
 ]
 
 

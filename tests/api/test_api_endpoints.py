@@ -253,6 +253,7 @@ def test_seat_changes_with_unknown_names_or_empty_lists_are_422_and_change_nothi
         ("/orgs/octo/copilot/billing/selected_users", {"selected_usernames": []}),
         ("/orgs/octo/copilot/billing/selected_users", {}),
         ("/orgs/octo/copilot/billing/selected_teams", {"selected_teams": ["nope"]}),
+        ("/orgs/octo/copilot/billing/selected_users", {"selected_usernames": ["nul\u0000byte"]}),
     ):
         r = api.post(path, json=body, headers=h)
         assert r.status_code == 422, (path, body, r.text)

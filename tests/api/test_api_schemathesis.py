@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
 
 from seatledger.db.ledger import Ledger
 
-EXAMPLES_PER_OPERATION = 10
+EXAMPLES_PER_OPERATION = 8
+# Generated path names would all be 404s; real ones let the generated query parameters and
+# bodies reach the endpoints.
+KNOWN_NAMES = {"enterprise": "acme", "org": "octo"}
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +36,13 @@ def test_generated_requests_get_documented_answers_and_never_a_500(live_server, 
             suppress_health_check=list(HealthCheck),
         )
         def check(case: schemathesis.Case) -> None:
-            case.call_and_validate(base_url=live_server.url, headers=headers)
+            if case.path_parameters:
+                case.path_parameters = {k: KNOWN_NAMES.get(k, v) for k, v in case.path_parameters.items()}
+            # Names that are valid strings but unknown to the ledger are rightly refused (422),
+            # so "every schema-valid request is accepted" does not apply; every other check does.
+            case.call_and_validate(
+                base_url=live_server.url, headers=headers, excluded_checks=[checks.positive_data_acceptance]
+            )
 
         try:
             check()

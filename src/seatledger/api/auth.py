@@ -128,6 +128,12 @@ def org_roles(conn: Connection, caller: Caller, org_id: int, as_of: dt.datetime)
     )
 
 
+def _plausible_name(name: str) -> bool:
+    """False for names no enterprise or organization can have (control characters, absurd
+    length): those are 404 without asking the database, which may not even store them."""
+    return 0 < len(name) <= 255 and not any(ord(c) < 32 or ord(c) == 127 for c in name)
+
+
 def _describe(roles: Iterable[str]) -> str:
     names = [r.replace("_", " ") for r in roles]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
@@ -143,6 +149,8 @@ def enterprise_access(
     roles: Iterable[str],
 ) -> EnterpriseInfo:
     """The enterprise, if the caller may read it with this endpoint; else 404 or 403."""
+    if not _plausible_name(slug):
+        raise NotFound("Not Found")
     try:
         info = get_enterprise(conn, slug)
     except NotFound:
@@ -174,6 +182,8 @@ def org_access(
     enterprise_roles_allowed: Iterable[str] = (),
 ) -> OrgAccess:
     """The organization, if the caller may read it with this endpoint; else 404 or 403."""
+    if not _plausible_name(login):
+        raise NotFound("Not Found")
     try:
         resolved = resolve(conn, Scope.org(login))
     except NotFound:

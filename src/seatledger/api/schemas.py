@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
 
 def _utc_z(value: dt.datetime) -> str:
@@ -242,12 +242,16 @@ class CopilotSeats(_Model):
     seats: list[CopilotSeatDetails]
 
 
+# A login or team slug: no control characters (PostgreSQL text cannot even hold NUL).
+AccountName = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
 class SelectedUsers(_Model):
-    selected_usernames: list[str] = Field(min_length=1, description="Logins to assign or cancel seats for.")
+    selected_usernames: list[AccountName] = Field(min_length=1, description="Logins to assign or cancel seats for.")
 
 
 class SelectedTeams(_Model):
-    selected_teams: list[str] = Field(min_length=1, description="Team slugs to assign or cancel seats for.")
+    selected_teams: list[AccountName] = Field(min_length=1, description="Team slugs to assign or cancel seats for.")
 
 
 class SeatsCreated(_Model):
