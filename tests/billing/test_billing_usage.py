@@ -207,3 +207,13 @@ def test_server_only_people_go_to_the_enterprise_and_email_invitees_to_the_invit
     assert no_org == {("zed@elsewhere.test", None)}
     invitee = [i for i in items if i.username == "new@elsewhere.test"]
     assert (min(i.date.day for i in invitee), {i.organization for i in invitee}) == (25, {"alpha"})
+
+
+def test_people_billed_on_the_last_day_are_the_seats_engines_billable_people(engine: Engine) -> None:
+    from seatledger.licensing.seats import billable_in_month
+
+    with engine.begin() as conn:
+        build_acme(conn)
+        items = _items(conn, filt=UsageFilter(skus=("ghec_licenses",)))
+        billable = billable_in_month(conn, "acme", 2026, 3)
+    assert sum(i.quantity for i in items if i.date.day == 31) == billable == 5
