@@ -10,6 +10,7 @@ from fastapi import Form, Request
 from sqlalchemy.engine import Connection
 
 from seatledger.web.access import Access, load_access
+from seatledger.web.page_cache import PageCache
 from seatledger.web.session import session_of
 
 
@@ -55,3 +56,17 @@ def clock_of(request: Request) -> float:
 def page_as_of(request: Request) -> dt.datetime:
     """The instant every number on the page is counted at: now by the app's clock, naive UTC."""
     return dt.datetime.fromtimestamp(clock_of(request), dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def page_cache(request: Request) -> PageCache:
+    """The app's cache of computed page data (made on first use)."""
+    cache = getattr(request.app.state, "page_cache", None)
+    if cache is None:
+        cache = request.app.state.page_cache = PageCache()
+    return cache
+
+
+def counting_instant(request: Request) -> dt.datetime:
+    """The instant pages and their downloads count at: now, floored to the page cache's
+    granularity, so a page and the CSV downloaded from it agree."""
+    return page_cache(request).instant(page_as_of(request))

@@ -10,7 +10,7 @@ from seatledger import licensing
 from seatledger.errors import InvalidInput
 from seatledger.licensing import Scope
 from seatledger.web.access import Access
-from seatledger.web.deps import connection, page_as_of, signed_in
+from seatledger.web.deps import connection, counting_instant, signed_in
 from seatledger.web.licensing_view import _part
 from seatledger.web.render import page
 
@@ -23,7 +23,7 @@ def _seats_page(request: Request, conn: Connection, scope: Scope, enterprise: st
     if inactive is not None and inactive not in INACTIVE_FILTERS:
         raise InvalidInput(f"inactive must be one of {', '.join(map(str, INACTIVE_FILTERS))}")
     page_no = max(page_no, 1)
-    as_of = page_as_of(request)
+    as_of = counting_instant(request)
     seats = _part(
         lambda: list(
             licensing.iter_copilot_seats(

@@ -3,7 +3,7 @@ and the Usage page."""
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import importlib
 import json
 
@@ -16,11 +16,14 @@ from seatledger.errors import InvalidInput, LedgerError, PermissionDenied
 from seatledger.licensing import Scope
 from seatledger.web import licensing_view
 from seatledger.web.access import Access
-from seatledger.web.deps import connection, csrf_checked, page_as_of, signed_in
+from seatledger.web.deps import connection, counting_instant, csrf_checked, page_cache, signed_in
+from seatledger.web.page_cache import ledger_version
 from seatledger.web.render import page
 from seatledger.web.session import session_of
 
 router = APIRouter()
+
+
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
@@ -29,7 +32,11 @@ def enterprise_licensing(
     request: Request, slug: str, access: Access = Depends(signed_in), conn: Connection = Depends(connection)
 ) -> HTMLResponse:
     access.require_enterprise(slug)
-    data = licensing_view.enterprise_page(conn, slug, page_as_of(request))
+    as_of = counting_instant(request)
+    key = ("enterprise-licensing", slug, ledger_version(conn, slug), as_of)
+    data = page_cache(request).get_or_compute(key, lambda: licensing_view.enterprise_page(conn, slug, as_of))
+    # The server list is cheap and changes with every upload: always read fresh.
+    data = dataclasses.replace(data, servers=licensing_view.servers(conn, licensing.get_enterprise(conn, slug).id))
     history = data.history.value or []
     return page(
         request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS,
@@ -44,7 +51,9 @@ def org_licensing(
 ) -> HTMLResponse:
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)
-    data = licensing_view.org_page(conn, org, page_as_of(request))
+    as_of = counting_instant(request)
+    key = ("org-licensing", org, ledger_version(conn, resolved.enterprise.slug), as_of)
+    data = page_cache(request).get_or_compute(key, lambda: licensing_view.org_page(conn, org, as_of))
     return page(request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, chart_json="{}",
                 is_owner=False)
 
@@ -90,8 +99,11 @@ def _usage(request: Request, conn: Connection, scope: Scope, month: str | None, 
         usage_view = importlib.import_module("seatledger.web.usage_view")
     except ImportError:  # the metered-usage engine is not installed
         return page(request, "usage.html", scope=scope, data=None, chart_json="{}")
-    as_of = page_as_of(request)
-    data = usage_view.usage_page(conn, scope, usage_view.parse_month(month, as_of), group, as_of)
+    as_of = counting_instant(request)
+    chosen = usage_view.parse_month(month, as_of)
+    enterprise = licensing.resolve(conn, scope).enterprise.slug
+    key = ("usage", scope, ledger_version(conn, enterprise), as_of, chosen, group)
+    data = page_cache(request).get_or_compute(key, lambda: usage_view.usage_page(conn, scope, chosen, group, as_of))
     chart = {"labels": [d.isoformat() for d in data.days], "series": [{"label": k, "values": v} for k, v in data.series]}
     last = min(data.days[-1], as_of.date())
     return page(

@@ -10,7 +10,7 @@ from seatledger.exports.catalog import USAGE, ReportRequest, UsageParams, open_c
 from seatledger.exports.jobs import ExportPending, request_export
 from seatledger.errors import PermissionDenied
 from seatledger.web.access import Access
-from seatledger.web.deps import clock_of, csrf_checked, page_as_of, signed_in
+from seatledger.web.deps import clock_of, csrf_checked, counting_instant, signed_in
 from seatledger.web.session import session_of
 
 router = APIRouter()
@@ -36,7 +36,7 @@ def download(
     engine = request.app.state.engine
     conn = engine.connect()
     try:
-        chunks = open_chunks(conn, wanted, as_of=page_as_of(request))  # raises NotFound/InvalidInput before any byte
+        chunks = open_chunks(conn, wanted, as_of=counting_instant(request))  # raises NotFound/InvalidInput before any byte
     except BaseException:
         conn.close()
         raise
