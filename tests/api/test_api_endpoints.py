@@ -48,6 +48,16 @@ def test_consumed_licenses_totals_and_users_equal_the_engine(api: httpx.Client, 
     assert [u["github_com_login"] for u in body["users"]] == [p.login for p in people]
 
 
+def test_enterprise_can_be_named_by_its_numeric_id(api: httpx.Client, api_world) -> None:
+    with api_world.engine.connect() as conn:
+        eid = conn.execute(sa.select(t.enterprises.c.id).where(t.enterprises.c.slug == "acme")).scalar_one()
+    h = api_world.auth("owner")
+    by_id = api.get(f"/enterprises/{eid}/consumed-licenses", headers=h)
+    assert by_id.status_code == 200
+    assert by_id.json() == api.get("/enterprises/acme/consumed-licenses", headers=h).json()
+    assert api.get("/enterprises/99999/consumed-licenses", headers=h).status_code == 404
+
+
 def test_consumed_licenses_users_carry_every_documented_property_with_its_type(api: httpx.Client, api_world) -> None:
     body = api.get("/enterprises/acme/consumed-licenses", params={"per_page": 100}, headers=api_world.auth("owner")).json()
     for user in body["users"]:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from seatledger.db.ledger import Ledger
 
-EXAMPLES_PER_OPERATION = 8
+EXAMPLES_PER_OPERATION = 6
 # Generated path names would all be 404s; real ones let the generated query parameters and
 # bodies reach the endpoints.
 KNOWN_NAMES = {"enterprise": "acme", "org": "octo"}

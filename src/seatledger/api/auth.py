@@ -154,7 +154,15 @@ def enterprise_access(
     try:
         info = get_enterprise(conn, slug)
     except NotFound:
-        raise NotFound("Not Found") from None
+        # GitHub also accepts the enterprise's numeric id in place of its slug.
+        by_id = (
+            conn.execute(sa.select(t.enterprises.c.slug).where(t.enterprises.c.id == int(slug))).scalar()
+            if slug.isdigit() and len(slug) < 10
+            else None
+        )
+        if by_id is None:
+            raise NotFound("Not Found") from None
+        info = get_enterprise(conn, by_id)
     if info.id != caller.enterprise_id:
         raise NotFound("Not Found")
     require_scope(request, caller, scopes)
