@@ -271,3 +271,18 @@ def test_seat_changes_with_unknown_names_or_empty_lists_are_422_and_change_nothi
     r = api.post("/orgs/octo/copilot/billing/selected_users", content=b"{not json", headers={**h, "Content-Type": "application/json"})
     assert r.status_code == 400 and r.json()["message"] == "Problems parsing JSON"
     assert set(_held(api_world, "octo")) == {"alice", "bob", "carol"}
+
+
+def test_seat_granted_through_an_enterprise_team_names_it_as_an_enterprise_team(api: httpx.Client, api_world) -> None:
+    with api_world.engine.begin() as conn:
+        led = Ledger(conn)
+        team = led.add_team(led.enterprise_id("acme"), "all-devs", name="All developers",
+                            members=[api_world.users["m5"]], created_at=dt.datetime(2024, 3, 1))
+        led.add_copilot_seat(api_world.orgs["octo"], api_world.users["m5"], assigning_team_id=team,
+                             created_at=dt.datetime(2024, 3, 2))
+    seats_ = api.get("/orgs/octo/copilot/billing/seats", headers=api_world.auth("octo_owner")).json()["seats"]
+    m5 = next(s for s in seats_ if s["assignee"]["login"] == "m5")
+    team_obj = m5["assigning_team"]
+    assert team_obj["slug"] == "all-devs" and team_obj["name"] == "All developers"
+    assert "type" not in team_obj and team_obj["group_id"] is None  # GitHub's enterprise-team shape
+    assert team_obj["created_at"] == "2024-03-01T00:00:00Z"

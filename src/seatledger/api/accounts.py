@@ -8,6 +8,7 @@ Copilot seats name people, organizations and teams; GitHub nests full objects wi
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -76,7 +77,7 @@ class TeamRow:
     name: str
     organization_id: int | None
     organization_login: str | None
-    created_at: object
+    created_at: dt.datetime
 
 
 def teams_by_slug(conn: Connection, enterprise_id: int, slugs: Iterable[str]) -> list[TeamRow]:
@@ -100,8 +101,8 @@ def team_object(urls: Urls, team: TeamRow, enterprise_slug: str) -> Team | Enter
         return EnterpriseTeam(
             id=team.id, name=team.name, slug=team.slug, url=api, group_id=None,
             html_url=f"{urls.html}/enterprises/{enterprise_slug}/teams/{team.slug}",
-            members_url=f"{api}/memberships{{/member}}", created_at=team.created_at,  # type: ignore[arg-type]
-            updated_at=team.created_at,  # type: ignore[arg-type]
+            members_url=f"{api}/memberships{{/member}}", created_at=team.created_at,
+            updated_at=team.created_at,
         )
     api = f"{urls.api}/organizations/{team.organization_id}/team/{team.id}"
     return Team(
