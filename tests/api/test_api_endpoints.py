@@ -58,6 +58,13 @@ def test_enterprise_can_be_named_by_its_numeric_id(api: httpx.Client, api_world)
     assert api.get("/enterprises/99999/consumed-licenses", headers=h).status_code == 404
 
 
+def test_organization_names_are_not_case_sensitive(api: httpx.Client, api_world) -> None:
+    h = api_world.auth("octo_owner")
+    assert api.get("/orgs/OcTo/copilot/billing/seats", headers=h).json() == api.get("/orgs/octo/copilot/billing/seats", headers=h).json()
+    r = api.post("/orgs/OCTO/copilot/billing/selected_users", json={"selected_usernames": ["m1"]}, headers=h)
+    assert r.status_code == 201 and "m1" in _held(api_world, "octo")
+
+
 def test_consumed_licenses_users_carry_every_documented_property_with_its_type(api: httpx.Client, api_world) -> None:
     body = api.get("/enterprises/acme/consumed-licenses", params={"per_page": 100}, headers=api_world.auth("owner")).json()
     for user in body["users"]:

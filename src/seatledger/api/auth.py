@@ -195,7 +195,15 @@ def org_access(
     try:
         resolved = resolve(conn, Scope.org(login))
     except NotFound:
-        raise NotFound("Not Found") from None
+        # GitHub matches organization names case-insensitively.
+        o = t.organizations
+        canonical = conn.execute(
+            sa.select(o.c.login).where(sa.func.lower(o.c.login) == login.lower()).order_by(o.c.id).limit(1)
+        ).scalar()
+        if canonical is None:
+            raise NotFound("Not Found") from None
+        resolved = resolve(conn, Scope.org(canonical))
+        login = canonical
     if resolved.enterprise.id != caller.enterprise_id or resolved.organization_id is None:
         raise NotFound("Not Found")
     require_scope(request, caller, scopes)
