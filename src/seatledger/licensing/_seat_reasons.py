@@ -183,7 +183,8 @@ def _invitations(policy: Policy, window: Window, org_id: int | None, only: Only 
     by_email = (
         sa.select(sa.func.min(ue.c.user_id))
         .select_from(ue.join(u, u.c.id == ue.c.user_id))
-        .where(ue.c.email == i.c.invitee_email, ue.c.verified == sa.true(), u.c.enterprise_id == eid)
+        # "+ 0": look the email up first, never walk the enterprise's users (see matching.py)
+        .where(ue.c.email == i.c.invitee_email, ue.c.verified == sa.true(), u.c.enterprise_id + 0 == eid)
         .scalar_subquery()
     )
     # By username the invitee is that account; an org invitation by email is the account

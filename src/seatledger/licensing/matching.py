@@ -37,6 +37,13 @@ class MatchResult:
     server_accounts_matched_manual: int = 0
 
 
+def _in_enterprise(user: sa.FromClause, enterprise_id: int) -> sa.ColumnElement[bool]:
+    """The account belongs to the enterprise, written so that no index can serve it: right
+    after a bulk import the planner has no statistics, believes an enterprise has a handful
+    of users, and would walk all of them for every account matched (N x N)."""
+    return user.c.enterprise_id + 0 == enterprise_id
+
+
 def _identity_match(enterprise_id: int, email: sa.ColumnElement) -> sa.ColumnElement:
     """The cloud account whose SAML NameID or SCIM userName is ``email`` (case-insensitive)."""
     u = t.users
@@ -47,7 +54,7 @@ def _identity_match(enterprise_id: int, email: sa.ColumnElement) -> sa.ColumnEle
         # impose its affinity on the comparison and the index could not be used).
         return (
             sa.select(sa.func.min(u.c.id))
-            .where(sa.func.lower(attribute) == sa.func.lower(email), u.c.enterprise_id == enterprise_id)
+            .where(sa.func.lower(attribute) == sa.func.lower(email), _in_enterprise(u, enterprise_id))
             .scalar_subquery()
         )
 
@@ -60,7 +67,7 @@ def _verified_email_match(enterprise_id: int, email: sa.ColumnElement) -> sa.Sca
     return (
         sa.select(sa.func.min(ue.c.user_id))
         .select_from(ue.join(u, u.c.id == ue.c.user_id))
-        .where(ue.c.email == email, ue.c.verified == sa.true(), u.c.enterprise_id == enterprise_id)
+        .where(ue.c.email == email, ue.c.verified == sa.true(), _in_enterprise(u, enterprise_id))
         .scalar_subquery()
     )
 
