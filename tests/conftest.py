@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -24,6 +21,8 @@ from sqlalchemy.engine import Engine
 from seatledger.config import Settings
 from seatledger.db import create_engine, migrate
 from seatledger.db.tables import metadata
+
+from livesupport import LiveServer, free_port  # noqa: F401  (re-exported for tests)
 
 PG_ADMIN_URL = os.environ.get("SEATLEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("SEATLEDGER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -115,38 +114,6 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
     data = tmp_path / "data"
     data.mkdir(exist_ok=True)
     return Settings(data_dir=data, database_url=db_url, secret_key="test-secret-key")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveServer:
-    """A real uvicorn server in a thread, serving ``create_app(settings, engine)``."""
-
-    def __init__(self, app: object) -> None:
-        import uvicorn
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            self.thread.join(0.02)  # waits on the server thread, not a fixed sleep
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from seatledger.db.ledger import Ledger
 from seatledger.db.tables_billing import usage_report_exports
 from seatledger.licensing.scope import Scope
 from seatledger.reports.usage import iter_report
-from conftest import LiveServer
+from livesupport import LiveServer
 
 TODAY = dt.date(2026, 4, 15)  # the API's "today" in these tests
 SCOPES = "manage_billing:enterprise,admin:org"

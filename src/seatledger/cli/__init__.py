@@ -33,7 +33,12 @@ app.add_typer(billing.price_app, name="price", help="Negotiated prices of licens
 def main() -> None:
     """Entry point: run the CLI, turning user errors into one line and exit code 2."""
     try:
-        app(standalone_mode=False)
+        from typer._click import exceptions as click_exc  # typer >= 0.20 vendors click
+    except ImportError:  # pragma: no cover - older typer
+        from click import exceptions as click_exc
+
+    try:
+        rc = app(standalone_mode=False)
     except LedgerError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
@@ -42,9 +47,11 @@ def main() -> None:
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (typer.BadParameter, typer.UsageError) as exc:  # click.UsageError family
+    except click_exc.ClickException as exc:  # usage errors and bad parameters
         typer.echo(f"error: {exc.format_message()}", err=True)
-        sys.exit(2)
-    except __import__("click").exceptions.ClickException as exc:
-        typer.echo(f"error: {exc.format_message()}", err=True)
-        sys.exit(2)
+        sys.exit(exc.exit_code if exc.exit_code else 2)
+    except BrokenPipeError:
+        # A reader such as `| head` closed the pipe: not an error of ours.
+        sys.stderr.close()
+        sys.exit(0)
+    sys.exit(rc if isinstance(rc, int) else 0)
