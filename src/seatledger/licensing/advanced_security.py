@@ -171,7 +171,9 @@ class _Pieces:
         ue, u = t.user_emails, t.users
         # (email, user_id) of verified emails of people who may count: in the enterprise,
         # not a bot, holding a seat at as_of.
-        holders = _seat_holders(conn, rs.enterprise.id, as_of).cte("seat_holders")
+        # MATERIALIZED: computed once up front. Inlined, SQLite's planner may loop over the seat
+        # holders for every pushed commit (seconds turn into hours on a big ledger).
+        holders = _seat_holders(conn, rs.enterprise.id, as_of).cte("seat_holders").prefix_with("MATERIALIZED")
         self.emails = (
             sa.select(ue.c.email, ue.c.user_id)
             .join(u, u.c.id == ue.c.user_id)
@@ -182,21 +184,42 @@ class _Pieces:
                 u.c.id.in_(sa.select(holders)),  # one column: the user id
             )
             .cte("committer_emails")
+            .prefix_with("MATERIALIZED")
         )
 
-    def active_pairs(self, product: Product | None, *, whole_enterprise: bool = False) -> sa.CTE:
-        """Distinct (repository_id, user_id): who is an active committer to which repository.
-        ``product=None`` is the maximum (every private/internal repository)."""
-        key = ("active", product, whole_enterprise)
+    def pushed(self, product: Product | None, *, whole_enterprise: bool = False) -> sa.CTE:
+        """Distinct (repository_id, author_email) pushed in the window to the licensed
+        repositories; ``product=None`` is every private/internal repository (the maximum)."""
+        key = ("pushed", product, whole_enterprise)
         if key not in self._ctes:
             tag = f"{product or 'any'}_{'enterprise' if whole_enterprise else 'scope'}"
             repos = _repositories(self.rs, product, whole_enterprise=whole_enterprise)
-            pushed = (
+            self._ctes[key] = (
                 sa.select(_c.c.repository_id, _c.c.author_email)
                 .where(*_in_window(self.as_of, repos))
                 .distinct()
                 .cte(f"pushed_{tag}")
+                .prefix_with("MATERIALIZED")
             )
+        return self._ctes[key]
+
+    def people(self, pushed: sa.CTE, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect:
+        """COUNT of distinct people among the authors of ``pushed`` (rows filtered by ``where``).
+        Written as IN, which both databases run as a lookup into a set built once; a join here
+        lets SQLite's planner pick a nested scan."""
+        authors = sa.select(pushed.c.author_email).where(*where)
+        return (
+            sa.select(sa.func.count(sa.distinct(self.emails.c.user_id)))
+            .where(self.emails.c.email.in_(authors))
+            .scalar_subquery()
+        )
+
+    def active_pairs(self, product: Product | None, *, whole_enterprise: bool = False) -> sa.CTE:
+        """Distinct (repository_id, user_id): who is an active committer to which repository."""
+        key = ("active", product, whole_enterprise)
+        if key not in self._ctes:
+            tag = f"{product or 'any'}_{'enterprise' if whole_enterprise else 'scope'}"
+            pushed = self.pushed(product, whole_enterprise=whole_enterprise)
             self._ctes[key] = (
                 sa.select(pushed.c.repository_id, self.emails.c.user_id)
                 .join(self.emails, self.emails.c.email == pushed.c.author_email)
@@ -269,27 +292,32 @@ def committer_totals(
     _check_product(product)
     at = as_of_or_now(as_of)
     rs = resolve(conn, scope)
-    q = _Pieces(conn, rs, at)
-    active = q.active_pairs(product)
-    total, repos = conn.execute(
-        sa.select(sa.func.count(sa.distinct(active.c.user_id)), sa.func.count(sa.distinct(active.c.repository_id)))
-    ).one()
-    everywhere = q.active_pairs(None)
-    maximum = conn.execute(sa.select(sa.func.count(sa.distinct(everywhere.c.user_id)))).scalar_one()
     ep = t.enterprise_products
     plan = conn.execute(
         sa.select(ep.c.billing, ep.c.purchased).where(ep.c.enterprise_id == rs.enterprise.id, ep.c.product == product)
     ).first()
     billing = plan.billing if plan is not None else "metered"
     purchased = int(plan.purchased) if plan is not None and billing == "volume" else 0
+    q = _Pieces(conn, rs, at)
+    # One scan of the window serves every number: the pairs for the maximum (every private or
+    # internal repository) include those of the enabled repositories.
+    anywhere = q.pushed(None)
+    enabled = anywhere.c.repository_id.in_(_repositories(rs, product))
+    counts = [
+        q.people(anywhere, enabled),
+        sa.select(sa.func.count(sa.distinct(anywhere.c.repository_id)))
+        .where(enabled, anywhere.c.author_email.in_(sa.select(q.emails.c.email)))
+        .scalar_subquery(),
+        q.people(anywhere),
+    ]
     # Over the limit is measured on the whole enterprise's count: the purchase is enterprise-wide.
-    over_limit = 0
-    if billing == "volume":
-        enterprise_total = total
-        if rs.scope.kind != "enterprise":
-            whole = q.active_pairs(product, whole_enterprise=True)
-            enterprise_total = conn.execute(sa.select(sa.func.count(sa.distinct(whole.c.user_id)))).scalar_one()
-        over_limit = max(0, int(enterprise_total) - purchased)
+    measure_enterprise = billing == "volume" and rs.scope.kind != "enterprise"
+    if measure_enterprise:
+        counts.append(q.people(q.pushed(product, whole_enterprise=True)))
+    row = conn.execute(sa.select(*counts)).one()
+    total, repos, maximum = int(row[0]), int(row[1]), int(row[2])
+    enterprise_total = int(row[3]) if measure_enterprise else total
+    over_limit = max(0, enterprise_total - purchased) if billing == "volume" else 0
     return CommitterTotals(
         product=product, total_committers=int(total), maximum_committers=int(maximum), purchased=purchased,
         over_limit=over_limit, billing=billing, total_repositories=int(repos),
