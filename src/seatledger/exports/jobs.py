@@ -187,7 +187,9 @@ def run_export(
         if not to:
             raise InvalidInput(f"{login} has no email address to send the report to")
         path.parent.mkdir(parents=True, exist_ok=True)
-        with engine.connect() as conn, open(tmp, "wb") as out:
+        # Owner-only, like the CLI's report files: the report lists people's emails.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with engine.connect() as conn, os.fdopen(fd, "wb") as out:
             # The report counts at the instant it was requested, whenever the job runs.
             rows = write_report(conn, job.request, out, as_of=job.created_at)
             out.flush()

@@ -30,6 +30,17 @@ class GroupTotal:
 
 
 @dataclass(frozen=True)
+class DayRow:
+    """One group's usage on one day (the rows a day expands to)."""
+
+    label: str
+    quantity: int
+    gross: Decimal
+    discount: Decimal
+    net: Decimal
+
+
+@dataclass(frozen=True)
 class UsagePage:
     scope: Scope
     month: dt.date
@@ -38,7 +49,7 @@ class UsagePage:
     days: list[dt.date]
     series: list[tuple[str, list[float]]]  # per group: net amount per day, for the chart
     totals: list[GroupTotal]
-    by_day: list[tuple[dt.date, list[LineItem]]]  # newest first, days with usage only
+    by_day: list[tuple[dt.date, Decimal, list[DayRow]]]  # newest first: day, billed, rows per group
     net: Decimal
     gross: Decimal
 
@@ -72,7 +83,7 @@ def usage_page(conn: Connection, scope: Scope, month: dt.date, group: str, as_of
     index = {d: i for i, d in enumerate(days)}
     per_group: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(days))
     sums: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
-    by_day: dict[dt.date, list[LineItem]] = defaultdict(list)
+    by_day: dict[dt.date, dict[str, list]] = defaultdict(dict)
     for item in iter_line_items(conn, resolved.enterprise, month, end, filt=filt, as_of=as_of):
         key = _key(item, group)
         per_group[key][index[item.date]] += float(item.net_amount)
@@ -80,7 +91,11 @@ def usage_page(conn: Connection, scope: Scope, month: dt.date, group: str, as_of
         s[0] += item.gross_amount
         s[1] += item.discount_amount
         s[2] += item.net_amount
-        by_day[item.date].append(item)
+        row = by_day[item.date].setdefault(key, [0, Decimal(0), Decimal(0), Decimal(0)])
+        row[0] += item.quantity
+        row[1] += item.gross_amount
+        row[2] += item.discount_amount
+        row[3] += item.net_amount
     months = []
     cursor = month_start(as_of).date()
     for _ in range(USAGE_API_MONTHS):
@@ -90,6 +105,9 @@ def usage_page(conn: Connection, scope: Scope, month: dt.date, group: str, as_of
     return UsagePage(
         scope=scope, month=month, months=months, group=group, days=days,
         series=[(k, per_group[k]) for k in sorted(per_group)], totals=totals,
-        by_day=sorted(by_day.items(), reverse=True),
+        by_day=[
+            (day, sum((r[3] for r in rows.values()), Decimal(0)), [DayRow(k, *rows[k]) for k in sorted(rows)])
+            for day, rows in sorted(by_day.items(), reverse=True)
+        ],
         net=sum((g.net for g in totals), Decimal(0)), gross=sum((g.gross for g in totals), Decimal(0)),
     )
