@@ -4,6 +4,7 @@ the demo enterprise at a fixed instant."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import shutil
@@ -240,7 +241,7 @@ def test_usage_page_charts_a_month_by_group_and_emails_the_usage_report(page: An
     _screenshot(page, "usage-enterprise.png")
     with site.engine.connect() as conn:
         info = licensing.get_enterprise(conn, demo.slug)
-        items = list(iter_line_items(conn, info, NOW.date().replace(month=10, day=1), NOW.date().replace(day=1) - __import__("datetime").timedelta(days=1), as_of=NOW))
+        items = list(iter_line_items(conn, info, dt.date(2026, 10, 1), dt.date(2026, 10, 31), as_of=NOW))
     net = sum((i.net_amount for i in items), Decimal(0))
     assert page.inner_text("[data-testid=usage-net]") == f"${net:,.2f}"
 

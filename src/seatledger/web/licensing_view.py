@@ -45,7 +45,7 @@ class Part(Generic[T]):
     missing: str | None = None
 
 
-def _part(fn: Callable[[], T]) -> Part[T]:
+def part(fn: Callable[[], T]) -> Part[T]:
     try:
         return Part(fn())
     except NotImplementedError:
@@ -113,7 +113,7 @@ def _price_per_user(conn: Connection, enterprise_id: int, day: dt.date) -> Decim
 
 
 def _seat_card(conn: Connection, enterprise_id: int, slug: str, org: str | None, as_of: dt.datetime) -> SeatCard:
-    totals = _part(lambda: licensing.seat_totals(conn, slug, org=org, as_of=as_of))
+    totals = part(lambda: licensing.seat_totals(conn, slug, org=org, as_of=as_of))
     if totals.value is None or totals.value.billing != "metered":
         return SeatCard(totals, None, None)
     price = _price_per_user(conn, enterprise_id, as_of.date())
@@ -172,13 +172,13 @@ def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> Licensin
         level="enterprise", enterprise=slug, enterprise_name=info.name, org=None, as_of=as_of,
         seats=_seat_card(conn, info.id, slug, None, as_of),
         advanced_security={
-            p: _part(lambda p=p: licensing.committer_totals(conn, Scope.enterprise(slug), p, as_of=as_of))  # type: ignore[misc]
+            p: part(lambda p=p: licensing.committer_totals(conn, Scope.enterprise(slug), p, as_of=as_of))  # type: ignore[misc]
             for p in PRODUCTS
         },
-        copilot=_part(lambda: licensing.copilot_totals(conn, Scope.enterprise(slug), as_of=as_of)),
-        namespaces=_part(lambda: _namespaces(conn, slug, as_of)),
+        copilot=part(lambda: licensing.copilot_totals(conn, Scope.enterprise(slug), as_of=as_of)),
+        namespaces=part(lambda: _namespaces(conn, slug, as_of)),
         servers=servers(conn, info.id),
-        history=_part(lambda: licensing.seat_history(conn, slug, start, as_of.date())),
+        history=part(lambda: licensing.seat_history(conn, slug, start, as_of.date())),
     )
 
 
@@ -189,11 +189,11 @@ def org_page(conn: Connection, org: str, as_of: dt.datetime, *, repository_limit
         level="organization", enterprise=info.slug, enterprise_name=info.name, org=org, as_of=as_of,
         seats=_seat_card(conn, info.id, info.slug, org, as_of),
         advanced_security={
-            p: _part(lambda p=p: licensing.committer_totals(conn, Scope.org(org), p, as_of=as_of))  # type: ignore[misc]
+            p: part(lambda p=p: licensing.committer_totals(conn, Scope.org(org), p, as_of=as_of))  # type: ignore[misc]
             for p in PRODUCTS
         },
-        copilot=_part(lambda: licensing.copilot_totals(conn, Scope.org(org), as_of=as_of)),
-        repositories=_part(lambda: _repositories(conn, org, as_of, repository_limit)),
+        copilot=part(lambda: licensing.copilot_totals(conn, Scope.org(org), as_of=as_of)),
+        repositories=part(lambda: _repositories(conn, org, as_of, repository_limit)),
     )
 
 

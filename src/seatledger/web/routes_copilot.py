@@ -11,7 +11,7 @@ from seatledger.errors import InvalidInput
 from seatledger.licensing import Scope
 from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, signed_in
-from seatledger.web.licensing_view import _part
+from seatledger.web.licensing_view import part
 from seatledger.web.render import page
 
 router = APIRouter()
@@ -24,7 +24,7 @@ def _seats_page(request: Request, conn: Connection, scope: Scope, enterprise: st
         raise InvalidInput(f"inactive must be one of {', '.join(map(str, INACTIVE_FILTERS))}")
     page_no = max(page_no, 1)
     as_of = counting_instant(request)
-    seats = _part(
+    seats = part(
         lambda: list(
             licensing.iter_copilot_seats(
                 conn, scope, as_of=as_of, inactive_days=inactive, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1
@@ -34,7 +34,7 @@ def _seats_page(request: Request, conn: Connection, scope: Scope, enterprise: st
     rows = (seats.value or [])[:PAGE_SIZE]
     return page(
         request, "copilot.html", scope=scope, enterprise=enterprise, as_of=as_of,
-        totals=_part(lambda: licensing.copilot_totals(conn, scope, as_of=as_of)),
+        totals=part(lambda: licensing.copilot_totals(conn, scope, as_of=as_of)),
         seats=rows, seats_missing=seats.missing, inactive=inactive, filters=INACTIVE_FILTERS,
         page_no=page_no, has_next=len(seats.value or []) > PAGE_SIZE,
         base=f"/orgs/{scope.name}/copilot" if scope.kind == "organization" else f"/enterprises/{scope.name}/copilot",

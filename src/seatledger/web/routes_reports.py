@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
@@ -41,7 +43,7 @@ def download(
         conn.close()
         raise
 
-    def body():  # the connection lives exactly as long as the response body
+    def body() -> Iterator[bytes]:  # the connection lives exactly as long as the response body
         try:
             yield from chunks
         finally:
