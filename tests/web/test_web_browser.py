@@ -21,7 +21,10 @@ from seatledger.reports import license_usage as usage_report
 
 from web_site import ARTIFACTS, NOW, ORG_OWNER_PASSWORD, Site, sign_in
 
-pytestmark = pytest.mark.browser
+# The browser drives the UI; the SQL behind every number runs on both databases in
+# test_web_one_truth.py and tests/exports, so the browser runs once, on SQLite, to keep the
+# suite fast.
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "licensing.png"
 
 
