@@ -239,6 +239,23 @@ def test_outside_collaborator_counts(world: World, conn: Connection) -> None:
     assert logins(conn) == ["outsider"]
 
 
+def test_pending_invitee_holds_a_seat_and_counts(world: World, conn: Connection) -> None:
+    r = world.repo("r")
+    uid = world.person("newbie", org=None)
+    world.ledger.add_invitation(world.orgs["acme-org"], user_id=uid, login="newbie",
+                                created_at=AS_OF - dt.timedelta(days=3))
+    world.push(r, "newbie")
+    assert logins(conn) == ["newbie"]
+
+
+def test_enterprise_owner_in_no_org_does_not_count(world: World, conn: Connection) -> None:
+    r = world.repo("r")
+    uid = world.person("boss", org=None)
+    world.ledger.add_enterprise_role(world.eid, uid, "owner", started_at=LONG_AGO)
+    world.push(r, "boss")
+    assert total(conn) == 0
+
+
 def test_secret_protection_and_code_security_are_counted_separately(world: World, conn: Connection) -> None:
     both = world.repo("both", cs=True, sp=True)
     cs_only = world.repo("cs-only", cs=True, sp=False)

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 from seatledger.db import tables as t
 from seatledger.errors import InvalidInput
 from seatledger.licensing import seats
-from seatledger.licensing.scope import ResolvedScope, Scope, as_of_or_now, holds_at, resolve
+from seatledger.licensing.scope import ResolvedScope, Scope, as_of_or_now, resolve
 
 ACTIVE_COMMITTER_WINDOW = dt.timedelta(days=90)
 # Rows fetched per round trip when streaming (server-side cursor on PostgreSQL).
@@ -131,34 +131,6 @@ def _in_window(as_of: dt.datetime, repo_ids: sa.Select) -> list[sa.ColumnElement
     return [_c.c.pushed_at > start, _c.c.pushed_at <= end, _c.c.repository_id.in_(repo_ids)]
 
 
-def _fallback_seat_holders(enterprise_id: int, as_of: dt.datetime) -> sa.Select:
-    """Cloud users holding an enterprise seat, approximated while ``seats.consuming_user_ids``
-    is not available: an org owner/member or a repository collaborator at ``as_of``."""
-    m, o, rc, u = t.org_memberships, t.organizations, t.repo_collaborators, t.users
-    members = (
-        sa.select(m.c.user_id)
-        .join(o, o.c.id == m.c.organization_id)
-        .where(o.c.enterprise_id == enterprise_id, m.c.role.in_(("owner", "member")),
-               holds_at(m.c.started_at, m.c.ended_at, as_of))
-    )
-    collaborators = (
-        sa.select(rc.c.user_id)
-        .join(_r, _r.c.id == rc.c.repository_id)
-        .where(_r.c.enterprise_id == enterprise_id, holds_at(rc.c.started_at, rc.c.ended_at, as_of))
-    )
-    active = sa.or_(u.c.suspended_at.is_(None), u.c.suspended_at > as_of)
-    holders = sa.union(members, collaborators).subquery()
-    return sa.select(u.c.id).where(u.c.id.in_(sa.select(holders.c.user_id)), active, u.c.is_bot == sa.false())
-
-
-def _seat_holders(conn: Connection, enterprise_id: int, as_of: dt.datetime) -> sa.Select:
-    """SELECT of the user ids holding an enterprise seat at ``as_of`` (the seats engine's rule)."""
-    try:
-        return seats.consuming_user_ids(conn, enterprise_id, as_of)
-    except NotImplementedError:
-        return _fallback_seat_holders(enterprise_id, as_of)
-
-
 class _Pieces:
     """The SQL pieces of one question (one scope, one instant) as named CTEs, built once each,
     so a statement stays flat (SQLite's parser limits nesting) and the seat rule and email
@@ -173,7 +145,9 @@ class _Pieces:
         # not a bot, holding a seat at as_of.
         # MATERIALIZED: computed once up front. Inlined, SQLite's planner may loop over the seat
         # holders for every pushed commit (seconds turn into hours on a big ledger).
-        holders = _seat_holders(conn, rs.enterprise.id, as_of).cte("seat_holders").prefix_with("MATERIALIZED")
+        # The seat rule is the enterprise-seat engine's own (member, owner, outside collaborator,
+        # pending invitee, ...; never a billing manager or a suspended user).
+        holders = seats.consuming_user_ids(conn, rs.enterprise.id, as_of).cte("seat_holders").prefix_with("MATERIALIZED")
         self.emails = (
             sa.select(ue.c.email, ue.c.user_id)
             .join(u, u.c.id == ue.c.user_id)
@@ -190,6 +164,7 @@ class _Pieces:
     def pushed(self, product: Product | None, *, whole_enterprise: bool = False) -> sa.CTE:
         """Distinct (repository_id, author_email) pushed in the window to the licensed
         repositories; ``product=None`` is every private/internal repository (the maximum)."""
+        whole_enterprise = whole_enterprise and self.rs.scope.kind != "enterprise"  # the same rows
         key = ("pushed", product, whole_enterprise)
         if key not in self._ctes:
             tag = f"{product or 'any'}_{'enterprise' if whole_enterprise else 'scope'}"
@@ -216,6 +191,7 @@ class _Pieces:
 
     def active_pairs(self, product: Product | None, *, whole_enterprise: bool = False) -> sa.CTE:
         """Distinct (repository_id, user_id): who is an active committer to which repository."""
+        whole_enterprise = whole_enterprise and self.rs.scope.kind != "enterprise"  # the same rows
         key = ("active", product, whole_enterprise)
         if key not in self._ctes:
             tag = f"{product or 'any'}_{'enterprise' if whole_enterprise else 'scope'}"
