@@ -124,14 +124,15 @@ def test_summary_json_and_the_summary_page_show_the_same_totals_for_the_demo(
         page = client.get("/summary", params={"as_of": AS_OF})
     assert page.status_code == 200, page.text
     numbers = _page_numbers(page.text)
-    for key in ("seats.consumed", "seats.purchased", "seats.available", "seats.billable_this_month",
-                "seats.license_types.enterprise", "seats.license_types.visual_studio_subscription",
-                "advanced_security.code_security.active_committers",
-                "advanced_security.secret_protection.active_committers",
-                "advanced_security.code_security.maximum_committers", "copilot.total", "copilot.business",
-                "copilot.enterprise", "copilot.breakdown.pending_cancellation"):
-        assert numbers[key] == _json_value(doc, key), key
-    assert set(numbers) <= {k for k in numbers if isinstance(_json_value(doc, k), int)}
+    assert set(numbers) >= {
+        "seats.consumed", "seats.purchased", "seats.available", "seats.billable_this_month",
+        "seats.license_types.enterprise", "seats.license_types.visual_studio_subscription",
+        "advanced_security.code_security.active_committers", "advanced_security.secret_protection.active_committers",
+        "advanced_security.code_security.maximum_committers", "copilot.total", "copilot.business",
+        "copilot.enterprise", "copilot.breakdown.pending_cancellation",
+    }
+    for key, shown in numbers.items():  # every number on the page is the JSON's
+        assert shown == _json_value(doc, key), key
     assert doc["seats"]["consumed"] > 100 and doc["copilot"]["total"] > 0  # the demo is not an empty ledger
 
 
