@@ -4,9 +4,10 @@ Redis with ``SEATLEDGER_QUEUE_URL=redis://...``. ``serve`` runs consumer threads
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
-from typing import Callable
+from typing import Any, Callable
 
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.consumer import Consumer
@@ -28,6 +29,13 @@ IN_PROCESS_WORKERS = 2
 log = logging.getLogger(__name__)
 
 
+def queue_name(settings: Settings) -> str:
+    """The queue's name, per ledger: workers of one ledger never take another ledger's jobs
+    when several seatledger installations share a Redis server."""
+    digest = hashlib.sha256(settings.effective_database_url.encode()).hexdigest()[:12]
+    return f"{QUEUE_NAME}-{digest}"
+
+
 def build_huey(settings: Settings, *, immediate: bool = False) -> Huey:
     """The huey instance the settings ask for."""
     url = settings.queue_url
@@ -37,7 +45,7 @@ def build_huey(settings: Settings, *, immediate: bool = False) -> Huey:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return SqliteHuey(QUEUE_NAME, filename=str(settings.data_dir / QUEUE_FILE))
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey(QUEUE_NAME, url=url)
+        return RedisHuey(queue_name(settings), url=url)
     if url.startswith("sqlite:///"):
         return SqliteHuey(QUEUE_NAME, filename=url.removeprefix("sqlite:///"))
     raise ConfigError(f"SEATLEDGER_QUEUE_URL must be redis://... or sqlite:///PATH, not {url!r}")
@@ -85,8 +93,9 @@ class ExportQueue:
             base_url=self.base_url, clock=self.clock,
         )
 
-    def enqueue(self, job_id: int) -> None:
-        self._task(job_id)
+    def enqueue(self, job_id: int) -> Any:
+        """Queue the job; returns huey's result handle (``.get(blocking=True)`` waits for it)."""
+        return self._task(job_id)
 
     def consumer(self, workers: int = 1, *, embedded: bool = False) -> Consumer:
         cls = _EmbeddedConsumer if embedded else Consumer
