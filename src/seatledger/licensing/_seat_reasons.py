@@ -99,7 +99,10 @@ def _not_suspended_during(window: Window, started: sa.ColumnElement, suspended: 
 def _eligible_user(policy: Policy, user: sa.FromClause) -> list[sa.ColumnElement[bool]]:
     """A cloud account that can consume at all: in the enterprise, not a bot, not the setup user."""
     conds: list[sa.ColumnElement[bool]] = [
-        user.c.enterprise_id == policy.enterprise.id,
+        # "+ 0" keeps enterprise tests off the indexes: entered that way, a planner without
+        # statistics (right after a bulk import) believes an enterprise has a handful of users
+        # or orgs and probes every (org, user) pair. Rows reach users by id instead.
+        user.c.enterprise_id + 0 == policy.enterprise.id,
         user.c.is_bot == sa.false(),
     ]
     if policy.enterprise.setup_user_id is not None:
@@ -137,7 +140,7 @@ def _memberships(policy: Policy, window: Window, org_id: int | None, only: Only 
     if org_id is not None:
         query = query.where(m.c.organization_id == org_id)
     if only is not None:
-        query = query.where(u.c.id.in_(only.user_ids))
+        query = query.where(m.c.user_id.in_(only.user_ids))
     return query
 
 
@@ -168,7 +171,7 @@ def _collaborators(policy: Policy, window: Window, org_id: int | None, only: Onl
     if org_id is not None:
         query = query.where(r.c.organization_id == org_id)
     if only is not None:
-        query = query.where(u.c.id.in_(only.user_ids))
+        query = query.where(c.c.user_id.in_(only.user_ids))
     return query
 
 
@@ -320,7 +323,7 @@ def _visual_studio_cloud(policy: Policy, window: Window, only: Only | None) -> s
         )
     )
     if only is not None:
-        query = query.where(u.c.id.in_(only.user_ids))
+        query = query.where(v.c.matched_user_id.in_(only.user_ids))
     return query
 
 

@@ -169,7 +169,34 @@ def _product(conn: Connection, enterprise_id: int) -> _Product:
     return _Product(row.billing, int(row.purchased or 0), row.expires_at)
 
 
+# The tables the seat rules read. PostgreSQL plans them well only with statistics.
+_RULE_TABLES = (
+    "users", "user_emails", "organizations", "org_memberships", "repositories", "repo_collaborators",
+    "invitations", "server_instances", "server_accounts", "vs_subscriptions", "enterprise_roles",
+)
+
+
+def _ensure_statistics(conn: Connection) -> None:
+    """ANALYZE the rule tables PostgreSQL has never analyzed (``reltuples < 0``).
+
+    Right after a bulk import, before autovacuum has run (or where it is off), the planner
+    believes every table has a handful of rows and nests loops that turn a one-second count
+    into hours. Analyzing is cheap (a sample), happens once, and changes no data."""
+    if conn.dialect.name != "postgresql":
+        return
+    never = conn.execute(
+        sa.text(
+            "SELECT c.relname FROM pg_class c WHERE c.oid IN (SELECT to_regclass(n) FROM unnest(CAST(:names AS text[])) AS n)"
+            " AND c.reltuples < 0"
+        ),
+        {"names": list(_RULE_TABLES)},
+    ).scalars().all()
+    if never:
+        conn.exec_driver_sql("ANALYZE " + ", ".join(f'"{name}"' for name in sorted(never)))
+
+
 def _policy(conn: Connection, info: EnterpriseInfo, product: _Product | None = None) -> Policy:
+    _ensure_statistics(conn)
     product = product or _product(conn, info.id)
     consume = product.billing == "volume" or info.pending_invites_consume_metered
     return Policy(info, org_invitations_consume=consume)
