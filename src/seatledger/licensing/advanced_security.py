@@ -233,7 +233,9 @@ class _Pieces:
         )
         ranked = (
             sa.select(_c.c.repository_id, ce.c.user_id, _c.c.author_date, _c.c.author_email, rank.label("rank"))
-            .join(ce, ce.c.email == _c.c.author_email)
+            # coalesce(): keeps SQLite from driving this through the author_email index (every
+            # commit ever, read in random order); the window's own index leads instead.
+            .join(ce, ce.c.email == sa.func.coalesce(_c.c.author_email, ""))
             .where(*_in_window(self.as_of, repos))
             .cte("ranked")
         )
