@@ -30,14 +30,15 @@ def advanced_security_sql(product: str, dialect: str) -> str:
     day = "date(c.author_date)" if dialect == "sqlite" else "c.author_date::date"
     enabled = f"r.{product}_enabled"
     return (
-        "WITH pushes AS (SELECT u.login AS login, r.owner_login || '/' || r.name AS repo, "
+        "WITH live AS MATERIALIZED (" + _LIVE_USERS + "), "
+        "pushes AS (SELECT u.login AS login, r.owner_login || '/' || r.name AS repo, "
         f"{day} AS last_pushed_date, c.author_email AS email, "
         "ROW_NUMBER() OVER (PARTITION BY c.repository_id, u.id ORDER BY c.author_date DESC, c.sha DESC) AS rn "
         "FROM commits c JOIN repositories r ON r.id = c.repository_id "
         f"JOIN user_emails ue ON ue.email = c.author_email AND ue.verified "
         "JOIN users u ON u.id = ue.user_id "
         f"WHERE r.enterprise_id = {{E}} AND {enabled} AND r.visibility <> 'public' "
-        "AND c.pushed_at > {START} AND c.pushed_at <= {NOW} AND u.id IN (" + _LIVE_USERS + ")) "
+        "AND c.pushed_at > {START} AND c.pushed_at <= {NOW} AND +ue.user_id IN (SELECT id FROM live)) "
         "SELECT login, repo, last_pushed_date, email FROM pushes WHERE rn = 1 ORDER BY login, repo"
     )
 
@@ -49,13 +50,14 @@ def license_usage_sql(dialect: str) -> str:
     role = "CASE m.role WHEN 'owner' THEN 'Owner' ELSE 'Member' END"
     roles = agg("o.login || ':' || " + role)
     return (
+        "WITH live AS MATERIALIZED (" + _LIVE_USERS + ") "
         "SELECT u.login, u.name, "
         f"(SELECT {roles} "
         "FROM org_memberships m JOIN organizations o ON o.id = m.organization_id "
         "WHERE m.user_id = u.id AND m.role IN ('owner','member') AND " + _HOLDS.format(a="m", NOW="{NOW}") + ") AS roles, "
         f"(SELECT {agg('e.email')} FROM user_emails e WHERE e.user_id = u.id AND e.verified_domain) AS domain_emails, "
         "u.saml_name_id, u.two_factor "
-        "FROM users u WHERE u.id IN (" + _LIVE_USERS + ") ORDER BY u.login"
+        "FROM users u JOIN live ON live.id = u.id ORDER BY u.login"
     )
 
 
@@ -65,13 +67,14 @@ def totals_sql(dialect: str) -> str:
     def committers(product: str) -> str:
         return (
             "(SELECT COUNT(DISTINCT ue.user_id) FROM commits c JOIN repositories r ON r.id = c.repository_id "
-            "JOIN user_emails ue ON ue.email = c.author_email AND ue.verified "
+            "JOIN user_emails ue ON ue.email = c.author_email AND ue.verified JOIN live ON live.id = ue.user_id "
             f"WHERE r.enterprise_id = {{E}} AND r.{product}_enabled AND r.visibility <> 'public' "
-            "AND c.pushed_at > {START} AND c.pushed_at <= {NOW} AND ue.user_id IN (" + _LIVE_USERS + "))"
+            "AND c.pushed_at > {START} AND c.pushed_at <= {NOW})"
         )
 
     return (
-        "SELECT (SELECT COUNT(*) FROM (" + _LIVE_USERS + ") s) AS seats, "
+        "WITH live AS MATERIALIZED (" + _LIVE_USERS + ") "
+        "SELECT (SELECT COUNT(*) FROM live) AS seats, "
         + committers("secret_protection") + " AS sp, " + committers("code_security") + " AS cs, "
         "(SELECT COUNT(DISTINCT cs.user_id) FROM copilot_seats cs JOIN organizations o ON o.id = cs.organization_id "
         "WHERE o.enterprise_id = {E} AND cs.created_at <= {NOW} AND (cs.ended_at IS NULL OR cs.ended_at > {NOW})) AS copilot"
