@@ -191,8 +191,13 @@ def _ensure_statistics(conn: Connection) -> None:
         ),
         {"names": list(_RULE_TABLES)},
     ).scalars().all()
-    if never:
-        conn.exec_driver_sql("ANALYZE " + ", ".join(f'"{name}"' for name in sorted(never)))
+    if not never:
+        return
+    try:
+        with conn.begin_nested():  # a refusal (read-only transaction) must not abort the caller's
+            conn.exec_driver_sql("ANALYZE " + ", ".join(f'"{name}"' for name in sorted(never)))
+    except sa.exc.DBAPIError:
+        pass  # count anyway; only the plan suffers
 
 
 def _policy(conn: Connection, info: EnterpriseInfo, product: _Product | None = None) -> Policy:
