@@ -1,4 +1,5 @@
-"""The REST API's test world: two enterprises, people in every role, tokens for each, and a
+"""Fixtures of the API tests (imported by each test module: a second ``conftest.py`` would
+shadow the shared one under the module name ``conftest``). The REST API's test world: two enterprises, people in every role, tokens for each, and a
 real uvicorn server (the shared ``live_server`` fixture) to call with httpx.
 
 The API counts at "now" (GitHub's endpoints have no as-of parameter), so pushes and seats are

@@ -9,6 +9,7 @@ from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
 
 from seatledger.db.ledger import Ledger
+from api_fixtures import api, api_world  # noqa: F401 - fixtures
 
 EXAMPLES_PER_OPERATION = 6
 # Generated path names would all be 404s; real ones let the generated query parameters and
