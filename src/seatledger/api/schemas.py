@@ -74,7 +74,7 @@ class GetConsumedLicenses(_Model):
 
 class LicenseSync(_Model):
     date: UtcDateTime
-    status: Literal["success", "failure"]
+    status: str = Field(description="success or failure", examples=["success"])
     error: str
 
 
