@@ -59,29 +59,6 @@ def _ordered_people(conn: Connection, policy: Policy, at: dt.datetime, org_id: i
     )
 
 
-def _committer_logins(conn: Connection, slug: str, at: dt.datetime) -> tuple[frozenset[str], frozenset[str]]:
-    """Logins that are active Code Security / Secret Protection committers now."""
-    from seatledger.licensing import advanced_security
-    from seatledger.licensing.scope import Scope
-
-    found: list[frozenset[str]] = []
-    saved = conn.get_execution_options()
-    try:
-        for product in ("code_security", "secret_protection"):
-            try:
-                pushes = advanced_security.iter_committer_pushes(conn, Scope.enterprise(slug), product, as_of=at)
-                found.append(frozenset(p.login for p in pushes))
-            except NotImplementedError:  # the Advanced Security engine is not there yet
-                found.append(frozenset())
-    finally:
-        # Connection.execution_options() changes the connection in place; a streaming option
-        # left behind would turn the caller's next INSERT/DELETE into a server-side cursor.
-        conn.execution_options(
-            yield_per=saved.get("yield_per"), stream_results=saved.get("stream_results", False)
-        )
-    return found[0], found[1]
-
-
 def _allocator(conn: Connection, enterprise_id: int) -> Any:
     try:
         from seatledger.licensing.cost_centers import load_allocator
@@ -100,8 +77,7 @@ def stream(
     limit: int | None,
     batch: int,
 ) -> Iterator[LicensedPerson]:
-    cs, sp = _committer_logins(conn, policy.enterprise.slug, at)
-    context = _Context(policy, at, cs, sp, _allocator(conn, policy.enterprise.id))
+    context = _Context(policy, at, frozenset(), frozenset(), _allocator(conn, policy.enterprise.id))
     query = _ordered_people(conn, policy, at, org_id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -112,17 +88,27 @@ def stream(
     try:
         for rows in result.partitions(batch):
             keys = [(person_key(row.user_id, row.other_key), row.user_id) for row in rows]
+            _mark_committers(conn, context, [uid for _, uid in keys if uid is not None])
             yield from _describe(conn, context, keys)
     finally:
         result.close()
+
+
+def _mark_committers(conn: Connection, ctx: "_Context", user_ids: list[int]) -> None:
+    """Which people of this batch are active Advanced Security committers (per product)."""
+    from seatledger.licensing import advanced_security
+
+    found = advanced_security.committers_among(conn, ctx.policy.enterprise.slug, user_ids, as_of=ctx.at)
+    ctx.code_security = found["code_security"]
+    ctx.secret_protection = found["secret_protection"]
 
 
 @dataclass
 class _Context:
     policy: Policy
     at: dt.datetime
-    code_security: frozenset[str]
-    secret_protection: frozenset[str]
+    code_security: frozenset[int]  # user ids, of the batch being described
+    secret_protection: frozenset[int]
     allocator: Any
     org_created: dict[int, tuple[dt.datetime, int]] = field(default_factory=dict)
 
@@ -235,8 +221,8 @@ def _describe(conn: Connection, ctx: _Context, keys: list[tuple[str, int | None]
             two_factor=bool(user.two_factor) if user and user.two_factor is not None else None,
             two_factor_required_by=user.two_factor_required_by if user else None,
             cost_center=_cost_center(ctx, uid, rows),
-            code_security_user=bool(user and user.login in ctx.code_security),
-            secret_protection_user=bool(user and user.login in ctx.secret_protection),
+            code_security_user=uid is not None and uid in ctx.code_security,
+            secret_protection_user=uid is not None and uid in ctx.secret_protection,
             license_started_at=min((row.started_at for row in rows), default=None),
             license_ended_at=None,
             server_user_ids=tuple(sorted(a.user_key for a in accounts)),

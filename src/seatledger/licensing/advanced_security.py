@@ -455,3 +455,53 @@ def iter_unresolved_emails(
     for row in _stream(conn, stmt):
         yield UnresolvedEmail(row.author_email, int(row.commits), int(row.repositories))
 
+
+
+def committers_among(
+    conn: Connection, enterprise_slug: str, user_ids: list[int], *, as_of: dt.datetime | None = None
+) -> dict[Product, frozenset[int]]:
+    """Which of ``user_ids`` are active committers at ``as_of``, per product.
+
+    For describing a page of people who already hold a seat (the license usage report's
+    "code security / secret protection license user" columns): it reads only those people's
+    commits through the author-email index, instead of counting the whole enterprise per page.
+    The seat rule is the caller's: it vouches that every id holds a seat.
+    """
+    found: dict[Product, set[int]] = {p: set() for p in PRODUCTS}
+    if not user_ids:
+        return {p: frozenset() for p in PRODUCTS}
+    rs = resolve(conn, Scope.enterprise(enterprise_slug))
+    start, end = _window_bounds(as_of_or_now(as_of))
+    ue, u = t.user_emails, t.users
+    owner: dict[str, int] = {}
+    for row in conn.execute(
+        sa.select(ue.c.email, ue.c.user_id)
+        .join(u, u.c.id == ue.c.user_id)
+        .where(ue.c.user_id.in_(user_ids), ue.c.verified == sa.true(), u.c.is_bot == sa.false())
+    ):
+        owner[row.email] = row.user_id
+    if not owner:
+        return {p: frozenset() for p in PRODUCTS}
+    # Only the author-email index may lead (a handful of people's commits); the other terms are
+    # wrapped so SQLite cannot drive the query from the whole enterprise's repositories instead.
+    pushed = sa.func.coalesce(_c.c.pushed_at, _c.c.pushed_at)
+    stmt = (
+        sa.select(_c.c.author_email, _r.c.code_security_enabled, _r.c.secret_protection_enabled)
+        .select_from(_c.join(_r, _r.c.id == _c.c.repository_id))
+        .where(
+            _c.c.author_email.in_(list(owner)),
+            pushed > start,
+            pushed <= end,
+            (_r.c.enterprise_id + 0) == rs.enterprise.id,
+            sa.or_(_r.c.code_security_enabled == sa.true(), _r.c.secret_protection_enabled == sa.true()),
+            *_licensed_conditions(rs, None),
+        )
+        .distinct()
+    )
+    for row in conn.execute(stmt):
+        uid = owner[row.author_email]
+        if row.code_security_enabled:
+            found["code_security"].add(uid)
+        if row.secret_protection_enabled:
+            found["secret_protection"].add(uid)
+    return {p: frozenset(ids) for p, ids in found.items()}
