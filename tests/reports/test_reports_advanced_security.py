@@ -13,7 +13,7 @@ from seatledger.licensing import Scope, committer_totals
 from seatledger.reports import open_report, write_report
 from seatledger.reports.advanced_security import HEADER
 
-from conftest import AS_OF, SmallLedger
+from reports_ledger import AS_OF, SmallLedger
 
 
 def _report(engine: Engine, scope: Scope, product: str) -> bytes:

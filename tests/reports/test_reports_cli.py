@@ -18,7 +18,7 @@ from seatledger.cli import app, main
 from seatledger.licensing import CommitterPush, Scope
 from seatledger.reports import write_report
 
-from conftest import AS_OF, SmallLedger
+from reports_ledger import AS_OF, SmallLedger
 
 AS_OF_ARG = "2024-05-01T12:00:00Z"
 

@@ -12,7 +12,7 @@ from seatledger.licensing import Scope
 from seatledger.reports import write_report
 from seatledger.reports.copilot_activity import HEADER, surface_name
 
-from conftest import AS_OF, SmallLedger
+from reports_ledger import AS_OF, SmallLedger
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from seatledger.reports import write_report
 from seatledger.reports.license_usage import header, person_row
 from seatledger.reports.writer import iter_csv
 
-from conftest import AS_OF, SmallLedger
+from reports_ledger import AS_OF, SmallLedger
 
 SPEC_HEADER = [
     "GitHub com login", "GitHub com name", "Enterprise server user ids", "GitHub com user", "Enterprise server user",

@@ -12,7 +12,7 @@ from seatledger.errors import InvalidInput
 from seatledger.licensing import Scope, copilot_totals, count_consumed
 from seatledger.reports import REPORT_KINDS, ServerScope, expected_rows, open_report, report_filename, write_report
 
-from conftest import AS_OF, SmallLedger
+from reports_ledger import AS_OF, SmallLedger
 
 
 def test_the_registry_names_the_four_reports_with_their_media_types() -> None:

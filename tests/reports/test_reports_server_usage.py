@@ -14,7 +14,7 @@ from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing import Scope
 from seatledger.reports import ServerScope, open_report, write_report
 
-from conftest import AS_OF, SmallLedger
+from reports_ledger import AS_OF, SmallLedger
 
 
 def _export(engine: Engine, server_id: str, as_of: dt.datetime | None = AS_OF) -> bytes:

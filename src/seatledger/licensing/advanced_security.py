@@ -248,7 +248,9 @@ class _Pieces:
 
 def _stream(conn: Connection, stmt: sa.Executable) -> Iterator[sa.Row]:
     """Rows as they arrive (server-side cursor on PostgreSQL), never the whole result at once."""
-    result = conn.execution_options(yield_per=STREAM_BATCH).execute(stmt)
+    # On the statement, not the connection: Connection.execution_options() changes the
+    # caller's connection in place (a later INSERT would run as a server-side cursor).
+    result = conn.execute(stmt.execution_options(yield_per=STREAM_BATCH))
     try:
         yield from result
     finally:

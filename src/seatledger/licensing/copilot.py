@@ -175,7 +175,9 @@ def iter_copilot_seats(
         stmt = stmt.where(sa.or_(seats.c.last_activity_at.is_(None), seats.c.last_activity_at < since))
     if limit is not None:
         stmt = stmt.limit(limit)
-    result = conn.execution_options(yield_per=STREAM_BATCH).execute(stmt)
+    # On the statement, not the connection: Connection.execution_options() changes the
+    # caller's connection in place (a later INSERT would run as a server-side cursor).
+    result = conn.execute(stmt.execution_options(yield_per=STREAM_BATCH))
     try:
         for row in result:
             yield CopilotSeat(
