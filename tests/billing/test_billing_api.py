@@ -20,7 +20,8 @@ from seatledger.app import create_app
 from seatledger.config import Settings
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
-from seatledger.db.tables_billing import usage_report_exports
+from seatledger.exports.catalog import USAGE, UsageParams, report_request
+from seatledger.exports.jobs import request_export
 from seatledger.licensing.scope import Scope
 from seatledger.reports.usage import iter_report
 from livesupport import LiveServer
@@ -152,18 +153,15 @@ def test_report_export_requests_outside_the_limits_are_refused(api: httpx.Client
         assert response.status_code == status, (body, response.text)
         assert "documentation_url" in response.json()
     assert api.get("/enterprises/acme/settings/billing/reports").json() == {"usage_report_exports": []}
-    # one request per account at a time: an export of boss still processing refuses another
+    # one request per account at a time: a usage export of boss still queued (here one asked for
+    # on the web's usage page) refuses another
     with engine.begin() as conn:
-        x = usage_report_exports
         boss = conn.execute(sa.select(t.users.c.id).where(t.users.c.login == "boss")).scalar_one()
-        enterprise_id = conn.execute(sa.select(t.enterprises.c.id)).scalar_one()
-        conn.execute(sa.insert(x).values(id="running", enterprise_id=enterprise_id, report_type="summarized",
-                                         start_date=dt.date(2026, 3, 1), end_date=dt.date(2026, 3, 31),
-                                         status="processing", created_at=dt.datetime(2026, 4, 15), actor_user_id=boss,
-                                         actor_login="boss"))
+        wanted = report_request(USAGE, "enterprise:acme", None, UsageParams.parse("summarized", "2026-03-01", "2026-03-31"))
+        pending = request_export(conn, boss, wanted)
     busy = api.post("/enterprises/acme/settings/billing/reports",
                     json={"report_type": "summarized", "start_date": "2026-03-01", "end_date": "2026-03-31"})
-    assert busy.status_code == 400 and "running is still being prepared" in busy.json()["message"]
+    assert busy.status_code == 400 and f"export #{pending} is still being prepared" in busy.json()["message"]
 
 
 def test_report_export_runs_in_the_background_and_serves_the_csv(api: httpx.Client, engine: Engine) -> None:

@@ -40,4 +40,6 @@ usage_report_exports = Table(
     Column("actor_user_id", Integer, nullable=True),
     Column("actor_login", String(100), nullable=True),
     Column("error", Text, nullable=True),
+    # The export job (export_jobs) that writes it; its status is the export's (migration 0004).
+    Column("export_job_id", Integer, nullable=True, index=True),
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, true
 
 from seatledger.db.tables import metadata
 
@@ -30,5 +30,7 @@ export_jobs = Table(
     Column("created_at", DateTime, nullable=False),
     Column("finished_at", DateTime, nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
+    # Mail the requester a link when done (the REST API's send_email may say no; migration 0004).
+    Column("notify", Boolean, nullable=False, default=True, server_default=true()),
     Index("ix_export_jobs_requester_kind_status", "requester_user_id", "kind", "status"),
 )

@@ -47,6 +47,10 @@ class ExportPending(InvalidInput):
 
     status_code = 409
 
+    def __init__(self, message: str, job_id: int | None = None) -> None:
+        super().__init__(message)
+        self.job_id = job_id  # the request still pending
+
 
 @dataclass(frozen=True)
 class ExportJob:
@@ -60,6 +64,7 @@ class ExportJob:
     created_at: dt.datetime
     finished_at: dt.datetime | None
     attempts: int
+    notify: bool = True  # mail the requester a link when done
 
     def expires_at(self, ttl_seconds: int) -> dt.datetime | None:
         return self.finished_at + dt.timedelta(seconds=ttl_seconds) if self.finished_at else None
@@ -75,13 +80,16 @@ def _job(row: sa.Row) -> ExportJob:
         request=report_request(row.kind, row.scope, row.product, UsageParams.from_json(row.params) if row.params else None),
         status=row.status, reason=row.reason,
         file_path=row.file_path, rows=row.rows, created_at=row.created_at, finished_at=row.finished_at,
-        attempts=row.attempts,
+        attempts=row.attempts, notify=bool(row.notify),
     )
 
 
-def request_export(conn: Connection, user_id: int, request: ReportRequest, *, clock: Clock = time.time) -> int:
+def request_export(
+    conn: Connection, user_id: int, request: ReportRequest, *, notify: bool = True, clock: Clock = time.time
+) -> int:
     """Record a request (queued) and return its id; ExportPending if one of the same kind is
-    still queued or running for this person (one request per person and kind, as GitHub)."""
+    still queued or running for this person (one request per person and kind, as GitHub).
+    ``notify=False`` writes the file without mailing (the REST API's ``send_email: false``)."""
     j = export_jobs
     pending = conn.execute(
         sa.select(j.c.id).where(
@@ -91,13 +99,14 @@ def request_export(conn: Connection, user_id: int, request: ReportRequest, *, cl
     if pending is not None:
         raise ExportPending(
             f"You already have a {request.label} report being prepared (export #{pending}); "
-            "wait for its email before requesting another."
+            "wait for its email before requesting another.",
+            job_id=int(pending),
         )
     result = conn.execute(
         sa.insert(j).values(
             requester_user_id=user_id, kind=request.kind, scope=request.scope_token, product=request.product,
             params=request.usage.to_json() if request.usage else None,
-            status=EXPORT_QUEUED, created_at=_now(clock), attempts=0,
+            status=EXPORT_QUEUED, created_at=_now(clock), attempts=0, notify=notify,
         )
     )
     return int(result.inserted_primary_key[0])
@@ -184,7 +193,7 @@ def run_export(
     path = final_path(settings, job_id)
     tmp = path.with_name(path.name + ".tmp")
     try:
-        if not to:
+        if job.notify and not to:
             raise InvalidInput(f"{login} has no email address to send the report to")
         path.parent.mkdir(parents=True, exist_ok=True)
         # Owner-only, like the CLI's report files: the report lists people's emails.
@@ -195,9 +204,8 @@ def run_export(
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
-        token = sign_job(secret_key, job_id, clock=clock)
-        link = f"{base_url.rstrip('/')}/exports/{job_id}/download?token={token}"
-        mailer.send(_message(settings, to, job.request, link, rows))
+        if job.notify:
+            mailer.send(_message(settings, to or "", job.request, download_link(base_url, secret_key, job_id, clock), rows))
     except (LedgerError, OSError, smtplib.SMTPException, SQLAlchemyError) as exc:
         tmp.unlink(missing_ok=True)
         reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
@@ -219,6 +227,12 @@ def run_export(
             )
         )
     return EXPORT_READY
+
+
+def download_link(base_url: str, secret_key: str, job_id: int, clock: Clock = time.time) -> str:
+    """The emailed link: the web's ``/exports/{id}/download`` with a signed, expiring token."""
+    token = sign_job(secret_key, job_id, clock=clock)
+    return f"{base_url.rstrip('/')}/exports/{job_id}/download?token={token}"
 
 
 def _message(settings: Settings, to: str, request: ReportRequest, link: str, rows: int) -> EmailMessage:
