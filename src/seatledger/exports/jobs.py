@@ -210,6 +210,8 @@ def run_export(
         tmp.unlink(missing_ok=True)
         reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
         final = attempts > settings.export_retries
+        if final:  # a failed export keeps no file (the mail may have failed after the rename)
+            path.unlink(missing_ok=True)
         with engine.begin() as conn:
             conn.execute(
                 sa.update(j).where(j.c.id == job_id).values(
