@@ -413,3 +413,20 @@ def test_namespace_committers_with_unique_per_org_and_user_namespace(world: Worl
         ("beta", "organization", 1, 0),
         ("dan", "user_namespace", 1, 1),
     ]
+
+
+def test_repository_breakdowns_stay_with_their_repository_across_chunks(
+    world: World, conn: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ghas, "BREAKDOWN_CHUNK", 2)
+    repos = [world.repo(f"r{i}") for i in range(5)]
+    for i in range(5):
+        world.person(f"p{i}")
+    for i, rid in enumerate(repos):
+        for j in range(i + 1):  # r0 has p0; r4 has p0..p4
+            world.push(rid, f"p{j}")
+    got = list(ghas.iter_repository_committers(conn, ENT, "code_security", as_of=AS_OF))
+    assert [(r.repository, r.committers, [p.login for p in r.breakdown]) for r in got] == [
+        (f"acme-org/r{i}", i + 1, [f"p{j}" for j in range(i + 1)]) for i in range(5)
+    ]
+    assert all(p.repository == r.repository for r in got for p in r.breakdown)

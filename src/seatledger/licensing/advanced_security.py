@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import groupby
-from typing import Iterator, Literal
+from itertools import islice
+from typing import Iterator, Literal, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -31,6 +31,8 @@ from seatledger.licensing.scope import ResolvedScope, Scope, as_of_or_now, resol
 ACTIVE_COMMITTER_WINDOW = dt.timedelta(days=90)
 # Rows fetched per round trip when streaming (server-side cursor on PostgreSQL).
 STREAM_BATCH = 2000
+# Repositories whose breakdowns are fetched together (each chunk re-evaluates the seat rule).
+BREAKDOWN_CHUNK = 2000
 
 Product = Literal["secret_protection", "code_security"]
 PRODUCTS: tuple[Product, ...] = ("code_security", "secret_protection")
@@ -221,7 +223,7 @@ class _Pieces:
             .cte("places_per_user")
         )
 
-    def latest_pushes(self, product: Product, repo_ids: sa.Select | None = None) -> sa.CTE:
+    def latest_pushes(self, product: Product, repo_ids: Sequence[int] | None = None) -> sa.CTE:
         """Per (repository, person) their latest commit pushed in the window: repository_id,
         user_id, author_date, author_email. ``repo_ids`` narrows the repositories first."""
         ce = self.emails
@@ -381,32 +383,30 @@ def iter_repository_committers(
     )
     if limit is not None:
         paged = paged.limit(limit)
-    paged_sq = paged.cte("paged")
-    latest = q.latest_pushes(product, repo_ids=sa.select(paged_sq.c.repository_id))
     u = t.users
-    stmt = (
-        sa.select(
-            paged_sq.c.repository_id, paged_sq.c.owner_login, paged_sq.c.name, paged_sq.c.committers,
-            paged_sq.c.unique_committers, u.c.login, latest.c.author_date, latest.c.author_email,
+    counted = _stream(conn, paged)
+    while chunk := list(islice(counted, BREAKDOWN_CHUNK)):
+        # The breakdowns of a chunk of repositories, named by id: an index lookup per repository
+        # on both databases, whatever the size of the enterprise.
+        names = {r.repository_id: f"{r.owner_login}/{r.name}" for r in chunk}
+        latest = _Pieces(conn, rs, at).latest_pushes(product, repo_ids=list(names))
+        stmt = (
+            sa.select(latest.c.repository_id, u.c.login, latest.c.author_date, latest.c.author_email)
+            .join(u, u.c.id == latest.c.user_id)
+            .order_by(latest.c.repository_id, u.c.login)
         )
-        .select_from(paged_sq)
-        .join(latest, latest.c.repository_id == paged_sq.c.repository_id)
-        .join(u, u.c.id == latest.c.user_id)
-        .order_by(paged_sq.c.owner_login, paged_sq.c.name, u.c.login)
-    )
-    for _, rows in groupby(_stream(conn, stmt), key=lambda row: row.repository_id):
-        group = list(rows)  # one repository's committers: bounded by its size, not the table's
-        first = group[0]
-        full_name = f"{first.owner_login}/{first.name}"
-        yield RepositoryCommitters(
-            repository=full_name,
-            committers=int(first.committers),
-            unique_committers=int(first.unique_committers),
-            breakdown=tuple(
-                CommitterPush(row.login, full_name, row.author_date.date(), row.author_email) for row in group
-            ),
-        )
-
+        breakdowns: dict[int, list[CommitterPush]] = {}
+        for row in _stream(conn, stmt):
+            full_name = names[row.repository_id]
+            push = CommitterPush(row.login, full_name, row.author_date.date(), row.author_email)
+            breakdowns.setdefault(row.repository_id, []).append(push)
+        for r in chunk:
+            yield RepositoryCommitters(
+                repository=names[r.repository_id],
+                committers=int(r.committers),
+                unique_committers=int(r.unique_committers),
+                breakdown=tuple(breakdowns.get(r.repository_id, ())),
+            )
 
 def iter_namespace_committers(
     conn: Connection, enterprise: str, product: Product, *, as_of: dt.datetime | None = None
