@@ -2,7 +2,8 @@
 
 A request becomes a row of ``export_jobs`` (queued). The job writes the CSV to
 ``<data>/exports/<id>.csv.tmp``, renames it to ``<id>.csv`` only when complete, mails the
-requester a signed link, and marks the row ready. A failure removes the temporary file and
+requester a signed link (unless the request said not to: the REST API's usage report exports
+with ``send_email: false``), and marks the row ready. A failure removes the temporary file and
 either puts the row back to queued (the queue retries it) or, after the last attempt, marks it
 failed with the reason. A crash mid-way leaves at most a ``.tmp`` file, never a truncated
 ``.csv``, and the job can be run again.
