@@ -210,7 +210,26 @@ class _Pieces:
     def places_per_user(self, product: Product, key: sa.ColumnElement) -> sa.CTE:
         """(user_id, places): in how many distinct ``key``s (repositories, namespaces) of the
         whole enterprise a person is an active committer."""
-        everywhere = self.active_pairs(product, whole_enterprise=True)
+        everywhere = self.active_pairs(product)
+        if self.rs.scope.kind != "enterprise":
+            # Only the people active in scope matter: read the enterprise's commits of their
+            # emails, not the whole enterprise's window.
+            people = sa.select(everywhere.c.user_id)
+            their_emails = sa.select(self.emails.c.email).where(self.emails.c.user_id.in_(people))
+            repos = _repositories(self.rs, product, whole_enterprise=True)
+            theirs = (
+                sa.select(_c.c.repository_id, _c.c.author_email)
+                .where(*_in_window(self.as_of, repos), _c.c.author_email.in_(their_emails))
+                .distinct()
+                .cte("pushed_by_scope_people")
+                .prefix_with("MATERIALIZED")
+            )
+            everywhere = (
+                sa.select(theirs.c.repository_id, self.emails.c.user_id)
+                .join(self.emails, self.emails.c.email == theirs.c.author_email)
+                .distinct()
+                .cte("active_scope_people")
+            )
         keyed = (
             sa.select(everywhere.c.user_id, key.label("place"))
             .select_from(everywhere)
