@@ -17,6 +17,8 @@ from seatledger.licensing.copilot import (
     CopilotSeat,
     CopilotTotals,
     SeatBreakdown,
+    assign_seats,
+    cancel_seats,
     copilot_totals,
     iter_copilot_seats,
 )
@@ -52,7 +54,9 @@ __all__ = [
     "SeatReason",
     "SeatTotals",
     "UnresolvedEmail",
+    "assign_seats",
     "billable_in_month",
+    "cancel_seats",
     "committer_totals",
     "copilot_totals",
     "count_consumed",
