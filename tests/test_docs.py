@@ -44,3 +44,11 @@ def test_the_counting_engine_exports_exactly_what_it_lists() -> None:
         n for n, v in vars(licensing).items() if type(v).__name__ == "module"
     }
     assert public == exported
+
+
+def test_readme_is_assembled_from_the_documentation_pages() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "assemble-readme"), "--check"])
+    assert proc.returncode == 0, "README.md is stale: run scripts/assemble-readme after editing docs/readme/"
