@@ -28,6 +28,8 @@ class Settings:
     download_link_ttl_seconds: int = 24 * 3600
     rate_limit_per_hour: int = 15000
     export_retries: int = 3
+    # Entries of the counting engine's memo (licensing/cache.py); 0 turns it off.
+    cache_size: int = 256
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -78,6 +80,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         download_link_ttl_seconds=_int(env, "SEATLEDGER_DOWNLOAD_LINK_TTL", 24 * 3600),
         rate_limit_per_hour=_int(env, "SEATLEDGER_RATE_LIMIT_PER_HOUR", 15000),
         export_retries=_int(env, "SEATLEDGER_EXPORT_RETRIES", 3),
+        cache_size=_int(env, "SEATLEDGER_CACHE_SIZE", 256),
         extra={k: v for k, v in env.items() if k in _PASSTHROUGH},
     )
 

@@ -20,7 +20,7 @@ from seatledger.api.schemas import (
     AdvancedSecurityActiveCommittersRepository,
     AdvancedSecurityActiveCommittersUser,
 )
-from seatledger.db.ledger import utcnow
+from seatledger.licensing import cache
 from seatledger.licensing.advanced_security import Product, committer_totals, iter_repository_committers
 from seatledger.licensing.scope import Scope
 
@@ -41,7 +41,9 @@ ProductParam = Annotated[
 def _committers(
     conn: Connection, scope: Scope, product: Product, page: PageRequest
 ) -> AdvancedSecurityActiveCommitters:
-    as_of = utcnow()
+    # 'Now' to the minute, one instant for the totals and the page: answers are memoised
+    # per ledger version and minute (licensing/cache.py).
+    as_of = cache.instant(None)
     totals = committer_totals(conn, scope, product, as_of=as_of)
     window = page.window(totals.total_repositories)
     repos = (

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from seatledger.api.auth import CurrentCaller, enterprise_access
 from seatledger.api.pagination import PageRequest, paging, set_link
 from seatledger.api.schemas import READ_ERRORS, ConsumedLicenseUser, GetConsumedLicenses
-from seatledger.db.ledger import utcnow
+from seatledger.licensing import cache
 from seatledger.licensing.seats import LICENSE_TYPE_VISUAL_STUDIO, LicensedPerson, iter_licensed_people, seat_totals
 
 router = APIRouter(tags=["enterprise-admin"])
@@ -65,7 +65,9 @@ def get_consumed_licenses(
     """Everyone consuming a seat of the enterprise (enterprise owners; `read:enterprise`)."""
     with request.app.state.engine.connect() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=SCOPES, roles=ROLES)
-        as_of = utcnow()  # one instant for the totals and the page
+        # 'Now' to the minute, one instant for the totals and the page: answers are memoised
+        # per ledger version and minute (licensing/cache.py).
+        as_of = cache.instant(None)
         totals = seat_totals(conn, info.slug, as_of=as_of)
         window = page.window(totals.consumed)
         people = iter_licensed_people(conn, info.slug, as_of=as_of, offset=window[0], limit=window[1]) if window else ()

@@ -24,6 +24,7 @@ from seatledger.api.schemas import (
     error_responses,
 )
 from seatledger.db.ledger import utcnow
+from seatledger.licensing import cache
 from seatledger.licensing.copilot import CopilotSeat, assign_seats, cancel_seats, copilot_totals, iter_copilot_seats
 from seatledger.licensing.scope import Scope
 
@@ -76,7 +77,9 @@ def _seat_list(
     request: Request, response: Response, conn: Connection, scope: Scope, enterprise_id: int, enterprise_slug: str,
     page: PageRequest,
 ) -> CopilotSeats:
-    as_of = utcnow()
+    # 'Now' to the minute, one instant for the totals and the page: answers are memoised
+    # per ledger version and minute (licensing/cache.py).
+    as_of = cache.instant(None)
     total = copilot_totals(conn, scope, as_of=as_of).breakdown.total
     # Enterprise lists hold one seat per person, so the seat count and the people count agree.
     window = page.window(total)

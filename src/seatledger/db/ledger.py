@@ -9,6 +9,7 @@ rolled back whole. Methods take plain values, lower-case emails, and return row 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import uuid
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -26,6 +27,27 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
+# Where a connection remembers which enterprises the current transaction has bumped:
+# (root transaction, savepoint, enterprise ids). Kept in ``Connection.info`` (which lives
+# with the database connection) and compared by identity, so a new transaction starts empty.
+WRITES_INFO_KEY = "seatledger.bumped"
+
+
+def bumped_in_transaction(conn: Connection) -> set[int]:
+    """The enterprise ids whose ledger version the connection's current transaction bumped
+    (empty outside a transaction). The set is live: Ledger adds to it."""
+    txn, nested = conn.get_transaction(), conn.get_nested_transaction()
+    state = conn.info.get(WRITES_INFO_KEY)
+    if state is None or state[0] is not txn or state[1] is not nested:
+        state = (txn, nested, set())
+        conn.info[WRITES_INFO_KEY] = state
+    return state[2]
+
+
+def _first_version() -> int:
+    return secrets.randbelow(1 << 30) + 1
+
+
 def normalize_email(email: str | None) -> str | None:
     return email.strip().lower() if email else None
 
@@ -35,6 +57,7 @@ class Ledger:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self._owners: dict[tuple[str, Any], int | None] = {}
 
     # -- generic -------------------------------------------------------------------------
     def _insert(self, table: sa.Table, **values: Any) -> int:
@@ -59,16 +82,59 @@ class Ledger:
         return count
 
     def bump_version(self, enterprise_id: int) -> int:
-        """Mark the enterprise's ledger as changed (caches of counted results key on this)."""
+        """Mark the enterprise's ledger as changed (caches of counted results key on this).
+
+        Once per transaction: a second call for the same enterprise in the same transaction (or
+        savepoint) only reads the version, so an import of a million rows costs one UPDATE.
+        A new enterprise's version starts at a random number, so two ledgers (a re-created
+        database, a test's fresh one) never share a (enterprise id, version) pair in a cache.
+        """
         lv = t.ledger_versions
-        updated = self.conn.execute(
-            sa.update(lv).where(lv.c.enterprise_id == enterprise_id).values(version=lv.c.version + 1)
-        ).rowcount
-        if not updated:
-            self.conn.execute(sa.insert(lv).values(enterprise_id=enterprise_id, version=1))
+        if enterprise_id not in self._bumped_now():
+            updated = self.conn.execute(
+                sa.update(lv).where(lv.c.enterprise_id == enterprise_id).values(version=lv.c.version + 1)
+            ).rowcount
+            if not updated:
+                self.conn.execute(sa.insert(lv).values(enterprise_id=enterprise_id, version=_first_version()))
+            self._bumped_now().add(enterprise_id)
         return int(
             self.conn.execute(sa.select(lv.c.version).where(lv.c.enterprise_id == enterprise_id)).scalar_one()
         )
+
+    def _bumped_now(self) -> set[int]:
+        """The enterprises whose version this transaction (and savepoint) has bumped."""
+        return bumped_in_transaction(self.conn)
+
+    def _touch(self, enterprise_id: int | None) -> None:
+        """Bump the version once per transaction (the usual case: already bumped, no query)."""
+        if enterprise_id is not None and enterprise_id not in self._bumped_now():
+            self.bump_version(enterprise_id)
+
+    def _enterprise_of(self, table: sa.Table, row_id: int) -> int | None:
+        """The enterprise of an organization, repository, server instance or user (one indexed
+        lookup, remembered: a row never changes enterprise)."""
+        key = (table.name, row_id)
+        if key not in self._owners:
+            eid = self.conn.execute(sa.select(table.c.enterprise_id).where(table.c.id == row_id)).scalar()
+            self._owners[key] = int(eid) if eid is not None else None
+        return self._owners[key]
+
+    def _touch_org(self, org_id: int) -> None:
+        self._touch(self._enterprise_of(t.organizations, org_id))
+
+    def _touch_repo(self, repository_id: int) -> None:
+        self._touch(self._enterprise_of(t.repositories, repository_id))
+
+    def _touch_server(self, server_instance_id: int) -> None:
+        self._touch(self._enterprise_of(t.server_instances, server_instance_id))
+
+    def _touch_user(self, user_id: int) -> None:
+        self._touch(self._enterprise_of(t.users, user_id))
+
+    def _touch_cost_center(self, cost_center_id: str) -> None:
+        cc = t.cost_centers
+        eid = self.conn.execute(sa.select(cc.c.enterprise_id).where(cc.c.id == cost_center_id)).scalar()
+        self._touch(int(eid) if eid is not None else None)
 
     # -- lookups -------------------------------------------------------------------------
     def enterprise_id(self, slug: str) -> int:
@@ -113,7 +179,7 @@ class Ledger:
             pending_invites_consume_metered=pending_invites_consume_metered,
             created_at=created_at or utcnow(),
         )
-        self.bump_version(eid)
+        self._touch(eid)
         return eid
 
     def set_product(
@@ -138,13 +204,13 @@ class Ledger:
             ep, enterprise_id=enterprise_id, product=product, billing=billing,
             purchased=purchased, expires_at=expires_at,
         )
-        self.bump_version(enterprise_id)
+        self._touch(enterprise_id)
 
     def set_setup_user(self, enterprise_id: int, user_id: int) -> None:
         self.conn.execute(
             sa.update(t.enterprises).where(t.enterprises.c.id == enterprise_id).values(setup_user_id=user_id)
         )
-        self.bump_version(enterprise_id)
+        self._touch(enterprise_id)
 
     def add_org(
         self, enterprise_id: int, login: str, *, name: str | None = None, created_at: dt.datetime | None = None
@@ -153,7 +219,7 @@ class Ledger:
             t.organizations, enterprise_id=enterprise_id, login=login, name=name or login,
             created_at=created_at or utcnow(),
         )
-        self.bump_version(enterprise_id)
+        self._touch(enterprise_id)
         return oid
 
     def add_team(
@@ -173,6 +239,7 @@ class Ledger:
         )
         for uid in members:
             self._insert(t.team_members, team_id=tid, user_id=uid)
+        self._touch(enterprise_id)
         return tid
 
     # -- people --------------------------------------------------------------------------
@@ -224,16 +291,18 @@ class Ledger:
             if e and e not in seen:
                 seen.add(e)
                 self._insert(t.user_emails, user_id=uid, email=e, verified=False, is_primary=False)
-        self.bump_version(enterprise_id)
+        self._touch(enterprise_id)
         return uid
 
     def add_email(self, user_id: int, email: str, *, verified: bool = True, primary: bool = False) -> None:
         self._insert(
             t.user_emails, user_id=user_id, email=normalize_email(email), verified=verified, is_primary=primary
         )
+        self._touch_user(user_id)
 
     def suspend_user(self, user_id: int, at: dt.datetime | None = None) -> None:
         self.conn.execute(sa.update(t.users).where(t.users.c.id == user_id).values(suspended_at=at or utcnow()))
+        self._touch_user(user_id)
 
     def add_enterprise_role(
         self, enterprise_id: int, user_id: int, role: str, *, started_at: dt.datetime | None = None
@@ -244,7 +313,7 @@ class Ledger:
             t.enterprise_roles, enterprise_id=enterprise_id, user_id=user_id, role=role,
             started_at=started_at or utcnow(),
         )
-        self.bump_version(enterprise_id)
+        self._touch(enterprise_id)
         return rid
 
     def add_membership(
@@ -252,6 +321,7 @@ class Ledger:
     ) -> int:
         if role not in ("owner", "member", "billing_manager"):
             raise InvalidInput(f"organization role must be owner, member or billing_manager, not {role!r}")
+        self._touch_org(org_id)
         return self._insert(
             t.org_memberships, organization_id=org_id, user_id=user_id, role=role,
             started_at=started_at or utcnow(),
@@ -260,6 +330,7 @@ class Ledger:
     def end_membership(self, org_id: int, user_id: int, at: dt.datetime | None = None) -> int:
         """Remove a person from an organization (the row stays, ended, for the history)."""
         m = t.org_memberships
+        self._touch_org(org_id)
         return self.conn.execute(
             sa.update(m)
             .where(m.c.organization_id == org_id, m.c.user_id == user_id, m.c.ended_at.is_(None))
@@ -274,6 +345,7 @@ class Ledger:
         permission: str = "write",
         started_at: dt.datetime | None = None,
     ) -> int:
+        self._touch_repo(repository_id)
         return self._insert(
             t.repo_collaborators, repository_id=repository_id, user_id=user_id, permission=permission,
             started_at=started_at or utcnow(),
@@ -300,6 +372,7 @@ class Ledger:
             raise InvalidInput("an invitation goes to a username or an email")
         if role == "collaborator" and repository_id is None:
             raise InvalidInput("a collaborator invitation names a repository")
+        self._touch_org(org_id)
         return self._insert(
             t.invitations, organization_id=org_id, repository_id=repository_id, role=role,
             invitee_login=login, invitee_user_id=user_id, invitee_email=normalize_email(email),
@@ -330,7 +403,7 @@ class Ledger:
             secret_protection_enabled=secret_protection, code_security_enabled=code_security,
             created_at=created_at or utcnow(),
         )
-        self.bump_version(enterprise_id)
+        self._touch(enterprise_id)
         return rid
 
     def set_repo_products(
@@ -343,6 +416,7 @@ class Ledger:
             values["code_security_enabled"] = code_security
         if values:
             self.conn.execute(sa.update(t.repositories).where(t.repositories.c.id == repository_id).values(**values))
+            self._touch_repo(repository_id)
 
     def add_commits(self, repository_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
         """Record pushed commits; idempotent on (repository, sha). Returns how many were new.
@@ -364,6 +438,7 @@ class Ledger:
         ]
         if not batch:
             return 0
+        self._touch_repo(repository_id)
         new = 0
         for start in range(0, len(batch), BULK_CHUNK):
             chunk = batch[start : start + BULK_CHUNK]
@@ -398,7 +473,7 @@ class Ledger:
             t.server_instances, enterprise_id=enterprise_id, server_id=server_id or str(uuid.uuid4()),
             hostname=hostname, version=version, created_at=created_at or utcnow(),
         )
-        self.bump_version(enterprise_id)
+        self._touch(enterprise_id)
         return sid
 
     def add_server_account(
@@ -417,6 +492,7 @@ class Ledger:
         secret_protection_user: bool = False,
         created_at: dt.datetime | None = None,
     ) -> int:
+        self._touch_server(server_instance_id)
         return self._insert(
             t.server_accounts, server_instance_id=server_instance_id, user_id=user_id, login=login,
             primary_email=normalize_email(primary_email),
@@ -437,6 +513,7 @@ class Ledger:
         error: str | None = None,
         occurred_at: dt.datetime | None = None,
     ) -> int:
+        self._touch_server(server_instance_id)
         return self._insert(
             t.license_sync_events, server_instance_id=server_instance_id, kind=kind, status=status,
             error=error, occurred_at=occurred_at or utcnow(),
@@ -456,7 +533,7 @@ class Ledger:
             t.vs_subscriptions, enterprise_id=enterprise_id, subscriber_email=normalize_email(subscriber_email),
             name=name, level=level, status=status, created_at=created_at or utcnow(),
         )
-        self.bump_version(enterprise_id)
+        self._touch(enterprise_id)
         return vid
 
     # -- Copilot -------------------------------------------------------------------------
@@ -476,6 +553,7 @@ class Ledger:
     ) -> int:
         if plan not in ("business", "enterprise"):
             raise InvalidInput(f"Copilot plan must be 'business' or 'enterprise', not {plan!r}")
+        self._touch_org(org_id)
         return self._insert(
             t.copilot_seats, organization_id=org_id, user_id=user_id, assigning_team_id=assigning_team_id,
             plan=plan, created_at=created_at or utcnow(), pending_cancellation_date=pending_cancellation_date,
@@ -493,7 +571,7 @@ class Ledger:
                 id=ccid, enterprise_id=enterprise_id, name=name, created_at=created_at or utcnow()
             )
         )
-        self.bump_version(enterprise_id)
+        self._touch(enterprise_id)
         return ccid
 
     def add_cost_center_resource(
@@ -501,6 +579,7 @@ class Ledger:
     ) -> int:
         if resource_type not in ("User", "Org", "Repo", "Team"):
             raise InvalidInput(f"cost center resource type must be User, Org, Repo or Team, not {resource_type!r}")
+        self._touch_cost_center(cost_center_id)
         return self._insert(
             t.cost_center_resources, cost_center_id=cost_center_id, resource_type=resource_type,
             resource_id=resource_id, started_at=started_at or utcnow(),
@@ -514,6 +593,7 @@ class Ledger:
             .where(t.copilot_seats.c.id == seat_id)
             .values(pending_cancellation_date=effective.date(), ended_at=effective)
         )
+        self._touch_copilot_seat(seat_id)
 
     def withdraw_copilot_cancellation(self, seat_id: int) -> None:
         """Re-assigning a seat pending cancellation keeps it: the cancellation is withdrawn."""
@@ -522,6 +602,14 @@ class Ledger:
             .where(t.copilot_seats.c.id == seat_id)
             .values(pending_cancellation_date=None, ended_at=None)
         )
+        self._touch_copilot_seat(seat_id)
+
+    def _touch_copilot_seat(self, seat_id: int) -> None:
+        org_id = self.conn.execute(
+            sa.select(t.copilot_seats.c.organization_id).where(t.copilot_seats.c.id == seat_id)
+        ).scalar()
+        if org_id is not None:
+            self._touch_org(int(org_id))
 
     # -- importers: idempotent upserts, each says what it did ----------------------------
     # Outcomes are "created", "updated" or "unchanged"; importers tally them in their report.
@@ -551,7 +639,10 @@ class Ledger:
             return self.add_org(enterprise_id, login, name=name, created_at=created_at), "created"
         if row.enterprise_id != enterprise_id:
             raise InvalidInput(f"organization {login!r} belongs to another enterprise")
-        return row.id, "updated" if self._update_changed(o, row, {"name": name}) else "unchanged"
+        changed = self._update_changed(o, row, {"name": name})
+        if changed:
+            self._touch(enterprise_id)
+        return row.id, "updated" if changed else "unchanged"
 
     def upsert_user(
         self,
@@ -590,7 +681,7 @@ class Ledger:
                 known.add(e)
                 changed = True
         if changed:
-            self.bump_version(enterprise_id)
+            self._touch(enterprise_id)
         return row.id, "updated" if changed else "unchanged"
 
     def ensure_membership(
@@ -622,6 +713,7 @@ class Ledger:
 
     def end_collaborator(self, repository_id: int, user_id: int, at: dt.datetime | None = None) -> int:
         rc = t.repo_collaborators
+        self._touch_repo(repository_id)
         return self.conn.execute(
             sa.update(rc)
             .where(rc.c.repository_id == repository_id, rc.c.user_id == user_id, rc.c.ended_at.is_(None))
@@ -661,7 +753,7 @@ class Ledger:
              "code_security_enabled": code_security, "is_fork": is_fork, "organization_id": org_id},
         )
         if changed:
-            self.bump_version(enterprise_id)
+            self._touch(enterprise_id)
         return row.id, "updated" if changed else "unchanged"
 
     def upsert_invitation(
@@ -697,6 +789,7 @@ class Ledger:
             sa.update(i).where(i.c.id == row.id)
             .values(status=status, resolved_at=None if status == "pending" else (at or utcnow()))
         )
+        self._touch_org(org_id)
         return "updated"
 
     def upsert_copilot_seat(
@@ -729,6 +822,8 @@ class Ledger:
              "last_authenticated_at": last_authenticated_at, "last_activity_at": last_activity_at,
              "last_activity_editor": last_activity_editor},
         )
+        if changed:
+            self._touch_org(org_id)
         return "updated" if changed else "unchanged"
 
     def upsert_server(
@@ -754,6 +849,8 @@ class Ledger:
         changed = self._update_changed(
             si, row, {"hostname": hostname, "version": version, "http_only": http_only, "license_hash": license_hash}
         )
+        if changed:
+            self._touch(enterprise_id)
         return row.id, "updated" if changed else "unchanged"
 
     def upsert_server_account(
@@ -798,7 +895,10 @@ class Ledger:
             if row.primary_email is not None:
                 self.conn.execute(sa.update(sac).where(sac.c.id == row.id).values(primary_email=None))
                 cleared = True
-        return "updated" if self._update_changed(sac, row, values) or cleared else "unchanged"
+        changed = self._update_changed(sac, row, values) or cleared
+        if changed:
+            self._touch_server(server_instance_id)
+        return "updated" if changed else "unchanged"
 
     def remove_server_accounts(self, server_instance_id: int, keep_user_ids: set[int]) -> int:
         """Delete the instance's accounts whose server user id is not in ``keep_user_ids``
@@ -812,6 +912,8 @@ class Ledger:
         ]
         for start in range(0, len(gone), 900):
             self.conn.execute(sa.delete(sac).where(sac.c.id.in_(gone[start : start + 900])))
+        if gone:
+            self._touch_server(server_instance_id)
         return len(gone)
 
     def upsert_vs_subscription(
@@ -833,7 +935,7 @@ class Ledger:
             return "created"
         changed = self._update_changed(vs, row, {"name": name, "level": level, "status": status})
         if changed:
-            self.bump_version(enterprise_id)
+            self._touch(enterprise_id)
         return "updated" if changed else "unchanged"
 
     def set_webhook_secret(self, enterprise_id: int, secret: str) -> None:
@@ -878,7 +980,7 @@ class Ledger:
         ).scalar()
         if enterprise_id is None:
             raise NotFound(f"no cost center {cost_center_id!r}")
-        self.bump_version(int(enterprise_id))
+        self._touch(int(enterprise_id))
 
     def upsert_team(
         self, enterprise_id: int, org_id: int | None, slug: str, *, name: str | None = None
@@ -888,7 +990,10 @@ class Ledger:
         row = self.conn.execute(sa.select(tm).where(tm.c.enterprise_id == enterprise_id, org, tm.c.slug == slug)).first()
         if row is None:
             return self.add_team(enterprise_id, slug, org_id=org_id, name=name), "created"
-        return row.id, "updated" if self._update_changed(tm, row, {"name": name}) else "unchanged"
+        changed = self._update_changed(tm, row, {"name": name})
+        if changed:
+            self._touch(enterprise_id)
+        return row.id, "updated" if changed else "unchanged"
 
     def set_team_member(self, team_id: int, user_id: int, member: bool) -> str:
         """Add (``member``) or remove a person from a team; "unchanged" if already so."""
@@ -897,6 +1002,7 @@ class Ledger:
         present = self.conn.execute(sa.select(tmm.c.team_id).where(where)).first() is not None
         if present == member:
             return "unchanged"
+        self._touch(self._enterprise_of(t.teams, team_id))
         if member:
             self._insert(tmm, team_id=team_id, user_id=user_id)
             return "created"

@@ -94,6 +94,26 @@ def stream(
         result.close()
 
 
+def ordered_keys(
+    conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None
+) -> tuple[tuple[int | None, str | None], ...]:
+    """Every licensed person as (user id, other key), in page order: what a page slices when
+    the list is memoised (about 100 bytes a person)."""
+    result = conn.execute(_ordered_people(conn, policy, at, org_id).execution_options(yield_per=10_000))
+    return tuple((row.user_id, row.other_key) for row in result)
+
+
+def describe_keys(
+    conn: Connection, policy: Policy, at: dt.datetime, people: Sequence[tuple[int | None, str | None]], *, batch: int
+) -> Iterator[LicensedPerson]:
+    """The people of ``people`` (a slice of :func:`ordered_keys`), described in batches."""
+    context = _Context(policy, at, frozenset(), frozenset(), _allocator(conn, policy.enterprise.id))
+    for start in range(0, len(people), batch):
+        keys = [(person_key(uid, other), uid) for uid, other in people[start : start + batch]]
+        _mark_committers(conn, context, [uid for _, uid in keys if uid is not None])
+        yield from _describe(conn, context, keys)
+
+
 def _mark_committers(conn: Connection, ctx: "_Context", user_ids: list[int]) -> None:
     """Which people of this batch are active Advanced Security committers (per product)."""
     from seatledger.licensing import advanced_security

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.errors import InvalidInput
-from seatledger.licensing import seats
+from seatledger.licensing import cache, seats
 from seatledger.licensing.scope import ResolvedScope, Scope, as_of_or_now, resolve
 
 ACTIVE_COMMITTER_WINDOW = dt.timedelta(days=90)
@@ -310,6 +310,16 @@ def committer_totals(
     """Distinct active committers in scope, the maximum if every private/internal repository
     enabled the product, and the enterprise's purchase for it."""
     _check_product(product)
+    at = cache.instant(as_of)
+    eid = resolve(conn, scope).enterprise.id
+    return cache.memoized(
+        conn, "committer_totals", eid, (scope, product), at, lambda: _committer_totals(conn, scope, product, as_of=at)
+    )
+
+
+def _committer_totals(
+    conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None
+) -> CommitterTotals:
     at = as_of_or_now(as_of)
     rs = resolve(conn, scope)
     ep = t.enterprise_products
@@ -377,6 +387,27 @@ def iter_repository_committers(
 ) -> Iterator[RepositoryCommitters]:
     """Enabled repositories in scope with active committers, ordered by full name."""
     _check_product(product)
+    at = cache.instant(as_of)
+    if limit is None or cache.memo.size <= 0 or offset < 0 or limit < 0:
+        return _iter_repository_committers(conn, scope, product, as_of=at, offset=offset, limit=limit)
+    # A page: slice the scope's memoised list instead of aggregating the whole scope again.
+    eid = resolve(conn, scope).enterprise.id
+    every = cache.memoized(
+        conn, "repository_committers", eid, (scope, product), at,
+        lambda: tuple(_iter_repository_committers(conn, scope, product, as_of=at)),
+    )
+    return iter(every[offset : offset + limit])
+
+
+def _iter_repository_committers(
+    conn: Connection,
+    scope: Scope,
+    product: Product,
+    *,
+    as_of: dt.datetime | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> Iterator[RepositoryCommitters]:
     at = as_of_or_now(as_of)
     rs = resolve(conn, scope)
     q = _Pieces(conn, rs, at)
@@ -433,6 +464,19 @@ def iter_namespace_committers(
     """The ORGANIZATION and USER NAMESPACED tables of the licensing page: organizations first,
     then user namespaces, each by login; only namespaces with active committers."""
     _check_product(product)
+    at = cache.instant(as_of)
+    eid = resolve(conn, Scope.enterprise(enterprise)).enterprise.id
+    return iter(
+        cache.memoized(
+            conn, "namespace_committers", eid, (product,), at,
+            lambda: tuple(_iter_namespace_committers(conn, enterprise, product, as_of=at)),
+        )
+    )
+
+
+def _iter_namespace_committers(
+    conn: Connection, enterprise: str, product: Product, *, as_of: dt.datetime | None = None
+) -> Iterator[OrganizationCommitters]:
     at = as_of_or_now(as_of)
     rs = resolve(conn, Scope.enterprise(enterprise))
     # An org is keyed by its id, a user namespace by "~login" (no org id starts with "~").

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
+from seatledger.db.ledger import Ledger
 from seatledger.errors import InvalidInput, NotFound
 
 ResourceType = Literal["User", "Org", "Repo"]
@@ -171,6 +172,7 @@ def create_cost_center(
     ccid = str(uuid.uuid4())
     at = at or _now()
     conn.execute(sa.insert(t.cost_centers).values(id=ccid, enterprise_id=enterprise_id, name=name, created_at=at))
+    Ledger(conn).bump_version(enterprise_id)
     return CostCenter(ccid, name, "active", None, at, None, ())
 
 
@@ -182,6 +184,7 @@ def rename_cost_center(conn: Connection, enterprise_id: int, cost_center_id: str
     if _name_taken(conn, enterprise_id, name, but=center.id):
         raise InvalidInput(f"a cost center named {name!r} already exists")
     conn.execute(sa.update(t.cost_centers).where(t.cost_centers.c.id == center.id).values(name=name))
+    Ledger(conn).bump_version(enterprise_id)
     return get_cost_center(conn, enterprise_id, center.id)
 
 
@@ -197,6 +200,7 @@ def delete_cost_center(
     # The assignments end with it, so the resources are free to join another center.
     r = t.cost_center_resources
     conn.execute(sa.update(r).where(r.c.cost_center_id == center.id, r.c.ended_at.is_(None)).values(ended_at=at))
+    Ledger(conn).bump_version(enterprise_id)
     return get_cost_center(conn, enterprise_id, center.id)
 
 
@@ -268,6 +272,7 @@ def add_resources(
         conn.execute(
             sa.insert(r).values(cost_center_id=center.id, resource_type=kind, resource_id=rid, started_at=at)
         )
+        Ledger(conn).bump_version(enterprise_id)
     return moved
 
 
@@ -292,6 +297,8 @@ def remove_resources(
                    r.c.ended_at.is_(None))
             .values(ended_at=at)
         ).rowcount
+    if ended:
+        Ledger(conn).bump_version(enterprise_id)
     return ended
 
 

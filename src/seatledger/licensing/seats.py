@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.errors import InvalidInput, NotFound
+from seatledger.licensing import cache
 from seatledger.licensing._seat_reasons import (
     REASON_ORG_MEMBER,
     REASON_ORG_OWNER,
@@ -235,7 +236,11 @@ def consuming_user_ids(conn: Connection, enterprise_id: int, as_of: dt.datetime)
 def count_consumed(conn: Connection, enterprise: str, *, org: str | None = None, as_of: dt.datetime | None = None) -> int:
     """Just the consumed count (what consumed-licenses' total and the usage CSV's row count equal)."""
     info = get_enterprise(conn, enterprise)
-    return _count(conn, _policy(conn, info), Window(as_of_or_now(as_of)), _org_id(conn, info, org))
+    at = cache.instant(as_of)
+    return cache.memoized(
+        conn, "count_consumed", info.id, (org,), at,
+        lambda: _count(conn, _policy(conn, info), Window(at), _org_id(conn, info, org)),
+    )
 
 
 def seat_totals(
@@ -247,8 +252,12 @@ def seat_totals(
     are bought per enterprise), also when ``org`` narrows ``consumed``. ``billable_this_month``
     counts people consuming at any instant from the 1st of ``as_of``'s month up to ``as_of``.
     """
-    at = as_of_or_now(as_of)
+    at = cache.instant(as_of)
     info = get_enterprise(conn, enterprise)
+    return cache.memoized(conn, "seat_totals", info.id, (org,), at, lambda: _seat_totals(conn, info, org, at))
+
+
+def _seat_totals(conn: Connection, info: EnterpriseInfo, org: str | None, at: dt.datetime) -> SeatTotals:
     product = _product(conn, info.id)
     policy = _policy(conn, info, product)
     org_id = _org_id(conn, info, org)
@@ -310,6 +319,16 @@ def seat_history(conn: Connection, enterprise: str, start: dt.date, end: dt.date
     if end < start:
         raise InvalidInput(f"the history ends ({end}) before it starts ({start})")
     info = get_enterprise(conn, enterprise)
+    # The answer depends on the ledger alone (no 'now'): memoised per version.
+    return list(
+        cache.memoized(
+            conn, "seat_history", info.id, (start, end), dt.datetime.min,
+            lambda: tuple(_seat_history(conn, info, start, end)),
+        )
+    )
+
+
+def _seat_history(conn: Connection, info: EnterpriseInfo, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
     policy = _policy(conn, info)
     out: list[tuple[dt.date, int]] = []
     day = start
@@ -389,10 +408,23 @@ def iter_licensed_people(
 
     if offset < 0 or (limit is not None and limit < 0):
         raise InvalidInput("offset and limit cannot be negative")
-    at = as_of_or_now(as_of)
+    at = cache.instant(as_of)
     info = get_enterprise(conn, enterprise)
     policy = _policy(conn, info)
     org_id = _org_id(conn, info, org)
+    if limit is not None and cache.memo.size > 0:
+        # A page: slice the memoised ordered list instead of ordering everyone again, and
+        # describe only that slice; the described page is memoised too (API clients and the
+        # web page ask for the same first pages again and again).
+        def page() -> tuple[LicensedPerson, ...]:
+            people = cache.memoized(
+                conn, "licensed_people", info.id, (org_id,), at,
+                lambda: _seat_people.ordered_keys(conn, policy, at, org_id),
+            )
+            slice_ = people[offset : offset + limit]
+            return tuple(_seat_people.describe_keys(conn, policy, at, slice_, batch=PEOPLE_BATCH))
+
+        return iter(cache.memoized(conn, "licensed_people_page", info.id, (org_id, offset, limit), at, page))
     return _seat_people.stream(conn, policy, at, org_id=org_id, offset=offset, limit=limit, batch=PEOPLE_BATCH)
 
 
