@@ -92,9 +92,11 @@ def _cost_centers(world: World, ledger: Ledger, rng: random.Random) -> None:
 
 
 def _products(world: World, ledger: Ledger) -> None:
-    # Volume seats sized a little above the people in orgs, so the page shows what is left.
+    # Volume seats sized a little above everyone who may consume (cloud and server-only
+    # people), so the page shows seats left; Code Security is bought short, to show over-limit.
     in_orgs = sum(1 for p in world.people if p.orgs and p.kind != "billing_manager")
-    purchased = (int(in_orgs * 1.1) // 50 + 1) * 50
+    may_consume = len(world.people) + int(world.size.people * 0.05)
+    purchased = (int(may_consume * 1.05) // 50 + 1) * 50
     expires = (world.now + dt.timedelta(days=240)).date()
     eid = world.enterprise_id
     ledger.set_product(eid, "enterprise", billing="volume", purchased=purchased, expires_at=expires)
