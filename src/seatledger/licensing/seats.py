@@ -80,7 +80,7 @@ class SeatTotals:
 
     consumed: int
     purchased: int  # 0 when metered
-    available: int | None  # purchased - consumed for volume; None when metered
+    available: int | None  # purchased - consumed, never below 0 (see over_limit); None when metered
     over_limit: int  # consumed beyond purchased (volume only), else 0
     billing: str  # metered | volume
     expires_at: dt.date | None
@@ -288,7 +288,7 @@ def _seat_totals(conn: Connection, info: EnterpriseInfo, org: str | None, at: dt
     return SeatTotals(
         consumed=consumed,
         purchased=product.purchased if volume else 0,
-        available=product.purchased - pool if volume else None,
+        available=max(product.purchased - pool, 0) if volume else None,
         over_limit=max(0, pool - product.purchased) if volume else 0,
         billing=product.billing,
         expires_at=product.expires_at,
