@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.engine import Connection
 
 from seatledger.api.auth import CurrentCaller, enterprise_access, org_access
+from seatledger.api.json_body import json_body
 from seatledger.api.pagination import PageRequest, paging, set_link
 from seatledger.api.schemas import (
     READ_ERRORS,
@@ -51,17 +52,17 @@ def _committers(
         if window
         else ()
     )
-    return AdvancedSecurityActiveCommitters(
+    return AdvancedSecurityActiveCommitters.model_construct(
         total_advanced_security_committers=totals.total_committers,
         total_count=totals.total_repositories,
         maximum_advanced_security_committers=totals.maximum_committers,
         purchased_advanced_security_committers=totals.purchased,
         repositories=[
-            AdvancedSecurityActiveCommittersRepository(
+            AdvancedSecurityActiveCommittersRepository.model_construct(
                 name=repo.repository,
                 advanced_security_committers=repo.committers,
                 advanced_security_committers_breakdown=[
-                    AdvancedSecurityActiveCommittersUser(
+                    AdvancedSecurityActiveCommittersUser.model_construct(
                         user_login=push.login,
                         last_pushed_date=push.last_pushed_date.isoformat(),
                         last_pushed_email=push.last_pushed_email,
@@ -96,7 +97,7 @@ def get_enterprise_committers(
         )
         body = _committers(conn, Scope.enterprise(info.slug), advanced_security_product or DEFAULT_PRODUCT, page)
     set_link(response, request, page, body.total_count)
-    return body
+    return json_body(body, response)  # type: ignore[return-value]
 
 
 @router.get(
@@ -123,4 +124,4 @@ def get_org_committers(
         )
         body = _committers(conn, Scope.org(access.login), advanced_security_product or DEFAULT_PRODUCT, page)
     set_link(response, request, page, body.total_count)
-    return body
+    return json_body(body, response)  # type: ignore[return-value]

@@ -410,13 +410,13 @@ def iter_licensed_people(
         raise InvalidInput("offset and limit cannot be negative")
     at = cache.instant(as_of)
     info = get_enterprise(conn, enterprise)
-    policy = _policy(conn, info)
     org_id = _org_id(conn, info, org)
     if limit is not None and cache.memo.size > 0:
         # A page: slice the memoised ordered list instead of ordering everyone again, and
         # describe only that slice; the described page is memoised too (API clients and the
         # web page ask for the same first pages again and again).
         def page() -> tuple[LicensedPerson, ...]:
+            policy = _policy(conn, info)
             people = cache.memoized(
                 conn, "licensed_people", info.id, (org_id,), at,
                 lambda: _seat_people.ordered_keys(conn, policy, at, org_id),
@@ -425,6 +425,7 @@ def iter_licensed_people(
             return tuple(_seat_people.describe_keys(conn, policy, at, slice_, batch=PEOPLE_BATCH))
 
         return iter(cache.memoized(conn, "licensed_people_page", info.id, (org_id, offset, limit), at, page))
+    policy = _policy(conn, info)
     return _seat_people.stream(conn, policy, at, org_id=org_id, offset=offset, limit=limit, batch=PEOPLE_BATCH)
 
 
