@@ -18,7 +18,7 @@ import datetime as dt
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
-from typing import Iterator, Literal, Sequence
+from typing import Any, Iterator, Literal, NamedTuple, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -390,26 +390,30 @@ def iter_repository_committers(
     at = cache.instant(as_of)
     if limit is None or cache.memo.size <= 0 or offset < 0 or limit < 0:
         return _iter_repository_committers(conn, scope, product, as_of=at, offset=offset, limit=limit)
-    # A page: slice the scope's memoised list instead of aggregating the whole scope again.
-    eid = resolve(conn, scope).enterprise.id
-    every = cache.memoized(
-        conn, "repository_committers", eid, (scope, product), at,
-        lambda: tuple(_iter_repository_committers(conn, scope, product, as_of=at)),
-    )
-    return iter(every[offset : offset + limit])
-
-
-def _iter_repository_committers(
-    conn: Connection,
-    scope: Scope,
-    product: Product,
-    *,
-    as_of: dt.datetime | None = None,
-    offset: int = 0,
-    limit: int | None = None,
-) -> Iterator[RepositoryCommitters]:
-    at = as_of_or_now(as_of)
+    # A page: slice the scope's memoised per-repository counts instead of aggregating the whole
+    # scope again, and fetch only that slice's breakdowns; the described page is kept too.
     rs = resolve(conn, scope)
+
+    def page() -> tuple[RepositoryCommitters, ...]:
+        counts = cache.memoized(
+            conn, "repository_counts", rs.enterprise.id, (scope, product), at,
+            lambda: tuple(_RepositoryCount(*row) for row in _stream(conn, _counts_query(conn, rs, product, at))),
+        )
+        return tuple(_with_breakdowns(conn, rs, product, at, iter(counts[offset : offset + limit])))
+
+    return iter(cache.memoized(conn, "repository_committers_page", rs.enterprise.id, (scope, product, offset, limit), at, page))
+
+
+class _RepositoryCount(NamedTuple):
+    repository_id: int
+    committers: int
+    unique_committers: int
+    owner_login: str
+    name: str
+
+
+def _counts_query(conn: Connection, rs: ResolvedScope, product: Product, at: dt.datetime) -> sa.Select:
+    """Per enabled repository with active committers: its counts, ordered by full name."""
     q = _Pieces(conn, rs, at)
     active = q.active_pairs(product)
     per_user = q.places_per_user(product, _r.c.id)
@@ -425,16 +429,35 @@ def _iter_repository_committers(
         .group_by(active.c.repository_id)
         .cte("counts")
     )
-    paged = (
-        sa.select(page, _r.c.owner_login, _r.c.name)
+    return (
+        sa.select(page.c.repository_id, page.c.committers, page.c.unique_committers, _r.c.owner_login, _r.c.name)
         .join(_r, _r.c.id == page.c.repository_id)
         .order_by(_r.c.owner_login, _r.c.name)
-        .offset(offset)
     )
+
+
+def _iter_repository_committers(
+    conn: Connection,
+    scope: Scope,
+    product: Product,
+    *,
+    as_of: dt.datetime | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> Iterator[RepositoryCommitters]:
+    at = as_of_or_now(as_of)
+    rs = resolve(conn, scope)
+    paged = _counts_query(conn, rs, product, at).offset(offset)
     if limit is not None:
         paged = paged.limit(limit)
+    yield from _with_breakdowns(conn, rs, product, at, _stream(conn, paged))
+
+
+def _with_breakdowns(
+    conn: Connection, rs: ResolvedScope, product: Product, at: dt.datetime, counted: Iterator[Any]
+) -> Iterator[RepositoryCommitters]:
+    """Counted repositories (rows of :func:`_counts_query`) with their committers' latest pushes."""
     u = t.users
-    counted = _stream(conn, paged)
     while chunk := list(islice(counted, BREAKDOWN_CHUNK)):
         # The breakdowns of a chunk of repositories, named by id: an index lookup per repository
         # on both databases, whatever the size of the enterprise.
@@ -457,6 +480,7 @@ def _iter_repository_committers(
                 unique_committers=int(r.unique_committers),
                 breakdown=tuple(breakdowns.get(r.repository_id, ())),
             )
+
 
 def iter_namespace_committers(
     conn: Connection, enterprise: str, product: Product, *, as_of: dt.datetime | None = None
