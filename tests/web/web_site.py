@@ -7,9 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import socket
 import threading
-import time
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -20,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from livesupport import LiveServer, free_port  # noqa: F401  (the suite's own; tests set app.state before entering)
 from seatledger.app import create_app
 from seatledger.config import Settings
 from seatledger.db import tables as t
@@ -30,38 +29,6 @@ from seatledger.web.accounts import set_password
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveServer:
-    """A real uvicorn server in a thread (like the suite's ``live_server``, but the test may
-    set up ``app.state`` between building the app and starting the server)."""
-
-    def __init__(self, app: object) -> None:
-        import uvicorn
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            self.thread.join(0.02)  # waits on the server thread, not a fixed sleep
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
 
 ANCHOR = dt.datetime(2026, 11, 1)
 # The pages count "now"; now is fixed half a day after the demo's history ends.
