@@ -243,7 +243,11 @@ class Server:
 
     def __exit__(self, *exc: object) -> None:
         self.proc.terminate()
-        self.proc.wait(10)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:  # a long query in a worker thread: don't lose the figures
+            self.proc.kill()
+            self.proc.wait(10)
 
 
 def _token(db: BenchDatabase, facts: dict[str, Any]) -> str:
