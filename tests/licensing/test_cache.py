@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator
 import pytest
 from sqlalchemy.engine import Connection, Engine
 
-from seatledger.db.ledger import Ledger
+from seatledger.db.ledger import Ledger, wrote_in_transaction
 from seatledger.licensing import advanced_security as ghas
 from seatledger.licensing import cache, copilot, seats
 from seatledger.licensing.scope import Scope
@@ -188,3 +188,19 @@ def test_size_zero_turns_the_memo_off(engine: Engine) -> None:
             cache.memoized(conn, "probe", b.id, (), AS_OF, lambda: calls.append(1))
     assert len(calls) == 2
     assert len(cache.memo) == 0
+
+
+def test_a_write_in_a_released_savepoint_still_keeps_the_transaction_out_of_the_memo(engine: Engine) -> None:
+    b = _build(engine)
+    with engine.connect() as conn:
+        seats.count_consumed(conn, "acme", as_of=AS_OF)
+    entries = len(cache.memo)
+    with engine.connect() as conn:
+        with conn.begin():
+            with conn.begin_nested():
+                uid = Ledger(conn).add_user(b.id, "ghost", created_at=T0)
+                Ledger(conn).add_membership(b.orgs["octo"], uid, started_at=T0)
+            assert wrote_in_transaction(conn)
+            seats.count_consumed(conn, "acme", org="octo", as_of=AS_OF)
+            assert len(cache.memo) == entries  # neither read nor filled
+        assert not wrote_in_transaction(conn)  # committed: a new transaction starts clean

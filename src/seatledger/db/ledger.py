@@ -44,6 +44,16 @@ def bumped_in_transaction(conn: Connection) -> set[int]:
     return state[2]
 
 
+def wrote_in_transaction(conn: Connection) -> bool:
+    """True while the connection's current (root) transaction has bumped any ledger version:
+    it wrote, and may still roll back, so results it counts are not for sharing."""
+    txn = conn.get_transaction()
+    return txn is not None and conn.info.get(WROTE_INFO_KEY) is txn
+
+
+WROTE_INFO_KEY = "seatledger.wrote"
+
+
 def _first_version() -> int:
     return secrets.randbelow(1 << 30) + 1
 
@@ -97,6 +107,7 @@ class Ledger:
             if not updated:
                 self.conn.execute(sa.insert(lv).values(enterprise_id=enterprise_id, version=_first_version()))
             self._bumped_now().add(enterprise_id)
+            self.conn.info[WROTE_INFO_KEY] = self.conn.get_transaction()
         return int(
             self.conn.execute(sa.select(lv.c.version).where(lv.c.enterprise_id == enterprise_id)).scalar_one()
         )

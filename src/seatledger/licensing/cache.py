@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
-from seatledger.db.ledger import bumped_in_transaction
+from seatledger.db.ledger import wrote_in_transaction
 from seatledger.licensing.scope import as_of_or_now
 
 __all__ = ["DEFAULT_SIZE", "Memo", "configure", "current_version", "instant", "memo", "memoized"]
@@ -155,7 +155,7 @@ def memoized(
     ``at`` must be the instant ``compute`` counts at (see :func:`instant`); ``args`` every
     other argument that changes the answer.
     """
-    if memo.size <= 0 or enterprise_id in bumped_in_transaction(conn):
+    if memo.size <= 0 or wrote_in_transaction(conn):
         return compute()
     version = current_version(conn, enterprise_id)
     slot = (str(conn.engine.url), name, enterprise_id, args, at if at.second or at.microsecond else None)
@@ -171,6 +171,6 @@ def memoized(
         if found:
             return value  # type: ignore[return-value]
         result = compute()
-        if current_version(conn, enterprise_id) == version and enterprise_id not in bumped_in_transaction(conn):
+        if current_version(conn, enterprise_id) == version and not wrote_in_transaction(conn):
             memo.put(slot, stamp, result)
     return result
