@@ -1,4 +1,4 @@
-"""A real uvicorn server in a thread, for tests that talk HTTP to seatledger.
+"""Real servers on loopback for the tests: uvicorn serving seatledger, and an SMTP sink.
 
 Kept out of conftest.py so test modules can import it by a unique name.
 """
@@ -8,6 +8,9 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
 
 
 def free_port() -> int:
@@ -40,3 +43,24 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on loopback that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[Message] = []
+        self._lock = threading.Lock()
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
+        with self._lock:
+            self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"

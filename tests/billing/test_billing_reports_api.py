@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import httpx
 import pytest
@@ -21,7 +18,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from billing_scenario import LONG_AGO, build_acme
-from livesupport import LiveServer, free_port
+from livesupport import LiveServer, SmtpSink, free_port
 from seatledger import tokens
 from seatledger.app import create_app
 from seatledger.cli import app as cli_app
@@ -63,23 +60,6 @@ class HeldQueue(ExportQueue):
             self.huey.execute(task)
             ran += 1
         return ran
-
-
-class SmtpSink:
-    """A real SMTP server (aiosmtpd) on loopback that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        self.messages: list[Message] = []
-        self._lock = threading.Lock()
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
-        with self._lock:
-            self.messages.append(message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
 
 
 @dataclass

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from email import message_from_bytes
-from email.message import Message
 from typing import Any, Iterator
 
 import pytest
 import redis
 from huey.signals import SIGNAL_COMPLETE, SIGNAL_ERROR
+from livesupport import SmtpSink
 from sqlalchemy.engine import Engine
 
 from seatledger.config import Settings
@@ -23,25 +22,6 @@ from seatledger.exports.queue import ExportQueue, build_huey
 
 T0 = dt.datetime(2026, 1, 1)
 REDIS_URL = "redis://127.0.0.1:6379/14"
-
-
-class SmtpSink:
-    """aiosmtpd on loopback, keeping what it receives."""
-
-    def __init__(self) -> None:
-        import socket
-
-        from aiosmtpd.controller import Controller
-
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
-        self.messages: list[Message] = []
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
-        self.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
 
 
 @pytest.fixture

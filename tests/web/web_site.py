@@ -7,10 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import threading
 from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from livesupport import LiveServer, free_port  # noqa: F401  (the suite's own; tests set app.state before entering)
+from livesupport import LiveServer, SmtpSink, free_port  # noqa: F401  (the suite's own; tests set app.state before entering)
 from seatledger.app import create_app
 from seatledger.config import Settings
 from seatledger.db import tables as t
@@ -86,27 +83,6 @@ def _demo(engine: Engine) -> DemoWorld:
 @pytest.fixture
 def demo(engine: Engine) -> DemoWorld:
     return _demo(engine)
-
-
-class SmtpSink:
-    """A real SMTP server (aiosmtpd) on loopback that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        from aiosmtpd.controller import Controller
-
-        self.messages: list[Message] = []
-        self._lock = threading.Lock()
-        self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd hook
-        with self._lock:
-            self.messages.append(message_from_bytes(envelope.content))
-        return "250 Message accepted for delivery"
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
 
 
 @pytest.fixture
