@@ -7,7 +7,7 @@ import report. Errors a user can cause are LedgerErrors (one line, exit code 2).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import typer
 from rich.console import Console
@@ -115,6 +115,17 @@ def _read_file(path: Path) -> bytes:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from exc
 
 
+def _import_file(
+    importer: Callable[..., ImportReport], file: Path, enterprise: Optional[str]
+) -> None:
+    """Read a file whole, import it in one transaction (all or nothing), print what it did."""
+    data = _read_file(file)
+    _settings, engine = open_ledger()
+    with engine.begin() as conn:
+        report = importer(conn, data, enterprise)
+    _print_report(report)
+
+
 @app.command("server-usage")
 def server_usage_command(
     file: Path = typer.Argument(..., help="The JSON a server exported (Export license usage)."),
@@ -123,11 +134,7 @@ def server_usage_command(
     """Import a server instance's license usage export."""
     from seatledger.ingest.server_usage import ingest_server_usage
 
-    data = _read_file(file)
-    _settings, engine = open_ledger()
-    with engine.begin() as conn:
-        report = ingest_server_usage(conn, data, enterprise)
-    _print_report(report)
+    _import_file(ingest_server_usage, file, enterprise)
 
 
 @app.command("vs-subscribers")
@@ -138,11 +145,7 @@ def vs_subscribers_command(
     """Import the Visual Studio subscriber list and match it to people."""
     from seatledger.ingest.vs_subscribers import ingest_vs_subscribers
 
-    data = _read_file(file)
-    _settings, engine = open_ledger()
-    with engine.begin() as conn:
-        report = ingest_vs_subscribers(conn, data, enterprise)
-    _print_report(report)
+    _import_file(ingest_vs_subscribers, file, enterprise)
 
 
 @app.command("people")
@@ -153,11 +156,7 @@ def people_command(
     """Import people, org roles and collaborators from a directory file."""
     from seatledger.ingest.people import ingest_people
 
-    data = _read_file(file)
-    _settings, engine = open_ledger()
-    with engine.begin() as conn:
-        report = ingest_people(conn, data, enterprise)
-    _print_report(report)
+    _import_file(ingest_people, file, enterprise)
 
 
 @sync_app.command("github")
