@@ -30,6 +30,8 @@ class Settings:
     export_retries: int = 3
     # Entries of the counting engine's memo (licensing/cache.py); 0 turns it off.
     cache_size: int = 256
+    # Keep recently asked counts computed ahead (the next minute, the new version after a write).
+    warm_ahead: bool = True
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -65,6 +67,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    from seatledger.errors import ConfigError
+
+    raise ConfigError(f"{name} must be 1 or 0 (true or false), not {raw!r}")
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from the environment (``os.environ`` unless given)."""
     env = os.environ if env is None else env
@@ -81,6 +96,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rate_limit_per_hour=_int(env, "SEATLEDGER_RATE_LIMIT_PER_HOUR", 15000),
         export_retries=_int(env, "SEATLEDGER_EXPORT_RETRIES", 3),
         cache_size=_int(env, "SEATLEDGER_CACHE_SIZE", 256),
+        warm_ahead=_bool(env, "SEATLEDGER_WARM_AHEAD", True),
         extra={k: v for k, v in env.items() if k in _PASSTHROUGH},
     )
 

@@ -1,4 +1,4 @@
-"""A memo of the counting engine's results, per enterprise and ledger version.
+"""A memo of the counting engine's results, per enterprise and ledger version, kept warm ahead.
 
 Every write to an enterprise's ledger bumps its ``ledger_versions`` row once per transaction
 (``db/ledger.py``), so a result computed at version *v* stays right for as long as the version
@@ -20,34 +20,58 @@ Two guards keep a cached answer exact:
 - a connection whose open transaction has itself bumped the version (it wrote, and may still
   roll back) neither reads nor fills the memo.
 
-``SEATLEDGER_CACHE_SIZE`` sets the number of entries (0 turns the memo off); ``configure``
-applies it at start-up.
+**Warm ahead.** A question asked through :func:`memoized` with a ``compute`` that takes
+``(connection, instant)`` can be asked again without its caller. A :class:`Warmer` (one per
+serving process and database, started with the web app) keeps the questions asked in the last
+``HOT_TTL`` warm: after a write it recomputes them at the new version, and before a minute
+ends it computes the next minute's answer, so a page or an API client arriving at the next
+minute finds it ready. An answer for an instant still ahead is exact: any write before that
+instant bumps the version and retires it. Questions nobody asks any more go cold and cost
+nothing.
+
+``SEATLEDGER_CACHE_SIZE`` sets the number of entries (0 turns the memo off);
+``SEATLEDGER_WARM_AHEAD=0`` turns the warmer off; ``configure`` applies the size at start-up.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+import time
 import weakref
 from collections import OrderedDict
-from typing import Callable, Hashable, TypeVar
+from dataclasses import dataclass, field
+from typing import Callable, Hashable, TypeVar, Union
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from seatledger.db import tables as t
 from seatledger.db.ledger import wrote_in_transaction
 from seatledger.licensing.scope import as_of_or_now
 
-__all__ = ["DEFAULT_SIZE", "Memo", "configure", "current_version", "instant", "memo", "memoized"]
+__all__ = [
+    "DEFAULT_SIZE", "HOT_TTL", "Memo", "Warmer", "configure", "current_version", "instant", "memo", "memoized",
+]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Entries, not bytes: the biggest entry is an enterprise's ordered list of licensed people
-# (about 10 MB at 100,000 people), a page of 100 described people is about 100 kB; 'now'
-# entries of one question replace each other.
+# (about 10 MB at 100,000 people), a page of 100 described people is about 100 kB.
 DEFAULT_SIZE = 256
 NOW_GRANULARITY = dt.timedelta(minutes=1)
+# A question keeps up to this many instants of one version: the current minute, the next one
+# (warmed ahead), and the page's floor instant beside the API's ceiling.
+STAMPS_PER_SLOT = 3
+# A question not asked for this long is no longer kept warm.
+HOT_TTL = dt.timedelta(minutes=10)
+# Answers without an instant (history by day) are memoised under this one.
+TIMELESS = dt.datetime.min
+
+# A computation: of (connection, instant), which the warmer can repeat, or of nothing.
+Compute = Union[Callable[[Connection, dt.datetime], T], Callable[[], T]]
 
 
 def current_version(conn: Connection, enterprise_id: int) -> int:
@@ -57,43 +81,69 @@ def current_version(conn: Connection, enterprise_id: int) -> int:
     return int(version or 0)
 
 
+def _version_of(stamp: Hashable) -> object:
+    return stamp[0] if isinstance(stamp, tuple) else stamp
+
+
 class Memo:
     """A thread-safe, bounded LRU of computed results.
 
-    A key has a *slot* (the question) and a *stamp* (version and instant): storing a new stamp
-    for a slot replaces the old answer, so a busy 'now' question holds one entry, not one per
-    minute.
+    A key has a *slot* (the question) and a *stamp* (version and instant). A slot holds a few
+    instants of one version; storing a newer version replaces all of them, so a busy 'now'
+    question holds a couple of entries, not one per minute.
     """
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
-        self._entries: OrderedDict[Hashable, tuple[Hashable, object]] = OrderedDict()
+        self._entries: OrderedDict[tuple[Hashable, Hashable], object] = OrderedDict()
+        self._stamps: dict[Hashable, list[Hashable]] = {}
         self._lock = threading.Lock()
         self.size = size
         self.hits = 0
         self.misses = 0
 
     def get(self, slot: Hashable, stamp: Hashable) -> tuple[bool, object]:
+        key = (slot, stamp)
         with self._lock:
-            entry = self._entries.get(slot)
-            if entry is not None and entry[0] == stamp:
-                self._entries.move_to_end(slot)
+            if key in self._entries:
+                self._entries.move_to_end(key)
                 self.hits += 1
-                return True, entry[1]
+                return True, self._entries[key]
             self.misses += 1
             return False, None
+
+    def __contains__(self, key: tuple[Hashable, Hashable]) -> bool:
+        with self._lock:
+            return key in self._entries
 
     def put(self, slot: Hashable, stamp: Hashable, value: object) -> None:
         if self.size <= 0:
             return
+        version = _version_of(stamp)
         with self._lock:
-            self._entries[slot] = (stamp, value)
-            self._entries.move_to_end(slot)
+            stamps = self._stamps.get(slot, [])
+            if isinstance(version, int) and any(
+                isinstance(v, int) and v > version for v in map(_version_of, stamps)
+            ):
+                return  # a newer version is already here: this answer is already stale
+            keep = [s for s in stamps if s != stamp and _version_of(s) == version][-(STAMPS_PER_SLOT - 1):]
+            for old in stamps:
+                if old not in keep:
+                    self._entries.pop((slot, old), None)
+            self._stamps[slot] = keep + [stamp]
+            self._entries[(slot, stamp)] = value
+            self._entries.move_to_end((slot, stamp))
             while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+                (old_slot, old_stamp), _ = self._entries.popitem(last=False)
+                left = [s for s in self._stamps.get(old_slot, []) if s != old_stamp]
+                if left:
+                    self._stamps[old_slot] = left
+                else:
+                    self._stamps.pop(old_slot, None)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._stamps.clear()
             self.hits = self.misses = 0
 
     def __len__(self) -> int:
@@ -104,22 +154,22 @@ memo = Memo()
 
 
 class _Flight:
-    """One computation of a question in progress; others asking the same wait for it."""
+    """One computation of an answer in progress; others asking the same wait for it."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
 
 
-# Questions being computed, by slot; an entry disappears with its last waiter.
+# Answers being computed, by (slot, stamp); an entry disappears with its last waiter.
 _flights: "weakref.WeakValueDictionary[Hashable, _Flight]" = weakref.WeakValueDictionary()
 _flights_lock = threading.Lock()
 
 
-def _flight(slot: Hashable) -> _Flight:
+def _flight(key: Hashable) -> _Flight:
     with _flights_lock:
-        flight = _flights.get(slot)
+        flight = _flights.get(key)
         if flight is None:
-            flight = _flights[slot] = _Flight()
+            flight = _flights[key] = _Flight()
         return flight
 
 
@@ -147,30 +197,225 @@ def instant(as_of: dt.datetime | None) -> dt.datetime:
     return _bucket(at) if as_of is None and memo.size > 0 else at
 
 
-def memoized(
-    conn: Connection, name: str, enterprise_id: int, args: Hashable, at: dt.datetime, compute: Callable[[], T]
-) -> T:
-    """``compute()``, or its remembered result for the same question at the same ledger version.
+def _takes_instant(compute: Callable[..., object]) -> bool:
+    code = getattr(compute, "__code__", None)
+    return code is not None and code.co_argcount == 2
+
+
+def _run(compute: Compute[T], conn: Connection, at: dt.datetime) -> T:
+    return compute(conn, at) if _takes_instant(compute) else compute()  # type: ignore[call-arg]
+
+
+def _slot(conn: Connection, name: str, enterprise_id: int, args: Hashable, at: dt.datetime) -> Hashable:
+    # Minute instants (and the timeless one) share a slot; an arbitrary as_of has its own.
+    return (str(conn.engine.url), name, enterprise_id, args, at if at.second or at.microsecond else None)
+
+
+def memoized(conn: Connection, name: str, enterprise_id: int, args: Hashable, at: dt.datetime, compute: Compute[T]) -> T:
+    """``compute``'s answer, or its remembered answer for the same question at the same ledger version.
 
     ``at`` must be the instant ``compute`` counts at (see :func:`instant`); ``args`` every
-    other argument that changes the answer.
+    other argument that changes the answer. A ``compute`` of ``(connection, instant)`` must use
+    only those two and what ``args`` names: the warmer calls it again with its own connection
+    and the next minute's instant.
     """
     if memo.size <= 0 or wrote_in_transaction(conn):
-        return compute()
+        return _run(compute, conn, at)
     version = current_version(conn, enterprise_id)
-    slot = (str(conn.engine.url), name, enterprise_id, args, at if at.second or at.microsecond else None)
+    slot = _slot(conn, name, enterprise_id, args, at)
+    if _takes_instant(compute):
+        _hot.asked(conn.engine, slot, enterprise_id, at, compute)  # type: ignore[arg-type]
+    return _answer(conn, slot, enterprise_id, version, at, compute)
+
+
+def _answer(conn: Connection, slot: Hashable, enterprise_id: int, version: int, at: dt.datetime, compute: Compute[T]) -> T:
     stamp = (version, at)
     found, value = memo.get(slot, stamp)
     if found:
         return value  # type: ignore[return-value]
     # Single flight: when a new minute or version starts, 16 requests asking the same question
     # wait for one computation instead of running 16 (which, sharing the GIL, all finish late).
-    flight = _flight(slot)
-    with flight.lock:
+    with _flight((slot, stamp)).lock:
         found, value = memo.get(slot, stamp)
         if found:
             return value  # type: ignore[return-value]
-        result = compute()
+        result = _run(compute, conn, at)
         if current_version(conn, enterprise_id) == version and not wrote_in_transaction(conn):
             memo.put(slot, stamp, result)
     return result
+
+
+# -- warm ahead ------------------------------------------------------------------------------
+
+# How a question asks for 'now': at the end of the minute (the engine's bucket), at its start
+# (the pages), or without an instant (history by day).
+CEILING, FLOOR, TIMELESS_KIND = "ceiling", "floor", "timeless"
+
+
+def _floor(now: dt.datetime) -> dt.datetime:
+    return now.replace(second=0, microsecond=0)
+
+
+def _kind(at: dt.datetime, now: dt.datetime) -> str | None:
+    if at == TIMELESS:
+        return TIMELESS_KIND
+    if at == _bucket(now) or at == _bucket(now - dt.timedelta(seconds=1)):
+        return CEILING
+    if at == _floor(now) or at == _floor(now - dt.timedelta(seconds=1)):
+        return FLOOR
+    return None  # an explicit instant: not a question about 'now'
+
+
+def _instant_of(kind: str, now: dt.datetime) -> dt.datetime:
+    return TIMELESS if kind == TIMELESS_KIND else _bucket(now) if kind == CEILING else _floor(now)
+
+
+@dataclass
+class _Question:
+    engine: "weakref.ReferenceType[Engine]"
+    enterprise_id: int
+    compute: Callable[[Connection, dt.datetime], object]
+    asked: dict[str, float] = field(default_factory=dict)  # kind -> wall clock last asked
+    cost_s: float = 0.0
+
+
+class _HotQuestions:
+    """The warmable questions asked lately, per slot (only while a warmer runs for the database)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._questions: dict[Hashable, _Question] = {}
+        self.clocks: dict[str, Callable[[], float]] = {}  # engine URL -> its warmer's clock
+
+    def asked(
+        self, engine: Engine, slot: Hashable, enterprise_id: int, at: dt.datetime,
+        compute: Callable[[Connection, dt.datetime], object],
+    ) -> None:
+        clock = self.clocks.get(str(engine.url))
+        if clock is None or getattr(_warming, "active", False):
+            return  # no warmer for this database, or the warmer's own asking
+        wall = clock()
+        kind = _kind(at, dt.datetime.fromtimestamp(wall, dt.timezone.utc).replace(tzinfo=None))
+        if kind is None:
+            return
+        with self._lock:
+            q = self._questions.get(slot)
+            if q is None:
+                q = self._questions[slot] = _Question(weakref.ref(engine), enterprise_id, compute)
+            q.compute = compute
+            q.asked[kind] = wall
+
+    def of(self, url: str) -> list[tuple[Hashable, _Question]]:
+        with self._lock:
+            return [(slot, q) for slot, q in self._questions.items() if slot[0] == url]  # type: ignore[index]
+
+    def forget(self, slot: Hashable) -> None:
+        with self._lock:
+            self._questions.pop(slot, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._questions.clear()
+
+
+_hot = _HotQuestions()
+_warming = threading.local()
+
+
+class Warmer:
+    """Keeps one database's recently asked questions answered at the current version, for the
+    current minute and, close to its end, the next. ``run_once`` does one round (tests call it
+    under their own clock); ``start`` runs a round every ``interval`` seconds in a daemon thread.
+    One warmer per database and process."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], float] = time.time, interval: float = 1.0) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.interval = interval
+        self.url = str(engine.url)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.computed = 0
+        _hot.clocks[self.url] = clock
+
+    def start(self) -> "Warmer":
+        self._thread = threading.Thread(target=self._loop, name="seatledger-warmer", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=120)
+            self._thread = None
+        if _hot.clocks.get(self.url) is self.clock:
+            _hot.clocks.pop(self.url, None)
+        for slot, _q in _hot.of(self.url):
+            _hot.forget(slot)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.run_once()
+            except Exception:  # noqa: BLE001 - soft state: a failed round is retried next time
+                log.exception("warming the memo failed")
+
+    def run_once(self) -> int:
+        """One round: compute what is missing; returns the number of answers computed."""
+        if memo.size <= 0:
+            return 0
+        wall = self.clock()
+        now = dt.datetime.fromtimestamp(wall, dt.timezone.utc).replace(tzinfo=None)
+        computed = 0
+        _warming.active = True
+        try:
+            computed = self._round(now, wall)
+        finally:
+            _warming.active = False
+        self.computed += computed
+        return computed
+
+    def _round(self, now: dt.datetime, wall: float) -> int:
+        computed = 0
+        with self.engine.connect() as conn:
+            for slot, q in _hot.of(self.url):
+                if self._stop.is_set():
+                    break
+                targets = self._targets(q, now, wall)
+                if not targets:
+                    _hot.forget(slot)
+                    continue
+                try:
+                    version = current_version(conn, q.enterprise_id)
+                    for at in targets:
+                        if (slot, (version, at)) in memo:
+                            continue
+                        started = time.perf_counter()
+                        _answer(conn, slot, q.enterprise_id, version, at, q.compute)
+                        q.cost_s = time.perf_counter() - started
+                        computed += 1
+                except Exception:  # noqa: BLE001 - e.g. the enterprise is gone: stop asking
+                    log.debug("warming %r failed; forgetting it", slot, exc_info=True)
+                    _hot.forget(slot)
+                conn.rollback()  # a fresh snapshot for the next question
+        return computed
+
+    def _targets(self, q: _Question, now: dt.datetime, wall: float) -> list[dt.datetime]:
+        """The instants to have ready: the current one of each way the question was asked lately,
+        and the next minute's when the minute is close to its end."""
+        lead = dt.timedelta(seconds=max(10.0, 3 * q.cost_s))
+        targets: set[dt.datetime] = set()
+        for kind, when in list(q.asked.items()):
+            if wall - when > HOT_TTL.total_seconds():
+                q.asked.pop(kind, None)
+                continue
+            current = _instant_of(kind, now)
+            targets.add(current)
+            if kind != TIMELESS_KIND and _floor(now) + NOW_GRANULARITY - now <= lead:
+                targets.add(_instant_of(kind, _floor(now) + NOW_GRANULARITY + dt.timedelta(seconds=1)))
+        return sorted(targets)
+
+
+def forget_hot_questions() -> None:
+    """Drop every question the warmers keep (tests start from nothing)."""
+    _hot.clear()

@@ -1,7 +1,7 @@
 """The web pages: Billing & licensing, Copilot seats, report downloads, emailed exports.
 
-``mount(app)`` adds the static files, the session middleware, the page routes and the export
-queue's in-process consumer (started with the app, stopped with it).
+``mount(app)`` adds the static files, the session middleware, the page routes, the export
+queue's in-process consumer and the memo's warmer (both started with the app, stopped with it).
 """
 
 from __future__ import annotations
@@ -69,9 +69,12 @@ def _wrap_lifespan(app: FastAPI) -> None:
     async def lifespan(asgi_app: Any) -> AsyncIterator[Any]:
         async with outer(asgi_app) as state:
             _start_queue(app)
+            warmer = _start_warmer(app)
             try:
                 yield state
             finally:
+                if warmer is not None:
+                    warmer.stop()
                 _stop_queue(app)
 
     app.router.lifespan_context = lifespan
@@ -92,6 +95,17 @@ def _start_queue(app: FastAPI) -> None:
     if queue is None:
         queue = app.state.export_queue = ExportQueue(app.state.settings, app.state.engine)
     queue.start_in_process()
+
+
+def _start_warmer(app: FastAPI) -> Any:
+    """The memo's warmer for this app's database (``SEATLEDGER_WARM_AHEAD``): it keeps the
+    pages and counts asked lately computed for the current and the next minute."""
+    from seatledger.licensing import cache
+
+    settings = app.state.settings
+    if not settings.warm_ahead or settings.cache_size <= 0:
+        return None
+    return cache.Warmer(app.state.engine, clock=lambda: float(app.state.clock())).start()
 
 
 def _stop_queue(app: FastAPI) -> None:

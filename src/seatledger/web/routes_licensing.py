@@ -17,7 +17,6 @@ from seatledger.licensing import Scope
 from seatledger.web import licensing_view
 from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, csrf_checked, page_cache, signed_in
-from seatledger.web.page_cache import ledger_version
 from seatledger.web.render import page
 from seatledger.web.session import session_of
 
@@ -33,10 +32,12 @@ def enterprise_licensing(
 ) -> HTMLResponse:
     access.require_enterprise(slug)
     as_of = counting_instant(request)
-    key = ("enterprise-licensing", slug, ledger_version(conn, slug), as_of)
-    data = page_cache(request).get_or_compute(key, lambda: licensing_view.enterprise_page(conn, slug, as_of))
+    eid = licensing.get_enterprise(conn, slug).id
+    data = page_cache(request).data(
+        conn, "enterprise-licensing", eid, (slug,), as_of, lambda c, at: licensing_view.enterprise_page(c, slug, at)
+    )
     # The server list is cheap and changes with every upload: always read fresh.
-    data = dataclasses.replace(data, servers=licensing_view.servers(conn, licensing.get_enterprise(conn, slug).id))
+    data = dataclasses.replace(data, servers=licensing_view.servers(conn, eid))
     history = data.history.value or []
     return page(
         request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS,
@@ -52,8 +53,9 @@ def org_licensing(
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)
     as_of = counting_instant(request)
-    key = ("org-licensing", org, ledger_version(conn, resolved.enterprise.slug), as_of)
-    data = page_cache(request).get_or_compute(key, lambda: licensing_view.org_page(conn, org, as_of))
+    data = page_cache(request).data(
+        conn, "org-licensing", resolved.enterprise.id, (org,), as_of, lambda c, at: licensing_view.org_page(c, org, at)
+    )
     return page(request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, chart_json="{}",
                 is_owner=False)
 
@@ -101,9 +103,11 @@ def _usage(request: Request, conn: Connection, scope: Scope, month: str | None, 
         return page(request, "usage.html", scope=scope, data=None, chart_json="{}")
     as_of = counting_instant(request)
     chosen = usage_view.parse_month(month, as_of)
-    enterprise = licensing.resolve(conn, scope).enterprise.slug
-    key = ("usage", scope, ledger_version(conn, enterprise), as_of, chosen, group)
-    data = page_cache(request).get_or_compute(key, lambda: usage_view.usage_page(conn, scope, chosen, group, as_of))
+    eid = licensing.resolve(conn, scope).enterprise.id
+    data = page_cache(request).data(
+        conn, "usage", eid, (scope, chosen, group), as_of,
+        lambda c, at: usage_view.usage_page(c, scope, chosen, group, at),
+    )
     chart = {"labels": [d.isoformat() for d in data.days], "series": [{"label": k, "values": v} for k, v in data.series]}
     last = min(data.days[-1], as_of.date())
     return page(

@@ -14,7 +14,7 @@ from seatledger import licensing
 from seatledger.errors import InvalidInput
 from seatledger.licensing import Scope
 from seatledger.web.access import Access
-from seatledger.web.deps import connection, page_as_of, signed_in
+from seatledger.web.deps import connection, counting_instant, signed_in
 from seatledger.web.render import page
 
 router = APIRouter()
@@ -25,7 +25,7 @@ PRODUCT_LABELS = {"code_security": "Code Security", "secret_protection": "Secret
 def _as_of(request: Request, value: str | None) -> dt.datetime:
     """``?as_of=`` as an ISO date (end of that day, UTC) or timestamp; default now."""
     if not value:
-        return page_as_of(request)
+        return counting_instant(request)  # the minute the pages count at (and the warmer keeps ready)
     try:
         if len(value) == 10:
             return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(23, 59, 59))

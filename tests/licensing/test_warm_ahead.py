@@ -1,0 +1,135 @@
+"""The memo's warmer (licensing/cache.py): after a write it has the new version's answer
+before anyone asks; close to a minute's end it has the next minute's; a question nobody asks
+any more goes cold. Rounds are run by the test under its own clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterator
+
+import pytest
+from sqlalchemy.engine import Connection, Engine
+
+from seatledger.db.ledger import Ledger
+from seatledger.licensing import cache, seats
+from tests.factories import AS_OF, T0, EnterpriseBuilder
+
+
+class Clock:
+    """Wall-clock seconds that only the test moves."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.now = at.replace(tzinfo=dt.timezone.utc).timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def utc(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.now, dt.timezone.utc).replace(tzinfo=None)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def memo_on() -> Iterator[None]:
+    size = cache.memo.size
+    cache.configure(64)
+    cache.memo.clear()
+    cache.forget_hot_questions()
+    yield
+    cache.memo.clear()
+    cache.forget_hot_questions()
+    cache.configure(size)
+
+
+def _build(engine: Engine) -> EnterpriseBuilder:
+    with engine.begin() as conn:
+        b = EnterpriseBuilder(conn)
+        for i in range(5):
+            b.member("octo", f"user{i:02d}")
+    return b
+
+
+def _join(engine: Engine, b: EnterpriseBuilder, login: str) -> None:
+    with engine.begin() as conn:
+        uid = Ledger(conn).add_user(b.id, login, created_at=T0)
+        Ledger(conn).add_membership(b.orgs["octo"], uid, started_at=T0)
+
+
+@pytest.mark.parametrize("kind", ["floor", "ceiling"])
+def test_the_warmer_recomputes_after_a_write_and_before_the_next_minute(engine: Engine, kind: str) -> None:
+    b = _build(engine)
+    clock = Clock(AS_OF + dt.timedelta(seconds=20))
+    calls: list[dt.datetime] = []
+
+    def consumed(conn: Connection, at: dt.datetime) -> int:
+        calls.append(at)
+        return seats.count_consumed(conn, "acme", as_of=at)
+
+    def ask() -> int:
+        at = cache._floor(clock.utc()) if kind == "floor" else cache._bucket(clock.utc())
+        with engine.connect() as conn:
+            return cache.memoized(conn, "probe", b.id, (), at, consumed)
+
+    warmer = cache.Warmer(engine, clock=clock)  # not started: the test runs its rounds
+    try:
+        first = ask()
+        assert first == 5 and len(calls) == 1
+        assert warmer.run_once() == 0  # nothing missing
+
+        _join(engine, b, "newcomer")
+        assert warmer.run_once() == 1  # the new version's answer, before anyone asks
+        assert ask() == 6
+        assert len(calls) == 2  # asking found it ready
+
+        clock.advance(35)  # 12:00:55: within the lead of the minute's end
+        assert warmer.run_once() == 1  # the next minute's answer, ahead
+        clock.advance(10)  # 12:01:05
+        assert ask() == 6
+        assert len(calls) == 3  # the new minute's question was already answered
+        assert calls[-1] == (cache._floor(clock.utc()) if kind == "floor" else cache._bucket(clock.utc()))
+
+        clock.advance(cache.HOT_TTL.total_seconds() + 60)  # nobody asked since
+        assert warmer.run_once() == 0
+        _join(engine, b, "latecomer")
+        assert warmer.run_once() == 0  # cold: a write no longer makes it compute
+    finally:
+        warmer.stop()
+
+
+def test_a_question_about_an_explicit_instant_is_not_kept_warm(engine: Engine) -> None:
+    b = _build(engine)
+    clock = Clock(AS_OF + dt.timedelta(seconds=20))
+    warmer = cache.Warmer(engine, clock=clock)
+    try:
+        with engine.connect() as conn:
+            at = AS_OF - dt.timedelta(days=3, seconds=7)  # a report 'as of' some past second
+            cache.memoized(conn, "probe", b.id, (), at, lambda c, a: seats.count_consumed(c, "acme", as_of=a))
+        _join(engine, b, "newcomer")
+        assert warmer.run_once() == 0
+    finally:
+        warmer.stop()
+
+
+def test_without_a_warmer_nothing_is_registered(engine: Engine) -> None:
+    b = _build(engine)
+    with engine.connect() as conn:
+        cache.memoized(conn, "probe", b.id, (), cache.instant(None), lambda c, a: seats.count_consumed(c, "acme", as_of=a))
+    assert cache._hot.of(str(engine.url)) == []
+
+
+def test_a_slot_keeps_several_instants_of_one_version_and_a_new_version_replaces_them() -> None:
+    memo = cache.Memo(8)
+    t1, t2, t3, t4 = (AS_OF + dt.timedelta(minutes=i) for i in range(4))
+    for at in (t1, t2, t3):
+        memo.put("q", (7, at), at.minute)
+    assert all(memo.get("q", (7, at))[0] for at in (t1, t2, t3))
+    memo.put("q", (7, t4), 4)  # at most STAMPS_PER_SLOT instants: the oldest goes
+    assert memo.get("q", (7, t1)) == (False, None)
+    assert memo.get("q", (7, t4)) == (True, 4)
+    memo.put("q", (8, t4), 40)  # a newer version replaces every instant of the old one
+    assert len(memo) == 1
+    memo.put("q", (7, t2), 2)  # a late answer for an older version is not kept
+    assert memo.get("q", (7, t2)) == (False, None)
+    assert memo.get("q", (8, t4)) == (True, 40)
