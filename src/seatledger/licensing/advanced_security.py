@@ -313,7 +313,7 @@ def committer_totals(
     at = cache.instant(as_of)
     eid = resolve(conn, scope).enterprise.id
     return cache.memoized(
-        conn, "committer_totals", eid, (scope, product), at, lambda: _committer_totals(conn, scope, product, as_of=at)
+        conn, "committer_totals", eid, (scope, product), at, lambda c, a: _committer_totals(c, scope, product, as_of=a)
     )
 
 
@@ -394,12 +394,12 @@ def iter_repository_committers(
     # scope again, and fetch only that slice's breakdowns; the described page is kept too.
     rs = resolve(conn, scope)
 
-    def page() -> tuple[RepositoryCommitters, ...]:
+    def page(c: Connection, a: dt.datetime) -> tuple[RepositoryCommitters, ...]:
         counts = cache.memoized(
-            conn, "repository_counts", rs.enterprise.id, (scope, product), at,
-            lambda: tuple(_RepositoryCount(*row) for row in _stream(conn, _counts_query(conn, rs, product, at))),
+            c, "repository_counts", rs.enterprise.id, (scope, product), a,
+            lambda c2, a2: tuple(_RepositoryCount(*row) for row in _stream(c2, _counts_query(c2, rs, product, a2))),
         )
-        return tuple(_with_breakdowns(conn, rs, product, at, iter(counts[offset : offset + limit])))
+        return tuple(_with_breakdowns(c, rs, product, a, iter(counts[offset : offset + limit])))
 
     return iter(cache.memoized(conn, "repository_committers_page", rs.enterprise.id, (scope, product, offset, limit), at, page))
 
@@ -493,7 +493,7 @@ def iter_namespace_committers(
     return iter(
         cache.memoized(
             conn, "namespace_committers", eid, (product,), at,
-            lambda: tuple(_iter_namespace_committers(conn, enterprise, product, as_of=at)),
+            lambda c, a: tuple(_iter_namespace_committers(c, enterprise, product, as_of=a)),
         )
     )
 

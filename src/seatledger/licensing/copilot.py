@@ -122,7 +122,7 @@ def copilot_totals(conn: Connection, scope: Scope, *, as_of: dt.datetime | None 
     """Scope is an enterprise or an organization."""
     at = cache.instant(as_of)
     eid = resolve(conn, scope).enterprise.id
-    return cache.memoized(conn, "copilot_totals", eid, (scope,), at, lambda: _copilot_totals(conn, scope, as_of=at))
+    return cache.memoized(conn, "copilot_totals", eid, (scope,), at, lambda c, a: _copilot_totals(c, scope, as_of=a))
 
 
 def _copilot_totals(conn: Connection, scope: Scope, *, as_of: dt.datetime | None = None) -> CopilotTotals:

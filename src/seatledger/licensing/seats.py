@@ -239,7 +239,7 @@ def count_consumed(conn: Connection, enterprise: str, *, org: str | None = None,
     at = cache.instant(as_of)
     return cache.memoized(
         conn, "count_consumed", info.id, (org,), at,
-        lambda: _count(conn, _policy(conn, info), Window(at), _org_id(conn, info, org)),
+        lambda c, a: _count(c, _policy(c, info), Window(a), _org_id(c, info, org)),
     )
 
 
@@ -254,7 +254,7 @@ def seat_totals(
     """
     at = cache.instant(as_of)
     info = get_enterprise(conn, enterprise)
-    return cache.memoized(conn, "seat_totals", info.id, (org,), at, lambda: _seat_totals(conn, info, org, at))
+    return cache.memoized(conn, "seat_totals", info.id, (org,), at, lambda c, a: _seat_totals(c, info, org, a))
 
 
 def _seat_totals(conn: Connection, info: EnterpriseInfo, org: str | None, at: dt.datetime) -> SeatTotals:
@@ -322,8 +322,8 @@ def seat_history(conn: Connection, enterprise: str, start: dt.date, end: dt.date
     # The answer depends on the ledger alone (no 'now'): memoised per version.
     return list(
         cache.memoized(
-            conn, "seat_history", info.id, (start, end), dt.datetime.min,
-            lambda: tuple(_seat_history(conn, info, start, end)),
+            conn, "seat_history", info.id, (start, end), cache.TIMELESS,
+            lambda c, _a: tuple(_seat_history(c, info, start, end)),
         )
     )
 
@@ -415,14 +415,14 @@ def iter_licensed_people(
         # A page: slice the memoised ordered list instead of ordering everyone again, and
         # describe only that slice; the described page is memoised too (API clients and the
         # web page ask for the same first pages again and again).
-        def page() -> tuple[LicensedPerson, ...]:
-            policy = _policy(conn, info)
+        def page(c: Connection, a: dt.datetime) -> tuple[LicensedPerson, ...]:
+            policy = _policy(c, info)
             people = cache.memoized(
-                conn, "licensed_people", info.id, (org_id,), at,
-                lambda: _seat_people.ordered_keys(conn, policy, at, org_id),
+                c, "licensed_people", info.id, (org_id,), a,
+                lambda c2, a2: _seat_people.ordered_keys(c2, _policy(c2, info), a2, org_id),
             )
             slice_ = people[offset : offset + limit]
-            return tuple(_seat_people.describe_keys(conn, policy, at, slice_, batch=PEOPLE_BATCH))
+            return tuple(_seat_people.describe_keys(c, policy, a, slice_, batch=PEOPLE_BATCH))
 
         return iter(cache.memoized(conn, "licensed_people_page", info.id, (org_id, offset, limit), at, page))
     policy = _policy(conn, info)
