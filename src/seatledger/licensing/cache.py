@@ -305,6 +305,10 @@ class _HotQuestions:
             q.compute = compute
             q.asked[kind] = wall
 
+    def put(self, slot: Hashable, q: _Question) -> None:
+        with self._lock:
+            self._questions.setdefault(slot, q)
+
     def of(self, url: str) -> list[tuple[Hashable, _Question]]:
         with self._lock:
             return [(slot, q) for slot, q in self._questions.items() if slot[0] == url]  # type: ignore[index]
@@ -337,6 +341,17 @@ class Warmer:
         self._thread: threading.Thread | None = None
         self.computed = 0
         _hot.clocks[self.url] = clock
+
+    def keep(
+        self, name: str, enterprise_id: int, args: Hashable, compute: Callable[[Connection, dt.datetime], object],
+        *, kind: str = FLOOR,
+    ) -> None:
+        """Keep a question warm as if it had just been asked 'now' (``kind``): a server seeds the
+        pages people open first, so even the first view after start-up finds them ready."""
+        slot = (self.url, name, enterprise_id, args, None)
+        q = _Question(weakref.ref(self.engine), enterprise_id, compute)
+        q.asked[kind] = self.clock()
+        _hot.put(slot, q)
 
     def start(self) -> "Warmer":
         self._thread = threading.Thread(target=self._loop, name="seatledger-warmer", daemon=True)

@@ -6,11 +6,13 @@ queue's in-process consumer and the memo's warmer (both started with the app, st
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -105,7 +107,19 @@ def _start_warmer(app: FastAPI) -> Any:
     settings = app.state.settings
     if not settings.warm_ahead or settings.cache_size <= 0:
         return None
-    return cache.Warmer(app.state.engine, clock=lambda: float(app.state.clock())).start()
+    from seatledger.web.routes_licensing import warm_enterprise_pages
+
+    warmer = cache.Warmer(app.state.engine, clock=lambda: float(app.state.clock()))
+    pages = getattr(app.state, "page_cache", None)
+    if pages is None or pages.granularity_s > 0:
+        try:
+            with app.state.engine.connect() as conn:
+                now = dt.datetime.fromtimestamp(warmer.clock(), dt.timezone.utc).replace(tzinfo=None)
+                warm_enterprise_pages(warmer, conn, now)
+        except sa.exc.SQLAlchemyError:  # no ledger yet: nothing to seed
+            pass
+    app.state.warmer = warmer
+    return warmer.start()
 
 
 def _stop_queue(app: FastAPI) -> None:

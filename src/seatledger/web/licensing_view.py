@@ -142,6 +142,12 @@ def _repositories(conn: Connection, org: str, as_of: dt.datetime, limit: int) ->
 _EVENT_LABELS = {"upload": "Server usage uploaded", "connect": "GitHub Connect server usage synced"}
 
 
+def enterprise_ids(conn: Connection) -> list[tuple[int, str]]:
+    """Every enterprise's id and slug."""
+    e = t.enterprises
+    return [(r.id, r.slug) for r in conn.execute(sa.select(e.c.id, e.c.slug).order_by(e.c.slug))]
+
+
 def servers(conn: Connection, enterprise_id: int) -> list[ServerRow]:
     """The enterprise's server instances with their latest license-sync event."""
     s, ev = t.server_instances, t.license_sync_events

@@ -4,8 +4,10 @@ and the Usage page."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import importlib
 import json
+from typing import Callable
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger import licensing
 from seatledger.errors import InvalidInput, LedgerError, PermissionDenied
-from seatledger.licensing import Scope
+from seatledger.licensing import Scope, cache
 from seatledger.web import licensing_view
 from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, csrf_checked, page_cache, signed_in
@@ -21,6 +23,30 @@ from seatledger.web.render import page
 from seatledger.web.session import session_of
 
 router = APIRouter()
+
+ENTERPRISE_PAGE, USAGE_PAGE = "enterprise-licensing", "usage"
+
+
+def _enterprise_page(slug: str) -> Callable[[Connection, dt.datetime], licensing_view.LicensingPage]:
+    return lambda c, at: licensing_view.enterprise_page(c, slug, at)
+
+
+def _usage_page(scope: Scope, month: dt.date, group: str) -> Callable[[Connection, dt.datetime], object]:
+    from seatledger.web import usage_view
+
+    return lambda c, at: usage_view.usage_page(c, scope, month, group, at)
+
+
+def warm_enterprise_pages(warmer: cache.Warmer, conn: Connection, now: dt.datetime) -> None:
+    """Seed the warmer with every enterprise's Licensing page and this month's Usage page (by
+    SKU): the pages an owner opens first are ready even on the first view after start-up."""
+    from seatledger.web import usage_view
+
+    month = usage_view.parse_month(None, now)
+    for eid, slug in licensing_view.enterprise_ids(conn):
+        scope = Scope.enterprise(slug)
+        warmer.keep(f"page:{ENTERPRISE_PAGE}", eid, (slug,), _enterprise_page(slug))
+        warmer.keep(f"page:{USAGE_PAGE}", eid, (scope, month, "sku"), _usage_page(scope, month, "sku"))
 
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -33,9 +59,7 @@ def enterprise_licensing(
     access.require_enterprise(slug)
     as_of = counting_instant(request)
     eid = licensing.get_enterprise(conn, slug).id
-    data = page_cache(request).data(
-        conn, "enterprise-licensing", eid, (slug,), as_of, lambda c, at: licensing_view.enterprise_page(c, slug, at)
-    )
+    data = page_cache(request).data(conn, ENTERPRISE_PAGE, eid, (slug,), as_of, _enterprise_page(slug))
     # The server list is cheap and changes with every upload: always read fresh.
     data = dataclasses.replace(data, servers=licensing_view.servers(conn, eid))
     history = data.history.value or []
@@ -104,10 +128,7 @@ def _usage(request: Request, conn: Connection, scope: Scope, month: str | None, 
     as_of = counting_instant(request)
     chosen = usage_view.parse_month(month, as_of)
     eid = licensing.resolve(conn, scope).enterprise.id
-    data = page_cache(request).data(
-        conn, "usage", eid, (scope, chosen, group), as_of,
-        lambda c, at: usage_view.usage_page(c, scope, chosen, group, at),
-    )
+    data = page_cache(request).data(conn, USAGE_PAGE, eid, (scope, chosen, group), as_of, _usage_page(scope, chosen, group))
     chart = {"labels": [d.isoformat() for d in data.days], "series": [{"label": k, "values": v} for k, v in data.series]}
     last = min(data.days[-1], as_of.date())
     return page(

@@ -1,0 +1,74 @@
+"""Pages kept warm (web/page_cache.py through licensing/cache.py): a server seeds every
+enterprise's Licensing and Usage pages, so the first view after start-up finds them counted;
+a page's data is the same whether the warmer or the request computed it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterator
+
+import pytest
+from sqlalchemy.engine import Connection, Engine
+
+from seatledger.licensing import Scope, cache
+from seatledger.web import licensing_view, routes_licensing, usage_view
+from seatledger.web.page_cache import PageCache
+from tests.factories import AS_OF, EnterpriseBuilder
+
+NOW = AS_OF + dt.timedelta(seconds=42)
+
+
+@pytest.fixture(autouse=True)
+def memo_on() -> Iterator[None]:
+    size = cache.memo.size
+    cache.configure(64)
+    cache.memo.clear()
+    cache.forget_hot_questions()
+    yield
+    cache.memo.clear()
+    cache.forget_hot_questions()
+    cache.configure(size)
+
+
+def _build(engine: Engine) -> EnterpriseBuilder:
+    with engine.begin() as conn:
+        b = EnterpriseBuilder(conn)
+        for i in range(4):
+            b.member("octo", f"user{i:02d}")
+        b.repo("octo", "api", code_security=True)
+    return b
+
+
+def test_seeded_pages_are_counted_before_anyone_opens_them(engine: Engine) -> None:
+    b = _build(engine)
+    clock = lambda: NOW.replace(tzinfo=dt.timezone.utc).timestamp()  # noqa: E731 - the test's fixed clock
+    warmer = cache.Warmer(engine, clock=clock)
+    try:
+        with engine.connect() as conn:
+            routes_licensing.warm_enterprise_pages(warmer, conn, NOW)
+        assert warmer.run_once() >= 2  # the Licensing page and this month's Usage page
+
+        pages = PageCache()
+        as_of = pages.instant(NOW)
+        asked: list[str] = []
+
+        def must_not_count(name: str):  # type: ignore[no-untyped-def]
+            def compute(c: Connection, at: dt.datetime) -> object:
+                asked.append(name)
+                raise AssertionError(f"{name} was counted again")
+            return compute
+
+        scope = Scope.enterprise("acme")
+        month = usage_view.parse_month(None, NOW)
+        with engine.connect() as conn:
+            warm = pages.data(conn, routes_licensing.ENTERPRISE_PAGE, b.id, ("acme",), as_of, must_not_count("licensing"))
+            usage = pages.data(conn, routes_licensing.USAGE_PAGE, b.id, (scope, month, "sku"), as_of, must_not_count("usage"))
+            fresh = licensing_view.enterprise_page(conn, "acme", as_of)
+        assert asked == []
+        assert usage.month == month  # type: ignore[attr-defined]
+        assert warm.seats.totals.value == fresh.seats.totals.value  # type: ignore[attr-defined]
+        assert warm.seats.totals.value.consumed == 4  # type: ignore[attr-defined]
+        assert warm.advanced_security == fresh.advanced_security  # type: ignore[attr-defined]
+        assert warm.history == fresh.history  # type: ignore[attr-defined]
+    finally:
+        warmer.stop()
