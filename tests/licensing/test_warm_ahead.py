@@ -128,8 +128,8 @@ def test_a_slot_keeps_several_instants_of_one_version_and_a_new_version_replaces
     memo.put("q", (7, t4), 4)  # at most STAMPS_PER_SLOT instants: the oldest goes
     assert memo.get("q", (7, t1)) == (False, None)
     assert memo.get("q", (7, t4)) == (True, 4)
+    assert memo.latest("q", t3) == ((7, t3), t3.minute)  # the latest instant not after t3
     memo.put("q", (8, t4), 40)  # a newer version replaces every instant of the old one
     assert len(memo) == 1
-    memo.put("q", (7, t2), 2)  # a late answer for an older version is not kept
-    assert memo.get("q", (7, t2)) == (False, None)
     assert memo.get("q", (8, t4)) == (True, 40)
+    assert memo.latest("q", t1) == ((8, t4), 40)  # only later instants: the earliest of them

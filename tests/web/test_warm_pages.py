@@ -72,3 +72,42 @@ def test_seeded_pages_are_counted_before_anyone_opens_them(engine: Engine) -> No
         assert warm.history == fresh.history  # type: ignore[attr-defined]
     finally:
         warmer.stop()
+
+
+def test_a_page_waits_a_bounded_time_for_a_recount_and_meanwhile_shows_its_earlier_numbers(engine: Engine) -> None:
+    import threading
+
+    from seatledger.db.ledger import Ledger
+    from tests.factories import T0
+
+    b = _build(engine)
+    pages = PageCache()
+    as_of = pages.instant(NOW)
+    release = threading.Event()
+
+    def page(c: Connection, at: dt.datetime) -> licensing_view.LicensingPage:
+        return licensing_view.enterprise_page(c, "acme", at)
+
+    def slow_page(c: Connection, at: dt.datetime) -> licensing_view.LicensingPage:
+        assert release.wait(60), "the test never released the recount"
+        return page(c, at)
+
+    with engine.connect() as conn:
+        first, recounting = pages.data_within(conn, "probe-page", b.id, ("acme",), as_of, page, 60)
+    assert recounting is None and first.seats.totals.value.consumed == 4  # type: ignore[union-attr]
+
+    with engine.begin() as conn:
+        uid = Ledger(conn).add_user(b.id, "newcomer", created_at=T0)
+        Ledger(conn).add_membership(b.orgs["octo"], uid, started_at=T0)
+
+    later = as_of + dt.timedelta(minutes=1)
+    with engine.connect() as conn:
+        shown, recounting = pages.data_within(conn, "probe-page", b.id, ("acme",), later, slow_page, 0.01)
+    assert recounting == as_of  # the earlier numbers, and when they were counted
+    assert shown.seats.totals.value.consumed == 4  # type: ignore[union-attr]
+
+    release.set()
+    with engine.connect() as conn:
+        fresh, recounting = pages.data_within(conn, "probe-page", b.id, ("acme",), later, slow_page, 60)
+    assert recounting is None
+    assert fresh.seats.totals.value.consumed == 5  # type: ignore[union-attr]

@@ -121,10 +121,6 @@ class Memo:
         version = _version_of(stamp)
         with self._lock:
             stamps = self._stamps.get(slot, [])
-            if isinstance(version, int) and any(
-                isinstance(v, int) and v > version for v in map(_version_of, stamps)
-            ):
-                return  # a newer version is already here: this answer is already stale
             keep = [s for s in stamps if s != stamp and _version_of(s) == version][-(STAMPS_PER_SLOT - 1):]
             for old in stamps:
                 if old not in keep:
@@ -139,6 +135,17 @@ class Memo:
                     self._stamps[old_slot] = left
                 else:
                     self._stamps.pop(old_slot, None)
+
+    def latest(self, slot: Hashable, before: dt.datetime) -> tuple[Hashable, object] | None:
+        """The slot's answer (one version) at its latest instant not after ``before``, or at its
+        earliest when all are later; None when the slot holds nothing."""
+        with self._lock:
+            stamps = sorted((s for s in self._stamps.get(slot, []) if (slot, s) in self._entries), key=lambda s: s[1])  # type: ignore[index]
+            if not stamps:
+                return None
+            earlier = [s for s in stamps if s[1] <= before]  # type: ignore[index]
+            stamp = earlier[-1] if earlier else stamps[0]
+            return stamp, self._entries[(slot, stamp)]
 
     def clear(self) -> None:
         with self._lock:
@@ -243,6 +250,65 @@ def _answer(conn: Connection, slot: Hashable, enterprise_id: int, version: int, 
         if current_version(conn, enterprise_id) == version and not wrote_in_transaction(conn):
             memo.put(slot, stamp, result)
     return result
+
+
+# How many writes behind an earlier answer may be to be shown while its recount runs.
+STALE_VERSIONS = 10_000
+
+# -- answers that may not wait ---------------------------------------------------------------
+
+_background = None
+_background_lock = threading.Lock()
+
+
+def _pool():  # type: ignore[no-untyped-def]
+    global _background
+    with _background_lock:
+        if _background is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="seatledger-recount")
+        return _background
+
+
+def memoized_within(
+    conn: Connection, name: str, enterprise_id: int, args: Hashable, at: dt.datetime,
+    compute: Callable[[Connection, dt.datetime], T], wait_s: float,
+) -> tuple[T, dt.datetime | None]:
+    """Like :func:`memoized`, but a person waits at most ``wait_s`` seconds for a recount.
+
+    Returns ``(answer, None)`` when the answer at ``at`` and the current version is known or
+    computed in time. Otherwise the computation goes on in the background (the next view, or
+    the warmer, finds it) and the question's latest earlier answer comes back with the instant it
+    counted at: ``(older answer, its instant)``. With no earlier answer, it waits. A connection
+    whose transaction wrote always waits (the write is visible only to it).
+    """
+    if memo.size <= 0 or wrote_in_transaction(conn):
+        return compute(conn, at), None
+    version = current_version(conn, enterprise_id)
+    slot = _slot(conn, name, enterprise_id, args, at)
+    _hot.asked(conn.engine, slot, enterprise_id, at, compute)
+    found, value = memo.get(slot, (version, at))
+    if found:
+        return value, None  # type: ignore[return-value]
+    engine = conn.engine
+
+    def recount() -> T:
+        with engine.connect() as own:
+            return _answer(own, slot, enterprise_id, current_version(own, enterprise_id), at, compute)
+
+    future = _pool().submit(recount)
+    try:
+        return future.result(timeout=wait_s), None
+    except TimeoutError:
+        pass
+    earlier = memo.latest(slot, at)
+    # Only this ledger's own earlier answer: a re-created database at the same URL starts at a
+    # random version, far from (or below) the one remembered.
+    if earlier is None or not 0 <= version - earlier[0][0] <= STALE_VERSIONS:  # type: ignore[index]
+        return future.result(), None
+    stamp, value = earlier
+    return value, stamp[1]  # type: ignore[index,return-value]
 
 
 # -- warm ahead ------------------------------------------------------------------------------

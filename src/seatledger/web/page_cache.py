@@ -50,3 +50,13 @@ class PageCache:
         if self.granularity_s <= 0:
             return compute(conn, as_of)
         return cache.memoized(conn, f"page:{page}", enterprise_id, args, as_of, compute)
+
+    def data_within(
+        self, conn: Connection, page: str, enterprise_id: int, args: Hashable, as_of: dt.datetime,
+        compute: Callable[[Connection, dt.datetime], T], wait_s: float,
+    ) -> tuple[T, dt.datetime | None]:
+        """:meth:`data`, waiting at most ``wait_s`` for a recount: ``(data, None)``, or the page's
+        latest earlier data and the instant it counted at while the recount finishes."""
+        if self.granularity_s <= 0:
+            return compute(conn, as_of), None
+        return cache.memoized_within(conn, f"page:{page}", enterprise_id, args, as_of, compute, wait_s)

@@ -37,6 +37,12 @@ def _usage_page(scope: Scope, month: dt.date, group: str) -> Callable[[Connectio
     return lambda c, at: usage_view.usage_page(c, scope, month, group, at)
 
 
+def _recount_wait(request: Request) -> float:
+    """Seconds a page waits for a recount before showing its earlier numbers
+    (``SEATLEDGER_PAGE_RECOUNT_WAIT_MS``)."""
+    return max(0, request.app.state.settings.page_recount_wait_ms) / 1000
+
+
 def warm_enterprise_pages(warmer: cache.Warmer, conn: Connection, now: dt.datetime) -> None:
     """Seed the warmer with every enterprise's Licensing page and this month's Usage page (by
     SKU): the pages an owner opens first are ready even on the first view after start-up."""
@@ -59,14 +65,16 @@ def enterprise_licensing(
     access.require_enterprise(slug)
     as_of = counting_instant(request)
     eid = licensing.get_enterprise(conn, slug).id
-    data = page_cache(request).data(conn, ENTERPRISE_PAGE, eid, (slug,), as_of, _enterprise_page(slug))
+    data, recounting = page_cache(request).data_within(
+        conn, ENTERPRISE_PAGE, eid, (slug,), as_of, _enterprise_page(slug), _recount_wait(request)
+    )
     # The server list is cheap and changes with every upload: always read fresh.
     data = dataclasses.replace(data, servers=licensing_view.servers(conn, eid))
     history = data.history.value or []
     return page(
         request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS,
         chart_json=json.dumps({"labels": [d.isoformat() for d, _ in history], "values": [n for _, n in history]}),
-        is_owner=dict(access.enterprise_roles).get(slug) == "owner",
+        is_owner=dict(access.enterprise_roles).get(slug) == "owner", recounting=recounting,
     )
 
 
@@ -77,11 +85,12 @@ def org_licensing(
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)
     as_of = counting_instant(request)
-    data = page_cache(request).data(
-        conn, "org-licensing", resolved.enterprise.id, (org,), as_of, lambda c, at: licensing_view.org_page(c, org, at)
+    data, recounting = page_cache(request).data_within(
+        conn, "org-licensing", resolved.enterprise.id, (org,), as_of, lambda c, at: licensing_view.org_page(c, org, at),
+        _recount_wait(request),
     )
     return page(request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, chart_json="{}",
-                is_owner=False)
+                is_owner=False, recounting=recounting)
 
 
 @router.post("/enterprises/{slug}/server-usage", include_in_schema=False, dependencies=[Depends(csrf_checked)])
@@ -128,13 +137,16 @@ def _usage(request: Request, conn: Connection, scope: Scope, month: str | None, 
     as_of = counting_instant(request)
     chosen = usage_view.parse_month(month, as_of)
     eid = licensing.resolve(conn, scope).enterprise.id
-    data = page_cache(request).data(conn, USAGE_PAGE, eid, (scope, chosen, group), as_of, _usage_page(scope, chosen, group))
+    data, recounting = page_cache(request).data_within(
+        conn, USAGE_PAGE, eid, (scope, chosen, group), as_of, _usage_page(scope, chosen, group), _recount_wait(request)
+    )
     chart = {"labels": [d.isoformat() for d in data.days], "series": [{"label": k, "values": v} for k, v in data.series]}
     last = min(data.days[-1], as_of.date())
     return page(
         request, "usage.html", scope=scope, data=data, groups=usage_view.GROUPS, chart_json=json.dumps(chart),
         report_start=data.month.isoformat(), report_end=last.isoformat(),
         base=f"/enterprises/{scope.name}/usage" if scope.kind == "enterprise" else f"/orgs/{scope.name}/usage",
+        recounting=recounting,
     )
 
 
