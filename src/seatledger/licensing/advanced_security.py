@@ -266,33 +266,37 @@ class _Pieces:
         )
         start, end = _window_bounds(self.as_of)
         c2 = _c.alias("pair_commits")
-        last_id = (
-            sa.select(c2.c.id)
-            .where(
-                c2.c.author_email == pairs.c.author_email,
-                c2.c.repository_id == pairs.c.repository_id,
-                c2.c.pushed_at > start,
-                c2.c.pushed_at <= end,
+
+        def latest(column: str) -> sa.ScalarSelect:
+            # Each probe reads the same index entry (it covers both columns): no join back to
+            # commits, which PostgreSQL would hash over the whole table.
+            return (
+                sa.select(c2.c[column])
+                .where(
+                    c2.c.author_email == pairs.c.author_email,
+                    c2.c.repository_id == pairs.c.repository_id,
+                    c2.c.pushed_at > start,
+                    c2.c.pushed_at <= end,
+                )
+                .order_by(c2.c.author_date.desc(), c2.c.sha.desc())
+                .limit(1)
+                .scalar_subquery()
             )
-            .order_by(c2.c.author_date.desc(), c2.c.sha.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
+
         pair_latest = (
-            sa.select(pairs.c.repository_id, pairs.c.user_id, last_id.label("commit_id"))
+            sa.select(
+                pairs.c.repository_id, pairs.c.user_id, pairs.c.author_email,
+                latest("author_date").label("author_date"), latest("sha").label("sha"),
+            )
             .cte("pair_latest")
             .prefix_with("MATERIALIZED")
         )
+        p = pair_latest.c
         rank = sa.func.row_number().over(
-            partition_by=(pair_latest.c.repository_id, pair_latest.c.user_id),
-            order_by=(_c.c.author_date.desc(), _c.c.sha.desc()),
+            partition_by=(p.repository_id, p.user_id), order_by=(p.author_date.desc(), p.sha.desc())
         )
         ranked = (
-            sa.select(
-                pair_latest.c.repository_id, pair_latest.c.user_id, _c.c.author_date, _c.c.author_email, rank.label("rank")
-            )
-            .select_from(pair_latest)
-            .join(_c, _c.c.id == pair_latest.c.commit_id)
+            sa.select(p.repository_id, p.user_id, p.author_date, p.author_email, rank.label("rank"))
             .cte("ranked")
         )
         return (
