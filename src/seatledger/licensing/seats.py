@@ -261,30 +261,37 @@ def _seat_totals(conn: Connection, info: EnterpriseInfo, org: str | None, at: dt
     product = _product(conn, info.id)
     policy = _policy(conn, info, product)
     org_id = _org_id(conn, info, org)
-    r = reasons(policy, Window(at), org_id=org_id)
+    # One evaluation of the rules serves 'now' and 'this month': the reasons holding at some
+    # instant of [1st of the month, at] include those holding at ``at``, which are the rows
+    # whose effective interval (already cut at suspension) contains ``at``.
+    r = reasons(policy, Window(month_start(at), at + dt.timedelta(microseconds=1)), org_id=org_id)
+    holds = sa.and_(r.c.started_at <= at, sa.or_(r.c.ended_at.is_(None), r.c.ended_at > at))
     per_person = (
         sa.select(
             r.c.user_id,
             r.c.other_key,
-            sa.func.max(sa.case((r.c.reason == REASON_VISUAL_STUDIO, 1), else_=0)).label("vs"),
+            sa.func.max(sa.case((holds, 1), else_=0)).label("now"),
+            sa.func.max(sa.case((sa.and_(holds, r.c.reason == REASON_VISUAL_STUDIO), 1), else_=0)).label("vs"),
         )
         .group_by(r.c.user_id, r.c.other_key)
         .subquery()
     )
+    now = per_person.c.now == 1
     row = conn.execute(
         sa.select(
-            sa.func.count().label("consumed"),
+            sa.func.coalesce(sa.func.sum(per_person.c.now), 0).label("consumed"),
             sa.func.coalesce(sa.func.sum(per_person.c.vs), 0).label("vs"),
-            sa.func.count(per_person.c.user_id).label("cloud"),
+            sa.func.count(sa.case((now, per_person.c.user_id))).label("cloud"),
             sa.func.coalesce(
-                sa.func.sum(sa.case((per_person.c.other_key.startswith("server:"), 1), else_=0)), 0
+                sa.func.sum(sa.case((sa.and_(now, per_person.c.other_key.startswith("server:")), 1), else_=0)), 0
             ).label("server_only"),
+            sa.func.count().label("billable"),
         )
     ).one()
     consumed = int(row.consumed)
     pool = consumed if org_id is None else _count(conn, policy, Window(at))
     volume = product.billing == "volume"
-    billable = _count(conn, policy, Window(month_start(at), at + dt.timedelta(microseconds=1)), org_id)
+    billable = int(row.billable)
     return SeatTotals(
         consumed=consumed,
         purchased=product.purchased if volume else 0,
