@@ -380,19 +380,35 @@ def _islands(policy: Policy, window: Window) -> sa.Subquery:
 
 
 def _history_chunk(conn: Connection, policy: Policy, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
+    """One sweep over the islands' starts and ends in time order: the people holding at an
+    instant are the islands started by then minus those ended by then (an island that ends
+    no later than it starts never holds, and is left out), so no island is compared with
+    every day."""
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    instants = sa.union_all(
-        *(sa.select(sa.literal(i, sa.Integer).label("i"), sa.literal(_end_of(d), sa.DateTime).label("at")) for i, d in enumerate(days))
-    ).subquery("days")
-    islands = _islands(policy, Window(_end_of(start), _end_of(end) + dt.timedelta(microseconds=1)))
-    query = (
-        sa.select(instants.c.i, sa.func.count())
-        .select_from(
-            instants.join(islands, sa.and_(islands.c.started_at <= instants.c.at, islands.c.ends > instants.c.at))
-        )
-        .group_by(instants.c.i)
+    islands = (
+        sa.select(_islands(policy, Window(_end_of(start), _end_of(end) + dt.timedelta(microseconds=1))))
+        .cte("islands")
+        .prefix_with("MATERIALIZED")
     )
-    counts = {int(i): int(n) for i, n in conn.execute(query)}
+    held = islands.c.ends > islands.c.started_at
+    no_day = sa.cast(sa.null(), sa.Integer)
+    # kind 0: an island's start (+1) or end (-1); kind 1: a day's last instant. At equal times
+    # the islands' events come first: one started at the instant holds, one ended at it does not.
+    events = sa.union_all(
+        sa.select(islands.c.started_at.label("at"), sa.literal(0).label("kind"), sa.literal(1).label("delta"), no_day.label("i")).where(held),
+        sa.select(islands.c.ends, sa.literal(0), sa.literal(-1), no_day).where(held),
+        *(
+            sa.select(sa.literal(_end_of(d), sa.DateTime), sa.literal(1), sa.literal(0), sa.literal(i, sa.Integer))
+            for i, d in enumerate(days)
+        ),
+    ).subquery("events")
+    running = sa.select(
+        events.c.i,
+        sa.func.sum(events.c.delta).over(order_by=(events.c.at, events.c.kind), rows=(None, 0)).label("held"),
+    ).subquery("running")
+    counts = {
+        int(i): int(n) for i, n in conn.execute(sa.select(running.c.i, running.c.held).where(running.c.i.is_not(None)))
+    }
     return [(d, counts.get(i, 0)) for i, d in enumerate(days)]
 
 
