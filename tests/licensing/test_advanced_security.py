@@ -381,6 +381,21 @@ def test_same_author_date_breaks_the_tie_by_sha(world: World, conn: Connection) 
     assert row.last_pushed_email == "ann@work.example"
 
 
+def test_latest_push_skips_later_authored_commits_pushed_outside_the_window(world: World, conn: Connection) -> None:
+    # The latest commit is looked up per (email, repository) newest author date first: the
+    # newer-authored commits pushed after as_of or before the window must be passed over.
+    r = world.repo("r")
+    world.person("ann")
+    world.push(r, "ann", days_ago=-1, authored_days_ago=0)  # pushed after as_of
+    world.push(r, "ann", days_ago=95, authored_days_ago=2)  # pushed before the window
+    world.push(r, "ann", days_ago=3, authored_days_ago=6)
+    world.push(r, "ann", days_ago=4, authored_days_ago=7)
+    (row,) = ghas.iter_committer_pushes(conn, ENT, "code_security", as_of=AS_OF)
+    assert row.last_pushed_date == (AS_OF - dt.timedelta(days=6)).date()
+    (repo,) = ghas.iter_repository_committers(conn, ENT, "code_security", as_of=AS_OF)
+    assert [p.last_pushed_date for p in repo.breakdown] == [row.last_pushed_date]
+
+
 def test_repository_breakdown_pages_over_repositories(world: World, conn: Connection) -> None:
     repos = [world.repo(f"r{i}") for i in range(5)]
     for login in ("ann", "bob"):

@@ -165,3 +165,19 @@ def test_seat_history_counts_a_person_once_across_overlapping_adjacent_and_gappe
     assert [n for _, n in history] == [1, 1, 1, 1, 1, 1, 0, 1, 1]
     for d, n in history:
         assert seats.count_consumed(conn, "acme", as_of=dt.datetime.combine(d, dt.time(23, 59, 59, 999999))) == n
+
+
+def test_seat_history_at_the_edges_of_a_day_and_with_an_empty_interval(conn: Connection, b: EnterpriseBuilder) -> None:
+    # The history sweeps starts and ends in time order: a reason starting at a day's last
+    # instant holds that day, one ending at it does not, and one that ends as it starts
+    # (or before) never holds.
+    day = dt.datetime(2026, 3, 1)
+    last_instant = dt.datetime.combine(day.date(), dt.time(23, 59, 59, 999999))
+    b.member("octo", "starts_at_end", since=last_instant)
+    b.member("octo", "ends_at_end", since=day - dt.timedelta(days=5), until=last_instant)
+    b.member("octo", "empty", since=day + dt.timedelta(hours=3), until=day + dt.timedelta(hours=3))
+    b.member("octo", "backwards", since=day + dt.timedelta(days=1, hours=5), until=day + dt.timedelta(hours=2))
+    history = seats.seat_history(conn, "acme", dt.date(2026, 2, 28), dt.date(2026, 3, 2))
+    assert [n for _, n in history] == [1, 1, 1]
+    for d, n in history:
+        assert seats.count_consumed(conn, "acme", as_of=dt.datetime.combine(d, dt.time(23, 59, 59, 999999))) == n

@@ -225,7 +225,7 @@ commits = Table(
     Column("pushed_at", DateTime, nullable=False),
     UniqueConstraint("repository_id", "sha"),
     Index("ix_commits_pushed_at_repo", "pushed_at", "repository_id"),
-    Index("ix_commits_author_email", "author_email"),
+    # The author-email index is ix_commits_author_repo_latest (tables_ghas.py).
 )
 
 server_instances = Table(

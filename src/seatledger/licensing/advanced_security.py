@@ -219,7 +219,9 @@ class _Pieces:
             repos = _repositories(self.rs, product, whole_enterprise=True)
             theirs = (
                 sa.select(_c.c.repository_id, _c.c.author_email)
-                .where(*_in_window(self.as_of, repos), _c.c.author_email.in_(their_emails))
+                # coalesce(): the window's index leads; probing the author-email index for
+                # every (email, repository) pair of the enterprise is far slower.
+                .where(*_in_window(self.as_of, repos), sa.func.coalesce(_c.c.author_email, "").in_(their_emails))
                 .distinct()
                 .cte("pushed_by_scope_people")
                 .prefix_with("MATERIALIZED")
@@ -249,16 +251,54 @@ class _Pieces:
         repos = _repositories(self.rs, product)
         if repo_ids is not None:
             repos = repos.where(_r.c.id.in_(repo_ids))
-        rank = sa.func.row_number().over(
-            partition_by=(_c.c.repository_id, ce.c.user_id),
-            order_by=(_c.c.author_date.desc(), _c.c.sha.desc()),
-        )
-        ranked = (
-            sa.select(_c.c.repository_id, ce.c.user_id, _c.c.author_date, _c.c.author_email, rank.label("rank"))
-            # coalesce(): keeps SQLite from driving this through the author_email index (every
+        # Only what the rows need is ranked: the distinct (repository, licensed email) pairs of
+        # the window (an index-only scan), then each pair's latest commit by one backward probe
+        # of ix_commits_author_repo_latest, then per person the latest of their emails' latest.
+        # The latest of a person's commits is the latest of their emails' latest ones, and sha
+        # is unique in a repository, so this is the same row as ranking every commit.
+        pairs = (
+            sa.select(_c.c.repository_id, _c.c.author_email, ce.c.user_id)
+            # coalesce(): keeps SQLite from driving this through the author-email index (every
             # commit ever, read in random order); the window's own index leads instead.
             .join(ce, ce.c.email == sa.func.coalesce(_c.c.author_email, ""))
             .where(*_in_window(self.as_of, repos))
+            .distinct()
+            .cte("pushed_pairs")
+            .prefix_with("MATERIALIZED")
+        )
+        start, end = _window_bounds(self.as_of)
+        c2 = _c.alias("pair_commits")
+
+        def latest(column: str) -> sa.ScalarSelect:
+            # Each probe reads the same index entry (it covers both columns): no join back to
+            # commits, which PostgreSQL would hash over the whole table.
+            return (
+                sa.select(c2.c[column])
+                .where(
+                    c2.c.author_email == pairs.c.author_email,
+                    c2.c.repository_id == pairs.c.repository_id,
+                    c2.c.pushed_at > start,
+                    c2.c.pushed_at <= end,
+                )
+                .order_by(c2.c.author_date.desc(), c2.c.sha.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
+
+        pair_latest = (
+            sa.select(
+                pairs.c.repository_id, pairs.c.user_id, pairs.c.author_email,
+                latest("author_date").label("author_date"), latest("sha").label("sha"),
+            )
+            .cte("pair_latest")
+            .prefix_with("MATERIALIZED")
+        )
+        p = pair_latest.c
+        rank = sa.func.row_number().over(
+            partition_by=(p.repository_id, p.user_id), order_by=(p.author_date.desc(), p.sha.desc())
+        )
+        ranked = (
+            sa.select(p.repository_id, p.user_id, p.author_date, p.author_email, rank.label("rank"))
             .cte("ranked")
         )
         return (

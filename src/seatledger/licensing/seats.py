@@ -261,30 +261,37 @@ def _seat_totals(conn: Connection, info: EnterpriseInfo, org: str | None, at: dt
     product = _product(conn, info.id)
     policy = _policy(conn, info, product)
     org_id = _org_id(conn, info, org)
-    r = reasons(policy, Window(at), org_id=org_id)
+    # One evaluation of the rules serves 'now' and 'this month': the reasons holding at some
+    # instant of [1st of the month, at] include those holding at ``at``, which are the rows
+    # whose effective interval (already cut at suspension) contains ``at``.
+    r = reasons(policy, Window(month_start(at), at + dt.timedelta(microseconds=1)), org_id=org_id)
+    holds = sa.and_(r.c.started_at <= at, sa.or_(r.c.ended_at.is_(None), r.c.ended_at > at))
     per_person = (
         sa.select(
             r.c.user_id,
             r.c.other_key,
-            sa.func.max(sa.case((r.c.reason == REASON_VISUAL_STUDIO, 1), else_=0)).label("vs"),
+            sa.func.max(sa.case((holds, 1), else_=0)).label("now"),
+            sa.func.max(sa.case((sa.and_(holds, r.c.reason == REASON_VISUAL_STUDIO), 1), else_=0)).label("vs"),
         )
         .group_by(r.c.user_id, r.c.other_key)
         .subquery()
     )
+    now = per_person.c.now == 1
     row = conn.execute(
         sa.select(
-            sa.func.count().label("consumed"),
+            sa.func.coalesce(sa.func.sum(per_person.c.now), 0).label("consumed"),
             sa.func.coalesce(sa.func.sum(per_person.c.vs), 0).label("vs"),
-            sa.func.count(per_person.c.user_id).label("cloud"),
+            sa.func.count(sa.case((now, per_person.c.user_id))).label("cloud"),
             sa.func.coalesce(
-                sa.func.sum(sa.case((per_person.c.other_key.startswith("server:"), 1), else_=0)), 0
+                sa.func.sum(sa.case((sa.and_(now, per_person.c.other_key.startswith("server:")), 1), else_=0)), 0
             ).label("server_only"),
+            sa.func.count().label("billable"),
         )
     ).one()
     consumed = int(row.consumed)
     pool = consumed if org_id is None else _count(conn, policy, Window(at))
     volume = product.billing == "volume"
-    billable = _count(conn, policy, Window(month_start(at), at + dt.timedelta(microseconds=1)), org_id)
+    billable = int(row.billable)
     return SeatTotals(
         consumed=consumed,
         purchased=product.purchased if volume else 0,
@@ -373,19 +380,35 @@ def _islands(policy: Policy, window: Window) -> sa.Subquery:
 
 
 def _history_chunk(conn: Connection, policy: Policy, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
+    """One sweep over the islands' starts and ends in time order: the people holding at an
+    instant are the islands started by then minus those ended by then (an island that ends
+    no later than it starts never holds, and is left out), so no island is compared with
+    every day."""
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    instants = sa.union_all(
-        *(sa.select(sa.literal(i, sa.Integer).label("i"), sa.literal(_end_of(d), sa.DateTime).label("at")) for i, d in enumerate(days))
-    ).subquery("days")
-    islands = _islands(policy, Window(_end_of(start), _end_of(end) + dt.timedelta(microseconds=1)))
-    query = (
-        sa.select(instants.c.i, sa.func.count())
-        .select_from(
-            instants.join(islands, sa.and_(islands.c.started_at <= instants.c.at, islands.c.ends > instants.c.at))
-        )
-        .group_by(instants.c.i)
+    islands = (
+        sa.select(_islands(policy, Window(_end_of(start), _end_of(end) + dt.timedelta(microseconds=1))))
+        .cte("islands")
+        .prefix_with("MATERIALIZED")
     )
-    counts = {int(i): int(n) for i, n in conn.execute(query)}
+    held = islands.c.ends > islands.c.started_at
+    no_day = sa.cast(sa.null(), sa.Integer)
+    # kind 0: an island's start (+1) or end (-1); kind 1: a day's last instant. At equal times
+    # the islands' events come first: one started at the instant holds, one ended at it does not.
+    events = sa.union_all(
+        sa.select(islands.c.started_at.label("at"), sa.literal(0).label("kind"), sa.literal(1).label("delta"), no_day.label("i")).where(held),
+        sa.select(islands.c.ends, sa.literal(0), sa.literal(-1), no_day).where(held),
+        *(
+            sa.select(sa.literal(_end_of(d), sa.DateTime), sa.literal(1), sa.literal(0), sa.literal(i, sa.Integer))
+            for i, d in enumerate(days)
+        ),
+    ).subquery("events")
+    running = sa.select(
+        events.c.i,
+        sa.func.sum(events.c.delta).over(order_by=(events.c.at, events.c.kind), rows=(None, 0)).label("held"),
+    ).subquery("running")
+    counts = {
+        int(i): int(n) for i, n in conn.execute(sa.select(running.c.i, running.c.held).where(running.c.i.is_not(None)))
+    }
     return [(d, counts.get(i, 0)) for i, d in enumerate(days)]
 
 
