@@ -187,8 +187,9 @@ def totals(db: BenchDatabase, facts: dict[str, Any]) -> Figure:
         with engine.connect() as conn:
             seats = licensing.seat_totals(conn, slug, as_of=now).consumed
             scope = licensing.Scope.enterprise(slug)
-            sp = licensing.committer_totals(conn, scope, "secret_protection", as_of=now).total_committers
-            cs = licensing.committer_totals(conn, scope, "code_security", as_of=now).total_committers
+            committers = licensing.committer_totals_by_product(conn, scope, as_of=now)
+            sp = committers["secret_protection"].total_committers
+            cs = committers["code_security"].total_committers
             cp = licensing.copilot_totals(conn, scope, as_of=now).breakdown.total
         return seats, sp, cs, cp
 

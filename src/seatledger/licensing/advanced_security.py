@@ -350,49 +350,66 @@ def committer_totals(
     """Distinct active committers in scope, the maximum if every private/internal repository
     enabled the product, and the enterprise's purchase for it."""
     _check_product(product)
+    return committer_totals_by_product(conn, scope, as_of=cache.instant(as_of))[product]
+
+
+def committer_totals_by_product(
+    conn: Connection, scope: Scope, *, as_of: dt.datetime | None = None
+) -> dict[Product, CommitterTotals]:
+    """:func:`committer_totals` of every product, from one scan of the window."""
     at = cache.instant(as_of)
     eid = resolve(conn, scope).enterprise.id
     return cache.memoized(
-        conn, "committer_totals", eid, (scope, product), at, lambda c, a: _committer_totals(c, scope, product, as_of=a)
+        conn, "committer_totals", eid, (scope,), at, lambda c, a: _committer_totals(c, scope, a)
     )
 
 
-def _committer_totals(
-    conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None
-) -> CommitterTotals:
-    at = as_of_or_now(as_of)
+def _committer_totals(conn: Connection, scope: Scope, at: dt.datetime) -> dict[Product, CommitterTotals]:
     rs = resolve(conn, scope)
     ep = t.enterprise_products
-    plan = conn.execute(
-        sa.select(ep.c.billing, ep.c.purchased).where(ep.c.enterprise_id == rs.enterprise.id, ep.c.product == product)
-    ).first()
-    billing = plan.billing if plan is not None else "metered"
-    purchased = int(plan.purchased) if plan is not None and billing == "volume" else 0
+    plans = {
+        r.product: r
+        for r in conn.execute(
+            sa.select(ep.c.product, ep.c.billing, ep.c.purchased).where(ep.c.enterprise_id == rs.enterprise.id)
+        )
+    }
     q = _Pieces(conn, rs, at)
-    # One scan of the window serves every number: the pairs for the maximum (every private or
-    # internal repository) include those of the enabled repositories.
+    # One scan of the window serves every number of both products: the pairs for the maximum
+    # (every private or internal repository) include those of the enabled repositories.
     anywhere = q.pushed(None)
-    enabled = anywhere.c.repository_id.in_(_repositories(rs, product))
-    counts = [
-        q.people(anywhere, enabled),
-        sa.select(sa.func.count(sa.distinct(anywhere.c.repository_id)))
-        .where(enabled, anywhere.c.author_email.in_(sa.select(q.emails.c.email)))
-        .scalar_subquery(),
-        q.people(anywhere),
-    ]
-    # Over the limit is measured on the whole enterprise's count: the purchase is enterprise-wide.
-    measure_enterprise = billing == "volume" and rs.scope.kind != "enterprise"
-    if measure_enterprise:
-        counts.append(q.people(q.pushed(product, whole_enterprise=True)))
+    counts: list[sa.ColumnElement[int]] = [q.people(anywhere)]
+    billing: dict[Product, str] = {}
+    purchased: dict[Product, int] = {}
+    measured: dict[Product, int] = {}
+    for product in PRODUCTS:
+        plan = plans.get(product)
+        billing[product] = plan.billing if plan is not None else "metered"
+        purchased[product] = int(plan.purchased) if plan is not None and billing[product] == "volume" else 0
+        enabled = anywhere.c.repository_id.in_(_repositories(rs, product))
+        counts.append(q.people(anywhere, enabled))
+        counts.append(
+            sa.select(sa.func.count(sa.distinct(anywhere.c.repository_id)))
+            .where(enabled, anywhere.c.author_email.in_(sa.select(q.emails.c.email)))
+            .scalar_subquery()
+        )
+        # Over the limit is measured on the whole enterprise's count: the purchase is enterprise-wide.
+        if billing[product] == "volume" and rs.scope.kind != "enterprise":
+            measured[product] = len(counts)
+            counts.append(q.people(q.pushed(product, whole_enterprise=True)))
     with _hash_joins(conn):
         row = conn.execute(sa.select(*counts)).one()
-    total, repos, maximum = int(row[0]), int(row[1]), int(row[2])
-    enterprise_total = int(row[3]) if measure_enterprise else total
-    over_limit = max(0, enterprise_total - purchased) if billing == "volume" else 0
-    return CommitterTotals(
-        product=product, total_committers=int(total), maximum_committers=int(maximum), purchased=purchased,
-        over_limit=over_limit, billing=billing, total_repositories=int(repos),
-    )
+    maximum = int(row[0])
+    out: dict[Product, CommitterTotals] = {}
+    for i, product in enumerate(PRODUCTS):
+        base = 1 + 2 * i + sum(1 for p in PRODUCTS[:i] if p in measured)
+        total, repos = int(row[base]), int(row[base + 1])
+        enterprise_total = int(row[measured[product]]) if product in measured else total
+        over_limit = max(0, enterprise_total - purchased[product]) if billing[product] == "volume" else 0
+        out[product] = CommitterTotals(
+            product=product, total_committers=total, maximum_committers=maximum, purchased=purchased[product],
+            over_limit=over_limit, billing=billing[product], total_repositories=repos,
+        )
+    return out
 
 
 def iter_committer_pushes(

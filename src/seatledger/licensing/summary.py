@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.errors import NotFound
-from seatledger.licensing.advanced_security import PRODUCTS, CommitterTotals, committer_totals
+from seatledger.licensing.advanced_security import PRODUCTS, CommitterTotals, committer_totals_by_product
 from seatledger.licensing.copilot import CopilotTotals, copilot_totals
 from seatledger.licensing.scope import Scope, as_of_or_now, get_enterprise, resolve
 from seatledger.licensing.seats import SeatTotals, seat_totals
@@ -49,7 +49,7 @@ def enterprise_summary(
         organization=org,
         as_of=when,
         seats=seat_totals(conn, slug, org=org, as_of=when),
-        advanced_security=tuple(committer_totals(conn, scope, product, as_of=when) for product in PRODUCTS),
+        advanced_security=tuple(committer_totals_by_product(conn, scope, as_of=when)[p] for p in PRODUCTS),
         copilot=copilot_totals(conn, scope, as_of=when),
     )
 

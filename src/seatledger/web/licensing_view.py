@@ -28,7 +28,7 @@ from seatledger.licensing import (
     Scope,
     SeatTotals,
 )
-from seatledger.licensing.advanced_security import PRODUCTS, Product
+from seatledger.licensing.advanced_security import PRODUCTS, Product, committer_totals_by_product
 
 # The list price used when no price catalog is installed (GitHub Enterprise, per user/month).
 FALLBACK_PRICE_PER_USER = Decimal("21")
@@ -178,6 +178,12 @@ def servers(conn: Connection, enterprise_id: int) -> list[ServerRow]:
 PAGE_THREADS = 3
 
 
+def _by_product(totals: Part[dict[Product, CommitterTotals]]) -> dict[str, Part[CommitterTotals]]:
+    if totals.value is None:
+        return {p: Part(None, totals.missing) for p in PRODUCTS}
+    return {p: Part(totals.value[p]) for p in PRODUCTS}
+
+
 def _gather(conn: Connection, parts: dict[str, Callable[[Connection], object]]) -> dict[str, object]:
     """Each part computed on a connection of its own, side by side; or one after the other on
     ``conn`` when its transaction wrote (another connection would not see the write)."""
@@ -199,7 +205,7 @@ def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> Licensin
     scope = Scope.enterprise(slug)
     got = _gather(conn, {
         "seats": lambda c: _seat_card(c, info.id, slug, None, as_of),
-        **{p: (lambda c, p=p: part(lambda: licensing.committer_totals(c, scope, p, as_of=as_of))) for p in PRODUCTS},
+        "advanced_security": lambda c: part(lambda: committer_totals_by_product(c, scope, as_of=as_of)),
         "copilot": lambda c: part(lambda: licensing.copilot_totals(c, scope, as_of=as_of)),
         "namespaces": lambda c: part(lambda: _namespaces(c, slug, as_of)),
         "history": lambda c: part(lambda: licensing.seat_history(c, slug, start, as_of.date())),
@@ -207,7 +213,7 @@ def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> Licensin
     return LicensingPage(
         level="enterprise", enterprise=slug, enterprise_name=info.name, org=None, as_of=as_of,
         seats=got["seats"],  # type: ignore[arg-type]
-        advanced_security={p: got[p] for p in PRODUCTS},  # type: ignore[misc]
+        advanced_security=_by_product(got["advanced_security"]),  # type: ignore[arg-type]
         copilot=got["copilot"],  # type: ignore[arg-type]
         namespaces=got["namespaces"],  # type: ignore[arg-type]
         servers=servers(conn, info.id),
@@ -221,14 +227,14 @@ def org_page(conn: Connection, org: str, as_of: dt.datetime, *, repository_limit
     scope = Scope.org(org)
     got = _gather(conn, {
         "seats": lambda c: _seat_card(c, info.id, info.slug, org, as_of),
-        **{p: (lambda c, p=p: part(lambda: licensing.committer_totals(c, scope, p, as_of=as_of))) for p in PRODUCTS},
+        "advanced_security": lambda c: part(lambda: committer_totals_by_product(c, scope, as_of=as_of)),
         "copilot": lambda c: part(lambda: licensing.copilot_totals(c, scope, as_of=as_of)),
         "repositories": lambda c: part(lambda: _repositories(c, org, as_of, repository_limit)),
     })
     return LicensingPage(
         level="organization", enterprise=info.slug, enterprise_name=info.name, org=org, as_of=as_of,
         seats=got["seats"],  # type: ignore[arg-type]
-        advanced_security={p: got[p] for p in PRODUCTS},  # type: ignore[misc]
+        advanced_security=_by_product(got["advanced_security"]),  # type: ignore[arg-type]
         copilot=got["copilot"],  # type: ignore[arg-type]
         repositories=got["repositories"],  # type: ignore[arg-type]
     )
