@@ -233,7 +233,7 @@ def stream_all(conn: Connection, policy: Policy, at: dt.datetime, *, org_id: int
 def _person_from(ctx: _Context, person: tuple[int | None, str | None], recs: list[Any]) -> LicensedPerson:
     uid, other = person
     key = person_key(uid, other)
-    reasons_: list[_Reason] = []
+    reason_rows: list[Any] = []  # the statement's rows carry every _Reason attribute _person reads
     accounts: list[_ServerAccount] = []
     domain_emails: list[str] = []
     user = None
@@ -242,22 +242,19 @@ def _person_from(ctx: _Context, person: tuple[int | None, str | None], recs: lis
     for rec in recs:
         kind = rec.kind
         if kind == _KIND_REASON:
+            reason_rows.append(rec)
             if user is None and uid is not None and rec.login is not None:
                 user = rec
-            reasons_.append(
-                _Reason(
-                    key, uid, rec.reason, rec.started_at, None, rec.org_id, rec.repository_id, rec.source_id,
-                    rec.org_login, rec.org_created_at, rec.repo_full_name,
-                )
-            )
-            if rec.reason == REASON_SERVER_USER and rec.hostname is not None:
-                accounts.append(
-                    _ServerAccount(
-                        f"{rec.hostname}:{rec.server_user_id}", rec.primary_email, bool(rec.code_security_user),
-                        bool(rec.secret_protection_user), None,
+            reason = rec.reason
+            if reason == REASON_SERVER_USER:
+                if rec.hostname is not None:
+                    accounts.append(
+                        _ServerAccount(
+                            f"{rec.hostname}:{rec.server_user_id}", rec.primary_email, bool(rec.code_security_user),
+                            bool(rec.secret_protection_user), None,
+                        )
                     )
-                )
-            elif rec.reason == REASON_VISUAL_STUDIO and not seen_vs:
+            elif reason == REASON_VISUAL_STUDIO and not seen_vs:
                 seen_vs, vs_email = True, rec.text  # the first subscription's, as describe_keys
         elif kind == _KIND_DOMAIN_EMAIL:
             domain_emails.append(rec.text)
@@ -266,7 +263,7 @@ def _person_from(ctx: _Context, person: tuple[int | None, str | None], recs: lis
         else:
             vs_pending = True
     return _person(
-        ctx, key, uid, reasons_, user=user, owner=owner, domain_emails=tuple(domain_emails), accounts=accounts,
+        ctx, key, uid, reason_rows, user=user, owner=owner, domain_emails=tuple(domain_emails), accounts=accounts,
         vs_email=vs_email, vs_pending=vs_pending,
     )
 
@@ -407,67 +404,97 @@ def _person(
     vs_email: str | None,
     vs_pending: bool,
 ) -> LicensedPerson:
-    """One person from their reason rows (ordered by start, reason, source id) and details,
-    however they were fetched (a batch's IN queries or the one ordered statement)."""
-    collaborator_label = "Repository collaborator" if ctx.policy.enterprise.managed else "Outside collaborator"
-    member_orgs = {row.org_id for row in rows if row.reason in _MEMBERSHIP}
-    roles = {f"{row.org_login}:{'Owner' if row.reason == REASON_ORG_OWNER else 'Member'}" for row in rows if row.reason in _MEMBERSHIP}
-    roles |= {
-        f"{row.repo_full_name}:Collaborator"
-        for row in rows
-        if row.reason == REASON_OUTSIDE_COLLABORATOR and row.org_id not in member_orgs
-    }
-    enterprise_roles = set()
-    if owner:
-        enterprise_roles.add("Owner")
+    """One person from their reason rows (ordered by start, reason, source id; anything with
+    the attributes of :class:`_Reason`) and details, however they were fetched (a batch's IN
+    queries or the one ordered statement). One pass over the rows: it runs for everyone."""
+    member_orgs: set[int | None] = set()
+    roles: set[str] = set()
+    collaborations: list[Any] = []
+    pending_orgs: set[str] = set()
+    kinds: set[str] = set()
+    started: dt.datetime | None = None
+    oldest: tuple[dt.datetime, int] | None = None  # (created_at, id) of the oldest granting org
+    for row in rows:
+        reason = row.reason
+        kinds.add(reason)
+        if started is None or row.started_at < started:
+            started = row.started_at
+        if row.org_id is not None:
+            granting = (row.org_created_at, row.org_id)
+            if oldest is None or granting < oldest:
+                oldest = granting
+        if reason == REASON_ORG_MEMBER or reason == REASON_ORG_OWNER:
+            member_orgs.add(row.org_id)
+            roles.add(f"{row.org_login}:{'Owner' if reason == REASON_ORG_OWNER else 'Member'}")
+        elif reason == REASON_OUTSIDE_COLLABORATOR:
+            collaborations.append(row)
+        elif reason == REASON_PENDING_INVITATION:
+            if row.repository_id is None:
+                pending_orgs.add(row.org_login)
+    for row in collaborations:
+        if row.org_id not in member_orgs:
+            roles.add(f"{row.repo_full_name}:Collaborator")
+    enterprise_roles = []
     if member_orgs:
-        enterprise_roles.add("Member")
-    elif any(row.reason == REASON_OUTSIDE_COLLABORATOR for row in rows):
-        enterprise_roles.add(collaborator_label)
-    pending_orgs = {row.org_login for row in rows if row.reason == REASON_PENDING_INVITATION and row.repository_id is None}
-    has_vs = any(row.reason == REASON_VISUAL_STUDIO for row in rows)
+        enterprise_roles.append("Member")
+    elif collaborations:
+        enterprise_roles.append("Repository collaborator" if ctx.policy.enterprise.managed else "Outside collaborator")
+    if owner:
+        enterprise_roles.append("Owner")
+    has_vs = REASON_VISUAL_STUDIO in kinds
     vs_status = "Matched" if has_vs else None
     if not has_vs:
         vs_email = None
         if vs_pending:
             vs_email, vs_status = _suffix(key), "Pending Invitation"
-    login = user.login if user else (_suffix(key) if key.startswith("invite:") and "@" not in key else None)
+    if user:
+        login, name, saml_name_id = user.login, user.name, user.saml_name_id
+        two_factor = None if user.two_factor is None else bool(user.two_factor)
+        two_factor_required_by = user.two_factor_required_by
+    else:
+        login = _suffix(key) if key.startswith("invite:") and "@" not in key else None
+        name = saml_name_id = two_factor = two_factor_required_by = None
+    if accounts:
+        server_ids = tuple(sorted(a.user_key for a in accounts))
+        server_emails = tuple(sorted({a.email for a in accounts if a.email}))
+        server_cs = tuple(sorted(a.user_key for a in accounts if a.code_security))
+        server_sp = tuple(sorted(a.user_key for a in accounts if a.secret_protection))
+    else:
+        server_ids = server_emails = server_cs = server_sp = ()
     return LicensedPerson(
         key=key,
         user_id=uid,
         login=login,
-        name=user.name if user else None,
-        reasons=tuple(sorted({row.reason for row in rows})),
+        name=name,
+        reasons=tuple(sorted(kinds)),
         license_type=LICENSE_TYPE_VISUAL_STUDIO if has_vs else LICENSE_TYPE_ENTERPRISE,
         member_roles=tuple(sorted(roles)),
         enterprise_roles=tuple(sorted(enterprise_roles)),
         verified_domain_emails=domain_emails,
-        saml_name_id=user.saml_name_id if user else None,
+        saml_name_id=saml_name_id,
         orgs_with_pending_invites=tuple(sorted(pending_orgs)),
-        two_factor=bool(user.two_factor) if user and user.two_factor is not None else None,
-        two_factor_required_by=user.two_factor_required_by if user else None,
-        cost_center=_cost_center(ctx, uid, rows),
+        two_factor=two_factor,
+        two_factor_required_by=two_factor_required_by,
+        cost_center=_cost_center(ctx, uid, oldest[1] if oldest else None),
         code_security_user=uid is not None and uid in ctx.code_security,
         secret_protection_user=uid is not None and uid in ctx.secret_protection,
-        license_started_at=min((row.started_at for row in rows), default=None),
+        license_started_at=started,
         license_ended_at=None,
-        server_user_ids=tuple(sorted(a.user_key for a in accounts)),
-        server_primary_emails=tuple(sorted({a.email for a in accounts if a.email})),
-        server_code_security_user_ids=tuple(sorted(a.user_key for a in accounts if a.code_security)),
-        server_secret_protection_user_ids=tuple(sorted(a.user_key for a in accounts if a.secret_protection)),
+        server_user_ids=server_ids,
+        server_primary_emails=server_emails,
+        server_code_security_user_ids=server_cs,
+        server_secret_protection_user_ids=server_sp,
         visual_studio_subscription_email=vs_email,
         visual_studio_license_status=vs_status,
         total_user_accounts=(1 if uid is not None else 0) + len(accounts),
     )
 
 
-def _cost_center(ctx: _Context, uid: int | None, rows: Sequence[_Reason]) -> str | None:
+def _cost_center(ctx: _Context, uid: int | None, oldest_org: int | None) -> str | None:
     """Spec 2.4: direct assignment, then enterprise team, then the license-granting org
     (the oldest one when several grant it)."""
     if ctx.allocator is None:
         return None
-    granting = [(row.org_created_at, row.org_id) for row in rows if row.org_id is not None]
-    oldest_org = min(granting)[1] if granting else None
     center = ctx.allocator.allocate(uid, oldest_org, ctx.at)
     return ctx.allocator.names.get(center) if center else None
 
