@@ -147,12 +147,7 @@ def license_usage_sql(dialect: str) -> str:
         "AND a.primary_email = v.subscriber_email AND a.matched_user_id IS NULL AND NOT a.suspended "
         "AND NOT a.is_scim_setup_user)"
     )
-    member = "y.reason IN ('org_owner','org_member')"
-    collab = "y.reason = 'outside_collaborator'"
-
-    def has(cond: str) -> str:
-        return f"EXISTS (SELECT 1 FROM reasons y WHERE y.pkey = p.pkey AND {cond})"
-
+    member, collab = "p.member = 1", "p.collaborator = 1"
     # an invitee whose email is an active subscription's UPN not matched yet
     vs_pending = (
         "(p.other_key LIKE 'invite:%' AND EXISTS (SELECT 1 FROM vs_subscriptions v WHERE v.enterprise_id = {E} "
@@ -171,7 +166,9 @@ def license_usage_sql(dialect: str) -> str:
         f"FROM ({rules}) x), "
         "people AS MATERIALIZED (SELECT pkey, min(user_id) AS user_id, min(other_key) AS other_key, "
         "min(started_at) AS started_at, max(CASE WHEN reason <> 'pending_invitation' THEN 1 ELSE 0 END) AS accepted, "
-        "max(CASE WHEN reason = 'visual_studio' THEN 1 ELSE 0 END) AS vs FROM reasons GROUP BY pkey), "
+        "max(CASE WHEN reason = 'visual_studio' THEN 1 ELSE 0 END) AS vs, "
+        "max(CASE WHEN reason IN ('org_owner','org_member') THEN 1 ELSE 0 END) AS member, "
+        "max(CASE WHEN reason = 'outside_collaborator' THEN 1 ELSE 0 END) AS collaborator FROM reasons GROUP BY pkey), "
         "accounts AS MATERIALIZED (SELECT x.pkey, si.hostname || ':' || a.user_id AS id, a.primary_email, "
         "a.code_security_user, a.secret_protection_user FROM reasons x JOIN server_accounts a ON a.id = x.source_id "
         "JOIN server_instances si ON si.id = a.server_instance_id WHERE x.reason = 'server_user'), "
@@ -188,8 +185,9 @@ def license_usage_sql(dialect: str) -> str:
             "SELECT x.pkey, o.login || ':' || CASE x.reason WHEN 'org_owner' THEN 'Owner' ELSE 'Member' END AS val "
             "FROM reasons x JOIN organizations o ON o.id = x.org_id WHERE x.reason IN ('org_owner','org_member') "
             "UNION ALL SELECT x.pkey, r.owner_login || '/' || r.name || ':Collaborator' FROM reasons x "
-            "JOIN repositories r ON r.id = x.repository_id WHERE x.reason = 'outside_collaborator' AND NOT EXISTS ("
-            "SELECT 1 FROM reasons y WHERE y.pkey = x.pkey AND y.org_id = x.org_id AND y.reason IN ('org_owner','org_member'))"
+            "JOIN repositories r ON r.id = x.repository_id LEFT JOIN (SELECT DISTINCT pkey, org_id FROM reasons "
+            "WHERE reason IN ('org_owner','org_member')) mo ON mo.pkey = x.pkey AND mo.org_id = x.org_id "
+            "WHERE x.reason = 'outside_collaborator' AND mo.pkey IS NULL"
         ) + "), "
         "pending_orgs AS (" + agg(
             "SELECT x.pkey, o.login AS val FROM reasons x JOIN organizations o ON o.id = x.org_id "
@@ -243,9 +241,9 @@ def license_usage_sql(dialect: str) -> str:
         "THEN 'https://' || (SELECT slug FROM ent) || '.ghe.com/' || u.login "
         "ELSE 'https://github.com/' || u.login END END AS \"GitHub com profile\", "
         'ro.v AS "GitHub com member roles", '
-        f"CASE WHEN ow.pkey IS NOT NULL THEN CASE WHEN {has(member)} THEN 'Member, Owner' "
-        f"WHEN {has(collab)} THEN {owner_and_collaborator} ELSE 'Owner' END "
-        f"WHEN {has(member)} THEN 'Member' WHEN {has(collab)} THEN {collaborator} END "
+        f"CASE WHEN ow.pkey IS NOT NULL THEN CASE WHEN {member} THEN 'Member, Owner' "
+        f"WHEN {collab} THEN {owner_and_collaborator} ELSE 'Owner' END "
+        f"WHEN {member} THEN 'Member' WHEN {collab} THEN {collaborator} END "
         'AS "GitHub com enterprise roles", '
         'de.v AS "GitHub com verified domain emails", '
         + safe("u.saml_name_id") + ' AS "GitHub com saml name", '
