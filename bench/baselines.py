@@ -182,12 +182,14 @@ def license_usage_sql(dialect: str) -> str:
         "JOIN users u ON u.id = ue.user_id AND NOT u.is_bot GROUP BY ue.user_id), "
         # a collaborator role only where the person is not a member of the repository's org
         "roles AS (" + agg(
-            "SELECT x.pkey, o.login || ':' || CASE x.reason WHEN 'org_owner' THEN 'Owner' ELSE 'Member' END AS val "
-            "FROM reasons x JOIN organizations o ON o.id = x.org_id WHERE x.reason IN ('org_owner','org_member') "
-            "UNION ALL SELECT x.pkey, r.owner_login || '/' || r.name || ':Collaborator' FROM reasons x "
-            "JOIN repositories r ON r.id = x.repository_id LEFT JOIN (SELECT DISTINCT pkey, org_id FROM reasons "
-            "WHERE reason IN ('org_owner','org_member')) mo ON mo.pkey = x.pkey AND mo.org_id = x.org_id "
-            "WHERE x.reason = 'outside_collaborator' AND mo.pkey IS NULL"
+            "SELECT pkey, val FROM (SELECT x.pkey, CASE WHEN x.reason IN ('org_owner','org_member') "
+            "THEN o.login || ':' || CASE x.reason WHEN 'org_owner' THEN 'Owner' ELSE 'Member' END "
+            "WHEN x.member_of_org = 0 THEN r.owner_login || '/' || r.name || ':Collaborator' END AS val "
+            "FROM (SELECT pkey, reason, org_id, repository_id, max(CASE WHEN reason IN ('org_owner','org_member') "
+            "THEN 1 ELSE 0 END) OVER (PARTITION BY pkey, org_id) AS member_of_org FROM reasons "
+            "WHERE reason IN ('org_owner','org_member','outside_collaborator')) x "
+            "LEFT JOIN organizations o ON o.id = x.org_id LEFT JOIN repositories r ON r.id = x.repository_id) y "
+            "WHERE val IS NOT NULL"
         ) + "), "
         "pending_orgs AS (" + agg(
             "SELECT x.pkey, o.login AS val FROM reasons x JOIN organizations o ON o.id = x.org_id "
