@@ -55,6 +55,7 @@ def _ordered_people(conn: Connection, policy: Policy, at: dt.datetime, org_id: i
             sa.case((u.c.login.is_(None), 1), else_=0),
             _by_login(conn, u.c.login),
             _by_login(conn, people.c.other_key),
+            people.c.user_id,  # a tie only between enterprises' users; deterministic anyway
         )
     )
 
@@ -77,6 +78,9 @@ def stream(
     limit: int | None,
     batch: int,
 ) -> Iterator[LicensedPerson]:
+    if offset == 0 and limit is None:
+        yield from stream_all(conn, policy, at, org_id=org_id, batch=batch)
+        return
     context = _Context(policy, at, frozenset(), frozenset(), _allocator(conn, policy.enterprise.id))
     query = _ordered_people(conn, policy, at, org_id).offset(offset)
     if limit is not None:
@@ -92,6 +96,176 @@ def stream(
             yield from _describe(conn, context, keys)
     finally:
         result.close()
+
+
+# The kinds of row of :func:`stream_all`'s statement, in the order a person's rows come.
+_KIND_REASON, _KIND_DOMAIN_EMAIL, _KIND_OWNER, _KIND_VS_PENDING = 0, 1, 2, 3
+
+
+def _everyone_statement(conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None) -> sa.Select:
+    """One statement for every licensed person: each person's reason rows (with the user, the
+    org, the repository, the server account and the VS subscription a reason names), then
+    their verified domain emails, their enterprise-owner role, and (invitees) a pending VS
+    subscription, all ordered by person in page order. The reasons are the engine's own
+    (:func:`reasons`), computed once (MATERIALIZED) for the whole enterprise; with ``org_id``
+    only the people consuming through that org, each still described with all their reasons."""
+    r = reasons(policy, Window(at))
+    holding = sa.select(r)
+    if org_id is not None:
+        o_r = reasons(policy, Window(at), org_id=org_id)
+        holding = holding.where(
+            sa.or_(
+                r.c.user_id.in_(sa.select(o_r.c.user_id).where(o_r.c.user_id.is_not(None))),
+                r.c.other_key.in_(sa.select(o_r.c.other_key).where(o_r.c.other_key.is_not(None))),
+            )
+        )
+    rc = holding.cte("held").prefix_with("MATERIALIZED")
+    holders = sa.select(rc.c.user_id).where(rc.c.user_id.is_not(None))
+    u, o, repo, acct, si, v = (
+        t.users, t.organizations, t.repositories, t.server_accounts, t.server_instances, t.vs_subscriptions
+    )
+    ue, er = t.user_emails, t.enterprise_roles
+    no_int, no_str, no_time, no_bool = (
+        sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.DateTime),
+        sa.cast(sa.null(), sa.Boolean),
+    )
+    no_date = sa.cast(sa.null(), sa.Date)
+
+    def row(user_id, other_key, login, kind, *, text=no_str, **cols):  # type: ignore[no-untyped-def]
+        named = {
+            "reason": no_str, "started_at": no_time, "org_id": no_int, "repository_id": no_int,
+            "source_id": no_int, "org_login": no_str, "org_created_at": no_time, "repo_full_name": no_str,
+            "name": no_str, "saml_name_id": no_str, "two_factor": no_bool, "two_factor_required_by": no_date,
+            "hostname": no_str, "server_user_id": no_int, "primary_email": no_str,
+            "code_security_user": no_bool, "secret_protection_user": no_bool,
+        }
+        named.update(cols)
+        return [
+            user_id.label("user_id"), other_key.label("other_key"), login.label("login"),
+            sa.literal_column(str(kind), sa.Integer).label("kind"),
+            *(value.label(name) for name, value in named.items()),
+            text.label("text"),
+        ]
+
+    reason_rows = sa.select(
+        *row(
+            rc.c.user_id, rc.c.other_key, u.c.login, _KIND_REASON,
+            reason=rc.c.reason, started_at=rc.c.started_at, org_id=rc.c.org_id,
+            repository_id=rc.c.repository_id, source_id=rc.c.source_id, org_login=o.c.login,
+            org_created_at=o.c.created_at, repo_full_name=repo.c.owner_login + "/" + repo.c.name,
+            name=u.c.name, saml_name_id=u.c.saml_name_id, two_factor=u.c.two_factor,
+            two_factor_required_by=u.c.two_factor_required_by, hostname=si.c.hostname,
+            server_user_id=acct.c.user_id, primary_email=acct.c.primary_email,
+            code_security_user=acct.c.code_security_user, secret_protection_user=acct.c.secret_protection_user,
+            text=v.c.subscriber_email,
+        )
+    ).select_from(
+        rc.outerjoin(u, u.c.id == rc.c.user_id)
+        .outerjoin(o, o.c.id == rc.c.org_id)
+        .outerjoin(repo, repo.c.id == rc.c.repository_id)
+        .outerjoin(acct, sa.and_(rc.c.reason == REASON_SERVER_USER, acct.c.id == rc.c.source_id))
+        .outerjoin(si, si.c.id == acct.c.server_instance_id)
+        .outerjoin(v, sa.and_(rc.c.reason == REASON_VISUAL_STUDIO, v.c.id == rc.c.source_id))
+    )
+    domain_emails = (
+        sa.select(*row(ue.c.user_id, no_str, u.c.login, _KIND_DOMAIN_EMAIL, text=ue.c.email))
+        .select_from(ue.join(u, u.c.id == ue.c.user_id))
+        .where(ue.c.user_id.in_(holders), ue.c.verified_domain == sa.true(), ue.c.verified == sa.true())
+    )
+    owners = (
+        sa.select(*row(er.c.user_id, no_str, u.c.login, _KIND_OWNER))
+        .select_from(er.join(u, u.c.id == er.c.user_id))
+        .where(
+            er.c.enterprise_id == policy.enterprise.id,
+            er.c.role == "owner",
+            er.c.user_id.in_(holders),
+            holds_at(er.c.started_at, er.c.ended_at, at),
+        )
+    )
+    invite_key = sa.literal("invite:", sa.String).concat(v.c.subscriber_email)
+    vs_pending = sa.select(*row(no_int, invite_key, no_str, _KIND_VS_PENDING)).where(
+        v.c.enterprise_id == policy.enterprise.id,
+        v.c.status == "active",
+        v.c.matched_user_id.is_(None),
+        invite_key.in_(sa.select(rc.c.other_key).where(rc.c.user_id.is_(None))),
+    )
+    every = sa.union_all(reason_rows, domain_emails, owners, vs_pending).subquery("every")
+    return sa.select(every).order_by(
+        sa.case((every.c.login.is_(None), 1), else_=0),
+        _by_login(conn, every.c.login),
+        _by_login(conn, every.c.other_key),
+        every.c.user_id,
+        every.c.kind,
+        every.c.started_at,
+        every.c.reason,
+        every.c.source_id,
+        every.c.text,
+    )
+
+
+def stream_all(conn: Connection, policy: Policy, at: dt.datetime, *, org_id: int | None, batch: int) -> Iterator[LicensedPerson]:
+    """Every licensed person, in page order, from :func:`_everyone_statement` (one streamed
+    statement) and one query of the enterprise's active committers: the whole-report path,
+    the same people and descriptions as :func:`describe_keys` gives them."""
+    from seatledger.licensing import advanced_security
+
+    committers = advanced_security.active_committer_ids(conn, policy.enterprise.slug, as_of=at)
+    ctx = _Context(
+        policy, at, committers["code_security"], committers["secret_protection"], _allocator(conn, policy.enterprise.id)
+    )
+    result = conn.execute(_everyone_statement(conn, policy, at, org_id).execution_options(yield_per=batch))
+    try:
+        current: tuple[int | None, str | None] | None = None
+        rows: list[Any] = []
+        for rec in result:
+            person = (rec.user_id, rec.other_key)
+            if person != current:
+                if current is not None:
+                    yield _person_from(ctx, current, rows)
+                current, rows = person, []
+            rows.append(rec)
+        if current is not None:
+            yield _person_from(ctx, current, rows)
+    finally:
+        result.close()
+
+
+def _person_from(ctx: _Context, person: tuple[int | None, str | None], recs: list[Any]) -> LicensedPerson:
+    uid, other = person
+    key = person_key(uid, other)
+    reason_rows: list[Any] = []  # the statement's rows carry every _Reason attribute _person reads
+    accounts: list[_ServerAccount] = []
+    domain_emails: list[str] = []
+    user = None
+    owner = vs_pending = seen_vs = False
+    vs_email: str | None = None
+    for rec in recs:
+        kind = rec.kind
+        if kind == _KIND_REASON:
+            reason_rows.append(rec)
+            if user is None and uid is not None and rec.login is not None:
+                user = rec
+            reason = rec.reason
+            if reason == REASON_SERVER_USER:
+                if rec.hostname is not None:
+                    accounts.append(
+                        _ServerAccount(
+                            f"{rec.hostname}:{rec.server_user_id}", rec.primary_email, bool(rec.code_security_user),
+                            bool(rec.secret_protection_user), None,
+                        )
+                    )
+            elif reason == REASON_VISUAL_STUDIO and not seen_vs:
+                seen_vs, vs_email = True, rec.text  # the first subscription's, as describe_keys
+        elif kind == _KIND_DOMAIN_EMAIL:
+            domain_emails.append(rec.text)
+        elif kind == _KIND_OWNER:
+            owner = True
+        else:
+            vs_pending = True
+    return _person(
+        ctx, key, uid, reason_rows, user=user, owner=owner, domain_emails=tuple(domain_emails), accounts=accounts,
+        vs_email=vs_email, vs_pending=vs_pending,
+    )
 
 
 def ordered_keys(
@@ -199,69 +373,128 @@ def _describe(conn: Connection, ctx: _Context, keys: list[tuple[str, int | None]
     vs = _vs_emails(conn, vs_ids)
     invited = [_suffix(k) for k, uid in keys if uid is None and k.startswith("invite:")]
     vs_pending = _vs_pending(conn, policy.enterprise.id, invited)
-    collaborator_label = "Repository collaborator" if policy.enterprise.managed else "Outside collaborator"
 
     for key, uid in keys:
         rows = rows_by_key.get(key, [])
-        user = users.get(uid) if uid is not None else None
-        member_orgs = {row.org_id for row in rows if row.reason in _MEMBERSHIP}
-        roles = {f"{row.org_login}:{'Owner' if row.reason == REASON_ORG_OWNER else 'Member'}" for row in rows if row.reason in _MEMBERSHIP}
-        roles |= {
-            f"{row.repo_full_name}:Collaborator"
-            for row in rows
-            if row.reason == REASON_OUTSIDE_COLLABORATOR and row.org_id not in member_orgs
-        }
-        enterprise_roles = set()
-        if uid in owners:
-            enterprise_roles.add("Owner")
-        if member_orgs:
-            enterprise_roles.add("Member")
-        elif any(row.reason == REASON_OUTSIDE_COLLABORATOR for row in rows):
-            enterprise_roles.add(collaborator_label)
-        pending_orgs = {row.org_login for row in rows if row.reason == REASON_PENDING_INVITATION and row.repository_id is None}
-        accounts = [servers[row.source_id] for row in rows if row.reason == REASON_SERVER_USER and row.source_id in servers]
         vs_rows = [row for row in rows if row.reason == REASON_VISUAL_STUDIO]
-        vs_email = vs.get(vs_rows[0].source_id) if vs_rows else None
-        vs_status = "Matched" if vs_rows else None
-        if not vs_rows and key.startswith("invite:") and _suffix(key) in vs_pending:
-            vs_email, vs_status = _suffix(key), "Pending Invitation"
-        login = user.login if user else (_suffix(key) if key.startswith("invite:") and "@" not in key else None)
-        yield LicensedPerson(
-            key=key,
-            user_id=uid,
-            login=login,
-            name=user.name if user else None,
-            reasons=tuple(sorted({row.reason for row in rows})),
-            license_type=LICENSE_TYPE_VISUAL_STUDIO if vs_rows else LICENSE_TYPE_ENTERPRISE,
-            member_roles=tuple(sorted(roles)),
-            enterprise_roles=tuple(sorted(enterprise_roles)),
-            verified_domain_emails=tuple(domain_emails.get(uid, ())) if uid is not None else (),
-            saml_name_id=user.saml_name_id if user else None,
-            orgs_with_pending_invites=tuple(sorted(pending_orgs)),
-            two_factor=bool(user.two_factor) if user and user.two_factor is not None else None,
-            two_factor_required_by=user.two_factor_required_by if user else None,
-            cost_center=_cost_center(ctx, uid, rows),
-            code_security_user=uid is not None and uid in ctx.code_security,
-            secret_protection_user=uid is not None and uid in ctx.secret_protection,
-            license_started_at=min((row.started_at for row in rows), default=None),
-            license_ended_at=None,
-            server_user_ids=tuple(sorted(a.user_key for a in accounts)),
-            server_primary_emails=tuple(sorted({a.email for a in accounts if a.email})),
-            server_code_security_user_ids=tuple(sorted(a.user_key for a in accounts if a.code_security)),
-            server_secret_protection_user_ids=tuple(sorted(a.user_key for a in accounts if a.secret_protection)),
-            visual_studio_subscription_email=vs_email,
-            visual_studio_license_status=vs_status,
-            total_user_accounts=(1 if uid is not None else 0) + len(accounts),
+        yield _person(
+            ctx,
+            key,
+            uid,
+            rows,
+            user=users.get(uid) if uid is not None else None,
+            owner=uid in owners,
+            domain_emails=tuple(domain_emails.get(uid, ())) if uid is not None else (),
+            accounts=[servers[row.source_id] for row in rows if row.reason == REASON_SERVER_USER and row.source_id in servers],
+            vs_email=vs.get(vs_rows[0].source_id) if vs_rows else None,
+            vs_pending=key.startswith("invite:") and _suffix(key) in vs_pending,
         )
 
 
-def _cost_center(ctx: _Context, uid: int | None, rows: list[_Reason]) -> str | None:
+def _person(
+    ctx: _Context,
+    key: str,
+    uid: int | None,
+    rows: Sequence[_Reason],
+    *,
+    user: Any,
+    owner: bool,
+    domain_emails: tuple[str, ...],
+    accounts: list["_ServerAccount"],
+    vs_email: str | None,
+    vs_pending: bool,
+) -> LicensedPerson:
+    """One person from their reason rows (ordered by start, reason, source id; anything with
+    the attributes of :class:`_Reason`) and details, however they were fetched (a batch's IN
+    queries or the one ordered statement). One pass over the rows: it runs for everyone."""
+    member_orgs: set[int | None] = set()
+    roles: set[str] = set()
+    collaborations: list[Any] = []
+    pending_orgs: set[str] = set()
+    kinds: set[str] = set()
+    started: dt.datetime | None = None
+    oldest: tuple[dt.datetime, int] | None = None  # (created_at, id) of the oldest granting org
+    for row in rows:
+        reason = row.reason
+        kinds.add(reason)
+        if started is None or row.started_at < started:
+            started = row.started_at
+        if row.org_id is not None:
+            granting = (row.org_created_at, row.org_id)
+            if oldest is None or granting < oldest:
+                oldest = granting
+        if reason == REASON_ORG_MEMBER or reason == REASON_ORG_OWNER:
+            member_orgs.add(row.org_id)
+            roles.add(f"{row.org_login}:{'Owner' if reason == REASON_ORG_OWNER else 'Member'}")
+        elif reason == REASON_OUTSIDE_COLLABORATOR:
+            collaborations.append(row)
+        elif reason == REASON_PENDING_INVITATION:
+            if row.repository_id is None:
+                pending_orgs.add(row.org_login)
+    for row in collaborations:
+        if row.org_id not in member_orgs:
+            roles.add(f"{row.repo_full_name}:Collaborator")
+    enterprise_roles = []
+    if member_orgs:
+        enterprise_roles.append("Member")
+    elif collaborations:
+        enterprise_roles.append("Repository collaborator" if ctx.policy.enterprise.managed else "Outside collaborator")
+    if owner:
+        enterprise_roles.append("Owner")
+    has_vs = REASON_VISUAL_STUDIO in kinds
+    vs_status = "Matched" if has_vs else None
+    if not has_vs:
+        vs_email = None
+        if vs_pending:
+            vs_email, vs_status = _suffix(key), "Pending Invitation"
+    if user:
+        login, name, saml_name_id = user.login, user.name, user.saml_name_id
+        two_factor = None if user.two_factor is None else bool(user.two_factor)
+        two_factor_required_by = user.two_factor_required_by
+    else:
+        login = _suffix(key) if key.startswith("invite:") and "@" not in key else None
+        name = saml_name_id = two_factor = two_factor_required_by = None
+    if accounts:
+        server_ids = tuple(sorted(a.user_key for a in accounts))
+        server_emails = tuple(sorted({a.email for a in accounts if a.email}))
+        server_cs = tuple(sorted(a.user_key for a in accounts if a.code_security))
+        server_sp = tuple(sorted(a.user_key for a in accounts if a.secret_protection))
+    else:
+        server_ids = server_emails = server_cs = server_sp = ()
+    return LicensedPerson(
+        key=key,
+        user_id=uid,
+        login=login,
+        name=name,
+        reasons=tuple(sorted(kinds)),
+        license_type=LICENSE_TYPE_VISUAL_STUDIO if has_vs else LICENSE_TYPE_ENTERPRISE,
+        member_roles=tuple(sorted(roles)),
+        enterprise_roles=tuple(sorted(enterprise_roles)),
+        verified_domain_emails=domain_emails,
+        saml_name_id=saml_name_id,
+        orgs_with_pending_invites=tuple(sorted(pending_orgs)),
+        two_factor=two_factor,
+        two_factor_required_by=two_factor_required_by,
+        cost_center=_cost_center(ctx, uid, oldest[1] if oldest else None),
+        code_security_user=uid is not None and uid in ctx.code_security,
+        secret_protection_user=uid is not None and uid in ctx.secret_protection,
+        license_started_at=started,
+        license_ended_at=None,
+        server_user_ids=server_ids,
+        server_primary_emails=server_emails,
+        server_code_security_user_ids=server_cs,
+        server_secret_protection_user_ids=server_sp,
+        visual_studio_subscription_email=vs_email,
+        visual_studio_license_status=vs_status,
+        total_user_accounts=(1 if uid is not None else 0) + len(accounts),
+    )
+
+
+def _cost_center(ctx: _Context, uid: int | None, oldest_org: int | None) -> str | None:
     """Spec 2.4: direct assignment, then enterprise team, then the license-granting org
     (the oldest one when several grant it)."""
     if ctx.allocator is None:
         return None
-    granting = [(row.org_created_at, row.org_id) for row in rows if row.org_id is not None]
-    oldest_org = min(granting)[1] if granting else None
     center = ctx.allocator.allocate(uid, oldest_org, ctx.at)
     return ctx.allocator.names.get(center) if center else None
 

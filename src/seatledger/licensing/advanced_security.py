@@ -671,3 +671,47 @@ def committers_among(
         if row.secret_protection_enabled:
             found["secret_protection"].add(uid)
     return {p: frozenset(ids) for p, ids in found.items()}
+
+
+def active_committer_ids(
+    conn: Connection, enterprise_slug: str, *, as_of: dt.datetime | None = None
+) -> dict[Product, frozenset[int]]:
+    """Every user id that is an active committer at ``as_of``, per product, in one query.
+
+    :func:`committers_among` for a whole enterprise at once (the license usage report
+    describes everyone): the window's commits reduced to distinct (repository, author email)
+    first, then resolved through verified emails. The seat rule is the caller's, as there:
+    it asks only about people who hold a seat.
+    """
+    rs = resolve(conn, Scope.enterprise(enterprise_slug))
+    start, end = _window_bounds(as_of_or_now(as_of))
+    repos = sa.select(_r.c.id).where(
+        _r.c.enterprise_id == rs.enterprise.id,
+        sa.or_(_r.c.code_security_enabled == sa.true(), _r.c.secret_protection_enabled == sa.true()),
+        *_licensed_conditions(rs, None),
+    )
+    pushed = (
+        sa.select(_c.c.repository_id, _c.c.author_email)
+        .where(_c.c.pushed_at > start, _c.c.pushed_at <= end, _c.c.repository_id.in_(repos))
+        .distinct()
+        .cte("pushed_any")
+        .prefix_with("MATERIALIZED")
+    )
+    ue, u = t.user_emails, t.users
+    stmt = (
+        sa.select(ue.c.user_id, _r.c.code_security_enabled, _r.c.secret_protection_enabled)
+        .select_from(
+            pushed.join(_r, _r.c.id == pushed.c.repository_id)
+            .join(ue, ue.c.email == pushed.c.author_email)
+            .join(u, u.c.id == ue.c.user_id)
+        )
+        .where(ue.c.verified == sa.true(), u.c.is_bot == sa.false())
+        .distinct()
+    )
+    found: dict[Product, set[int]] = {p: set() for p in PRODUCTS}
+    for row in conn.execute(stmt):
+        if row.code_security_enabled:
+            found["code_security"].add(row.user_id)
+        if row.secret_protection_enabled:
+            found["secret_protection"].add(row.user_id)
+    return {p: frozenset(ids) for p, ids in found.items()}

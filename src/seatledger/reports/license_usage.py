@@ -10,7 +10,7 @@ rows is the engine's consumed count.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from sqlalchemy.engine import Connection
 
@@ -84,25 +84,26 @@ def person_row(
     profile = None
     if person.login and not invited_only:
         profile = profile_url(person.login, data_residency=data_residency, enterprise_slug=enterprise_slug)
-    advanced_security_ids = sorted(
-        set(person.server_code_security_user_ids) | set(person.server_secret_protection_user_ids)
+    code_security_ids, secret_protection_ids = person.server_code_security_user_ids, person.server_secret_protection_user_ids
+    advanced_security_ids = (
+        sorted(set(code_security_ids) | set(secret_protection_ids)) if code_security_ids or secret_protection_ids else ()
     )
     # Data residency: columns 19-21 describe the GHE.com license, which every row holds.
     active = True if data_residency else person.license_ended_at is None
     return [
         person.login,
         None if invited_only else person.name,
-        join_cell(person.server_user_ids),
+        _joined(person.server_user_ids),
         person.github_com_user,
         person.enterprise_server_user,
         person.visual_studio_subscription_user,
         person.license_type,
         profile,
-        join_cell(person.member_roles),
-        join_cell(person.enterprise_roles),
-        join_cell(person.verified_domain_emails),
+        _joined(person.member_roles),
+        _joined(person.enterprise_roles),
+        _joined(person.verified_domain_emails),
         person.saml_name_id,
-        join_cell(person.orgs_with_pending_invites),
+        _joined(person.orgs_with_pending_invites),
         person.two_factor,
         person.two_factor_required_by,
         person.cost_center,
@@ -111,14 +112,19 @@ def person_row(
         active,
         _date(person.license_started_at),
         _date(person.license_ended_at),
-        join_cell(person.server_primary_emails),
-        join_cell(advanced_security_ids),
-        join_cell(person.server_code_security_user_ids),
-        join_cell(person.server_secret_protection_user_ids),
+        _joined(person.server_primary_emails),
+        _joined(advanced_security_ids),
+        _joined(code_security_ids),
+        _joined(secret_protection_ids),
         person.visual_studio_license_status,
         person.visual_studio_subscription_email,
         person.total_user_accounts,
     ]
+
+
+def _joined(values: Sequence[str]) -> str | None:
+    # An empty list is an empty cell either way; most people's lists are empty.
+    return join_cell(values) if values else None
 
 
 def _date(value: dt.datetime | None) -> dt.date | None:
