@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Sequence
 
-from seatledger.reports.csv_safety import neutralise
+from seatledger.reports.csv_safety import FORMULA_TRIGGERS, NEUTRALISING_PREFIX, neutralise
 
 # How much encoded output to gather before handing it on (a file write, an HTTP chunk).
 CHUNK_BYTES = 64 * 1024
@@ -41,6 +41,8 @@ def format_timestamp(value: dt.datetime) -> str:
 
 def format_cell(value: Cell) -> str:
     """One cell as text: booleans ``true``/``false``, dates ISO, None empty, text neutralised."""
+    if type(value) is str:  # most cells: the fast path, same rule as neutralise()
+        return NEUTRALISING_PREFIX + value if value.startswith(FORMULA_TRIGGERS) else value
     if value is None:
         return ""
     if isinstance(value, bool):  # before int: bool is an int
@@ -89,7 +91,7 @@ def iter_csv(header: Sequence[str], rows: Iterable[Row], *, progress: Progress |
     writer.writerow(header)
     count = 0
     for row in rows:
-        writer.writerow([format_cell(v) for v in row])
+        writer.writerow(list(map(format_cell, row)))
         count += 1
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
