@@ -184,18 +184,22 @@ class Ledger:
             set_wise = bool(fks) and self._may_check_keys_set_wise(cur, table)
             if set_wise:
                 cur.execute("SELECT set_config('session_replication_role', 'replica', true)")
-            with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                write = copy.write_row
-                if set_wise:
-                    seen: list[set[Any]] = [set() for _ in fks]
-                    adders = [(i, s.add) for (i, _), s in zip(fks, seen)]
-                    for n, row in enumerate(rows, 1):
-                        write(row)
-                        for i, add in adders:
-                            add(row[i])
-                else:
-                    for n, row in enumerate(rows, 1):
-                        write(row)
+            statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+            seen: list[set[Any]] = [set() for _ in fks]
+            try:
+                with cur.copy(statement) as copy:
+                    write = copy.write_row
+                    if set_wise:
+                        adders = [(i, s.add) for (i, _), s in zip(fks, seen)]
+                        for n, row in enumerate(rows, 1):
+                            write(row)
+                            for i, add in adders:
+                                add(row[i])
+                    else:
+                        for n, row in enumerate(rows, 1):
+                            write(row)
+            except self.conn.dialect.loaded_dbapi.IntegrityError as exc:
+                raise sa.exc.IntegrityError(statement, None, exc) from exc
             if set_wise:
                 cur.execute("SELECT set_config('session_replication_role', 'origin', true)")
                 for (i, fk), values in zip(fks, seen):
@@ -266,6 +270,8 @@ class Ledger:
             if chunk:
                 cur.executemany(sql, chunk)
                 n += len(chunk)
+        except self.conn.dialect.loaded_dbapi.IntegrityError as exc:
+            raise sa.exc.IntegrityError(sql, None, exc) from exc
         finally:
             cur.execute(f"PRAGMA cache_size={int(cache_size)}")
             cur.close()
