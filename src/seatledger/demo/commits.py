@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from bisect import bisect
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -70,24 +71,30 @@ def _authors(world: World, rng: random.Random) -> list[_Author]:
 
 
 def _commit_rows(world: World, rng: random.Random, authors: list[_Author]) -> Iterator[tuple[object, ...]]:
-    zipf = Zipf(len(authors), 1.1)
+    cum = Zipf(len(authors), 1.1).cum
+    total = cum[-1]
     window = HISTORY.total_seconds()
-    start, now = world.now - HISTORY, world.now
-    mean_gap = window / max(1, world.size.commits)
+    start = world.now - HISTORY
+    rate = 1.0 / (window / max(1, world.size.commits))
+    # Bound methods and the Zipf draw inlined: millions of rows, the same draws in the same order.
+    rand, expovariate, uniform = rng.random, rng.expovariate, rng.uniform
+    choice, getrandbits = rng.choice, rng.getrandbits
+    timedelta = dt.timedelta
     offset = 0.0
     for _ in range(world.size.commits):
-        a = authors[zipf.draw(rng)]
+        a = authors[bisect(cum, rand() * total)]
         # Pushes arrive in time order (a Poisson stream): realistic, and the push-time index
-        # grows at its end instead of being rewritten all over during a large load.
-        offset = min(window, offset + rng.expovariate(1.0 / mean_gap))
-        pushed = min(now, start + dt.timedelta(seconds=int(offset)))
-        r = rng.random()
+        # grows at its end instead of being rewritten all over during a large load. The offset
+        # never passes the window, so a push is never after the anchor.
+        offset = min(window, offset + expovariate(rate))
+        pushed = start + timedelta(0, int(offset))
+        r = rand()
         # Most commits are pushed within hours; some after days; a few were authored long ago.
-        lag = r * 10_800 if r < 0.9 else rng.random() * 864_000 if r < 0.98 else rng.uniform(100, 400) * 86_400
-        e = rng.random()
-        email = a.emails[0] if e < 0.85 or len(a.emails) == 1 else a.emails[1 + int(e * 100) % (len(a.emails) - 1)]
-        yield (rng.choice(a.repo_ids), f"{rng.getrandbits(160):040x}", email, a.name,
-               pushed - dt.timedelta(seconds=int(lag)), pushed)
+        lag = r * 10_800 if r < 0.9 else rand() * 864_000 if r < 0.98 else uniform(100, 400) * 86_400
+        e = rand()
+        emails = a.emails
+        email = emails[0] if e < 0.85 or len(emails) == 1 else emails[1 + int(e * 100) % (len(emails) - 1)]
+        yield (choice(a.repo_ids), f"{getrandbits(160):040x}", email, a.name, pushed - timedelta(0, int(lag)), pushed)
 
 
 def _counted(world: World, rows: Iterator[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
