@@ -171,7 +171,9 @@ class Ledger:
 
         Binary COPY, typed by the table's columns: neither side formats or parses text, and a
         value of the wrong Python type (a string for a timestamp, an aware datetime) fails
-        instead of being read loosely. Foreign keys are checked once per COPY instead of once per row when the session may do
+        instead of being read loosely.
+
+        Foreign keys are checked once per COPY instead of once per row when the session may do
         so (a superuser, and the table has no triggers of its own): row triggers are off for
         the COPY (``session_replication_role = replica``, local to the transaction), the
         distinct values written to each foreign-key column are collected, and one query per
