@@ -182,10 +182,10 @@ class Ledger:
         """
         raw = self.conn.connection.dbapi_connection
         assert raw is not None
-        fks = [(columns.index(fk.parent.name), fk) for fk in table.foreign_keys if fk.parent.name in columns]
         n = 0
         with raw.cursor() as cur:  # type: ignore[attr-defined]
-            set_wise = bool(fks) and self._may_check_keys_set_wise(cur, table)
+            fks = self._keys_to_check_set_wise(cur, table, columns)
+            set_wise = bool(fks)
             if set_wise:
                 cur.execute("SELECT set_config('session_replication_role', 'replica', true)")
             # Binary COPY: the server reads integers and timestamps without parsing text.
@@ -201,13 +201,13 @@ class Ledger:
                 with cur.copy(statement) as copy:
                     copy.set_types(types)
                     write = copy.write_row
-                    if len(fks) == 1 and set_wise:
-                        (i, _), add = fks[0], seen[0].add
+                    if len(fks) == 1:
+                        i, add = fks[0][0], seen[0].add
                         for n, row in enumerate(rows, 1):
                             write(row)
                             add(row[i])
                     elif set_wise:
-                        adders = [(i, s.add) for (i, _), s in zip(fks, seen)]
+                        adders = [(fk[0], s.add) for fk, s in zip(fks, seen)]
                         for n, row in enumerate(rows, 1):
                             write(row)
                             for i, add in adders:
@@ -219,38 +219,50 @@ class Ledger:
                 raise sa.exc.IntegrityError(statement, None, exc) from exc
             if set_wise:
                 cur.execute("SELECT set_config('session_replication_role', 'origin', true)")
-                for (i, fk), values in zip(fks, seen):
+                for fk, values in zip(fks, seen):
                     self._check_key(cur, table, fk, values)
         return n
 
     @staticmethod
-    def _may_check_keys_set_wise(cur: Any, table: sa.Table) -> bool:
+    def _keys_to_check_set_wise(
+        cur: Any, table: sa.Table, columns: tuple[str, ...]
+    ) -> list[tuple[int, str, str, str]]:
+        """The table's foreign keys as the database declares them, as (index in ``columns``,
+        column, referenced table, referenced column), when this COPY may check them set-wise;
+        [] when it may not (not a superuser, replication role already changed, the table has
+        triggers of its own, a key of several columns, or a key column the COPY leaves to its
+        default): then PostgreSQL checks every row itself."""
         cur.execute(
             "SELECT current_setting('is_superuser') = 'on' AND current_setting('session_replication_role') = 'origin' "
-            "AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal)",
-            (table.name,),
+            "AND NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = %(t)s::regclass AND NOT tgisinternal), "
+            "array_length(c.conkey, 1), a.attname::text, c.confrelid::regclass::text, r.attname::text "
+            "FROM (SELECT 1) one LEFT JOIN pg_constraint c ON c.conrelid = %(t)s::regclass AND c.contype = 'f' "
+            "LEFT JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+            "LEFT JOIN pg_attribute r ON r.attrelid = c.confrelid AND r.attnum = c.confkey[1]",
+            {"t": table.name},
         )
-        row = cur.fetchone()
-        return bool(row and row[0])
+        rows = cur.fetchall()
+        if not rows[0][0] or rows[0][1] is None:
+            return []
+        if any(width != 1 or column not in columns for _, width, column, _, _ in rows):
+            return []
+        return [(columns.index(column), column, target, ref) for _, _, column, target, ref in rows]
 
     @staticmethod
-    def _check_key(cur: Any, table: sa.Table, fk: sa.ForeignKey, values: set[Any]) -> None:
+    def _check_key(cur: Any, table: sa.Table, fk: tuple[int, str, str, str], values: set[Any]) -> None:
         values.discard(None)
         if not values:
             return
-        target = fk.column
-        cur.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {target.table.name} WHERE {target.name} = ANY(%s) FOR KEY SHARE) k",
-            (list(values),),
-        )
+        _, column, target, ref = fk
+        cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {target} WHERE \"{ref}\" = ANY(%s) FOR KEY SHARE) k",
+                    (list(values),))
         row = cur.fetchone()
         found = row[0] if row else 0
         if found != len(values):
             import psycopg
 
             detail = (f'insert or update on table "{table.name}" violates foreign key constraint: '
-                      f"{len(values) - found} value(s) of {fk.parent.name} are not present in table "
-                      f'"{target.table.name}"')
+                      f'{len(values) - found} value(s) of {column} are not present in table "{target}"')
             raise sa.exc.IntegrityError(f"COPY {table.name}", None, psycopg.errors.ForeignKeyViolation(detail))
 
     def _executemany_sqlite(self, table: sa.Table, columns: tuple[str, ...], rows: Iterable[Sequence[Any]]) -> int:
