@@ -11,6 +11,8 @@ import sqlalchemy as sa
 
 PG_ADMIN_URL = os.environ.get("SEATLEDGER_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 WORK_DIR = Path(os.environ.get("SEATLEDGER_BENCH_DIR", "/tmp/seatledger-bench"))
+# Appended to every database name and data dir, so one engineer's build leaves the shared ledgers alone.
+SUFFIX = os.environ.get("SEATLEDGER_BENCH_SUFFIX", "")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class BenchDatabase:
 
 
 def bench_database(kind: str, size: str, suffix: str = "") -> BenchDatabase:
+    suffix = suffix + SUFFIX
     data_dir = WORK_DIR / f"{kind}-{size}{suffix}"
     if kind == "sqlite":
         return BenchDatabase(kind, size, f"sqlite:///{data_dir / 'seatledger.db'}", data_dir)

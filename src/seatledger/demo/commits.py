@@ -3,13 +3,15 @@
 A few heavy committers and a long tail (Zipf over authors), commits pushed at most 120 days
 before the anchor, authored a little before their push — and some long before, which is why
 the 90-day rule looks at the push. Some author emails are unverified or belong to nobody.
-Rows are generated lazily and written in chunks (COPY on PostgreSQL), so memory stays flat.
+Rows are generated lazily and streamed through the ledger's bulk path (COPY on PostgreSQL), so
+memory stays flat.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from bisect import bisect
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -18,9 +20,6 @@ from seatledger.db.ledger import Ledger
 from seatledger.demo._world import HISTORY, World, Zipf
 
 PROGRESS_EVERY = 10_000
-SQLITE_CHUNK = 20_000
-LOAD_CACHE_KIB = 512 * 1024  # SQLite page cache while loading commits
-NORMAL_CACHE_KIB = 64 * 1024  # what db/engine.py sets on every connection
 COLUMNS = ("repository_id", "sha", "author_email", "author_name", "author_date", "pushed_at")
 
 
@@ -36,13 +35,7 @@ def build_commits(world: World, ledger: Ledger) -> int:
     rng = world.rng("commits")
     authors = _authors(world, rng)
     world.progress.start("commits", world.size.commits)
-    rows = _commit_rows(world, rng, authors)
-    dialect = ledger.conn.dialect.name
-    if dialect == "postgresql":
-        return _copy_postgres(ledger, world, rows)
-    if dialect == "sqlite":
-        return _executemany_sqlite(ledger, world, rows)
-    return ledger.bulk_insert(t.commits, _counted(world, (dict(zip(COLUMNS, r)) for r in rows)))
+    return ledger.bulk_insert_rows(t.commits, COLUMNS, _counted(world, _commit_rows(world, rng, authors)))
 
 
 def _authors(world: World, rng: random.Random) -> list[_Author]:
@@ -78,73 +71,34 @@ def _authors(world: World, rng: random.Random) -> list[_Author]:
 
 
 def _commit_rows(world: World, rng: random.Random, authors: list[_Author]) -> Iterator[tuple[object, ...]]:
-    zipf = Zipf(len(authors), 1.1)
+    cum = Zipf(len(authors), 1.1).cum
+    total = cum[-1]
     window = HISTORY.total_seconds()
-    start, now = world.now - HISTORY, world.now
-    mean_gap = window / max(1, world.size.commits)
+    start = world.now - HISTORY
+    rate = 1.0 / (window / max(1, world.size.commits))
+    # Bound methods and the Zipf draw inlined: millions of rows, the same draws in the same order.
+    rand, expovariate, uniform = rng.random, rng.expovariate, rng.uniform
+    choice, getrandbits = rng.choice, rng.getrandbits
+    timedelta = dt.timedelta
     offset = 0.0
     for _ in range(world.size.commits):
-        a = authors[zipf.draw(rng)]
+        a = authors[bisect(cum, rand() * total)]
         # Pushes arrive in time order (a Poisson stream): realistic, and the push-time index
-        # grows at its end instead of being rewritten all over during a large load.
-        offset = min(window, offset + rng.expovariate(1.0 / mean_gap))
-        pushed = min(now, start + dt.timedelta(seconds=int(offset)))
-        r = rng.random()
+        # grows at its end instead of being rewritten all over during a large load. The offset
+        # never passes the window, so a push is never after the anchor.
+        offset = min(window, offset + expovariate(rate))
+        pushed = start + timedelta(0, int(offset))
+        r = rand()
         # Most commits are pushed within hours; some after days; a few were authored long ago.
-        lag = r * 10_800 if r < 0.9 else rng.random() * 864_000 if r < 0.98 else rng.uniform(100, 400) * 86_400
-        e = rng.random()
-        email = a.emails[0] if e < 0.85 or len(a.emails) == 1 else a.emails[1 + int(e * 100) % (len(a.emails) - 1)]
-        yield (rng.choice(a.repo_ids), f"{rng.getrandbits(160):040x}", email, a.name,
-               pushed - dt.timedelta(seconds=int(lag)), pushed)
+        lag = r * 10_800 if r < 0.9 else rand() * 864_000 if r < 0.98 else uniform(100, 400) * 86_400
+        e = rand()
+        emails = a.emails
+        email = emails[0] if e < 0.85 or len(emails) == 1 else emails[1 + int(e * 100) % (len(emails) - 1)]
+        yield (choice(a.repo_ids), f"{getrandbits(160):040x}", email, a.name, pushed - timedelta(0, int(lag)), pushed)
 
 
-def _counted(world: World, rows: Iterator[dict[str, object]]) -> Iterator[dict[str, object]]:
+def _counted(world: World, rows: Iterator[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
     for n, row in enumerate(rows, 1):
         if n % PROGRESS_EVERY == 0:
             world.progress.advance(PROGRESS_EVERY)
         yield row
-
-
-def _copy_postgres(ledger: Ledger, world: World, rows: Iterator[tuple[object, ...]]) -> int:
-    """COPY is an order of magnitude faster than INSERT for millions of rows."""
-    raw = ledger.conn.connection.dbapi_connection
-    assert raw is not None
-    n = 0
-    with raw.cursor() as cur:  # type: ignore[attr-defined]
-        with cur.copy(f"COPY commits ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for n, row in enumerate(rows, 1):
-                copy.write_row(row)
-                if n % PROGRESS_EVERY == 0:
-                    world.progress.advance(PROGRESS_EVERY)
-    return n
-
-
-def _sqlite_datetime(value: dt.datetime) -> str:
-    # SQLAlchemy's own SQLite DATETIME text format, so the rows read and compare as if it wrote them.
-    return value.isoformat(" ", "microseconds")
-
-
-def _executemany_sqlite(ledger: Ledger, world: World, rows: Iterator[tuple[object, ...]]) -> int:
-    """The driver's executemany on plain tuples: several times faster than Core for millions of rows."""
-    raw = ledger.conn.connection.dbapi_connection
-    assert raw is not None
-    sql = f"INSERT INTO commits ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-    cur = raw.cursor()
-    # Millions of rows update three indexes; a bigger page cache for this load keeps them in memory.
-    cur.execute(f"PRAGMA cache_size=-{LOAD_CACHE_KIB}")
-    n = 0
-    chunk: list[tuple[object, ...]] = []
-    for repo_id, sha, email, name, authored, pushed in rows:
-        chunk.append((repo_id, sha, email, name, _sqlite_datetime(authored), _sqlite_datetime(pushed)))  # type: ignore[arg-type]
-        if len(chunk) >= SQLITE_CHUNK:
-            cur.executemany(sql, chunk)
-            n += len(chunk)
-            world.progress.advance(len(chunk))
-            chunk = []
-    if chunk:
-        cur.executemany(sql, chunk)
-        n += len(chunk)
-        world.progress.advance(len(chunk))
-    cur.execute(f"PRAGMA cache_size=-{NORMAL_CACHE_KIB}")
-    cur.close()
-    return n
