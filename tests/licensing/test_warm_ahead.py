@@ -133,3 +133,36 @@ def test_a_slot_keeps_several_instants_of_one_version_and_a_new_version_replaces
     assert len(memo) == 1
     assert memo.get("q", (8, t4)) == (True, 40)
     assert memo.latest("q", t1) == ((8, t4), 40)  # only later instants: the earliest of them
+
+
+def test_threads_asking_the_same_question_at_once_compute_it_once(engine: Engine) -> None:
+    import threading
+
+    b = _build(engine)
+    at = cache._bucket(AS_OF + dt.timedelta(seconds=20))
+    started = threading.Event()
+    release = threading.Event()
+    calls: list[int] = []
+    answers: list[int] = []
+
+    def slow(conn: Connection, a: dt.datetime) -> int:
+        calls.append(1)
+        started.set()
+        assert release.wait(60)
+        return seats.count_consumed(conn, "acme", as_of=a)
+
+    def ask() -> None:
+        with engine.connect() as conn:
+            answers.append(cache.memoized(conn, "single-flight", b.id, (), at, slow))
+
+    first = threading.Thread(target=ask)
+    first.start()
+    assert started.wait(60)  # the first computation is under way
+    others = [threading.Thread(target=ask) for _ in range(4)]
+    for t in others:
+        t.start()
+    release.set()
+    for t in [first, *others]:
+        t.join(60)
+    assert answers == [5] * 5
+    assert len(calls) == 1  # the four others waited for the first computation

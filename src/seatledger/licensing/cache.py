@@ -242,7 +242,8 @@ def _answer(conn: Connection, slot: Hashable, enterprise_id: int, version: int, 
         return value  # type: ignore[return-value]
     # Single flight: when a new minute or version starts, 16 requests asking the same question
     # wait for one computation instead of running 16 (which, sharing the GIL, all finish late).
-    with _flight((slot, stamp)).lock:
+    flight = _flight((slot, stamp))  # held here: the registry keeps flights only while someone does
+    with flight.lock:
         found, value = memo.get(slot, stamp)
         if found:
             return value  # type: ignore[return-value]
