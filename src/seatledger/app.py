@@ -91,6 +91,22 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     return app
 
 
+class ServeApp:
+    """What ``seatledger serve --workers N`` hands uvicorn: a picklable factory (uvicorn starts
+    each worker in a fresh interpreter) that builds the app, with its own engine and memo, in
+    the worker. ``in_process_queue=False`` when the serving process runs the export queue's
+    consumer itself, so N workers do not start N consumers."""
+
+    def __init__(self, settings: Settings, *, in_process_queue: bool = True) -> None:
+        self.settings = settings
+        self.in_process_queue = in_process_queue
+
+    def __call__(self) -> FastAPI:
+        app = create_app(self.settings)
+        app.state.in_process_queue = self.in_process_queue
+        return app
+
+
 def _mount_surfaces(app: FastAPI) -> None:
     # Each surface exposes ``mount(app)``; they do not import each other.
     from seatledger import api, web

@@ -67,6 +67,10 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", help="Address to listen on."),
         port: int = typer.Option(8000, help="Port to listen on (0 picks a free one)."),
         first_run: bool = typer.Option(False, "--first-run", help="Load the small demo if the ledger is empty."),
+        workers: int = typer.Option(
+            1, "--workers", min=1, help="Serving processes sharing the port (one per core for the API's throughput)."
+        ),
+        access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log every request (info level)."),
     ) -> None:
         """Serve the web pages and the REST API (under /api/v3)."""
         settings, engine = open_ledger()
@@ -77,15 +81,10 @@ def register(app: typer.Typer) -> None:
         url = f"http://{'[' + host + ']' if ':' in host else host}:{bound_port}"
         if settings.base_url == DEFAULT_BASE_URL:
             settings = settings.with_(base_url=url)
-        typer.echo(f"seatledger is serving at {url}/")
+        typer.echo(f"seatledger is serving at {url}/" + (f" ({workers} worker processes)" if workers > 1 else ""))
         _print_signin_hint(settings, engine)
         sys.stdout.flush()
-        import uvicorn
-
-        from seatledger.app import create_app
-
-        config = uvicorn.Config(create_app(settings, engine), log_level="info", lifespan="on")
-        uvicorn.Server(config).run(sockets=[sock])
+        _run_server(settings, engine, sock, workers=workers, access_log=access_log)
 
     @app.command()
     def summary(
@@ -116,6 +115,37 @@ def _load_first_run_demo(engine: Engine) -> None:
             return
     typer.echo(f"empty ledger: loading the small demo enterprise {DEFAULT_SLUG!r} (seed {FIRST_RUN_SEED})")
     build_demo(engine, size="small", seed=FIRST_RUN_SEED)
+
+
+def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, workers: int, access_log: bool) -> None:
+    """uvicorn on the bound socket: in this process, or in ``workers`` processes that share it.
+
+    Several workers are separate interpreters: each builds its own app, engine and memo (the
+    memo is keyed by the ledger version, so every worker answers the same). The export queue's
+    consumer threads then run here, in the supervising process, and only here: one consumer
+    however many workers, as with ``seatledger worker``.
+    """
+    import uvicorn
+
+    from seatledger.app import ServeApp, create_app
+
+    common: dict[str, Any] = {"log_level": "info", "lifespan": "on", "access_log": access_log}
+    if workers == 1:
+        config = uvicorn.Config(create_app(settings, engine), **common)
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    from seatledger.exports.queue import ExportQueue
+
+    engine.dispose()  # the workers open their own connections
+    config = uvicorn.Config(ServeApp(settings, in_process_queue=False), factory=True, workers=workers, **common)
+    queue = ExportQueue(settings, engine)
+    queue.start_in_process()
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        queue.stop_in_process()
 
 
 def _listen(host: str, port: int) -> socket.socket:
