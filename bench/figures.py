@@ -26,9 +26,9 @@ API_SECONDS = float(os.environ.get("SEATLEDGER_BENCH_API_SECONDS", "20"))
 API_TARGETS = (("p99_ms", 100.0, False), ("rps", 300.0, True))
 # `serve --workers` of the API figure: one process per core of the 2-core bench machine.
 API_WORKERS = int(os.environ.get("SEATLEDGER_BENCH_API_WORKERS", "2"))
-# Passes over the 10 pages, one request at a time, before the timed window (0: none, the
-# figure then includes the cold start). Recorded in the figure as "warmup_passes".
-API_WARMUP_PASSES = int(os.environ.get("SEATLEDGER_BENCH_API_WARMUP", "0"))
+# Seconds of the same load, not timed, before the timed window (0: none, the figure then
+# includes the cold start of every worker). Recorded in the figure as "warmup_s".
+API_WARMUP_S = float(os.environ.get("SEATLEDGER_BENCH_API_WARMUP", "0"))
 # "wrk" (C, the Debian package; leaves the server most of the machine) or "httpx" (Python
 # asyncio clients, the fallback when wrk is not installed).
 API_LOADER = os.environ.get("SEATLEDGER_BENCH_API_LOADER", "wrk")
@@ -348,16 +348,6 @@ def _httpx(base_url: str, paths: list[str], token: str, seconds: float) -> dict[
     }
 
 
-def _warm(base_url: str, paths: list[str], token: str, passes: int) -> None:
-    import httpx
-
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=base_url, headers=headers, timeout=300) as http:
-        for _ in range(passes):
-            for p in paths:
-                http.get(p)
-
-
 def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
     """consumed-licenses and GHAS committer pages, 16 concurrent clients on loopback.
 
@@ -379,16 +369,18 @@ def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
             ],
         }
         for name, paths in endpoints.items():
-            _warm(server.url, paths, token, API_WARMUP_PASSES)
+            run = _wrk if loader == "wrk" else _httpx
+            if API_WARMUP_S > 0:
+                run(server.url, paths, token, API_WARMUP_S)
             cpu0 = server.cpu_seconds()
-            load = (_wrk if loader == "wrk" else _httpx)(server.url, paths, token, API_SECONDS)
+            load = run(server.url, paths, token, API_SECONDS)
             cpu = server.cpu_seconds() - cpu0
             fig = Figure(name, db.kind, db.size, load["p50_ms"] / 1000, None, target_ratio=None)
             fig.extra.update(load)
             fig.extra["cpu_ms_per_request"] = round(cpu * 1000 / max(1, load["requests"]), 2)
             fig.extra["workers"] = API_WORKERS
             fig.extra["loader"] = loader
-            fig.extra["warmup_passes"] = API_WARMUP_PASSES
+            fig.extra["warmup_s"] = API_WARMUP_S
             fig.extra["_targets"] = API_TARGETS
             figures.append(fig)
     return figures

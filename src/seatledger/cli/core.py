@@ -5,20 +5,19 @@ from __future__ import annotations
 import json
 import socket
 import sys
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-import sqlalchemy as sa
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from sqlalchemy.engine import Engine
 
 from seatledger.cli._context import open_ledger, parse_as_of
 from seatledger.config import Settings
-from seatledger.db import tables as t
 from seatledger.errors import ConfigError
-from seatledger.licensing.summary import EnterpriseSummary
+
+if TYPE_CHECKING:  # the commands import what they need when they run: `--help` stays fast
+    from rich.table import Table
+    from sqlalchemy.engine import Engine
+
+    from seatledger.licensing.summary import EnterpriseSummary
 
 FIRST_RUN_SEED = 1
 DEFAULT_BASE_URL = Settings().base_url
@@ -103,11 +102,16 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(summary_json(result), indent=2))
         else:
+            from rich.console import Console
+
             Console().print(_summary_table(result))
 
 
 def _load_first_run_demo(engine: Engine) -> None:
     """An empty ledger gets the small demo, so the first page has something to show."""
+    import sqlalchemy as sa
+
+    from seatledger.db import tables as t
     from seatledger.demo import DEFAULT_SLUG, build_demo
 
     with engine.connect() as conn:
@@ -176,6 +180,9 @@ class _RichProgress:
     """The demo's progress on stderr, one bar per phase."""
 
     def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.bar = Progress(
             TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=Console(stderr=True), transient=False,
@@ -253,6 +260,8 @@ def summary_json(s: EnterpriseSummary) -> dict[str, Any]:
 
 
 def _summary_table(s: EnterpriseSummary) -> Table:
+    from rich.table import Table
+
     doc = summary_json(s)
     title = s.name + (f" — organization {s.organization}" if s.organization else "") + f" (as of {doc['as_of']})"
     table = Table(title=title, show_header=True, header_style="bold")
