@@ -32,6 +32,8 @@ API_WARMUP_S = float(os.environ.get("SEATLEDGER_BENCH_API_WARMUP", "0"))
 # "wrk" (C, the Debian package; leaves the server most of the machine) or "httpx" (Python
 # asyncio clients, the fallback when wrk is not installed).
 API_LOADER = os.environ.get("SEATLEDGER_BENCH_API_LOADER", "wrk")
+# uvicorn's line per request (off: `serve --no-access-log`); 1 keeps it, as `serve` does by default.
+API_ACCESS_LOG = os.environ.get("SEATLEDGER_BENCH_API_ACCESS_LOG", "0") == "1"
 WRK_SCRIPT = Path(__file__).with_name("api_load.lua")
 PAGE_TARGET_MS = 300.0
 REPORT_RSS_TARGET_MB = 300.0
@@ -227,10 +229,13 @@ def _free_port() -> int:
 class Server:
     """``seatledger serve`` in a subprocess on a free loopback port."""
 
-    def __init__(self, db: BenchDatabase, *, workers: int = 1, access_log: bool = True) -> None:
+    def __init__(
+        self, db: BenchDatabase, *, workers: int = 1, access_log: bool = True, env: dict[str, str] | None = None
+    ) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = db
+        self.env = {**db.env(), **(env or {})}
         self.args = ["--workers", str(workers)] if workers > 1 else []
         if not access_log:
             self.args.append("--no-access-log")
@@ -239,7 +244,7 @@ class Server:
         import httpx
 
         self.proc = subprocess.Popen(
-            [*SEATLEDGER, "serve", "--port", str(self.port), *self.args], env=self.db.env(),
+            [*SEATLEDGER, "serve", "--port", str(self.port), *self.args], env=self.env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
@@ -358,8 +363,9 @@ def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
 
     loader = API_LOADER if API_LOADER != "wrk" or shutil.which("wrk") else "httpx"
     figures = []
-    with Server(db, workers=API_WORKERS, access_log=False) as server:
-        token = _token(db, facts)
+    # One token per endpoint, like two clients; the hourly limit raised so that 20 s at several
+    # hundred requests/s are not refused (far from the limit, counting costs the same).
+    with Server(db, workers=API_WORKERS, access_log=API_ACCESS_LOG, env={"SEATLEDGER_RATE_LIMIT_PER_HOUR": "10000000"}) as server:
         base = f"/api/v3/enterprises/{facts['slug']}"
         endpoints = {
             "API consumed-licenses per_page=100": [f"{base}/consumed-licenses?per_page=100&page={p}" for p in range(1, 11)],
@@ -369,6 +375,7 @@ def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
             ],
         }
         for name, paths in endpoints.items():
+            token = _token(db, facts)
             run = _wrk if loader == "wrk" else _httpx
             if API_WARMUP_S > 0:
                 run(server.url, paths, token, API_WARMUP_S)
@@ -379,6 +386,7 @@ def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
             fig.extra.update(load)
             fig.extra["cpu_ms_per_request"] = round(cpu * 1000 / max(1, load["requests"]), 2)
             fig.extra["workers"] = API_WORKERS
+            fig.extra["access_log"] = API_ACCESS_LOG
             fig.extra["loader"] = loader
             fig.extra["warmup_s"] = API_WARMUP_S
             fig.extra["_targets"] = API_TARGETS
