@@ -48,8 +48,9 @@ def _committers_json(
     page's JSON, which depends on nothing else (the Link header is not in it)."""
     as_of = cache.instant(None)
 
-    def compute() -> tuple[int, bytes]:
-        body = _committers(conn, scope, product, page, as_of)
+    # Of (connection, instant): the memo's warmer can compute it again for the next minute.
+    def compute(c: Connection, at: dt.datetime) -> tuple[int, bytes]:
+        body = _committers(c, scope, product, page, at)
         return body.total_count, model_json(body)
 
     return cache.memoized(

@@ -76,7 +76,8 @@ def get_consumed_licenses(
         as_of = cache.instant(None)
         total, content = cache.memoized(
             conn, "api.consumed_licenses", info.id, (page.page, page.per_page), as_of,
-            lambda: _page_json(conn, info.slug, as_of, page),
+            # Of (connection, instant): the memo's warmer can compute it again for the next minute.
+            lambda c, at: _page_json(c, info.slug, at, page),
         )
     set_link(response, request, page, total)
     return json_bytes(content, response)  # type: ignore[return-value]
