@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -245,7 +246,7 @@ class Server:
 
         self.proc = subprocess.Popen(
             [*SEATLEDGER, "serve", "--port", str(self.port), *self.args], env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -280,7 +281,7 @@ class Server:
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:  # a long query in a worker thread: don't lose the figures
-            self.proc.kill()
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the server and its workers
             self.proc.wait(10)
 
 

@@ -82,3 +82,33 @@ def test_two_workers_share_the_port_answer_alike_and_stop_on_sigterm(
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def test_workers_end_when_the_supervising_process_is_killed(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    import select
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
+    env["SEATLEDGER_DATA_DIR"] = str(tmp_path)
+    env["SEATLEDGER_DATABASE_URL"] = db_url
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seatledger", "serve", "--port", "0", "--workers", "2", "--no-access-log"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[4].rstrip("/")
+        with httpx.Client(base_url=url, timeout=60) as http:
+            assert http.get("/healthz").status_code == 200  # a worker is up
+        spawned = [p for p in _children(proc.pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+        assert len(spawned) == 2
+        pidfds = [os.pidfd_open(p) for p in spawned]
+        proc.kill()  # SIGKILL: no chance to stop the workers itself
+        proc.wait(10)
+        for fd in pidfds:
+            ready, _, _ = select.select([fd], [], [], 60)  # readable once that process has ended
+            assert ready == [fd]
+            os.close(fd)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)

@@ -29,12 +29,8 @@ def create_engine(url: str) -> Engine:
     """An Engine for ``url`` with seatledger's connection settings; raises ConfigError on a bad URL."""
     try:
         if url.startswith("sqlite"):
-            # A pool as large as the PostgreSQL one: `serve` answers many clients at once from its
-            # thread pool, and a connection past the pool is opened (PRAGMAs and all) and closed
-            # for each request.
             engine = sa.create_engine(
-                url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
-                **({} if ":memory:" in url or url.rstrip("/") == "sqlite:" else {"pool_size": 10, "max_overflow": 20}),
+                url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
             )
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
