@@ -359,7 +359,11 @@ def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
 
     The server runs ``serve --workers API_WORKERS --no-access-log``; the load comes from wrk
     (or the httpx fallback). ``cpu_ms_per_request`` is the server's CPU time (all its
-    processes) over the timed window divided by the requests answered."""
+    processes) over the timed window divided by the requests answered. Environment:
+    ``SEATLEDGER_BENCH_API_WORKERS`` (2), ``SEATLEDGER_BENCH_API_WARMUP`` (seconds of untimed
+    load first; 0), ``SEATLEDGER_BENCH_API_LOADER`` (wrk|httpx), ``SEATLEDGER_BENCH_API_ACCESS_LOG``
+    (1 keeps uvicorn's access log), ``SEATLEDGER_BENCH_API_SECONDS`` (20). With workers 1 and the
+    access log on, the server is started with the flags every earlier version accepts."""
     import shutil
 
     loader = API_LOADER if API_LOADER != "wrk" or shutil.which("wrk") else "httpx"
