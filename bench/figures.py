@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -24,6 +25,17 @@ SEATLEDGER = [sys.executable, "-m", "seatledger"]
 API_CLIENTS = 16
 API_SECONDS = float(os.environ.get("SEATLEDGER_BENCH_API_SECONDS", "20"))
 API_TARGETS = (("p99_ms", 100.0, False), ("rps", 300.0, True))
+# `serve --workers` of the API figure: one process per core of the 2-core bench machine.
+API_WORKERS = int(os.environ.get("SEATLEDGER_BENCH_API_WORKERS", "2"))
+# Seconds of the same load, not timed, before the timed window (0: none, the figure then
+# includes the cold start of every worker). Recorded in the figure as "warmup_s".
+API_WARMUP_S = float(os.environ.get("SEATLEDGER_BENCH_API_WARMUP", "0"))
+# "wrk" (C, the Debian package; leaves the server most of the machine) or "httpx" (Python
+# asyncio clients, the fallback when wrk is not installed).
+API_LOADER = os.environ.get("SEATLEDGER_BENCH_API_LOADER", "wrk")
+# uvicorn's line per request (off: `serve --no-access-log`); 1 keeps it, as `serve` does by default.
+API_ACCESS_LOG = os.environ.get("SEATLEDGER_BENCH_API_ACCESS_LOG", "0") == "1"
+WRK_SCRIPT = Path(__file__).with_name("api_load.lua")
 PAGE_TARGET_MS = 300.0
 REPORT_RSS_TARGET_MB = 300.0
 
@@ -218,17 +230,23 @@ def _free_port() -> int:
 class Server:
     """``seatledger serve`` in a subprocess on a free loopback port."""
 
-    def __init__(self, db: BenchDatabase) -> None:
+    def __init__(
+        self, db: BenchDatabase, *, workers: int = 1, access_log: bool = True, env: dict[str, str] | None = None
+    ) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.db = db
+        self.env = {**db.env(), **(env or {})}
+        self.args = ["--workers", str(workers)] if workers > 1 else []
+        if not access_log:
+            self.args.append("--no-access-log")
 
     def __enter__(self) -> "Server":
         import httpx
 
         self.proc = subprocess.Popen(
-            [*SEATLEDGER, "serve", "--port", str(self.port)], env=self.db.env(),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [*SEATLEDGER, "serve", "--port", str(self.port), *self.args], env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -242,12 +260,28 @@ class Server:
             time.sleep(0.2)  # polling a subprocess's readiness; not test synchronisation
         raise RuntimeError("seatledger serve did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the server and its worker processes."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        pending = [self.proc.pid]
+        while pending:
+            pid = pending.pop()
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    pending.extend(int(c) for c in (task / "children").read_text().split())
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+        return total
+
     def __exit__(self, *exc: object) -> None:
         self.proc.terminate()
         try:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:  # a long query in a worker thread: don't lose the figures
-            self.proc.kill()
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the server and its workers
             self.proc.wait(10)
 
 
@@ -285,12 +319,59 @@ async def _load(urls: list[str], token: str, seconds: float) -> tuple[list[float
     return latencies, errors
 
 
+def _wrk(base_url: str, paths: list[str], token: str, seconds: float) -> dict[str, Any]:
+    """wrk (2 threads, API_CLIENTS connections) with bench/api_load.lua; its summary line."""
+    import json
+
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{API_CLIENTS}", f"-d{seconds:g}s", "--timeout", "30s", "-s", str(WRK_SCRIPT),
+         base_url, "--", token, *paths],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("SEATLEDGER-WRK "))
+    data = json.loads(line.removeprefix("SEATLEDGER-WRK "))
+    errors = sum(data[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
+    return {
+        "p50_ms": round(data["p50_ms"], 1),
+        "p99_ms": round(data["p99_ms"], 1),
+        "rps": round(data["requests"] / (data["duration_us"] / 1e6), 1),
+        "requests": data["requests"],
+        "errors": errors,
+    }
+
+
+def _httpx(base_url: str, paths: list[str], token: str, seconds: float) -> dict[str, Any]:
+    start = time.perf_counter()
+    latencies, errors = asyncio.run(_load([base_url + p for p in paths], token, seconds))
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+        "rps": round(len(latencies) / elapsed, 1),
+        "requests": len(latencies),
+        "errors": errors,
+    }
+
+
 def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
-    """consumed-licenses and GHAS committer pages, 16 concurrent clients on loopback."""
+    """consumed-licenses and GHAS committer pages, 16 concurrent clients on loopback.
+
+    The server runs ``serve --workers API_WORKERS --no-access-log``; the load comes from wrk
+    (or the httpx fallback). ``cpu_ms_per_request`` is the server's CPU time (all its
+    processes) over the timed window divided by the requests answered. Environment:
+    ``SEATLEDGER_BENCH_API_WORKERS`` (2), ``SEATLEDGER_BENCH_API_WARMUP`` (seconds of untimed
+    load first; 0), ``SEATLEDGER_BENCH_API_LOADER`` (wrk|httpx), ``SEATLEDGER_BENCH_API_ACCESS_LOG``
+    (1 keeps uvicorn's access log), ``SEATLEDGER_BENCH_API_SECONDS`` (20). With workers 1 and the
+    access log on, the server is started with the flags every earlier version accepts."""
+    import shutil
+
+    loader = API_LOADER if API_LOADER != "wrk" or shutil.which("wrk") else "httpx"
     figures = []
-    with Server(db) as server:
-        token = _token(db, facts)
-        base = f"{server.url}/api/v3/enterprises/{facts['slug']}"
+    # One token per endpoint, like two clients; the hourly limit raised so that 20 s at several
+    # hundred requests/s are not refused (far from the limit, counting costs the same).
+    with Server(db, workers=API_WORKERS, access_log=API_ACCESS_LOG, env={"SEATLEDGER_RATE_LIMIT_PER_HOUR": "10000000"}) as server:
+        base = f"/api/v3/enterprises/{facts['slug']}"
         endpoints = {
             "API consumed-licenses per_page=100": [f"{base}/consumed-licenses?per_page=100&page={p}" for p in range(1, 11)],
             "API GHAS committers per_page=100": [
@@ -298,16 +379,21 @@ def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
                 for p in range(1, 11)
             ],
         }
-        for name, urls in endpoints.items():
-            start = time.perf_counter()
-            latencies, errors = asyncio.run(_load(urls, token, API_SECONDS))
-            elapsed = time.perf_counter() - start
-            latencies.sort()
-            fig = Figure(name, db.kind, db.size, statistics.median(latencies), None, target_ratio=None)
-            fig.extra["p50_ms"] = round(statistics.median(latencies) * 1000, 1)
-            fig.extra["p99_ms"] = round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1)
-            fig.extra["rps"] = round(len(latencies) / elapsed, 1)
-            fig.extra["errors"] = errors
+        for name, paths in endpoints.items():
+            token = _token(db, facts)
+            run = _wrk if loader == "wrk" else _httpx
+            if API_WARMUP_S > 0:
+                run(server.url, paths, token, API_WARMUP_S)
+            cpu0 = server.cpu_seconds()
+            load = run(server.url, paths, token, API_SECONDS)
+            cpu = server.cpu_seconds() - cpu0
+            fig = Figure(name, db.kind, db.size, load["p50_ms"] / 1000, None, target_ratio=None)
+            fig.extra.update(load)
+            fig.extra["cpu_ms_per_request"] = round(cpu * 1000 / max(1, load["requests"]), 2)
+            fig.extra["workers"] = API_WORKERS
+            fig.extra["access_log"] = API_ACCESS_LOG
+            fig.extra["loader"] = loader
+            fig.extra["warmup_s"] = API_WARMUP_S
             fig.extra["_targets"] = API_TARGETS
             figures.append(fig)
     return figures

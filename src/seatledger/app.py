@@ -91,6 +91,45 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     return app
 
 
+class ServeApp:
+    """What ``seatledger serve --workers N`` hands uvicorn: a picklable factory (uvicorn starts
+    each worker in a fresh interpreter) that builds the app, with its own engine and memo, in
+    the worker. ``in_process_queue=False`` when the serving process runs the export queue's
+    consumer itself, so N workers do not start N consumers."""
+
+    def __init__(self, settings: Settings, *, in_process_queue: bool = True) -> None:
+        self.settings = settings
+        self.in_process_queue = in_process_queue
+
+    def __call__(self) -> FastAPI:
+        _die_with_parent()
+        app = create_app(self.settings)
+        app.state.in_process_queue = self.in_process_queue
+        return app
+
+
+def _die_with_parent() -> None:
+    """A worker ends when its supervising ``serve`` process dies, even by SIGKILL (Linux
+    ``PR_SET_PDEATHSIG``), instead of serving on as an orphan. Elsewhere a no-op."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    import multiprocessing
+    import os
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:  # it died before the line above
+        os._exit(1)
+
+
 def _mount_surfaces(app: FastAPI) -> None:
     # Each surface exposes ``mount(app)``; they do not import each other.
     from seatledger import api, web

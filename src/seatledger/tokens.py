@@ -84,6 +84,9 @@ class TokenOwner:
     enterprise: str
     scopes: frozenset[str]
     expires_at: dt.datetime | None
+    # The person's enterprise roles (owner, billing_manager) held at the verification instant,
+    # when verify_token was asked for them (None otherwise).
+    enterprise_roles: frozenset[str] | None = None
 
 
 def _base62(number: int, width: int) -> str:
@@ -224,17 +227,35 @@ def revoke_token(conn: Connection, token_id: int, *, now: dt.datetime | None = N
     return _info(row)
 
 
-def verify_token(conn: Connection, token: str, *, now: dt.datetime | None = None) -> TokenOwner | None:
-    """The owner of an active token; None for a malformed, unknown, expired or revoked one."""
+def verify_token(
+    conn: Connection, token: str, *, now: dt.datetime | None = None, with_roles: bool = False
+) -> TokenOwner | None:
+    """The owner of an active token; None for a malformed, unknown, expired or revoked one.
+    ``with_roles`` also reads the owner's current enterprise roles, in the same query (the API
+    checks them on every request)."""
     if not well_formed(token):
         return None
-    row = conn.execute(_token_select().where(t.api_tokens.c.token_hash == hash_token(token))).first()
-    if row is None:
+    now = now or utcnow()
+    a = t.api_tokens
+    stmt = _token_select().where(a.c.token_hash == hash_token(token))
+    if with_roles:
+        r = t.enterprise_roles
+        stmt = stmt.add_columns(r.c.role).outerjoin(
+            r,
+            sa.and_(
+                r.c.user_id == a.c.user_id, r.c.enterprise_id == t.users.c.enterprise_id,
+                r.c.started_at <= now, sa.or_(r.c.ended_at.is_(None), r.c.ended_at > now),
+            ),
+        )
+    rows = conn.execute(stmt).all()
+    if not rows:
         return None
+    row = rows[0]
     info = _info(row)
-    if info.state(now or utcnow()) != "active":
+    if info.state(now) != "active":
         return None
     return TokenOwner(
         token_id=row.id, user_id=row.user_id, login=row.login, enterprise_id=row.enterprise_id,
         enterprise=row.slug, scopes=frozenset(info.scopes), expires_at=row.expires_at,
+        enterprise_roles=frozenset(x.role for x in rows if x.role is not None) if with_roles else None,
     )

@@ -8,9 +8,12 @@ the :class:`~seatledger.api.headers.GitHubHeaders` middleware adds GitHub's resp
 from __future__ import annotations
 
 import importlib
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
 
 from fastapi import Depends, FastAPI
 
+from seatledger.api import throttle
 from seatledger.api.headers import GitHubHeaders, api_version
 
 # Modules of seatledger.api that define ``router``; mounted in this order.
@@ -40,3 +43,20 @@ def mount(app: FastAPI, prefix: str) -> None:
         module = importlib.import_module(f"seatledger.api.{name}")
         app.include_router(module.router, prefix=prefix, dependencies=[Depends(api_version)])
     app.add_middleware(GitHubHeaders, prefix=prefix)
+    app.state.rate_counter = throttle.RateCounter()
+    _flush_on_stop(app)
+
+
+def _flush_on_stop(app: FastAPI) -> None:
+    # Requests the rate counter holds in memory are written to the database when the app stops.
+    outer = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(asgi_app: Any) -> AsyncIterator[Any]:
+        async with outer(asgi_app) as state:
+            try:
+                yield state
+            finally:
+                app.state.rate_counter.flush(app.state.engine)
+
+    app.router.lifespan_context = lifespan

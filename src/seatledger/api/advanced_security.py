@@ -7,13 +7,14 @@ counts separately; when it is absent the answer is for ``code_security`` (see ap
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.engine import Connection
 
 from seatledger.api.auth import CurrentCaller, enterprise_access, org_access
-from seatledger.api.json_body import json_body
+from seatledger.api.json_body import json_bytes, model_json
 from seatledger.api.pagination import PageRequest, paging, set_link
 from seatledger.api.schemas import (
     READ_ERRORS,
@@ -39,12 +40,27 @@ ProductParam = Annotated[
 ]
 
 
-def _committers(
-    conn: Connection, scope: Scope, product: Product, page: PageRequest
-) -> AdvancedSecurityActiveCommitters:
-    # 'Now' to the minute, one instant for the totals and the page: answers are memoised
-    # per ledger version and minute (licensing/cache.py).
+def _committers_json(
+    conn: Connection, enterprise_id: int, scope: Scope, product: Product, page: PageRequest
+) -> tuple[int, bytes]:
+    """(total_count, the page's JSON). 'Now' to the minute, one instant for the totals and the
+    page: answers are memoised per ledger version and minute (licensing/cache.py), and so is the
+    page's JSON, which depends on nothing else (the Link header is not in it)."""
     as_of = cache.instant(None)
+
+    # Of (connection, instant): the memo's warmer can compute it again for the next minute.
+    def compute(c: Connection, at: dt.datetime) -> tuple[int, bytes]:
+        body = _committers(c, scope, product, page, at)
+        return body.total_count, model_json(body)
+
+    return cache.memoized(
+        conn, "api.advanced_security", enterprise_id, (scope, product, page.page, page.per_page), as_of, compute
+    )
+
+
+def _committers(
+    conn: Connection, scope: Scope, product: Product, page: PageRequest, as_of: dt.datetime
+) -> AdvancedSecurityActiveCommitters:
     totals = committer_totals(conn, scope, product, as_of=as_of)
     window = page.window(totals.total_repositories)
     repos = (
@@ -95,9 +111,11 @@ def get_enterprise_committers(
         info = enterprise_access(
             request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES
         )
-        body = _committers(conn, Scope.enterprise(info.slug), advanced_security_product or DEFAULT_PRODUCT, page)
-    set_link(response, request, page, body.total_count)
-    return json_body(body, response)  # type: ignore[return-value]
+        total, content = _committers_json(
+            conn, info.id, Scope.enterprise(info.slug), advanced_security_product or DEFAULT_PRODUCT, page
+        )
+    set_link(response, request, page, total)
+    return json_bytes(content, response)  # type: ignore[return-value]
 
 
 @router.get(
@@ -122,6 +140,8 @@ def get_org_committers(
             request, conn, caller, org, scopes=ORG_SCOPES, org_roles_allowed=ORG_ROLES,
             enterprise_roles_allowed=ENTERPRISE_ROLES,
         )
-        body = _committers(conn, Scope.org(access.login), advanced_security_product or DEFAULT_PRODUCT, page)
-    set_link(response, request, page, body.total_count)
-    return json_body(body, response)  # type: ignore[return-value]
+        total, content = _committers_json(
+            conn, access.enterprise.id, Scope.org(access.login), advanced_security_product or DEFAULT_PRODUCT, page
+        )
+    set_link(response, request, page, total)
+    return json_bytes(content, response)  # type: ignore[return-value]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
+from sqlalchemy.engine import Connection
 
 from seatledger.api.auth import CurrentCaller, enterprise_access
-from seatledger.api.json_body import json_body
+from seatledger.api.json_body import json_bytes, model_json
 from seatledger.api.pagination import PageRequest, paging, set_link
 from seatledger.api.schemas import READ_ERRORS, ConsumedLicenseUser, GetConsumedLicenses
 from seatledger.licensing import cache
@@ -69,14 +71,24 @@ def get_consumed_licenses(
     with request.app.state.engine.connect() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=SCOPES, roles=ROLES)
         # 'Now' to the minute, one instant for the totals and the page: answers are memoised
-        # per ledger version and minute (licensing/cache.py).
+        # per ledger version and minute (licensing/cache.py), and so is the page's JSON, which
+        # depends on nothing else (the Link header, which names this request's host, is not in it).
         as_of = cache.instant(None)
-        totals = seat_totals(conn, info.slug, as_of=as_of)
-        window = page.window(totals.consumed)
-        people = iter_licensed_people(conn, info.slug, as_of=as_of, offset=window[0], limit=window[1]) if window else ()
-        users = [consumed_license_user(p) for p in people]
-    set_link(response, request, page, totals.consumed)
+        total, content = cache.memoized(
+            conn, "api.consumed_licenses", info.id, (page.page, page.per_page), as_of,
+            # Of (connection, instant): the memo's warmer can compute it again for the next minute.
+            lambda c, at: _page_json(c, info.slug, at, page),
+        )
+    set_link(response, request, page, total)
+    return json_bytes(content, response)  # type: ignore[return-value]
+
+
+def _page_json(conn: Connection, slug: str, as_of: dt.datetime, page: PageRequest) -> tuple[int, bytes]:
+    totals = seat_totals(conn, slug, as_of=as_of)
+    window = page.window(totals.consumed)
+    people = iter_licensed_people(conn, slug, as_of=as_of, offset=window[0], limit=window[1]) if window else ()
     body = GetConsumedLicenses.model_construct(
-        total_seats_consumed=totals.consumed, total_seats_purchased=totals.purchased, users=users
+        total_seats_consumed=totals.consumed, total_seats_purchased=totals.purchased,
+        users=[consumed_license_user(p) for p in people],
     )
-    return json_body(body, response)  # type: ignore[return-value]
+    return totals.consumed, model_json(body)

@@ -30,7 +30,7 @@ class UnsupportedApiVersion(LedgerError):
     status_code = 400
 
 
-def api_version(
+async def api_version(
     request: Request,
     version: Annotated[
         str,
@@ -41,7 +41,8 @@ def api_version(
         ),
     ] = DEFAULT_API_VERSION,
 ) -> str:
-    """Dependency of every API route: the version the request asked for, checked."""
+    """Dependency of every API route: the version the request asked for, checked (async: it
+    does no I/O, so it need not hop to the thread pool)."""
     chosen = version.strip() or DEFAULT_API_VERSION
     if chosen not in SUPPORTED_API_VERSIONS:
         raise UnsupportedApiVersion(

@@ -38,7 +38,7 @@ class PageRequest:
 def paging(default_per_page: int) -> Callable[..., PageRequest]:
     """A dependency reading ``page`` and ``per_page`` (default ``default_per_page``, max 100)."""
 
-    def dependency(
+    async def dependency(  # async: no I/O, so no hop to the thread pool
         page: Annotated[
             int, Query(ge=1, description="The page number of the results to fetch.")
         ] = 1,

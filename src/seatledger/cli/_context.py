@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
 from seatledger.config import Settings, load_settings
-from seatledger.db import check_reachable, engine_from_settings, migrate
 from seatledger.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def open_ledger(settings: Settings | None = None) -> tuple[Settings, Engine]:
     """Settings from the environment and an engine on a reachable, migrated ledger."""
+    # Imported here: `seatledger --help` and argument errors need no database code.
+    from seatledger.db import check_reachable, engine_from_settings, migrate
+
     settings = settings or load_settings()
     engine = engine_from_settings(settings)
     check_reachable(engine)

@@ -17,9 +17,6 @@ import typer
 from seatledger.cli import report
 from seatledger.cli._context import open_ledger
 from seatledger.errors import InvalidInput
-from seatledger.licensing import cost_centers as cc
-from seatledger.licensing.pricing import list_prices, parse_money, set_price
-from seatledger.licensing.scope import get_enterprise
 
 app = typer.Typer(no_args_is_help=True, help="Cost centers of an enterprise (allocation of license usage).")
 price_app = typer.Typer(no_args_is_help=True, help="Negotiated prices of license SKUs.")
@@ -50,6 +47,9 @@ def _resources(users: list[str], orgs: list[str], repos: list[str], teams: list[
 @app.command("create")
 def create(name: Annotated[str, typer.Argument(help="Name of the cost center.")], enterprise: Enterprise) -> None:
     """Create a cost center; prints its id."""
+    from seatledger.licensing import cost_centers as cc
+    from seatledger.licensing.scope import get_enterprise
+
     _settings, engine = open_ledger()
     with engine.begin() as conn:
         center = cc.create_cost_center(conn, get_enterprise(conn, enterprise).id, name)
@@ -62,6 +62,9 @@ def list_(
     state: Annotated[Optional[str], typer.Option("--state", help="active or deleted.")] = None,
 ) -> None:
     """Cost centers with their state and resources, one per line (tab-separated)."""
+    from seatledger.licensing import cost_centers as cc
+    from seatledger.licensing.scope import get_enterprise
+
     _settings, engine = open_ledger()
     with engine.connect() as conn:
         centers = cc.list_cost_centers(conn, get_enterprise(conn, enterprise).id, state=state)
@@ -76,6 +79,9 @@ def add(
     team: Teams = [],  # noqa: B006
 ) -> None:
     """Assign users, organizations, repositories or enterprise teams (moved from another center)."""
+    from seatledger.licensing import cost_centers as cc
+    from seatledger.licensing.scope import get_enterprise
+
     _settings, engine = open_ledger()
     with engine.begin() as conn:
         eid = get_enterprise(conn, enterprise).id
@@ -92,6 +98,9 @@ def remove(
     team: Teams = [],  # noqa: B006
 ) -> None:
     """End the assignment of users, organizations, repositories or teams (from now on)."""
+    from seatledger.licensing import cost_centers as cc
+    from seatledger.licensing.scope import get_enterprise
+
     _settings, engine = open_ledger()
     with engine.begin() as conn:
         eid = get_enterprise(conn, enterprise).id
@@ -103,6 +112,9 @@ def remove(
 @app.command("delete")
 def delete(cost_center: CostCenterRef, enterprise: Enterprise) -> None:
     """Delete a cost center: usage from now on goes to the enterprise; past usage keeps it."""
+    from seatledger.licensing import cost_centers as cc
+    from seatledger.licensing.scope import get_enterprise
+
     _settings, engine = open_ledger()
     with engine.begin() as conn:
         eid = get_enterprise(conn, enterprise).id
@@ -119,6 +131,9 @@ def price_set(
     discount_percent: Annotated[str, typer.Option("--discount-percent", help="Discount in percent.")] = "0",
 ) -> None:
     """Set an enterprise's negotiated price (and discount) of a SKU from a day on."""
+    from seatledger.licensing.pricing import parse_money, set_price
+    from seatledger.licensing.scope import get_enterprise
+
     day = parse_date(from_, "--from")
     amount, discount = parse_money(price), parse_money(discount_percent, "discount percent")
     _settings, engine = open_ledger()
@@ -131,6 +146,9 @@ def price_set(
 @price_app.command("list")
 def price_list(enterprise: Enterprise) -> None:
     """List prices and the enterprise's own prices, by SKU and date (tab-separated)."""
+    from seatledger.licensing.pricing import list_prices
+    from seatledger.licensing.scope import get_enterprise
+
     _settings, engine = open_ledger()
     with engine.connect() as conn:
         rows = list_prices(conn, get_enterprise(conn, enterprise).id)

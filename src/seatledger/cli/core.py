@@ -5,20 +5,19 @@ from __future__ import annotations
 import json
 import socket
 import sys
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-import sqlalchemy as sa
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from sqlalchemy.engine import Engine
 
 from seatledger.cli._context import open_ledger, parse_as_of
 from seatledger.config import Settings
-from seatledger.db import tables as t
 from seatledger.errors import ConfigError
-from seatledger.licensing.summary import EnterpriseSummary
+
+if TYPE_CHECKING:  # the commands import what they need when they run: `--help` stays fast
+    from rich.table import Table
+    from sqlalchemy.engine import Engine
+
+    from seatledger.licensing.summary import EnterpriseSummary
 
 FIRST_RUN_SEED = 1
 DEFAULT_BASE_URL = Settings().base_url
@@ -67,6 +66,10 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option("127.0.0.1", help="Address to listen on."),
         port: int = typer.Option(8000, help="Port to listen on (0 picks a free one)."),
         first_run: bool = typer.Option(False, "--first-run", help="Load the small demo if the ledger is empty."),
+        workers: int = typer.Option(
+            1, "--workers", min=1, help="Serving processes sharing the port (one per core for the API's throughput)."
+        ),
+        access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log every request (info level)."),
     ) -> None:
         """Serve the web pages and the REST API (under /api/v3)."""
         settings, engine = open_ledger()
@@ -77,15 +80,10 @@ def register(app: typer.Typer) -> None:
         url = f"http://{'[' + host + ']' if ':' in host else host}:{bound_port}"
         if settings.base_url == DEFAULT_BASE_URL:
             settings = settings.with_(base_url=url)
-        typer.echo(f"seatledger is serving at {url}/")
+        typer.echo(f"seatledger is serving at {url}/" + (f" ({workers} worker processes)" if workers > 1 else ""))
         _print_signin_hint(settings, engine)
         sys.stdout.flush()
-        import uvicorn
-
-        from seatledger.app import create_app
-
-        config = uvicorn.Config(create_app(settings, engine), log_level="info", lifespan="on")
-        uvicorn.Server(config).run(sockets=[sock])
+        _run_server(settings, engine, sock, workers=workers, access_log=access_log)
 
     @app.command()
     def summary(
@@ -104,11 +102,16 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps(summary_json(result), indent=2))
         else:
+            from rich.console import Console
+
             Console().print(_summary_table(result))
 
 
 def _load_first_run_demo(engine: Engine) -> None:
     """An empty ledger gets the small demo, so the first page has something to show."""
+    import sqlalchemy as sa
+
+    from seatledger.db import tables as t
     from seatledger.demo import DEFAULT_SLUG, build_demo
 
     with engine.connect() as conn:
@@ -116,6 +119,37 @@ def _load_first_run_demo(engine: Engine) -> None:
             return
     typer.echo(f"empty ledger: loading the small demo enterprise {DEFAULT_SLUG!r} (seed {FIRST_RUN_SEED})")
     build_demo(engine, size="small", seed=FIRST_RUN_SEED)
+
+
+def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, workers: int, access_log: bool) -> None:
+    """uvicorn on the bound socket: in this process, or in ``workers`` processes that share it.
+
+    Several workers are separate interpreters: each builds its own app, engine and memo (the
+    memo is keyed by the ledger version, so every worker answers the same). The export queue's
+    consumer threads then run here, in the supervising process, and only here: one consumer
+    however many workers, as with ``seatledger worker``.
+    """
+    import uvicorn
+
+    from seatledger.app import ServeApp, create_app
+
+    common: dict[str, Any] = {"log_level": "info", "lifespan": "on", "access_log": access_log}
+    if workers == 1:
+        config = uvicorn.Config(create_app(settings, engine), **common)
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    from seatledger.exports.queue import ExportQueue
+
+    engine.dispose()  # the workers open their own connections
+    config = uvicorn.Config(ServeApp(settings, in_process_queue=False), factory=True, workers=workers, **common)
+    queue = ExportQueue(settings, engine)
+    queue.start_in_process()
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        queue.stop_in_process()
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -146,6 +180,9 @@ class _RichProgress:
     """The demo's progress on stderr, one bar per phase."""
 
     def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         self.bar = Progress(
             TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=Console(stderr=True), transient=False,
@@ -223,6 +260,8 @@ def summary_json(s: EnterpriseSummary) -> dict[str, Any]:
 
 
 def _summary_table(s: EnterpriseSummary) -> Table:
+    from rich.table import Table
+
     doc = summary_json(s)
     title = s.name + (f" — organization {s.organization}" if s.organization else "") + f" (as of {doc['as_of']})"
     table = Table(title=title, show_header=True, header_style="bold")

@@ -7,20 +7,19 @@ import report. Errors a user can cause are LedgerErrors (one line, exit code 2).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import TYPE_CHECKING, Callable, List, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from seatledger.cli._context import open_ledger
-from seatledger.ingest.report import ImportReport
+
+if TYPE_CHECKING:  # imported by the commands when they run
+    from rich.progress import Progress
+
+    from seatledger.ingest.report import ImportReport
 
 app = typer.Typer(no_args_is_help=True)
 sync_app = typer.Typer(no_args_is_help=True)
-
-_err = Console(stderr=True)
-
 
 def _print_report(report: ImportReport, *, verbose_notes: int = 50) -> None:
     typer.echo(report.summary())
@@ -69,9 +68,12 @@ def git_command(
         org=org, enterprise=enterprise, visibility=visibility, enable=parse_enable(enable),
         create_people=create_people, since_days=since_days,
     )
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     _settings, engine = open_ledger()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=_err, transient=True) as bar:
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         result = ingest_git(engine, paths, options, _RichGitProgress(bar, len(paths)))
     _print_report(result.report)
     typer.echo(f"{result.succeeded} of {len(paths)} repositories ingested")
@@ -177,6 +179,9 @@ def sync_github_command(
         from seatledger.errors import ConfigError
 
         raise ConfigError(f"no token: set the environment variable {token_env}")
+    from rich.console import Console
+
+    err = Console(stderr=True)
     with GitHubClient(api_url, token) as client:
-        report = sync_github(engine, client, enterprise, org, progress=lambda name: _err.print(f"reading {name}"))
+        report = sync_github(engine, client, enterprise, org, progress=lambda name: err.print(f"reading {name}"))
     _print_report(report)

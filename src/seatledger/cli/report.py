@@ -11,17 +11,19 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
-from sqlalchemy.engine import Connection
 
 from seatledger.cli._context import open_ledger, parse_as_of
 from seatledger.errors import InvalidInput
-from seatledger.licensing import Scope
-from seatledger.licensing.scope import as_of_or_now
-from seatledger.reports import ReportScope, ServerScope, expected_rows, write_report, write_report_file
-from seatledger.reports.writer import Progress
+
+if TYPE_CHECKING:  # imported when a report runs: `--help` and usage errors stay fast
+    from sqlalchemy.engine import Connection
+
+    from seatledger.licensing import Scope
+    from seatledger.reports import ReportScope
+    from seatledger.reports.writer import Progress
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -39,6 +41,8 @@ Org = Annotated[Optional[str], typer.Option("--org", help="Organization login.",
 
 def one_scope(**options: str | None) -> Scope:
     """The one scope option given; InvalidInput (exit 2) unless exactly one is."""
+    from seatledger.licensing.scope import Scope
+
     given = {name: value for name, value in options.items() if value is not None}
     if len(given) != 1:
         names = ", ".join("--" + name.replace("_", "-") for name in options)
@@ -63,6 +67,8 @@ def _progress(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
 
+    from seatledger.reports import expected_rows
+
     total = expected_rows(kind, conn, scope, product=product, as_of=as_of)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with RichProgress(*columns, console=Console(stderr=True), transient=True) as bar:
@@ -71,6 +77,9 @@ def _progress(
 
 
 def _run(kind: str, scope: ReportScope, output: Path | None, as_of_text: str | None, product: str | None = None) -> None:
+    from seatledger.licensing.scope import as_of_or_now
+    from seatledger.reports import write_report, write_report_file
+
     # One instant for the whole run, so the progress total and the rows describe the same moment.
     as_of = as_of_or_now(parse_as_of(as_of_text))
     _settings, engine = open_ledger()
@@ -129,4 +138,6 @@ def server_usage(
     as_of: AsOf = None,
 ) -> None:
     """A server instance's license usage as JSON, the file manual license sync uploads."""
+    from seatledger.reports import ServerScope
+
     _run("server-usage", ServerScope(server_id), output, as_of)

@@ -6,9 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger import tokens
 from seatledger.cli._context import open_ledger
-from seatledger.db.ledger import utcnow
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -27,6 +25,8 @@ def create(
     note: Annotated[Optional[str], typer.Option("--note", help="What the token is for.")] = None,
 ) -> None:
     """Create a token and print it once (only its SHA-256 is stored)."""
+    from seatledger import tokens
+
     _settings, engine = open_ledger()
     with engine.begin() as conn:
         token_id, token = tokens.create_token(
@@ -42,6 +42,9 @@ def list_(
     enterprise: Annotated[Optional[str], typer.Option("--enterprise", help="Only this enterprise.", metavar="SLUG")] = None,
 ) -> None:
     """List tokens: id, state, owner, prefix, scopes, expiry (never the token itself)."""
+    from seatledger import tokens
+    from seatledger.db.ledger import utcnow
+
     _settings, engine = open_ledger()
     now = utcnow()
     with engine.connect() as conn:
@@ -62,6 +65,8 @@ def list_(
 @app.command("revoke")
 def revoke(token_id: Annotated[int, typer.Argument(help="The token's id (from `token list`).", metavar="ID")]) -> None:
     """Revoke a token; requests with it then get 401 Bad credentials."""
+    from seatledger import tokens
+
     _settings, engine = open_ledger()
     with engine.begin() as conn:
         info = tokens.revoke_token(conn, token_id)

@@ -8,7 +8,6 @@ import typer
 
 from seatledger.cli._context import open_ledger
 from seatledger.errors import InvalidInput
-from seatledger.web.accounts import find_user, set_password
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -20,6 +19,8 @@ def set_password_command(
     enterprise: str = typer.Option(None, "--enterprise", help="The enterprise slug, when the login is in several."),
 ) -> None:
     """Create or change the web sign-in of an enterprise owner, billing manager or org owner."""
+    from seatledger.web.accounts import find_user, set_password  # the web pages import FastAPI
+
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

@@ -10,12 +10,14 @@ import datetime as dt
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, AsyncIterator
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.engine import Engine
 from urllib.parse import quote
 
@@ -40,17 +42,7 @@ def mount(app: FastAPI) -> None:
         app.state.clock = time.time
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
-    @app.middleware("http")
-    async def _session(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if request.url.path.startswith(_SESSIONLESS):
-            return await call_next(request)
-        codec = _codec(app)
-        session = codec.load(request.cookies.get(COOKIE_NAME))
-        request.state.session = session
-        response = await call_next(request)
-        if session.dirty:
-            codec.store(session, response, secure=app.state.settings.base_url.startswith("https://"))
-        return response
+    app.add_middleware(SessionMiddleware, app_state=app.state)
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
@@ -60,6 +52,38 @@ def mount(app: FastAPI) -> None:
         app.include_router(module.router)
 
     _wrap_lifespan(app)
+
+
+class SessionMiddleware:
+    """Loads the signed-cookie session onto ``request.state.session`` and writes it back when it
+    changed. A plain ASGI middleware (not ``@app.middleware("http")``, whose BaseHTTPMiddleware
+    costs a task group and memory streams per request): paths that never carry a session (the
+    API, static files) pass straight through."""
+
+    def __init__(self, app: ASGIApp, app_state: Any) -> None:
+        self.app = app
+        self.app_state = app_state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(_SESSIONLESS):
+            await self.app(scope, receive, send)
+            return
+        state = self.app_state
+        codec = _codec_of(state)
+        session = codec.load(Request(scope).cookies.get(COOKIE_NAME))
+        scope.setdefault("state", {})["session"] = session
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and session.dirty:
+                carrier = Response()
+                codec.store(session, carrier, secure=state.settings.base_url.startswith("https://"))
+                headers = MutableHeaders(scope=message)
+                for name, value in carrier.raw_headers:
+                    if name == b"set-cookie":
+                        headers.append("set-cookie", value.decode("latin-1"))
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
 
 
 def _wrap_lifespan(app: FastAPI) -> None:
@@ -82,21 +106,24 @@ def _wrap_lifespan(app: FastAPI) -> None:
     app.router.lifespan_context = lifespan
 
 
-def _codec(app: FastAPI) -> SessionCodec:
-    codec = getattr(app.state, "session_codec", None)
+def _codec_of(state: Any) -> SessionCodec:
+    codec = getattr(state, "session_codec", None)
     if codec is None:
-        codec = app.state.session_codec = SessionCodec(effective_secret_key(app.state.settings))
+        codec = state.session_codec = SessionCodec(effective_secret_key(state.settings))
     return codec
 
 
 def _start_queue(app: FastAPI) -> None:
     # Tests may install their own queue (immediate mode) before the server starts.
+    # ``serve --workers N`` runs the consumer in its supervising process instead (in_process_queue
+    # False): the workers only enqueue.
     from seatledger.exports.queue import ExportQueue
 
     queue = getattr(app.state, "export_queue", None)
     if queue is None:
         queue = app.state.export_queue = ExportQueue(app.state.settings, app.state.engine)
-    queue.start_in_process()
+    if getattr(app.state, "in_process_queue", True):
+        queue.start_in_process()
 
 
 def _start_warmer(app: FastAPI) -> Any:

@@ -1,0 +1,114 @@
+"""`seatledger serve --workers 2`: two worker processes share the port and answer the API the
+same, share the token's rate-limit window, and SIGTERM stops them all."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from seatledger import tokens
+from seatledger.db.ledger import Ledger
+from seatledger.db.tables_api import api_rate_windows
+
+LONG_AGO = dt.datetime(2024, 1, 1)
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.update(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def _ledger_with_a_token(engine: Engine) -> str:
+    with engine.begin() as conn:
+        led = Ledger(conn)
+        eid = led.add_enterprise("acme", "Acme", created_at=LONG_AGO)
+        org = led.add_org(eid, "octo", created_at=LONG_AGO)
+        for login in ("owner", "alice", "bob"):
+            uid = led.add_user(eid, login, name=login.title(), emails=[f"{login}@acme.test"], created_at=LONG_AGO)
+            led.add_membership(org, uid, "member", started_at=LONG_AGO)
+            if login == "owner":
+                led.add_enterprise_role(eid, uid, "owner", started_at=LONG_AGO)
+        _id, token = tokens.create_token(conn, "acme", "owner", "read:enterprise")
+    return token
+
+
+def test_two_workers_share_the_port_answer_alike_and_stop_on_sigterm(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    token = _ledger_with_a_token(engine)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
+    env["SEATLEDGER_DATA_DIR"] = str(tmp_path)
+    env["SEATLEDGER_DATABASE_URL"] = db_url
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seatledger", "serve", "--port", "0", "--workers", "2", "--no-access-log"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # printed once the socket listens
+        assert line.startswith("seatledger is serving at http://127.0.0.1:"), line
+        assert line.rstrip().endswith("(2 worker processes)")
+        url = line.split()[4].rstrip("/")
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as http:
+            answers = [http.get("/api/v3/enterprises/acme/consumed-licenses") for _ in range(6)]
+            assert {r.status_code for r in answers} == {200}
+            assert {r.content for r in answers} == {answers[0].content}
+            assert answers[0].json()["total_seats_consumed"] == 3
+            used = [int(r.headers["X-RateLimit-Used"]) for r in answers]
+            assert used[0] == 1 and max(used) <= 6
+        workers = _children(proc.pid)
+        # uvicorn's two workers (spawned interpreters), plus multiprocessing's resource tracker.
+        spawned = [p for p in workers if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+        assert len(spawned) == 2
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert not [p for p in spawned if Path(f"/proc/{p}").exists()]
+        # Both workers counted against the token's one window; what they held in memory was
+        # written when they stopped: no request lost.
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.sum(api_rate_windows.c.used))).scalar() == 6
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_workers_end_when_the_supervising_process_is_killed(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    import select
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
+    env["SEATLEDGER_DATA_DIR"] = str(tmp_path)
+    env["SEATLEDGER_DATABASE_URL"] = db_url
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seatledger", "serve", "--port", "0", "--workers", "2", "--no-access-log"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[4].rstrip("/")
+        with httpx.Client(base_url=url, timeout=60) as http:
+            assert http.get("/healthz").status_code == 200  # a worker is up
+        spawned = [p for p in _children(proc.pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+        assert len(spawned) == 2
+        pidfds = [os.pidfd_open(p) for p in spawned]
+        proc.kill()  # SIGKILL: no chance to stop the workers itself
+        proc.wait(10)
+        for fd in pidfds:
+            ready, _, _ = select.select([fd], [], [], 60)  # readable once that process has ended
+            assert ready == [fd]
+            os.close(fd)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
