@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import resource
 import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping, Sequence
@@ -68,6 +70,18 @@ class Run:
     stderr: bytes
 
 
+# Linux starts a child's peak RSS at its parent's RSS when it forks, and the bench process grows
+# (the build baseline holds every row). A small, fresh Python starts the command and reports
+# the command's own peak (wait4), so a figure's RSS is the command's alone.
+_SPAWNER = (
+    "import os, sys\n"
+    "pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)\n"
+    "_, status, usage = os.wait4(pid, 0)\n"
+    "open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def run_measured(
     argv: Sequence[str],
     *,
@@ -78,10 +92,12 @@ def run_measured(
 ) -> Run:
     """Run a command to completion; its wall time and its own peak RSS (via wait4)."""
     out = open(stdout_path, "wb") if stdout_path else subprocess.PIPE
+    rss_file = tempfile.NamedTemporaryFile(prefix="bench-rss-", delete=False)
+    rss_file.close()
     try:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            list(argv), stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            [sys.executable, "-S", "-c", _SPAWNER, rss_file.name, *argv], stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=out, stderr=subprocess.PIPE, env=dict(env) if env is not None else None, cwd=cwd,
         )
         if stdin is not None:
@@ -91,15 +107,16 @@ def run_measured(
         # Read stderr (and stdout when piped) before reaping so a full pipe cannot block.
         stdout_data = proc.stdout.read() if proc.stdout else b""
         stderr_data = proc.stderr.read() if proc.stderr else b""
-        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.wait()
         seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        peak_kb = int(open(rss_file.name).read() or 0)
     finally:
         if stdout_path:
             out.close()  # type: ignore[union-attr]
+        os.unlink(rss_file.name)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {stderr_data.decode()[-2000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024, stdout_data, stderr_data)
+    return Run(seconds, peak_kb / 1024, stdout_data, stderr_data)
 
 
 def timed(fn: Any, *args: Any, repeat: int = 3, **kwargs: Any) -> tuple[float, Any]:
