@@ -13,6 +13,7 @@ Run: ``.venv/bin/python bench/ingest_git.py [--commits 100000] [--runs 3]``. Not
 from __future__ import annotations
 
 import argparse
+import json
 import datetime as dt
 import subprocess
 import sys
@@ -71,6 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commits", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures (for python -m bench)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "big.git"
@@ -110,6 +112,10 @@ def main() -> None:
         full_s = time.perf_counter() - t0
         print(f"full ingest into SQLite: {full_s:.3f} s  ({result.report.summary()})")
         engine.dispose()
+        if args.json:
+            print(json.dumps({
+                "ours_s": full_s, "scan_s": scan_s, "baseline_s": piped_s, "git_devnull_s": git_s, "commits": args.commits,
+            }))
 
 
 if __name__ == "__main__":
