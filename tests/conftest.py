@@ -125,3 +125,19 @@ def live_server(settings: Settings, engine: Engine) -> Iterator[LiveServer]:
 
     with LiveServer(create_app(settings, engine)) as server:
         yield server
+
+
+@pytest.fixture
+def fresh_memo() -> Iterator[None]:
+    """The counting engine's memo on (64 entries), empty, with no question kept warm; as it
+    was afterwards."""
+    from seatledger.licensing import cache
+
+    size = cache.memo.size
+    cache.configure(64)
+    cache.memo.clear()
+    cache.forget_hot_questions()
+    yield
+    cache.memo.clear()
+    cache.forget_hot_questions()
+    cache.configure(size)

@@ -24,6 +24,22 @@ T0 = dt.datetime(2026, 1, 1, 9, 0)
 AS_OF = dt.datetime(2026, 3, 15, 12, 0)
 
 
+class Clock:
+    """Wall-clock seconds (what ``time.time`` gives) that only the test moves."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.now = at.replace(tzinfo=dt.timezone.utc).timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def utc(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.now, dt.timezone.utc).replace(tzinfo=None)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 class EnterpriseBuilder:
     """One enterprise, with orgs, users and repositories created on first mention."""
 

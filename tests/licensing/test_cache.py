@@ -4,7 +4,7 @@ write invalidates it, and an explicit ``as_of`` is never bucketed."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 from sqlalchemy.engine import Connection, Engine
@@ -16,14 +16,7 @@ from seatledger.licensing.scope import Scope
 from tests.factories import AS_OF, T0, EnterpriseBuilder
 
 
-@pytest.fixture(autouse=True)
-def memo_on() -> Iterator[None]:
-    size = cache.memo.size
-    cache.configure(64)
-    cache.memo.clear()
-    yield
-    cache.memo.clear()
-    cache.configure(size)
+pytestmark = pytest.mark.usefixtures("fresh_memo")
 
 
 def _build(engine: Engine) -> EnterpriseBuilder:

@@ -5,42 +5,16 @@ any more goes cold. Rounds are run by the test under its own clock."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
 
 import pytest
 from sqlalchemy.engine import Connection, Engine
 
 from seatledger.db.ledger import Ledger
 from seatledger.licensing import cache, seats
-from tests.factories import AS_OF, T0, EnterpriseBuilder
+from tests.factories import AS_OF, T0, Clock, EnterpriseBuilder
 
 
-class Clock:
-    """Wall-clock seconds that only the test moves."""
-
-    def __init__(self, at: dt.datetime) -> None:
-        self.now = at.replace(tzinfo=dt.timezone.utc).timestamp()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def utc(self) -> dt.datetime:
-        return dt.datetime.fromtimestamp(self.now, dt.timezone.utc).replace(tzinfo=None)
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture(autouse=True)
-def memo_on() -> Iterator[None]:
-    size = cache.memo.size
-    cache.configure(64)
-    cache.memo.clear()
-    cache.forget_hot_questions()
-    yield
-    cache.memo.clear()
-    cache.forget_hot_questions()
-    cache.configure(size)
+pytestmark = pytest.mark.usefixtures("fresh_memo")
 
 
 def _build(engine: Engine) -> EnterpriseBuilder:

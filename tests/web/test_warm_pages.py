@@ -5,7 +5,6 @@ a page's data is the same whether the warmer or the request computed it."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
 
 import pytest
 from sqlalchemy.engine import Connection, Engine
@@ -18,16 +17,7 @@ from tests.factories import AS_OF, EnterpriseBuilder
 NOW = AS_OF + dt.timedelta(seconds=42)
 
 
-@pytest.fixture(autouse=True)
-def memo_on() -> Iterator[None]:
-    size = cache.memo.size
-    cache.configure(64)
-    cache.memo.clear()
-    cache.forget_hot_questions()
-    yield
-    cache.memo.clear()
-    cache.forget_hot_questions()
-    cache.configure(size)
+pytestmark = pytest.mark.usefixtures("fresh_memo")
 
 
 def _build(engine: Engine) -> EnterpriseBuilder:
