@@ -42,17 +42,22 @@ def _ledger_with_a_token(engine: Engine) -> str:
     return token
 
 
+def _serve_two_workers(db_url: str, data_dir: Path, *, stderr: int) -> "subprocess.Popen[str]":
+    """``seatledger serve --workers 2`` on a free port, with only this test's settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
+    env["SEATLEDGER_DATA_DIR"] = str(data_dir)
+    env["SEATLEDGER_DATABASE_URL"] = db_url
+    return subprocess.Popen(
+        [sys.executable, "-m", "seatledger", "serve", "--port", "0", "--workers", "2", "--no-access-log"],
+        stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
+    )
+
+
 def test_two_workers_share_the_port_answer_alike_and_stop_on_sigterm(
     engine: Engine, db_url: str, tmp_path: Path
 ) -> None:
     token = _ledger_with_a_token(engine)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
-    env["SEATLEDGER_DATA_DIR"] = str(tmp_path)
-    env["SEATLEDGER_DATABASE_URL"] = db_url
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "seatledger", "serve", "--port", "0", "--workers", "2", "--no-access-log"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )
+    proc = _serve_two_workers(db_url, tmp_path, stderr=subprocess.PIPE)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()  # printed once the socket listens
@@ -87,13 +92,7 @@ def test_two_workers_share_the_port_answer_alike_and_stop_on_sigterm(
 def test_workers_end_when_the_supervising_process_is_killed(engine: Engine, db_url: str, tmp_path: Path) -> None:
     import select
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
-    env["SEATLEDGER_DATA_DIR"] = str(tmp_path)
-    env["SEATLEDGER_DATABASE_URL"] = db_url
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "seatledger", "serve", "--port", "0", "--workers", "2", "--no-access-log"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
-    )
+    proc = _serve_two_workers(db_url, tmp_path, stderr=subprocess.DEVNULL)
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().split()[4].rstrip("/")
