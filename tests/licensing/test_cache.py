@@ -121,14 +121,14 @@ def test_uncommitted_writes_neither_read_nor_fill_the_memo(engine: Engine) -> No
 def test_a_write_committed_while_computing_keeps_the_answer_out_of_the_memo(engine: Engine) -> None:
     b = _build(engine)
 
-    def compute_while_someone_writes() -> int:
+    def compute_while_someone_writes(conn: Connection, at: dt.datetime) -> int:
         with engine.begin() as other:
             Ledger(other).suspend_user(b.users["user00"], AS_OF)
         return 42
 
     with engine.connect() as conn:
         assert cache.memoized(conn, "probe", b.id, (), AS_OF, compute_while_someone_writes) == 42
-        assert cache.memoized(conn, "probe", b.id, (), AS_OF, lambda: 7) == 7
+        assert cache.memoized(conn, "probe", b.id, (), AS_OF, lambda c, a: 7) == 7
 
 
 def test_as_of_given_explicitly_is_never_bucketed(engine: Engine) -> None:
@@ -178,7 +178,7 @@ def test_size_zero_turns_the_memo_off(engine: Engine) -> None:
     calls = []
     with engine.connect() as conn:
         for _ in range(2):
-            cache.memoized(conn, "probe", b.id, (), AS_OF, lambda: calls.append(1))
+            cache.memoized(conn, "probe", b.id, (), AS_OF, lambda c, a: calls.append(1))
     assert len(calls) == 2
     assert len(cache.memo) == 0
 

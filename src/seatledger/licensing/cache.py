@@ -20,8 +20,8 @@ Two guards keep a cached answer exact:
 - a connection whose open transaction has itself bumped the version (it wrote, and may still
   roll back) neither reads nor fills the memo.
 
-**Warm ahead.** A question asked through :func:`memoized` with a ``compute`` that takes
-``(connection, instant)`` can be asked again without its caller. A :class:`Warmer` (one per
+**Warm ahead.** A question's ``compute`` takes ``(connection, instant)``, so it can be asked
+again without its caller. A :class:`Warmer` (one per
 serving process and database, started with the web app) keeps the questions asked in the last
 ``HOT_TTL`` warm: after a write it recomputes them at the new version, and before a minute
 ends it computes the next minute's answer, so a page or an API client arriving at the next
@@ -42,7 +42,7 @@ import time
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable, Hashable, TypeVar, Union
+from typing import Callable, Hashable, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -70,8 +70,8 @@ HOT_TTL = dt.timedelta(minutes=10)
 # Answers without an instant (history by day) are memoised under this one.
 TIMELESS = dt.datetime.min
 
-# A computation: of (connection, instant), which the warmer can repeat, or of nothing.
-Compute = Union[Callable[[Connection, dt.datetime], T], Callable[[], T]]
+# A computation of (connection, instant): the warmer can ask it again with its own connection.
+Compute = Callable[[Connection, dt.datetime], T]
 
 
 def current_version(conn: Connection, enterprise_id: int) -> int:
@@ -204,18 +204,21 @@ def instant(as_of: dt.datetime | None) -> dt.datetime:
     return _bucket(at) if as_of is None and memo.size > 0 else at
 
 
-def _takes_instant(compute: Callable[..., object]) -> bool:
-    code = getattr(compute, "__code__", None)
-    return code is not None and code.co_argcount == 2
-
-
-def _run(compute: Compute[T], conn: Connection, at: dt.datetime) -> T:
-    return compute(conn, at) if _takes_instant(compute) else compute()  # type: ignore[call-arg]
-
-
-def _slot(conn: Connection, name: str, enterprise_id: int, args: Hashable, at: dt.datetime) -> Hashable:
+def _slot(url: str, name: str, enterprise_id: int, args: Hashable, at: dt.datetime) -> Hashable:
     # Minute instants (and the timeless one) share a slot; an arbitrary as_of has its own.
-    return (str(conn.engine.url), name, enterprise_id, args, at if at.second or at.microsecond else None)
+    return (url, name, enterprise_id, args, at if at.second or at.microsecond else None)
+
+
+def _ask(
+    conn: Connection, name: str, enterprise_id: int, args: Hashable, at: dt.datetime, compute: Compute[T]
+) -> tuple[int, Hashable] | None:
+    """The question's (version, slot), noted as asked for the warmer; None when the memo may
+    not serve this connection (it is off, or the connection's transaction wrote)."""
+    if memo.size <= 0 or wrote_in_transaction(conn):
+        return None
+    slot = _slot(str(conn.engine.url), name, enterprise_id, args, at)
+    _hot.asked(conn.engine, slot, enterprise_id, at, compute)
+    return current_version(conn, enterprise_id), slot
 
 
 def memoized(conn: Connection, name: str, enterprise_id: int, args: Hashable, at: dt.datetime, compute: Compute[T]) -> T:
@@ -226,12 +229,10 @@ def memoized(conn: Connection, name: str, enterprise_id: int, args: Hashable, at
     only those two and what ``args`` names: the warmer calls it again with its own connection
     and the next minute's instant.
     """
-    if memo.size <= 0 or wrote_in_transaction(conn):
-        return _run(compute, conn, at)
-    version = current_version(conn, enterprise_id)
-    slot = _slot(conn, name, enterprise_id, args, at)
-    if _takes_instant(compute):
-        _hot.asked(conn.engine, slot, enterprise_id, at, compute)  # type: ignore[arg-type]
+    asked = _ask(conn, name, enterprise_id, args, at, compute)
+    if asked is None:
+        return compute(conn, at)
+    version, slot = asked
     return _answer(conn, slot, enterprise_id, version, at, compute)
 
 
@@ -247,7 +248,7 @@ def _answer(conn: Connection, slot: Hashable, enterprise_id: int, version: int, 
         found, value = memo.get(slot, stamp)
         if found:
             return value  # type: ignore[return-value]
-        result = _run(compute, conn, at)
+        result = compute(conn, at)
         if current_version(conn, enterprise_id) == version and not wrote_in_transaction(conn):
             memo.put(slot, stamp, result)
     return result
@@ -274,7 +275,7 @@ def _pool():  # type: ignore[no-untyped-def]
 
 def memoized_within(
     conn: Connection, name: str, enterprise_id: int, args: Hashable, at: dt.datetime,
-    compute: Callable[[Connection, dt.datetime], T], wait_s: float,
+    compute: Compute[T], wait_s: float,
 ) -> tuple[T, dt.datetime | None]:
     """Like :func:`memoized`, but a person waits at most ``wait_s`` seconds for a recount.
 
@@ -284,11 +285,10 @@ def memoized_within(
     counted at: ``(older answer, its instant)``. With no earlier answer, it waits. A connection
     whose transaction wrote always waits (the write is visible only to it).
     """
-    if memo.size <= 0 or wrote_in_transaction(conn):
+    asked = _ask(conn, name, enterprise_id, args, at, compute)
+    if asked is None:
         return compute(conn, at), None
-    version = current_version(conn, enterprise_id)
-    slot = _slot(conn, name, enterprise_id, args, at)
-    _hot.asked(conn.engine, slot, enterprise_id, at, compute)
+    version, slot = asked
     found, value = memo.get(slot, (version, at))
     if found:
         return value, None  # type: ignore[return-value]
@@ -339,9 +339,8 @@ def _instant_of(kind: str, now: dt.datetime) -> dt.datetime:
 
 @dataclass
 class _Question:
-    engine: "weakref.ReferenceType[Engine]"
     enterprise_id: int
-    compute: Callable[[Connection, dt.datetime], object]
+    compute: Compute[object]
     asked: dict[str, float] = field(default_factory=dict)  # kind -> wall clock last asked
     cost_s: float = 0.0
 
@@ -356,7 +355,7 @@ class _HotQuestions:
 
     def asked(
         self, engine: Engine, slot: Hashable, enterprise_id: int, at: dt.datetime,
-        compute: Callable[[Connection, dt.datetime], object],
+        compute: Compute[object],
     ) -> None:
         clock = self.clocks.get(str(engine.url))
         if clock is None or getattr(_warming, "active", False):
@@ -368,7 +367,7 @@ class _HotQuestions:
         with self._lock:
             q = self._questions.get(slot)
             if q is None:
-                q = self._questions[slot] = _Question(weakref.ref(engine), enterprise_id, compute)
+                q = self._questions[slot] = _Question(enterprise_id, compute)
             q.compute = compute
             q.asked[kind] = wall
 
@@ -406,17 +405,16 @@ class Warmer:
         self.url = str(engine.url)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.computed = 0
         _hot.clocks[self.url] = clock
 
     def keep(
-        self, name: str, enterprise_id: int, args: Hashable, compute: Callable[[Connection, dt.datetime], object],
+        self, name: str, enterprise_id: int, args: Hashable, compute: Compute[object],
         *, kind: str = FLOOR,
     ) -> None:
         """Keep a question warm as if it had just been asked 'now' (``kind``): a server seeds the
         pages people open first, so even the first view after start-up finds them ready."""
-        slot = (self.url, name, enterprise_id, args, None)
-        q = _Question(weakref.ref(self.engine), enterprise_id, compute)
+        slot = _slot(self.url, name, enterprise_id, args, TIMELESS)  # the slot every minute instant shares
+        q = _Question(enterprise_id, compute)
         q.asked[kind] = self.clock()
         _hot.put(slot, q)
 
@@ -448,14 +446,11 @@ class Warmer:
             return 0
         wall = self.clock()
         now = dt.datetime.fromtimestamp(wall, dt.timezone.utc).replace(tzinfo=None)
-        computed = 0
         _warming.active = True
         try:
-            computed = self._round(now, wall)
+            return self._round(now, wall)
         finally:
             _warming.active = False
-        self.computed += computed
-        return computed
 
     def _round(self, now: dt.datetime, wall: float) -> int:
         computed = 0
