@@ -35,7 +35,7 @@ def test_seeded_pages_are_counted_before_anyone_opens_them(engine: Engine) -> No
     warmer = cache.Warmer(engine, clock=clock)
     try:
         with engine.connect() as conn:
-            routes_licensing.warm_enterprise_pages(warmer, conn, NOW)
+            routes_licensing.warm_enterprise_pages(PageCache(), warmer, conn, NOW)
         assert warmer.run_once() >= 2  # the Licensing page and this month's Usage page
 
         pages = PageCache()
@@ -51,8 +51,14 @@ def test_seeded_pages_are_counted_before_anyone_opens_them(engine: Engine) -> No
         scope = Scope.enterprise("acme")
         month = usage_view.parse_month(None, NOW)
         with engine.connect() as conn:
-            warm = pages.data(conn, routes_licensing.ENTERPRISE_PAGE, b.id, ("acme",), as_of, must_not_count("licensing"))
-            usage = pages.data(conn, routes_licensing.USAGE_PAGE, b.id, (scope, month, "sku"), as_of, must_not_count("usage"))
+            warm, recounting = pages.data_within(
+                conn, routes_licensing.ENTERPRISE_PAGE, b.id, ("acme",), as_of, must_not_count("licensing"), 60
+            )
+            assert recounting is None
+            usage, recounting = pages.data_within(
+                conn, routes_licensing.USAGE_PAGE, b.id, (scope, month, "sku"), as_of, must_not_count("usage"), 60
+            )
+            assert recounting is None
             fresh = licensing_view.enterprise_page(conn, "acme", as_of)
         assert asked == []
         assert usage.month == month  # type: ignore[attr-defined]

@@ -134,18 +134,17 @@ def _start_warmer(app: FastAPI) -> Any:
     settings = app.state.settings
     if not settings.warm_ahead or settings.cache_size <= 0:
         return None
+    from seatledger.web.page_cache import PageCache
     from seatledger.web.routes_licensing import warm_enterprise_pages
 
     warmer = cache.Warmer(app.state.engine, clock=lambda: float(app.state.clock()))
-    pages = getattr(app.state, "page_cache", None)
-    if pages is None or pages.granularity_s > 0:
-        try:
-            with app.state.engine.connect() as conn:
-                now = dt.datetime.fromtimestamp(warmer.clock(), dt.timezone.utc).replace(tzinfo=None)
-                warm_enterprise_pages(warmer, conn, now)
-        except sa.exc.SQLAlchemyError:  # no ledger yet: nothing to seed
-            pass
-    app.state.warmer = warmer
+    pages = getattr(app.state, "page_cache", None) or PageCache()
+    try:
+        with app.state.engine.connect() as conn:
+            now = dt.datetime.fromtimestamp(warmer.clock(), dt.timezone.utc).replace(tzinfo=None)
+            warm_enterprise_pages(pages, warmer, conn, now)
+    except sa.exc.SQLAlchemyError:  # no ledger yet: nothing to seed
+        pass
     return warmer.start()
 
 

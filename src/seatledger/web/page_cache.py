@@ -41,22 +41,27 @@ class PageCache:
         seconds = int((as_of - epoch).total_seconds())
         return epoch + dt.timedelta(seconds=seconds - seconds % self.granularity_s)
 
-    def data(
-        self, conn: Connection, page: str, enterprise_id: int, args: Hashable, as_of: dt.datetime,
-        compute: Callable[[Connection, dt.datetime], T],
-    ) -> T:
-        """The page's data at ``as_of`` (from :meth:`instant`): ``compute(conn, as_of)`` or the
-        memo's answer for the same page, arguments, ledger version and instant."""
-        if self.granularity_s <= 0:
-            return compute(conn, as_of)
-        return cache.memoized(conn, f"page:{page}", enterprise_id, args, as_of, compute)
-
     def data_within(
         self, conn: Connection, page: str, enterprise_id: int, args: Hashable, as_of: dt.datetime,
         compute: Callable[[Connection, dt.datetime], T], wait_s: float,
     ) -> tuple[T, dt.datetime | None]:
-        """:meth:`data`, waiting at most ``wait_s`` for a recount: ``(data, None)``, or the page's
-        latest earlier data and the instant it counted at while the recount finishes."""
+        """The page's data at ``as_of`` (from :meth:`instant`), waiting at most ``wait_s`` for a
+        recount: ``(data, None)`` — ``compute(conn, as_of)`` or the memo's answer for the same
+        page, arguments, ledger version and instant — or the page's latest earlier data and the
+        instant it counted at while the recount finishes."""
         if self.granularity_s <= 0:
             return compute(conn, as_of), None
-        return cache.memoized_within(conn, f"page:{page}", enterprise_id, args, as_of, compute, wait_s)
+        return cache.memoized_within(conn, memo_name(page), enterprise_id, args, as_of, compute, wait_s)
+
+    def keep_warm(
+        self, warmer: cache.Warmer, page: str, enterprise_id: int, args: Hashable,
+        compute: Callable[[Connection, dt.datetime], object],
+    ) -> None:
+        """Have ``warmer`` count the page as if someone had just opened it (seeding at start-up)."""
+        if self.granularity_s > 0:
+            warmer.keep(memo_name(page), enterprise_id, args, compute)
+
+
+def memo_name(page: str) -> str:
+    """The memo's name for a page's data."""
+    return f"page:{page}"

@@ -19,12 +19,13 @@ from seatledger.licensing import Scope, cache
 from seatledger.web import licensing_view
 from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, csrf_checked, page_cache, signed_in
+from seatledger.web.page_cache import PageCache
 from seatledger.web.render import page
 from seatledger.web.session import session_of
 
 router = APIRouter()
 
-ENTERPRISE_PAGE, USAGE_PAGE = "enterprise-licensing", "usage"
+ENTERPRISE_PAGE, ORG_PAGE, USAGE_PAGE = "enterprise-licensing", "org-licensing", "usage"
 
 
 def _enterprise_page(slug: str) -> Callable[[Connection, dt.datetime], licensing_view.LicensingPage]:
@@ -43,7 +44,7 @@ def _recount_wait(request: Request) -> float:
     return max(0, request.app.state.settings.page_recount_wait_ms) / 1000
 
 
-def warm_enterprise_pages(warmer: cache.Warmer, conn: Connection, now: dt.datetime) -> None:
+def warm_enterprise_pages(pages: PageCache, warmer: cache.Warmer, conn: Connection, now: dt.datetime) -> None:
     """Seed the warmer with every enterprise's Licensing page and this month's Usage page (by
     SKU): the pages an owner opens first are ready even on the first view after start-up."""
     from seatledger.web import usage_view
@@ -51,8 +52,8 @@ def warm_enterprise_pages(warmer: cache.Warmer, conn: Connection, now: dt.dateti
     month = usage_view.parse_month(None, now)
     for eid, slug in licensing_view.enterprise_ids(conn):
         scope = Scope.enterprise(slug)
-        warmer.keep(f"page:{ENTERPRISE_PAGE}", eid, (slug,), _enterprise_page(slug))
-        warmer.keep(f"page:{USAGE_PAGE}", eid, (scope, month, "sku"), _usage_page(scope, month, "sku"))
+        pages.keep_warm(warmer, ENTERPRISE_PAGE, eid, (slug,), _enterprise_page(slug))
+        pages.keep_warm(warmer, USAGE_PAGE, eid, (scope, month, "sku"), _usage_page(scope, month, "sku"))
 
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -86,7 +87,7 @@ def org_licensing(
     access.require_org(org, resolved.enterprise.slug)
     as_of = counting_instant(request)
     data, recounting = page_cache(request).data_within(
-        conn, "org-licensing", resolved.enterprise.id, (org,), as_of, lambda c, at: licensing_view.org_page(c, org, at),
+        conn, ORG_PAGE, resolved.enterprise.id, (org,), as_of, lambda c, at: licensing_view.org_page(c, org, at),
         _recount_wait(request),
     )
     return page(request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, chart_json="{}",
