@@ -151,17 +151,8 @@ class RateCounter:
                 local = False
                 n = 1
                 win = self._windows[token_id] = _Window(start=start, written=0, writing=1)
-        if local:
-            if sweep:
-                self._flush_stale(engine, now)
-            return used
-        try:
-            used = _write(engine, token_id, start, n)
-        finally:
-            with self._lock:
-                win.writing -= n
-        with self._lock:
-            win.written = max(win.written, used - win.writing)
+        if not local:
+            used = self._write(engine, token_id, win, n)
         if sweep:
             self._flush_stale(engine, now)
         return used
@@ -186,8 +177,11 @@ class RateCounter:
         with self._lock:
             n, win.pending = win.pending, 0
             win.writing += n
-        if not n:
-            return
+        if n:
+            self._write(engine, token_id, win, n)
+
+    def _write(self, engine: Engine, token_id: int, win: _Window, n: int) -> int:
+        """Write ``n`` requests already moved to ``win.writing``; the window's count after."""
         try:
             used = _write(engine, token_id, win.start, n)
         finally:
@@ -195,6 +189,7 @@ class RateCounter:
                 win.writing -= n
         with self._lock:
             win.written = max(win.written, used - win.writing)
+        return used
 
     def flush(self, engine: Engine) -> None:
         """Write every request counted in memory (the app stops)."""
@@ -205,18 +200,8 @@ class RateCounter:
 
 
 def counter_of(request: Request) -> RateCounter:
-    """The app's rate counter (made on first use)."""
-    state = request.app.state
-    counter = getattr(state, "rate_counter", None)
-    if counter is None:
-        with _COUNTER_LOCK:
-            counter = getattr(state, "rate_counter", None)
-            if counter is None:
-                counter = state.rate_counter = RateCounter()
-    return counter
-
-
-_COUNTER_LOCK = threading.Lock()
+    """The app's rate counter (``api.mount`` makes it)."""
+    return request.app.state.rate_counter
 
 
 def consume(request: Request, engine: Engine, token_id: int, user_id: int) -> RateState:
