@@ -22,7 +22,7 @@ from seatledger.config import Settings
 from seatledger.db import create_engine, migrate
 from seatledger.db.tables import metadata
 
-from livesupport import LiveServer, free_port  # noqa: F401  (re-exported for tests)
+from livesupport import LiveServer, SmtpSink, free_port  # noqa: F401  (re-exported for tests)
 
 PG_ADMIN_URL = os.environ.get("SEATLEDGER_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("SEATLEDGER_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -141,3 +141,14 @@ def fresh_memo() -> Iterator[None]:
     cache.memo.clear()
     cache.forget_hot_questions()
     cache.configure(size)
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on loopback, for the tests that send mail."""
+    sink = SmtpSink()
+    sink.controller.start()
+    try:
+        yield sink
+    finally:
+        sink.controller.stop()

@@ -72,15 +72,6 @@ class Site:
     smtp: SmtpSink
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.controller.start()
-    try:
-        yield sink
-    finally:
-        sink.controller.stop()
-
 
 def _world(engine: Engine) -> str:
     """acme (billing_scenario) plus boss, an enterprise owner with a sign-in; boss's token."""

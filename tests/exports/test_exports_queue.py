@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -23,13 +23,6 @@ from seatledger.exports.queue import ExportQueue, build_huey
 T0 = dt.datetime(2026, 1, 1)
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.controller.start()
-    yield sink
-    sink.controller.stop()
 
 
 def _requester(engine: Engine) -> int:

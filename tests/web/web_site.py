@@ -85,15 +85,6 @@ def demo(engine: Engine) -> DemoWorld:
     return _demo(engine)
 
 
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.controller.start()
-    try:
-        yield sink
-    finally:
-        sink.controller.stop()
-
 
 @dataclass
 class Site:
