@@ -111,3 +111,20 @@ def test_foreign_keys_are_checked_per_row_again_after_a_bulk_load(engine: Engine
         assert conn.execute(sa.select(sa.func.count()).select_from(t.commits)).scalar_one() == 0
         if conn.dialect.name == "postgresql":
             assert conn.execute(sa.text("SHOW session_replication_role")).scalar_one() == "origin"
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # COPY and its statistics are PostgreSQL's
+def test_a_large_copy_leaves_the_planner_statistics_of_the_loaded_table(engine: Engine) -> None:
+    """A bulk load that grows a table by half is analyzed in its transaction, so the counts that
+    follow it are planned for the table's real size (not a handful of rows)."""
+    _, eid = _enterprises(engine)
+    with engine.begin() as conn:
+        repo = Ledger(conn).add_repo(eid, "acme", "api", created_at=T0)
+        rows = [(repo, f"{i:040x}", f"dev{i % 50}@acme.test", None, T0, T0) for i in range(3000)]
+        assert Ledger(conn).bulk_insert_rows(t.commits, COMMIT_COLUMNS, rows) == 3000
+        estimated = conn.execute(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'commits'")).scalar_one()
+        assert estimated >= 3000
+        small = [(repo, f"{i:040x}", "dev@acme.test", None, T0, T0) for i in range(3000, 3010)]
+        Ledger(conn).bulk_insert_rows(t.commits, COMMIT_COLUMNS, small)
+        # Ten more rows are not worth a new sample: the estimate stays the one taken after the load.
+        assert conn.execute(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'commits'")).scalar_one() == estimated
