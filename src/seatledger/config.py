@@ -33,7 +33,7 @@ class Settings:
     # Keep recently asked counts computed ahead (the next minute, the new version after a write).
     warm_ahead: bool = True
     # How long a page waits for a recount before it shows its earlier numbers, marked as such.
-    page_recount_wait_ms: int = 250
+    page_recount_wait_ms: int = 100
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -99,7 +99,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         export_retries=_int(env, "SEATLEDGER_EXPORT_RETRIES", 3),
         cache_size=_int(env, "SEATLEDGER_CACHE_SIZE", 256),
         warm_ahead=_bool(env, "SEATLEDGER_WARM_AHEAD", True),
-        page_recount_wait_ms=_int(env, "SEATLEDGER_PAGE_RECOUNT_WAIT_MS", 250),
+        page_recount_wait_ms=_int(env, "SEATLEDGER_PAGE_RECOUNT_WAIT_MS", 100),
         extra={k: v for k, v in env.items() if k in _PASSTHROUGH},
     )
 

@@ -107,3 +107,32 @@ def test_a_page_waits_a_bounded_time_for_a_recount_and_meanwhile_shows_its_earli
         fresh, recounting = pages.data_within(conn, "probe-page", b.id, ("acme",), later, slow_page, 60)
     assert recounting is None
     assert fresh.seats.totals.value.consumed == 5  # type: ignore[union-attr]
+
+
+def test_a_first_count_that_takes_too_long_goes_on_in_the_background_and_is_found_when_asked_again(
+    engine: Engine,
+) -> None:
+    import threading
+
+    b = _build(engine)
+    pages = PageCache()
+    as_of = pages.instant(NOW)
+    release = threading.Event()
+    counted: list[dt.datetime] = []
+
+    def slow_page(c: Connection, at: dt.datetime) -> licensing_view.LicensingPage:
+        assert release.wait(60), "the test never released the count"
+        counted.append(at)
+        return licensing_view.enterprise_page(c, "acme", at)
+
+    with engine.connect() as conn:
+        with pytest.raises(cache.StillCounting) as still:
+            pages.data_within(conn, "first-count", b.id, ("acme",), as_of, slow_page, 0.01)
+    assert still.value.at == as_of
+
+    release.set()
+    with engine.connect() as conn:
+        data, recounting = pages.data_within(conn, "first-count", b.id, ("acme",), as_of, slow_page, 60)
+    assert recounting is None
+    assert data.seats.totals.value.consumed == 4  # type: ignore[union-attr]
+    assert counted == [as_of]  # counted once: the second view found the background count

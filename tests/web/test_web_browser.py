@@ -259,3 +259,23 @@ def test_usage_page_charts_a_month_by_group_and_emails_the_usage_report(page: An
     rows = list(csv.reader(io.StringIO(page.request.get(link.group(1)).text())))
     assert rows[0][:3] == ["date", "product", "sku"]
     assert len(rows) - 1 == len(items)
+
+
+def test_a_page_still_counting_its_first_numbers_answers_at_once_and_reloads_itself_until_they_are_ready(
+    page: Any, site: Site
+) -> None:
+    # A server that may not wait at all: a page nobody has opened yet (this org's) cannot be
+    # counted in time, so its first view says so and reloads itself.
+    site.app.state.settings = site.settings.with_(page_recount_wait_ms=0)
+    demo = site.demo
+    sign_in(page, site, demo.owner_login, demo.owner_password)
+    response = page.goto(f"{site.url}/orgs/{demo.org}/licensing")
+    assert response is not None and response.status == 202
+    assert response.headers.get("retry-after") == "1"
+    assert "being counted now" in page.inner_text("[data-testid=counting]")
+
+    page.wait_for_selector("[data-testid=seats-consumed]")  # the page reloaded itself with its numbers
+    assert page.url == f"{site.url}/orgs/{demo.org}/licensing"
+    with site.engine.connect() as conn:
+        seats = licensing.seat_totals(conn, demo.slug, org=demo.org, as_of=NOW)
+    assert _number(page, "seats-consumed") == seats.consumed

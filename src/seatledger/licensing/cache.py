@@ -52,7 +52,7 @@ from seatledger.db.ledger import wrote_in_transaction
 from seatledger.licensing.scope import as_of_or_now
 
 __all__ = [
-    "DEFAULT_SIZE", "HOT_TTL", "Memo", "Warmer", "configure", "current_version", "instant", "memo", "memoized",
+    "DEFAULT_SIZE", "HOT_TTL", "Memo", "StillCounting", "Warmer", "configure", "current_version", "instant", "memo", "memoized",
 ]
 
 T = TypeVar("T")
@@ -282,8 +282,9 @@ def memoized_within(
     Returns ``(answer, None)`` when the answer at ``at`` and the current version is known or
     computed in time. Otherwise the computation goes on in the background (the next view, or
     the warmer, finds it) and the question's latest earlier answer comes back with the instant it
-    counted at: ``(older answer, its instant)``. With no earlier answer, it waits. A connection
-    whose transaction wrote always waits (the write is visible only to it).
+    counted at: ``(older answer, its instant)``. With no earlier answer it raises
+    :class:`StillCounting` (the computation goes on; asking again finds it). A connection whose
+    transaction wrote always waits (the write is visible only to it).
     """
     asked = _ask(conn, name, enterprise_id, args, at, compute)
     if asked is None:
@@ -307,9 +308,18 @@ def memoized_within(
     # Only this ledger's own earlier answer: a re-created database at the same URL starts at a
     # random version, far from (or below) the one remembered.
     if earlier is None or not 0 <= version - earlier[0][0] <= STALE_VERSIONS:  # type: ignore[index]
-        return future.result(), None
+        raise StillCounting(at)
     stamp, value = earlier
     return value, stamp[1]  # type: ignore[index,return-value]
+
+
+class StillCounting(Exception):
+    """A first answer takes longer than its asker may wait; it is being computed in the
+    background, and asking again later finds it (a page says so and reloads itself)."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        super().__init__(f"still counting the answer at {at:%Y-%m-%d %H:%M:%S}")
+        self.at = at
 
 
 # -- warm ahead ------------------------------------------------------------------------------

@@ -24,12 +24,16 @@ from urllib.parse import quote
 from seatledger.config import Settings
 from seatledger.exports.secret_key import effective_secret_key
 from seatledger.web.accounts import any_operator, first_enterprise_owner, generate_password, set_password
+from seatledger.licensing.cache import StillCounting
 from seatledger.web.deps import SignInRequired
+from seatledger.web.render import page
 from seatledger.web.session import COOKIE_NAME, SessionCodec
 
 STATIC_DIR = Path(__file__).with_name("static")
 # Paths that never carry a session: the API speaks tokens, static files are public.
 _SESSIONLESS = ("/api/", "/static/", "/healthz", "/webhooks/")
+# Seconds after which a page still counting its first numbers reloads itself.
+COUNTING_RETRY_S = 1
 
 __all__ = ["mount", "signin_hint"]
 
@@ -47,6 +51,16 @@ def mount(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
+
+    @app.exception_handler(StillCounting)
+    async def _still_counting(request: Request, exc: StillCounting) -> Response:
+        # A page's first count takes longer than a person should wait for a page: answer now
+        # (202, the count goes on in the background) with a page that reloads itself.
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        response = page(request, "counting.html", status_code=202, path=path, at=exc.at, retry_after=COUNTING_RETRY_S)
+        response.headers["Retry-After"] = str(COUNTING_RETRY_S)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     for module in (routes_auth, routes_licensing, routes_copilot, routes_reports, routes_exports, summary):
         app.include_router(module.router)
