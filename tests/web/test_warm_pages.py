@@ -136,3 +136,30 @@ def test_a_first_count_that_takes_too_long_goes_on_in_the_background_and_is_foun
     assert recounting is None
     assert data.seats.totals.value.consumed == 4  # type: ignore[union-attr]
     assert counted == [as_of]  # counted once: the second view found the background count
+
+
+def test_the_warmer_counts_a_page_part_after_part_and_a_person_side_by_side(engine: Engine) -> None:
+    import threading
+
+    b = _build(engine)
+    threads: dict[str, set[int]] = {"person": set(), "warmer": set()}
+
+    def page_of(who: str):  # type: ignore[no-untyped-def]
+        def compute(c: Connection, at: dt.datetime) -> int:
+            def part(_c: Connection) -> int:
+                threads[who].add(threading.get_ident())
+                return 1
+            return sum(licensing_view._gather(c, {"a": part, "b": part, "c": part}).values())  # type: ignore[arg-type]
+        return compute
+
+    clock = lambda: NOW.replace(tzinfo=dt.timezone.utc).timestamp()  # noqa: E731 - the test's fixed clock
+    warmer = cache.Warmer(engine, clock=clock)
+    try:
+        warmer.keep("parts-page", b.id, (), page_of("warmer"))
+        assert warmer.run_once() == 1
+    finally:
+        warmer.stop()
+    with engine.connect() as conn:
+        assert page_of("person")(conn, NOW) == 3
+    assert threads["warmer"] == {threading.get_ident()}  # the warmer's own thread (run_once here), one part after another
+    assert threads["person"] and threading.get_ident() not in threads["person"]  # side by side, in a pool

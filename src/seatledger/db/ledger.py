@@ -102,17 +102,18 @@ class Ledger:
     def bulk_insert(self, table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> int:
         """Insert many rows (mappings with the same keys); returns how many were inserted.
 
-        PostgreSQL streams them with COPY (see :meth:`bulk_insert_rows`); other databases use
-        executemany in chunks. Like every bulk path it does not bump the ledger version: the
-        caller bumps once for the transaction (:meth:`bump_version`).
+        PostgreSQL streams them with COPY, SQLite takes them through the driver's executemany
+        (see :meth:`bulk_insert_rows`); other databases use Core's executemany in chunks. Like
+        every bulk path it does not bump the ledger version: the caller bumps once for the
+        transaction (:meth:`bump_version`).
         """
-        if self.conn.dialect.name == "postgresql":
+        if self.conn.dialect.name in ("postgresql", "sqlite"):
             it = iter(rows)
             first = next(it, None)
             if first is None:
                 return 0
             keys = tuple(first)
-            prepared = self._copy_columns(table, keys)
+            prepared = self._bulk_columns(table, keys)
             if prepared is not None:
                 columns, fill = prepared
                 return self.bulk_insert_rows(table, columns, _tuples(first, it, keys, fill))
@@ -150,10 +151,11 @@ class Ledger:
         return count
 
     @staticmethod
-    def _copy_columns(table: sa.Table, keys: Sequence[str]) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
-        """The COPY column list for rows with ``keys``, and the values of the columns they leave
+    def _bulk_columns(table: sa.Table, keys: Sequence[str]) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
+        """The bulk column list for rows with ``keys``, and the values of the columns they leave
         out that have a Python-side default (which SQLAlchemy's INSERT would have filled in);
-        None when a left-out column's default is computed (then COPY cannot stand in for INSERT)."""
+        None when a left-out column's default is computed (then the bulk path cannot stand in
+        for INSERT)."""
         unknown = [k for k in keys if k not in table.c]
         if unknown:
             raise InvalidInput(f"{table.name} has no column {', '.join(unknown)}")

@@ -368,7 +368,7 @@ class _HotQuestions:
         compute: Compute[object],
     ) -> None:
         clock = self.clocks.get(str(engine.url))
-        if clock is None or getattr(_warming, "active", False):
+        if clock is None or warming():
             return  # no warmer for this database, or the warmer's own asking
         wall = clock()
         kind = _kind(at, dt.datetime.fromtimestamp(wall, dt.timezone.utc).replace(tzinfo=None))
@@ -400,6 +400,12 @@ class _HotQuestions:
 
 _hot = _HotQuestions()
 _warming = threading.local()
+
+
+def warming() -> bool:
+    """Whether this thread is a warmer's: its work is ahead of time, so it should leave the
+    machine's other cores to the people asking now (count one part after another)."""
+    return bool(getattr(_warming, "active", False))
 
 
 class Warmer:
