@@ -3,6 +3,7 @@ the web pages, and the webhook receiver. No state lives in the process but the e
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -91,6 +92,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     return app
 
 
+def shared_answers_dir(settings: Settings) -> Path:
+    """Where ``serve --workers N`` keeps the answers its workers share."""
+    return settings.data_dir / "answers"
+
+
 class ServeApp:
     """What ``seatledger serve --workers N`` hands uvicorn: a picklable factory (uvicorn starts
     each worker in a fresh interpreter) that builds the app, with its own engine and memo, in
@@ -103,6 +109,10 @@ class ServeApp:
 
     def __call__(self) -> FastAPI:
         _die_with_parent()
+        from seatledger.licensing import cache
+
+        # Workers count each answer once between them (licensing/shared_answers.py).
+        cache.share_answers(shared_answers_dir(self.settings))
         app = create_app(self.settings)
         app.state.in_process_queue = self.in_process_queue
         return app

@@ -125,13 +125,14 @@ def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, work
     """uvicorn on the bound socket: in this process, or in ``workers`` processes that share it.
 
     Several workers are separate interpreters: each builds its own app, engine and memo (the
-    memo is keyed by the ledger version, so every worker answers the same). The export queue's
+    memo is keyed by the ledger version, so every worker answers the same), and they share
+    computed answers through the data directory, so each is counted once. The export queue's
     consumer threads then run here, in the supervising process, and only here: one consumer
     however many workers, as with ``seatledger worker``.
     """
     import uvicorn
 
-    from seatledger.app import ServeApp, create_app
+    from seatledger.app import ServeApp, create_app, shared_answers_dir
 
     common: dict[str, Any] = {"log_level": "info", "lifespan": "on", "access_log": access_log}
     if workers == 1:
@@ -141,8 +142,10 @@ def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, work
     from uvicorn.supervisors import Multiprocess
 
     from seatledger.exports.queue import ExportQueue
+    from seatledger.licensing import cache
 
     engine.dispose()  # the workers open their own connections
+    cache.share_answers(shared_answers_dir(settings), clear=True)  # the workers' answers start afresh
     config = uvicorn.Config(ServeApp(settings, in_process_queue=False), factory=True, workers=workers, **common)
     queue = ExportQueue(settings, engine)
     queue.start_in_process()

@@ -42,7 +42,8 @@ import time
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Callable, Hashable, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Hashable, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -51,8 +52,12 @@ from seatledger.db import tables as t
 from seatledger.db.ledger import wrote_in_transaction
 from seatledger.licensing.scope import as_of_or_now
 
+if TYPE_CHECKING:
+    from seatledger.licensing.shared_answers import SharedAnswers
+
 __all__ = [
-    "DEFAULT_SIZE", "HOT_TTL", "Memo", "StillCounting", "Warmer", "configure", "current_version", "instant", "memo", "memoized",
+    "DEFAULT_SIZE", "HOT_TTL", "Memo", "StillCounting", "Warmer", "configure", "current_version", "instant", "memo",
+    "memoized", "share_answers",
 ]
 
 T = TypeVar("T")
@@ -248,10 +253,49 @@ def _answer(conn: Connection, slot: Hashable, enterprise_id: int, version: int, 
         found, value = memo.get(slot, stamp)
         if found:
             return value  # type: ignore[return-value]
-        result = compute(conn, at)
-        if current_version(conn, enterprise_id) == version and not wrote_in_transaction(conn):
-            memo.put(slot, stamp, result)
+        shared = _shared
+        if shared is None:
+            return _compute_and_keep(conn, slot, stamp, enterprise_id, compute)
+        # The same single flight across the machine's serving processes.
+        with shared.computing(slot, stamp):
+            found, value = shared.get(slot, stamp)
+            if found:
+                memo.put(slot, stamp, value)
+                return value  # type: ignore[return-value]
+            return _compute_and_keep(conn, slot, stamp, enterprise_id, compute, shared)
+
+
+def _compute_and_keep(
+    conn: Connection, slot: Hashable, stamp: tuple[int, dt.datetime], enterprise_id: int, compute: Compute[T],
+    shared: "SharedAnswers | None" = None,
+) -> T:
+    version, at = stamp
+    result = compute(conn, at)
+    if current_version(conn, enterprise_id) == version and not wrote_in_transaction(conn):
+        memo.put(slot, stamp, result)
+        if shared is not None:
+            shared.put(slot, stamp, result)
     return result
+
+
+# The answers shared with the machine's other serving processes (``share_answers``), if any.
+_shared: "SharedAnswers | None" = None
+
+
+def share_answers(directory: Path | None, *, clear: bool = False) -> None:
+    """Share computed answers with the other processes serving from the same data directory
+    (``serve --workers N``); None stops sharing. ``clear`` empties the directory first (the
+    supervising process, before it starts the workers)."""
+    global _shared
+    if directory is None:
+        _shared = None
+        return
+    from seatledger.licensing.shared_answers import SharedAnswers
+
+    shared = SharedAnswers(directory, keep=STAMPS_PER_SLOT)
+    if clear:
+        shared.clear()
+    _shared = shared
 
 
 # How many writes behind an earlier answer may be to be shown while its recount runs.

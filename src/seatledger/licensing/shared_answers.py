@@ -1,0 +1,110 @@
+"""The memo's answers shared by the serving processes of one machine (``serve --workers N``).
+
+Each process has its own memo (``licensing.cache``). Without sharing, N workers each count
+every question again at every new minute and version: on a large ledger that is seconds to
+minutes of CPU per worker, all at once. Here the first process to need an answer takes a lock
+on it (``flock``, one file per question and stamp), counts, and writes the answer into the data
+directory; the others wait on the lock without holding the interpreter lock and read the file.
+The work is done once per machine, whichever worker's request or warmer asks first.
+
+An answer is a pickle, written to a temporary file and renamed into place, so a reader sees a
+whole answer or none. The directory lives in the data directory, which holds the ledger
+itself: only seatledger's own processes write there. Soft state as the memo is: ``serve``
+empties it at start-up, a question keeps only its newest few stamps, and any failure to read
+or write a file only costs the computation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import logging
+import os
+import pickle
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Hashable, Iterator
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SharedAnswers"]
+
+
+def _stamp_name(stamp: Hashable) -> str:
+    version, at = stamp  # type: ignore[misc]
+    return f"{int(version):012d}-{at:%Y%m%dT%H%M%S%f}" if isinstance(at, dt.datetime) else f"{int(version):012d}-{at}"
+
+
+class SharedAnswers:
+    """Answers by (slot, stamp) in ``directory``: one folder per question, a file per stamp."""
+
+    def __init__(self, directory: Path, keep: int) -> None:
+        self.directory = directory
+        self.keep = keep
+
+    def clear(self) -> None:
+        """Forget every answer (a new ``serve`` starts from nothing)."""
+        shutil.rmtree(self.directory, ignore_errors=True)
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def _folder(self, slot: Hashable) -> Path:
+        # repr() of the slot (strings, numbers, dates, frozen dataclasses) is the same in every process.
+        return self.directory / hashlib.sha256(repr(slot).encode()).hexdigest()[:32]
+
+    def get(self, slot: Hashable, stamp: Hashable) -> tuple[bool, object]:
+        path = self._folder(slot) / f"{_stamp_name(stamp)}.pickle"
+        try:
+            with open(path, "rb") as f:
+                return True, pickle.load(f)
+        except FileNotFoundError:
+            return False, None
+        except Exception:  # noqa: BLE001 - a damaged or foreign file: count instead
+            log.debug("cannot read shared answer %s", path, exc_info=True)
+            return False, None
+
+    def put(self, slot: Hashable, stamp: Hashable, value: object) -> None:
+        folder = self._folder(slot)
+        name = _stamp_name(stamp)
+        try:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, folder / f"{name}.pickle")
+        except Exception:  # noqa: BLE001 - unpicklable or a full disk: this process keeps its own copy
+            log.debug("cannot share the answer %r", slot, exc_info=True)
+            return
+        self._prune(folder)
+
+    def _prune(self, folder: Path) -> None:
+        """Keep the question's newest stamps (the names sort by version, then instant)."""
+        try:
+            answers = sorted(p.name.removesuffix(".pickle") for p in folder.glob("*.pickle"))
+            for old in answers[: -self.keep]:
+                for suffix in (".pickle", ".lock"):
+                    with contextlib.suppress(FileNotFoundError):
+                        (folder / f"{old}{suffix}").unlink()
+        except OSError:
+            log.debug("cannot prune %s", folder, exc_info=True)
+
+    @contextlib.contextmanager
+    def computing(self, slot: Hashable, stamp: Hashable) -> Iterator[None]:
+        """Held while one process counts the answer: the others wait here (the wait releases
+        the interpreter lock) and then find the file."""
+        folder = self._folder(slot)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(folder / f"{_stamp_name(stamp)}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            log.debug("cannot lock %s; counting without", folder, exc_info=True)
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
