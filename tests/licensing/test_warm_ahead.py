@@ -140,3 +140,28 @@ def test_threads_asking_the_same_question_at_once_compute_it_once(engine: Engine
         t.join(60)
     assert answers == [5] * 5
     assert len(calls) == 1  # the four others waited for the first computation
+
+
+def test_a_round_that_takes_long_starts_on_the_next_minute_early_enough_to_finish_it(engine: Engine) -> None:
+    b = _build(engine)
+    clock = Clock(AS_OF + dt.timedelta(seconds=20))  # 40 s before the minute ends
+    calls: list[dt.datetime] = []
+
+    def consumed(conn: Connection, at: dt.datetime) -> int:
+        calls.append(at)
+        return seats.count_consumed(conn, "acme", as_of=at)
+
+    warmer = cache.Warmer(engine, clock=clock)
+    try:
+        for name in ("q0", "q1", "q2"):
+            warmer.keep(name, b.id, (), consumed)
+        assert warmer.run_once() == 3  # this minute's answers
+        # Each took 10 s (as noted by the warmer): 30 s for the round, more than the 10 s lead
+        # a single question would get, and each alone (3 x 10 s) would still start too late.
+        for _slot, q in cache._hot.of(warmer.url):
+            q.cost_s = 10.0
+        assert warmer.run_once() == 3  # the next minute's, 40 s ahead
+        next_minute = cache._floor(clock.utc()) + dt.timedelta(minutes=1)
+        assert calls[-3:] == [next_minute] * 3
+    finally:
+        warmer.stop()

@@ -72,6 +72,8 @@ NOW_GRANULARITY = dt.timedelta(minutes=1)
 STAMPS_PER_SLOT = 3
 # A question not asked for this long is no longer kept warm.
 HOT_TTL = dt.timedelta(minutes=10)
+# The next minute's answers are counted at most this many seconds before it starts.
+MAX_LEAD_S = 50.0
 # Answers without an instant (history by day) are memoised under this one.
 TIMELESS = dt.datetime.min
 
@@ -514,11 +516,13 @@ class Warmer:
 
     def _round(self, now: dt.datetime, wall: float) -> int:
         computed = 0
+        questions = _hot.of(self.url)
+        round_cost = sum(q.cost_s for _, q in questions)
         with self.engine.connect() as conn:
-            for slot, q in _hot.of(self.url):
+            for slot, q in questions:
                 if self._stop.is_set():
                     break
-                targets = self._targets(q, now, wall)
+                targets = self._targets(q, now, wall, round_cost)
                 if not targets:
                     _hot.forget(slot)
                     continue
@@ -537,10 +541,12 @@ class Warmer:
                 conn.rollback()  # a fresh snapshot for the next question
         return computed
 
-    def _targets(self, q: _Question, now: dt.datetime, wall: float) -> list[dt.datetime]:
+    def _targets(self, q: _Question, now: dt.datetime, wall: float, round_cost: float = 0.0) -> list[dt.datetime]:
         """The instants to have ready: the current one of each way the question was asked lately,
-        and the next minute's when the minute is close to its end."""
-        lead = dt.timedelta(seconds=max(10.0, 3 * q.cost_s))
+        and the next minute's when the minute is close to its end: early enough for this
+        question, and for the whole round (``round_cost``, every hot question's last cost) to
+        be counted before the minute turns."""
+        lead = dt.timedelta(seconds=min(MAX_LEAD_S, max(10.0, 3 * q.cost_s, 1.5 * round_cost)))
         targets: set[dt.datetime] = set()
         for kind, when in list(q.asked.items()):
             if wall - when > HOT_TTL.total_seconds():
