@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
@@ -171,3 +171,12 @@ class EnterpriseBuilder:
 
     def volume(self, purchased: int, *, expires_at: dt.date | None = None) -> None:
         self.ledger.set_product(self.id, t.PRODUCT_ENTERPRISE, billing="volume", purchased=purchased, expires_at=expires_at)
+
+
+def enterprise_of_members(engine: Engine, members: int, org: str = "octo") -> EnterpriseBuilder:
+    """The enterprise acme with ``members`` members (user00, user01, ...) of one org, committed."""
+    with engine.begin() as conn:
+        b = EnterpriseBuilder(conn)
+        for i in range(members):
+            b.member(org, f"user{i:02d}")
+    return b

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from seatledger.db.ledger import Ledger
 from seatledger.licensing import cache, seats
 from seatledger.licensing.shared_answers import SharedAnswers
-from tests.factories import AS_OF, T0, EnterpriseBuilder
+from tests.factories import AS_OF, T0, EnterpriseBuilder, enterprise_of_members
 
 pytestmark = pytest.mark.usefixtures("fresh_memo")
 
@@ -47,11 +47,7 @@ def shared(tmp_path: Path) -> Iterator[Path]:
 
 
 def _build(engine: Engine) -> EnterpriseBuilder:
-    with engine.begin() as conn:
-        b = EnterpriseBuilder(conn)
-        for i in range(5):
-            b.member("octo", f"user{i:02d}")
-    return b
+    return enterprise_of_members(engine, 5)
 
 
 def _must_not_count(c: Connection, at: dt.datetime) -> object:

@@ -11,18 +11,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from seatledger.db.ledger import Ledger
 from seatledger.licensing import cache, seats
-from tests.factories import AS_OF, T0, Clock, EnterpriseBuilder
+from tests.factories import AS_OF, T0, Clock, EnterpriseBuilder, enterprise_of_members
 
 
 pytestmark = pytest.mark.usefixtures("fresh_memo")
 
 
 def _build(engine: Engine) -> EnterpriseBuilder:
-    with engine.begin() as conn:
-        b = EnterpriseBuilder(conn)
-        for i in range(5):
-            b.member("octo", f"user{i:02d}")
-    return b
+    return enterprise_of_members(engine, 5)
 
 
 def _join(engine: Engine, b: EnterpriseBuilder, login: str) -> None:
