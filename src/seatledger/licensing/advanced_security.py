@@ -15,7 +15,6 @@ few hundred thousand rows early.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Iterator, Literal, NamedTuple, Sequence
@@ -308,29 +307,11 @@ class _Pieces:
         )
 
 
-@contextmanager
-def _hash_joins(conn: Connection) -> Iterator[None]:
-    """On PostgreSQL, plan the next statement without nested loops. The seat rule ends in a
-    DISTINCT whose size the planner cannot estimate (it guesses 200 rows for 100,000 people),
-    and a nested loop built on that guess turns seconds into minutes; every statement here
-    joins whole sets, which hash joins suit. The setting is restored right after planning."""
-    if conn.dialect.name != "postgresql":
-        yield
-        return
-    previous = conn.execute(sa.text("SELECT current_setting('enable_nestloop')")).scalar_one()
-    conn.execute(sa.text("SELECT set_config('enable_nestloop', 'off', true)"))
-    try:
-        yield
-    finally:
-        conn.execute(sa.text("SELECT set_config('enable_nestloop', :previous, true)"), {"previous": previous})
-
-
 def _stream(conn: Connection, stmt: sa.Executable) -> Iterator[sa.Row]:
     """Rows as they arrive (server-side cursor on PostgreSQL), never the whole result at once."""
     # On the statement, not the connection: Connection.execution_options() changes the
     # caller's connection in place (a later INSERT would run as a server-side cursor).
-    with _hash_joins(conn):  # planned at execute; the rows then stream as before
-        result = conn.execute(stmt.execution_options(yield_per=STREAM_BATCH))
+    result = conn.execute(stmt.execution_options(yield_per=STREAM_BATCH))
     try:
         yield from result
     finally:
@@ -396,8 +377,7 @@ def _committer_totals(conn: Connection, scope: Scope, at: dt.datetime) -> dict[P
         if billing[product] == "volume" and rs.scope.kind != "enterprise":
             measured[product] = len(counts)
             counts.append(q.people(q.pushed(product, whole_enterprise=True)))
-    with _hash_joins(conn):
-        row = conn.execute(sa.select(*counts)).one()
+    row = conn.execute(sa.select(*counts)).one()
     maximum = int(row[0])
     out: dict[Product, CommitterTotals] = {}
     for i, product in enumerate(PRODUCTS):

@@ -170,10 +170,11 @@ def _product(conn: Connection, enterprise_id: int) -> _Product:
     return _Product(row.billing, int(row.purchased or 0), row.expires_at)
 
 
-# The tables the seat rules read. PostgreSQL plans them well only with statistics.
+# The tables the seat rules (and the committer counts) read. PostgreSQL plans them well only
+# with statistics.
 _RULE_TABLES = (
     "users", "user_emails", "organizations", "org_memberships", "repositories", "repo_collaborators",
-    "invitations", "server_instances", "server_accounts", "vs_subscriptions", "enterprise_roles",
+    "invitations", "server_instances", "server_accounts", "vs_subscriptions", "enterprise_roles", "commits",
 )
 
 
