@@ -161,3 +161,34 @@ def test_a_round_that_takes_long_starts_on_the_next_minute_early_enough_to_finis
         assert calls[-3:] == [next_minute] * 3
     finally:
         warmer.stop()
+
+
+def test_as_the_minute_turns_now_is_the_previous_minutes_answer_until_the_new_one_is_counted(engine: Engine) -> None:
+    b = _build(engine)
+    clock = Clock(AS_OF + dt.timedelta(seconds=20))
+    counted: list[dt.datetime] = []
+
+    def minute_of(conn: Connection, at: dt.datetime) -> dt.datetime:  # an answer that tells its instant
+        counted.append(at)
+        return at
+
+    def ask_now() -> dt.datetime:
+        with engine.connect() as conn:
+            return cache.memoized(conn, "probe", b.id, (), cache._bucket(clock.utc()), minute_of)
+
+    warmer = cache.Warmer(engine, clock=clock)  # its clock is 'now' for the memo; not started
+    try:
+        first = ask_now()
+        assert counted == [first]
+        clock.advance(60)  # the next minute, not counted ahead
+        assert ask_now() == first  # at once: the previous minute's answer, same version
+        cache.settle(60)
+        assert ask_now() == cache._bucket(clock.utc())  # the new minute's, counted in the background
+        assert counted == [first, cache._bucket(clock.utc())]
+
+        clock.advance(60)
+        _join(engine, b, "newcomer")  # a write: the earlier answer no longer stands in
+        assert ask_now() == cache._bucket(clock.utc())
+        assert counted[-1] == cache._bucket(clock.utc())
+    finally:
+        warmer.stop()

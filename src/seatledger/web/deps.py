@@ -66,6 +66,12 @@ def page_cache(request: Request) -> PageCache:
     return cache
 
 
+def recount_wait(request: Request) -> float:
+    """Seconds a page waits for a count before showing its earlier numbers, or "Counting…"
+    (``SEATLEDGER_PAGE_RECOUNT_WAIT_MS``)."""
+    return max(0, request.app.state.settings.page_recount_wait_ms) / 1000
+
+
 def counting_instant(request: Request) -> dt.datetime:
     """The instant pages and their downloads count at: now, floored to the page cache's
     granularity, so a page and the CSV downloaded from it agree."""

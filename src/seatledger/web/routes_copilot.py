@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Callable
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
@@ -10,8 +13,8 @@ from seatledger import licensing
 from seatledger.errors import InvalidInput
 from seatledger.licensing import Scope
 from seatledger.web.access import Access
-from seatledger.web.deps import connection, counting_instant, signed_in
-from seatledger.web.licensing_view import part
+from seatledger.web.deps import connection, counting_instant, page_cache, recount_wait, signed_in
+from seatledger.web.licensing_view import Part, part
 from seatledger.web.render import page
 
 router = APIRouter()
@@ -19,23 +22,43 @@ PAGE_SIZE = 100
 INACTIVE_FILTERS = (30, 60, 90)
 
 
-def _seats_page(request: Request, conn: Connection, scope: Scope, enterprise: str, inactive: int | None, page_no: int) -> HTMLResponse:
+COPILOT_PAGE = "copilot-seats"
+
+
+def _seats_data(scope: Scope, inactive: int | None, page_no: int) -> Callable[[Connection, dt.datetime], tuple[Part, Part]]:
+    """The page's data at an instant: (its seats and one more, to tell a next page; the totals)."""
+
+    def compute(conn: Connection, as_of: dt.datetime) -> tuple[Part, Part]:
+        seats = part(
+            lambda: list(
+                licensing.iter_copilot_seats(
+                    conn, scope, as_of=as_of, inactive_days=inactive, offset=(page_no - 1) * PAGE_SIZE,
+                    limit=PAGE_SIZE + 1,
+                )
+            )
+        )
+        return seats, part(lambda: licensing.copilot_totals(conn, scope, as_of=as_of))
+
+    return compute
+
+
+def _seats_page(
+    request: Request, conn: Connection, scope: Scope, enterprise: str, enterprise_id: int, inactive: int | None,
+    page_no: int,
+) -> HTMLResponse:
     if inactive is not None and inactive not in INACTIVE_FILTERS:
         raise InvalidInput(f"inactive must be one of {', '.join(map(str, INACTIVE_FILTERS))}")
     page_no = max(page_no, 1)
     as_of = counting_instant(request)
-    seats = part(
-        lambda: list(
-            licensing.iter_copilot_seats(
-                conn, scope, as_of=as_of, inactive_days=inactive, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1
-            )
-        )
+    # Kept in the memo like the Licensing pages: a large enterprise's seats take a while to sort.
+    (seats, totals), recounting = page_cache(request).data_within(
+        conn, COPILOT_PAGE, enterprise_id, (scope, inactive, page_no), as_of, _seats_data(scope, inactive, page_no),
+        recount_wait(request),
     )
     rows = (seats.value or [])[:PAGE_SIZE]
     return page(
-        request, "copilot.html", scope=scope, enterprise=enterprise, as_of=as_of,
-        totals=part(lambda: licensing.copilot_totals(conn, scope, as_of=as_of)),
-        seats=rows, seats_missing=seats.missing, inactive=inactive, filters=INACTIVE_FILTERS,
+        request, "copilot.html", scope=scope, enterprise=enterprise, as_of=as_of, recounting=recounting,
+        totals=totals, seats=rows, seats_missing=seats.missing, inactive=inactive, filters=INACTIVE_FILTERS,
         page_no=page_no, has_next=len(seats.value or []) > PAGE_SIZE,
         base=f"/orgs/{scope.name}/copilot" if scope.kind == "organization" else f"/enterprises/{scope.name}/copilot",
     )
@@ -48,7 +71,7 @@ def org_copilot(
 ) -> HTMLResponse:
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)
-    return _seats_page(request, conn, Scope.org(org), resolved.enterprise.slug, inactive, page_no)
+    return _seats_page(request, conn, Scope.org(org), resolved.enterprise.slug, resolved.enterprise.id, inactive, page_no)
 
 
 @router.get("/enterprises/{slug}/copilot", include_in_schema=False)
@@ -57,5 +80,5 @@ def enterprise_copilot(
     access: Access = Depends(signed_in), conn: Connection = Depends(connection),
 ) -> HTMLResponse:
     access.require_enterprise(slug)
-    licensing.get_enterprise(conn, slug)
-    return _seats_page(request, conn, Scope.enterprise(slug), slug, inactive, page_no)
+    eid = licensing.get_enterprise(conn, slug).id
+    return _seats_page(request, conn, Scope.enterprise(slug), slug, eid, inactive, page_no)

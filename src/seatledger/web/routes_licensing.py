@@ -18,7 +18,7 @@ from seatledger.errors import InvalidInput, LedgerError, PermissionDenied
 from seatledger.licensing import Scope, cache
 from seatledger.web import licensing_view
 from seatledger.web.access import Access
-from seatledger.web.deps import connection, counting_instant, csrf_checked, page_cache, signed_in
+from seatledger.web.deps import connection, counting_instant, csrf_checked, page_cache, recount_wait, signed_in
 from seatledger.web.page_cache import PageCache
 from seatledger.web.render import page
 from seatledger.web.session import session_of
@@ -36,12 +36,6 @@ def _usage_page(scope: Scope, month: dt.date, group: str) -> Callable[[Connectio
     from seatledger.web import usage_view
 
     return lambda c, at: usage_view.usage_page(c, scope, month, group, at)
-
-
-def _recount_wait(request: Request) -> float:
-    """Seconds a page waits for a recount before showing its earlier numbers
-    (``SEATLEDGER_PAGE_RECOUNT_WAIT_MS``)."""
-    return max(0, request.app.state.settings.page_recount_wait_ms) / 1000
 
 
 def warm_enterprise_pages(pages: PageCache, warmer: cache.Warmer, conn: Connection, now: dt.datetime) -> None:
@@ -67,7 +61,7 @@ def enterprise_licensing(
     as_of = counting_instant(request)
     eid = licensing.get_enterprise(conn, slug).id
     data, recounting = page_cache(request).data_within(
-        conn, ENTERPRISE_PAGE, eid, (slug,), as_of, _enterprise_page(slug), _recount_wait(request)
+        conn, ENTERPRISE_PAGE, eid, (slug,), as_of, _enterprise_page(slug), recount_wait(request)
     )
     # The server list is cheap and changes with every upload: always read fresh.
     data = dataclasses.replace(data, servers=licensing_view.servers(conn, eid))
@@ -88,7 +82,7 @@ def org_licensing(
     as_of = counting_instant(request)
     data, recounting = page_cache(request).data_within(
         conn, ORG_PAGE, resolved.enterprise.id, (org,), as_of, lambda c, at: licensing_view.org_page(c, org, at),
-        _recount_wait(request),
+        recount_wait(request),
     )
     return page(request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, chart_json="{}",
                 is_owner=False, recounting=recounting)
@@ -139,7 +133,7 @@ def _usage(request: Request, conn: Connection, scope: Scope, month: str | None, 
     chosen = usage_view.parse_month(month, as_of)
     eid = licensing.resolve(conn, scope).enterprise.id
     data, recounting = page_cache(request).data_within(
-        conn, USAGE_PAGE, eid, (scope, chosen, group), as_of, _usage_page(scope, chosen, group), _recount_wait(request)
+        conn, USAGE_PAGE, eid, (scope, chosen, group), as_of, _usage_page(scope, chosen, group), recount_wait(request)
     )
     chart = {"labels": [d.isoformat() for d in data.days], "series": [{"label": k, "values": v} for k, v in data.series]}
     last = min(data.days[-1], as_of.date())
