@@ -10,7 +10,7 @@ import datetime as dt
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Callable, Optional, TypeVar
 
 import typer
 
@@ -26,6 +26,7 @@ CostCenterRef = Annotated[str, typer.Argument(help="Cost center id or name.", me
 Users = Annotated[list[str], typer.Option("--user", help="User login (repeatable).", metavar="LOGIN")]
 Orgs = Annotated[list[str], typer.Option("--org", help="Organization login (repeatable).", metavar="ORG")]
 Repos = Annotated[list[str], typer.Option("--repo", help="Repository (repeatable).", metavar="OWNER/NAME")]
+T = TypeVar("T")
 Teams = Annotated[list[str], typer.Option("--team", help="Enterprise team slug (repeatable).", metavar="SLUG")]
 
 
@@ -73,12 +74,9 @@ def list_(
         typer.echo(f"{center.id}\t{center.name}\t{center.state}\t{resources}")
 
 
-@app.command("add")
-def add(
-    cost_center: CostCenterRef, enterprise: Enterprise, user: Users = [], org: Orgs = [], repo: Repos = [],  # noqa: B006
-    team: Teams = [],  # noqa: B006
-) -> None:
-    """Assign users, organizations, repositories or enterprise teams (moved from another center)."""
+def _change_center(cost_center: str, enterprise: str, change: Callable[[Any, int, str], T]) -> tuple[Any, T]:
+    """``change(connection, enterprise id, cost center id)`` in one transaction, on the cost
+    center named or numbered ``cost_center``; returns the center and what the change returned."""
     from seatledger.licensing import cost_centers as cc
     from seatledger.licensing.scope import get_enterprise
 
@@ -86,7 +84,19 @@ def add(
     with engine.begin() as conn:
         eid = get_enterprise(conn, enterprise).id
         center = cc.find_cost_center(conn, eid, cost_center)
-        moved = cc.add_resources(conn, eid, center.id, _resources(user, org, repo, team))
+        return center, change(conn, eid, center.id)
+
+
+@app.command("add")
+def add(
+    cost_center: CostCenterRef, enterprise: Enterprise, user: Users = [], org: Orgs = [], repo: Repos = [],  # noqa: B006
+    team: Teams = [],  # noqa: B006
+) -> None:
+    """Assign users, organizations, repositories or enterprise teams (moved from another center)."""
+    from seatledger.licensing import cost_centers as cc
+
+    resources = _resources(user, org, repo, team)
+    center, moved = _change_center(cost_center, enterprise, lambda c, eid, cid: cc.add_resources(c, eid, cid, resources))
     for m in moved:
         typer.echo(f"moved {m.resource_type} {m.name} from {m.previous_cost_center}", err=True)
     typer.echo(f"cost center {center.name}: resources added")
@@ -99,13 +109,9 @@ def remove(
 ) -> None:
     """End the assignment of users, organizations, repositories or teams (from now on)."""
     from seatledger.licensing import cost_centers as cc
-    from seatledger.licensing.scope import get_enterprise
 
-    _settings, engine = open_ledger()
-    with engine.begin() as conn:
-        eid = get_enterprise(conn, enterprise).id
-        center = cc.find_cost_center(conn, eid, cost_center)
-        ended = cc.remove_resources(conn, eid, center.id, _resources(user, org, repo, team))
+    resources = _resources(user, org, repo, team)
+    center, ended = _change_center(cost_center, enterprise, lambda c, eid, cid: cc.remove_resources(c, eid, cid, resources))
     typer.echo(f"cost center {center.name}: {ended} resource(s) removed")
 
 
