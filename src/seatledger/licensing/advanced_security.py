@@ -392,6 +392,10 @@ def _committer_totals(conn: Connection, scope: Scope, at: dt.datetime) -> dict[P
     return out
 
 
+# PostgreSQL memory for the sorts and hashes of one CSV's statement (large: 9.2 s -> 8.2 s).
+REPORT_WORK_MEM = "64MB"
+
+
 def iter_committer_pushes(
     conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None
 ) -> Iterator[CommitterPush]:
@@ -409,6 +413,10 @@ def iter_committer_pushes(
         .join(_r, _r.c.id == latest.c.repository_id)
         .order_by(u.c.login, _r.c.owner_login, _r.c.name)
     )
+    if conn.dialect.name == "postgresql":
+        # Its window functions and the final sort spill to disk at the default 4 MB; for this
+        # statement only (to the end of the transaction the stream reads in).
+        conn.execute(sa.text("SELECT set_config('work_mem', :size, true)"), {"size": REPORT_WORK_MEM})
     for row in _stream(conn, stmt):
         yield CommitterPush(row.login, row.full_name, row.author_date.date(), row.author_email)
 
