@@ -697,7 +697,7 @@ def active_committer_ids(
         .distinct()
     )
     found: dict[Product, set[int]] = {p: set() for p in PRODUCTS}
-    for row in conn.execute(stmt):
+    for row in conn.execute(stmt).all():  # one fetch: tens of thousands of rows, three small columns
         if row.code_security_enabled:
             found["code_security"].add(row.user_id)
         if row.secret_protection_enabled:
