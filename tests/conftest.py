@@ -20,7 +20,6 @@ from sqlalchemy.engine import Engine
 
 from seatledger.config import Settings
 from seatledger.db import create_engine, migrate
-from seatledger.db.tables import metadata
 
 from livesupport import LiveServer, SmtpSink, free_port  # noqa: F401  (re-exported for tests)
 
