@@ -29,6 +29,12 @@ minute finds it ready. An answer for an instant still ahead is exact: any write 
 instant bumps the version and retires it. Questions nobody asks any more go cold and cost
 nothing.
 
+**The minute turns without a wait.** A question about 'now' whose new minute is not counted
+yet gets the previous minute's answer at the same version while the new one is counted in
+the background (see :func:`_while_the_minute_turns`). **Workers share answers**:
+``serve --workers N`` calls :func:`share_answers`, and each answer is then counted once per
+machine (``licensing.shared_answers``).
+
 ``SEATLEDGER_CACHE_SIZE`` sets the number of entries (0 turns the memo off);
 ``SEATLEDGER_WARM_AHEAD=0`` turns the warmer off; ``configure`` applies the size at start-up.
 """
@@ -41,9 +47,9 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Callable, Hashable, TypeVar
 
 import sqlalchemy as sa
