@@ -93,3 +93,16 @@ def test_a_question_keeps_only_its_newest_answers_on_disk(tmp_path: Path) -> Non
         (True, "v8m0"), (True, "v8m1"), (True, "v8m2")
     ]
     assert answers.get(("another", "question"), (8, AT)) == (False, None)
+
+
+def test_the_questions_answered_longest_ago_are_forgotten_beyond_the_limit(tmp_path: Path) -> None:
+    import os
+
+    answers = SharedAnswers(tmp_path, keep=3, max_questions=2)
+    slots = [("sqlite:///x.db", f"question {i}", 1, (), None) for i in range(3)]
+    for i, slot in enumerate(slots[:2]):
+        answers.put(slot, (1, AT), i)
+        folder = answers._folder(slot)
+        os.utime(folder, (1_000_000 + i, 1_000_000 + i))  # answered in this order, a second apart
+    answers.put(slots[2], (1, AT), 2)
+    assert [answers.get(slot, (1, AT)) for slot in slots] == [(False, None), (True, 1), (True, 2)]

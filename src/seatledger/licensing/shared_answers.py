@@ -10,8 +10,9 @@ The work is done once per machine, whichever worker's request or warmer asks fir
 An answer is a pickle, written to a temporary file and renamed into place, so a reader sees a
 whole answer or none. The directory lives in the data directory, which holds the ledger
 itself: only seatledger's own processes write there. Soft state as the memo is: ``serve``
-empties it at start-up, a question keeps only its newest few stamps, and any failure to read
-or write a file only costs the computation.
+empties it at start-up, a question keeps only its newest few stamps, the folder keeps at most
+``MAX_QUESTIONS`` questions (those answered longest ago go first), and any failure to read or
+write a file only costs the computation.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["SharedAnswers"]
 
+# Questions kept on disk at most (each with its newest few answers).
+MAX_QUESTIONS = 1024
+
 
 def _stamp_name(stamp: Hashable) -> str:
     version, at = stamp  # type: ignore[misc]
@@ -41,9 +45,10 @@ def _stamp_name(stamp: Hashable) -> str:
 class SharedAnswers:
     """Answers by (slot, stamp) in ``directory``: one folder per question, a file per stamp."""
 
-    def __init__(self, directory: Path, keep: int) -> None:
+    def __init__(self, directory: Path, keep: int, max_questions: int = MAX_QUESTIONS) -> None:
         self.directory = directory
         self.keep = keep
+        self.max_questions = max_questions
 
     def clear(self) -> None:
         """Forget every answer (a new ``serve`` starts from nothing)."""
@@ -79,6 +84,20 @@ class SharedAnswers:
             log.debug("cannot share the answer %r", slot, exc_info=True)
             return
         self._prune(folder)
+        self._forget_old_questions()
+
+    def _forget_old_questions(self) -> None:
+        """At most ``max_questions`` questions on disk: those answered longest ago go first
+        (questions about many explicit instants would otherwise pile up until a restart)."""
+        try:
+            folders = [p for p in self.directory.iterdir() if p.is_dir()]
+            if len(folders) <= self.max_questions:
+                return
+            folders.sort(key=lambda p: p.stat().st_mtime)
+            for old in folders[: len(folders) - self.max_questions]:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            log.debug("cannot forget old questions in %s", self.directory, exc_info=True)
 
     def _prune(self, folder: Path) -> None:
         """Keep the question's newest stamps (the names sort by version, then instant)."""
