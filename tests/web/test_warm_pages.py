@@ -1,5 +1,6 @@
 """Pages kept warm (web/page_cache.py through licensing/cache.py): a server seeds every
-enterprise's Licensing and Usage pages, so the first view after start-up finds them counted;
+enterprise's Licensing and Usage pages (and a small enterprise's org pages), so the first view
+after start-up finds them counted;
 a page's data is the same whether the warmer or the request computed it."""
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def test_seeded_pages_are_counted_before_anyone_opens_them(engine: Engine) -> No
     try:
         with engine.connect() as conn:
             routes_licensing.warm_enterprise_pages(PageCache(), warmer, conn, NOW)
-        assert warmer.run_once() >= 2  # the Licensing page and this month's Usage page
+        assert warmer.run_once() >= 3  # the Licensing page, this month's Usage page, the org's Licensing page
 
         pages = PageCache()
         as_of = pages.instant(NOW)
@@ -59,8 +60,15 @@ def test_seeded_pages_are_counted_before_anyone_opens_them(engine: Engine) -> No
                 conn, routes_licensing.USAGE_PAGE, b.id, (scope, month, "sku"), as_of, must_not_count("usage"), 60
             )
             assert recounting is None
+            # A small enterprise's org pages are seeded too.
+            org_page, recounting = pages.data_within(
+                conn, routes_licensing.ORG_PAGE, b.id, ("octo",), as_of, must_not_count("org licensing"), 60
+            )
+            assert recounting is None
             fresh = licensing_view.enterprise_page(conn, "acme", as_of)
+            fresh_org = licensing_view.org_page(conn, "octo", as_of)
         assert asked == []
+        assert org_page.seats.totals.value == fresh_org.seats.totals.value  # type: ignore[attr-defined]
         assert usage.month == month  # type: ignore[attr-defined]
         assert warm.seats.totals.value == fresh.seats.totals.value  # type: ignore[attr-defined]
         assert warm.seats.totals.value.consumed == 4  # type: ignore[attr-defined]

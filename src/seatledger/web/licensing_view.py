@@ -149,6 +149,12 @@ def enterprise_ids(conn: Connection) -> list[tuple[int, str]]:
     return [(r.id, r.slug) for r in conn.execute(sa.select(e.c.id, e.c.slug).order_by(e.c.slug))]
 
 
+def org_logins(conn: Connection, enterprise_id: int) -> list[str]:
+    """The enterprise's organizations, by login."""
+    o = t.organizations
+    return list(conn.execute(sa.select(o.c.login).where(o.c.enterprise_id == enterprise_id).order_by(o.c.login)).scalars())
+
+
 def servers(conn: Connection, enterprise_id: int) -> list[ServerRow]:
     """The enterprise's server instances with their latest license-sync event."""
     s, ev = t.server_instances, t.license_sync_events

@@ -38,9 +38,19 @@ def _usage_page(scope: Scope, month: dt.date, group: str) -> Callable[[Connectio
     return lambda c, at: usage_view.usage_page(c, scope, month, group, at)
 
 
+# An enterprise with at most this many organizations has their Licensing pages seeded too.
+SEED_ORG_PAGES_UP_TO = 10
+
+
+def _org_page(org: str) -> Callable[[Connection, dt.datetime], licensing_view.LicensingPage]:
+    return lambda c, at: licensing_view.org_page(c, org, at)
+
+
 def warm_enterprise_pages(pages: PageCache, warmer: cache.Warmer, conn: Connection, now: dt.datetime) -> None:
     """Seed the warmer with every enterprise's Licensing page and this month's Usage page (by
-    SKU): the pages an owner opens first are ready even on the first view after start-up."""
+    SKU), and with its organizations' Licensing pages when it has only a few: the pages an owner
+    opens first are ready even on the first view after start-up. (Seeding a hundred org pages
+    would recount them all every minute for nobody.)"""
     from seatledger.web import usage_view
 
     month = usage_view.parse_month(None, now)
@@ -48,6 +58,10 @@ def warm_enterprise_pages(pages: PageCache, warmer: cache.Warmer, conn: Connecti
         scope = Scope.enterprise(slug)
         pages.keep_warm(warmer, ENTERPRISE_PAGE, eid, (slug,), _enterprise_page(slug))
         pages.keep_warm(warmer, USAGE_PAGE, eid, (scope, month, "sku"), _usage_page(scope, month, "sku"))
+        orgs = licensing_view.org_logins(conn, eid)
+        if len(orgs) <= SEED_ORG_PAGES_UP_TO:
+            for org in orgs:
+                pages.keep_warm(warmer, ORG_PAGE, eid, (org,), _org_page(org))
 
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -81,7 +95,7 @@ def org_licensing(
     access.require_org(org, resolved.enterprise.slug)
     as_of = counting_instant(request)
     data, recounting = page_cache(request).data_within(
-        conn, ORG_PAGE, resolved.enterprise.id, (org,), as_of, lambda c, at: licensing_view.org_page(c, org, at),
+        conn, ORG_PAGE, resolved.enterprise.id, (org,), as_of, _org_page(org),
         recount_wait(request),
     )
     return page(request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, chart_json="{}",
