@@ -33,6 +33,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
+def utc_at(seconds: float) -> dt.datetime:
+    """An instant given in Unix seconds (a clock's reading) as the naive UTC datetime the
+    ledger stores, to the microsecond."""
+    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc).replace(tzinfo=None)
+
+
 # Where a connection remembers which enterprises the current transaction has bumped:
 # (root transaction, savepoint, enterprise ids). Kept in ``Connection.info`` (which lives
 # with the database connection) and compared by identity, so a new transaction starts empty.

@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from seatledger.config import Settings
 from seatledger.db import tables as t
+from seatledger.db.ledger import utc_at
 from seatledger.db.tables_exports import (
     EXPORT_EXPIRED,
     EXPORT_FAILED,
@@ -72,7 +73,7 @@ class ExportJob:
 
 
 def _now(clock: Clock) -> dt.datetime:
-    return dt.datetime.fromtimestamp(clock(), dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return utc_at(clock()).replace(microsecond=0)
 
 
 def _job(row: sa.Row) -> ExportJob:

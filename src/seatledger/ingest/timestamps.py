@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from seatledger.db.ledger import utc_at
 from seatledger.errors import InvalidInput
 
 
@@ -14,7 +15,7 @@ def parse_timestamp(value: object) -> dt.datetime | None:
     if isinstance(value, bool):
         raise InvalidInput(f"not a timestamp: {value!r}")
     if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc).replace(tzinfo=None)
+        return utc_at(value)
     if not isinstance(value, str):
         raise InvalidInput(f"not a timestamp: {value!r}")
     try:

@@ -361,29 +361,32 @@ def _committer_totals(conn: Connection, scope: Scope, at: dt.datetime) -> dict[P
     counts: list[sa.ColumnElement[int]] = [q.people(anywhere)]
     billing: dict[Product, str] = {}
     purchased: dict[Product, int] = {}
-    measured: dict[Product, int] = {}
+    # Where each product's numbers are in the one row: (total, repositories, enterprise total).
+    columns: dict[Product, tuple[int, int, int | None]] = {}
     for product in PRODUCTS:
         plan = plans.get(product)
         billing[product] = plan.billing if plan is not None else "metered"
         purchased[product] = int(plan.purchased) if plan is not None and billing[product] == "volume" else 0
         enabled = anywhere.c.repository_id.in_(_repositories(rs, product))
+        first = len(counts)
         counts.append(q.people(anywhere, enabled))
         counts.append(
             sa.select(sa.func.count(sa.distinct(anywhere.c.repository_id)))
             .where(enabled, anywhere.c.author_email.in_(sa.select(q.emails.c.email)))
             .scalar_subquery()
         )
+        measured = None
         # Over the limit is measured on the whole enterprise's count: the purchase is enterprise-wide.
         if billing[product] == "volume" and rs.scope.kind != "enterprise":
-            measured[product] = len(counts)
+            measured = len(counts)
             counts.append(q.people(q.pushed(product, whole_enterprise=True)))
+        columns[product] = (first, first + 1, measured)
     row = conn.execute(sa.select(*counts)).one()
     maximum = int(row[0])
     out: dict[Product, CommitterTotals] = {}
-    for i, product in enumerate(PRODUCTS):
-        base = 1 + 2 * i + sum(1 for p in PRODUCTS[:i] if p in measured)
-        total, repos = int(row[base]), int(row[base + 1])
-        enterprise_total = int(row[measured[product]]) if product in measured else total
+    for product, (total_at, repos_at, measured_at) in columns.items():
+        total, repos = int(row[total_at]), int(row[repos_at])
+        enterprise_total = int(row[measured_at]) if measured_at is not None else total
         over_limit = max(0, enterprise_total - purchased[product]) if billing[product] == "volume" else 0
         out[product] = CommitterTotals(
             product=product, total_committers=total, maximum_committers=maximum, purchased=purchased[product],

@@ -47,7 +47,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Hashable, TypeVar
@@ -56,7 +56,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from seatledger.db import tables as t
-from seatledger.db.ledger import wrote_in_transaction
+from seatledger.db.ledger import utc_at, wrote_in_transaction
 from seatledger.licensing.scope import as_of_or_now
 
 if TYPE_CHECKING:
@@ -275,8 +275,7 @@ def _while_the_minute_turns(
     """
     if _computing.depth or warming() or (slot, (version, at)) in memo:
         return None
-    clock = _hot.clocks.get(str(conn.engine.url), time.time)
-    now = dt.datetime.fromtimestamp(clock(), dt.timezone.utc).replace(tzinfo=None)
+    now = utc_at(_hot.clocks.get(str(conn.engine.url), time.time)())
     if at != _bucket(now) and at != _floor(now):  # not 'now' (the API's minute end, a page's minute start)
         return None
     earlier = memo.latest(slot, at)
@@ -290,18 +289,20 @@ def _while_the_minute_turns(
         if key in _turning:
             return (value,)  # type: ignore[return-value]
         _turning.add(key)
-    engine = conn.engine
-
-    def recount() -> None:
-        try:
-            with engine.connect() as own:
-                _answer(own, slot, enterprise_id, current_version(own, enterprise_id), at, compute)
-        finally:
-            with _turning_lock:
-                _turning.discard(key)
-
-    _in_background(recount)
+    recount = _in_background(_count_anew, conn.engine, slot, enterprise_id, at, compute)
+    recount.add_done_callback(lambda _: _forget_turning(key))
     return (value,)  # type: ignore[return-value]
+
+
+def _forget_turning(key: Hashable) -> None:
+    with _turning_lock:
+        _turning.discard(key)
+
+
+def _count_anew(engine: Engine, slot: Hashable, enterprise_id: int, at: dt.datetime, compute: Compute[T]) -> T:
+    """The answer at the version current now, on a connection of its own (a background count)."""
+    with engine.connect() as own:
+        return _answer(own, slot, enterprise_id, current_version(own, enterprise_id), at, compute)
 
 
 class _Depth(threading.local):
@@ -378,22 +379,18 @@ STALE_VERSIONS = 10_000
 
 # -- answers that may not wait ---------------------------------------------------------------
 
-_background = None
+_background: ThreadPoolExecutor | None = None
 _background_lock = threading.Lock()
-
-
 _pending: "set[Future[Any]]" = set()
 
 
-def _in_background(fn: Callable[[], T]) -> "Future[T]":
-    """Run ``fn`` in the recount threads; :func:`settle` waits for everything sent there."""
+def _in_background(fn: Callable[..., T], *args: Any) -> "Future[T]":
+    """Run ``fn(*args)`` in the recount threads; :func:`settle` waits for everything sent there."""
     global _background
     with _background_lock:
         if _background is None:
-            from concurrent.futures import ThreadPoolExecutor
-
             _background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="seatledger-recount")
-        future = _background.submit(fn)
+        future = _background.submit(fn, *args)
         _pending.add(future)
     future.add_done_callback(_pending.discard)
     return future
@@ -401,8 +398,6 @@ def _in_background(fn: Callable[[], T]) -> "Future[T]":
 
 def settle(timeout: float | None = None) -> None:
     """Wait until the counts sent to the background so far are done (tests; a clean stop)."""
-    from concurrent.futures import wait
-
     with _background_lock:
         pending = list(_pending)
     wait(pending, timeout=timeout)
@@ -428,13 +423,7 @@ def memoized_within(
     found, value = memo.get(slot, (version, at))
     if found:
         return value, None  # type: ignore[return-value]
-    engine = conn.engine
-
-    def recount() -> T:
-        with engine.connect() as own:
-            return _answer(own, slot, enterprise_id, current_version(own, enterprise_id), at, compute)
-
-    future = _in_background(recount)
+    future = _in_background(_count_anew, conn.engine, slot, enterprise_id, at, compute)
     try:
         return future.result(timeout=wait_s), None
     except TimeoutError:
@@ -506,7 +495,7 @@ class _HotQuestions:
         if clock is None or warming():
             return  # no warmer for this database, or the warmer's own asking
         wall = clock()
-        kind = _kind(at, dt.datetime.fromtimestamp(wall, dt.timezone.utc).replace(tzinfo=None))
+        kind = _kind(at, utc_at(wall))
         if kind is None:
             return
         with self._lock:
@@ -596,7 +585,7 @@ class Warmer:
         if memo.size <= 0:
             return 0
         wall = self.clock()
-        now = dt.datetime.fromtimestamp(wall, dt.timezone.utc).replace(tzinfo=None)
+        now = utc_at(wall)
         _warming.active = True
         try:
             return self._round(now, wall)
@@ -630,7 +619,7 @@ class Warmer:
                 conn.rollback()  # a fresh snapshot for the next question
         return computed
 
-    def _targets(self, q: _Question, now: dt.datetime, wall: float, round_cost: float = 0.0) -> list[dt.datetime]:
+    def _targets(self, q: _Question, now: dt.datetime, wall: float, round_cost: float) -> list[dt.datetime]:
         """The instants to have ready: the current one of each way the question was asked lately,
         and the next minute's when the minute is close to its end: early enough for this
         question, and for the whole round (``round_cost``, every hot question's last cost) to

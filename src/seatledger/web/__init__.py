@@ -6,7 +6,6 @@ queue's in-process consumer and the memo's warmer (both started with the app, st
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import time
 from contextlib import asynccontextmanager
@@ -23,6 +22,7 @@ from sqlalchemy.engine import Engine
 from urllib.parse import quote
 
 from seatledger.config import Settings
+from seatledger.db.ledger import utc_at
 from seatledger.exports.secret_key import effective_secret_key
 from seatledger.web.accounts import any_operator, first_enterprise_owner, generate_password, set_password
 from seatledger.licensing.cache import StillCounting
@@ -163,8 +163,7 @@ def _start_warmer(app: FastAPI) -> Any:
     pages = getattr(app.state, "page_cache", None) or PageCache()
     try:
         with app.state.engine.connect() as conn:
-            now = dt.datetime.fromtimestamp(warmer.clock(), dt.timezone.utc).replace(tzinfo=None)
-            warm_enterprise_pages(pages, warmer, conn, now)
+            warm_enterprise_pages(pages, warmer, conn, utc_at(warmer.clock()))
     except sa.exc.SQLAlchemyError:  # no ledger yet: nothing to seed
         pass
     return warmer.start()

@@ -9,6 +9,7 @@ from typing import Iterator
 from fastapi import Form, Request
 from sqlalchemy.engine import Connection
 
+from seatledger.db.ledger import utc_at
 from seatledger.web.access import Access, load_access
 from seatledger.web.page_cache import PageCache
 from seatledger.web.session import session_of
@@ -55,7 +56,7 @@ def clock_of(request: Request) -> float:
 
 def page_as_of(request: Request) -> dt.datetime:
     """The instant every number on the page is counted at: now by the app's clock, naive UTC."""
-    return dt.datetime.fromtimestamp(clock_of(request), dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    return utc_at(clock_of(request)).replace(microsecond=0)
 
 
 def page_cache(request: Request) -> PageCache:
