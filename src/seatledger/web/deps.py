@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Iterator
+from typing import Callable, Hashable, Iterator, TypeVar
 
 from fastapi import Form, Request
 from sqlalchemy.engine import Connection
@@ -13,6 +13,8 @@ from seatledger.db.ledger import utc_at
 from seatledger.web.access import Access, load_access
 from seatledger.web.page_cache import PageCache
 from seatledger.web.session import session_of
+
+T = TypeVar("T")
 
 
 class SignInRequired(Exception):
@@ -67,10 +69,14 @@ def page_cache(request: Request) -> PageCache:
     return cache
 
 
-def recount_wait(request: Request) -> float:
-    """Seconds a page waits for a count before showing its earlier numbers, or "Counting…"
-    (``SEATLEDGER_PAGE_RECOUNT_WAIT_MS``)."""
-    return max(0, request.app.state.settings.page_recount_wait_ms) / 1000
+def page_data(
+    request: Request, conn: Connection, page: str, enterprise_id: int, args: Hashable, as_of: dt.datetime,
+    compute: Callable[[Connection, dt.datetime], T],
+) -> tuple[T, dt.datetime | None]:
+    """A page's data from the app's page cache, waiting for a count at most
+    ``SEATLEDGER_PAGE_RECOUNT_WAIT_MS`` (see :meth:`PageCache.data_within`)."""
+    wait_s = max(0, request.app.state.settings.page_recount_wait_ms) / 1000
+    return page_cache(request).data_within(conn, page, enterprise_id, args, as_of, compute, wait_s)
 
 
 def counting_instant(request: Request) -> dt.datetime:

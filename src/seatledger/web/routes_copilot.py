@@ -13,7 +13,7 @@ from seatledger import licensing
 from seatledger.errors import InvalidInput
 from seatledger.licensing import Scope
 from seatledger.web.access import Access
-from seatledger.web.deps import connection, counting_instant, page_cache, recount_wait, signed_in
+from seatledger.web.deps import connection, counting_instant, page_data, signed_in
 from seatledger.web.licensing_view import Part, part
 from seatledger.web.render import page
 
@@ -51,9 +51,8 @@ def _seats_page(
     page_no = max(page_no, 1)
     as_of = counting_instant(request)
     # Kept in the memo like the Licensing pages: a large enterprise's seats take a while to sort.
-    (seats, totals), recounting = page_cache(request).data_within(
-        conn, COPILOT_PAGE, enterprise_id, (scope, inactive, page_no), as_of, _seats_data(scope, inactive, page_no),
-        recount_wait(request),
+    (seats, totals), recounting = page_data(
+        request, conn, COPILOT_PAGE, enterprise_id, (scope, inactive, page_no), as_of, _seats_data(scope, inactive, page_no)
     )
     rows = (seats.value or [])[:PAGE_SIZE]
     return page(

@@ -18,7 +18,7 @@ from seatledger.errors import InvalidInput, LedgerError, PermissionDenied
 from seatledger.licensing import Scope, cache
 from seatledger.web import licensing_view
 from seatledger.web.access import Access
-from seatledger.web.deps import connection, counting_instant, csrf_checked, page_cache, recount_wait, signed_in
+from seatledger.web.deps import connection, counting_instant, csrf_checked, page_data, signed_in
 from seatledger.web.page_cache import PageCache
 from seatledger.web.render import page
 from seatledger.web.session import session_of
@@ -74,9 +74,7 @@ def enterprise_licensing(
     access.require_enterprise(slug)
     as_of = counting_instant(request)
     eid = licensing.get_enterprise(conn, slug).id
-    data, recounting = page_cache(request).data_within(
-        conn, ENTERPRISE_PAGE, eid, (slug,), as_of, _enterprise_page(slug), recount_wait(request)
-    )
+    data, recounting = page_data(request, conn, ENTERPRISE_PAGE, eid, (slug,), as_of, _enterprise_page(slug))
     # The server list is cheap and changes with every upload: always read fresh.
     data = dataclasses.replace(data, servers=licensing_view.servers(conn, eid))
     history = data.history.value or []
@@ -94,10 +92,7 @@ def org_licensing(
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)
     as_of = counting_instant(request)
-    data, recounting = page_cache(request).data_within(
-        conn, ORG_PAGE, resolved.enterprise.id, (org,), as_of, _org_page(org),
-        recount_wait(request),
-    )
+    data, recounting = page_data(request, conn, ORG_PAGE, resolved.enterprise.id, (org,), as_of, _org_page(org))
     return page(request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, chart_json="{}",
                 is_owner=False, recounting=recounting)
 
@@ -146,8 +141,8 @@ def _usage(request: Request, conn: Connection, scope: Scope, month: str | None, 
     as_of = counting_instant(request)
     chosen = usage_view.parse_month(month, as_of)
     eid = licensing.resolve(conn, scope).enterprise.id
-    data, recounting = page_cache(request).data_within(
-        conn, USAGE_PAGE, eid, (scope, chosen, group), as_of, _usage_page(scope, chosen, group), recount_wait(request)
+    data, recounting = page_data(
+        request, conn, USAGE_PAGE, eid, (scope, chosen, group), as_of, _usage_page(scope, chosen, group)
     )
     chart = {"labels": [d.isoformat() for d in data.days], "series": [{"label": k, "values": v} for k, v in data.series]}
     last = min(data.days[-1], as_of.date())
