@@ -115,6 +115,7 @@ class ServeApp:
         cache.share_answers(shared_answers_dir(self.settings))
         app = create_app(self.settings)
         app.state.in_process_queue = self.in_process_queue
+        app.state.warm_elsewhere = True  # the supervising process warms for every worker
         return app
 
 

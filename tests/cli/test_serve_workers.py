@@ -1,5 +1,6 @@
 """`seatledger serve --workers 2`: two worker processes share the port and answer the API the
-same, share the token's rate-limit window, and SIGTERM stops them all."""
+same, share the token's rate-limit window, leave counting ahead to one warmer in the supervising
+process, and SIGTERM stops them all."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Engine
 from seatledger import tokens
 from seatledger.db.ledger import Ledger
 from seatledger.db.tables_api import api_rate_windows
+from seatledger.licensing import cache
 
 LONG_AGO = dt.datetime(2024, 1, 1)
 
@@ -26,6 +28,11 @@ def _children(pid: int) -> set[int]:
     for task in Path(f"/proc/{pid}/task").iterdir():
         found.update(int(c) for c in (task / "children").read_text().split())
     return found
+
+
+def _thread_nice_values(pid: int) -> set[int]:
+    # /proc/PID/task/TID/stat: the nice value is the 19th field, the 17th after the command's ")".
+    return {int((task / "stat").read_text().rpartition(")")[2].split()[16]) for task in Path(f"/proc/{pid}/task").iterdir()}
 
 
 def _ledger_with_a_token(engine: Engine) -> str:
@@ -76,6 +83,11 @@ def test_two_workers_share_the_port_answer_alike_and_stop_on_sigterm(
         # uvicorn's two workers (spawned interpreters), plus multiprocessing's resource tracker.
         spawned = [p for p in workers if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
         assert len(spawned) == 2
+        # The workers count nothing ahead: they told the question to the one warmer, a thread
+        # of the supervising process at a lower CPU priority than any worker's.
+        assert list((tmp_path / "answers" / ".asked").glob("*-ceiling.pickle"))
+        assert cache.WARMER_NICE in _thread_nice_values(proc.pid)
+        assert all(_thread_nice_values(p) == {0} for p in spawned)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
         assert not [p for p in spawned if Path(f"/proc/{p}").exists()]

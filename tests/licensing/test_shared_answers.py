@@ -106,3 +106,79 @@ def test_the_questions_answered_longest_ago_are_forgotten_beyond_the_limit(tmp_p
         os.utime(folder, (1_000_000 + i, 1_000_000 + i))  # answered in this order, a second apart
     answers.put(slots[2], (1, AT), 2)
     assert [answers.get(slot, (1, AT)) for slot in slots] == [(False, None), (True, 1), (True, 2)]
+
+
+# -- the one warmer of `serve --workers N`, in the supervising process -------------------------
+
+# The supervising process's warmer, as another interpreter: it takes in what the workers told
+# and counts it ahead, under the same clock (ten seconds before the minute `at` ends).
+WARMER = """
+import datetime as dt, sys
+from pathlib import Path
+from seatledger.db import create_engine
+from seatledger.licensing import cache
+url, directory, wall = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
+cache.configure(16)
+cache.share_answers(directory)
+warmer = cache.Warmer(create_engine(url), gather=True, clock=lambda: wall)
+print(warmer.run_once())
+"""
+
+
+def _wall(at: dt.datetime) -> float:
+    return (at - dt.datetime(1970, 1, 1)).total_seconds()
+
+
+def test_a_question_a_worker_is_asked_is_counted_ahead_by_the_supervising_process(
+    engine: Engine, shared: Path
+) -> None:
+    b = _build(engine)
+    wall = _wall(AT) + 50  # ten seconds before the minute ends: time to count the next one
+    cache.warm_elsewhere(engine, clock=lambda: wall)
+    this_minute = AT + dt.timedelta(minutes=1)  # 'now' to the minute, as the API asks it
+    next_minute = AT + dt.timedelta(minutes=2)
+    with engine.connect() as conn:
+        assert seats.seat_totals(conn, "acme", as_of=this_minute).consumed == 5
+    told = list((shared / ".asked").iterdir())
+    assert [p.name.endswith("-ceiling.pickle") for p in told] == [True]
+    assert told[0].stat().st_mtime == wall
+
+    warmer = subprocess.run(
+        [sys.executable, "-c", WARMER, engine.url.render_as_string(hide_password=False), str(shared), str(wall)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert warmer.returncode == 0, warmer.stderr
+    assert int(warmer.stdout.strip()) == 2  # this minute (read from the worker's answer) and the next
+
+    cache.memo.clear()  # a worker at the next minute: the answer is there, counted by the warmer
+    with engine.connect() as conn:
+        answer = cache.memoized(conn, "seat_totals", b.id, (None,), next_minute, _must_not_count)
+        assert answer == seats.seat_totals(conn, "acme", as_of=next_minute)  # type: ignore[comparison-overlap]
+
+
+def test_a_worker_tells_a_question_once_in_a_while_and_only_one_that_pickles(engine: Engine, shared: Path) -> None:
+    b = _build(engine)
+    now = [_wall(AT) + 5]
+    cache.warm_elsewhere(engine, clock=lambda: now[0])
+    at = AT + dt.timedelta(minutes=1)
+    with engine.connect() as conn:
+        cache.memoized(conn, "a closure", b.id, (), at, lambda c, a: 1)
+        cache.memoized(conn, "a question", b.id, (), at, cache.question(seats._count_consumed, "acme", None))
+        [note] = (shared / ".asked").iterdir()  # the closure cannot be told
+        assert note.stat().st_mtime == now[0]
+        now[0] += cache.TELL_EVERY_S - 1
+        cache.memoized(conn, "a question", b.id, (), at, cache.question(seats._count_consumed, "acme", None))
+        assert note.stat().st_mtime == _wall(AT) + 5  # told lately: not again
+        now[0] += 1
+        cache.memoized(conn, "a question", b.id, (), at, cache.question(seats._count_consumed, "acme", None))
+        assert note.stat().st_mtime == now[0]
+
+
+def test_told_questions_not_asked_for_a_while_are_forgotten(tmp_path: Path) -> None:
+    answers = SharedAnswers(tmp_path, keep=3)
+    slot = ("sqlite:///x.db", "probe", 1, (), None)
+    assert answers.note_asked(slot, "ceiling", (slot, 1, cache.question(seats._count_consumed, "acme", None)), 1000.0)
+    assert [kind for _name, kind, _when, _path in answers.asked_since(900.0)] == ["ceiling"]
+    assert list(answers.asked_since(1001.0)) == []
+    assert list((tmp_path / ".asked").iterdir()) == []
+    assert not answers.note_asked(slot, "floor", (slot, 1, lambda c, a: 1), 1000.0)  # does not pickle

@@ -47,15 +47,18 @@ def _committers_json(
     page: answers are memoised per ledger version and minute (licensing/cache.py), and so is the
     page's JSON, which depends on nothing else (the Link header is not in it)."""
     as_of = cache.instant(None)
-
-    # Of (connection, instant): the memo's warmer can compute it again for the next minute.
-    def compute(c: Connection, at: dt.datetime) -> tuple[int, bytes]:
-        body = _committers(c, scope, product, page, at)
-        return body.total_count, model_json(body)
-
+    # A question of (connection, instant): the memo's warmer can ask it again for the next minute.
     return cache.memoized(
-        conn, "api.advanced_security", enterprise_id, (scope, product, page.page, page.per_page), as_of, compute
+        conn, "api.advanced_security", enterprise_id, (scope, product, page.page, page.per_page), as_of,
+        cache.question(_committers_page_json, scope, product, page),
     )
+
+
+def _committers_page_json(
+    conn: Connection, scope: Scope, product: Product, page: PageRequest, at: dt.datetime
+) -> tuple[int, bytes]:
+    body = _committers(conn, scope, product, page, at)
+    return body.total_count, model_json(body)
 
 
 def _committers(

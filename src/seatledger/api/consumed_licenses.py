@@ -76,14 +76,14 @@ def get_consumed_licenses(
         as_of = cache.instant(None)
         total, content = cache.memoized(
             conn, "api.consumed_licenses", info.id, (page.page, page.per_page), as_of,
-            # Of (connection, instant): the memo's warmer can compute it again for the next minute.
-            lambda c, at: _page_json(c, info.slug, at, page),
+            # A question of (connection, instant): the memo's warmer can ask it again for the next minute.
+            cache.question(_page_json, info.slug, page),
         )
     set_link(response, request, page, total)
     return json_bytes(content, response)  # type: ignore[return-value]
 
 
-def _page_json(conn: Connection, slug: str, as_of: dt.datetime, page: PageRequest) -> tuple[int, bytes]:
+def _page_json(conn: Connection, slug: str, page: PageRequest, as_of: dt.datetime) -> tuple[int, bytes]:
     totals = seat_totals(conn, slug, as_of=as_of)
     window = page.window(totals.consumed)
     people = iter_licensed_people(conn, slug, as_of=as_of, offset=window[0], limit=window[1]) if window else ()

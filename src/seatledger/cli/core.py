@@ -128,7 +128,8 @@ def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, work
     memo is keyed by the ledger version, so every worker answers the same), and they share
     computed answers through the data directory, so each is counted once. The export queue's
     consumer threads then run here, in the supervising process, and only here: one consumer
-    however many workers, as with ``seatledger worker``.
+    however many workers, as with ``seatledger worker``. So does the memo's one warmer: the
+    workers tell it what they are asked, and none of them counts ahead beside its requests.
     """
     import uvicorn
 
@@ -143,15 +144,19 @@ def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, work
 
     from seatledger.exports.queue import ExportQueue
     from seatledger.licensing import cache
+    from seatledger.web import start_machine_warmer
 
     engine.dispose()  # the workers open their own connections
     cache.share_answers(shared_answers_dir(settings), clear=True)  # the workers' answers start afresh
     config = uvicorn.Config(ServeApp(settings, in_process_queue=False), factory=True, workers=workers, **common)
     queue = ExportQueue(settings, engine)
     queue.start_in_process()
+    warmer = start_machine_warmer(settings, engine)
     try:
         Multiprocess(config, sockets=[sock]).run()
     finally:
+        if warmer is not None:
+            warmer.stop()
         queue.stop_in_process()
 
 

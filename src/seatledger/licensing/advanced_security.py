@@ -341,7 +341,7 @@ def committer_totals_by_product(
     at = cache.instant(as_of)
     eid = resolve(conn, scope).enterprise.id
     return cache.memoized(
-        conn, "committer_totals", eid, (scope,), at, lambda c, a: _committer_totals(c, scope, a)
+        conn, "committer_totals", eid, (scope,), at, cache.question(_committer_totals, scope)
     )
 
 
@@ -440,16 +440,27 @@ def iter_repository_committers(
         return _iter_repository_committers(conn, scope, product, as_of=at, offset=offset, limit=limit)
     # A page: slice the scope's memoised per-repository counts instead of aggregating the whole
     # scope again, and fetch only that slice's breakdowns; the described page is kept too.
+    page = cache.question(_repository_committers_page, scope, product, offset, limit)
+    eid = resolve(conn, scope).enterprise.id
+    return iter(cache.memoized(conn, "repository_committers_page", eid, (scope, product, offset, limit), at, page))
+
+
+def _repository_committers_page(
+    conn: Connection, scope: Scope, product: Product, offset: int, limit: int, at: dt.datetime
+) -> tuple[RepositoryCommitters, ...]:
+    """One page of :func:`iter_repository_committers`: a slice of the scope's memoised
+    per-repository counts, with only that slice's breakdowns fetched."""
     rs = resolve(conn, scope)
+    counts = cache.memoized(
+        conn, "repository_counts", rs.enterprise.id, (scope, product), at,
+        cache.question(_repository_counts, scope, product),
+    )
+    return tuple(_with_breakdowns(conn, rs, product, at, iter(counts[offset : offset + limit])))
 
-    def page(c: Connection, a: dt.datetime) -> tuple[RepositoryCommitters, ...]:
-        counts = cache.memoized(
-            c, "repository_counts", rs.enterprise.id, (scope, product), a,
-            lambda c2, a2: tuple(_RepositoryCount(*row) for row in _stream(c2, _counts_query(c2, rs, product, a2))),
-        )
-        return tuple(_with_breakdowns(c, rs, product, a, iter(counts[offset : offset + limit])))
 
-    return iter(cache.memoized(conn, "repository_committers_page", rs.enterprise.id, (scope, product, offset, limit), at, page))
+def _repository_counts(conn: Connection, scope: Scope, product: Product, at: dt.datetime) -> tuple["_RepositoryCount", ...]:
+    rs = resolve(conn, scope)
+    return tuple(_RepositoryCount(*row) for row in _stream(conn, _counts_query(conn, rs, product, at)))
 
 
 class _RepositoryCount(NamedTuple):
@@ -541,9 +552,15 @@ def iter_namespace_committers(
     return iter(
         cache.memoized(
             conn, "namespace_committers", eid, (product,), at,
-            lambda c, a: tuple(_iter_namespace_committers(c, enterprise, product, as_of=a)),
+            cache.question(_namespace_committers, enterprise, product),
         )
     )
+
+
+def _namespace_committers(
+    conn: Connection, enterprise: str, product: Product, at: dt.datetime
+) -> tuple[OrganizationCommitters, ...]:
+    return tuple(_iter_namespace_committers(conn, enterprise, product, as_of=at))
 
 
 def _iter_namespace_committers(

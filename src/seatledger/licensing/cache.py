@@ -41,8 +41,11 @@ machine (``licensing.shared_answers``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import os
+import sys
 import threading
 import time
 import weakref
@@ -50,7 +53,7 @@ from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Hashable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Hashable, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -63,8 +66,8 @@ if TYPE_CHECKING:
     from seatledger.licensing.shared_answers import SharedAnswers
 
 __all__ = [
-    "DEFAULT_SIZE", "HOT_TTL", "Memo", "StillCounting", "Warmer", "configure", "current_version", "instant", "memo",
-    "memoized", "settle", "share_answers",
+    "DEFAULT_SIZE", "HOT_TTL", "Memo", "Question", "StillCounting", "Warmer", "configure", "current_version",
+    "instant", "memo", "memoized", "question", "settle", "share_answers", "warm_elsewhere",
 ]
 
 T = TypeVar("T")
@@ -86,6 +89,25 @@ TIMELESS = dt.datetime.min
 
 # A computation of (connection, instant): the warmer can ask it again with its own connection.
 Compute = Callable[[Connection, dt.datetime], T]
+
+
+@dataclass(frozen=True)
+class Question(Generic[T]):
+    """A :data:`Compute` that another process can ask again: ``fn(connection, *args, instant)``
+    with ``fn`` a module-level function and ``args`` plain values, so the question pickles (by
+    the function's name). ``serve --workers N`` hands the questions its workers are asked to
+    one warmer in the supervising process (:func:`warm_elsewhere`)."""
+
+    fn: Callable[..., T]
+    args: tuple[Any, ...] = ()
+
+    def __call__(self, conn: Connection, at: dt.datetime) -> T:
+        return self.fn(conn, *self.args, at)
+
+
+def question(fn: Callable[..., T], *args: Any) -> Question[T]:
+    """The compute ``fn(connection, *args, instant)`` as a :class:`Question`."""
+    return Question(fn, args)
 
 
 def current_version(conn: Connection, enterprise_id: int) -> int:
@@ -480,30 +502,55 @@ class _Question:
 
 
 class _HotQuestions:
-    """The warmable questions asked lately, per slot (only while a warmer runs for the database)."""
+    """The warmable questions asked lately, per slot (only while a warmer runs for the database,
+    here or in the supervising process: :func:`warm_elsewhere`)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._questions: dict[Hashable, _Question] = {}
         self.clocks: dict[str, Callable[[], float]] = {}  # engine URL -> its warmer's clock
+        self.elsewhere: set[str] = set()  # engine URLs whose warmer runs in another process
+        self._told: dict[tuple[Hashable, str], float] = {}  # (slot, kind) -> when last told it
 
     def asked(
         self, engine: Engine, slot: Hashable, enterprise_id: int, at: dt.datetime,
         compute: Compute[object],
     ) -> None:
-        clock = self.clocks.get(str(engine.url))
+        url = str(engine.url)
+        clock = self.clocks.get(url)
         if clock is None or warming():
             return  # no warmer for this database, or the warmer's own asking
         wall = clock()
         kind = _kind(at, utc_at(wall))
         if kind is None:
             return
+        if url in self.elsewhere:
+            self._tell(slot, kind, enterprise_id, compute, wall)
+            return
+        self.merge(slot, enterprise_id, compute, kind, wall)
+
+    def merge(self, slot: Hashable, enterprise_id: int, compute: Compute[object], kind: str, wall: float) -> None:
         with self._lock:
             q = self._questions.get(slot)
             if q is None:
                 q = self._questions[slot] = _Question(enterprise_id, compute)
             q.compute = compute
-            q.asked[kind] = wall
+            q.asked[kind] = max(wall, q.asked.get(kind, wall))
+
+    def _tell(self, slot: Hashable, kind: str, enterprise_id: int, compute: Compute[object], wall: float) -> None:
+        """Note the question for the warmer of the supervising process, at most every
+        ``TELL_EVERY_S`` per question and way of asking (it stays hot for ``HOT_TTL``)."""
+        shared = _shared
+        key = (slot, kind)
+        with self._lock:
+            if shared is None or wall - self._told.get(key, -TELL_EVERY_S) < TELL_EVERY_S:
+                return
+            if len(self._told) >= MAX_TOLD:
+                self._told = {k: w for k, w in self._told.items() if wall - w < HOT_TTL.total_seconds()}
+            self._told[key] = wall
+        if not isinstance(compute, Question):
+            return  # a closure does not pickle: this process counts it itself when asked
+        shared.note_asked(slot, kind, (slot, enterprise_id, compute), wall)
 
     def put(self, slot: Hashable, q: _Question) -> None:
         with self._lock:
@@ -520,9 +567,26 @@ class _HotQuestions:
     def clear(self) -> None:
         with self._lock:
             self._questions.clear()
+            self._told.clear()
 
 
 _hot = _HotQuestions()
+# A serving process tells a question to the supervising process's warmer at most this often,
+# and remembers when it told at most this many questions (the cold ones are forgotten first).
+TELL_EVERY_S = 30.0
+MAX_TOLD = 4096
+# How much lower than the serving processes' the CPU priority of that warmer's thread is
+# (Linux ``nice``): a count ahead of time yields to the people asking now.
+WARMER_NICE = 5
+
+
+def warm_elsewhere(engine: Engine, *, clock: Callable[[], float] = time.time) -> None:
+    """This process serves, and the warmer for ``engine``'s database runs in the supervising
+    process (``serve --workers N``): the questions asked here about 'now' are told to it through
+    the shared answers (:func:`share_answers` first), and this process counts ahead nothing."""
+    url = str(engine.url)
+    _hot.clocks[url] = clock
+    _hot.elsewhere.add(url)
 _warming = threading.local()
 
 
@@ -538,14 +602,22 @@ class Warmer:
     under their own clock); ``start`` runs a round every ``interval`` seconds in a daemon thread.
     One warmer per database and process."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], float] = time.time, interval: float = 1.0) -> None:
+    def __init__(
+        self, engine: Engine, *, clock: Callable[[], float] = time.time, interval: float = 1.0,
+        gather: bool = False, nice: int = 0,
+    ) -> None:
         self.engine = engine
         self.clock = clock
         self.interval = interval
         self.url = str(engine.url)
+        # gather: also warm what the serving processes told (the supervising process's warmer).
+        self.gather = gather
+        self.nice = nice
+        self._known: dict[str, tuple[Hashable, int, Compute[object]] | None] = {}  # told questions read
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         _hot.clocks[self.url] = clock
+        _hot.elsewhere.discard(self.url)
 
     def keep(
         self, name: str, enterprise_id: int, args: Hashable, compute: Compute[object],
@@ -559,8 +631,10 @@ class Warmer:
         _hot.put(slot, q)
 
     def start(self) -> "Warmer":
-        self._thread = threading.Thread(target=self._loop, name="seatledger-warmer", daemon=True)
+        started = threading.Event()
+        self._thread = threading.Thread(target=self._loop, args=(started,), name="seatledger-warmer", daemon=True)
         self._thread.start()
+        started.wait()  # its priority is set before anything else runs
         return self
 
     def stop(self) -> None:
@@ -573,7 +647,12 @@ class Warmer:
         for slot, _q in _hot.of(self.url):
             _hot.forget(slot)
 
-    def _loop(self) -> None:
+    def _loop(self, started: threading.Event) -> None:
+        if self.nice and sys.platform.startswith("linux"):
+            # Linux keeps a nice value per thread: only this one yields.
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
+        started.set()
         while not self._stop.wait(self.interval):
             try:
                 self.run_once()
@@ -588,6 +667,8 @@ class Warmer:
         now = utc_at(wall)
         _warming.active = True
         try:
+            if self.gather:
+                self._gather(wall)
             return self._round(now, wall)
         finally:
             _warming.active = False
@@ -619,6 +700,21 @@ class Warmer:
                 conn.rollback()  # a fresh snapshot for the next question
         return computed
 
+    def _gather(self, wall: float) -> None:
+        """Take in the questions the serving processes told lately (``share_answers``)."""
+        shared = _shared
+        if shared is None:
+            return
+        for name, kind, when, path in shared.asked_since(wall - HOT_TTL.total_seconds()):
+            if name not in self._known:
+                told = shared.read_question(path)
+                ok = isinstance(told, tuple) and len(told) == 3 and told[0][0] == self.url  # type: ignore[index]
+                self._known[name] = told if ok else None  # type: ignore[assignment]
+            known = self._known[name]
+            if known is not None:
+                slot, enterprise_id, compute = known
+                _hot.merge(slot, enterprise_id, compute, kind, when)
+
     def _targets(self, q: _Question, now: dt.datetime, wall: float, round_cost: float) -> list[dt.datetime]:
         """The instants to have ready: the current one of each way the question was asked lately,
         and the next minute's when the minute is close to its end: early enough for this
@@ -640,3 +736,6 @@ class Warmer:
 def forget_hot_questions() -> None:
     """Drop every question the warmers keep (tests start from nothing)."""
     _hot.clear()
+    for url in _hot.elsewhere:
+        _hot.clocks.pop(url, None)
+    _hot.elsewhere.clear()

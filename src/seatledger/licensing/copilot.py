@@ -122,11 +122,10 @@ def copilot_totals(conn: Connection, scope: Scope, *, as_of: dt.datetime | None 
     """Scope is an enterprise or an organization."""
     at = cache.instant(as_of)
     eid = resolve(conn, scope).enterprise.id
-    return cache.memoized(conn, "copilot_totals", eid, (scope,), at, lambda c, a: _copilot_totals(c, scope, as_of=a))
+    return cache.memoized(conn, "copilot_totals", eid, (scope,), at, cache.question(_copilot_totals, scope))
 
 
-def _copilot_totals(conn: Connection, scope: Scope, *, as_of: dt.datetime | None = None) -> CopilotTotals:
-    at = as_of_or_now(as_of)
+def _copilot_totals(conn: Connection, scope: Scope, at: dt.datetime) -> CopilotTotals:
     seats = _held_seats(conn, scope, at)
     cycle = month_start(at)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -238,10 +238,12 @@ def count_consumed(conn: Connection, enterprise: str, *, org: str | None = None,
     """Just the consumed count (what consumed-licenses' total and the usage CSV's row count equal)."""
     info = get_enterprise(conn, enterprise)
     at = cache.instant(as_of)
-    return cache.memoized(
-        conn, "count_consumed", info.id, (org,), at,
-        lambda c, a: _count(c, _policy(c, info), Window(a), _org_id(c, info, org)),
-    )
+    return cache.memoized(conn, "count_consumed", info.id, (org,), at, cache.question(_count_consumed, info.slug, org))
+
+
+def _count_consumed(conn: Connection, enterprise: str, org: str | None, at: dt.datetime) -> int:
+    info = get_enterprise(conn, enterprise)
+    return _count(conn, _policy(conn, info), Window(at), _org_id(conn, info, org))
 
 
 def seat_totals(
@@ -255,10 +257,11 @@ def seat_totals(
     """
     at = cache.instant(as_of)
     info = get_enterprise(conn, enterprise)
-    return cache.memoized(conn, "seat_totals", info.id, (org,), at, lambda c, a: _seat_totals(c, info, org, a))
+    return cache.memoized(conn, "seat_totals", info.id, (org,), at, cache.question(_seat_totals, info.slug, org))
 
 
-def _seat_totals(conn: Connection, info: EnterpriseInfo, org: str | None, at: dt.datetime) -> SeatTotals:
+def _seat_totals(conn: Connection, enterprise: str, org: str | None, at: dt.datetime) -> SeatTotals:
+    info = get_enterprise(conn, enterprise)  # read again: the question may be asked again after a write
     product = _product(conn, info.id)
     policy = _policy(conn, info, product)
     org_id = _org_id(conn, info, org)
@@ -331,20 +334,22 @@ def seat_history(conn: Connection, enterprise: str, start: dt.date, end: dt.date
     return list(
         cache.memoized(
             conn, "seat_history", info.id, (start, end), cache.TIMELESS,
-            lambda c, _a: tuple(_seat_history(c, info, start, end)),
+            cache.question(_seat_history, info.slug, start, end),
         )
     )
 
 
-def _seat_history(conn: Connection, info: EnterpriseInfo, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
-    policy = _policy(conn, info)
+def _seat_history(
+    conn: Connection, enterprise: str, start: dt.date, end: dt.date, _at: dt.datetime
+) -> tuple[tuple[dt.date, int], ...]:
+    policy = _policy(conn, get_enterprise(conn, enterprise))
     out: list[tuple[dt.date, int]] = []
     day = start
     while day <= end:
         last = min(end, day + dt.timedelta(days=HISTORY_DAYS_PER_QUERY - 1))
         out += _history_chunk(conn, policy, day, last)
         day = last + dt.timedelta(days=1)
-    return out
+    return tuple(out)
 
 
 def _end_of(day: dt.date) -> dt.datetime:
@@ -439,18 +444,30 @@ def iter_licensed_people(
         # A page: slice the memoised ordered list instead of ordering everyone again, and
         # describe only that slice; the described page is memoised too (API clients and the
         # web page ask for the same first pages again and again).
-        def page(c: Connection, a: dt.datetime) -> tuple[LicensedPerson, ...]:
-            policy = _policy(c, info)
-            people = cache.memoized(
-                c, "licensed_people", info.id, (org_id,), a,
-                lambda c2, a2: _seat_people.ordered_keys(c2, _policy(c2, info), a2, org_id),
-            )
-            slice_ = people[offset : offset + limit]
-            return tuple(_seat_people.describe_keys(c, policy, a, slice_, batch=PEOPLE_BATCH))
-
+        page = cache.question(_licensed_people_page, info.slug, org_id, offset, limit)
         return iter(cache.memoized(conn, "licensed_people_page", info.id, (org_id, offset, limit), at, page))
     policy = _policy(conn, info)
     return _seat_people.stream(conn, policy, at, org_id=org_id, offset=offset, limit=limit, batch=PEOPLE_BATCH)
+
+
+def _licensed_people_page(
+    conn: Connection, enterprise: str, org_id: int | None, offset: int, limit: int, at: dt.datetime
+) -> tuple[LicensedPerson, ...]:
+    """One page of :func:`iter_licensed_people`: a slice of the memoised ordered list, described."""
+    from seatledger.licensing import _seat_people
+
+    info = get_enterprise(conn, enterprise)
+    policy = _policy(conn, info)
+    people = cache.memoized(
+        conn, "licensed_people", info.id, (org_id,), at, cache.question(_ordered_licensed_keys, enterprise, org_id)
+    )
+    return tuple(_seat_people.describe_keys(conn, policy, at, people[offset : offset + limit], batch=PEOPLE_BATCH))
+
+
+def _ordered_licensed_keys(conn: Connection, enterprise: str, org_id: int | None, at: dt.datetime) -> tuple[Any, ...]:
+    from seatledger.licensing import _seat_people
+
+    return _seat_people.ordered_keys(conn, _policy(conn, get_enterprise(conn, enterprise)), at, org_id)
 
 
 def explain(conn: Connection, enterprise: str, login: str, as_of: dt.datetime | None = None) -> list[SeatReason]:

@@ -35,6 +35,8 @@ __all__ = ["SharedAnswers"]
 
 # Questions kept on disk at most (each with its newest few answers).
 MAX_QUESTIONS = 1024
+# The questions the serving processes were asked, for the supervising process's warmer.
+ASKED_DIR = ".asked"
 
 
 def _stamp_name(stamp: Hashable) -> str:
@@ -90,7 +92,7 @@ class SharedAnswers:
         """At most ``max_questions`` questions on disk: those answered longest ago go first
         (questions about many explicit instants would otherwise pile up until a restart)."""
         try:
-            folders = [p for p in self.directory.iterdir() if p.is_dir()]
+            folders = [p for p in self.directory.iterdir() if p.is_dir() and p.name != ASKED_DIR]
             if len(folders) <= self.max_questions:
                 return
             folders.sort(key=lambda p: p.stat().st_mtime)
@@ -109,6 +111,62 @@ class SharedAnswers:
                         (folder / f"{old}{suffix}").unlink()
         except OSError:
             log.debug("cannot prune %s", folder, exc_info=True)
+
+    # -- the questions asked, for the one warmer of the machine --------------------------------
+
+    @property
+    def _asked_dir(self) -> Path:
+        return self.directory / ASKED_DIR
+
+    def note_asked(self, slot: Hashable, kind: str, question: object, when: float) -> bool:
+        """Tell the warmer that ``question`` (a pickle of what it needs to count the slot again)
+        was asked 'now' in the way ``kind`` at ``when`` (wall clock): a file whose modification
+        time is when. False when it cannot be told (the question does not pickle, a full disk)."""
+        path = self._asked_dir / f"{self._folder(slot).name}-{kind}.pickle"
+        try:
+            if path.exists():
+                os.utime(path, (when, when))
+                return True
+            data = pickle.dumps(question, protocol=pickle.HIGHEST_PROTOCOL)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.utime(tmp, (when, when))
+            os.replace(tmp, path)
+            return True
+        except Exception:  # noqa: BLE001 - the asking process keeps counting it itself
+            log.debug("cannot note the question %r for the warmer", slot, exc_info=True)
+            return False
+
+    def asked_since(self, oldest: float) -> Iterator[tuple[str, str, float, Path]]:
+        """The questions noted as asked at or after ``oldest`` (wall clock): (file name, kind,
+        when, path); older notes are deleted."""
+        try:
+            entries = list(os.scandir(self._asked_dir))
+        except FileNotFoundError:
+            return
+        for entry in entries:
+            if not entry.name.endswith(".pickle") or entry.name.startswith("."):
+                continue
+            try:
+                when = entry.stat().st_mtime
+                if when < oldest:
+                    os.unlink(entry.path)
+                    continue
+            except OSError:
+                continue
+            kind = entry.name.removesuffix(".pickle").rpartition("-")[2]
+            yield entry.name, kind, when, Path(entry.path)
+
+    @staticmethod
+    def read_question(path: Path) -> object | None:
+        try:
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        except Exception:  # noqa: BLE001 - gone, damaged, or of code this process lacks
+            log.debug("cannot read the question %s", path, exc_info=True)
+            return None
 
     @contextlib.contextmanager
     def computing(self, slot: Hashable, stamp: Hashable) -> Iterator[None]:

@@ -145,28 +145,50 @@ def _start_queue(app: FastAPI) -> None:
 
 def _start_warmer(app: FastAPI) -> Any:
     """The memo's warmer for this app's database (``SEATLEDGER_WARM_AHEAD``): it keeps the
-    pages and counts asked lately computed for the current and the next minute."""
+    pages and counts asked lately computed for the current and the next minute. A worker of
+    ``serve --workers N`` starts none: it tells what it is asked to the supervising process's
+    warmer (:func:`start_machine_warmer`)."""
     from seatledger.licensing import cache
 
     settings = app.state.settings
     if not settings.warm_ahead or settings.cache_size <= 0:
         return None
-    from seatledger.web.page_cache import PageCache
-    from seatledger.web.routes_licensing import warm_enterprise_pages
-
+    if getattr(app.state, "warm_elsewhere", False):
+        cache.warm_elsewhere(app.state.engine, clock=lambda: float(app.state.clock()))
+        return None
     # The warmer counts in a thread beside the requests. A request thread coming back from the
     # database must then win the interpreter lock from it; Python hands it over every 5 ms by
     # default, a page makes tens of queries, and a 20 ms page took 350 ms while the warmer
     # counted ahead (medium, PostgreSQL). Every millisecond keeps such a page under 80 ms.
     sys.setswitchinterval(WARMING_SWITCH_INTERVAL_S)
     warmer = cache.Warmer(app.state.engine, clock=lambda: float(app.state.clock()))
-    pages = getattr(app.state, "page_cache", None) or PageCache()
+    return _seeded(warmer, getattr(app.state, "page_cache", None)).start()
+
+
+def start_machine_warmer(settings: Settings, engine: Engine) -> Any:
+    """The one warmer of ``serve --workers N``, in the supervising process: it counts ahead what
+    every worker was asked (told through the shared answers), in a thread of lower CPU priority,
+    so that no worker's requests wait for the interpreter lock behind a count ahead of time.
+    None when warming is off."""
+    from seatledger.licensing import cache
+
+    if not settings.warm_ahead or settings.cache_size <= 0:
+        return None
+    cache.configure(settings.cache_size)
+    return _seeded(cache.Warmer(engine, gather=True, nice=cache.WARMER_NICE), None).start()
+
+
+def _seeded(warmer: Any, pages: Any) -> Any:
+    """``warmer`` given the pages an owner opens first (see ``warm_enterprise_pages``)."""
+    from seatledger.web.page_cache import PageCache
+    from seatledger.web.routes_licensing import warm_enterprise_pages
+
     try:
-        with app.state.engine.connect() as conn:
-            warm_enterprise_pages(pages, warmer, conn, utc_at(warmer.clock()))
+        with warmer.engine.connect() as conn:
+            warm_enterprise_pages(pages or PageCache(), warmer, conn, utc_at(warmer.clock()))
     except sa.exc.SQLAlchemyError:  # no ledger yet: nothing to seed
         pass
-    return warmer.start()
+    return warmer
 
 
 def _stop_queue(app: FastAPI) -> None:

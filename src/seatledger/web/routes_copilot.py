@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -11,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger import licensing
 from seatledger.errors import InvalidInput
-from seatledger.licensing import Scope
+from seatledger.licensing import Scope, cache
 from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, page_data, signed_in
 from seatledger.web.licensing_view import Part, part
@@ -25,21 +24,17 @@ INACTIVE_FILTERS = (30, 60, 90)
 COPILOT_PAGE = "copilot-seats"
 
 
-def _seats_data(scope: Scope, inactive: int | None, page_no: int) -> Callable[[Connection, dt.datetime], tuple[Part, Part]]:
+def _seats_data(conn: Connection, scope: Scope, inactive: int | None, page_no: int, as_of: dt.datetime) -> tuple[Part, Part]:
     """The page's data at an instant: (its seats and one more, to tell a next page; the totals)."""
-
-    def compute(conn: Connection, as_of: dt.datetime) -> tuple[Part, Part]:
-        seats = part(
-            lambda: list(
-                licensing.iter_copilot_seats(
-                    conn, scope, as_of=as_of, inactive_days=inactive, offset=(page_no - 1) * PAGE_SIZE,
-                    limit=PAGE_SIZE + 1,
-                )
+    seats = part(
+        lambda: list(
+            licensing.iter_copilot_seats(
+                conn, scope, as_of=as_of, inactive_days=inactive, offset=(page_no - 1) * PAGE_SIZE,
+                limit=PAGE_SIZE + 1,
             )
         )
-        return seats, part(lambda: licensing.copilot_totals(conn, scope, as_of=as_of))
-
-    return compute
+    )
+    return seats, part(lambda: licensing.copilot_totals(conn, scope, as_of=as_of))
 
 
 def _seats_page(
@@ -52,7 +47,8 @@ def _seats_page(
     as_of = counting_instant(request)
     # Kept in the memo like the Licensing pages: a large enterprise's seats take a while to sort.
     (seats, totals), recounting = page_data(
-        request, conn, COPILOT_PAGE, enterprise_id, (scope, inactive, page_no), as_of, _seats_data(scope, inactive, page_no)
+        request, conn, COPILOT_PAGE, enterprise_id, (scope, inactive, page_no), as_of,
+        cache.question(_seats_data, scope, inactive, page_no),
     )
     rows = (seats.value or [])[:PAGE_SIZE]
     return page(

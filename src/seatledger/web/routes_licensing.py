@@ -7,7 +7,6 @@ import dataclasses
 import datetime as dt
 import importlib
 import json
-from typing import Callable
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -28,22 +27,22 @@ router = APIRouter()
 ENTERPRISE_PAGE, ORG_PAGE, USAGE_PAGE = "enterprise-licensing", "org-licensing", "usage"
 
 
-def _enterprise_page(slug: str) -> Callable[[Connection, dt.datetime], licensing_view.LicensingPage]:
-    return lambda c, at: licensing_view.enterprise_page(c, slug, at)
+def _enterprise_page(slug: str) -> cache.Question[licensing_view.LicensingPage]:
+    return cache.question(licensing_view.enterprise_page, slug)
 
 
-def _usage_page(scope: Scope, month: dt.date, group: str) -> Callable[[Connection, dt.datetime], object]:
+def _usage_page(scope: Scope, month: dt.date, group: str) -> cache.Question[object]:
     from seatledger.web import usage_view
 
-    return lambda c, at: usage_view.usage_page(c, scope, month, group, at)
+    return cache.question(usage_view.usage_page, scope, month, group)
 
 
 # An enterprise with at most this many organizations has their Licensing pages seeded too.
 SEED_ORG_PAGES_UP_TO = 10
 
 
-def _org_page(org: str) -> Callable[[Connection, dt.datetime], licensing_view.LicensingPage]:
-    return lambda c, at: licensing_view.org_page(c, org, at)
+def _org_page(org: str) -> cache.Question[licensing_view.LicensingPage]:
+    return cache.question(licensing_view.org_page, org)
 
 
 def warm_enterprise_pages(pages: PageCache, warmer: cache.Warmer, conn: Connection, now: dt.datetime) -> None:
