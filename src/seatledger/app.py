@@ -119,6 +119,24 @@ class ServeApp:
         return app
 
 
+def run_warmer_process(settings: Settings, ready: Any) -> None:
+    """The warmer of a one-process ``serve``, in a process of its own (``multiprocessing``
+    spawns it; it ends with its parent): it counts ahead what the serving process is asked, told
+    through the shared answers, so that no request waits for the interpreter lock behind it.
+    ``ready`` (an event) is set once it runs."""
+    _die_with_parent()
+    import threading
+
+    from seatledger.db import engine_from_settings
+    from seatledger.licensing import cache
+    from seatledger.web import start_machine_warmer
+
+    cache.share_answers(shared_answers_dir(settings))
+    start_machine_warmer(settings, engine_from_settings(settings))
+    ready.set()
+    threading.Event().wait()  # the warmer's thread does the work until the parent ends this process
+
+
 def _die_with_parent() -> None:
     """A worker ends when its supervising ``serve`` process dies, even by SIGKILL (Linux
     ``PR_SET_PDEATHSIG``), instead of serving on as an orphan. Elsewhere a no-op."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -49,13 +50,13 @@ def _ledger_with_a_token(engine: Engine) -> str:
     return token
 
 
-def _serve_two_workers(db_url: str, data_dir: Path, *, stderr: int) -> "subprocess.Popen[str]":
+def _serve_two_workers(db_url: str, data_dir: Path, *, stderr: int, workers: int = 2) -> "subprocess.Popen[str]":
     """``seatledger serve --workers 2`` on a free port, with only this test's settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
     env["SEATLEDGER_DATA_DIR"] = str(data_dir)
     env["SEATLEDGER_DATABASE_URL"] = db_url
     return subprocess.Popen(
-        [sys.executable, "-m", "seatledger", "serve", "--port", "0", "--workers", "2", "--no-access-log"],
+        [sys.executable, "-m", "seatledger", "serve", "--port", "0", "--workers", str(workers), "--no-access-log"],
         stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
     )
 
@@ -102,8 +103,6 @@ def test_two_workers_share_the_port_answer_alike_and_stop_on_sigterm(
 
 
 def test_workers_end_when_the_supervising_process_is_killed(engine: Engine, db_url: str, tmp_path: Path) -> None:
-    import select
-
     proc = _serve_two_workers(db_url, tmp_path, stderr=subprocess.DEVNULL)
     try:
         assert proc.stdout is not None
@@ -119,6 +118,34 @@ def test_workers_end_when_the_supervising_process_is_killed(engine: Engine, db_u
             ready, _, _ = select.select([fd], [], [], 60)  # readable once that process has ended
             assert ready == [fd]
             os.close(fd)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_one_serving_process_counts_ahead_in_a_second_one(engine: Engine, db_url: str, tmp_path: Path) -> None:
+    token = _ledger_with_a_token(engine)
+    proc = _serve_two_workers(db_url, tmp_path, stderr=subprocess.DEVNULL, workers=1)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[4].rstrip("/")
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
+            r = http.get("/api/v3/enterprises/acme/consumed-licenses")
+            assert r.status_code == 200 and r.json()["total_seats_consumed"] == 3
+        # The serving process counted nothing ahead: it told the question to its warmer, a
+        # second process whose counting thread has a lower CPU priority; it shared its answer.
+        assert list((tmp_path / "answers" / ".asked").glob("*-ceiling.pickle"))
+        [warmer] = [p for p in _children(proc.pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+        assert cache.WARMER_NICE in _thread_nice_values(warmer)
+        assert _thread_nice_values(proc.pid) == {0}
+        pidfd = os.pidfd_open(warmer)
+        proc.send_signal(signal.SIGTERM)
+        # uvicorn stops serving, then ends by the signal it caught (as the shell expects).
+        assert proc.wait(timeout=60) in (0, -signal.SIGTERM)
+        ready, _, _ = select.select([pidfd], [], [], 60)  # readable once the warmer has ended
+        assert ready == [pidfd]
+        os.close(pidfd)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -130,6 +130,7 @@ def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, work
     consumer threads then run here, in the supervising process, and only here: one consumer
     however many workers, as with ``seatledger worker``. So does the memo's one warmer: the
     workers tell it what they are asked, and none of them counts ahead beside its requests.
+    One process serving has its warmer in a second process, told the same way.
     """
     import uvicorn
 
@@ -137,8 +138,15 @@ def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, work
 
     common: dict[str, Any] = {"log_level": "info", "lifespan": "on", "access_log": access_log}
     if workers == 1:
-        config = uvicorn.Config(create_app(settings, engine), **common)
-        uvicorn.Server(config).run(sockets=[sock])
+        app = create_app(settings, engine)
+        warmer = _warmer_process(settings)
+        app.state.warm_elsewhere = warmer is not None
+        try:
+            uvicorn.Server(uvicorn.Config(app, **common)).run(sockets=[sock])
+        finally:  # (after SIGTERM uvicorn ends by that signal; the warmer ends with its parent)
+            if warmer is not None:
+                warmer.terminate()
+                warmer.join(timeout=30)
         return
     from uvicorn.supervisors import Multiprocess
 
@@ -158,6 +166,33 @@ def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, work
         if warmer is not None:
             warmer.stop()
         queue.stop_in_process()
+
+
+# How long `serve` waits for its warmer process to start (importing takes about a second).
+WARMER_START_S = 60.0
+
+
+def _warmer_process(settings: Settings) -> Any:
+    """A one-process ``serve`` counts ahead in a second process (``app.run_warmer_process``),
+    sharing answers with it through the data directory; None when warming ahead is off."""
+    if not settings.warm_ahead or settings.cache_size <= 0:
+        return None
+    import multiprocessing
+
+    from seatledger.app import run_warmer_process, shared_answers_dir
+    from seatledger.licensing import cache
+
+    cache.share_answers(shared_answers_dir(settings), clear=True)
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    process = context.Process(target=run_warmer_process, args=(settings, ready), name="seatledger-warmer", daemon=True)
+    process.start()
+    if ready.wait(WARMER_START_S):  # before the first request, so that it finds the warmer told
+        return process
+    typer.echo("the warmer process did not start; counting ahead in the serving process", err=True)
+    process.terminate()
+    cache.share_answers(None)
+    return None
 
 
 def _listen(host: str, port: int) -> socket.socket:
