@@ -134,13 +134,14 @@ def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, work
     """
     import uvicorn
 
-    from seatledger.app import ServeApp, create_app, shared_answers_dir
+    from seatledger.app import ServeApp, create_app, shared_answers_dir, tune_collector
 
     common: dict[str, Any] = {"log_level": "info", "lifespan": "on", "access_log": access_log}
     if workers == 1:
         app = create_app(settings, engine)
         warmer = _warmer_process(settings)
         app.state.warm_elsewhere = warmer is not None
+        tune_collector()
         try:
             uvicorn.Server(uvicorn.Config(app, **common)).run(sockets=[sock])
         finally:  # (after SIGTERM uvicorn ends by that signal; the warmer ends with its parent)
@@ -160,6 +161,7 @@ def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, work
     queue = ExportQueue(settings, engine)
     queue.start_in_process()
     warmer = start_machine_warmer(settings, engine)
+    tune_collector()
     try:
         Multiprocess(config, sockets=[sock]).run()
     finally:
