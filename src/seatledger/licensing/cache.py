@@ -21,8 +21,10 @@ Two guards keep a cached answer exact:
   roll back) neither reads nor fills the memo.
 
 **Warm ahead.** A question's ``compute`` takes ``(connection, instant)``, so it can be asked
-again without its caller. A :class:`Warmer` (one per
-serving process and database, started with the web app) keeps the questions asked in the last
+again without its caller; a :class:`Question` (a module-level function and its arguments) can
+be asked again in another process too. A :class:`Warmer` (one per database, beside the
+serving processes: ``serve`` tells it their questions, :func:`warm_elsewhere`; tests start one
+with the web app) keeps the questions asked in the last
 ``HOT_TTL`` warm: after a write it recomputes them at the new version, and before a minute
 ends it computes the next minute's answer, so a page or an API client arriving at the next
 minute finds it ready. An answer for an instant still ahead is exact: any write before that

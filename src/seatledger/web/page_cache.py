@@ -9,8 +9,8 @@ The data lives in ``licensing.cache``'s memo, keyed by (page, arguments, version
 the page's computation is one of ``(connection, instant)``: the memo's warmer
 (``licensing.cache.Warmer``, started with the web app) computes it again after a write and
 before the next minute, so a person opening a page finds it ready. Each ``serve`` process has
-its own memo and warmer; the version keeps them right, and ``serve --workers N`` shares the
-answers between them (``licensing.shared_answers``).
+its own memo; the version keeps them right, and they share the answers with each other and
+with the one warmer, which runs in a process of its own (``licensing.shared_answers``).
 A granularity of 0 counts at the exact second and keeps nothing (tests of exact instants).
 """
 
