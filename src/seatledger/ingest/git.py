@@ -154,14 +154,15 @@ def _record_commits(
     new_repository: bool = False,
 ) -> None:
     """Write commits in batches; a repository created by this run has none yet, so its
-    commits are inserted without looking for existing ones (git log lists each once)."""
-    batch: list[dict[str, object]] = []
+    commits are inserted without looking for existing ones (git log lists each once), as
+    plain rows: a commit's fields are the table's columns after the repository's id."""
+    batch: list[GitCommit] = []
 
     def flush() -> None:
         if new_repository:
-            new = ledger.bulk_insert(t.commits, batch)
+            new = ledger.bulk_insert_rows(t.commits, COMMIT_COLUMNS, [(repo_id, *c) for c in batch])
         else:
-            new = ledger.add_commits(repo_id, batch)
+            new = ledger.add_commits(repo_id, [dict(zip(COMMIT_COLUMNS[1:], c)) for c in batch])
         report.count("commit", "created", new)
         report.count("commit", "unchanged", len(batch) - new)
         if progress is not None:
@@ -169,14 +170,15 @@ def _record_commits(
         batch.clear()
 
     for c in commits:
-        batch.append({
-            "repository_id": repo_id, "sha": c.sha, "author_email": c.author_email, "author_name": c.author_name,
-            "author_date": c.author_date, "pushed_at": c.committer_date,
-        })
+        batch.append(c)
         if len(batch) >= WRITE_BATCH:
             flush()
     if batch:
         flush()
+
+
+# The commits table's columns in the order of (repository id, *GitCommit).
+COMMIT_COLUMNS = ("repository_id", "sha", "author_email", "author_name", "author_date", "pushed_at")
 
 
 def _resolve_authors(
