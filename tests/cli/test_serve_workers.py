@@ -31,6 +31,17 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _spawned(pid: int) -> list[int]:
+    """The children ``multiprocessing`` spawned (uvicorn's workers, the warmer); not its resource tracker."""
+    return [p for p in _children(pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+
+
+def _wait_ended(pidfd: int) -> None:
+    ready, _, _ = select.select([pidfd], [], [], 60)  # readable once that process has ended
+    assert ready == [pidfd]
+    os.close(pidfd)
+
+
 def _thread_nice_values(pid: int) -> set[int]:
     # /proc/PID/task/TID/stat: the nice value is the 19th field, the 17th after the command's ")".
     return {int((task / "stat").read_text().rpartition(")")[2].split()[16]) for task in Path(f"/proc/{pid}/task").iterdir()}
@@ -50,8 +61,8 @@ def _ledger_with_a_token(engine: Engine) -> str:
     return token
 
 
-def _serve_two_workers(db_url: str, data_dir: Path, *, stderr: int, workers: int = 2) -> "subprocess.Popen[str]":
-    """``seatledger serve --workers 2`` on a free port, with only this test's settings."""
+def _serve(db_url: str, data_dir: Path, *, stderr: int, workers: int = 2) -> "subprocess.Popen[str]":
+    """``seatledger serve --workers N`` on a free port, with only this test's settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
     env["SEATLEDGER_DATA_DIR"] = str(data_dir)
     env["SEATLEDGER_DATABASE_URL"] = db_url
@@ -65,7 +76,7 @@ def test_two_workers_share_the_port_answer_alike_and_stop_on_sigterm(
     engine: Engine, db_url: str, tmp_path: Path
 ) -> None:
     token = _ledger_with_a_token(engine)
-    proc = _serve_two_workers(db_url, tmp_path, stderr=subprocess.PIPE)
+    proc = _serve(db_url, tmp_path, stderr=subprocess.PIPE)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()  # printed once the socket listens
@@ -80,9 +91,7 @@ def test_two_workers_share_the_port_answer_alike_and_stop_on_sigterm(
             assert answers[0].json()["total_seats_consumed"] == 3
             used = [int(r.headers["X-RateLimit-Used"]) for r in answers]
             assert used[0] == 1 and max(used) <= 6
-        workers = _children(proc.pid)
-        # uvicorn's two workers (spawned interpreters), plus multiprocessing's resource tracker.
-        spawned = [p for p in workers if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+        spawned = _spawned(proc.pid)  # uvicorn's two workers
         assert len(spawned) == 2
         # The workers count nothing ahead: they told the question to the one warmer, a thread
         # of the supervising process at a lower CPU priority than any worker's.
@@ -103,21 +112,19 @@ def test_two_workers_share_the_port_answer_alike_and_stop_on_sigterm(
 
 
 def test_workers_end_when_the_supervising_process_is_killed(engine: Engine, db_url: str, tmp_path: Path) -> None:
-    proc = _serve_two_workers(db_url, tmp_path, stderr=subprocess.DEVNULL)
+    proc = _serve(db_url, tmp_path, stderr=subprocess.DEVNULL)
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().split()[4].rstrip("/")
         with httpx.Client(base_url=url, timeout=60) as http:
             assert http.get("/healthz").status_code == 200  # a worker is up
-        spawned = [p for p in _children(proc.pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+        spawned = _spawned(proc.pid)
         assert len(spawned) == 2
         pidfds = [os.pidfd_open(p) for p in spawned]
         proc.kill()  # SIGKILL: no chance to stop the workers itself
         proc.wait(10)
         for fd in pidfds:
-            ready, _, _ = select.select([fd], [], [], 60)  # readable once that process has ended
-            assert ready == [fd]
-            os.close(fd)
+            _wait_ended(fd)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -126,7 +133,7 @@ def test_workers_end_when_the_supervising_process_is_killed(engine: Engine, db_u
 
 def test_one_serving_process_counts_ahead_in_a_second_one(engine: Engine, db_url: str, tmp_path: Path) -> None:
     token = _ledger_with_a_token(engine)
-    proc = _serve_two_workers(db_url, tmp_path, stderr=subprocess.DEVNULL, workers=1)
+    proc = _serve(db_url, tmp_path, stderr=subprocess.DEVNULL, workers=1)
     try:
         assert proc.stdout is not None
         url = proc.stdout.readline().split()[4].rstrip("/")
@@ -136,16 +143,14 @@ def test_one_serving_process_counts_ahead_in_a_second_one(engine: Engine, db_url
         # The serving process counted nothing ahead: it told the question to its warmer, a
         # second process whose counting thread has a lower CPU priority; it shared its answer.
         assert list((tmp_path / "answers" / ".asked").glob("*-ceiling.pickle"))
-        [warmer] = [p for p in _children(proc.pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
+        [warmer] = _spawned(proc.pid)
         assert cache.WARMER_NICE in _thread_nice_values(warmer)
         assert _thread_nice_values(proc.pid) == {0}
         pidfd = os.pidfd_open(warmer)
         proc.send_signal(signal.SIGTERM)
         # uvicorn stops serving, then ends by the signal it caught (as the shell expects).
         assert proc.wait(timeout=60) in (0, -signal.SIGTERM)
-        ready, _, _ = select.select([pidfd], [], [], 60)  # readable once the warmer has ended
-        assert ready == [pidfd]
-        os.close(pidfd)
+        _wait_ended(pidfd)
     finally:
         if proc.poll() is None:
             proc.kill()
