@@ -45,6 +45,11 @@ class Settings:
         return self.database_url or f"sqlite:///{self.sqlite_path}"
 
     @property
+    def warms_ahead(self) -> bool:
+        """Whether ``serve`` keeps answers counted ahead: asked for, and a memo to keep them in."""
+        return self.warm_ahead and self.cache_size > 0
+
+    @property
     def exports_dir(self) -> Path:
         return self.data_dir / "exports"
 

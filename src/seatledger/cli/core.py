@@ -177,7 +177,7 @@ WARMER_START_S = 60.0
 def _warmer_process(settings: Settings) -> Any:
     """A one-process ``serve`` counts ahead in a second process (``app.run_warmer_process``),
     sharing answers with it through the data directory; None when warming ahead is off."""
-    if not settings.warm_ahead or settings.cache_size <= 0:
+    if not settings.warms_ahead:
         return None
     import multiprocessing
 

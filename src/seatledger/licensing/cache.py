@@ -707,7 +707,9 @@ class Warmer:
         shared = _shared
         if shared is None:
             return
+        seen: set[str] = set()
         for name, kind, when, path in shared.asked_since(wall - HOT_TTL.total_seconds()):
+            seen.add(name)
             if name not in self._known:
                 told = shared.read_question(path)
                 ok = isinstance(told, tuple) and len(told) == 3 and told[0][0] == self.url  # type: ignore[index]
@@ -716,6 +718,8 @@ class Warmer:
             if known is not None:
                 slot, enterprise_id, compute = known
                 _hot.merge(slot, enterprise_id, compute, kind, when)
+        for gone in self._known.keys() - seen:  # notes deleted as cold: read again if told again
+            del self._known[gone]
 
     def _targets(self, q: _Question, now: dt.datetime, wall: float, round_cost: float) -> list[dt.datetime]:
         """The instants to have ready: the current one of each way the question was asked lately,

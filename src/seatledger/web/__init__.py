@@ -151,7 +151,7 @@ def _start_warmer(app: FastAPI) -> Any:
     from seatledger.licensing import cache
 
     settings = app.state.settings
-    if not settings.warm_ahead or settings.cache_size <= 0:
+    if not settings.warms_ahead:
         return None
     if getattr(app.state, "warm_elsewhere", False):
         cache.warm_elsewhere(app.state.engine, clock=lambda: float(app.state.clock()))
@@ -172,7 +172,7 @@ def start_machine_warmer(settings: Settings, engine: Engine) -> Any:
     None when warming is off."""
     from seatledger.licensing import cache
 
-    if not settings.warm_ahead or settings.cache_size <= 0:
+    if not settings.warms_ahead:
         return None
     cache.configure(settings.cache_size)
     return _seeded(cache.Warmer(engine, gather=True, nice=cache.WARMER_NICE), None).start()
