@@ -24,7 +24,7 @@ from pathlib import Path
 from seatledger.db import create_engine, migrate
 from seatledger.db.ledger import Ledger
 from seatledger.ingest.git import GitOptions, ingest_git
-from seatledger.ingest.git_log import LOG_FORMAT, _git, iter_commits
+from seatledger.ingest.git_log import LOG_ENV, iter_commits, log_command
 
 AUTHORS = 50
 
@@ -80,15 +80,14 @@ def main() -> None:
         build_repo(repo, args.commits)
         print(f"built {args.commits} commits with git fast-import in {time.perf_counter() - t0:.2f} s")
         since = dt.datetime.utcnow() - dt.timedelta(days=120)
-        cmd = _git(repo, "log", "--all", "--use-mailmap", "-z", "--encoding=UTF-8", f"--format={LOG_FORMAT}",
-                   f"--since={since:%Y-%m-%d %H:%M:%S} +0000")
+        cmd = log_command(repo, since=since)
 
         def git_alone() -> None:
-            subprocess.run(cmd, cwd=repo, stdout=subprocess.DEVNULL, check=True)
+            subprocess.run(cmd, cwd=repo, stdout=subprocess.DEVNULL, check=True, env=LOG_ENV)
 
         def git_piped() -> None:
             # The same git log with its output read (in large blocks) and dropped.
-            subprocess.run(cmd, cwd=repo, stdout=subprocess.PIPE, check=True)
+            subprocess.run(cmd, cwd=repo, stdout=subprocess.PIPE, check=True, env=LOG_ENV)
 
         def scan() -> None:
             n = sum(1 for _ in iter_commits(repo, repo, since=since))

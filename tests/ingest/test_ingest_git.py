@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
@@ -301,8 +302,8 @@ def test_git_log_output_is_parsed_the_same_however_it_is_chunked() -> None:
     from seatledger.ingest.git_log import parse_log_stream
 
     records = [
-        ("a" * 40, "Zoë@Example.com", "Zoë Ñúñez", "2026-06-01T10:00:00+02:00", "2026-06-02T23:30:00-05:30"),
-        ("b" * 40, "li@example.com", "李雷", "2026-06-03T00:00:00Z", "2026-06-03T00:00:00+00:00"),
+        ("a" * 40, "Zoë@Example.com", "Zoë Ñúñez", "2026-06-01 08:00:00", "2026-06-03 05:00:00"),
+        ("b" * 40, "li@example.com", "李雷", "2026-06-03 00:00:00", "2026-06-03 00:00:59"),
     ]
     raw = b"".join("\0".join(r).encode() + b"\0" for r in records)
     for size in (1, 3, 7, 64, len(raw)):
@@ -310,8 +311,70 @@ def test_git_log_output_is_parsed_the_same_however_it_is_chunked() -> None:
         assert [(c.sha, c.author_email, c.author_name) for c in got] == [
             ("a" * 40, "zoë@example.com", "Zoë Ñúñez"), ("b" * 40, "li@example.com", "李雷")]
         assert got[0].author_date == dt.datetime(2026, 6, 1, 8, 0)
-        assert got[0].committer_date == dt.datetime(2026, 6, 3, 5, 0), "offsets applied: -05:30 → +5h30"
-        assert got[1].committer_date == dt.datetime(2026, 6, 3, 0, 0)
+        assert got[0].committer_date == dt.datetime(2026, 6, 3, 5, 0)
+        assert got[1].committer_date == dt.datetime(2026, 6, 3, 0, 0, 59)
+
+
+def test_git_gives_dates_in_utc_whatever_the_commit_offsets_and_local_zone(
+    tmp_path: Path, git_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git converts each commit's own offset to UTC itself, and the zone of the process that
+    runs the import does not leak in."""
+    from seatledger.ingest.git_log import iter_commits
+
+    monkeypatch.setenv("TZ", "America/St_Johns")  # -03:30 / -02:30: a local zone must not count
+    repo = tmp_path / "zones"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    for n, (author, committer) in enumerate([
+        ("2026-06-01T10:00:00+02:00", "2026-06-02T23:30:00-05:30"),
+        ("2026-06-03T00:00:00+00:00", "2026-06-03T12:15:00+09:45"),
+    ]):
+        env = {**os.environ, "GIT_AUTHOR_DATE": author, "GIT_COMMITTER_DATE": committer,
+               "GIT_AUTHOR_NAME": "Zoe", "GIT_AUTHOR_EMAIL": "zoe@example.com",
+               "GIT_COMMITTER_NAME": "Zoe", "GIT_COMMITTER_EMAIL": "zoe@example.com"}
+        subprocess.run(["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", f"c{n}"], check=True, env=env)
+    got = sorted(iter_commits(repo / ".git", repo, since=dt.datetime(2026, 1, 1)), key=lambda c: c.author_date)
+    assert [(c.author_date, c.committer_date) for c in got] == [
+        (dt.datetime(2026, 6, 1, 8, 0), dt.datetime(2026, 6, 3, 5, 0)),
+        (dt.datetime(2026, 6, 3, 0, 0), dt.datetime(2026, 6, 3, 2, 30)),
+    ]
+
+
+def test_a_caller_that_stops_early_ends_git_and_its_reader(tmp_path: Path, git_home: Path) -> None:
+    """Reading ahead in a thread: stopping after the first commit of many ends git and the
+    thread, and leaves no process behind."""
+    import threading
+
+    from seatledger.ingest.git_log import READ_CHUNK, iter_commits
+
+    repo = tmp_path / "many"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    # More than the pipe and one read can hold: long author names make the output large.
+    name = "N" * 2000
+    script = "".join(
+        f"commit refs/heads/main\nauthor {name} {i} <d{i}@example.com> {1780000000 + i} +0000\n"
+        f"committer {name} <d@example.com> {1780000000 + i} +0000\ndata 1\nx\n\n"
+        for i in range(3 * READ_CHUNK // 2000)
+    )
+    subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], input=script.encode(), check=True)
+    before = {th.name for th in threading.enumerate()}
+    children = _children()
+    commits = iter_commits(repo / ".git", repo, since=dt.datetime(2026, 1, 1))
+    first = next(commits)
+    assert first.author_name.startswith("N" * 2000)
+    assert any(th.name == "git-log-reader" for th in threading.enumerate())
+    commits.close()
+    assert not any(th.name == "git-log-reader" for th in threading.enumerate()), "the reader thread ended"
+    assert {th.name for th in threading.enumerate()} <= before
+    assert _children() == children, "git was ended and reaped"
+
+
+def _children() -> set[str]:
+    """The ids of this process's child processes (Linux)."""
+    found: set[str] = set()
+    for task in Path("/proc/self/task").iterdir():
+        found.update((task / "children").read_text().split())
+    return found
 
 
 def test_cli_exits_2_when_no_path_could_be_ingested(db_url: str, tmp_path: Path, git_home: Path) -> None:
