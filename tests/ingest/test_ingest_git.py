@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from ingest_gitrepo import NOW, Repo
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
+from seatledger.ingest import git as git_ingest
 from seatledger.ingest.git import GitOptions, ingest_git
 
 RECENT = NOW - dt.timedelta(days=10)
@@ -375,6 +376,56 @@ def _children() -> set[str]:
     for task in Path("/proc/self/task").iterdir():
         found.update((task / "children").read_text().split())
     return found
+
+
+def test_a_repository_of_many_batches_is_written_whole_by_the_writer_thread(
+    engine: Engine, make_repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches after the first are written in a second thread while git is read: every
+    commit arrives, once, with its dates."""
+    monkeypatch.setattr(git_ingest, "WRITE_BATCH", 2)
+    repo = make_repo("many")
+    shas = [repo.commit("Ann", "ann@example.com", NOW - dt.timedelta(days=1, minutes=i)) for i in range(7)]
+
+    result = ingest_git(engine, [repo.path], _opts(enterprise="acme"))
+
+    assert result.report.created["commit"] == 7
+    recorded = _commits(engine)
+    assert set(recorded) == set(shas)
+    assert recorded[shas[0]] == ("ann@example.com", NOW - dt.timedelta(days=1), NOW - dt.timedelta(days=1))
+
+
+def test_a_failure_after_batches_were_written_leaves_no_commit_and_no_writer(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The git output breaks after three batches went to the writer thread: the error reaches
+    the caller only after the batch in flight is done, and the transaction leaves nothing."""
+    import threading
+
+    from seatledger.errors import SourceError
+    from seatledger.ingest.git_log import GitCommit
+    from seatledger.ingest.report import ImportReport
+
+    monkeypatch.setattr(git_ingest, "WRITE_BATCH", 2)
+    with engine.begin() as conn:
+        ledger = Ledger(conn)
+        enterprise = ledger.add_enterprise("acme")
+        org = ledger.add_org(enterprise, "acme-org")
+        repo_id, _ = ledger.upsert_repo(enterprise, "acme-org", "broken", org_id=org)
+
+    def broken_log():
+        for i in range(7):
+            yield GitCommit(f"{i:040x}", "ann@example.com", "Ann", NOW, NOW)
+        raise SourceError("git log output ended in the middle of a commit")
+
+    report = ImportReport(source="test")
+    with pytest.raises(SourceError, match="middle of a commit"):
+        with engine.begin() as conn:
+            git_ingest._record_commits(Ledger(conn), repo_id, broken_log(), report, None, new_repository=True)
+
+    assert report.created["commit"] == 6, "three batches of two were written before the failure"
+    assert _commits(engine) == {}
+    assert not [th for th in threading.enumerate() if th.name.startswith("commit-writer")]
 
 
 def test_cli_exits_2_when_no_path_could_be_ingested(db_url: str, tmp_path: Path, git_home: Path) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Protocol, Sequence
@@ -155,10 +156,15 @@ def _record_commits(
 ) -> None:
     """Write commits in batches; a repository created by this run has none yet, so its
     commits are inserted without looking for existing ones (git log lists each once), as
-    plain rows: a commit's fields are the table's columns after the repository's id."""
-    batch: list[GitCommit] = []
+    plain rows: a commit's fields are the table's columns after the repository's id.
 
-    def flush() -> None:
+    From the second batch on, a batch is written in a thread of its own while the next one is
+    read: the database does its part of an insert without Python's lock, so reading and
+    writing overlap. One batch is written at a time, in order, on the caller's connection
+    (which nothing else uses meanwhile); a failure on either side ends both before it is
+    raised, so the caller's transaction rolls back with no write in flight."""
+
+    def write(batch: list[GitCommit]) -> None:
         if new_repository:
             new = ledger.bulk_insert_rows(t.commits, COMMIT_COLUMNS, [(repo_id, *c) for c in batch])
         else:
@@ -167,14 +173,26 @@ def _record_commits(
         report.count("commit", "unchanged", len(batch) - new)
         if progress is not None:
             progress.commits_read(len(batch))
-        batch.clear()
 
-    for c in commits:
-        batch.append(c)
-        if len(batch) >= WRITE_BATCH:
-            flush()
-    if batch:
-        flush()
+    writer: ThreadPoolExecutor | None = None
+    in_flight: Future[None] | None = None
+    batch: list[GitCommit] = []
+    try:
+        for c in commits:
+            batch.append(c)
+            if len(batch) >= WRITE_BATCH:
+                if writer is None:
+                    writer = ThreadPoolExecutor(1, thread_name_prefix="commit-writer")
+                if in_flight is not None:
+                    in_flight.result()
+                in_flight, batch = writer.submit(write, batch), []
+        if in_flight is not None:
+            in_flight.result()
+        if batch:
+            write(batch)
+    finally:
+        if writer is not None:
+            writer.shutdown(wait=True)
 
 
 # The commits table's columns in the order of (repository id, *GitCommit).
