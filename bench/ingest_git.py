@@ -24,7 +24,7 @@ from pathlib import Path
 from seatledger.db import create_engine, migrate
 from seatledger.db.ledger import Ledger
 from seatledger.ingest.git import GitOptions, ingest_git
-from seatledger.ingest.git_log import LOG_ENV, iter_commits, log_command
+from seatledger.ingest.git_log import iter_commits, log_command, log_env
 
 AUTHORS = 50
 
@@ -83,11 +83,11 @@ def main() -> None:
         cmd = log_command(repo, since=since)
 
         def git_alone() -> None:
-            subprocess.run(cmd, cwd=repo, stdout=subprocess.DEVNULL, check=True, env=LOG_ENV)
+            subprocess.run(cmd, cwd=repo, stdout=subprocess.DEVNULL, check=True, env=log_env())
 
         def git_piped() -> None:
             # The same git log with its output read (in large blocks) and dropped.
-            subprocess.run(cmd, cwd=repo, stdout=subprocess.PIPE, check=True, env=LOG_ENV)
+            subprocess.run(cmd, cwd=repo, stdout=subprocess.PIPE, check=True, env=log_env())
 
         def scan() -> None:
             n = sum(1 for _ in iter_commits(repo, repo, since=since))

@@ -341,43 +341,6 @@ def test_git_gives_dates_in_utc_whatever_the_commit_offsets_and_local_zone(
     ]
 
 
-def test_a_caller_that_stops_early_ends_git_and_its_reader(tmp_path: Path, git_home: Path) -> None:
-    """Reading ahead in a thread: stopping after the first commit of many ends git and the
-    thread, and leaves no process behind."""
-    import threading
-
-    from seatledger.ingest.git_log import READ_CHUNK, iter_commits
-
-    repo = tmp_path / "many"
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    # More than the pipe and one read can hold: long author names make the output large.
-    name = "N" * 2000
-    script = "".join(
-        f"commit refs/heads/main\nauthor {name} {i} <d{i}@example.com> {1780000000 + i} +0000\n"
-        f"committer {name} <d@example.com> {1780000000 + i} +0000\ndata 1\nx\n\n"
-        for i in range(3 * READ_CHUNK // 2000)
-    )
-    subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], input=script.encode(), check=True)
-    before = {th.name for th in threading.enumerate()}
-    children = _children()
-    commits = iter_commits(repo / ".git", repo, since=dt.datetime(2026, 1, 1))
-    first = next(commits)
-    assert first.author_name.startswith("N" * 2000)
-    assert any(th.name == "git-log-reader" for th in threading.enumerate())
-    commits.close()
-    assert not any(th.name == "git-log-reader" for th in threading.enumerate()), "the reader thread ended"
-    assert {th.name for th in threading.enumerate()} <= before
-    assert _children() == children, "git was ended and reaped"
-
-
-def _children() -> set[str]:
-    """The ids of this process's child processes (Linux)."""
-    found: set[str] = set()
-    for task in Path("/proc/self/task").iterdir():
-        found.update((task / "children").read_text().split())
-    return found
-
-
 def test_a_repository_of_many_batches_is_written_whole_by_the_writer_thread(
     engine: Engine, make_repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:

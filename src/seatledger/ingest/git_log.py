@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import queue
 import subprocess
 import tempfile
-import threading
 from pathlib import Path
-from typing import IO, Iterable, Iterator, NamedTuple, Sequence
+from typing import IO, Iterator, NamedTuple, Sequence
 
 from seatledger.errors import SourceError
 
@@ -24,9 +22,6 @@ LOG_FORMAT = "%H%x00%aE%x00%aN%x00%ad%x00%cd"
 DATE_FORMAT = "format-local:%Y-%m-%d %H:%M:%S"
 FIELDS = 5
 READ_CHUNK = 1 << 20
-# Chunks of git's output read ahead of the parser: git keeps running while a batch is written
-# instead of stopping at a full pipe (64 KiB), and at most this many MiB wait in memory.
-READ_AHEAD = 16
 
 
 class GitCommit(NamedTuple):
@@ -86,19 +81,18 @@ def ref_tips(git_dir: Path, work_dir: Path) -> list[str]:
 
 
 def parse_log_stream(stream: IO[bytes]) -> Iterator[GitCommit]:
-    """Parse ``git log -z --format=LOG_FORMAT`` output as it arrives, chunk by chunk."""
-    read = stream.read1 if hasattr(stream, "read1") else stream.read
-    return parse_log_chunks(iter(lambda: read(READ_CHUNK), b""))
-
-
-def parse_log_chunks(chunks: Iterable[bytes]) -> Iterator[GitCommit]:
-    """Parse ``git log -z --format=LOG_FORMAT --date=DATE_FORMAT`` output given in chunks.
+    """Parse ``git log -z --format=LOG_FORMAT --date=DATE_FORMAT`` output as it arrives,
+    chunk by chunk.
 
     Each chunk is cut after its last NUL and decoded once (a UTF-8 character never spans a
     NUL), then split into fields; five fields make a commit."""
     pending = b""
     tokens: list[str] = []
-    for chunk in chunks:
+    read = stream.read1 if hasattr(stream, "read1") else stream.read
+    while True:
+        chunk = read(READ_CHUNK)
+        if not chunk:
+            break
         data = pending + chunk
         cut = data.rfind(b"\0")
         if cut < 0:
@@ -118,58 +112,16 @@ def parse_log_chunks(chunks: Iterable[bytes]) -> Iterator[GitCommit]:
 
 
 def log_command(git_dir: Path, *, since: dt.datetime, exclude: Sequence[str] = ()) -> list[str]:
-    """The ``git log`` the importer runs (run it with :data:`LOG_ENV`)."""
+    """The ``git log`` the importer runs (run it with :func:`log_env`)."""
     return _git(
         git_dir, "log", "--all", "--use-mailmap", "-z", "--encoding=UTF-8", f"--format={LOG_FORMAT}",
         f"--date={DATE_FORMAT}", f"--since={since:%Y-%m-%d %H:%M:%S} +0000", *(f"^{sha}" for sha in exclude),
     )
 
 
-LOG_ENV = {**os.environ, "TZ": "UTC0"}
-
-
-class _ReadAhead:
-    """Reads a stream in a thread of its own into a bounded queue of chunks; iterating gives
-    them in order, ending at the stream's end. Reading releases Python's lock, so the writer
-    of the stream runs on while the consumer works."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
-        self._chunks: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=READ_AHEAD)
-        self.at_end = False  # the stream's end was read
-        self._thread = threading.Thread(target=self._run, name="git-log-reader", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            while True:
-                chunk = self._stream.read1(READ_CHUNK)  # type: ignore[attr-defined]
-                if not chunk:
-                    self.at_end = True
-                self._chunks.put(chunk)
-                if not chunk:
-                    return
-        except BaseException as exc:  # handed to the consumer, raised there
-            self._chunks.put(exc)
-
-    def __iter__(self) -> Iterator[bytes]:
-        while True:
-            chunk = self._chunks.get()
-            if isinstance(chunk, BaseException):
-                raise SourceError(f"reading git log failed: {chunk}")
-            if not chunk:
-                return
-            yield chunk
-
-    def close(self) -> None:
-        """Wait for the thread to end (the stream's writer must have ended), emptying the
-        queue so that it never waits on a full one."""
-        while self._thread.is_alive():
-            try:
-                self._chunks.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        self._thread.join()
+def log_env() -> dict[str, str]:
+    """The environment of :func:`log_command`: this process's, in the UTC zone."""
+    return {**os.environ, "TZ": "UTC0"}
 
 
 def iter_commits(
@@ -180,25 +132,18 @@ def iter_commits(
     cmd = log_command(git_dir, since=since, exclude=exclude)
     with tempfile.TemporaryFile() as err:
         try:
-            proc = subprocess.Popen(cmd, cwd=work_dir, stdout=subprocess.PIPE, stderr=err, env=LOG_ENV)
+            proc = subprocess.Popen(cmd, cwd=work_dir, stdout=subprocess.PIPE, stderr=err, env=log_env())
         except OSError as exc:
             raise SourceError(f"cannot run git: {exc}") from exc
         assert proc.stdout is not None
-        ahead = _ReadAhead(proc.stdout)
         broken: SourceError | None = None
         try:
-            yield from parse_log_chunks(ahead)
+            yield from parse_log_stream(proc.stdout)
         except SourceError as exc:
             broken = exc  # git's own error, if it has one, says more
-            if not ahead.at_end:
-                proc.kill()  # its output could not be read: git would wait on a full pipe
-        except BaseException:
-            proc.kill()  # the caller stopped early: git need not run to its end
-            raise
         finally:
-            code = proc.wait()
-            ahead.close()
             proc.stdout.close()
+            code = proc.wait()
         if code != 0:
             err.seek(0)
             raise SourceError(f"{work_dir}: git log failed: {_first_line(err.read())}")
