@@ -150,13 +150,12 @@ def run_warmer_process(settings: Settings, ready: Any) -> None:
     _die_with_parent()
     import threading
 
-    from seatledger.db import engine_from_settings
     from seatledger.licensing import cache
     from seatledger.web import start_machine_warmer
 
     cache.share_answers(shared_answers_dir(settings))
     tune_collector()
-    start_machine_warmer(settings, engine_from_settings(settings))
+    start_machine_warmer(settings)
     ready.set()
     threading.Event().wait()  # the warmer's thread does the work until the parent ends this process
 

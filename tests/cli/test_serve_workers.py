@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from seatledger import tokens
+from seatledger.db.background import APPLICATION_NAME
 from seatledger.db.ledger import Ledger
 from seatledger.db.tables_api import api_rate_windows
 from seatledger.licensing import cache
@@ -45,6 +46,15 @@ def _wait_ended(pidfd: int) -> None:
 def _thread_nice_values(pid: int) -> set[int]:
     # /proc/PID/task/TID/stat: the nice value is the 19th field, the 17th after the command's ")".
     return {int((task / "stat").read_text().rpartition(")")[2].split()[16]) for task in Path(f"/proc/{pid}/task").iterdir()}
+
+
+def _background_backends_nice(engine: Engine) -> set[int]:
+    with engine.connect() as conn:
+        pids = conn.execute(
+            sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = :n"),
+            {"n": APPLICATION_NAME},
+        ).scalars().all()
+    return {os.getpriority(os.PRIO_PROCESS, pid) for pid in pids}
 
 
 def _ledger_with_a_token(engine: Engine) -> str:
@@ -146,6 +156,9 @@ def test_one_serving_process_counts_ahead_in_a_second_one(engine: Engine, db_url
         [warmer] = _spawned(proc.pid)
         assert cache.WARMER_NICE in _thread_nice_values(warmer)
         assert _thread_nice_values(proc.pid) == {0}
+        if engine.dialect.name == "postgresql" and os.geteuid() == 0:  # (lowering PostgreSQL's process needs root)
+            # Its database work yields too: the backends of its connections run at its priority.
+            assert _background_backends_nice(engine) == {cache.WARMER_NICE}
         pidfd = os.pidfd_open(warmer)
         proc.send_signal(signal.SIGTERM)
         # uvicorn stops serving, then ends by the signal it caught (as the shell expects).

@@ -160,7 +160,7 @@ def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, work
     config = uvicorn.Config(ServeApp(settings, in_process_queue=False), factory=True, workers=workers, **common)
     queue = ExportQueue(settings, engine)
     queue.start_in_process()
-    warmer = start_machine_warmer(settings, engine)
+    warmer = start_machine_warmer(settings)
     tune_collector()
     try:
         Multiprocess(config, sockets=[sock]).run()

@@ -165,16 +165,21 @@ def _start_warmer(app: FastAPI) -> Any:
     return _seeded(warmer, getattr(app.state, "page_cache", None)).start()
 
 
-def start_machine_warmer(settings: Settings, engine: Engine) -> Any:
-    """The one warmer of ``serve --workers N``, in the supervising process: it counts ahead what
-    every worker was asked (told through the shared answers), in a thread of lower CPU priority,
-    so that no worker's requests wait for the interpreter lock behind a count ahead of time.
-    None when warming is off."""
+def start_machine_warmer(settings: Settings) -> Any:
+    """The one warmer of ``serve --workers N``, in the supervising process (or, for one process
+    serving, in a process of its own): it counts ahead what every worker was asked (told through
+    the shared answers), in a thread of lower CPU priority, on connections of its own whose
+    database work yields too (``db.background``), so that no request waits behind a count ahead
+    of time. None when warming is off."""
+    from seatledger.db import engine_from_settings
+    from seatledger.db.background import yield_to_requests
     from seatledger.licensing import cache
 
     if not settings.warms_ahead:
         return None
     cache.configure(settings.cache_size)
+    engine = engine_from_settings(settings)
+    yield_to_requests(engine, cache.WARMER_NICE)
     return _seeded(cache.Warmer(engine, gather=True, nice=cache.WARMER_NICE), None).start()
 
 
