@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError, OperationalError
 
 from seatledger.config import Settings
 from seatledger.errors import ConfigError, DatabaseUnavailable
@@ -39,15 +40,44 @@ def create_engine(url: str) -> Engine:
                 url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
             )
             event.listen(engine, "connect", _sqlite_pragmas)
-        elif url.startswith("postgresql"):
-            engine = sa.create_engine(
-                url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args={"options": POSTGRES_OPTIONS}
-            )
         else:
-            engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+            connect_args = {"options": POSTGRES_OPTIONS} if url.startswith("postgresql") else {}
+            engine = sa.create_engine(url, pool_size=10, max_overflow=20, connect_args=connect_args)
+            _ping_when_idle(engine)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise ConfigError(f"database URL {url!r} is not usable: {exc}") from exc
     return engine
+
+
+# A pooled connection given back less than this many seconds ago is handed out without a ping.
+PING_AFTER_IDLE_S = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before handing it out (a database restart, or a server that
+    closed an idle connection, would otherwise fail the next request that takes it), unless it
+    came back to the pool within :data:`PING_AFTER_IDLE_S`: it worked a moment ago. SQLAlchemy's
+    ``pool_pre_ping`` pings at every checkout, a round trip per request or more under load; a
+    connection that fails all the same is found out by the statement, and SQLAlchemy then drops
+    it and every pooled connection older than it."""
+
+    def returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    def checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is not None and time.monotonic() - returned_at < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                raise DisconnectionError() from exc  # the pool connects anew and checks out again
+            raise
+
+    event.listen(engine, "connect", returned)  # a new connection works: it just answered
+    event.listen(engine, "checkin", returned)
+    event.listen(engine, "checkout", checkout)
 
 
 def engine_from_settings(settings: Settings) -> Engine:
