@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from seatledger.db import tables as t
 from seatledger.db.ledger import utcnow
 from seatledger.errors import InvalidInput, NotFound
+from seatledger.licensing.scope import EnterpriseInfo, enterprise_columns, enterprise_from
 
 TOKEN_PREFIX = "ghp_"
 _RANDOM_LENGTH = 30
@@ -87,6 +88,9 @@ class TokenOwner:
     # The person's enterprise roles (owner, billing_manager) held at the verification instant,
     # when verify_token was asked for them (None otherwise).
     enterprise_roles: frozenset[str] | None = None
+    # The enterprise's settings and ledger version, read with the token (``with_enterprise``).
+    enterprise_info: EnterpriseInfo | None = None
+    ledger_version: int | None = None
 
 
 def _base62(number: int, width: int) -> str:
@@ -228,11 +232,13 @@ def revoke_token(conn: Connection, token_id: int, *, now: dt.datetime | None = N
 
 
 def verify_token(
-    conn: Connection, token: str, *, now: dt.datetime | None = None, with_roles: bool = False
+    conn: Connection, token: str, *, now: dt.datetime | None = None, with_roles: bool = False,
+    with_enterprise: bool = False,
 ) -> TokenOwner | None:
     """The owner of an active token; None for a malformed, unknown, expired or revoked one.
-    ``with_roles`` also reads the owner's current enterprise roles, in the same query (the API
-    checks them on every request)."""
+    ``with_roles`` also reads the owner's current enterprise roles, and ``with_enterprise`` the
+    enterprise's settings and ledger version, in the same query: the API needs them on every
+    request, and one statement is one round trip to the database and one consistent reading."""
     if not well_formed(token):
         return None
     now = now or utcnow()
@@ -247,6 +253,11 @@ def verify_token(
                 r.c.started_at <= now, sa.or_(r.c.ended_at.is_(None), r.c.ended_at > now),
             ),
         )
+    if with_enterprise:
+        lv = t.ledger_versions
+        stmt = stmt.add_columns(*enterprise_columns(ENTERPRISE_PREFIX), lv.c.version.label("ledger_version")).outerjoin(
+            lv, lv.c.enterprise_id == t.users.c.enterprise_id
+        )
     rows = conn.execute(stmt).all()
     if not rows:
         return None
@@ -258,4 +269,9 @@ def verify_token(
         token_id=row.id, user_id=row.user_id, login=row.login, enterprise_id=row.enterprise_id,
         enterprise=row.slug, scopes=frozenset(info.scopes), expires_at=row.expires_at,
         enterprise_roles=frozenset(x.role for x in rows if x.role is not None) if with_roles else None,
+        enterprise_info=enterprise_from(row, ENTERPRISE_PREFIX) if with_enterprise else None,
+        ledger_version=int(row.ledger_version or 0) if with_enterprise else None,
     )
+
+
+ENTERPRISE_PREFIX = "ent_"  # (the statement has its own enterprise_id)

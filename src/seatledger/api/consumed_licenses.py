@@ -77,7 +77,7 @@ def get_consumed_licenses(
         total, content = cache.memoized(
             conn, "api.consumed_licenses", info.id, (page.page, page.per_page), as_of,
             # A question of (connection, instant): the memo's warmer can ask it again for the next minute.
-            cache.question(_page_json, info.slug, page),
+            cache.question(_page_json, info.slug, page), version=caller.ledger_version(info.id),
         )
     set_link(response, request, page, total)
     return json_bytes(content, response)  # type: ignore[return-value]

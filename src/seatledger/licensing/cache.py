@@ -248,7 +248,8 @@ def _slot(url: str, name: str, enterprise_id: int, args: Hashable, at: dt.dateti
 
 
 def _ask(
-    conn: Connection, name: str, enterprise_id: int, args: Hashable, at: dt.datetime, compute: Compute[T]
+    conn: Connection, name: str, enterprise_id: int, args: Hashable, at: dt.datetime, compute: Compute[T],
+    version: int | None = None,
 ) -> tuple[int, Hashable] | None:
     """The question's (version, slot), noted as asked for the warmer; None when the memo may
     not serve this connection (it is off, or the connection's transaction wrote)."""
@@ -256,18 +257,23 @@ def _ask(
         return None
     slot = _slot(str(conn.engine.url), name, enterprise_id, args, at)
     _hot.asked(conn.engine, slot, enterprise_id, at, compute)
-    return current_version(conn, enterprise_id), slot
+    return (current_version(conn, enterprise_id) if version is None else version), slot
 
 
-def memoized(conn: Connection, name: str, enterprise_id: int, args: Hashable, at: dt.datetime, compute: Compute[T]) -> T:
+def memoized(
+    conn: Connection, name: str, enterprise_id: int, args: Hashable, at: dt.datetime, compute: Compute[T],
+    *, version: int | None = None,
+) -> T:
     """``compute``'s answer, or its remembered answer for the same question at the same ledger version.
 
     ``at`` must be the instant ``compute`` counts at (see :func:`instant`); ``args`` every
     other argument that changes the answer. A ``compute`` of ``(connection, instant)`` must use
     only those two and what ``args`` names: the warmer calls it again with its own connection
-    and the next minute's instant.
+    and the next minute's instant. ``version``: the enterprise's ledger version as the caller
+    already read it in this request (the API, with the token); else it is read here. A count
+    made on a miss is kept only if the version is still that one after it.
     """
-    asked = _ask(conn, name, enterprise_id, args, at, compute)
+    asked = _ask(conn, name, enterprise_id, args, at, compute, version)
     if asked is None:
         return compute(conn, at)
     version, slot = asked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -70,22 +70,32 @@ class ResolvedScope:
     repository_id: int | None = None
 
 
-def _enterprise_row(conn: Connection, where: sa.ColumnElement[bool]) -> EnterpriseInfo | None:
-    e = t.enterprises
-    row = conn.execute(
-        sa.select(
-            e.c.id, e.c.slug, e.c.name, e.c.account_type, e.c.data_residency, e.c.uses_saml,
-            e.c.pending_invites_consume_metered, e.c.setup_user_id,
-        ).where(where)
-    ).first()
-    if row is None:
-        return None
+_ENTERPRISE_FIELDS = (
+    "id", "slug", "name", "account_type", "data_residency", "uses_saml", "pending_invites_consume_metered",
+    "setup_user_id",
+)
+
+
+def enterprise_columns(prefix: str = "") -> list[sa.ColumnElement[Any]]:
+    """The enterprises columns :func:`enterprise_from` reads, labelled ``prefix + name`` (another
+    statement, such as the API's token check, can read an enterprise along with its own)."""
+    return [t.enterprises.c[name].label(prefix + name) for name in _ENTERPRISE_FIELDS]
+
+
+def enterprise_from(row: Any, prefix: str = "") -> EnterpriseInfo:
+    """The :class:`EnterpriseInfo` of a row with :func:`enterprise_columns`."""
+    v = {name: getattr(row, prefix + name) for name in _ENTERPRISE_FIELDS}
     return EnterpriseInfo(
-        id=row.id, slug=row.slug, name=row.name, account_type=row.account_type,
-        data_residency=bool(row.data_residency), uses_saml=bool(row.uses_saml),
-        pending_invites_consume_metered=bool(row.pending_invites_consume_metered),
-        setup_user_id=row.setup_user_id,
+        id=v["id"], slug=v["slug"], name=v["name"], account_type=v["account_type"],
+        data_residency=bool(v["data_residency"]), uses_saml=bool(v["uses_saml"]),
+        pending_invites_consume_metered=bool(v["pending_invites_consume_metered"]),
+        setup_user_id=v["setup_user_id"],
     )
+
+
+def _enterprise_row(conn: Connection, where: sa.ColumnElement[bool]) -> EnterpriseInfo | None:
+    row = conn.execute(sa.select(*enterprise_columns()).where(where)).first()
+    return None if row is None else enterprise_from(row)
 
 
 def get_enterprise(conn: Connection, slug: str) -> EnterpriseInfo:
