@@ -54,7 +54,10 @@ def test_the_warmer_recomputes_after_a_write_and_before_the_next_minute(engine: 
         assert len(calls) == 2  # asking found it ready
 
         clock.advance(35)  # 12:00:55: within the lead of the minute's end
-        assert warmer.run_once() == 1  # the next minute's answer, ahead
+        assert warmer.run_once() >= 1
+        next_minute = AS_OF + dt.timedelta(minutes=1)
+        assert calls[-1] == (next_minute if kind == "floor" else next_minute + dt.timedelta(minutes=1))
+        assert len(calls) == 3  # the next minute's answer, ahead
         clock.advance(10)  # 12:01:05
         assert ask() == 6
         assert len(calls) == 3  # the new minute's question was already answered
@@ -64,6 +67,45 @@ def test_the_warmer_recomputes_after_a_write_and_before_the_next_minute(engine: 
         assert warmer.run_once() == 0
         _join(engine, b, "latecomer")
         assert warmer.run_once() == 0  # cold: a write no longer makes it compute
+    finally:
+        warmer.stop()
+
+
+def test_a_question_of_the_date_alone_is_counted_once_a_day_and_after_each_write(engine: Engine) -> None:
+    b = _build(engine)
+    clock = Clock(AS_OF + dt.timedelta(seconds=20))
+    calls: list[dt.datetime] = []
+
+    def consumed(conn: Connection, at: dt.datetime) -> int:
+        calls.append(at)
+        return seats.count_consumed(conn, "acme", as_of=at)
+
+    def ask() -> int:
+        with engine.connect() as conn:
+            return cache.memoized(conn, "daily probe", b.id, (), cache.day_start(clock.utc()), consumed)
+
+    today = cache.day_start(AS_OF)
+    warmer = cache.Warmer(engine, clock=clock)
+    try:
+        assert ask() == 5 and calls == [today]
+        for _ in range(3):  # minutes end, and the warmer has nothing to count ahead
+            clock.advance(45)
+            assert warmer.run_once() == 0
+            clock.advance(15)
+        assert ask() == 5 and calls == [today]
+
+        _join(engine, b, "newcomer")
+        assert warmer.run_once() == 1  # the new version's answer, before anyone asks
+        assert ask() == 6 and calls == [today, today]
+
+        clock.advance((today + dt.timedelta(days=1) - clock.utc()).total_seconds() - 15)  # 23:59:45
+        assert ask() == 6 and len(calls) == 2
+        clock.advance(10)  # 23:59:55: within the lead of the day's end
+        warmer.run_once()
+        tomorrow = today + dt.timedelta(days=1)
+        assert calls[-1] == tomorrow  # the next day's answer, ahead
+        clock.advance(10)  # 00:00:05 the next day
+        assert ask() == 6 and len(calls) == 3
     finally:
         warmer.stop()
 

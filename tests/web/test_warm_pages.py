@@ -56,8 +56,10 @@ def test_seeded_pages_are_counted_before_anyone_opens_them(engine: Engine) -> No
                 conn, routes_licensing.ENTERPRISE_PAGE, b.id, ("acme",), as_of, must_not_count("licensing"), 60
             )
             assert recounting is None
+            # The month's usage changes only with the date: the page asks at the day's start.
             usage, recounting = pages.data_within(
-                conn, routes_licensing.USAGE_PAGE, b.id, (scope, month, "sku"), as_of, must_not_count("usage"), 60
+                conn, routes_licensing.USAGE_PAGE, b.id, (scope, month, "sku"), pages.day_instant(NOW),
+                must_not_count("usage"), 60,
             )
             assert recounting is None
             # A small enterprise's org pages are seeded too.

@@ -479,12 +479,19 @@ class StillCounting(Exception):
 # -- warm ahead ------------------------------------------------------------------------------
 
 # How a question asks for 'now': at the end of the minute (the engine's bucket), at its start
-# (the pages), or without an instant (history by day).
-CEILING, FLOOR, TIMELESS_KIND = "ceiling", "floor", "timeless"
+# (the pages), at the start of the day (a page whose answer changes only with the date, such
+# as the month's metered usage: counted once a day and after each write, not every minute), or
+# without an instant (history by day).
+CEILING, FLOOR, DAY, TIMELESS_KIND = "ceiling", "floor", "day", "timeless"
 
 
 def _floor(now: dt.datetime) -> dt.datetime:
     return now.replace(second=0, microsecond=0)
+
+
+def day_start(now: dt.datetime) -> dt.datetime:
+    """The instant a question that depends only on the date asks at (midnight, UTC)."""
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _kind(at: dt.datetime, now: dt.datetime) -> str | None:
@@ -492,13 +499,18 @@ def _kind(at: dt.datetime, now: dt.datetime) -> str | None:
         return TIMELESS_KIND
     if at == _bucket(now) or at == _bucket(now - dt.timedelta(seconds=1)):
         return CEILING
+    # (In a day's first minute its start is that minute's floor too: FLOOR, for that minute.)
     if at == _floor(now) or at == _floor(now - dt.timedelta(seconds=1)):
         return FLOOR
+    if at == day_start(now) or at == day_start(now - dt.timedelta(seconds=1)):
+        return DAY
     return None  # an explicit instant: not a question about 'now'
 
 
 def _instant_of(kind: str, now: dt.datetime) -> dt.datetime:
-    return TIMELESS if kind == TIMELESS_KIND else _bucket(now) if kind == CEILING else _floor(now)
+    if kind == TIMELESS_KIND:
+        return TIMELESS
+    return _bucket(now) if kind == CEILING else _floor(now) if kind == FLOOR else day_start(now)
 
 
 @dataclass
@@ -683,8 +695,12 @@ class Warmer:
 
     def _round(self, now: dt.datetime, wall: float) -> int:
         computed = 0
-        questions = _hot.of(self.url)
-        round_cost = sum(q.cost_s for _, q in questions)
+        # The cheapest first: when the round cannot all be counted before the minute turns, the
+        # most answers are ready (a page's parts asked by others cost little once it counted).
+        questions = sorted(_hot.of(self.url), key=lambda sq: sq[1].cost_s)
+        # What each minute costs: the questions asked by the minute (a day's question is counted
+        # once a day and after writes).
+        round_cost = sum(q.cost_s for _, q in questions if q.asked.keys() & {CEILING, FLOOR})
         with self.engine.connect() as conn:
             for slot, q in questions:
                 if self._stop.is_set():

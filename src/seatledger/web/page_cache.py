@@ -42,6 +42,12 @@ class PageCache:
         seconds = int((as_of - epoch).total_seconds())
         return epoch + dt.timedelta(seconds=seconds - seconds % self.granularity_s)
 
+    def day_instant(self, as_of: dt.datetime) -> dt.datetime:
+        """The instant of a page whose data changes only with the date (the month's usage): the
+        start of ``as_of``'s day, so that the data is counted once a day and after each write,
+        not every minute. With a granularity of 0, ``as_of`` exactly."""
+        return cache.day_start(as_of) if self.granularity_s > 0 else as_of
+
     def data_within(
         self, conn: Connection, page: str, enterprise_id: int, args: Hashable, as_of: dt.datetime,
         compute: Callable[[Connection, dt.datetime], T], wait_s: float,
@@ -56,11 +62,12 @@ class PageCache:
 
     def keep_warm(
         self, warmer: cache.Warmer, page: str, enterprise_id: int, args: Hashable,
-        compute: Callable[[Connection, dt.datetime], object],
+        compute: Callable[[Connection, dt.datetime], object], *, daily: bool = False,
     ) -> None:
-        """Have ``warmer`` count the page as if someone had just opened it (seeding at start-up)."""
+        """Have ``warmer`` count the page as if someone had just opened it (seeding at start-up);
+        ``daily`` for a page asked at :meth:`day_instant`."""
         if self.granularity_s > 0:
-            warmer.keep(memo_name(page), enterprise_id, args, compute)
+            warmer.keep(memo_name(page), enterprise_id, args, compute, kind=cache.DAY if daily else cache.FLOOR)
 
 
 def memo_name(page: str) -> str:

@@ -17,7 +17,7 @@ from seatledger.errors import InvalidInput, LedgerError, PermissionDenied
 from seatledger.licensing import Scope, cache
 from seatledger.web import licensing_view
 from seatledger.web.access import Access
-from seatledger.web.deps import connection, counting_instant, csrf_checked, page_data, signed_in
+from seatledger.web.deps import connection, counting_instant, csrf_checked, page_cache, page_data, signed_in
 from seatledger.web.page_cache import PageCache
 from seatledger.web.render import page
 from seatledger.web.session import session_of
@@ -56,7 +56,7 @@ def warm_enterprise_pages(pages: PageCache, warmer: cache.Warmer, conn: Connecti
     for eid, slug in licensing_view.enterprise_ids(conn):
         scope = Scope.enterprise(slug)
         pages.keep_warm(warmer, ENTERPRISE_PAGE, eid, (slug,), _enterprise_page(slug))
-        pages.keep_warm(warmer, USAGE_PAGE, eid, (scope, month, "sku"), _usage_page(scope, month, "sku"))
+        pages.keep_warm(warmer, USAGE_PAGE, eid, (scope, month, "sku"), _usage_page(scope, month, "sku"), daily=True)
         orgs = licensing_view.org_logins(conn, eid)
         if len(orgs) <= SEED_ORG_PAGES_UP_TO:
             for org in orgs:
@@ -140,8 +140,10 @@ def _usage(request: Request, conn: Connection, scope: Scope, month: str | None, 
     as_of = counting_instant(request)
     chosen = usage_view.parse_month(month, as_of)
     eid = licensing.resolve(conn, scope).enterprise.id
+    # The month's usage changes only with the date (and the ledger): counted once a day.
     data, recounting = page_data(
-        request, conn, USAGE_PAGE, eid, (scope, chosen, group), as_of, _usage_page(scope, chosen, group)
+        request, conn, USAGE_PAGE, eid, (scope, chosen, group), page_cache(request).day_instant(as_of),
+        _usage_page(scope, chosen, group),
     )
     chart = {"labels": [d.isoformat() for d in data.days], "series": [{"label": k, "values": v} for k, v in data.series]}
     last = min(data.days[-1], as_of.date())
