@@ -5,6 +5,7 @@ any more goes cold. Rounds are run by the test under its own clock."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
 import pytest
 from sqlalchemy.engine import Connection, Engine
@@ -27,15 +28,22 @@ def _join(engine: Engine, b: EnterpriseBuilder, login: str) -> None:
         Ledger(conn).add_membership(b.orgs["octo"], uid, started_at=T0)
 
 
-@pytest.mark.parametrize("kind", ["floor", "ceiling"])
-def test_the_warmer_recomputes_after_a_write_and_before_the_next_minute(engine: Engine, kind: str) -> None:
-    b = _build(engine)
-    clock = Clock(AS_OF + dt.timedelta(seconds=20))
+def _consumed_counting_its_calls() -> tuple[list[dt.datetime], Callable[[Connection, dt.datetime], int]]:
+    """The engine's consumed count, and the list of the instants it was counted at."""
     calls: list[dt.datetime] = []
 
     def consumed(conn: Connection, at: dt.datetime) -> int:
         calls.append(at)
         return seats.count_consumed(conn, "acme", as_of=at)
+
+    return calls, consumed
+
+
+@pytest.mark.parametrize("kind", ["floor", "ceiling"])
+def test_the_warmer_recomputes_after_a_write_and_before_the_next_minute(engine: Engine, kind: str) -> None:
+    b = _build(engine)
+    clock = Clock(AS_OF + dt.timedelta(seconds=20))
+    calls, consumed = _consumed_counting_its_calls()
 
     def ask() -> int:
         at = cache._floor(clock.utc()) if kind == "floor" else cache._bucket(clock.utc())
@@ -74,11 +82,7 @@ def test_the_warmer_recomputes_after_a_write_and_before_the_next_minute(engine: 
 def test_a_question_of_the_date_alone_is_counted_once_a_day_and_after_each_write(engine: Engine) -> None:
     b = _build(engine)
     clock = Clock(AS_OF + dt.timedelta(seconds=20))
-    calls: list[dt.datetime] = []
-
-    def consumed(conn: Connection, at: dt.datetime) -> int:
-        calls.append(at)
-        return seats.count_consumed(conn, "acme", as_of=at)
+    calls, consumed = _consumed_counting_its_calls()
 
     def ask() -> int:
         with engine.connect() as conn:

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.engine import Connection
 
-from seatledger.api.auth import Caller, CurrentCaller, enterprise_access, org_access
+from seatledger.api.auth import CurrentCaller, enterprise_access, org_access
 from seatledger.api.json_body import json_bytes, model_json
 from seatledger.api.pagination import PageRequest, paging, set_link
 from seatledger.api.schemas import (
@@ -41,7 +41,7 @@ ProductParam = Annotated[
 
 
 def _committers_json(
-    conn: Connection, caller: Caller, enterprise_id: int, scope: Scope, product: Product, page: PageRequest
+    conn: Connection, enterprise_id: int, version: int | None, scope: Scope, product: Product, page: PageRequest
 ) -> tuple[int, bytes]:
     """(total_count, the page's JSON). 'Now' to the minute, one instant for the totals and the
     page: answers are memoised per ledger version and minute (licensing/cache.py), and so is the
@@ -50,7 +50,7 @@ def _committers_json(
     # A question of (connection, instant): the memo's warmer can ask it again for the next minute.
     return cache.memoized(
         conn, "api.advanced_security", enterprise_id, (scope, product, page.page, page.per_page), as_of,
-        cache.question(_committers_page_json, scope, product, page), version=caller.ledger_version(enterprise_id),
+        cache.question(_committers_page_json, scope, product, page), version=version,
     )
 
 
@@ -115,7 +115,8 @@ def get_enterprise_committers(
             request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES
         )
         total, content = _committers_json(
-            conn, caller, info.id, Scope.enterprise(info.slug), advanced_security_product or DEFAULT_PRODUCT, page
+            conn, info.id, caller.ledger_version(info.id), Scope.enterprise(info.slug),
+            advanced_security_product or DEFAULT_PRODUCT, page,
         )
     set_link(response, request, page, total)
     return json_bytes(content, response)  # type: ignore[return-value]
@@ -144,7 +145,8 @@ def get_org_committers(
             enterprise_roles_allowed=ENTERPRISE_ROLES,
         )
         total, content = _committers_json(
-            conn, caller, access.enterprise.id, Scope.org(access.login), advanced_security_product or DEFAULT_PRODUCT, page
+            conn, access.enterprise.id, caller.ledger_version(access.enterprise.id), Scope.org(access.login),
+            advanced_security_product or DEFAULT_PRODUCT, page,
         )
     set_link(response, request, page, total)
     return json_bytes(content, response)  # type: ignore[return-value]
