@@ -182,3 +182,45 @@ def test_told_questions_not_asked_for_a_while_are_forgotten(tmp_path: Path) -> N
     assert list(answers.asked_since(1001.0)) == []
     assert list((tmp_path / ".asked").iterdir()) == []
     assert not answers.note_asked(slot, "floor", (slot, 1, lambda c, a: 1), 1000.0)  # does not pickle
+
+
+def test_as_the_minute_turns_a_worker_leaves_the_count_to_the_warmer_for_one_minute(
+    engine: Engine, shared: Path
+) -> None:
+    b = _build(engine)
+    now = [_wall(AT) + 5]
+    cache.warm_elsewhere(engine, clock=lambda: now[0])
+    consumed = cache.question(seats._count_consumed, "acme", None)
+    slot = cache._slot(str(engine.url), "consumed", b.id, ("acme",), AT)
+
+    def ask() -> object:
+        with engine.connect() as conn:
+            at = cache._bucket(cache.utc_at(now[0]))
+            return cache.memoized(conn, "consumed", b.id, ("acme",), at, consumed)
+
+    def counted_anywhere(minutes: int) -> bool:
+        with engine.connect() as conn:
+            stamp = (cache.current_version(conn, b.id), AT + dt.timedelta(minutes=minutes))
+        return (slot, stamp) in cache.memo or SharedAnswers(shared, keep=3).has(slot, stamp)
+
+    assert ask() == 5  # this minute, counted here (there is no earlier answer)
+    assert counted_anywhere(1)
+    now[0] += 60  # the next minute, which the warmer has not counted yet
+    assert ask() == 5  # at once: the previous minute's answer, same version
+    cache.settle(60)
+    assert not counted_anywhere(2)  # not counted in this process's background: left to the warmer
+
+    warmer = subprocess.run(
+        [sys.executable, "-c", WARMER, engine.url.render_as_string(hide_password=False), str(shared), str(now[0])],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert warmer.returncode == 0, warmer.stderr
+    assert int(warmer.stdout.strip()) == 1  # the new minute, told by this worker
+    assert ask() == 5
+    with engine.connect() as conn:
+        assert (slot, (cache.current_version(conn, b.id), AT + dt.timedelta(minutes=2))) in cache.memo  # read
+
+    now[0] += 120  # the warmer fell behind: two minutes without its answer
+    assert ask() == 5  # the earlier answer still stands in, and this process counts the new one
+    cache.settle(60)
+    assert counted_anywhere(4)

@@ -293,7 +293,8 @@ def _while_the_minute_turns(
     conn: Connection, slot: Hashable, enterprise_id: int, version: int, at: dt.datetime, compute: Compute[T]
 ) -> tuple[T] | None:
     """The question's answer for the previous minute at the *same* version, when 'now' has just
-    moved on to a minute not counted yet; the new minute's answer is counted in the background.
+    moved on to a minute not counted yet; the new minute's answer is counted in the background,
+    or by the machine's warmer (:func:`_left_to_the_warmer`).
 
     At the same version no recorded change is missing from the earlier answer: only what the
     clock alone changes (a push leaving the 90-day window) shows a minute later, which 'now'
@@ -315,6 +316,11 @@ def _while_the_minute_turns(
     if earlier_version != version or not at - MINUTE_TURN_GRACE <= earlier_at < at:
         return None
     key = (slot, (version, at))
+    if _left_to_the_warmer(conn, compute, at - earlier_at):
+        shared = _shared
+        if shared is not None and shared.has(slot, key[1]):
+            return None  # the warmer has counted it: read it (once per process)
+        return (value,)  # type: ignore[return-value]
     with _turning_lock:
         if key in _turning:
             return (value,)  # type: ignore[return-value]
@@ -322,6 +328,24 @@ def _while_the_minute_turns(
     recount = _in_background(_count_anew, conn.engine, slot, enterprise_id, at, compute)
     recount.add_done_callback(lambda _: _forget_turning(key))
     return (value,)  # type: ignore[return-value]
+
+
+def _left_to_the_warmer(conn: Connection, compute: Compute[T], behind: dt.timedelta) -> bool:
+    """Whether a serving process leaves the new minute's count to the machine's warmer (in
+    the supervising process, told the question) instead of counting it in its own background.
+
+    A count of a large ledger is seconds of Python: in a serving process it holds the
+    interpreter lock the requests need, and every request it serves meanwhile waits (the
+    slowest API answers on large PostgreSQL were these). The warmer counts the minute at a
+    lower priority in a process of its own. It is given one minute: an earlier answer older
+    than the previous minute's (the warmer fell behind) is recounted here as before.
+    """
+    return (
+        _shared is not None
+        and str(conn.engine.url) in _hot.elsewhere
+        and isinstance(compute, Question)  # only a Question is told to the warmer
+        and behind <= NOW_GRANULARITY
+    )
 
 
 def _forget_turning(key: Hashable) -> None:

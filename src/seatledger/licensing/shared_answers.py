@@ -72,6 +72,10 @@ class SharedAnswers:
             log.debug("cannot read shared answer %s", path, exc_info=True)
             return False, None
 
+    def has(self, slot: Hashable, stamp: Hashable) -> bool:
+        """Whether the answer is there (one ``stat``; reading it is :meth:`get`)."""
+        return (self._folder(slot) / f"{_stamp_name(stamp)}.pickle").exists()
+
     def put(self, slot: Hashable, stamp: Hashable, value: object) -> None:
         folder = self._folder(slot)
         name = _stamp_name(stamp)
