@@ -300,10 +300,32 @@ def _while_the_minute_turns(
     clock alone changes (a push leaving the 90-day window) shows a minute later, which 'now'
     to the minute allows anyway. Without this, every request arriving as the minute turns
     waits for the recount (seconds on a large ledger) whenever the warmer has not finished it
-    ahead. Only a question asked from outside (not within another's computation, not by the
-    warmer) about 'now' (the current minute's end or start) is answered so; anything else is
-    exact.
+    ahead.
     """
+    earlier = _previous_minute(conn, slot, version, at)
+    if earlier is None:
+        return None
+    value, behind = earlier
+    key = (slot, (version, at))
+    left = _left_to_the_warmer(conn, slot, key[1], compute, behind)
+    if left is not None:
+        return (value,) if left else None  # type: ignore[return-value]
+    with _turning_lock:
+        if key in _turning:
+            return (value,)  # type: ignore[return-value]
+        _turning.add(key)
+    recount = _in_background(_count_anew, conn.engine, slot, enterprise_id, at, compute)
+    recount.add_done_callback(lambda _: _forget_turning(key))
+    return (value,)  # type: ignore[return-value]
+
+
+def _previous_minute(
+    conn: Connection, slot: Hashable, version: int, at: dt.datetime
+) -> tuple[object, dt.timedelta] | None:
+    """The question's latest earlier answer at the *same* version, at most
+    ``MINUTE_TURN_GRACE`` back, and how far back; None unless the question is asked from
+    outside (not within another's computation, not by the warmer) about 'now' (the current
+    minute's end or start) and its answer for ``at`` is not in this process's memo."""
     if _computing.depth or warming() or (slot, (version, at)) in memo:
         return None
     now = utc_at(_hot.clocks.get(str(conn.engine.url), time.time)())
@@ -315,37 +337,32 @@ def _while_the_minute_turns(
     (earlier_version, earlier_at), value = earlier  # type: ignore[misc]
     if earlier_version != version or not at - MINUTE_TURN_GRACE <= earlier_at < at:
         return None
-    key = (slot, (version, at))
-    if _left_to_the_warmer(conn, compute, at - earlier_at):
-        shared = _shared
-        if shared is not None and shared.has(slot, key[1]):
-            return None  # the warmer has counted it: read it (once per process)
-        return (value,)  # type: ignore[return-value]
-    with _turning_lock:
-        if key in _turning:
-            return (value,)  # type: ignore[return-value]
-        _turning.add(key)
-    recount = _in_background(_count_anew, conn.engine, slot, enterprise_id, at, compute)
-    recount.add_done_callback(lambda _: _forget_turning(key))
-    return (value,)  # type: ignore[return-value]
+    return value, at - earlier_at
 
 
-def _left_to_the_warmer(conn: Connection, compute: Compute[T], behind: dt.timedelta) -> bool:
+def _left_to_the_warmer(
+    conn: Connection, slot: Hashable, stamp: tuple[int, dt.datetime], compute: Compute[T], behind: dt.timedelta
+) -> bool | None:
     """Whether a serving process leaves the new minute's count to the machine's warmer (in
-    the supervising process, told the question) instead of counting it in its own background.
+    the supervising process, told the question) instead of counting it in its own background:
+    True while the warmer counts it, False once its answer is there to read, None when the
+    warmer is not the one to count it.
 
     A count of a large ledger is seconds of Python: in a serving process it holds the
     interpreter lock the requests need, and every request it serves meanwhile waits (the
-    slowest API answers on large PostgreSQL were these). The warmer counts the minute at a
-    lower priority in a process of its own. It is given one minute: an earlier answer older
-    than the previous minute's (the warmer fell behind) is recounted here as before.
+    slowest API answers and page views on large PostgreSQL were these). The warmer counts the
+    minute at a lower priority in a process of its own. It is given one minute: an earlier
+    answer older than the previous minute's (the warmer fell behind) is recounted here as before.
     """
-    return (
-        _shared is not None
-        and str(conn.engine.url) in _hot.elsewhere
-        and isinstance(compute, Question)  # only a Question is told to the warmer
-        and behind <= NOW_GRANULARITY
-    )
+    shared = _shared
+    if (
+        shared is None
+        or str(conn.engine.url) not in _hot.elsewhere
+        or not isinstance(compute, Question)  # only a Question is told to the warmer
+        or behind > NOW_GRANULARITY
+    ):
+        return None
+    return not shared.has(slot, stamp)
 
 
 def _forget_turning(key: Hashable) -> None:
@@ -468,7 +485,9 @@ def memoized_within(
     the warmer, finds it) and the question's latest earlier answer comes back with the instant it
     counted at: ``(older answer, its instant)``. With no earlier answer it raises
     :class:`StillCounting` (the computation goes on; asking again finds it). A connection whose
-    transaction wrote always waits (the write is visible only to it).
+    transaction wrote always waits (the write is visible only to it). As the minute turns with
+    the machine's warmer counting the new one, the previous minute's answer at the same version
+    comes back as :func:`memoized` gives it: ``(answer, None)``.
     """
     asked = _ask(conn, name, enterprise_id, args, at, compute)
     if asked is None:
@@ -477,6 +496,9 @@ def memoized_within(
     found, value = memo.get(slot, (version, at))
     if found:
         return value, None  # type: ignore[return-value]
+    earlier = _previous_minute(conn, slot, version, at)
+    if earlier is not None and _left_to_the_warmer(conn, slot, (version, at), compute, earlier[1]):
+        return earlier[0], None  # type: ignore[return-value]
     future = _in_background(_count_anew, conn.engine, slot, enterprise_id, at, compute)
     try:
         return future.result(timeout=wait_s), None
