@@ -33,7 +33,8 @@ nothing.
 
 **The minute turns without a wait.** A question about 'now' whose new minute is not counted
 yet gets the previous minute's answer at the same version while the new one is counted in
-the background (see :func:`_while_the_minute_turns`). **Workers share answers**:
+the background, or, in a ``serve`` process, by the machine's warmer (for up to a minute: see
+:func:`_while_the_minute_turns`, :func:`_left_to_the_warmer`). **Workers share answers**:
 ``serve --workers N`` calls :func:`share_answers`, and each answer is then counted once per
 machine (``licensing.shared_answers``).
 
