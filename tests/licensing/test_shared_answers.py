@@ -231,3 +231,29 @@ def test_as_the_minute_turns_a_worker_leaves_the_count_to_the_warmer_for_one_min
     assert ask() == 5  # the earlier answer still stands in, and this process counts the new one
     cache.settle(60)
     assert counted_anywhere(4)
+
+
+def test_a_page_nobody_opened_here_shows_the_answer_another_process_counted_while_it_counts(
+    engine: Engine, shared: Path
+) -> None:
+    import threading
+
+    b = _build(engine)
+    slot = cache._slot(str(engine.url), "page", b.id, (), AT)
+    with engine.connect() as conn:
+        version = cache.current_version(conn, b.id)
+    SharedAnswers(shared, keep=3).put(slot, (version, AT), "seeded at start-up")  # the warmer's seed
+    release = threading.Event()
+
+    def slow_page(c: Connection, at: dt.datetime) -> str:
+        assert release.wait(60), "the test never released the count"
+        return f"counted at {at:%H:%M}"
+
+    later = AT + dt.timedelta(minutes=5)
+    with engine.connect() as conn:
+        shown, counted_at = cache.memoized_within(conn, "page", b.id, (), later, slow_page, 0.01)
+    assert (shown, counted_at) == ("seeded at start-up", AT)  # at once, with the instant it is from
+    release.set()
+    cache.settle(60)
+    with engine.connect() as conn:
+        assert cache.memoized_within(conn, "page", b.id, (), later, slow_page, 60) == (f"counted at {later:%H:%M}", None)

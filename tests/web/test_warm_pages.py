@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection, Engine
 from seatledger.licensing import Scope, cache
 from seatledger.web import licensing_view, routes_licensing, usage_view
 from seatledger.web.page_cache import PageCache
-from tests.factories import AS_OF, EnterpriseBuilder
+from tests.factories import AS_OF, Clock, EnterpriseBuilder
 
 NOW = AS_OF + dt.timedelta(seconds=42)
 
@@ -76,6 +76,32 @@ def test_seeded_pages_are_counted_before_anyone_opens_them(engine: Engine) -> No
         assert warm.seats.totals.value.consumed == 4  # type: ignore[attr-defined]
         assert warm.advanced_security == fresh.advanced_security  # type: ignore[attr-defined]
         assert warm.history == fresh.history  # type: ignore[attr-defined]
+    finally:
+        warmer.stop()
+
+
+def test_a_seeded_page_is_counted_once_and_kept_warm_only_once_someone_opens_it(engine: Engine) -> None:
+    b = _build(engine)
+    clock = Clock(NOW)
+    warmer = cache.Warmer(engine, clock=clock)
+    pages = PageCache()
+    try:
+        with engine.connect() as conn:
+            routes_licensing.warm_enterprise_pages(pages, warmer, conn, NOW)
+        assert warmer.run_once() == 3  # the Licensing page, this month's Usage page, the org's Licensing page
+        clock.advance(15)  # 3 s before the minute ends: a warm question's next minute is due
+        assert warmer.run_once() == 0  # nobody opened them: not counted again
+        assert cache._hot.of(warmer.url) == []
+
+        clock.advance(60)  # a later minute: someone opens the enterprise page
+        as_of = pages.instant(clock.utc())
+        with engine.connect() as conn:
+            page, recounting = pages.data_within(
+                conn, routes_licensing.ENTERPRISE_PAGE, b.id, ("acme",), as_of,
+                routes_licensing._enterprise_page("acme"), 60,
+            )
+        assert recounting is None and page.seats.totals.value.consumed == 4  # type: ignore[attr-defined]
+        assert warmer.run_once() == 1  # now it is warm: the next minute's, ahead
     finally:
         warmer.stop()
 

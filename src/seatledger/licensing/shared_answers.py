@@ -76,6 +76,27 @@ class SharedAnswers:
         """Whether the answer is there (one ``stat``; reading it is :meth:`get`)."""
         return (self._folder(slot) / f"{_stamp_name(stamp)}.pickle").exists()
 
+    def latest(self, slot: Hashable, before: dt.datetime) -> tuple[tuple[int, dt.datetime], object] | None:
+        """The question's newest answer (by version, then instant) counted at an instant before
+        ``before``, with its stamp; None when there is none (or it cannot be read)."""
+        best: tuple[int, dt.datetime] | None = None
+        try:
+            names = [p.name.removesuffix(".pickle") for p in self._folder(slot).glob("*.pickle")]
+        except OSError:
+            return None
+        for name in names:
+            version, _, instant = name.partition("-")
+            try:
+                stamp = (int(version), dt.datetime.strptime(instant, "%Y%m%dT%H%M%S%f"))
+            except ValueError:  # the timeless instant, a foreign file
+                continue
+            if stamp[1] < before and (best is None or stamp > best):
+                best = stamp
+        if best is None:
+            return None
+        found, value = self.get(slot, best)
+        return (best, value) if found else None
+
     def put(self, slot: Hashable, stamp: Hashable, value: object) -> None:
         folder = self._folder(slot)
         name = _stamp_name(stamp)

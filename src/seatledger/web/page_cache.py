@@ -60,14 +60,14 @@ class PageCache:
             return compute(conn, as_of), None
         return cache.memoized_within(conn, memo_name(page), enterprise_id, args, as_of, compute, wait_s)
 
-    def keep_warm(
+    def seed(
         self, warmer: cache.Warmer, page: str, enterprise_id: int, args: Hashable,
         compute: Callable[[Connection, dt.datetime], object], *, daily: bool = False,
     ) -> None:
-        """Have ``warmer`` count the page as if someone had just opened it (seeding at start-up);
-        ``daily`` for a page asked at :meth:`day_instant`."""
+        """Have ``warmer`` count the page once, as if someone had opened it now (start-up; see
+        :meth:`cache.Warmer.seed`); ``daily`` for a page asked at :meth:`day_instant`."""
         if self.granularity_s > 0:
-            warmer.keep(memo_name(page), enterprise_id, args, compute, kind=cache.DAY if daily else cache.FLOOR)
+            warmer.seed(memo_name(page), enterprise_id, args, compute, kind=cache.DAY if daily else cache.FLOOR)
 
 
 def memo_name(page: str) -> str:

@@ -48,19 +48,19 @@ def _org_page(org: str) -> cache.Question[licensing_view.LicensingPage]:
 def warm_enterprise_pages(pages: PageCache, warmer: cache.Warmer, conn: Connection, now: dt.datetime) -> None:
     """Seed the warmer with every enterprise's Licensing page and this month's Usage page (by
     SKU), and with its organizations' Licensing pages when it has only a few: the pages an owner
-    opens first are ready even on the first view after start-up. (Seeding a hundred org pages
-    would recount them all every minute for nobody.)"""
+    opens first have numbers even on the first view after start-up. Each is counted once, and
+    kept warm only once someone opens it (:meth:`cache.Warmer.seed`)."""
     from seatledger.web import usage_view
 
     month = usage_view.parse_month(None, now)
     for eid, slug in licensing_view.enterprise_ids(conn):
         scope = Scope.enterprise(slug)
-        pages.keep_warm(warmer, ENTERPRISE_PAGE, eid, (slug,), _enterprise_page(slug))
-        pages.keep_warm(warmer, USAGE_PAGE, eid, (scope, month, "sku"), _usage_page(scope, month, "sku"), daily=True)
+        pages.seed(warmer, ENTERPRISE_PAGE, eid, (slug,), _enterprise_page(slug))
+        pages.seed(warmer, USAGE_PAGE, eid, (scope, month, "sku"), _usage_page(scope, month, "sku"), daily=True)
         orgs = licensing_view.org_logins(conn, eid)
         if len(orgs) <= SEED_ORG_PAGES_UP_TO:
             for org in orgs:
-                pages.keep_warm(warmer, ORG_PAGE, eid, (org,), _org_page(org))
+                pages.seed(warmer, ORG_PAGE, eid, (org,), _org_page(org))
 
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
