@@ -58,18 +58,21 @@ def test_bulk_insert_writes_the_rows_plain_inserts_write(engine: Engine) -> None
     assert defaults == {(False, False)}  # t.users' Python-side defaults
 
 
-def test_bulk_insert_rows_writes_the_rows_plain_inserts_write(engine: Engine) -> None:
+@pytest.mark.parametrize("off_the_gil", [False, True], ids=["executemany", "one-statement"])
+def test_bulk_insert_rows_writes_the_rows_plain_inserts_write(engine: Engine, off_the_gil: bool) -> None:
     plain_eid, bulk_eid = _enterprises(engine)
+    names = ['Dev "Quote" O\'Brien', "Zoë \\ 漢字 \u2028", "[1, 2]"]  # what JSON must carry through unchanged
     with engine.begin() as conn:
         led = Ledger(conn)
         repos = [led.add_repo(eid, "acme", "api", created_at=T0) for eid in (plain_eid, bulk_eid)]
-        commits = [(f"{i:040x}", f"dev{i % 7}@acme.test", None if i % 2 else f"Dev {i}",
+        commits = [(f"{i:040x}", f"dev{i % 7}@acme.test", None if i % 2 else f"{names[i % 3]} {i}",
                     T0 + dt.timedelta(hours=i, microseconds=i * 7), T0 + dt.timedelta(hours=i + 1))
                    for i in range(50)]
         for sha, email, name, authored, pushed in commits:
             conn.execute(sa.insert(t.commits).values(repository_id=repos[0], sha=sha, author_email=email,
                                                      author_name=name, author_date=authored, pushed_at=pushed))
-        assert led.bulk_insert_rows(t.commits, COMMIT_COLUMNS, ((repos[1], *c) for c in commits)) == 50
+        rows = ((repos[1], *c) for c in commits)
+        assert led.bulk_insert_rows(t.commits, COMMIT_COLUMNS, rows, off_the_gil=off_the_gil) == 50
     with engine.connect() as conn:
         plain = _rows(conn, t.commits, t.commits.c.repository_id == repos[0])
         bulk = _rows(conn, t.commits, t.commits.c.repository_id == repos[1])
@@ -81,7 +84,7 @@ def test_bulk_insert_rows_writes_the_rows_plain_inserts_write(engine: Engine) ->
     assert later == 25
 
 
-@pytest.mark.parametrize("path", ["bulk_insert", "bulk_insert_rows"])
+@pytest.mark.parametrize("path", ["bulk_insert", "bulk_insert_rows", "bulk_insert_rows off the GIL"])
 def test_a_bulk_row_with_a_missing_foreign_key_fails_and_writes_nothing(engine: Engine, path: str) -> None:
     _, eid = _enterprises(engine)
     with engine.begin() as conn:
@@ -93,7 +96,7 @@ def test_a_bulk_row_with_a_missing_foreign_key_fails_and_writes_nothing(engine: 
             if path == "bulk_insert":
                 led.bulk_insert(t.commits, (dict(zip(COMMIT_COLUMNS, r)) for r in rows))
             else:
-                led.bulk_insert_rows(t.commits, COMMIT_COLUMNS, rows)
+                led.bulk_insert_rows(t.commits, COMMIT_COLUMNS, rows, off_the_gil=path.endswith("GIL"))
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(t.commits)).scalar_one() == 0
 

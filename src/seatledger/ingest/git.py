@@ -159,14 +159,17 @@ def _record_commits(
     plain rows: a commit's fields are the table's columns after the repository's id.
 
     From the second batch on, a batch is written in a thread of its own while the next one is
-    read: the database does its part of an insert without Python's lock, so reading and
-    writing overlap. One batch is written at a time, in order, on the caller's connection
+    read. On SQLite a new repository's batch goes to the database as one statement
+    (``off_the_gil``), so the whole insert runs without Python's lock and reading and writing
+    overlap (with executemany the writer took the lock back for every row; bench/RESULTS.md,
+    seventh round). One batch is written at a time, in order, on the caller's connection
     (which nothing else uses meanwhile); a failure on either side ends both before it is
     raised, so the caller's transaction rolls back with no write in flight."""
 
     def write(batch: list[GitCommit]) -> None:
         if new_repository:
-            new = ledger.bulk_insert_rows(t.commits, COMMIT_COLUMNS, [(repo_id, *c) for c in batch])
+            rows = [(repo_id, *c) for c in batch]
+            new = ledger.bulk_insert_rows(t.commits, COMMIT_COLUMNS, rows, off_the_gil=True)
         else:
             new = ledger.add_commits(repo_id, [dict(zip(COMMIT_COLUMNS[1:], c)) for c in batch])
         report.count("commit", "created", new)
