@@ -51,3 +51,12 @@ def test_a_report_runs_with_what_it_imports_late(tmp_path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip() == "error: no enterprise 'nope'"
     assert (tmp_path / "seatledger.db").exists()
+
+
+def test_a_command_on_a_ledger_at_the_newest_schema_does_not_load_alembic(tmp_path) -> None:
+    code = (
+        "from seatledger.db import create_engine, migrate\n"
+        f"migrate(create_engine('sqlite:///{tmp_path / 'ledger.db'}'))\n"
+    )
+    assert "alembic" in _modules_after(code)  # a new ledger: Alembic creates the schema
+    assert "alembic" not in _modules_after(code)  # now at the newest schema: recognised without it
