@@ -163,6 +163,36 @@ def test_advanced_security_committer_flags_come_from_the_advanced_security_engin
     b.member("octo", "after")  # the connection still writes normally afterwards (no streaming left on)
 
 
+def test_the_whole_list_counts_its_committers_on_a_connection_of_its_own_beside_the_ordered_statement(
+    engine: Engine,
+) -> None:
+    import threading
+
+    from sqlalchemy import event
+
+    with engine.begin() as c:  # committed: another connection sees it
+        b = EnterpriseBuilder(c)
+        b.member("octo", "alice", emails=["alice@example.com"])
+        b.member("octo", "bob", emails=["bob@example.com"])
+        repo = b.repo("octo", "scanned", secret_protection=True)
+        b.ledger.add_commits(repo, [{"sha": "b1", "author_email": "bob@example.com",
+                                     "author_date": AS_OF - dt.timedelta(days=3), "pushed_at": AS_OF - dt.timedelta(days=2)}])
+    checked_out_by: list[str] = []
+
+    def checkout(*_: object) -> None:
+        checked_out_by.append(threading.current_thread().name)
+
+    event.listen(engine, "checkout", checkout)
+    try:
+        with engine.connect() as conn:
+            p = people(conn)
+    finally:
+        event.remove(engine, "checkout", checkout)
+    assert (p["bob"].code_security_user, p["bob"].secret_protection_user) == (False, True)
+    assert (p["alice"].code_security_user, p["alice"].secret_protection_user) == (False, False)
+    assert [name for name in checked_out_by if name.startswith("committers")]  # the side connection's thread
+
+
 # -- explanation ------------------------------------------------------------------------------
 def test_explain_names_every_rule_that_makes_a_person_billable(conn: Connection, b: EnterpriseBuilder) -> None:
     b.member("octo", "alice", "owner", emails=["alice@example.com"])

@@ -5,10 +5,13 @@ of them is described with a few ``IN (...)`` queries, so memory stays flat at an
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterator, NamedTuple, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -37,6 +40,7 @@ from seatledger.licensing.seats import (
 )
 
 _MEMBERSHIP = (REASON_ORG_OWNER, REASON_ORG_MEMBER)
+SIDE_CACHE_KIB = 8 * 1024  # SQLite page cache of the connection counting committers beside the report
 
 
 def _by_login(conn: Connection, column: sa.ColumnElement) -> sa.ColumnElement:
@@ -207,17 +211,24 @@ def stream_all(conn: Connection, policy: Policy, at: dt.datetime, *, org_id: int
     """Every licensed person, in page order, from :func:`_everyone_statement` (one streamed
     statement) and one query of the enterprise's active committers: the whole-report path,
     the same people and descriptions as :func:`describe_keys` gives them."""
-    from seatledger.licensing import advanced_security
-
-    committers = advanced_security.active_committer_ids(conn, policy.enterprise.slug, as_of=at)
-    ctx = _Context(
-        policy, at, committers["code_security"], committers["secret_protection"], _allocator(conn, policy.enterprise.id)
-    )
-    result = conn.execute(_everyone_statement(conn, policy, at, org_id).execution_options(yield_per=batch))
+    committers = _committers_beside(conn, policy.enterprise.slug, at)
+    result = None
+    try:
+        result = conn.execute(_everyone_statement(conn, policy, at, org_id).execution_options(yield_per=batch))
+        records = iter(result)
+        first = next(records, None)  # the statement's work (PostgreSQL's server-side cursor runs at the first fetch)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            committers()  # no count outlives the report
+        if result is not None:
+            result.close()
+        raise
+    found = committers()
+    ctx = _Context(policy, at, found["code_security"], found["secret_protection"], _allocator(conn, policy.enterprise.id))
     try:
         current: tuple[int | None, str | None] | None = None
         rows: list[Any] = []
-        for rec in result:
+        for rec in itertools.chain(() if first is None else (first,), records):
             person = (rec.user_id, rec.other_key)
             if person != current:
                 if current is not None:
@@ -228,6 +239,41 @@ def stream_all(conn: Connection, policy: Policy, at: dt.datetime, *, org_id: int
             yield _person_from(ctx, current, rows)
     finally:
         result.close()
+
+
+def _committers_beside(conn: Connection, enterprise: str, at: dt.datetime) -> Callable[[], dict[str, frozenset[int]]]:
+    """The enterprise's active committers (:func:`advanced_security.active_committer_ids`),
+    counted on a connection of their own in a thread while the caller's connection runs the
+    ordered statement: both are the database's work, done without Python's lock, so on two
+    cores they overlap. Each statement reads its own snapshot either way (SQLite's reads here
+    run outside a transaction, PostgreSQL's at READ COMMITTED). Counted on the caller's
+    connection instead when its open transaction has written (another connection would not see
+    that) or the database lives in this process's memory. Returns the function that waits for
+    the answer (it raises what the count raised)."""
+    from seatledger.db.ledger import wrote_in_transaction
+    from seatledger.licensing import advanced_security
+
+    engine = conn.engine
+    if wrote_in_transaction(conn) or engine.url.database in (None, "", ":memory:") or "mode=memory" in str(engine.url):
+        found = advanced_security.active_committer_ids(conn, enterprise, as_of=at)
+        return lambda: found
+
+    def count() -> dict[str, frozenset[int]]:
+        with engine.connect() as own:
+            if own.dialect.name != "sqlite":
+                return dict(advanced_security.active_committer_ids(own, enterprise, as_of=at))
+            # A small page cache: the report's peak memory holds this connection's beside the other's.
+            cache_size = own.exec_driver_sql("PRAGMA cache_size").scalar()
+            own.exec_driver_sql(f"PRAGMA cache_size=-{SIDE_CACHE_KIB}")
+            try:
+                return dict(advanced_security.active_committer_ids(own, enterprise, as_of=at))
+            finally:
+                own.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="committers")
+    future = pool.submit(count)
+    pool.shutdown(wait=False)
+    return future.result
 
 
 def _person_from(ctx: _Context, person: tuple[int | None, str | None], recs: list[Any]) -> LicensedPerson:
