@@ -39,9 +39,22 @@ MAX_QUESTIONS = 1024
 ASKED_DIR = ".asked"
 
 
+_INSTANT_FORMAT = "%Y%m%dT%H%M%S%f"
+
+
 def _stamp_name(stamp: Hashable) -> str:
     version, at = stamp  # type: ignore[misc]
-    return f"{int(version):012d}-{at:%Y%m%dT%H%M%S%f}" if isinstance(at, dt.datetime) else f"{int(version):012d}-{at}"
+    return f"{int(version):012d}-{at:{_INSTANT_FORMAT}}" if isinstance(at, dt.datetime) else f"{int(version):012d}-{at}"
+
+
+def _instant_stamp(name: str) -> tuple[int, dt.datetime] | None:
+    """The (version, instant) stamp :func:`_stamp_name` wrote as ``name``; None for the timeless
+    instant or a foreign file."""
+    version, _, instant = name.partition("-")
+    try:
+        return int(version), dt.datetime.strptime(instant, _INSTANT_FORMAT)
+    except ValueError:
+        return None
 
 
 class SharedAnswers:
@@ -85,12 +98,8 @@ class SharedAnswers:
         except OSError:
             return None
         for name in names:
-            version, _, instant = name.partition("-")
-            try:
-                stamp = (int(version), dt.datetime.strptime(instant, "%Y%m%dT%H%M%S%f"))
-            except ValueError:  # the timeless instant, a foreign file
-                continue
-            if stamp[1] < before and (best is None or stamp > best):
+            stamp = _instant_stamp(name)
+            if stamp is not None and stamp[1] < before and (best is None or stamp > best):
                 best = stamp
         if best is None:
             return None
