@@ -131,3 +131,16 @@ def test_a_large_copy_leaves_the_planner_statistics_of_the_loaded_table(engine: 
         Ledger(conn).bulk_insert_rows(t.commits, COMMIT_COLUMNS, small)
         # Ten more rows are not worth a new sample: the estimate stays the one taken after the load.
         assert conn.execute(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'commits'")).scalar_one() == estimated
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # SQLite's page cache
+def test_a_bulk_load_gives_the_connection_back_with_its_own_page_cache_size(engine: Engine) -> None:
+    _, eid = _enterprises(engine)
+    with engine.begin() as conn:
+        size = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        repo = Ledger(conn).add_repo(eid, "acme", "api", created_at=T0)
+        rows = [(repo, f"{i:040x}", "dev@acme.test", None, T0, T0) for i in range(10)]
+        for off_the_gil in (False, True):
+            Ledger(conn).bulk_insert_rows(t.commits, COMMIT_COLUMNS, rows[off_the_gil::2], off_the_gil=off_the_gil)
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == size
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.commits)).scalar_one() == 10

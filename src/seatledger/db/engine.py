@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Any
+from typing import Any, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -24,6 +25,22 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.execute("PRAGMA cache_size=-65536")
     cur.close()
+
+
+@contextlib.contextmanager
+def sqlite_page_cache(dbapi_conn: Any, kib: int) -> Iterator[None]:
+    """Run the block with this SQLite connection's page cache at ``kib`` KiB, then give it back
+    the size it had (the connection returns to the pool afterwards)."""
+    cur = dbapi_conn.cursor()
+    try:
+        before = int(cur.execute("PRAGMA cache_size").fetchone()[0])
+        cur.execute(f"PRAGMA cache_size=-{int(kib)}")
+        try:
+            yield
+        finally:
+            cur.execute(f"PRAGMA cache_size={before}")
+    finally:
+        cur.close()
 
 
 # JIT off: with real statistics, the counting statements cost enough for PostgreSQL to compile

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
+from seatledger.db.engine import sqlite_page_cache
 from seatledger.errors import InvalidInput, NotFound
 
 BULK_CHUNK = 5000
@@ -322,9 +323,6 @@ class Ledger:
             picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
             one_sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {picks} FROM json_each(?)"
         cur = raw.cursor()
-        # Millions of rows update several indexes; a bigger page cache for this load keeps them in memory.
-        cache_size = cur.execute("PRAGMA cache_size").fetchone()[0]
-        cur.execute(f"PRAGMA cache_size=-{SQLITE_LOAD_CACHE_KIB}")
 
         def insert(chunk: list[Sequence[Any]]) -> int:
             if one_statement:
@@ -333,25 +331,26 @@ class Ledger:
                 cur.executemany(sql, chunk)
             return len(chunk)
 
+        n = 0
+        chunk: list[Sequence[Any]] = []
         try:
-            n = 0
-            chunk: list[Sequence[Any]] = []
-            for row in rows:
-                if convert:
-                    values = list(row)
-                    for i, p in convert:
-                        values[i] = p(values[i])
-                    row = values
-                chunk.append(row)
-                if len(chunk) >= SQLITE_CHUNK:
+            # Millions of rows update several indexes; a bigger page cache for this load keeps them in memory.
+            with sqlite_page_cache(raw, SQLITE_LOAD_CACHE_KIB):
+                for row in rows:
+                    if convert:
+                        values = list(row)
+                        for i, p in convert:
+                            values[i] = p(values[i])
+                        row = values
+                    chunk.append(row)
+                    if len(chunk) >= SQLITE_CHUNK:
+                        n += insert(chunk)
+                        chunk = []
+                if chunk:
                     n += insert(chunk)
-                    chunk = []
-            if chunk:
-                n += insert(chunk)
         except self.conn.dialect.loaded_dbapi.IntegrityError as exc:
             raise sa.exc.IntegrityError(sql, None, exc) from exc
         finally:
-            cur.execute(f"PRAGMA cache_size={int(cache_size)}")
             cur.close()
         return n
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
+from seatledger.db.engine import sqlite_page_cache
 from seatledger.errors import NotFound
 from seatledger.licensing._seat_reasons import (
     REASON_ORG_MEMBER,
@@ -263,12 +264,8 @@ def _committers_beside(conn: Connection, enterprise: str, at: dt.datetime) -> Ca
             if own.dialect.name != "sqlite":
                 return dict(advanced_security.active_committer_ids(own, enterprise, as_of=at))
             # A small page cache: the report's peak memory holds this connection's beside the other's.
-            cache_size = own.exec_driver_sql("PRAGMA cache_size").scalar()
-            own.exec_driver_sql(f"PRAGMA cache_size=-{SIDE_CACHE_KIB}")
-            try:
+            with sqlite_page_cache(own.connection.dbapi_connection, SIDE_CACHE_KIB):
                 return dict(advanced_security.active_committer_ids(own, enterprise, as_of=at))
-            finally:
-                own.exec_driver_sql(f"PRAGMA cache_size={int(cache_size)}")
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="committers")
     future = pool.submit(count)
