@@ -693,8 +693,8 @@ class Warmer:
         self, name: str, enterprise_id: int, args: Hashable, compute: Compute[object],
         *, kind: str = FLOOR,
     ) -> None:
-        """Keep a question warm as if it had just been asked 'now' (``kind``): a server seeds the
-        pages people open first, so even the first view after start-up finds them ready."""
+        """Keep a question warm as if it had just been asked 'now' (``kind``), without a request
+        asking it. (``serve`` seeds its start-up pages with :meth:`seed`, counted once.)"""
         slot = _slot(self.url, name, enterprise_id, args, TIMELESS)  # the slot every minute instant shares
         q = _Question(enterprise_id, compute)
         q.asked[kind] = self.clock()
