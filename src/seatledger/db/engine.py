@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DisconnectionError, NoSuchModuleError, OperationalError
 
 from seatledger.config import Settings
+from seatledger.db import intervals
 from seatledger.errors import ConfigError, DatabaseUnavailable
 
 SQLITE_BUSY_TIMEOUT_S = 30
@@ -63,6 +64,7 @@ def create_engine(url: str) -> Engine:
             _ping_when_idle(engine)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise ConfigError(f"database URL {url!r} is not usable: {exc}") from exc
+    intervals.keep_on_commit(engine)
     return engine
 
 

@@ -19,7 +19,10 @@ from typing import Any, Iterable, Mapping, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from seatledger.db import intervals
+from seatledger.db import rules
 from seatledger.db import tables as t
+from seatledger.db import tables_intervals as ti
 from seatledger.db.engine import sqlite_page_cache
 from seatledger.errors import InvalidInput, NotFound
 
@@ -354,14 +357,21 @@ class Ledger:
             cur.close()
         return n
 
-    def bump_version(self, enterprise_id: int) -> int:
-        """Mark the enterprise's ledger as changed (caches of counted results key on this).
+    def bump_version(self, enterprise_id: int, *, intervals_changed: bool = True) -> int:
+        """Mark the enterprise's ledger as changed (its ``ETag`` keys on this) and, unless
+        ``intervals_changed`` is False, every license interval of the enterprise for deriving
+        again at commit (what a bulk load that named nobody needs).
 
         Once per transaction: a second call for the same enterprise in the same transaction (or
         savepoint) only reads the version, so an import of a million rows costs one UPDATE.
         A new enterprise's version starts at a random number, so two ledgers (a re-created
         database, a test's fresh one) never share a (enterprise id, version) pair in a cache.
         """
+        if intervals_changed:
+            intervals.mark(self.conn, enterprise_id, everyone=True)
+        return self._bump(enterprise_id)
+
+    def _bump(self, enterprise_id: int) -> int:
         lv = t.ledger_versions
         if enterprise_id not in self._bumped_now():
             updated = self.conn.execute(
@@ -379,10 +389,16 @@ class Ledger:
         """The enterprises whose version this transaction (and savepoint) has bumped."""
         return bumped_in_transaction(self.conn)
 
-    def _touch(self, enterprise_id: int | None) -> None:
-        """Bump the version once per transaction (the usual case: already bumped, no query)."""
-        if enterprise_id is not None and enterprise_id not in self._bumped_now():
-            self.bump_version(enterprise_id)
+    def _touch(self, enterprise_id: int | None, *, nothing: bool = False, **marks: Any) -> None:
+        """Bump the version once per transaction (the usual case: already bumped, no query) and
+        mark the intervals the write changed (``marks``: see :func:`intervals.mark`). A write
+        that names nothing marks its whole enterprise; ``nothing`` says no interval changed."""
+        if enterprise_id is None:
+            return
+        if not nothing:
+            intervals.mark(self.conn, enterprise_id, **(marks or {"everyone": True}))
+        if enterprise_id not in self._bumped_now():
+            self._bump(enterprise_id)
 
     def _enterprise_of(self, table: sa.Table, row_id: int) -> int | None:
         """The enterprise of an organization, repository, server instance or user (one indexed
@@ -393,22 +409,44 @@ class Ledger:
             self._owners[key] = int(eid) if eid is not None else None
         return self._owners[key]
 
-    def _touch_org(self, org_id: int) -> None:
-        self._touch(self._enterprise_of(t.organizations, org_id))
+    def _touch_org(self, org_id: int, **marks: Any) -> None:
+        self._touch(self._enterprise_of(t.organizations, org_id), **marks)
 
-    def _touch_repo(self, repository_id: int) -> None:
-        self._touch(self._enterprise_of(t.repositories, repository_id))
+    def _touch_repo(self, repository_id: int, **marks: Any) -> None:
+        self._touch(self._enterprise_of(t.repositories, repository_id), **marks)
 
-    def _touch_server(self, server_instance_id: int) -> None:
-        self._touch(self._enterprise_of(t.server_instances, server_instance_id))
+    def _touch_server(self, server_instance_id: int, **marks: Any) -> None:
+        self._touch(self._enterprise_of(t.server_instances, server_instance_id), **marks)
 
-    def _touch_user(self, user_id: int) -> None:
-        self._touch(self._enterprise_of(t.users, user_id))
+    def _touch_user(self, user_id: int, **marks: Any) -> None:
+        self._touch(self._enterprise_of(t.users, user_id), **marks)
 
     def _touch_cost_center(self, cost_center_id: str) -> None:
         cc = t.cost_centers
         eid = self.conn.execute(sa.select(cc.c.enterprise_id).where(cc.c.id == cost_center_id)).scalar()
-        self._touch(int(eid) if eid is not None else None)
+        self._touch(int(eid) if eid is not None else None, nothing=True)
+
+    def _invitees(self, enterprise_id: int, login: str | None, user_id: int | None, email: str | None) -> dict[str, Any]:
+        """The marks of an invitation: whoever it may resolve to (spec 2.1), and its key."""
+        u, ue = t.users, t.user_emails
+        users: set[int | None] = {user_id}
+        if login:
+            users.add(self.conn.execute(sa.select(u.c.id).where(u.c.enterprise_id == enterprise_id, u.c.login == login)).scalar())
+        if email:
+            users.update(
+                self.conn.execute(
+                    sa.select(ue.c.user_id).join(u, u.c.id == ue.c.user_id)
+                    .where(ue.c.email == email, u.c.enterprise_id == enterprise_id)
+                ).scalars()
+            )
+        return {"users": users, "keys": (login, email)}
+
+    def _server_account_marks(self, server_instance_id: int, row: Any) -> dict[str, Any]:
+        """The marks of a server account (as it is, or as it was before a change)."""
+        si = t.server_instances
+        server_id = self.conn.execute(sa.select(si.c.server_id).where(si.c.id == server_instance_id)).scalar_one()
+        key = rules.server_account_key_suffix(server_id, row.user_id, row.primary_email)
+        return {"users": (row.matched_user_id,), "keys": (key,)}
 
     # -- lookups -------------------------------------------------------------------------
     def enterprise_id(self, slug: str) -> int:
@@ -453,7 +491,7 @@ class Ledger:
             pending_invites_consume_metered=pending_invites_consume_metered,
             created_at=created_at or utcnow(),
         )
-        self._touch(eid)
+        self._touch(eid, nothing=True)
         return eid
 
     def set_product(
@@ -478,13 +516,14 @@ class Ledger:
             ep, enterprise_id=enterprise_id, product=product, billing=billing,
             purchased=purchased, expires_at=expires_at,
         )
-        self._touch(enterprise_id)
+        # The enterprise seat's billing decides whether org invitations consume.
+        self._touch(enterprise_id, **({"seats_everyone": True} if product == t.PRODUCT_ENTERPRISE else {"nothing": True}))
 
     def set_setup_user(self, enterprise_id: int, user_id: int) -> None:
         self.conn.execute(
             sa.update(t.enterprises).where(t.enterprises.c.id == enterprise_id).values(setup_user_id=user_id)
         )
-        self._touch(enterprise_id)
+        self._touch(enterprise_id, seats_everyone=True)
 
     def add_org(
         self, enterprise_id: int, login: str, *, name: str | None = None, created_at: dt.datetime | None = None
@@ -493,7 +532,7 @@ class Ledger:
             t.organizations, enterprise_id=enterprise_id, login=login, name=name or login,
             created_at=created_at or utcnow(),
         )
-        self._touch(enterprise_id)
+        self._touch(enterprise_id, nothing=True)
         return oid
 
     def add_team(
@@ -513,7 +552,7 @@ class Ledger:
         )
         for uid in members:
             self._insert(t.team_members, team_id=tid, user_id=uid)
-        self._touch(enterprise_id)
+        self._touch(enterprise_id, nothing=True)
         return tid
 
     # -- people --------------------------------------------------------------------------
@@ -565,18 +604,20 @@ class Ledger:
             if e and e not in seen:
                 seen.add(e)
                 self._insert(t.user_emails, user_id=uid, email=e, verified=False, is_primary=False)
-        self._touch(enterprise_id)
+        # Invitations to this login or these emails may now resolve to the account.
+        self._touch(enterprise_id, users=(uid,), keys=(login, *seen), committers=(uid,))
         return uid
 
     def add_email(self, user_id: int, email: str, *, verified: bool = True, primary: bool = False) -> None:
         self._insert(
             t.user_emails, user_id=user_id, email=normalize_email(email), verified=verified, is_primary=primary
         )
-        self._touch_user(user_id)
+        e = normalize_email(email)
+        self._touch_user(user_id, users=(user_id,), keys=(e,), committers=(user_id,))
 
     def suspend_user(self, user_id: int, at: dt.datetime | None = None) -> None:
         self.conn.execute(sa.update(t.users).where(t.users.c.id == user_id).values(suspended_at=at or utcnow()))
-        self._touch_user(user_id)
+        self._touch_user(user_id, users=(user_id,))
 
     def add_enterprise_role(
         self, enterprise_id: int, user_id: int, role: str, *, started_at: dt.datetime | None = None
@@ -587,7 +628,7 @@ class Ledger:
             t.enterprise_roles, enterprise_id=enterprise_id, user_id=user_id, role=role,
             started_at=started_at or utcnow(),
         )
-        self._touch(enterprise_id)
+        self._touch(enterprise_id, nothing=True)
         return rid
 
     def add_membership(
@@ -595,7 +636,7 @@ class Ledger:
     ) -> int:
         if role not in ("owner", "member", "billing_manager"):
             raise InvalidInput(f"organization role must be owner, member or billing_manager, not {role!r}")
-        self._touch_org(org_id)
+        self._touch_org(org_id, users=(user_id,))
         return self._insert(
             t.org_memberships, organization_id=org_id, user_id=user_id, role=role,
             started_at=started_at or utcnow(),
@@ -604,7 +645,7 @@ class Ledger:
     def end_membership(self, org_id: int, user_id: int, at: dt.datetime | None = None) -> int:
         """Remove a person from an organization (the row stays, ended, for the history)."""
         m = t.org_memberships
-        self._touch_org(org_id)
+        self._touch_org(org_id, users=(user_id,))
         return self.conn.execute(
             sa.update(m)
             .where(m.c.organization_id == org_id, m.c.user_id == user_id, m.c.ended_at.is_(None))
@@ -619,7 +660,7 @@ class Ledger:
         permission: str = "write",
         started_at: dt.datetime | None = None,
     ) -> int:
-        self._touch_repo(repository_id)
+        self._touch_repo(repository_id, users=(user_id,))
         return self._insert(
             t.repo_collaborators, repository_id=repository_id, user_id=user_id, permission=permission,
             started_at=started_at or utcnow(),
@@ -646,7 +687,9 @@ class Ledger:
             raise InvalidInput("an invitation goes to a username or an email")
         if role == "collaborator" and repository_id is None:
             raise InvalidInput("a collaborator invitation names a repository")
-        self._touch_org(org_id)
+        enterprise_id = self._enterprise_of(t.organizations, org_id)
+        if enterprise_id is not None:
+            self._touch(enterprise_id, **self._invitees(enterprise_id, login, user_id, normalize_email(email)))
         return self._insert(
             t.invitations, organization_id=org_id, repository_id=repository_id, role=role,
             invitee_login=login, invitee_user_id=user_id, invitee_email=normalize_email(email),
@@ -677,12 +720,31 @@ class Ledger:
             secret_protection_enabled=secret_protection, code_security_enabled=code_security,
             created_at=created_at or utcnow(),
         )
-        self._touch(enterprise_id)
+        for product, enabled in (("secret_protection", secret_protection), ("code_security", code_security)):
+            if enabled:
+                self._set_enablement(rid, product, True, created_at or utcnow())
+        self._touch(enterprise_id, nothing=True)
         return rid
 
+    def _set_enablement(self, repository_id: int, product: str, enabled: bool, at: dt.datetime) -> None:
+        """Keep the history of a product's enablement on a repository (ghas_enablements)."""
+        ge = ti.ghas_enablements
+        is_open = sa.and_(ge.c.repository_id == repository_id, ge.c.product == product, ge.c.ended_at.is_(None))
+        if enabled:
+            if self.conn.execute(sa.select(ge.c.id).where(is_open)).first() is None:
+                self._insert(ge, repository_id=repository_id, product=product, started_at=at)
+        else:
+            self.conn.execute(sa.update(ge).where(is_open).values(ended_at=at))
+
     def set_repo_products(
-        self, repository_id: int, *, secret_protection: bool | None = None, code_security: bool | None = None
+        self,
+        repository_id: int,
+        *,
+        secret_protection: bool | None = None,
+        code_security: bool | None = None,
+        at: dt.datetime | None = None,
     ) -> None:
+        """Enable or disable Advanced Security products on a repository from ``at`` (now)."""
         values: dict[str, bool] = {}
         if secret_protection is not None:
             values["secret_protection_enabled"] = secret_protection
@@ -690,7 +752,9 @@ class Ledger:
             values["code_security_enabled"] = code_security
         if values:
             self.conn.execute(sa.update(t.repositories).where(t.repositories.c.id == repository_id).values(**values))
-            self._touch_repo(repository_id)
+            for column, enabled in values.items():
+                self._set_enablement(repository_id, column.removesuffix("_enabled"), enabled, at or utcnow())
+            self._touch_repo(repository_id, nothing=True)
 
     def add_commits(self, repository_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
         """Record pushed commits; idempotent on (repository, sha). Returns how many were new.
@@ -712,7 +776,7 @@ class Ledger:
         ]
         if not batch:
             return 0
-        self._touch_repo(repository_id)
+        self._touch_repo(repository_id, committer_emails={r["author_email"] for r in batch})
         new = 0
         for start in range(0, len(batch), BULK_CHUNK):
             chunk = batch[start : start + BULK_CHUNK]
@@ -747,7 +811,7 @@ class Ledger:
             t.server_instances, enterprise_id=enterprise_id, server_id=server_id or str(uuid.uuid4()),
             hostname=hostname, version=version, created_at=created_at or utcnow(),
         )
-        self._touch(enterprise_id)
+        self._touch(enterprise_id, nothing=True)
         return sid
 
     def add_server_account(
@@ -766,7 +830,10 @@ class Ledger:
         secret_protection_user: bool = False,
         created_at: dt.datetime | None = None,
     ) -> int:
-        self._touch_server(server_instance_id)
+        si = t.server_instances
+        server_id = self.conn.execute(sa.select(si.c.server_id).where(si.c.id == server_instance_id)).scalar_one()
+        key = rules.server_account_key_suffix(server_id, user_id, normalize_email(primary_email))
+        self._touch_server(server_instance_id, keys=(key,))
         return self._insert(
             t.server_accounts, server_instance_id=server_instance_id, user_id=user_id, login=login,
             primary_email=normalize_email(primary_email),
@@ -787,7 +854,7 @@ class Ledger:
         error: str | None = None,
         occurred_at: dt.datetime | None = None,
     ) -> int:
-        self._touch_server(server_instance_id)
+        self._touch_server(server_instance_id, nothing=True)
         return self._insert(
             t.license_sync_events, server_instance_id=server_instance_id, kind=kind, status=status,
             error=error, occurred_at=occurred_at or utcnow(),
@@ -807,7 +874,7 @@ class Ledger:
             t.vs_subscriptions, enterprise_id=enterprise_id, subscriber_email=normalize_email(subscriber_email),
             name=name, level=level, status=status, created_at=created_at or utcnow(),
         )
-        self._touch(enterprise_id)
+        self._touch(enterprise_id, keys=(normalize_email(subscriber_email),))
         return vid
 
     # -- Copilot -------------------------------------------------------------------------
@@ -827,7 +894,7 @@ class Ledger:
     ) -> int:
         if plan not in ("business", "enterprise"):
             raise InvalidInput(f"Copilot plan must be 'business' or 'enterprise', not {plan!r}")
-        self._touch_org(org_id)
+        self._touch_org(org_id, nothing=True)
         return self._insert(
             t.copilot_seats, organization_id=org_id, user_id=user_id, assigning_team_id=assigning_team_id,
             plan=plan, created_at=created_at or utcnow(), pending_cancellation_date=pending_cancellation_date,
@@ -845,7 +912,7 @@ class Ledger:
                 id=ccid, enterprise_id=enterprise_id, name=name, created_at=created_at or utcnow()
             )
         )
-        self._touch(enterprise_id)
+        self._touch(enterprise_id, nothing=True)
         return ccid
 
     def add_cost_center_resource(
@@ -883,7 +950,7 @@ class Ledger:
             sa.select(t.copilot_seats.c.organization_id).where(t.copilot_seats.c.id == seat_id)
         ).scalar()
         if org_id is not None:
-            self._touch_org(int(org_id))
+            self._touch_org(int(org_id), nothing=True)
 
     # -- importers: idempotent upserts, each says what it did ----------------------------
     # Outcomes are "created", "updated" or "unchanged"; importers tally them in their report.
@@ -915,7 +982,7 @@ class Ledger:
             raise InvalidInput(f"organization {login!r} belongs to another enterprise")
         changed = self._update_changed(o, row, {"name": name})
         if changed:
-            self._touch(enterprise_id)
+            self._touch(enterprise_id, nothing=True)
         return row.id, "updated" if changed else "unchanged"
 
     def upsert_user(
@@ -955,7 +1022,7 @@ class Ledger:
                 known.add(e)
                 changed = True
         if changed:
-            self._touch(enterprise_id)
+            self._touch(enterprise_id, users=(row.id,))
         return row.id, "updated" if changed else "unchanged"
 
     def ensure_membership(
@@ -987,7 +1054,7 @@ class Ledger:
 
     def end_collaborator(self, repository_id: int, user_id: int, at: dt.datetime | None = None) -> int:
         rc = t.repo_collaborators
-        self._touch_repo(repository_id)
+        self._touch_repo(repository_id, users=(user_id,))
         return self.conn.execute(
             sa.update(rc)
             .where(rc.c.repository_id == repository_id, rc.c.user_id == user_id, rc.c.ended_at.is_(None))
@@ -1021,13 +1088,17 @@ class Ledger:
             return rid, "created"
         if visibility is not None and visibility not in ("public", "private", "internal"):
             raise InvalidInput(f"visibility must be public, private or internal, not {visibility!r}")
-        changed = self._update_changed(
-            r, row,
-            {"visibility": visibility, "secret_protection_enabled": secret_protection,
-             "code_security_enabled": code_security, "is_fork": is_fork, "organization_id": org_id},
-        )
-        if changed:
-            self._touch(enterprise_id)
+        seat_facts = {"visibility": visibility, "is_fork": is_fork, "organization_id": org_id}
+        seats_changed = self._update_changed(r, row, seat_facts)
+        products_changed = False
+        for product, enabled in (("secret_protection", secret_protection), ("code_security", code_security)):
+            if enabled is not None and getattr(row, f"{product}_enabled") != enabled:
+                self.set_repo_products(row.id, **{product: enabled}, at=created_at)  # type: ignore[arg-type]
+                products_changed = True
+        changed = seats_changed or products_changed
+        if seats_changed:
+            # Its collaborators' and invitees' seats hang on visibility, fork and owner.
+            self._touch(enterprise_id, seats_everyone=True)
         return row.id, "updated" if changed else "unchanged"
 
     def upsert_invitation(
@@ -1063,7 +1134,9 @@ class Ledger:
             sa.update(i).where(i.c.id == row.id)
             .values(status=status, resolved_at=None if status == "pending" else (at or utcnow()))
         )
-        self._touch_org(org_id)
+        enterprise_id = self._enterprise_of(t.organizations, org_id)
+        if enterprise_id is not None:
+            self._touch(enterprise_id, **self._invitees(enterprise_id, login, None, normalize_email(email)))
         return "updated"
 
     def upsert_copilot_seat(
@@ -1097,7 +1170,7 @@ class Ledger:
              "last_activity_editor": last_activity_editor},
         )
         if changed:
-            self._touch_org(org_id)
+            self._touch_org(org_id, nothing=True)
         return "updated" if changed else "unchanged"
 
     def upsert_server(
@@ -1124,7 +1197,7 @@ class Ledger:
             si, row, {"hostname": hostname, "version": version, "http_only": http_only, "license_hash": license_hash}
         )
         if changed:
-            self._touch(enterprise_id)
+            self._touch(enterprise_id, nothing=True)
         return row.id, "updated" if changed else "unchanged"
 
     def upsert_server_account(
@@ -1169,25 +1242,33 @@ class Ledger:
             if row.primary_email is not None:
                 self.conn.execute(sa.update(sac).where(sac.c.id == row.id).values(primary_email=None))
                 cleared = True
+        before = self._server_account_marks(server_instance_id, row)
         changed = self._update_changed(sac, row, values) or cleared
         if changed:
-            self._touch_server(server_instance_id)
+            after = self.conn.execute(sa.select(sac).where(sac.c.id == row.id)).one()
+            now = self._server_account_marks(server_instance_id, after)
+            self._touch_server(server_instance_id, users=(*before["users"], *now["users"]), keys=(*before["keys"], *now["keys"]))
         return "updated" if changed else "unchanged"
 
     def remove_server_accounts(self, server_instance_id: int, keep_user_ids: set[int]) -> int:
         """Delete the instance's accounts whose server user id is not in ``keep_user_ids``
         (an account missing from a new export no longer exists on the server)."""
         sac = t.server_accounts
-        gone = [
-            rid for rid, uid in self.conn.execute(
-                sa.select(sac.c.id, sac.c.user_id).where(sac.c.server_instance_id == server_instance_id)
-            )
-            if uid not in keep_user_ids
+        rows = [
+            row for row in self.conn.execute(sa.select(sac).where(sac.c.server_instance_id == server_instance_id))
+            if row.user_id not in keep_user_ids
         ]
+        gone = [row.id for row in rows]
+        users: list[int | None] = []
+        keys: list[str] = []
+        for row in rows:
+            marks = self._server_account_marks(server_instance_id, row)
+            users += marks["users"]
+            keys += marks["keys"]
         for start in range(0, len(gone), 900):
             self.conn.execute(sa.delete(sac).where(sac.c.id.in_(gone[start : start + 900])))
         if gone:
-            self._touch_server(server_instance_id)
+            self._touch_server(server_instance_id, users=users, keys=keys)
         return len(gone)
 
     def upsert_vs_subscription(
@@ -1209,7 +1290,7 @@ class Ledger:
             return "created"
         changed = self._update_changed(vs, row, {"name": name, "level": level, "status": status})
         if changed:
-            self._touch(enterprise_id)
+            self._touch(enterprise_id, users=(row.matched_user_id,), keys=(email,))
         return "updated" if changed else "unchanged"
 
     def set_webhook_secret(self, enterprise_id: int, secret: str) -> None:
@@ -1254,7 +1335,7 @@ class Ledger:
         ).scalar()
         if enterprise_id is None:
             raise NotFound(f"no cost center {cost_center_id!r}")
-        self._touch(int(enterprise_id))
+        self._touch(int(enterprise_id), nothing=True)
 
     def upsert_team(
         self, enterprise_id: int, org_id: int | None, slug: str, *, name: str | None = None
@@ -1266,7 +1347,7 @@ class Ledger:
             return self.add_team(enterprise_id, slug, org_id=org_id, name=name), "created"
         changed = self._update_changed(tm, row, {"name": name})
         if changed:
-            self._touch(enterprise_id)
+            self._touch(enterprise_id, nothing=True)
         return row.id, "updated" if changed else "unchanged"
 
     def set_team_member(self, team_id: int, user_id: int, member: bool) -> str:
@@ -1276,7 +1357,7 @@ class Ledger:
         present = self.conn.execute(sa.select(tmm.c.team_id).where(where)).first() is not None
         if present == member:
             return "unchanged"
-        self._touch(self._enterprise_of(t.teams, team_id))
+        self._touch(self._enterprise_of(t.teams, team_id), nothing=True)
         if member:
             self._insert(tmm, team_id=team_id, user_id=user_id)
             return "created"

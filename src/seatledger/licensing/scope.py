@@ -9,6 +9,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from seatledger.db import intervals
 from seatledger.db import tables as t
 from seatledger.errors import InvalidInput, NotFound
 
@@ -94,6 +95,8 @@ def enterprise_from(row: Any, prefix: str = "") -> EnterpriseInfo:
 
 
 def _enterprise_row(conn: Connection, where: sa.ColumnElement[bool]) -> EnterpriseInfo | None:
+    # Every question starts here: a transaction that wrote sees its own writes' intervals.
+    intervals.flush(conn)
     row = conn.execute(sa.select(*enterprise_columns()).where(where)).first()
     return None if row is None else enterprise_from(row)
 

@@ -2,9 +2,9 @@
 
 One license per person. A person is a cloud account, or — for server accounts that match no
 cloud account — the group of server accounts sharing a primary email, or the email an
-invitation went to. The rules are one SQL query of "reasons" (a UNION of one SELECT per rule,
-in ``_seat_reasons``); a person consumes when they have at least one reason, and every count
-here is a count of distinct people over that query, done by the database.
+invitation went to. The rules (``db/rules.py``) ran when the facts were written; a person
+consumes when they have at least one kept reason, and every count here reads the merged
+spans of each person's reasons (``seat_spans``): at an instant, an index-range count.
 
 Billing: the ``enterprise`` row of ``enterprise_products`` says metered or volume (no row:
 metered). Under metered billing, whether pending *org* invitations consume is the
@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
+from seatledger.db import tables_intervals as ti
 from seatledger.errors import InvalidInput, NotFound
-from seatledger.licensing import cache
 from seatledger.licensing._seat_reasons import (
     REASON_ORG_MEMBER,
     REASON_ORG_OWNER,
@@ -175,6 +175,7 @@ def _product(conn: Connection, enterprise_id: int) -> _Product:
 _RULE_TABLES = (
     "users", "user_emails", "organizations", "org_memberships", "repositories", "repo_collaborators",
     "invitations", "server_instances", "server_accounts", "vs_subscriptions", "enterprise_roles", "commits",
+    "seat_reason_intervals", "seat_spans", "committer_windows", "ghas_enablements",
 )
 
 
@@ -219,9 +220,22 @@ def _org_id(conn: Connection, info: EnterpriseInfo, org: str | None) -> int | No
     return int(oid)
 
 
+def _spans(policy: Policy, org_id: int | None, scope: str | None = None) -> tuple[sa.Table, list[sa.ColumnElement[bool]]]:
+    """The kept spans of the enterprise (or of one org, or of Visual Studio reasons)."""
+    s = ti.seat_spans
+    if scope is None:
+        scope = ti.SCOPE_ENTERPRISE if org_id is None else ti.SCOPE_ORGANIZATION
+    return s, [s.c.enterprise_id == policy.enterprise.id, s.c.scope == scope, s.c.org_id == (org_id or 0)]
+
+
 def _count(conn: Connection, policy: Policy, window: Window, org_id: int | None = None) -> int:
-    r = reasons(policy, window, org_id=org_id)
-    return int(conn.execute(sa.select(people_count(r))).scalar_one())
+    """People holding a seat at ``window.start``, or at some instant of the window."""
+    s, where = _spans(policy, org_id)
+    if window.end is None:
+        # A person's spans are disjoint: one holds at an instant, or none.
+        return int(conn.execute(sa.select(sa.func.count()).where(*where, window.overlaps(s.c.started_at, s.c.ended_at))).scalar_one())
+    held = sa.select(s.c.user_id, s.c.other_key).where(*where, window.overlaps(s.c.started_at, s.c.ended_at)).subquery()
+    return int(conn.execute(sa.select(people_count(held))).scalar_one())
 
 
 def consuming_user_ids(conn: Connection, enterprise_id: int, as_of: dt.datetime) -> sa.Select:
@@ -230,20 +244,15 @@ def consuming_user_ids(conn: Connection, enterprise_id: int, as_of: dt.datetime)
     info = _enterprise_row(conn, t.enterprises.c.id == enterprise_id)
     if info is None:
         raise NotFound(f"no enterprise with id {enterprise_id}")
-    r = reasons(_policy(conn, info), Window(as_of_or_now(as_of)))
-    return sa.select(r.c.user_id).where(r.c.user_id.is_not(None)).distinct()
+    s, where = _spans(_policy(conn, info), None)
+    # A person's spans are disjoint: each holder appears once.
+    return sa.select(s.c.user_id).where(*where, s.c.user_id.is_not(None), Window(as_of_or_now(as_of)).overlaps(s.c.started_at, s.c.ended_at))
 
 
 def count_consumed(conn: Connection, enterprise: str, *, org: str | None = None, as_of: dt.datetime | None = None) -> int:
     """Just the consumed count (what consumed-licenses' total and the usage CSV's row count equal)."""
     info = get_enterprise(conn, enterprise)
-    at = cache.instant(as_of)
-    return cache.memoized(conn, "count_consumed", info.id, (org,), at, cache.question(_count_consumed, info.slug, org))
-
-
-def _count_consumed(conn: Connection, enterprise: str, org: str | None, at: dt.datetime) -> int:
-    info = get_enterprise(conn, enterprise)
-    return _count(conn, _policy(conn, info), Window(at), _org_id(conn, info, org))
+    return _count(conn, _policy(conn, info), Window(as_of_or_now(as_of)), _org_id(conn, info, org))
 
 
 def seat_totals(
@@ -255,47 +264,33 @@ def seat_totals(
     are bought per enterprise), also when ``org`` narrows ``consumed``. ``billable_this_month``
     counts people consuming at any instant from the 1st of ``as_of``'s month up to ``as_of``.
     """
-    at = cache.instant(as_of)
+    at = as_of_or_now(as_of)
     info = get_enterprise(conn, enterprise)
-    return cache.memoized(conn, "seat_totals", info.id, (org,), at, cache.question(_seat_totals, info.slug, org))
-
-
-def _seat_totals(conn: Connection, enterprise: str, org: str | None, at: dt.datetime) -> SeatTotals:
-    info = get_enterprise(conn, enterprise)  # read again: the question may be asked again after a write
     product = _product(conn, info.id)
     policy = _policy(conn, info, product)
     org_id = _org_id(conn, info, org)
-    # One evaluation of the rules serves 'now' and 'this month': the reasons holding at some
-    # instant of [1st of the month, at] include those holding at ``at``, which are the rows
-    # whose effective interval (already cut at suspension) contains ``at``.
-    r = reasons(policy, Window(month_start(at), at + dt.timedelta(microseconds=1)), org_id=org_id)
-    holds = sa.and_(r.c.started_at <= at, sa.or_(r.c.ended_at.is_(None), r.c.ended_at > at))
-    per_person = (
-        sa.select(
-            r.c.user_id,
-            r.c.other_key,
-            sa.func.max(sa.case((holds, 1), else_=0)).label("now"),
-            sa.func.max(sa.case((sa.and_(holds, r.c.reason == REASON_VISUAL_STUDIO), 1), else_=0)).label("vs"),
-        )
-        .group_by(r.c.user_id, r.c.other_key)
-        .subquery()
-    )
-    now = per_person.c.now == 1
+    s, where = _spans(policy, org_id)
+    holds = sa.or_(s.c.ended_at.is_(None), s.c.ended_at > at)  # with started_at <= at below
     row = conn.execute(
         sa.select(
-            sa.func.coalesce(sa.func.sum(per_person.c.now), 0).label("consumed"),
-            sa.func.coalesce(sa.func.sum(per_person.c.vs), 0).label("vs"),
-            sa.func.count(sa.case((now, per_person.c.user_id))).label("cloud"),
-            sa.func.coalesce(
-                sa.func.sum(sa.case((sa.and_(now, per_person.c.other_key.startswith("server:")), 1), else_=0)), 0
-            ).label("server_only"),
-            sa.func.count().label("billable"),
-        )
+            sa.func.count(sa.case((holds, 1))).label("consumed"),
+            sa.func.count(sa.case((sa.and_(holds, s.c.user_id.is_not(None)), 1))).label("cloud"),
+            sa.func.count(sa.case((sa.and_(holds, s.c.other_key.startswith("server:")), 1))).label("server_only"),
+        ).where(*where, s.c.started_at <= at)
     ).one()
+    # 'This month': people holding at some instant of [1st of the month, at].
+    billable = _count(conn, policy, Window(month_start(at), at + dt.timedelta(microseconds=1)), org_id)
+    vs = 0
+    if org_id is None:  # Visual Studio reasons come through no organization
+        vs_spans, vs_where = _spans(policy, None, ti.SCOPE_VISUAL_STUDIO)
+        vs = int(
+            conn.execute(
+                sa.select(sa.func.count()).where(*vs_where, Window(at).overlaps(vs_spans.c.started_at, vs_spans.c.ended_at))
+            ).scalar_one()
+        )
     consumed = int(row.consumed)
     pool = consumed if org_id is None else _count(conn, policy, Window(at))
     volume = product.billing == "volume"
-    billable = int(row.billable)
     return SeatTotals(
         consumed=consumed,
         purchased=product.purchased if volume else 0,
@@ -303,8 +298,8 @@ def _seat_totals(conn: Connection, enterprise: str, org: str | None, at: dt.date
         over_limit=max(0, pool - product.purchased) if volume else 0,
         billing=product.billing,
         expires_at=product.expires_at,
-        enterprise_licenses=consumed - int(row.vs),
-        visual_studio_licenses=int(row.vs),
+        enterprise_licenses=consumed - vs,
+        visual_studio_licenses=vs,
         cloud_users=int(row.cloud),
         server_only_users=int(row.server_only),
         billable_this_month=billable,
@@ -329,19 +324,6 @@ def seat_history(conn: Connection, enterprise: str, start: dt.date, end: dt.date
     """
     if end < start:
         raise InvalidInput(f"the history ends ({end}) before it starts ({start})")
-    info = get_enterprise(conn, enterprise)
-    # The answer depends on the ledger alone (no 'now'): memoised per version.
-    return list(
-        cache.memoized(
-            conn, "seat_history", info.id, (start, end), cache.TIMELESS,
-            cache.question(_seat_history, info.slug, start, end),
-        )
-    )
-
-
-def _seat_history(
-    conn: Connection, enterprise: str, start: dt.date, end: dt.date, _at: dt.datetime
-) -> tuple[tuple[dt.date, int], ...]:
     policy = _policy(conn, get_enterprise(conn, enterprise))
     out: list[tuple[dt.date, int]] = []
     day = start
@@ -349,7 +331,7 @@ def _seat_history(
         last = min(end, day + dt.timedelta(days=HISTORY_DAYS_PER_QUERY - 1))
         out += _history_chunk(conn, policy, day, last)
         day = last + dt.timedelta(days=1)
-    return tuple(out)
+    return out
 
 
 def _end_of(day: dt.date) -> dt.datetime:
@@ -360,29 +342,13 @@ def _end_of(day: dt.date) -> dt.datetime:
 _FOREVER = dt.datetime(9999, 12, 31)
 
 
-def _islands(policy: Policy, window: Window) -> sa.Subquery:
-    """Each person's reasons merged into disjoint intervals ("islands"): a person holds a seat
-    at an instant exactly when one of their islands holds then, so counting islands needs no
-    DISTINCT. Gaps-and-islands with window functions (SQLite >= 3.25 and PostgreSQL)."""
-    r = reasons(policy, window)
-    person = (r.c.user_id, r.c.other_key)
-    end = sa.func.coalesce(r.c.ended_at, sa.literal(_FOREVER, sa.DateTime))
-    reach = sa.func.max(end).over(partition_by=person, order_by=(r.c.started_at, end), rows=(None, -1))
-    starts = sa.select(
-        r.c.user_id, r.c.other_key, r.c.started_at, end.label("ends"),
-        sa.case((sa.or_(reach.is_(None), r.c.started_at > reach), 1), else_=0).label("new_island"),
-    ).subquery("starts")
-    numbered = sa.select(
-        starts,
-        sa.func.sum(starts.c.new_island)
-        .over(partition_by=(starts.c.user_id, starts.c.other_key), order_by=(starts.c.started_at, starts.c.ends), rows=(None, 0))
-        .label("island"),
-    ).subquery("numbered")
-    return (
-        sa.select(sa.func.min(numbered.c.started_at).label("started_at"), sa.func.max(numbered.c.ends).label("ends"))
-        .group_by(numbered.c.user_id, numbered.c.other_key, numbered.c.island)
-        .subquery("islands")
-    )
+def _islands(policy: Policy, window: Window) -> sa.Select:
+    """The kept spans of the enterprise overlapping ``window`` (disjoint per person, so
+    counting them needs no DISTINCT), an open one ending at ``_FOREVER``."""
+    s, where = _spans(policy, None)
+    return sa.select(
+        s.c.started_at, sa.func.coalesce(s.c.ended_at, sa.literal(_FOREVER, sa.DateTime)).label("ends")
+    ).where(*where, window.overlaps(s.c.started_at, s.c.ended_at))
 
 
 def _history_chunk(conn: Connection, policy: Policy, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
@@ -392,7 +358,7 @@ def _history_chunk(conn: Connection, policy: Policy, start: dt.date, end: dt.dat
     every day."""
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     islands = (
-        sa.select(_islands(policy, Window(_end_of(start), _end_of(end) + dt.timedelta(microseconds=1))))
+        _islands(policy, Window(_end_of(start), _end_of(end) + dt.timedelta(microseconds=1)))
         .cte("islands")
         .prefix_with("MATERIALIZED")
     )
@@ -437,37 +403,11 @@ def iter_licensed_people(
 
     if offset < 0 or (limit is not None and limit < 0):
         raise InvalidInput("offset and limit cannot be negative")
-    at = cache.instant(as_of)
+    at = as_of_or_now(as_of)
     info = get_enterprise(conn, enterprise)
     org_id = _org_id(conn, info, org)
-    if limit is not None and cache.memo.size > 0:
-        # A page: slice the memoised ordered list instead of ordering everyone again, and
-        # describe only that slice; the described page is memoised too (API clients and the
-        # web page ask for the same first pages again and again).
-        page = cache.question(_licensed_people_page, info.slug, org_id, offset, limit)
-        return iter(cache.memoized(conn, "licensed_people_page", info.id, (org_id, offset, limit), at, page))
     policy = _policy(conn, info)
     return _seat_people.stream(conn, policy, at, org_id=org_id, offset=offset, limit=limit, batch=PEOPLE_BATCH)
-
-
-def _licensed_people_page(
-    conn: Connection, enterprise: str, org_id: int | None, offset: int, limit: int, at: dt.datetime
-) -> tuple[LicensedPerson, ...]:
-    """One page of :func:`iter_licensed_people`: a slice of the memoised ordered list, described."""
-    from seatledger.licensing import _seat_people
-
-    info = get_enterprise(conn, enterprise)
-    policy = _policy(conn, info)
-    people = cache.memoized(
-        conn, "licensed_people", info.id, (org_id,), at, cache.question(_ordered_licensed_keys, enterprise, org_id)
-    )
-    return tuple(_seat_people.describe_keys(conn, policy, at, people[offset : offset + limit], batch=PEOPLE_BATCH))
-
-
-def _ordered_licensed_keys(conn: Connection, enterprise: str, org_id: int | None, at: dt.datetime) -> tuple[Any, ...]:
-    from seatledger.licensing import _seat_people
-
-    return _seat_people.ordered_keys(conn, _policy(conn, get_enterprise(conn, enterprise)), at, org_id)
 
 
 def explain(conn: Connection, enterprise: str, login: str, as_of: dt.datetime | None = None) -> list[SeatReason]:

@@ -1,0 +1,378 @@
+"""Keeping the license intervals (``db/tables_intervals.py``) true to the facts.
+
+Every write names what it touched (:func:`mark`: these people, these committers, or the
+whole enterprise); when the transaction commits, the same transaction first re-derives the
+intervals of exactly those with the rules of ``db/rules.py`` (:func:`flush`, run by the
+engine's ``commit`` hook that :func:`keep_on_commit` installs). Reading inside a transaction
+that wrote flushes first, so a transaction sees its own writes. A write that names nothing
+more precise marks its whole enterprise: forgetting costs time, never correctness.
+
+:func:`verify` derives everything again set-wise and compares it with what is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from seatledger.db import rules
+from seatledger.db import tables as t
+from seatledger.db import tables_intervals as ti
+
+# Past this many people touched by one transaction, re-deriving the whole enterprise is simpler
+# and no slower than naming them all in IN lists.
+MAX_NAMED_PEOPLE = 2000
+# An open interval's end while spans are merged (NULL = still holds).
+FOREVER = dt.datetime(9999, 12, 31)
+_PENDING_KEY = "seatledger.intervals"
+_INSERT_CHUNK = 5000
+
+
+@dataclass
+class _Pending:
+    seats_everyone: bool = False
+    committers_everyone: bool = False
+    user_ids: set[int] = field(default_factory=set)
+    key_suffixes: set[str] = field(default_factory=set)
+    committer_user_ids: set[int] = field(default_factory=set)
+    committer_emails: set[str] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.seats_everyone or self.committers_everyone or self.user_ids or self.key_suffixes
+            or self.committer_user_ids or self.committer_emails
+        )
+
+
+def _pending(conn: Connection) -> dict[int, _Pending]:
+    """What the connection's current transaction has touched, per enterprise (live)."""
+    txn = conn.get_transaction()
+    state = conn.info.get(_PENDING_KEY)
+    if state is None or state[0] is not txn:
+        state = (txn, {})
+        conn.info[_PENDING_KEY] = state
+    return state[1]
+
+
+def mark(
+    conn: Connection,
+    enterprise_id: int,
+    *,
+    everyone: bool = False,
+    seats_everyone: bool = False,
+    users: Iterable[int | None] = (),
+    keys: Iterable[str | None] = (),
+    committers: Iterable[int | None] = (),
+    committer_emails: Iterable[str | None] = (),
+) -> None:
+    """Record that this transaction changed facts behind these intervals of the enterprise:
+    ``everyone`` (all of them), ``seats_everyone`` (every seat reason: an enterprise setting),
+    the seat reasons of ``users`` and of the ``server:``/``invite:`` people ``keys``, the
+    committer windows of ``committers`` and of whoever owns ``committer_emails``."""
+    p = _pending(conn).setdefault(enterprise_id, _Pending())
+    p.seats_everyone |= everyone or seats_everyone
+    p.committers_everyone |= everyone
+    p.user_ids.update(u for u in users if u is not None)
+    p.key_suffixes.update(k for k in keys if k)
+    p.committer_user_ids.update(u for u in committers if u is not None)
+    p.committer_emails.update(e for e in committer_emails if e)
+
+
+def flush(conn: Connection) -> None:
+    """Re-derive what this transaction touched (a no-op when it touched nothing)."""
+    state = conn.info.get(_PENDING_KEY)
+    if state is None or state[0] is not conn.get_transaction() or not state[1]:
+        return
+    touched = state[1]
+    while touched:
+        enterprise_id, p = touched.popitem()
+        if p:
+            _apply(conn, enterprise_id, p)
+
+
+def keep_on_commit(engine: Engine) -> None:
+    """Install the hook: every commit on ``engine`` first flushes what it touched; a rollback
+    forgets it."""
+
+    def before_commit(conn: Connection) -> None:
+        flush(conn)
+
+    def on_rollback(conn: Connection) -> None:
+        conn.info.pop(_PENDING_KEY, None)
+
+    event.listen(engine, "commit", before_commit)
+    event.listen(engine, "rollback", on_rollback)
+
+
+def _apply(conn: Connection, enterprise_id: int, p: _Pending) -> None:
+    if conn.execute(sa.select(t.enterprises.c.id).where(t.enterprises.c.id == enterprise_id)).first() is None:
+        return
+    named = len(p.user_ids) + len(p.key_suffixes)
+    if p.seats_everyone or named > MAX_NAMED_PEOPLE:
+        derive_seats(conn, enterprise_id, rules.EVERYONE)
+    elif named:
+        derive_seats(conn, enterprise_id, rules.People(tuple(sorted(p.user_ids)), tuple(sorted(p.key_suffixes))))
+    committers = set(p.committer_user_ids)
+    if p.committer_emails and not p.committers_everyone:
+        committers |= _owners_of(conn, enterprise_id, p.committer_emails)
+    if p.committers_everyone:
+        record_enablements(conn, enterprise_id)
+    if p.committers_everyone or len(committers) > MAX_NAMED_PEOPLE:
+        derive_committers(conn, enterprise_id, None)
+    elif committers:
+        derive_committers(conn, enterprise_id, tuple(sorted(committers)))
+
+
+def _owners_of(conn: Connection, enterprise_id: int, emails: set[str]) -> set[int]:
+    ue, u = t.user_emails, t.users
+    found: set[int] = set()
+    ordered = sorted(emails)
+    for i in range(0, len(ordered), 900):
+        found.update(
+            conn.execute(
+                sa.select(ue.c.user_id)
+                .join(u, u.c.id == ue.c.user_id)
+                .where(ue.c.email.in_(ordered[i : i + 900]), u.c.enterprise_id == enterprise_id)
+            ).scalars()
+        )
+    return found
+
+
+def rebuild(conn: Connection, enterprise_id: int) -> None:
+    """Derive every interval of the enterprise again from the facts."""
+    record_enablements(conn, enterprise_id)
+    derive_seats(conn, enterprise_id, rules.EVERYONE)
+    derive_committers(conn, enterprise_id, None)
+
+
+def record_enablements(conn: Connection, enterprise_id: int) -> None:
+    """Give the repositories' product flags a history where a bulk load set them without one:
+    a flag that is on with no open enablement was on since the repository was made; an open
+    enablement whose flag is off ends now."""
+    r, ge = t.repositories, ti.ghas_enablements
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    for product in ("secret_protection", "code_security"):
+        flag = r.c[f"{product}_enabled"]
+        is_open = sa.and_(ge.c.repository_id == r.c.id, ge.c.product == product, ge.c.ended_at.is_(None))
+        conn.execute(
+            sa.insert(ge).from_select(
+                ["repository_id", "product", "started_at"],
+                sa.select(r.c.id, sa.literal(product, sa.String), r.c.created_at).where(
+                    r.c.enterprise_id == enterprise_id, flag == sa.true(), ~sa.select(ge.c.id).where(is_open).exists()
+                ),
+            )
+        )
+        off = sa.select(r.c.id).where(r.c.enterprise_id == enterprise_id, flag == sa.false())
+        conn.execute(
+            sa.update(ge)
+            .where(ge.c.product == product, ge.c.ended_at.is_(None), ge.c.repository_id.in_(off))
+            .values(ended_at=now)
+        )
+
+
+# -- seats --------------------------------------------------------------------------------
+
+
+def _people_filter(table: sa.Table, enterprise_id: int, people: rules.People | None) -> sa.ColumnElement[bool]:
+    if people is None:
+        return table.c.enterprise_id == enterprise_id
+    return sa.and_(
+        table.c.enterprise_id == enterprise_id,
+        sa.or_(table.c.user_id.in_(people.user_ids), table.c.other_key.in_(people.other_keys())),
+    )
+
+
+def derive_seats(conn: Connection, enterprise_id: int, people: rules.People | None) -> None:
+    """Replace the seat reasons and spans of ``people`` (``EVERYONE``: the whole enterprise)."""
+    policy = rules.load_policy(conn, enterprise_id)
+    r, s = ti.seat_reason_intervals, ti.seat_spans
+    conn.execute(sa.delete(r).where(_people_filter(r, enterprise_id, people)))
+    derived = rules.seat_reasons(policy, people).subquery("derived")
+    conn.execute(
+        sa.insert(r).from_select(
+            ["enterprise_id", *rules.REASON_COLUMNS],
+            sa.select(sa.literal(enterprise_id, sa.Integer), *(derived.c[n] for n in rules.REASON_COLUMNS)),
+        )
+    )
+    conn.execute(sa.delete(s).where(_people_filter(s, enterprise_id, people)))
+    spans = _spans(_people_filter(r, enterprise_id, people))
+    conn.execute(
+        sa.insert(s).from_select(
+            ["enterprise_id", "scope", "org_id", "user_id", "other_key", "started_at", "ended_at"],
+            sa.select(sa.literal(enterprise_id, sa.Integer), *spans.c),
+        )
+    )
+
+
+def _spans(which: sa.ColumnElement[bool]) -> sa.Subquery:
+    """Each person's kept reasons merged into disjoint spans ("islands"), per scope:
+    gaps-and-islands with window functions (SQLite >= 3.25 and PostgreSQL)."""
+    r = ti.seat_reason_intervals
+    ends = sa.func.coalesce(r.c.ended_at, sa.literal(FOREVER, sa.DateTime))
+
+    def part(scope: str, org: sa.ColumnElement, *where: sa.ColumnElement[bool]) -> sa.Select:
+        return sa.select(
+            sa.literal(scope, sa.String).label("scope"), org.label("org_id"), r.c.user_id, r.c.other_key,
+            r.c.started_at, ends.label("ends"),
+        ).where(which, *where)
+
+    src = sa.union_all(
+        part(ti.SCOPE_ENTERPRISE, sa.literal(0, sa.Integer)),
+        part(ti.SCOPE_ORGANIZATION, r.c.org_id, r.c.org_id.is_not(None)),
+        part(ti.SCOPE_VISUAL_STUDIO, sa.literal(0, sa.Integer), r.c.reason == rules.REASON_VISUAL_STUDIO),
+    ).subquery("span_sources")
+    person = (src.c.scope, src.c.org_id, src.c.user_id, src.c.other_key)
+    reach = sa.func.max(src.c.ends).over(partition_by=person, order_by=(src.c.started_at, src.c.ends), rows=(None, -1))
+    starts = sa.select(
+        *src.c, sa.case((sa.or_(reach.is_(None), src.c.started_at > reach), 1), else_=0).label("new_island")
+    ).subquery("starts")
+    numbered = sa.select(
+        *starts.c,
+        sa.func.sum(starts.c.new_island)
+        .over(
+            partition_by=(starts.c.scope, starts.c.org_id, starts.c.user_id, starts.c.other_key),
+            order_by=(starts.c.started_at, starts.c.ends),
+            rows=(None, 0),
+        )
+        .label("island"),
+    ).subquery("numbered")
+    n = numbered.c
+    last = sa.func.max(n.ends)
+    return (
+        sa.select(
+            n.scope, n.org_id, n.user_id, n.other_key, sa.func.min(n.started_at).label("started_at"),
+            sa.case((last == sa.literal(FOREVER, sa.DateTime), sa.cast(sa.null(), sa.DateTime)), else_=last).label("ended_at"),
+        )
+        .group_by(n.scope, n.org_id, n.user_id, n.other_key, n.island)
+        .subquery("spans")
+    )
+
+
+# -- committers ---------------------------------------------------------------------------
+
+
+def derive_committers(conn: Connection, enterprise_id: int, user_ids: tuple[int, ...] | None) -> None:
+    """Replace the committer windows of ``user_ids`` (None: the whole enterprise)."""
+    w = ti.committer_windows
+    which = w.c.enterprise_id == enterprise_id
+    if user_ids is not None:
+        which = sa.and_(which, w.c.user_id.in_(user_ids))
+    conn.execute(sa.delete(w).where(which))
+    rows = [
+        {"enterprise_id": enterprise_id, **window}
+        for window in _windows(conn.execute(rules.committer_pushes(enterprise_id, user_ids)))
+    ]
+    for i in range(0, len(rows), _INSERT_CHUNK):
+        conn.execute(sa.insert(w), rows[i : i + _INSERT_CHUNK])
+
+
+def _windows(islands: Iterable[Any]) -> Iterable[dict[str, Any]]:
+    for row in islands:
+        yield {
+            "user_id": row.user_id,
+            "repository_id": row.repository_id,
+            "started_at": row.first_push,
+            "ended_at": row.last_push + rules.ACTIVE_COMMITTER_WINDOW,
+        }
+
+
+# -- verify -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    table: str
+    person: str
+    expected: tuple[Any, ...] | None  # None: kept but not derived
+    stored: tuple[Any, ...] | None  # None: derived but not kept
+
+
+def _person(user_id: int | None, other_key: str | None) -> str:
+    return f"user:{user_id}" if user_id is not None else str(other_key)
+
+
+def _merge(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Spans from (scope, org_id, user_id, other_key, started_at, ended_at) reasons, in Python:
+    a second implementation of :func:`_spans`, so verify also checks the merge."""
+    out: list[tuple[Any, ...]] = []
+    by_person: dict[tuple[Any, ...], list[tuple[dt.datetime, dt.datetime]]] = {}
+    for scope, org_id, user_id, other_key, started, ended in rows:
+        by_person.setdefault((scope, org_id, user_id, other_key), []).append((started, ended or FOREVER))
+    for person, spans in by_person.items():
+        spans.sort()
+        start, reach = spans[0]
+        for s, e in spans[1:]:
+            if s > reach:
+                out.append((*person, start, None if reach == FOREVER else reach))
+                start, reach = s, e
+            else:
+                reach = max(reach, e)
+        out.append((*person, start, None if reach == FOREVER else reach))
+    return out
+
+
+def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
+    """Derive every interval of the enterprise again and compare with what is kept."""
+    flush(conn)
+    policy = rules.load_policy(conn, enterprise_id)
+    r, s, w = ti.seat_reason_intervals, ti.seat_spans, ti.committer_windows
+    expected_reasons = [tuple(row) for row in conn.execute(rules.seat_reasons(policy, rules.EVERYONE))]
+    stored_reasons = [
+        tuple(row)
+        for row in conn.execute(sa.select(*(r.c[n] for n in rules.REASON_COLUMNS)).where(r.c.enterprise_id == enterprise_id))
+    ]
+    diffs = _compare("seat_reason_intervals", expected_reasons, stored_reasons, lambda row: _person(row[0], row[1]))
+    sources: list[tuple[Any, ...]] = []
+    for user_id, other_key, reason, started, ended, org_id, _repo, _source in expected_reasons:
+        sources.append((ti.SCOPE_ENTERPRISE, 0, user_id, other_key, started, ended))
+        if org_id is not None:
+            sources.append((ti.SCOPE_ORGANIZATION, org_id, user_id, other_key, started, ended))
+        if reason == rules.REASON_VISUAL_STUDIO:
+            sources.append((ti.SCOPE_VISUAL_STUDIO, 0, user_id, other_key, started, ended))
+    stored_spans = [
+        tuple(row)
+        for row in conn.execute(
+            sa.select(s.c.scope, s.c.org_id, s.c.user_id, s.c.other_key, s.c.started_at, s.c.ended_at).where(
+                s.c.enterprise_id == enterprise_id
+            )
+        )
+    ]
+    diffs += _compare("seat_spans", _merge(sources), stored_spans, lambda row: _person(row[2], row[3]))
+    expected_windows = [
+        (x["user_id"], x["repository_id"], x["started_at"], x["ended_at"])
+        for x in _windows(conn.execute(rules.committer_pushes(enterprise_id, None)))
+    ]
+    stored_windows = [
+        tuple(row)
+        for row in conn.execute(
+            sa.select(w.c.user_id, w.c.repository_id, w.c.started_at, w.c.ended_at).where(w.c.enterprise_id == enterprise_id)
+        )
+    ]
+    diffs += _compare("committer_windows", _canonical_windows(expected_windows), _canonical_windows(stored_windows), lambda row: _person(row[0], None))
+    return diffs
+
+
+def _canonical_windows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Windows that touch are one span of time: merged, so two derivations compare equal
+    whichever way their float day arithmetic split a touching pair."""
+    merged: list[tuple[Any, ...]] = []
+    for user_id, repo_id, started, ended in sorted(rows):
+        if merged and merged[-1][:2] == (user_id, repo_id) and started <= merged[-1][3]:
+            last = merged[-1]
+            merged[-1] = (user_id, repo_id, last[2], max(last[3], ended))
+        else:
+            merged.append((user_id, repo_id, started, ended))
+    return merged
+
+
+def _compare(table: str, expected: list[tuple[Any, ...]], stored: list[tuple[Any, ...]], person: Any) -> list[Difference]:
+    want, have = Counter(expected), Counter(stored)
+    out = [Difference(table, person(row), row, None) for row in (want - have).elements()]
+    out += [Difference(table, person(row), None, row) for row in (have - want).elements()]
+    return sorted(out, key=lambda d: (d.table, d.person, repr(d.expected), repr(d.stored)))

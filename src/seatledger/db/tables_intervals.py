@@ -1,0 +1,83 @@
+"""The license intervals: derived from the facts by the rules in ``db/rules.py`` and kept by
+the same transaction as every write (``db/intervals.py``), so counting at any instant is an
+indexed interval query. Every row here can be rebuilt from the facts at any time
+(``seatledger verify --repair``); nothing else writes them.
+
+- ``seat_reason_intervals``: one row per (person, reason, source row) — the explanation.
+- ``seat_spans``: per person the merged span of their reasons, at three scopes: the whole
+  enterprise (``scope='e'``), one organization (``'o'``, ``org_id`` set) and Visual Studio
+  reasons alone (``'v'``). A seat count is an index-range ``count(*)`` over them.
+- ``committer_windows``: per (cloud person, repository) the merged spans
+  ``[pushed_at, pushed_at + 90 days)`` of the pushes of their verified emails.
+- ``ghas_enablements``: a fact, not derived — when Secret Protection or Code Security was
+  enabled on a repository, and until when.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table
+
+from seatledger.db.tables import metadata
+
+SCOPE_ENTERPRISE = "e"
+SCOPE_ORGANIZATION = "o"
+SCOPE_VISUAL_STUDIO = "v"
+
+seat_reason_intervals = Table(
+    "seat_reason_intervals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
+    Column("user_id", Integer, nullable=True),
+    Column("other_key", String(400), nullable=True),
+    Column("reason", String(30), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, nullable=True),
+    Column("org_id", Integer, nullable=True),
+    Column("repository_id", Integer, nullable=True),
+    Column("source_id", Integer, nullable=False),
+    Index("ix_seat_reason_intervals_user", "enterprise_id", "user_id"),
+    Index("ix_seat_reason_intervals_key", "enterprise_id", "other_key"),
+    Index("ix_seat_reason_intervals_start", "enterprise_id", "started_at"),
+)
+
+seat_spans = Table(
+    "seat_spans",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
+    Column("scope", String(1), nullable=False),
+    Column("org_id", Integer, nullable=False, default=0),  # 0 unless scope is 'o'
+    Column("user_id", Integer, nullable=True),
+    Column("other_key", String(400), nullable=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, nullable=True),
+    Index("ix_seat_spans_count", "enterprise_id", "scope", "org_id", "started_at", "ended_at"),
+    Index("ix_seat_spans_user", "enterprise_id", "user_id"),
+    Index("ix_seat_spans_key", "enterprise_id", "other_key"),
+)
+
+committer_windows = Table(
+    "committer_windows",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("repository_id", Integer, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, nullable=False),
+    Index("ix_committer_windows_at", "enterprise_id", "started_at", "ended_at", "repository_id", "user_id"),
+    Index("ix_committer_windows_user", "enterprise_id", "user_id"),
+    Index("ix_committer_windows_repo", "repository_id", "started_at"),
+)
+
+ghas_enablements = Table(
+    "ghas_enablements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("repository_id", ForeignKey("repositories.id"), nullable=False),
+    Column("product", String(30), nullable=False),  # secret_protection | code_security
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, nullable=True),
+    Index("ix_ghas_enablements_repo", "repository_id", "product", "started_at"),
+)
