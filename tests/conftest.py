@@ -112,10 +112,7 @@ def engine(db_url: str) -> Iterator[Engine]:
 def settings(tmp_path: Path, db_url: str) -> Settings:
     data = tmp_path / "data"
     data.mkdir(exist_ok=True)
-    # Pages always wait for their recount here: a test checks the numbers right after its own
-    # write, and a loaded CI machine may take longer than the default wait. The path that shows
-    # earlier numbers meanwhile has its own test (tests/web/test_warm_pages.py).
-    return Settings(data_dir=data, database_url=db_url, secret_key="test-secret-key", page_recount_wait_ms=600_000)
+    return Settings(data_dir=data, database_url=db_url, secret_key="test-secret-key")
 
 
 @pytest.fixture
@@ -124,22 +121,6 @@ def live_server(settings: Settings, engine: Engine) -> Iterator[LiveServer]:
 
     with LiveServer(create_app(settings, engine)) as server:
         yield server
-
-
-@pytest.fixture
-def fresh_memo() -> Iterator[None]:
-    """The counting engine's memo on (64 entries), empty, with no question kept warm; as it
-    was afterwards."""
-    from seatledger.licensing import cache
-
-    size = cache.memo.size
-    cache.configure(64)
-    cache.memo.clear()
-    cache.forget_hot_questions()
-    yield
-    cache.memo.clear()
-    cache.forget_hot_questions()
-    cache.configure(size)
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from seatledger.db import tables as t
-from seatledger.db.ledger import Ledger
+from seatledger.db.ledger import Ledger, current_version
 from seatledger.licensing import copilot, cost_centers, matching
-from seatledger.licensing.cache import current_version
 
 T0 = dt.datetime(2026, 1, 5, 9, 0)
 T1 = dt.datetime(2026, 3, 2, 12, 0)

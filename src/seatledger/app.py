@@ -92,15 +92,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     return app
 
 
-def shared_answers_dir(settings: Settings) -> Path:
-    """Where ``serve --workers N`` keeps the answers its workers share."""
-    return settings.data_dir / "answers"
-
-
 class ServeApp:
     """What ``seatledger serve --workers N`` hands uvicorn: a picklable factory (uvicorn starts
-    each worker in a fresh interpreter) that builds the app, with its own engine and memo, in
-    the worker. ``in_process_queue=False`` when the serving process runs the export queue's
+    each worker in a fresh interpreter) that builds the app, with its own engine, in the
+    worker (it holds no other state: any number of workers and machines answer the same). ``in_process_queue=False`` when the serving process runs the export queue's
     consumer itself, so N workers do not start N consumers."""
 
     def __init__(self, settings: Settings, *, in_process_queue: bool = True) -> None:
@@ -109,55 +104,9 @@ class ServeApp:
 
     def __call__(self) -> FastAPI:
         _die_with_parent()
-        from seatledger.licensing import cache
-
-        # Workers count each answer once between them (licensing/shared_answers.py).
-        cache.share_answers(shared_answers_dir(self.settings))
         app = create_app(self.settings)
         app.state.in_process_queue = self.in_process_queue
-        app.state.warm_elsewhere = True  # the supervising process warms for every worker
-        tune_collector()
         return app
-
-
-# The cyclic garbage collector in a serving process: a new generation's collection after this
-# many new objects (700 by default), the oldest's after this many of the middle one's (10).
-COLLECTOR_THRESHOLDS = (50_000, 20, 100)
-
-
-def tune_collector() -> None:
-    """Keep Python's cyclic garbage collector from pausing a serving process for whole views.
-
-    A process serving a large ledger holds millions of objects in its memo, and every answer it
-    reads or counts anew makes more long-lived ones. With the default thresholds a collection of
-    every generation ran every 2–3 s while pages were viewed, and each stopped the process for
-    150–350 ms (large demo, SQLite). Everything made during start-up (modules, the schema, the
-    app) is moved out of the collector's sight (``gc.freeze``), and collections run far less
-    often. Garbage without cycles is freed at once by reference counting, as always.
-    """
-    import gc
-
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*COLLECTOR_THRESHOLDS)
-
-
-def run_warmer_process(settings: Settings, ready: Any) -> None:
-    """The warmer of a one-process ``serve``, in a process of its own (``multiprocessing``
-    spawns it; it ends with its parent): it counts ahead what the serving process is asked, told
-    through the shared answers, so that no request waits for the interpreter lock behind it.
-    ``ready`` (an event) is set once it runs."""
-    _die_with_parent()
-    import threading
-
-    from seatledger.licensing import cache
-    from seatledger.web import start_machine_warmer
-
-    cache.share_answers(shared_answers_dir(settings))
-    tune_collector()
-    start_machine_warmer(settings)
-    ready.set()
-    threading.Event().wait()  # the warmer's thread does the work until the parent ends this process
 
 
 def _die_with_parent() -> None:

@@ -28,12 +28,6 @@ class Settings:
     download_link_ttl_seconds: int = 24 * 3600
     rate_limit_per_hour: int = 15000
     export_retries: int = 3
-    # Entries of the counting engine's memo (licensing/cache.py); 0 turns it off.
-    cache_size: int = 256
-    # Keep recently asked counts computed ahead (the next minute, the new version after a write).
-    warm_ahead: bool = True
-    # How long a page waits for a recount before it shows its earlier numbers, marked as such.
-    page_recount_wait_ms: int = 100
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -43,11 +37,6 @@ class Settings:
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.sqlite_path}"
-
-    @property
-    def warms_ahead(self) -> bool:
-        """Whether ``serve`` keeps answers counted ahead: asked for, and a memo to keep them in."""
-        return self.warm_ahead and self.cache_size > 0
 
     @property
     def exports_dir(self) -> Path:
@@ -102,9 +91,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         download_link_ttl_seconds=_int(env, "SEATLEDGER_DOWNLOAD_LINK_TTL", 24 * 3600),
         rate_limit_per_hour=_int(env, "SEATLEDGER_RATE_LIMIT_PER_HOUR", 15000),
         export_retries=_int(env, "SEATLEDGER_EXPORT_RETRIES", 3),
-        cache_size=_int(env, "SEATLEDGER_CACHE_SIZE", 256),
-        warm_ahead=_bool(env, "SEATLEDGER_WARM_AHEAD", True),
-        page_recount_wait_ms=_int(env, "SEATLEDGER_PAGE_RECOUNT_WAIT_MS", 100),
         extra={k: v for k, v in env.items() if k in _PASSTHROUGH},
     )
 

@@ -88,39 +88,6 @@ def test_a_memoised_page_follows_a_write_at_once(api: httpx.Client, api_world) -
     assert "newcomer" in [u["github_com_login"] for u in after["users"]]
 
 
-def _statements_of_a_memoised_request(api: httpx.Client, engine: sa.Engine, path: str, headers: dict[str, str]) -> list[str]:
-    """The statements the request threads ran for ``path`` asked a second time in one minute
-    (the memo holds its answer): the warmer's and the background recounts' are not the request's,
-    and neither is the rate counter's batched write."""
-    for _ in range(3):  # a minute turning between the two requests makes the second count anew
-        minute = utcnow().replace(second=0, microsecond=0)
-        assert api.get(path, headers=headers).status_code == 200
-        seen: list[str] = []
-
-        def note(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
-            if not threading.current_thread().name.startswith(("seatledger-warmer", "seatledger-recount")):
-                seen.append(statement)
-
-        sa.event.listen(engine, "before_cursor_execute", note)
-        try:
-            assert api.get(path, headers=headers).status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", note)
-        if utcnow().replace(second=0, microsecond=0) == minute:
-            return [s for s in seen if "api_rate_windows" not in s]
-    raise AssertionError("three minutes turned during three pairs of requests")
-
-
-@pytest.mark.parametrize("path", [CONSUMED, GHAS])
-def test_a_memoised_enterprise_page_asks_the_database_one_statement(
-    api: httpx.Client, api_world, live_server, path: str
-) -> None:
-    statements = _statements_of_a_memoised_request(api, _app(live_server).state.engine, path, api_world.auth("owner"))
-    # The token, the caller's roles, the enterprise and its ledger version, read together.
-    assert len(statements) == 1, statements
-    assert all(table in statements[0] for table in ("api_tokens", "enterprise_roles", "enterprises", "ledger_versions"))
-
-
 def test_far_from_the_limit_requests_are_counted_in_memory_and_written_in_batches(
     api: httpx.Client, api_world, live_server
 ) -> None:

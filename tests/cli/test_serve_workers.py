@@ -17,10 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from seatledger import tokens
-from seatledger.db.background import APPLICATION_NAME
 from seatledger.db.ledger import Ledger
 from seatledger.db.tables_api import api_rate_windows
-from seatledger.licensing import cache
 
 LONG_AGO = dt.datetime(2024, 1, 1)
 
@@ -33,7 +31,7 @@ def _children(pid: int) -> set[int]:
 
 
 def _spawned(pid: int) -> list[int]:
-    """The children ``multiprocessing`` spawned (uvicorn's workers, the warmer); not its resource tracker."""
+    """The children ``multiprocessing`` spawned (uvicorn's workers); not its resource tracker."""
     return [p for p in _children(pid) if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text()]
 
 
@@ -41,20 +39,6 @@ def _wait_ended(pidfd: int) -> None:
     ready, _, _ = select.select([pidfd], [], [], 60)  # readable once that process has ended
     assert ready == [pidfd]
     os.close(pidfd)
-
-
-def _thread_nice_values(pid: int) -> set[int]:
-    # /proc/PID/task/TID/stat: the nice value is the 19th field, the 17th after the command's ")".
-    return {int((task / "stat").read_text().rpartition(")")[2].split()[16]) for task in Path(f"/proc/{pid}/task").iterdir()}
-
-
-def _background_backends_nice(engine: Engine) -> set[int]:
-    with engine.connect() as conn:
-        pids = conn.execute(
-            sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = :n"),
-            {"n": APPLICATION_NAME},
-        ).scalars().all()
-    return {os.getpriority(os.PRIO_PROCESS, pid) for pid in pids}
 
 
 def _ledger_with_a_token(engine: Engine) -> str:
@@ -103,11 +87,6 @@ def test_two_workers_share_the_port_answer_alike_and_stop_on_sigterm(
             assert used[0] == 1 and max(used) <= 6
         spawned = _spawned(proc.pid)  # uvicorn's two workers
         assert len(spawned) == 2
-        # The workers count nothing ahead: they told the question to the one warmer, a thread
-        # of the supervising process at a lower CPU priority than any worker's.
-        assert list((tmp_path / "answers" / ".asked").glob("*-ceiling.pickle"))
-        assert cache.WARMER_NICE in _thread_nice_values(proc.pid)
-        assert all(_thread_nice_values(p) == {0} for p in spawned)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
         assert not [p for p in spawned if Path(f"/proc/{p}").exists()]
@@ -141,30 +120,50 @@ def test_workers_end_when_the_supervising_process_is_killed(engine: Engine, db_u
             proc.wait(10)
 
 
-def test_one_serving_process_counts_ahead_in_a_second_one(engine: Engine, db_url: str, tmp_path: Path) -> None:
-    token = _ledger_with_a_token(engine)
-    proc = _serve(db_url, tmp_path, stderr=subprocess.DEVNULL, workers=1)
+def _url_of(proc: "subprocess.Popen[str]") -> str:
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # printed once the socket listens
+    assert line.startswith("seatledger is serving at http://127.0.0.1:"), line
+    return line.split()[4].rstrip("/")
+
+
+def test_two_servers_started_apart_answer_alike_right_after_a_write_to_either(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    _ledger_with_a_token(engine)
+    with engine.begin() as conn:
+        led = Ledger(conn)
+        led.ensure_membership(led.org_id("octo"), led.user_id(led.enterprise_id("acme"), "owner") or 0, "owner")
+        _id, token = tokens.create_token(conn, "acme", "owner", ["read:enterprise", "manage_billing:copilot", "admin:org"])
+    first = _serve(db_url, tmp_path / "a", stderr=subprocess.DEVNULL, workers=1)
+    second = _serve(db_url, tmp_path / "b", stderr=subprocess.DEVNULL, workers=1)
     try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().split()[4].rstrip("/")
-        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
-            r = http.get("/api/v3/enterprises/acme/consumed-licenses")
-            assert r.status_code == 200 and r.json()["total_seats_consumed"] == 3
-        # The serving process counted nothing ahead: it told the question to its warmer, a
-        # second process whose counting thread has a lower CPU priority; it shared its answer.
-        assert list((tmp_path / "answers" / ".asked").glob("*-ceiling.pickle"))
-        [warmer] = _spawned(proc.pid)
-        assert cache.WARMER_NICE in _thread_nice_values(warmer)
-        assert _thread_nice_values(proc.pid) == {0}
-        if engine.dialect.name == "postgresql" and os.geteuid() == 0:  # (lowering PostgreSQL's process needs root)
-            # Its database work yields too: the backends of its connections run at its priority.
-            assert _background_backends_nice(engine) == {cache.WARMER_NICE}
-        pidfd = os.pidfd_open(warmer)
-        proc.send_signal(signal.SIGTERM)
-        # uvicorn stops serving, then ends by the signal it caught (as the shell expects).
-        assert proc.wait(timeout=60) in (0, -signal.SIGTERM)
-        _wait_ended(pidfd)
+        urls = [_url_of(first), _url_of(second)]
+        headers = {"Authorization": f"Bearer {token}"}
+        seats = "/api/v3/enterprises/acme/copilot/billing/seats"
+        consumed = "/api/v3/enterprises/acme/consumed-licenses"
+        with httpx.Client(headers=headers, timeout=60) as http:
+            assert http.get(urls[0] + consumed).json() == http.get(urls[1] + consumed).json()
+            for n, (writer, other) in enumerate((urls, urls[::-1])):
+                added = http.post(
+                    writer + "/api/v3/orgs/octo/copilot/billing/selected_users",
+                    json={"selected_usernames": [("alice", "bob")[n]]},
+                )
+                assert added.status_code == 201 and added.json() == {"seats_created": 1}
+                answers = [http.get(url + seats) for url in (writer, other)]
+                assert {a.status_code for a in answers} == {200}
+                seen = [
+                    sorted((x["assignee"]["login"], x["created_at"], x["plan_type"]) for x in a.json()["seats"])
+                    for a in answers
+                ]
+                assert seen[0] == seen[1] and len(seen[0]) == n + 1
+                assert answers[0].json()["total_seats"] == answers[1].json()["total_seats"] == n + 1
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
+        for proc in (first, second):
+            proc.send_signal(signal.SIGTERM)
+        for proc in (first, second):
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)

@@ -261,23 +261,3 @@ def test_usage_page_charts_a_month_by_group_and_emails_the_usage_report(page: An
     assert len(rows) - 1 == len(items)
 
 
-def test_a_page_still_counting_its_first_numbers_answers_at_once_and_reloads_itself_until_they_are_ready(
-    page: Any, site: Site
-) -> None:
-    # A server that may not wait at all: a page nobody has opened yet (this org's inactive Copilot
-    # seats; not one the server seeds) cannot be counted in time, so its first view says so and
-    # reloads itself.
-    site.app.state.settings = site.settings.with_(page_recount_wait_ms=0)
-    demo = site.demo
-    sign_in(page, site, demo.owner_login, demo.owner_password)
-    path = f"/orgs/{demo.org}/copilot?inactive=60"
-    response = page.goto(site.url + path)
-    assert response is not None and response.status == 202
-    assert response.headers.get("retry-after") == "1"
-    assert "being counted now" in page.inner_text("[data-testid=counting]")
-
-    page.wait_for_selector("[data-testid=copilot-total]")  # the page reloaded itself with its numbers
-    assert page.url == site.url + path
-    with site.engine.connect() as conn:
-        copilot = licensing.copilot_totals(conn, Scope.org(demo.org), as_of=NOW)
-    assert _number(page, "copilot-total") == copilot.breakdown.total

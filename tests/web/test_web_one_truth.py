@@ -20,7 +20,6 @@ from seatledger.demo import build_demo
 from seatledger.licensing import Scope
 from seatledger.tokens import create_token
 from seatledger.web import signin_hint
-from seatledger.web.page_cache import PageCache
 
 from web_site import LiveServer, http_sign_in, number_of
 
@@ -40,8 +39,6 @@ def live(settings: Settings, engine: Engine) -> Iterator[tuple[str, str, str]]:
         _id, token = create_token(conn, "acme", login, "admin:enterprise,admin:org,manage_billing:copilot")
     app = create_app(settings, engine)
     app.state.clock = time.time
-    # The API counts at the real now; so must the pages (no minute-long reuse of results).
-    app.state.page_cache = PageCache(granularity_s=0)
     with LiveServer(app) as server:
         yield server.url, f"{login}\n{password}", token
 

@@ -33,12 +33,6 @@ ROUTER_MODULES: tuple[str, ...] = (
 def mount(app: FastAPI, prefix: str) -> None:
     """Add the API routes under ``prefix`` (``/api/v3``)."""
     app.state.api_prefix = prefix
-    settings = getattr(app.state, "settings", None)
-    if settings is not None:
-        # The counting engine's memo is process-wide; the serving process sizes it.
-        from seatledger.licensing import cache
-
-        cache.configure(settings.cache_size)
     for name in ROUTER_MODULES:
         module = importlib.import_module(f"seatledger.api.{name}")
         app.include_router(module.router, prefix=prefix, dependencies=[Depends(api_version)])

@@ -22,7 +22,7 @@ from seatledger.api.schemas import (
     AdvancedSecurityActiveCommittersRepository,
     AdvancedSecurityActiveCommittersUser,
 )
-from seatledger.licensing import cache
+from seatledger.licensing.scope import as_of_or_now
 from seatledger.licensing.advanced_security import Product, committer_totals, iter_repository_committers
 from seatledger.licensing.scope import Scope
 
@@ -43,15 +43,8 @@ ProductParam = Annotated[
 def _committers_json(
     conn: Connection, enterprise_id: int, version: int | None, scope: Scope, product: Product, page: PageRequest
 ) -> tuple[int, bytes]:
-    """(total_count, the page's JSON). 'Now' to the minute, one instant for the totals and the
-    page: answers are memoised per ledger version and minute (licensing/cache.py), and so is the
-    page's JSON, which depends on nothing else (the Link header is not in it)."""
-    as_of = cache.instant(None)
-    # A question of (connection, instant): the memo's warmer can ask it again for the next minute.
-    return cache.memoized(
-        conn, "api.advanced_security", enterprise_id, (scope, product, page.page, page.per_page), as_of,
-        cache.question(_committers_page_json, scope, product, page), version=version,
-    )
+    """(total_count, the page's JSON), counted at the instant of the request."""
+    return _committers_page_json(conn, scope, product, page, as_of_or_now(None))
 
 
 def _committers_page_json(

@@ -12,7 +12,7 @@ from seatledger.api.auth import CurrentCaller, enterprise_access
 from seatledger.api.json_body import json_bytes, model_json
 from seatledger.api.pagination import PageRequest, paging, set_link
 from seatledger.api.schemas import READ_ERRORS, ConsumedLicenseUser, GetConsumedLicenses
-from seatledger.licensing import cache
+from seatledger.licensing.scope import as_of_or_now
 from seatledger.licensing.seats import LICENSE_TYPE_VISUAL_STUDIO, LicensedPerson, iter_licensed_people, seat_totals
 
 router = APIRouter(tags=["enterprise-admin"])
@@ -70,15 +70,7 @@ def get_consumed_licenses(
     """Everyone consuming a seat of the enterprise (enterprise owners; `read:enterprise`)."""
     with request.app.state.engine.connect() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=SCOPES, roles=ROLES)
-        # 'Now' to the minute, one instant for the totals and the page: answers are memoised
-        # per ledger version and minute (licensing/cache.py), and so is the page's JSON, which
-        # depends on nothing else (the Link header, which names this request's host, is not in it).
-        as_of = cache.instant(None)
-        total, content = cache.memoized(
-            conn, "api.consumed_licenses", info.id, (page.page, page.per_page), as_of,
-            # A question of (connection, instant): the memo's warmer can ask it again for the next minute.
-            cache.question(_page_json, info.slug, page), version=caller.ledger_version(info.id),
-        )
+        total, content = _page_json(conn, info.slug, page, as_of_or_now(None))
     set_link(response, request, page, total)
     return json_bytes(content, response)  # type: ignore[return-value]
 

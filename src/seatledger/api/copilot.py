@@ -24,7 +24,7 @@ from seatledger.api.schemas import (
     error_responses,
 )
 from seatledger.db.ledger import utcnow
-from seatledger.licensing import cache
+from seatledger.licensing.scope import as_of_or_now
 from seatledger.licensing.copilot import CopilotSeat, assign_seats, cancel_seats, copilot_totals, iter_copilot_seats
 from seatledger.licensing.scope import Scope
 
@@ -77,9 +77,7 @@ def _seat_list(
     request: Request, response: Response, conn: Connection, scope: Scope, enterprise_id: int, enterprise_slug: str,
     page: PageRequest,
 ) -> CopilotSeats:
-    # 'Now' to the minute, one instant for the totals and the page: answers are memoised
-    # per ledger version and minute (licensing/cache.py).
-    as_of = cache.instant(None)
+    as_of = as_of_or_now(None)  # one instant for the total and the page
     total = copilot_totals(conn, scope, as_of=as_of).breakdown.total
     # Enterprise lists hold one seat per person, so the seat count and the people count agree.
     window = page.window(total)

@@ -124,77 +124,32 @@ def _load_first_run_demo(engine: Engine) -> None:
 def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, workers: int, access_log: bool) -> None:
     """uvicorn on the bound socket: in this process, or in ``workers`` processes that share it.
 
-    Several workers are separate interpreters: each builds its own app, engine and memo (the
-    memo is keyed by the ledger version, so every worker answers the same), and they share
-    computed answers through the data directory, so each is counted once. The export queue's
-    consumer threads then run here, in the supervising process, and only here: one consumer
-    however many workers, as with ``seatledger worker``. So does the memo's one warmer: the
-    workers tell it what they are asked, and none of them counts ahead beside its requests.
-    One process serving has its warmer in a second process, told the same way.
+    Several workers are separate interpreters, each with its own app and engine and no other
+    state: every answer is read from the ledger, so they (and any other machine's) agree. The
+    export queue's consumer threads then run here, in the supervising process, and only here:
+    one consumer however many workers, as with ``seatledger worker``.
     """
     import uvicorn
 
-    from seatledger.app import ServeApp, create_app, shared_answers_dir, tune_collector
+    from seatledger.app import ServeApp, create_app
 
     common: dict[str, Any] = {"log_level": "info", "lifespan": "on", "access_log": access_log}
     if workers == 1:
         app = create_app(settings, engine)
-        warmer = _warmer_process(settings)
-        app.state.warm_elsewhere = warmer is not None
-        tune_collector()
-        try:
-            uvicorn.Server(uvicorn.Config(app, **common)).run(sockets=[sock])
-        finally:  # (after SIGTERM uvicorn ends by that signal; the warmer ends with its parent)
-            if warmer is not None:
-                warmer.terminate()
-                warmer.join(timeout=30)
+        uvicorn.Server(uvicorn.Config(app, **common)).run(sockets=[sock])
         return
     from uvicorn.supervisors import Multiprocess
 
     from seatledger.exports.queue import ExportQueue
-    from seatledger.licensing import cache
-    from seatledger.web import start_machine_warmer
 
     engine.dispose()  # the workers open their own connections
-    cache.share_answers(shared_answers_dir(settings), clear=True)  # the workers' answers start afresh
     config = uvicorn.Config(ServeApp(settings, in_process_queue=False), factory=True, workers=workers, **common)
     queue = ExportQueue(settings, engine)
     queue.start_in_process()
-    warmer = start_machine_warmer(settings)
-    tune_collector()
     try:
         Multiprocess(config, sockets=[sock]).run()
     finally:
-        if warmer is not None:
-            warmer.stop()
         queue.stop_in_process()
-
-
-# How long `serve` waits for its warmer process to start (importing takes about a second).
-WARMER_START_S = 60.0
-
-
-def _warmer_process(settings: Settings) -> Any:
-    """A one-process ``serve`` counts ahead in a second process (``app.run_warmer_process``),
-    sharing answers with it through the data directory; None when warming ahead is off."""
-    if not settings.warms_ahead:
-        return None
-    import multiprocessing
-
-    from seatledger.app import run_warmer_process, shared_answers_dir
-    from seatledger.licensing import cache
-
-    cache.share_answers(shared_answers_dir(settings), clear=True)
-    context = multiprocessing.get_context("spawn")
-    ready = context.Event()
-    process = context.Process(target=run_warmer_process, args=(settings, ready), name="seatledger-warmer", daemon=True)
-    process.start()
-    if ready.wait(WARMER_START_S):  # before the first request, so that it finds the warmer told
-        return process
-    typer.echo("the warmer process did not start; counting ahead in the serving process", err=True)
-    process.terminate()
-    cache.share_answers(None)
-    return None
 
 
 def _listen(host: str, port: int) -> socket.socket:

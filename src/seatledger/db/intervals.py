@@ -84,12 +84,31 @@ def mark(
     p.committer_emails.update(e for e in committer_emails if e)
 
 
+# Tables whose rows the rules read: a bulk insert into one of them that names no enterprise
+# marks every enterprise.
+RULE_TABLES = frozenset({
+    "enterprises", "enterprise_products", "organizations", "users", "user_emails", "org_memberships",
+    "repositories", "repo_collaborators", "invitations", "commits", "server_instances", "server_accounts",
+    "vs_subscriptions",
+})
+_EVERY_ENTERPRISE = -1
+
+
+def mark_every_enterprise(conn: Connection) -> None:
+    """Record that this transaction changed facts of enterprises it did not name (a bulk load):
+    every enterprise's intervals are derived again at commit."""
+    mark(conn, _EVERY_ENTERPRISE, everyone=True)
+
+
 def flush(conn: Connection) -> None:
     """Re-derive what this transaction touched (a no-op when it touched nothing)."""
     state = conn.info.get(_PENDING_KEY)
     if state is None or state[0] is not conn.get_transaction() or not state[1]:
         return
     touched = state[1]
+    if touched.pop(_EVERY_ENTERPRISE, None) is not None:
+        for enterprise_id in conn.execute(sa.select(t.enterprises.c.id)).scalars().all():
+            touched[enterprise_id] = _Pending(seats_everyone=True, committers_everyone=True)
     while touched:
         enterprise_id, p = touched.popitem()
         if p:
@@ -97,17 +116,13 @@ def flush(conn: Connection) -> None:
 
 
 def keep_on_commit(engine: Engine) -> None:
-    """Install the hook: every commit on ``engine`` first flushes what it touched; a rollback
-    forgets it."""
+    """Install the hook: every commit on ``engine`` first flushes what it touched. What a
+    rolled-back transaction touched is forgotten with it (the marks are kept per transaction)."""
 
     def before_commit(conn: Connection) -> None:
         flush(conn)
 
-    def on_rollback(conn: Connection) -> None:
-        conn.info.pop(_PENDING_KEY, None)
-
     event.listen(engine, "commit", before_commit)
-    event.listen(engine, "rollback", on_rollback)
 
 
 def _apply(conn: Connection, enterprise_id: int, p: _Pending) -> None:

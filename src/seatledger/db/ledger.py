@@ -71,6 +71,13 @@ def wrote_in_transaction(conn: Connection) -> bool:
 WROTE_INFO_KEY = "seatledger.wrote"
 
 
+def current_version(conn: Connection, enterprise_id: int) -> int:
+    """The enterprise's ledger version (0 if it has never been written): an HTTP ``ETag``."""
+    lv = t.ledger_versions
+    version = conn.execute(sa.select(lv.c.version).where(lv.c.enterprise_id == enterprise_id)).scalar()
+    return int(version or 0)
+
+
 def _first_version() -> int:
     return secrets.randbelow(1 << 30) + 1
 
@@ -118,6 +125,8 @@ class Ledger:
         every bulk path it does not bump the ledger version: the caller bumps once for the
         transaction (:meth:`bump_version`).
         """
+        if table.name in intervals.RULE_TABLES:
+            intervals.mark_every_enterprise(self.conn)
         if self.conn.dialect.name in ("postgresql", "sqlite"):
             it = iter(rows)
             first = next(it, None)
@@ -146,6 +155,8 @@ class Ledger:
         of SQLite's work runs without Python's lock (executemany takes it back for every row).
         Alone it is about a fifth slower than executemany; beside a reader it overlaps.
         """
+        if table.name in intervals.RULE_TABLES:
+            intervals.mark_every_enterprise(self.conn)
         dialect = self.conn.dialect.name
         if dialect == "postgresql":
             return self._copy_postgres(table, tuple(columns), rows)

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.errors import InvalidInput
-from seatledger.licensing import cache, seats
+from seatledger.licensing import seats
 from seatledger.licensing.scope import ResolvedScope, Scope, as_of_or_now, resolve
 
 ACTIVE_COMMITTER_WINDOW = dt.timedelta(days=90)
@@ -331,21 +331,14 @@ def committer_totals(
     """Distinct active committers in scope, the maximum if every private/internal repository
     enabled the product, and the enterprise's purchase for it."""
     _check_product(product)
-    return committer_totals_by_product(conn, scope, as_of=cache.instant(as_of))[product]
+    return committer_totals_by_product(conn, scope, as_of=as_of)[product]
 
 
 def committer_totals_by_product(
     conn: Connection, scope: Scope, *, as_of: dt.datetime | None = None
 ) -> dict[Product, CommitterTotals]:
     """:func:`committer_totals` of every product, from one scan of the window."""
-    at = cache.instant(as_of)
-    eid = resolve(conn, scope).enterprise.id
-    return cache.memoized(
-        conn, "committer_totals", eid, (scope,), at, cache.question(_committer_totals, scope)
-    )
-
-
-def _committer_totals(conn: Connection, scope: Scope, at: dt.datetime) -> dict[Product, CommitterTotals]:
+    at = as_of_or_now(as_of)
     rs = resolve(conn, scope)
     ep = t.enterprise_products
     plans = {
@@ -435,40 +428,9 @@ def iter_repository_committers(
 ) -> Iterator[RepositoryCommitters]:
     """Enabled repositories in scope with active committers, ordered by full name."""
     _check_product(product)
-    at = cache.instant(as_of)
-    if limit is None or cache.memo.size <= 0 or offset < 0 or limit < 0:
-        return _iter_repository_committers(conn, scope, product, as_of=at, offset=offset, limit=limit)
-    # A page: slice the scope's memoised per-repository counts instead of aggregating the whole
-    # scope again, and fetch only that slice's breakdowns; the described page is kept too.
-    page = cache.question(_repository_committers_page, scope, product, offset, limit)
-    eid = resolve(conn, scope).enterprise.id
-    return iter(cache.memoized(conn, "repository_committers_page", eid, (scope, product, offset, limit), at, page))
-
-
-def _repository_committers_page(
-    conn: Connection, scope: Scope, product: Product, offset: int, limit: int, at: dt.datetime
-) -> tuple[RepositoryCommitters, ...]:
-    """One page of :func:`iter_repository_committers`: a slice of the scope's memoised
-    per-repository counts, with only that slice's breakdowns fetched."""
-    rs = resolve(conn, scope)
-    counts = cache.memoized(
-        conn, "repository_counts", rs.enterprise.id, (scope, product), at,
-        cache.question(_repository_counts, scope, product),
-    )
-    return tuple(_with_breakdowns(conn, rs, product, at, iter(counts[offset : offset + limit])))
-
-
-def _repository_counts(conn: Connection, scope: Scope, product: Product, at: dt.datetime) -> tuple["_RepositoryCount", ...]:
-    rs = resolve(conn, scope)
-    return tuple(_RepositoryCount(*row) for row in _stream(conn, _counts_query(conn, rs, product, at)))
-
-
-class _RepositoryCount(NamedTuple):
-    repository_id: int
-    committers: int
-    unique_committers: int
-    owner_login: str
-    name: str
+    if offset < 0 or (limit is not None and limit < 0):
+        raise InvalidInput("offset and limit cannot be negative")
+    return _iter_repository_committers(conn, scope, product, as_of=as_of, offset=offset, limit=limit)
 
 
 def _counts_query(conn: Connection, rs: ResolvedScope, product: Product, at: dt.datetime) -> sa.Select:
@@ -547,20 +509,7 @@ def iter_namespace_committers(
     """The ORGANIZATION and USER NAMESPACED tables of the licensing page: organizations first,
     then user namespaces, each by login; only namespaces with active committers."""
     _check_product(product)
-    at = cache.instant(as_of)
-    eid = resolve(conn, Scope.enterprise(enterprise)).enterprise.id
-    return iter(
-        cache.memoized(
-            conn, "namespace_committers", eid, (product,), at,
-            cache.question(_namespace_committers, enterprise, product),
-        )
-    )
-
-
-def _namespace_committers(
-    conn: Connection, enterprise: str, product: Product, at: dt.datetime
-) -> tuple[OrganizationCommitters, ...]:
-    return tuple(_iter_namespace_committers(conn, enterprise, product, as_of=at))
+    return _iter_namespace_committers(conn, enterprise, product, as_of=as_of)
 
 
 def _iter_namespace_committers(

@@ -22,7 +22,6 @@ from sqlalchemy.engine import Connection
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
 from seatledger.errors import InvalidInput, NotFound
-from seatledger.licensing import cache
 from seatledger.licensing.scope import Scope, as_of_or_now, holds_at, month_start, next_month_start, resolve
 
 PLANS = ("business", "enterprise")
@@ -120,12 +119,7 @@ def _pending_invitation(seats: sa.CTE, as_of: dt.datetime) -> sa.ColumnElement[b
 
 def copilot_totals(conn: Connection, scope: Scope, *, as_of: dt.datetime | None = None) -> CopilotTotals:
     """Scope is an enterprise or an organization."""
-    at = cache.instant(as_of)
-    eid = resolve(conn, scope).enterprise.id
-    return cache.memoized(conn, "copilot_totals", eid, (scope,), at, cache.question(_copilot_totals, scope))
-
-
-def _copilot_totals(conn: Connection, scope: Scope, at: dt.datetime) -> CopilotTotals:
+    at = as_of_or_now(as_of)
     seats = _held_seats(conn, scope, at)
     cycle = month_start(at)
 

@@ -1,18 +1,16 @@
 """The web pages: Billing & licensing, Copilot seats, report downloads, emailed exports.
 
 ``mount(app)`` adds the static files, the session middleware, the page routes, the export
-queue's in-process consumer and the memo's warmer (both started with the app, stopped with it).
+queue's in-process consumer (started with the app, stopped with it).
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -22,10 +20,8 @@ from sqlalchemy.engine import Engine
 from urllib.parse import quote
 
 from seatledger.config import Settings
-from seatledger.db.ledger import utc_at
 from seatledger.exports.secret_key import effective_secret_key
 from seatledger.web.accounts import any_operator, first_enterprise_owner, generate_password, set_password
-from seatledger.licensing.cache import StillCounting
 from seatledger.web.deps import SignInRequired
 from seatledger.web.render import page
 from seatledger.web.session import COOKIE_NAME, SessionCodec
@@ -33,10 +29,6 @@ from seatledger.web.session import COOKIE_NAME, SessionCodec
 STATIC_DIR = Path(__file__).with_name("static")
 # Paths that never carry a session: the API speaks tokens, static files are public.
 _SESSIONLESS = ("/api/", "/static/", "/healthz", "/webhooks/")
-# How often (seconds) Python hands its interpreter lock to another thread while a warmer runs.
-WARMING_SWITCH_INTERVAL_S = 0.001
-# Seconds after which a page still counting its first numbers reloads itself.
-COUNTING_RETRY_S = 1
 
 __all__ = ["mount", "signin_hint"]
 
@@ -54,16 +46,6 @@ def mount(app: FastAPI) -> None:
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
-
-    @app.exception_handler(StillCounting)
-    async def _still_counting(request: Request, exc: StillCounting) -> Response:
-        # A page's first count takes longer than a person should wait for a page: answer now
-        # (202, the count goes on in the background) with a page that reloads itself.
-        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        response = page(request, "counting.html", status_code=202, path=path, at=exc.at, retry_after=COUNTING_RETRY_S)
-        response.headers["Retry-After"] = str(COUNTING_RETRY_S)
-        response.headers["Cache-Control"] = "no-store"
-        return response
 
     for module in (routes_auth, routes_licensing, routes_copilot, routes_reports, routes_exports, summary):
         app.include_router(module.router)
@@ -112,12 +94,9 @@ def _wrap_lifespan(app: FastAPI) -> None:
     async def lifespan(asgi_app: Any) -> AsyncIterator[Any]:
         async with outer(asgi_app) as state:
             _start_queue(app)
-            warmer = _start_warmer(app)
             try:
                 yield state
             finally:
-                if warmer is not None:
-                    warmer.stop()
                 _stop_queue(app)
 
     app.router.lifespan_context = lifespan
@@ -141,59 +120,6 @@ def _start_queue(app: FastAPI) -> None:
         queue = app.state.export_queue = ExportQueue(app.state.settings, app.state.engine)
     if getattr(app.state, "in_process_queue", True):
         queue.start_in_process()
-
-
-def _start_warmer(app: FastAPI) -> Any:
-    """The memo's warmer for this app's database (``SEATLEDGER_WARM_AHEAD``): it keeps the
-    pages and counts asked lately computed for the current and the next minute. A worker of
-    ``serve --workers N`` starts none: it tells what it is asked to the supervising process's
-    warmer (:func:`start_machine_warmer`)."""
-    from seatledger.licensing import cache
-
-    settings = app.state.settings
-    if not settings.warms_ahead:
-        return None
-    if getattr(app.state, "warm_elsewhere", False):
-        cache.warm_elsewhere(app.state.engine, clock=lambda: float(app.state.clock()))
-        return None
-    # The warmer counts in a thread beside the requests. A request thread coming back from the
-    # database must then win the interpreter lock from it; Python hands it over every 5 ms by
-    # default, a page makes tens of queries, and a 20 ms page took 350 ms while the warmer
-    # counted ahead (medium, PostgreSQL). Every millisecond keeps such a page under 80 ms.
-    sys.setswitchinterval(WARMING_SWITCH_INTERVAL_S)
-    warmer = cache.Warmer(app.state.engine, clock=lambda: float(app.state.clock()))
-    return _seeded(warmer, getattr(app.state, "page_cache", None)).start()
-
-
-def start_machine_warmer(settings: Settings) -> Any:
-    """The one warmer of ``serve --workers N``, in the supervising process (or, for one process
-    serving, in a process of its own): it counts ahead what every worker was asked (told through
-    the shared answers), in a thread of lower CPU priority, on connections of its own whose
-    database work yields too (``db.background``), so that no request waits behind a count ahead
-    of time. None when warming is off."""
-    from seatledger.db import engine_from_settings
-    from seatledger.db.background import yield_to_requests
-    from seatledger.licensing import cache
-
-    if not settings.warms_ahead:
-        return None
-    cache.configure(settings.cache_size)
-    engine = engine_from_settings(settings)
-    yield_to_requests(engine, cache.WARMER_NICE)
-    return _seeded(cache.Warmer(engine, gather=True, nice=cache.WARMER_NICE), None).start()
-
-
-def _seeded(warmer: Any, pages: Any) -> Any:
-    """``warmer`` given the pages an owner opens first (see ``warm_enterprise_pages``)."""
-    from seatledger.web.page_cache import PageCache
-    from seatledger.web.routes_licensing import warm_enterprise_pages
-
-    try:
-        with warmer.engine.connect() as conn:
-            warm_enterprise_pages(pages or PageCache(), warmer, conn, utc_at(warmer.clock()))
-    except sa.exc.SQLAlchemyError:  # no ledger yet: nothing to seed
-        pass
-    return warmer
 
 
 def _stop_queue(app: FastAPI) -> None:

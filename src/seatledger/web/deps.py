@@ -11,7 +11,6 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db.ledger import utc_at
 from seatledger.web.access import Access, load_access
-from seatledger.web.page_cache import PageCache
 from seatledger.web.session import session_of
 
 T = TypeVar("T")
@@ -61,25 +60,7 @@ def page_as_of(request: Request) -> dt.datetime:
     return utc_at(clock_of(request)).replace(microsecond=0)
 
 
-def page_cache(request: Request) -> PageCache:
-    """The app's cache of computed page data (made on first use)."""
-    cache = getattr(request.app.state, "page_cache", None)
-    if cache is None:
-        cache = request.app.state.page_cache = PageCache()
-    return cache
-
-
-def page_data(
-    request: Request, conn: Connection, page: str, enterprise_id: int, args: Hashable, as_of: dt.datetime,
-    compute: Callable[[Connection, dt.datetime], T],
-) -> tuple[T, dt.datetime | None]:
-    """A page's data from the app's page cache, waiting for a count at most
-    ``SEATLEDGER_PAGE_RECOUNT_WAIT_MS`` (see :meth:`PageCache.data_within`)."""
-    wait_s = max(0, request.app.state.settings.page_recount_wait_ms) / 1000
-    return page_cache(request).data_within(conn, page, enterprise_id, args, as_of, compute, wait_s)
-
-
 def counting_instant(request: Request) -> dt.datetime:
-    """The instant pages and their downloads count at: now, floored to the page cache's
-    granularity, so a page and the CSV downloaded from it agree."""
-    return page_cache(request).instant(page_as_of(request))
+    """The instant pages and their downloads count at: now by the app's clock (to the
+    second), so a page and the CSV downloaded from it agree."""
+    return page_as_of(request)

@@ -27,7 +27,6 @@ from seatledger.licensing import (
     RepositoryCommitters,
     Scope,
     SeatTotals,
-    cache,
 )
 from seatledger.licensing.advanced_security import PRODUCTS, Product, committer_totals_by_product
 
@@ -193,10 +192,8 @@ def _by_product(totals: Part[dict[Product, CommitterTotals]]) -> dict[str, Part[
 
 def _gather(conn: Connection, parts: dict[str, Callable[[Connection], object]]) -> dict[str, object]:
     """Each part computed on a connection of its own, side by side; or one after the other on
-    ``conn`` when its transaction wrote (another connection would not see the write) or when
-    the memo's warmer counts ahead (side by side, its parts would take every core of a small
-    machine from the people viewing pages meanwhile)."""
-    if wrote_in_transaction(conn) or cache.warming():
+    ``conn`` when its transaction wrote (another connection would not see the write)."""
+    if wrote_in_transaction(conn):
         return {name: fn(conn) for name, fn in parts.items()}
 
     def on_own_connection(fn: Callable[[Connection], object]) -> object:

@@ -10,9 +10,9 @@ from sqlalchemy.engine import Connection
 
 from seatledger import licensing
 from seatledger.errors import InvalidInput
-from seatledger.licensing import Scope, cache
+from seatledger.licensing import Scope
 from seatledger.web.access import Access
-from seatledger.web.deps import connection, counting_instant, page_data, signed_in
+from seatledger.web.deps import connection, counting_instant, signed_in
 from seatledger.web.licensing_view import Part, part
 from seatledger.web.render import page
 
@@ -21,7 +21,6 @@ PAGE_SIZE = 100
 INACTIVE_FILTERS = (30, 60, 90)
 
 
-COPILOT_PAGE = "copilot-seats"
 
 
 def _seats_data(conn: Connection, scope: Scope, inactive: int | None, page_no: int, as_of: dt.datetime) -> tuple[Part, Part]:
@@ -45,14 +44,10 @@ def _seats_page(
         raise InvalidInput(f"inactive must be one of {', '.join(map(str, INACTIVE_FILTERS))}")
     page_no = max(page_no, 1)
     as_of = counting_instant(request)
-    # Kept in the memo like the Licensing pages: a large enterprise's seats take a while to sort.
-    (seats, totals), recounting = page_data(
-        request, conn, COPILOT_PAGE, enterprise_id, (scope, inactive, page_no), as_of,
-        cache.question(_seats_data, scope, inactive, page_no),
-    )
+    seats, totals = _seats_data(conn, scope, inactive, page_no, as_of)
     rows = (seats.value or [])[:PAGE_SIZE]
     return page(
-        request, "copilot.html", scope=scope, enterprise=enterprise, as_of=as_of, recounting=recounting,
+        request, "copilot.html", scope=scope, enterprise=enterprise, as_of=as_of,
         totals=totals, seats=rows, seats_missing=seats.missing, inactive=inactive, filters=INACTIVE_FILTERS,
         page_no=page_no, has_next=len(seats.value or []) > PAGE_SIZE,
         base=f"/orgs/{scope.name}/copilot" if scope.kind == "organization" else f"/enterprises/{scope.name}/copilot",

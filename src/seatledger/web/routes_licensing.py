@@ -3,7 +3,6 @@ and the Usage page."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import importlib
 import json
@@ -14,54 +13,14 @@ from sqlalchemy.engine import Connection
 
 from seatledger import licensing
 from seatledger.errors import InvalidInput, LedgerError, PermissionDenied
-from seatledger.licensing import Scope, cache
+from seatledger.licensing import Scope
 from seatledger.web import licensing_view
 from seatledger.web.access import Access
-from seatledger.web.deps import connection, counting_instant, csrf_checked, page_cache, page_data, signed_in
-from seatledger.web.page_cache import PageCache
+from seatledger.web.deps import connection, counting_instant, csrf_checked, signed_in
 from seatledger.web.render import page
 from seatledger.web.session import session_of
 
 router = APIRouter()
-
-ENTERPRISE_PAGE, ORG_PAGE, USAGE_PAGE = "enterprise-licensing", "org-licensing", "usage"
-
-
-def _enterprise_page(slug: str) -> cache.Question[licensing_view.LicensingPage]:
-    return cache.question(licensing_view.enterprise_page, slug)
-
-
-def _usage_page(scope: Scope, month: dt.date, group: str) -> cache.Question[object]:
-    from seatledger.web import usage_view
-
-    return cache.question(usage_view.usage_page, scope, month, group)
-
-
-# An enterprise with at most this many organizations has their Licensing pages seeded too.
-SEED_ORG_PAGES_UP_TO = 10
-
-
-def _org_page(org: str) -> cache.Question[licensing_view.LicensingPage]:
-    return cache.question(licensing_view.org_page, org)
-
-
-def warm_enterprise_pages(pages: PageCache, warmer: cache.Warmer, conn: Connection, now: dt.datetime) -> None:
-    """Seed the warmer with every enterprise's Licensing page and this month's Usage page (by
-    SKU), and with its organizations' Licensing pages when it has only a few: the pages an owner
-    opens first have numbers even on the first view after start-up. Each is counted once, and
-    kept warm only once someone opens it (:meth:`cache.Warmer.seed`)."""
-    from seatledger.web import usage_view
-
-    month = usage_view.parse_month(None, now)
-    for eid, slug in licensing_view.enterprise_ids(conn):
-        scope = Scope.enterprise(slug)
-        pages.seed(warmer, ENTERPRISE_PAGE, eid, (slug,), _enterprise_page(slug))
-        pages.seed(warmer, USAGE_PAGE, eid, (scope, month, "sku"), _usage_page(scope, month, "sku"), daily=True)
-        orgs = licensing_view.org_logins(conn, eid)
-        if len(orgs) <= SEED_ORG_PAGES_UP_TO:
-            for org in orgs:
-                pages.seed(warmer, ORG_PAGE, eid, (org,), _org_page(org))
-
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
@@ -73,14 +32,12 @@ def enterprise_licensing(
     access.require_enterprise(slug)
     as_of = counting_instant(request)
     eid = licensing.get_enterprise(conn, slug).id
-    data, recounting = page_data(request, conn, ENTERPRISE_PAGE, eid, (slug,), as_of, _enterprise_page(slug))
-    # The server list is cheap and changes with every upload: always read fresh.
-    data = dataclasses.replace(data, servers=licensing_view.servers(conn, eid))
+    data = licensing_view.enterprise_page(conn, slug, as_of)
     history = data.history.value or []
     return page(
         request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS,
         chart_json=json.dumps({"labels": [d.isoformat() for d, _ in history], "values": [n for _, n in history]}),
-        is_owner=dict(access.enterprise_roles).get(slug) == "owner", recounting=recounting,
+        is_owner=dict(access.enterprise_roles).get(slug) == "owner",
     )
 
 
@@ -91,9 +48,9 @@ def org_licensing(
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)
     as_of = counting_instant(request)
-    data, recounting = page_data(request, conn, ORG_PAGE, resolved.enterprise.id, (org,), as_of, _org_page(org))
+    data = licensing_view.org_page(conn, org, as_of)
     return page(request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, chart_json="{}",
-                is_owner=False, recounting=recounting)
+                is_owner=False)
 
 
 @router.post("/enterprises/{slug}/server-usage", include_in_schema=False, dependencies=[Depends(csrf_checked)])
@@ -139,19 +96,13 @@ def _usage(request: Request, conn: Connection, scope: Scope, month: str | None, 
         return page(request, "usage.html", scope=scope, data=None, chart_json="{}")
     as_of = counting_instant(request)
     chosen = usage_view.parse_month(month, as_of)
-    eid = licensing.resolve(conn, scope).enterprise.id
-    # The month's usage changes only with the date (and the ledger): counted once a day.
-    data, recounting = page_data(
-        request, conn, USAGE_PAGE, eid, (scope, chosen, group), page_cache(request).day_instant(as_of),
-        _usage_page(scope, chosen, group),
-    )
+    data = usage_view.usage_page(conn, scope, chosen, group, as_of)
     chart = {"labels": [d.isoformat() for d in data.days], "series": [{"label": k, "values": v} for k, v in data.series]}
     last = min(data.days[-1], as_of.date())
     return page(
         request, "usage.html", scope=scope, data=data, groups=usage_view.GROUPS, chart_json=json.dumps(chart),
         report_start=data.month.isoformat(), report_end=last.isoformat(),
         base=f"/enterprises/{scope.name}/usage" if scope.kind == "enterprise" else f"/orgs/{scope.name}/usage",
-        recounting=recounting,
     )
 
 

@@ -25,7 +25,7 @@ PRODUCT_LABELS = {"code_security": "Code Security", "secret_protection": "Secret
 def _as_of(request: Request, value: str | None) -> dt.datetime:
     """``?as_of=`` as an ISO date (end of that day, UTC) or timestamp; default now."""
     if not value:
-        return counting_instant(request)  # the minute the pages count at (and the warmer keeps ready)
+        return counting_instant(request)  # the instant the pages count at
     try:
         if len(value) == 10:
             return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(23, 59, 59))
