@@ -86,7 +86,20 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         from seatledger.db import check_reachable
 
         check_reachable(app.state.engine)
-        return {"status": "ok"}
+        from seatledger.licensing.verification import enterprise_slugs, last_interval_check
+
+        with app.state.engine.connect() as conn:
+            checks = {slug: last_interval_check(conn, slug) for slug in enterprise_slugs(conn)}
+        return {
+            "status": "ok",
+            "intervals": {
+                slug: None if c is None else {
+                    "checked_at": c.checked_at.isoformat() + "Z", "clean": c.clean, "differences": c.differences,
+                    "repaired": c.repaired,
+                }
+                for slug, c in checks.items()
+            },
+        }
 
     _mount_surfaces(app)
     return app

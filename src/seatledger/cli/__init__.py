@@ -8,7 +8,7 @@ import sys
 import typer
 
 from seatledger.cli import core, ingest, report, token, user
-from seatledger.cli import worker
+from seatledger.cli import verify, worker
 from seatledger.cli import billing
 from seatledger.errors import LedgerError
 
@@ -26,6 +26,7 @@ app.add_typer(ingest.sync_app, name="sync", help="Sync the ledger from a GitHub 
 app.add_typer(token.app, name="token", help="Personal access tokens for the REST API.")
 app.add_typer(user.app, name="user", help="Sign-in accounts for the web pages.")
 worker.register(app)
+verify.register(app)
 app.add_typer(billing.app, name="cost-center", help="Cost centers: allocate license usage.")
 app.add_typer(billing.price_app, name="price", help="Negotiated prices of license SKUs.")
 

@@ -391,3 +391,39 @@ def _compare(table: str, expected: list[tuple[Any, ...]], stored: list[tuple[Any
     out = [Difference(table, person(row), row, None) for row in (want - have).elements()]
     out += [Difference(table, person(row), None, row) for row in (have - want).elements()]
     return sorted(out, key=lambda d: (d.table, d.person, repr(d.expected), repr(d.stored)))
+
+
+@dataclass(frozen=True)
+class Check:
+    """The last verification of an enterprise's intervals."""
+
+    checked_at: dt.datetime
+    differences: int
+    repaired: bool
+
+    @property
+    def clean(self) -> bool:
+        return self.differences == 0
+
+
+def check(conn: Connection, enterprise_id: int, *, repair: bool = False, at: dt.datetime | None = None) -> list[Difference]:
+    """:func:`verify`, recorded as the enterprise's last check; with ``repair`` the intervals
+    are derived again when they differ."""
+    diffs = verify(conn, enterprise_id)
+    if diffs and repair:
+        rebuild(conn, enterprise_id)
+    ic = ti.interval_checks
+    values = {
+        "checked_at": at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0),
+        "differences": len(diffs),
+        "repaired": bool(diffs and repair),
+    }
+    if not conn.execute(sa.update(ic).where(ic.c.enterprise_id == enterprise_id).values(**values)).rowcount:
+        conn.execute(sa.insert(ic).values(enterprise_id=enterprise_id, **values))
+    return diffs
+
+
+def last_check(conn: Connection, enterprise_id: int) -> Check | None:
+    ic = ti.interval_checks
+    row = conn.execute(sa.select(ic).where(ic.c.enterprise_id == enterprise_id)).first()
+    return None if row is None else Check(row.checked_at, int(row.differences), bool(row.repaired))

@@ -15,7 +15,7 @@ indexed interval query. Every row here can be rebuilt from the facts at any time
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table
 
 from seatledger.db.tables import metadata
 
@@ -80,4 +80,14 @@ ghas_enablements = Table(
     Column("started_at", DateTime, nullable=False),
     Column("ended_at", DateTime, nullable=True),
     Index("ix_ghas_enablements_repo", "repository_id", "product", "started_at"),
+)
+
+interval_checks = Table(
+    "interval_checks",
+    metadata,
+    # The last `seatledger verify` of an enterprise: when, how many differences, repaired or not.
+    Column("enterprise_id", ForeignKey("enterprises.id"), primary_key=True),
+    Column("checked_at", DateTime, nullable=False),
+    Column("differences", Integer, nullable=False),
+    Column("repaired", Boolean, nullable=False, default=False),
 )

@@ -9,7 +9,7 @@ import logging
 import time
 from typing import Any, Callable
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from sqlalchemy.engine import Engine
 
@@ -22,6 +22,8 @@ from seatledger.exports.secret_key import effective_secret_key
 
 QUEUE_NAME = "seatledger-exports"
 TASK_NAME = "seatledger.export"
+VERIFY_TASK_NAME = "seatledger.verify_intervals"
+VERIFY_AT = (3, 17)  # (hour, minute) UTC of the daily check
 QUEUE_FILE = "queue.db"
 RETRY_DELAY_S = 5
 IN_PROCESS_WORKERS = 2
@@ -80,7 +82,23 @@ class ExportQueue:
         self._task: Callable[[int], object] = self.huey.task(
             retries=settings.export_retries, retry_delay=RETRY_DELAY_S, name=TASK_NAME
         )(self.run)
+        # Every day the kept license intervals are checked against the facts (and repaired):
+        # the result is shown on the enterprise Licensing page and in /healthz.
+        self.huey.periodic_task(crontab(minute=str(VERIFY_AT[1]), hour=str(VERIFY_AT[0])), name=VERIFY_TASK_NAME)(
+            self.verify_intervals
+        )
         self._consumer: Consumer | None = None
+
+    def verify_intervals(self) -> int:
+        """The daily check: every enterprise's intervals verified, repaired where they drifted;
+        returns how many differences were found."""
+        from seatledger.licensing.verification import enterprise_slugs, verify_intervals
+
+        found = 0
+        with self.engine.begin() as conn:
+            for slug in list(enterprise_slugs(conn)):
+                found += len(verify_intervals(conn, slug, repair=True))
+        return found
 
     @property
     def immediate(self) -> bool:
@@ -99,7 +117,7 @@ class ExportQueue:
 
     def consumer(self, workers: int = 1, *, embedded: bool = False) -> Consumer:
         cls = _EmbeddedConsumer if embedded else Consumer
-        return cls(self.huey, workers=workers, periodic=False, worker_type="thread", max_delay=2.0)
+        return cls(self.huey, workers=workers, periodic=True, worker_type="thread", max_delay=2.0)
 
     def start_in_process(self, workers: int = IN_PROCESS_WORKERS) -> None:
         """Start consumer threads inside this process (what ``serve`` does)."""

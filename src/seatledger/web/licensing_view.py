@@ -29,6 +29,7 @@ from seatledger.licensing import (
     SeatTotals,
 )
 from seatledger.licensing.advanced_security import PRODUCTS, Product, committer_totals_by_product
+from seatledger.licensing.verification import Check, last_interval_check
 
 # The list price used when no price catalog is installed (GitHub Enterprise, per user/month).
 FALLBACK_PRICE_PER_USER = Decimal("21")
@@ -99,6 +100,7 @@ class LicensingPage:
     repositories: Part[list[RepositoryRow]] = field(default_factory=lambda: Part([]))
     servers: list[ServerRow] = field(default_factory=list)
     history: Part[list[tuple[dt.date, int]]] = field(default_factory=lambda: Part([]))
+    interval_check: Check | None = None  # the last `seatledger verify` (enterprise level)
 
 
 def _price_per_user(conn: Connection, enterprise_id: int, day: dt.date) -> Decimal:
@@ -224,6 +226,7 @@ def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> Licensin
         namespaces=got["namespaces"],  # type: ignore[arg-type]
         servers=servers(conn, info.id),
         history=got["history"],  # type: ignore[arg-type]
+        interval_check=last_interval_check(conn, slug),
     )
 
 

@@ -1,6 +1,6 @@
 """License intervals kept by the ledger (seat_reason_intervals, seat_spans, committer_windows)
 and Advanced Security enablement with its history (ghas_enablements), derived for every
-enterprise already in the ledger.
+enterprise already in the ledger; the last verification of each (interval_checks).
 
 Revision ID: 0005_intervals
 Revises: 0004_usage_report_jobs
@@ -14,7 +14,7 @@ down_revision = "0004_usage_report_jobs"
 branch_labels = None
 depends_on = None
 
-_TABLES = ("seat_reason_intervals", "seat_spans", "committer_windows", "ghas_enablements")
+_TABLES = ("seat_reason_intervals", "seat_spans", "committer_windows", "ghas_enablements", "interval_checks")
 
 
 def upgrade() -> None:
