@@ -155,7 +155,7 @@ def vs_subscribers_command(
 
 @app.command("people")
 def people_command(
-    file: Path = typer.Argument(..., help="CSV: login, name, emails, org, role, repo, suspended, two_factor."),
+    file: Path = typer.Argument(..., help="CSV: login, name, emails, org, role, repo, suspended, two_factor, bot."),
     enterprise: str = typer.Option(..., "--enterprise", help="Enterprise slug."),
 ) -> None:
     """Import people, org roles and collaborators from a directory file."""

@@ -927,20 +927,21 @@ class Ledger:
         emails: Sequence[str] = (),
         two_factor: bool | None = None,
         suspended: bool | None = None,
-        is_bot: bool = False,
+        is_bot: bool | None = None,
         at: dt.datetime | None = None,
     ) -> tuple[int, str]:
-        """A cloud account by login: created, or its name/2FA/suspension brought up to date and
-        missing ``emails`` added as verified (emails are never removed by an import)."""
+        """A cloud account by login: created, or its name/2FA/suspension/bot flag brought up to
+        date (None leaves what the ledger has) and missing ``emails`` added as verified (emails
+        are never removed by an import)."""
         u, ue = t.users, t.user_emails
         row = self.conn.execute(sa.select(u).where(u.c.enterprise_id == enterprise_id, u.c.login == login)).first()
         if row is None:
             uid = self.add_user(
-                enterprise_id, login, name=name, emails=emails, two_factor=two_factor, is_bot=is_bot,
+                enterprise_id, login, name=name, emails=emails, two_factor=two_factor, is_bot=bool(is_bot),
                 suspended_at=(at or utcnow()) if suspended else None, created_at=at,
             )
             return uid, "created"
-        changed = self._update_changed(u, row, {"name": name, "two_factor": two_factor})
+        changed = self._update_changed(u, row, {"name": name, "two_factor": two_factor, "is_bot": is_bot})
         if suspended is True and row.suspended_at is None:
             self.suspend_user(row.id, at)
             changed = True

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from seatledger.bots import is_bot_account, is_bot_login
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger, utcnow
 from seatledger.errors import NotFound
@@ -140,8 +141,12 @@ class GitHubSync:
             return None
 
     # -- helpers -------------------------------------------------------------------------
-    def _user(self, ledger: Ledger, login: str, **kw: Any) -> int:
-        uid, outcome = ledger.upsert_user(self.enterprise_id, login, at=self.now, **kw)
+    def _user(self, ledger: Ledger, login: str, account: Any = None, **kw: Any) -> int:
+        """The account by login; a bot (``"type": "Bot"`` on the user object ``account``, or a
+        ``[bot]`` login) is stored as one, so it never consumes. Nothing here unmarks a bot:
+        an API that leaves ``type`` out says nothing either way."""
+        bot = is_bot_login(login) or (isinstance(account, dict) and is_bot_account(account))
+        uid, outcome = ledger.upsert_user(self.enterprise_id, login, at=self.now, is_bot=True if bot else None, **kw)
         self.report.count("user", outcome)
         return uid
 
@@ -227,7 +232,7 @@ class GitHubSync:
         def handle(ledger: Ledger, members: list[Any]) -> list[str]:
             logins = []
             for m in members:
-                uid = self._user(ledger, m["login"])
+                uid = self._user(ledger, m["login"], m)
                 self.report.count("membership", ledger.ensure_membership(org_id, uid, role, at=self.now))
                 logins.append(m["login"])
             return logins
@@ -288,7 +293,7 @@ class GitHubSync:
 
         def handle(ledger: Ledger, people: list[Any]) -> list[str]:
             for person in people:
-                uid = self._user(ledger, person["login"])
+                uid = self._user(ledger, person["login"], person)
                 self.report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=self.now))
             return [p["login"] for p in people]
 
@@ -312,7 +317,7 @@ class GitHubSync:
                 assignee = seat.get("assignee") or {}
                 if not assignee.get("login"):
                     continue
-                uid = self._user(ledger, assignee["login"])
+                uid = self._user(ledger, assignee["login"], assignee)
                 plan = seat.get("plan_type") if seat.get("plan_type") in ("business", "enterprise") else "business"
                 self.report.count("copilot seat", ledger.upsert_copilot_seat(
                     org_id, uid, plan=plan, created_at=parse_timestamp(seat.get("created_at")),
