@@ -8,12 +8,11 @@ import copy
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
-
 import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from github_answers import serve
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
 from seatledger.ingest.github_api import sync_github
@@ -36,23 +35,11 @@ def _consumed(engine: Engine) -> int:
         return count_consumed(conn, "acme", as_of=dt.datetime.utcnow() + dt.timedelta(days=1))
 
 
-def _serve(answers: dict[str, Any]):
-    """GitHub's answers by path (and ``role``); anything else is a 404, as GitHub says it."""
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        key = request.url.path + (f"?role={request.url.params['role']}" if "role" in request.url.params else "")
-        if key not in answers:
-            return httpx.Response(404, json={"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
-        return httpx.Response(200, json=answers[key])
-
-    return handle
-
-
 def test_the_sync_stores_accounts_github_types_as_bot_or_with_bot_logins_as_bots_that_consume_nothing(
     engine: Engine,
 ) -> None:
     answers = json.loads((DATA / "api" / "sync_bots.json").read_text())["answers"]
-    with GitHubClient("https://api.github.com", "t", transport=httpx.MockTransport(_serve(answers))) as client:
+    with GitHubClient("https://api.github.com", "t", transport=httpx.MockTransport(serve(answers))) as client:
         sync_github(engine, client, "acme", ["octo-org"])
 
     assert _bots(engine) == {

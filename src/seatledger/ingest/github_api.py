@@ -12,7 +12,7 @@ Resources, in order (each page written in its own transaction with its checkpoin
    ended), ``invitations`` and ``failed_invitations``, ``repos`` (visibility and
    ``security_and_analysis``), ``repos/{org}/{repo}/collaborators?affiliation=outside`` for
    private and internal repositories, and ``copilot/billing/seats`` (seats not listed any more
-   are ended).
+   are ended; a seat's ``pending_cancellation_date`` ends it at the start of that date).
 
 A resource the API does not offer (404) or not to this token (403/422) is skipped with a note:
 seatledger's own API, for one, serves only the licensing endpoints, so a sync from it is built
@@ -324,7 +324,7 @@ class GitHubSync:
                     pending_cancellation_date=parse_date(seat.get("pending_cancellation_date")),
                     last_authenticated_at=parse_timestamp(seat.get("last_authenticated_at")),
                     last_activity_at=parse_timestamp(seat.get("last_activity_at")),
-                    last_activity_editor=seat.get("last_activity_editor"),
+                    last_activity_editor=seat.get("last_activity_editor"), at=self.now,
                 ))
                 logins.append(assignee["login"])
             return logins
@@ -334,9 +334,10 @@ class GitHubSync:
         def done(ledger: Ledger, listed: list[str]) -> None:
             cs, u = t.copilot_seats, t.users
             keep = set(listed)
+            # Seats still held: open, or pending a cancellation that has not yet taken effect.
             for seat_id, login in ledger.conn.execute(
                 sa.select(cs.c.id, u.c.login).join(u, u.c.id == cs.c.user_id)
-                .where(cs.c.organization_id == org_id, cs.c.ended_at.is_(None))
+                .where(cs.c.organization_id == org_id, sa.or_(cs.c.ended_at.is_(None), cs.c.ended_at > self.now))
             ).all():
                 if login not in keep:
                     ledger.conn.execute(sa.update(cs).where(cs.c.id == seat_id).values(ended_at=self.now))
