@@ -6,7 +6,11 @@ Resources, in order (each page written in its own transaction with its checkpoin
 2. ``GET /enterprises/{e}/consumed-licenses`` — people, their org roles (``org:Owner``,
    ``org:Member``, ``ORG/REPO:Collaborator``), enterprise owners, pending invitations, server accounts and
    Visual Studio subscriptions (a listed VS or server email is recorded as a verified email of
-   the person, since GitHub matched them);
+   the person, since GitHub matched them), and ``total_seats_purchased``; then
+   ``GET /enterprises/{e}/settings/billing/advanced-security`` for
+   ``purchased_advanced_security_committers`` (per product for standalone Code Security and
+   Secret Protection plans). Purchased counts are recorded as purchases from the day of the sync
+   (``licensing.purchases``), keeping the billing model already recorded;
 3. per organization (``--org``, else every org named in step 2 or already in the ledger):
    ``members?role=admin`` and ``members?role=member`` (memberships not listed any more are
    ended), ``invitations`` and ``failed_invitations``, ``repos`` (visibility and
@@ -37,6 +41,7 @@ from seatledger.ingest.github_client import PER_PAGE, GitHubClient, Unavailable
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.report import ImportReport
 from seatledger.ingest.timestamps import parse_date, parse_timestamp
+from seatledger.licensing.purchases import set_purchase
 
 SOURCE = "github_api"
 ENTERPRISE_ROLES = {"owner": "owner", "billing_manager": "billing_manager", "billing manager": "billing_manager"}
@@ -44,6 +49,8 @@ INVITATION_ROLES = {"admin": "owner", "direct_member": "member", "billing_manage
 
 PageHandler = Callable[[Ledger, list[Any]], list[str]]
 DoneHandler = Callable[[Ledger, list[str]], None]
+BodyHandler = Callable[[Ledger, Any], None]
+ADVANCED_SECURITY_PRODUCTS = ("code_security", "secret_protection")
 
 
 def _enabled(settings: Any, key: str) -> bool:
@@ -104,6 +111,7 @@ class GitHubSync:
         *,
         items_key: str | None = None,
         on_done: DoneHandler | None = None,
+        on_body: BodyHandler | None = None,
     ) -> list[str] | None:
         """Read every page of a list resource, resuming at its checkpoint; returns what it saw
         (None when the API does not offer it)."""
@@ -125,6 +133,8 @@ class GitHubSync:
                 with self.engine.begin() as conn:
                     ledger = Ledger(conn)
                     seen.extend(on_page(ledger, page.items))
+                    if on_body is not None:
+                        on_body(ledger, page.body)
                     done = page.next_url is None
                     if done and on_done is not None:
                         on_done(ledger, seen)
@@ -200,6 +210,37 @@ class GitHubSync:
                     self._org(ledger, org), role="member", login=login, at=self.now,
                 ))
         return []
+
+    def _purchased(self, ledger: Ledger, product: str, count: Any) -> None:
+        """GitHub's purchased count of a product, recorded from today (the billing model kept)."""
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+            for outcome in set_purchase(ledger.conn, self.enterprise_id, product, purchased=count,
+                                        effective_from=self.now.date(), source="sync").values():
+                self.report.count("purchase", outcome)
+
+    def _consumed_totals(self, ledger: Ledger, body: Any) -> None:
+        if isinstance(body, dict):
+            self._purchased(ledger, "enterprise", body.get("total_seats_purchased"))
+
+    def sync_advanced_security_purchases(self) -> None:
+        """``purchased_advanced_security_committers``: one answer for a combined (or legacy GHAS)
+        plan, else one per product (standalone plans require ``advanced_security_product``)."""
+        url = f"enterprises/{self.enterprise}/settings/billing/advanced-security"
+        try:
+            body = self.client.get_json(url, {"per_page": 1})
+            answers = {p: body for p in ADVANCED_SECURITY_PRODUCTS}
+        except Unavailable:
+            answers = {}
+            for product in ADVANCED_SECURITY_PRODUCTS:
+                try:
+                    answers[product] = self.client.get_json(url, {"advanced_security_product": product, "per_page": 1})
+                except Unavailable as exc:
+                    self.report.notes.append(f"skipped advanced-security ({product}): {exc.message}")
+        with self.engine.begin() as conn:
+            ledger = Ledger(conn)
+            for product, body in answers.items():
+                if isinstance(body, dict):
+                    self._purchased(ledger, product, body.get("purchased_advanced_security_committers"))
 
     def _member_role(self, ledger: Ledger, uid: int, role: str) -> None:
         place, _, kind = role.rpartition(":")
@@ -378,7 +419,8 @@ class GitHubSync:
         self.sync_servers()
         self._resource(f"enterprises/{self.enterprise}/consumed-licenses",
                        f"enterprises/{self.enterprise}/consumed-licenses", None, self._consumed_page,
-                       items_key="users")
+                       items_key="users", on_body=self._consumed_totals)
+        self.sync_advanced_security_purchases()
         for org in self._orgs():
             self.sync_org(org)
         self._finish()
