@@ -24,8 +24,8 @@ def test_billing_set_records_dated_purchases_and_show_answers_for_a_past_day(
     with engine.begin() as conn:
         Ledger(conn).add_enterprise("acme", created_at=dt.datetime(2025, 1, 1))
     base = ["billing", "set", "--enterprise", "acme", "--product", "enterprise"]
-    first = _invoke([*base, "--model", "volume", "--purchased", "100", "--expires", "2027-01-31", "--from", "2026-01-01"],
-                    db_url, tmp_path)
+    volume = ["--model", "volume", "--purchased", "100", "--expires", "2027-01-31", "--from", "2026-01-01"]
+    first = _invoke([*base, *volume], db_url, tmp_path)
     assert (first.exit_code, first.stdout) == (0, "enterprise: created\n"), first.output
     more = _invoke([*base, "--model", "volume", "--purchased", "150", "--from", "2026-04-01"], db_url, tmp_path)
     assert more.exit_code == 0, more.output

@@ -80,25 +80,19 @@ def test_a_wrong_purchase_is_refused_with_a_clear_message(engine: Engine, kw: di
             set_purchase(conn, eid, product, **kw)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def unmigrated_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """An empty database of each kind, for a migration run step by step."""
-    if request.param == "sqlite":
+@pytest.fixture
+def unmigrated_url(db_url: str, tmp_path) -> Iterator[str]:
+    """An empty database of the kind of ``db_url`` (on the same server), for a migration run
+    step by step."""
+    if db_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    from conftest import PG_ADMIN_URL
-
-    url = request.getfixturevalue("pg_database_url")  # skips or fails as the suite does without PostgreSQL
-    if url is None:
-        from conftest import service_missing
-
-        service_missing("PostgreSQL at 127.0.0.1:5432", PG_ADMIN_URL)
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
     name = f"seatledger_purchases_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield db_url.rsplit("/", 1)[0] + f"/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -12,7 +12,9 @@ import typer
 from seatledger.cli._context import open_ledger
 from seatledger.cli.billing import Enterprise, parse_date
 
-app = typer.Typer(no_args_is_help=True, help="What was bought: billing model, purchased count and expiry per product.")
+app = typer.Typer(
+    no_args_is_help=True, help="What was bought: billing model, purchased count and expiry per product."
+)
 
 
 @app.command("set")
@@ -24,7 +26,9 @@ def billing_set(
     model: Annotated[str, typer.Option("--model", help="volume or metered.", metavar="MODEL")],
     purchased: Annotated[Optional[int], typer.Option("--purchased", min=0, help="Licenses bought (volume).")] = None,
     expires: Annotated[Optional[str], typer.Option("--expires", help="Expiry date, YYYY-MM-DD.")] = None,
-    from_: Annotated[Optional[str], typer.Option("--from", help="First day it applies, YYYY-MM-DD (default today).")] = None,
+    from_: Annotated[
+        Optional[str], typer.Option("--from", help="First day it applies, YYYY-MM-DD (default today).")
+    ] = None,
 ) -> None:
     """Record what was bought of a product from a day on; earlier purchases stay as history."""
     from seatledger.licensing.purchases import set_purchase
@@ -43,7 +47,9 @@ def billing_set(
 @app.command("show")
 def billing_show(
     enterprise: Enterprise,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="The day to show, YYYY-MM-DD (default today).")] = None,
+    as_of: Annotated[
+        Optional[str], typer.Option("--as-of", help="The day to show, YYYY-MM-DD (default today).")
+    ] = None,
     history: Annotated[bool, typer.Option("--history", help="Every dated purchase instead.")] = False,
 ) -> None:
     """What was bought of each product on a day: product, model, purchased, expiry, since, source."""

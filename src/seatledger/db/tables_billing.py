@@ -7,7 +7,9 @@ until a later row for the same (enterprise, sku) takes over. Money is ``Numeric`
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint,
+)
 
 from seatledger.db.tables import metadata
 

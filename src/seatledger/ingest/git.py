@@ -3,9 +3,9 @@
 Only what was pushed to the hosting repository is read (``git_log.pushed_refs``: branches and
 tags of a bare or mirror repository, remote branches and tags of a clone; never
 ``refs/pull/*``, notes or review refs), unless ``--refs`` names the refs.
-``git log --use-mailmap -z`` runs in a subprocess from those refs' tips; its NUL-separated output is parsed
-as it streams (never read whole), and commits are written in batches inside one transaction
-per repository, so a repository that fails half-way leaves nothing behind.
+``git log --use-mailmap -z`` runs in a subprocess from those refs' tips; its NUL-separated
+output is parsed as it streams (never read whole), and commits are written in batches inside
+one transaction per repository, so a repository that fails half-way leaves nothing behind.
 
 Approximation (documented): a local repository has no push record, so a commit's
 ``pushed_at`` is its *committer* date. Only commits whose committer date is within
@@ -132,8 +132,8 @@ def ingest_repository(
     since = now - dt.timedelta(days=options.since_days)
     if tips and tips != old_tips:
         try:
-            _record_commits(ledger, repo_id, iter_commits(git_dir, work_dir, since=since, tips=tips, exclude=old_tips),
-                            report, progress, new_repository=outcome == "created")
+            new_commits = iter_commits(git_dir, work_dir, since=since, tips=tips, exclude=old_tips)
+            _record_commits(ledger, repo_id, new_commits, report, progress, new_repository=outcome == "created")
         except SourceError:
             if not old_tips:
                 raise

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -64,10 +64,9 @@ def ledger_products(name: str) -> tuple[str, ...]:
         raise InvalidInput(f"unknown product {name!r}; one of {', '.join(PRODUCT_NAMES)}") from None
 
 
-def _from_row(row: sa.Row[tuple[object, ...]]) -> Purchase:
+def _from_row(row: Any) -> Purchase:
     return Purchase(
-        str(row.product), str(row.billing), int(row.purchased or 0), row.expires_at, row.effective_from,  # type: ignore[arg-type]
-        str(row.source),
+        str(row.product), str(row.billing), int(row.purchased or 0), row.expires_at, row.effective_from, str(row.source)
     )
 
 
