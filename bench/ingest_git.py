@@ -25,7 +25,7 @@ from pathlib import Path
 from seatledger.db import create_engine, migrate
 from seatledger.db.ledger import Ledger
 from seatledger.ingest.git import GitOptions, ingest_git
-from seatledger.ingest.git_log import iter_commits, log_command, log_env
+from seatledger.ingest.git_log import iter_commits, log_command, log_env, log_input, pushed_refs, ref_tips
 
 AUTHORS = 50
 
@@ -82,16 +82,18 @@ def main() -> None:
         print(f"built {args.commits} commits with git fast-import in {time.perf_counter() - t0:.2f} s")
         since = dt.datetime.utcnow() - dt.timedelta(days=120)
         cmd = log_command(repo, since=since)
+        tips = ref_tips(pushed_refs(repo, repo))
+        revisions = log_input(tips)
 
         def git_alone() -> None:
-            subprocess.run(cmd, cwd=repo, stdout=subprocess.DEVNULL, check=True, env=log_env())
+            subprocess.run(cmd, cwd=repo, input=revisions, stdout=subprocess.DEVNULL, check=True, env=log_env())
 
         def git_piped() -> None:
             # The same git log with its output read (in large blocks) and dropped.
-            subprocess.run(cmd, cwd=repo, stdout=subprocess.PIPE, check=True, env=log_env())
+            subprocess.run(cmd, cwd=repo, input=revisions, stdout=subprocess.PIPE, check=True, env=log_env())
 
         def scan() -> None:
-            n = sum(1 for _ in iter_commits(repo, repo, since=since))
+            n = sum(1 for _ in iter_commits(repo, repo, since=since, tips=tips))
             assert n == args.commits, n
 
         best = interleaved({"git": git_alone, "piped": git_piped, "scan": scan}, args.runs)

@@ -18,11 +18,18 @@ NOW = dt.datetime(2026, 6, 30, 12, 0, 0)
 class Repo:
     """A git working tree; ``commit`` makes a commit as a given author at given dates."""
 
-    def __init__(self, path: Path, home: Path) -> None:
+    def __init__(self, path: Path, home: Path, *, init: bool = True) -> None:
         self.path = path
         self.home = home
-        path.mkdir(parents=True)
-        self.git("init", "-q", "-b", "main")
+        if init:
+            path.mkdir(parents=True)
+            self.git("init", "-q", "-b", "main")
+
+    @classmethod
+    def clone(cls, origin: "Repo", path: Path) -> "Repo":
+        """A working clone of ``origin`` (its branches become ``refs/remotes/origin/*``)."""
+        subprocess.run(["git", "clone", "-q", str(origin.path), str(path)], check=True, env=origin.env())
+        return cls(path, origin.home, init=False)
 
     def env(self, author_date: dt.datetime | None = None, committer_date: dt.datetime | None = None) -> dict[str, str]:
         env = {"HOME": str(self.home), "GIT_CONFIG_NOSYSTEM": "1", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}

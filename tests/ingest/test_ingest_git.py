@@ -321,7 +321,7 @@ def test_git_gives_dates_in_utc_whatever_the_commit_offsets_and_local_zone(
 ) -> None:
     """git converts each commit's own offset to UTC itself, and the zone of the process that
     runs the import does not leak in."""
-    from seatledger.ingest.git_log import iter_commits
+    from seatledger.ingest.git_log import iter_commits, pushed_refs, ref_tips
 
     monkeypatch.setenv("TZ", "America/St_Johns")  # -03:30 / -02:30: a local zone must not count
     repo = tmp_path / "zones"
@@ -334,7 +334,8 @@ def test_git_gives_dates_in_utc_whatever_the_commit_offsets_and_local_zone(
                "GIT_AUTHOR_NAME": "Zoe", "GIT_AUTHOR_EMAIL": "zoe@example.com",
                "GIT_COMMITTER_NAME": "Zoe", "GIT_COMMITTER_EMAIL": "zoe@example.com"}
         subprocess.run(["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", f"c{n}"], check=True, env=env)
-    got = sorted(iter_commits(repo / ".git", repo, since=dt.datetime(2026, 1, 1)), key=lambda c: c.author_date)
+    got = sorted(iter_commits(repo / ".git", repo, since=dt.datetime(2026, 1, 1),
+                        tips=ref_tips(pushed_refs(repo / ".git", repo))), key=lambda c: c.author_date)
     assert [(c.author_date, c.committer_date) for c in got] == [
         (dt.datetime(2026, 6, 1, 8, 0), dt.datetime(2026, 6, 3, 5, 0)),
         (dt.datetime(2026, 6, 3, 0, 0), dt.datetime(2026, 6, 3, 2, 30)),
@@ -399,3 +400,73 @@ def test_cli_exits_2_when_no_path_could_be_ingested(db_url: str, tmp_path: Path,
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.strip().endswith("error: none of the 1 paths could be ingested")
+
+
+def _hosted_repository(make_repo) -> tuple[Repo, dict[str, str]]:
+    """A repository as GitHub holds it: a branch and an annotated tag pushed to it, plus the
+    hidden refs a mirror clone also fetches: a fork's pull request head, a review tool's ref
+    and git notes, whose commits are by people who never pushed here."""
+    repo: Repo = make_repo("upstream")
+    shas = {"main": repo.commit("Alice", "alice@example.com", RECENT)}
+    repo.git("checkout", "-q", "-b", "release")
+    shas["tagged"] = repo.commit("Tess", "tess@example.com", RECENT + dt.timedelta(hours=1), file="t.txt")
+    repo.git("tag", "-a", "-m", "v1", "v1")
+    repo.git("checkout", "-q", "main")
+    repo.git("branch", "-q", "-D", "release")  # only the tag keeps Tess's commit
+    for ref, (name, email) in {"refs/pull/1/head": ("Fork", "fork@example.com"),
+                               "refs/reviewable/pr1/r1": ("Rev", "rev@example.com"),
+                               "refs/merge-requests/2/head": ("Mr", "mr@example.com")}.items():
+        repo.git("checkout", "-q", "-b", "tmp")
+        shas[ref] = repo.commit(name, email, RECENT + dt.timedelta(hours=2), file=f"{name}.txt")
+        repo.git("update-ref", ref, shas[ref])
+        repo.git("checkout", "-q", "main")
+        repo.git("branch", "-q", "-D", "tmp")
+    repo.git("notes", "add", "-m", "a note", shas["main"], env=repo.env(RECENT), name="Nora", email="nora@example.com")
+    return repo, shas
+
+
+def test_a_mirror_clone_reads_its_branches_and_tags_but_never_pull_request_or_review_refs(
+    engine: Engine, make_repo, tmp_path: Path
+) -> None:
+    _setup(engine)
+    upstream, shas = _hosted_repository(make_repo)
+    mirror = tmp_path / "upstream.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(upstream.path), str(mirror)], check=True, env=upstream.env())
+    refs = subprocess.run(["git", "--git-dir", str(mirror), "for-each-ref", "--format=%(refname)"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    assert "refs/pull/1/head" in refs and "refs/notes/commits" in refs, "the mirror holds the hidden refs"
+
+    result = ingest_git(engine, [mirror], _opts(create_people=True))
+
+    assert set(_commits(engine)) == {shas["main"], shas["tagged"]}
+    assert _logins(engine) == {"alice", "tess"}, "authors of fork pull requests, reviews and notes are not committers"
+    assert result.report.created["commit"] == 2
+
+
+def test_a_working_clone_reads_its_remote_branches_and_tags_not_unpushed_or_hidden_refs(
+    engine: Engine, make_repo, tmp_path: Path
+) -> None:
+    _setup(engine)
+    upstream, shas = _hosted_repository(make_repo)
+    clone = Repo.clone(upstream, tmp_path / "clone")
+    unpushed = clone.commit("Lou", "lou@example.com", RECENT + dt.timedelta(hours=3))
+    clone.git("update-ref", "refs/pull/1/head", shas["refs/pull/1/head"])
+
+    ingest_git(engine, [clone.path], _opts())
+
+    got = set(_commits(engine))
+    assert got == {shas["main"], shas["tagged"]}, "origin/main and the tag; not the local commit nor the PR head"
+    assert unpushed not in got
+
+
+def test_refs_option_names_the_refs_read_instead_of_branches_and_tags(
+    engine: Engine, make_repo, tmp_path: Path
+) -> None:
+    _setup(engine)
+    upstream, shas = _hosted_repository(make_repo)
+    mirror = tmp_path / "upstream.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(upstream.path), str(mirror)], check=True, env=upstream.env())
+
+    ingest_git(engine, [mirror], _opts(refs=("refs/heads", "refs/pull/*/head")))
+
+    assert set(_commits(engine)) == {shas["main"], shas["refs/pull/1/head"]}, "the tag is not asked for"

@@ -124,7 +124,9 @@ def test_sync_reads_people_roles_repos_invitations_and_seats_through_a_rate_limi
         ("octo-labs", "monalisa", None, "pending"), ("octo-org", None, "newbie@acme.test", "pending"),
         ("octo-org", "gone-user", None, "failed"),
     }
-    assert got["seats"] == {("octocat", "business", False, True), ("monalisa", "business", True, True)}
+    assert got["seats"] == {("octocat", "business", False, True), ("monalisa", "business", True, False)}, (
+        "monalisa's seat ended at its pending cancellation date, 2021-11-01"
+    )
     assert got["server_accounts"] == {(123, "octocat@acme.test"), (456, "serveronly@acme.test")}
     assert ("monalisa", "mona@acme.test") in got["emails"], "a matched VS email is a verified email of the person"
     # Waited until X-RateLimit-Reset (+1 s) on the 403, then 1 s of backoff on the 502 — no real sleeping.

@@ -72,8 +72,11 @@ def test_a_person_row_is_written_exactly_as_github_writes_it() -> None:
         'alice@idp.test,acme-x,true,2024-06-01,"R&D, Berlin",true,false,true,2023-01-02,,alice@acme.test,'
         '"ghes.acme.test:3, ghes2.acme.test:7",ghes.acme.test:3,ghes2.acme.test:7,,,3'
     ).encode("utf-8")
-    # Somebody only invited by email: no login, name or profile yet (GitHub leaves them empty).
-    assert lines[2] == b",,,false,false,false,Enterprise,,,,,,acme-eng,,,,false,false,true,2024-04-30,,,,,,,,0"
+    # Somebody only invited by email: named by the invited email (neutralised: it starts with
+    # "="), with the inviting org and the invitation's date; no name or profile yet.
+    assert lines[2] == (
+        b"'=cmd@evil.test,,,false,false,false,Enterprise,,,,,,acme-eng,,,,false,false,true,2024-04-30,,,,,,,,0"
+    )
     assert lines[3] == b""
 
 
@@ -173,3 +176,18 @@ def test_data_residency_enterprise_writes_the_ghe_com_header(engine: Engine) -> 
     rows = list(csv.reader(io.StringIO(_license_usage(engine, Scope.enterprise("eu")).decode("utf-8"), newline="")))
     assert rows[0] == header(data_residency=True)
     assert rows[1][0] == "erik" and rows[1][7] == "https://eu.ghe.com/erik"
+
+
+def test_a_seat_held_only_through_an_email_invitation_is_named_by_the_invited_email(engine: Engine) -> None:
+    with engine.begin() as conn:
+        led = Ledger(conn)
+        eid = led.add_enterprise("inv", created_at=AS_OF - dt.timedelta(days=30))
+        org = led.add_org(eid, "inv-eng", created_at=AS_OF - dt.timedelta(days=30))
+        led.add_invitation(org, email="New.Hire@Example.test", created_at=AS_OF - dt.timedelta(days=3))
+    rows = list(csv.reader(io.StringIO(_license_usage(engine, Scope.enterprise("inv")).decode("utf-8"), newline="")))
+    (row,) = rows[1:]
+    named = dict(zip(rows[0], row))
+    assert named["GitHub com login"] == "new.hire@example.test"
+    assert named["GitHub com orgs with pending invites"] == "inv-eng", "the inviting org"
+    assert named["Ghe license start date"] == (AS_OF - dt.timedelta(days=3)).date().isoformat(), "since the invitation"
+    assert named["GitHub com profile"] == "" and named["GitHub com user"] == "false", "no account yet"

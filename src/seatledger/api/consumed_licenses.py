@@ -32,7 +32,8 @@ def consumed_license_user(person: LicensedPerson) -> ConsumedLicenseUser:
     # model_construct: the values come typed from the counting engine's frozen dataclass;
     # validating 100 of them per page cost more CPU than the rest of the request.
     return ConsumedLicenseUser.model_construct(
-        github_com_login=person.login or "",
+        # An email invitee has no login yet; GitHub's report names them by the invited email.
+        github_com_login=person.login or person.invited_email or "",
         github_com_name=person.name,
         enterprise_server_user_ids=list(person.server_user_ids),
         github_com_user=person.github_com_user,

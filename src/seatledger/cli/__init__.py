@@ -10,6 +10,7 @@ import typer
 from seatledger.cli import core, ingest, report, token, user
 from seatledger.cli import verify, worker
 from seatledger.cli import billing
+from seatledger.cli import purchases
 from seatledger.errors import LedgerError
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ worker.register(app)
 verify.register(app)
 app.add_typer(billing.app, name="cost-center", help="Cost centers: allocate license usage.")
 app.add_typer(billing.price_app, name="price", help="Negotiated prices of license SKUs.")
+app.add_typer(purchases.app, name="billing", help="What was bought: billing model, purchased count, expiry.")
 
 
 def main() -> None:

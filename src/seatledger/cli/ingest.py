@@ -60,13 +60,16 @@ def git_command(
     enable: Optional[str] = typer.Option(None, "--enable", help="code_security,secret_protection"),
     create_people: bool = typer.Option(False, "--create-people", help="Unknown author emails become org members."),
     since_days: int = typer.Option(120, "--since-days", min=1, help="Read commits of the last N days."),
+    refs: List[str] = typer.Option(
+        [], "--refs", help="Read these refs (for-each-ref patterns, repeatable), not the pushed branches and tags."
+    ),
 ) -> None:
-    """Read commits from git repositories (pushed_at = committer date)."""
+    """Read commits pushed to git repositories' branches and tags (pushed_at = committer date)."""
     from seatledger.ingest.git import GitOptions, ingest_git, parse_enable
 
     options = GitOptions(
         org=org, enterprise=enterprise, visibility=visibility, enable=parse_enable(enable),
-        create_people=create_people, since_days=since_days,
+        create_people=create_people, since_days=since_days, refs=tuple(refs),
     )
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -152,7 +155,7 @@ def vs_subscribers_command(
 
 @app.command("people")
 def people_command(
-    file: Path = typer.Argument(..., help="CSV: login, name, emails, org, role, repo, suspended, two_factor."),
+    file: Path = typer.Argument(..., help="CSV: login, name, emails, org, role, repo, suspended, two_factor, bot."),
     enterprise: str = typer.Option(..., "--enterprise", help="Enterprise slug."),
 ) -> None:
     """Import people, org roles and collaborators from a directory file."""

@@ -1005,20 +1005,21 @@ class Ledger:
         emails: Sequence[str] = (),
         two_factor: bool | None = None,
         suspended: bool | None = None,
-        is_bot: bool = False,
+        is_bot: bool | None = None,
         at: dt.datetime | None = None,
     ) -> tuple[int, str]:
-        """A cloud account by login: created, or its name/2FA/suspension brought up to date and
-        missing ``emails`` added as verified (emails are never removed by an import)."""
+        """A cloud account by login: created, or its name/2FA/suspension/bot flag brought up to
+        date (None leaves what the ledger has) and missing ``emails`` added as verified (emails
+        are never removed by an import)."""
         u, ue = t.users, t.user_emails
         row = self.conn.execute(sa.select(u).where(u.c.enterprise_id == enterprise_id, u.c.login == login)).first()
         if row is None:
             uid = self.add_user(
-                enterprise_id, login, name=name, emails=emails, two_factor=two_factor, is_bot=is_bot,
+                enterprise_id, login, name=name, emails=emails, two_factor=two_factor, is_bot=bool(is_bot),
                 suspended_at=(at or utcnow()) if suspended else None, created_at=at,
             )
             return uid, "created"
-        changed = self._update_changed(u, row, {"name": name, "two_factor": two_factor})
+        changed = self._update_changed(u, row, {"name": name, "two_factor": two_factor, "is_bot": is_bot})
         if suspended is True and row.suspended_at is None:
             self.suspend_user(row.id, at)
             changed = True
@@ -1033,7 +1034,7 @@ class Ledger:
                 known.add(e)
                 changed = True
         if changed:
-            self._touch(enterprise_id, users=(row.id,))
+            self._touch(enterprise_id, users=(row.id,), committers=(row.id,))
         return row.id, "updated" if changed else "unchanged"
 
     def ensure_membership(
@@ -1161,25 +1162,51 @@ class Ledger:
         last_authenticated_at: dt.datetime | None = None,
         last_activity_at: dt.datetime | None = None,
         last_activity_editor: str | None = None,
+        at: dt.datetime | None = None,
     ) -> str:
-        """The user's open Copilot seat in the org, created or brought up to date."""
+        """The user's Copilot seat in the org as a source lists it at ``at``: created, or
+        brought up to date. A pending cancellation ends the seat at the start of its date, as
+        :meth:`cancel_copilot_seat` does; a seat listed without one has none (a withdrawn
+        cancellation reopens it).
+
+        The seat updated is the latest one not revoked, when it still holds at ``at`` or the
+        source's ``created_at`` is before its end (the same seat, its cancellation date
+        passed); otherwise the listed seat is a new one."""
         cs = t.copilot_seats
+        now = at or utcnow()
+        ends = (
+            dt.datetime.combine(pending_cancellation_date, dt.time())
+            if pending_cancellation_date is not None else None
+        )
         row = self.conn.execute(
-            sa.select(cs).where(cs.c.organization_id == org_id, cs.c.user_id == user_id, cs.c.ended_at.is_(None))
+            sa.select(cs)
+            .where(cs.c.organization_id == org_id, cs.c.user_id == user_id,
+                   sa.or_(cs.c.ended_at.is_(None), cs.c.pending_cancellation_date.is_not(None)))
+            .order_by(cs.c.id.desc())
+            .limit(1)
         ).first()
+        if row is not None and row.ended_at is not None and row.ended_at <= now and not (
+            created_at is not None and created_at < row.ended_at
+        ):
+            row = None
         if row is None:
             self.add_copilot_seat(
                 org_id, user_id, plan=plan, created_at=created_at, pending_cancellation_date=pending_cancellation_date,
-                last_authenticated_at=last_authenticated_at, last_activity_at=last_activity_at,
+                ended_at=ends, last_authenticated_at=last_authenticated_at, last_activity_at=last_activity_at,
                 last_activity_editor=last_activity_editor,
             )
             return "created"
         changed = self._update_changed(
             cs, row,
-            {"plan": plan, "pending_cancellation_date": pending_cancellation_date,
-             "last_authenticated_at": last_authenticated_at, "last_activity_at": last_activity_at,
+            {"plan": plan, "last_authenticated_at": last_authenticated_at, "last_activity_at": last_activity_at,
              "last_activity_editor": last_activity_editor},
         )
+        if (row.pending_cancellation_date, row.ended_at) != (pending_cancellation_date, ends):
+            self.conn.execute(
+                sa.update(cs).where(cs.c.id == row.id).values(pending_cancellation_date=pending_cancellation_date,
+                                                              ended_at=ends)
+            )
+            changed = True
         if changed:
             self._touch_org(org_id, nothing=True)
         return "updated" if changed else "unchanged"

@@ -1,4 +1,4 @@
-"""Tables of metered billing: the price catalog and the usage-report exports.
+"""Tables of billing: the price catalog, what was bought, and the usage-report exports.
 
 ``prices`` holds GitHub's list prices (``enterprise_id`` NULL, seeded by migration
 ``0002_billing``) and per-enterprise negotiated prices; a row applies from ``effective_from``
@@ -7,7 +7,9 @@ until a later row for the same (enterprise, sku) takes over. Money is ``Numeric`
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text
+from sqlalchemy import (
+    Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint,
+)
 
 from seatledger.db.tables import metadata
 
@@ -42,4 +44,23 @@ usage_report_exports = Table(
     Column("error", Text, nullable=True),
     # The export job (export_jobs) that writes it; its status is the export's (migration 0004).
     Column("export_job_id", Integer, nullable=True, index=True),
+)
+
+# What an enterprise bought of each product, as dated facts: a row is the billing model, the
+# purchased count and the expiry in effect from ``effective_from`` until the product's next
+# row. ``enterprise_products`` keeps the row in effect today, which the counting reads.
+# Migration 0005_ingest_purchases.
+product_purchases = Table(
+    "product_purchases",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
+    Column("product", String(40), nullable=False),
+    Column("billing", String(20), nullable=False),  # metered | volume
+    Column("purchased", Integer, nullable=False),
+    Column("expires_at", Date, nullable=True),
+    Column("effective_from", Date, nullable=False),
+    Column("source", String(40), nullable=False),  # cli | sync | ledger (what the ledger held before)
+    Column("recorded_at", DateTime, nullable=False),
+    UniqueConstraint("enterprise_id", "product", "effective_from"),
 )

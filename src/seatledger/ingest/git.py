@@ -1,14 +1,17 @@
 """Commits from real git repositories on disk (bare or working trees).
 
-``git log --all --use-mailmap -z`` runs in a subprocess; its NUL-separated output is parsed
-as it streams (never read whole), and commits are written in batches inside one transaction
-per repository, so a repository that fails half-way leaves nothing behind.
+Only what was pushed to the hosting repository is read (``git_log.pushed_refs``: branches and
+tags of a bare or mirror repository, remote branches and tags of a clone; never
+``refs/pull/*``, notes or review refs), unless ``--refs`` names the refs.
+``git log --use-mailmap -z`` runs in a subprocess from those refs' tips; its NUL-separated
+output is parsed as it streams (never read whole), and commits are written in batches inside
+one transaction per repository, so a repository that fails half-way leaves nothing behind.
 
 Approximation (documented): a local repository has no push record, so a commit's
 ``pushed_at`` is its *committer* date. Only commits whose committer date is within
 ``since_days`` are read (``git log --since``); the licensing window is 90 days, the default
-120 leaves a margin. Incremental: the tips of every ref are saved in ``ingest_runs`` and the
-next run reads ``git log --all ^old-tip...``; when an old tip no longer exists (a force-push
+120 leaves a margin. Incremental: the tips of the refs read are saved in ``ingest_runs`` and
+the next run reads ``git log TIP... ^old-tip...``; when an old tip no longer exists (a force-push
 followed by gc), the run falls back to the full window — recording is idempotent on the sha.
 """
 
@@ -28,7 +31,7 @@ from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger, utcnow
 from seatledger.errors import InvalidInput, NotFound, SourceError
 from seatledger.ingest import identities
-from seatledger.ingest.git_log import GitCommit, iter_commits, locate, ref_tips, repository_name
+from seatledger.ingest.git_log import GitCommit, iter_commits, locate, pushed_refs, ref_tips, repository_name
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.report import ImportReport
 
@@ -49,6 +52,7 @@ class GitOptions:
     create_people: bool = False
     since_days: int = DEFAULT_SINCE_DAYS
     now: dt.datetime | None = None  # the instant 'since_days' counts back from (tests fix it)
+    refs: tuple[str, ...] = ()  # --refs: for-each-ref patterns replacing the pushed refs
 
 
 class GitProgress(Protocol):
@@ -114,7 +118,7 @@ def ingest_repository(
     ledger = Ledger(conn)
     report = ImportReport(source=f"git {path}")
     git_dir, work_dir = locate(path)
-    tips = ref_tips(git_dir, work_dir)
+    tips = ref_tips(pushed_refs(git_dir, work_dir, options.refs))
     name = repository_name(path)
     key = f"{options.org}/{name}"
     old_tips = _parse_checkpoint(ledger.ingest_checkpoint(SOURCE, key))
@@ -128,14 +132,14 @@ def ingest_repository(
     since = now - dt.timedelta(days=options.since_days)
     if tips and tips != old_tips:
         try:
-            _record_commits(ledger, repo_id, iter_commits(git_dir, work_dir, since=since, exclude=old_tips),
-                            report, progress, new_repository=outcome == "created")
+            new_commits = iter_commits(git_dir, work_dir, since=since, tips=tips, exclude=old_tips)
+            _record_commits(ledger, repo_id, new_commits, report, progress, new_repository=outcome == "created")
         except SourceError:
             if not old_tips:
                 raise
             # An old tip is gone (force-push and gc): read the whole window again.
             report.notes.append(f"{key}: history rewritten since the last run; re-read the whole window")
-            _record_commits(ledger, repo_id, iter_commits(git_dir, work_dir, since=since), report, progress)
+            _record_commits(ledger, repo_id, iter_commits(git_dir, work_dir, since=since, tips=tips), report, progress)
     # Authors of every commit of the window in the ledger, not just the new ones: a second run
     # with --create-people attributes what the first run listed as unattributed.
     _resolve_authors(ledger, enterprise_id, org_id, _authors_in_window(conn, repo_id, since), options, report)

@@ -1,6 +1,10 @@
 """Reading a repository's history with ``git log``: locating the repository, running git,
 and parsing its NUL-separated output as it streams (never read whole into memory).
 
+Only refs that were pushed to the hosting repository are read (:func:`pushed_refs`): GitHub
+counts pushes to a repository's own branches and tags, while a mirror clone also carries
+``refs/pull/*`` (pull requests from forks, pushed to the forks), review-tool refs and notes.
+
 Foreign failures (git missing, a corrupt repository, a path that is no repository) become
 :class:`SourceError` with git's own first line of complaint.
 """
@@ -11,6 +15,7 @@ import datetime as dt
 import os
 import subprocess
 import tempfile
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import IO, Iterator, NamedTuple, Sequence
 
@@ -74,10 +79,55 @@ def _first_line(stderr: bytes) -> str:
     return lines[0].strip() if lines else "no message"
 
 
-def ref_tips(git_dir: Path, work_dir: Path) -> list[str]:
-    """The sorted, distinct object ids every ref points at (what ``--all`` walks from)."""
-    out = _run(_git(git_dir, "for-each-ref", "--format=%(objectname)"), work_dir)
-    return sorted({line for line in out.split() if line})
+# What a bare or mirror repository received by push: its branches and tags.
+BARE_REFS = ("refs/heads/", "refs/tags/")
+# What a working clone knows was pushed: the branches of its remotes (their symbolic HEAD aside)
+# and the tags; its own branches only when it has no remote at all.
+CLONE_REFS = ("refs/remotes/", "refs/tags/")
+CLONE_WITHOUT_REMOTE_REFS = ("refs/heads/", "refs/tags/")
+
+
+def _wanted(ref: str, bare: bool, has_remotes: bool) -> bool:
+    if bare:
+        return ref.startswith(BARE_REFS)
+    if has_remotes:
+        return ref.startswith(CLONE_REFS) and not (ref.startswith("refs/remotes/") and ref.endswith("/HEAD"))
+    return ref.startswith(CLONE_WITHOUT_REMOTE_REFS)
+
+
+def _matches(ref: str, patterns: Sequence[str]) -> bool:
+    """``git for-each-ref``'s pattern rule: a glob over the whole name, or a literal prefix
+    ending at a ``/`` (``refs/heads`` takes every branch)."""
+    for pattern in patterns:
+        if fnmatchcase(ref, pattern) or ref == pattern or ref.startswith(pattern.rstrip("/") + "/"):
+            return True
+    return False
+
+
+def pushed_refs(git_dir: Path, work_dir: Path, patterns: Sequence[str] | None = None) -> dict[str, str]:
+    """ref name → object id of the refs whose commits were pushed to the hosting repository.
+
+    Bare (or mirror) repository: ``refs/heads/*`` and ``refs/tags/*``. Working clone: its
+    remote-tracking branches (``refs/remotes/*`` but ``*/HEAD``) and the tags, or its local
+    branches and tags if it tracks no remote. ``patterns`` (``--refs``) replace that choice.
+    Refs that point at neither a commit nor a tag (a tagged tree) are left out, since there is
+    no history to walk from them."""
+    bare = git_dir == work_dir
+    out = _run(_git(git_dir, "for-each-ref", "--format=%(objectname) %(objecttype) %(refname)"), work_dir)
+    refs: dict[str, str] = {}
+    for line in out.splitlines():
+        sha, kind, ref = (line.split(" ", 2) + ["", ""])[:3]
+        if sha and ref and kind in ("commit", "tag"):
+            refs[ref] = sha
+    if patterns:
+        return {ref: sha for ref, sha in refs.items() if _matches(ref, patterns)}
+    has_remotes = any(r.startswith("refs/remotes/") and not r.endswith("/HEAD") for r in refs)
+    return {ref: sha for ref, sha in refs.items() if _wanted(ref, bare, has_remotes)}
+
+
+def ref_tips(refs: dict[str, str]) -> list[str]:
+    """The sorted, distinct object ids the refs point at (what the walk starts from)."""
+    return sorted(set(refs.values()))
 
 
 def parse_log_stream(stream: IO[bytes]) -> Iterator[GitCommit]:
@@ -111,12 +161,19 @@ def parse_log_stream(stream: IO[bytes]) -> Iterator[GitCommit]:
         raise SourceError("git log output ended in the middle of a commit")
 
 
-def log_command(git_dir: Path, *, since: dt.datetime, exclude: Sequence[str] = ()) -> list[str]:
-    """The ``git log`` the importer runs (run it with :func:`log_env`)."""
+def log_command(git_dir: Path, *, since: dt.datetime) -> list[str]:
+    """The ``git log`` the importer runs (run it with :func:`log_env`), its starting points and
+    exclusions given on stdin (:func:`log_input`): a repository may have more refs than a
+    command line holds."""
     return _git(
-        git_dir, "log", "--all", "--use-mailmap", "-z", "--encoding=UTF-8", f"--format={LOG_FORMAT}",
-        f"--date={DATE_FORMAT}", f"--since={since:%Y-%m-%d %H:%M:%S} +0000", *(f"^{sha}" for sha in exclude),
+        git_dir, "log", "--stdin", "--use-mailmap", "-z", "--encoding=UTF-8", f"--format={LOG_FORMAT}",
+        f"--date={DATE_FORMAT}", f"--since={since:%Y-%m-%d %H:%M:%S} +0000",
     )
+
+
+def log_input(tips: Sequence[str], exclude: Sequence[str] = ()) -> bytes:
+    """What :func:`log_command` reads on stdin: one revision a line, ``^sha`` to exclude."""
+    return "".join([*(f"{sha}\n" for sha in tips), *(f"^{sha}\n" for sha in exclude)]).encode()
 
 
 def log_env() -> dict[str, str]:
@@ -125,14 +182,21 @@ def log_env() -> dict[str, str]:
 
 
 def iter_commits(
-    git_dir: Path, work_dir: Path, *, since: dt.datetime, exclude: Sequence[str] = ()
+    git_dir: Path, work_dir: Path, *, since: dt.datetime, tips: Sequence[str], exclude: Sequence[str] = ()
 ) -> Iterator[GitCommit]:
-    """Commits reachable from any ref (minus those reachable from ``exclude``) whose committer
+    """Commits reachable from ``tips`` (minus those reachable from ``exclude``) whose committer
     date is after ``since``; raises SourceError when git fails (a corrupt repository)."""
-    cmd = log_command(git_dir, since=since, exclude=exclude)
-    with tempfile.TemporaryFile() as err:
+    if not tips:
+        return
+    cmd = log_command(git_dir, since=since)
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as revisions:
+        # From a file, not a pipe: git reads all of stdin before it writes, so nothing can
+        # block whatever the number of refs.
+        revisions.write(log_input(tips, exclude))
+        revisions.seek(0)
         try:
-            proc = subprocess.Popen(cmd, cwd=work_dir, stdout=subprocess.PIPE, stderr=err, env=log_env())
+            proc = subprocess.Popen(cmd, cwd=work_dir, stdin=revisions, stdout=subprocess.PIPE, stderr=err,
+                                    env=log_env())
         except OSError as exc:
             raise SourceError(f"cannot run git: {exc}") from exc
         assert proc.stdout is not None

@@ -6,13 +6,17 @@ Resources, in order (each page written in its own transaction with its checkpoin
 2. ``GET /enterprises/{e}/consumed-licenses`` — people, their org roles (``org:Owner``,
    ``org:Member``, ``ORG/REPO:Collaborator``), enterprise owners, pending invitations, server accounts and
    Visual Studio subscriptions (a listed VS or server email is recorded as a verified email of
-   the person, since GitHub matched them);
+   the person, since GitHub matched them), and ``total_seats_purchased``; then
+   ``GET /enterprises/{e}/settings/billing/advanced-security`` for
+   ``purchased_advanced_security_committers`` (per product for standalone Code Security and
+   Secret Protection plans). Purchased counts are recorded as purchases from the day of the sync
+   (``licensing.purchases``), keeping the billing model already recorded;
 3. per organization (``--org``, else every org named in step 2 or already in the ledger):
    ``members?role=admin`` and ``members?role=member`` (memberships not listed any more are
    ended), ``invitations`` and ``failed_invitations``, ``repos`` (visibility and
    ``security_and_analysis``), ``repos/{org}/{repo}/collaborators?affiliation=outside`` for
    private and internal repositories, and ``copilot/billing/seats`` (seats not listed any more
-   are ended).
+   are ended; a seat's ``pending_cancellation_date`` ends it at the start of that date).
 
 A resource the API does not offer (404) or not to this token (403/422) is skipped with a note:
 seatledger's own API, for one, serves only the licensing endpoints, so a sync from it is built
@@ -28,6 +32,7 @@ from typing import Any, Callable, Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from seatledger.bots import is_bot_account, is_bot_login
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger, utcnow
 from seatledger.errors import NotFound
@@ -36,6 +41,7 @@ from seatledger.ingest.github_client import PER_PAGE, GitHubClient, Unavailable
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.report import ImportReport
 from seatledger.ingest.timestamps import parse_date, parse_timestamp
+from seatledger.licensing.purchases import set_purchase
 
 SOURCE = "github_api"
 ENTERPRISE_ROLES = {"owner": "owner", "billing_manager": "billing_manager", "billing manager": "billing_manager"}
@@ -43,6 +49,8 @@ INVITATION_ROLES = {"admin": "owner", "direct_member": "member", "billing_manage
 
 PageHandler = Callable[[Ledger, list[Any]], list[str]]
 DoneHandler = Callable[[Ledger, list[str]], None]
+BodyHandler = Callable[[Ledger, Any], None]
+ADVANCED_SECURITY_PRODUCTS = ("code_security", "secret_protection")
 
 
 def _enabled(settings: Any, key: str) -> bool:
@@ -103,6 +111,7 @@ class GitHubSync:
         *,
         items_key: str | None = None,
         on_done: DoneHandler | None = None,
+        on_body: BodyHandler | None = None,
     ) -> list[str] | None:
         """Read every page of a list resource, resuming at its checkpoint; returns what it saw
         (None when the API does not offer it)."""
@@ -124,6 +133,8 @@ class GitHubSync:
                 with self.engine.begin() as conn:
                     ledger = Ledger(conn)
                     seen.extend(on_page(ledger, page.items))
+                    if on_body is not None:
+                        on_body(ledger, page.body)
                     done = page.next_url is None
                     if done and on_done is not None:
                         on_done(ledger, seen)
@@ -140,8 +151,12 @@ class GitHubSync:
             return None
 
     # -- helpers -------------------------------------------------------------------------
-    def _user(self, ledger: Ledger, login: str, **kw: Any) -> int:
-        uid, outcome = ledger.upsert_user(self.enterprise_id, login, at=self.now, **kw)
+    def _user(self, ledger: Ledger, login: str, account: Any = None, **kw: Any) -> int:
+        """The account by login; a bot (``"type": "Bot"`` on the user object ``account``, or a
+        ``[bot]`` login) is stored as one, so it never consumes. Nothing here unmarks a bot:
+        an API that leaves ``type`` out says nothing either way."""
+        bot = is_bot_login(login) or (isinstance(account, dict) and is_bot_account(account))
+        uid, outcome = ledger.upsert_user(self.enterprise_id, login, at=self.now, is_bot=True if bot else None, **kw)
         self.report.count("user", outcome)
         return uid
 
@@ -196,6 +211,37 @@ class GitHubSync:
                 ))
         return []
 
+    def _purchased(self, ledger: Ledger, product: str, count: Any) -> None:
+        """GitHub's purchased count of a product, recorded from today (the billing model kept)."""
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+            for outcome in set_purchase(ledger.conn, self.enterprise_id, product, purchased=count,
+                                        effective_from=self.now.date(), source="sync").values():
+                self.report.count("purchase", outcome)
+
+    def _consumed_totals(self, ledger: Ledger, body: Any) -> None:
+        if isinstance(body, dict):
+            self._purchased(ledger, "enterprise", body.get("total_seats_purchased"))
+
+    def sync_advanced_security_purchases(self) -> None:
+        """``purchased_advanced_security_committers``: one answer for a combined (or legacy GHAS)
+        plan, else one per product (standalone plans require ``advanced_security_product``)."""
+        url = f"enterprises/{self.enterprise}/settings/billing/advanced-security"
+        try:
+            body = self.client.get_json(url, {"per_page": 1})
+            answers = {p: body for p in ADVANCED_SECURITY_PRODUCTS}
+        except Unavailable:
+            answers = {}
+            for product in ADVANCED_SECURITY_PRODUCTS:
+                try:
+                    answers[product] = self.client.get_json(url, {"advanced_security_product": product, "per_page": 1})
+                except Unavailable as exc:
+                    self.report.notes.append(f"skipped advanced-security ({product}): {exc.message}")
+        with self.engine.begin() as conn:
+            ledger = Ledger(conn)
+            for product, body in answers.items():
+                if isinstance(body, dict):
+                    self._purchased(ledger, product, body.get("purchased_advanced_security_committers"))
+
     def _member_role(self, ledger: Ledger, uid: int, role: str) -> None:
         place, _, kind = role.rpartition(":")
         if "/" in place and kind.lower() == "collaborator":
@@ -227,7 +273,7 @@ class GitHubSync:
         def handle(ledger: Ledger, members: list[Any]) -> list[str]:
             logins = []
             for m in members:
-                uid = self._user(ledger, m["login"])
+                uid = self._user(ledger, m["login"], m)
                 self.report.count("membership", ledger.ensure_membership(org_id, uid, role, at=self.now))
                 logins.append(m["login"])
             return logins
@@ -288,7 +334,7 @@ class GitHubSync:
 
         def handle(ledger: Ledger, people: list[Any]) -> list[str]:
             for person in people:
-                uid = self._user(ledger, person["login"])
+                uid = self._user(ledger, person["login"], person)
                 self.report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=self.now))
             return [p["login"] for p in people]
 
@@ -312,14 +358,14 @@ class GitHubSync:
                 assignee = seat.get("assignee") or {}
                 if not assignee.get("login"):
                     continue
-                uid = self._user(ledger, assignee["login"])
+                uid = self._user(ledger, assignee["login"], assignee)
                 plan = seat.get("plan_type") if seat.get("plan_type") in ("business", "enterprise") else "business"
                 self.report.count("copilot seat", ledger.upsert_copilot_seat(
                     org_id, uid, plan=plan, created_at=parse_timestamp(seat.get("created_at")),
                     pending_cancellation_date=parse_date(seat.get("pending_cancellation_date")),
                     last_authenticated_at=parse_timestamp(seat.get("last_authenticated_at")),
                     last_activity_at=parse_timestamp(seat.get("last_activity_at")),
-                    last_activity_editor=seat.get("last_activity_editor"),
+                    last_activity_editor=seat.get("last_activity_editor"), at=self.now,
                 ))
                 logins.append(assignee["login"])
             return logins
@@ -329,9 +375,10 @@ class GitHubSync:
         def done(ledger: Ledger, listed: list[str]) -> None:
             cs, u = t.copilot_seats, t.users
             keep = set(listed)
+            # Seats still held: open, or pending a cancellation that has not yet taken effect.
             for seat_id, login in ledger.conn.execute(
                 sa.select(cs.c.id, u.c.login).join(u, u.c.id == cs.c.user_id)
-                .where(cs.c.organization_id == org_id, cs.c.ended_at.is_(None))
+                .where(cs.c.organization_id == org_id, sa.or_(cs.c.ended_at.is_(None), cs.c.ended_at > self.now))
             ).all():
                 if login not in keep:
                     ledger.conn.execute(sa.update(cs).where(cs.c.id == seat_id).values(ended_at=self.now))
@@ -372,7 +419,8 @@ class GitHubSync:
         self.sync_servers()
         self._resource(f"enterprises/{self.enterprise}/consumed-licenses",
                        f"enterprises/{self.enterprise}/consumed-licenses", None, self._consumed_page,
-                       items_key="users")
+                       items_key="users", on_body=self._consumed_totals)
+        self.sync_advanced_security_purchases()
         for org in self._orgs():
             self.sync_org(org)
         self._finish()

@@ -11,18 +11,16 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from seatledger.bots import is_bot_identity
 from seatledger.db import tables as t
 
-# Addresses GitHub itself commits with (web-flow merges, Actions); not a person.
-BOT_EMAILS = frozenset({"noreply@github.com", "actions@github.com", "github-actions@github.com"})
 _LOGIN_UNSAFE = re.compile(r"[^a-z0-9-]+")
 MAX_LOGIN = 39  # GitHub's limit
 
 
 def is_bot(email: str | None, name: str | None = None) -> bool:
     """``[bot]`` in the email or name (GitHub App identities), or one of GitHub's own addresses."""
-    e = (email or "").strip().lower()
-    return "[bot]" in e or "[bot]" in (name or "").lower() or e in BOT_EMAILS
+    return is_bot_identity(email, name)
 
 
 def login_from_identity(email: str, name: str | None = None) -> str:

@@ -3,9 +3,10 @@
 Columns (header names, any case): ``login`` (required), ``name``, ``emails`` (verified emails,
 separated by spaces or ``;``; the first is primary), ``org`` (required), ``role`` (required:
 ``owner``, ``member``, ``billing_manager`` or ``outside_collaborator``), ``repo`` (the
-repository name in ``org`` for an outside collaborator), ``suspended``, ``two_factor``
-(true/false; empty leaves what the ledger has). A person in several orgs has one row per org
-(or per repository). Each org with membership rows in the file is taken as complete: its
+repository name in ``org`` for an outside collaborator), ``suspended``, ``two_factor``, ``bot``
+(true/false; empty leaves what the ledger has). A bot (``bot`` true, or a GitHub App login
+such as ``dependabot[bot]``) is stored as one and never consumes. A person in several orgs has
+one row per org (or per repository). Each org with membership rows in the file is taken as complete: its
 members who are not in the file any more have their membership ended. Nothing is written if any row is wrong.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from seatledger.bots import is_bot_login
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger, utcnow
 from seatledger.errors import ImportRejected, InvalidInput
@@ -26,7 +28,8 @@ from seatledger.ingest.report import ImportReport
 
 ROLES = ("owner", "member", "billing_manager", "outside_collaborator")
 _SPLIT = re.compile(r"[;\s]+")
-_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+# A GitHub login, or a GitHub App's: the app's slug and "[bot]".
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class PersonRow:
     repo: str | None
     suspended: bool | None
     two_factor: bool | None
+    bot: bool | None
 
 
 def parse(data: bytes) -> list[PersonRow]:
@@ -60,6 +64,7 @@ def parse(data: bytes) -> list[PersonRow]:
             line, login, row.get("name") or None, emails, org, role, repo,
             parse_bool(row.get("suspended", ""), line=line, column="suspended"),
             parse_bool(row.get("two_factor", ""), line=line, column="two_factor"),
+            True if is_bot_login(login) else parse_bool(row.get("bot", ""), line=line, column="bot"),
         ))
     return rows
 
@@ -81,7 +86,7 @@ def ingest_people(conn: Connection, data: bytes, enterprise_slug: str) -> Import
             org_id = orgs[row.org]
             uid, outcome = ledger.upsert_user(
                 enterprise_id, row.login, name=row.name, emails=row.emails, two_factor=row.two_factor,
-                suspended=row.suspended, at=now,
+                suspended=row.suspended, is_bot=row.bot, at=now,
             )
             report.count("user", outcome)
             if row.role == "outside_collaborator":

@@ -22,6 +22,7 @@ from typing import Any, Mapping
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from seatledger.bots import is_bot_account
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
 from seatledger.errors import InvalidInput
@@ -72,7 +73,10 @@ def _products(repo: Payload) -> dict[str, bool]:
 
 
 def _user(ledger: Ledger, enterprise_id: int, account: Payload, at: dt.datetime, report: ImportReport) -> int:
-    uid, outcome = ledger.upsert_user(enterprise_id, _login(account), at=at)
+    """The account of a user object; a bot (``"type": "Bot"`` or a ``[bot]`` login) is stored as
+    one so it never consumes. A payload without ``type`` leaves the flag as it was."""
+    bot = is_bot_account(account)
+    uid, outcome = ledger.upsert_user(enterprise_id, _login(account), at=at, is_bot=True if bot else None)
     report.count("user", outcome)
     return uid
 

@@ -22,6 +22,7 @@ from typing import Any, Iterator, Literal, NamedTuple, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from seatledger.bots import BOT_EMAILS, BOT_MARK
 from seatledger.db import tables as t
 from seatledger.errors import InvalidInput
 from seatledger.licensing import seats
@@ -556,7 +557,9 @@ def iter_unresolved_emails(
     conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None
 ) -> Iterator[UnresolvedEmail]:
     """Author emails pushed in the window that resolve to no person (they do not count):
-    no verified email of anybody in the enterprise. Most commits first, then by email."""
+    no verified email of anybody in the enterprise, and not a bot's (a GitHub App's
+    ``…[bot]@users.noreply.github.com`` or GitHub's own addresses: nobody to map them to).
+    Most commits first, then by email."""
     _check_product(product)
     at = as_of_or_now(as_of)
     rs = resolve(conn, scope)
@@ -571,7 +574,10 @@ def iter_unresolved_emails(
         sa.select(
             _c.c.author_email, commits, sa.func.count(sa.distinct(_c.c.repository_id)).label("repositories")
         )
-        .where(*_in_window(at, _repositories(rs, product)), ~known.exists())
+        .where(
+            *_in_window(at, _repositories(rs, product)), ~known.exists(),
+            ~_c.c.author_email.contains(BOT_MARK), _c.c.author_email.not_in(BOT_EMAILS),
+        )
         .group_by(_c.c.author_email)
         .order_by(commits.desc(), _c.c.author_email)
     )

@@ -127,6 +127,13 @@ class LicensedPerson:
         return self.user_id is not None
 
     @property
+    def invited_email(self) -> str | None:
+        """The address a person holding a seat only through an email invitation was invited
+        at: what identifies them until they accept (``login`` is None)."""
+        email = self.key.removeprefix("invite:")
+        return email if self.key.startswith("invite:") and "@" in email else None
+
+    @property
     def enterprise_server_user(self) -> bool:
         return bool(self.server_user_ids)
 

@@ -91,7 +91,8 @@ def person_row(
     # Data residency: columns 19-21 describe the GHE.com license, which every row holds.
     active = True if data_residency else person.license_ended_at is None
     return [
-        person.login,
+        # An email invitee has no login yet; GitHub's report names them by the invited email.
+        person.login or person.invited_email,
         None if invited_only else person.name,
         _joined(person.server_user_ids),
         person.github_com_user,
