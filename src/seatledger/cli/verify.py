@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 import typer
 
 from seatledger.cli._context import open_ledger
-from seatledger.licensing.verification import enterprise_slugs, verify_intervals
 
 
 def register(app: typer.Typer) -> None:
@@ -21,6 +20,8 @@ def register(app: typer.Typer) -> None:
         """Derive every license interval again from the facts and compare with the kept ones:
         prints each difference (person, what the rules derive, what is kept); exit code 1 on
         any drift (0 once --repair rewrote it)."""
+        from seatledger.licensing.verification import enterprise_slugs, verify_intervals  # no database code at import
+
         _settings, engine = open_ledger()
         drift = False
         with engine.begin() as conn:
