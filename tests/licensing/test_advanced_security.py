@@ -110,8 +110,21 @@ def test_docs_worked_example_50_then_49_then_59_then_20(world: World, conn: Conn
         world.person(f"new{i:02}")
         world.push(y, f"new{i:02}", days_ago=3)
     assert total(conn, as_of=later) == 59
-    world.ledger.set_repo_products(x, code_security=False)
+    # Disabling Code Security on X frees its committers from then on (enablement has a history).
+    world.ledger.set_repo_products(x, code_security=False, at=later - dt.timedelta(hours=1))
     assert total(conn, as_of=later) == 20
+    assert total(conn, as_of=later - dt.timedelta(hours=2)) == 59
+
+
+def test_a_past_month_uses_the_enablement_of_its_time(world: World, conn: Connection) -> None:
+    x = world.repo("x")
+    world.person("dev")
+    world.push(x, "dev", days_ago=5)
+    world.ledger.set_repo_products(x, code_security=False, at=AS_OF - dt.timedelta(days=1))
+    assert total(conn) == 0
+    assert total(conn, as_of=AS_OF - dt.timedelta(days=2)) == 1
+    world.ledger.set_repo_products(x, code_security=True, at=AS_OF - dt.timedelta(hours=1))
+    assert total(conn) == 1
 
 
 def test_committer_counts_once_across_two_repos_of_the_enterprise(world: World, conn: Connection) -> None:

@@ -66,7 +66,8 @@ committer_windows = Table(
     Column("repository_id", Integer, nullable=False),
     Column("started_at", DateTime, nullable=False),
     Column("ended_at", DateTime, nullable=False),
-    Index("ix_committer_windows_at", "enterprise_id", "started_at", "ended_at", "repository_id", "user_id"),
+    # "Now" reads the few windows not yet ended; a past instant those ended after it.
+    Index("ix_committer_windows_at", "enterprise_id", "ended_at", "started_at", "repository_id", "user_id"),
     Index("ix_committer_windows_user", "enterprise_id", "user_id"),
     Index("ix_committer_windows_repo", "repository_id", "started_at"),
 )

@@ -24,9 +24,10 @@ from sqlalchemy.engine import Connection
 
 from seatledger.bots import BOT_EMAILS, BOT_MARK
 from seatledger.db import tables as t
+from seatledger.db import tables_intervals as ti
 from seatledger.errors import InvalidInput
 from seatledger.licensing import seats
-from seatledger.licensing.scope import ResolvedScope, Scope, as_of_or_now, resolve
+from seatledger.licensing.scope import ResolvedScope, Scope, as_of_or_now, holds_at, resolve
 
 ACTIVE_COMMITTER_WINDOW = dt.timedelta(days=90)
 # Rows fetched per round trip when streaming (server-side cursor on PostgreSQL).
@@ -106,21 +107,26 @@ def _scope_conditions(rs: ResolvedScope) -> list[sa.ColumnElement[bool]]:
     return conds
 
 
-def _licensed_conditions(rs: ResolvedScope, product: Product | None) -> list[sa.ColumnElement[bool]]:
-    """Repositories that cost a license: the product enabled (``None``: as if it were, for the
-    maximum), and not public unless the enterprise is on data residency (GHE.com)."""
+def _licensed_conditions(rs: ResolvedScope, product: Product | None, at: dt.datetime) -> list[sa.ColumnElement[bool]]:
+    """Repositories that cost a license at ``at``: the product enabled then (``None``: as if it
+    were, for the maximum), and not public unless the enterprise is on data residency (GHE.com)."""
     conds = []
     if product is not None:
-        conds.append(_r.c[f"{product}_enabled"] == sa.true())
+        ge = ti.ghas_enablements
+        conds.append(
+            sa.select(ge.c.id)
+            .where(ge.c.repository_id == _r.c.id, ge.c.product == product, holds_at(ge.c.started_at, ge.c.ended_at, at))
+            .exists()
+        )
     if not rs.enterprise.data_residency:
         conds.append(_r.c.visibility != "public")
     return conds
 
 
-def _repositories(rs: ResolvedScope, product: Product | None, *, whole_enterprise: bool = False) -> sa.Select:
-    """SELECT id of the licensed repositories in scope (or in the whole enterprise)."""
+def _repositories(rs: ResolvedScope, product: Product | None, at: dt.datetime, *, whole_enterprise: bool = False) -> sa.Select:
+    """SELECT id of the licensed repositories in scope (or in the whole enterprise) at ``at``."""
     scope = [_r.c.enterprise_id == rs.enterprise.id] if whole_enterprise else _scope_conditions(rs)
-    return sa.select(_r.c.id).where(*scope, *_licensed_conditions(rs, product))
+    return sa.select(_r.c.id).where(*scope, *_licensed_conditions(rs, product, at))
 
 
 def _window_bounds(as_of: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
@@ -136,102 +142,71 @@ def _in_window(as_of: dt.datetime, repo_ids: sa.Select) -> list[sa.ColumnElement
 
 class _Pieces:
     """The SQL pieces of one question (one scope, one instant) as named CTEs, built once each,
-    so a statement stays flat (SQLite's parser limits nesting) and the seat rule and email
-    resolution are written once however often a statement uses them."""
+    so a statement stays flat (SQLite's parser limits nesting).
+
+    Who is an active committer where is read from the kept committer windows (a person's
+    pushes to a repository, each holding for the 90 days after it), at the instant, on the
+    repositories licensed then, for the people holding an enterprise seat then (the seat
+    engine's own spans: never a billing manager or a suspended user)."""
 
     def __init__(self, conn: Connection, rs: ResolvedScope, as_of: dt.datetime) -> None:
         self.rs = rs
         self.as_of = as_of
         self._ctes: dict[tuple[object, ...], sa.CTE] = {}
-        ue, u = t.user_emails, t.users
-        # (email, user_id) of verified emails of people who may count: in the enterprise,
-        # not a bot, holding a seat at as_of.
-        # MATERIALIZED: computed once up front. Inlined, SQLite's planner may loop over the seat
-        # holders for every pushed commit (seconds turn into hours on a big ledger).
-        # The seat rule is the enterprise-seat engine's own (member, owner, outside collaborator,
-        # pending invitee, ...; never a billing manager or a suspended user).
-        holders = seats.consuming_user_ids(conn, rs.enterprise.id, as_of).cte("seat_holders").prefix_with("MATERIALIZED")
-        self.emails = (
-            sa.select(ue.c.email, ue.c.user_id)
-            .join(u, u.c.id == ue.c.user_id)
-            .where(
-                ue.c.verified == sa.true(),
-                u.c.enterprise_id == rs.enterprise.id,
-                u.c.is_bot == sa.false(),
-                u.c.id.in_(sa.select(holders)),  # one column: the user id
-            )
-            .cte("committer_emails")
-            .prefix_with("MATERIALIZED")
-        )
+        # MATERIALIZED: computed once up front, never re-evaluated per row.
+        self.holders = seats.consuming_user_ids(conn, rs.enterprise.id, as_of).cte("seat_holders").prefix_with("MATERIALIZED")
 
-    def pushed(self, product: Product | None, *, whole_enterprise: bool = False) -> sa.CTE:
-        """Distinct (repository_id, author_email) pushed in the window to the licensed
-        repositories; ``product=None`` is every private/internal repository (the maximum)."""
-        whole_enterprise = whole_enterprise and self.rs.scope.kind != "enterprise"  # the same rows
-        key = ("pushed", product, whole_enterprise)
-        if key not in self._ctes:
-            tag = f"{product or 'any'}_{'enterprise' if whole_enterprise else 'scope'}"
-            repos = _repositories(self.rs, product, whole_enterprise=whole_enterprise)
-            self._ctes[key] = (
-                sa.select(_c.c.repository_id, _c.c.author_email)
-                .where(*_in_window(self.as_of, repos))
-                .distinct()
-                .cte(f"pushed_{tag}")
+    @property
+    def emails(self) -> sa.CTE:
+        """(email, user_id) of the verified emails of seat holders (the CSV rows' commits)."""
+        if ("emails",) not in self._ctes:
+            ue, u = t.user_emails, t.users
+            self._ctes[("emails",)] = (
+                sa.select(ue.c.email, ue.c.user_id)
+                .join(u, u.c.id == ue.c.user_id)
+                .where(
+                    ue.c.verified == sa.true(),
+                    u.c.enterprise_id == self.rs.enterprise.id,
+                    u.c.is_bot == sa.false(),
+                    u.c.id.in_(sa.select(self.holders)),
+                )
+                .cte("committer_emails")
                 .prefix_with("MATERIALIZED")
             )
-        return self._ctes[key]
-
-    def people(self, pushed: sa.CTE, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect:
-        """COUNT of distinct people among the authors of ``pushed`` (rows filtered by ``where``).
-        Written as IN, which both databases run as a lookup into a set built once; a join here
-        lets SQLite's planner pick a nested scan."""
-        authors = sa.select(pushed.c.author_email).where(*where)
-        return (
-            sa.select(sa.func.count(sa.distinct(self.emails.c.user_id)))
-            .where(self.emails.c.email.in_(authors))
-            .scalar_subquery()
-        )
+        return self._ctes[("emails",)]
 
     def active_pairs(self, product: Product | None, *, whole_enterprise: bool = False) -> sa.CTE:
-        """Distinct (repository_id, user_id): who is an active committer to which repository."""
+        """Distinct (repository_id, user_id): who is an active committer to which licensed
+        repository at the instant; ``product=None`` is every private/internal repository."""
         whole_enterprise = whole_enterprise and self.rs.scope.kind != "enterprise"  # the same rows
         key = ("active", product, whole_enterprise)
         if key not in self._ctes:
             tag = f"{product or 'any'}_{'enterprise' if whole_enterprise else 'scope'}"
-            pushed = self.pushed(product, whole_enterprise=whole_enterprise)
+            w = ti.committer_windows
+            repos = _repositories(self.rs, product, self.as_of, whole_enterprise=whole_enterprise)
             self._ctes[key] = (
-                sa.select(pushed.c.repository_id, self.emails.c.user_id)
-                .join(self.emails, self.emails.c.email == pushed.c.author_email)
+                sa.select(w.c.repository_id, w.c.user_id)
+                .where(
+                    w.c.enterprise_id == self.rs.enterprise.id,
+                    w.c.ended_at > self.as_of,
+                    w.c.started_at <= self.as_of,
+                    w.c.repository_id.in_(repos),
+                    w.c.user_id.in_(sa.select(self.holders)),
+                )
                 .distinct()
                 .cte(f"active_{tag}")
+                .prefix_with("MATERIALIZED")
             )
         return self._ctes[key]
+
+    def people(self, pairs: sa.CTE, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect:
+        """COUNT of distinct people among ``pairs`` (rows filtered by ``where``)."""
+        return sa.select(sa.func.count(sa.distinct(pairs.c.user_id))).where(*where).scalar_subquery()
 
     def places_per_user(self, product: Product, key: sa.ColumnElement) -> sa.CTE:
         """(user_id, places): in how many distinct ``key``s (repositories, namespaces) of the
         whole enterprise a person is an active committer."""
-        everywhere = self.active_pairs(product)
-        if self.rs.scope.kind != "enterprise":
-            # Only the people active in scope matter: read the enterprise's commits of their
-            # emails, not the whole enterprise's window.
-            people = sa.select(everywhere.c.user_id)
-            their_emails = sa.select(self.emails.c.email).where(self.emails.c.user_id.in_(people))
-            repos = _repositories(self.rs, product, whole_enterprise=True)
-            theirs = (
-                sa.select(_c.c.repository_id, _c.c.author_email)
-                # coalesce(): the window's index leads; probing the author-email index for
-                # every (email, repository) pair of the enterprise is far slower.
-                .where(*_in_window(self.as_of, repos), sa.func.coalesce(_c.c.author_email, "").in_(their_emails))
-                .distinct()
-                .cte("pushed_by_scope_people")
-                .prefix_with("MATERIALIZED")
-            )
-            everywhere = (
-                sa.select(theirs.c.repository_id, self.emails.c.user_id)
-                .join(self.emails, self.emails.c.email == theirs.c.author_email)
-                .distinct()
-                .cte("active_scope_people")
-            )
+        everywhere = self.active_pairs(product, whole_enterprise=True)
         keyed = (
             sa.select(everywhere.c.user_id, key.label("place"))
             .select_from(everywhere)
@@ -248,14 +223,12 @@ class _Pieces:
         """Per (repository, person) their latest commit pushed in the window: repository_id,
         user_id, author_date, author_email. ``repo_ids`` narrows the repositories first."""
         ce = self.emails
-        repos = _repositories(self.rs, product)
+        repos = _repositories(self.rs, product, self.as_of)
         if repo_ids is not None:
             repos = repos.where(_r.c.id.in_(repo_ids))
         # Only what the rows need is ranked: the distinct (repository, licensed email) pairs of
-        # the window (an index-only scan), then each pair's latest commit by one backward probe
-        # of ix_commits_author_repo_latest, then per person the latest of their emails' latest.
-        # The latest of a person's commits is the latest of their emails' latest ones, and sha
-        # is unique in a repository, so this is the same row as ranking every commit.
+        # the window, then each pair's latest commit by one backward probe of
+        # ix_commits_author_repo_latest, then per person the latest of their emails' latest.
         pairs = (
             sa.select(_c.c.repository_id, _c.c.author_email, ce.c.user_id)
             # coalesce(): keeps SQLite from driving this through the author-email index (every
@@ -270,8 +243,7 @@ class _Pieces:
         c2 = _c.alias("pair_commits")
 
         def latest(column: str) -> sa.ScalarSelect:
-            # Each probe reads the same index entry (it covers both columns): no join back to
-            # commits, which PostgreSQL would hash over the whole table.
+            # Each probe reads the same index entry (it covers both columns).
             return (
                 sa.select(c2.c[column])
                 .where(
@@ -349,9 +321,9 @@ def committer_totals_by_product(
         )
     }
     q = _Pieces(conn, rs, at)
-    # One scan of the window serves every number of both products: the pairs for the maximum
-    # (every private or internal repository) include those of the enabled repositories.
-    anywhere = q.pushed(None)
+    # The pairs for the maximum (every private or internal repository) include those of the
+    # enabled repositories: one read of the windows serves every number of both products.
+    anywhere = q.active_pairs(None)
     counts: list[sa.ColumnElement[int]] = [q.people(anywhere)]
     billing: dict[Product, str] = {}
     purchased: dict[Product, int] = {}
@@ -361,19 +333,15 @@ def committer_totals_by_product(
         plan = plans.get(product)
         billing[product] = plan.billing if plan is not None else "metered"
         purchased[product] = int(plan.purchased) if plan is not None and billing[product] == "volume" else 0
-        enabled = anywhere.c.repository_id.in_(_repositories(rs, product))
+        enabled = anywhere.c.repository_id.in_(_repositories(rs, product, at))
         first = len(counts)
         counts.append(q.people(anywhere, enabled))
-        counts.append(
-            sa.select(sa.func.count(sa.distinct(anywhere.c.repository_id)))
-            .where(enabled, anywhere.c.author_email.in_(sa.select(q.emails.c.email)))
-            .scalar_subquery()
-        )
+        counts.append(sa.select(sa.func.count(sa.distinct(anywhere.c.repository_id))).where(enabled).scalar_subquery())
         measured = None
         # Over the limit is measured on the whole enterprise's count: the purchase is enterprise-wide.
         if billing[product] == "volume" and rs.scope.kind != "enterprise":
             measured = len(counts)
-            counts.append(q.people(q.pushed(product, whole_enterprise=True)))
+            counts.append(q.people(q.active_pairs(product, whole_enterprise=True)))
         columns[product] = (first, first + 1, measured)
     row = conn.execute(sa.select(*counts)).one()
     maximum = int(row[0])
@@ -575,7 +543,7 @@ def iter_unresolved_emails(
             _c.c.author_email, commits, sa.func.count(sa.distinct(_c.c.repository_id)).label("repositories")
         )
         .where(
-            *_in_window(at, _repositories(rs, product)), ~known.exists(),
+            *_in_window(at, _repositories(rs, product, at)), ~known.exists(),
             ~_c.c.author_email.contains(BOT_MARK), _c.c.author_email.not_in(BOT_EMAILS),
         )
         .group_by(_c.c.author_email)
@@ -587,94 +555,35 @@ def iter_unresolved_emails(
 
 
 def committers_among(
-    conn: Connection, enterprise_slug: str, user_ids: list[int], *, as_of: dt.datetime | None = None
+    conn: Connection, enterprise_slug: str, user_ids: list[int] | None, *, as_of: dt.datetime | None = None
 ) -> dict[Product, frozenset[int]]:
-    """Which of ``user_ids`` are active committers at ``as_of``, per product.
+    """Which of ``user_ids`` (None: anybody) are active committers at ``as_of``, per product:
+    a kept committer window holds then on a repository licensed for the product then.
 
-    For describing a page of people who already hold a seat (the license usage report's
-    "code security / secret protection license user" columns): it reads only those people's
-    commits through the author-email index, instead of counting the whole enterprise per page.
-    The seat rule is the caller's: it vouches that every id holds a seat.
-    """
-    found: dict[Product, set[int]] = {p: set() for p in PRODUCTS}
-    if not user_ids:
+    For describing people who already hold a seat (the license usage report's "code security /
+    secret protection license user" columns): the seat rule is the caller's."""
+    at = as_of_or_now(as_of)
+    if user_ids is not None and not user_ids:
         return {p: frozenset() for p in PRODUCTS}
     rs = resolve(conn, Scope.enterprise(enterprise_slug))
-    start, end = _window_bounds(as_of_or_now(as_of))
-    ue, u = t.user_emails, t.users
-    owner: dict[str, int] = {}
-    for row in conn.execute(
-        sa.select(ue.c.email, ue.c.user_id)
-        .join(u, u.c.id == ue.c.user_id)
-        .where(ue.c.user_id.in_(user_ids), ue.c.verified == sa.true(), u.c.is_bot == sa.false())
-    ):
-        owner[row.email] = row.user_id
-    if not owner:
-        return {p: frozenset() for p in PRODUCTS}
-    # Only the author-email index may lead (a handful of people's commits); the other terms are
-    # wrapped so SQLite cannot drive the query from the whole enterprise's repositories instead.
-    pushed = sa.func.coalesce(_c.c.pushed_at, _c.c.pushed_at)
-    stmt = (
-        sa.select(_c.c.author_email, _r.c.code_security_enabled, _r.c.secret_protection_enabled)
-        .select_from(_c.join(_r, _r.c.id == _c.c.repository_id))
-        .where(
-            _c.c.author_email.in_(list(owner)),
-            pushed > start,
-            pushed <= end,
-            (_r.c.enterprise_id + 0) == rs.enterprise.id,
-            sa.or_(_r.c.code_security_enabled == sa.true(), _r.c.secret_protection_enabled == sa.true()),
-            *_licensed_conditions(rs, None),
-        )
-        .distinct()
-    )
-    for row in conn.execute(stmt):
-        uid = owner[row.author_email]
-        if row.code_security_enabled:
-            found["code_security"].add(uid)
-        if row.secret_protection_enabled:
-            found["secret_protection"].add(uid)
+    w = ti.committer_windows
+    found: dict[Product, set[int]] = {p: set() for p in PRODUCTS}
+    for product in PRODUCTS:
+        stmt = sa.select(w.c.user_id).where(
+            w.c.enterprise_id == rs.enterprise.id,
+            w.c.ended_at > at,
+            w.c.started_at <= at,
+            w.c.repository_id.in_(_repositories(rs, product, at, whole_enterprise=True)),
+        ).distinct()
+        if user_ids is not None:
+            stmt = stmt.where(w.c.user_id.in_(user_ids))
+        found[product].update(conn.execute(stmt).scalars())
     return {p: frozenset(ids) for p, ids in found.items()}
 
 
 def active_committer_ids(
     conn: Connection, enterprise_slug: str, *, as_of: dt.datetime | None = None
 ) -> dict[Product, frozenset[int]]:
-    """Every user id that is an active committer at ``as_of``, per product, in one query.
-
-    :func:`committers_among` for a whole enterprise at once (the license usage report
-    describes everyone): the window's commits reduced to distinct (repository, author email)
-    first, then resolved through verified emails. The seat rule is the caller's, as there:
-    it asks only about people who hold a seat.
-    """
-    rs = resolve(conn, Scope.enterprise(enterprise_slug))
-    start, end = _window_bounds(as_of_or_now(as_of))
-    repos = sa.select(_r.c.id).where(
-        _r.c.enterprise_id == rs.enterprise.id,
-        sa.or_(_r.c.code_security_enabled == sa.true(), _r.c.secret_protection_enabled == sa.true()),
-        *_licensed_conditions(rs, None),
-    )
-    pushed = (
-        sa.select(_c.c.repository_id, _c.c.author_email)
-        .where(_c.c.pushed_at > start, _c.c.pushed_at <= end, _c.c.repository_id.in_(repos))
-        .distinct()
-        .cte("pushed_any")
-        .prefix_with("MATERIALIZED")
-    )
-    ue, u = t.user_emails, t.users
-    stmt = (
-        sa.select(ue.c.user_id, _r.c.code_security_enabled, _r.c.secret_protection_enabled)
-        .select_from(
-            pushed.join(_r, _r.c.id == pushed.c.repository_id)
-            .join(ue, ue.c.email == pushed.c.author_email)
-            .join(u, u.c.id == ue.c.user_id)
-        )
-        .where(ue.c.verified == sa.true(), u.c.is_bot == sa.false())
-        .distinct()
-    )
-    found: dict[Product, set[int]] = {p: set() for p in PRODUCTS}
-    for row in conn.execute(stmt).all():  # one fetch: tens of thousands of rows, three small columns
-        if row.code_security_enabled:
-            found["code_security"].add(row.user_id)
-        if row.secret_protection_enabled:
-            found["secret_protection"].add(row.user_id)
-    return {p: frozenset(ids) for p, ids in found.items()}
+    """Every user id that is an active committer at ``as_of``, per product (see
+    :func:`committers_among`); the license usage report describes everyone with it."""
+    return committers_among(conn, enterprise_slug, None, as_of=as_of)
