@@ -16,9 +16,10 @@ import datetime as dt
 import json
 import math
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Annotated, Any, Mapping
 
 import sqlalchemy as sa
+from pydantic import AfterValidator, StringConstraints
 
 from seatledger.errors import InvalidInput, MalformedJSON
 
@@ -33,9 +34,12 @@ VERSION_MAX = 40
 LICENSE_MAX = 200
 DELIVERY_ID_MAX = 200  # GitHub's are 36-character GUIDs
 EVENT_MAX = 100
+PATH_NAME_MAX = 255  # a name in a URL path (slug, login, id); longer ones name nothing
+QUERY_VALUE_MAX = 1000  # a query parameter's value
 
 # -- numbers ---------------------------------------------------------------------------------
 BIGINT_MAX = 2**63 - 1  # ids are stored in signed 64-bit columns on both databases
+INT_MAX = 2**31 - 1  # an INTEGER column (a server's own user ids): 32 bits on PostgreSQL
 MONEY_MAX = Decimal("99999999.9999")  # prices.price_per_unit is NUMERIC(12, 4)
 MONEY_PLACES = 4
 
@@ -83,13 +87,36 @@ def no_nul(value: str) -> str:
     return value
 
 
+def plausible_name(name: str) -> bool:
+    """False for names nothing in the ledger can have (empty, control characters, absurd
+    length): those are refused without asking the database, which may not even store them."""
+    return 0 < len(name) <= PATH_NAME_MAX and not any(ord(c) < 32 or ord(c) == 127 for c in name)
+
+
+# Pydantic types of API bodies: the same limits, refused as the API's 422.
+AccountName = Annotated[
+    str, StringConstraints(min_length=1, max_length=LOGIN_MAX, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+RepositoryName = Annotated[  # OWNER/NAME
+    str, StringConstraints(min_length=3, max_length=2 * LOGIN_MAX + 1, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX), AfterValidator(no_nul)]
+
+
 def check_row(table: sa.Table, values: Mapping[str, Any]) -> None:
-    """Every string of a row to write fits its column (length, no NUL): SQLite would store
-    what PostgreSQL refuses."""
+    """Every string and integer of a row to write fits its column (length and no NUL; the
+    integer type's range): SQLite would store what PostgreSQL refuses."""
     for key, value in values.items():
-        if isinstance(value, str) and key in table.c:
-            length = getattr(table.c[key].type, "length", None)
-            check_text(value, key.replace("_", " "), length if length is not None else len(value))
+        if key not in table.c:
+            continue
+        column_type, what = table.c[key].type, key.replace("_", " ")
+        if isinstance(value, str):
+            length = getattr(column_type, "length", None)
+            check_text(value, what, length if length is not None else len(value))
+        elif isinstance(value, int) and not isinstance(value, bool) and isinstance(column_type, sa.Integer):
+            top = BIGINT_MAX if isinstance(column_type, sa.BigInteger) else INT_MAX
+            if not -top - 1 <= value <= top:
+                raise InvalidInput(f"{what} must be between {-top - 1} and {top}, not {value}")
 
 
 # -- numbers -----------------------------------------------------------------------------------
@@ -168,6 +195,16 @@ def in_range(value: dt.datetime, what: str = "timestamp") -> dt.datetime:
     return value
 
 
+def check_day(value: dt.date) -> dt.date:
+    """A date within the years the ledger keeps (a pydantic validator: ValueError is the 422)."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
+ApiDate = Annotated[dt.date, AfterValidator(check_day)]
+
+
 def day(value: str, what: str = "date") -> dt.date:
     """``YYYY-MM-DD`` within the years the ledger keeps."""
     parsed = None
@@ -187,7 +224,7 @@ def month(value: str, what: str = "month") -> dt.date:
     """``YYYY-MM`` as the first day of that month, within the years the ledger keeps."""
     year_text, _, month_text = value.partition("-")
     year, number = decimal_digits(year_text), decimal_digits(month_text)
-    if len(year_text) != 4 or len(month_text) != 2 or year is None or number is None or not 1 <= number <= 12:
+    if len(year_text) != 4 or len(month_text) not in (1, 2) or year is None or number is None or not 1 <= number <= 12:
         raise InvalidInput(f"{what} must be YYYY-MM, not {value!r}")
     if not EARLIEST_YEAR <= year <= LATEST_YEAR:
         raise _out_of_range(what, value)
