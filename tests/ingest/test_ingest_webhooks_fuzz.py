@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +15,8 @@ from sqlalchemy.engine import Engine
 from test_ingest_webhooks import _payload, _setup, _snapshot
 from test_ingest_webhooks_limits import _post
 
-EXAMPLES = 40  # per database: a few seconds
+# Per database, a few seconds; a longer run: SEATLEDGER_TEST_FUZZ_SCALE=50 (README, Tests).
+EXAMPLES = 40 * int(os.environ.get("SEATLEDGER_TEST_FUZZ_SCALE", "1"))
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
