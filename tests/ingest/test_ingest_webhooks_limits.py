@@ -130,3 +130,14 @@ def test_a_delivery_signed_by_one_enterprise_for_another_is_401(engine: Engine, 
     assert r.status_code == 401
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(t.commits)).scalar_one() == 0
+
+
+def test_a_signed_form_with_more_than_its_payload_field_is_400(engine: Engine, live_server) -> None:
+    from urllib.parse import urlencode
+
+    _setup(engine)
+    body = urlencode({"payload": json.dumps(_payload("push")), "extra": "1"}).encode()
+    r = httpx.post(f"{live_server.url}/webhooks/github", content=body, timeout=30, headers={
+        "X-GitHub-Event": "push", "X-GitHub-Delivery": "d-form", "X-Hub-Signature-256": signature_for(SECRET, body),
+        "Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 400, r.text

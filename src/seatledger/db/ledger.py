@@ -900,6 +900,7 @@ class Ledger:
     def _update_changed(self, table: sa.Table, row: Any, values: Mapping[str, Any]) -> bool:
         """Write only the columns whose value differs from ``row``; True if anything changed."""
         changed = {k: v for k, v in values.items() if v is not None and getattr(row, k) != v}
+        check_row(table, changed)
         if changed:
             self.conn.execute(sa.update(table).where(table.c.id == row.id).values(**changed))
         return bool(changed)

@@ -62,7 +62,10 @@ def _json_text(body: bytes) -> bytes | str:
     """The JSON of a delivery: the body, or its ``payload`` field when the webhook was set to
     ``application/x-www-form-urlencoded`` (the signature still covers the raw body)."""
     if body.startswith(b"payload="):
-        fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=1)
+        try:
+            fields = parse_qs(body.decode("utf-8", "replace"), max_num_fields=1)
+        except ValueError:  # more than the one field GitHub sends
+            raise MalformedJSON("the delivery's form holds more than its payload field") from None
         return fields.get("payload", [""])[0]
     return body
 
