@@ -43,6 +43,9 @@ from seatledger.ingest.webhook_events import apply_event
 
 SOURCE = "webhook"
 PATH = "/webhooks/github"
+# A delivery's transaction is run again at most this many times when another writer created
+# the same row first (each retry finds the rows the previous attempt collided with).
+MAX_ATTEMPTS = 8
 
 router = APIRouter()
 
@@ -113,11 +116,6 @@ def _enterprise_of(conn: Connection, payload: Mapping[str, Any]) -> int | None:
     return None
 
 
-# A delivery's transaction is run again at most this many times when another writer created
-# the same row first (each retry finds the rows the previous attempt collided with).
-MAX_ATTEMPTS = 8
-
-
 def _retryable(exc: Exception) -> bool:
     """A conflict with a concurrent writer: a unique row created meanwhile, or (PostgreSQL) a
     deadlock the database broke by failing this transaction."""
@@ -127,7 +125,11 @@ def _retryable(exc: Exception) -> bool:
     return isinstance(exc, OperationalError) and code in ("40P01", "40001")
 
 
-def _apply_once(engine: Engine, enterprise_id: int, event: str, delivery: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+def _apply_once(
+    engine: Engine, enterprise_id: int, event: str, delivery: str, payload: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Claim the delivery id and write the delivery's facts in one transaction, run again on
+    a conflict with a concurrent writer; the answer says whether it was processed or a duplicate."""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with engine.begin() as conn:
