@@ -3,7 +3,6 @@ the web pages, and the webhook receiver. No state lives in the process but the e
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -77,9 +76,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = exc.detail if isinstance(exc.detail, str) else "Error"
-        if exc.status_code == 404 and message == "Not Found":
-            message = "Not Found"
-        return render_error(request, exc.status_code, message, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            allow = ", ".join(allowed_methods(request))
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers={"Allow": allow})
+            headers = {**(headers or {}), "Allow": allow}
+        return render_error(request, exc.status_code, message, headers)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:
@@ -103,6 +106,24 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
 
     _mount_surfaces(app)
     return app
+
+
+# The methods a path may answer to; OPTIONS is answered for every path that has a route.
+_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this request's path, and OPTIONS (which lists them).
+    The router names only the methods of the first route whose path matches, so a path with a
+    GET and a POST route would advertise one of them; each method is asked of the router."""
+    from starlette.routing import Match
+
+    methods = {"OPTIONS"}
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            methods.add(method)
+    return sorted(methods)
 
 
 class ServeApp:

@@ -6,6 +6,8 @@
     ├── NotFound                 -- an enterprise, org, user, repo or report that does not exist
     ├── PermissionDenied         -- the caller's role does not allow it
     ├── InvalidInput             -- a bad parameter, a malformed upload, a range over a limit
+    │   ├── MalformedJSON        -- a body or file that is not JSON within the limits (400)
+    │   ├── PayloadTooLarge      -- a body over its size limit, refused unread (413)
     │   └── ImportRejected       -- an import was refused whole; nothing was written
     └── SourceError              -- git or a remote GitHub API failed (wraps the cause)
 
@@ -52,6 +54,18 @@ class InvalidInput(LedgerError):
     """A parameter or an uploaded file is not acceptable."""
 
     status_code = 422
+
+
+class MalformedJSON(InvalidInput):
+    """A body or file that is not JSON, or JSON past a limit (nesting, duplicate keys, NaN)."""
+
+    status_code = 400
+
+
+class PayloadTooLarge(InvalidInput):
+    """A request body over its size limit; refused before it is read whole."""
+
+    status_code = 413
 
 
 class ImportRejected(InvalidInput):

@@ -3,15 +3,23 @@ every answer — no 500s, status codes, content types, headers and bodies as doc
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import schemathesis
 from schemathesis import checks
+from schemathesis.generation import GenerationMode
 from hypothesis import HealthCheck, given, settings
 
 from seatledger.db.ledger import Ledger
 from api_fixtures import api, api_world  # noqa: F401 - fixtures
 
-EXAMPLES_PER_OPERATION = 6
+# A longer run: SEATLEDGER_TEST_FUZZ_SCALE=50 (README, Tests).
+SCALE = int(os.environ.get("SEATLEDGER_TEST_FUZZ_SCALE", "1"))
+EXAMPLES_PER_OPERATION = 6 * SCALE
+# Requests that break the schema on purpose (wrong types, values out of range, strings with
+# control characters): each must be refused with a 4xx, never a 5xx.
+NEGATIVE_EXAMPLES_PER_OPERATION = 4 * SCALE
 # Generated path names would all be 404s; real ones let the generated query parameters and
 # bodies reach the endpoints.
 KNOWN_NAMES = {"enterprise": "acme", "org": "octo"}
@@ -50,3 +58,30 @@ def test_generated_requests_get_documented_answers_and_never_a_500(live_server, 
         except Exception as exc:  # noqa: BLE001 - collect every operation's failure, then report
             failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_generated_invalid_requests_are_refused_with_a_4xx_never_a_5xx(live_server, api_world) -> None:
+    headers = api_world.auth("owner")
+    schema = schemathesis.openapi.from_url(live_server.url + "/openapi.json", timeout=60)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    api_operations = [op for op in operations if op.path.startswith("/api/v3/")]
+    server_errors: list[str] = []
+    for operation in api_operations:
+
+        @given(case=operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+        @settings(
+            max_examples=NEGATIVE_EXAMPLES_PER_OPERATION, deadline=None, database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def check(case: schemathesis.Case) -> None:
+            if case.path_parameters:
+                case.path_parameters = {k: KNOWN_NAMES.get(k, v) for k, v in case.path_parameters.items()}
+            response = case.call(base_url=live_server.url, headers=headers)
+            if response.status_code >= 500:
+                server_errors.append(f"{case.method} {case.formatted_path} {case.query}: {response.status_code}")
+
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001 - a case that cannot even be sent is reported too
+            server_errors.append(f"{operation.method.upper()} {operation.path}: {exc}")
+    assert not server_errors, "\n".join(server_errors)

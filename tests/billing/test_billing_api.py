@@ -112,7 +112,6 @@ def test_usage_summary_totals_per_sku_with_filters(api: httpx.Client) -> None:
 BAD_QUERIES = [
     ("/enterprises/acme/settings/billing/usage", {"month": 13}, 422),
     ("/enterprises/acme/settings/billing/usage", {"year": 2026, "month": 2, "day": 30}, 400),
-    ("/enterprises/acme/settings/billing/usage", {"day": 3}, 400),
     ("/enterprises/acme/settings/billing/usage", {"year": 2023}, 400),
     ("/enterprises/acme/settings/billing/usage", {"cost_center_id": "no-such-center"}, 400),
     ("/enterprises/acme/settings/billing/usage/summary", {"sku": "actions_linux"}, 422),
@@ -129,6 +128,23 @@ def test_bad_parameters_get_githubs_error_body_never_a_500(api: httpx.Client) ->
         assert response.status_code == status, (path, params, response.text)
         body = response.json()
         assert set(body) >= {"message", "documentation_url"} and body["message"], (path, params)
+
+
+def test_a_day_without_a_month_is_that_day_of_the_current_month_as_on_github(api: httpx.Client) -> None:
+    # GitHub: "If no year or month is specified, the default year and month are used."
+    alone = api.get("/enterprises/acme/settings/billing/usage", params={"day": 3})
+    assert alone.status_code == 200, alone.text
+    day = alone.json()["usageItems"][0]["date"]
+    year, month = int(day[:4]), int(day[5:7])
+    explicit = api.get("/enterprises/acme/settings/billing/usage", params={"year": year, "month": month, "day": 3})
+    assert alone.json() == explicit.json() and day.endswith("-03")
+
+
+def test_an_empty_organization_filter_narrows_nothing_as_on_github(api: httpx.Client) -> None:
+    path = "/enterprises/acme/settings/billing/usage/summary"
+    empty, absent = api.get(path, params={"organization": ""}), api.get(path)
+    assert empty.status_code == 200, empty.text
+    assert empty.json() == absent.json()
 
 
 def test_a_member_who_is_not_an_owner_is_refused(api: httpx.Client, world: dict[str, str]) -> None:

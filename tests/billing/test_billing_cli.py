@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 
 from seatledger.cli import app
 from seatledger.db import tables as t
+from seatledger.db.tables_billing import prices
 from seatledger.errors import InvalidInput
 from seatledger.licensing.scope import Scope
 from seatledger.reports.usage import iter_report
@@ -87,3 +88,19 @@ def test_a_range_over_the_limit_is_refused_with_one_line_and_no_file(tmp_path: P
                   "sqlite:///" + str(tmp_path / "none.db"), tmp_path)
     assert yearly.returncode == 2 and "at most 366 days" in yearly.stderr
     assert not out.exists() and not (tmp_path / "none.db").exists()
+
+
+def test_a_price_past_the_price_columns_range_is_refused_and_never_stored(
+    engine: Engine, db_url: str, tmp_path: Path
+) -> None:
+    # Decimal("1e400") is finite: SQLite stored it as Infinity and every usage answer failed after.
+    with engine.begin() as conn:
+        build_acme(conn)
+    with engine.connect() as conn:
+        before = conn.execute(sa.select(sa.func.count()).select_from(prices)).scalar_one()
+    for price, discount in (("1e400", "0"), ("100000000", "0"), ("NaN", "0"), ("31.00", "1e400")):
+        result = _invoke(["price", "set", "--enterprise", "acme", "--sku", "ghec_licenses", "--price", price,
+                          "--discount-percent", discount, "--from", "2026-03-01"], db_url, tmp_path)
+        assert isinstance(result.exception, InvalidInput), (price, discount, result.output)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(prices)).scalar_one() == before

@@ -149,7 +149,37 @@ def _broken(kind: str) -> bytes:
         return _bytes(doc)
     if kind == "another enterprise":
         return _bytes(_export(enterprise="globex"))
+    if kind in BROKEN_PAST_LIMITS:
+        return BROKEN_PAST_LIMITS[kind][0]()
     raise AssertionError(kind)
+
+
+def _with_user(**changes: Any) -> bytes:
+    doc = _export()
+    doc["users"][0].update(changes)
+    return _bytes(doc)
+
+
+# Past a limit of seatledger.validation: (the file, what the refusal names).
+BROKEN_PAST_LIMITS = {
+    "user_id of 2**63": (lambda: _with_user(user_id=2**63), "user_id"),
+    "user_id past 32 bits": (lambda: _with_user(user_id=2**31), "user_id"),
+    "deep JSON": (lambda: b'{"users": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nests deeper"),
+    "a duplicate users key": (lambda: _bytes(_export())[:-1] + b', "users": []}', "'users' twice"),
+    "a login with a NUL byte": (lambda: _with_user(login="ann\x00"), "NUL"),
+    "a host name of 100,000 characters": (lambda: _bytes(_export(host_name="h" * 100_000)), "host_name"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN_PAST_LIMITS))
+def test_a_server_export_past_a_limit_is_rejected_with_the_reason(engine: Engine, kind: str) -> None:
+    _setup(engine)
+    before = _snapshot(engine)
+    with pytest.raises(ImportRejected) as info:
+        with engine.begin() as conn:
+            ingest_server_usage(conn, _broken(kind), "acme")
+    assert BROKEN_PAST_LIMITS[kind][1] in info.value.message
+    assert _snapshot(engine) == before
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,9 @@
 
 Each area is one router module; :data:`ROUTER_MODULES` lists them, so adding an area (e.g.
 ``billing_usage``) is one line. Every route depends on the ``X-GitHub-Api-Version`` check, and
-the :class:`~seatledger.api.headers.GitHubHeaders` middleware adds GitHub's response headers.
+the :class:`~seatledger.api.headers.GitHubHeaders` middleware adds GitHub's response headers;
+every route's path and query values are held to :mod:`seatledger.validation`'s limits
+(:mod:`seatledger.api.parameters`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from fastapi import Depends, FastAPI
 
 from seatledger.api import throttle
 from seatledger.api.headers import GitHubHeaders, api_version
+from seatledger.api.parameters import plain_parameters
 
 # Modules of seatledger.api that define ``router``; mounted in this order.
 ROUTER_MODULES: tuple[str, ...] = (
@@ -35,7 +38,9 @@ def mount(app: FastAPI, prefix: str) -> None:
     app.state.api_prefix = prefix
     for name in ROUTER_MODULES:
         module = importlib.import_module(f"seatledger.api.{name}")
-        app.include_router(module.router, prefix=prefix, dependencies=[Depends(api_version)])
+        app.include_router(
+            module.router, prefix=prefix, dependencies=[Depends(api_version), Depends(plain_parameters)]
+        )
     app.add_middleware(GitHubHeaders, prefix=prefix)
     app.state.rate_counter = throttle.RateCounter()
     _flush_on_stop(app)

@@ -28,6 +28,7 @@ from seatledger.db import tables as t
 from seatledger.db.ledger import utcnow
 from seatledger.errors import LedgerError, NotFound, PermissionDenied
 from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, holds_at, resolve
+from seatledger.validation import decimal_digits, plausible_name
 
 # Documented as an "apiKey" scheme on the Authorization header: GitHub accepts both
 # "Bearer TOKEN" and "token TOKEN", which an HTTP bearer scheme would not describe.
@@ -154,12 +155,6 @@ def org_roles(conn: Connection, caller: Caller, org_id: int, as_of: dt.datetime)
     )
 
 
-def _plausible_name(name: str) -> bool:
-    """False for names no enterprise or organization can have (control characters, absurd
-    length): those are 404 without asking the database, which may not even store them."""
-    return 0 < len(name) <= 255 and not any(ord(c) < 32 or ord(c) == 127 for c in name)
-
-
 def _describe(roles: Iterable[str]) -> str:
     names = [r.replace("_", " ") for r in roles]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
@@ -175,7 +170,7 @@ def enterprise_access(
     roles: Iterable[str],
 ) -> EnterpriseInfo:
     """The enterprise, if the caller may read it with this endpoint; else 404 or 403."""
-    if not _plausible_name(slug):
+    if not plausible_name(slug):
         raise NotFound("Not Found")
     if caller.own_enterprise is not None and slug == caller.own_enterprise.slug:
         info = caller.own_enterprise  # read with the token
@@ -194,10 +189,12 @@ def _enterprise_by_slug_or_id(conn: Connection, slug: str) -> EnterpriseInfo:
     try:
         return get_enterprise(conn, slug)
     except NotFound:
-        # GitHub also accepts the enterprise's numeric id in place of its slug.
+        # GitHub also accepts the enterprise's numeric id in place of its slug (ASCII digits
+        # only: "³".isdigit() is True, and int() refuses it).
+        number = decimal_digits(slug)
         by_id = (
-            conn.execute(sa.select(t.enterprises.c.slug).where(t.enterprises.c.id == int(slug))).scalar()
-            if slug.isdigit() and len(slug) < 10
+            conn.execute(sa.select(t.enterprises.c.slug).where(t.enterprises.c.id == number)).scalar()
+            if number is not None
             else None
         )
         if by_id is None:
@@ -223,7 +220,7 @@ def org_access(
     enterprise_roles_allowed: Iterable[str] = (),
 ) -> OrgAccess:
     """The organization, if the caller may read it with this endpoint; else 404 or 403."""
-    if not _plausible_name(login):
+    if not plausible_name(login):
         raise NotFound("Not Found")
     try:
         resolved = resolve(conn, Scope.org(login))

@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Annotated, Literal, Optional
 
 from fastapi import APIRouter, Body, Path, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from seatledger.api.auth import CurrentCaller, enterprise_access
 from seatledger.api.billing_usage import ENTERPRISE_ROLES, ENTERPRISE_SCOPES, WRITE_ERRORS, BadRequest
 from seatledger.api.schemas import READ_ERRORS
 from seatledger.licensing import cost_centers as cc
+from seatledger.validation import AccountName, DisplayName, RepositoryName
 
 router = APIRouter(tags=["billing"])
 
@@ -37,13 +38,13 @@ class CostCenters(BaseModel):
 
 
 class CostCenterName(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: DisplayName
 
 
 class CostCenterResources(BaseModel):
-    users: list[str] = []
-    organizations: list[str] = []
-    repositories: list[str] = []
+    users: list[AccountName] = []
+    organizations: list[AccountName] = []
+    repositories: list[RepositoryName] = []
 
 
 class Reassigned(BaseModel):

@@ -32,6 +32,7 @@ from seatledger.errors import InvalidInput, NotFound
 from seatledger.exports.catalog import USAGE, UsageParams, report_request
 from seatledger.exports.jobs import ExportPending, expire_old, request_export
 from seatledger.exports.links import Clock
+from seatledger.validation import ApiDate
 
 router = APIRouter(tags=["billing"])
 
@@ -42,8 +43,8 @@ _STATUS = {EXPORT_READY: COMPLETED, EXPORT_EXPIRED: COMPLETED, EXPORT_FAILED: FA
 
 class ExportRequest(BaseModel):
     report_type: Literal["detailed", "summarized", "premium_request", "ai_credit"]
-    start_date: dt.date
-    end_date: Optional[dt.date] = None
+    start_date: ApiDate
+    end_date: Optional[ApiDate] = None
     send_email: bool = False
 
 

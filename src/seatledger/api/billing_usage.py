@@ -46,14 +46,14 @@ class BadRequest(InvalidInput):
 # -- the billing period -------------------------------------------------------------------
 Year = Annotated[Optional[int], Query(ge=2000, le=2100, description="Year; default the current year.")]
 Month = Annotated[Optional[int], Query(ge=1, le=12, description="Month 1-12; default the whole year.")]
-Day = Annotated[Optional[int], Query(ge=1, le=31, description="Day 1-31 (needs month).")]
+Day = Annotated[Optional[int], Query(ge=1, le=31, description="Day 1-31; without month, of the current month.")]
 
 
 def _period(year: int | None, month: int | None, day: int | None, today: dt.date) -> tuple[dt.date, dt.date]:
     """The days asked for, clamped to the usage window (this month and the 23 before)."""
     year = year or today.year
     if day is not None and month is None:
-        raise BadRequest("day needs a month")
+        month = today.month  # GitHub: "If no year or month is specified, the default year and month are used."
     try:
         if day is not None:
             start = end = dt.date(year, month, day)  # type: ignore[arg-type]
@@ -292,6 +292,7 @@ def enterprise_usage_summary(
 ) -> UsageSummary:
     """Totals per SKU for the enterprise; ``organization`` and ``cost_center_id`` (``none`` =
     without a cost center) narrow it."""
+    organization = organization or None  # an empty ``organization=`` narrows nothing, as on GitHub
     with request.app.state.engine.connect() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
         skus, nothing = _summary_filter(product, sku, repository)

@@ -1,6 +1,7 @@
 """GitHub's request and response headers around every API call.
 
-Requests may send ``X-GitHub-Api-Version`` (a supported date, else 400, as GitHub answers) and
+Requests may send ``X-GitHub-Api-Version`` (a supported date, else 400, as GitHub answers; an
+empty value is not a supported date either) and
 ``Accept: application/vnd.github+json``. Every API response carries
 ``X-GitHub-Api-Version-Selected`` and ``X-GitHub-Media-Type``; authenticated ones also carry
 ``X-RateLimit-*`` and ``X-OAuth-Scopes`` (plus ``X-Accepted-OAuth-Scopes`` where an endpoint
@@ -43,7 +44,7 @@ async def api_version(
 ) -> str:
     """Dependency of every API route: the version the request asked for, checked (async: it
     does no I/O, so it need not hop to the thread pool)."""
-    chosen = version.strip() or DEFAULT_API_VERSION
+    chosen = version.strip()
     if chosen not in SUPPORTED_API_VERSIONS:
         raise UnsupportedApiVersion(
             f"Invalid API version '{chosen}'. Supported versions: {', '.join(SUPPORTED_API_VERSIONS)}."

@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from seatledger import validation
 
 
 def _utc_z(value: dt.datetime) -> str:
@@ -243,7 +245,7 @@ class CopilotSeats(_Model):
 
 
 # A login or team slug: no control characters (PostgreSQL text cannot even hold NUL).
-AccountName = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00-\x1f\x7f]+$")]
+AccountName = validation.AccountName
 
 
 class SelectedUsers(_Model):

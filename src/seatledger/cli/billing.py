@@ -31,10 +31,9 @@ Teams = Annotated[list[str], typer.Option("--team", help="Enterprise team slug (
 
 
 def parse_date(value: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{option} must be a date YYYY-MM-DD, not {value!r}") from None
+    from seatledger.validation import day
+
+    return day(value, option)
 
 
 def _resources(users: list[str], orgs: list[str], repos: list[str], teams: list[str]) -> list[tuple[str, str]]:
@@ -137,11 +136,14 @@ def price_set(
     discount_percent: Annotated[str, typer.Option("--discount-percent", help="Discount in percent.")] = "0",
 ) -> None:
     """Set an enterprise's negotiated price (and discount) of a SKU from a day on."""
-    from seatledger.licensing.pricing import parse_money, set_price
+    from seatledger.licensing.pricing import set_price
     from seatledger.licensing.scope import get_enterprise
+    from seatledger.validation import money
 
     day = parse_date(from_, "--from")
-    amount, discount = parse_money(price), parse_money(discount_percent, "discount percent")
+    # Within the price column's range: 1e400 is a finite Decimal, but SQLite would store it as
+    # Infinity and PostgreSQL refuse it.
+    amount, discount = money(price), money(discount_percent, "discount percent")
     _settings, engine = open_ledger()
     with engine.begin() as conn:
         row = set_price(conn, get_enterprise(conn, enterprise).id, sku, amount, effective_from=day,

@@ -17,6 +17,8 @@ import uuid
 from typing import Any, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as sa_postgresql
+from sqlalchemy.dialects import sqlite as sa_sqlite
 from sqlalchemy.engine import Connection
 
 from seatledger.db import intervals
@@ -25,6 +27,7 @@ from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.db.engine import sqlite_page_cache
 from seatledger.errors import InvalidInput, NotFound
+from seatledger.validation import check_row
 
 BULK_CHUNK = 5000
 # A COPY of at least this many rows may be followed by ANALYZE (see Ledger._refresh_statistics).
@@ -113,6 +116,7 @@ class Ledger:
 
     # -- generic -------------------------------------------------------------------------
     def _insert(self, table: sa.Table, **values: Any) -> int:
+        check_row(table, values)  # the same refusal on both databases (SQLite stores any length)
         result = self.conn.execute(sa.insert(table).values(**values))
         pk = result.inserted_primary_key
         return int(pk[0]) if pk and pk[0] is not None else 0
@@ -395,6 +399,12 @@ class Ledger:
         return int(
             self.conn.execute(sa.select(lv.c.version).where(lv.c.enterprise_id == enterprise_id)).scalar_one()
         )
+
+    def lock_enterprise(self, enterprise_id: int) -> None:
+        """Hold the enterprise's version row until the transaction ends: on PostgreSQL, writers
+        that take it first run one after another, as SQLite runs every writer (a no-op there)."""
+        lv = t.ledger_versions
+        self.conn.execute(sa.select(lv.c.version).where(lv.c.enterprise_id == enterprise_id).with_for_update())
 
     def _bumped_now(self) -> set[int]:
         """The enterprises whose version this transaction (and savepoint) has bumped."""
@@ -968,6 +978,7 @@ class Ledger:
     def _update_changed(self, table: sa.Table, row: Any, values: Mapping[str, Any]) -> bool:
         """Write only the columns whose value differs from ``row``; True if anything changed."""
         changed = {k: v for k, v in values.items() if v is not None and getattr(row, k) != v}
+        check_row(table, changed)
         if changed:
             self.conn.execute(sa.update(table).where(table.c.id == row.id).values(**changed))
         return bool(changed)
@@ -1342,6 +1353,17 @@ class Ledger:
         return self.conn.execute(
             sa.select(ir.c.checkpoint).where(ir.c.source == source, ir.c.key == key)
         ).scalar()
+
+    def claim_ingest_run(self, source: str, key: str, *, at: dt.datetime | None = None) -> bool:
+        """Record ``key`` of ``source`` as read unless it already is; False if it was. A
+        concurrent claim of the same key waits for the first to commit or roll back, so of
+        two transactions claiming one key exactly one goes on."""
+        ir = t.ingest_runs
+        values = {"source": source, "key": key, "finished_at": at or utcnow()}
+        check_row(ir, values)
+        insert = sa_postgresql.insert if self.conn.dialect.name == "postgresql" else sa_sqlite.insert
+        claimed = self.conn.execute(insert(ir).values(**values).on_conflict_do_nothing().returning(ir.c.id)).first()
+        return claimed is not None
 
     def has_ingest_run(self, source: str, key: str) -> bool:
         ir = t.ingest_runs

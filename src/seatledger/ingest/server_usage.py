@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 from sqlalchemy.engine import Connection
 
+from seatledger import validation
 from seatledger.db.ledger import Ledger, utcnow
 from seatledger.errors import ImportRejected, InvalidInput, NotFound
 from seatledger.ingest.rematch import rematch_enterprise
@@ -49,20 +50,23 @@ class ServerUsage:
     accounts: tuple[ServerAccount, ...]
 
 
-def _string(value: Any, what: str, *, optional: bool = False) -> str | None:
+def _string(value: Any, what: str, max_length: int, *, optional: bool = False) -> str | None:
     if value is None and optional:
         return None
     if not isinstance(value, str) or (not value.strip() and not optional):
-        raise ImportRejected(f"{what} must be a string, not {json.dumps(value)}")
-    return value.strip() or None
+        raise ImportRejected(f"{what} must be a string, not {json.dumps(value)[:100]}")
+    try:
+        return validation.check_text(value.strip(), what, max_length) or None
+    except InvalidInput as exc:
+        raise ImportRejected(exc.message) from None
 
 
 def parse(data: bytes) -> ServerUsage:
     """Validate an export; ImportRejected names the first thing wrong."""
     try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ImportRejected(f"the file is not valid JSON: {exc}") from exc
+        doc = validation.parse_json(data, "the file")
+    except InvalidInput as exc:  # not JSON, a key twice, nested too deep: named in the message
+        raise ImportRejected(exc.message) from None
     if not isinstance(doc, dict):
         raise ImportRejected("the file is not a server usage export (expected a JSON object)")
     missing = [k for k in REQUIRED_KEYS if k not in doc]
@@ -85,14 +89,19 @@ def parse(data: bytes) -> ServerUsage:
         if lacking:
             raise ImportRejected(f"{where} lacks {', '.join(lacking)}")
         uid = user["user_id"]
-        if not isinstance(uid, int) or isinstance(uid, bool):
-            raise ImportRejected(f"{where}.user_id must be a whole number")
+        try:
+            # The column is a 32-bit INTEGER on PostgreSQL; SQLite would take any size.
+            validation.whole_number(uid, f"{where}.user_id", minimum=0, maximum=validation.INT_MAX)
+        except InvalidInput as exc:
+            raise ImportRejected(exc.message) from None
         if uid in seen:
             raise ImportRejected(f"{where}.user_id {uid} appears twice")
         seen.add(uid)
         emails = user["emails"]
         if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
             raise ImportRejected(f"{where}.emails must be a list of strings")
+        for k, email in enumerate(emails):
+            _string(email, f"{where}.emails[{k}]", validation.EMAIL_MAX, optional=True)
         flags: dict[str, bool] = {}
         for flag in FLAGS:
             value = user.get(flag, False)
@@ -100,20 +109,20 @@ def parse(data: bytes) -> ServerUsage:
                 raise ImportRejected(f"{where}.{flag} must be true or false")
             flags[flag] = value
         accounts.append(ServerAccount(
-            uid, str(_string(user["login"], f"{where}.login")),
-            _string(user["primary_email"], f"{where}.primary_email", optional=True),
+            uid, str(_string(user["login"], f"{where}.login", validation.LOGIN_MAX)),
+            _string(user["primary_email"], f"{where}.primary_email", validation.EMAIL_MAX, optional=True),
             tuple(e.strip().lower() for e in emails if e.strip()), flags,
         ))
     http_only = doc.get("http_only", False)
     if not isinstance(http_only, bool):
         raise ImportRejected("http_only must be true or false")
     return ServerUsage(
-        server_id=str(_string(doc["server_id"], "server_id")),
-        host_name=str(_string(doc["host_name"], "host_name")),
-        version=_string(doc["version"], "version", optional=True),
+        server_id=str(_string(doc["server_id"], "server_id", validation.SERVER_ID_MAX)),
+        host_name=str(_string(doc["host_name"], "host_name", validation.HOSTNAME_MAX)),
+        version=_string(doc["version"], "version", validation.VERSION_MAX, optional=True),
         http_only=http_only,
-        license=_string(doc.get("license"), "license", optional=True),
-        enterprise=_string(doc["enterprise"], "enterprise", optional=True),
+        license=_string(doc.get("license"), "license", validation.LICENSE_MAX, optional=True),
+        enterprise=_string(doc["enterprise"], "enterprise", validation.LOGIN_MAX, optional=True),
         accounts=tuple(accounts),
     )
 

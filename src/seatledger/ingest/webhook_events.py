@@ -22,6 +22,7 @@ from typing import Any, Mapping
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from seatledger import validation
 from seatledger.bots import is_bot_account
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
@@ -39,11 +40,26 @@ def _obj(payload: Payload, key: str) -> Payload:
     return value
 
 
+def _objects(payload: Payload, key: str) -> list[Payload]:
+    """The list of objects at ``key`` (absent or null: none)."""
+    value = payload.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+        raise InvalidInput(f"the payload's {key!r} must be a list of objects")
+    return value
+
+
+def _text(obj: Payload, key: str, what: str, max_length: int) -> str | None:
+    """An optional string of the payload, within its limit."""
+    return validation.text(obj.get(key), what, max_length=max_length, required=False)
+
+
 def _login(account: Payload) -> str:
     login = account.get("login") or account.get("name")
-    if not isinstance(login, str) or not login:
+    if not login:
         raise InvalidInput("an account in the payload has no login")
-    return login
+    return str(validation.text(login, "an account's login", max_length=validation.LOGIN_MAX))
 
 
 def _org_id(ledger: Ledger, enterprise_id: int, payload: Payload, report: ImportReport) -> int | None:
@@ -52,7 +68,8 @@ def _org_id(ledger: Ledger, enterprise_id: int, payload: Payload, report: Import
     org = payload.get("organization")
     if not isinstance(org, Mapping) or not org.get("login"):
         return None
-    oid, outcome = ledger.upsert_org(enterprise_id, str(org["login"]))
+    login = validation.text(org["login"], "the organization's login", max_length=validation.LOGIN_MAX)
+    oid, outcome = ledger.upsert_org(enterprise_id, str(login))
     report.count("organization", outcome)
     return oid
 
@@ -94,12 +111,10 @@ def _repo(
     ledger: Ledger, enterprise_id: int, payload: Payload, at: dt.datetime, report: ImportReport
 ) -> int:
     repo = _obj(payload, "repository")
-    name = repo.get("name")
-    if not isinstance(name, str) or not name:
-        raise InvalidInput("the repository in the payload has no name")
+    name = validation.text(repo.get("name"), "the repository's name", max_length=validation.LOGIN_MAX)
     owner = _login(_obj(repo, "owner"))
     rid, outcome = ledger.upsert_repo(
-        enterprise_id, owner, name, org_id=_org_id(ledger, enterprise_id, payload, report),
+        enterprise_id, owner, str(name), org_id=_org_id(ledger, enterprise_id, payload, report),
         visibility=_visibility(repo), is_fork=repo.get("fork") if isinstance(repo.get("fork"), bool) else None,
         created_at=parse_timestamp(repo.get("created_at")) or at, **_products(repo),
     )
@@ -113,14 +128,18 @@ def apply_push(ledger: Ledger, enterprise_id: int, payload: Payload, received: d
     head = payload.get("head_commit") if isinstance(payload.get("head_commit"), Mapping) else {}
     pushed_at = parse_timestamp(repo.get("pushed_at")) or parse_timestamp(head.get("timestamp")) or received
     rows = []
-    for commit in payload.get("commits") or []:
+    for i, commit in enumerate(_objects(payload, "commits")):
         author = commit.get("author") or {}
-        sha, email = commit.get("id"), author.get("email")
+        if not isinstance(author, Mapping):
+            raise InvalidInput(f"the author of commits[{i}] must be an object")
+        sha = _text(commit, "id", f"the id of commits[{i}]", validation.SHA_MAX)
+        email = _text(author, "email", f"the author email of commits[{i}]", validation.EMAIL_MAX)
         if not sha or not email:
             report.reject(str(sha or "?"), "a commit without an id or an author email")
             continue
         rows.append({
-            "sha": sha, "author_email": email, "author_name": author.get("name"),
+            "sha": sha, "author_email": email,
+            "author_name": _text(author, "name", f"the author name of commits[{i}]", validation.NAME_MAX),
             "author_date": parse_timestamp(commit.get("timestamp")) or pushed_at, "pushed_at": pushed_at,
         })
     new = ledger.add_commits(rid, rows)
@@ -150,7 +169,8 @@ def apply_organization(
             str(invitation.get("role")), "member"
         )
         report.count("invitation", ledger.upsert_invitation(
-            org_id, role=role, login=invitation.get("login"), email=invitation.get("email"),
+            org_id, role=role, login=_text(invitation, "login", "the invitee's login", validation.LOGIN_MAX),
+            email=_text(invitation, "email", "the invitee's email", validation.EMAIL_MAX),
             created_at=parse_timestamp(invitation.get("created_at")) or received, at=received,
         ))
 
@@ -175,11 +195,12 @@ def apply_membership(
     if action not in ("added", "removed"):
         return
     team = _obj(payload, "team")
-    slug = team.get("slug") or team.get("name")
+    name = _text(team, "name", "the team's name", validation.NAME_MAX)
+    slug = _text(team, "slug", "the team's slug", validation.LOGIN_MAX) or name
     if not slug:
         raise InvalidInput("the team in the payload has no slug")
     team_id, outcome = ledger.upsert_team(
-        enterprise_id, _org_id(ledger, enterprise_id, payload, report), str(slug), name=team.get("name")
+        enterprise_id, _org_id(ledger, enterprise_id, payload, report), slug, name=name
     )
     report.count("team", outcome)
     uid = _user(ledger, enterprise_id, _obj(payload, "member"), received, report)
@@ -202,7 +223,7 @@ def apply_repository(
 
 def _owner_name(payload: Payload) -> tuple[str, str]:
     repo = _obj(payload, "repository")
-    return _login(_obj(repo, "owner")), str(repo["name"])
+    return _login(_obj(repo, "owner")), str(repo["name"])  # checked by _repo
 
 
 HANDLERS = {

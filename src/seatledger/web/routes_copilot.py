@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
-from seatledger import licensing
+from seatledger import licensing, validation
 from seatledger.errors import InvalidInput
 from seatledger.licensing import Scope
 from seatledger.web.access import Access
@@ -42,7 +42,7 @@ def _seats_page(
 ) -> HTMLResponse:
     if inactive is not None and inactive not in INACTIVE_FILTERS:
         raise InvalidInput(f"inactive must be one of {', '.join(map(str, INACTIVE_FILTERS))}")
-    page_no = max(page_no, 1)
+    page_no = validation.whole_number(max(page_no, 1), "page_no", maximum=validation.MAX_PAGE)
     as_of = counting_instant(request)
     seats, totals = _seats_data(conn, scope, inactive, page_no, as_of)
     rows = (seats.value or [])[:PAGE_SIZE]

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
-from seatledger import licensing
-from seatledger.errors import InvalidInput
+from seatledger import licensing, validation
 from seatledger.licensing import Scope
 from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, signed_in
@@ -23,16 +22,13 @@ PRODUCT_LABELS = {"code_security": "Code Security", "secret_protection": "Secret
 
 
 def _as_of(request: Request, value: str | None) -> dt.datetime:
-    """``?as_of=`` as an ISO date (end of that day, UTC) or timestamp; default now."""
+    """``?as_of=`` as an ISO date (end of that day, UTC) or timestamp, within the years the
+    ledger keeps; default now."""
     if not value:
         return counting_instant(request)  # the instant the pages count at
-    try:
-        if len(value) == 10:
-            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(23, 59, 59))
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidInput(f"as_of must be an ISO date or timestamp, not {value!r}") from exc
-    return parsed.astimezone(dt.timezone.utc).replace(tzinfo=None) if parsed.tzinfo else parsed
+    if len(value) == 10:
+        return dt.datetime.combine(validation.day(value, "as_of"), dt.time(23, 59, 59))
+    return validation.instant(value, "as_of") or counting_instant(request)
 
 
 @router.get("/summary", include_in_schema=False)

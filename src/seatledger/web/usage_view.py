@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy.engine import Connection
 
+from seatledger import validation
 from seatledger.errors import InvalidInput
 from seatledger.licensing import Scope, resolve
 from seatledger.licensing.pricing import SKU_BY_ID
@@ -66,11 +67,7 @@ def _key(item: LineItem, group: str) -> str:
 def parse_month(value: str | None, as_of: dt.datetime) -> dt.date:
     if not value:
         return month_start(as_of).date()
-    try:
-        year, month = (int(p) for p in value.split("-"))
-        return dt.date(year, month, 1)
-    except ValueError as exc:
-        raise InvalidInput(f"month is YYYY-MM, not {value!r}") from exc
+    return validation.month(value)
 
 
 def usage_page(conn: Connection, scope: Scope, month: dt.date, group: str, as_of: dt.datetime) -> UsagePage:
