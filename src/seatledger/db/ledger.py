@@ -129,8 +129,6 @@ class Ledger:
         every bulk path it does not bump the ledger version: the caller bumps once for the
         transaction (:meth:`bump_version`).
         """
-        if table.name in intervals.RULE_TABLES:
-            intervals.mark_every_enterprise(self.conn)
         if self.conn.dialect.name in ("postgresql", "sqlite"):
             it = iter(rows)
             first = next(it, None)
@@ -142,6 +140,8 @@ class Ledger:
                 columns, fill = prepared
                 return self.bulk_insert_rows(table, columns, _tuples(first, it, keys, fill))
             rows = itertools.chain((first,), it)
+        if table.name in intervals.RULE_TABLES:
+            intervals.mark_every_enterprise(self.conn)
         return self._executemany(table, rows)
 
     def bulk_insert_rows(
@@ -159,8 +159,40 @@ class Ledger:
         of SQLite's work runs without Python's lock (executemany takes it back for every row).
         Alone it is about a fifth slower than executemany; beside a reader it overlaps.
         """
-        if table.name in intervals.RULE_TABLES:
+        if table.name == t.commits.name and {"repository_id", "author_email"} <= set(columns):
+            pushed: dict[int, set[str]] = {}
+            rows = self._noting_pushes(columns, rows, pushed)
+        elif table.name in intervals.RULE_TABLES:
             intervals.mark_every_enterprise(self.conn)
+            pushed = {}
+        else:
+            pushed = {}
+        inserted = self._bulk_insert_rows(table, columns, rows, off_the_gil=off_the_gil)
+        for enterprise_id, emails in self._enterprises_of_pushes(pushed).items():
+            intervals.mark(self.conn, enterprise_id, committer_emails=emails)
+        return inserted
+
+    @staticmethod
+    def _noting_pushes(
+        columns: Sequence[str], rows: Iterable[Sequence[Any]], pushed: dict[int, set[str]]
+    ) -> Iterable[Sequence[Any]]:
+        """The rows, noting each repository's author emails on the way (committer windows)."""
+        repo_at, email_at = list(columns).index("repository_id"), list(columns).index("author_email")
+        for row in rows:
+            pushed.setdefault(row[repo_at], set()).add(row[email_at])
+            yield row
+
+    def _enterprises_of_pushes(self, pushed: dict[int, set[str]]) -> dict[int, set[str]]:
+        out: dict[int, set[str]] = {}
+        for repository_id, emails in pushed.items():
+            enterprise_id = self._enterprise_of(t.repositories, repository_id)
+            if enterprise_id is not None:
+                out.setdefault(enterprise_id, set()).update(emails)
+        return out
+
+    def _bulk_insert_rows(
+        self, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, off_the_gil: bool
+    ) -> int:
         dialect = self.conn.dialect.name
         if dialect == "postgresql":
             return self._copy_postgres(table, tuple(columns), rows)

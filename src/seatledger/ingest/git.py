@@ -122,13 +122,15 @@ def ingest_repository(
     name = repository_name(path)
     key = f"{options.org}/{name}"
     old_tips = _parse_checkpoint(ledger.ingest_checkpoint(SOURCE, key))
+    now = options.now or utcnow()
+    # --enable turns the products on from this import on (enablement is a dated fact).
     repo_id, outcome = ledger.upsert_repo(
         enterprise_id, options.org, name, org_id=org_id, visibility=options.visibility,
         code_security=True if "code_security" in options.enable else None,
         secret_protection=True if "secret_protection" in options.enable else None,
+        created_at=now,
     )
     report.count("repository", outcome)
-    now = options.now or utcnow()
     since = now - dt.timedelta(days=options.since_days)
     if tips and tips != old_tips:
         try:

@@ -247,5 +247,6 @@ def apply_event(
     ledger = Ledger(conn)
     handler(ledger, enterprise_id, payload, received, report)
     if report.changed:
-        ledger.bump_version(enterprise_id)
+        # Every write above named the people it touched: their intervals are derived at commit.
+        ledger.bump_version(enterprise_id, intervals_changed=False)
     return report

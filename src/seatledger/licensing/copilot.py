@@ -269,7 +269,7 @@ def assign_seats(
             ledger.withdraw_copilot_cancellation(held.id)
             created += 1
     if created:
-        ledger.bump_version(enterprise_id)
+        ledger.bump_version(enterprise_id, intervals_changed=False)
     return created
 
 
@@ -306,5 +306,5 @@ def cancel_seats(
     for seat_id in seat_ids:
         ledger.cancel_copilot_seat(seat_id, ends)
     if seat_ids:
-        ledger.bump_version(enterprise_id)
+        ledger.bump_version(enterprise_id, intervals_changed=False)
     return len(seat_ids)

@@ -172,7 +172,7 @@ def create_cost_center(
     ccid = str(uuid.uuid4())
     at = at or _now()
     conn.execute(sa.insert(t.cost_centers).values(id=ccid, enterprise_id=enterprise_id, name=name, created_at=at))
-    Ledger(conn).bump_version(enterprise_id)
+    Ledger(conn).bump_version(enterprise_id, intervals_changed=False)
     return CostCenter(ccid, name, "active", None, at, None, ())
 
 
@@ -184,7 +184,7 @@ def rename_cost_center(conn: Connection, enterprise_id: int, cost_center_id: str
     if _name_taken(conn, enterprise_id, name, but=center.id):
         raise InvalidInput(f"a cost center named {name!r} already exists")
     conn.execute(sa.update(t.cost_centers).where(t.cost_centers.c.id == center.id).values(name=name))
-    Ledger(conn).bump_version(enterprise_id)
+    Ledger(conn).bump_version(enterprise_id, intervals_changed=False)
     return get_cost_center(conn, enterprise_id, center.id)
 
 
@@ -200,7 +200,7 @@ def delete_cost_center(
     # The assignments end with it, so the resources are free to join another center.
     r = t.cost_center_resources
     conn.execute(sa.update(r).where(r.c.cost_center_id == center.id, r.c.ended_at.is_(None)).values(ended_at=at))
-    Ledger(conn).bump_version(enterprise_id)
+    Ledger(conn).bump_version(enterprise_id, intervals_changed=False)
     return get_cost_center(conn, enterprise_id, center.id)
 
 
@@ -272,7 +272,7 @@ def add_resources(
         conn.execute(
             sa.insert(r).values(cost_center_id=center.id, resource_type=kind, resource_id=rid, started_at=at)
         )
-        Ledger(conn).bump_version(enterprise_id)
+        Ledger(conn).bump_version(enterprise_id, intervals_changed=False)
     return moved
 
 
@@ -298,7 +298,7 @@ def remove_resources(
             .values(ended_at=at)
         ).rowcount
     if ended:
-        Ledger(conn).bump_version(enterprise_id)
+        Ledger(conn).bump_version(enterprise_id, intervals_changed=False)
     return ended
 
 

@@ -156,7 +156,7 @@ def set_purchase(
         outcomes[ledger_product] = _write(conn, enterprise_id, wanted)
         _keep_current(conn, enterprise_id, ledger_product, today or _today())
     if any(o != "unchanged" for o in outcomes.values()):
-        Ledger(conn).bump_version(enterprise_id)
+        Ledger(conn).bump_version(enterprise_id, intervals_changed=False)
     return outcomes
 
 
