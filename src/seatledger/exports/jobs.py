@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -34,6 +35,7 @@ from seatledger.db.tables_exports import (
     EXPORT_QUEUED,
     EXPORT_READY,
     EXPORT_RUNNING,
+    PENDING_WHERE,
     export_jobs,
 )
 from seatledger.errors import InvalidInput, LedgerError, NotFound
@@ -93,25 +95,38 @@ def request_export(
     still queued or running for this person (one request per person and kind, as GitHub).
     ``notify=False`` writes the file without mailing (the REST API's ``send_email: false``)."""
     j = export_jobs
+    values = dict(
+        requester_user_id=user_id, kind=request.kind, scope=request.scope_token, product=request.product,
+        params=request.usage.to_json() if request.usage else None,
+        status=EXPORT_QUEUED, created_at=_now(clock), attempts=0, notify=notify,
+    )
+    # The one-pending-request rule is the database's (a partial unique index): a request racing
+    # ours inserts nothing here, without aborting the caller's transaction, and is told which
+    # request is pending.
+    job_id = conn.execute(
+        _insert_for(conn)(j).values(**values).on_conflict_do_nothing(
+            index_elements=[j.c.requester_user_id, j.c.kind], index_where=sa.text(PENDING_WHERE)
+        ).returning(j.c.id)
+    ).scalar()
+    if job_id is not None:
+        return int(job_id)
     pending = conn.execute(
         sa.select(j.c.id).where(
             j.c.requester_user_id == user_id, j.c.kind == request.kind, j.c.status.in_(PENDING)
         ).limit(1)
     ).scalar()
-    if pending is not None:
-        raise ExportPending(
-            f"You already have a {request.label} report being prepared (export #{pending}); "
-            "wait for its email before requesting another.",
-            job_id=int(pending),
-        )
-    result = conn.execute(
-        sa.insert(j).values(
-            requester_user_id=user_id, kind=request.kind, scope=request.scope_token, product=request.product,
-            params=request.usage.to_json() if request.usage else None,
-            status=EXPORT_QUEUED, created_at=_now(clock), attempts=0, notify=notify,
-        )
+    raise ExportPending(
+        f"You already have a {request.label} report being prepared (export #{pending}); "
+        "wait for its email before requesting another.",
+        job_id=int(pending) if pending is not None else None,
     )
-    return int(result.inserted_primary_key[0])
+
+
+def _insert_for(conn: Connection) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert
+    return sqlite.insert
 
 
 def get_job(conn: Connection, job_id: int) -> ExportJob:
