@@ -89,6 +89,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return {"status": "ok"}
 
     _mount_surfaces(app)
+    from seatledger.web.security_headers import SecurityHeaders
+
+    app.add_middleware(SecurityHeaders)  # outermost: error answers get the headers too
     return app
 
 

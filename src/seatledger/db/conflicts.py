@@ -8,8 +8,9 @@ answer a request made a moment later would get (the existing seat, "already exis
 
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -19,7 +20,7 @@ T = TypeVar("T")
 # than this many conflicts in a row is not a race but a write that can never succeed.
 CONFLICT_ATTEMPTS = 3
 
-__all__ = ["CONFLICT_ATTEMPTS", "write_retrying_conflicts"]
+__all__ = ["CONFLICT_ATTEMPTS", "upsert_insert", "write_retrying_conflicts"]
 
 
 def write_retrying_conflicts(engine: Engine, write: Callable[[Connection], T]) -> T:
@@ -33,3 +34,10 @@ def write_retrying_conflicts(engine: Engine, write: Callable[[Connection], T]) -
             if attempt == CONFLICT_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def upsert_insert(conn: Connection) -> Any:
+    """The dialect's ``insert`` construct, which knows ``ON CONFLICT`` (SQLite and PostgreSQL
+    spell it alike): a racing insert then waits for the other and skips or updates, without
+    aborting the caller's transaction."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert

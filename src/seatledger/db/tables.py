@@ -392,3 +392,4 @@ from seatledger.db import tables_billing  # noqa: E402,F401
 from seatledger.db import tables_api  # noqa: E402,F401
 from seatledger.db import tables_seats  # noqa: E402,F401
 from seatledger.db import tables_ghas  # noqa: E402,F401
+from seatledger.db import tables_web  # noqa: E402,F401

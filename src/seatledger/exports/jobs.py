@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from seatledger.config import Settings
 from seatledger.db import tables as t
+from seatledger.db.conflicts import upsert_insert
 from seatledger.db.ledger import utc_at
 from seatledger.db.tables_exports import (
     EXPORT_EXPIRED,
@@ -104,7 +104,7 @@ def request_export(
     # ours inserts nothing here, without aborting the caller's transaction, and is told which
     # request is pending.
     job_id = conn.execute(
-        _insert_for(conn)(j).values(**values).on_conflict_do_nothing(
+        upsert_insert(conn)(j).values(**values).on_conflict_do_nothing(
             index_elements=[j.c.requester_user_id, j.c.kind], index_where=sa.text(PENDING_WHERE)
         ).returning(j.c.id)
     ).scalar()
@@ -120,13 +120,6 @@ def request_export(
         "wait for its email before requesting another.",
         job_id=int(pending) if pending is not None else None,
     )
-
-
-def _insert_for(conn: Connection) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT (SQLite and PostgreSQL spell it alike)."""
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
 
 
 def get_job(conn: Connection, job_id: int) -> ExportJob:

@@ -4,6 +4,7 @@ enterprise owners, billing managers and organization owners. Passwords are argon
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 
 import sqlalchemy as sa
@@ -68,11 +69,17 @@ def set_password(conn: Connection, user_id: int, password: str) -> None:
 
 
 def authenticate(conn: Connection, login: str, password: str) -> int | None:
-    """The user id whose login and password match (and who may still operate), else None."""
+    """The user id whose login and password match (and who may still operate, and is not
+    suspended), else None."""
     u, op = t.users, t.operators
     rows = conn.execute(
-        sa.select(u.c.id, op.c.password_hash).join(op, op.c.user_id == u.c.id).where(u.c.login == login)
+        sa.select(u.c.id, op.c.password_hash).join(op, op.c.user_id == u.c.id)
+        .where(u.c.login == login, u.c.suspended_at.is_(None))  # a suspended person may not sign in
     ).all()
+    if not rows:
+        # As long as a real check: the answer's time must not tell which logins have accounts.
+        _verify_quietly(_dummy_hash(), password)
+        return None
     for row in rows:
         try:
             _hasher.verify(row.password_hash, password)
@@ -81,6 +88,19 @@ def authenticate(conn: Connection, login: str, password: str) -> int | None:
         if may_operate(conn, row.id):
             return int(row.id)
     return None
+
+
+def _verify_quietly(password_hash: str, password: str) -> None:
+    try:
+        _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        pass
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a password nobody has, made with the same parameters as real ones."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def any_operator(conn: Connection) -> bool:
