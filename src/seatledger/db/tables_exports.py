@@ -32,6 +32,9 @@ export_jobs = Table(
     Column("created_at", DateTime, nullable=False),
     Column("finished_at", DateTime, nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
+    # Until when the worker running it holds it (renewed by its heartbeat); a running job past
+    # its lease lost its worker (killed, crashed) and is retried or failed (migration 0007).
+    Column("lease_until", DateTime, nullable=True),
     # Mail the requester a link when done (the REST API's send_email may say no; migration 0004).
     Column("notify", Boolean, nullable=False, default=True, server_default=true()),
     Index("ix_export_jobs_requester_kind_status", "requester_user_id", "kind", "status"),

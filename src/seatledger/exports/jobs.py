@@ -42,6 +42,7 @@ from seatledger.errors import InvalidInput, LedgerError, NotFound
 from seatledger.exports.catalog import ReportRequest, UsageParams, report_request, write_report
 from seatledger.exports.links import Clock, sign_job
 from seatledger.exports.mail import Mailer
+from seatledger.exports.recovery import TEMP_SUFFIX, kept_lease, lease_until, live_lease, settle_abandoned_of
 
 PENDING = (EXPORT_QUEUED, EXPORT_RUNNING)
 
@@ -95,6 +96,7 @@ def request_export(
     still queued or running for this person (one request per person and kind, as GitHub).
     ``notify=False`` writes the file without mailing (the REST API's ``send_email: false``)."""
     j = export_jobs
+    settle_abandoned_of(conn, user_id, request.kind, clock)  # one whose worker died refuses nobody
     values = dict(
         requester_user_id=user_id, kind=request.kind, scope=request.scope_token, product=request.product,
         params=request.usage.to_json() if request.usage else None,
@@ -155,10 +157,14 @@ def expire_old(conn: Connection, settings: Settings, *, clock: Clock = time.time
 def requeue(conn: Connection, job_id: int) -> None:
     """Put a failed (or crashed, still 'running') job back in the queue with fresh attempts."""
     job = get_job(conn, job_id)
-    if job.status not in (EXPORT_FAILED, EXPORT_RUNNING):
-        raise InvalidInput(f"export #{job_id} is {job.status}; only failed or stuck exports can be re-run")
     j = export_jobs
-    conn.execute(sa.update(j).where(j.c.id == job_id).values(status=EXPORT_QUEUED, reason=None, attempts=0))
+    live = conn.execute(sa.select(j.c.id).where(j.c.id == job_id, live_lease(_now(time.time)))).first()
+    if job.status not in (EXPORT_FAILED, EXPORT_RUNNING) or live is not None:
+        state = "running" if live is not None else job.status
+        raise InvalidInput(f"export #{job_id} is {state}; only failed or stuck exports can be re-run")
+    conn.execute(
+        sa.update(j).where(j.c.id == job_id).values(status=EXPORT_QUEUED, reason=None, attempts=0, lease_until=None)
+    )
 
 
 def primary_email(conn: Connection, user_id: int) -> str | None:
@@ -191,31 +197,39 @@ def run_export(
     j = export_jobs
     with engine.begin() as conn:
         job = get_job(conn, job_id)
-        if job.status not in PENDING:
-            return job.status  # already done (a duplicate delivery of the task)
-        conn.execute(
-            sa.update(j).where(j.c.id == job_id).values(status=EXPORT_RUNNING, attempts=j.c.attempts + 1)
-        )
+        # Taken in one conditional update, so two deliveries of the task never both run it: a
+        # queued job, or a running one whose worker's lease ran out (that worker died).
+        now = _now(clock)
+        taken = conn.execute(
+            sa.update(j).where(
+                j.c.id == job_id,
+                sa.or_(j.c.status == EXPORT_QUEUED, sa.and_(j.c.status == EXPORT_RUNNING, sa.not_(live_lease(now)))),
+            ).values(status=EXPORT_RUNNING, attempts=j.c.attempts + 1, lease_until=lease_until(settings, clock))
+        ).rowcount
+        if not taken:
+            return job.status  # done, or running under a live worker (a duplicate delivery)
         attempts = job.attempts + 1
         login = conn.execute(sa.select(t.users.c.login).where(t.users.c.id == job.requester_user_id)).scalar()
         to = primary_email(conn, job.requester_user_id)
 
     path = final_path(settings, job_id)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{job_id}{TEMP_SUFFIX}")
     try:
         if job.notify and not to:
             raise InvalidInput(f"{login} has no email address to send the report to")
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Owner-only, like the CLI's report files: the report lists people's emails.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with engine.connect() as conn, os.fdopen(fd, "wb") as out:
-            # The report counts at the instant it was requested, whenever the job runs.
-            rows = write_report(conn, job.request, out, as_of=job.created_at)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-        if job.notify:
-            mailer.send(_message(settings, to or "", job.request, download_link(base_url, secret_key, job_id, clock), rows))
+        with kept_lease(settings, engine, job_id, clock):
+            # Owner-only, like the CLI's report files: the report lists people's emails.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with engine.connect() as conn, os.fdopen(fd, "wb") as out:
+                # The report counts at the instant it was requested, whenever the job runs.
+                rows = write_report(conn, job.request, out, as_of=job.created_at)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+            if job.notify:
+                link = download_link(base_url, secret_key, job_id, clock)
+                mailer.send(_message(settings, to or "", job.request, link, rows))
     except (LedgerError, OSError, smtplib.SMTPException, SQLAlchemyError) as exc:
         tmp.unlink(missing_ok=True)
         reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
@@ -226,7 +240,7 @@ def run_export(
             conn.execute(
                 sa.update(j).where(j.c.id == job_id).values(
                     status=EXPORT_FAILED if final else EXPORT_QUEUED, reason=reason,
-                    finished_at=_now(clock) if final else None,
+                    finished_at=_now(clock) if final else None, lease_until=None,
                 )
             )
         if final:
@@ -235,7 +249,8 @@ def run_export(
     with engine.begin() as conn:
         conn.execute(
             sa.update(j).where(j.c.id == job_id).values(
-                status=EXPORT_READY, reason=None, file_path=str(path), rows=rows, finished_at=_now(clock)
+                status=EXPORT_READY, reason=None, file_path=str(path), rows=rows, finished_at=_now(clock),
+                lease_until=None,
             )
         )
     return EXPORT_READY
