@@ -41,7 +41,7 @@ from seatledger.db.tables_exports import (
 from seatledger.errors import InvalidInput, LedgerError, NotFound
 from seatledger.exports.catalog import ReportRequest, UsageParams, report_request, write_report
 from seatledger.exports.links import Clock, sign_job
-from seatledger.exports.mail import Mailer
+from seatledger.exports.mail import ENTERPRISE_HEADER, Mailer
 from seatledger.exports.recovery import TEMP_SUFFIX, kept_lease, lease_until, live_lease, settle_abandoned_of
 
 PENDING = (EXPORT_QUEUED, EXPORT_RUNNING)
@@ -209,7 +209,10 @@ def run_export(
         if not taken:
             return job.status  # done, or running under a live worker (a duplicate delivery)
         attempts = job.attempts + 1
-        login = conn.execute(sa.select(t.users.c.login).where(t.users.c.id == job.requester_user_id)).scalar()
+        u, e = t.users, t.enterprises
+        login, enterprise = conn.execute(
+            sa.select(u.c.login, e.c.slug).join(e, e.c.id == u.c.enterprise_id).where(u.c.id == job.requester_user_id)
+        ).one()
         to = primary_email(conn, job.requester_user_id)
 
     path = final_path(settings, job_id)
@@ -229,7 +232,7 @@ def run_export(
             os.replace(tmp, path)
             if job.notify:
                 link = download_link(base_url, secret_key, job_id, clock)
-                mailer.send(_message(settings, to or "", job.request, link, rows))
+                mailer.send(_message(settings, to or "", job.request, link, rows, enterprise))
     except (LedgerError, OSError, smtplib.SMTPException, SQLAlchemyError) as exc:
         tmp.unlink(missing_ok=True)
         reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
@@ -262,7 +265,9 @@ def download_link(base_url: str, secret_key: str, job_id: int, clock: Clock = ti
     return f"{base_url.rstrip('/')}/exports/{job_id}/download?token={token}"
 
 
-def _message(settings: Settings, to: str, request: ReportRequest, link: str, rows: int) -> EmailMessage:
+def _message(
+    settings: Settings, to: str, request: ReportRequest, link: str, rows: int, enterprise: str
+) -> EmailMessage:
     hours = settings.download_link_ttl_seconds / 3600
     lifetime = f"{hours:g} hours" if hours >= 1 else f"{settings.download_link_ttl_seconds} seconds"
     msg = EmailMessage()
@@ -271,6 +276,7 @@ def _message(settings: Settings, to: str, request: ReportRequest, link: str, row
     msg["Subject"] = f"Your seatledger report is ready: {request.title}"
     msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = make_msgid(domain="seatledger")
+    msg[ENTERPRISE_HEADER] = enterprise
     msg.set_content(
         f"Your {request.title} report ({rows} rows) is ready.\n\n"
         f"Download it here:\n{link}\n\n"

@@ -57,10 +57,21 @@ def _string(value: Any, what: str, *, optional: bool = False) -> str | None:
     return value.strip() or None
 
 
+def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys: a second "users" would silently replace the first
+    # (every account dropped by an empty list). Refuse the file instead.
+    doc: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in doc:
+            raise ImportRejected(f"the key {json.dumps(key)} appears twice in one object")
+        doc[key] = value
+    return doc
+
+
 def parse(data: bytes) -> ServerUsage:
     """Validate an export; ImportRejected names the first thing wrong."""
     try:
-        doc = json.loads(data)
+        doc = json.loads(data, object_pairs_hook=_object_without_duplicate_keys)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ImportRejected(f"the file is not valid JSON: {exc}") from exc
     if not isinstance(doc, dict):
