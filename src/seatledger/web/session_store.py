@@ -30,6 +30,9 @@ def _hash(token: str) -> str:
 def open_session(conn: Connection, user_id: int, now: dt.datetime) -> str:
     """A new session for the person; returns the token for the cookie (stored only hashed)."""
     token = secrets.token_urlsafe(32)
+    s = web_sessions
+    # Ended sessions sign nobody in: drop them as new ones open, so the table stays small.
+    conn.execute(sa.delete(s).where(sa.or_(s.c.expires_at <= now, s.c.revoked_at.is_not(None))))
     conn.execute(sa.insert(web_sessions).values(
         token_hash=_hash(token), user_id=user_id, created_at=now, expires_at=now + SESSION_LIFETIME,
     ))
