@@ -108,13 +108,14 @@ def any_operator(conn: Connection) -> bool:
 
 
 def first_enterprise_owner(conn: Connection) -> tuple[int, str] | None:
-    """(user id, login) of the earliest owner of the first enterprise, if any."""
+    """(user id, login) of the earliest owner of the first enterprise who is not suspended, if any."""
     er, u = t.enterprise_roles, t.users
     first = sa.select(sa.func.min(t.enterprises.c.id)).scalar_subquery()
     row = conn.execute(
         sa.select(u.c.id, u.c.login)
         .join(er, er.c.user_id == u.c.id)
-        .where(er.c.enterprise_id == first, er.c.role == "owner", holds_at(er.c.started_at, er.c.ended_at, _now()))
+        .where(er.c.enterprise_id == first, er.c.role == "owner", holds_at(er.c.started_at, er.c.ended_at, _now()),
+               u.c.suspended_at.is_(None))  # a suspended owner could not sign in with it
         .order_by(er.c.id)
         .limit(1)
     ).first()
