@@ -30,7 +30,8 @@ PASSWORD = "owner-password"
 
 @pytest.fixture
 def people(engine: Engine) -> dict[str, int]:
-    """acme (owner, orgowner of acme-web, acme-api with nobody signed in to it), globex."""
+    """acme (owner, orgowner of acme-web, acme-api with nobody signed in to it), globex (its
+    org gadgets, its user stranger)."""
     with engine.begin() as conn:
         led = Ledger(conn)
         acme = led.add_enterprise("acme", created_at=T0)
@@ -38,6 +39,7 @@ def people(engine: Engine) -> dict[str, int]:
         web = led.add_org(acme, "acme-web", created_at=T0)
         led.add_org(acme, "acme-api", created_at=T0)
         led.add_org(globex, "gadgets", created_at=T0)
+        led.add_user(globex, "stranger", created_at=T0)
         ids = {
             "owner": led.add_user(acme, "owner", created_at=T0),
             "orgowner": led.add_user(acme, "orgowner", created_at=T0),
@@ -168,3 +170,13 @@ def test_an_org_the_person_may_not_see_answers_as_an_unknown_org_does(server: st
         assert client.get("/enterprises/globex/licensing").text.replace("globex", "nope") == (
             client.get("/enterprises/nope/licensing").text
         )
+
+
+def test_a_report_scope_the_person_may_not_see_answers_as_an_unknown_one_does(server: str) -> None:
+    with _client(server) as client:
+        assert _try(client, "orgowner", "orgowner-password").status_code == 303
+        for kind, name in (("enterprise", "globex"), ("user_namespace", "stranger")):
+            hidden = client.get(f"/reports/advanced-security.csv?product=code_security&scope={kind}:{name}")
+            unknown = client.get(f"/reports/advanced-security.csv?product=code_security&scope={kind}:nope")
+            assert hidden.status_code == unknown.status_code == 404, kind
+            assert hidden.text.replace(name, "nope") == unknown.text

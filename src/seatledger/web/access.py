@@ -67,10 +67,10 @@ class Access:
         if self.may_see_scope(resolved):
             return
         kind, name = resolved.scope.kind, resolved.scope.name
-        if kind in ("enterprise", "user_namespace"):
-            self.require_enterprise(resolved.enterprise.slug)
-            raise PermissionDenied(f"You may not download reports for the {kind.replace('_', ' ')} {name}.")
-        raise NotFound(f"no {kind} {name!r}")
+        label = kind.replace("_", " ")
+        if kind in ("enterprise", "user_namespace") and resolved.enterprise.slug in self.org_enterprises:
+            raise PermissionDenied(f"You may not download reports for the {label} {name}.")
+        raise NotFound(f"no {label} {name!r}")  # as the ledger answers an unknown one
 
     def home(self) -> str | None:
         """The highest level page the person may see."""
