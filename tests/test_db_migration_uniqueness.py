@@ -17,28 +17,24 @@ from seatledger.db import create_engine, migrate
 from seatledger.db import tables as t
 from seatledger.db.tables_exports import export_jobs
 
-from conftest import PG_ADMIN_URL, service_missing
-
 T0 = dt.datetime(2026, 1, 1)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def scratch(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An empty ledger migrated only up to 0004_usage_report_jobs."""
-    if request.param == "sqlite":
+@pytest.fixture
+def scratch(db_url: str, tmp_path: Path) -> Iterator[Engine]:
+    """An empty ledger migrated only up to 0004_usage_report_jobs: a SQLite file, or a
+    PostgreSQL database made beside the worker's own (``db_url``) and dropped afterwards."""
+    if db_url.startswith("sqlite"):
         engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
         migrate(engine, "0004_usage_report_jobs")
         yield engine
         engine.dispose()
         return
-    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            name = f"seatledger_mig_{uuid.uuid4().hex[:8]}"
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        service_missing("PostgreSQL at 127.0.0.1:5432", str(exc.orig))
-    engine = create_engine(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    admin = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
+    name = f"seatledger_mig_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(db_url.rsplit("/", 1)[0] + f"/{name}")
     try:
         migrate(engine, "0004_usage_report_jobs")
         yield engine

@@ -162,9 +162,10 @@ def list_copilot_seats_for_enterprise(
 def _change_seats(
     request: Request, caller: CurrentCaller, org: str, *, add: bool, users: Sequence[str] = (), teams: Sequence[str] = ()
 ) -> int:
-    now = utcnow()  # whole seconds, as every ledger timestamp
-
     def write(conn: Connection) -> int:
+        # Read on every attempt: a racing request's seat, committed before our retry, is then
+        # held "now" (its creation instant is not after ours).
+        now = utcnow()  # whole seconds, as every ledger timestamp
         access = org_access(request, conn, caller, org, scopes=ORG_WRITE_SCOPES, org_roles_allowed=ORG_ROLES)
         if not add:
             return cancel_seats(conn, access.login, usernames=users, teams=teams, at=now)
