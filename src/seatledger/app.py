@@ -105,6 +105,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         }
 
     _mount_surfaces(app)
+    from seatledger.web.security_headers import SecurityHeaders
+
+    app.add_middleware(SecurityHeaders)  # outermost: error answers get the headers too
     return app
 
 

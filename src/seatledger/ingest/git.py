@@ -228,9 +228,11 @@ def _resolve_authors(
         if not options.create_people:
             report.notes.append(f"unattributed: {email} ({author.commits} commits)")
             continue
-        login = identities.unique_login(
-            ledger.conn, enterprise_id, identities.login_from_identity(email, author.name)
-        )
+        wanted = identities.login_from_identity(email)
+        if wanted is None:
+            report.notes.append(f"not created: {email} gives no GitHub login ({author.commits} commits unattributed)")
+            continue
+        login = identities.unique_login(ledger.conn, enterprise_id, wanted)
         uid, outcome = ledger.upsert_user(enterprise_id, login, name=author.name or None, emails=[email],
                                           at=author.first_seen)
         report.count("user", outcome)

@@ -263,7 +263,7 @@ class GitHubSync:
             instance_id, outcome = ledger.upsert_server(self.enterprise_id, server_id, host)
             self.report.count("server", outcome)
             primary = emails[0] if emails else None
-            login = identities.login_from_identity(primary) if primary else f"user{number}"
+            login = (identities.login_from_identity(primary) if primary else None) or f"user{number}"
             self.report.count("server account", ledger.upsert_server_account(
                 instance_id, int(number), login, primary_email=primary, other_emails=emails[1:],
             ))

@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from seatledger import licensing
 from seatledger.exports.catalog import USAGE, ReportRequest, UsageParams, open_chunks, report_request
 from seatledger.exports.jobs import ExportPending, request_export
-from seatledger.errors import PermissionDenied
 from seatledger.web.access import Access
 from seatledger.web.deps import clock_of, csrf_checked, counting_instant, signed_in
 from seatledger.web.session import session_of
@@ -24,8 +23,7 @@ def _allowed(
     wanted = report_request(kind, scope, product, usage)
     with request.app.state.engine.connect() as conn:
         resolved = licensing.resolve(conn, wanted.scope)
-    if not access.may_see_scope(resolved):
-        raise PermissionDenied(f"You may not download reports for the {wanted.scope.kind.replace('_', ' ')} {wanted.scope.name}.")
+    access.require_scope(resolved)
     return wanted
 
 
