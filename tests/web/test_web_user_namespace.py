@@ -1,10 +1,7 @@
 """A user namespace whose login exists in two enterprises belongs, for each caller, to the
 caller's own enterprise (issue 17, item 9).
 
-Known to fail: ``licensing.scope.resolve`` picks the first enterprise that has the login, and
-every report resolves its scope there again, so only the counting engine can fix it (its
-``Scope`` must carry the enterprise). The engine is being rewritten, so this test waits for it:
-strict, so it fails the suite the day it passes and the marker must go."""
+A ``Scope`` carries its enterprise: the report is resolved, and counted, in the caller's."""
 
 from __future__ import annotations
 
@@ -40,9 +37,17 @@ def server(settings: Settings, engine: Engine) -> Iterator[str]:
         yield live.url
 
 
-@pytest.mark.xfail(strict=True, reason="needs licensing.scope.resolve to look a user namespace up in the caller's enterprise")
 def test_a_user_namespace_in_two_enterprises_resolves_within_the_callers_enterprise(server: str) -> None:
     with httpx.Client(base_url=server, timeout=60) as client:
         http_sign_in(client, "globex-owner", "globex-password")
         answer = client.get("/reports/advanced-security.csv?scope=user_namespace:twin&product=code_security")
     assert answer.status_code == 200, answer.text
+
+
+def test_a_report_scope_names_its_enterprise_after_an_at_sign_and_keeps_it_for_an_emailed_export() -> None:
+    from seatledger.exports.catalog import report_request
+
+    wanted = report_request("advanced-security", "user_namespace:twin@globex", "code_security")
+    assert (wanted.scope.name, wanted.scope.enterprise_slug) == ("twin", "globex")
+    assert wanted.scope_token == "user_namespace:twin@globex"
+    assert report_request("advanced-security", "repository:twin/tool", "code_security").scope_token == "repository:twin/tool"
