@@ -44,7 +44,7 @@ def acme(engine: Engine) -> int:
 def test_a_server_usage_file_giving_users_twice_is_rejected_and_writes_nothing(engine: Engine, acme: int) -> None:
     with pytest.raises(ImportRejected) as refused, engine.begin() as conn:
         ingest_server_usage(conn, _server_usage(users_twice=True), "acme")
-    assert refused.value.message == 'the key "users" appears twice in one object'
+    assert refused.value.message == "the file has the key 'users' twice in one object"
     assert _table_rows(engine, "server_instances", "server_accounts") == {"server_instances": 0, "server_accounts": 0}
     with engine.begin() as conn:  # the same file with the key once imports
         ingest_server_usage(conn, _server_usage(users_twice=False), "acme")
