@@ -223,6 +223,16 @@ def derive_seats(conn: Connection, enterprise_id: int, people: rules.People | No
             sa.select(sa.literal(enterprise_id, sa.Integer), *spans.c),
         )
     )
+    if people is None:
+        _analyze(conn, r, s)
+
+
+def _analyze(conn: Connection, *tables: sa.Table) -> None:
+    """Fresh planner statistics after a whole enterprise was derived: PostgreSQL otherwise plans
+    the counts with the row counts of an empty table (nested loops over thousands of rows)."""
+    if conn.dialect.name == "postgresql":
+        for table in tables:
+            conn.exec_driver_sql(f'ANALYZE "{table.name}"')
 
 
 def _spans(which: sa.ColumnElement[bool]) -> sa.Subquery:
@@ -285,6 +295,8 @@ def derive_committers(conn: Connection, enterprise_id: int, user_ids: tuple[int,
     ]
     for i in range(0, len(rows), _INSERT_CHUNK):
         conn.execute(sa.insert(w), rows[i : i + _INSERT_CHUNK])
+    if user_ids is None:
+        _analyze(conn, w, ti.ghas_enablements)
 
 
 def _windows(islands: Iterable[Any]) -> Iterable[dict[str, Any]]:
