@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from seatledger.db import rules
+from seatledger.db import committer_spans, rules
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 
@@ -42,11 +42,12 @@ class _Pending:
     key_suffixes: set[str] = field(default_factory=set)
     committer_user_ids: set[int] = field(default_factory=set)
     committer_emails: set[str] = field(default_factory=set)
+    repository_ids: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(
             self.seats_everyone or self.committers_everyone or self.user_ids or self.key_suffixes
-            or self.committer_user_ids or self.committer_emails
+            or self.committer_user_ids or self.committer_emails or self.repository_ids
         )
 
 
@@ -70,11 +71,13 @@ def mark(
     keys: Iterable[str | None] = (),
     committers: Iterable[int | None] = (),
     committer_emails: Iterable[str | None] = (),
+    repos: Iterable[int | None] = (),
 ) -> None:
     """Record that this transaction changed facts behind these intervals of the enterprise:
     ``everyone`` (all of them), ``seats_everyone`` (every seat reason: an enterprise setting),
     the seat reasons of ``users`` and of the ``server:``/``invite:`` people ``keys``, the
-    committer windows of ``committers`` and of whoever owns ``committer_emails``."""
+    committer windows of ``committers`` and of whoever owns ``committer_emails``, and the
+    committer spans of whoever pushed to ``repos`` (their enablement or visibility changed)."""
     p = _pending(conn).setdefault(enterprise_id, _Pending())
     p.seats_everyone |= everyone or seats_everyone
     p.committers_everyone |= everyone
@@ -82,6 +85,7 @@ def mark(
     p.key_suffixes.update(k for k in keys if k)
     p.committer_user_ids.update(u for u in committers if u is not None)
     p.committer_emails.update(e for e in committer_emails if e)
+    p.repository_ids.update(r for r in repos if r is not None)
 
 
 # Tables whose rows the rules read: a bulk insert into one of them that names no enterprise
@@ -129,7 +133,8 @@ def _apply(conn: Connection, enterprise_id: int, p: _Pending) -> None:
     if conn.execute(sa.select(t.enterprises.c.id).where(t.enterprises.c.id == enterprise_id)).first() is None:
         return
     named = len(p.user_ids) + len(p.key_suffixes)
-    if p.seats_everyone or named > MAX_NAMED_PEOPLE:
+    everyone = p.seats_everyone or named > MAX_NAMED_PEOPLE
+    if everyone:
         derive_seats(conn, enterprise_id, rules.EVERYONE)
     elif named:
         derive_seats(conn, enterprise_id, rules.People(tuple(sorted(p.user_ids)), tuple(sorted(p.key_suffixes))))
@@ -140,8 +145,16 @@ def _apply(conn: Connection, enterprise_id: int, p: _Pending) -> None:
         record_enablements(conn, enterprise_id)
     if p.committers_everyone or len(committers) > MAX_NAMED_PEOPLE:
         derive_committers(conn, enterprise_id, None)
+        everyone = True
     elif committers:
         derive_committers(conn, enterprise_id, tuple(sorted(committers)))
+    # Committer spans hang on the seat spans, the windows and the repositories: derived last.
+    spans_of = None if everyone else p.user_ids | committers | committer_spans.users_on(conn, p.repository_ids)
+    if spans_of is None or len(spans_of) > MAX_NAMED_PEOPLE:
+        committer_spans.derive(conn, enterprise_id, None)
+        _analyze(conn, ti.committer_spans)
+    elif spans_of:
+        committer_spans.derive(conn, enterprise_id, tuple(sorted(spans_of)))
 
 
 def _owners_of(conn: Connection, enterprise_id: int, emails: set[str]) -> set[int]:
@@ -164,6 +177,8 @@ def rebuild(conn: Connection, enterprise_id: int) -> None:
     record_enablements(conn, enterprise_id)
     derive_seats(conn, enterprise_id, rules.EVERYONE)
     derive_committers(conn, enterprise_id, None)
+    committer_spans.derive(conn, enterprise_id, None)
+    _analyze(conn, ti.committer_spans)
 
 
 def record_enablements(conn: Connection, enterprise_id: int) -> None:
@@ -382,6 +397,12 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
         )
     ]
     diffs += _compare("committer_windows", _canonical_windows(expected_windows), _canonical_windows(stored_windows), lambda row: _person(row[0], None))
+    diffs += _compare(
+        "committer_spans",
+        committer_spans.as_tuples(committer_spans.expected(conn, enterprise_id, None)),
+        committer_spans.stored(conn, enterprise_id),
+        lambda row: _person(row[3], None),
+    )
     return diffs
 
 

@@ -807,7 +807,7 @@ class Ledger:
             self.conn.execute(sa.update(t.repositories).where(t.repositories.c.id == repository_id).values(**values))
             for column, enabled in values.items():
                 self._set_enablement(repository_id, column.removesuffix("_enabled"), enabled, at or utcnow())
-            self._touch_repo(repository_id, nothing=True)
+            self._touch_repo(repository_id, repos=(repository_id,))
 
     def add_commits(self, repository_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
         """Record pushed commits; idempotent on (repository, sha). Returns how many were new.
@@ -1153,7 +1153,7 @@ class Ledger:
         changed = seats_changed or products_changed
         if seats_changed:
             # Its collaborators' and invitees' seats hang on visibility, fork and owner.
-            self._touch(enterprise_id, seats_everyone=True)
+            self._touch(enterprise_id, seats_everyone=True, repos=(row.id,))
         return row.id, "updated" if changed else "unchanged"
 
     def upsert_invitation(
