@@ -215,7 +215,10 @@ def _run(engine: Engine, ops: list[tuple[Any, ...]], group: int) -> None:
                     if type(exc).__name__ not in ("InvalidInput", "NotFound", "Conflict"):
                         raise
     with engine.connect() as conn:
-        _check(conn, w)
+        try:
+            _check(conn, w)
+        except AssertionError as exc:
+            raise AssertionError(f"after {ops} in transactions of {group}: {exc}") from exc
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -224,6 +227,7 @@ def _run(engine: Engine, ops: list[tuple[Any, ...]], group: int) -> None:
 @example(ops=[("member", 0, "ann", "member", 5), ("end_member", 0, "ann", 50)], group=1)
 @example(ops=[("collaborator", 0, "ben", 5), ("end_collaborator", 0, "ben", 60), ("visibility", 0, "public")], group=1)
 @example(ops=[("invite", 0, "eve", "member", 0, 3), ("user", "eve", ["zed@x.test"], False), ("resolve_invite", 0, "eve", "accepted", 40)], group=1)
+@example(ops=[("invite", 0, "ben@x.test", "member", 0, 0), ("email", "ann", "ben@x.test")], group=1)
 @example(ops=[("invite", 1, "yo@x.test", "member", 0, 3), ("email", "ann", "yo@x.test"), ("billing", "metered"), ("billing", "volume")], group=1)
 @example(ops=[("server_account", 1, "zed@x.test", False, 0), ("vs", "zed@x.test", "active", 0), ("server_account", 1, "yo@x.test", False, 0), ("vs", "zed@x.test", "inactive", 0)], group=1)
 @example(ops=[("server_account", 2, "ann@x.test", False, 0), ("rematch",), ("server_account", 2, "ann@x.test", True, 0), ("setup_user", "ann")], group=1)

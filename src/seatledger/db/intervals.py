@@ -132,6 +132,10 @@ def keep_on_commit(engine: Engine) -> None:
 def _apply(conn: Connection, enterprise_id: int, p: _Pending) -> None:
     if conn.execute(sa.select(t.enterprises.c.id).where(t.enterprises.c.id == enterprise_id)).first() is None:
         return
+    if p.key_suffixes and not p.seats_everyone:
+        # An invitation to a login or an email resolves to whoever has it: when a key moves to
+        # another account, the one it resolved to before must be derived again too.
+        p.user_ids |= _holders_of_keys(conn, enterprise_id, p.key_suffixes)
     named = len(p.user_ids) + len(p.key_suffixes)
     everyone = p.seats_everyone or named > MAX_NAMED_PEOPLE
     if everyone:
@@ -155,6 +159,20 @@ def _apply(conn: Connection, enterprise_id: int, p: _Pending) -> None:
         _analyze(conn, ti.committer_spans)
     elif spans_of:
         committer_spans.derive(conn, enterprise_id, tuple(sorted(spans_of)))
+
+
+def _holders_of_keys(conn: Connection, enterprise_id: int, keys: set[str]) -> set[int]:
+    """The accounts whose login or any email is one of ``keys``."""
+    u = t.users
+    found = _owners_of(conn, enterprise_id, keys)
+    ordered = sorted(keys)
+    for i in range(0, len(ordered), 900):
+        found.update(
+            conn.execute(
+                sa.select(u.c.id).where(u.c.enterprise_id == enterprise_id, u.c.login.in_(ordered[i : i + 900]))
+            ).scalars()
+        )
+    return found
 
 
 def _owners_of(conn: Connection, enterprise_id: int, emails: set[str]) -> set[int]:
@@ -234,12 +252,22 @@ def derive_seats(conn: Connection, enterprise_id: int, people: rules.People | No
     spans = _spans(_people_filter(r, enterprise_id, people))
     conn.execute(
         sa.insert(s).from_select(
-            ["enterprise_id", "scope", "org_id", "user_id", "other_key", "started_at", "ended_at"],
-            sa.select(sa.literal(enterprise_id, sa.Integer), *spans.c),
+            ["enterprise_id", "scope", "org_id", "user_id", "other_key", "started_at", "ended_at", "sort_key"],
+            sa.select(sa.literal(enterprise_id, sa.Integer), *spans.c, _sort_key(spans)),
         )
     )
     if people is None:
         _analyze(conn, r, s)
+
+
+def _sort_key(spans: sa.Subquery) -> sa.ColumnElement[str]:
+    """``"0" + login`` for a cloud account, ``"1" + other_key`` for the others (see seat_spans)."""
+    u = t.users
+    login = sa.select(u.c.login).where(u.c.id == spans.c.user_id).scalar_subquery()
+    return sa.case(
+        (spans.c.user_id.is_(None), sa.literal("1", sa.String).concat(spans.c.other_key)),
+        else_=sa.literal("0", sa.String).concat(login),
+    )
 
 
 def _analyze(conn: Connection, *tables: sa.Table) -> None:

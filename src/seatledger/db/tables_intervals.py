@@ -21,6 +21,8 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, St
 
 from seatledger.db.tables import metadata
 
+_BYTE_ORDERED = String(401).with_variant(String(401, collation="C"), "postgresql")
+
 SCOPE_ENTERPRISE = "e"
 SCOPE_ORGANIZATION = "o"
 SCOPE_VISUAL_STUDIO = "v"
@@ -52,9 +54,13 @@ seat_spans = Table(
     Column("org_id", Integer, nullable=False, default=0),  # 0 unless scope is 'o'
     Column("user_id", Integer, nullable=True),
     Column("other_key", String(400), nullable=True),
+    # The order people are listed in: "0" + login for a cloud account, "1" + other_key after
+    # them; byte order on both databases, so a page is an index walk.
+    Column("sort_key", _BYTE_ORDERED, nullable=True),
     Column("started_at", DateTime, nullable=False),
     Column("ended_at", DateTime, nullable=True),
     Index("ix_seat_spans_count", "enterprise_id", "scope", "org_id", "started_at", "ended_at"),
+    Index("ix_seat_spans_order", "enterprise_id", "scope", "org_id", "sort_key"),
     Index("ix_seat_spans_user", "enterprise_id", "user_id"),
     Index("ix_seat_spans_key", "enterprise_id", "other_key"),
 )
