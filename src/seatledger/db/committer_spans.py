@@ -62,28 +62,40 @@ def _chunks(ids: list[int]) -> Iterator[list[int]]:
         yield ids[i : i + _CHUNK]
 
 
-def expected(conn: Connection, enterprise_id: int, user_ids: tuple[int, ...] | None) -> list[dict[str, Any]]:
-    """The rows ``committer_spans`` should hold for ``user_ids`` (None: the whole enterprise)."""
+def expected(
+    conn: Connection,
+    enterprise_id: int,
+    user_ids: tuple[int, ...] | None,
+    *,
+    windows: list[Any] | None = None,
+    seat_spans: list[tuple[int, dt.datetime, dt.datetime | None]] | None = None,
+) -> list[dict[str, Any]]:
+    """The rows ``committer_spans`` should hold for ``user_ids`` (None: the whole enterprise),
+    from the kept windows and seat spans, or from ``windows`` (user_id, repository_id,
+    started_at, ended_at) and ``seat_spans`` (user_id, started_at, ended_at) given (verify
+    derives them afresh)."""
     w, r, ge, s, e = ti.committer_windows, t.repositories, ti.ghas_enablements, ti.seat_spans, t.enterprises
     windows_q = sa.select(w.c.user_id, w.c.repository_id, w.c.started_at, w.c.ended_at).where(w.c.enterprise_id == enterprise_id)
     seats_q = sa.select(s.c.user_id, s.c.started_at, s.c.ended_at).where(
         s.c.enterprise_id == enterprise_id, s.c.scope == ti.SCOPE_ENTERPRISE, s.c.user_id.is_not(None)
     )
-    if user_ids is None:
-        windows = conn.execute(windows_q).all()
-        seat_rows = conn.execute(seats_q).all()
+    if windows is not None and seat_spans is not None:
+        seat_rows = seat_spans
+    elif user_ids is None:
+        windows = [tuple(row) for row in conn.execute(windows_q)]
+        seat_rows = [tuple(row) for row in conn.execute(seats_q)]
     else:
         windows, seat_rows = [], []
         for chunk in _chunks(list(user_ids)):
-            windows += conn.execute(windows_q.where(w.c.user_id.in_(chunk))).all()
-            seat_rows += conn.execute(seats_q.where(s.c.user_id.in_(chunk))).all()
+            windows += [tuple(row) for row in conn.execute(windows_q.where(w.c.user_id.in_(chunk)))]
+            seat_rows += [tuple(row) for row in conn.execute(seats_q.where(s.c.user_id.in_(chunk)))]
     if not windows:
         return []
     seats: dict[int, list[Interval]] = defaultdict(list)
-    for row in seat_rows:
-        seats[row.user_id].append((row.started_at, row.ended_at or FOREVER))
+    for user_id, started, ended in seat_rows:
+        seats[user_id].append((started, ended or FOREVER))
     residency = bool(conn.execute(sa.select(e.c.data_residency).where(e.c.id == enterprise_id)).scalar())
-    repo_ids = sorted({row.repository_id for row in windows})
+    repo_ids = sorted({repository_id for _user, repository_id, _start, _end in windows})
     repos: dict[int, tuple[str, bool]] = {}
     enabled: dict[tuple[int, str], list[Interval]] = defaultdict(list)
     for chunk in _chunks(repo_ids):
@@ -98,24 +110,24 @@ def expected(conn: Connection, enterprise_id: int, user_ids: tuple[int, ...] | N
             enabled[(row.repository_id, row.product)].append((row.started_at, row.ended_at or FOREVER))
     spans: dict[tuple[str, str, int], list[Interval]] = defaultdict(list)
     namespaces: dict[str, str] = {}
-    for row in windows:
-        namespace, costs = repos.get(row.repository_id, ("", False))
+    for user_id, repository_id, window_start, window_end in windows:
+        namespace, costs = repos.get(repository_id, ("", False))
         if not costs:
             continue
-        keys = (enterprise_key(), namespace, repository_key(row.repository_id))
+        keys = (enterprise_key(), namespace, repository_key(repository_id))
         namespaces[keys[2]] = namespace
-        for seat_start, seat_end in seats.get(row.user_id, ()):
-            start, end = max(row.started_at, seat_start), min(row.ended_at, seat_end)
+        for seat_start, seat_end in seats.get(user_id, ()):
+            start, end = max(window_start, seat_start), min(window_end, seat_end)
             if start >= end:
                 continue
             for key in keys:
-                spans[(ANY_REPOSITORY, key, row.user_id)].append((start, end))
+                spans[(ANY_REPOSITORY, key, user_id)].append((start, end))
             for product in PRODUCTS:
-                for on, off in enabled.get((row.repository_id, product), ()):
+                for on, off in enabled.get((repository_id, product), ()):
                     a, b = max(start, on), min(end, off)
                     if a < b:
                         for key in keys:
-                            spans[(product, key, row.user_id)].append((a, b))
+                            spans[(product, key, user_id)].append((a, b))
     return [
         {
             "enterprise_id": enterprise_id, "product": product, "scope_key": key, "namespace": namespaces.get(key),
