@@ -668,6 +668,21 @@ class Ledger:
         e = normalize_email(email)
         self._touch_user(user_id, users=(user_id,), keys=(e,), committers=(user_id,))
 
+    def verify_email(self, user_id: int, email: str) -> str:
+        """``email`` is a verified email of the person: added, or an unverified one marked
+        verified ("unchanged" if it already was). Their commits then count for them."""
+        ue = t.user_emails
+        e = normalize_email(email)
+        row = self.conn.execute(sa.select(ue.c.id, ue.c.verified).where(ue.c.user_id == user_id, ue.c.email == e)).first()
+        if row is None:
+            self.add_email(user_id, email, verified=True)
+            return "created"
+        if row.verified:
+            return "unchanged"
+        self.conn.execute(sa.update(ue).where(ue.c.id == row.id).values(verified=True))
+        self._touch_user(user_id, users=(user_id,), keys=(e,), committers=(user_id,))
+        return "updated"
+
     def suspend_user(self, user_id: int, at: dt.datetime | None = None) -> None:
         self.conn.execute(sa.update(t.users).where(t.users.c.id == user_id).values(suspended_at=at or utcnow()))
         self._touch_user(user_id, users=(user_id,))

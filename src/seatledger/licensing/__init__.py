@@ -36,6 +36,7 @@ from seatledger.licensing.seats import (
     seat_history,
     seat_totals,
 )
+from seatledger.licensing.unattributed import UnattributedEmail, iter_unattributed_emails
 from seatledger.licensing.summary import EnterpriseSummary, enterprise_summary, iter_enterprise_slugs
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "SeatBreakdown",
     "SeatReason",
     "SeatTotals",
+    "UnattributedEmail",
     "UnresolvedEmail",
     "assign_seats",
     "billable_in_month",
@@ -71,6 +73,7 @@ __all__ = [
     "iter_licensed_people",
     "iter_namespace_committers",
     "iter_repository_committers",
+    "iter_unattributed_emails",
     "iter_unresolved_emails",
     "rematch",
     "resolve",
