@@ -86,7 +86,8 @@ def test_a_bots_commit_email_is_never_listed_as_unattributed(engine: Engine) -> 
         ledger = Ledger(conn)
         eid = ledger.add_enterprise("acme", created_at=AS_OF - dt.timedelta(days=400))
         oid = ledger.add_org(eid, "acme-org", created_at=AS_OF - dt.timedelta(days=400))
-        rid, _ = ledger.upsert_repo(eid, "acme-org", "app", org_id=oid, visibility="private", code_security=True)
+        rid, _ = ledger.upsert_repo(eid, "acme-org", "app", org_id=oid, visibility="private", code_security=True,
+                                    created_at=AS_OF - dt.timedelta(days=400))
         pushed = AS_OF - dt.timedelta(days=3)
         ledger.add_commits(rid, [
             {"sha": f"{n:040x}", "author_email": email, "author_name": name, "author_date": pushed, "pushed_at": pushed}
