@@ -1485,3 +1485,17 @@ class Ledger:
             return "unchanged"
         self.add_enterprise_role(enterprise_id, user_id, role, started_at=at)
         return "created"
+
+    def end_enterprise_role(
+        self, enterprise_id: int, user_id: int, role: str, *, at: dt.datetime | None = None
+    ) -> int:
+        """The person no longer holds ``role`` in the enterprise (the row stays, ended)."""
+        er = t.enterprise_roles
+        ended = self.conn.execute(
+            sa.update(er).where(
+                er.c.enterprise_id == enterprise_id, er.c.user_id == user_id, er.c.role == role, er.c.ended_at.is_(None)
+            ).values(ended_at=at or utcnow())
+        ).rowcount
+        if ended:
+            self._touch(enterprise_id, nothing=True)
+        return int(ended)
