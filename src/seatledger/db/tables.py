@@ -381,3 +381,4 @@ from seatledger.db import tables_api  # noqa: E402,F401
 from seatledger.db import tables_seats  # noqa: E402,F401
 from seatledger.db import tables_ghas  # noqa: E402,F401
 from seatledger.db import tables_intervals  # noqa: E402,F401
+from seatledger.db import tables_sources  # noqa: E402,F401

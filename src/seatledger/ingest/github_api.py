@@ -38,12 +38,13 @@ from sqlalchemy.engine import Engine
 from seatledger.bots import is_bot_account, is_bot_login
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger, utcnow
-from seatledger.errors import NotFound
+from seatledger.errors import LedgerError, NotFound
 from seatledger.ingest import identities
 from seatledger.ingest.github_client import PER_PAGE, GitHubClient, Unavailable
 from seatledger.ingest.github_enterprise_roles import read_enterprise_admins
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.report import ImportReport
+from seatledger.ingest.source_runs import record_failure, record_success
 from seatledger.ingest.timestamps import parse_date, parse_timestamp
 from seatledger.licensing.purchases import set_purchase
 
@@ -105,6 +106,15 @@ class GitHubSync:
             rematch_enterprise(conn, self.enterprise_id, self.report)
             ledger.bump_version(self.enterprise_id)
             ledger.save_ingest_run(SOURCE, self.round_key, json.dumps({"round": self.round, "running": False}))
+            record_success(conn, self.enterprise_id, "sync", self._covered(), at=self.now)
+
+    def _covered(self) -> dict[str, Any]:
+        """What this sync read: the API, its organizations and servers, and every resource it
+        skipped (a partial sync says so rather than reading as an empty one)."""
+        return {
+            "api_url": self.client.api_url, "organizations": self._orgs(), "servers": sorted(self.servers),
+            "skipped": [n.removeprefix("skipped ") for n in self.report.notes if n.startswith("skipped ")],
+        }
 
     def _resource(
         self,
@@ -446,6 +456,16 @@ class GitHubSync:
             ).scalars())
 
     def run(self) -> ImportReport:
+        """The whole sync; a failure is recorded as the source's last failure and raised on
+        (each page committed so far stays, and the next run resumes after it)."""
+        try:
+            return self._run()
+        except LedgerError as exc:
+            if self.enterprise_id:
+                record_failure(self.engine, self.enterprise_id, "sync", exc.message)
+            raise
+
+    def _run(self) -> ImportReport:
         self._start()
         self.sync_servers()
         self._resource(f"enterprises/{self.enterprise}/consumed-licenses",

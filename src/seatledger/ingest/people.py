@@ -30,6 +30,7 @@ from seatledger.errors import ImportRejected, InvalidInput
 from seatledger.ingest.csv_files import check_email, parse_bool, read_rows
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.report import ImportReport
+from seatledger.ingest.source_runs import record_success
 
 ROLES = ("owner", "member", "billing_manager", "outside_collaborator")
 ENTERPRISE_ROLES = ("owner", "billing_manager")
@@ -97,13 +98,16 @@ def _emails(row: dict[str, str], line: int) -> tuple[str, ...]:
     return tuple(check_email(e, line=line, column="emails") for e in _SPLIT.split(row.get("emails", "")) if e)
 
 
-def ingest_people(conn: Connection, data: bytes, enterprise_slug: str) -> ImportReport:
-    """Import a directory file into the caller's transaction."""
+def ingest_people(
+    conn: Connection, data: bytes, enterprise_slug: str, *, now: dt.datetime | None = None
+) -> ImportReport:
+    """Import a directory file into the caller's transaction; its facts begin at ``now``
+    (default: the wall clock; the file carries no dates)."""
     rows, has_enterprise_roles = parse(data)
     ledger = Ledger(conn)
     enterprise_id = ledger.enterprise_id(enterprise_slug)
     report = ImportReport(source="people")
-    now = utcnow()
+    now = now or utcnow()
     orgs: dict[str, int] = {}
     members: dict[int, set[int]] = {}
     enterprise_roles: set[tuple[int, str]] = set()
@@ -145,6 +149,9 @@ def ingest_people(conn: Connection, data: bytes, enterprise_slug: str) -> Import
     if has_enterprise_roles:
         _end_enterprise_roles_not_listed(ledger, enterprise_id, enterprise_roles, now, report)
     rematch_enterprise(conn, enterprise_id, report)
+    record_success(conn, enterprise_id, "people", {
+        "organizations": sorted(orgs), "people": len({row.login for row in rows}),
+    }, at=now)
     if report.changed:
         ledger.bump_version(enterprise_id)
     return report

@@ -23,10 +23,12 @@ from seatledger.errors import NotFound
 from seatledger.licensing import (
     CommitterTotals,
     CopilotTotals,
+    DataGap,
     OrganizationCommitters,
     RepositoryCommitters,
     Scope,
     SeatTotals,
+    SourceFreshness,
     UnattributedEmail,
 )
 from seatledger.licensing.advanced_security import PRODUCTS, Product, committer_totals_by_product
@@ -103,6 +105,9 @@ class LicensingPage:
     history: Part[list[tuple[dt.date, int]]] = field(default_factory=lambda: Part([]))
     interval_check: Check | None = None  # the last `seatledger verify` (enterprise level)
     unattributed: Part[list[UnattributedEmail]] = field(default_factory=lambda: Part([]))
+    sources: list[SourceFreshness] = field(default_factory=list)  # freshness and coverage (enterprise level)
+    data_gaps: list[DataGap] = field(default_factory=list)  # sources with no data before the page's instant
+    history_gaps: list[DataGap] = field(default_factory=list)  # ... before the history's first day
 
 
 def _price_per_user(conn: Connection, enterprise_id: int, day: dt.date) -> Decimal:
@@ -231,6 +236,9 @@ def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> Licensin
         history=got["history"],  # type: ignore[arg-type]
         interval_check=last_interval_check(conn, slug),
         unattributed=got["unattributed"],  # type: ignore[arg-type]
+        sources=licensing.source_freshness(conn, slug),
+        data_gaps=licensing.data_gaps(conn, slug, as_of),
+        history_gaps=licensing.data_gaps(conn, slug, dt.datetime.combine(start, dt.time(23, 59, 59))),
     )
 
 

@@ -103,9 +103,12 @@ def _ingest(request: Request, data: bytes, slug: str) -> str:
         module = importlib.import_module("seatledger.ingest.server_usage")
     except ImportError as exc:
         raise InvalidInput("importing server usage is not available in this version") from exc
+    from seatledger.ingest.source_runs import failure_recorded
+
     engine = request.app.state.engine
-    # One transaction: an invalid file is rejected whole and changes nothing.
-    with engine.begin() as conn:
+    # One transaction: an invalid file is rejected whole and changes nothing (and is recorded
+    # as the source's last failure, after the rollback).
+    with failure_recorded(engine, slug, "server_upload"), engine.begin() as conn:
         result = module.ingest_server_usage(conn, data, slug)
     summary = getattr(result, "summary", None)
     return f"{summary()}." if callable(summary) else ""
