@@ -104,10 +104,9 @@ def register(app: typer.Typer) -> None:
         else:
             from rich.console import Console
 
-            console = Console()
-            console.print(_summary_table(result))
+            Console().print(_summary_table(result))
             for line in _source_lines(result):
-                console.print(line, highlight=False, markup=False)
+                typer.echo(line)  # unwrapped: one statement per line, for people and for grep
 
 
 def _load_first_run_demo(engine: Engine) -> None:
