@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy.engine import Engine
 
+from seatledger.db.ledger import Ledger
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.ingest.email_mapping import map_email
 from seatledger.licensing import Scope, committer_totals, iter_unattributed_emails
@@ -54,3 +55,18 @@ def test_mapping_refuses_another_persons_email_a_bot_and_an_unknown_login(engine
         with pytest.raises(NotFound):
             map_email(conn, "acme", "x@elsewhere.org", "nobody")
         assert map_email(conn, "acme", "carl@acme.test", "carl") == "unchanged"
+
+
+def test_mapping_an_unverified_email_of_the_person_marks_it_verified(engine: Engine) -> None:
+    build(engine)
+    with engine.begin() as conn:
+        led = Ledger(conn)
+        carl = led.user_id(led.enterprise_id("acme"), "carl")
+        assert carl is not None
+        led.add_email(carl, "stranger@elsewhere.org", verified=False)
+    with engine.connect() as conn:
+        assert "stranger@elsewhere.org" in [r.email for r in iter_unattributed_emails(conn, "acme", as_of=AS_OF)]
+    with engine.begin() as conn:
+        assert map_email(conn, "acme", "stranger@elsewhere.org", "carl") == "updated"
+    with engine.connect() as conn:
+        assert committer_totals(conn, Scope.enterprise("acme"), "code_security", as_of=AS_OF).total_committers == 2

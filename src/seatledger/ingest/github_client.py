@@ -50,7 +50,7 @@ class Page:
 
 
 class Unavailable(SourceError):
-    """The API does not offer this resource here (404), or not to this token (403, 422)."""
+    """The API does not offer this resource here (404, 405, 410), or not to this token (403, 422)."""
 
 
 class GitHubClient:
@@ -150,7 +150,7 @@ class GitHubClient:
                 continue
             if response.status_code == 401:
                 raise SourceError(f"{self.api_url}: bad credentials (401); check the token")
-            if response.status_code in (403, 404, 410, 422):
+            if response.status_code in (403, 404, 405, 410, 422):
                 raise Unavailable(f"{response.request.url.path}: {response.status_code} {_message(response)}")
             if response.status_code >= 400:
                 raise SourceError(f"{response.request.url}: {response.status_code} {_message(response)}")
