@@ -17,7 +17,7 @@ BOT_EMAILS = frozenset({"noreply@github.com", "actions@github.com", "github-acti
 
 
 def is_bot_login(login: str | None) -> bool:
-    """A GitHub App's login: ``dependabot[bot]``."""
+    """A GitHub App's login: ``dependabot[bot]`` (anything but a string is no login)."""
     return isinstance(login, str) and login.strip().lower().endswith(BOT_MARK)
 
 

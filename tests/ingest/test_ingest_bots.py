@@ -104,3 +104,17 @@ def test_a_bots_commit_email_is_never_listed_as_unattributed(engine: Engine) -> 
         listed = [u.email for u in iter_unresolved_emails(conn, Scope.enterprise("acme"), "code_security", as_of=AS_OF)]
 
     assert listed == ["stranger@elsewhere.test"]
+
+
+def test_a_webhook_account_whose_login_is_not_a_string_is_refused_not_a_crash(engine: Engine) -> None:
+    import pytest
+
+    from seatledger.errors import InvalidInput
+
+    with engine.begin() as conn:
+        eid = Ledger(conn).add_enterprise("acme")
+        Ledger(conn).add_org(eid, "acme-org")
+    event = {"action": "member_added", "organization": {"login": "acme-org"},
+             "membership": {"role": "member", "user": {"login": 5, "type": "User"}}}
+    with engine.begin() as conn, pytest.raises(InvalidInput):
+        apply_event(conn, eid, "organization", event, AS_OF)

@@ -92,7 +92,7 @@ def _products(repo: Payload) -> dict[str, bool]:
 def _user(ledger: Ledger, enterprise_id: int, account: Payload, at: dt.datetime, report: ImportReport) -> int:
     """The account of a user object; a bot (``"type": "Bot"`` or a ``[bot]`` login) is stored as
     one so it never consumes. A payload without ``type`` leaves the flag as it was."""
-    login = _login(account)  # checked first: a login of the wrong type is a clear 422
+    login = _login(account)  # checked first: a login that is not a string is a 422, not a crash
     bot = is_bot_account(account)
     uid, outcome = ledger.upsert_user(enterprise_id, login, at=at, is_bot=True if bot else None)
     report.count("user", outcome)

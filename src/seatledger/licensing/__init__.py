@@ -23,6 +23,7 @@ from seatledger.licensing.copilot import (
     copilot_totals,
     iter_copilot_seats,
 )
+from seatledger.licensing.freshness import DataGap, SourceFreshness, data_gaps, iter_source_freshness, source_freshness
 from seatledger.licensing.matching import MatchResult, rematch
 from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, resolve
 from seatledger.licensing.seats import (
@@ -36,6 +37,7 @@ from seatledger.licensing.seats import (
     seat_history,
     seat_totals,
 )
+from seatledger.licensing.unattributed import UnattributedEmail, iter_unattributed_emails
 from seatledger.licensing.summary import EnterpriseSummary, enterprise_summary, iter_enterprise_slugs
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "CommitterTotals",
     "CopilotSeat",
     "CopilotTotals",
+    "DataGap",
     "EnterpriseInfo",
     "EnterpriseSummary",
     "LicensedPerson",
@@ -54,6 +57,8 @@ __all__ = [
     "SeatBreakdown",
     "SeatReason",
     "SeatTotals",
+    "SourceFreshness",
+    "UnattributedEmail",
     "UnresolvedEmail",
     "assign_seats",
     "billable_in_month",
@@ -62,6 +67,7 @@ __all__ = [
     "committer_totals_by_product",
     "copilot_totals",
     "count_consumed",
+    "data_gaps",
     "enterprise_summary",
     "explain",
     "get_enterprise",
@@ -71,9 +77,12 @@ __all__ = [
     "iter_licensed_people",
     "iter_namespace_committers",
     "iter_repository_committers",
+    "iter_source_freshness",
+    "iter_unattributed_emails",
     "iter_unresolved_emails",
     "rematch",
     "resolve",
     "seat_history",
     "seat_totals",
+    "source_freshness",
 ]
