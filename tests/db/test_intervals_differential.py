@@ -265,3 +265,25 @@ def test_verify_finds_a_tampered_interval_and_repair_rewrites_it(engine: Engine)
         intervals.check(conn, w["eid"], repair=True)
         assert intervals.verify(conn, w["eid"]) == []
         assert count_consumed(conn, w["slug"], as_of=INSTANTS[1]) == 1
+
+
+def test_a_deleted_repository_webhook_ends_its_collaborators_seats_at_once(engine: Engine) -> None:
+    from seatledger.ingest.webhook_events import apply_event
+
+    with engine.begin() as conn:
+        w = _world(conn)
+        Ledger(conn).add_collaborator(w["repos"][0], w["users"]["cat"], started_at=T0)
+    at = INSTANTS[3]
+    with engine.connect() as conn:
+        assert count_consumed(conn, w["slug"], as_of=at) == 1
+    payload = {
+        "action": "deleted",
+        "repository": {"name": "r0", "owner": {"login": f"{w['slug']}-org0"}, "private": True},
+        "organization": {"login": f"{w['slug']}-org0"},
+    }
+    with engine.begin() as conn:
+        apply_event(conn, w["eid"], "repository", payload, INSTANTS[2])
+    with engine.connect() as conn:
+        assert intervals.verify(conn, w["eid"]) == []
+        assert count_consumed(conn, w["slug"], as_of=at) == 0
+        assert count_consumed(conn, w["slug"], as_of=INSTANTS[1]) == 1  # before the deletion it held

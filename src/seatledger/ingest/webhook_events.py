@@ -216,9 +216,10 @@ def apply_repository(
     if action == "deleted":
         ledger.upsert_repo(enterprise_id, *_owner_name(payload), secret_protection=False, code_security=False)
         rc = t.repo_collaborators
-        ended = ledger.conn.execute(
-            sa.update(rc).where(rc.c.repository_id == rid, rc.c.ended_at.is_(None)).values(ended_at=received)
-        ).rowcount
+        current = ledger.conn.execute(
+            sa.select(rc.c.user_id).where(rc.c.repository_id == rid, rc.c.ended_at.is_(None)).distinct()
+        ).scalars().all()
+        ended = sum(ledger.end_collaborator(rid, uid, received) for uid in current)  # each marks its person
         report.count("collaborator", "updated", ended)
 
 
