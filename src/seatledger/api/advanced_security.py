@@ -40,17 +40,9 @@ ProductParam = Annotated[
 ]
 
 
-def _committers_json(
-    conn: Connection, enterprise_id: int, version: int | None, scope: Scope, product: Product, page: PageRequest
-) -> tuple[int, bytes]:
+def _committers_json(conn: Connection, scope: Scope, product: Product, page: PageRequest) -> tuple[int, bytes]:
     """(total_count, the page's JSON), counted at the instant of the request."""
-    return _committers_page_json(conn, scope, product, page, as_of_or_now(None))
-
-
-def _committers_page_json(
-    conn: Connection, scope: Scope, product: Product, page: PageRequest, at: dt.datetime
-) -> tuple[int, bytes]:
-    body = _committers(conn, scope, product, page, at)
+    body = _committers(conn, scope, product, page, as_of_or_now(None))
     return body.total_count, model_json(body)
 
 
@@ -108,8 +100,7 @@ def get_enterprise_committers(
             request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES
         )
         total, content = _committers_json(
-            conn, info.id, caller.ledger_version(info.id), Scope.enterprise(info.slug),
-            advanced_security_product or DEFAULT_PRODUCT, page,
+            conn, Scope.enterprise(info.slug), advanced_security_product or DEFAULT_PRODUCT, page
         )
     set_link(response, request, page, total)
     return json_bytes(content, response)  # type: ignore[return-value]
@@ -137,9 +128,6 @@ def get_org_committers(
             request, conn, caller, org, scopes=ORG_SCOPES, org_roles_allowed=ORG_ROLES,
             enterprise_roles_allowed=ENTERPRISE_ROLES,
         )
-        total, content = _committers_json(
-            conn, access.enterprise.id, caller.ledger_version(access.enterprise.id), Scope.org(access.login),
-            advanced_security_product or DEFAULT_PRODUCT, page,
-        )
+        total, content = _committers_json(conn, Scope.org(access.login), advanced_security_product or DEFAULT_PRODUCT, page)
     set_link(response, request, page, total)
     return json_bytes(content, response)  # type: ignore[return-value]
