@@ -23,7 +23,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # named here fails the tests instead of being skipped.
 HEADS = frozenset({
     "0002_api", "0002_seat_indexes", "0003_ghas_latest_push", "0005_intervals", "0005_ingest_purchases",
-    "0007_export_leases",
+    "0008_export_pending_key",
 })
 
 
