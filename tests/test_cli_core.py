@@ -142,7 +142,7 @@ def test_summary_json_has_the_documented_stable_keys(data_env: dict[str, str], t
     assert list(doc) == ["enterprise", "name", "organization", "as_of", "seats", "advanced_security", "copilot"]
     assert doc["as_of"] == "2026-06-15T12:00:00Z"
     assert set(doc["seats"]) == {"consumed", "purchased", "available", "over_limit", "billing", "expires_at",
-                                 "billable_this_month", "license_types", "cloud_users", "server_only_users"}
+                                 "billable_this_month", "license_types", "cloud_users", "server_only_users", "invited_only_users"}
     assert set(doc["advanced_security"]) == {"code_security", "secret_protection"}
     assert set(doc["advanced_security"]["code_security"]) == {
         "active_committers", "maximum_committers", "purchased", "over_limit", "billing", "repositories"}

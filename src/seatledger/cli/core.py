@@ -230,6 +230,7 @@ def summary_json(s: EnterpriseSummary) -> dict[str, Any]:
             },
             "cloud_users": seats.cloud_users,
             "server_only_users": seats.server_only_users,
+            "invited_only_users": seats.invited_only_users,
         },
         "advanced_security": {
             c.product: {
