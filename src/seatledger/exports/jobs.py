@@ -41,7 +41,7 @@ from seatledger.db.tables_exports import (
 )
 from seatledger.errors import InvalidInput, LedgerError, NotFound
 from seatledger.exports.catalog import SCOPE_LABELS, ReportRequest, UsageParams, report_request, write_report
-from seatledger.exports.links import Clock, sign_job
+from seatledger.exports.links import Clock, lifetime, sign_job
 from seatledger.exports.mail import ENTERPRISE_HEADER, Mailer
 from seatledger.exports.recovery import TEMP_SUFFIX, kept_lease, lease_until, live_lease, settle_abandoned_of
 
@@ -273,11 +273,18 @@ def download_link(base_url: str, secret_key: str, job_id: int, clock: Clock = ti
     return f"{base_url.rstrip('/')}/exports/{job_id}/download?token={token}"
 
 
+def ready_link(secret_key: str, job: ExportJob) -> str | None:
+    """A ready export's download path (for *My exports*), signed as of when it became ready,
+    so it expires with the export whenever the page is shown; None unless ready."""
+    if job.status != EXPORT_READY or job.finished_at is None:
+        return None
+    finished = job.finished_at.replace(tzinfo=dt.timezone.utc).timestamp()
+    return download_link("", secret_key, job.id, clock=lambda: finished)
+
+
 def _message(
     settings: Settings, to: str, request: ReportRequest, link: str, rows: int, enterprise: str
 ) -> EmailMessage:
-    hours = settings.download_link_ttl_seconds / 3600
-    lifetime = f"{hours:g} hours" if hours >= 1 else f"{settings.download_link_ttl_seconds} seconds"
     msg = EmailMessage()
     msg["From"] = settings.mail_from
     msg["To"] = to
@@ -288,6 +295,6 @@ def _message(
     msg.set_content(
         f"Your {request.title} report ({rows} rows) is ready.\n\n"
         f"Download it here:\n{link}\n\n"
-        f"The link expires after {lifetime}.\n"
+        f"The link expires after {lifetime(settings.download_link_ttl_seconds)}.\n"
     )
     return msg

@@ -89,19 +89,32 @@ def _ingest(request: Request, data: bytes, slug: str) -> str:
     return f"{summary()}." if callable(summary) else ""
 
 
-def _usage(request: Request, conn: Connection, scope: Scope, month: str | None, group: str) -> HTMLResponse:
+def _usage(
+    request: Request, conn: Connection, scope: Scope, enterprise: licensing.EnterpriseInfo, month: str | None, group: str
+) -> HTMLResponse:
+    """The Usage page. A report request sent back (``report_type``, ``start``, ``end`` in the
+    query, with a message) opens the report form filled as it was sent."""
+    names = {"enterprise": enterprise.slug, "enterprise_name": enterprise.name}
     try:
         usage_view = importlib.import_module("seatledger.web.usage_view")
     except ImportError:  # the metered-usage engine is not installed
-        return page(request, "usage.html", scope=scope, data=None, chart_json="{}")
+        return page(request, "usage.html", scope=scope, data=None, chart_json="{}", **names)
     as_of = counting_instant(request)
     chosen = usage_view.parse_month(month, as_of)
     data = usage_view.usage_page(conn, scope, chosen, group, as_of)
-    chart = {"labels": [d.isoformat() for d in data.days], "series": [{"label": k, "values": v} for k, v in data.series]}
+    chart = {
+        "labels": [d.isoformat() for d in data.days],
+        # The series past CHART_SERIES is the rest of the groups together, drawn in grey.
+        "series": [
+            {"label": k, "values": v, "other": i >= usage_view.CHART_SERIES} for i, (k, v) in enumerate(data.series)
+        ],
+    }
     last = min(data.days[-1], as_of.date())
+    sent = request.query_params
     return page(
         request, "usage.html", scope=scope, data=data, groups=usage_view.GROUPS, chart_json=json.dumps(chart),
-        report_start=data.month.isoformat(), report_end=last.isoformat(),
+        report_start=sent.get("start", data.month.isoformat())[:10], report_end=sent.get("end", last.isoformat())[:10],
+        report_type=sent.get("report_type", "summarized"), report_open="start" in sent, **names,
         base=f"/enterprises/{scope.name}/usage" if scope.kind == "enterprise" else f"/orgs/{scope.name}/usage",
     )
 
@@ -112,8 +125,7 @@ def enterprise_usage(
     access: Access = Depends(signed_in), conn: Connection = Depends(connection),
 ) -> HTMLResponse:
     access.require_enterprise(slug)
-    licensing.get_enterprise(conn, slug)
-    return _usage(request, conn, Scope.enterprise(slug), month, group)
+    return _usage(request, conn, Scope.enterprise(slug), licensing.get_enterprise(conn, slug), month, group)
 
 
 @router.get("/orgs/{org}/usage", include_in_schema=False)
@@ -123,4 +135,4 @@ def org_usage(
 ) -> HTMLResponse:
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)
-    return _usage(request, conn, Scope.org(org), month, group)
+    return _usage(request, conn, Scope.org(org), resolved.enterprise, month, group)
