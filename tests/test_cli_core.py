@@ -61,6 +61,7 @@ def test_demo_with_an_unknown_size_prints_one_line_and_exits_2(data_env: dict[st
 
 
 def test_summary_of_an_unknown_enterprise_prints_one_line_and_exits_2(data_env: dict[str, str], tmp_path: Path) -> None:
+    assert _run(["migrate"], data_env, tmp_path).returncode == 0
     line = _one_error_line(_run(["summary", "--enterprise", "nosuch"], data_env, tmp_path))
     assert "nosuch" in line
 

@@ -24,7 +24,7 @@ from seatledger.licensing.copilot import (
     iter_copilot_seats,
 )
 from seatledger.licensing.matching import MatchResult, rematch
-from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, resolve
+from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, organization_login, resolve
 from seatledger.licensing.seats import (
     LicensedPerson,
     SeatReason,
@@ -72,6 +72,7 @@ __all__ = [
     "iter_namespace_committers",
     "iter_repository_committers",
     "iter_unresolved_emails",
+    "organization_login",
     "rematch",
     "resolve",
     "seat_history",
