@@ -93,6 +93,7 @@ def test_every_page_of_an_org_has_the_same_tabs_and_names_the_enterprise_by_its_
             assert [f"{base}/{p}" for p in ("licensing", "usage", "copilot")] == re.findall(r'href="([^"]+)"', tabs)
             assert "Acme Corporation" in text, f"{base}/{path}"
             assert "<h1>acme " not in text
+            assert '<a href="/enterprises/acme/licensing">Acme Corporation</a>' in text  # the top bar
 
 
 def test_my_exports_links_each_ready_export_and_says_the_lifetime_in_whole_hours(mona: httpx.Client) -> None:
