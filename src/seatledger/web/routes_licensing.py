@@ -19,6 +19,7 @@ from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, csrf_checked, signed_in
 from seatledger.web.render import page
 from seatledger.web.session import session_of
+from seatledger.web.table_view import TableState, table_state
 
 router = APIRouter()
 
@@ -30,12 +31,18 @@ def enterprise_licensing(
     request: Request, slug: str, access: Access = Depends(signed_in), conn: Connection = Depends(connection)
 ) -> HTMLResponse:
     access.require_enterprise(slug)
+    states = {p: _table_state(request, p) for p in ("org", "ns")}  # a bad parameter is refused before counting
     as_of = counting_instant(request)
-    eid = licensing.get_enterprise(conn, slug).id
     data = licensing_view.enterprise_page(conn, slug, as_of)
     history = data.history.value or []
+    namespaces = data.namespaces.value or []
+    query = list(request.query_params.multi_items())
+    tables = {
+        prefix: licensing_view.committer_table([r for r in namespaces if r.kind == kind], states[prefix], query)
+        for prefix, kind in (("org", "organization"), ("ns", "user_namespace"))
+    }
     return page(
-        request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS,
+        request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, tables=tables,
         chart_json=json.dumps({"labels": [d.isoformat() for d, _ in history], "values": [n for _, n in history]}),
         is_owner=dict(access.enterprise_roles).get(slug) == "owner",
     )
@@ -47,10 +54,18 @@ def org_licensing(
 ) -> HTMLResponse:
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)
+    state = _table_state(request, "repo")
     as_of = counting_instant(request)
     data = licensing_view.org_page(conn, org, as_of)
+    tables = {"repo": licensing_view.committer_table(
+        data.repositories.value or [], state, list(request.query_params.multi_items())
+    )}
     return page(request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, chart_json="{}",
-                is_owner=False)
+                is_owner=False, tables=tables)
+
+
+def _table_state(request: Request, prefix: str) -> TableState:
+    return table_state(request.query_params, prefix, licensing_view.TABLE_SORTS, "name")
 
 
 @router.post("/enterprises/{slug}/server-usage", include_in_schema=False, dependencies=[Depends(csrf_checked)])
