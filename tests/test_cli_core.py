@@ -61,6 +61,7 @@ def test_demo_with_an_unknown_size_prints_one_line_and_exits_2(data_env: dict[st
 
 
 def test_summary_of_an_unknown_enterprise_prints_one_line_and_exits_2(data_env: dict[str, str], tmp_path: Path) -> None:
+    assert _run(["migrate"], data_env, tmp_path).returncode == 0
     line = _one_error_line(_run(["summary", "--enterprise", "nosuch"], data_env, tmp_path))
     assert "nosuch" in line
 
@@ -144,7 +145,7 @@ def test_summary_json_has_the_documented_stable_keys(data_env: dict[str, str], t
     assert (doc["no_data_before"], doc["sources"]) == ([], {}), "the demo is written directly, by no importer"
     assert doc["as_of"] == "2026-06-15T12:00:00Z"
     assert set(doc["seats"]) == {"consumed", "purchased", "available", "over_limit", "billing", "expires_at",
-                                 "billable_this_month", "license_types", "cloud_users", "server_only_users"}
+                                 "billable_this_month", "license_types", "cloud_users", "server_only_users", "invited_only_users"}
     assert set(doc["advanced_security"]) == {"code_security", "secret_protection"}
     assert set(doc["advanced_security"]["code_security"]) == {
         "active_committers", "maximum_committers", "purchased", "over_limit", "billing", "repositories"}

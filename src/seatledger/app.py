@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -33,18 +33,12 @@ def github_error(status: int, message: str, headers: dict[str, str] | None = Non
 
 
 def render_error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """The one error renderer: GitHub JSON for the API, a small page for the web."""
+    """The one error renderer: GitHub JSON for the API, the page in its layout for the web."""
     if _is_api(request):
         return github_error(status, message, headers)
-    from html import escape
+    from seatledger.web.error_page import error_page
 
-    body = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>seatledger — error</title>"
-        "<link rel='stylesheet' href='/static/seatledger.css'></head><body><main class='error'>"
-        f"<h1>{status}</h1><p class='flash flash-error'>{escape(message)}</p><p><a href='/'>Back</a></p>"
-        "</main></body></html>"
-    )
-    return HTMLResponse(body, status_code=status, headers=headers)
+    return error_page(request, status, message, headers)
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:

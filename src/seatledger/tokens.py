@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from seatledger.db import tables as t
 from seatledger.db.ledger import utcnow
 from seatledger.errors import InvalidInput, NotFound
+from seatledger.validation import BIGINT_MAX
 from seatledger.licensing.scope import EnterpriseInfo, enterprise_columns, enterprise_from
 
 TOKEN_PREFIX = "ghp_"
@@ -28,6 +29,8 @@ _RANDOM_LENGTH = 30
 _CHECKSUM_LENGTH = 6
 _BASE62 = string.digits + string.ascii_uppercase + string.ascii_lowercase
 TOKEN_LENGTH = len(TOKEN_PREFIX) + _RANDOM_LENGTH + _CHECKSUM_LENGTH
+# The longest lifetime a token may be given; longer is "never" (leave the expiry out).
+MAX_EXPIRES_IN_DAYS = 3650
 
 # Classic-PAT scopes seatledger understands, and what each one includes (GitHub's hierarchy:
 # admin:enterprise covers manage_billing:enterprise and read:enterprise, admin:org covers
@@ -163,8 +166,11 @@ def create_token(
     """Store a new token for ``login`` of ``enterprise``; returns (id, token). The token is
     not recoverable afterwards."""
     scope_list = parse_scopes(scopes)
-    if expires_in_days is not None and expires_in_days < 1:
-        raise InvalidInput(f"--expires-in-days must be at least 1, not {expires_in_days}")
+    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_EXPIRES_IN_DAYS:
+        raise InvalidInput(
+            f"--expires-in-days must be from 1 to {MAX_EXPIRES_IN_DAYS} (leave it out for a token that never "
+            f"expires), not {expires_in_days}"
+        )
     now = now or utcnow()
     e, u = t.enterprises, t.users
     row = conn.execute(
@@ -222,6 +228,8 @@ def list_tokens(conn: Connection, *, login: str | None = None, enterprise: str |
 def revoke_token(conn: Connection, token_id: int, *, now: dt.datetime | None = None) -> TokenInfo:
     """Revoke a token by id (revoking twice keeps the first revocation time)."""
     a = t.api_tokens
+    if not 1 <= token_id <= BIGINT_MAX:  # no id is stored outside a 64-bit column
+        raise NotFound(f"no token with id {token_id}")
     conn.execute(
         sa.update(a).where(a.c.id == token_id, a.c.revoked_at.is_(None)).values(revoked_at=now or utcnow())
     )

@@ -66,6 +66,7 @@ def test_verify_says_clean_then_finds_drift_then_repairs_it(tmp_path: Path) -> N
 
 def test_verify_of_an_unknown_enterprise_is_one_line_and_exit_2(tmp_path: Path) -> None:
     data = tmp_path / "data"
+    assert _run(["migrate"], data).returncode == 0
     proc = _run(["verify", "--enterprise", "nope"], data)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["error: no enterprise 'nope'"]

@@ -92,17 +92,40 @@ def test_job_writes_the_csv_then_mails_a_signed_link_to_the_primary_email(settin
     assert verify_job_token(SECRET, token.group(1), settings.download_link_ttl_seconds, clock=clock) == job_id
 
 
-def test_a_second_request_of_the_same_kind_while_one_is_pending_is_refused(engine: Engine) -> None:
+def test_a_second_request_of_the_same_report_while_one_is_pending_is_refused(engine: Engine) -> None:
     mona = _ledger(engine)
     with engine.begin() as conn:
         first = request_export(conn, mona, report_request("license-usage", "enterprise:acme"), clock=clock)
-        with pytest.raises(ExportPending):
-            request_export(conn, mona, report_request("license-usage", "organization:acme-web"), clock=clock)
+        with pytest.raises(ExportPending) as refused:
+            request_export(conn, mona, report_request("license-usage", "enterprise:acme"), clock=clock)
+        assert refused.value.job_id == first
         # Another kind is its own queue.
         request_export(conn, mona, report_request("copilot-activity", "enterprise:acme"), clock=clock)
         conn.execute(sa.update(export_jobs).where(export_jobs.c.id == first).values(status="ready"))
-        # Once the first is done, the same kind may be asked again.
+        # Once the first is done, the same report may be asked again.
         request_export(conn, mona, report_request("license-usage", "enterprise:acme"), clock=clock)
+
+
+def test_one_pending_rule_is_per_product_and_scope_and_the_refusal_names_the_pending_job(engine: Engine) -> None:
+    mona = _ledger(engine)
+    with engine.begin() as conn:
+        code = request_export(conn, mona, report_request("advanced-security", "enterprise:acme", "code_security"), clock=clock)
+        # Another product, and another scope, are other reports: each is queued.
+        secret = request_export(
+            conn, mona, report_request("advanced-security", "enterprise:acme", "secret_protection"), clock=clock
+        )
+        org = request_export(conn, mona, report_request("license-usage", "organization:acme-web"), clock=clock)
+        ent = request_export(conn, mona, report_request("license-usage", "enterprise:acme"), clock=clock)
+        assert len({code, secret, org, ent}) == 4
+        with pytest.raises(ExportPending) as refused:
+            request_export(conn, mona, report_request("advanced-security", "enterprise:acme", "secret_protection"), clock=clock)
+        kinds = conn.execute(sa.select(export_jobs.c.product).where(export_jobs.c.kind == "advanced-security")).scalars()
+        assert sorted(kinds) == ["code_security", "secret_protection"]  # the refused one made no job
+    assert refused.value.job_id == secret
+    assert refused.value.message == (
+        f"You already have a Secret Protection report being prepared (export #{secret}, enterprise acme); "
+        "wait for its email before requesting another."
+    )
 
 
 def test_a_failing_job_is_retried_a_bounded_number_of_times_and_leaves_no_file(

@@ -181,3 +181,33 @@ def test_seat_history_at_the_edges_of_a_day_and_with_an_empty_interval(conn: Con
     assert [n for _, n in history] == [1, 1, 1]
     for d, n in history:
         assert seats.count_consumed(conn, "acme", as_of=dt.datetime.combine(d, dt.time(23, 59, 59, 999999))) == n
+
+
+def test_an_orgs_visual_studio_split_is_its_consumers_with_a_visual_studio_license_as_in_its_csv(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
+    import csv
+    import io
+
+    from seatledger.licensing import Scope
+    from seatledger.reports import write_report
+
+    b.member("octo", "alice", emails=["alice@example.com"])
+    b.member("octo", "vsuser", emails=["vs@example.com"])
+    b.member("other", "vsother", emails=["vso@example.com"])
+    b.vs_subscription("vs@example.com")
+    b.vs_subscription("vso@example.com")
+    b.invite("octo", email="invitee@example.com")
+    b.server_account("ghe.example.com", 2, "eve", "eve@example.com")
+    matching.rematch(conn, b.id)
+    totals = seats.seat_totals(conn, "acme", org="octo", as_of=AS_OF)
+    out = io.BytesIO()
+    write_report("license-usage", conn, Scope("organization", "octo"), out, as_of=AS_OF)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue().decode("utf-8-sig"))))
+    types = [r["License type"] for r in rows]
+    assert (totals.enterprise_licenses, totals.visual_studio_licenses) == (
+        types.count("Enterprise"), types.count("Visual Studio subscription")
+    ) == (2, 1)
+    # Every consumed seat is a cloud user, a server-only person or an invitee: the card adds up.
+    assert totals.cloud_users + totals.server_only_users + totals.invited_only_users == totals.consumed == 3
+    assert (totals.cloud_users, totals.invited_only_users) == (2, 1)

@@ -51,14 +51,12 @@ def _main(args: list[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
 @pytest.mark.parametrize(
     "args",
     [
-        ["advanced-security", "--product", "code_security"],
         ["advanced-security", "--product", "code_security", "--org", "a", "--repo", "a/b"],
-        ["copilot-activity"],
         ["copilot-activity", "--enterprise", "e", "--org", "o"],
-        ["license-usage"],
+        ["license-usage", "--enterprise", "e", "--org", "o"],
     ],
 )
-def test_anything_but_exactly_one_scope_option_is_one_line_and_exit_2(
+def test_more_than_one_scope_option_is_one_line_and_exit_2(
     tmp_path: Path, args: list[str], monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
     code, out, err = _main(args, {"SEATLEDGER_DATA_DIR": str(tmp_path)}, monkeypatch, capsysbinary)

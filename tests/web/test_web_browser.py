@@ -272,3 +272,31 @@ def test_the_pages_scripts_and_charts_run_under_the_content_security_policy(page
     page.wait_for_selector("#usage-chart[data-ready=true]")
     assert "group=cost_center" in page.url
     assert refused == []
+
+
+def test_usage_by_organization_charts_the_largest_groups_with_a_legend_that_leaves_the_plot_its_room(
+    page: Any, site: Site
+) -> None:
+    from seatledger.db.ledger import Ledger
+    from seatledger.web.usage_view import CHART_SERIES
+
+    demo = site.demo
+    with site.engine.begin() as conn:  # more organizations than the chart has series
+        led = Ledger(conn)
+        eid = licensing.get_enterprise(conn, demo.slug).id
+        for i in range(CHART_SERIES + 4):
+            org = led.add_org(eid, f"extra-{i}", created_at=dt.datetime(2026, 1, 1))
+            uid = led.add_user(eid, f"extra-user-{i}", created_at=dt.datetime(2026, 1, 1))
+            led.add_membership(org, uid, started_at=dt.datetime(2026, 1, 1))
+    sign_in(page, site, demo.owner_login, demo.owner_password)
+    page.goto(f"{site.url}/enterprises/{demo.slug}/usage?month=2026-10&group=organization")
+    page.wait_for_selector("#usage-chart[data-ready=true]")
+    _screenshot(page, "usage-by-organization.png")
+    chart = page.evaluate(
+        """() => { const c = Chart.getChart(document.getElementById("usage-chart"));
+                   return { series: c.data.datasets.length, plot: c.chartArea.bottom - c.chartArea.top,
+                            height: c.height, colours: c.data.datasets.map(d => d.backgroundColor) }; }"""
+    )
+    assert chart["series"] == CHART_SERIES + 1  # the largest, then the rest as one
+    assert len(set(chart["colours"])) == chart["series"]  # no colour stands for two groups
+    assert chart["plot"] >= chart["height"] / 2

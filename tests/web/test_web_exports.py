@@ -106,7 +106,7 @@ def test_without_smtp_the_mail_reaches_the_requesters_outbox_through_the_embedde
         assert hubot.get(link.group(1).replace("&amp;", "&")).status_code == 403
 
 
-def test_a_second_request_of_a_kind_while_one_is_pending_shows_a_message_and_queues_nothing(
+def test_a_second_request_of_a_report_while_one_is_pending_shows_a_message_and_queues_nothing(
     settings: Settings, engine: Engine
 ) -> None:
     _acme(engine)
@@ -115,13 +115,16 @@ def test_a_second_request_of_a_kind_while_one_is_pending_shows_a_message_and_que
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=60, follow_redirects=True) as client:
         http_sign_in(client, "mona", "mona-password")
         assert "is queued" in _email_me(client).text
-        again = _email_me(client, scope="organization:acme-web")
-        assert "already have a License usage report being prepared" in again.text
+        again = _email_me(client)
+        assert "already have a License usage report being prepared (export #1, enterprise acme)" in again.text
+        assert "is queued" in _email_me(client, scope="organization:acme-web").text  # another scope
         assert "is queued" in _email_me(client, kind="copilot-activity").text
-    assert len(parked.enqueued) == 2
+    assert len(parked.enqueued) == 3
     with engine.connect() as conn:
         statuses = conn.execute(sa.select(export_jobs.c.kind, export_jobs.c.status).order_by(export_jobs.c.id)).all()
-    assert [tuple(r) for r in statuses] == [("license-usage", "queued"), ("copilot-activity", "queued")]
+    assert [tuple(r) for r in statuses] == [
+        ("license-usage", "queued"), ("license-usage", "queued"), ("copilot-activity", "queued")
+    ]
 
 
 def test_the_outbox_shows_only_mail_sent_for_the_signed_in_persons_enterprise(

@@ -4,6 +4,7 @@ renders every LedgerError as one line on stderr with exit code 2."""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -21,6 +22,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from seatledger import __version__
+
+        typer.echo(f"seatledger {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+    ),
+) -> None:
+    """Who consumes your GitHub Enterprise, Advanced Security and Copilot licenses."""
+
+
 core.register(app)
 app.add_typer(report.app, name="report", help="Write license reports as CSV (or JSON).")
 app.add_typer(ingest.app, name="ingest", help="Read real data into the ledger.")
@@ -35,6 +55,32 @@ app.add_typer(purchases.app, name="billing", help="What was bought: billing mode
 app.add_typer(emails.app, name="emails", help="Commit emails that count for nobody, and mapping them to people.")
 
 
+def command() -> Any:
+    """The click command behind ``app``, its help naming each value (``ORG``, ``PATH...``) the
+    way a person reads it, never by its Python type (``<str>``, ``<list[Path]>``, ``<bool>``)."""
+    built = typer.main.get_command(app)
+    _name_values(built)
+    return built
+
+
+def _name_values(cmd: Any) -> None:
+    import typer.core
+
+    for param in cmd.params:
+        if isinstance(param, typer.core.TyperArgument):
+            param.display_type_rich = lambda ctx: None  # its name says it; help adds no type
+            if param.metavar is None:
+                param.metavar = (param.name or "value").upper()
+        elif param.metavar is None:
+            # A flag takes no value; an option's value is called after the option.
+            param.metavar = "" if getattr(param, "is_flag", False) else (param.name or "value").upper().strip("_")
+    help_option = cmd.get_help_option(typer.Context(cmd))  # made once, then kept
+    if help_option is not None:
+        help_option.metavar = ""
+    for sub in getattr(cmd, "commands", {}).values():
+        _name_values(sub)
+
+
 def main() -> None:
     """Entry point: run the CLI, turning user errors into one line and exit code 2."""
     try:
@@ -43,7 +89,7 @@ def main() -> None:
         from click import exceptions as click_exc
 
     try:
-        rc = app(standalone_mode=False)
+        rc = command()(standalone_mode=False)
     except LedgerError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
@@ -53,7 +99,8 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except click_exc.ClickException as exc:  # usage errors and bad parameters
-        typer.echo(f"error: {exc.format_message()}", err=True)
+        if exc.format_message():  # (no arguments: the help was the answer)
+            typer.echo(f"error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code if exc.exit_code else 2)
     except BrokenPipeError:
         # A reader such as `| head` closed the pipe: not an error of ours.

@@ -15,13 +15,18 @@ from typing import Annotated, Any, Callable, Optional, TypeVar
 import typer
 
 from seatledger.cli import report
-from seatledger.cli._context import open_ledger
+from seatledger.cli._context import enterprise_or_only, open_ledger
 from seatledger.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True, help="Cost centers of an enterprise (allocation of license usage).")
 price_app = typer.Typer(no_args_is_help=True, help="Negotiated prices of license SKUs.")
 
 Enterprise = Annotated[str, typer.Option("--enterprise", help="Enterprise slug.", metavar="SLUG")]
+# What a command that only reads takes: the ledger's only enterprise when left out.
+ReadEnterprise = Annotated[
+    Optional[str],
+    typer.Option("--enterprise", help="Enterprise slug (default: the ledger's only one).", metavar="SLUG"),
+]
 CostCenterRef = Annotated[str, typer.Argument(help="Cost center id or name.", metavar="COST_CENTER")]
 Users = Annotated[list[str], typer.Option("--user", help="User login (repeatable).", metavar="LOGIN")]
 Orgs = Annotated[list[str], typer.Option("--org", help="Organization login (repeatable).", metavar="ORG")]
@@ -58,7 +63,7 @@ def create(name: Annotated[str, typer.Argument(help="Name of the cost center.")]
 
 @app.command("list")
 def list_(
-    enterprise: Enterprise,
+    enterprise: ReadEnterprise = None,
     state: Annotated[Optional[str], typer.Option("--state", help="active or deleted.")] = None,
 ) -> None:
     """Cost centers with their state and resources, one per line (tab-separated)."""
@@ -67,7 +72,8 @@ def list_(
 
     _settings, engine = open_ledger()
     with engine.connect() as conn:
-        centers = cc.list_cost_centers(conn, get_enterprise(conn, enterprise).id, state=state)
+        slug = enterprise_or_only(conn, enterprise)
+        centers = cc.list_cost_centers(conn, get_enterprise(conn, slug).id, state=state)
     for center in centers:
         resources = ", ".join(f"{r.type}:{r.name}" for r in center.resources)
         typer.echo(f"{center.id}\t{center.name}\t{center.state}\t{resources}")
@@ -152,14 +158,14 @@ def price_set(
 
 
 @price_app.command("list")
-def price_list(enterprise: Enterprise) -> None:
+def price_list(enterprise: ReadEnterprise = None) -> None:
     """List prices and the enterprise's own prices, by SKU and date (tab-separated)."""
     from seatledger.licensing.pricing import list_prices
     from seatledger.licensing.scope import get_enterprise
 
     _settings, engine = open_ledger()
     with engine.connect() as conn:
-        rows = list_prices(conn, get_enterprise(conn, enterprise).id)
+        rows = list_prices(conn, get_enterprise(conn, enterprise_or_only(conn, enterprise)).id)
     for p in rows:
         kind = "negotiated" if p.negotiated else "list"
         typer.echo(f"{p.sku}\t{p.price_per_unit}\t{p.discount_percent}%\t{p.effective_from.isoformat()}\t{kind}")
@@ -180,9 +186,14 @@ def usage_report(
     scope = report.one_scope(enterprise=enterprise, org=org)
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     usage.check_report(type_, first, last)  # refused before the database is opened
+    if output is not None:
+        from seatledger.reports.writer import check_writable
+
+        check_writable(output)
     _settings, engine = open_ledger()
     try:
         with engine.connect() as conn:
+            scope = report.named_scope(conn, scope)
             if output is None:
                 from seatledger.reports.writer import write_chunks
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from seatledger.cli._context import open_ledger, parse_as_of
+from seatledger.cli._context import enterprise_or_only, open_ledger, parse_as_of
 from seatledger.config import Settings
 from seatledger.errors import ConfigError
 
@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def migrate() -> None:
         """Create or upgrade the ledger schema."""
-        settings, _engine = open_ledger()
+        settings, _engine = open_ledger(create=True)
         typer.echo(f"ledger at {settings.effective_database_url} is up to date")
 
     @app.command()
@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
 
             raise InvalidInput(f"--size must be one of {', '.join(SIZES)}, not {size!r}")
         anchor = parse_as_of(as_of)
-        _settings, engine = open_ledger()
+        _settings, engine = open_ledger(create=True)
         with _RichProgress() as progress:
             result = build_demo(engine, size=size, seed=seed, slug=enterprise, managed=managed, anchor=anchor,
                                 progress=progress)
@@ -64,7 +64,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
         host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-        port: int = typer.Option(8000, help="Port to listen on (0 picks a free one)."),
+        port: int = typer.Option(8000, min=0, max=65535, help="Port to listen on (0 picks a free one)."),
         first_run: bool = typer.Option(False, "--first-run", help="Load the small demo if the ledger is empty."),
         workers: int = typer.Option(
             1, "--workers", min=1, help="Serving processes sharing the port (one per core for the API's throughput)."
@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
         access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log every request (info level)."),
     ) -> None:
         """Serve the web pages and the REST API (under /api/v3)."""
-        settings, engine = open_ledger()
+        settings, engine = open_ledger(create=True)
         if first_run:
             _load_first_run_demo(engine)
         sock = _listen(host, port)
@@ -87,18 +87,22 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def summary(
-        enterprise: str = typer.Option(..., "--enterprise", help="The enterprise slug."),
-        org: Optional[str] = typer.Option(None, "--org", help="Only this organization of the enterprise."),
+        enterprise: Optional[str] = typer.Option(
+            None, "--enterprise", help="The enterprise slug (default: the ledger's only one).", metavar="SLUG"
+        ),
+        org: Optional[str] = typer.Option(None, "--org", help="Only this organization of the enterprise.", metavar="ORG"),
         as_of: Optional[str] = typer.Option(None, "--as-of", help="Count at this date or instant (UTC)."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON (keys documented in the README)."),
     ) -> None:
         """Seats, Advanced Security committers and Copilot seats: the numbers of the summary page."""
-        from seatledger.licensing import enterprise_summary
+        from seatledger.licensing import enterprise_summary, organization_login
 
         when = parse_as_of(as_of)
         _settings, engine = open_ledger()
         with engine.connect() as conn:
-            result = enterprise_summary(conn, enterprise, org=org, as_of=when)
+            slug = enterprise_or_only(conn, enterprise)
+            name = organization_login(conn, org) if org is not None else None
+            result = enterprise_summary(conn, slug, org=name, as_of=when)
         if as_json:
             typer.echo(json.dumps(summary_json(result), indent=2))
         else:
@@ -232,6 +236,7 @@ def summary_json(s: EnterpriseSummary) -> dict[str, Any]:
             },
             "cloud_users": seats.cloud_users,
             "server_only_users": seats.server_only_users,
+            "invited_only_users": seats.invited_only_users,
         },
         "advanced_security": {
             c.product: {

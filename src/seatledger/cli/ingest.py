@@ -53,13 +53,13 @@ class _RichGitProgress:
 
 @app.command("git")
 def git_command(
-    paths: List[Path] = typer.Argument(..., help="Repositories: working trees or bare repositories."),
+    paths: List[Path] = typer.Argument(..., help="Repositories: working trees or bare repositories.", metavar="PATH"),
     org: str = typer.Option(..., "--org", help="Organization the repositories belong to (org/<dir name>)."),
     enterprise: Optional[str] = typer.Option(None, "--enterprise", help="Create --org in this enterprise if missing."),
     visibility: Optional[str] = typer.Option(None, "--visibility", help="public, private or internal."),
     enable: Optional[str] = typer.Option(None, "--enable", help="code_security,secret_protection"),
     create_people: bool = typer.Option(False, "--create-people", help="Unknown author emails become org members."),
-    since_days: int = typer.Option(120, "--since-days", min=1, help="Read commits of the last N days."),
+    since_days: int = typer.Option(120, "--since-days", min=1, metavar="N", help="Read commits of the last N days."),
     refs: List[str] = typer.Option(
         [], "--refs", help="Read these refs (for-each-ref patterns, repeatable), not the pushed branches and tags."
     ),
@@ -74,7 +74,7 @@ def git_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    _settings, engine = open_ledger()
+    _settings, engine = open_ledger(create=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         result = ingest_git(engine, paths, options, _RichGitProgress(bar, len(paths)))
@@ -100,7 +100,7 @@ def webhook_secret_command(
     from seatledger.db import tables as t
     from seatledger.db.ledger import Ledger
 
-    _settings, engine = open_ledger()
+    _settings, engine = open_ledger(create=True)
     with engine.begin() as conn:
         ledger = Ledger(conn)
         eid = ledger.enterprise_id(enterprise)
@@ -128,7 +128,7 @@ def _import_file(
     from seatledger.ingest.source_runs import failure_recorded
 
     data = _read_file(file)
-    _settings, engine = open_ledger()
+    _settings, engine = open_ledger(create=True)
     with failure_recorded(engine, enterprise, source):
         with engine.begin() as conn:
             report = importer(conn, data, enterprise)
@@ -180,7 +180,7 @@ def sync_github_command(
     from seatledger.ingest.github_api import sync_github
     from seatledger.ingest.github_client import GitHubClient
 
-    settings, engine = open_ledger()
+    settings, engine = open_ledger(create=True)
     token = settings.extra.get(token_env) or token_from_environment(token_env)
     if not token:
         from seatledger.errors import ConfigError

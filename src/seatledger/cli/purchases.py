@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli._context import open_ledger
-from seatledger.cli.billing import Enterprise, parse_date
+from seatledger.cli._context import enterprise_or_only, open_ledger
+from seatledger.cli.billing import Enterprise, ReadEnterprise, parse_date
 
 app = typer.Typer(
     no_args_is_help=True, help="What was bought: billing model, purchased count and expiry per product."
@@ -46,7 +46,7 @@ def billing_set(
 
 @app.command("show")
 def billing_show(
-    enterprise: Enterprise,
+    enterprise: ReadEnterprise = None,
     as_of: Annotated[
         Optional[str], typer.Option("--as-of", help="The day to show, YYYY-MM-DD (default today).")
     ] = None,
@@ -59,7 +59,7 @@ def billing_show(
     day = parse_date(as_of, "--as-of") if as_of else None
     _settings, engine = open_ledger()
     with engine.connect() as conn:
-        eid = get_enterprise(conn, enterprise).id
+        eid = get_enterprise(conn, enterprise_or_only(conn, enterprise)).id
         rows = purchase_history(conn, eid) if history else purchases_at(conn, eid, day)
     for p in rows:
         since = p.effective_from.isoformat() if p.effective_from else "unknown"

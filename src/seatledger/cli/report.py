@@ -39,11 +39,14 @@ Enterprise = Annotated[Optional[str], typer.Option("--enterprise", help="Enterpr
 Org = Annotated[Optional[str], typer.Option("--org", help="Organization login.", metavar="ORG")]
 
 
-def one_scope(**options: str | None) -> Scope:
-    """The one scope option given; InvalidInput (exit 2) unless exactly one is."""
+def one_scope(**options: str | None) -> Scope | None:
+    """The one scope option given; None when none is and ``--enterprise`` is one of them (the
+    ledger's only enterprise is meant); InvalidInput (exit 2) otherwise."""
     from seatledger.licensing.scope import Scope
 
     given = {name: value for name, value in options.items() if value is not None}
+    if not given and "enterprise" in options:
+        return None
     if len(given) != 1:
         names = ", ".join("--" + name.replace("_", "-") for name in options)
         raise InvalidInput(f"give exactly one of {names}")
@@ -55,6 +58,20 @@ def one_scope(**options: str | None) -> Scope:
     if name == "user_namespace":
         return Scope.user_namespace(value)
     return Scope.repo(value)
+
+
+def named_scope(conn: Connection, scope: ReportScope | None) -> ReportScope:
+    """The scope as the ledger names it: the only enterprise when none was given, an
+    organization's login in its own case (GitHub's names are case-insensitive)."""
+    from seatledger.licensing import Scope, organization_login
+
+    from seatledger.cli._context import enterprise_or_only
+
+    if scope is None:
+        return Scope.enterprise(enterprise_or_only(conn, None))
+    if isinstance(scope, Scope) and scope.kind == "organization":
+        return Scope.org(organization_login(conn, scope.name))
+    return scope
 
 
 @contextlib.contextmanager
@@ -76,14 +93,21 @@ def _progress(
         yield lambda done: bar.update(task, completed=done)
 
 
-def _run(kind: str, scope: ReportScope, output: Path | None, as_of_text: str | None, product: str | None = None) -> None:
+def _run(
+    kind: str, scope: ReportScope | None, output: Path | None, as_of_text: str | None, product: str | None = None
+) -> None:
     from seatledger.licensing.scope import as_of_or_now
     from seatledger.reports import write_report, write_report_file
+    from seatledger.reports.writer import check_writable
 
     # One instant for the whole run, so the progress total and the rows describe the same moment.
     as_of = as_of_or_now(parse_as_of(as_of_text))
+    if output is not None:
+        check_writable(output)  # before any work
     _settings, engine = open_ledger()
     try:
+        with engine.connect() as conn:
+            scope = named_scope(conn, scope)
         with engine.connect() as conn, _progress(kind, conn, scope, product, as_of) as progress:
             if output is None:
                 write_report(kind, conn, scope, sys.stdout.buffer, product=product, as_of=as_of, progress=progress)

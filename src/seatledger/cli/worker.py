@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
         """Run emailed-report jobs from the queue until interrupted (Ctrl-C finishes the running job)."""
         from seatledger.exports.queue import ExportQueue
 
-        settings, engine = open_ledger()
+        settings, engine = open_ledger(create=True)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         queue = ExportQueue(settings, engine)
         where = settings.queue_url or str(settings.data_dir / "queue.db")

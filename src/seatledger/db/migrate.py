@@ -22,7 +22,7 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # tests/test_project.py checks it against Alembic's own list, so a new migration that is not
 # named here fails the tests instead of being skipped.
 HEADS = frozenset({
-    "0002_api", "0002_seat_indexes", "0003_ghas_latest_push", "0006_source_runs", "0007_export_leases",
+    "0002_api", "0002_seat_indexes", "0003_ghas_latest_push", "0006_source_runs", "0008_export_pending_key",
 })
 
 

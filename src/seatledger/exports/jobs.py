@@ -35,12 +35,13 @@ from seatledger.db.tables_exports import (
     EXPORT_QUEUED,
     EXPORT_READY,
     EXPORT_RUNNING,
+    PENDING_KEY,
     PENDING_WHERE,
     export_jobs,
 )
 from seatledger.errors import InvalidInput, LedgerError, NotFound
-from seatledger.exports.catalog import ReportRequest, UsageParams, report_request, write_report
-from seatledger.exports.links import Clock, sign_job
+from seatledger.exports.catalog import SCOPE_LABELS, ReportRequest, UsageParams, report_request, write_report
+from seatledger.exports.links import Clock, lifetime, sign_job
 from seatledger.exports.mail import ENTERPRISE_HEADER, Mailer
 from seatledger.exports.recovery import TEMP_SUFFIX, kept_lease, lease_until, live_lease, settle_abandoned_of
 
@@ -48,7 +49,7 @@ PENDING = (EXPORT_QUEUED, EXPORT_RUNNING)
 
 
 class ExportPending(InvalidInput):
-    """The person already has a request of this kind queued or running."""
+    """The person already has a request of this report (kind, product, scope) queued or running."""
 
     status_code = 409
 
@@ -92,9 +93,11 @@ def _job(row: sa.Row) -> ExportJob:
 def request_export(
     conn: Connection, user_id: int, request: ReportRequest, *, notify: bool = True, clock: Clock = time.time
 ) -> int:
-    """Record a request (queued) and return its id; ExportPending if one of the same kind is
-    still queued or running for this person (one request per person and kind, as GitHub).
-    ``notify=False`` writes the file without mailing (the REST API's ``send_email: false``)."""
+    """Record a request (queued) and return its id; ExportPending if one of the same report
+    (kind, Advanced Security product and scope) is still queued or running for this person:
+    Code Security and Secret Protection, or an org's report and the enterprise's, are each
+    their own request. ``notify=False`` writes the file without mailing (the REST API's
+    ``send_email: false``)."""
     j = export_jobs
     settle_abandoned_of(conn, user_id, request.kind, clock)  # one whose worker died refuses nobody
     values = dict(
@@ -107,20 +110,25 @@ def request_export(
     # request is pending.
     job_id = conn.execute(
         upsert_insert(conn)(j).values(**values).on_conflict_do_nothing(
-            index_elements=[j.c.requester_user_id, j.c.kind], index_where=sa.text(PENDING_WHERE)
+            index_elements=list(PENDING_KEY), index_where=sa.text(PENDING_WHERE)
         ).returning(j.c.id)
     ).scalar()
     if job_id is not None:
         return int(job_id)
     pending = conn.execute(
-        sa.select(j.c.id).where(
-            j.c.requester_user_id == user_id, j.c.kind == request.kind, j.c.status.in_(PENDING)
+        sa.select(j).where(
+            j.c.requester_user_id == user_id, j.c.kind == request.kind, j.c.scope == request.scope_token,
+            sa.func.coalesce(j.c.product, "") == (request.product or ""), j.c.status.in_(PENDING),
         ).limit(1)
-    ).scalar()
+    ).first()
+    # Named after the pending request, which is the one the person is waiting for.
+    held = _job(pending).request if pending is not None else request
+    where = f"{SCOPE_LABELS[held.scope.kind]} {held.scope.name}"
     raise ExportPending(
-        f"You already have a {request.label} report being prepared (export #{pending}); "
-        "wait for its email before requesting another.",
-        job_id=int(pending) if pending is not None else None,
+        f"You already have a {held.label} report being prepared ("
+        + (f"export #{pending.id}, " if pending is not None else "")
+        + f"{where}); wait for its email before requesting another.",
+        job_id=int(pending.id) if pending is not None else None,
     )
 
 
@@ -265,11 +273,18 @@ def download_link(base_url: str, secret_key: str, job_id: int, clock: Clock = ti
     return f"{base_url.rstrip('/')}/exports/{job_id}/download?token={token}"
 
 
+def ready_link(secret_key: str, job: ExportJob) -> str | None:
+    """A ready export's download path (for *My exports*), signed as of when it became ready,
+    so it expires with the export whenever the page is shown; None unless ready."""
+    if job.status != EXPORT_READY or job.finished_at is None:
+        return None
+    finished = job.finished_at.replace(tzinfo=dt.timezone.utc).timestamp()
+    return download_link("", secret_key, job.id, clock=lambda: finished)
+
+
 def _message(
     settings: Settings, to: str, request: ReportRequest, link: str, rows: int, enterprise: str
 ) -> EmailMessage:
-    hours = settings.download_link_ttl_seconds / 3600
-    lifetime = f"{hours:g} hours" if hours >= 1 else f"{settings.download_link_ttl_seconds} seconds"
     msg = EmailMessage()
     msg["From"] = settings.mail_from
     msg["To"] = to
@@ -280,6 +295,6 @@ def _message(
     msg.set_content(
         f"Your {request.title} report ({rows} rows) is ready.\n\n"
         f"Download it here:\n{link}\n\n"
-        f"The link expires after {lifetime}.\n"
+        f"The link expires after {lifetime(settings.download_link_ttl_seconds)}.\n"
     )
     return msg

@@ -32,6 +32,17 @@ class _ClockedSigner(TimestampSigner):
         return int(self._clock())
 
 
+def lifetime(ttl_seconds: int) -> str:
+    """How long a link lives, as a person says it: "24 hours", "90 minutes", "30 seconds"."""
+    for unit, seconds in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if ttl_seconds >= seconds and ttl_seconds % seconds == 0 and not (unit == "day" and ttl_seconds == 86400):
+            n = ttl_seconds // seconds
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    if ttl_seconds >= 3600:
+        return f"{ttl_seconds / 3600:.1f} hours"
+    return f"{ttl_seconds} second{'s' if ttl_seconds != 1 else ''}"
+
+
 def sign_job(secret_key: str, job_id: int, *, clock: Clock = time.time) -> str:
     """The token for ``/exports/{id}/download?token=...``."""
     return _ClockedSigner(secret_key, clock).sign(str(job_id)).decode()

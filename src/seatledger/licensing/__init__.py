@@ -25,7 +25,7 @@ from seatledger.licensing.copilot import (
 )
 from seatledger.licensing.freshness import DataGap, SourceFreshness, data_gaps, iter_source_freshness, source_freshness
 from seatledger.licensing.matching import MatchResult, rematch
-from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, resolve
+from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, organization_login, resolve
 from seatledger.licensing.seats import (
     LicensedPerson,
     SeatReason,
@@ -80,6 +80,7 @@ __all__ = [
     "iter_source_freshness",
     "iter_unattributed_emails",
     "iter_unresolved_emails",
+    "organization_login",
     "rematch",
     "resolve",
     "seat_history",

@@ -117,6 +117,19 @@ def get_enterprise(conn: Connection, slug: str) -> EnterpriseInfo:
     return info
 
 
+def organization_login(conn: Connection, login: str) -> str:
+    """The organization's login as the ledger spells it: GitHub matches organization names
+    case-insensitively (an exact match first). ``login`` itself when none matches, so the
+    lookup that follows says it is not found."""
+    o = t.organizations
+    if conn.execute(sa.select(o.c.id).where(o.c.login == login).limit(1)).first() is not None:
+        return login
+    canonical = conn.execute(
+        sa.select(o.c.login).where(sa.func.lower(o.c.login) == login.lower()).order_by(o.c.id).limit(1)
+    ).scalar()
+    return str(canonical) if canonical is not None else login
+
+
 def resolve(conn: Connection, scope: Scope) -> ResolvedScope:
     """Look a scope up in the ledger; NotFound names what is missing."""
     if scope.kind == "enterprise":

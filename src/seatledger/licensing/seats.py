@@ -88,6 +88,7 @@ class SeatTotals:
     visual_studio_licenses: int  # consumed with license type Visual Studio subscription
     cloud_users: int  # consumed by a person with a cloud account
     server_only_users: int  # consumed by people known only from server instances
+    invited_only_users: int  # consumed by people known only by an invitation (not yet accepted)
     billable_this_month: int  # distinct people who consumed at any point this billing month
 
 
@@ -283,18 +284,29 @@ def seat_totals(
             sa.func.count(sa.case((holds, 1))).label("consumed"),
             sa.func.count(sa.case((sa.and_(holds, s.c.user_id.is_not(None)), 1))).label("cloud"),
             sa.func.count(sa.case((sa.and_(holds, s.c.other_key.startswith("server:")), 1))).label("server_only"),
+            sa.func.count(sa.case((sa.and_(holds, s.c.other_key.startswith("invite:")), 1))).label("invited_only"),
         ).where(*where, s.c.started_at <= at)
     ).one()
     # 'This month': people holding at some instant of [1st of the month, at].
     billable = _count(conn, policy, Window(month_start(at), at + dt.timedelta(microseconds=1)), org_id)
-    vs = 0
-    if org_id is None:  # Visual Studio reasons come through no organization
-        vs_spans, vs_where = _spans(policy, None, ti.SCOPE_VISUAL_STUDIO)
-        vs = int(
-            conn.execute(
-                sa.select(sa.func.count()).where(*vs_where, Window(at).overlaps(vs_spans.c.started_at, vs_spans.c.ended_at))
-            ).scalar_one()
+    # Visual Studio is a license type, not a place: of the people holding a seat here (the
+    # enterprise, or one org), those who also hold one through a Visual Studio subscription,
+    # as the report's "License type" column says of each row.
+    v = ti.seat_spans.alias("vs")
+    vs_at = [
+        v.c.enterprise_id == policy.enterprise.id, v.c.scope == ti.SCOPE_VISUAL_STUDIO, v.c.org_id == 0,
+        Window(at).overlaps(v.c.started_at, v.c.ended_at),
+    ]
+    if org_id is None:  # everyone with a Visual Studio span holds an enterprise seat: count them
+        vs = int(conn.execute(sa.select(sa.func.count()).where(*vs_at)).scalar_one())
+    else:
+        vs_holder = sa.exists().where(
+            *vs_at,
+            sa.or_(v.c.user_id == s.c.user_id, sa.and_(s.c.user_id.is_(None), v.c.other_key == s.c.other_key)),
         )
+        vs = int(conn.execute(
+            sa.select(sa.func.count()).where(*where, Window(at).overlaps(s.c.started_at, s.c.ended_at), vs_holder)
+        ).scalar_one())
     consumed = int(row.consumed)
     pool = consumed if org_id is None else _count(conn, policy, Window(at))
     volume = product.billing == "volume"
@@ -309,6 +321,7 @@ def seat_totals(
         visual_studio_licenses=vs,
         cloud_users=int(row.cloud),
         server_only_users=int(row.server_only),
+        invited_only_users=int(row.invited_only),
         billable_this_month=billable,
     )
 

@@ -23,6 +23,7 @@ import threading
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Sequence
 
+from seatledger.errors import InvalidInput
 from seatledger.reports.csv_safety import FORMULA_TRIGGERS, NEUTRALISING_PREFIX, neutralise
 
 # How much encoded output to gather before handing it on (a file write, an HTTP chunk).
@@ -178,6 +179,16 @@ def _ending_signals_raise() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def check_writable(target: Path) -> None:
+    """InvalidInput, before any work, when ``target`` cannot become a file: a directory, or a
+    file in a directory that does not exist."""
+    directory = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise InvalidInput(f"{target} is a directory: name the file to write, e.g. {target / 'report.csv'}")
+    if not directory.is_dir():
+        raise InvalidInput(f"cannot write {target}: the directory {directory} does not exist")
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """A binary file that appears at ``path`` only if the block finishes without an error.
@@ -191,9 +202,13 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
+    check_writable(target)
     remove_orphaned_partials(directory)
     with _ending_signals_raise():
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".partial", dir=directory)
+        try:
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".partial", dir=directory)
+        except OSError as exc:
+            raise InvalidInput(f"cannot write {target}: {exc.strerror or exc}") from exc
         try:
             with os.fdopen(fd, "wb") as out:
                 yield out

@@ -23,6 +23,11 @@ class Access:
     owned_orgs: tuple[str, ...]  # org logins the person owns, sorted
     # Slugs of the enterprises of the owned orgs: the person knows those exist.
     org_enterprises: tuple[str, ...] = ()
+    # (slug, display name) of the enterprises of enterprise_roles: pages name them by name.
+    enterprise_names: tuple[tuple[str, str], ...] = ()
+
+    def enterprise_name(self, slug: str) -> str:
+        return dict(self.enterprise_names).get(slug, slug)
 
     @property
     def enterprises(self) -> tuple[str, ...]:
@@ -90,13 +95,15 @@ def load_access(conn: Connection, user_id: int, *, as_of: dt.datetime | None = N
         return None
     er, e = t.enterprise_roles, t.enterprises
     roles: dict[str, str] = {}
+    names: dict[str, str] = {}
     for row in conn.execute(
-        sa.select(e.c.slug, er.c.role)
+        sa.select(e.c.slug, e.c.name, er.c.role)
         .join(e, e.c.id == er.c.enterprise_id)
         .where(er.c.user_id == user_id, holds_at(er.c.started_at, er.c.ended_at, now))
         .order_by(e.c.slug, er.c.role.desc())
     ):
         roles.setdefault(row.slug, row.role)  # 'owner' sorts after 'billing_manager' desc → owner wins
+        names[row.slug] = row.name or row.slug
     om, o = t.org_memberships, t.organizations
     orgs = conn.execute(
         sa.select(o.c.login, e.c.slug)
@@ -109,5 +116,5 @@ def load_access(conn: Connection, user_id: int, *, as_of: dt.datetime | None = N
     return Access(
         user_id=user_id, login=user.login, name=user.name,
         enterprise_roles=tuple(sorted(roles.items())), owned_orgs=tuple(r.login for r in orgs),
-        org_enterprises=tuple(sorted({r.slug for r in orgs})),
+        org_enterprises=tuple(sorted({r.slug for r in orgs})), enterprise_names=tuple(sorted(names.items())),
     )

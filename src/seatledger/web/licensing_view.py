@@ -11,7 +11,7 @@ import importlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable, Generic, TypeVar
+from typing import Any, Callable, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -33,6 +33,7 @@ from seatledger.licensing import (
 )
 from seatledger.licensing.advanced_security import PRODUCTS, Product, committer_totals_by_product
 from seatledger.licensing.verification import Check, last_interval_check
+from seatledger.web.table_view import TablePage, TableState, page_of
 
 # The list price used when no price catalog is installed (GitHub Enterprise, per user/month).
 FALLBACK_PRICE_PER_USER = Decimal("21")
@@ -140,7 +141,7 @@ def _namespaces(conn: Connection, slug: str, as_of: dt.datetime) -> list[Namespa
     return [rows[k] for k in sorted(rows)]
 
 
-def _repositories(conn: Connection, org: str, as_of: dt.datetime, limit: int) -> list[RepositoryRow]:
+def _repositories(conn: Connection, org: str, as_of: dt.datetime, limit: int | None) -> list[RepositoryRow]:
     rows: dict[str, RepositoryRow] = {}
     for product in PRODUCTS:
         for item in licensing.iter_repository_committers(conn, Scope.org(org), product, as_of=as_of, limit=limit):
@@ -242,7 +243,7 @@ def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> Licensin
     )
 
 
-def org_page(conn: Connection, org: str, as_of: dt.datetime, *, repository_limit: int = 500) -> LicensingPage:
+def org_page(conn: Connection, org: str, as_of: dt.datetime, *, repository_limit: int | None = None) -> LicensingPage:
     resolved = licensing.resolve(conn, Scope.org(org))
     info = resolved.enterprise
     scope = Scope.org(org)
@@ -259,6 +260,23 @@ def org_page(conn: Connection, org: str, as_of: dt.datetime, *, repository_limit
         copilot=got["copilot"],  # type: ignore[arg-type]
         repositories=got["repositories"],  # type: ignore[arg-type]
     )
+
+
+# The columns the committer tables sort by: the name, or a product's committers.
+TABLE_SORTS = ("name", *PRODUCTS)
+
+
+def _committers_of(product: str) -> Callable[[NamespaceRow | RepositoryRow], int]:
+    return lambda row: row.counts[product].committers if product in row.counts else 0
+
+
+def committer_table(
+    rows: list[NamespaceRow] | list[RepositoryRow], state: TableState, query: list[tuple[str, str]]
+) -> TablePage[NamespaceRow | RepositoryRow]:
+    """One page of a committer table (ORGANIZATION, USER NAMESPACED, an org's repositories)."""
+    keys: dict[str, Callable[[Any], Any]] = {"name": lambda r: r.name.casefold()}
+    keys.update({p: _committers_of(p) for p in PRODUCTS})
+    return page_of(rows, state, name=lambda r: r.name, keys=keys, query=query)
 
 
 def product_label(product: Product | str) -> str:

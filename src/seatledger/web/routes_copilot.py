@@ -37,7 +37,7 @@ def _seats_data(conn: Connection, scope: Scope, inactive: int | None, page_no: i
 
 
 def _seats_page(
-    request: Request, conn: Connection, scope: Scope, enterprise: str, enterprise_id: int, inactive: int | None,
+    request: Request, conn: Connection, scope: Scope, enterprise: licensing.EnterpriseInfo, inactive: int | None,
     page_no: int,
 ) -> HTMLResponse:
     if inactive is not None and inactive not in INACTIVE_FILTERS:
@@ -47,7 +47,7 @@ def _seats_page(
     seats, totals = _seats_data(conn, scope, inactive, page_no, as_of)
     rows = (seats.value or [])[:PAGE_SIZE]
     return page(
-        request, "copilot.html", scope=scope, enterprise=enterprise, as_of=as_of,
+        request, "copilot.html", scope=scope, enterprise=enterprise.slug, enterprise_name=enterprise.name, as_of=as_of,
         totals=totals, seats=rows, seats_missing=seats.missing, inactive=inactive, filters=INACTIVE_FILTERS,
         page_no=page_no, has_next=len(seats.value or []) > PAGE_SIZE,
         base=f"/orgs/{scope.name}/copilot" if scope.kind == "organization" else f"/enterprises/{scope.name}/copilot",
@@ -61,7 +61,7 @@ def org_copilot(
 ) -> HTMLResponse:
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)
-    return _seats_page(request, conn, Scope.org(org), resolved.enterprise.slug, resolved.enterprise.id, inactive, page_no)
+    return _seats_page(request, conn, Scope.org(org), resolved.enterprise, inactive, page_no)
 
 
 @router.get("/enterprises/{slug}/copilot", include_in_schema=False)
@@ -70,5 +70,4 @@ def enterprise_copilot(
     access: Access = Depends(signed_in), conn: Connection = Depends(connection),
 ) -> HTMLResponse:
     access.require_enterprise(slug)
-    eid = licensing.get_enterprise(conn, slug).id
-    return _seats_page(request, conn, Scope.enterprise(slug), slug, eid, inactive, page_no)
+    return _seats_page(request, conn, Scope.enterprise(slug), licensing.get_enterprise(conn, slug), inactive, page_no)

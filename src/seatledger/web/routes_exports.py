@@ -11,8 +11,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from seatledger.db import tables as t
 from seatledger.db.tables_exports import EXPORT_EXPIRED, EXPORT_READY
 from seatledger.errors import NotFound, PermissionDenied
-from seatledger.exports.jobs import expire_old, get_job, iter_jobs, requeue
-from seatledger.exports.links import LinkExpired, verify_job_token
+from seatledger.exports.jobs import expire_old, get_job, iter_jobs, ready_link, requeue
+from seatledger.exports.links import LinkExpired, lifetime, verify_job_token
 from seatledger.exports.mail import iter_outbox
 from seatledger.exports.secret_key import effective_secret_key
 from seatledger.web.access import Access
@@ -29,9 +29,10 @@ def my_exports(request: Request, access: Access = Depends(signed_in)) -> HTMLRes
     with request.app.state.engine.begin() as conn:
         expire_old(conn, settings, clock=lambda: clock_of(request))
         jobs = list(iter_jobs(conn, access.user_id))
+    secret = effective_secret_key(settings)
     return page(
-        request, "exports.html", jobs=jobs, ttl=settings.download_link_ttl_seconds,
-        outbox=not settings.smtp_url,
+        request, "exports.html", jobs=jobs, lifetime=lifetime(settings.download_link_ttl_seconds),
+        links={job.id: ready_link(secret, job) for job in jobs}, outbox=not settings.smtp_url,
     )
 
 

@@ -19,6 +19,7 @@ from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, csrf_checked, signed_in
 from seatledger.web.render import page
 from seatledger.web.session import session_of
+from seatledger.web.table_view import TableState, table_state
 
 router = APIRouter()
 
@@ -30,12 +31,18 @@ def enterprise_licensing(
     request: Request, slug: str, access: Access = Depends(signed_in), conn: Connection = Depends(connection)
 ) -> HTMLResponse:
     access.require_enterprise(slug)
+    states = {p: _table_state(request, p) for p in ("org", "ns")}  # a bad parameter is refused before counting
     as_of = counting_instant(request)
-    eid = licensing.get_enterprise(conn, slug).id
     data = licensing_view.enterprise_page(conn, slug, as_of)
     history = data.history.value or []
+    namespaces = data.namespaces.value or []
+    query = list(request.query_params.multi_items())
+    tables = {
+        prefix: licensing_view.committer_table([r for r in namespaces if r.kind == kind], states[prefix], query)
+        for prefix, kind in (("org", "organization"), ("ns", "user_namespace"))
+    }
     return page(
-        request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS,
+        request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, tables=tables,
         chart_json=json.dumps({"labels": [d.isoformat() for d, _ in history], "values": [n for _, n in history]}),
         is_owner=dict(access.enterprise_roles).get(slug) == "owner",
     )
@@ -47,10 +54,18 @@ def org_licensing(
 ) -> HTMLResponse:
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)
+    state = _table_state(request, "repo")
     as_of = counting_instant(request)
     data = licensing_view.org_page(conn, org, as_of)
+    tables = {"repo": licensing_view.committer_table(
+        data.repositories.value or [], state, list(request.query_params.multi_items())
+    )}
     return page(request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, chart_json="{}",
-                is_owner=False)
+                is_owner=False, tables=tables)
+
+
+def _table_state(request: Request, prefix: str) -> TableState:
+    return table_state(request.query_params, prefix, licensing_view.TABLE_SORTS, "name")
 
 
 @router.post("/enterprises/{slug}/server-usage", include_in_schema=False, dependencies=[Depends(csrf_checked)])
@@ -114,19 +129,32 @@ def _ingest(request: Request, data: bytes, slug: str) -> str:
     return f"{summary()}." if callable(summary) else ""
 
 
-def _usage(request: Request, conn: Connection, scope: Scope, month: str | None, group: str) -> HTMLResponse:
+def _usage(
+    request: Request, conn: Connection, scope: Scope, enterprise: licensing.EnterpriseInfo, month: str | None, group: str
+) -> HTMLResponse:
+    """The Usage page. A report request sent back (``report_type``, ``start``, ``end`` in the
+    query, with a message) opens the report form filled as it was sent."""
+    names = {"enterprise": enterprise.slug, "enterprise_name": enterprise.name}
     try:
         usage_view = importlib.import_module("seatledger.web.usage_view")
     except ImportError:  # the metered-usage engine is not installed
-        return page(request, "usage.html", scope=scope, data=None, chart_json="{}")
+        return page(request, "usage.html", scope=scope, data=None, chart_json="{}", **names)
     as_of = counting_instant(request)
     chosen = usage_view.parse_month(month, as_of)
     data = usage_view.usage_page(conn, scope, chosen, group, as_of)
-    chart = {"labels": [d.isoformat() for d in data.days], "series": [{"label": k, "values": v} for k, v in data.series]}
+    chart = {
+        "labels": [d.isoformat() for d in data.days],
+        # The series past CHART_SERIES is the rest of the groups together, drawn in grey.
+        "series": [
+            {"label": k, "values": v, "other": i >= usage_view.CHART_SERIES} for i, (k, v) in enumerate(data.series)
+        ],
+    }
     last = min(data.days[-1], as_of.date())
+    sent = request.query_params
     return page(
         request, "usage.html", scope=scope, data=data, groups=usage_view.GROUPS, chart_json=json.dumps(chart),
-        report_start=data.month.isoformat(), report_end=last.isoformat(),
+        report_start=sent.get("start", data.month.isoformat())[:10], report_end=sent.get("end", last.isoformat())[:10],
+        report_type=sent.get("report_type", "summarized"), report_open="start" in sent, **names,
         base=f"/enterprises/{scope.name}/usage" if scope.kind == "enterprise" else f"/orgs/{scope.name}/usage",
     )
 
@@ -137,8 +165,7 @@ def enterprise_usage(
     access: Access = Depends(signed_in), conn: Connection = Depends(connection),
 ) -> HTMLResponse:
     access.require_enterprise(slug)
-    licensing.get_enterprise(conn, slug)
-    return _usage(request, conn, Scope.enterprise(slug), month, group)
+    return _usage(request, conn, Scope.enterprise(slug), licensing.get_enterprise(conn, slug), month, group)
 
 
 @router.get("/orgs/{org}/usage", include_in_schema=False)
@@ -148,4 +175,4 @@ def org_usage(
 ) -> HTMLResponse:
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)
-    return _usage(request, conn, Scope.org(org), month, group)
+    return _usage(request, conn, Scope.org(org), resolved.enterprise, month, group)

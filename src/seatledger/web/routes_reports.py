@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 from typing import Iterator
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from seatledger import licensing
-from seatledger.errors import LedgerError
+from seatledger.errors import InvalidInput, LedgerError
 from seatledger.exports.catalog import USAGE, ReportRequest, UsageParams, open_chunks, report_request
 from seatledger.exports.jobs import ExportPending, request_export
 from seatledger.web.access import Access
@@ -77,10 +78,19 @@ def email_me(
     back: str = Form("/exports"),
     access: Access = Depends(signed_in),
 ) -> Response:
-    """Email me the report: queue an export job (one pending per person and report kind)."""
-    usage = UsageParams.parse(report_type or "summarized", start, end) if kind == USAGE else None
-    wanted = _allowed(request, access, kind, scope, product or None, usage)
+    """Email me the report: queue an export job (one pending per person and report). A request
+    the form could not know was wrong (a detailed report over 31 days) goes back to its page
+    with the message, the form open and filled as it was sent."""
+    target = back if back.startswith("/") and not back.startswith("//") else "/exports"
     session = session_of(request)
+    try:
+        usage = UsageParams.parse(report_type or "summarized", start, end) if kind == USAGE else None
+        wanted = _allowed(request, access, kind, scope, product or None, usage)
+    except InvalidInput as exc:
+        session.flash(f"The report was not requested: {exc.message}", "error")
+        if kind == USAGE:
+            target = _with_query(target, report_type=report_type, start=start, end=end)
+        return RedirectResponse(target, status_code=303)
     try:
         with request.app.state.engine.begin() as conn:
             job_id = request_export(conn, access.user_id, wanted, clock=lambda: clock_of(request))
@@ -91,5 +101,11 @@ def email_me(
         session.flash(
             f"Export #{job_id} ({wanted.title}) is queued; you will get an email with a download link.", "success"
         )
-    target = back if back.startswith("/") and not back.startswith("//") else "/exports"
     return RedirectResponse(target, status_code=303)
+
+
+def _with_query(path: str, **params: str) -> str:
+    """``path`` (which may carry a query already) with ``params`` set in its query."""
+    parts = urlsplit(path)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    return urlunsplit(("", "", parts.path, urlencode(query + list(params.items())), ""))

@@ -20,6 +20,9 @@ from seatledger.licensing.usage import USAGE_API_MONTHS, LineItem, UsageFilter, 
 
 GROUPS = {"sku": "SKU", "organization": "Organization", "cost_center": "Cost center"}
 ENTERPRISE_ONLY = "Enterprise Only"  # GitHub's label for usage without a cost center
+# The chart draws this many groups, the largest by billed amount, and the rest as one series:
+# a hundred organizations in eight repeating colours read as none. The tables keep them all.
+CHART_SERIES = 8
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,8 @@ class UsagePage:
     months: list[dt.date]  # the months the picker offers, newest first
     group: str
     days: list[dt.date]
-    series: list[tuple[str, list[float]]]  # per group: net amount per day, for the chart
-    totals: list[GroupTotal]
+    series: list[tuple[str, list[float]]]  # the largest groups, then "N others": net amount per day
+    totals: list[GroupTotal]  # every group, largest billed amount first
     by_day: list[tuple[dt.date, Decimal, list[DayRow]]]  # newest first: day, billed, rows per group
     net: Decimal
     gross: Decimal
@@ -98,13 +101,23 @@ def usage_page(conn: Connection, scope: Scope, month: dt.date, group: str, as_of
     for _ in range(USAGE_API_MONTHS):
         months.append(cursor)
         cursor = month_start(cursor - dt.timedelta(days=1)).date()
-    totals = [GroupTotal(k, *sums[k]) for k in sorted(sums)]
+    ranked = sorted(sums, key=lambda k: (-sums[k][2], k))
+    totals = [GroupTotal(k, *sums[k]) for k in ranked]
     return UsagePage(
         scope=scope, month=month, months=months, group=group, days=days,
-        series=[(k, per_group[k]) for k in sorted(per_group)], totals=totals,
+        series=_chart_series(ranked, per_group, len(days)), totals=totals,
         by_day=[
             (day, sum((r[3] for r in rows.values()), Decimal(0)), [DayRow(k, *rows[k]) for k in sorted(rows)])
             for day, rows in sorted(by_day.items(), reverse=True)
         ],
         net=sum((g.net for g in totals), Decimal(0)), gross=sum((g.gross for g in totals), Decimal(0)),
     )
+
+
+def _chart_series(ranked: list[str], per_group: dict[str, list[float]], days: int) -> list[tuple[str, list[float]]]:
+    """The first :data:`CHART_SERIES` groups of ``ranked``, and the rest summed day by day."""
+    if len(ranked) <= CHART_SERIES + 1:  # an "Other" of one group would hide its name for nothing
+        return [(k, per_group[k]) for k in ranked]
+    rest = ranked[CHART_SERIES:]
+    other = [round(sum(per_group[k][i] for k in rest), 2) for i in range(days)]
+    return [(k, per_group[k]) for k in ranked[:CHART_SERIES]] + [(f"{len(rest)} others", other)]

@@ -1,6 +1,9 @@
-// Stacked bars of the billed amount per day, one colour per group (the table below has the same numbers).
+// Stacked bars of the billed amount per day: the largest groups, each in its own colour by
+// rank, and the rest together in grey (the table below has every group and the same numbers).
+// The legend sits below the plot and is capped in height, so it never squeezes the plot.
 (function () {
-  var COLOURS = ["#0969da", "#1a7f37", "#bf8700", "#8250df", "#cf222e", "#57606a", "#1b7c83", "#bc4c00"];
+  var COLOURS = ["#0969da", "#1a7f37", "#bf8700", "#8250df", "#cf222e", "#1b7c83", "#bc4c00", "#bf3989"];
+  var OTHER = "#8c959f";
   function draw() {
     var canvas = document.getElementById("usage-chart");
     var source = document.getElementById("usage-chart-data");
@@ -12,11 +15,13 @@
       data: {
         labels: data.labels,
         datasets: data.series.map(function (s, i) {
-          return { label: s.label, data: s.values, backgroundColor: COLOURS[i % COLOURS.length], stack: "usage" };
+          var colour = s.other ? OTHER : COLOURS[i % COLOURS.length];
+          return { label: s.label, data: s.values, backgroundColor: colour, stack: "usage" };
         })
       },
       options: {
         animation: false, responsive: true, maintainAspectRatio: false,
+        plugins: { legend: { position: "bottom", maxHeight: 64, labels: { boxWidth: 12, boxHeight: 12 } } },
         scales: { x: { stacked: true, ticks: { maxTicksLimit: 10 } },
                   y: { stacked: true, beginAtZero: true, ticks: { callback: function (v) { return "$" + v; } } } }
       }

@@ -1,0 +1,118 @@
+"""The committer tables of the Licensing pages (ORGANIZATION, USER NAMESPACED, an org's
+repositories) page, sort and filter on the server, their state in the URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as htmllib
+import re
+from typing import Iterator
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+
+from seatledger.app import create_app
+from seatledger.config import Settings
+from seatledger.db.ledger import Ledger
+from seatledger.web.accounts import set_password
+from seatledger.web.table_view import PAGE_SIZE
+
+from web_site import LiveServer, http_sign_in
+
+T0 = dt.datetime(2025, 1, 1)
+NOW = dt.datetime(2026, 3, 15, 12, 0)
+REPOS = PAGE_SIZE + 30
+PEOPLE = 5
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages only: the SQL is tested elsewhere
+
+
+@pytest.fixture
+def mona(settings: Settings, engine: Engine) -> Iterator[httpx.Client]:
+    """acme: org "big" with REPOS Code Security repositories, repo-K pushed to by (K % 5) + 1
+    people; orgs small-a and small-b with one each; mona, an enterprise owner, signed in."""
+    with engine.begin() as conn:
+        led = Ledger(conn)
+        eid = led.add_enterprise("acme", created_at=T0)
+        orgs = {name: led.add_org(eid, name, created_at=T0) for name in ("big", "small-a", "small-b")}
+        people = []
+        for i in range(PEOPLE):
+            uid = led.add_user(eid, f"dev{i}", emails=[f"dev{i}@acme.test"], created_at=T0)
+            for org in orgs.values():
+                led.add_membership(org, uid, started_at=T0)
+            people.append(f"dev{i}@acme.test")
+        sha = 0
+        pushed = NOW - dt.timedelta(days=1)
+        for owner, count in (("big", REPOS), ("small-a", 1), ("small-b", 1)):
+            for k in range(count):
+                rid = led.add_repo(eid, owner, f"repo-{k:03d}", org_id=orgs[owner], code_security=True, created_at=T0)
+                rows = []
+                for email in people[: k % PEOPLE + 1]:
+                    sha += 1
+                    rows.append({"sha": f"{sha:040x}", "author_email": email, "author_date": pushed, "pushed_at": pushed})
+                led.add_commits(rid, rows)
+        mona = led.add_user(eid, "mona", emails=["mona@acme.test"], created_at=T0)
+        led.add_enterprise_role(eid, mona, "owner", started_at=T0)
+        set_password(conn, mona, "mona-password")
+    app = create_app(settings, engine)
+    app.state.clock = lambda: NOW.replace(tzinfo=dt.timezone.utc).timestamp()
+    with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=60, follow_redirects=True) as client:
+        http_sign_in(client, "mona", "mona-password")
+        yield client
+
+
+def _rows(page: str, testid: str) -> list[tuple[str, int]]:
+    """(name, Code Security committers) of each row of the table."""
+    table = page[page.index(f'data-testid="{testid}"'):]
+    table = table[: table.index("</table>")]
+    return [
+        (htmllib.unescape(name), int(n))
+        for name, n in re.findall(r'<tr data-name="([^"]+)">.*?data-product="code_security">(\d+)<', table, re.S)
+    ]
+
+
+def test_an_orgs_repositories_are_paged_with_never_more_than_a_page_of_rows(mona: httpx.Client) -> None:
+    first = mona.get("/orgs/big/licensing").text
+    rows = _rows(first, "repositories")
+    assert [name for name, _ in rows] == [f"big/repo-{k:03d}" for k in range(PAGE_SIZE)]
+    assert f"1–{PAGE_SIZE} of {REPOS}" in first and "Page 1 of 2" in first
+    second = mona.get("/orgs/big/licensing?repo_page=2").text
+    assert [name for name, _ in _rows(second, "repositories")] == [f"big/repo-{k:03d}" for k in range(PAGE_SIZE, REPOS)]
+    # A page past the last shows the last.
+    assert _rows(mona.get("/orgs/big/licensing?repo_page=9").text, "repositories") == _rows(second, "repositories")
+
+
+def test_a_table_sorts_by_committers_through_its_url_with_ties_by_name(mona: httpx.Client) -> None:
+    page = mona.get("/orgs/big/licensing?repo_sort=code_security&repo_dir=desc").text
+    rows = _rows(page, "repositories")
+    counts = [n for _name, n in rows]
+    assert counts == sorted(counts, reverse=True) and counts[0] == PEOPLE
+    assert rows[:2] == [("big/repo-004", PEOPLE), ("big/repo-009", PEOPLE)]
+    assert 'aria-sort="descending"' in page
+    # The sorted column's link turns the order round; the filter form keeps the sort.
+    assert "repo_dir=asc&amp;repo_sort=code_security" in page
+    assert '<input type="hidden" name="repo_sort" value="code_security">' in page
+
+
+def test_a_table_filters_by_name_in_any_case_and_counts_what_it_kept(mona: httpx.Client) -> None:
+    page = mona.get("/orgs/big/licensing?repo_q=REPO-01").text
+    assert [name for name, _ in _rows(page, "repositories")] == [f"big/repo-{k:03d}" for k in range(10, 20)]
+    assert f"1–10 of 10 (of {REPOS})" in page
+    assert "No repository matches the filter." in mona.get("/orgs/big/licensing?repo_q=nothing").text
+
+
+def test_the_enterprise_tables_each_keep_their_own_state_in_the_url(mona: httpx.Client) -> None:
+    page = mona.get("/enterprises/acme/licensing?org_sort=code_security&org_dir=desc&ns_q=x").text
+    assert [name for name, _ in _rows(page, "namespaces-organization")] == ["big", "small-a", "small-b"]
+    assert _rows(mona.get("/enterprises/acme/licensing?org_q=small").text, "namespaces-organization") == [
+        ("small-a", 1), ("small-b", 1)
+    ]
+    # The ORGANIZATION table's links keep the other table's filter.
+    assert re.search(r'href="\?[^"]*ns_q=x[^"]*org_sort=name[^"]*#namespaces-organization"', page)
+
+
+def test_a_bad_table_parameter_is_a_422_page_naming_it(mona: httpx.Client) -> None:
+    for query in ("repo_sort=stars", "repo_dir=up", "repo_page=0", "repo_page=abc", "repo_q=" + "x" * 101):
+        response = mona.get(f"/orgs/big/licensing?{query}")
+        assert response.status_code == 422, query
+        assert query.split("=")[0] in response.text and "Sign out" in response.text
