@@ -36,7 +36,13 @@ from seatledger.licensing.seats import (
     seat_history,
     seat_totals,
 )
-from seatledger.licensing.summary import EnterpriseSummary, enterprise_summary, iter_enterprise_slugs
+from seatledger.licensing.summary import (
+    EnterpriseSummary,
+    enterprise_summary,
+    iter_enterprise_slugs,
+    iter_organization_logins,
+)
+from seatledger.licensing.verification import last_interval_check
 
 __all__ = [
     "ACTIVE_COMMITTER_WINDOW",
@@ -70,8 +76,10 @@ __all__ = [
     "iter_enterprise_slugs",
     "iter_licensed_people",
     "iter_namespace_committers",
+    "iter_organization_logins",
     "iter_repository_committers",
     "iter_unresolved_emails",
+    "last_interval_check",
     "rematch",
     "resolve",
     "seat_history",
