@@ -175,3 +175,22 @@ def test_the_metrics_port_serves_every_enterprise_without_a_token(engine: Engine
 def test_a_bad_metrics_port_is_refused_in_one_line(args: list[str]) -> None:
     result = CliRunner().invoke(cli, ["serve", *args])
     assert result.exit_code == 2
+
+
+def test_every_series_the_grafana_dashboard_queries_is_exposed(engine: Engine, api_world: Any) -> None:
+    import re
+
+    _volume_purchase_and_a_queued_export(engine, api_world)  # the expiry and the last check exist
+    from prometheus_client import CollectorRegistry
+
+    from seatledger.metrics import exposition
+    from seatledger.metrics.http import HttpMetrics
+
+    http = HttpMetrics(CollectorRegistry())
+    http.requests.labels("GET", "/", "200").inc()
+    http.duration.labels("GET", "/").observe(0.01)
+    exposed = {s.name for f in text_string_to_metric_families(exposition(engine, "acme", http.registry).decode())
+               for s in f.samples}
+    dashboard = (Path(__file__).resolve().parents[2] / "docs" / "grafana" / "seatledger.json").read_text()
+    queried = set(re.findall(r"seatledger_[a-z_]+", dashboard)) - {"seatledger"}
+    assert queried and queried <= exposed, queried - exposed
