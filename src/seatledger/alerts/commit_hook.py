@@ -13,6 +13,7 @@ import the alerts.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
@@ -20,10 +21,8 @@ from seatledger.db import intervals
 from seatledger.db.ledger import wrote_in_transaction
 
 
-def on_commit(conn: Connection) -> None:
+def _evaluate_due(conn: Connection) -> None:
     """Evaluate the rules a writing transaction may have changed, before it commits."""
-    if not wrote_in_transaction(conn):
-        return
     intervals.flush(conn)  # counts read below must see this transaction's intervals
     from seatledger.alerts.evaluation import enterprises_due, evaluate_enterprise
 
@@ -32,4 +31,18 @@ def on_commit(conn: Connection) -> None:
 
 
 def install(engine: Engine) -> None:
-    event.listen(engine, "commit", on_commit)
+    # A ledger written before its schema has the alert tables (a migration's own data step,
+    # an upgrade test) has no rules: it is asked whether the table exists until it does.
+    ready = False
+
+    def on_engine_commit(conn: Connection) -> None:
+        nonlocal ready
+        if not wrote_in_transaction(conn):
+            return
+        if not ready:
+            ready = sa.inspect(conn).has_table("alert_rules")
+            if not ready:
+                return
+        _evaluate_due(conn)
+
+    event.listen(engine, "commit", on_engine_commit)

@@ -120,8 +120,13 @@ class Deliverer:
         self.settings = settings
         self.engine = engine
         self.mailer = mailer or mailer_for(settings)
+        self._owns_client = client is None
         self.client = client or httpx.Client(timeout=WEBHOOK_TIMEOUT_S, follow_redirects=False)
         self.clock = clock
+
+    def close(self) -> None:
+        if self._owns_client:
+            self.client.close()
 
     def _now(self) -> dt.datetime:
         return utc_at(self.clock()).replace(microsecond=0)

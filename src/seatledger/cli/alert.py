@@ -91,5 +91,9 @@ def alert_deliver() -> None:
     from seatledger.alerts.delivery import Deliverer
 
     settings, engine = open_ledger()
-    sent = Deliverer(settings, engine).deliver_due()
+    deliverer = Deliverer(settings, engine)
+    try:
+        sent = deliverer.deliver_due()
+    finally:
+        deliverer.close()
     typer.echo(f"{sent} deliveries attempted")

@@ -110,7 +110,11 @@ class ExportQueue:
         """Send the alert deliveries due now (email through this queue's mailer, webhooks)."""
         from seatledger.alerts.delivery import Deliverer
 
-        return Deliverer(self.settings, self.engine, mailer=self.mailer, clock=self.clock).deliver_due()
+        deliverer = Deliverer(self.settings, self.engine, mailer=self.mailer, clock=self.clock)
+        try:
+            return deliverer.deliver_due()
+        finally:
+            deliverer.close()
 
     def verify_intervals(self) -> int:
         """The daily check: every enterprise's intervals verified, repaired where they drifted;
