@@ -148,6 +148,7 @@ def test_http_requests_are_counted_per_route_template_with_their_durations(live_
     for _ in range(2):
         httpx.get(live_server.url + "/api/v3/enterprises/acme/consumed-licenses", headers=headers)
     httpx.get(live_server.url + "/no/such/page")
+    httpx.get(live_server.url + "/static/seatledger.css")
     text = httpx.get(live_server.url + "/metrics", headers=api_world.auth("owner")).text
     samples = _samples(text, gauges_only=False)
     route = "/api/v3/enterprises/{enterprise}/consumed-licenses"
@@ -156,6 +157,7 @@ def test_http_requests_are_counted_per_route_template_with_their_durations(live_
     count = ("seatledger_http_request_duration_seconds_count", (("method", "GET"), ("route", route)))
     assert samples[count] == 2
     assert samples[("seatledger_http_requests_total", (("method", "GET"), ("route", "unmatched"), ("status", "404")))] == 1
+    assert samples[("seatledger_http_requests_total", (("method", "GET"), ("route", "/static/{path}"), ("status", "200")))] == 1
 
 
 def test_the_metrics_port_serves_every_enterprise_without_a_token(engine: Engine, api_world: Any) -> None:

@@ -36,6 +36,9 @@ def _route(scope: Scope) -> str:
     route = scope.get("route")
     template = getattr(route, "path", None)
     if not template:
+        # A mounted app (the static files) sets its mount point as the root path.
+        if scope.get("endpoint") is not None and scope.get("root_path"):
+            return f"{scope['root_path']}/{{path}}"
         return UNMATCHED
     # A route of an included router knows its path without the router's prefix: the prefix is
     # the request path's leading segments the template does not account for.

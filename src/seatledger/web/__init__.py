@@ -28,7 +28,7 @@ from seatledger.web.session import COOKIE_NAME, SessionCodec
 
 STATIC_DIR = Path(__file__).with_name("static")
 # Paths that never carry a session: the API speaks tokens, static files are public.
-_SESSIONLESS = ("/api/", "/static/", "/healthz", "/webhooks/")
+_SESSIONLESS = ("/api/", "/static/", "/healthz", "/webhooks/", "/metrics")
 
 __all__ = ["mount", "signin_hint"]
 
