@@ -20,7 +20,8 @@ DOCS_URL = "https://docs.github.com/rest"
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith(API_PREFIX) or request.url.path.startswith("/webhooks")
+    path = request.url.path
+    return path.startswith(API_PREFIX) or path.startswith("/webhooks") or path == "/metrics"
 
 
 def github_error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -103,6 +104,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         }
 
     _mount_surfaces(app)
+    from seatledger import metrics
+
+    metrics.mount(app)  # its request counter wraps every surface's answers
     from seatledger.web.security_headers import SecurityHeaders
 
     app.add_middleware(SecurityHeaders)  # outermost: error answers get the headers too

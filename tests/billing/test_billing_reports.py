@@ -57,7 +57,7 @@ def test_ranges_over_the_limits_and_unknown_scopes_are_refused_before_any_row(en
             iter_report(conn, Scope.enterprise("acme"), dt.date(2026, 1, 1), dt.date(2026, 2, 1), "detailed")
         with pytest.raises(InvalidInput, match="at most 366 days"):
             iter_report(conn, Scope.enterprise("acme"), dt.date(2024, 1, 1), dt.date(2026, 2, 1), "summarized")
-        with pytest.raises(InvalidInput, match="summarized or detailed"):
+        with pytest.raises(InvalidInput, match="summarized, detailed or focus"):
             iter_report(conn, Scope.enterprise("acme"), dt.date(2026, 1, 1), dt.date(2026, 1, 2), "weekly")
         with pytest.raises(InvalidInput, match="before the start"):
             iter_report(conn, Scope.enterprise("acme"), dt.date(2026, 1, 2), dt.date(2026, 1, 1), "summarized")

@@ -226,3 +226,19 @@ def test_a_crashed_job_leaves_no_csv_and_rerunning_it_completes_the_rest_export(
     assert done["status"] == "completed"
     assert site.api.get(done["download_urls"][0]).text.startswith("date,product,sku,")
     assert not (site.settings.exports_dir / f"{job_id}.csv.tmp").exists()
+
+
+def test_a_focus_export_is_the_file_report_focus_writes(site: Site, db_url: str, tmp_path: Path) -> None:
+    created = site.api.post(REPORTS, json={**MARCH, "report_type": "focus"})
+    assert created.status_code == 202, created.text
+    site.queue.run_queued()
+    done = site.api.get(f"{REPORTS}/{created.json()['id']}").json()
+    assert (done["status"], done["report_type"]) == ("completed", "focus")
+    download = site.api.get(done["download_urls"][0])
+    env = {"SEATLEDGER_DATABASE_URL": db_url, "SEATLEDGER_DATA_DIR": str(tmp_path / "cli-data")}
+    out = tmp_path / "focus.csv"
+    result = CliRunner().invoke(cli_app, ["report", "focus", "--enterprise", "acme", "--start", "2026-03-01",
+                                          "--end", "2026-03-31", "-o", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert download.content == out.read_bytes()
+    assert download.content.startswith(b"AvailabilityZone,BilledCost,")

@@ -42,7 +42,8 @@ _STATUS = {EXPORT_READY: COMPLETED, EXPORT_EXPIRED: COMPLETED, EXPORT_FAILED: FA
 
 
 class ExportRequest(BaseModel):
-    report_type: Literal["detailed", "summarized", "premium_request", "ai_credit"]
+    # "focus" (seatledger's own): the summarized usage as a FinOps FOCUS 1.0 dataset.
+    report_type: Literal["detailed", "summarized", "premium_request", "ai_credit", "focus"]
     start_date: ApiDate
     end_date: Optional[ApiDate] = None
     send_email: bool = False
@@ -134,12 +135,12 @@ def _expire(request: Request, conn: Connection) -> None:
 def create_export(
     request: Request, caller: CurrentCaller, enterprise: Annotated[str, Path()], body: Annotated[ExportRequest, Body()],
 ) -> UsageReportExport:
-    """Queue a usage report (detailed ≤ 31 days, summarized ≤ 1 year) as an export job;
+    """Queue a usage report (detailed ≤ 31 days, summarized or focus ≤ 1 year) as an export job;
     answers 202 at once. ``send_email`` mails the requester a signed link when it is ready."""
     engine: Engine = request.app.state.engine
     with engine.begin() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
-        if body.report_type not in ("detailed", "summarized"):
+        if body.report_type not in ("detailed", "summarized", "focus"):
             raise BadRequest(f"report_type {body.report_type!r} is not available: seatledger reports license usage")
         end = body.end_date or api_today(request)
         try:

@@ -13,6 +13,7 @@ from seatledger.cli import verify, worker
 from seatledger.cli import billing
 from seatledger.cli import purchases
 from seatledger.cli import emails
+from seatledger.cli import alert
 from seatledger.errors import LedgerError
 
 app = typer.Typer(
@@ -53,6 +54,7 @@ app.add_typer(billing.app, name="cost-center", help="Cost centers: allocate lice
 app.add_typer(billing.price_app, name="price", help="Negotiated prices of license SKUs.")
 app.add_typer(purchases.app, name="billing", help="What was bought: billing model, purchased count, expiry.")
 app.add_typer(emails.app, name="emails", help="Commit emails that count for nobody, and mapping them to people.")
+app.add_typer(alert.app, name="alert", help="Alerts on license use: rules, history, deliveries.")
 
 
 def command() -> Any:

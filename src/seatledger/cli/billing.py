@@ -176,7 +176,9 @@ def usage_report(
     end: Annotated[str, typer.Option("--end", help="Last day, YYYY-MM-DD.")],
     enterprise: report.Enterprise = None,
     org: report.Org = None,
-    type_: Annotated[str, typer.Option("--type", help="summarized (up to a year) or detailed (up to 31 days).")]
+    type_: Annotated[
+        str, typer.Option("--type", help="summarized (up to a year), detailed (up to 31 days) or focus (FOCUS 1.0).")
+    ]
     = "summarized",
     output: report.Output = None,
 ) -> None:
@@ -206,5 +208,18 @@ def usage_report(
         engine.dispose()
 
 
-# ``report usage`` lives with the other reports; registered here to leave cli/report.py alone.
+def focus_report(
+    start: Annotated[str, typer.Option("--start", help="First day, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last day, YYYY-MM-DD (at most a year after --start).")],
+    enterprise: report.Enterprise = None,
+    org: report.Org = None,
+    output: report.Output = None,
+) -> None:
+    """Metered usage as a FinOps FOCUS 1.0 CSV: the summarized line items, same amounts."""
+    usage_report(start=start, end=end, enterprise=enterprise, org=org, type_="focus", output=output)
+
+
+# ``report usage`` and ``report focus`` live with the other reports; registered here to leave
+# cli/report.py alone.
 report.app.command("usage")(usage_report)
+report.app.command("focus")(focus_report)

@@ -70,6 +70,11 @@ def register(app: typer.Typer) -> None:
             1, "--workers", min=1, help="Serving processes sharing the port (one per core for the API's throughput)."
         ),
         access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log every request (info level)."),
+        metrics_port: Optional[int] = typer.Option(
+            None, "--metrics-port", min=0, max=65535,
+            help="Also serve Prometheus metrics of every enterprise, without a token, on this port.",
+        ),
+        metrics_host: str = typer.Option("127.0.0.1", "--metrics-host", help="Address of the --metrics-port listener."),
     ) -> None:
         """Serve the web pages and the REST API (under /api/v3)."""
         settings, engine = open_ledger(create=True)
@@ -83,7 +88,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"seatledger is serving at {url}/" + (f" ({workers} worker processes)" if workers > 1 else ""))
         _print_signin_hint(settings, engine)
         sys.stdout.flush()
-        _run_server(settings, engine, sock, workers=workers, access_log=access_log)
+        metrics = (metrics_host, metrics_port) if metrics_port is not None else None
+        _run_server(settings, engine, sock, workers=workers, access_log=access_log, metrics=metrics)
 
     @app.command()
     def summary(
@@ -127,13 +133,19 @@ def _load_first_run_demo(engine: Engine) -> None:
     build_demo(engine, size="small", seed=FIRST_RUN_SEED)
 
 
-def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, workers: int, access_log: bool) -> None:
+def _run_server(
+    settings: Settings, engine: Engine, sock: socket.socket, *, workers: int, access_log: bool,
+    metrics: tuple[str, int] | None = None,
+) -> None:
     """uvicorn on the bound socket: in this process, or in ``workers`` processes that share it.
 
     Several workers are separate interpreters, each with its own app and engine and no other
     state: every answer is read from the ledger, so they (and any other machine's) agree. The
     export queue's consumer threads then run here, in the supervising process, and only here:
     one consumer however many workers, as with ``seatledger worker``.
+
+    ``metrics`` (host, port) adds the Prometheus listener: the ledger's numbers, and with one
+    worker also its HTTP request metrics (several workers each count their own, on /metrics).
     """
     import uvicorn
 
@@ -142,8 +154,12 @@ def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, work
     common: dict[str, Any] = {"log_level": "info", "lifespan": "on", "access_log": access_log}
     if workers == 1:
         app = create_app(settings, engine)
+        if metrics is not None:
+            _serve_metrics(engine, metrics, app.state.http_metrics.registry)
         uvicorn.Server(uvicorn.Config(app, **common)).run(sockets=[sock])
         return
+    if metrics is not None:
+        _serve_metrics(engine, metrics, None)
     from uvicorn.supervisors import Multiprocess
 
     from seatledger.exports.queue import ExportQueue
@@ -156,6 +172,17 @@ def _run_server(settings: Settings, engine: Engine, sock: socket.socket, *, work
         Multiprocess(config, sockets=[sock]).run()
     finally:
         queue.stop_in_process()
+
+
+def _serve_metrics(engine: Engine, where: tuple[str, int], http: Any) -> None:
+    from seatledger.metrics import serve_metrics_port
+
+    host, port = where
+    try:
+        bound = serve_metrics_port(engine, host, port, http).server_address[1]
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port} for metrics: {exc.strerror or exc}") from exc
+    typer.echo(f"Prometheus metrics at http://{'[' + host + ']' if ':' in host else host}:{bound}/metrics")
 
 
 def _listen(host: str, port: int) -> socket.socket:

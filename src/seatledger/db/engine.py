@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import time
 from typing import Any, Iterator
 
@@ -65,7 +66,14 @@ def create_engine(url: str) -> Engine:
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise ConfigError(f"database URL {url!r} is not usable: {exc}") from exc
     intervals.keep_on_commit(engine)
+    for name in COMMIT_HOOKS:  # after the intervals' hook: they read the counts it keeps
+        importlib.import_module(name).install(engine)
     return engine
+
+
+# Modules whose ``install(engine)`` adds a listener to every engine's commit, named here
+# rather than imported: the ledger knows nothing of what runs after its writes.
+COMMIT_HOOKS: tuple[str, ...] = ("seatledger.alerts.commit_hook",)
 
 
 # A pooled connection given back less than this many seconds ago is handed out without a ping.

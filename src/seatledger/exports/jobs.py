@@ -132,6 +132,19 @@ def request_export(
     )
 
 
+def pending_counts(conn: Connection, enterprise_id: int | None = None) -> dict[str, int]:
+    """How many export jobs wait (``queued``) and run (``running``), read from the jobs table
+    (what every consumer on every machine shares), optionally only those requested by people
+    of one enterprise."""
+    j = export_jobs
+    stmt = sa.select(j.c.status, sa.func.count()).where(j.c.status.in_(PENDING)).group_by(j.c.status)
+    if enterprise_id is not None:
+        stmt = stmt.join(t.users, t.users.c.id == j.c.requester_user_id).where(t.users.c.enterprise_id == enterprise_id)
+    counts = {status: 0 for status in PENDING}
+    counts.update({status: int(n) for status, n in conn.execute(stmt)})
+    return counts
+
+
 def get_job(conn: Connection, job_id: int) -> ExportJob:
     row = conn.execute(sa.select(export_jobs).where(export_jobs.c.id == job_id)).first()
     if row is None:

@@ -25,6 +25,11 @@ QUEUE_NAME = "seatledger-exports"
 TASK_NAME = "seatledger.export"
 VERIFY_TASK_NAME = "seatledger.verify_intervals"
 VERIFY_AT = (3, 17)  # (hour, minute) UTC of the daily check
+ALERTS_EVALUATE_TASK_NAME = "seatledger.alerts_evaluate"
+ALERTS_DELIVER_TASK_NAME = "seatledger.alerts_deliver"
+# Alerts that time alone changes (an expiry coming closer) are evaluated this often; writes
+# evaluate theirs as they commit. Due deliveries (retries included) are sent every minute.
+ALERTS_EVALUATE_EVERY_MINUTES = 5
 QUEUE_FILE = "queue.db"
 RETRY_DELAY_S = 5
 IN_PROCESS_WORKERS = 2
@@ -88,8 +93,28 @@ class ExportQueue:
         self.huey.periodic_task(crontab(minute=str(VERIFY_AT[1]), hour=str(VERIFY_AT[0])), name=VERIFY_TASK_NAME)(
             self.verify_intervals
         )
+        self.huey.periodic_task(
+            crontab(minute=f"*/{ALERTS_EVALUATE_EVERY_MINUTES}"), name=ALERTS_EVALUATE_TASK_NAME
+        )(self.evaluate_alerts)
+        self.huey.periodic_task(crontab(minute="*"), name=ALERTS_DELIVER_TASK_NAME)(self.deliver_alerts)
         self._consumer: Consumer | None = None
         self._sweeper: Sweeper | None = None
+
+    def evaluate_alerts(self) -> int:
+        """The scheduled evaluation of every enterprise's alert rules; returns how many changed."""
+        from seatledger.alerts.evaluation import evaluate_all
+
+        return evaluate_all(self.engine)
+
+    def deliver_alerts(self) -> int:
+        """Send the alert deliveries due now (email through this queue's mailer, webhooks)."""
+        from seatledger.alerts.delivery import Deliverer
+
+        deliverer = Deliverer(self.settings, self.engine, mailer=self.mailer, clock=self.clock)
+        try:
+            return deliverer.deliver_due()
+        finally:
+            deliverer.close()
 
     def verify_intervals(self) -> int:
         """The daily check: every enterprise's intervals verified, repaired where they drifted;
@@ -100,6 +125,7 @@ class ExportQueue:
         with self.engine.begin() as conn:
             for slug in list(enterprise_slugs(conn)):
                 found += len(verify_intervals(conn, slug, repair=True))
+        self.evaluate_alerts()  # a verify-drift alert fires (or clears) with the check
         return found
 
     @property

@@ -38,7 +38,13 @@ from seatledger.licensing.seats import (
     seat_totals,
 )
 from seatledger.licensing.unattributed import UnattributedEmail, iter_unattributed_emails
-from seatledger.licensing.summary import EnterpriseSummary, enterprise_summary, iter_enterprise_slugs
+from seatledger.licensing.summary import (
+    EnterpriseSummary,
+    enterprise_summary,
+    iter_enterprise_slugs,
+    iter_organization_logins,
+)
+from seatledger.licensing.verification import last_interval_check
 
 __all__ = [
     "ACTIVE_COMMITTER_WINDOW",
@@ -76,10 +82,12 @@ __all__ = [
     "iter_enterprise_slugs",
     "iter_licensed_people",
     "iter_namespace_committers",
+    "iter_organization_logins",
     "iter_repository_committers",
     "iter_source_freshness",
     "iter_unattributed_emails",
     "iter_unresolved_emails",
+    "last_interval_check",
     "organization_login",
     "rematch",
     "resolve",

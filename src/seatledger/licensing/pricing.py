@@ -103,6 +103,13 @@ class PriceBook:
                 return best
         raise NotFound(f"no price for {sku} on {day.isoformat()}")
 
+    def list_price(self, sku: str, day: dt.date) -> Price:
+        """GitHub's public list price in force on ``day`` (ignoring negotiated rows)."""
+        rows = [p for p in self._rows.get(sku, []) if not p.negotiated and p.effective_from <= day]
+        if not rows:
+            raise NotFound(f"no list price for {sku} on {day.isoformat()}")
+        return max(rows, key=lambda p: p.effective_from)
+
 
 def load_price_book(conn: Connection, enterprise_id: int) -> PriceBook:
     """All list prices and the enterprise's own prices (a few dozen rows at most)."""

@@ -63,3 +63,10 @@ def iter_enterprise_slugs(conn: Connection) -> Iterator[str]:
     """Every enterprise in the ledger, by slug."""
     e = t.enterprises
     yield from conn.execute(sa.select(e.c.slug).order_by(e.c.slug)).scalars()
+
+
+def iter_organization_logins(conn: Connection, slug: str) -> Iterator[str]:
+    """The organizations of enterprise ``slug``, by login (NotFound for an unknown slug)."""
+    info = get_enterprise(conn, slug)
+    o = t.organizations
+    yield from conn.execute(sa.select(o.c.login).where(o.c.enterprise_id == info.id).order_by(o.c.login)).scalars().all()

@@ -1,4 +1,5 @@
-"""Metered usage reports as CSV (spec 3.4): summarized (up to a year) and detailed (31 days).
+"""Metered usage reports as CSV (spec 3.4): summarized (up to a year) and detailed (31 days),
+and the summarized line items as a FinOps FOCUS dataset (``focus``, up to a year).
 
 Rows are the line items of :mod:`seatledger.licensing.usage` — the same ones the usage API
 returns — so the report and the JSON agree to the cent. Summarized rows are grouped by date,
@@ -30,8 +31,9 @@ from seatledger.licensing.usage import (
 )
 from seatledger.reports.writer import Progress, atomic_file, iter_csv, write_chunks
 
-ReportType = Literal["summarized", "detailed"]
-REPORT_TYPES: tuple[str, ...] = ("summarized", "detailed")
+ReportType = Literal["summarized", "detailed", "focus"]
+# ``focus``: the summarized line items as a FinOps FOCUS dataset (reports/focus.py).
+REPORT_TYPES: tuple[str, ...] = ("summarized", "detailed", "focus")
 SCOPES = ("enterprise", "organization")
 
 DETAILED_COLUMNS = (
@@ -51,8 +53,8 @@ def money(value: Decimal) -> str:
 def check_report(report_type: str, start: dt.date, end: dt.date) -> None:
     """InvalidInput for an unknown type or a range over the type's limit."""
     if report_type not in REPORT_TYPES:
-        raise InvalidInput(f"report type must be summarized or detailed, not {report_type!r}")
-    limit = SUMMARIZED_MAX_DAYS if report_type == "summarized" else DETAILED_MAX_DAYS
+        raise InvalidInput(f"report type must be summarized, detailed or focus, not {report_type!r}")
+    limit = DETAILED_MAX_DAYS if report_type == "detailed" else SUMMARIZED_MAX_DAYS
     check_range(start, end, limit, f"{report_type} usage report")
 
 
@@ -82,6 +84,10 @@ def iter_report(
     check_report(report_type, start, end)
     if scope.kind not in SCOPES:
         raise InvalidInput(f"a usage report is written per enterprise or organization, not per {scope.kind}")
+    if report_type == "focus":
+        from seatledger.reports.focus import iter_focus  # it formats this module's line items
+
+        return iter_focus(conn, scope, start, end, as_of=as_of, progress=progress)
     resolved = resolve(conn, scope)
     filt = UsageFilter(organization=scope.name if scope.kind == "organization" else None)
     detailed = report_type == "detailed"

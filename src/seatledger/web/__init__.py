@@ -28,14 +28,15 @@ from seatledger.web.session import COOKIE_NAME, SessionCodec
 
 STATIC_DIR = Path(__file__).with_name("static")
 # Paths that never carry a session: the API speaks tokens, static files are public.
-_SESSIONLESS = ("/api/", "/static/", "/healthz", "/webhooks/")
+_SESSIONLESS = ("/api/", "/static/", "/healthz", "/webhooks/", "/metrics")
 
 __all__ = ["mount", "signin_hint"]
 
 
 def mount(app: FastAPI) -> None:
     """Add the page routes, static files and the export queue to ``app``."""
-    from seatledger.web import routes_auth, routes_copilot, routes_exports, routes_licensing, routes_reports, summary
+    from seatledger.web import routes_alerts, routes_auth, routes_copilot, routes_exports, routes_licensing, routes_reports
+    from seatledger.web import summary
 
     if not hasattr(app.state, "clock"):
         app.state.clock = time.time
@@ -47,7 +48,7 @@ def mount(app: FastAPI) -> None:
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
 
-    for module in (routes_auth, routes_licensing, routes_copilot, routes_reports, routes_exports, summary):
+    for module in (routes_auth, routes_licensing, routes_copilot, routes_reports, routes_exports, routes_alerts, summary):
         app.include_router(module.router)
 
     _wrap_lifespan(app)

@@ -1,0 +1,179 @@
+"""Alert rules of an enterprise: add, list, remove (``seatledger alert``, the web's Alerts page).
+
+A rule is one condition (:data:`~seatledger.db.tables_alerts.ALERT_KINDS`) and where to tell
+people: an email address, a webhook URL, or both. A webhook rule gets a random secret, shown
+once when the rule is added: the receiver checks each delivery's ``X-Seatledger-Signature-256``
+with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from seatledger.db.ledger import utcnow
+from seatledger.db.tables_alerts import (
+    ALERT_CONSUMED_PERCENT,
+    ALERT_EXPIRING,
+    ALERT_KINDS,
+    ALERT_OVER_PURCHASED,
+    ALERT_VERIFY_DRIFT,
+    alert_rules,
+)
+from seatledger.errors import InvalidInput, NotFound
+from seatledger.licensing import get_enterprise
+
+# The products a purchased count is kept for (``seatledger billing``): a threshold is a share of it.
+PRODUCTS = ("enterprise", "code_security", "secret_protection")
+PRODUCT_LABELS = {
+    "enterprise": "GitHub Enterprise seats",
+    "code_security": "Code Security committers",
+    "secret_protection": "Secret Protection committers",
+}
+MAX_PERCENT = 1000
+MAX_DAYS = 3650
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_URL = 2000
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    id: int
+    enterprise_id: int
+    kind: str
+    product: str | None
+    threshold: int | None
+    email: str | None
+    webhook_url: str | None
+    firing: bool
+    changed_at: dt.datetime | None
+    created_at: dt.datetime
+    created_by: str | None
+
+    @property
+    def description(self) -> str:
+        """The condition in words, e.g. "GitHub Enterprise seats at 90% of purchased or more"."""
+        if self.kind == ALERT_CONSUMED_PERCENT:
+            return f"{PRODUCT_LABELS[self.product or '']} at {self.threshold}% of purchased or more"
+        if self.kind == ALERT_OVER_PURCHASED:
+            return f"{PRODUCT_LABELS[self.product or '']} over the purchased count"
+        if self.kind == ALERT_EXPIRING:
+            return f"the enterprise license expires within {self.threshold} days"
+        return "the interval verification found differences"
+
+
+@dataclass(frozen=True)
+class NewRule:
+    """What ``add_rule`` made: the rule, and the webhook secret (shown this once)."""
+
+    rule: AlertRule
+    webhook_secret: str | None
+
+
+def rule_from(row: Any) -> AlertRule:
+    return AlertRule(
+        id=row.id, enterprise_id=row.enterprise_id, kind=row.kind, product=row.product, threshold=row.threshold,
+        email=row.email, webhook_url=row.webhook_url, firing=bool(row.firing), changed_at=row.changed_at,
+        created_at=row.created_at, created_by=row.created_by,
+    )
+
+
+def parse_kind(text: str) -> str:
+    """A kind from its name (``consumed-percent`` or ``consumed_percent``); InvalidInput if unknown."""
+    kind = text.strip().lower().replace("-", "_")
+    if kind not in ALERT_KINDS:
+        raise InvalidInput(f"unknown alert kind {text!r}; one of {', '.join(k.replace('_', '-') for k in ALERT_KINDS)}")
+    return kind
+
+
+def _check(kind: str, product: str | None, threshold: int | None, email: str | None, webhook_url: str | None) -> None:
+    if kind in (ALERT_CONSUMED_PERCENT, ALERT_OVER_PURCHASED):
+        if product not in PRODUCTS:
+            raise InvalidInput(f"this alert needs a product: one of {', '.join(PRODUCTS)}")
+    elif product is not None:
+        raise InvalidInput(f"the {kind.replace('_', '-')} alert takes no product")
+    if kind == ALERT_CONSUMED_PERCENT:
+        if threshold is None or not 1 <= threshold <= MAX_PERCENT:
+            raise InvalidInput(f"the threshold is a percent of purchased from 1 to {MAX_PERCENT}, not {threshold}")
+    elif kind == ALERT_EXPIRING:
+        if threshold is None or not 0 <= threshold <= MAX_DAYS:
+            raise InvalidInput(f"the threshold is a number of days from 0 to {MAX_DAYS}, not {threshold}")
+    elif threshold is not None:
+        raise InvalidInput(f"the {kind.replace('_', '-')} alert takes no threshold")
+    if not email and not webhook_url:
+        raise InvalidInput("tell someone: give an email address, a webhook URL, or both")
+    if email and not EMAIL.match(email):
+        raise InvalidInput(f"{email!r} is not an email address")
+    if webhook_url:
+        parts = urlsplit(webhook_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or len(webhook_url) > MAX_URL:
+            raise InvalidInput(f"the webhook URL must be an http(s) URL, not {webhook_url!r}")
+
+
+def add_rule(
+    conn: Connection,
+    enterprise: str,
+    kind: str,
+    *,
+    product: str | None = None,
+    threshold: int | None = None,
+    email: str | None = None,
+    webhook_url: str | None = None,
+    created_by: str | None = None,
+    now: dt.datetime | None = None,
+) -> NewRule:
+    """Add a rule to ``enterprise`` (NotFound, InvalidInput); it is evaluated at once, so a
+    condition already true fires now."""
+    kind = parse_kind(kind)
+    email = (email or "").strip().lower() or None
+    webhook_url = (webhook_url or "").strip() or None
+    product = (product or "").strip().lower() or None
+    _check(kind, product, threshold, email, webhook_url)
+    info = get_enterprise(conn, enterprise)
+    secret = secrets.token_hex(32) if webhook_url else None
+    rule_id = conn.execute(
+        sa.insert(alert_rules).values(
+            enterprise_id=info.id, kind=kind, product=product, threshold=threshold, email=email,
+            webhook_url=webhook_url, webhook_secret=secret, created_at=now or utcnow(), created_by=created_by,
+            firing=False,
+        )
+    ).inserted_primary_key[0]
+    from seatledger.alerts.evaluation import evaluate_enterprise
+
+    evaluate_enterprise(conn, info.id, at=now)
+    return NewRule(get_rule(conn, enterprise, int(rule_id)), secret)
+
+
+def get_rule(conn: Connection, enterprise: str, rule_id: int) -> AlertRule:
+    info = get_enterprise(conn, enterprise)
+    r = alert_rules
+    row = conn.execute(
+        sa.select(r).where(r.c.id == rule_id, r.c.enterprise_id == info.id, r.c.removed_at.is_(None))
+    ).first()
+    if row is None:
+        raise NotFound(f"no alert {rule_id} in enterprise {enterprise!r}")
+    return rule_from(row)
+
+
+def list_rules(conn: Connection, enterprise: str) -> list[AlertRule]:
+    """The enterprise's rules (not removed), oldest first."""
+    info = get_enterprise(conn, enterprise)
+    r = alert_rules
+    rows = conn.execute(
+        sa.select(r).where(r.c.enterprise_id == info.id, r.c.removed_at.is_(None)).order_by(r.c.id)
+    )
+    return [rule_from(row) for row in rows]
+
+
+def remove_rule(conn: Connection, enterprise: str, rule_id: int, *, now: dt.datetime | None = None) -> AlertRule:
+    """Remove a rule (its history stays); NotFound if the enterprise has no such rule."""
+    rule = get_rule(conn, enterprise, rule_id)
+    conn.execute(sa.update(alert_rules).where(alert_rules.c.id == rule.id).values(removed_at=now or utcnow()))
+    return rule

@@ -1,0 +1,74 @@
+"""The enterprise's Alerts page: its rules, a form to add one, and what fired (with each
+delivery's attempts). Owners and billing managers of the enterprise only."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from seatledger.alerts.history import alert_history
+from seatledger.alerts.rules import PRODUCTS, add_rule, list_rules, remove_rule
+from seatledger.db.tables_alerts import ALERT_KINDS
+from seatledger.errors import InvalidInput
+from seatledger.web.access import Access
+from seatledger.web.deps import csrf_checked, signed_in
+from seatledger.web.render import page
+from seatledger.web.session import session_of
+
+router = APIRouter()
+
+
+def _page(request: Request, slug: str, *, error: str | None = None, form: dict[str, str] | None = None,
+          status_code: int = 200) -> HTMLResponse:
+    with request.app.state.engine.connect() as conn:
+        rules = list_rules(conn, slug)
+        events = alert_history(conn, slug, limit=50)
+    return page(
+        request, "alerts.html", status_code=status_code, enterprise=slug, rules=rules, events=events,
+        kinds=ALERT_KINDS, products=PRODUCTS, error=error, form=form or {},
+    )
+
+
+@router.get("/enterprises/{slug}/alerts", include_in_schema=False)
+def alerts(request: Request, slug: str, access: Access = Depends(signed_in)) -> HTMLResponse:
+    access.require_enterprise(slug)
+    return _page(request, slug)
+
+
+def _threshold(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isascii() or not text.lstrip("-").isdigit():
+        raise InvalidInput(f"the threshold is a whole number, not {text!r}")
+    return int(text)
+
+
+@router.post("/enterprises/{slug}/alerts", include_in_schema=False, dependencies=[Depends(csrf_checked)])
+def add_alert(
+    request: Request, slug: str, access: Access = Depends(signed_in), kind: str = Form(""),
+    product: str = Form(""), threshold: str = Form(""), email: str = Form(""), webhook_url: str = Form(""),
+) -> Response:
+    access.require_enterprise(slug)
+    form = {"kind": kind, "product": product, "threshold": threshold, "email": email, "webhook_url": webhook_url}
+    try:
+        with request.app.state.engine.begin() as conn:
+            made = add_rule(conn, slug, kind, product=product or None, threshold=_threshold(threshold),
+                            email=email, webhook_url=webhook_url, created_by=access.login)
+    except InvalidInput as exc:
+        return _page(request, slug, error=exc.message, form=form, status_code=422)
+    message = f"Alert {made.rule.id} added: {made.rule.description}."
+    if made.webhook_secret:
+        message += f" Webhook secret (shown once): {made.webhook_secret}"
+    session_of(request).flash(message, "success")
+    return RedirectResponse(f"/enterprises/{slug}/alerts", status_code=303)
+
+
+@router.post("/enterprises/{slug}/alerts/{rule_id}/remove", include_in_schema=False,
+             dependencies=[Depends(csrf_checked)])
+def remove_alert(request: Request, slug: str, rule_id: int, access: Access = Depends(signed_in)) -> Response:
+    access.require_enterprise(slug)
+    with request.app.state.engine.begin() as conn:
+        rule = remove_rule(conn, slug, rule_id)
+    session_of(request).flash(f"Alert {rule.id} removed.", "success")
+    return RedirectResponse(f"/enterprises/{slug}/alerts", status_code=303)

@@ -1,0 +1,59 @@
+"""The Alerts page: owners and billing managers add and remove rules with a form; bad input
+comes back as the page with a message, never a 500."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+
+from seatledger.db.ledger import Ledger
+from seatledger.web.accounts import set_password
+
+from web_site import csrf_of, http_sign_in
+
+T0 = dt.datetime(2026, 1, 1)
+
+
+def _acme(engine: Engine) -> None:
+    with engine.begin() as conn:
+        led = Ledger(conn)
+        eid = led.add_enterprise("acme", created_at=T0)
+        led.set_product(eid, "enterprise", billing="volume", purchased=2)
+        org = led.add_org(eid, "acme-web", created_at=T0)
+        mona = led.add_user(eid, "mona", emails=["mona@acme.test"], created_at=T0)
+        led.add_enterprise_role(eid, mona, "billing_manager", started_at=T0)
+        set_password(conn, mona, "mona-password")
+        olly = led.add_user(eid, "olly", emails=["olly@acme.test"], created_at=T0)
+        led.add_membership(org, olly, "owner", started_at=T0)
+        set_password(conn, olly, "olly-password")
+
+
+def test_a_billing_manager_adds_and_removes_alerts_and_bad_input_is_the_page_with_a_message(
+    live_server: Any, engine: Engine
+) -> None:
+    _acme(engine)
+    with httpx.Client(base_url=live_server.url, timeout=30) as mona:
+        http_sign_in(mona, "mona", "mona-password")
+        page = mona.get("/enterprises/acme/alerts")
+        assert page.status_code == 200 and 'data-testid="alert-form"' in page.text
+        form = {"csrf_token": csrf_of(page.text), "kind": "consumed_percent", "product": "enterprise",
+                "threshold": "lots", "email": "mona@acme.test"}
+        bad = mona.post("/enterprises/acme/alerts", data=form)
+        assert bad.status_code == 422
+        assert "the threshold is a whole number, not &#39;lots&#39;" in bad.text and 'data-testid="alert-form"' in bad.text
+        assert mona.post("/enterprises/acme/alerts", data={**form, "threshold": "5000"}).status_code == 422
+        added = mona.post("/enterprises/acme/alerts", data={**form, "threshold": "50"}, follow_redirects=True)
+        assert added.status_code == 200
+        assert "Alert 1 added: GitHub Enterprise seats at 50% of purchased or more." in added.text
+        assert 'data-rule="1"' in added.text and "firing" in added.text  # 1 of 2 consumed: it fired at once
+        assert "GitHub Enterprise seats: 1 of 2 purchased (50%)" in added.text  # the history: olly consumes
+        removed = mona.post("/enterprises/acme/alerts/1/remove", data={"csrf_token": csrf_of(added.text)},
+                            follow_redirects=True)
+        assert "Alert 1 removed." in removed.text and 'data-rule="1"' not in removed.text
+    with httpx.Client(base_url=live_server.url, timeout=30) as olly:
+        http_sign_in(olly, "olly", "olly-password")
+        assert olly.get("/enterprises/acme/alerts").status_code == 403  # an org owner, not an enterprise role
+        assert olly.get("/enterprises/nope/alerts").status_code == 404
