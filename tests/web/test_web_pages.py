@@ -86,14 +86,17 @@ def test_a_detailed_usage_report_over_31_days_goes_back_to_its_form_with_the_mes
 
 
 def test_every_page_of_an_org_has_the_same_tabs_and_names_the_enterprise_by_its_display_name(mona: httpx.Client) -> None:
-    for path in ("licensing", "usage", "copilot"):
-        for base in ("/orgs/acme-web", "/enterprises/acme"):
+    for base in ("/orgs/acme-web", "/enterprises/acme"):
+        seen = []
+        for path in ("licensing", "usage", "copilot"):
             text = mona.get(f"{base}/{path}").text
-            tabs = re.findall(r'<nav class="tabs">(.*?)</nav>', text, re.S)[0]
-            assert [f"{base}/{p}" for p in ("licensing", "usage", "copilot")] == re.findall(r'href="([^"]+)"', tabs)
+            tabs = re.findall(r'href="([^"]+)"', re.findall(r'<nav class="tabs">(.*?)</nav>', text, re.S)[0])
+            assert tabs[:3] == [f"{base}/{p}" for p in ("licensing", "usage", "copilot")]
+            seen.append(tabs)
             assert "Acme Corporation" in text, f"{base}/{path}"
             assert "<h1>acme " not in text
             assert '<a href="/enterprises/acme/licensing">Acme Corporation</a>' in text  # the top bar
+        assert seen[0] == seen[1] == seen[2], base  # the same tabs on every page of a level
 
 
 def test_my_exports_links_each_ready_export_and_says_the_lifetime_in_whole_hours(mona: httpx.Client) -> None:
