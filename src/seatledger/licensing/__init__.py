@@ -3,6 +3,7 @@
 from seatledger.licensing.advanced_security import (
     ACTIVE_COMMITTER_WINDOW,
     CommitterPush,
+    CommitterRepository,
     CommitterTotals,
     OrganizationCommitters,
     RepositoryCommitters,
@@ -24,6 +25,15 @@ from seatledger.licensing.copilot import (
     iter_copilot_seats,
 )
 from seatledger.licensing.matching import MatchResult, rematch
+from seatledger.licensing.people import (
+    CommitterLicense,
+    LicenseSpan,
+    PeoplePage,
+    PersonLicenses,
+    PersonMatch,
+    describe_person,
+    search_people,
+)
 from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, resolve
 from seatledger.licensing.seats import (
     LicensedPerson,
@@ -40,15 +50,21 @@ from seatledger.licensing.summary import EnterpriseSummary, enterprise_summary, 
 
 __all__ = [
     "ACTIVE_COMMITTER_WINDOW",
+    "CommitterLicense",
     "CommitterPush",
+    "CommitterRepository",
     "CommitterTotals",
     "CopilotSeat",
     "CopilotTotals",
     "EnterpriseInfo",
     "EnterpriseSummary",
+    "LicenseSpan",
     "LicensedPerson",
     "MatchResult",
     "OrganizationCommitters",
+    "PeoplePage",
+    "PersonLicenses",
+    "PersonMatch",
     "RepositoryCommitters",
     "Scope",
     "SeatBreakdown",
@@ -62,6 +78,7 @@ __all__ = [
     "committer_totals_by_product",
     "copilot_totals",
     "count_consumed",
+    "describe_person",
     "enterprise_summary",
     "explain",
     "get_enterprise",
@@ -74,6 +91,7 @@ __all__ = [
     "iter_unresolved_emails",
     "rematch",
     "resolve",
+    "search_people",
     "seat_history",
     "seat_totals",
 ]

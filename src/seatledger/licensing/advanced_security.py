@@ -77,6 +77,18 @@ class OrganizationCommitters:
 
 
 @dataclass(frozen=True)
+class CommitterRepository:
+    """A repository a person is an active committer to at an instant: a kept committer
+    window holds there then."""
+
+    repository: str  # "owner/name"
+    visibility: str
+    last_pushed_at: dt.datetime  # their latest push there up to the instant
+    leaves_window_at: dt.datetime  # last push + ACTIVE_COMMITTER_WINDOW, unless they push again
+    licensed_for: tuple[Product, ...]  # products enabled there then, on a repository that costs a license
+
+
+@dataclass(frozen=True)
 class UnresolvedEmail:
     email: str
     commits: int
@@ -587,3 +599,58 @@ def active_committer_ids(
     """Every user id that is an active committer at ``as_of``, per product (see
     :func:`committers_among`); the license usage report describes everyone with it."""
     return committers_among(conn, enterprise_slug, None, as_of=as_of)
+
+
+def counted_committer_ids(conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None) -> frozenset[int]:
+    """The people :func:`committer_totals` counts for ``product`` in ``scope`` at ``as_of``
+    (its ``total_committers`` is their number): the same SQL pieces, listed instead of counted."""
+    _check_product(product)
+    at = as_of_or_now(as_of)
+    pairs = _Pieces(conn, resolve(conn, scope), at).active_pairs(product)
+    return frozenset(int(uid) for uid in conn.execute(sa.select(pairs.c.user_id).distinct()).scalars())
+
+
+def committer_repositories(
+    conn: Connection, enterprise: str, user_id: int, *, as_of: dt.datetime | None = None
+) -> tuple[CommitterRepository, ...]:
+    """The repositories ``user_id`` is an active committer to at ``as_of`` (a kept window holds),
+    by full name, each with their last push and the products it is licensed for then. Whether
+    they *count* also needs an enterprise seat (:func:`counted_committer_ids`)."""
+    at = as_of_or_now(as_of)
+    rs = resolve(conn, Scope.enterprise(enterprise))
+    w, ue = ti.committer_windows, t.user_emails
+    windows = conn.execute(
+        sa.select(w.c.repository_id, w.c.ended_at, _full_name(), _r.c.visibility)
+        .join(_r, _r.c.id == w.c.repository_id)
+        .where(w.c.enterprise_id == rs.enterprise.id, w.c.user_id == user_id, w.c.started_at <= at, w.c.ended_at > at)
+        .order_by(_full_name())
+    ).all()
+    if not windows:
+        return ()
+    repo_ids = [row.repository_id for row in windows]
+    start, end = _window_bounds(at)
+    last_push = dict(
+        conn.execute(
+            sa.select(_c.c.repository_id, sa.func.max(_c.c.pushed_at))
+            .join(ue, ue.c.email == _c.c.author_email)
+            .where(ue.c.user_id == user_id, ue.c.verified == sa.true(), _c.c.repository_id.in_(repo_ids),
+                   _c.c.pushed_at >= start, _c.c.pushed_at <= end)
+            .group_by(_c.c.repository_id)
+        ).all()
+    )
+    licensed: dict[Product, set[int]] = {
+        p: set(conn.execute(_repositories(rs, p, at, whole_enterprise=True).where(_r.c.id.in_(repo_ids))).scalars())
+        for p in PRODUCTS
+    }
+    out = []
+    for row in windows:
+        # No push found: the email that pushed is no longer verified; the kept window says when.
+        pushed = last_push.get(row.repository_id) or row.ended_at - ACTIVE_COMMITTER_WINDOW
+        out.append(
+            CommitterRepository(
+                repository=row.full_name, visibility=row.visibility, last_pushed_at=pushed,
+                leaves_window_at=pushed + ACTIVE_COMMITTER_WINDOW,
+                licensed_for=tuple(p for p in PRODUCTS if row.repository_id in licensed[p]),
+            )
+        )
+    return tuple(out)
