@@ -15,6 +15,14 @@ from seatledger.licensing.advanced_security import (
     iter_repository_committers,
     iter_unresolved_emails,
 )
+from seatledger.licensing.changes import (
+    CHANGE_PRODUCTS,
+    LicenseChange,
+    LicenseChanges,
+    ProductChange,
+    license_changes,
+    product_total,
+)
 from seatledger.licensing.copilot import (
     CopilotSeat,
     CopilotTotals,
@@ -50,6 +58,7 @@ from seatledger.licensing.summary import EnterpriseSummary, enterprise_summary, 
 
 __all__ = [
     "ACTIVE_COMMITTER_WINDOW",
+    "CHANGE_PRODUCTS",
     "CommitterLicense",
     "CommitterPush",
     "CommitterRepository",
@@ -58,6 +67,8 @@ __all__ = [
     "CopilotTotals",
     "EnterpriseInfo",
     "EnterpriseSummary",
+    "LicenseChange",
+    "LicenseChanges",
     "LicenseSpan",
     "LicensedPerson",
     "MatchResult",
@@ -65,6 +76,7 @@ __all__ = [
     "PeoplePage",
     "PersonLicenses",
     "PersonMatch",
+    "ProductChange",
     "RepositoryCommitters",
     "Scope",
     "SeatBreakdown",
@@ -89,6 +101,8 @@ __all__ = [
     "iter_namespace_committers",
     "iter_repository_committers",
     "iter_unresolved_emails",
+    "license_changes",
+    "product_total",
     "rematch",
     "resolve",
     "search_people",

@@ -85,6 +85,8 @@ class CommitterRepository:
     visibility: str
     last_pushed_at: dt.datetime  # their latest push there up to the instant
     leaves_window_at: dt.datetime  # last push + ACTIVE_COMMITTER_WINDOW, unless they push again
+    active_since: dt.datetime  # the first push of the kept window holding at the instant
+    window_ends_at: dt.datetime  # the kept window's end (later pushes in the ledger included)
     licensed_for: tuple[Product, ...]  # products enabled there then, on a repository that costs a license
 
 
@@ -620,7 +622,7 @@ def committer_repositories(
     rs = resolve(conn, Scope.enterprise(enterprise))
     w, ue = ti.committer_windows, t.user_emails
     windows = conn.execute(
-        sa.select(w.c.repository_id, w.c.ended_at, _full_name(), _r.c.visibility)
+        sa.select(w.c.repository_id, w.c.started_at, w.c.ended_at, _full_name(), _r.c.visibility)
         .join(_r, _r.c.id == w.c.repository_id)
         .where(w.c.enterprise_id == rs.enterprise.id, w.c.user_id == user_id, w.c.started_at <= at, w.c.ended_at > at)
         .order_by(_full_name())
@@ -649,7 +651,8 @@ def committer_repositories(
         out.append(
             CommitterRepository(
                 repository=row.full_name, visibility=row.visibility, last_pushed_at=pushed,
-                leaves_window_at=pushed + ACTIVE_COMMITTER_WINDOW,
+                leaves_window_at=pushed + ACTIVE_COMMITTER_WINDOW, active_since=row.started_at,
+                window_ends_at=row.ended_at,
                 licensed_for=tuple(p for p in PRODUCTS if row.repository_id in licensed[p]),
             )
         )
