@@ -25,8 +25,8 @@ def open_ledger(settings: Settings | None = None) -> tuple[Settings, Engine]:
     return settings, engine
 
 
-def parse_as_of(value: str | None) -> dt.datetime | None:
-    """``--as-of``: an ISO date (end of that day, UTC) or an ISO timestamp."""
+def parse_as_of(value: str | None, option: str = "--as-of") -> dt.datetime | None:
+    """``--as-of`` (or ``option``): an ISO date (end of that day, UTC) or an ISO timestamp."""
     if value is None:
         return None
     try:
@@ -35,7 +35,7 @@ def parse_as_of(value: str | None) -> dt.datetime | None:
             return dt.datetime.combine(day, dt.time(23, 59, 59))
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise InvalidInput(f"--as-of must be an ISO date or timestamp, not {value!r}") from exc
+        raise InvalidInput(f"{option} must be an ISO date or timestamp, not {value!r}") from exc
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return parsed

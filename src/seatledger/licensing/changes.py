@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterable, Literal, Sequence
+from typing import ClassVar, Iterable, Literal, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -62,6 +62,8 @@ class ProductChange:
     at_end: int
     added: int
     removed: int
+
+    JSON_EXTRA: ClassVar[tuple[str, ...]] = ("net",)
 
     @property
     def net(self) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -76,6 +77,8 @@ class PersonLicenses:
     advanced_security: tuple[CommitterLicense, ...]  # one per product
     copilot_seats: tuple[copilot.CopilotSeat, ...]  # held at as_of, the one counted first
     timeline: tuple[LicenseSpan, ...]  # by start
+
+    JSON_EXTRA: ClassVar[tuple[str, ...]] = ("licenses",)
 
     @property
     def licenses(self) -> tuple[str, ...]:
