@@ -1,0 +1,75 @@
+"""seatledger's own endpoints (under ``/enterprises/{enterprise}/seatledger/``, so GitHub's
+paths stay GitHub's): one person's licenses and why, and the change list between two dates.
+Enterprise owners and billing managers, with the scopes of the other enterprise billing
+endpoints. The bodies are the counting engine's dataclasses as plain JSON
+(:mod:`seatledger.jsonable`), the same as ``seatledger explain --json`` and
+``seatledger changes --json``."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from seatledger import licensing, validation
+from seatledger.api.auth import CurrentCaller, enterprise_access
+from seatledger.api.schemas import READ_ERRORS
+from seatledger.jsonable import jsonable
+
+router = APIRouter(tags=["seatledger"])
+
+ENTERPRISE_SCOPES = ("read:enterprise", "manage_billing:enterprise")
+ENTERPRISE_ROLES = ("owner", "billing_manager")
+
+AsOf = Annotated[str | None, Query(description="A date (its end, UTC) or an ISO 8601 timestamp; default now.")]
+
+
+def _body(value: Any) -> JSONResponse:
+    return JSONResponse(json.loads(json.dumps(jsonable(value))))
+
+
+@router.get(
+    "/enterprises/{enterprise}/seatledger/people/{person}",
+    responses=READ_ERRORS,
+    summary="Explain one person's licenses",
+    operation_id="seatledger/get-person",
+)
+def get_person(
+    request: Request,
+    caller: CurrentCaller,
+    enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
+    person: Annotated[str, Path(description="A login, or the email of a server-only or invited person.")],
+    as_of: AsOf = None,
+) -> JSONResponse:
+    """Every license the person holds at ``as_of`` and why, and their license timeline."""
+    at = validation.counting_date(as_of, "as_of") if as_of is not None else None
+    with request.app.state.engine.connect() as conn:
+        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+        found = licensing.describe_person(conn, info.slug, person, as_of=at)
+    return _body(found)
+
+
+@router.get(
+    "/enterprises/{enterprise}/seatledger/changes",
+    responses=READ_ERRORS,
+    summary="List who started or stopped consuming each license between two dates",
+    operation_id="seatledger/get-changes",
+)
+def get_changes(
+    request: Request,
+    caller: CurrentCaller,
+    enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
+    start: Annotated[str, Query(alias="from", description="A date (its end, UTC) or an ISO 8601 timestamp.")],
+    end: Annotated[str, Query(alias="to", description="A date (its end, UTC) or an ISO 8601 timestamp.")],
+    product: Annotated[str | None, Query(description="enterprise, code_security, secret_protection or copilot.")] = None,
+    org: Annotated[str | None, Query(description="Only licenses consumed through this organization.")] = None,
+) -> JSONResponse:
+    """The change list in ``(from, to]`` and the net per product."""
+    t1, t2 = validation.counting_date(start, "from"), validation.counting_date(end, "to")
+    products = licensing.CHANGE_PRODUCTS if product is None else (product,)
+    with request.app.state.engine.connect() as conn:
+        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+        found = licensing.license_changes(conn, info.slug, t1, t2, products=products, org=org)
+    return _body(found)
