@@ -32,6 +32,7 @@ from seatledger.licensing.copilot import (
     copilot_totals,
     iter_copilot_seats,
 )
+from seatledger.licensing.history import HISTORY_PRODUCTS, MAX_HISTORY_DAYS, LicenseHistory, license_history
 from seatledger.licensing.matching import MatchResult, rematch
 from seatledger.licensing.people import (
     CommitterLicense,
@@ -67,10 +68,13 @@ __all__ = [
     "CopilotTotals",
     "EnterpriseInfo",
     "EnterpriseSummary",
+    "HISTORY_PRODUCTS",
     "LicenseChange",
     "LicenseChanges",
+    "LicenseHistory",
     "LicenseSpan",
     "LicensedPerson",
+    "MAX_HISTORY_DAYS",
     "MatchResult",
     "OrganizationCommitters",
     "PeoplePage",
@@ -102,6 +106,7 @@ __all__ = [
     "iter_repository_committers",
     "iter_unresolved_emails",
     "license_changes",
+    "license_history",
     "product_total",
     "rematch",
     "resolve",
