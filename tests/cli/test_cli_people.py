@@ -76,6 +76,18 @@ def test_changes_json_and_csv_are_the_change_list_and_reconcile(ledger: tuple[Pa
     assert "product            at start  added  removed   net  at end" in text
 
 
+def test_history_prints_each_days_total_and_the_peak(ledger: tuple[Path, Engine]) -> None:
+    data, engine = ledger
+    args = ["history", "--enterprise", "acme", "--product", "secret_protection", "--from", "2026-08-01", "--to", AS_OF]
+    with engine.connect() as conn:
+        expected = licensing.license_history(conn, "acme", "secret_protection", dt.date(2026, 8, 1), AT.date())
+    assert json.loads(_run([*args, "--json"], data).stdout) == jsonable(expected)
+    rows = list(csv.reader(io.StringIO(_run([*args, "--csv"], data).stdout)))
+    assert rows == [["date", "total"], *([d.isoformat(), str(n)] for d, n in expected.days)]
+    first = _run(args, data).stdout.splitlines()[0]
+    assert first == f"acme: secret_protection, peak {expected.peak} on {expected.peak_day.isoformat()}"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -84,6 +96,8 @@ def test_changes_json_and_csv_are_the_change_list_and_reconcile(ledger: tuple[Pa
         (["changes", "--enterprise", "acme", "--from", AS_OF, "--to", "2026-08-01"], "error: the range ends (2026-08-01 23:59:59) before it starts"),
         (["changes", "--enterprise", "acme", "--from", "yesterday", "--to", AS_OF], "error: --from must be an ISO date"),
         (["changes", "--enterprise", "acme", "--from", "2026-08-01", "--to", AS_OF, "--product", "seats"], "error: product must be one of"),
+        (["history", "--enterprise", "acme", "--from", AS_OF, "--to", "2026-08-01"], "error: the history ends (2026-08-01) before it starts"),
+        (["history", "--enterprise", "acme", "--from", "2026-8-1", "--to", AS_OF], "error: --from must be a date YYYY-MM-DD"),
     ],
 )
 def test_a_mistake_is_one_line_and_exit_code_2(ledger: tuple[Path, Engine], args: list[str], message: str) -> None:

@@ -1,5 +1,6 @@
-"""``seatledger explain`` (one person's licenses and why) and ``seatledger changes`` (who
-started or stopped consuming each license between two dates)."""
+"""``seatledger explain`` (one person's licenses and why), ``seatledger changes`` (who
+started or stopped consuming each license between two dates) and ``seatledger history``
+(a product's total on each day of a range, with the peak)."""
 
 from __future__ import annotations
 
@@ -72,6 +73,38 @@ def register(app: typer.Typer) -> None:
             write_changes_csv(found, sys.stdout)
         else:
             typer.echo("\n".join(change_lines(found)))
+
+
+    @app.command()
+    def history(
+        enterprise: EnterpriseOption,
+        start: Annotated[str, typer.Option("--from", help="The first day, YYYY-MM-DD.", metavar="D1")],
+        end: Annotated[str, typer.Option("--to", help="The last day, YYYY-MM-DD.", metavar="D2")],
+        product: Annotated[
+            str, typer.Option("--product", help="enterprise, code_security, secret_protection, copilot, copilot_business or copilot_enterprise.")
+        ] = "enterprise",
+        org: Annotated[Optional[str], typer.Option("--org", help="Only licenses consumed through this organization.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        as_csv: Annotated[bool, typer.Option("--csv", help="Print date,total rows as CSV.")] = False,
+    ) -> None:
+        """A product's total at the end of each day from D1 to D2, and the peak and its day."""
+        from seatledger import licensing, validation
+        from seatledger.jsonable import jsonable
+
+        if as_json and as_csv:
+            raise InvalidInput("give --json or --csv, not both")
+        first, last = validation.day(start, "--from"), validation.day(end, "--to")
+        _settings, engine = open_ledger()
+        with engine.connect() as conn:
+            found = licensing.license_history(conn, enterprise, product, first, last, org=org)
+        if as_json:
+            typer.echo(json.dumps(jsonable(found), indent=2))
+        elif as_csv:
+            typer.echo("date,total\r\n" + "".join(f"{d.isoformat()},{n}\r\n" for d, n in found.days), nl=False)
+        else:
+            where = enterprise + (f" / {org}" if org else "")
+            typer.echo(f"{where}: {product}, peak {found.peak} on {found.peak_day.isoformat()}")
+            typer.echo("\n".join(f"{d.isoformat()}  {n:>7}" for d, n in found.days))
 
 
 def _when(value: object) -> str:
