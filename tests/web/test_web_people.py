@@ -67,24 +67,39 @@ def test_the_search_box_json_and_results_page_find_a_person_by_email(site: Site,
     assert f'href="/enterprises/acme/people/{email.replace("@", "%40")}"' in page.text
 
 
-@pytest.mark.parametrize(
-    ("path", "params", "status", "message"),
-    [
-        ("/enterprises/acme/people/nobody-at-all", {}, 404, "no person &#39;nobody-at-all&#39; in enterprise &#39;acme&#39;"),
-        ("/enterprises/acme/people/nobody-at-all", {"as_of": "2026-02-30"}, 422, "as_of must be a date YYYY-MM-DD"),
-        ("/enterprises/acme/changes", {"from": "2026-10-31", "to": "2026-09-01"}, 422, "the range ends (2026-09-01 23:59:59) before it starts"),
-        ("/enterprises/acme/changes", {"from": "someday"}, 422, "from is not an ISO 8601 timestamp"),
-        ("/enterprises/acme/people", {"q": "a"}, 422, "search for at least 2 characters"),
-    ],
-)
-def test_a_mistake_is_the_page_with_a_message(owner: httpx.Client, path: str, params: dict[str, str], status: int, message: str) -> None:
-    r = owner.get(path, params=params)
-    assert r.status_code == status
-    assert 'data-testid="message">' + message in r.text and '<nav class="tabs">' in r.text
+def test_the_history_page_and_its_csv_are_the_engines_history_with_the_peak(site: Site, owner: httpx.Client) -> None:
+    params = {"product": "copilot_business", "from": "2026-01-01", "to": "2026-10-31", "org": "acme-mobile"}
+    r = owner.get("/enterprises/acme/history", params=params)
+    assert r.status_code == 200
+    with site.engine.connect() as conn:
+        found = licensing.license_history(conn, "acme", "copilot_business", dt.date(2026, 1, 1), dt.date(2026, 10, 31), org="acme-mobile")
+    assert f'data-testid="history-peak">{found.peak:,}<' in r.text and f'data-testid="history-peak-day">{found.peak_day}<' in r.text
+    rows = list(csv.reader(io.StringIO(owner.get("/enterprises/acme/history.csv", params=params).text)))
+    assert rows == [["date", "total"], *([d.isoformat(), str(n)] for d, n in found.days)]
+    assert owner.get("/enterprises/acme/history").status_code == 200  # the last year of seats
+
+
+MISTAKES = [
+    ("/enterprises/acme/people/nobody-at-all", {}, 404, "no person &#39;nobody-at-all&#39; in enterprise &#39;acme&#39;"),
+    ("/enterprises/acme/people/nobody-at-all", {"as_of": "2026-02-30"}, 422, "as_of must be a date YYYY-MM-DD"),
+    ("/enterprises/acme/changes", {"from": "2026-10-31", "to": "2026-09-01"}, 422, "the range ends (2026-09-01 23:59:59) before it starts"),
+    ("/enterprises/acme/changes", {"from": "someday"}, 422, "from is not an ISO 8601 timestamp"),
+    ("/enterprises/acme/people", {"q": "a"}, 422, "search for at least 2 characters"),
+    ("/enterprises/acme/history", {"from": "2026-10-31", "to": "2026-09-01"}, 422, "the history ends (2026-09-01) before it starts"),
+    ("/enterprises/acme/history", {"product": "seats"}, 422, "product must be one of"),
+]
+
+
+def test_a_mistake_is_the_page_with_a_message(owner: httpx.Client) -> None:
+    for path, params, status, message in MISTAKES:
+        r = owner.get(path, params=params)
+        assert r.status_code == status, (path, params)
+        assert 'data-testid="message">' + message in r.text and '<nav class="tabs">' in r.text, (path, params)
 
 
 def test_an_organization_owner_cannot_see_enterprise_people(site: Site) -> None:
     with httpx.Client(base_url=site.url, timeout=60, follow_redirects=True) as c:
         http_sign_in(c, site.demo.org_owner_login, ORG_OWNER_PASSWORD)
-        for path in ("/enterprises/acme/people/x", "/enterprises/acme/people.json?q=ab", "/enterprises/acme/changes", "/enterprises/acme/changes.csv"):
+        for path in ("/enterprises/acme/people/x", "/enterprises/acme/people.json?q=ab", "/enterprises/acme/changes",
+                     "/enterprises/acme/changes.csv", "/enterprises/acme/history", "/enterprises/acme/history.csv"):
             assert c.get(path).status_code == 403, path

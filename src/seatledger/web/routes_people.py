@@ -1,12 +1,14 @@
-"""People and changes pages of an enterprise: finding a person (a search box on the
+"""People, changes and history pages of an enterprise: finding a person (a search box on the
 Licensing page, a results page and the small JSON list the box asks as you type), the person
-page (every license they hold at a date and why, and their timeline), and the Changes page
-(who started or stopped consuming each license between two dates) with its CSV."""
+page (every license they hold at a date and why, and their timeline), the Changes page (who
+started or stopped consuming each license between two dates) and the History page (a
+product's total per day over any range, with the peak), each with its CSV."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -23,6 +25,7 @@ router = APIRouter()
 SEARCH_PAGE_SIZE = 25
 SUGGESTIONS = 8  # people the search box lists as you type
 DEFAULT_CHANGES_DAYS = 30  # the Changes page without dates: the last 30 days
+DEFAULT_HISTORY_DAYS = 365  # the History page without dates: the last year
 
 
 def _instant(value: str | None, what: str, default: dt.datetime) -> dt.datetime:
@@ -131,3 +134,48 @@ def changes_csv(
     name = f"{slug}-changes-{found.start:%Y%m%d}-{found.end:%Y%m%d}.csv"
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _history(request: Request, conn: Connection, slug: str, product: str | None, start: str | None, end: str | None,
+             org: str | None) -> licensing.LicenseHistory:
+    today = counting_instant(request).date()
+    last = validation.day(end, "to") if end else today
+    first = validation.day(start, "from") if start else last - dt.timedelta(days=DEFAULT_HISTORY_DAYS - 1)
+    return licensing.license_history(conn, slug, product or "enterprise", first, last, org=org or None)
+
+
+@router.get("/enterprises/{slug}/history", include_in_schema=False)
+def history_page(
+    request: Request, slug: str, product: str | None = None, start: str | None = Query(None, alias="from"),
+    end: str | None = Query(None, alias="to"), org: str | None = None,
+    access: Access = Depends(signed_in), conn: Connection = Depends(connection),
+) -> HTMLResponse:
+    access.require_enterprise(slug)
+    info = licensing.get_enterprise(conn, slug)
+    form = {"from": start or "", "to": end or "", "product": product or "enterprise", "org": org or ""}
+    try:
+        found = _history(request, conn, slug, product, start, end, org)
+    except LedgerError as exc:
+        return page(request, "history.html", status_code=exc.status_code, enterprise=info, history=None, form=form,
+                    products=licensing.HISTORY_PRODUCTS, message=exc.message, chart_json="{}", csv_query="")
+    label = found.product.replace("_", " ")
+    chart = {"label": label, "labels": [d.isoformat() for d, _ in found.days], "values": [n for _, n in found.days]}
+    query = "&".join(f"{k}={v}" for k, v in (
+        ("product", found.product), ("from", found.days[0][0].isoformat()), ("to", found.days[-1][0].isoformat()),
+        ("org", org or ""),
+    ) if v)
+    return page(request, "history.html", enterprise=info, history=found, form=form, products=licensing.HISTORY_PRODUCTS,
+                message=None, chart_json=json.dumps(chart), csv_query=query)
+
+
+@router.get("/enterprises/{slug}/history.csv", include_in_schema=False)
+def history_csv(
+    request: Request, slug: str, product: str | None = None, start: str | None = Query(None, alias="from"),
+    end: str | None = Query(None, alias="to"), org: str | None = None,
+    access: Access = Depends(signed_in), conn: Connection = Depends(connection),
+) -> Response:
+    access.require_enterprise(slug)
+    found = _history(request, conn, slug, product, start, end, org)
+    body = "date,total\r\n" + "".join(f"{d.isoformat()},{n}\r\n" for d, n in found.days)
+    name = f"{slug}-{found.product}-history-{found.days[0][0]:%Y%m%d}-{found.days[-1][0]:%Y%m%d}.csv"
+    return Response(body, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}"'})
