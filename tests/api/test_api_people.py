@@ -75,6 +75,17 @@ def test_changes_reconcile_with_the_totals(client: tuple[httpx.Client, dict[str,
         assert p["at_end"] - p["at_start"] == p["added"] - p["removed"]
 
 
+def test_history_is_the_engines_history(client: tuple[httpx.Client, dict[str, str]], engine: Engine) -> None:
+    c, auth = client
+    params = {"product": "code_security", "from": "2026-06-01", "to": "2026-10-31", "org": "acme-web"}
+    r = c.get(f"{BASE}/history", params=params, headers=_as(auth, "billing_manager"))
+    assert r.status_code == 200, r.text
+    with engine.connect() as conn:
+        expected = licensing.license_history(conn, "acme", "code_security", dt.date(2026, 6, 1), AT.date(), org="acme-web")
+    assert r.json() == jsonable(expected)
+    assert r.json()["peak"] == max(n for _, n in r.json()["days"])
+
+
 # The errors are decided before any count: one database is enough.
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
@@ -87,6 +98,9 @@ def test_changes_reconcile_with_the_totals(client: tuple[httpx.Client, dict[str,
         ("owner", "/changes", {"from": "2026-10-31", "to": "2026-09-01"}, 422, "the range ends (2026-09-01 23:59:59) before it starts"),
         ("owner", "/changes", {"from": "2026-09-01", "to": "2026-10-31", "product": "seats"}, 422, "product must be one of"),
         ("owner", "/changes", {"from": "2026-09-01", "to": "2026-10-31", "org": "nope"}, 404, "no organization 'nope'"),
+        ("owner", "/history", {"from": "2026-10-31", "to": "2026-09-01"}, 422, "the history ends (2026-09-01) before it starts"),
+        ("owner", "/history", {"from": "2026-09-01", "to": "2026-10-31", "product": "seats"}, 422, "product must be one of"),
+        ("owner", "/history", {"from": "2026-9-1", "to": "2026-10-31"}, 422, "from must be a date YYYY-MM-DD"),
     ],
 )
 def test_refusals_and_mistakes_are_githubs_error_shape(

@@ -1,9 +1,10 @@
 """seatledger's own endpoints (under ``/enterprises/{enterprise}/seatledger/``, so GitHub's
-paths stay GitHub's): one person's licenses and why, and the change list between two dates.
+paths stay GitHub's): one person's licenses and why, the change list between two dates, and
+a product's history per day with its peak.
 Enterprise owners and billing managers, with the scopes of the other enterprise billing
 endpoints. The bodies are the counting engine's dataclasses as plain JSON
 (:mod:`seatledger.jsonable`), the same as ``seatledger explain --json`` and
-``seatledger changes --json``."""
+``seatledger changes --json`` and ``seatledger history --json``."""
 
 from __future__ import annotations
 
@@ -72,4 +73,27 @@ def get_changes(
     with request.app.state.engine.connect() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
         found = licensing.license_changes(conn, info.slug, t1, t2, products=products, org=org)
+    return _body(found)
+
+
+@router.get(
+    "/enterprises/{enterprise}/seatledger/history",
+    responses=READ_ERRORS,
+    summary="A product's total per day over a range, with the peak",
+    operation_id="seatledger/get-history",
+)
+def get_history(
+    request: Request,
+    caller: CurrentCaller,
+    enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
+    start: Annotated[str, Query(alias="from", description="The first day, YYYY-MM-DD.")],
+    end: Annotated[str, Query(alias="to", description="The last day, YYYY-MM-DD.")],
+    product: Annotated[str, Query(description="enterprise, code_security, secret_protection, copilot, copilot_business or copilot_enterprise.")] = "enterprise",
+    org: Annotated[str | None, Query(description="Only licenses consumed through this organization.")] = None,
+) -> JSONResponse:
+    """The product's total at the end of each day from ``from`` to ``to``, and the peak."""
+    first, last = validation.day(start, "from"), validation.day(end, "to")
+    with request.app.state.engine.connect() as conn:
+        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+        found = licensing.license_history(conn, info.slug, product, first, last, org=org)
     return _body(found)
