@@ -101,6 +101,7 @@ def test_history_is_the_engines_history(client: tuple[httpx.Client, dict[str, st
         ("owner", "/history", {"from": "2026-10-31", "to": "2026-09-01"}, 422, "the history ends (2026-09-01) before it starts"),
         ("owner", "/history", {"from": "2026-09-01", "to": "2026-10-31", "product": "seats"}, 422, "product must be one of"),
         ("owner", "/history", {"from": "2026-9-1", "to": "2026-10-31"}, 422, "from must be a date YYYY-MM-DD"),
+        ("owner", "/changes", {"from": "2026-09-01"}, 422, "to is required"),
     ],
 )
 def test_refusals_and_mistakes_are_githubs_error_shape(

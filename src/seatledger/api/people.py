@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from seatledger import licensing, validation
 from seatledger.api.auth import CurrentCaller, enterprise_access
 from seatledger.api.schemas import READ_ERRORS
+from seatledger.errors import InvalidInput
 from seatledger.jsonable import jsonable
 
 router = APIRouter(tags=["seatledger"])
@@ -25,6 +26,13 @@ ENTERPRISE_SCOPES = ("read:enterprise", "manage_billing:enterprise")
 ENTERPRISE_ROLES = ("owner", "billing_manager")
 
 AsOf = Annotated[str | None, Query(description="A date (its end, UTC) or an ISO 8601 timestamp; default now.")]
+
+
+def _required(value: str | None, what: str) -> str:
+    # Checked after the enterprise and the caller's role: an unknown enterprise is 404 first.
+    if value is None:
+        raise InvalidInput(f"{what} is required: a date YYYY-MM-DD")
+    return value
 
 
 def _body(value: Any) -> JSONResponse:
@@ -62,16 +70,16 @@ def get_changes(
     request: Request,
     caller: CurrentCaller,
     enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
-    start: Annotated[str, Query(alias="from", description="A date (its end, UTC) or an ISO 8601 timestamp.")],
-    end: Annotated[str, Query(alias="to", description="A date (its end, UTC) or an ISO 8601 timestamp.")],
+    start: Annotated[str | None, Query(alias="from", description="A date (its end, UTC) or an ISO 8601 timestamp.")] = None,
+    end: Annotated[str | None, Query(alias="to", description="A date (its end, UTC) or an ISO 8601 timestamp.")] = None,
     product: Annotated[str | None, Query(description="enterprise, code_security, secret_protection or copilot.")] = None,
     org: Annotated[str | None, Query(description="Only licenses consumed through this organization.")] = None,
 ) -> JSONResponse:
     """The change list in ``(from, to]`` and the net per product."""
-    t1, t2 = validation.counting_date(start, "from"), validation.counting_date(end, "to")
     products = licensing.CHANGE_PRODUCTS if product is None else (product,)
     with request.app.state.engine.connect() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+        t1, t2 = validation.counting_date(_required(start, "from"), "from"), validation.counting_date(_required(end, "to"), "to")
         found = licensing.license_changes(conn, info.slug, t1, t2, products=products, org=org)
     return _body(found)
 
@@ -86,14 +94,14 @@ def get_history(
     request: Request,
     caller: CurrentCaller,
     enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
-    start: Annotated[str, Query(alias="from", description="The first day, YYYY-MM-DD.")],
-    end: Annotated[str, Query(alias="to", description="The last day, YYYY-MM-DD.")],
+    start: Annotated[str | None, Query(alias="from", description="The first day, YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, Query(alias="to", description="The last day, YYYY-MM-DD.")] = None,
     product: Annotated[str, Query(description="enterprise, code_security, secret_protection, copilot, copilot_business or copilot_enterprise.")] = "enterprise",
     org: Annotated[str | None, Query(description="Only licenses consumed through this organization.")] = None,
 ) -> JSONResponse:
     """The product's total at the end of each day from ``from`` to ``to``, and the peak."""
-    first, last = validation.day(start, "from"), validation.day(end, "to")
     with request.app.state.engine.connect() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+        first, last = validation.day(_required(start, "from"), "from"), validation.day(_required(end, "to"), "to")
         found = licensing.license_history(conn, info.slug, product, first, last, org=org)
     return _body(found)
