@@ -618,37 +618,66 @@ def committer_repositories(
     """The repositories ``user_id`` is an active committer to at ``as_of`` (a kept window holds),
     by full name, each with their last push and the products it is licensed for then. Whether
     they *count* also needs an enterprise seat (:func:`counted_committer_ids`)."""
+    return committer_repositories_by_user(conn, enterprise, [user_id], as_of=as_of).get(user_id, ())
+
+
+# People whose repositories are looked up per statement (bound parameters stay few).
+LOOKUP_CHUNK = 2000
+
+
+def committer_repositories_by_user(
+    conn: Connection, enterprise: str, user_ids: Sequence[int], *, as_of: dt.datetime | None = None
+) -> dict[int, tuple[CommitterRepository, ...]]:
+    """:func:`committer_repositories` of many people at once (a few statements per
+    ``LOOKUP_CHUNK`` people); people with none are left out."""
     at = as_of_or_now(as_of)
     rs = resolve(conn, Scope.enterprise(enterprise))
+    out: dict[int, tuple[CommitterRepository, ...]] = {}
+    ids = sorted(set(user_ids))
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        out.update(_committer_repositories(conn, rs, ids[start : start + LOOKUP_CHUNK], at))
+    return out
+
+
+def _committer_repositories(
+    conn: Connection, rs: ResolvedScope, user_ids: list[int], at: dt.datetime
+) -> dict[int, tuple[CommitterRepository, ...]]:
     w, ue = ti.committer_windows, t.user_emails
     windows = conn.execute(
-        sa.select(w.c.repository_id, w.c.started_at, w.c.ended_at, _full_name(), _r.c.visibility)
+        sa.select(w.c.user_id, w.c.repository_id, w.c.started_at, w.c.ended_at, _full_name(), _r.c.visibility)
         .join(_r, _r.c.id == w.c.repository_id)
-        .where(w.c.enterprise_id == rs.enterprise.id, w.c.user_id == user_id, w.c.started_at <= at, w.c.ended_at > at)
-        .order_by(_full_name())
+        .where(w.c.enterprise_id == rs.enterprise.id, w.c.user_id.in_(user_ids), w.c.started_at <= at, w.c.ended_at > at)
+        .order_by(w.c.user_id, _full_name())
     ).all()
     if not windows:
-        return ()
-    repo_ids = [row.repository_id for row in windows]
-    start, end = _window_bounds(at)
-    last_push = dict(
-        conn.execute(
-            sa.select(_c.c.repository_id, sa.func.max(_c.c.pushed_at))
-            .join(ue, ue.c.email == _c.c.author_email)
-            .where(ue.c.user_id == user_id, ue.c.verified == sa.true(), _c.c.repository_id.in_(repo_ids),
-                   _c.c.pushed_at >= start, _c.c.pushed_at <= end)
-            .group_by(_c.c.repository_id)
-        ).all()
-    )
+        return {}
+    repo_ids = sorted({row.repository_id for row in windows})
+    # A kept window ends ACTIVE_COMMITTER_WINDOW after the last push of its island: that push
+    # is the last one up to the instant unless the island runs on past it (later pushes in
+    # the ledger); only those pairs need the commits read.
+    later = [row for row in windows if row.ended_at - ACTIVE_COMMITTER_WINDOW > at]
+    last_push: dict[tuple[int, int], dt.datetime] = {}
+    if later:
+        start, end = _window_bounds(at)
+        last_push = {
+            (row.user_id, row.repository_id): row.pushed_at
+            for row in conn.execute(
+                sa.select(ue.c.user_id, _c.c.repository_id, sa.func.max(_c.c.pushed_at).label("pushed_at"))
+                .join(ue, ue.c.email == _c.c.author_email)
+                .where(ue.c.user_id.in_(sorted({row.user_id for row in later})), ue.c.verified == sa.true(),
+                       _c.c.repository_id.in_(sorted({row.repository_id for row in later})),
+                       _c.c.pushed_at >= start, _c.c.pushed_at <= end)
+                .group_by(ue.c.user_id, _c.c.repository_id)
+            )
+        }
     licensed: dict[Product, set[int]] = {
         p: set(conn.execute(_repositories(rs, p, at, whole_enterprise=True).where(_r.c.id.in_(repo_ids))).scalars())
         for p in PRODUCTS
     }
-    out = []
+    out: dict[int, list[CommitterRepository]] = {}
     for row in windows:
-        # No push found: the email that pushed is no longer verified; the kept window says when.
-        pushed = last_push.get(row.repository_id) or row.ended_at - ACTIVE_COMMITTER_WINDOW
-        out.append(
+        pushed = last_push.get((row.user_id, row.repository_id)) or min(row.ended_at - ACTIVE_COMMITTER_WINDOW, at)
+        out.setdefault(row.user_id, []).append(
             CommitterRepository(
                 repository=row.full_name, visibility=row.visibility, last_pushed_at=pushed,
                 leaves_window_at=pushed + ACTIVE_COMMITTER_WINDOW, active_since=row.started_at,
@@ -656,4 +685,4 @@ def committer_repositories(
                 licensed_for=tuple(p for p in PRODUCTS if row.repository_id in licensed[p]),
             )
         )
-    return tuple(out)
+    return {user: tuple(repos) for user, repos in out.items()}

@@ -215,7 +215,8 @@ def _server_logins(conn: Connection, info: EnterpriseInfo, user_id: int | None, 
     if user_id is not None:
         which = acct.c.matched_user_id == user_id
     elif key.startswith("server:"):
-        which = sa.and_(acct.c.matched_user_id.is_(None), sa.func.lower(acct.c.primary_email) == key.removeprefix("server:"))
+        # The key's suffix is the (normalised) primary email the rules grouped the accounts by.
+        which = sa.and_(acct.c.matched_user_id.is_(None), acct.c.primary_email == key.removeprefix("server:"))
     else:
         return ()
     rows = conn.execute(
@@ -297,7 +298,7 @@ def search_people(
                sa.or_(_like(acct.c.login, text), _like(acct.c.primary_email, text))),
         sa.select(null_user, r.c.other_key, r.c.other_key)
         .where(r.c.enterprise_id == info.id, r.c.other_key.is_not(None), _like(r.c.other_key, text)),
-        sa.select(null_user, sa.literal("server:", sa.String) + sa.func.lower(acct.c.primary_email), si.c.hostname + ":" + acct.c.login)
+        sa.select(null_user, sa.literal("server:", sa.String) + acct.c.primary_email, si.c.hostname + ":" + acct.c.login)
         .join(si, si.c.id == acct.c.server_instance_id)
         .where(si.c.enterprise_id == info.id, acct.c.matched_user_id.is_(None), acct.c.primary_email.is_not(None),
                _like(acct.c.login, text)),

@@ -9,16 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.engine import Connection
 
 from seatledger import licensing, validation
 from seatledger.errors import InvalidInput, LedgerError
 from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, signed_in
 from seatledger.web.render import page
-from sqlalchemy.engine import Connection
 
 router = APIRouter()
 
@@ -112,9 +113,9 @@ def changes_page(
     except LedgerError as exc:
         return page(request, "changes.html", status_code=exc.status_code, enterprise=info, changes=None, form=form,
                     products=licensing.CHANGE_PRODUCTS, message=exc.message, csv_query="")
-    query = "&".join(f"{k}={v}" for k, v in (
+    query = urlencode([(k, v) for k, v in (
         ("from", found.start.isoformat()), ("to", found.end.isoformat()), ("product", product or ""), ("org", org or "")
-    ) if v)
+    ) if v])
     return page(request, "changes.html", enterprise=info, changes=found, form=form, products=licensing.CHANGE_PRODUCTS,
                 message=None, csv_query=query)
 
@@ -160,10 +161,10 @@ def history_page(
                     products=licensing.HISTORY_PRODUCTS, message=exc.message, chart_json="{}", csv_query="")
     label = found.product.replace("_", " ")
     chart = {"label": label, "labels": [d.isoformat() for d, _ in found.days], "values": [n for _, n in found.days]}
-    query = "&".join(f"{k}={v}" for k, v in (
+    query = urlencode([(k, v) for k, v in (
         ("product", found.product), ("from", found.days[0][0].isoformat()), ("to", found.days[-1][0].isoformat()),
         ("org", org or ""),
-    ) if v)
+    ) if v])
     return page(request, "history.html", enterprise=info, history=found, form=form, products=licensing.HISTORY_PRODUCTS,
                 message=None, chart_json=json.dumps(chart), csv_query=query)
 
