@@ -26,6 +26,7 @@ router = APIRouter()
 SEARCH_PAGE_SIZE = 25
 SUGGESTIONS = 8  # people the search box lists as you type
 DEFAULT_CHANGES_DAYS = 30  # the Changes page without dates: the last 30 days
+CHANGES_SHOWN = 500  # rows of the change list on the page; the CSV has every one
 DEFAULT_HISTORY_DAYS = 365  # the History page without dates: the last year
 
 
@@ -117,7 +118,7 @@ def changes_page(
         ("from", found.start.isoformat()), ("to", found.end.isoformat()), ("product", product or ""), ("org", org or "")
     ) if v])
     return page(request, "changes.html", enterprise=info, changes=found, form=form, products=licensing.CHANGE_PRODUCTS,
-                message=None, csv_query=query)
+                message=None, csv_query=query, shown=found.changes[:CHANGES_SHOWN])
 
 
 @router.get("/enterprises/{slug}/changes.csv", include_in_schema=False)
