@@ -21,7 +21,7 @@ from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing import advanced_security, copilot, seats
-from seatledger.licensing.scope import EnterpriseInfo, Scope, as_of_or_now, get_enterprise
+from seatledger.licensing.scope import EnterpriseInfo, as_of_or_now, get_enterprise
 
 __all__ = [
     "CommitterLicense",
