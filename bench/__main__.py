@@ -15,7 +15,7 @@ from bench import figures as F
 from bench.databases import bench_database
 from bench.harness import Figure, render_table
 
-FIGURES = ("build", "totals", "reports", "api", "page", "ingest_git")
+FIGURES = ("build", "totals", "intervals", "reports", "api", "page", "ingest_git")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         facts = F.ledger_facts(db)
         if "totals" in only:
             attempt(f"{kind} totals", lambda: F.totals(db, facts))
+        if "intervals" in only:
+            attempt(f"{kind} intervals", lambda: F.intervals(db, facts))
         if "reports" in only:
             attempt(f"{kind} reports", lambda: F.reports(db, facts))
         if "api" in only:

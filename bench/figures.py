@@ -582,3 +582,102 @@ def ingest_git(size: str) -> Figure:
     fig.extra["scan_ratio"] = round(data["scan_s"] / data["baseline_s"], 2)
     fig.note = "baseline: git log piped and read; ours: the full ingest into a SQLite ledger"
     return fig
+
+
+# How many answers each instant figure times, and how many one-commit pushes.
+INSTANT_SAMPLES = 40
+PUSHES = 30
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def intervals(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
+    """The kept-intervals engine (issue 16): every total at random instants of the last year
+    (enterprise, an org, a repository), a page of consumed-licenses, a push of one commit with
+    its interval upkeep, and ``verify`` of the whole enterprise. In this process, which has
+    counted nothing before: there is nothing to warm."""
+    import random
+
+    from seatledger import licensing
+    from seatledger.db import create_engine
+    from seatledger.ingest.webhook_events import apply_event
+    from seatledger.licensing.verification import verify_intervals
+
+    engine = create_engine(db.url)
+    slug = facts["slug"]
+    rng = random.Random(16)
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    with engine.connect() as conn:
+        org = conn.execute(
+            sa.text("SELECT login FROM organizations WHERE enterprise_id = :e ORDER BY id LIMIT 1"), {"e": facts["enterprise_id"]}
+        ).scalar_one()
+        repo = conn.execute(
+            sa.text(
+                "SELECT owner_login || '/' || name FROM repositories WHERE enterprise_id = :e AND code_security_enabled"
+                " ORDER BY id LIMIT 1"
+            ),
+            {"e": facts["enterprise_id"]},
+        ).scalar_one()
+        repo_row = conn.execute(
+            sa.text("SELECT owner_login, name, organization_id FROM repositories WHERE owner_login || '/' || name = :r"),
+            {"r": repo},
+        ).one()
+    scopes = [licensing.Scope.enterprise(slug), licensing.Scope.org(org), licensing.Scope.repo(repo)]
+    timings: dict[str, list[float]] = {"seats": [], "committers": [], "copilot": [], "consumed page": []}
+    with engine.connect() as conn:
+        for _ in range(INSTANT_SAMPLES):
+            at = now - dt.timedelta(seconds=rng.randrange(365 * 86400))
+            scope = rng.choice(scopes)
+            t0 = time.perf_counter()
+            licensing.seat_totals(conn, slug, org=org if scope.kind == "organization" else None, as_of=at)
+            t1 = time.perf_counter()
+            licensing.committer_totals_by_product(conn, scope, as_of=at)
+            t2 = time.perf_counter()
+            if scope.kind != "repository":
+                licensing.copilot_totals(conn, scope, as_of=at)
+            t3 = time.perf_counter()
+            offset = rng.randrange(max(1, facts.get("seats", 1000) - 100))
+            list(licensing.iter_licensed_people(conn, slug, as_of=at, offset=offset, limit=100))
+            t4 = time.perf_counter()
+            timings["seats"].append(t1 - t0)
+            timings["committers"].append(t2 - t1)
+            if scope.kind != "repository":
+                timings["copilot"].append(t3 - t2)
+            timings["consumed page"].append(t4 - t3)
+    figures = []
+    for name, values in timings.items():
+        fig = Figure(f"{name} at any instant (p99 of {len(values)})", db.kind, db.size, _p(values, 0.99), None, target_ratio=None)
+        fig.extra.update(p50_ms=round(_p(values, 0.5) * 1000, 1), p99_ms=round(_p(values, 0.99) * 1000, 1))
+        fig.extra["_targets"] = [("p99_ms", 50, False)]
+        figures.append(fig)
+    pushes: list[float] = []
+    for i in range(PUSHES):
+        payload = {
+            "ref": "refs/heads/main",
+            "repository": {"name": repo_row.name, "owner": {"login": repo_row.owner_login}, "private": True,
+                           "visibility": "private"},
+            "organization": {"login": org} if repo_row.organization_id is not None else None,
+            "commits": [{"id": f"{rng.getrandbits(160):040x}", "timestamp": now.isoformat() + "Z",
+                         "author": {"name": "Bench", "email": f"bench-{i % 3}@bench.test"}}],
+        }
+        t0 = time.perf_counter()
+        with engine.begin() as conn:
+            apply_event(conn, facts["enterprise_id"], "push", {k: v for k, v in payload.items() if v is not None}, now)
+        pushes.append(time.perf_counter() - t0)
+    fig = Figure(f"push of one commit with its upkeep (p99 of {PUSHES})", db.kind, db.size, _p(pushes, 0.99), None, target_ratio=None)
+    fig.extra.update(p50_ms=round(_p(pushes, 0.5) * 1000, 1), p99_ms=round(_p(pushes, 0.99) * 1000, 1))
+    fig.extra["_targets"] = [("p99_ms", 10, False)]
+    figures.append(fig)
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        drift = verify_intervals(conn, slug)
+    fig = Figure("verify the whole enterprise", db.kind, db.size, time.perf_counter() - t0, None, target_ratio=None)
+    fig.extra.update(differences=len(drift))
+    fig.extra["_targets"] = [("seconds", 60, False)]
+    fig.extra["seconds"] = round(fig.ours_s, 1)
+    figures.append(fig)
+    engine.dispose()
+    return figures

@@ -139,7 +139,9 @@ def test_summary_json_and_the_summary_page_show_the_same_totals_for_the_demo(
 def test_summary_json_has_the_documented_stable_keys(data_env: dict[str, str], tmp_path: Path) -> None:
     _demo_in(data_env, "acme")
     doc = json.loads(_run(["summary", "--enterprise", "acme", "--as-of", AS_OF, "--json"], data_env, tmp_path).stdout)
-    assert list(doc) == ["enterprise", "name", "organization", "as_of", "seats", "advanced_security", "copilot"]
+    assert list(doc) == ["enterprise", "name", "organization", "as_of", "seats", "advanced_security", "copilot",
+                         "no_data_before", "sources"]
+    assert (doc["no_data_before"], doc["sources"]) == ([], {}), "the demo is written directly, by no importer"
     assert doc["as_of"] == "2026-06-15T12:00:00Z"
     assert set(doc["seats"]) == {"consumed", "purchased", "available", "over_limit", "billing", "expires_at",
                                  "billable_this_month", "license_types", "cloud_users", "server_only_users"}

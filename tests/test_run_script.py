@@ -58,7 +58,9 @@ def test_run_on_a_fresh_data_dir_loads_the_demo_prints_the_url_and_serves(tmp_pa
                 proc.kill()
                 proc.wait()
     assert any("loading the small demo" in line for line in lines), lines
-    assert health.status_code == 200 and health.json() == {"status": "ok", "intervals": {"acme": None}}
+    assert health.status_code == 200 and health.json() == {
+        "status": "ok", "intervals": {"acme": None}, "sources": {"acme": {}},  # the demo comes from no importer
+    }
     assert login.status_code == 200
     engine = sa.create_engine(f"sqlite:///{data / 'seatledger.db'}")
     with engine.connect() as conn:

@@ -91,8 +91,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         check_reachable(app.state.engine)
         from seatledger.licensing.verification import enterprise_slugs, last_interval_check
 
+        from seatledger.licensing import iter_source_freshness
+
         with app.state.engine.connect() as conn:
             checks = {slug: last_interval_check(conn, slug) for slug in enterprise_slugs(conn)}
+            sources = {slug: {f.source: f.document() for f in found} for slug, found in iter_source_freshness(conn)}
         return {
             "status": "ok",
             "intervals": {
@@ -102,9 +105,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
                 }
                 for slug, c in checks.items()
             },
+            "sources": sources,
         }
 
     _mount_surfaces(app)
+    from seatledger.web.security_headers import SecurityHeaders
+
+    app.add_middleware(SecurityHeaders)  # outermost: error answers get the headers too
     return app
 
 

@@ -17,8 +17,8 @@ BOT_EMAILS = frozenset({"noreply@github.com", "actions@github.com", "github-acti
 
 
 def is_bot_login(login: str | None) -> bool:
-    """A GitHub App's login: ``dependabot[bot]``."""
-    return (login or "").strip().lower().endswith(BOT_MARK)
+    """A GitHub App's login: ``dependabot[bot]`` (anything but a string is no login)."""
+    return isinstance(login, str) and login.strip().lower().endswith(BOT_MARK)
 
 
 def is_bot_email(email: str | None) -> bool:

@@ -28,6 +28,9 @@ class Settings:
     download_link_ttl_seconds: int = 24 * 3600
     rate_limit_per_hour: int = 15000
     export_retries: int = 3
+    # How long a running export job is held by its worker without a heartbeat; a job whose
+    # lease ran out is the next worker's to retry or fail (exports/recovery.py).
+    export_lease_seconds: int = 60
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -91,6 +94,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         download_link_ttl_seconds=_int(env, "SEATLEDGER_DOWNLOAD_LINK_TTL", 24 * 3600),
         rate_limit_per_hour=_int(env, "SEATLEDGER_RATE_LIMIT_PER_HOUR", 15000),
         export_retries=_int(env, "SEATLEDGER_EXPORT_RETRIES", 3),
+        export_lease_seconds=_int(env, "SEATLEDGER_EXPORT_LEASE", 60),
         extra={k: v for k, v in env.items() if k in _PASSTHROUGH},
     )
 

@@ -235,7 +235,8 @@ def verify_token(
     conn: Connection, token: str, *, now: dt.datetime | None = None, with_roles: bool = False,
     with_enterprise: bool = False,
 ) -> TokenOwner | None:
-    """The owner of an active token; None for a malformed, unknown, expired or revoked one.
+    """The owner of an active token; None for a malformed, unknown, expired or revoked one, or
+    one of a suspended person.
     ``with_roles`` also reads the owner's current enterprise roles, and ``with_enterprise`` the
     enterprise's settings and ledger version, in the same query: the API needs them on every
     request, and one statement is one round trip to the database and one consistent reading."""
@@ -243,7 +244,9 @@ def verify_token(
         return None
     now = now or utcnow()
     a = t.api_tokens
-    stmt = _token_select().where(a.c.token_hash == hash_token(token))
+    # A suspended person's tokens answer as unknown ones at once, whichever write suspended
+    # them (an import, the CLI): the suspension is read with the token, in the same statement.
+    stmt = _token_select().where(a.c.token_hash == hash_token(token), t.users.c.suspended_at.is_(None))
     if with_roles:
         r = t.enterprise_roles
         stmt = stmt.add_columns(r.c.role).outerjoin(

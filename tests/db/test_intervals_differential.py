@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from seatledger.db import intervals, rules
 from seatledger.db.ledger import Ledger
-from seatledger.licensing import count_consumed, seat_totals
+from seatledger.licensing import Scope, committer_totals_by_product, count_consumed, seat_totals
 from seatledger.licensing import cost_centers, matching, pricing
 from seatledger.licensing.copilot import assign_seats
 
@@ -149,6 +149,43 @@ def _holders(rows: list[tuple[Any, ...]], at: dt.datetime, org_id: int | None = 
     return out
 
 
+def _committers(conn: Connection, w: dict[str, Any], rows: list[tuple[Any, ...]], at: dt.datetime) -> dict[str, set[int]]:
+    """Per product (and "any" repository), the people counted at ``at``, recounted from the facts:
+    a commit of one of their verified emails pushed in the 90 days up to ``at`` to a
+    non-public repository with the product enabled then, while they hold a seat."""
+    import sqlalchemy as sa
+
+    from seatledger.db import tables as t
+    from seatledger.db import tables_intervals as ti
+
+    holders = {int(k.split(":")[1]) for k in _holders(rows, at) if k.startswith("user:")}
+    owners: dict[str, set[int]] = {}
+    for uid, email in conn.execute(
+        sa.select(t.user_emails.c.user_id, t.user_emails.c.email).join(t.users, t.users.c.id == t.user_emails.c.user_id)
+        .where(t.users.c.enterprise_id == w["eid"], t.user_emails.c.verified == sa.true(), t.users.c.is_bot == sa.false())
+    ):
+        owners.setdefault(email, set()).add(uid)
+    ge = ti.ghas_enablements
+    on = {
+        (r, p) for r, p, a, b in conn.execute(sa.select(ge.c.repository_id, ge.c.product, ge.c.started_at, ge.c.ended_at))
+        if a <= at and (b is None or b > at)
+    }
+    out: dict[str, set[int]] = {"any": set(), "code_security": set(), "secret_protection": set()}
+    for repo_id, email, pushed in conn.execute(
+        sa.select(t.commits.c.repository_id, t.commits.c.author_email, t.commits.c.pushed_at)
+        .join(t.repositories, t.repositories.c.id == t.commits.c.repository_id)
+        .where(t.repositories.c.enterprise_id == w["eid"], t.repositories.c.visibility != "public")
+    ):
+        if not (at - dt.timedelta(days=90) < pushed <= at):
+            continue
+        people = owners.get(email, set()) & holders
+        out["any"] |= people
+        for product in ("code_security", "secret_protection"):
+            if (repo_id, product) in on:
+                out[product] |= people
+    return out
+
+
 def _check(conn: Connection, w: dict[str, Any]) -> None:
     assert intervals.verify(conn, w["eid"]) == []
     rows = [tuple(r) for r in conn.execute(rules.seat_reasons(rules.load_policy(conn, w["eid"]), rules.EVERYONE))]
@@ -158,6 +195,11 @@ def _check(conn: Connection, w: dict[str, Any]) -> None:
         assert totals.consumed == len(_holders(rows, at))
         for i, org_id in enumerate(w["orgs"]):
             assert count_consumed(conn, w["slug"], org=f"{w['slug']}-org{i}", as_of=at) == len(_holders(rows, at, org_id))
+        committers = _committers(conn, w, rows, at)
+        totals_by_product = committer_totals_by_product(conn, Scope.enterprise(w["slug"]), as_of=at)
+        for product in ("code_security", "secret_protection"):
+            assert totals_by_product[product].total_committers == len(committers[product]), (product, at)
+            assert totals_by_product[product].maximum_committers == len(committers["any"])
 
 
 def _run(engine: Engine, ops: list[tuple[Any, ...]], group: int) -> None:
@@ -173,7 +215,10 @@ def _run(engine: Engine, ops: list[tuple[Any, ...]], group: int) -> None:
                     if type(exc).__name__ not in ("InvalidInput", "NotFound", "Conflict"):
                         raise
     with engine.connect() as conn:
-        _check(conn, w)
+        try:
+            _check(conn, w)
+        except AssertionError as exc:
+            raise AssertionError(f"after {ops} in transactions of {group}: {exc}") from exc
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -182,9 +227,12 @@ def _run(engine: Engine, ops: list[tuple[Any, ...]], group: int) -> None:
 @example(ops=[("member", 0, "ann", "member", 5), ("end_member", 0, "ann", 50)], group=1)
 @example(ops=[("collaborator", 0, "ben", 5), ("end_collaborator", 0, "ben", 60), ("visibility", 0, "public")], group=1)
 @example(ops=[("invite", 0, "eve", "member", 0, 3), ("user", "eve", ["zed@x.test"], False), ("resolve_invite", 0, "eve", "accepted", 40)], group=1)
+@example(ops=[("invite", 0, "ben@x.test", "member", 0, 0), ("email", "ann", "ben@x.test")], group=1)
 @example(ops=[("invite", 1, "yo@x.test", "member", 0, 3), ("email", "ann", "yo@x.test"), ("billing", "metered"), ("billing", "volume")], group=1)
 @example(ops=[("server_account", 1, "zed@x.test", False, 0), ("vs", "zed@x.test", "active", 0), ("server_account", 1, "yo@x.test", False, 0), ("vs", "zed@x.test", "inactive", 0)], group=1)
 @example(ops=[("server_account", 2, "ann@x.test", False, 0), ("rematch",), ("server_account", 2, "ann@x.test", True, 0), ("setup_user", "ann")], group=1)
+@example(ops=[("member", 0, "ann", "member", 0), ("push", 0, "ann@x.test", 100), ("enable", 0, True, 50)], group=1)
+@example(ops=[("member", 0, "ann", "member", 0), ("push", 0, "ann@x.test", 100), ("visibility", 0, "public")], group=1)
 @example(ops=[("member", 1, "ben", "owner", 5), ("suspend", "ben", 30), ("push", 0, "b2@x.test", 10), ("email", "ann", "zed@x.test"), ("push", 1, "zed@x.test", 20)], group=1)
 def test_kept_intervals_equal_a_full_derivation_after_any_writes(engine: Engine, ops: list[tuple[Any, ...]], group: int) -> None:
     _run(engine, ops, group)
@@ -217,3 +265,25 @@ def test_verify_finds_a_tampered_interval_and_repair_rewrites_it(engine: Engine)
         intervals.check(conn, w["eid"], repair=True)
         assert intervals.verify(conn, w["eid"]) == []
         assert count_consumed(conn, w["slug"], as_of=INSTANTS[1]) == 1
+
+
+def test_a_deleted_repository_webhook_ends_its_collaborators_seats_at_once(engine: Engine) -> None:
+    from seatledger.ingest.webhook_events import apply_event
+
+    with engine.begin() as conn:
+        w = _world(conn)
+        Ledger(conn).add_collaborator(w["repos"][0], w["users"]["cat"], started_at=T0)
+    at = INSTANTS[3]
+    with engine.connect() as conn:
+        assert count_consumed(conn, w["slug"], as_of=at) == 1
+    payload = {
+        "action": "deleted",
+        "repository": {"name": "r0", "owner": {"login": f"{w['slug']}-org0"}, "private": True},
+        "organization": {"login": f"{w['slug']}-org0"},
+    }
+    with engine.begin() as conn:
+        apply_event(conn, w["eid"], "repository", payload, INSTANTS[2])
+    with engine.connect() as conn:
+        assert intervals.verify(conn, w["eid"]) == []
+        assert count_consumed(conn, w["slug"], as_of=at) == 0
+        assert count_consumed(conn, w["slug"], as_of=INSTANTS[1]) == 1  # before the deletion it held

@@ -86,7 +86,10 @@ def test_a_bots_commit_email_is_never_listed_as_unattributed(engine: Engine) -> 
         ledger = Ledger(conn)
         eid = ledger.add_enterprise("acme", created_at=AS_OF - dt.timedelta(days=400))
         oid = ledger.add_org(eid, "acme-org", created_at=AS_OF - dt.timedelta(days=400))
-        rid, _ = ledger.upsert_repo(eid, "acme-org", "app", org_id=oid, visibility="private", code_security=True)
+        rid, _ = ledger.upsert_repo(
+            eid, "acme-org", "app", org_id=oid, visibility="private", code_security=True,
+            created_at=AS_OF - dt.timedelta(days=400),
+        )
         pushed = AS_OF - dt.timedelta(days=3)
         ledger.add_commits(rid, [
             {"sha": f"{n:040x}", "author_email": email, "author_name": name, "author_date": pushed, "pushed_at": pushed}
@@ -101,3 +104,17 @@ def test_a_bots_commit_email_is_never_listed_as_unattributed(engine: Engine) -> 
         listed = [u.email for u in iter_unresolved_emails(conn, Scope.enterprise("acme"), "code_security", as_of=AS_OF)]
 
     assert listed == ["stranger@elsewhere.test"]
+
+
+def test_a_webhook_account_whose_login_is_not_a_string_is_refused_not_a_crash(engine: Engine) -> None:
+    import pytest
+
+    from seatledger.errors import InvalidInput
+
+    with engine.begin() as conn:
+        eid = Ledger(conn).add_enterprise("acme")
+        Ledger(conn).add_org(eid, "acme-org")
+    event = {"action": "member_added", "organization": {"login": "acme-org"},
+             "membership": {"role": "member", "user": {"login": 5, "type": "User"}}}
+    with engine.begin() as conn, pytest.raises(InvalidInput):
+        apply_event(conn, eid, "organization", event, AS_OF)

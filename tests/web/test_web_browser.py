@@ -261,3 +261,14 @@ def test_usage_page_charts_a_month_by_group_and_emails_the_usage_report(page: An
     assert len(rows) - 1 == len(items)
 
 
+def test_the_pages_scripts_and_charts_run_under_the_content_security_policy(page: Any, site: Site) -> None:
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None)
+    demo = site.demo
+    sign_in(page, site, demo.owner_login, demo.owner_password)
+    page.wait_for_selector("#license-history[data-ready=true]")
+    page.goto(f"{site.url}/enterprises/{demo.slug}/usage?month=2026-10")
+    page.select_option("select[name=group]", "cost_center")  # sent by autosubmit.js, not an inline handler
+    page.wait_for_selector("#usage-chart[data-ready=true]")
+    assert "group=cost_center" in page.url
+    assert refused == []

@@ -122,3 +122,30 @@ def test_a_second_request_of_a_kind_while_one_is_pending_shows_a_message_and_que
     with engine.connect() as conn:
         statuses = conn.execute(sa.select(export_jobs.c.kind, export_jobs.c.status).order_by(export_jobs.c.id)).all()
     assert [tuple(r) for r in statuses] == [("license-usage", "queued"), ("copilot-activity", "queued")]
+
+
+def test_the_outbox_shows_only_mail_sent_for_the_signed_in_persons_enterprise(
+    settings: Settings, engine: Engine
+) -> None:
+    from email.message import EmailMessage
+
+    from seatledger.exports.mail import ENTERPRISE_HEADER, MaildirMailer
+
+    _acme(engine)
+    with engine.begin() as conn:  # the same address is somebody's in another enterprise
+        led = Ledger(conn)
+        globex = led.add_enterprise("globex", created_at=T0)
+        led.add_enterprise_role(globex, led.add_user(globex, "mona", emails=["mona@acme.test"], created_at=T0),
+                                "owner", started_at=T0)
+    box = MaildirMailer(settings.outbox_dir)
+    for enterprise in ("acme", "globex"):
+        msg = EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = settings.mail_from, "mona@acme.test", f"report of {enterprise}"
+        msg[ENTERPRISE_HEADER] = enterprise
+        msg.set_content(f"a link to {enterprise}'s report")
+        box.send(msg)
+    with LiveServer(create_app(settings, engine)) as server, httpx.Client(base_url=server.url, timeout=60) as mona:
+        http_sign_in(mona, "mona", "mona-password")  # acme's mona
+        outbox = mona.get("/outbox").text
+    assert outbox.count('data-testid="mail"') == 1
+    assert "report of acme" in outbox and "report of globex" not in outbox

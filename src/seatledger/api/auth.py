@@ -3,7 +3,8 @@
 Order of checks (documented in docs/readme/api.md):
 
 1. no ``Authorization`` header → 401 "Requires authentication";
-   an unknown, malformed, expired or revoked token → 401 "Bad credentials";
+   an unknown, malformed, expired or revoked token, or one of a suspended person → 401
+   "Bad credentials";
 2. the per-token rate limit (``throttle.py``) → 403 when exhausted;
 3. an unknown enterprise/org, or one of another enterprise than the token owner's → 404
    (GitHub hides what the caller may not see);

@@ -10,10 +10,12 @@ from typing import Annotated, Literal, Optional
 
 from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel
+from sqlalchemy.engine import Connection
 
 from seatledger.api.auth import CurrentCaller, enterprise_access
 from seatledger.api.billing_usage import ENTERPRISE_ROLES, ENTERPRISE_SCOPES, WRITE_ERRORS, BadRequest
 from seatledger.api.schemas import READ_ERRORS
+from seatledger.db.conflicts import write_retrying_conflicts
 from seatledger.licensing import cost_centers as cc
 from seatledger.validation import AccountName, DisplayName, RepositoryName
 
@@ -108,9 +110,13 @@ def list_cost_centers(
 def create_cost_center(
     request: Request, caller: CurrentCaller, enterprise: Enterprise, body: Annotated[CostCenterName, Body()],
 ) -> CostCenterOut:
-    with request.app.state.engine.begin() as conn:
+    def write(conn: Connection) -> CostCenterOut:
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
         return _center_out(cc.create_cost_center(conn, info.id, body.name))
+
+    # A racing create of the same name conflicts with the one-active-name index; run again,
+    # ours is refused as "already exists", as it would be a moment later.
+    return write_retrying_conflicts(request.app.state.engine, write)
 
 
 @router.get("/enterprises/{enterprise}/settings/billing/cost-centers/{cost_center_id}", response_model=CostCenterOut,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Annotated, Optional
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
@@ -22,6 +22,7 @@ from seatledger.api.auth import CurrentCaller, enterprise_access, org_access
 from seatledger.api.schemas import READ_ERRORS, error_responses
 from seatledger.db import tables as t
 from seatledger.db.ledger import utcnow
+from seatledger import licensing
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing import cost_centers as cc
 from seatledger.licensing.pricing import find_product, find_sku
@@ -120,9 +121,23 @@ def usage_item(item: LineItem) -> UsageItem:
     )
 
 
+# A period that begins before a source's first import (a source whose facts carry no dates)
+# cannot include what it asserts: the answer says so in this header instead of letting the
+# missing usage read as none. GitHub's JSON stays as GitHub's.
+NO_DATA_HEADER = "X-Seatledger-No-Data-Before"
+
+
+def _say_no_data_before(response: Response, conn: Connection, info: EnterpriseInfo, start: dt.date) -> None:
+    gaps = licensing.data_gaps(conn, info.slug, dt.datetime.combine(start, dt.time()))
+    if gaps:
+        response.headers[NO_DATA_HEADER] = "; ".join(g.statement for g in gaps)
+
+
 def _usage(
-    request: Request, conn: Connection, info: EnterpriseInfo, start: dt.date, end: dt.date, filt: UsageFilter
+    request: Request, response: Response, conn: Connection, info: EnterpriseInfo, start: dt.date, end: dt.date,
+    filt: UsageFilter,
 ) -> UsageReport:
+    _say_no_data_before(response, conn, info, start)
     as_of = dt.datetime.combine(api_today(request), dt.time(23, 59, 59))
     items = iter_line_items(conn, info, start, end, filt=filt, as_of=as_of)
     return UsageReport(usageItems=[usage_item(i) for i in items])
@@ -137,7 +152,7 @@ def _usage(
     operation_id="billing/get-github-billing-usage-report-org",
 )
 def org_usage(
-    request: Request, caller: CurrentCaller, org: Annotated[str, Path()], year: Year = None, month: Month = None,
+    request: Request, response: Response, caller: CurrentCaller, org: Annotated[str, Path()], year: Year = None, month: Month = None,
     day: Day = None,
 ) -> UsageReport:
     """Daily license line items of the organization (organization owners, enterprise owners
@@ -146,7 +161,7 @@ def org_usage(
         access = org_access(request, conn, caller, org, scopes=ORG_SCOPES, org_roles_allowed=ORG_ROLES,
                             enterprise_roles_allowed=ENTERPRISE_ROLES)
         start, end = _period(year, month, day, api_today(request))
-        return _usage(request, conn, access.enterprise, start, end, UsageFilter(organization=access.login))
+        return _usage(request, response, conn, access.enterprise, start, end, UsageFilter(organization=access.login))
 
 
 @router.get(
@@ -158,7 +173,7 @@ def org_usage(
     operation_id="billing/get-github-billing-usage-report-ghe",
 )
 def enterprise_usage(
-    request: Request, caller: CurrentCaller, enterprise: Annotated[str, Path()], year: Year = None,
+    request: Request, response: Response, caller: CurrentCaller, enterprise: Annotated[str, Path()], year: Year = None,
     month: Month = None, day: Day = None, cost_center_id: Annotated[Optional[str], Query()] = None,
 ) -> UsageReport:
     """Daily license line items of the enterprise; ``cost_center_id`` narrows to one cost
@@ -167,7 +182,7 @@ def enterprise_usage(
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
         start, end = _period(year, month, day, api_today(request))
         filt = UsageFilter(cost_center_id=_cost_center_filter(conn, info.id, cost_center_id))
-        return _usage(request, conn, info, start, end, filt)
+        return _usage(request, response, conn, info, start, end, filt)
 
 
 # -- usage summary ------------------------------------------------------------------------
@@ -226,11 +241,12 @@ def _summary_filter(
 
 
 def _summary(
-    request: Request, conn: Connection, info: EnterpriseInfo, year: int | None, month: int | None, day: int | None,
+    request: Request, response: Response, conn: Connection, info: EnterpriseInfo, year: int | None, month: int | None, day: int | None,
     filt: UsageFilter, repository: str | None, nothing: bool,
 ) -> tuple[TimePeriod, list[SummaryUsageItem]]:
     day_now = api_today(request)
     start, end = _period(year, month, day, day_now)
+    _say_no_data_before(response, conn, info, start)
     as_of = dt.datetime.combine(day_now, dt.time(23, 59, 59))
     items = (
         [] if nothing or (filt.skus is not None and not filt.skus)
@@ -262,7 +278,7 @@ SkuQ = Annotated[Optional[str], Query(description="SKU id or name, e.g. copilot_
     operation_id="billing/get-github-billing-usage-summary-report-org",
 )
 def org_usage_summary(
-    request: Request, caller: CurrentCaller, org: Annotated[str, Path()], year: Year = None, month: Month = None,
+    request: Request, response: Response, caller: CurrentCaller, org: Annotated[str, Path()], year: Year = None, month: Month = None,
     day: Day = None, repository: Repository = None, product: ProductQ = None, sku: SkuQ = None,
 ) -> UsageSummary:
     """Totals per SKU for the organization over a year, a month or a day."""
@@ -271,7 +287,8 @@ def org_usage_summary(
                             enterprise_roles_allowed=ENTERPRISE_ROLES)
         skus, nothing = _summary_filter(product, sku, repository)
         filt = UsageFilter(organization=access.login, skus=skus)
-        period, items = _summary(request, conn, access.enterprise, year, month, day, filt, repository, nothing)
+        period, items = _summary(request, response, conn, access.enterprise, year, month, day, filt, repository,
+                                 nothing)
         return UsageSummary(timePeriod=period, organization=access.login, repository=repository, product=product,
                             sku=sku, usageItems=items)
 
@@ -285,7 +302,7 @@ def org_usage_summary(
     operation_id="billing/get-github-billing-usage-summary-report-ghe",
 )
 def enterprise_usage_summary(
-    request: Request, caller: CurrentCaller, enterprise: Annotated[str, Path()], year: Year = None,
+    request: Request, response: Response, caller: CurrentCaller, enterprise: Annotated[str, Path()], year: Year = None,
     month: Month = None, day: Day = None, repository: Repository = None, product: ProductQ = None,
     sku: SkuQ = None, organization: Annotated[Optional[str], Query()] = None,
     cost_center_id: Annotated[Optional[str], Query()] = None,
@@ -302,7 +319,7 @@ def enterprise_usage_summary(
                 raise BadRequest(f"unknown organization {organization!r}")
         center = _cost_center_filter(conn, info.id, cost_center_id)
         filt = UsageFilter(organization=organization, skus=skus, cost_center_id=center)
-        period, items = _summary(request, conn, info, year, month, day, filt, repository, nothing)
+        period, items = _summary(request, response, conn, info, year, month, day, filt, repository, nothing)
         ref = None
         if center not in (None, "none"):
             found = cc.get_cost_center(conn, info.id, center)  # type: ignore[arg-type]

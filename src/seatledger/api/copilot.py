@@ -23,6 +23,7 @@ from seatledger.api.schemas import (
     SelectedUsers,
     error_responses,
 )
+from seatledger.db.conflicts import write_retrying_conflicts
 from seatledger.db.ledger import utcnow
 from seatledger.licensing.scope import as_of_or_now
 from seatledger.licensing.copilot import CopilotSeat, assign_seats, cancel_seats, copilot_totals, iter_copilot_seats
@@ -159,8 +160,10 @@ def list_copilot_seats_for_enterprise(
 def _change_seats(
     request: Request, caller: CurrentCaller, org: str, *, add: bool, users: Sequence[str] = (), teams: Sequence[str] = ()
 ) -> int:
-    now = utcnow()  # whole seconds, as every ledger timestamp
-    with request.app.state.engine.begin() as conn:
+    def write(conn: Connection) -> int:
+        # Read on every attempt: a racing request's seat, committed before our retry, is then
+        # held "now" (its creation instant is not after ours).
+        now = utcnow()  # whole seconds, as every ledger timestamp
         access = org_access(request, conn, caller, org, scopes=ORG_WRITE_SCOPES, org_roles_allowed=ORG_ROLES)
         if not add:
             return cancel_seats(conn, access.login, usernames=users, teams=teams, at=now)
@@ -170,6 +173,10 @@ def _change_seats(
             conn, access.login, usernames=users, teams=teams, at=now,
             plan=plan if plan in ("business", "enterprise") else "business",
         )
+
+    # A racing request that gave the same person a seat first makes ours conflict with the
+    # one-open-seat index; run again, ours finds that seat and creates none.
+    return write_retrying_conflicts(request.app.state.engine, write)
 
 
 @router.post(

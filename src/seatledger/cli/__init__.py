@@ -11,6 +11,7 @@ from seatledger.cli import core, ingest, report, token, user
 from seatledger.cli import people, verify, worker
 from seatledger.cli import billing
 from seatledger.cli import purchases
+from seatledger.cli import emails
 from seatledger.errors import LedgerError
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ people.register(app)
 app.add_typer(billing.app, name="cost-center", help="Cost centers: allocate license usage.")
 app.add_typer(billing.price_app, name="price", help="Negotiated prices of license SKUs.")
 app.add_typer(purchases.app, name="billing", help="What was bought: billing model, purchased count, expiry.")
+app.add_typer(emails.app, name="emails", help="Commit emails that count for nobody, and mapping them to people.")
 
 
 def main() -> None:

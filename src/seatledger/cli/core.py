@@ -105,6 +105,8 @@ def register(app: typer.Typer) -> None:
             from rich.console import Console
 
             Console().print(_summary_table(result))
+            for line in _source_lines(result):
+                typer.echo(line)  # unwrapped: one statement per line, for people and for grep
 
 
 def _load_first_run_demo(engine: Engine) -> None:
@@ -256,7 +258,24 @@ def summary_json(s: EnterpriseSummary) -> dict[str, Any]:
                 "inactive_this_cycle": copilot.breakdown.inactive_this_cycle,
             },
         },
+        "no_data_before": [g.statement for g in s.data_gaps],
+        "sources": {f.source: f.document() for f in s.sources},
     }
+
+
+def _source_lines(s: EnterpriseSummary) -> list[str]:
+    """Under the table: what the numbers cannot include, and sources whose last import failed
+    or was partial (the numbers are then as old as the last success)."""
+    lines = [f"Note: {g.statement}." for g in s.data_gaps]
+    for f in s.sources:
+        if f.failing:
+            since = f"; data as of {f.last_success_at:%Y-%m-%d %H:%M}Z" if f.last_success_at else "; no data from it"
+            lines.append(f"Warning: the last import from the {f.label} failed at "
+                         f"{f.last_failure_at:%Y-%m-%d %H:%M}Z: {f.last_failure_reason}{since}.")
+        elif f.partial:
+            lines.append(f"Warning: the last import from the {f.label} was partial "
+                         f"({'; '.join(map(str, f.covered.get('skipped') or f.covered.get('failed') or []))}).")
+    return lines
 
 
 def _summary_table(s: EnterpriseSummary) -> Table:

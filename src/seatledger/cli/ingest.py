@@ -121,13 +121,17 @@ def _read_file(path: Path) -> bytes:
 
 
 def _import_file(
-    importer: Callable[..., ImportReport], file: Path, enterprise: Optional[str]
+    importer: Callable[..., ImportReport], file: Path, enterprise: Optional[str], source: str
 ) -> None:
-    """Read a file whole, import it in one transaction (all or nothing), print what it did."""
+    """Read a file whole, import it in one transaction (all or nothing), print what it did.
+    A refused file is recorded as the source's last failure (after the rollback)."""
+    from seatledger.ingest.source_runs import failure_recorded
+
     data = _read_file(file)
     _settings, engine = open_ledger()
-    with engine.begin() as conn:
-        report = importer(conn, data, enterprise)
+    with failure_recorded(engine, enterprise, source):
+        with engine.begin() as conn:
+            report = importer(conn, data, enterprise)
     _print_report(report)
 
 
@@ -139,7 +143,7 @@ def server_usage_command(
     """Import a server instance's license usage export."""
     from seatledger.ingest.server_usage import ingest_server_usage
 
-    _import_file(ingest_server_usage, file, enterprise)
+    _import_file(ingest_server_usage, file, enterprise, "server_upload")
 
 
 @app.command("vs-subscribers")
@@ -150,18 +154,18 @@ def vs_subscribers_command(
     """Import the Visual Studio subscriber list and match it to people."""
     from seatledger.ingest.vs_subscribers import ingest_vs_subscribers
 
-    _import_file(ingest_vs_subscribers, file, enterprise)
+    _import_file(ingest_vs_subscribers, file, enterprise, "vs_list")
 
 
 @app.command("people")
 def people_command(
-    file: Path = typer.Argument(..., help="CSV: login, name, emails, org, role, repo, suspended, two_factor, bot."),
+    file: Path = typer.Argument(..., help="CSV: login, name, emails, org, role, repo, suspended, two_factor, bot, enterprise_role."),
     enterprise: str = typer.Option(..., "--enterprise", help="Enterprise slug."),
 ) -> None:
     """Import people, org roles and collaborators from a directory file."""
     from seatledger.ingest.people import ingest_people
 
-    _import_file(ingest_people, file, enterprise)
+    _import_file(ingest_people, file, enterprise, "people")
 
 
 @sync_app.command("github")

@@ -20,4 +20,8 @@ def register(app: typer.Typer) -> None:
         queue = ExportQueue(settings, engine)
         where = settings.queue_url or str(settings.data_dir / "queue.db")
         typer.echo(f"seatledger worker: {workers} thread(s) on {where}", err=True)
-        queue.consumer(workers).run()
+        sweeper = queue.start_sweeper()  # jobs a dead worker left running: retried or failed
+        try:
+            queue.consumer(workers).run()
+        finally:
+            sweeper.stop()

@@ -668,6 +668,21 @@ class Ledger:
         e = normalize_email(email)
         self._touch_user(user_id, users=(user_id,), keys=(e,), committers=(user_id,))
 
+    def verify_email(self, user_id: int, email: str) -> str:
+        """``email`` is a verified email of the person: added, or an unverified one marked
+        verified ("unchanged" if it already was). Their commits then count for them."""
+        ue = t.user_emails
+        e = normalize_email(email)
+        row = self.conn.execute(sa.select(ue.c.id, ue.c.verified).where(ue.c.user_id == user_id, ue.c.email == e)).first()
+        if row is None:
+            self.add_email(user_id, email, verified=True)
+            return "created"
+        if row.verified:
+            return "unchanged"
+        self.conn.execute(sa.update(ue).where(ue.c.id == row.id).values(verified=True))
+        self._touch_user(user_id, users=(user_id,), keys=(e,), committers=(user_id,))
+        return "updated"
+
     def suspend_user(self, user_id: int, at: dt.datetime | None = None) -> None:
         self.conn.execute(sa.update(t.users).where(t.users.c.id == user_id).values(suspended_at=at or utcnow()))
         self._touch_user(user_id, users=(user_id,))
@@ -807,7 +822,7 @@ class Ledger:
             self.conn.execute(sa.update(t.repositories).where(t.repositories.c.id == repository_id).values(**values))
             for column, enabled in values.items():
                 self._set_enablement(repository_id, column.removesuffix("_enabled"), enabled, at or utcnow())
-            self._touch_repo(repository_id, nothing=True)
+            self._touch_repo(repository_id, repos=(repository_id,))
 
     def add_commits(self, repository_id: int, rows: Iterable[Mapping[str, Any]]) -> int:
         """Record pushed commits; idempotent on (repository, sha). Returns how many were new.
@@ -1153,7 +1168,7 @@ class Ledger:
         changed = seats_changed or products_changed
         if seats_changed:
             # Its collaborators' and invitees' seats hang on visibility, fork and owner.
-            self._touch(enterprise_id, seats_everyone=True)
+            self._touch(enterprise_id, seats_everyone=True, repos=(row.id,))
         return row.id, "updated" if changed else "unchanged"
 
     def upsert_invitation(
@@ -1470,3 +1485,17 @@ class Ledger:
             return "unchanged"
         self.add_enterprise_role(enterprise_id, user_id, role, started_at=at)
         return "created"
+
+    def end_enterprise_role(
+        self, enterprise_id: int, user_id: int, role: str, *, at: dt.datetime | None = None
+    ) -> int:
+        """The person no longer holds ``role`` in the enterprise (the row stays, ended)."""
+        er = t.enterprise_roles
+        ended = self.conn.execute(
+            sa.update(er).where(
+                er.c.enterprise_id == enterprise_id, er.c.user_id == user_id, er.c.role == role, er.c.ended_at.is_(None)
+            ).values(ended_at=at or utcnow())
+        ).rowcount
+        if ended:
+            self._touch(enterprise_id, nothing=True)
+        return int(ended)

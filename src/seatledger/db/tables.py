@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -307,6 +308,12 @@ copilot_seats = Table(
     Column("last_activity_at", DateTime, nullable=True),
     Column("last_activity_editor", String(200), nullable=True),
     Index("ix_copilot_seats_org_user", "organization_id", "user_id"),
+    # One open seat per person and org, held by the database so two racing assignments cannot
+    # both insert one (migration 0005).
+    Index(
+        "uq_copilot_seats_open_org_user", "organization_id", "user_id", unique=True,
+        sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL"),
+    ),
 )
 
 cost_centers = Table(
@@ -318,6 +325,11 @@ cost_centers = Table(
     Column("azure_subscription", String(100), nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("deleted_at", DateTime, nullable=True),
+    # One active cost center per name and enterprise (migration 0005).
+    Index(
+        "uq_cost_centers_active_name", "enterprise_id", "name", unique=True,
+        sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL"),
+    ),
 )
 
 cost_center_resources = Table(
@@ -381,3 +393,5 @@ from seatledger.db import tables_api  # noqa: E402,F401
 from seatledger.db import tables_seats  # noqa: E402,F401
 from seatledger.db import tables_ghas  # noqa: E402,F401
 from seatledger.db import tables_intervals  # noqa: E402,F401
+from seatledger.db import tables_web  # noqa: E402,F401
+from seatledger.db import tables_sources  # noqa: E402,F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, true
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, text, true
 
 from seatledger.db.tables import metadata
 
@@ -13,6 +13,8 @@ EXPORT_READY = "ready"
 EXPORT_FAILED = "failed"
 EXPORT_EXPIRED = "expired"
 EXPORT_STATUSES = (EXPORT_QUEUED, EXPORT_RUNNING, EXPORT_READY, EXPORT_FAILED, EXPORT_EXPIRED)
+# The statuses of a request still pending, as the unique index's predicate.
+PENDING_WHERE = f"status IN ('{EXPORT_QUEUED}', '{EXPORT_RUNNING}')"
 
 export_jobs = Table(
     "export_jobs",
@@ -30,7 +32,16 @@ export_jobs = Table(
     Column("created_at", DateTime, nullable=False),
     Column("finished_at", DateTime, nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
+    # Until when the worker running it holds it (renewed by its heartbeat); a running job past
+    # its lease lost its worker (killed, crashed) and is retried or failed (migration 0007).
+    Column("lease_until", DateTime, nullable=True),
     # Mail the requester a link when done (the REST API's send_email may say no; migration 0004).
     Column("notify", Boolean, nullable=False, default=True, server_default=true()),
     Index("ix_export_jobs_requester_kind_status", "requester_user_id", "kind", "status"),
+    # One pending (queued or running) request per person and report kind, held by the
+    # database so two racing requests cannot both be accepted (migration 0005).
+    Index(
+        "uq_export_jobs_pending_requester_kind", "requester_user_id", "kind", unique=True,
+        sqlite_where=text(PENDING_WHERE), postgresql_where=text(PENDING_WHERE),
+    ),
 )

@@ -9,6 +9,8 @@ indexed interval query. Every row here can be rebuilt from the facts at any time
   reasons alone (``'v'``). A seat count is an index-range ``count(*)`` over them.
 - ``committer_windows``: per (cloud person, repository) the merged spans
   ``[pushed_at, pushed_at + 90 days)`` of the pushes of their verified emails.
+- ``committer_spans``: per person, product and scope, when they count as an active committer
+  (their windows cut to the product's enablement and to their seat, merged).
 - ``ghas_enablements``: a fact, not derived — when Secret Protection or Code Security was
   enabled on a repository, and until when.
 """
@@ -18,6 +20,8 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table
 
 from seatledger.db.tables import metadata
+
+_BYTE_ORDERED = String(401).with_variant(String(401, collation="C"), "postgresql")
 
 SCOPE_ENTERPRISE = "e"
 SCOPE_ORGANIZATION = "o"
@@ -50,9 +54,13 @@ seat_spans = Table(
     Column("org_id", Integer, nullable=False, default=0),  # 0 unless scope is 'o'
     Column("user_id", Integer, nullable=True),
     Column("other_key", String(400), nullable=True),
+    # The order people are listed in: "0" + login for a cloud account, "1" + other_key after
+    # them; byte order on both databases, so a page is an index walk.
+    Column("sort_key", _BYTE_ORDERED, nullable=True),
     Column("started_at", DateTime, nullable=False),
     Column("ended_at", DateTime, nullable=True),
     Index("ix_seat_spans_count", "enterprise_id", "scope", "org_id", "started_at", "ended_at"),
+    Index("ix_seat_spans_order", "enterprise_id", "scope", "org_id", "sort_key"),
     Index("ix_seat_spans_user", "enterprise_id", "user_id"),
     Index("ix_seat_spans_key", "enterprise_id", "other_key"),
 )
@@ -70,6 +78,27 @@ committer_windows = Table(
     Index("ix_committer_windows_at", "enterprise_id", "ended_at", "started_at", "repository_id", "user_id"),
     Index("ix_committer_windows_user", "enterprise_id", "user_id"),
     Index("ix_committer_windows_repo", "repository_id", "started_at"),
+)
+
+# Where a person is an active committer, per product ("any": every private or internal
+# repository, for the maximum if enabled everywhere) and scope key: "" the enterprise,
+# "o:<org id>", "u:<owner login>" (a user namespace), "r:<repository id>" (whose rows also
+# carry the repository's namespace key). Windows cut to the product's enablement and to the
+# person's seat, merged: a count at an instant is an index-range count(*).
+committer_spans = Table(
+    "committer_spans",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
+    Column("product", String(30), nullable=False),
+    Column("scope_key", String(120), nullable=False),
+    Column("namespace", String(120), nullable=True),
+    Column("user_id", Integer, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, nullable=False),
+    Index("ix_committer_spans_at", "enterprise_id", "product", "scope_key", "ended_at", "started_at"),
+    Index("ix_committer_spans_user", "enterprise_id", "user_id"),
+    Index("ix_committer_spans_namespace", "enterprise_id", "product", "namespace", "ended_at"),
 )
 
 ghas_enablements = Table(

@@ -87,7 +87,9 @@ class ReportRequest:
 
     @property
     def scope_token(self) -> str:
-        return f"{self.scope.kind}:{self.scope.name}"
+        """``kind:name``, and ``@enterprise`` when the scope names its enterprise."""
+        token = f"{self.scope.kind}:{self.scope.name}"
+        return f"{token}@{self.scope.enterprise_slug}" if self.scope.enterprise_slug else token
 
     @property
     def label(self) -> str:
@@ -122,7 +124,11 @@ def report_request(
         raise InvalidInput(f"a report scope looks like 'organization:NAME', not {scope!r}")
     if scope_kind not in spec.scopes:
         raise InvalidInput(f"the {spec.label} report is not available at {scope_kind} level")
+    # No login, org or repository name holds an "@": what follows one is the enterprise's slug.
+    name, _at, enterprise = name.partition("@")
     parsed = Scope.repo(name) if scope_kind == "repository" else Scope(scope_kind, name)  # type: ignore[arg-type]
+    if enterprise:
+        parsed = parsed.within(enterprise)
     product = product or None
     if spec.needs_product:
         if product not in PRODUCT_LABELS:

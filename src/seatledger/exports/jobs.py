@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from seatledger.config import Settings
 from seatledger.db import tables as t
+from seatledger.db.conflicts import upsert_insert
 from seatledger.db.ledger import utc_at
 from seatledger.db.tables_exports import (
     EXPORT_EXPIRED,
@@ -34,12 +35,14 @@ from seatledger.db.tables_exports import (
     EXPORT_QUEUED,
     EXPORT_READY,
     EXPORT_RUNNING,
+    PENDING_WHERE,
     export_jobs,
 )
 from seatledger.errors import InvalidInput, LedgerError, NotFound
 from seatledger.exports.catalog import ReportRequest, UsageParams, report_request, write_report
 from seatledger.exports.links import Clock, sign_job
-from seatledger.exports.mail import Mailer
+from seatledger.exports.mail import ENTERPRISE_HEADER, Mailer
+from seatledger.exports.recovery import TEMP_SUFFIX, kept_lease, lease_until, live_lease, settle_abandoned_of
 
 PENDING = (EXPORT_QUEUED, EXPORT_RUNNING)
 
@@ -93,25 +96,32 @@ def request_export(
     still queued or running for this person (one request per person and kind, as GitHub).
     ``notify=False`` writes the file without mailing (the REST API's ``send_email: false``)."""
     j = export_jobs
+    settle_abandoned_of(conn, user_id, request.kind, clock)  # one whose worker died refuses nobody
+    values = dict(
+        requester_user_id=user_id, kind=request.kind, scope=request.scope_token, product=request.product,
+        params=request.usage.to_json() if request.usage else None,
+        status=EXPORT_QUEUED, created_at=_now(clock), attempts=0, notify=notify,
+    )
+    # The one-pending-request rule is the database's (a partial unique index): a request racing
+    # ours inserts nothing here, without aborting the caller's transaction, and is told which
+    # request is pending.
+    job_id = conn.execute(
+        upsert_insert(conn)(j).values(**values).on_conflict_do_nothing(
+            index_elements=[j.c.requester_user_id, j.c.kind], index_where=sa.text(PENDING_WHERE)
+        ).returning(j.c.id)
+    ).scalar()
+    if job_id is not None:
+        return int(job_id)
     pending = conn.execute(
         sa.select(j.c.id).where(
             j.c.requester_user_id == user_id, j.c.kind == request.kind, j.c.status.in_(PENDING)
         ).limit(1)
     ).scalar()
-    if pending is not None:
-        raise ExportPending(
-            f"You already have a {request.label} report being prepared (export #{pending}); "
-            "wait for its email before requesting another.",
-            job_id=int(pending),
-        )
-    result = conn.execute(
-        sa.insert(j).values(
-            requester_user_id=user_id, kind=request.kind, scope=request.scope_token, product=request.product,
-            params=request.usage.to_json() if request.usage else None,
-            status=EXPORT_QUEUED, created_at=_now(clock), attempts=0, notify=notify,
-        )
+    raise ExportPending(
+        f"You already have a {request.label} report being prepared (export #{pending}); "
+        "wait for its email before requesting another.",
+        job_id=int(pending) if pending is not None else None,
     )
-    return int(result.inserted_primary_key[0])
 
 
 def get_job(conn: Connection, job_id: int) -> ExportJob:
@@ -147,10 +157,14 @@ def expire_old(conn: Connection, settings: Settings, *, clock: Clock = time.time
 def requeue(conn: Connection, job_id: int) -> None:
     """Put a failed (or crashed, still 'running') job back in the queue with fresh attempts."""
     job = get_job(conn, job_id)
-    if job.status not in (EXPORT_FAILED, EXPORT_RUNNING):
-        raise InvalidInput(f"export #{job_id} is {job.status}; only failed or stuck exports can be re-run")
     j = export_jobs
-    conn.execute(sa.update(j).where(j.c.id == job_id).values(status=EXPORT_QUEUED, reason=None, attempts=0))
+    live = conn.execute(sa.select(j.c.id).where(j.c.id == job_id, live_lease(_now(time.time)))).first()
+    if job.status not in (EXPORT_FAILED, EXPORT_RUNNING) or live is not None:
+        state = "running" if live is not None else job.status
+        raise InvalidInput(f"export #{job_id} is {state}; only failed or stuck exports can be re-run")
+    conn.execute(
+        sa.update(j).where(j.c.id == job_id).values(status=EXPORT_QUEUED, reason=None, attempts=0, lease_until=None)
+    )
 
 
 def primary_email(conn: Connection, user_id: int) -> str | None:
@@ -183,31 +197,42 @@ def run_export(
     j = export_jobs
     with engine.begin() as conn:
         job = get_job(conn, job_id)
-        if job.status not in PENDING:
-            return job.status  # already done (a duplicate delivery of the task)
-        conn.execute(
-            sa.update(j).where(j.c.id == job_id).values(status=EXPORT_RUNNING, attempts=j.c.attempts + 1)
-        )
+        # Taken in one conditional update, so two deliveries of the task never both run it: a
+        # queued job, or a running one whose worker's lease ran out (that worker died).
+        now = _now(clock)
+        taken = conn.execute(
+            sa.update(j).where(
+                j.c.id == job_id,
+                sa.or_(j.c.status == EXPORT_QUEUED, sa.and_(j.c.status == EXPORT_RUNNING, sa.not_(live_lease(now)))),
+            ).values(status=EXPORT_RUNNING, attempts=j.c.attempts + 1, lease_until=lease_until(settings, clock))
+        ).rowcount
+        if not taken:
+            return job.status  # done, or running under a live worker (a duplicate delivery)
         attempts = job.attempts + 1
-        login = conn.execute(sa.select(t.users.c.login).where(t.users.c.id == job.requester_user_id)).scalar()
+        u, e = t.users, t.enterprises
+        login, enterprise = conn.execute(
+            sa.select(u.c.login, e.c.slug).join(e, e.c.id == u.c.enterprise_id).where(u.c.id == job.requester_user_id)
+        ).one()
         to = primary_email(conn, job.requester_user_id)
 
     path = final_path(settings, job_id)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{job_id}{TEMP_SUFFIX}")
     try:
         if job.notify and not to:
             raise InvalidInput(f"{login} has no email address to send the report to")
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Owner-only, like the CLI's report files: the report lists people's emails.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with engine.connect() as conn, os.fdopen(fd, "wb") as out:
-            # The report counts at the instant it was requested, whenever the job runs.
-            rows = write_report(conn, job.request, out, as_of=job.created_at)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-        if job.notify:
-            mailer.send(_message(settings, to or "", job.request, download_link(base_url, secret_key, job_id, clock), rows))
+        with kept_lease(settings, engine, job_id, clock):
+            # Owner-only, like the CLI's report files: the report lists people's emails.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with engine.connect() as conn, os.fdopen(fd, "wb") as out:
+                # The report counts at the instant it was requested, whenever the job runs.
+                rows = write_report(conn, job.request, out, as_of=job.created_at)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+            if job.notify:
+                link = download_link(base_url, secret_key, job_id, clock)
+                mailer.send(_message(settings, to or "", job.request, link, rows, enterprise))
     except (LedgerError, OSError, smtplib.SMTPException, SQLAlchemyError) as exc:
         tmp.unlink(missing_ok=True)
         reason = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
@@ -218,7 +243,7 @@ def run_export(
             conn.execute(
                 sa.update(j).where(j.c.id == job_id).values(
                     status=EXPORT_FAILED if final else EXPORT_QUEUED, reason=reason,
-                    finished_at=_now(clock) if final else None,
+                    finished_at=_now(clock) if final else None, lease_until=None,
                 )
             )
         if final:
@@ -227,7 +252,8 @@ def run_export(
     with engine.begin() as conn:
         conn.execute(
             sa.update(j).where(j.c.id == job_id).values(
-                status=EXPORT_READY, reason=None, file_path=str(path), rows=rows, finished_at=_now(clock)
+                status=EXPORT_READY, reason=None, file_path=str(path), rows=rows, finished_at=_now(clock),
+                lease_until=None,
             )
         )
     return EXPORT_READY
@@ -239,7 +265,9 @@ def download_link(base_url: str, secret_key: str, job_id: int, clock: Clock = ti
     return f"{base_url.rstrip('/')}/exports/{job_id}/download?token={token}"
 
 
-def _message(settings: Settings, to: str, request: ReportRequest, link: str, rows: int) -> EmailMessage:
+def _message(
+    settings: Settings, to: str, request: ReportRequest, link: str, rows: int, enterprise: str
+) -> EmailMessage:
     hours = settings.download_link_ttl_seconds / 3600
     lifetime = f"{hours:g} hours" if hours >= 1 else f"{settings.download_link_ttl_seconds} seconds"
     msg = EmailMessage()
@@ -248,6 +276,7 @@ def _message(settings: Settings, to: str, request: ReportRequest, link: str, row
     msg["Subject"] = f"Your seatledger report is ready: {request.title}"
     msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = make_msgid(domain="seatledger")
+    msg[ENTERPRISE_HEADER] = enterprise
     msg.set_content(
         f"Your {request.title} report ({rows} rows) is ready.\n\n"
         f"Download it here:\n{link}\n\n"

@@ -17,6 +17,9 @@ from seatledger.config import Settings
 from seatledger.errors import ConfigError
 
 SMTP_TIMEOUT_S = 30
+# The enterprise a message was sent for (the requester's), so the outbox page shows a person
+# only their enterprise's mail.
+ENTERPRISE_HEADER = "X-Seatledger-Enterprise"
 
 
 class Mailer(Protocol):
@@ -66,8 +69,12 @@ def mailer_for(settings: Settings) -> Mailer:
     return MaildirMailer(settings.outbox_dir)
 
 
-def iter_outbox(path: Path, recipients: set[str]) -> Iterator[tuple[str, EmailMessage]]:
-    """Messages in the outbox addressed to one of ``recipients``, newest first."""
+def iter_outbox(
+    path: Path, recipients: set[str], *, enterprise: str | None = None
+) -> Iterator[tuple[str, EmailMessage]]:
+    """Messages in the outbox addressed to one of ``recipients``, newest first; with
+    ``enterprise``, only those sent for that enterprise (:data:`ENTERPRISE_HEADER`): one email
+    address may belong to people of several enterprises, whose mail is not each other's."""
     if not path.exists():
         return
     box = mailbox.Maildir(str(path), create=False)
@@ -75,6 +82,8 @@ def iter_outbox(path: Path, recipients: set[str]) -> Iterator[tuple[str, EmailMe
     for key in box.keys():
         msg = box.get_message(key)
         to = (msg.get("To") or "").strip().lower()
+        if enterprise is not None and (msg.get(ENTERPRISE_HEADER) or "").strip() != enterprise:
+            continue
         if to in recipients:
             email = EmailMessage()
             email.set_content(_body(msg))

@@ -18,6 +18,7 @@ from seatledger.errors import ConfigError
 from seatledger.exports.jobs import run_export
 from seatledger.exports.links import Clock
 from seatledger.exports.mail import Mailer, mailer_for
+from seatledger.exports.recovery import Sweeper
 from seatledger.exports.secret_key import effective_secret_key
 
 QUEUE_NAME = "seatledger-exports"
@@ -88,6 +89,7 @@ class ExportQueue:
             self.verify_intervals
         )
         self._consumer: Consumer | None = None
+        self._sweeper: Sweeper | None = None
 
     def verify_intervals(self) -> int:
         """The daily check: every enterprise's intervals verified, repaired where they drifted;
@@ -119,14 +121,25 @@ class ExportQueue:
         cls = _EmbeddedConsumer if embedded else Consumer
         return cls(self.huey, workers=workers, periodic=True, worker_type="thread", max_delay=2.0)
 
+    def start_sweeper(self) -> Sweeper:
+        """Retry or fail the jobs whose worker died, now and every lease period (see
+        ``exports/recovery.py``); every consumer runs one."""
+        if self._sweeper is None:
+            self._sweeper = Sweeper(self.settings, self.engine, self.enqueue, self.clock).start()
+        return self._sweeper
+
     def start_in_process(self, workers: int = IN_PROCESS_WORKERS) -> None:
         """Start consumer threads inside this process (what ``serve`` does)."""
         if self.immediate or self._consumer is not None:
             return
         self._consumer = self.consumer(workers, embedded=True)
         self._consumer.start()
+        self.start_sweeper()
 
     def stop_in_process(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.stop()
+            self._sweeper = None
         if self._consumer is not None:
             self._consumer.stop(graceful=True)
             self._consumer = None

@@ -17,32 +17,50 @@ FALSE = frozenset({"false", "f", "no", "n", "0"})
 
 
 def read_rows(data: bytes, *, required: Sequence[str], aliases: dict[str, str] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) with lower-cased header names and stripped values."""
+    """(line number, row) with lower-cased header names and stripped values.
+
+    Malformed CSV is rejected with the line and the reason, never read some other way: a quote
+    left open (which would swallow every later line into one field), text after a closing
+    quote, a column named twice (which would keep one of the two values)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportRejected(f"the file is not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise ImportRejected("the file is empty") from None
     except csv.Error as exc:
-        raise ImportRejected(f"line 1: {exc}") from exc
+        raise ImportRejected(f"line 1: {_reason(exc)}") from exc
     names = [(aliases or {}).get(h.strip().lower(), h.strip().lower()) for h in header]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ImportRejected(f"line 1: the header names {', '.join(repr(n) for n in twice)} more than once")
     missing = [c for c in required if c not in names]
     if missing:
         raise ImportRejected(f"missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}")
-    try:
-        for values in reader:
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) > len(names):
-                raise ImportRejected(f"line {reader.line_num}: {len(values)} fields, the header has {len(names)}")
-            row = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(names)}
-            yield reader.line_num, row
-    except csv.Error as exc:
-        raise ImportRejected(f"line {reader.line_num}: {exc}") from exc
+    while True:
+        start = reader.line_num + 1  # a record may span lines (a quoted line break): name its first
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportRejected(f"line {start}: {_reason(exc)}") from exc
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(names):
+            raise ImportRejected(f"line {start}: {len(values)} fields, the header has {len(names)}")
+        row = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(names)}
+        yield start, row
+
+
+def _reason(exc: csv.Error) -> str:
+    message = str(exc)
+    if message == "unexpected end of data":
+        return "a quoted field is not closed before the end of the file"
+    return message
 
 
 def parse_bool(value: str, *, line: int, column: str) -> bool | None:

@@ -34,6 +34,7 @@ from seatledger.ingest import identities
 from seatledger.ingest.git_log import GitCommit, iter_commits, locate, pushed_refs, ref_tips, repository_name
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.report import ImportReport
+from seatledger.ingest.source_runs import record_failure, record_success
 
 DEFAULT_SINCE_DAYS = 120
 WRITE_BATCH = 5000
@@ -68,6 +69,7 @@ class GitIngestResult:
     report: ImportReport
     succeeded: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    covered: list[str] = field(default_factory=list)  # directory names of the repositories read
 
     @property
     def exit_code(self) -> int:
@@ -228,9 +230,11 @@ def _resolve_authors(
         if not options.create_people:
             report.notes.append(f"unattributed: {email} ({author.commits} commits)")
             continue
-        login = identities.unique_login(
-            ledger.conn, enterprise_id, identities.login_from_identity(email, author.name)
-        )
+        wanted = identities.login_from_identity(email)
+        if wanted is None:
+            report.notes.append(f"not created: {email} gives no GitHub login ({author.commits} commits unattributed)")
+            continue
+        login = identities.unique_login(ledger.conn, enterprise_id, wanted)
         uid, outcome = ledger.upsert_user(enterprise_id, login, name=author.name or None, emails=[email],
                                           at=author.first_seen)
         report.count("user", outcome)
@@ -292,7 +296,24 @@ def ingest_git(
                 progress.repository_done(path, None, f"{path}: {reason}")
             continue
         result.succeeded += 1
+        result.covered.append(repository_name(path))
         result.report.merge(report)
         if progress is not None:
             progress.repository_done(path, report, None)
+    _record(engine, enterprise_id, options.org, result)
     return result
+
+
+def _record(engine: Engine, enterprise_id: int, org: str, result: GitIngestResult) -> None:
+    """The run's outcome for the source's freshness: the repositories read (a success when
+    any was) and the ones that failed, with their reasons (the last failure)."""
+    if result.failed:
+        reasons = "; ".join(f"{path}: {reason}" for path, reason in result.failed)
+        record_failure(engine, enterprise_id, "git", f"{len(result.failed)} of "
+                       f"{len(result.failed) + result.succeeded} repositories failed: {reasons}")
+    if result.succeeded:
+        with engine.begin() as conn:
+            record_success(conn, enterprise_id, "git", {
+                "organizations": [org], "repositories": [f"{org}/{name}" for name in result.covered],
+                "failed": [path for path, _ in result.failed],
+            })

@@ -11,7 +11,10 @@ Resources, in order (each page written in its own transaction with its checkpoin
    ``purchased_advanced_security_committers`` (per product for standalone Code Security and
    Secret Protection plans). Purchased counts are recorded as purchases from the day of the sync
    (``licensing.purchases``), keeping the billing model already recorded;
-3. per organization (``--org``, else every org named in step 2 or already in the ledger):
+3. enterprise owners and billing managers from GraphQL (``ownerInfo.admins``, see
+   ``github_enterprise_roles``): a complete list starts the roles listed and ends the owner and
+   billing-manager roles no longer listed; a refused or failed query changes no role;
+4. per organization (``--org``, else every org named in step 2 or already in the ledger):
    ``members?role=admin`` and ``members?role=member`` (memberships not listed any more are
    ended), ``invitations`` and ``failed_invitations``, ``repos`` (visibility and
    ``security_and_analysis``), ``repos/{org}/{repo}/collaborators?affiliation=outside`` for
@@ -35,11 +38,13 @@ from sqlalchemy.engine import Engine
 from seatledger.bots import is_bot_account, is_bot_login
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger, utcnow
-from seatledger.errors import NotFound
+from seatledger.errors import LedgerError, NotFound
 from seatledger.ingest import identities
 from seatledger.ingest.github_client import PER_PAGE, GitHubClient, Unavailable
+from seatledger.ingest.github_enterprise_roles import read_enterprise_admins
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.report import ImportReport
+from seatledger.ingest.source_runs import record_failure, record_success
 from seatledger.ingest.timestamps import parse_date, parse_timestamp
 from seatledger.licensing.purchases import set_purchase
 
@@ -101,6 +106,15 @@ class GitHubSync:
             rematch_enterprise(conn, self.enterprise_id, self.report)
             ledger.bump_version(self.enterprise_id)
             ledger.save_ingest_run(SOURCE, self.round_key, json.dumps({"round": self.round, "running": False}))
+            record_success(conn, self.enterprise_id, "sync", self._covered(), at=self.now)
+
+    def _covered(self) -> dict[str, Any]:
+        """What this sync read: the API, its organizations and servers, and every resource it
+        skipped (a partial sync says so rather than reading as an empty one)."""
+        return {
+            "api_url": self.client.api_url, "organizations": self._orgs(), "servers": sorted(self.servers),
+            "skipped": [n.removeprefix("skipped ") for n in self.report.notes if n.startswith("skipped ")],
+        }
 
     def _resource(
         self,
@@ -242,6 +256,33 @@ class GitHubSync:
                 if isinstance(body, dict):
                     self._purchased(ledger, product, body.get("purchased_advanced_security_committers"))
 
+    def sync_enterprise_roles(self) -> None:
+        """Owners and billing managers as GitHub lists them now. Only a whole list ends roles:
+        a query GitHub refuses (not GraphQL, not an enterprise admin's token) is noted and
+        every role stays as it was."""
+        try:
+            listed = read_enterprise_admins(self.client, self.enterprise)
+        except Unavailable as exc:
+            self.report.notes.append(f"skipped enterprise owners and billing managers: {exc.message}")
+            return
+        er = t.enterprise_roles
+        with self.engine.begin() as conn:
+            ledger = Ledger(conn)
+            keep: set[tuple[int, str]] = set()
+            for login, role in listed:
+                uid = self._user(ledger, login)
+                keep.add((uid, role))
+                self.report.count("enterprise role", ledger.ensure_enterprise_role(
+                    self.enterprise_id, uid, role, at=self.now
+                ))
+            held = conn.execute(
+                sa.select(er.c.user_id, er.c.role).where(er.c.enterprise_id == self.enterprise_id, er.c.ended_at.is_(None))
+            ).all()
+            for uid, role in held:
+                if (uid, role) not in keep:
+                    ledger.end_enterprise_role(self.enterprise_id, uid, role, at=self.now)
+                    self.report.count("enterprise role", "updated")
+
     def _member_role(self, ledger: Ledger, uid: int, role: str) -> None:
         place, _, kind = role.rpartition(":")
         if "/" in place and kind.lower() == "collaborator":
@@ -263,7 +304,7 @@ class GitHubSync:
             instance_id, outcome = ledger.upsert_server(self.enterprise_id, server_id, host)
             self.report.count("server", outcome)
             primary = emails[0] if emails else None
-            login = identities.login_from_identity(primary) if primary else f"user{number}"
+            login = (identities.login_from_identity(primary) if primary else None) or f"user{number}"
             self.report.count("server account", ledger.upsert_server_account(
                 instance_id, int(number), login, primary_email=primary, other_emails=emails[1:],
             ))
@@ -415,12 +456,23 @@ class GitHubSync:
             ).scalars())
 
     def run(self) -> ImportReport:
+        """The whole sync; a failure is recorded as the source's last failure and raised on
+        (each page committed so far stays, and the next run resumes after it)."""
+        try:
+            return self._run()
+        except LedgerError as exc:
+            if self.enterprise_id:
+                record_failure(self.engine, self.enterprise_id, "sync", exc.message)
+            raise
+
+    def _run(self) -> ImportReport:
         self._start()
         self.sync_servers()
         self._resource(f"enterprises/{self.enterprise}/consumed-licenses",
                        f"enterprises/{self.enterprise}/consumed-licenses", None, self._consumed_page,
                        items_key="users", on_body=self._consumed_totals)
         self.sync_advanced_security_purchases()
+        self.sync_enterprise_roles()
         for org in self._orgs():
             self.sync_org(org)
         self._finish()

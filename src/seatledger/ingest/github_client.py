@@ -1,7 +1,7 @@
 """A small client for GitHub's REST API (GitHub.com, a GHES ``/api/v3`` root, or seatledger's own).
 
 It does four things and nothing else: authenticates with a token, follows ``Link: rel="next"``
-pagination, waits out rate limits (``Retry-After``, else ``X-RateLimit-Reset`` when
+pagination (and answers GraphQL queries, for what only GraphQL has), waits out rate limits (``Retry-After``, else ``X-RateLimit-Reset`` when
 ``X-RateLimit-Remaining`` is 0, on 403 and 429), and retries 5xx answers and connection errors
 with exponential backoff, a bounded number of times. Time goes through a :class:`Clock` so
 tests replace waiting with a record of the waits. httpx errors become :class:`SourceError`.
@@ -50,7 +50,7 @@ class Page:
 
 
 class Unavailable(SourceError):
-    """The API does not offer this resource here (404), or not to this token (403, 422)."""
+    """The API does not offer this resource here (404, 405, 410), or not to this token (403, 422)."""
 
 
 class GitHubClient:
@@ -116,11 +116,16 @@ class GitHubClient:
 
     def get(self, url: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
         """GET ``url`` (relative to the API root, or absolute from a Link header)."""
+        return self._send("GET", url, params=params)
+
+    def _send(
+        self, method: str, url: str, *, params: Mapping[str, Any] | None = None, body: Any = None
+    ) -> httpx.Response:
         failures = 0
         waits = 0
         while True:
             try:
-                response = self.http.get(url, params=params)
+                response = self.http.request(method, url, params=params, json=body)
             except httpx.TransportError as exc:
                 failures += 1
                 if failures > self.max_retries:
@@ -145,11 +150,36 @@ class GitHubClient:
                 continue
             if response.status_code == 401:
                 raise SourceError(f"{self.api_url}: bad credentials (401); check the token")
-            if response.status_code in (403, 404, 410, 422):
+            if response.status_code in (403, 404, 405, 410, 422):
                 raise Unavailable(f"{response.request.url.path}: {response.status_code} {_message(response)}")
             if response.status_code >= 400:
                 raise SourceError(f"{response.request.url}: {response.status_code} {_message(response)}")
             return response
+
+    @property
+    def graphql_url(self) -> str:
+        """GitHub's GraphQL endpoint beside this REST root: ``/graphql`` on GitHub.com, and
+        ``/api/graphql`` on a GitHub Enterprise Server (whose REST root is ``/api/v3``)."""
+        if self.api_url.endswith("/api/v3"):
+            return self.api_url[: -len("/v3")] + "/graphql"
+        return self.api_url + "/graphql"
+
+    def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> Any:
+        """The ``data`` of a GraphQL answer. GraphQL reports a missing object or a refused
+        field as ``errors`` in a 200 answer: with no data that is :class:`Unavailable`."""
+        response = self._send("POST", self.graphql_url, body={"query": query, "variables": dict(variables or {})})
+        try:
+            answer = response.json()
+        except ValueError as exc:
+            raise SourceError(f"{response.request.url}: the answer is not JSON") from exc
+        data = answer.get("data") if isinstance(answer, dict) else None
+        errors = answer.get("errors") if isinstance(answer, dict) else None
+        if errors:
+            first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+            raise Unavailable(f"{response.request.url.path}: {first.get('type') or 'error'} {first.get('message') or ''}".strip())
+        if not isinstance(data, dict):
+            raise SourceError(f"{response.request.url}: a GraphQL answer without data")
+        return data
 
     def get_json(self, url: str, params: Mapping[str, Any] | None = None) -> Any:
         response = self.get(url, params)

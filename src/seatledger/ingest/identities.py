@@ -14,8 +14,14 @@ from sqlalchemy.engine import Connection
 from seatledger.bots import is_bot_identity
 from seatledger.db import tables as t
 
-_LOGIN_UNSAFE = re.compile(r"[^a-z0-9-]+")
 MAX_LOGIN = 39  # GitHub's limit
+# GitHub's login rule: letters, digits and single hyphens, neither first nor last.
+GITHUB_LOGIN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# The separators of an email's local part that a login spells as a hyphen (jane.doe → jane-doe).
+_SEPARATORS = re.compile(r"[._-]+")
+# GitHub's noreply addresses: ID+LOGIN@users.noreply.github.com.
+_NOREPLY_DOMAIN = "users.noreply.github.com"
+_NOREPLY_LOCAL = re.compile(r"^\d+\+(?P<login>.+)$")
 
 
 def is_bot(email: str | None, name: str | None = None) -> bool:
@@ -23,14 +29,23 @@ def is_bot(email: str | None, name: str | None = None) -> bool:
     return is_bot_identity(email, name)
 
 
-def login_from_identity(email: str, name: str | None = None) -> str:
-    """A GitHub-like login for a person known only by a commit identity: the email's local part
-    (the ``123+`` prefix of a GitHub noreply address dropped), else the name, slugged."""
-    local = email.split("@", 1)[0].split("+", 1)[-1].lower()
-    login = _LOGIN_UNSAFE.sub("-", local).strip("-")
-    if not login and name:
-        login = _LOGIN_UNSAFE.sub("-", name.lower()).strip("-")
-    return (login or "user")[:MAX_LOGIN]
+def login_from_identity(email: str) -> str | None:
+    """A GitHub login for a person known only by an email, or None when the email gives none.
+
+    The local part before any ``+tag`` (sub-addressing: ``jane+ci@x`` is jane), or for a GitHub
+    noreply address ``ID+LOGIN@users.noreply.github.com`` the LOGIN; lower-cased, with ``.``,
+    ``_`` and ``-`` runs spelled as one hyphen. Anything else (``=``, ``!``, quotes, non-ASCII
+    letters), a hyphen first or last, or more than 39 characters is not a GitHub login: None,
+    rather than a guess that would give one person's seat another's name."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    if not local:
+        return None
+    noreply = _NOREPLY_LOCAL.match(local) if domain == _NOREPLY_DOMAIN else None
+    local = noreply.group("login") if noreply else local.split("+", 1)[0]
+    login = _SEPARATORS.sub("-", local)
+    if len(login) > MAX_LOGIN or not GITHUB_LOGIN.match(login):
+        return None
+    return login
 
 
 def unique_login(conn: Connection, enterprise_id: int, wanted: str) -> str:

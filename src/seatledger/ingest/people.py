@@ -4,7 +4,11 @@ Columns (header names, any case): ``login`` (required), ``name``, ``emails`` (ve
 separated by spaces or ``;``; the first is primary), ``org`` (required), ``role`` (required:
 ``owner``, ``member``, ``billing_manager`` or ``outside_collaborator``), ``repo`` (the
 repository name in ``org`` for an outside collaborator), ``suspended``, ``two_factor``, ``bot``
-(true/false; empty leaves what the ledger has). A bot (``bot`` true, or a GitHub App login
+(true/false; empty leaves what the ledger has), ``enterprise_role`` (``owner``,
+``billing_manager`` or empty: the person's role in the enterprise itself). A row with an
+``enterprise_role`` may leave ``org`` and ``role`` empty: an enterprise owner in no org, or a
+billing manager and nothing else. A file with an ``enterprise_role`` column is taken as the
+complete list of enterprise roles: roles held by nobody in it any more are ended. A bot (``bot`` true, or a GitHub App login
 such as ``dependabot[bot]``) is stored as one and never consumes. A person in several orgs has
 one row per org (or per repository). Each org with membership rows in the file is taken as complete: its
 members who are not in the file any more have their membership ended. Nothing is written if any row is wrong.
@@ -12,6 +16,7 @@ members who are not in the file any more have their membership ended. Nothing is
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -25,8 +30,10 @@ from seatledger.errors import ImportRejected, InvalidInput
 from seatledger.ingest.csv_files import check_email, parse_bool, read_rows
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.report import ImportReport
+from seatledger.ingest.source_runs import record_success
 
 ROLES = ("owner", "member", "billing_manager", "outside_collaborator")
+ENTERPRISE_ROLES = ("owner", "billing_manager")
 _SPLIT = re.compile(r"[;\s]+")
 # A GitHub login, or a GitHub App's: the app's slug and "[bot]".
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
@@ -38,20 +45,38 @@ class PersonRow:
     login: str
     name: str | None
     emails: tuple[str, ...]
-    org: str
-    role: str
+    org: str | None  # None: a row of an enterprise role only
+    role: str | None
     repo: str | None
     suspended: bool | None
     two_factor: bool | None
     bot: bool | None
+    enterprise_role: str | None
 
 
-def parse(data: bytes) -> list[PersonRow]:
+def parse(data: bytes) -> tuple[list[PersonRow], bool]:
+    """The rows, and whether the file has an ``enterprise_role`` column (a complete list)."""
     rows = []
+    has_enterprise_roles = False
     for line, row in read_rows(data, required=("login", "org", "role")):
         login, org, role = row["login"], row["org"], row["role"].lower()
+        has_enterprise_roles = has_enterprise_roles or "enterprise_role" in row
+        enterprise_role = row.get("enterprise_role", "").lower() or None
         if not _LOGIN.match(login):
             raise ImportRejected(f"line {line}: {login!r} is not a login")
+        if enterprise_role is not None and enterprise_role not in ENTERPRISE_ROLES:
+            raise ImportRejected(
+                f"line {line}: enterprise_role must be owner, billing_manager or empty, not {row['enterprise_role']!r}"
+            )
+        if enterprise_role is not None and not org and not role:
+            rows.append(PersonRow(
+                line, login, row.get("name") or None, _emails(row, line), None, None, None,
+                parse_bool(row.get("suspended", ""), line=line, column="suspended"),
+                parse_bool(row.get("two_factor", ""), line=line, column="two_factor"),
+                True if is_bot_login(login) else parse_bool(row.get("bot", ""), line=line, column="bot"),
+                enterprise_role,
+            ))
+            continue
         if not org:
             raise ImportRejected(f"line {line}: org is empty")
         if role not in ROLES:
@@ -59,43 +84,58 @@ def parse(data: bytes) -> list[PersonRow]:
         repo = row.get("repo") or None
         if role == "outside_collaborator" and not repo:
             raise ImportRejected(f"line {line}: an outside_collaborator row names a repo")
-        emails = tuple(check_email(e, line=line, column="emails") for e in _SPLIT.split(row.get("emails", "")) if e)
         rows.append(PersonRow(
-            line, login, row.get("name") or None, emails, org, role, repo,
+            line, login, row.get("name") or None, _emails(row, line), org, role, repo,
             parse_bool(row.get("suspended", ""), line=line, column="suspended"),
             parse_bool(row.get("two_factor", ""), line=line, column="two_factor"),
             True if is_bot_login(login) else parse_bool(row.get("bot", ""), line=line, column="bot"),
+            enterprise_role,
         ))
-    return rows
+    return rows, has_enterprise_roles
 
 
-def ingest_people(conn: Connection, data: bytes, enterprise_slug: str) -> ImportReport:
-    """Import a directory file into the caller's transaction."""
-    rows = parse(data)
+def _emails(row: dict[str, str], line: int) -> tuple[str, ...]:
+    return tuple(check_email(e, line=line, column="emails") for e in _SPLIT.split(row.get("emails", "")) if e)
+
+
+def ingest_people(
+    conn: Connection, data: bytes, enterprise_slug: str, *, now: dt.datetime | None = None
+) -> ImportReport:
+    """Import a directory file into the caller's transaction; its facts begin at ``now``
+    (default: the wall clock; the file carries no dates)."""
+    rows, has_enterprise_roles = parse(data)
     ledger = Ledger(conn)
     enterprise_id = ledger.enterprise_id(enterprise_slug)
     report = ImportReport(source="people")
-    now = utcnow()
+    now = now or utcnow()
     orgs: dict[str, int] = {}
     members: dict[int, set[int]] = {}
+    enterprise_roles: set[tuple[int, str]] = set()
     for row in rows:
         try:
-            if row.org not in orgs:
-                orgs[row.org], outcome = ledger.upsert_org(enterprise_id, row.org)
-                report.count("organization", outcome)
-            org_id = orgs[row.org]
             uid, outcome = ledger.upsert_user(
                 enterprise_id, row.login, name=row.name, emails=row.emails, two_factor=row.two_factor,
                 suspended=row.suspended, is_bot=row.bot, at=now,
             )
             report.count("user", outcome)
+            if row.enterprise_role is not None and (uid, row.enterprise_role) not in enterprise_roles:
+                enterprise_roles.add((uid, row.enterprise_role))
+                report.count("enterprise role", ledger.ensure_enterprise_role(
+                    enterprise_id, uid, row.enterprise_role, at=now
+                ))
+            if row.org is None:
+                continue
+            if row.org not in orgs:
+                orgs[row.org], outcome = ledger.upsert_org(enterprise_id, row.org)
+                report.count("organization", outcome)
+            org_id = orgs[row.org]
             if row.role == "outside_collaborator":
                 rid, outcome = ledger.upsert_repo(enterprise_id, row.org, str(row.repo), org_id=org_id)
                 report.count("repository", outcome)
                 report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=now))
             else:
                 members.setdefault(org_id, set()).add(uid)
-                report.count("membership", ledger.ensure_membership(org_id, uid, row.role, at=now))
+                report.count("membership", ledger.ensure_membership(org_id, uid, str(row.role), at=now))
         except InvalidInput as exc:
             raise ImportRejected(f"line {row.line}: {exc.message}") from exc
     m = t.org_memberships
@@ -106,7 +146,25 @@ def ingest_people(conn: Connection, data: bytes, enterprise_slug: str) -> Import
         for uid in set(current) - keep:
             ledger.end_membership(org_id, uid, now)
             report.count("membership", "updated")
+    if has_enterprise_roles:
+        _end_enterprise_roles_not_listed(ledger, enterprise_id, enterprise_roles, now, report)
     rematch_enterprise(conn, enterprise_id, report)
+    record_success(conn, enterprise_id, "people", {
+        "organizations": sorted(orgs), "people": len({row.login for row in rows}),
+    }, at=now)
     if report.changed:
         ledger.bump_version(enterprise_id)
     return report
+
+
+def _end_enterprise_roles_not_listed(
+    ledger: Ledger, enterprise_id: int, keep: set[tuple[int, str]], at: dt.datetime, report: ImportReport
+) -> None:
+    er = t.enterprise_roles
+    held = ledger.conn.execute(
+        sa.select(er.c.user_id, er.c.role).where(er.c.enterprise_id == enterprise_id, er.c.ended_at.is_(None))
+    ).all()
+    for uid, role in held:
+        if (uid, role) not in keep:
+            ledger.end_enterprise_role(enterprise_id, uid, role, at=at)
+            report.count("enterprise role", "updated")

@@ -20,6 +20,7 @@ from seatledger import validation
 from seatledger.db.ledger import Ledger, utcnow
 from seatledger.errors import ImportRejected, InvalidInput, NotFound
 from seatledger.ingest.rematch import rematch_enterprise
+from seatledger.ingest.source_runs import record_success
 from seatledger.ingest.report import ImportReport
 
 SUPPORTED_FORMAT_VERSIONS = (1,)
@@ -162,6 +163,7 @@ def ingest_server_usage(conn: Connection, data: bytes, enterprise_slug: str | No
     report.count("server account removed", "updated", removed)
     ledger.add_sync_event(instance_id, kind="upload", status="success", occurred_at=utcnow())
     rematch_enterprise(conn, enterprise_id, report)
+    record_success(conn, enterprise_id, "server_upload", {"servers": [f"{usage.host_name} ({usage.server_id})"]})
     if report.changed:
         ledger.bump_version(enterprise_id)
     return report

@@ -18,6 +18,7 @@ from seatledger.errors import ImportRejected
 from seatledger.ingest.csv_files import check_email, read_rows
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.report import ImportReport
+from seatledger.ingest.source_runs import record_success
 
 COLUMNS = ("email", "name", "subscription_level", "status")
 ALIASES = {"upn": "email", "level": "subscription_level", "subscription level": "subscription_level"}
@@ -55,4 +56,5 @@ def ingest_vs_subscribers(conn: Connection, data: bytes, enterprise_slug: str) -
         .order_by(vs.c.subscriber_email)
     ).scalars()
     report.notes.extend(f"unmatched subscriber: {email}" for email in unmatched)
+    record_success(conn, enterprise_id, "vs_list", {"subscribers": len(rows)})
     return report

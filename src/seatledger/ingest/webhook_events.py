@@ -92,8 +92,9 @@ def _products(repo: Payload) -> dict[str, bool]:
 def _user(ledger: Ledger, enterprise_id: int, account: Payload, at: dt.datetime, report: ImportReport) -> int:
     """The account of a user object; a bot (``"type": "Bot"`` or a ``[bot]`` login) is stored as
     one so it never consumes. A payload without ``type`` leaves the flag as it was."""
+    login = _login(account)  # checked first: a login that is not a string is a 422, not a crash
     bot = is_bot_account(account)
-    uid, outcome = ledger.upsert_user(enterprise_id, _login(account), at=at, is_bot=True if bot else None)
+    uid, outcome = ledger.upsert_user(enterprise_id, login, at=at, is_bot=True if bot else None)
     report.count("user", outcome)
     return uid
 
@@ -215,9 +216,10 @@ def apply_repository(
     if action == "deleted":
         ledger.upsert_repo(enterprise_id, *_owner_name(payload), secret_protection=False, code_security=False)
         rc = t.repo_collaborators
-        ended = ledger.conn.execute(
-            sa.update(rc).where(rc.c.repository_id == rid, rc.c.ended_at.is_(None)).values(ended_at=received)
-        ).rowcount
+        current = ledger.conn.execute(
+            sa.select(rc.c.user_id).where(rc.c.repository_id == rid, rc.c.ended_at.is_(None)).distinct()
+        ).scalars().all()
+        ended = sum(ledger.end_collaborator(rid, uid, received) for uid in current)  # each marks its person
         report.count("collaborator", "updated", ended)
 
 

@@ -39,6 +39,7 @@ from seatledger import validation
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger, utcnow
 from seatledger.errors import InvalidInput, LedgerError, MalformedJSON, PayloadTooLarge
+from seatledger.ingest.source_runs import record_failure, record_success
 from seatledger.ingest.webhook_events import apply_event
 
 SOURCE = "webhook"
@@ -141,12 +142,27 @@ def _apply_once(
                     return {"status": "duplicate", "delivery": delivery}
                 ledger.lock_enterprise(enterprise_id)
                 report = apply_event(conn, enterprise_id, event, payload, received)
+                record_success(conn, enterprise_id, SOURCE, _covered(event, payload), at=received)
         except (IntegrityError, OperationalError) as exc:
             if attempt == MAX_ATTEMPTS or not _retryable(exc):
                 raise
             continue
+        except LedgerError as exc:
+            record_failure(engine, enterprise_id, SOURCE, f"delivery {delivery} ({event}): {exc.message}")
+            raise
         return {"status": "processed", "delivery": delivery, "event": event, "summary": report.summary()}
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _covered(event: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """What the last delivery was about: its event, organization and repository."""
+    org = payload.get("organization")
+    repo = payload.get("repository")
+    return {
+        "event": event,
+        "organizations": [_name(org, "login")] if isinstance(org, Mapping) and _name(org, "login") else [],
+        "repositories": [_name(repo, "full_name")] if isinstance(repo, Mapping) and _name(repo, "full_name") else [],
+    }
 
 
 def receive(engine: Engine, body: bytes, event: str, delivery: str, signature: str) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from seatledger.licensing.copilot import (
     copilot_totals,
     iter_copilot_seats,
 )
+from seatledger.licensing.freshness import DataGap, SourceFreshness, data_gaps, iter_source_freshness, source_freshness
 from seatledger.licensing.history import HISTORY_PRODUCTS, MAX_HISTORY_DAYS, LicenseHistory, license_history
 from seatledger.licensing.matching import MatchResult, rematch
 from seatledger.licensing.people import (
@@ -55,6 +56,7 @@ from seatledger.licensing.seats import (
     seat_history,
     seat_totals,
 )
+from seatledger.licensing.unattributed import UnattributedEmail, iter_unattributed_emails
 from seatledger.licensing.summary import EnterpriseSummary, enterprise_summary, iter_enterprise_slugs
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "CommitterTotals",
     "CopilotSeat",
     "CopilotTotals",
+    "DataGap",
     "EnterpriseInfo",
     "EnterpriseSummary",
     "HISTORY_PRODUCTS",
@@ -86,6 +89,8 @@ __all__ = [
     "SeatBreakdown",
     "SeatReason",
     "SeatTotals",
+    "SourceFreshness",
+    "UnattributedEmail",
     "UnresolvedEmail",
     "assign_seats",
     "billable_in_month",
@@ -94,6 +99,7 @@ __all__ = [
     "committer_totals_by_product",
     "copilot_totals",
     "count_consumed",
+    "data_gaps",
     "describe_person",
     "enterprise_summary",
     "explain",
@@ -104,6 +110,8 @@ __all__ = [
     "iter_licensed_people",
     "iter_namespace_committers",
     "iter_repository_committers",
+    "iter_source_freshness",
+    "iter_unattributed_emails",
     "iter_unresolved_emails",
     "license_changes",
     "license_history",
@@ -113,4 +121,5 @@ __all__ = [
     "search_people",
     "seat_history",
     "seat_totals",
+    "source_freshness",
 ]

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
+from seatledger.db import tables_intervals as ti
 from seatledger.db.engine import sqlite_page_cache
 from seatledger.errors import NotFound
 from seatledger.licensing._seat_reasons import (
@@ -50,18 +51,17 @@ def _by_login(conn: Connection, column: sa.ColumnElement) -> sa.ColumnElement:
 
 
 def _ordered_people(conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None) -> sa.Select:
-    r = reasons(policy, Window(at), org_id=org_id)
-    people = sa.select(r.c.user_id, r.c.other_key).group_by(r.c.user_id, r.c.other_key).subquery("people")
-    u = t.users
+    """The people holding a seat at ``at`` (through ``org_id``), in listing order: cloud
+    accounts by login, then the others by key, bytewise; a walk of the spans' order index."""
+    s = ti.seat_spans
+    scope = ti.SCOPE_ENTERPRISE if org_id is None else ti.SCOPE_ORGANIZATION
     return (
-        sa.select(people.c.user_id, people.c.other_key)
-        .select_from(people.outerjoin(u, u.c.id == people.c.user_id))
-        .order_by(
-            sa.case((u.c.login.is_(None), 1), else_=0),
-            _by_login(conn, u.c.login),
-            _by_login(conn, people.c.other_key),
-            people.c.user_id,  # a tie only between enterprises' users; deterministic anyway
+        sa.select(s.c.user_id, s.c.other_key)
+        .where(
+            s.c.enterprise_id == policy.enterprise.id, s.c.scope == scope, s.c.org_id == (org_id or 0),
+            Window(at).overlaps(s.c.started_at, s.c.ended_at),
         )
+        .order_by(s.c.sort_key, s.c.user_id)
     )
 
 

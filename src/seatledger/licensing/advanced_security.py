@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 from seatledger.bots import BOT_EMAILS, BOT_MARK
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
+from seatledger.db.committer_spans import ANY_REPOSITORY, enterprise_key, namespace_key, org_key, repository_key
 from seatledger.errors import InvalidInput
 from seatledger.licensing import seats
 from seatledger.licensing.scope import ResolvedScope, Scope, as_of_or_now, holds_at, resolve
@@ -309,6 +310,46 @@ def _full_name() -> sa.ColumnElement[str]:
     return (_r.c.owner_login + "/" + _r.c.name).label("full_name")
 
 
+def _span_key(rs: ResolvedScope) -> str:
+    """The scope's key in ``committer_spans``."""
+    kind = rs.scope.kind
+    if kind == "organization":
+        assert rs.organization_id is not None
+        return org_key(rs.organization_id)
+    if kind == "user_namespace":
+        return namespace_key(rs.owner_login or rs.scope.name)
+    if kind == "repository":
+        assert rs.repository_id is not None
+        return repository_key(rs.repository_id)
+    return enterprise_key()
+
+
+def _committers_at(rs: ResolvedScope, product: str, key: str, at: dt.datetime) -> sa.ScalarSelect:
+    """People counted at ``at`` (a person's spans are disjoint: one holds, or none)."""
+    cs = ti.committer_spans
+    return (
+        sa.select(sa.func.count())
+        .where(
+            cs.c.enterprise_id == rs.enterprise.id, cs.c.product == product, cs.c.scope_key == key,
+            cs.c.ended_at > at, cs.c.started_at <= at,
+        )
+        .scalar_subquery()
+    )
+
+
+def _repositories_with_committers_at(rs: ResolvedScope, product: str, key: str, at: dt.datetime) -> sa.ScalarSelect:
+    """Enabled repositories of the scope with at least one person counted at ``at``."""
+    cs = ti.committer_spans
+    where = [cs.c.enterprise_id == rs.enterprise.id, cs.c.product == product, cs.c.ended_at > at, cs.c.started_at <= at]
+    if rs.scope.kind == "repository":
+        where.append(cs.c.scope_key == key)
+    elif rs.scope.kind == "enterprise":
+        where.append(cs.c.namespace.is_not(None))
+    else:
+        where.append(cs.c.namespace == key)
+    return sa.select(sa.func.count(sa.distinct(cs.c.scope_key))).where(*where).scalar_subquery()
+
+
 # -- public functions ----------------------------------------------------------------------
 
 
@@ -334,11 +375,8 @@ def committer_totals_by_product(
             sa.select(ep.c.product, ep.c.billing, ep.c.purchased).where(ep.c.enterprise_id == rs.enterprise.id)
         )
     }
-    q = _Pieces(conn, rs, at)
-    # The pairs for the maximum (every private or internal repository) include those of the
-    # enabled repositories: one read of the windows serves every number of both products.
-    anywhere = q.active_pairs(None)
-    counts: list[sa.ColumnElement[int]] = [q.people(anywhere)]
+    key = _span_key(rs)
+    counts: list[sa.ColumnElement[int]] = [_committers_at(rs, ANY_REPOSITORY, key, at)]
     billing: dict[Product, str] = {}
     purchased: dict[Product, int] = {}
     # Where each product's numbers are in the one row: (total, repositories, enterprise total).
@@ -347,15 +385,14 @@ def committer_totals_by_product(
         plan = plans.get(product)
         billing[product] = plan.billing if plan is not None else "metered"
         purchased[product] = int(plan.purchased) if plan is not None and billing[product] == "volume" else 0
-        enabled = anywhere.c.repository_id.in_(_repositories(rs, product, at))
         first = len(counts)
-        counts.append(q.people(anywhere, enabled))
-        counts.append(sa.select(sa.func.count(sa.distinct(anywhere.c.repository_id))).where(enabled).scalar_subquery())
+        counts.append(_committers_at(rs, product, key, at))
+        counts.append(_repositories_with_committers_at(rs, product, key, at))
         measured = None
         # Over the limit is measured on the whole enterprise's count: the purchase is enterprise-wide.
         if billing[product] == "volume" and rs.scope.kind != "enterprise":
             measured = len(counts)
-            counts.append(q.people(q.active_pairs(product, whole_enterprise=True)))
+            counts.append(_committers_at(rs, product, enterprise_key(), at))
         columns[product] = (first, first + 1, measured)
     row = conn.execute(sa.select(*counts)).one()
     maximum = int(row[0])

@@ -283,7 +283,11 @@ def assign_seats(
         seen.add(user_id)
         held = conn.execute(
             sa.select(_s.c.id, _s.c.pending_cancellation_date)
-            .where(_s.c.organization_id == org_id, _s.c.user_id == user_id, holds_at(_s.c.created_at, _s.c.ended_at, now))
+            # One open seat per person and org: one that starts after ``now`` is held too.
+            .where(
+                _s.c.organization_id == org_id, _s.c.user_id == user_id,
+                sa.or_(holds_at(_s.c.created_at, _s.c.ended_at, now), _s.c.ended_at.is_(None)),
+            )
             .order_by(_s.c.id)
         ).first()
         if held is None:

@@ -18,10 +18,14 @@ ScopeKind = Literal["enterprise", "organization", "user_namespace", "repository"
 
 @dataclass(frozen=True)
 class Scope:
-    """A level to count at: an enterprise slug, an org login, a user login, or ``owner/name``."""
+    """A level to count at: an enterprise slug, an org login, a user login, or ``owner/name``.
+
+    A user namespace or a repository name may exist in two enterprises: ``enterprise`` (a
+    slug) says whose; without it the first one found is meant."""
 
     kind: ScopeKind
     name: str
+    enterprise_slug: str | None = None
 
     @classmethod
     def enterprise(cls, slug: str) -> "Scope":
@@ -32,14 +36,18 @@ class Scope:
         return cls("organization", login)
 
     @classmethod
-    def user_namespace(cls, login: str) -> "Scope":
-        return cls("user_namespace", login)
+    def user_namespace(cls, login: str, enterprise: str | None = None) -> "Scope":
+        return cls("user_namespace", login, enterprise)
 
     @classmethod
-    def repo(cls, full_name: str) -> "Scope":
+    def repo(cls, full_name: str, enterprise: str | None = None) -> "Scope":
         if full_name.count("/") != 1 or full_name.startswith("/") or full_name.endswith("/"):
             raise InvalidInput(f"a repository is named OWNER/NAME, not {full_name!r}")
-        return cls("repository", full_name)
+        return cls("repository", full_name, enterprise)
+
+    def within(self, enterprise: str) -> "Scope":
+        """The same scope in that enterprise."""
+        return Scope(self.kind, self.name, enterprise)
 
 
 @dataclass(frozen=True)
@@ -121,16 +129,20 @@ def resolve(conn: Connection, scope: Scope) -> ResolvedScope:
         info = _enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
         assert info is not None
         return ResolvedScope(scope, info, organization_id=row.id, owner_login=scope.name)
+    e = t.enterprises
+    in_enterprise = sa.select(e.c.id).where(e.c.slug == scope.enterprise_slug).scalar_subquery() if scope.enterprise_slug else None
     if scope.kind == "user_namespace":
         r = t.repositories
-        row = conn.execute(
-            sa.select(r.c.enterprise_id)
-            .where(r.c.owner_login == scope.name, r.c.organization_id.is_(None))
-            .limit(1)
-        ).first()
+        query = sa.select(r.c.enterprise_id).where(r.c.owner_login == scope.name, r.c.organization_id.is_(None))
+        if in_enterprise is not None:
+            query = query.where(r.c.enterprise_id == in_enterprise)
+        row = conn.execute(query.order_by(r.c.enterprise_id).limit(1)).first()
         if row is None:
             u = t.users
-            row = conn.execute(sa.select(u.c.enterprise_id).where(u.c.login == scope.name).limit(1)).first()
+            users = sa.select(u.c.enterprise_id).where(u.c.login == scope.name)
+            if in_enterprise is not None:
+                users = users.where(u.c.enterprise_id == in_enterprise)
+            row = conn.execute(users.order_by(u.c.enterprise_id).limit(1)).first()
         if row is None:
             raise NotFound(f"no user namespace {scope.name!r}")
         info = _enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
@@ -138,9 +150,10 @@ def resolve(conn: Connection, scope: Scope) -> ResolvedScope:
         return ResolvedScope(scope, info, owner_login=scope.name)
     owner, _, name = scope.name.partition("/")
     r = t.repositories
-    row = conn.execute(
-        sa.select(r.c.id, r.c.enterprise_id, r.c.organization_id).where(r.c.owner_login == owner, r.c.name == name)
-    ).first()
+    query = sa.select(r.c.id, r.c.enterprise_id, r.c.organization_id).where(r.c.owner_login == owner, r.c.name == name)
+    if in_enterprise is not None:
+        query = query.where(r.c.enterprise_id == in_enterprise)
+    row = conn.execute(query.order_by(r.c.enterprise_id).limit(1)).first()
     if row is None:
         raise NotFound(f"no repository {scope.name!r}")
     info = _enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)

@@ -15,6 +15,7 @@ from seatledger.db import tables as t
 from seatledger.errors import NotFound
 from seatledger.licensing.advanced_security import PRODUCTS, CommitterTotals, committer_totals_by_product
 from seatledger.licensing.copilot import CopilotTotals, copilot_totals
+from seatledger.licensing.freshness import DataGap, SourceFreshness, data_gaps, source_freshness
 from seatledger.licensing.scope import Scope, as_of_or_now, get_enterprise, resolve
 from seatledger.licensing.seats import SeatTotals, seat_totals
 
@@ -30,6 +31,8 @@ class EnterpriseSummary:
     seats: SeatTotals
     advanced_security: tuple[CommitterTotals, ...]  # code_security, then secret_protection
     copilot: CopilotTotals
+    sources: tuple[SourceFreshness, ...] = ()  # each source's last import, coverage and failure
+    data_gaps: tuple[DataGap, ...] = ()  # sources with no data before as_of: the numbers miss them
 
 
 def enterprise_summary(
@@ -51,6 +54,8 @@ def enterprise_summary(
         seats=seat_totals(conn, slug, org=org, as_of=when),
         advanced_security=tuple(committer_totals_by_product(conn, scope, as_of=when)[p] for p in PRODUCTS),
         copilot=copilot_totals(conn, scope, as_of=when),
+        sources=tuple(source_freshness(conn, slug)),
+        data_gaps=tuple(data_gaps(conn, slug, when)),
     )
 
 

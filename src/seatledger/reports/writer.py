@@ -16,7 +16,10 @@ import csv
 import datetime as dt
 import io
 import os
+import re
+import signal
 import tempfile
+import threading
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Sequence
 
@@ -121,25 +124,83 @@ def write_chunks(chunks: Iterable[bytes], out: BinaryIO) -> int:
     return written
 
 
+# A temporary report file: ".<name>.<pid>.<mkstemp's 8 characters>.partial" (older versions
+# wrote no pid; their files are orphans by now).
+_PARTIAL = re.compile(r"^\..+?\.(?:(?P<pid>\d+)\.)?[a-z0-9_]{8}\.partial$")
+# Signals that end a report run from a terminal or a supervisor: turned into SystemExit while a
+# file is written, so the temporary file is removed on the way out.
+_ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # somebody else's process: alive
+        return True
+    return True
+
+
+def remove_orphaned_partials(directory: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary report files in ``directory`` whose writer is gone (killed with
+    no chance to clean up): they hold people's emails and nothing would ever remove them."""
+    removed = []
+    for path in Path(directory).glob(".*.partial"):
+        match = _PARTIAL.match(path.name)
+        if match is None:
+            continue
+        pid = match.group("pid")
+        if pid is not None and (int(pid) == os.getpid() or _process_alive(int(pid))):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+@contextlib.contextmanager
+def _ending_signals_raise() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise SystemExit in the block (main thread only: elsewhere Python
+    cannot set handlers), so ``finally`` clauses run as for Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def end(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, end) for sig in _ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """A binary file that appears at ``path`` only if the block finishes without an error.
 
     Output goes to a temporary file in the same directory (so the final rename is atomic on
-    one filesystem); any exception — including KeyboardInterrupt — removes it, and an older
-    file at ``path`` is left as it was. Like any ``mkstemp`` file it is readable by its owner
-    only, which suits reports full of people's emails.
+    one filesystem); any exception — including KeyboardInterrupt, and SIGTERM or SIGHUP in the
+    main thread — removes it, and an older file at ``path`` is left as it was. Like any
+    ``mkstemp`` file it is readable by its owner only, which suits reports full of people's
+    emails. A writer killed outright (kill -9) cannot clean up: its temporary file carries its
+    pid, and the next report written to that directory removes it.
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
+    remove_orphaned_partials(directory)
+    with _ending_signals_raise():
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".partial", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                yield out
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp_name, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
+            raise

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
-from seatledger.errors import PermissionDenied
+from seatledger.errors import NotFound, PermissionDenied
 from seatledger.licensing.scope import ResolvedScope, holds_at
 
 
@@ -21,6 +21,8 @@ class Access:
     name: str | None
     enterprise_roles: tuple[tuple[str, str], ...]  # (slug, owner | billing_manager), by slug
     owned_orgs: tuple[str, ...]  # org logins the person owns, sorted
+    # Slugs of the enterprises of the owned orgs: the person knows those exist.
+    org_enterprises: tuple[str, ...] = ()
 
     @property
     def enterprises(self) -> tuple[str, ...]:
@@ -45,14 +47,30 @@ class Access:
         return False
 
     def require_enterprise(self, slug: str) -> None:
-        if not self.may_see_enterprise(slug):
-            raise PermissionDenied(
-                f"Only owners and billing managers of the enterprise {slug} can see this page."
-            )
+        """Refuse an enterprise the person may not see: 403 for the enterprise of an org they
+        own (they know it exists), else the very 404 of an unknown slug."""
+        if self.may_see_enterprise(slug):
+            return
+        if slug in self.org_enterprises:
+            raise PermissionDenied(f"Only owners and billing managers of the enterprise {slug} can see this page.")
+        raise NotFound(f"no enterprise {slug!r}")
 
     def require_org(self, org: str, enterprise_slug: str) -> None:
+        """Refuse an org the person may not see with the very 404 of an unknown org, so the
+        answer does not tell which orgs exist."""
         if not self.may_see_org(org, enterprise_slug):
-            raise PermissionDenied(f"Only owners of the organization {org} (or its enterprise) can see this page.")
+            raise NotFound(f"no organization {org!r}")
+
+    def require_scope(self, resolved: ResolvedScope) -> None:
+        """Refuse a report scope the person may not see: an org or repository as if unknown,
+        an enterprise or user namespace as :meth:`require_enterprise` does."""
+        if self.may_see_scope(resolved):
+            return
+        kind, name = resolved.scope.kind, resolved.scope.name
+        label = kind.replace("_", " ")
+        if kind in ("enterprise", "user_namespace") and resolved.enterprise.slug in self.org_enterprises:
+            raise PermissionDenied(f"You may not download reports for the {label} {name}.")
+        raise NotFound(f"no {label} {name!r}")  # as the ledger answers an unknown one
 
     def home(self) -> str | None:
         """The highest level page the person may see."""
@@ -81,13 +99,15 @@ def load_access(conn: Connection, user_id: int, *, as_of: dt.datetime | None = N
         roles.setdefault(row.slug, row.role)  # 'owner' sorts after 'billing_manager' desc → owner wins
     om, o = t.org_memberships, t.organizations
     orgs = conn.execute(
-        sa.select(o.c.login)
+        sa.select(o.c.login, e.c.slug)
         .join(om, om.c.organization_id == o.c.id)
+        .join(e, e.c.id == o.c.enterprise_id)
         .where(om.c.user_id == user_id, om.c.role == "owner", holds_at(om.c.started_at, om.c.ended_at, now))
         .distinct()
         .order_by(o.c.login)
-    ).scalars()
+    ).all()
     return Access(
         user_id=user_id, login=user.login, name=user.name,
-        enterprise_roles=tuple(sorted(roles.items())), owned_orgs=tuple(orgs),
+        enterprise_roles=tuple(sorted(roles.items())), owned_orgs=tuple(r.login for r in orgs),
+        org_enterprises=tuple(sorted({r.slug for r in orgs})),
     )

@@ -4,6 +4,7 @@ enterprise owners, billing managers and organization owners. Passwords are argon
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 
 import sqlalchemy as sa
@@ -68,11 +69,17 @@ def set_password(conn: Connection, user_id: int, password: str) -> None:
 
 
 def authenticate(conn: Connection, login: str, password: str) -> int | None:
-    """The user id whose login and password match (and who may still operate), else None."""
+    """The user id whose login and password match (and who may still operate, and is not
+    suspended), else None."""
     u, op = t.users, t.operators
     rows = conn.execute(
-        sa.select(u.c.id, op.c.password_hash).join(op, op.c.user_id == u.c.id).where(u.c.login == login)
+        sa.select(u.c.id, op.c.password_hash).join(op, op.c.user_id == u.c.id)
+        .where(u.c.login == login, u.c.suspended_at.is_(None))  # a suspended person may not sign in
     ).all()
+    if not rows:
+        # As long as a real check: the answer's time must not tell which logins have accounts.
+        _verify_quietly(_dummy_hash(), password)
+        return None
     for row in rows:
         try:
             _hasher.verify(row.password_hash, password)
@@ -83,18 +90,32 @@ def authenticate(conn: Connection, login: str, password: str) -> int | None:
     return None
 
 
+def _verify_quietly(password_hash: str, password: str) -> None:
+    try:
+        _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        pass
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a password nobody has, made with the same parameters as real ones."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 def any_operator(conn: Connection) -> bool:
     return bool(conn.execute(sa.select(sa.exists(sa.select(t.operators.c.user_id)))).scalar())
 
 
 def first_enterprise_owner(conn: Connection) -> tuple[int, str] | None:
-    """(user id, login) of the earliest owner of the first enterprise, if any."""
+    """(user id, login) of the earliest owner of the first enterprise who is not suspended, if any."""
     er, u = t.enterprise_roles, t.users
     first = sa.select(sa.func.min(t.enterprises.c.id)).scalar_subquery()
     row = conn.execute(
         sa.select(u.c.id, u.c.login)
         .join(er, er.c.user_id == u.c.id)
-        .where(er.c.enterprise_id == first, er.c.role == "owner", holds_at(er.c.started_at, er.c.ended_at, _now()))
+        .where(er.c.enterprise_id == first, er.c.role == "owner", holds_at(er.c.started_at, er.c.ended_at, _now()),
+               u.c.suspended_at.is_(None))  # a suspended owner could not sign in with it
         .order_by(er.c.id)
         .limit(1)
     ).first()

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db.ledger import utc_at
 from seatledger.web.access import Access, load_access
+from seatledger.web.session_store import user_of_session
 from seatledger.web.session import session_of
 
 T = TypeVar("T")
@@ -34,14 +35,25 @@ def signed_in(request: Request) -> Access:
     """The signed-in person's roles, or a redirect to the sign-in page."""
     session = session_of(request)
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    if session.user_id is None:
+    if session.token is None:
         raise SignInRequired(target)
     with request.app.state.engine.connect() as conn:
-        access = load_access(conn, session.user_id)
-    if access is None or (not access.enterprise_roles and not access.owned_orgs):
+        access = signed_in_access(conn, session.token, page_as_of(request))
+    if access is None:
         session.sign_out()
         raise SignInRequired(target)
     request.state.access = access
+    return access
+
+
+def signed_in_access(conn: Connection, token: str | None, now: dt.datetime) -> Access | None:
+    """The roles of the person the session token signs in, asked anew at every request: None
+    once the session is revoked or expired, the person suspended, or left without a role that
+    may sign in."""
+    user_id = user_of_session(conn, token, now)
+    access = load_access(conn, user_id) if user_id is not None else None
+    if access is None or (not access.enterprise_roles and not access.owned_orgs):
+        return None
     return access
 
 

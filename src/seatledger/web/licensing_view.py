@@ -23,10 +23,13 @@ from seatledger.errors import NotFound
 from seatledger.licensing import (
     CommitterTotals,
     CopilotTotals,
+    DataGap,
     OrganizationCommitters,
     RepositoryCommitters,
     Scope,
     SeatTotals,
+    SourceFreshness,
+    UnattributedEmail,
 )
 from seatledger.licensing.advanced_security import PRODUCTS, Product, committer_totals_by_product
 from seatledger.licensing.verification import Check, last_interval_check
@@ -101,6 +104,10 @@ class LicensingPage:
     servers: list[ServerRow] = field(default_factory=list)
     history: Part[list[tuple[dt.date, int]]] = field(default_factory=lambda: Part([]))
     interval_check: Check | None = None  # the last `seatledger verify` (enterprise level)
+    unattributed: Part[list[UnattributedEmail]] = field(default_factory=lambda: Part([]))
+    sources: list[SourceFreshness] = field(default_factory=list)  # freshness and coverage (enterprise level)
+    data_gaps: list[DataGap] = field(default_factory=list)  # sources with no data before the page's instant
+    history_gaps: list[DataGap] = field(default_factory=list)  # ... before the history's first day
 
 
 def _price_per_user(conn: Connection, enterprise_id: int, day: dt.date) -> Decimal:
@@ -217,6 +224,7 @@ def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> Licensin
         "copilot": lambda c: part(lambda: licensing.copilot_totals(c, scope, as_of=as_of)),
         "namespaces": lambda c: part(lambda: _namespaces(c, slug, as_of)),
         "history": lambda c: part(lambda: licensing.seat_history(c, slug, start, as_of.date())),
+        "unattributed": lambda c: part(lambda: list(licensing.iter_unattributed_emails(c, slug, as_of=as_of))),
     })
     return LicensingPage(
         level="enterprise", enterprise=slug, enterprise_name=info.name, org=None, as_of=as_of,
@@ -227,6 +235,10 @@ def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> Licensin
         servers=servers(conn, info.id),
         history=got["history"],  # type: ignore[arg-type]
         interval_check=last_interval_check(conn, slug),
+        unattributed=got["unattributed"],  # type: ignore[arg-type]
+        sources=licensing.source_freshness(conn, slug),
+        data_gaps=licensing.data_gaps(conn, slug, as_of),
+        history_gaps=licensing.data_gaps(conn, slug, dt.datetime.combine(start, dt.time(23, 59, 59))),
     )
 
 

@@ -70,10 +70,14 @@ def rerun(request: Request, job_id: int, access: Access = Depends(signed_in)) ->
 
 @router.get("/outbox", include_in_schema=False)
 def outbox(request: Request, access: Access = Depends(signed_in)) -> HTMLResponse:
-    """Mail sent to the signed-in person when no SMTP server is configured."""
+    """Mail sent to the signed-in person when no SMTP server is configured: to one of their
+    emails, and for their enterprise (the same address may be somebody's in another)."""
     settings = request.app.state.settings
-    e = t.user_emails
+    e, u, ent = t.user_emails, t.users, t.enterprises
     with request.app.state.engine.connect() as conn:
         emails = set(conn.execute(sa.select(e.c.email).where(e.c.user_id == access.user_id)).scalars())
-    messages = [msg for _key, msg in iter_outbox(settings.outbox_dir, emails)][:100]
+        enterprise = conn.execute(
+            sa.select(ent.c.slug).join(u, u.c.enterprise_id == ent.c.id).where(u.c.id == access.user_id)
+        ).scalar_one()
+    messages = [msg for _key, msg in iter_outbox(settings.outbox_dir, emails, enterprise=enterprise)][:100]
     return page(request, "outbox.html", messages=messages, smtp=bool(settings.smtp_url))

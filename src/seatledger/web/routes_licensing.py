@@ -7,7 +7,7 @@ import datetime as dt
 import importlib
 import json
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import Connection
 
@@ -76,14 +76,39 @@ async def upload_server_usage(
     return back
 
 
+@router.post("/enterprises/{slug}/emails/map", include_in_schema=False, dependencies=[Depends(csrf_checked)])
+def map_unattributed_email(
+    request: Request, slug: str, email: str = Form(""), login: str = Form(""), access: Access = Depends(signed_in)
+) -> Response:
+    """Map an unattributed commit email to a person of the enterprise (owners only)."""
+    from seatledger.ingest.email_mapping import map_email
+
+    if dict(access.enterprise_roles).get(slug) != "owner":
+        raise PermissionDenied(f"Only owners of the enterprise {slug} can map commit emails.")
+    session = session_of(request)
+    back = RedirectResponse(f"/enterprises/{slug}/licensing#unattributed", status_code=303)
+    try:
+        with request.app.state.engine.begin() as conn:
+            outcome = map_email(conn, slug, email, login.strip())
+    except LedgerError as exc:
+        session.flash(f"{email} was not mapped: {exc.message}", "error")
+        return back
+    done = "was already" if outcome == "unchanged" else "is now"
+    session.flash(f"{email.strip().lower()} {done} a verified email of {login.strip()}.", "success")
+    return back
+
+
 def _ingest(request: Request, data: bytes, slug: str) -> str:
     try:
         module = importlib.import_module("seatledger.ingest.server_usage")
     except ImportError as exc:
         raise InvalidInput("importing server usage is not available in this version") from exc
+    from seatledger.ingest.source_runs import failure_recorded
+
     engine = request.app.state.engine
-    # One transaction: an invalid file is rejected whole and changes nothing.
-    with engine.begin() as conn:
+    # One transaction: an invalid file is rejected whole and changes nothing (and is recorded
+    # as the source's last failure, after the rollback).
+    with failure_recorded(engine, slug, "server_upload"), engine.begin() as conn:
         result = module.ingest_server_usage(conn, data, slug)
     summary = getattr(result, "summary", None)
     return f"{summary()}." if callable(summary) else ""

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from typing import Iterator
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from seatledger import licensing
+from seatledger.errors import LedgerError
 from seatledger.exports.catalog import USAGE, ReportRequest, UsageParams, open_chunks, report_request
 from seatledger.exports.jobs import ExportPending, request_export
-from seatledger.errors import PermissionDenied
 from seatledger.web.access import Access
 from seatledger.web.deps import clock_of, csrf_checked, counting_instant, signed_in
 from seatledger.web.session import session_of
@@ -23,9 +25,17 @@ def _allowed(
 ) -> ReportRequest:
     wanted = report_request(kind, scope, product, usage)
     with request.app.state.engine.connect() as conn:
+        if wanted.scope.kind in ("user_namespace", "repository") and wanted.scope.enterprise_slug is None:
+            # The same name may be in two enterprises: the person's own one is meant.
+            for slug in dict.fromkeys((*access.enterprises, *access.org_enterprises)):
+                try:
+                    mine = licensing.resolve(conn, wanted.scope.within(slug))
+                except LedgerError:
+                    continue
+                if access.may_see_scope(mine):
+                    return dataclasses.replace(wanted, scope=mine.scope)
         resolved = licensing.resolve(conn, wanted.scope)
-    if not access.may_see_scope(resolved):
-        raise PermissionDenied(f"You may not download reports for the {wanted.scope.kind.replace('_', ' ')} {wanted.scope.name}.")
+    access.require_scope(resolved)
     return wanted
 
 

@@ -1,5 +1,7 @@
-"""Sessions in a signed cookie (itsdangerous), with a session-bound CSRF token and flash
-messages. Nothing is kept on the server, so any number of ``serve`` processes can share it."""
+"""The session cookie (signed with itsdangerous): the CSRF token, flash messages, and the
+token of the server-side session a sign-in opened (``session_store``). Who is signed in is
+the database's answer for that token, asked at every request, so sign-out and suspension
+take effect at once on any number of ``serve`` processes."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ class CsrfFailed(LedgerError):
 
 @dataclass
 class Session:
-    user_id: int | None = None
+    token: str | None = None  # of the server-side session (session_store), once signed in
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     flashes: list[tuple[str, str]] = field(default_factory=list)
     dirty: bool = False
@@ -41,14 +43,14 @@ class Session:
             self.dirty = True
         return out
 
-    def sign_in(self, user_id: int) -> None:
+    def sign_in(self, token: str) -> None:
         # A new CSRF token at sign-in, so a token seen before sign-in is worthless after.
-        self.user_id = user_id
+        self.token = token
         self.csrf = secrets.token_urlsafe(24)
         self.dirty = True
 
     def sign_out(self) -> None:
-        self.user_id = None
+        self.token = None
         self.csrf = secrets.token_urlsafe(24)
         self.dirty = True
 
@@ -71,12 +73,12 @@ class SessionCodec:
         except BadSignature:
             return Session(dirty=True)
         return Session(
-            user_id=data.get("u"), csrf=data.get("c") or secrets.token_urlsafe(24),
+            token=data.get("s"), csrf=data.get("c") or secrets.token_urlsafe(24),
             flashes=[tuple(f) for f in data.get("f", [])],  # type: ignore[misc]
         )
 
     def store(self, session: Session, response: Response, *, secure: bool) -> None:
-        value = self._serializer.dumps({"u": session.user_id, "c": session.csrf, "f": session.flashes})
+        value = self._serializer.dumps({"s": session.token, "c": session.csrf, "f": session.flashes})
         response.set_cookie(
             COOKIE_NAME, value, max_age=SESSION_MAX_AGE_S, httponly=True, samesite="lax", secure=secure, path="/"
         )

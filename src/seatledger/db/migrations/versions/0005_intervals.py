@@ -1,4 +1,4 @@
-"""License intervals kept by the ledger (seat_reason_intervals, seat_spans, committer_windows)
+"""License intervals kept by the ledger (seat_reason_intervals, seat_spans, committer_windows, committer_spans)
 and Advanced Security enablement with its history (ghas_enablements), derived for every
 enterprise already in the ledger; the last verification of each (interval_checks).
 
@@ -14,7 +14,9 @@ down_revision = "0004_usage_report_jobs"
 branch_labels = None
 depends_on = None
 
-_TABLES = ("seat_reason_intervals", "seat_spans", "committer_windows", "ghas_enablements", "interval_checks")
+_TABLES = (
+    "seat_reason_intervals", "seat_spans", "committer_windows", "committer_spans", "ghas_enablements", "interval_checks",
+)
 
 
 def upgrade() -> None:

@@ -1,0 +1,80 @@
+"""Unattributed commit emails: the worklist of pushes that count for nobody.
+
+A commit counts towards Advanced Security only through a verified email of a person in the
+enterprise (spec 2.2). An author email pushed in the window that resolves to nobody is work
+for an owner: map it to the person it belongs to (``seatledger emails map``) and their
+committer counts change at once. Bots are not listed: there is nobody to map them to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from seatledger.bots import BOT_EMAILS, BOT_MARK
+from seatledger.db import tables as t
+from seatledger.licensing.advanced_security import ACTIVE_COMMITTER_WINDOW
+from seatledger.licensing.scope import as_of_or_now, get_enterprise
+
+
+@dataclass(frozen=True)
+class UnattributedEmail:
+    """One author email nobody in the enterprise has verified, with its pushes in the window."""
+
+    email: str
+    pushes: int  # distinct (repository, push instant) pairs: one push of many commits is one
+    repositories: int
+    last_push: dt.datetime
+
+
+def iter_unattributed_emails(
+    conn: Connection, enterprise_slug: str, *, as_of: dt.datetime | None = None
+) -> Iterator[UnattributedEmail]:
+    """Author emails pushed in the active-committer window before ``as_of`` to the enterprise's
+    repositories where a push can count (private and internal; every repository on data
+    residency, whose public repositories are licensed too), resolving to no verified email of
+    anybody in the enterprise and not a bot's. Most pushes first, then by email."""
+    at = as_of_or_now(as_of)
+    info = get_enterprise(conn, enterprise_slug)
+    c, r, ue, u = t.commits, t.repositories, t.user_emails, t.users
+    repos = sa.select(r.c.id).where(r.c.enterprise_id == info.id)
+    if not info.data_residency:
+        repos = repos.where(r.c.visibility != "public")
+    known = (
+        sa.select(ue.c.email)
+        .join(u, u.c.id == ue.c.user_id)
+        .where(ue.c.verified == sa.true(), u.c.enterprise_id == info.id, ue.c.email == c.c.author_email)
+    )
+    # One row per push (email, repository, instant), then counted per email: SQLite has no
+    # count(DISTINCT a, b).
+    pushes = (
+        sa.select(c.c.author_email.label("email"), c.c.repository_id, c.c.pushed_at)
+        .where(
+            c.c.pushed_at > at - ACTIVE_COMMITTER_WINDOW, c.c.pushed_at <= at, c.c.repository_id.in_(repos),
+            ~known.exists(), ~c.c.author_email.contains(BOT_MARK), c.c.author_email.not_in(BOT_EMAILS),
+        )
+        .group_by(c.c.author_email, c.c.repository_id, c.c.pushed_at)
+        .subquery()
+    )
+    count = sa.func.count().label("pushes")
+    stmt = (
+        sa.select(
+            pushes.c.email, count, sa.func.count(sa.distinct(pushes.c.repository_id)).label("repositories"),
+            sa.func.max(pushes.c.pushed_at).label("last_push"),
+        )
+        .group_by(pushes.c.email)
+        .order_by(count.desc(), pushes.c.email)
+    )
+    for row in conn.execute(stmt):
+        yield UnattributedEmail(row.email, int(row.pushes), int(row.repositories), _datetime(row.last_push))
+
+
+def _datetime(value: object) -> dt.datetime:
+    # max() over a DateTime column comes back as text on SQLite.
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
