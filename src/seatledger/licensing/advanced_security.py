@@ -642,11 +642,25 @@ def active_committer_ids(
 
 def counted_committer_ids(conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None) -> frozenset[int]:
     """The people :func:`committer_totals` counts for ``product`` in ``scope`` at ``as_of``
-    (its ``total_committers`` is their number): the same SQL pieces, listed instead of counted."""
+    (its ``total_committers`` is their number): the same kept spans, listed instead of counted."""
     _check_product(product)
     at = as_of_or_now(as_of)
-    pairs = _Pieces(conn, resolve(conn, scope), at).active_pairs(product)
-    return frozenset(int(uid) for uid in conn.execute(sa.select(pairs.c.user_id).distinct()).scalars())
+    rs = resolve(conn, scope)
+    cs = ti.committer_spans
+    return frozenset(
+        int(uid)
+        for uid in conn.execute(
+            sa.select(cs.c.user_id).where(
+                cs.c.enterprise_id == rs.enterprise.id, cs.c.product == product, cs.c.scope_key == _span_key(rs),
+                cs.c.ended_at > at, cs.c.started_at <= at,
+            )
+        ).scalars()
+    )
+
+
+def committer_span_key(scope: ResolvedScope) -> str:
+    """The key of ``scope``'s kept committer spans (``committer_spans.scope_key``)."""
+    return _span_key(scope)
 
 
 def committer_repositories(

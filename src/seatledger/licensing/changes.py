@@ -3,13 +3,10 @@ the rule that did it, when, and the net per product, such that for every product
 
     total(end) - total(start) = added - removed
 
-Enterprise seats and Copilot seats list every start and stop of a person's merged span in
-``(start, end]`` (somebody who came and went in between appears twice): a count at an instant
-is the spans started by then minus those ended by then, so the events add up to the
-difference exactly. Advanced Security compares the people :func:`committer_totals` counts at
-the two instants (its count depends on enablement, visibility and seat at the instant, not on
-one span per person), so it lists who is counted at one and not the other, with the reason
-looked up.
+Every product's count at an instant is the people whose kept span holds then (seat spans,
+committer spans, merged Copilot seats; disjoint per person), so the list is every start and
+end of those spans in ``(start, end]``: somebody who came and went in between appears twice,
+and the events add up to the difference of the totals exactly.
 """
 
 from __future__ import annotations
@@ -25,6 +22,7 @@ from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing import advanced_security, copilot, seats
+from seatledger.licensing.committer_changes import committer_events
 from seatledger.licensing.seats import (
     REASON_ORG_MEMBER,
     REASON_ORG_OWNER,
@@ -117,12 +115,11 @@ def license_changes(
         if product not in products:
             continue
         if product in advanced_security.PRODUCTS:
-            # The people counted at each end are listed anyway: their number is the total.
-            events, at_start, at_end = _committer_changes(conn, info, org, product, t1, t2)  # type: ignore[arg-type]
+            events = _committer_changes(conn, info, org, org_id, product, t1, t2)
         else:
             events = (_seat_changes if product == "enterprise" else _copilot_changes)(conn, info, org_id, t1, t2)
-            at_start = product_total(conn, enterprise, product, org=org, as_of=t1)
-            at_end = product_total(conn, enterprise, product, org=org, as_of=t2)
+        at_start = product_total(conn, enterprise, product, org=org, as_of=t1)
+        at_end = product_total(conn, enterprise, product, org=org, as_of=t2)
         found += events
         summary.append(
             ProductChange(
@@ -337,108 +334,13 @@ def _merged(rows: Sequence[sa.Row]) -> list[tuple[sa.Row, sa.Row | None]]:
 
 
 def _committer_changes(
-    conn: Connection, info: EnterpriseInfo, org: str | None, product: advanced_security.Product, t1: dt.datetime, t2: dt.datetime
-) -> tuple[list[LicenseChange], int, int]:
-    """The people counted at one end and not the other, and how many are counted at each."""
-    scope = Scope.org(org) if org else Scope.enterprise(info.slug)
-    before = advanced_security.counted_committer_ids(conn, scope, product, as_of=t1)
-    after = advanced_security.counted_committer_ids(conn, scope, product, as_of=t2)
-    added, removed = sorted(after - before), sorted(before - after)
-    people = _People(conn, added + removed)
-    why = _Why(conn, info, org, product, t1, t2, added, removed)
+    conn: Connection, info: EnterpriseInfo, org: str | None, org_id: int | None, product: str, t1: dt.datetime, t2: dt.datetime
+) -> list[LicenseChange]:
+    scope_org = (org, org_id) if org is not None and org_id is not None else None
+    events = committer_events(conn, info, scope_org, product, t1, t2)
+    people = _People(conn, [e.user_id for e in events])
     out = []
-    for change, users, reason_of in (("added", added, why.added), ("removed", removed, why.removed)):
-        for user_id in users:
-            key = f"user:{user_id}"
-            at, reason, rule = reason_of(user_id)
-            out.append(LicenseChange(product, change, at, key, *people.handle(key), reason, rule))  # type: ignore[arg-type]
-    return out, len(before), len(after)
-
-
-_PRODUCT_LABELS = {"code_security": "Code Security", "secret_protection": "Secret Protection"}
-
-
-class _Why:
-    """The reasons people started or stopped counting for an Advanced Security product,
-    looked up for all of them at once: their licensed repositories at each end, the product's
-    enablements and disablements in the range, and their seat starts and ends."""
-
-    def __init__(
-        self, conn: Connection, info: EnterpriseInfo, org: str | None, product: str, t1: dt.datetime, t2: dt.datetime,
-        added: list[int], removed: list[int],
-    ) -> None:
-        self.product, self.label, self.t1, self.t2 = product, _PRODUCT_LABELS[product], t1, t2
-
-        def licensed(users: list[int], at: dt.datetime) -> dict[int, list[advanced_security.CommitterRepository]]:
-            found = advanced_security.committer_repositories_by_user(conn, info.slug, users, as_of=at)
-            return {
-                u: [r for r in repos if product in r.licensed_for and (org is None or r.repository.split("/", 1)[0] == org)]
-                for u, repos in found.items()
-            }
-
-        self.at_end = licensed(added, t2)
-        self.at_start = licensed(removed, t1)
-        self.enabled = self._enablements(conn, info, "started_at")
-        self.disabled = self._enablements(conn, info, "ended_at")
-        self.seat_started = self._seat_edges(conn, info, added, "started_at")
-        self.seat_ended = self._seat_edges(conn, info, removed, "ended_at")
-
-    def _enablements(self, conn: Connection, info: EnterpriseInfo, edge: str) -> dict[str, dt.datetime]:
-        """Per repository full name, when the product was last enabled (or disabled) in the range."""
-        ge, r = ti.ghas_enablements, t.repositories
-        column = ge.c[edge]
-        return {
-            f"{row.owner_login}/{row.name}": row.at
-            for row in conn.execute(
-                sa.select(r.c.owner_login, r.c.name, sa.func.max(column).label("at"))
-                .join(r, r.c.id == ge.c.repository_id)
-                .where(r.c.enterprise_id == info.id, ge.c.product == self.product, _in_range(column, self.t1, self.t2))
-                .group_by(r.c.owner_login, r.c.name)
-            )
-        }
-
-    def _seat_edges(self, conn: Connection, info: EnterpriseInfo, users: list[int], edge: str) -> dict[int, dt.datetime]:
-        s = ti.seat_spans
-        column = s.c[edge]
-        out: dict[int, dt.datetime] = {}
-        for start in range(0, len(users), advanced_security.LOOKUP_CHUNK):
-            chunk = users[start : start + advanced_security.LOOKUP_CHUNK]
-            out.update(
-                (row.user_id, row.at)
-                for row in conn.execute(
-                    sa.select(s.c.user_id, sa.func.max(column).label("at"))
-                    .where(s.c.enterprise_id == info.id, s.c.scope == ti.SCOPE_ENTERPRISE, s.c.user_id.in_(chunk),
-                           _in_range(column, self.t1, self.t2))
-                    .group_by(s.c.user_id)
-                )
-            )
-        return out
-
-    def added(self, user_id: int) -> tuple[dt.datetime, str, str]:
-        repos = self.at_end.get(user_id, [])
-        label = self.label
-        pushed = sorted((r.active_since, r.repository) for r in repos if r.active_since > self.t1)
-        if pushed:
-            return pushed[0][0], "first_push", f"pushed to {pushed[0][1]}, a {label} repository"
-        enabled = sorted((self.enabled[r.repository], r.repository) for r in repos if r.repository in self.enabled)
-        if enabled:
-            return enabled[0][0], "product_enabled", f"{label} enabled on {enabled[0][1]}, where they push"
-        if user_id in self.seat_started:
-            return self.seat_started[user_id], "seat_started", f"a {label} committer who started holding an enterprise seat"
-        where = repos[0].repository if repos else "a repository"
-        return self.t2, "repository_licensed", f"{where} started costing a {label} license (visibility)"
-
-    def removed(self, user_id: int) -> tuple[dt.datetime, str, str]:
-        if user_id in self.seat_ended:
-            return self.seat_ended[user_id], "seat_ended", "stopped holding an enterprise seat"
-        # They stop counting when the last of their licensed repositories drops out.
-        lost: list[tuple[dt.datetime, str, str]] = []
-        for r in self.at_start.get(user_id, []):
-            if self.t1 < r.window_ends_at <= self.t2:
-                lost.append((r.window_ends_at, "left_window",
-                             f"left the 90-day window of {r.repository} (last push {r.last_pushed_at:%Y-%m-%d})"))
-            elif r.repository in self.disabled:
-                lost.append((self.disabled[r.repository], "product_disabled", f"{self.label} disabled on {r.repository}"))
-        if lost:
-            return max(lost)
-        return self.t2, "repository_unlicensed", f"their repositories stopped costing a {self.label} license (visibility)"
+    for e in events:
+        key = f"user:{e.user_id}"
+        out.append(LicenseChange(product, e.change, e.at, key, *people.handle(key), e.reason, e.rule))
+    return out

@@ -3,9 +3,8 @@ or through one organization, with the peak and the day it was first reached.
 
 Every product's total at an instant is "the people holding it then", and who holds what when
 is kept as intervals. So a history reads each person's intervals overlapping the range once,
-reduces them to disjoint spans per person (for Advanced Security: committer window ∩ product
-enabled on that repository ∩ enterprise seat, the three conditions ``committer_totals`` checks
-at an instant), and counts at each day's last instant by binary search over the sorted span
+reduces them to disjoint spans per person (for Advanced Security the kept committer spans,
+which ``committer_totals`` counts), and counts at each day's last instant by binary search over the sorted span
 starts and ends. The numbers equal the products' own totals at those instants (a test holds
 them equal); one pass, however long the range.
 """
@@ -23,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
+from seatledger.db.committer_spans import enterprise_key, org_key
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing.scope import EnterpriseInfo, get_enterprise
 
@@ -171,47 +171,19 @@ def _minus(spans: list[Span], cut: list[Span]) -> list[Span]:
     return out
 
 
-def _intersect(a: list[Span], b: list[Span]) -> list[Span]:
-    return [(max(s1, s2), min(e1, e2)) for s1, e1 in a for s2, e2 in b if max(s1, s2) < min(e1, e2)]
-
-
 def _committer_spans(
     conn: Connection, info: EnterpriseInfo, org_id: int | None, product: str, first: dt.datetime, last: dt.datetime
 ) -> dict[object, list[Span]]:
-    """Per person the instants they count for ``product``: a committer window on a repository
-    of the scope that costs a license, while the product is enabled there and they hold an
-    enterprise seat."""
-    r, ge, w, s = t.repositories, ti.ghas_enablements, ti.committer_windows, ti.seat_spans
-    repos = [r.c.enterprise_id == info.id]
-    if org_id is not None:
-        repos.append(r.c.organization_id == org_id)
-    if not info.data_residency:
-        repos.append(r.c.visibility != "public")
-    enabled: dict[int, list[Span]] = defaultdict(list)
+    """The kept committer spans of the scope (what ``committer_totals`` counts): a committer
+    window ∩ the product enabled there ∩ an enterprise seat, merged per person."""
+    cs = ti.committer_spans
+    key = org_key(org_id) if org_id is not None else enterprise_key()
+    out: dict[object, list[Span]] = defaultdict(list)
     for row in conn.execute(
-        sa.select(ge.c.repository_id, ge.c.started_at, ge.c.ended_at)
-        .join(r, r.c.id == ge.c.repository_id)
-        .where(*repos, ge.c.product == product, _overlaps(ge.c.started_at, ge.c.ended_at, first, last))
-    ):
-        enabled[row.repository_id].append((row.started_at, row.ended_at or _FOREVER))
-    if not enabled:
-        return {}
-    windows: dict[int, list[Span]] = defaultdict(list)
-    for row in conn.execute(
-        sa.select(w.c.user_id, w.c.repository_id, w.c.started_at, w.c.ended_at).where(
-            w.c.enterprise_id == info.id, w.c.repository_id.in_(list(enabled)),
-            w.c.started_at <= last, w.c.ended_at > first,
+        sa.select(cs.c.user_id, cs.c.started_at, cs.c.ended_at).where(
+            cs.c.enterprise_id == info.id, cs.c.product == product, cs.c.scope_key == key,
+            _overlaps(cs.c.started_at, cs.c.ended_at, first, last),
         )
     ):
-        windows[row.user_id] += _intersect([(row.started_at, row.ended_at)], enabled[row.repository_id])
-    seats: dict[int, list[Span]] = defaultdict(list)
-    users = [u for u, spans in windows.items() if spans]
-    for chunk in range(0, len(users), 5000):  # SQLite caps the parameters of one statement
-        for row in conn.execute(
-            sa.select(s.c.user_id, s.c.started_at, s.c.ended_at).where(
-                s.c.enterprise_id == info.id, s.c.scope == ti.SCOPE_ENTERPRISE, s.c.user_id.in_(users[chunk : chunk + 5000]),
-                _overlaps(s.c.started_at, s.c.ended_at, first, last),
-            )
-        ):
-            seats[row.user_id].append((row.started_at, row.ended_at or _FOREVER))
-    return {user: _intersect(_merge(spans), seats.get(user, [])) for user, spans in windows.items()}
+        out[row.user_id].append((row.started_at, row.ended_at))
+    return out
