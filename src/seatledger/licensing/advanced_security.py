@@ -640,22 +640,24 @@ def active_committer_ids(
     return committers_among(conn, enterprise_slug, None, as_of=as_of)
 
 
-def counted_committer_ids(conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None) -> frozenset[int]:
+def counted_committer_ids(
+    conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None,
+    user_ids: Sequence[int] | None = None,
+) -> frozenset[int]:
     """The people :func:`committer_totals` counts for ``product`` in ``scope`` at ``as_of``
-    (its ``total_committers`` is their number): the same kept spans, listed instead of counted."""
+    (its ``total_committers`` is their number): the same kept spans, listed instead of
+    counted; ``user_ids`` asks about those people only."""
     _check_product(product)
     at = as_of_or_now(as_of)
     rs = resolve(conn, scope)
     cs = ti.committer_spans
-    return frozenset(
-        int(uid)
-        for uid in conn.execute(
-            sa.select(cs.c.user_id).where(
-                cs.c.enterprise_id == rs.enterprise.id, cs.c.product == product, cs.c.scope_key == _span_key(rs),
-                cs.c.ended_at > at, cs.c.started_at <= at,
-            )
-        ).scalars()
+    query = sa.select(cs.c.user_id).where(
+        cs.c.enterprise_id == rs.enterprise.id, cs.c.product == product, cs.c.scope_key == _span_key(rs),
+        cs.c.ended_at > at, cs.c.started_at <= at,
     )
+    if user_ids is not None:
+        query = query.where(cs.c.user_id.in_(list(user_ids)))
+    return frozenset(int(uid) for uid in conn.execute(query).scalars())
 
 
 def committer_span_key(scope: ResolvedScope) -> str:

@@ -21,7 +21,7 @@ from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing import advanced_security, copilot, seats
-from seatledger.licensing.scope import EnterpriseInfo, as_of_or_now, get_enterprise
+from seatledger.licensing.scope import EnterpriseInfo, Scope, as_of_or_now, get_enterprise
 
 __all__ = [
     "CommitterLicense",
@@ -46,7 +46,7 @@ class CommitterLicense:
     """One Advanced Security product for one person at an instant."""
 
     product: str  # code_security | secret_protection
-    counted: bool  # what committer_totals counts: a seat and an active window on a licensed repository
+    counted: bool  # counted by committer_totals: a seat and an active window on a repository licensed for it
     repositories: tuple[advanced_security.CommitterRepository, ...]  # licensed for this product
 
 
@@ -136,7 +136,10 @@ def describe_person(conn: Connection, enterprise: str, person: str, *, as_of: dt
         committers = tuple(
             CommitterLicense(
                 product=p,
-                counted=seat is not None and any(p in r.licensed_for for r in repos),
+                # The kept committer span the totals count, not a second reading of the rule.
+                counted=bool(advanced_security.counted_committer_ids(
+                    conn, Scope.enterprise(enterprise), p, as_of=at, user_ids=[user_id]
+                )),
                 repositories=tuple(r for r in repos if p in r.licensed_for),
             )
             for p in advanced_security.PRODUCTS
