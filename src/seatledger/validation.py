@@ -272,3 +272,16 @@ def _check_depth(doc: Any, what: str) -> None:
             raise MalformedJSON(f"{what} nests deeper than {JSON_MAX_DEPTH} levels")
         children = node.values() if isinstance(node, dict) else node
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+
+
+def counting_date(value: str, what: str = "as_of") -> dt.datetime:
+    """The instant a question is asked at: a date ``YYYY-MM-DD`` means the end of that day
+    (UTC), as on the CLI; anything else is an ISO 8601 timestamp."""
+    value = value.strip()
+    if not value:
+        raise InvalidInput(f"{what} is empty: give a date YYYY-MM-DD or an ISO 8601 timestamp")
+    if len(value) == 10:
+        return dt.datetime.combine(day(value, what), dt.time(23, 59, 59))
+    parsed = instant(value, what)
+    assert parsed is not None
+    return parsed

@@ -30,6 +30,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "billing_usage",
     "billing_reports",
     "billing_cost_centers",
+    "people",
 )
 
 

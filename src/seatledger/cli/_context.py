@@ -60,9 +60,9 @@ def _where(settings: Settings) -> str:
     return make_url(settings.effective_database_url).render_as_string(hide_password=True)
 
 
-def parse_as_of(value: str | None) -> dt.datetime | None:
-    """``--as-of``: an ISO date (end of that day, UTC) or an ISO timestamp, within the years
-    the ledger keeps."""
+def parse_as_of(value: str | None, option: str = "--as-of") -> dt.datetime | None:
+    """``--as-of`` (or ``option``): an ISO date (end of that day, UTC) or an ISO timestamp,
+    within the years the ledger keeps."""
     if value is None:
         return None
     from seatledger import validation
@@ -73,10 +73,10 @@ def parse_as_of(value: str | None) -> dt.datetime | None:
         else:
             dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise InvalidInput(f"--as-of must be an ISO date or timestamp, not {value!r}") from exc
+        raise InvalidInput(f"{option} must be an ISO date or timestamp, not {value!r}") from exc
     if len(value) == 10:  # the range checks, in the ledger's own words
-        return dt.datetime.combine(validation.day(value, "--as-of"), dt.time(23, 59, 59))
-    return validation.instant(value, "--as-of")
+        return dt.datetime.combine(validation.day(value, option), dt.time(23, 59, 59))
+    return validation.instant(value, option)
 
 
 def enterprise_or_only(conn: Connection, enterprise: str | None) -> str:

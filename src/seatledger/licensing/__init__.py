@@ -3,6 +3,7 @@
 from seatledger.licensing.advanced_security import (
     ACTIVE_COMMITTER_WINDOW,
     CommitterPush,
+    CommitterRepository,
     CommitterTotals,
     OrganizationCommitters,
     RepositoryCommitters,
@@ -14,6 +15,14 @@ from seatledger.licensing.advanced_security import (
     iter_repository_committers,
     iter_unresolved_emails,
 )
+from seatledger.licensing.changes import (
+    CHANGE_PRODUCTS,
+    LicenseChange,
+    LicenseChanges,
+    ProductChange,
+    license_changes,
+    product_total,
+)
 from seatledger.licensing.copilot import (
     CopilotSeat,
     CopilotTotals,
@@ -24,7 +33,17 @@ from seatledger.licensing.copilot import (
     iter_copilot_seats,
 )
 from seatledger.licensing.freshness import DataGap, SourceFreshness, data_gaps, iter_source_freshness, source_freshness
+from seatledger.licensing.history import HISTORY_PRODUCTS, MAX_HISTORY_DAYS, LicenseHistory, license_history
 from seatledger.licensing.matching import MatchResult, rematch
+from seatledger.licensing.people import (
+    CommitterLicense,
+    LicenseSpan,
+    PeoplePage,
+    PersonLicenses,
+    PersonMatch,
+    describe_person,
+    search_people,
+)
 from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, organization_login, resolve
 from seatledger.licensing.seats import (
     LicensedPerson,
@@ -48,16 +67,29 @@ from seatledger.licensing.verification import last_interval_check
 
 __all__ = [
     "ACTIVE_COMMITTER_WINDOW",
+    "CHANGE_PRODUCTS",
+    "CommitterLicense",
     "CommitterPush",
+    "CommitterRepository",
     "CommitterTotals",
     "CopilotSeat",
     "CopilotTotals",
     "DataGap",
     "EnterpriseInfo",
     "EnterpriseSummary",
+    "HISTORY_PRODUCTS",
+    "LicenseChange",
+    "LicenseChanges",
+    "LicenseHistory",
+    "LicenseSpan",
     "LicensedPerson",
+    "MAX_HISTORY_DAYS",
     "MatchResult",
     "OrganizationCommitters",
+    "PeoplePage",
+    "PersonLicenses",
+    "PersonMatch",
+    "ProductChange",
     "RepositoryCommitters",
     "Scope",
     "SeatBreakdown",
@@ -74,6 +106,7 @@ __all__ = [
     "copilot_totals",
     "count_consumed",
     "data_gaps",
+    "describe_person",
     "enterprise_summary",
     "explain",
     "get_enterprise",
@@ -88,9 +121,13 @@ __all__ = [
     "iter_unattributed_emails",
     "iter_unresolved_emails",
     "last_interval_check",
+    "license_changes",
+    "license_history",
     "organization_login",
+    "product_total",
     "rematch",
     "resolve",
+    "search_people",
     "seat_history",
     "seat_totals",
     "source_freshness",

@@ -78,6 +78,20 @@ class OrganizationCommitters:
 
 
 @dataclass(frozen=True)
+class CommitterRepository:
+    """A repository a person is an active committer to at an instant: a kept committer
+    window holds there then."""
+
+    repository: str  # "owner/name"
+    visibility: str
+    last_pushed_at: dt.datetime  # their latest push there up to the instant
+    leaves_window_at: dt.datetime  # last push + ACTIVE_COMMITTER_WINDOW, unless they push again
+    active_since: dt.datetime  # the first push of the kept window holding at the instant
+    window_ends_at: dt.datetime  # the kept window's end (later pushes in the ledger included)
+    licensed_for: tuple[Product, ...]  # products enabled there then, on a repository that costs a license
+
+
+@dataclass(frozen=True)
 class UnresolvedEmail:
     email: str
     commits: int
@@ -624,3 +638,104 @@ def active_committer_ids(
     """Every user id that is an active committer at ``as_of``, per product (see
     :func:`committers_among`); the license usage report describes everyone with it."""
     return committers_among(conn, enterprise_slug, None, as_of=as_of)
+
+
+def counted_committer_ids(
+    conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None,
+    user_ids: Sequence[int] | None = None,
+) -> frozenset[int]:
+    """The people :func:`committer_totals` counts for ``product`` in ``scope`` at ``as_of``
+    (its ``total_committers`` is their number): the same kept spans, listed instead of
+    counted; ``user_ids`` asks about those people only."""
+    _check_product(product)
+    at = as_of_or_now(as_of)
+    rs = resolve(conn, scope)
+    cs = ti.committer_spans
+    query = sa.select(cs.c.user_id).where(
+        cs.c.enterprise_id == rs.enterprise.id, cs.c.product == product, cs.c.scope_key == _span_key(rs),
+        cs.c.ended_at > at, cs.c.started_at <= at,
+    )
+    if user_ids is not None:
+        query = query.where(cs.c.user_id.in_(list(user_ids)))
+    return frozenset(int(uid) for uid in conn.execute(query).scalars())
+
+
+def committer_span_key(scope: ResolvedScope) -> str:
+    """The key of ``scope``'s kept committer spans (``committer_spans.scope_key``)."""
+    return _span_key(scope)
+
+
+def committer_repositories(
+    conn: Connection, enterprise: str, user_id: int, *, as_of: dt.datetime | None = None
+) -> tuple[CommitterRepository, ...]:
+    """The repositories ``user_id`` is an active committer to at ``as_of`` (a kept window holds),
+    by full name, each with their last push and the products it is licensed for then. Whether
+    they *count* also needs an enterprise seat (:func:`counted_committer_ids`)."""
+    return committer_repositories_by_user(conn, enterprise, [user_id], as_of=as_of).get(user_id, ())
+
+
+# People whose repositories are looked up per statement (bound parameters stay few).
+LOOKUP_CHUNK = 2000
+
+
+def committer_repositories_by_user(
+    conn: Connection, enterprise: str, user_ids: Sequence[int], *, as_of: dt.datetime | None = None
+) -> dict[int, tuple[CommitterRepository, ...]]:
+    """:func:`committer_repositories` of many people at once (a few statements per
+    ``LOOKUP_CHUNK`` people); people with none are left out."""
+    at = as_of_or_now(as_of)
+    rs = resolve(conn, Scope.enterprise(enterprise))
+    out: dict[int, tuple[CommitterRepository, ...]] = {}
+    ids = sorted(set(user_ids))
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        out.update(_committer_repositories(conn, rs, ids[start : start + LOOKUP_CHUNK], at))
+    return out
+
+
+def _committer_repositories(
+    conn: Connection, rs: ResolvedScope, user_ids: list[int], at: dt.datetime
+) -> dict[int, tuple[CommitterRepository, ...]]:
+    w, ue = ti.committer_windows, t.user_emails
+    windows = conn.execute(
+        sa.select(w.c.user_id, w.c.repository_id, w.c.started_at, w.c.ended_at, _full_name(), _r.c.visibility)
+        .join(_r, _r.c.id == w.c.repository_id)
+        .where(w.c.enterprise_id == rs.enterprise.id, w.c.user_id.in_(user_ids), w.c.started_at <= at, w.c.ended_at > at)
+        .order_by(w.c.user_id, _full_name())
+    ).all()
+    if not windows:
+        return {}
+    repo_ids = sorted({row.repository_id for row in windows})
+    # A kept window ends ACTIVE_COMMITTER_WINDOW after the last push of its island: that push
+    # is the last one up to the instant unless the island runs on past it (later pushes in
+    # the ledger); only those pairs need the commits read.
+    later = [row for row in windows if row.ended_at - ACTIVE_COMMITTER_WINDOW > at]
+    last_push: dict[tuple[int, int], dt.datetime] = {}
+    if later:
+        start, end = _window_bounds(at)
+        last_push = {
+            (row.user_id, row.repository_id): row.pushed_at
+            for row in conn.execute(
+                sa.select(ue.c.user_id, _c.c.repository_id, sa.func.max(_c.c.pushed_at).label("pushed_at"))
+                .join(ue, ue.c.email == _c.c.author_email)
+                .where(ue.c.user_id.in_(sorted({row.user_id for row in later})), ue.c.verified == sa.true(),
+                       _c.c.repository_id.in_(sorted({row.repository_id for row in later})),
+                       _c.c.pushed_at >= start, _c.c.pushed_at <= end)
+                .group_by(ue.c.user_id, _c.c.repository_id)
+            )
+        }
+    licensed: dict[Product, set[int]] = {
+        p: set(conn.execute(_repositories(rs, p, at, whole_enterprise=True).where(_r.c.id.in_(repo_ids))).scalars())
+        for p in PRODUCTS
+    }
+    out: dict[int, list[CommitterRepository]] = {}
+    for row in windows:
+        pushed = last_push.get((row.user_id, row.repository_id)) or min(row.ended_at - ACTIVE_COMMITTER_WINDOW, at)
+        out.setdefault(row.user_id, []).append(
+            CommitterRepository(
+                repository=row.full_name, visibility=row.visibility, last_pushed_at=pushed,
+                leaves_window_at=pushed + ACTIVE_COMMITTER_WINDOW, active_since=row.started_at,
+                window_ends_at=row.ended_at,
+                licensed_for=tuple(p for p in PRODUCTS if row.repository_id in licensed[p]),
+            )
+        )
+    return {user: tuple(repos) for user, repos in out.items()}

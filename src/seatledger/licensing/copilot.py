@@ -67,16 +67,19 @@ _s = t.copilot_seats
 _o = t.organizations
 
 
+def _billed_first() -> tuple[sa.ColumnElement, ...]:
+    """The order of one person's seats, the one billed first: the Enterprise-plan seat, then
+    the oldest organization's, then the lowest seat id."""
+    return (sa.case((_s.c.plan == "enterprise", 0), else_=1), _o.c.created_at, _o.c.id, _s.c.id)
+
+
 def _held_seats(conn: Connection, scope: Scope, as_of: dt.datetime) -> sa.CTE:
     """The one seat per person held at ``as_of`` in scope (an enterprise or an organization)."""
     if scope.kind not in ("enterprise", "organization"):
         raise InvalidInput(f"Copilot seats are counted per enterprise or organization, not per {scope.kind}")
     rs = resolve(conn, scope)
     in_scope = _o.c.enterprise_id == rs.enterprise.id if scope.kind == "enterprise" else _o.c.id == rs.organization_id
-    enterprise_first = sa.case((_s.c.plan == "enterprise", 0), else_=1)
-    rank = sa.func.row_number().over(
-        partition_by=_s.c.user_id, order_by=(enterprise_first, _o.c.created_at, _o.c.id, _s.c.id)
-    )
+    rank = sa.func.row_number().over(partition_by=_s.c.user_id, order_by=_billed_first())
     ranked = (
         sa.select(_s, _o.c.login.label("organization"), rank.label("rank"))
         .join(_o, _o.c.id == _s.c.organization_id)
@@ -180,15 +183,36 @@ def iter_copilot_seats(
     result = conn.execute(stmt.execution_options(yield_per=STREAM_BATCH))
     try:
         for row in result:
-            yield CopilotSeat(
-                seat_id=row.id, user_id=row.user_id, login=row.login, name=row.name,
-                organization=row.organization, plan=row.plan, assigning_team=row.team_slug,
-                created_at=row.created_at, pending_cancellation_date=row.pending_cancellation_date,
-                last_authenticated_at=row.last_authenticated_at, last_activity_at=row.last_activity_at,
-                last_activity_editor=row.last_activity_editor,
-            )
+            yield _seat(row)
     finally:
         result.close()
+
+
+def seats_held_by(conn: Connection, enterprise: str, user_id: int, *, as_of: dt.datetime | None = None) -> tuple[CopilotSeat, ...]:
+    """Every Copilot seat ``user_id`` holds at ``as_of`` in the enterprise's organizations, the
+    one the enterprise counts (and bills) first."""
+    at = as_of_or_now(as_of)
+    rs = resolve(conn, Scope.enterprise(enterprise))
+    u, tm = t.users, t.teams
+    stmt = (
+        sa.select(_s, _o.c.login.label("organization"), u.c.login, u.c.name, tm.c.slug.label("team_slug"))
+        .join(_o, _o.c.id == _s.c.organization_id)
+        .join(u, u.c.id == _s.c.user_id)
+        .outerjoin(tm, tm.c.id == _s.c.assigning_team_id)
+        .where(_o.c.enterprise_id == rs.enterprise.id, _s.c.user_id == user_id, holds_at(_s.c.created_at, _s.c.ended_at, at))
+        .order_by(*_billed_first())
+    )
+    return tuple(_seat(row) for row in conn.execute(stmt))
+
+
+def _seat(row: sa.Row) -> CopilotSeat:
+    return CopilotSeat(
+        seat_id=row.id, user_id=row.user_id, login=row.login, name=row.name,
+        organization=row.organization, plan=row.plan, assigning_team=row.team_slug,
+        created_at=row.created_at, pending_cancellation_date=row.pending_cancellation_date,
+        last_authenticated_at=row.last_authenticated_at, last_activity_at=row.last_activity_at,
+        last_activity_editor=row.last_activity_editor,
+    )
 
 
 # -- assigning and cancelling (the REST API's selected_users / selected_teams) -------------

@@ -61,6 +61,7 @@ __all__ = [
     "count_consumed",
     "explain",
     "iter_licensed_people",
+    "licensed_person",
     "seat_history",
     "seat_totals",
 ]
@@ -438,3 +439,20 @@ def explain(conn: Connection, enterprise: str, login: str, as_of: dt.datetime | 
     at = as_of_or_now(as_of)
     info = get_enterprise(conn, enterprise)
     return _seat_people.explain(conn, _policy(conn, info), at, login)
+
+
+def licensed_person(conn: Connection, enterprise: str, key: str, *, as_of: dt.datetime | None = None) -> LicensedPerson | None:
+    """The row :func:`iter_licensed_people` gives the person ``key`` (``user:<id>``,
+    ``server:<email>``, ``invite:<email or login>``) at ``as_of``, described through the same
+    batch path as a page of it; None when they hold no seat then."""
+    from seatledger.licensing import _seat_people
+
+    at = as_of_or_now(as_of)
+    policy = _policy(conn, get_enterprise(conn, enterprise))
+    user_id = int(key.removeprefix("user:")) if key.startswith("user:") else None
+    other = None if user_id is not None else key
+    s, where = _spans(policy, None)
+    holder = s.c.user_id == user_id if user_id is not None else s.c.other_key == other
+    if conn.execute(sa.select(s.c.id).where(*where, holder, Window(at).overlaps(s.c.started_at, s.c.ended_at))).first() is None:
+        return None
+    return next(iter(_seat_people.describe_keys(conn, policy, at, [(user_id, other)], batch=1)), None)

@@ -35,8 +35,10 @@ __all__ = ["mount", "signin_hint"]
 
 def mount(app: FastAPI) -> None:
     """Add the page routes, static files and the export queue to ``app``."""
-    from seatledger.web import routes_alerts, routes_auth, routes_copilot, routes_exports, routes_licensing, routes_reports
-    from seatledger.web import summary
+    from seatledger.web import (
+        routes_alerts, routes_auth, routes_copilot, routes_exports, routes_licensing, routes_people, routes_reports,
+        summary,
+    )
 
     if not hasattr(app.state, "clock"):
         app.state.clock = time.time
@@ -48,7 +50,9 @@ def mount(app: FastAPI) -> None:
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
 
-    for module in (routes_auth, routes_licensing, routes_copilot, routes_reports, routes_exports, routes_alerts, summary):
+    for module in (
+        routes_auth, routes_licensing, routes_people, routes_copilot, routes_reports, routes_exports, routes_alerts, summary,
+    ):
         app.include_router(module.router)
 
     _wrap_lifespan(app)

@@ -11,7 +11,7 @@
       data: {
         labels: data.labels,
         datasets: [{
-          label: "Consumed seats", data: data.values, borderColor: "#0969da",
+          label: data.label || "Consumed seats", data: data.values, borderColor: "#0969da",
           backgroundColor: "rgba(9,105,218,0.12)", fill: true, pointRadius: 0, tension: 0.2, borderWidth: 2
         }]
       },
