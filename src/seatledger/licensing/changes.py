@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
-from seatledger.errors import InvalidInput, NotFound
+from seatledger.errors import InvalidInput
 from seatledger.licensing import advanced_security, copilot, seats
 from seatledger.licensing.committer_changes import committer_events
 from seatledger.licensing.seats import (
@@ -31,7 +31,7 @@ from seatledger.licensing.seats import (
     REASON_SERVER_USER,
     REASON_VISUAL_STUDIO,
 )
-from seatledger.licensing.scope import EnterpriseInfo, Scope, as_of_or_now, get_enterprise
+from seatledger.licensing.scope import EnterpriseInfo, Scope, as_of_or_now, get_enterprise, org_id_in
 
 __all__ = ["CHANGE_PRODUCTS", "LicenseChange", "LicenseChanges", "ProductChange", "license_changes", "product_total"]
 
@@ -108,7 +108,7 @@ def license_changes(
         if product not in CHANGE_PRODUCTS:
             raise InvalidInput(f"product must be one of {', '.join(CHANGE_PRODUCTS)}, not {product!r}")
     info = get_enterprise(conn, enterprise)
-    org_id = _org_id(conn, info, org)
+    org_id = org_id_in(conn, info, org)
     found: list[LicenseChange] = []
     summary: list[ProductChange] = []
     for product in CHANGE_PRODUCTS:
@@ -133,16 +133,6 @@ def license_changes(
     order = {p: i for i, p in enumerate(CHANGE_PRODUCTS)}
     found.sort(key=lambda e: (e.at, order[e.product], e.change, e.handle, e.person_key))
     return LicenseChanges(info.slug, org, t1, t2, tuple(summary), tuple(found))
-
-
-def _org_id(conn: Connection, info: EnterpriseInfo, org: str | None) -> int | None:
-    if org is None:
-        return None
-    o = t.organizations
-    oid = conn.execute(sa.select(o.c.id).where(o.c.login == org, o.c.enterprise_id == info.id)).scalar()
-    if oid is None:
-        raise NotFound(f"no organization {org!r} in enterprise {info.slug!r}")
-    return int(oid)
 
 
 def _in_range(column: sa.ColumnElement, t1: dt.datetime, t2: dt.datetime) -> sa.ColumnElement[bool]:

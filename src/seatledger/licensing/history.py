@@ -23,8 +23,8 @@ from sqlalchemy.engine import Connection
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.db.committer_spans import enterprise_key, org_key
-from seatledger.errors import InvalidInput, NotFound
-from seatledger.licensing.scope import EnterpriseInfo, get_enterprise
+from seatledger.errors import InvalidInput
+from seatledger.licensing.scope import EnterpriseInfo, get_enterprise, org_id_in
 
 __all__ = ["HISTORY_PRODUCTS", "MAX_HISTORY_DAYS", "LicenseHistory", "license_history"]
 
@@ -60,7 +60,7 @@ def license_history(
     if count > MAX_HISTORY_DAYS:
         raise InvalidInput(f"a history covers at most {MAX_HISTORY_DAYS} days, not {count}")
     info = get_enterprise(conn, enterprise)
-    org_id = _org_id(conn, info, org)
+    org_id = org_id_in(conn, info, org)
     days = [start + dt.timedelta(days=i) for i in range(count)]
     instants = [_end_of(d) for d in days]
     first, last = instants[0], instants[-1]
@@ -80,16 +80,6 @@ def license_history(
 def _end_of(day: dt.date) -> dt.datetime:
     """The day's last instant, as ``seat_history`` counts it."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) - dt.timedelta(microseconds=1)
-
-
-def _org_id(conn: Connection, info: EnterpriseInfo, org: str | None) -> int | None:
-    if org is None:
-        return None
-    o = t.organizations
-    oid = conn.execute(sa.select(o.c.id).where(o.c.login == org, o.c.enterprise_id == info.id)).scalar()
-    if oid is None:
-        raise NotFound(f"no organization {org!r} in enterprise {info.slug!r}")
-    return int(oid)
 
 
 def _overlaps(started: sa.ColumnElement, ended: sa.ColumnElement, first: dt.datetime, last: dt.datetime) -> sa.ColumnElement[bool]:

@@ -174,6 +174,18 @@ def resolve(conn: Connection, scope: Scope) -> ResolvedScope:
     return ResolvedScope(scope, info, organization_id=row.organization_id, owner_login=owner, repository_id=row.id)
 
 
+def org_id_in(conn: Connection, info: EnterpriseInfo, org: str | None) -> int | None:
+    """The id of the organization ``org`` of the enterprise (None for no org); NotFound if it
+    is not one of the enterprise's."""
+    if org is None:
+        return None
+    o = t.organizations
+    oid = conn.execute(sa.select(o.c.id).where(o.c.login == org, o.c.enterprise_id == info.id)).scalar()
+    if oid is None:
+        raise NotFound(f"no organization {org!r} in enterprise {info.slug!r}")
+    return int(oid)
+
+
 def as_of_or_now(as_of: dt.datetime | None) -> dt.datetime:
     """The instant to count at, as naive UTC (the ledger's convention); default now."""
     if as_of is None:

@@ -36,6 +36,7 @@ from seatledger.licensing._seat_reasons import (
     reasons,
 )
 from seatledger.licensing.scope import (
+    org_id_in,
     EnterpriseInfo,
     as_of_or_now,
     get_enterprise,
@@ -219,16 +220,6 @@ def _policy(conn: Connection, info: EnterpriseInfo, product: _Product | None = N
     return Policy(info, org_invitations_consume=consume)
 
 
-def _org_id(conn: Connection, info: EnterpriseInfo, org: str | None) -> int | None:
-    if org is None:
-        return None
-    o = t.organizations
-    oid = conn.execute(sa.select(o.c.id).where(o.c.login == org, o.c.enterprise_id == info.id)).scalar()
-    if oid is None:
-        raise NotFound(f"no organization {org!r} in enterprise {info.slug!r}")
-    return int(oid)
-
-
 def _spans(policy: Policy, org_id: int | None, scope: str | None = None) -> tuple[sa.Table, list[sa.ColumnElement[bool]]]:
     """The kept spans of the enterprise (or of one org, or of Visual Studio reasons)."""
     s = ti.seat_spans
@@ -261,7 +252,7 @@ def consuming_user_ids(conn: Connection, enterprise_id: int, as_of: dt.datetime)
 def count_consumed(conn: Connection, enterprise: str, *, org: str | None = None, as_of: dt.datetime | None = None) -> int:
     """Just the consumed count (what consumed-licenses' total and the usage CSV's row count equal)."""
     info = get_enterprise(conn, enterprise)
-    return _count(conn, _policy(conn, info), Window(as_of_or_now(as_of)), _org_id(conn, info, org))
+    return _count(conn, _policy(conn, info), Window(as_of_or_now(as_of)), org_id_in(conn, info, org))
 
 
 def seat_totals(
@@ -277,7 +268,7 @@ def seat_totals(
     info = get_enterprise(conn, enterprise)
     product = _product(conn, info.id)
     policy = _policy(conn, info, product)
-    org_id = _org_id(conn, info, org)
+    org_id = org_id_in(conn, info, org)
     s, where = _spans(policy, org_id)
     holds = sa.or_(s.c.ended_at.is_(None), s.c.ended_at > at)  # with started_at <= at below
     row = conn.execute(
@@ -426,7 +417,7 @@ def iter_licensed_people(
         raise InvalidInput("offset and limit cannot be negative")
     at = as_of_or_now(as_of)
     info = get_enterprise(conn, enterprise)
-    org_id = _org_id(conn, info, org)
+    org_id = org_id_in(conn, info, org)
     policy = _policy(conn, info)
     return _seat_people.stream(conn, policy, at, org_id=org_id, offset=offset, limit=limit, batch=PEOPLE_BATCH)
 
