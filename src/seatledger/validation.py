@@ -32,6 +32,7 @@ HOSTNAME_MAX = 255
 SERVER_ID_MAX = 64
 VERSION_MAX = 40
 LICENSE_MAX = 200
+VS_LEVEL_MAX = 100  # vs_subscriptions.level
 DELIVERY_ID_MAX = 200  # GitHub's are 36-character GUIDs
 EVENT_MAX = 100
 PATH_NAME_MAX = 255  # a name in a URL path (slug, login, id); longer ones name nothing

@@ -10,6 +10,7 @@ import csv
 import io
 from typing import Iterator, Sequence
 
+from seatledger import validation
 from seatledger.errors import ImportRejected
 
 TRUE = frozenset({"true", "t", "yes", "y", "1"})
@@ -53,6 +54,9 @@ def read_rows(data: bytes, *, required: Sequence[str], aliases: dict[str, str] |
         if len(values) > len(names):
             raise ImportRejected(f"line {start}: {len(values)} fields, the header has {len(names)}")
         row = {name: (values[i].strip() if i < len(values) else "") for i, name in enumerate(names)}
+        for name, value in row.items():
+            if "\x00" in value:  # PostgreSQL refuses it, SQLite would keep it: refused on both
+                raise ImportRejected(f"line {start}: {name} contains a NUL byte")
         yield start, row
 
 
@@ -79,4 +83,11 @@ def check_email(value: str, *, line: int, column: str) -> str:
     email = value.strip().lower()
     if "@" not in email or email.startswith("@") or email.endswith("@") or " " in email:
         raise ImportRejected(f"line {line}: {column} {value!r} is not an email address")
-    return email
+    return check_length(email, line=line, column=column, max_length=validation.EMAIL_MAX)
+
+
+def check_length(value: str, *, line: int, column: str, max_length: int) -> str:
+    """``value`` if it fits its column; the same refusal on both databases."""
+    if len(value) > max_length:
+        raise ImportRejected(f"line {line}: {column} is longer than {max_length} characters")
+    return value

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Connection
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
 from seatledger.errors import ImportRejected
-from seatledger.ingest.csv_files import check_email, read_rows
+from seatledger import validation
+from seatledger.ingest.csv_files import check_email, check_length, read_rows
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.report import ImportReport
 from seatledger.ingest.source_runs import record_success
@@ -35,7 +36,11 @@ def ingest_vs_subscribers(conn: Connection, data: bytes, enterprise_slug: str) -
             raise ImportRejected(f"line {line}: status must be active or inactive, not {row.get('status')!r}")
         if email in rows:
             raise ImportRejected(f"line {line}: {email} is listed twice")
-        rows[email] = (row.get("name") or None, row.get("subscription_level") or None, status)
+        name = check_length(row.get("name") or "", line=line, column="name", max_length=validation.NAME_MAX)
+        level = check_length(
+            row.get("subscription_level") or "", line=line, column="subscription_level", max_length=validation.VS_LEVEL_MAX
+        )
+        rows[email] = (name or None, level or None, status)
     ledger = Ledger(conn)
     enterprise_id = ledger.enterprise_id(enterprise_slug)
     report = ImportReport(source="visual studio subscribers")
