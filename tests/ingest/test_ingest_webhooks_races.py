@@ -21,7 +21,7 @@ from seatledger.db.ledger import Ledger
 from seatledger.ingest.webhooks import signature_for
 
 SECRET = "race-secret"
-DELIVERIES = 120  # half pushes, half organization member_added
+DELIVERIES = 200  # half pushes, half organization member_added (the 200)
 NEW_REPOS = 3
 NEW_PEOPLE = 10
 SENDERS = 24
