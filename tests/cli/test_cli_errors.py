@@ -144,3 +144,40 @@ def test_help_names_each_value_and_never_a_python_type(capsys: pytest.CaptureFix
             assert python_type not in text, (path, python_type)
     command()(["ingest", "git", "--help"], prog_name="seatledger", standalone_mode=False)
     assert "PATH" in capsys.readouterr().out
+
+
+# Read-only commands and their value options: hostile values never give a traceback.
+_FUZZED = [
+    ["summary", "--as-of", "{v}"], ["summary", "--enterprise", "{v}"], ["summary", "--org", "{v}", "--json"],
+    ["report", "license-usage", "--as-of", "{v}", "-o", "{data}/out.csv"], ["verify", "--enterprise", "{v}"],
+    ["report", "advanced-security", "--product", "{v}", "-o", "{data}/out.csv"], ["token", "revoke", "{v}"],
+    ["explain", "{v}"], ["changes", "--from", "{v}", "--to", "2026-02-01"], ["history", "--from", "{v}"],
+    ["emails", "unattributed", "--as-of", "{v}"], ["billing", "show", "--as-of", "{v}"],
+]
+
+
+def test_hostile_values_on_the_command_line_never_give_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    data = _ledger(tmp_path / "data", "acme")
+    values = st.one_of(
+        st.text(max_size=30), st.integers(min_value=-(10**30), max_value=10**30).map(str),
+        st.sampled_from(["0001-01-01", "9999-12-31T23:59:59+14:00", "\x00", "-", "--json", "1e400", "2026-13-01"]),
+    )
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(template=st.sampled_from(_FUZZED), value=values)
+    def run(template: list[str], value: str) -> None:
+        args = [a.replace("{v}", value).replace("{data}", str(data)) for a in template]
+        if any("\x00" in a for a in args):
+            return  # an argument cannot carry a NUL byte to a process
+        code, _out, err = _cli(args, data, monkeypatch, capsys)
+        assert "Traceback" not in err, (args, err)
+        assert code in (0, 1, 2), (args, code, err)
+        if code == 2:
+            assert len(err.strip().splitlines()) <= 3, (args, err)  # a short message, not a dump
+
+    run()
