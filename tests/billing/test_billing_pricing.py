@@ -70,3 +70,14 @@ def test_a_price_that_is_not_a_small_non_negative_decimal_is_refused(engine: Eng
 def test_unknown_sku_is_refused_with_the_known_ones_named() -> None:
     with pytest.raises(InvalidInput, match="ghec_licenses"):
         find_sku("actions_linux")
+
+
+@pytest.mark.parametrize("price", ["1e400", "Infinity", "NaN", "-1", "100000000", "0.00001"])
+def test_a_price_that_does_not_fit_is_refused_by_the_engine_itself(engine: Engine, price: str) -> None:
+    from seatledger.errors import InvalidInput
+    from seatledger.licensing import pricing
+
+    with engine.begin() as conn:
+        eid = Ledger(conn).add_enterprise("fits", created_at=dt.datetime(2025, 1, 1))
+    with pytest.raises(InvalidInput), engine.begin() as conn:
+        pricing.set_price(conn, eid, "enterprise", price, effective_from=dt.date(2025, 1, 1))  # type: ignore[arg-type]

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.db.tables_billing import prices
+from seatledger import validation
 from seatledger.errors import InvalidInput, NotFound
 
 
@@ -142,14 +143,9 @@ def price_on(conn: Connection, enterprise_id: int, sku: str, day: dt.date) -> Pr
 
 
 def parse_money(value: str | Decimal, what: str = "price") -> Decimal:
-    """A non-negative amount with at most 4 decimals, from text; InvalidInput otherwise."""
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation as exc:
-        raise InvalidInput(f"{what} must be a decimal number, not {value!r}") from exc
-    if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -4:  # type: ignore[operator]
-        raise InvalidInput(f"{what} must be a non-negative number with at most 4 decimals, not {value!r}")
-    return amount
+    """A finite, non-negative amount that fits its column, with at most 4 decimals (the one
+    rule of ``seatledger.validation``); InvalidInput otherwise."""
+    return validation.money(value, what)
 
 
 def set_price(
