@@ -1167,9 +1167,26 @@ class Ledger:
                 products_changed = True
         changed = seats_changed or products_changed
         if seats_changed:
-            # Its collaborators' and invitees' seats hang on visibility, fork and owner.
-            self._touch(enterprise_id, seats_everyone=True, repos=(row.id,))
+            # Its collaborators' and invitees' seats hang on visibility, fork and owner, and its
+            # committers' spans on whether it costs a license.
+            self._touch(enterprise_id, **self._people_of_repo(enterprise_id, row.id), repos=(row.id,))
         return row.id, "updated" if changed else "unchanged"
+
+    def _people_of_repo(self, enterprise_id: int, repository_id: int) -> dict[str, Any]:
+        """The marks of everyone whose seat reasons name the repository: its collaborators, ever,
+        and whoever its invitations may resolve to."""
+        rc, i = t.repo_collaborators, t.invitations
+        users: set[int | None] = set(
+            self.conn.execute(sa.select(rc.c.user_id).where(rc.c.repository_id == repository_id).distinct()).scalars()
+        )
+        keys: set[str | None] = set()
+        for row in self.conn.execute(
+            sa.select(i.c.invitee_login, i.c.invitee_user_id, i.c.invitee_email).where(i.c.repository_id == repository_id)
+        ):
+            marks = self._invitees(enterprise_id, row.invitee_login, row.invitee_user_id, row.invitee_email)
+            users |= set(marks["users"])
+            keys |= set(marks["keys"])
+        return {"users": users, "keys": keys}
 
     def upsert_invitation(
         self,
