@@ -100,7 +100,7 @@ def _per_batch(conn: Connection, org: str | None) -> list[seats.LicensedPerson]:
     """The independent path: the ordered keys, then each batch of 2 described by IN queries."""
     info = get_enterprise(conn, "acme")
     policy = seats._policy(conn, info)
-    org_id = seats._org_id(conn, info, org)
+    org_id = seats.org_id_in(conn, info, org)
     keys = _seat_people.ordered_keys(conn, policy, AS_OF, org_id)
     return list(_seat_people.describe_keys(conn, policy, AS_OF, keys, batch=2))
 

@@ -608,27 +608,26 @@ def iter_unresolved_emails(
 def committers_among(
     conn: Connection, enterprise_slug: str, user_ids: list[int] | None, *, as_of: dt.datetime | None = None
 ) -> dict[Product, frozenset[int]]:
-    """Which of ``user_ids`` (None: anybody) are active committers at ``as_of``, per product:
-    a kept committer window holds then on a repository licensed for the product then.
-
-    For describing people who already hold a seat (the license usage report's "code security /
-    secret protection license user" columns): the seat rule is the caller's."""
+    """Which of ``user_ids`` (None: anybody) count as active committers at ``as_of``, per product
+    (the license usage report's "code security / secret protection license user" columns): a
+    kept committer span of the enterprise holds then."""
     at = as_of_or_now(as_of)
     if user_ids is not None and not user_ids:
         return {p: frozenset() for p in PRODUCTS}
     rs = resolve(conn, Scope.enterprise(enterprise_slug))
-    w = ti.committer_windows
+    cs = ti.committer_spans
+    stmt = sa.select(cs.c.product, cs.c.user_id).where(
+        cs.c.enterprise_id == rs.enterprise.id, cs.c.scope_key == enterprise_key(), cs.c.product.in_(PRODUCTS),
+        cs.c.ended_at > at, cs.c.started_at <= at,
+    )
     found: dict[Product, set[int]] = {p: set() for p in PRODUCTS}
-    for product in PRODUCTS:
-        stmt = sa.select(w.c.user_id).where(
-            w.c.enterprise_id == rs.enterprise.id,
-            w.c.ended_at > at,
-            w.c.started_at <= at,
-            w.c.repository_id.in_(_repositories(rs, product, at, whole_enterprise=True)),
-        ).distinct()
-        if user_ids is not None:
-            stmt = stmt.where(w.c.user_id.in_(user_ids))
-        found[product].update(conn.execute(stmt).scalars())
+    if user_ids is None:
+        for row in conn.execute(stmt):
+            found[row.product].add(row.user_id)
+    else:
+        for i in range(0, len(user_ids), 900):
+            for row in conn.execute(stmt.where(cs.c.user_id.in_(user_ids[i : i + 900]))):
+                found[row.product].add(row.user_id)
     return {p: frozenset(ids) for p, ids in found.items()}
 
 
