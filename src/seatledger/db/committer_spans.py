@@ -131,6 +131,7 @@ def expected(
     return [
         {
             "enterprise_id": enterprise_id, "product": product, "scope_key": key, "namespace": namespaces.get(key),
+            "repository_id": int(key[2:]) if key.startswith("r:") else None,
             "user_id": user_id, "started_at": start, "ended_at": end,
         }
         for (product, key, user_id), intervals in spans.items()

@@ -385,8 +385,7 @@ def _reason_rows(conn: Connection, policy: Policy, at: dt.datetime, keys: Sequen
             (repo.c.owner_login + "/" + repo.c.name).label("repo_full_name"),
         )
         .select_from(r.outerjoin(o, o.c.id == r.c.org_id).outerjoin(repo, repo.c.id == r.c.repository_id))
-        .order_by(r.c.started_at, r.c.reason, r.c.source_id)
-    )
+    )  # ordered here, not by the database: an ORDER BY would have SQLite walk the start index
     wanted = {k for k, _ in keys}
     out: list[_Reason] = []
     for row in conn.execute(query):
@@ -398,6 +397,7 @@ def _reason_rows(conn: Connection, policy: Policy, at: dt.datetime, keys: Sequen
                     row.source_id, row.org_login, row.org_created_at, row.repo_full_name,
                 )
             )
+    out.sort(key=lambda x: (x.started_at, x.reason, x.source_id))
     return out
 
 

@@ -453,26 +453,43 @@ def iter_repository_committers(
     return _iter_repository_committers(conn, scope, product, as_of=as_of, offset=offset, limit=limit)
 
 
+def _holding(cs: Any, rs: ResolvedScope, product: str, at: dt.datetime) -> list[sa.ColumnElement[bool]]:
+    return [cs.c.enterprise_id == rs.enterprise.id, cs.c.product == product, cs.c.ended_at > at, cs.c.started_at <= at]
+
+
 def _counts_query(conn: Connection, rs: ResolvedScope, product: Product, at: dt.datetime) -> sa.Select:
-    """Per enabled repository with active committers: its counts, ordered by full name."""
-    q = _Pieces(conn, rs, at)
-    active = q.active_pairs(product)
-    per_user = q.places_per_user(product, _r.c.id)
-    is_unique = sa.case((per_user.c.places == 1, active.c.user_id), else_=None)
-    page = (
-        sa.select(
-            active.c.repository_id,
-            sa.func.count(sa.distinct(active.c.user_id)).label("committers"),
-            sa.func.count(sa.distinct(is_unique)).label("unique_committers"),
+    """Per enabled repository of the scope with active committers at ``at``: its committers and
+    those who commit to no other repository of the enterprise then, ordered by full name. Read
+    from the kept committer spans of each repository ("r:" rows)."""
+    here, anywhere = ti.committer_spans.alias("here"), ti.committer_spans.alias("anywhere")
+    in_scope: list[sa.ColumnElement[bool]] = [here.c.repository_id.is_not(None)]
+    if rs.scope.kind == "repository":
+        in_scope.append(here.c.scope_key == _span_key(rs))
+    elif rs.scope.kind != "enterprise":
+        in_scope.append(here.c.namespace == _span_key(rs))
+    pairs = sa.select(here.c.repository_id, here.c.user_id).where(*_holding(here, rs, product, at), *in_scope).cte("pairs")
+    places = (
+        sa.select(anywhere.c.user_id, sa.func.count().label("places"))
+        .where(
+            *_holding(anywhere, rs, product, at), anywhere.c.repository_id.is_not(None),
+            anywhere.c.user_id.in_(sa.select(pairs.c.user_id)),
         )
-        .select_from(active)
-        .join(per_user, per_user.c.user_id == active.c.user_id)
-        .group_by(active.c.repository_id)
+        .group_by(anywhere.c.user_id)
+        .cte("places")
+    )
+    counts = (
+        sa.select(
+            pairs.c.repository_id,
+            sa.func.count().label("committers"),
+            sa.func.count(sa.case((places.c.places == 1, 1))).label("unique_committers"),
+        )
+        .select_from(pairs.join(places, places.c.user_id == pairs.c.user_id))
+        .group_by(pairs.c.repository_id)
         .cte("counts")
     )
     return (
-        sa.select(page.c.repository_id, page.c.committers, page.c.unique_committers, _r.c.owner_login, _r.c.name)
-        .join(_r, _r.c.id == page.c.repository_id)
+        sa.select(counts.c.repository_id, counts.c.committers, counts.c.unique_committers, _r.c.owner_login, _r.c.name)
+        .join(_r, _r.c.id == counts.c.repository_id)
         .order_by(_r.c.owner_login, _r.c.name)
     )
 
@@ -537,39 +554,36 @@ def _iter_namespace_committers(
 ) -> Iterator[OrganizationCommitters]:
     at = as_of_or_now(as_of)
     rs = resolve(conn, Scope.enterprise(enterprise))
-    # An org is keyed by its id, a user namespace by "~login" (no org id starts with "~").
-    namespace_key = sa.case(
-        (_r.c.organization_id.is_(None), "~" + _r.c.owner_login), else_=sa.cast(_r.c.organization_id, sa.String)
+    # The namespaces' own spans: "o:<org id>" and "u:<login>" rows (no namespace of their own).
+    ns, anywhere = ti.committer_spans.alias("ns"), ti.committer_spans.alias("anywhere")
+    is_namespace = [ns.c.repository_id.is_(None), ns.c.scope_key != enterprise_key()]
+    pairs = sa.select(ns.c.scope_key, ns.c.user_id).where(*_holding(ns, rs, product, at), *is_namespace).cte("pairs")
+    places = (
+        sa.select(anywhere.c.user_id, sa.func.count().label("places"))
+        .where(*_holding(anywhere, rs, product, at), anywhere.c.repository_id.is_(None), anywhere.c.scope_key != enterprise_key())
+        .group_by(anywhere.c.user_id)
+        .cte("places")
     )
-    q = _Pieces(conn, rs, at)
-    active = q.active_pairs(product)
-    per_user = q.places_per_user(product, namespace_key)
-    o = t.organizations
-    keyed = (
+    counts = (
         sa.select(
-            active.c.user_id,
-            sa.case((_r.c.organization_id.is_(None), "user_namespace"), else_="organization").label("kind"),
-            sa.func.coalesce(o.c.login, _r.c.owner_login).label("login"),
-            per_user.c.places,
+            pairs.c.scope_key,
+            sa.func.count().label("committers"),
+            sa.func.count(sa.case((places.c.places == 1, 1))).label("unique_committers"),
         )
-        .select_from(active)
-        .join(_r, _r.c.id == active.c.repository_id)
-        .outerjoin(o, o.c.id == _r.c.organization_id)
-        .join(per_user, per_user.c.user_id == active.c.user_id)
-        .cte("keyed_namespaces")
+        .select_from(pairs.join(places, places.c.user_id == pairs.c.user_id))
+        .group_by(pairs.c.scope_key)
     )
-    unique = sa.case((keyed.c.places == 1, keyed.c.user_id), else_=None)
-    stmt = (
-        sa.select(
-            keyed.c.kind, keyed.c.login,
-            sa.func.count(sa.distinct(keyed.c.user_id)).label("committers"),
-            sa.func.count(sa.distinct(unique)).label("unique_committers"),
-        )
-        .group_by(keyed.c.kind, keyed.c.login)
-        .order_by(keyed.c.kind, keyed.c.login)  # 'organization' sorts before 'user_namespace'
-    )
-    for row in _stream(conn, stmt):
-        yield OrganizationCommitters(row.login, row.kind, int(row.committers), int(row.unique_committers))
+    orgs = dict(conn.execute(sa.select(t.organizations.c.id, t.organizations.c.login).where(t.organizations.c.enterprise_id == rs.enterprise.id)).all())
+    rows = []
+    for row in conn.execute(counts):
+        kind, _, ident = row.scope_key.partition(":")
+        if kind == "o":
+            rows.append(OrganizationCommitters(orgs[int(ident)], "organization", int(row.committers), int(row.unique_committers)))
+        else:
+            rows.append(OrganizationCommitters(ident, "user_namespace", int(row.committers), int(row.unique_committers)))
+    # Organizations first, then user namespaces, each by login (bytewise, as both databases sort).
+    rows.sort(key=lambda r: (r.kind != "organization", r.organization.encode()))
+    yield from rows
 
 
 def iter_unresolved_emails(
@@ -617,8 +631,12 @@ def committers_among(
     rs = resolve(conn, Scope.enterprise(enterprise_slug))
     cs = ti.committer_spans
     stmt = sa.select(cs.c.product, cs.c.user_id).where(
-        cs.c.enterprise_id == rs.enterprise.id, cs.c.scope_key == enterprise_key(), cs.c.product.in_(PRODUCTS),
-        cs.c.ended_at > at, cs.c.started_at <= at,
+        cs.c.enterprise_id == rs.enterprise.id, cs.c.ended_at > at, cs.c.started_at <= at,
+        # Written as expressions when naming people: their user index leads, not the instant's.
+        *(
+            [cs.c.scope_key.concat("") == enterprise_key(), cs.c.product.concat("").in_(PRODUCTS)]
+            if user_ids is not None else [cs.c.scope_key == enterprise_key(), cs.c.product.in_(PRODUCTS)]
+        ),
     )
     found: dict[Product, set[int]] = {p: set() for p in PRODUCTS}
     if user_ids is None:
