@@ -287,12 +287,16 @@ def _server_accounts(policy: RulePolicy, people: People | None) -> sa.Select:
             sa.or_(sa_.c.matched_user_id.is_(None), sa_.c.matched_user_id != policy.setup_user_id)
         )
     if people is not None:
-        query = query.where(
-            sa.or_(
-                sa_.c.matched_user_id.in_(people.user_ids),
-                sa.and_(sa_.c.matched_user_id.is_(None), suffix.in_(people.key_suffixes)),
-            )
-        )
+        # Written so that each part has its index: a suffix is an email, or, for an account with
+        # none, "server_id:user_id" (no login or email holds a ":" without an "@").
+        accountless = [k for k in people.key_suffixes if ":" in k and "@" not in k]
+        parts = [
+            sa_.c.matched_user_id.in_(people.user_ids),
+            sa.and_(sa_.c.matched_user_id.is_(None), sa_.c.primary_email.in_(people.key_suffixes)),
+        ]
+        if accountless:
+            parts.append(sa.and_(sa_.c.matched_user_id.is_(None), sa_.c.primary_email.is_(None), suffix.in_(accountless)))
+        query = query.where(sa.or_(*parts))
     return query
 
 
