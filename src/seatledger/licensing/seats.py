@@ -292,9 +292,10 @@ def seat_totals(
     if org_id is None:  # everyone with a Visual Studio span holds an enterprise seat: count them
         vs = int(conn.execute(sa.select(sa.func.count()).where(*vs_at)).scalar_one())
     else:
-        vs_holder = sa.exists().where(
-            *vs_at,
-            sa.or_(v.c.user_id == s.c.user_id, sa.and_(s.c.user_id.is_(None), v.c.other_key == s.c.other_key)),
+        # Two probes, each by its own index (one OR would read every Visual Studio span per person).
+        vs_holder = sa.or_(
+            sa.exists().where(*vs_at, v.c.user_id == s.c.user_id),
+            sa.and_(s.c.user_id.is_(None), sa.exists().where(*vs_at, v.c.other_key == s.c.other_key)),
         )
         vs = int(conn.execute(
             sa.select(sa.func.count()).where(*where, Window(at).overlaps(s.c.started_at, s.c.ended_at), vs_holder)
