@@ -461,30 +461,30 @@ def _counts_query(conn: Connection, rs: ResolvedScope, product: Product, at: dt.
     """Per enabled repository of the scope with active committers at ``at``: its committers and
     those who commit to no other repository of the enterprise then, ordered by full name. Read
     from the kept committer spans of each repository ("r:" rows)."""
-    here, anywhere = ti.committer_spans.alias("here"), ti.committer_spans.alias("anywhere")
-    in_scope: list[sa.ColumnElement[bool]] = [here.c.repository_id.is_not(None)]
-    if rs.scope.kind == "repository":
-        in_scope.append(here.c.scope_key == _span_key(rs))
-    elif rs.scope.kind != "enterprise":
-        in_scope.append(here.c.namespace == _span_key(rs))
-    pairs = sa.select(here.c.repository_id, here.c.user_id).where(*_holding(here, rs, product, at), *in_scope).cte("pairs")
-    places = (
-        sa.select(anywhere.c.user_id, sa.func.count().label("places"))
-        .where(
-            *_holding(anywhere, rs, product, at), anywhere.c.repository_id.is_not(None),
-            anywhere.c.user_id.in_(sa.select(pairs.c.user_id)),
+    cs = ti.committer_spans
+    # Every repository span holding at the instant, each with in how many repositories its
+    # person is active then (one sort by person, not a join of two sets).
+    everywhere = (
+        sa.select(
+            cs.c.repository_id, cs.c.scope_key, cs.c.namespace, cs.c.user_id,
+            sa.func.count().over(partition_by=cs.c.user_id).label("places"),
         )
-        .group_by(anywhere.c.user_id)
-        .cte("places")
+        .where(*_holding(cs, rs, product, at), cs.c.repository_id.is_not(None))
+        .subquery("everywhere")
     )
+    in_scope: list[sa.ColumnElement[bool]] = []
+    if rs.scope.kind == "repository":
+        in_scope.append(everywhere.c.scope_key == _span_key(rs))
+    elif rs.scope.kind != "enterprise":
+        in_scope.append(everywhere.c.namespace == _span_key(rs))
     counts = (
         sa.select(
-            pairs.c.repository_id,
+            everywhere.c.repository_id,
             sa.func.count().label("committers"),
-            sa.func.count(sa.case((places.c.places == 1, 1))).label("unique_committers"),
+            sa.func.count(sa.case((everywhere.c.places == 1, 1))).label("unique_committers"),
         )
-        .select_from(pairs.join(places, places.c.user_id == pairs.c.user_id))
-        .group_by(pairs.c.repository_id)
+        .where(*in_scope)
+        .group_by(everywhere.c.repository_id)
         .cte("counts")
     )
     return (
@@ -554,25 +554,19 @@ def _iter_namespace_committers(
 ) -> Iterator[OrganizationCommitters]:
     at = as_of_or_now(as_of)
     rs = resolve(conn, Scope.enterprise(enterprise))
-    # The namespaces' own spans: "o:<org id>" and "u:<login>" rows (no namespace of their own).
-    ns, anywhere = ti.committer_spans.alias("ns"), ti.committer_spans.alias("anywhere")
-    is_namespace = [ns.c.repository_id.is_(None), ns.c.scope_key != enterprise_key()]
-    pairs = sa.select(ns.c.scope_key, ns.c.user_id).where(*_holding(ns, rs, product, at), *is_namespace).cte("pairs")
-    places = (
-        sa.select(anywhere.c.user_id, sa.func.count().label("places"))
-        .where(*_holding(anywhere, rs, product, at), anywhere.c.repository_id.is_(None), anywhere.c.scope_key != enterprise_key())
-        .group_by(anywhere.c.user_id)
-        .cte("places")
+    # The namespaces' own spans: "o:<org id>" and "u:<login>" rows (no repository of their own),
+    # each with in how many namespaces its person is active at the instant.
+    cs = ti.committer_spans
+    everywhere = (
+        sa.select(cs.c.scope_key, sa.func.count().over(partition_by=cs.c.user_id).label("places"))
+        .where(*_holding(cs, rs, product, at), cs.c.repository_id.is_(None), cs.c.scope_key != enterprise_key())
+        .subquery("everywhere")
     )
-    counts = (
-        sa.select(
-            pairs.c.scope_key,
-            sa.func.count().label("committers"),
-            sa.func.count(sa.case((places.c.places == 1, 1))).label("unique_committers"),
-        )
-        .select_from(pairs.join(places, places.c.user_id == pairs.c.user_id))
-        .group_by(pairs.c.scope_key)
-    )
+    counts = sa.select(
+        everywhere.c.scope_key,
+        sa.func.count().label("committers"),
+        sa.func.count(sa.case((everywhere.c.places == 1, 1))).label("unique_committers"),
+    ).group_by(everywhere.c.scope_key)
     orgs = dict(conn.execute(sa.select(t.organizations.c.id, t.organizations.c.login).where(t.organizations.c.enterprise_id == rs.enterprise.id)).all())
     rows = []
     for row in conn.execute(counts):
