@@ -13,7 +13,12 @@ from seatledger.api.json_body import json_bytes, model_json
 from seatledger.api.pagination import PageRequest, paging, set_link
 from seatledger.api.schemas import READ_ERRORS, ConsumedLicenseUser, GetConsumedLicenses
 from seatledger.licensing.scope import as_of_or_now
-from seatledger.licensing.seats import LICENSE_TYPE_VISUAL_STUDIO, LicensedPerson, iter_licensed_people, seat_totals
+from seatledger.licensing.seats import (
+    LICENSE_TYPE_VISUAL_STUDIO,
+    LicensedPerson,
+    consumed_and_purchased,
+    iter_licensed_people,
+)
 
 router = APIRouter(tags=["enterprise-admin"])
 
@@ -77,11 +82,11 @@ def get_consumed_licenses(
 
 
 def _page_json(conn: Connection, slug: str, page: PageRequest, as_of: dt.datetime) -> tuple[int, bytes]:
-    totals = seat_totals(conn, slug, as_of=as_of)
-    window = page.window(totals.consumed)
+    consumed, purchased = consumed_and_purchased(conn, slug, as_of=as_of)
+    window = page.window(consumed)
     people = iter_licensed_people(conn, slug, as_of=as_of, offset=window[0], limit=window[1]) if window else ()
     body = GetConsumedLicenses.model_construct(
-        total_seats_consumed=totals.consumed, total_seats_purchased=totals.purchased,
+        total_seats_consumed=consumed, total_seats_purchased=purchased,
         users=[consumed_license_user(p) for p in people],
     )
-    return totals.consumed, model_json(body)
+    return consumed, model_json(body)

@@ -58,6 +58,7 @@ __all__ = [
     "SeatReason",
     "SeatTotals",
     "billable_in_month",
+    "consumed_and_purchased",
     "consuming_user_ids",
     "count_consumed",
     "explain",
@@ -253,6 +254,15 @@ def count_consumed(conn: Connection, enterprise: str, *, org: str | None = None,
     """Just the consumed count (what consumed-licenses' total and the usage CSV's row count equal)."""
     info = get_enterprise(conn, enterprise)
     return _count(conn, _policy(conn, info), Window(as_of_or_now(as_of)), org_id_in(conn, info, org))
+
+
+def consumed_and_purchased(conn: Connection, enterprise: str, *, as_of: dt.datetime | None = None) -> tuple[int, int]:
+    """(consumed, purchased) of the enterprise's seats, as consumed-licenses answers them
+    (purchased 0 when metered): :func:`seat_totals` without the numbers it does not show."""
+    info = get_enterprise(conn, enterprise)
+    product = _product(conn, info.id)
+    consumed = _count(conn, _policy(conn, info, product), Window(as_of_or_now(as_of)))
+    return consumed, product.purchased if product.billing == "volume" else 0
 
 
 def seat_totals(
