@@ -193,6 +193,13 @@ def _check(conn: Connection, w: dict[str, Any]) -> None:
         assert count_consumed(conn, w["slug"], as_of=at) == len(_holders(rows, at))
         totals = seat_totals(conn, w["slug"], as_of=at)
         assert totals.consumed == len(_holders(rows, at))
+        month = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        billable = {  # anyone holding at some instant of [1st of the month, at]
+            f"user:{u}" if u is not None else k
+            for u, k, _r, started, ended, _o, _rp, _s in rows
+            if started <= at and (ended is None or ended > month)
+        }
+        assert totals.billable_this_month == len(billable), at
         for i, org_id in enumerate(w["orgs"]):
             assert count_consumed(conn, w["slug"], org=f"{w['slug']}-org{i}", as_of=at) == len(_holders(rows, at, org_id))
         committers = _committers(conn, w, rows, at)
