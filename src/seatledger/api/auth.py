@@ -60,14 +60,8 @@ class Caller:
     # Roles held in the caller's own enterprise when the request was authenticated (read with
     # the token, in the same query): never older than the request.
     own_enterprise_roles: frozenset[str] | None = None
-    # The caller's own enterprise and its ledger version, read in that same query: an endpoint
-    # of that enterprise whose answer the memo holds asks the database nothing more.
+    # The caller's own enterprise, read in that same query.
     own_enterprise: EnterpriseInfo | None = None
-    own_ledger_version: int | None = None
-
-    def ledger_version(self, enterprise_id: int) -> int | None:
-        """The ledger version read with the token, for the caller's own enterprise (else None)."""
-        return self.own_ledger_version if enterprise_id == self.enterprise_id else None
 
 
 def _token_from_header(value: str | None) -> str | None:
@@ -93,7 +87,6 @@ def _identify(request: Request, authorization: str | None) -> Caller:
         token_id=owner.token_id, user_id=owner.user_id, login=owner.login, enterprise_id=owner.enterprise_id,
         enterprise=owner.enterprise, scopes=owner.scopes, effective_scopes=tokens.expand_scopes(owner.scopes),
         own_enterprise_roles=owner.enterprise_roles, own_enterprise=owner.enterprise_info,
-        own_ledger_version=owner.ledger_version,
     )
 
 

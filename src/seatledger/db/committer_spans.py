@@ -18,16 +18,18 @@ from typing import Any, Iterable, Iterator
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from seatledger.db import rules
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 
 PRODUCTS = ("code_security", "secret_protection")
 ANY_REPOSITORY = "any"  # every private or internal repository: the maximum if enabled everywhere
-FOREVER = dt.datetime(9999, 12, 31)
+FOREVER = rules.FOREVER
 _CHUNK = 900
 _INSERT_CHUNK = 5000
 
-Interval = tuple[dt.datetime, dt.datetime]
+Interval = rules.Interval
+merge = rules.merge_spans
 
 
 def enterprise_key() -> str:
@@ -44,17 +46,6 @@ def namespace_key(owner_login: str) -> str:
 
 def repository_key(repository_id: int) -> str:
     return f"r:{repository_id}"
-
-
-def merge(intervals: Iterable[Interval]) -> list[Interval]:
-    """Disjoint spans covering the same instants (touching ones joined)."""
-    out: list[Interval] = []
-    for start, end in sorted(intervals):
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:

@@ -28,8 +28,7 @@ from seatledger.db import tables_intervals as ti
 # Past this many people touched by one transaction, re-deriving the whole enterprise is simpler
 # and no slower than naming them all in IN lists.
 MAX_NAMED_PEOPLE = 2000
-# An open interval's end while spans are merged (NULL = still holds).
-FOREVER = dt.datetime(9999, 12, 31)
+FOREVER = rules.FOREVER
 _PENDING_KEY = "seatledger.intervals"
 _INSERT_CHUNK = 5000
 
@@ -375,15 +374,7 @@ def _merge(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     for scope, org_id, user_id, other_key, started, ended in rows:
         by_person.setdefault((scope, org_id, user_id, other_key), []).append((started, ended or FOREVER))
     for person, spans in by_person.items():
-        spans.sort()
-        start, reach = spans[0]
-        for s, e in spans[1:]:
-            if s > reach:
-                out.append((*person, start, None if reach == FOREVER else reach))
-                start, reach = s, e
-            else:
-                reach = max(reach, e)
-        out.append((*person, start, None if reach == FOREVER else reach))
+        out += [(*person, start, None if end == FOREVER else end) for start, end in rules.merge_spans(spans)]
     return out
 
 
@@ -443,14 +434,10 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
 def _canonical_windows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Windows that touch are one span of time: merged, so two derivations compare equal
     whichever way their float day arithmetic split a touching pair."""
-    merged: list[tuple[Any, ...]] = []
-    for user_id, repo_id, started, ended in sorted(rows):
-        if merged and merged[-1][:2] == (user_id, repo_id) and started <= merged[-1][3]:
-            last = merged[-1]
-            merged[-1] = (user_id, repo_id, last[2], max(last[3], ended))
-        else:
-            merged.append((user_id, repo_id, started, ended))
-    return merged
+    by_pair: dict[tuple[Any, Any], list[rules.Interval]] = {}
+    for user_id, repo_id, started, ended in rows:
+        by_pair.setdefault((user_id, repo_id), []).append((started, ended))
+    return sorted((*pair, start, end) for pair, spans in by_pair.items() for start, end in rules.merge_spans(spans))
 
 
 def _compare(table: str, expected: list[tuple[Any, ...]], stored: list[tuple[Any, ...]], person: Any) -> list[Difference]:

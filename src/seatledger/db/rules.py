@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -43,6 +44,21 @@ REASON_VISUAL_STUDIO = "visual_studio"
 
 PAID_VISIBILITIES = ("private", "internal")  # public repositories never consume a seat
 ACTIVE_COMMITTER_WINDOW = dt.timedelta(days=90)
+# An open interval's end while intervals are merged or compared (NULL = still holds).
+FOREVER = dt.datetime(9999, 12, 31)
+
+Interval = tuple[dt.datetime, dt.datetime]
+
+
+def merge_spans(intervals: Iterable[Interval]) -> list[Interval]:
+    """Disjoint spans covering the same instants, touching ones joined (as the SQL merges do)."""
+    out: list[Interval] = []
+    for start, end in sorted(intervals):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 @dataclass(frozen=True)

@@ -214,26 +214,6 @@ class _Pieces:
             )
         return self._ctes[key]
 
-    def people(self, pairs: sa.CTE, *where: sa.ColumnElement[bool]) -> sa.ScalarSelect:
-        """COUNT of distinct people among ``pairs`` (rows filtered by ``where``)."""
-        return sa.select(sa.func.count(sa.distinct(pairs.c.user_id))).where(*where).scalar_subquery()
-
-    def places_per_user(self, product: Product, key: sa.ColumnElement) -> sa.CTE:
-        """(user_id, places): in how many distinct ``key``s (repositories, namespaces) of the
-        whole enterprise a person is an active committer."""
-        everywhere = self.active_pairs(product, whole_enterprise=True)
-        keyed = (
-            sa.select(everywhere.c.user_id, key.label("place"))
-            .select_from(everywhere)
-            .join(_r, _r.c.id == everywhere.c.repository_id)
-            .cte("keyed_places")
-        )
-        return (
-            sa.select(keyed.c.user_id, sa.func.count(sa.distinct(keyed.c.place)).label("places"))
-            .group_by(keyed.c.user_id)
-            .cte("places_per_user")
-        )
-
     def latest_pushes(self, product: Product, repo_ids: Sequence[int] | None = None) -> sa.CTE:
         """Per (repository, person) their latest commit pushed in the window: repository_id,
         user_id, author_date, author_email. ``repo_ids`` narrows the repositories first."""

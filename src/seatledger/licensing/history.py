@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
+from seatledger.db.rules import merge_spans
 from seatledger.db import tables_intervals as ti
 from seatledger.db.committer_spans import enterprise_key, org_key
 from seatledger.errors import InvalidInput
@@ -101,14 +102,7 @@ def _counts(people: Iterable[list[Span]], instants: list[dt.datetime]) -> list[i
 
 
 def _merge(spans: list[Span]) -> list[Span]:
-    out: list[Span] = []
-    for s, e in sorted(x for x in spans if x[0] < x[1]):
-        if out and s <= out[-1][1]:
-            if e > out[-1][1]:
-                out[-1] = (out[-1][0], e)
-        else:
-            out.append((s, e))
-    return out
+    return merge_spans(x for x in spans if x[0] < x[1])  # an empty span holds at no instant
 
 
 def _seat_spans(conn: Connection, info: EnterpriseInfo, org_id: int | None, first: dt.datetime, last: dt.datetime) -> dict[object, list[Span]]:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
+from seatledger.db.rules import FOREVER
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing._seat_reasons import (
     REASON_ORG_MEMBER,
@@ -361,16 +362,14 @@ def _end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) - dt.timedelta(microseconds=1)
 
 
-# An open interval's end, for the window functions below (NULL = still holds).
-_FOREVER = dt.datetime(9999, 12, 31)
 
 
 def _islands(policy: Policy, window: Window) -> sa.Select:
     """The kept spans of the enterprise overlapping ``window`` (disjoint per person, so
-    counting them needs no DISTINCT), an open one ending at ``_FOREVER``."""
+    counting them needs no DISTINCT), an open one ending at ``FOREVER``."""
     s, where = _spans(policy, None)
     return sa.select(
-        s.c.started_at, sa.func.coalesce(s.c.ended_at, sa.literal(_FOREVER, sa.DateTime)).label("ends")
+        s.c.started_at, sa.func.coalesce(s.c.ended_at, sa.literal(FOREVER, sa.DateTime)).label("ends")
     ).where(*where, window.overlaps(s.c.started_at, s.c.ended_at))
 
 
