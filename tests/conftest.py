@@ -132,3 +132,22 @@ def smtp() -> Iterator[SmtpSink]:
         yield sink
     finally:
         sink.controller.stop()
+
+
+@pytest.fixture
+def unmigrated_url(db_url: str, tmp_path) -> Iterator[str]:
+    """An empty database of the kind of ``db_url`` (on the same server), for a migration run
+    step by step."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    admin = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
+    name = f"seatledger_unmigrated_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield db_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -78,25 +76,6 @@ def test_a_wrong_purchase_is_refused_with_a_clear_message(engine: Engine, kw: di
     with pytest.raises(InvalidInput, match=message):
         with engine.begin() as conn:
             set_purchase(conn, eid, product, **kw)
-
-
-@pytest.fixture
-def unmigrated_url(db_url: str, tmp_path) -> Iterator[str]:
-    """An empty database of the kind of ``db_url`` (on the same server), for a migration run
-    step by step."""
-    if db_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    admin = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
-    name = f"seatledger_purchases_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield db_url.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_the_migration_keeps_the_purchase_the_ledger_held_as_its_first_dated_row(unmigrated_url: str) -> None:

@@ -251,7 +251,7 @@ def derive_seats(conn: Connection, enterprise_id: int, people: rules.People | No
     spans = _spans(_people_filter(r, enterprise_id, people))
     conn.execute(
         sa.insert(s).from_select(
-            ["enterprise_id", "scope", "org_id", "user_id", "other_key", "started_at", "ended_at", "sort_key"],
+            ["enterprise_id", "scope", "org_id", "user_id", "other_key", "started_at", "ended_at", "previous_ended_at", "sort_key"],
             sa.select(sa.literal(enterprise_id, sa.Integer), *spans.c, _sort_key(spans)),
         )
     )
@@ -311,10 +311,13 @@ def _spans(which: sa.ColumnElement[bool]) -> sa.Subquery:
     ).subquery("numbered")
     n = numbered.c
     last = sa.func.max(n.ends)
+    # Over the grouped rows: the previous island's end (never FOREVER: only a last one is open).
+    previous = sa.func.lag(last).over(partition_by=(n.scope, n.org_id, n.user_id, n.other_key), order_by=sa.func.min(n.started_at))
     return (
         sa.select(
             n.scope, n.org_id, n.user_id, n.other_key, sa.func.min(n.started_at).label("started_at"),
             sa.case((last == sa.literal(FOREVER, sa.DateTime), sa.cast(sa.null(), sa.DateTime)), else_=last).label("ended_at"),
+            previous.label("previous_ended_at"),
         )
         .group_by(n.scope, n.org_id, n.user_id, n.other_key, n.island)
         .subquery("spans")
@@ -374,7 +377,10 @@ def _merge(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     for scope, org_id, user_id, other_key, started, ended in rows:
         by_person.setdefault((scope, org_id, user_id, other_key), []).append((started, ended or FOREVER))
     for person, spans in by_person.items():
-        out += [(*person, start, None if end == FOREVER else end) for start, end in rules.merge_spans(spans)]
+        previous = None
+        for start, end in rules.merge_spans(spans):
+            out.append((*person, start, None if end == FOREVER else end, previous))
+            previous = end
     return out
 
 
@@ -399,7 +405,7 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
     stored_spans = [
         tuple(row)
         for row in conn.execute(
-            sa.select(s.c.scope, s.c.org_id, s.c.user_id, s.c.other_key, s.c.started_at, s.c.ended_at).where(
+            sa.select(s.c.scope, s.c.org_id, s.c.user_id, s.c.other_key, s.c.started_at, s.c.ended_at, s.c.previous_ended_at).where(
                 s.c.enterprise_id == enterprise_id
             )
         )

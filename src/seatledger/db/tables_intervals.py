@@ -59,7 +59,16 @@ seat_spans = Table(
     Column("sort_key", _BYTE_ORDERED, nullable=True),
     Column("started_at", DateTime, nullable=False),
     Column("ended_at", DateTime, nullable=True),
-    Index("ix_seat_spans_count", "enterprise_id", "scope", "org_id", "started_at", "ended_at"),
+    # The end of the same person's previous span at this scope (NULL for their first): a span
+    # overlapping a window is the person's first there when this is at or before the window's
+    # start, so "people at any instant of a window" is a count(*), not a count(DISTINCT).
+    Column("previous_ended_at", DateTime, nullable=True),
+    # Covering: every total at an instant (who holds, of what kind, and the month's billable)
+    # is one walk of this index.
+    Index(
+        "ix_seat_spans_count", "enterprise_id", "scope", "org_id", "started_at", "ended_at", "previous_ended_at",
+        "user_id", "other_key",
+    ),
     # Covering: a page walks it in order and tests each span's instant without the table.
     Index("ix_seat_spans_order", "enterprise_id", "scope", "org_id", "sort_key", "started_at", "ended_at", "user_id", "other_key"),
     Index("ix_seat_spans_user", "enterprise_id", "user_id"),

@@ -29,7 +29,7 @@ from seatledger.licensing.scope import EnterpriseInfo
 __all__ = [
     "PAID_VISIBILITIES", "REASON_ORG_MEMBER", "REASON_ORG_OWNER", "REASON_OUTSIDE_COLLABORATOR",
     "REASON_PENDING_INVITATION", "REASON_SERVER_USER", "REASON_VISUAL_STUDIO",
-    "Only", "Policy", "Window", "people_count", "person_key", "reasons",
+    "Only", "Policy", "Window", "person_key", "reasons",
 ]
 
 
@@ -45,6 +45,13 @@ class Window:
         if self.end is None:
             return sa.and_(started <= self.start, sa.or_(ended.is_(None), ended > self.start))
         return sa.and_(started < self.end, sa.or_(ended.is_(None), ended > self.start))
+
+    def first_overlap(self, spans: sa.Table | sa.Alias) -> sa.ColumnElement[bool]:
+        """The span is the first of its person's (disjoint, kept) spans that overlaps the window:
+        one per person holding at some instant of it, so counting them counts people."""
+        c = spans.c
+        first = sa.or_(c.previous_ended_at.is_(None), c.previous_ended_at <= self.start)
+        return sa.and_(self.overlaps(c.started_at, c.ended_at), first)
 
 
 @dataclass(frozen=True)
@@ -67,11 +74,6 @@ class Policy:
 def person_key(user_id: int | None, other_key: str | None) -> str:
     """The stable identity of a person: ``user:<id>``, ``server:<email>`` or ``invite:<email>``."""
     return f"user:{user_id}" if user_id is not None else str(other_key)
-
-
-def people_count(r: sa.Subquery) -> sa.ColumnElement[int]:
-    """SQL for the number of distinct people among the reason rows ``r``."""
-    return sa.func.count(sa.distinct(r.c.user_id)) + sa.func.count(sa.distinct(r.c.other_key))
 
 
 def reasons(

@@ -33,7 +33,6 @@ from seatledger.licensing._seat_reasons import (
     REASON_VISUAL_STUDIO,
     Policy,
     Window,
-    people_count,
     reasons,
 )
 from seatledger.licensing.scope import (
@@ -233,11 +232,7 @@ def _spans(policy: Policy, org_id: int | None, scope: str | None = None) -> tupl
 def _count(conn: Connection, policy: Policy, window: Window, org_id: int | None = None) -> int:
     """People holding a seat at ``window.start``, or at some instant of the window."""
     s, where = _spans(policy, org_id)
-    if window.end is None:
-        # A person's spans are disjoint: one holds at an instant, or none.
-        return int(conn.execute(sa.select(sa.func.count()).where(*where, window.overlaps(s.c.started_at, s.c.ended_at))).scalar_one())
-    held = sa.select(s.c.user_id, s.c.other_key).where(*where, window.overlaps(s.c.started_at, s.c.ended_at)).subquery()
-    return int(conn.execute(sa.select(people_count(held))).scalar_one())
+    return int(conn.execute(sa.select(sa.func.count()).where(*where, window.first_overlap(s))).scalar_one())
 
 
 def consuming_user_ids(conn: Connection, enterprise_id: int, as_of: dt.datetime) -> sa.Select:
@@ -281,17 +276,21 @@ def seat_totals(
     policy = _policy(conn, info, product)
     org_id = org_id_in(conn, info, org)
     s, where = _spans(policy, org_id)
-    holds = sa.or_(s.c.ended_at.is_(None), s.c.ended_at > at)  # with started_at <= at below
+    # One walk of the covering count index over the spans started by ``at``.
+    holds = sa.or_(s.c.ended_at.is_(None), s.c.ended_at > at)
+    # 'This month': people holding at some instant of [1st of the month, at], each counted by
+    # the first of their spans that reaches into the month.
+    this_month = Window(month_start(at), at + dt.timedelta(microseconds=1))
     row = conn.execute(
         sa.select(
             sa.func.count(sa.case((holds, 1))).label("consumed"),
             sa.func.count(sa.case((sa.and_(holds, s.c.user_id.is_not(None)), 1))).label("cloud"),
             sa.func.count(sa.case((sa.and_(holds, s.c.other_key.startswith("server:")), 1))).label("server_only"),
             sa.func.count(sa.case((sa.and_(holds, s.c.other_key.startswith("invite:")), 1))).label("invited_only"),
+            sa.func.count(sa.case((this_month.first_overlap(s), 1))).label("billable"),
         ).where(*where, s.c.started_at <= at)
     ).one()
-    # 'This month': people holding at some instant of [1st of the month, at].
-    billable = _count(conn, policy, Window(month_start(at), at + dt.timedelta(microseconds=1)), org_id)
+    billable = int(row.billable)
     # Visual Studio is a license type, not a place: of the people holding a seat here (the
     # enterprise, or one org), those who also hold one through a Visual Studio subscription,
     # as the report's "License type" column says of each row.
