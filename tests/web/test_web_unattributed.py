@@ -1,4 +1,4 @@
-"""The unattributed-email table on the enterprise Licensing page, and its mapping form
+"""The unattributed-email worklist (the enterprise's Commit emails tab), and its mapping form
 (enterprise owners only, CSRF-checked), against a live server (issue 18 item 8)."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _emails(html: str) -> list[str]:
     return re.findall(r'<tr data-email="([^"]+)"', table)
 
 
-def test_owner_maps_an_unattributed_email_from_the_licensing_page_and_the_count_changes(
+def test_owner_maps_an_unattributed_email_from_the_worklist_and_the_count_changes(
     settings: Settings, engine: Engine
 ) -> None:
     build(engine)
@@ -43,16 +43,24 @@ def test_owner_maps_an_unattributed_email_from_the_licensing_page_and_the_count_
     with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=60) as owner, \
             httpx.Client(base_url=live.url, timeout=60) as books:
         http_sign_in(owner, "boss", "boss-password")
-        page = owner.get("/enterprises/acme/licensing")
+        page = owner.get("/enterprises/acme/emails")
         assert _emails(page.text) == ["ann.home@gmail.com", "stranger@elsewhere.org"]
-        before = number_of(page.text, "ghas-code_security-committers")
+        licensing_page = owner.get("/enterprises/acme/licensing")
+        assert 'href="/enterprises/acme/emails"' in licensing_page.text
+        before = number_of(licensing_page.text, "ghas-code_security-committers")
+        # Sorted, filtered through the URL; a bad parameter is a clear 422.
+        assert _emails(owner.get("/enterprises/acme/emails?email_sort=email&email_dir=desc").text) == [
+            "stranger@elsewhere.org", "ann.home@gmail.com"]
+        assert _emails(owner.get("/enterprises/acme/emails?email_q=STRANGER").text) == ["stranger@elsewhere.org"]
+        bad = owner.get("/enterprises/acme/emails?email_sort=password")
+        assert bad.status_code == 422 and "email_sort must be one of" in bad.text
 
         forged = owner.post("/enterprises/acme/emails/map",
                             data={"csrf_token": "forged", "email": "stranger@elsewhere.org", "login": "carl"})
         assert forged.status_code == 403
 
         http_sign_in(books, "books", "books-password")
-        shown = books.get("/enterprises/acme/licensing")
+        shown = books.get("/enterprises/acme/emails")
         assert _emails(shown.text) == ["ann.home@gmail.com", "stranger@elsewhere.org"]
         assert 'action="/enterprises/acme/emails/map"' not in shown.text  # no form for a billing manager
         refused = books.post("/enterprises/acme/emails/map",
@@ -62,12 +70,13 @@ def test_owner_maps_an_unattributed_email_from_the_licensing_page_and_the_count_
         mapped = owner.post("/enterprises/acme/emails/map",
                             data={"csrf_token": csrf_of(page.text), "email": "stranger@elsewhere.org", "login": "carl"})
         assert mapped.status_code == 303
-        after = owner.get("/enterprises/acme/licensing")
+        assert mapped.headers["location"] == "/enterprises/acme/emails"
+        after = owner.get("/enterprises/acme/emails")
         assert "stranger@elsewhere.org is now a verified email of carl." in after.text
         assert _emails(after.text) == ["ann.home@gmail.com"]
-        assert number_of(after.text, "ghas-code_security-committers") == before + 1
+        assert number_of(owner.get("/enterprises/acme/licensing").text, "ghas-code_security-committers") == before + 1
 
         wrong = owner.post("/enterprises/acme/emails/map",
                            data={"csrf_token": csrf_of(page.text), "email": "ann.home@gmail.com", "login": "nobody"})
         assert wrong.status_code == 303
-        assert "was not mapped: no user &#39;nobody&#39;" in owner.get("/enterprises/acme/licensing").text
+        assert "was not mapped: no user &#39;nobody&#39;" in owner.get("/enterprises/acme/emails").text

@@ -105,7 +105,6 @@ class LicensingPage:
     servers: list[ServerRow] = field(default_factory=list)
     history: Part[list[tuple[dt.date, int]]] = field(default_factory=lambda: Part([]))
     interval_check: Check | None = None  # the last `seatledger verify` (enterprise level)
-    unattributed: Part[list[UnattributedEmail]] = field(default_factory=lambda: Part([]))
     sources: list[SourceFreshness] = field(default_factory=list)  # freshness and coverage (enterprise level)
     data_gaps: list[DataGap] = field(default_factory=list)  # sources with no data before the page's instant
     history_gaps: list[DataGap] = field(default_factory=list)  # ... before the history's first day
@@ -225,7 +224,6 @@ def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> Licensin
         "copilot": lambda c: part(lambda: licensing.copilot_totals(c, scope, as_of=as_of)),
         "namespaces": lambda c: part(lambda: _namespaces(c, slug, as_of)),
         "history": lambda c: part(lambda: licensing.seat_history(c, slug, start, as_of.date())),
-        "unattributed": lambda c: part(lambda: list(licensing.iter_unattributed_emails(c, slug, as_of=as_of))),
     })
     return LicensingPage(
         level="enterprise", enterprise=slug, enterprise_name=info.name, org=None, as_of=as_of,
@@ -236,7 +234,6 @@ def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> Licensin
         servers=servers(conn, info.id),
         history=got["history"],  # type: ignore[arg-type]
         interval_check=last_interval_check(conn, slug),
-        unattributed=got["unattributed"],  # type: ignore[arg-type]
         sources=licensing.source_freshness(conn, slug),
         data_gaps=licensing.data_gaps(conn, slug, as_of),
         history_gaps=licensing.data_gaps(conn, slug, dt.datetime.combine(start, dt.time(23, 59, 59))),
@@ -281,3 +278,18 @@ def committer_table(
 
 def product_label(product: Product | str) -> str:
     return PRODUCT_LABELS[product]
+
+
+UNATTRIBUTED_SORTS = ("email", "pushes", "repositories", "last_push")
+
+
+def unattributed_table(
+    conn: Connection, slug: str, as_of: dt.datetime, state: TableState, query: list[tuple[str, str]]
+) -> TablePage[UnattributedEmail]:
+    """One page of the unattributed commit emails worklist (most pushes first by default)."""
+    rows = list(licensing.iter_unattributed_emails(conn, slug, as_of=as_of))
+    keys: dict[str, Callable[[UnattributedEmail], Any]] = {
+        "email": lambda r: r.email, "pushes": lambda r: r.pushes, "repositories": lambda r: r.repositories,
+        "last_push": lambda r: r.last_push,
+    }
+    return page_of(rows, state, name=lambda r: r.email, keys=keys, query=query)

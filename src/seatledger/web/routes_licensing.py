@@ -64,6 +64,25 @@ def org_licensing(
                 is_owner=False, tables=tables)
 
 
+@router.get("/enterprises/{slug}/emails", include_in_schema=False)
+def unattributed_emails(
+    request: Request, slug: str, access: Access = Depends(signed_in), conn: Connection = Depends(connection)
+) -> HTMLResponse:
+    """The worklist of commit emails pushed in the window that count for nobody, paged;
+    owners map each to a person."""
+    access.require_enterprise(slug)
+    state = table_state(
+        request.query_params, "email", licensing_view.UNATTRIBUTED_SORTS, "pushes", default_dir="desc"
+    )
+    as_of = counting_instant(request)
+    info = licensing.get_enterprise(conn, slug)
+    table = licensing_view.unattributed_table(conn, slug, as_of, state, list(request.query_params.multi_items()))
+    return page(
+        request, "unattributed.html", enterprise=info, as_of=as_of, table=table,
+        is_owner=dict(access.enterprise_roles).get(slug) == "owner",
+    )
+
+
 def _table_state(request: Request, prefix: str) -> TableState:
     return table_state(request.query_params, prefix, licensing_view.TABLE_SORTS, "name")
 
@@ -101,7 +120,7 @@ def map_unattributed_email(
     if dict(access.enterprise_roles).get(slug) != "owner":
         raise PermissionDenied(f"Only owners of the enterprise {slug} can map commit emails.")
     session = session_of(request)
-    back = RedirectResponse(f"/enterprises/{slug}/licensing#unattributed", status_code=303)
+    back = RedirectResponse(f"/enterprises/{slug}/emails", status_code=303)
     try:
         with request.app.state.engine.begin() as conn:
             outcome = map_email(conn, slug, email, login.strip())
