@@ -91,25 +91,23 @@ def _held_seats(conn: Connection, scope: Scope, as_of: dt.datetime) -> sa.CTE:
 
 def _pending_invitation(seats: sa.CTE, as_of: dt.datetime) -> sa.ColumnElement[bool]:
     """The seat holder was invited to the seat's org (pending at ``as_of``) and is not yet a
-    member of it: the invitation went to their user id, login, or one of their verified emails."""
+    member of it: the invitation went to their user id, login, or one of their verified emails.
+
+    The invited (org, person) pairs are found once, from the invitations pending at ``as_of``
+    (a few), not by searching the invitations for every seat."""
     inv, m, u, ue = t.invitations, t.org_memberships, t.users, t.user_emails
-    holder_email = (
-        sa.select(ue.c.email).where(ue.c.user_id == seats.c.user_id, ue.c.verified == sa.true(),
-                                    ue.c.email == inv.c.invitee_email)
-        .correlate_except(ue)  # two levels deep: name what is *not* correlated
-    )
-    holder_login = sa.select(u.c.login).where(u.c.id == seats.c.user_id).correlate_except(u).scalar_subquery()
-    invited = (
-        sa.select(inv.c.id)
-        .where(
-            inv.c.organization_id == seats.c.organization_id,
-            inv.c.role.in_(("member", "owner")),
-            inv.c.created_at <= as_of,
-            sa.or_(inv.c.resolved_at.is_(None), inv.c.resolved_at > as_of),
-            sa.or_(inv.c.invitee_user_id == seats.c.user_id, inv.c.invitee_login == holder_login,
-                   holder_email.exists()),
-        )
-        .exists()
+    pending = [
+        inv.c.organization_id.in_(sa.select(seats.c.organization_id)),
+        inv.c.role.in_(("member", "owner")),
+        inv.c.created_at <= as_of,
+        sa.or_(inv.c.resolved_at.is_(None), inv.c.resolved_at > as_of),
+    ]
+    invited = sa.union(
+        sa.select(inv.c.organization_id, inv.c.invitee_user_id.label("user_id")).where(*pending, inv.c.invitee_user_id.is_not(None)),
+        sa.select(inv.c.organization_id, u.c.id).join(u, u.c.login == inv.c.invitee_login).where(*pending),
+        sa.select(inv.c.organization_id, ue.c.user_id)
+        .join(ue, sa.and_(ue.c.email == inv.c.invitee_email, ue.c.verified == sa.true()))
+        .where(*pending),
     )
     member = (
         sa.select(m.c.id)
@@ -117,7 +115,7 @@ def _pending_invitation(seats: sa.CTE, as_of: dt.datetime) -> sa.ColumnElement[b
                m.c.role.in_(("member", "owner")), holds_at(m.c.started_at, m.c.ended_at, as_of))
         .exists()
     )
-    return sa.and_(invited, ~member)
+    return sa.and_(sa.tuple_(seats.c.organization_id, seats.c.user_id).in_(invited), ~member)
 
 
 def copilot_totals(conn: Connection, scope: Scope, *, as_of: dt.datetime | None = None) -> CopilotTotals:
