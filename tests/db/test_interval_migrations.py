@@ -37,6 +37,9 @@ def test_0010_gives_a_ledger_made_before_it_each_span_s_previous_end(unmigrated_
             conn.exec_driver_sql(
                 "CREATE INDEX ix_seat_spans_count ON seat_spans (enterprise_id, scope, org_id, started_at, ended_at)"
             )
+            for name, column in (("ix_seat_spans_user", "user_id"), ("ix_seat_spans_key", "other_key")):
+                conn.exec_driver_sql(f"DROP INDEX {name}")
+                conn.exec_driver_sql(f"CREATE INDEX {name} ON seat_spans (enterprise_id, {column})")
         migrate(engine)
         with engine.connect() as conn:
             assert intervals.verify(conn, eid) == []
@@ -46,5 +49,7 @@ def test_0010_gives_a_ledger_made_before_it_each_span_s_previous_end(unmigrated_
             ).scalars().all()
             assert ends == [None, dt.datetime(2026, 9, 10)]
             assert licensing.seat_totals(conn, "acme", as_of=ANCHOR - dt.timedelta(days=40)) == expected
+            indexes = {i["name"]: i["column_names"] for i in sa.inspect(conn).get_indexes("seat_spans")}
+            assert indexes["ix_seat_spans_user"] == ["enterprise_id", "user_id", "scope", "org_id", "started_at"]
     finally:
         engine.dispose()
