@@ -111,7 +111,8 @@ committer_spans = Table(
     Column("ended_at", DateTime, nullable=False),
     Index("ix_committer_spans_at", "enterprise_id", "product", "scope_key", "ended_at", "started_at"),
     Index("ix_committer_spans_user", "enterprise_id", "user_id"),
-    Index("ix_committer_spans_namespace", "enterprise_id", "product", "namespace", "ended_at"),
+    # Covering: "repositories with committers" in a namespace or the enterprise reads no row.
+    Index("ix_committer_spans_namespace", "enterprise_id", "product", "namespace", "ended_at", "started_at", "scope_key"),
     Index("ix_committer_spans_repo", "repository_id", "product", "ended_at"),
 )
 

@@ -104,7 +104,10 @@ def _pending_invitation(seats: sa.CTE, as_of: dt.datetime) -> sa.ColumnElement[b
     ]
     invited = sa.union(
         sa.select(inv.c.organization_id, inv.c.invitee_user_id.label("user_id")).where(*pending, inv.c.invitee_user_id.is_not(None)),
-        sa.select(inv.c.organization_id, u.c.id).join(u, u.c.login == inv.c.invitee_login).where(*pending),
+        sa.select(inv.c.organization_id, u.c.id)
+        .join(_o, _o.c.id == inv.c.organization_id)
+        .join(u, sa.and_(u.c.enterprise_id == _o.c.enterprise_id, u.c.login == inv.c.invitee_login))
+        .where(*pending),
         sa.select(inv.c.organization_id, ue.c.user_id)
         .join(ue, sa.and_(ue.c.email == inv.c.invitee_email, ue.c.verified == sa.true()))
         .where(*pending),

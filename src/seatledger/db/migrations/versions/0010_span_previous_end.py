@@ -25,12 +25,13 @@ def upgrade() -> None:
     added = "previous_ended_at" not in {c["name"] for c in inspector.get_columns("seat_spans")}
     if added:
         op.add_column("seat_spans", sa.Column("previous_ended_at", sa.DateTime, nullable=True))
-    kept = {i["name"]: list(i["column_names"]) for i in inspector.get_indexes("seat_spans")}
-    for index in tables_intervals.seat_spans.indexes:
-        if kept.get(index.name) != [c.name for c in index.columns]:
-            if index.name in kept:
-                op.drop_index(index.name, table_name="seat_spans")
-            index.create(bind)
+    for table in (tables_intervals.seat_spans, tables_intervals.committer_spans):
+        kept = {i["name"]: list(i["column_names"]) for i in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if kept.get(index.name) != [c.name for c in index.columns]:
+                if index.name in kept:
+                    op.drop_index(index.name, table_name=table.name)
+                index.create(bind)
     if added:
         for (enterprise_id,) in bind.execute(sa.select(tables.enterprises.c.id)).all():
             intervals.rebuild(bind, enterprise_id)
@@ -45,3 +46,5 @@ def downgrade() -> None:
         op.drop_index(name, table_name="seat_spans")
         op.create_index(name, "seat_spans", columns)
     op.drop_column("seat_spans", "previous_ended_at")
+    op.drop_index("ix_committer_spans_namespace", table_name="committer_spans")
+    op.create_index("ix_committer_spans_namespace", "committer_spans", ["enterprise_id", "product", "namespace", "ended_at"])
