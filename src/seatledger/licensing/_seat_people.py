@@ -11,7 +11,7 @@ import itertools
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, NamedTuple, Sequence
+from typing import Any, Callable, Collection, Iterator, NamedTuple, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -65,12 +65,12 @@ def _ordered_people(conn: Connection, policy: Policy, at: dt.datetime, org_id: i
     )
 
 
-def _allocator(conn: Connection, enterprise_id: int) -> Any:
+def _allocator(conn: Connection, enterprise_id: int, user_ids: Collection[int] | None = None) -> Any:
     try:
         from seatledger.licensing.cost_centers import load_allocator
     except ImportError:  # cost centers are another area's module; without it there is none
         return None
-    return load_allocator(conn, enterprise_id)
+    return load_allocator(conn, enterprise_id, user_ids)
 
 
 def stream(
@@ -86,7 +86,7 @@ def stream(
     if offset == 0 and limit is None:
         yield from stream_all(conn, policy, at, org_id=org_id, batch=batch)
         return
-    context = _Context(policy, at, frozenset(), frozenset(), _allocator(conn, policy.enterprise.id))
+    context = _Context(policy, at, frozenset(), frozenset(), None)
     query = _ordered_people(conn, policy, at, org_id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -97,7 +97,10 @@ def stream(
     try:
         for rows in result.partitions(batch):
             keys = [(person_key(row.user_id, row.other_key), row.user_id) for row in rows]
-            _mark_committers(conn, context, [uid for _, uid in keys if uid is not None])
+            user_ids = [uid for _, uid in keys if uid is not None]
+            # A page's people: only their cost center assignments, not the enterprise's every one.
+            context.allocator = _allocator(conn, policy.enterprise.id, user_ids)
+            _mark_committers(conn, context, user_ids)
             yield from _describe(conn, context, keys)
     finally:
         result.close()

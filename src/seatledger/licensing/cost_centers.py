@@ -16,7 +16,7 @@ import bisect
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from typing import Literal, Sequence
+from typing import Collection, Literal, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -376,8 +376,10 @@ class Allocator:
         return not (self.users or self.orgs or self.teams)
 
 
-def load_allocator(conn: Connection, enterprise_id: int) -> Allocator:
-    """Load the enterprise's cost centers and assignments for :meth:`Allocator.allocate`."""
+def load_allocator(conn: Connection, enterprise_id: int, user_ids: Collection[int] | None = None) -> Allocator:
+    """Load the enterprise's cost centers and assignments for :meth:`Allocator.allocate`;
+    with ``user_ids`` only what allocating those people needs (a page of people, not the
+    enterprise's every assignment)."""
     alloc = Allocator()
     c, r = t.cost_centers, t.cost_center_resources
     for row in conn.execute(sa.select(c.c.id, c.c.name, c.c.deleted_at).where(c.c.enterprise_id == enterprise_id)):
@@ -387,14 +389,14 @@ def load_allocator(conn: Connection, enterprise_id: int) -> Allocator:
         return alloc
     query = (
         sa.select(r.c.cost_center_id, r.c.resource_type, r.c.resource_id, r.c.started_at, r.c.ended_at)
-        .where(r.c.cost_center_id.in_(list(alloc.names)))
+        .where(r.c.cost_center_id.in_(list(alloc.names)), r.c.resource_type.in_(("User", "Org", "Team")))
         .order_by(r.c.started_at, r.c.id)
     )
+    if user_ids is not None:
+        query = query.where(sa.or_(r.c.resource_type != "User", r.c.resource_id.in_(list(user_ids))))
     target = {"User": alloc.users, "Org": alloc.orgs, "Team": alloc.teams}
     for row in conn.execute(query):
-        bucket = target.get(row.resource_type)
-        if bucket is not None:
-            bucket.setdefault(row.resource_id, []).append(_Span(row.cost_center_id, row.started_at, row.ended_at))
+        target[row.resource_type].setdefault(row.resource_id, []).append(_Span(row.cost_center_id, row.started_at, row.ended_at))
     if alloc.teams:
         tm, tt = t.team_members, t.teams
         query = (
@@ -403,6 +405,8 @@ def load_allocator(conn: Connection, enterprise_id: int) -> Allocator:
             .where(tt.c.id.in_(list(alloc.teams)), tt.c.organization_id.is_(None))
             .order_by(tm.c.user_id, tt.c.created_at, tt.c.id)
         )
+        if user_ids is not None:
+            query = query.where(tm.c.user_id.in_(list(user_ids)))
         for row in conn.execute(query):
             alloc.user_teams.setdefault(row.user_id, []).append(row.id)
     return alloc
