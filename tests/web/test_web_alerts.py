@@ -50,6 +50,14 @@ def test_a_billing_manager_adds_and_removes_alerts_and_bad_input_is_the_page_wit
         assert "Alert 1 added: GitHub Enterprise seats at 50% of purchased or more." in added.text
         assert 'data-rule="1"' in added.text and "firing" in added.text  # 1 of 2 consumed: it fired at once
         assert "GitHub Enterprise seats: 1 of 2 purchased (50%)" in added.text  # the history: olly consumes
+        stale = {**form, "kind": "source_stale", "product": "", "source": "sync", "threshold": "24"}
+        assert mona.post("/enterprises/acme/alerts", data={**stale, "source": "ftp"}).status_code == 422
+        idle = mona.post("/enterprises/acme/alerts", data={**stale, "source": ""} | {"kind": "copilot_idle"},
+                         follow_redirects=True)
+        assert "Alert 2 added: more than 24 Copilot seats idle for 30 days." in idle.text
+        added = mona.post("/enterprises/acme/alerts", data={**stale, "csrf_token": csrf_of(idle.text)},
+                          follow_redirects=True)
+        assert "Alert 3 added: GitHub API sync: no successful import for 24 hours." in added.text
         removed = mona.post("/enterprises/acme/alerts/1/remove", data={"csrf_token": csrf_of(added.text)},
                             follow_redirects=True)
         assert "Alert 1 removed." in removed.text and 'data-rule="1"' not in removed.text

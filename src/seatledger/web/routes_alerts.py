@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from seatledger.alerts.history import alert_history
-from seatledger.alerts.rules import PRODUCTS, add_rule, list_rules, remove_rule
+from seatledger.alerts.rules import KIND_LABELS, PRODUCTS, SOURCES, add_rule, list_rules, remove_rule
 from seatledger.db.tables_alerts import ALERT_KINDS
 from seatledger.errors import InvalidInput
 from seatledger.web.access import Access
@@ -25,7 +25,7 @@ def _page(request: Request, slug: str, *, error: str | None = None, form: dict[s
         events = alert_history(conn, slug, limit=50)
     return page(
         request, "alerts.html", status_code=status_code, enterprise=slug, rules=rules, events=events,
-        kinds=ALERT_KINDS, products=PRODUCTS, error=error, form=form or {},
+        kinds={k: KIND_LABELS[k] for k in ALERT_KINDS}, products=PRODUCTS, sources=SOURCES, error=error, form=form or {},
     )
 
 
@@ -47,13 +47,16 @@ def _threshold(text: str) -> int | None:
 @router.post("/enterprises/{slug}/alerts", include_in_schema=False, dependencies=[Depends(csrf_checked)])
 def add_alert(
     request: Request, slug: str, access: Access = Depends(signed_in), kind: str = Form(""),
-    product: str = Form(""), threshold: str = Form(""), email: str = Form(""), webhook_url: str = Form(""),
+    product: str = Form(""), source: str = Form(""), threshold: str = Form(""), email: str = Form(""),
+    webhook_url: str = Form(""),
 ) -> Response:
     access.require_enterprise(slug)
-    form = {"kind": kind, "product": product, "threshold": threshold, "email": email, "webhook_url": webhook_url}
+    form = {"kind": kind, "product": product, "source": source, "threshold": threshold, "email": email,
+            "webhook_url": webhook_url}
     try:
         with request.app.state.engine.begin() as conn:
-            made = add_rule(conn, slug, kind, product=product or None, threshold=_threshold(threshold),
+            made = add_rule(conn, slug, kind, product=product or None, source=source or None,
+                            threshold=_threshold(threshold),
                             email=email, webhook_url=webhook_url, created_by=access.login)
     except InvalidInput as exc:
         return _page(request, slug, error=exc.message, form=form, status_code=422)
