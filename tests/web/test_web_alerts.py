@@ -9,32 +9,15 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 
-from seatledger.db.ledger import Ledger
-from seatledger.web.accounts import set_password
-
-from web_site import csrf_of, http_sign_in
+from web_site import acme_with_operators, csrf_of, http_sign_in
 
 T0 = dt.datetime(2026, 1, 1)
-
-
-def _acme(engine: Engine) -> None:
-    with engine.begin() as conn:
-        led = Ledger(conn)
-        eid = led.add_enterprise("acme", created_at=T0)
-        led.set_product(eid, "enterprise", billing="volume", purchased=2)
-        org = led.add_org(eid, "acme-web", created_at=T0)
-        mona = led.add_user(eid, "mona", emails=["mona@acme.test"], created_at=T0)
-        led.add_enterprise_role(eid, mona, "billing_manager", started_at=T0)
-        set_password(conn, mona, "mona-password")
-        olly = led.add_user(eid, "olly", emails=["olly@acme.test"], created_at=T0)
-        led.add_membership(org, olly, "owner", started_at=T0)
-        set_password(conn, olly, "olly-password")
 
 
 def test_a_billing_manager_adds_and_removes_alerts_and_bad_input_is_the_page_with_a_message(
     live_server: Any, engine: Engine
 ) -> None:
-    _acme(engine)
+    acme_with_operators(engine, T0)
     with httpx.Client(base_url=live_server.url, timeout=30) as mona:
         http_sign_in(mona, "mona", "mona-password")
         page = mona.get("/enterprises/acme/alerts")
