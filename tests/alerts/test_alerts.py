@@ -27,8 +27,9 @@ from seatledger.alerts.history import alert_history
 from seatledger.alerts.rules import add_rule, list_rules, remove_rule
 from seatledger.config import Settings
 from seatledger.db.ledger import Ledger, utcnow
-from seatledger.db.tables_alerts import alert_events
+from seatledger.db.tables_alerts import alert_events, alert_rules
 from seatledger.errors import InvalidInput, NotFound
+from seatledger.licensing import seat_totals
 
 LONG_AGO = dt.datetime(2024, 1, 1)
 
@@ -342,3 +343,19 @@ def test_the_time_driven_alerts_refuse_bad_input_with_a_clear_message(engine: En
         for kwargs, message in cases:
             with pytest.raises(InvalidInput, match=message):
                 add_rule(conn, "acme", **kwargs)  # type: ignore[arg-type]
+
+
+def test_an_alert_evaluation_that_fails_is_logged_and_never_fails_the_write(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    eid, octo, users = _acme(engine, members=1, purchased=5)
+    with engine.begin() as conn:  # a rule no code can read (its product is unknown), as if written by hand
+        conn.execute(sa.insert(alert_rules).values(
+            enterprise_id=eid, kind="consumed_percent", product="bogus", threshold=50, email="a@b.test",
+            created_at=LONG_AGO, firing=False))
+    with caplog.at_level("ERROR", logger="seatledger.alerts.commit_hook"):
+        _write(engine, lambda led: led.add_membership(octo, users[1], started_at=LONG_AGO))
+    assert "alerts of enterprise" in caplog.text and "KeyError" in caplog.text
+    with engine.connect() as conn:
+        assert seat_totals(conn, "acme").consumed == 2  # the write committed
+    assert _states(engine) == []
