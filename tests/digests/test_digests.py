@@ -9,6 +9,7 @@ import subprocess
 import sys
 from email.message import Message
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -20,6 +21,7 @@ from seatledger.digests.sending import PRODUCT_LABELS, next_due, send_digests
 from seatledger.digests.subscriptions import list_subscriptions, subscribe, unsubscribe
 from seatledger.errors import InvalidInput, NotFound, PermissionDenied
 from seatledger.exports.mail import mailer_for
+from seatledger.exports.queue import DIGESTS_AT, DIGESTS_TASK_NAME, ExportQueue
 from seatledger.licensing import count_idle_seats, license_changes, seat_totals
 
 T0 = dt.datetime(2026, 1, 1)
@@ -92,6 +94,26 @@ def test_a_digest_brings_the_engines_totals_and_change_since_the_last_one_to_sub
     week_later = NOW + dt.timedelta(days=7)
     assert send_digests(engine, mailing, mailer, "k", now=week_later).sent == 1
     assert f"{NOW:%Y-%m-%d %H:%M} to {week_later:%Y-%m-%d %H:%M} UTC" in _body(smtp.messages[1])  # since the last
+
+
+def test_the_queue_sends_the_digests_due_once_a_day_at_its_hour(
+    engine: Engine, settings: Settings, smtp: SmtpSink
+) -> None:
+    _acme(engine)
+    with engine.begin() as conn:
+        subscribe(conn, "acme", "mona", "weekly", now=SUBSCRIBED)
+    at = NOW.replace(hour=DIGESTS_AT[0], minute=DIGESTS_AT[1])
+    queue = ExportQueue(settings.with_(smtp_url=smtp.url), engine, immediate=True,
+                        clock=lambda: at.replace(tzinfo=dt.timezone.utc).timestamp())
+
+    def digest_tasks(when: dt.datetime) -> list[Any]:
+        return [task for task in queue.huey.read_periodic(when) if task.name == DIGESTS_TASK_NAME]
+
+    assert digest_tasks(at + dt.timedelta(hours=1)) == []
+    (task,) = digest_tasks(at)
+    assert queue.huey.execute(task) == 1
+    assert [m["To"] for m in smtp.messages] == ["mona@acme.test"]
+    assert queue.huey.execute(task) == 0  # the next is due in a week
 
 
 def test_a_digest_whose_mail_fails_is_sent_on_the_next_run(engine: Engine, settings: Settings, smtp: SmtpSink) -> None:
