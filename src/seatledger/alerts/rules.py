@@ -26,6 +26,7 @@ from seatledger.db.tables_alerts import (
     ALERT_KINDS,
     ALERT_OVER_PURCHASED,
     ALERT_SOURCE_STALE,
+    ALERT_VERIFY_DRIFT,
     alert_rules,
 )
 from seatledger.errors import InvalidInput, NotFound
@@ -40,12 +41,12 @@ PRODUCT_LABELS = {
 }
 # Each kind's condition, as the web form offers it.
 KIND_LABELS = {
-    "consumed_percent": "consumed reaches a percent of purchased",
-    "over_purchased": "consumed is over purchased",
-    "expiring": "the license expires within N days",
-    "verify_drift": "the interval verification finds differences",
-    "copilot_idle": f"more than N Copilot seats idle for {COPILOT_IDLE_WINDOW.days} days",
-    "source_stale": "a source's last successful import is older than N hours",
+    ALERT_CONSUMED_PERCENT: "consumed reaches a percent of purchased",
+    ALERT_OVER_PURCHASED: "consumed is over purchased",
+    ALERT_EXPIRING: "the license expires within N days",
+    ALERT_VERIFY_DRIFT: "the interval verification finds differences",
+    ALERT_COPILOT_IDLE: f"more than N Copilot seats idle for {COPILOT_IDLE_WINDOW.days} days",
+    ALERT_SOURCE_STALE: "a source's last successful import is older than N hours",
 }
 # The sources a source-stale rule may watch (none named: every source that has imported).
 SOURCES = tuple(SOURCE_LABELS)
