@@ -27,8 +27,9 @@ from seatledger.alerts.history import alert_history
 from seatledger.alerts.rules import add_rule, list_rules, remove_rule
 from seatledger.config import Settings
 from seatledger.db.ledger import Ledger, utcnow
-from seatledger.db.tables_alerts import alert_events
+from seatledger.db.tables_alerts import alert_events, alert_rules
 from seatledger.errors import InvalidInput, NotFound
+from seatledger.licensing import seat_totals
 
 LONG_AGO = dt.datetime(2024, 1, 1)
 
@@ -223,12 +224,138 @@ def test_alert_commands_print_one_line_and_exit_2_on_bad_input(engine: Engine, d
     assert added.stdout.startswith("alert 1: GitHub Enterprise seats at 10% of purchased or more (firing)")
     assert "webhook secret (shown once): " in added.stdout
     assert run("list", "--enterprise", "acme").stdout.startswith("1\tfiring\t")
+    stale = run("add", "--enterprise", "acme", "--kind", "source-stale", "--source", "sync", "--threshold", "12",
+                "--email", "ops@acme.test")
+    assert stale.stdout == "alert 2: GitHub API sync: no successful import for 12 hours (not firing)\n", stale.stderr
     for args, message in [
         (("add", "--enterprise", "nope", "--kind", "verify-drift", "--email", "a@b.test"), "nope"),
         (("add", "--enterprise", "acme", "--kind", "consumed-percent", "--product", "enterprise",
           "--threshold", "5000", "--email", "a@b.test"), "percent"),
         (("remove", "--enterprise", "acme", "7"), "no alert 7"),
+        (("add", "--enterprise", "acme", "--kind", "copilot-idle", "--email", "a@b.test"), "a number of seats"),
+        (("add", "--enterprise", "acme", "--kind", "source-stale", "--source", "ftp", "--threshold", "3",
+          "--email", "a@b.test"), "the source is one of"),
     ]:
         refused = run(*args)
         lines = refused.stderr.strip().splitlines()
         assert refused.returncode == 2 and len(lines) == 1 and message in lines[0], refused.stderr
+
+
+def _delivered(
+    engine: Engine, settings: Settings, smtp: SmtpSink, receiver: Receiver, at: dt.datetime
+) -> list[dict[str, Any]]:
+    """Send what is due at ``at`` to the real SMTP sink and receiver; the webhook bodies, in order."""
+    mailing = settings.with_(smtp_url=f"smtp://127.0.0.1:{smtp.port}")
+    clock = Clock()
+    clock.now = at.replace(tzinfo=dt.timezone.utc).timestamp()
+    deliverer = Deliverer(mailing, engine, clock=clock)
+    try:
+        deliverer.deliver_due()
+    finally:
+        deliverer.close()
+    return [json.loads(body) for _headers, body in receiver.requests]
+
+
+def test_a_copilot_idle_alert_fires_on_the_write_and_on_the_schedule_and_clears_once(
+    engine: Engine, settings: Settings, smtp: SmtpSink, receiver: Receiver
+) -> None:
+    now = utcnow()
+    _eid, octo, users = _acme(engine, members=5, purchased=10)
+    # (user, seat created, last activity): the seats as the sync would list them
+    seats = [(users[0], now - dt.timedelta(days=90), now - dt.timedelta(days=1)),
+             (users[1], now - dt.timedelta(days=90), now - dt.timedelta(days=40)),
+             (users[2], now - dt.timedelta(days=60), None)]
+
+    def idle_at(at: dt.datetime, held: list[tuple[int, dt.datetime, dt.datetime | None]]) -> int:
+        return sum((last or created) < at - dt.timedelta(days=30) for _u, created, last in held)
+
+    _write(engine, lambda led: [led.add_copilot_seat(octo, u, created_at=c, last_activity_at=a) for u, c, a in seats])
+    threshold = idle_at(now, seats)
+    with engine.begin() as conn:
+        add_rule(conn, "acme", "copilot-idle", threshold=threshold, email="ops@acme.test", webhook_url=receiver.url)
+    assert _states(engine) == []  # idle seats equal to the threshold: not above it
+
+    never_used = (users[3], now - dt.timedelta(days=45), None)
+    seat_ids: list[int] = []
+    _write(engine, lambda led: seat_ids.append(led.add_copilot_seat(octo, never_used[0], created_at=never_used[1])))
+    assert _states(engine) == ["firing"]
+    _write(engine, lambda led: led.cancel_copilot_seat(seat_ids[0], now))  # the seat ends: back to the threshold
+    assert _states(engine) == ["firing", "cleared"]
+
+    later = now + dt.timedelta(days=31)  # the active seat's last use is now 32 days old
+    assert idle_at(later, seats) > threshold
+    assert evaluate_all(engine, at=later) == 1
+    assert evaluate_all(engine, at=later + dt.timedelta(days=1)) == 0  # still true: no repeat
+    assert _states(engine) == ["firing", "cleared", "firing"]
+
+    docs = _delivered(engine, settings, smtp, receiver, later)
+    assert [d["state"] for d in docs] == ["firing", "cleared", "firing"]
+    assert {d["alert"]["kind"] for d in docs} == {"copilot_idle"}
+    assert docs[0]["summary"].startswith(f"{idle_at(now, seats + [never_used])} Copilot seats idle for 30 days")
+    assert docs[2]["summary"].startswith(f"{idle_at(later, seats)} Copilot seats idle")
+    assert [m["To"] for m in smtp.messages] == ["ops@acme.test"] * 3
+
+
+def test_a_source_stale_alert_fires_as_the_last_sync_ages_and_clears_with_the_next_one(
+    engine: Engine, settings: Settings, smtp: SmtpSink, receiver: Receiver
+) -> None:
+    from seatledger.db.tables_sources import source_runs
+    from seatledger.ingest.source_runs import record_failure, record_success
+
+    eid, _octo, _users = _acme(engine, members=1, purchased=5)
+    with engine.begin() as conn:
+        record_success(conn, eid, "sync", {"organizations": ["octo"]})
+        # The sync ran five hours ago.
+        conn.execute(sa.update(source_runs).values(last_success_at=utcnow() - dt.timedelta(hours=5)))
+        sync_rule = add_rule(conn, "acme", "source-stale", source="sync", threshold=6, webhook_url=receiver.url).rule
+        any_rule = add_rule(conn, "acme", "source-stale", threshold=6, email="ops@acme.test").rule
+    assert sync_rule.description == "GitHub API sync: no successful import for 6 hours"
+    now = utcnow()
+    assert evaluate_all(engine, at=now) == 0
+    assert evaluate_all(engine, at=now + dt.timedelta(hours=2)) == 2  # both watch the sync
+    assert evaluate_all(engine, at=now + dt.timedelta(hours=3)) == 0
+
+    with engine.begin() as conn:
+        record_success(conn, eid, "sync", {"organizations": ["octo"]})  # a new sync: fresh again
+    record_failure(engine, eid, "webhook", "bad signature")  # a source that never succeeded
+    assert evaluate_all(engine, at=now + dt.timedelta(hours=2)) == 1  # the sync rule clears; the other holds
+    with engine.connect() as conn:
+        by_rule = {(e.rule_id, e.state): e.summary for e in alert_history(conn, "acme")}
+    assert set(by_rule) == {(sync_rule.id, "firing"), (sync_rule.id, "cleared"), (any_rule.id, "firing")}
+    assert "GitHub API sync (last success" in by_rule[(sync_rule.id, "firing")]
+
+    docs = _delivered(engine, settings, smtp, receiver, now + dt.timedelta(hours=2))
+    assert [(d["alert"]["id"], d["state"]) for d in docs] == [(sync_rule.id, "firing"), (sync_rule.id, "cleared")]
+    assert len(smtp.messages) == 1 and "no successful import for 6 hours" in smtp.messages[0]["Subject"]
+
+
+def test_the_time_driven_alerts_refuse_bad_input_with_a_clear_message(engine: Engine) -> None:
+    _acme(engine, members=1, purchased=5)
+    cases = [
+        (dict(kind="copilot-idle", email="a@b.test"), "a number of seats from 0"),
+        (dict(kind="copilot-idle", threshold=-1, email="a@b.test"), "a number of seats"),
+        (dict(kind="copilot-idle", threshold=3, product="enterprise", email="a@b.test"), "takes no product"),
+        (dict(kind="source-stale", threshold=0, email="a@b.test"), "a number of hours from 1"),
+        (dict(kind="source-stale", threshold=6, source="ftp", email="a@b.test"), "the source is one of sync"),
+        (dict(kind="expiring", threshold=6, source="sync", email="a@b.test"), "only the source-stale alert"),
+    ]
+    with engine.begin() as conn:
+        for kwargs, message in cases:
+            with pytest.raises(InvalidInput, match=message):
+                add_rule(conn, "acme", **kwargs)  # type: ignore[arg-type]
+
+
+def test_an_alert_evaluation_that_fails_is_logged_and_never_fails_the_write(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    eid, octo, users = _acme(engine, members=1, purchased=5)
+    with engine.begin() as conn:  # a rule no code can read (its product is unknown), as if written by hand
+        conn.execute(sa.insert(alert_rules).values(
+            enterprise_id=eid, kind="consumed_percent", product="bogus", threshold=50, email="a@b.test",
+            created_at=LONG_AGO, firing=False))
+    with caplog.at_level("ERROR", logger="seatledger.alerts.commit_hook"):
+        _write(engine, lambda led: led.add_membership(octo, users[1], started_at=LONG_AGO))
+    assert "alerts of enterprise" in caplog.text and "KeyError" in caplog.text
+    with engine.connect() as conn:
+        assert seat_totals(conn, "acme").consumed == 2  # the write committed
+    assert _states(engine) == []

@@ -19,6 +19,7 @@ from seatledger.cli import app as cli
 from seatledger.db.ledger import Ledger
 from seatledger.exports.catalog import LICENSE_USAGE, report_request
 from seatledger.exports.jobs import request_export
+from seatledger.ingest.source_runs import record_failure, record_success
 from seatledger.licensing.verification import verify_intervals
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -88,6 +89,10 @@ def _expected(doc: dict[str, Any], orgs: dict[str, dict[str, Any]], drift: dict[
         consumed("seatledger_organization_seats_consumed", org_doc, organization=org)
     put("seatledger_verify_differences", drift["differences"])
     put("seatledger_verify_last_check_timestamp_seconds", _epoch(drift["checked_at"]))
+    for source, f in doc["sources"].items():
+        for when in ("success", "failure"):
+            if f[f"last_{when}_at"]:
+                put(f"seatledger_source_last_{when}_timestamp_seconds", _epoch(f[f"last_{when}_at"]), source=source)
     put("seatledger_export_queue_depth", queued, status="queued")
     put("seatledger_export_queue_depth", 0, status="running")
     return out
@@ -101,6 +106,8 @@ def _volume_purchase_and_a_queued_export(engine: Engine, world: Any) -> None:
         led.set_product(eid, "code_security", billing="volume", purchased=2)
         verify_intervals(conn, "acme")
         request_export(conn, world.users["owner"], report_request(LICENSE_USAGE, "enterprise:acme", None, None))
+        record_success(conn, eid, "sync", {"organizations": ["octo", "widgets"]})
+    record_failure(engine, eid, "webhook", "bad signature")
 
 
 def test_every_gauge_of_metrics_equals_summary_json_for_the_same_ledger(
@@ -115,6 +122,7 @@ def test_every_gauge_of_metrics_equals_summary_json_for_the_same_ledger(
     drift = httpx.get(live_server.url + "/healthz", timeout=30).json()["intervals"]["acme"]
     assert _samples(answer.text) == _expected(doc, orgs, drift, queued=1)
     assert doc["seats"]["over_limit"] > 0  # the purchase of 10 is exceeded: the gauge is not a zero by chance
+    assert doc["sources"]["sync"]["last_success_at"] and doc["sources"]["webhook"]["last_failure_at"]
 
 
 def test_metrics_of_a_token_show_only_its_own_enterprise(live_server: Any, api_world: Any) -> None:

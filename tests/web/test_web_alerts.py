@@ -9,32 +9,15 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 
-from seatledger.db.ledger import Ledger
-from seatledger.web.accounts import set_password
-
-from web_site import csrf_of, http_sign_in
+from web_site import acme_with_operators, csrf_of, http_sign_in
 
 T0 = dt.datetime(2026, 1, 1)
-
-
-def _acme(engine: Engine) -> None:
-    with engine.begin() as conn:
-        led = Ledger(conn)
-        eid = led.add_enterprise("acme", created_at=T0)
-        led.set_product(eid, "enterprise", billing="volume", purchased=2)
-        org = led.add_org(eid, "acme-web", created_at=T0)
-        mona = led.add_user(eid, "mona", emails=["mona@acme.test"], created_at=T0)
-        led.add_enterprise_role(eid, mona, "billing_manager", started_at=T0)
-        set_password(conn, mona, "mona-password")
-        olly = led.add_user(eid, "olly", emails=["olly@acme.test"], created_at=T0)
-        led.add_membership(org, olly, "owner", started_at=T0)
-        set_password(conn, olly, "olly-password")
 
 
 def test_a_billing_manager_adds_and_removes_alerts_and_bad_input_is_the_page_with_a_message(
     live_server: Any, engine: Engine
 ) -> None:
-    _acme(engine)
+    acme_with_operators(engine, T0)
     with httpx.Client(base_url=live_server.url, timeout=30) as mona:
         http_sign_in(mona, "mona", "mona-password")
         page = mona.get("/enterprises/acme/alerts")
@@ -50,6 +33,14 @@ def test_a_billing_manager_adds_and_removes_alerts_and_bad_input_is_the_page_wit
         assert "Alert 1 added: GitHub Enterprise seats at 50% of purchased or more." in added.text
         assert 'data-rule="1"' in added.text and "firing" in added.text  # 1 of 2 consumed: it fired at once
         assert "GitHub Enterprise seats: 1 of 2 purchased (50%)" in added.text  # the history: olly consumes
+        stale = {**form, "kind": "source_stale", "product": "", "source": "sync", "threshold": "24"}
+        assert mona.post("/enterprises/acme/alerts", data={**stale, "source": "ftp"}).status_code == 422
+        idle = mona.post("/enterprises/acme/alerts", data={**stale, "source": ""} | {"kind": "copilot_idle"},
+                         follow_redirects=True)
+        assert "Alert 2 added: more than 24 Copilot seats idle for 30 days." in idle.text
+        added = mona.post("/enterprises/acme/alerts", data={**stale, "csrf_token": csrf_of(idle.text)},
+                          follow_redirects=True)
+        assert "Alert 3 added: GitHub API sync: no successful import for 24 hours." in added.text
         removed = mona.post("/enterprises/acme/alerts/1/remove", data={"csrf_token": csrf_of(added.text)},
                             follow_redirects=True)
         assert "Alert 1 removed." in removed.text and 'data-rule="1"' not in removed.text

@@ -153,6 +153,24 @@ def http_sign_in(client: Any, login: str, password: str) -> Any:
     return client.post("/login", data={"login": login, "password": password, "csrf_token": token.group(1), "next": "/"})
 
 
+def acme_with_operators(engine: Engine, created_at: dt.datetime) -> None:
+    """acme (2 seats bought) with org acme-web; mona its billing manager, olly an owner of
+    acme-web only; both may sign in (password: LOGIN-password)."""
+    from seatledger.db.ledger import Ledger
+
+    with engine.begin() as conn:
+        led = Ledger(conn)
+        eid = led.add_enterprise("acme", created_at=created_at)
+        led.set_product(eid, "enterprise", billing="volume", purchased=2)
+        org = led.add_org(eid, "acme-web", created_at=created_at)
+        mona = led.add_user(eid, "mona", emails=["mona@acme.test"], created_at=created_at)
+        led.add_enterprise_role(eid, mona, "billing_manager", started_at=created_at)
+        set_password(conn, mona, "mona-password")
+        olly = led.add_user(eid, "olly", emails=["olly@acme.test"], created_at=created_at)
+        led.add_membership(org, olly, "owner", started_at=created_at)
+        set_password(conn, olly, "olly-password")
+
+
 def csrf_of(html: str) -> str:
     token = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert token is not None

@@ -7,11 +7,17 @@ their last evaluation are evaluated, and what fires commits with the write. A tr
 that wrote nothing, or an enterprise without rules, costs nothing more than a flag check or
 one indexed query.
 
+An evaluation that fails (a rule the code cannot read, a query the database refuses) is
+logged and rolled back to a savepoint: an alert never costs the write that caused it, and the
+rule, still stale, is evaluated again by the next write and by the schedule.
+
 :mod:`seatledger.db.engine` installs it by name (``COMMIT_HOOKS``), so the ledger does not
 import the alerts.
 """
 
 from __future__ import annotations
+
+import logging
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -20,6 +26,8 @@ from sqlalchemy.engine import Connection, Engine
 from seatledger.db import intervals
 from seatledger.db.ledger import wrote_in_transaction
 
+log = logging.getLogger(__name__)
+
 
 def _evaluate_due(conn: Connection) -> None:
     """Evaluate the rules a writing transaction may have changed, before it commits."""
@@ -27,7 +35,11 @@ def _evaluate_due(conn: Connection) -> None:
     from seatledger.alerts.evaluation import enterprises_due, evaluate_enterprise
 
     for enterprise_id in enterprises_due(conn):
-        evaluate_enterprise(conn, enterprise_id)
+        try:
+            with conn.begin_nested():
+                evaluate_enterprise(conn, enterprise_id)
+        except Exception:  # noqa: BLE001 - whatever failed, the write it evaluates for commits
+            log.exception("alerts of enterprise %s not evaluated; the write commits without them", enterprise_id)
 
 
 def install(engine: Engine) -> None:

@@ -21,7 +21,6 @@ import smtplib
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from typing import Any, Callable
 
 import httpx
@@ -43,7 +42,7 @@ from seatledger.db.tables_alerts import (
     alert_events,
     alert_rules,
 )
-from seatledger.exports.mail import ENTERPRISE_HEADER, Mailer, mailer_for
+from seatledger.exports.mail import Mailer, mailer_for, new_message
 
 SIGNATURE_HEADER = "X-Seatledger-Signature-256"
 # Seconds to wait before attempt 2, 3, ...; after MAX_ATTEMPTS failures the delivery fails.
@@ -95,19 +94,12 @@ def _payload(d: _Due) -> dict[str, Any]:
 
 def _email(settings: Settings, d: _Due) -> EmailMessage:
     p = _payload(d)
-    msg = EmailMessage()
-    msg["From"] = settings.mail_from
-    msg["To"] = d.target
-    msg["Subject"] = f"[seatledger] {p['text']}"
-    msg["Date"] = formatdate(usegmt=True)
-    msg["Message-ID"] = make_msgid(domain="seatledger")
-    msg[ENTERPRISE_HEADER] = d.enterprise
     state = "is firing" if d.state == EVENT_FIRING else "has cleared"
-    msg.set_content(
+    return new_message(
+        settings, d.target, f"[seatledger] {p['text']}", d.enterprise,
         f"The alert {p['alert']['description']!r} of enterprise {d.enterprise} {state}.\n\n"
-        f"{d.summary}\n\nAt {p['occurred_at']}.\n"
+        f"{d.summary}\n\nAt {p['occurred_at']}.\n",
     )
-    return msg
 
 
 class Deliverer:

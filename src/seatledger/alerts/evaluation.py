@@ -28,8 +28,10 @@ from seatledger.db.ledger import current_version, utcnow
 from seatledger.db.tables import enterprises
 from seatledger.db.tables_alerts import (
     ALERT_CONSUMED_PERCENT,
+    ALERT_COPILOT_IDLE,
     ALERT_EXPIRING,
     ALERT_OVER_PURCHASED,
+    ALERT_SOURCE_STALE,
     CHANNEL_EMAIL,
     CHANNEL_WEBHOOK,
     DELIVERY_PENDING,
@@ -39,7 +41,15 @@ from seatledger.db.tables_alerts import (
     alert_events,
     alert_rules,
 )
-from seatledger.licensing import Scope, committer_totals, last_interval_check, seat_totals
+from seatledger.licensing import (
+    COPILOT_IDLE_WINDOW,
+    Scope,
+    committer_totals,
+    count_idle_seats,
+    last_interval_check,
+    seat_totals,
+    source_freshness,
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,12 @@ def observe(conn: Connection, rule: AlertRule, slug: str, at: dt.datetime) -> Ob
         days = (expires - at.date()).days
         when = f"in {days} days" if days >= 0 else f"{-days} days ago"
         return Observation(days <= (rule.threshold or 0), f"the enterprise license expires on {expires} ({when})")
+    if rule.kind == ALERT_COPILOT_IDLE:
+        idle = count_idle_seats(conn, slug, as_of=at)
+        return Observation(idle > (rule.threshold or 0),
+                           f"{idle} Copilot seats idle for {COPILOT_IDLE_WINDOW.days} days (alert above {rule.threshold})")
+    if rule.kind == ALERT_SOURCE_STALE:
+        return _stale_sources(conn, rule, slug, at)
     check = last_interval_check(conn, slug)
     if check is None:
         return Observation(False, "the intervals were never verified")
@@ -92,6 +108,22 @@ def observe(conn: Connection, rule: AlertRule, slug: str, at: dt.datetime) -> Ob
         check.differences > 0,
         f"the interval verification of {check.checked_at:%Y-%m-%d %H:%M} UTC found {check.differences} differences",
     )
+
+
+def _stale_sources(conn: Connection, rule: AlertRule, slug: str, at: dt.datetime) -> Observation:
+    """The watched sources (every one that has imported, or the rule's one) whose last success
+    is older than the threshold; a source that never succeeded is stale from its first try."""
+    limit = at - dt.timedelta(hours=rule.threshold or 0)
+    watched = [f for f in source_freshness(conn, slug) if rule.product in (None, f.source)]
+    stale = [f for f in watched if f.last_success_at is None or f.last_success_at < limit]
+    if not watched:
+        return Observation(False, "no source has imported yet")
+    if not stale:
+        return Observation(False, f"every watched source imported within {rule.threshold} hours")
+    last = ", ".join(
+        f"{f.label} (last success {f.last_success_at:%Y-%m-%d %H:%M} UTC)" if f.last_success_at
+        else f"{f.label} (never succeeded)" for f in stale)
+    return Observation(True, f"no successful import for {rule.threshold} hours: {last}")
 
 
 def _fire(conn: Connection, rule: Any, observed: Observation, at: dt.datetime) -> None:

@@ -21,14 +21,16 @@ from sqlalchemy.engine import Connection
 from seatledger.db.ledger import utcnow
 from seatledger.db.tables_alerts import (
     ALERT_CONSUMED_PERCENT,
+    ALERT_COPILOT_IDLE,
     ALERT_EXPIRING,
     ALERT_KINDS,
     ALERT_OVER_PURCHASED,
+    ALERT_SOURCE_STALE,
     ALERT_VERIFY_DRIFT,
     alert_rules,
 )
 from seatledger.errors import InvalidInput, NotFound
-from seatledger.licensing import get_enterprise
+from seatledger.licensing import COPILOT_IDLE_WINDOW, SOURCE_LABELS, get_enterprise
 
 # The products a purchased count is kept for (``seatledger billing``): a threshold is a share of it.
 PRODUCTS = ("enterprise", "code_security", "secret_protection")
@@ -37,8 +39,24 @@ PRODUCT_LABELS = {
     "code_security": "Code Security committers",
     "secret_protection": "Secret Protection committers",
 }
-MAX_PERCENT = 1000
-MAX_DAYS = 3650
+# Each kind's condition, as the web form offers it.
+KIND_LABELS = {
+    ALERT_CONSUMED_PERCENT: "consumed reaches a percent of purchased",
+    ALERT_OVER_PURCHASED: "consumed is over purchased",
+    ALERT_EXPIRING: "the license expires within N days",
+    ALERT_VERIFY_DRIFT: "the interval verification finds differences",
+    ALERT_COPILOT_IDLE: f"more than N Copilot seats idle for {COPILOT_IDLE_WINDOW.days} days",
+    ALERT_SOURCE_STALE: "a source's last successful import is older than N hours",
+}
+# The sources a source-stale rule may watch (none named: every source that has imported).
+SOURCES = tuple(SOURCE_LABELS)
+# The inclusive range of each kind's threshold, and what its unit is.
+THRESHOLDS = {
+    ALERT_CONSUMED_PERCENT: (1, 1000, "a percent of purchased"),
+    ALERT_EXPIRING: (0, 3650, "a number of days"),
+    ALERT_COPILOT_IDLE: (0, 1_000_000, "a number of seats"),
+    ALERT_SOURCE_STALE: (1, 24 * 366, "a number of hours"),
+}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_URL = 2000
 
@@ -66,6 +84,11 @@ class AlertRule:
             return f"{PRODUCT_LABELS[self.product or '']} over the purchased count"
         if self.kind == ALERT_EXPIRING:
             return f"the enterprise license expires within {self.threshold} days"
+        if self.kind == ALERT_COPILOT_IDLE:
+            return f"more than {self.threshold} Copilot seats idle for {COPILOT_IDLE_WINDOW.days} days"
+        if self.kind == ALERT_SOURCE_STALE:
+            which = SOURCE_LABELS[self.product] if self.product else "a source"
+            return f"{which}: no successful import for {self.threshold} hours"
         return "the interval verification found differences"
 
 
@@ -97,14 +120,15 @@ def _check(kind: str, product: str | None, threshold: int | None, email: str | N
     if kind in (ALERT_CONSUMED_PERCENT, ALERT_OVER_PURCHASED):
         if product not in PRODUCTS:
             raise InvalidInput(f"this alert needs a product: one of {', '.join(PRODUCTS)}")
+    elif kind == ALERT_SOURCE_STALE:
+        if product is not None and product not in SOURCES:
+            raise InvalidInput(f"the source is one of {', '.join(SOURCES)}, not {product!r}")
     elif product is not None:
         raise InvalidInput(f"the {kind.replace('_', '-')} alert takes no product")
-    if kind == ALERT_CONSUMED_PERCENT:
-        if threshold is None or not 1 <= threshold <= MAX_PERCENT:
-            raise InvalidInput(f"the threshold is a percent of purchased from 1 to {MAX_PERCENT}, not {threshold}")
-    elif kind == ALERT_EXPIRING:
-        if threshold is None or not 0 <= threshold <= MAX_DAYS:
-            raise InvalidInput(f"the threshold is a number of days from 0 to {MAX_DAYS}, not {threshold}")
+    if kind in THRESHOLDS:
+        low, high, unit = THRESHOLDS[kind]
+        if threshold is None or not low <= threshold <= high:
+            raise InvalidInput(f"the threshold is {unit} from {low} to {high}, not {threshold}")
     elif threshold is not None:
         raise InvalidInput(f"the {kind.replace('_', '-')} alert takes no threshold")
     if not email and not webhook_url:
@@ -123,6 +147,7 @@ def add_rule(
     kind: str,
     *,
     product: str | None = None,
+    source: str | None = None,
     threshold: int | None = None,
     email: str | None = None,
     webhook_url: str | None = None,
@@ -130,11 +155,17 @@ def add_rule(
     now: dt.datetime | None = None,
 ) -> NewRule:
     """Add a rule to ``enterprise`` (NotFound, InvalidInput); it is evaluated at once, so a
-    condition already true fires now."""
+    condition already true fires now. A source-stale rule watches ``source`` (kept in the
+    product column), or every source when none is named."""
     kind = parse_kind(kind)
     email = (email or "").strip().lower() or None
     webhook_url = (webhook_url or "").strip() or None
     product = (product or "").strip().lower() or None
+    source = (source or "").strip().lower().replace("-", "_") or None
+    if source is not None:
+        if kind != ALERT_SOURCE_STALE or product is not None:
+            raise InvalidInput("only the source-stale alert takes a source (and no product)")
+        product = source
     _check(kind, product, threshold, email, webhook_url)
     info = get_enterprise(conn, enterprise)
     secret = secrets.token_hex(32) if webhook_url else None

@@ -13,7 +13,7 @@ from seatledger.cli import people, verify, worker
 from seatledger.cli import billing
 from seatledger.cli import purchases
 from seatledger.cli import emails
-from seatledger.cli import alert
+from seatledger.cli import alert, digest
 from seatledger.errors import LedgerError
 
 app = typer.Typer(
@@ -56,6 +56,7 @@ app.add_typer(billing.price_app, name="price", help="Negotiated prices of licens
 app.add_typer(purchases.app, name="billing", help="What was bought: billing model, purchased count, expiry.")
 app.add_typer(emails.app, name="emails", help="Commit emails that count for nobody, and mapping them to people.")
 app.add_typer(alert.app, name="alert", help="Alerts on license use: rules, history, deliveries.")
+app.add_typer(digest.app, name="digest", help="Digest emails: who subscribes, and sending them.")
 
 
 def command() -> Any:

@@ -21,12 +21,17 @@ app = typer.Typer(no_args_is_help=True, help="Alerts on license use: rules, hist
 def alert_add(
     enterprise: Enterprise,
     kind: Annotated[str, typer.Option(
-        "--kind", help="consumed-percent, over-purchased, expiring or verify-drift.", metavar="KIND")],
+        "--kind", help="consumed-percent, over-purchased, expiring, verify-drift, copilot-idle or source-stale.",
+        metavar="KIND")],
     product: Annotated[Optional[str], typer.Option(
         "--product", help="enterprise, code_security or secret_protection (consumed-percent, over-purchased).",
         metavar="PRODUCT")] = None,
+    source: Annotated[Optional[str], typer.Option(
+        "--source", help="The one source a source-stale alert watches (default: every source), e.g. sync.",
+        metavar="SOURCE")] = None,
     threshold: Annotated[Optional[int], typer.Option(
-        "--threshold", help="Percent of purchased (consumed-percent) or days (expiring).", metavar="N")] = None,
+        "--threshold", help="Percent of purchased (consumed-percent), days (expiring), idle seats (copilot-idle) "
+        "or hours (source-stale).", metavar="N")] = None,
     email: Annotated[Optional[str], typer.Option("--email", help="Mail this address.", metavar="ADDRESS")] = None,
     webhook: Annotated[Optional[str], typer.Option(
         "--webhook", help="POST signed JSON to this URL (a Slack incoming webhook works).", metavar="URL")] = None,
@@ -36,7 +41,7 @@ def alert_add(
 
     _settings, engine = open_ledger()
     with engine.begin() as conn:
-        made = add_rule(conn, enterprise, kind, product=product, threshold=threshold, email=email,
+        made = add_rule(conn, enterprise, kind, product=product, source=source, threshold=threshold, email=email,
                         webhook_url=webhook, created_by="cli")
     rule = made.rule
     typer.echo(f"alert {rule.id}: {rule.description} ({'firing' if rule.firing else 'not firing'})")

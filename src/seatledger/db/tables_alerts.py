@@ -15,7 +15,10 @@ ALERT_CONSUMED_PERCENT = "consumed_percent"  # consumed >= threshold % of purcha
 ALERT_OVER_PURCHASED = "over_purchased"  # consumed > purchased (a product)
 ALERT_EXPIRING = "expiring"  # the enterprise license expires within threshold days
 ALERT_VERIFY_DRIFT = "verify_drift"  # the last interval verification found differences
-ALERT_KINDS = (ALERT_CONSUMED_PERCENT, ALERT_OVER_PURCHASED, ALERT_EXPIRING, ALERT_VERIFY_DRIFT)
+ALERT_COPILOT_IDLE = "copilot_idle"  # more than threshold Copilot seats idle (no activity in 30 days)
+ALERT_SOURCE_STALE = "source_stale"  # a source's last success is older than threshold hours (product: the source)
+ALERT_KINDS = (ALERT_CONSUMED_PERCENT, ALERT_OVER_PURCHASED, ALERT_EXPIRING, ALERT_VERIFY_DRIFT, ALERT_COPILOT_IDLE,
+               ALERT_SOURCE_STALE)
 
 # An event's state: the condition became true, or stopped being true.
 EVENT_FIRING = "firing"
@@ -34,8 +37,9 @@ alert_rules = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False, index=True),
     Column("kind", String(30), nullable=False),
-    Column("product", String(40), nullable=True),  # consumed_percent / over_purchased
-    Column("threshold", Integer, nullable=True),  # a percent, or days (expiring)
+    # consumed_percent / over_purchased; source_stale: the one source watched (none: every one)
+    Column("product", String(40), nullable=True),
+    Column("threshold", Integer, nullable=True),  # a percent, days (expiring), seats (copilot_idle), hours
     Column("email", String(320), nullable=True),
     Column("webhook_url", String(2000), nullable=True),
     Column("webhook_secret", String(100), nullable=True),  # HMAC key of the signature header

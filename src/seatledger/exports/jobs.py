@@ -17,7 +17,6 @@ import smtplib
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Iterator
 
@@ -42,7 +41,7 @@ from seatledger.db.tables_exports import (
 from seatledger.errors import InvalidInput, LedgerError, NotFound
 from seatledger.exports.catalog import SCOPE_LABELS, ReportRequest, UsageParams, report_request, write_report
 from seatledger.exports.links import Clock, lifetime, sign_job
-from seatledger.exports.mail import ENTERPRISE_HEADER, Mailer
+from seatledger.exports.mail import Mailer, new_message
 from seatledger.exports.recovery import TEMP_SUFFIX, kept_lease, lease_until, live_lease, settle_abandoned_of
 
 PENDING = (EXPORT_QUEUED, EXPORT_RUNNING)
@@ -298,16 +297,9 @@ def ready_link(secret_key: str, job: ExportJob) -> str | None:
 def _message(
     settings: Settings, to: str, request: ReportRequest, link: str, rows: int, enterprise: str
 ) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = settings.mail_from
-    msg["To"] = to
-    msg["Subject"] = f"Your seatledger report is ready: {request.title}"
-    msg["Date"] = formatdate(usegmt=True)
-    msg["Message-ID"] = make_msgid(domain="seatledger")
-    msg[ENTERPRISE_HEADER] = enterprise
-    msg.set_content(
+    return new_message(
+        settings, to, f"Your seatledger report is ready: {request.title}", enterprise,
         f"Your {request.title} report ({rows} rows) is ready.\n\n"
         f"Download it here:\n{link}\n\n"
-        f"The link expires after {lifetime(settings.download_link_ttl_seconds)}.\n"
+        f"The link expires after {lifetime(settings.download_link_ttl_seconds)}.\n",
     )
-    return msg

@@ -1,7 +1,8 @@
-"""Signed, expiring download links for finished exports.
+"""Signed, expiring links: download links for finished exports, and the page links of the
+digest emails (each kind with its own salt, so one kind's token is never the other's).
 
-A link carries the job id signed with a timestamp (itsdangerous). The clock is a parameter so
-tests can travel in time instead of sleeping.
+A link carries a value (the job id) signed with a timestamp (itsdangerous). The clock is a
+parameter so tests can travel in time instead of sleeping.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ class LinkExpired(LedgerError):
 
 
 class _ClockedSigner(TimestampSigner):
-    def __init__(self, secret_key: str, clock: Clock) -> None:
-        super().__init__(secret_key, salt=LINK_SALT)
+    def __init__(self, secret_key: str, clock: Clock, salt: str = LINK_SALT) -> None:
+        super().__init__(secret_key, salt=salt)
         self._clock = clock
 
     def get_timestamp(self) -> int:
@@ -43,20 +44,32 @@ def lifetime(ttl_seconds: int) -> str:
     return f"{ttl_seconds} second{'s' if ttl_seconds != 1 else ''}"
 
 
+def sign_value(secret_key: str, value: str, *, salt: str, clock: Clock = time.time) -> str:
+    """A token carrying ``value``, signed now."""
+    return _ClockedSigner(secret_key, clock, salt).sign(value).decode()
+
+
+def verify_token(
+    secret_key: str, token: str, ttl_seconds: int, *, salt: str, what: str, again: str, clock: Clock = time.time
+) -> str:
+    """The value in ``token``; LinkExpired ("This {what} has expired. {again}") after
+    ``ttl_seconds``, InvalidInput if forged."""
+    try:
+        value = _ClockedSigner(secret_key, clock, salt).unsign(token, max_age=ttl_seconds)
+    except SignatureExpired as exc:
+        raise LinkExpired(f"This {what} has expired. {again}") from exc
+    except BadSignature as exc:
+        raise InvalidInput(f"This {what} is not valid.") from exc
+    return value.decode()
+
+
 def sign_job(secret_key: str, job_id: int, *, clock: Clock = time.time) -> str:
     """The token for ``/exports/{id}/download?token=...``."""
-    return _ClockedSigner(secret_key, clock).sign(str(job_id)).decode()
+    return sign_value(secret_key, str(job_id), salt=LINK_SALT, clock=clock)
 
 
 def verify_job_token(secret_key: str, token: str, ttl_seconds: int, *, clock: Clock = time.time) -> int:
     """The job id in ``token``; LinkExpired after ``ttl_seconds``, InvalidInput if forged."""
-    signer = _ClockedSigner(secret_key, clock)
-    try:
-        value = signer.unsign(token, max_age=ttl_seconds)
-    except SignatureExpired as exc:
-        raise LinkExpired(
-            "This download link has expired. Request the report again to get a new link."
-        ) from exc
-    except BadSignature as exc:
-        raise InvalidInput("This download link is not valid.") from exc
-    return int(value.decode())
+    value = verify_token(secret_key, token, ttl_seconds, salt=LINK_SALT, what="download link",
+                         again="Request the report again to get a new link.", clock=clock)
+    return int(value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import mailbox
 import smtplib
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Iterator, Protocol
 from urllib.parse import urlsplit
@@ -20,6 +21,19 @@ SMTP_TIMEOUT_S = 30
 # The enterprise a message was sent for (the requester's), so the outbox page shows a person
 # only their enterprise's mail.
 ENTERPRISE_HEADER = "X-Seatledger-Enterprise"
+
+
+def new_message(settings: Settings, to: str, subject: str, enterprise: str, body: str) -> EmailMessage:
+    """A plain-text message from seatledger, sent for ``enterprise`` (:data:`ENTERPRISE_HEADER`)."""
+    msg = EmailMessage()
+    msg["From"] = settings.mail_from
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(usegmt=True)
+    msg["Message-ID"] = make_msgid(domain="seatledger")
+    msg[ENTERPRISE_HEADER] = enterprise
+    msg.set_content(body)
+    return msg
 
 
 class Mailer(Protocol):

@@ -14,6 +14,7 @@ from huey.consumer import Consumer
 from sqlalchemy.engine import Engine
 
 from seatledger.config import Settings
+from seatledger.db.ledger import utc_at
 from seatledger.errors import ConfigError
 from seatledger.exports.jobs import run_export
 from seatledger.exports.links import Clock
@@ -30,6 +31,8 @@ ALERTS_DELIVER_TASK_NAME = "seatledger.alerts_deliver"
 # Alerts that time alone changes (an expiry coming closer) are evaluated this often; writes
 # evaluate theirs as they commit. Due deliveries (retries included) are sent every minute.
 ALERTS_EVALUATE_EVERY_MINUTES = 5
+DIGESTS_TASK_NAME = "seatledger.digests_send"
+DIGESTS_AT = (6, 7)  # (hour, minute) UTC of the daily run that sends the digests due
 QUEUE_FILE = "queue.db"
 RETRY_DELAY_S = 5
 IN_PROCESS_WORKERS = 2
@@ -97,6 +100,9 @@ class ExportQueue:
             crontab(minute=f"*/{ALERTS_EVALUATE_EVERY_MINUTES}"), name=ALERTS_EVALUATE_TASK_NAME
         )(self.evaluate_alerts)
         self.huey.periodic_task(crontab(minute="*"), name=ALERTS_DELIVER_TASK_NAME)(self.deliver_alerts)
+        self.huey.periodic_task(
+            crontab(minute=str(DIGESTS_AT[1]), hour=str(DIGESTS_AT[0])), name=DIGESTS_TASK_NAME
+        )(self.send_digests)
         self._consumer: Consumer | None = None
         self._sweeper: Sweeper | None = None
 
@@ -115,6 +121,12 @@ class ExportQueue:
             return deliverer.deliver_due()
         finally:
             deliverer.close()
+
+    def send_digests(self) -> int:
+        """Send the weekly and monthly digests due now; returns how many were sent."""
+        from seatledger.digests.sending import send_digests
+
+        return send_digests(self.engine, self.settings, self.mailer, self.secret_key, now=utc_at(self.clock())).sent
 
     def verify_intervals(self) -> int:
         """The daily check: every enterprise's intervals verified, repaired where they drifted;

@@ -24,15 +24,24 @@ from seatledger.licensing.changes import (
     product_total,
 )
 from seatledger.licensing.copilot import (
+    COPILOT_IDLE_WINDOW,
     CopilotSeat,
     CopilotTotals,
     SeatBreakdown,
     assign_seats,
     cancel_seats,
     copilot_totals,
+    count_idle_seats,
     iter_copilot_seats,
 )
-from seatledger.licensing.freshness import DataGap, SourceFreshness, data_gaps, iter_source_freshness, source_freshness
+from seatledger.licensing.freshness import (
+    SOURCE_LABELS,
+    DataGap,
+    SourceFreshness,
+    data_gaps,
+    iter_source_freshness,
+    source_freshness,
+)
 from seatledger.licensing.history import HISTORY_PRODUCTS, MAX_HISTORY_DAYS, LicenseHistory, license_history
 from seatledger.licensing.matching import MatchResult, rematch
 from seatledger.licensing.people import (
@@ -69,6 +78,7 @@ from seatledger.licensing.verification import last_interval_check
 __all__ = [
     "ACTIVE_COMMITTER_WINDOW",
     "CHANGE_PRODUCTS",
+    "COPILOT_IDLE_WINDOW",
     "CommitterLicense",
     "CommitterPush",
     "CommitterRepository",
@@ -92,6 +102,7 @@ __all__ = [
     "PersonMatch",
     "ProductChange",
     "RepositoryCommitters",
+    "SOURCE_LABELS",
     "Scope",
     "SeatBreakdown",
     "SeatReason",
@@ -106,6 +117,7 @@ __all__ = [
     "committer_totals_by_product",
     "consumed_and_purchased",
     "copilot_totals",
+    "count_idle_seats",
     "count_consumed",
     "data_gaps",
     "describe_person",

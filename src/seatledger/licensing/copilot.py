@@ -25,6 +25,8 @@ from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing.scope import Scope, as_of_or_now, holds_at, month_start, next_month_start, resolve
 
 PLANS = ("business", "enterprise")
+# A seat with no activity for this long is idle (a seat never used: since it was created).
+COPILOT_IDLE_WINDOW = dt.timedelta(days=30)
 # Rows fetched per round trip when streaming (server-side cursor on PostgreSQL).
 STREAM_BATCH = 1000
 
@@ -149,6 +151,17 @@ def copilot_totals(conn: Connection, scope: Scope, *, as_of: dt.datetime | None 
         breakdown=breakdown, business=total - enterprise, enterprise=enterprise,
         plan_type="enterprise" if enterprise else "business",
     )
+
+
+def count_idle_seats(conn: Connection, enterprise: str, *, as_of: dt.datetime | None = None) -> int:
+    """Seats of the enterprise (one per person) held at ``as_of`` with no activity within
+    :data:`COPILOT_IDLE_WINDOW`, counting a seat never used from its creation."""
+    at = as_of_or_now(as_of)
+    seats = _held_seats(conn, Scope.enterprise(enterprise), at)
+    last_used = sa.func.coalesce(seats.c.last_activity_at, seats.c.created_at)
+    return int(conn.execute(
+        sa.select(sa.func.count()).select_from(seats).where(last_used < at - COPILOT_IDLE_WINDOW)
+    ).scalar_one())
 
 
 def iter_copilot_seats(

@@ -91,6 +91,11 @@ class _Families:
                        "Differences the last interval verification found (0: the kept intervals were exact).", ent)
         self.checked = g("seatledger_verify_last_check_timestamp_seconds",
                          "When the intervals were last verified (Unix time).", ent)
+        self.source_success = g("seatledger_source_last_success_timestamp_seconds",
+                                "When the source last imported successfully (Unix time, to the second).",
+                                (*ent, "source"))
+        self.source_failure = g("seatledger_source_last_failure_timestamp_seconds",
+                                "When the source last failed to import (Unix time, to the second).", (*ent, "source"))
         self.queue = g("seatledger_export_queue_depth", "Export jobs waiting or running, by status.",
                        (*ent, "status"))
 
@@ -130,6 +135,11 @@ class _Families:
         if check is not None:
             self.drift.add_metric([slug], check.differences)
             self.checked.add_metric([slug], _timestamp(check.checked_at))
+        for f in s.sources:
+            if f.last_success_at is not None:
+                self.source_success.add_metric([slug, f.source], _timestamp(f.last_success_at.replace(microsecond=0)))
+            if f.last_failure_at is not None:
+                self.source_failure.add_metric([slug, f.source], _timestamp(f.last_failure_at.replace(microsecond=0)))
         info = get_enterprise(conn, slug)
         for status, n in pending_counts(conn, info.id).items():
             self.queue.add_metric([slug, status], n)

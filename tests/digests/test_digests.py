@@ -1,0 +1,175 @@
+"""Digest emails through real parts: subscriptions in the ledger's database, the counting
+engine's numbers, a real SMTP server (aiosmtpd) receiving them, and the role of each
+subscriber checked when the digest is sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from livesupport import SmtpSink, free_port
+from seatledger.config import Settings
+from seatledger.db.ledger import Ledger
+from seatledger.digests.sending import PRODUCT_LABELS, next_due, send_digests
+from seatledger.digests.subscriptions import list_subscriptions, subscribe, unsubscribe
+from seatledger.errors import InvalidInput, NotFound, PermissionDenied
+from seatledger.exports.mail import mailer_for
+from seatledger.exports.queue import DIGESTS_AT, DIGESTS_TASK_NAME, ExportQueue
+from seatledger.licensing import count_idle_seats, license_changes, seat_totals
+
+T0 = dt.datetime(2026, 1, 1)
+NOW = dt.datetime(2026, 11, 2, 6, 7)
+SUBSCRIBED = NOW - dt.timedelta(days=8)
+
+
+def _acme(engine: Engine) -> dict[str, int]:
+    """acme (10 seats bought) with org octo; mona (billing manager), bob and carol (owners) and
+    dave (billing manager) may read it; members join and leave during the digest's week."""
+    with engine.begin() as conn:
+        led = Ledger(conn)
+        eid = led.add_enterprise("acme", "Acme", created_at=T0)
+        led.set_product(eid, "enterprise", billing="volume", purchased=10)
+        octo = led.add_org(eid, "octo", created_at=T0)
+        ids = {}
+        for login, role in [("mona", "billing_manager"), ("bob", "owner"), ("carol", "owner"),
+                            ("dave", "billing_manager")]:
+            ids[login] = led.add_user(eid, login, emails=[f"{login}@acme.test"], created_at=T0)
+            led.add_enterprise_role(eid, ids[login], role, started_at=T0)
+        for i in range(5):
+            ids[f"m{i}"] = led.add_user(eid, f"m{i}", emails=[f"m{i}@acme.test"], created_at=T0)
+        for i in range(3):
+            led.add_membership(octo, ids[f"m{i}"], started_at=T0)
+        led.add_membership(octo, ids["m3"], started_at=NOW - dt.timedelta(days=3))
+        led.end_membership(octo, ids["m0"], at=NOW - dt.timedelta(days=2))
+        led.add_copilot_seat(octo, ids["m1"], created_at=T0, last_activity_at=NOW - dt.timedelta(days=1))
+        led.add_copilot_seat(octo, ids["m2"], created_at=T0, last_activity_at=NOW - dt.timedelta(days=45))
+        led.add_copilot_seat(octo, ids["m4"], created_at=NOW - dt.timedelta(days=60))
+        ids["enterprise"] = eid
+    return ids
+
+
+def _body(message: Message) -> str:
+    return message.get_payload(decode=True).decode()
+
+
+def test_a_digest_brings_the_engines_totals_and_change_since_the_last_one_to_subscribers_only(
+    engine: Engine, settings: Settings, smtp: SmtpSink
+) -> None:
+    ids = _acme(engine)
+    with engine.begin() as conn:
+        for login in ("mona", "bob", "carol", "dave"):
+            subscribe(conn, "acme", login, "weekly", now=SUBSCRIBED)
+        unsubscribe(conn, "acme", "dave")
+        led = Ledger(conn)
+        led.end_enterprise_role(ids["enterprise"], ids["bob"], "owner", at=NOW - dt.timedelta(days=1))  # demoted
+        led.suspend_user(ids["carol"], at=NOW - dt.timedelta(days=1))
+    mailing = settings.with_(smtp_url=smtp.url)
+    mailer = mailer_for(mailing)
+
+    done = send_digests(engine, mailing, mailer, "k", now=NOW)
+    assert (done.sent, done.skipped, done.failed) == (1, 2, ())
+    (mail,) = smtp.messages
+    assert mail["To"] == "mona@acme.test" and mail["X-Seatledger-Enterprise"] == "acme"
+    body = _body(mail)
+    with engine.connect() as conn:
+        seats = seat_totals(conn, "acme", as_of=NOW)
+        changes = license_changes(conn, "acme", SUBSCRIBED, NOW).products
+        idle = count_idle_seats(conn, "acme", as_of=NOW)
+    assert f"GitHub Enterprise seats: {seats.consumed} consumed of {seats.purchased} purchased" in body
+    for c in changes:
+        assert f"{PRODUCT_LABELS[c.product]}: {c.at_start} -> {c.at_end} ({c.added} added, {c.removed} removed)" in body
+    enterprise = next(c for c in changes if c.product == "enterprise")
+    assert (enterprise.added, enterprise.removed) == (1, 1)  # m3 joined, m0 left in the week
+    assert f"Copilot seats idle for 30 days: {idle}" in body and idle == 2
+    assert "/digests/open?token=" in body and "attach" not in body.lower() and not mail.is_multipart()
+
+    assert send_digests(engine, mailing, mailer, "k", now=NOW + dt.timedelta(days=6)).sent == 0  # not due yet
+    week_later = NOW + dt.timedelta(days=7)
+    assert send_digests(engine, mailing, mailer, "k", now=week_later).sent == 1
+    assert f"{NOW:%Y-%m-%d %H:%M} to {week_later:%Y-%m-%d %H:%M} UTC" in _body(smtp.messages[1])  # since the last
+
+
+def test_the_queue_sends_the_digests_due_once_a_day_at_its_hour(
+    engine: Engine, settings: Settings, smtp: SmtpSink
+) -> None:
+    _acme(engine)
+    with engine.begin() as conn:
+        subscribe(conn, "acme", "mona", "weekly", now=SUBSCRIBED)
+    at = NOW.replace(hour=DIGESTS_AT[0], minute=DIGESTS_AT[1])
+    queue = ExportQueue(settings.with_(smtp_url=smtp.url), engine, immediate=True,
+                        clock=lambda: at.replace(tzinfo=dt.timezone.utc).timestamp())
+
+    def digest_tasks(when: dt.datetime) -> list[Any]:
+        return [task for task in queue.huey.read_periodic(when) if task.name == DIGESTS_TASK_NAME]
+
+    assert digest_tasks(at + dt.timedelta(hours=1)) == []
+    (task,) = digest_tasks(at)
+    assert queue.huey.execute(task) == 1
+    assert [m["To"] for m in smtp.messages] == ["mona@acme.test"]
+    assert queue.huey.execute(task) == 0  # the next is due in a week
+
+
+def test_a_digest_whose_mail_fails_is_sent_on_the_next_run(engine: Engine, settings: Settings, smtp: SmtpSink) -> None:
+    _acme(engine)
+    with engine.begin() as conn:
+        subscribe(conn, "acme", "mona", "monthly", now=SUBSCRIBED - dt.timedelta(days=30))
+    nobody = settings.with_(smtp_url=f"smtp://127.0.0.1:{free_port()}")
+    done = send_digests(engine, nobody, mailer_for(nobody), "k", now=NOW)
+    assert done.sent == 0 and len(done.failed) == 1 and "mona@acme.test" in done.failed[0]
+    with engine.connect() as conn:
+        assert [s.last_sent_at for s in list_subscriptions(conn, "acme")] == [None]
+    mailing = settings.with_(smtp_url=smtp.url)
+    assert send_digests(engine, mailing, mailer_for(mailing), "k", now=NOW).sent == 1
+    assert len(smtp.messages) == 1
+
+
+def test_subscribing_needs_a_role_and_a_known_frequency_and_a_month_is_a_calendar_month(engine: Engine) -> None:
+    ids = _acme(engine)
+    with engine.begin() as conn:
+        with pytest.raises(PermissionDenied, match="m1 is not an owner or billing manager"):
+            subscribe(conn, "acme", "m1", "weekly")
+        with pytest.raises(InvalidInput, match="weekly or monthly"):
+            subscribe(conn, "acme", "mona", "daily")
+        with pytest.raises(NotFound, match="no user 'zed'"):
+            subscribe(conn, "acme", "zed", "weekly")
+        with pytest.raises(NotFound, match="does not subscribe"):
+            unsubscribe(conn, "acme", "mona")
+        sub = subscribe(conn, "acme", "mona", "monthly", now=dt.datetime(2026, 1, 31, 6))
+    assert sub.user_id == ids["mona"]
+    assert next_due(sub) == dt.datetime(2026, 2, 28, 6)
+
+
+def test_digest_commands_subscribe_list_send_and_exit_2_on_bad_input(
+    engine: Engine, db_url: str, tmp_path: Path, smtp: SmtpSink
+) -> None:
+    _acme(engine)
+    env = {"SEATLEDGER_DATABASE_URL": db_url, "SEATLEDGER_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin",
+           "SEATLEDGER_SMTP_URL": smtp.url, "SEATLEDGER_SECRET_KEY": "cli-secret"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "seatledger", "digest", *args], env=env, cwd=tmp_path,
+                              capture_output=True, text=True)
+
+    subscribed = run("subscribe", "--enterprise", "acme", "--login", "mona", "--frequency", "monthly")
+    assert subscribed.stdout == "mona gets the monthly digest of acme\n", subscribed.stderr
+    assert run("list", "--enterprise", "acme").stdout == "mona\tmonthly\tnever\n"
+    sent = run("send", "--enterprise", "acme")
+    assert sent.stdout == "1 digests sent, 0 skipped (no role or no email)\n", sent.stderr
+    assert [m["To"] for m in smtp.messages] == ["mona@acme.test"]
+    for args, message in [
+        (("subscribe", "--enterprise", "acme", "--login", "mona", "--frequency", "daily"), "weekly or monthly"),
+        (("subscribe", "--enterprise", "acme", "--login", "m1"), "not an owner or billing manager"),
+        (("unsubscribe", "--enterprise", "acme", "--login", "bob"), "does not subscribe"),
+        (("send", "--enterprise", "acme", "--login", "bob"), "does not subscribe"),
+        (("list", "--enterprise", "nope"), "nope"),
+    ]:
+        refused = run(*args)
+        lines = refused.stderr.strip().splitlines()
+        assert refused.returncode == 2 and len(lines) == 1 and message in lines[0], refused.stderr
