@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from seatledger.db import committer_spans, rules
+from seatledger.db import committer_spans, rules, statistics
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 
@@ -155,7 +155,7 @@ def _apply(conn: Connection, enterprise_id: int, p: _Pending) -> None:
     spans_of = None if everyone else p.user_ids | committers | committer_spans.users_on(conn, p.repository_ids)
     if spans_of is None or len(spans_of) > MAX_NAMED_PEOPLE:
         committer_spans.derive(conn, enterprise_id, None)
-        _analyze(conn, ti.committer_spans)
+        statistics.analyze(conn, ti.committer_spans)
     elif spans_of:
         committer_spans.derive(conn, enterprise_id, tuple(sorted(spans_of)))
 
@@ -195,7 +195,7 @@ def rebuild(conn: Connection, enterprise_id: int) -> None:
     derive_seats(conn, enterprise_id, rules.EVERYONE)
     derive_committers(conn, enterprise_id, None)
     committer_spans.derive(conn, enterprise_id, None)
-    _analyze(conn, ti.committer_spans)
+    statistics.analyze(conn, ti.committer_spans)
 
 
 def record_enablements(conn: Connection, enterprise_id: int) -> None:
@@ -256,7 +256,7 @@ def derive_seats(conn: Connection, enterprise_id: int, people: rules.People | No
         )
     )
     if people is None:
-        _analyze(conn, r, s)
+        statistics.analyze(conn, r, s)
 
 
 def _sort_key(spans: sa.Subquery) -> sa.ColumnElement[str]:
@@ -267,14 +267,6 @@ def _sort_key(spans: sa.Subquery) -> sa.ColumnElement[str]:
         (spans.c.user_id.is_(None), sa.literal("1", sa.String).concat(spans.c.other_key)),
         else_=sa.literal("0", sa.String).concat(login),
     )
-
-
-def _analyze(conn: Connection, *tables: sa.Table) -> None:
-    """Fresh planner statistics after a whole enterprise was derived: PostgreSQL otherwise plans
-    the counts with the row counts of an empty table (nested loops over thousands of rows)."""
-    if conn.dialect.name == "postgresql":
-        for table in tables:
-            conn.exec_driver_sql(f'ANALYZE "{table.name}"')
 
 
 def _spans(which: sa.ColumnElement[bool]) -> sa.Subquery:
@@ -341,7 +333,7 @@ def derive_committers(conn: Connection, enterprise_id: int, user_ids: tuple[int,
     for i in range(0, len(rows), _INSERT_CHUNK):
         conn.execute(sa.insert(w), rows[i : i + _INSERT_CHUNK])
     if user_ids is None:
-        _analyze(conn, w, ti.ghas_enablements)
+        statistics.analyze(conn, w, ti.ghas_enablements)
 
 
 def _windows(islands: Iterable[Any]) -> Iterable[dict[str, Any]]:

@@ -20,6 +20,7 @@ from typing import Any, Iterator
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from seatledger.db import statistics
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.db.rules import FOREVER
@@ -181,8 +182,7 @@ def _product(conn: Connection, enterprise_id: int) -> _Product:
     return _Product(row.billing, int(row.purchased or 0), row.expires_at)
 
 
-# The tables the seat rules (and the committer counts) read. PostgreSQL plans them well only
-# with statistics.
+# The tables the seat rules (and the committer counts) read: planned well only with statistics.
 _RULE_TABLES = (
     "users", "user_emails", "organizations", "org_memberships", "repositories", "repo_collaborators",
     "invitations", "server_instances", "server_accounts", "vs_subscriptions", "enterprise_roles", "commits",
@@ -190,32 +190,8 @@ _RULE_TABLES = (
 )
 
 
-def _ensure_statistics(conn: Connection) -> None:
-    """ANALYZE the rule tables PostgreSQL has never analyzed (``reltuples < 0``).
-
-    Right after a bulk import, before autovacuum has run (or where it is off), the planner
-    believes every table has a handful of rows and nests loops that turn a one-second count
-    into hours. Analyzing is cheap (a sample), happens once, and changes no data."""
-    if conn.dialect.name != "postgresql":
-        return
-    never = conn.execute(
-        sa.text(
-            "SELECT c.relname FROM pg_class c WHERE c.oid IN (SELECT to_regclass(n) FROM unnest(CAST(:names AS text[])) AS n)"
-            " AND c.reltuples < 0"
-        ),
-        {"names": list(_RULE_TABLES)},
-    ).scalars().all()
-    if not never:
-        return
-    try:
-        with conn.begin_nested():  # a refusal (read-only transaction) must not abort the caller's
-            conn.exec_driver_sql("ANALYZE " + ", ".join(f'"{name}"' for name in sorted(never)))
-    except sa.exc.DBAPIError:
-        pass  # count anyway; only the plan suffers
-
-
 def _policy(conn: Connection, info: EnterpriseInfo, product: _Product | None = None) -> Policy:
-    _ensure_statistics(conn)
+    statistics.ensure(conn, _RULE_TABLES)
     product = product or _product(conn, info.id)
     consume = product.billing == "volume" or info.pending_invites_consume_metered
     return Policy(info, org_invitations_consume=consume)
