@@ -458,3 +458,21 @@ def test_repository_breakdowns_stay_with_their_repository_across_chunks(
         (f"acme-org/r{i}", i + 1, [f"p{j}" for j in range(i + 1)]) for i in range(5)
     ]
     assert all(p.repository == r.repository for r in got for p in r.breakdown)
+
+
+def test_repository_counts_without_breakdowns_equal_those_with(world: World, conn: Connection) -> None:
+    repos = [world.repo(f"r{i}") for i in range(4)]
+    for login in ("ann", "bob", "cat"):
+        world.person(login)
+    for i, rid in enumerate(repos):
+        world.push(rid, "ann")
+        if i % 2:
+            world.push(rid, "bob", days_ago=95 if i == 3 else 3)
+        if i == 2:
+            world.push(rid, "cat")
+    for scope in (ENT, Scope.org("acme-org")):
+        full = list(ghas.iter_repository_committers(conn, scope, "code_security", as_of=AS_OF))
+        counts = list(ghas.iter_repository_committers(conn, scope, "code_security", as_of=AS_OF, breakdowns=False))
+        assert [(r.repository, r.committers, r.unique_committers) for r in counts] == [
+            (r.repository, r.committers, r.unique_committers) for r in full]
+        assert all(r.breakdown == () for r in counts) and any(r.breakdown for r in full)

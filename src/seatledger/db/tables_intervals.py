@@ -110,9 +110,17 @@ committer_spans = Table(
     Column("started_at", DateTime, nullable=False),
     Column("ended_at", DateTime, nullable=False),
     Index("ix_committer_spans_at", "enterprise_id", "product", "scope_key", "ended_at", "started_at"),
-    Index("ix_committer_spans_user", "enterprise_id", "user_id"),
-    # Covering: "repositories with committers" in a namespace or the enterprise reads no row.
-    Index("ix_committer_spans_namespace", "enterprise_id", "product", "namespace", "ended_at", "started_at", "scope_key"),
+    # Covering: the other repositories of the people active in an org or repository (its
+    # "unique committers") read no row.
+    Index(
+        "ix_committer_spans_user", "enterprise_id", "user_id", "product", "ended_at", "started_at", "repository_id",
+        "namespace", "scope_key",
+    ),
+    # Covering: "repositories with committers" in a namespace or the enterprise, and the people
+    # active in a namespace, read no row.
+    Index(
+        "ix_committer_spans_namespace", "enterprise_id", "product", "namespace", "ended_at", "started_at", "scope_key", "user_id",
+    ),
     Index("ix_committer_spans_repo", "repository_id", "product", "ended_at"),
 )
 

@@ -425,12 +425,14 @@ def iter_repository_committers(
     as_of: dt.datetime | None = None,
     offset: int = 0,
     limit: int | None = None,
+    breakdowns: bool = True,
 ) -> Iterator[RepositoryCommitters]:
-    """Enabled repositories in scope with active committers, ordered by full name."""
+    """Enabled repositories in scope with active committers, ordered by full name; without
+    ``breakdowns`` only the counts (the kept spans alone, no commit read)."""
     _check_product(product)
     if offset < 0 or (limit is not None and limit < 0):
         raise InvalidInput("offset and limit cannot be negative")
-    return _iter_repository_committers(conn, scope, product, as_of=as_of, offset=offset, limit=limit)
+    return _iter_repository_committers(conn, scope, product, as_of=as_of, offset=offset, limit=limit, breakdowns=breakdowns)
 
 
 def _holding(cs: Any, rs: ResolvedScope, product: str, at: dt.datetime) -> list[sa.ColumnElement[bool]]:
@@ -443,13 +445,25 @@ def _counts_query(conn: Connection, rs: ResolvedScope, product: Product, at: dt.
     from the kept committer spans of each repository ("r:" rows)."""
     cs = ti.committer_spans
     # Every repository span holding at the instant, each with in how many repositories its
-    # person is active then (one sort by person, not a join of two sets).
+    # person is active then (one sort by person, not a join of two sets); in a narrower scope
+    # only the spans of the people active in it.
+    holding = [*_holding(cs, rs, product, at), cs.c.repository_id.is_not(None)]
+    mine = cs.alias("mine")
+    if rs.scope.kind == "repository":
+        narrowed = [mine.c.scope_key == _span_key(rs)]
+    elif rs.scope.kind != "enterprise":
+        narrowed = [mine.c.namespace == _span_key(rs)]
+    else:
+        narrowed = []
+    if narrowed:
+        people = sa.select(mine.c.user_id).where(*_holding(mine, rs, product, at), *narrowed)
+        holding.append(cs.c.user_id.in_(people))
     everywhere = (
         sa.select(
             cs.c.repository_id, cs.c.scope_key, cs.c.namespace, cs.c.user_id,
             sa.func.count().over(partition_by=cs.c.user_id).label("places"),
         )
-        .where(*_holding(cs, rs, product, at), cs.c.repository_id.is_not(None))
+        .where(*holding)
         .subquery("everywhere")
     )
     in_scope: list[sa.ColumnElement[bool]] = []
@@ -482,12 +496,17 @@ def _iter_repository_committers(
     as_of: dt.datetime | None = None,
     offset: int = 0,
     limit: int | None = None,
+    breakdowns: bool = True,
 ) -> Iterator[RepositoryCommitters]:
     at = as_of_or_now(as_of)
     rs = resolve(conn, scope)
     paged = _counts_query(conn, rs, product, at).offset(offset)
     if limit is not None:
         paged = paged.limit(limit)
+    if not breakdowns:
+        for r in _stream(conn, paged):
+            yield RepositoryCommitters(f"{r.owner_login}/{r.name}", int(r.committers), int(r.unique_committers), ())
+        return
     yield from _with_breakdowns(conn, rs, product, at, _stream(conn, paged))
 
 

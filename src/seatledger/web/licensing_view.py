@@ -143,7 +143,9 @@ def _namespaces(conn: Connection, slug: str, as_of: dt.datetime) -> list[Namespa
 def _repositories(conn: Connection, org: str, as_of: dt.datetime, limit: int | None) -> list[RepositoryRow]:
     rows: dict[str, RepositoryRow] = {}
     for product in PRODUCTS:
-        for item in licensing.iter_repository_committers(conn, Scope.org(org), product, as_of=as_of, limit=limit):
+        for item in licensing.iter_repository_committers(
+            conn, Scope.org(org), product, as_of=as_of, limit=limit, breakdowns=False
+        ):
             rows.setdefault(item.repository, RepositoryRow(item.repository, {})).counts[product] = item
     return [rows[k] for k in sorted(rows)]
 
