@@ -71,6 +71,8 @@ seat_spans = Table(
     ),
     # Covering: a page walks it in order and tests each span's instant without the table.
     Index("ix_seat_spans_order", "enterprise_id", "scope", "org_id", "sort_key", "started_at", "ended_at", "user_id", "other_key"),
+    # The spans that end in a range (a history's sweep).
+    Index("ix_seat_spans_ends", "enterprise_id", "scope", "org_id", "ended_at", "started_at"),
     # A person's spans at a scope (the Visual Studio probe of an org's count): with the scope
     # in the key the planner prefers it to walking every span of the scope.
     Index("ix_seat_spans_user", "enterprise_id", "user_id", "scope", "org_id", "started_at"),

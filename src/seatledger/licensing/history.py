@@ -2,11 +2,12 @@
 or through one organization, with the peak and the day it was first reached.
 
 Every product's total at an instant is "the people holding it then", and who holds what when
-is kept as intervals. So a history reads each person's intervals overlapping the range once,
-reduces them to disjoint spans per person (for Advanced Security the kept committer spans,
-which ``committer_totals`` counts), and counts at each day's last instant by binary search over the sorted span
-starts and ends. The numbers equal the products' own totals at those instants (a test holds
-them equal); one pass, however long the range.
+is kept as intervals. Seats and Advanced Security are kept as disjoint spans per person, so
+the people holding at an instant are the spans started by then minus those ended by then: two
+index counts at the range's first instant, and the few spans that start or end inside the
+range, swept in time order (:func:`held_at_instants`). Copilot seats are read per person,
+merged and counted the same way. The numbers equal the products' own totals at those instants
+(a test holds them equal); one pass, however long the range.
 """
 
 from __future__ import annotations
@@ -63,24 +64,49 @@ def license_history(
     info = get_enterprise(conn, enterprise)
     org_id = org_id_in(conn, info, org)
     days = [start + dt.timedelta(days=i) for i in range(count)]
-    instants = [_end_of(d) for d in days]
-    first, last = instants[0], instants[-1]
+    instants = [end_of_day(d) for d in days]
     if product == "enterprise":
-        spans = _seat_spans(conn, info, org_id, first, last)
+        s = ti.seat_spans
+        scope = ti.SCOPE_ENTERPRISE if org_id is None else ti.SCOPE_ORGANIZATION
+        counts = held_at_instants(conn, s, [s.c.enterprise_id == info.id, s.c.scope == scope, s.c.org_id == (org_id or 0)], instants)
     elif product.startswith("copilot"):
-        spans = _copilot_spans(conn, info, org_id, product, first, last)
+        counts = _counts(_copilot_spans(conn, info, org_id, product, instants[0], instants[-1]).values(), instants)
     else:
-        spans = _committer_spans(conn, info, org_id, product, first, last)
-    counts = _counts(spans.values(), instants)
+        cs = ti.committer_spans
+        key = org_key(org_id) if org_id is not None else enterprise_key()
+        counts = held_at_instants(
+            conn, cs, [cs.c.enterprise_id == info.id, cs.c.product == product, cs.c.scope_key == key], instants
+        )
     peak = max(counts)
     return LicenseHistory(
         product=product, organization=org, days=tuple(zip(days, counts)), peak=peak, peak_day=days[counts.index(peak)]
     )
 
 
-def _end_of(day: dt.date) -> dt.datetime:
-    """The day's last instant, as ``seat_history`` counts it."""
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The day's last instant, at which a history counts the day."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) - dt.timedelta(microseconds=1)
+
+
+def held_at_instants(
+    conn: Connection, spans: sa.Table, where: list[sa.ColumnElement[bool]], instants: list[dt.datetime]
+) -> list[int]:
+    """People holding at each of ``instants`` (ascending), from kept spans that are disjoint per
+    person (``started_at``, ``ended_at`` NULL or later): those started by t minus those ended by
+    t. A span that ends no later than it starts never holds and is left out."""
+    c = spans.c
+    kept = [*where, sa.or_(c.ended_at.is_(None), c.ended_at > c.started_at)]
+    first, last = instants[0], instants[-1]
+
+    def count(*condition: sa.ColumnElement[bool]) -> int:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(spans).where(*kept, *condition)).scalar_one())
+
+    def times(column: sa.ColumnElement[dt.datetime]) -> list[dt.datetime]:
+        return sorted(conn.execute(sa.select(column).where(*kept, column > first, column <= last)).scalars())
+
+    started, ended = count(c.started_at <= first), count(c.ended_at <= first)
+    starts, ends = times(c.started_at), times(c.ended_at)
+    return [started + bisect.bisect_right(starts, at) - ended - bisect.bisect_right(ends, at) for at in instants]
 
 
 def _overlaps(started: sa.ColumnElement, ended: sa.ColumnElement, first: dt.datetime, last: dt.datetime) -> sa.ColumnElement[bool]:
@@ -103,20 +129,6 @@ def _counts(people: Iterable[list[Span]], instants: list[dt.datetime]) -> list[i
 
 def _merge(spans: list[Span]) -> list[Span]:
     return merge_spans(x for x in spans if x[0] < x[1])  # an empty span holds at no instant
-
-
-def _seat_spans(conn: Connection, info: EnterpriseInfo, org_id: int | None, first: dt.datetime, last: dt.datetime) -> dict[object, list[Span]]:
-    s = ti.seat_spans
-    scope = ti.SCOPE_ENTERPRISE if org_id is None else ti.SCOPE_ORGANIZATION
-    out: dict[object, list[Span]] = defaultdict(list)
-    for row in conn.execute(
-        sa.select(s.c.user_id, s.c.other_key, s.c.started_at, s.c.ended_at).where(
-            s.c.enterprise_id == info.id, s.c.scope == scope, s.c.org_id == (org_id or 0),
-            _overlaps(s.c.started_at, s.c.ended_at, first, last),
-        )
-    ):
-        out[(row.user_id, row.other_key)].append((row.started_at, row.ended_at or _FOREVER))
-    return out
 
 
 def _copilot_spans(
@@ -152,22 +164,4 @@ def _minus(spans: list[Span], cut: list[Span]) -> list[Span]:
         for cs, ce in cut:
             pieces = [p for ps, pe in pieces for p in ((ps, min(pe, cs)), (max(ps, ce), pe)) if p[0] < p[1]]
         out += pieces
-    return out
-
-
-def _committer_spans(
-    conn: Connection, info: EnterpriseInfo, org_id: int | None, product: str, first: dt.datetime, last: dt.datetime
-) -> dict[object, list[Span]]:
-    """The kept committer spans of the scope (what ``committer_totals`` counts): a committer
-    window ∩ the product enabled there ∩ an enterprise seat, merged per person."""
-    cs = ti.committer_spans
-    key = org_key(org_id) if org_id is not None else enterprise_key()
-    out: dict[object, list[Span]] = defaultdict(list)
-    for row in conn.execute(
-        sa.select(cs.c.user_id, cs.c.started_at, cs.c.ended_at).where(
-            cs.c.enterprise_id == info.id, cs.c.product == product, cs.c.scope_key == key,
-            _overlaps(cs.c.started_at, cs.c.ended_at, first, last),
-        )
-    ):
-        out[row.user_id].append((row.started_at, row.ended_at))
     return out

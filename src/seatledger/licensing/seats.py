@@ -23,7 +23,6 @@ from sqlalchemy.engine import Connection
 from seatledger.db import statistics
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
-from seatledger.db.rules import FOREVER
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing._seat_reasons import (
     REASON_ORG_MEMBER,
@@ -36,6 +35,7 @@ from seatledger.licensing._seat_reasons import (
     Window,
     reasons,
 )
+from seatledger.licensing.history import end_of_day, held_at_instants
 from seatledger.licensing.scope import (
     org_id_in,
     EnterpriseInfo,
@@ -74,8 +74,6 @@ LICENSE_TYPE_VISUAL_STUDIO = "Visual Studio subscription"
 
 # People are streamed in batches of this many; each batch costs a handful of IN (...) queries.
 PEOPLE_BATCH = 1000
-# seat_history asks for this many days per query (SQLite caps a compound SELECT at 500 terms).
-HISTORY_DAYS_PER_QUERY = 200
 
 
 @dataclass(frozen=True)
@@ -315,70 +313,13 @@ def billable_in_month(conn: Connection, enterprise: str, year: int, month: int) 
 
 
 def seat_history(conn: Connection, enterprise: str, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
-    """Consumed seats at the end of each day from ``start`` to ``end`` inclusive.
-
-    One query per ``HISTORY_DAYS_PER_QUERY`` days: each person's reasons overlapping the range
-    are merged into disjoint intervals, joined to the days' last instants and counted per day
-    by the database.
-    """
+    """Consumed seats at the end of each day from ``start`` to ``end`` inclusive: a sweep over
+    the kept spans that start or end in the range (:func:`history.held_at_instants`)."""
     if end < start:
         raise InvalidInput(f"the history ends ({end}) before it starts ({start})")
-    policy = _policy(conn, get_enterprise(conn, enterprise))
-    out: list[tuple[dt.date, int]] = []
-    day = start
-    while day <= end:
-        last = min(end, day + dt.timedelta(days=HISTORY_DAYS_PER_QUERY - 1))
-        out += _history_chunk(conn, policy, day, last)
-        day = last + dt.timedelta(days=1)
-    return out
-
-
-def _end_of(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time()) - dt.timedelta(microseconds=1)
-
-
-
-
-def _islands(policy: Policy, window: Window) -> sa.Select:
-    """The kept spans of the enterprise overlapping ``window`` (disjoint per person, so
-    counting them needs no DISTINCT), an open one ending at ``FOREVER``."""
-    s, where = _spans(policy, None)
-    return sa.select(
-        s.c.started_at, sa.func.coalesce(s.c.ended_at, sa.literal(FOREVER, sa.DateTime)).label("ends")
-    ).where(*where, window.overlaps(s.c.started_at, s.c.ended_at))
-
-
-def _history_chunk(conn: Connection, policy: Policy, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
-    """One sweep over the islands' starts and ends in time order: the people holding at an
-    instant are the islands started by then minus those ended by then (an island that ends
-    no later than it starts never holds, and is left out), so no island is compared with
-    every day."""
+    s, where = _spans(_policy(conn, get_enterprise(conn, enterprise)), None)
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    islands = (
-        _islands(policy, Window(_end_of(start), _end_of(end) + dt.timedelta(microseconds=1)))
-        .cte("islands")
-        .prefix_with("MATERIALIZED")
-    )
-    held = islands.c.ends > islands.c.started_at
-    no_day = sa.cast(sa.null(), sa.Integer)
-    # kind 0: an island's start (+1) or end (-1); kind 1: a day's last instant. At equal times
-    # the islands' events come first: one started at the instant holds, one ended at it does not.
-    events = sa.union_all(
-        sa.select(islands.c.started_at.label("at"), sa.literal(0).label("kind"), sa.literal(1).label("delta"), no_day.label("i")).where(held),
-        sa.select(islands.c.ends, sa.literal(0), sa.literal(-1), no_day).where(held),
-        *(
-            sa.select(sa.literal(_end_of(d), sa.DateTime), sa.literal(1), sa.literal(0), sa.literal(i, sa.Integer))
-            for i, d in enumerate(days)
-        ),
-    ).subquery("events")
-    running = sa.select(
-        events.c.i,
-        sa.func.sum(events.c.delta).over(order_by=(events.c.at, events.c.kind), rows=(None, 0)).label("held"),
-    ).subquery("running")
-    counts = {
-        int(i): int(n) for i, n in conn.execute(sa.select(running.c.i, running.c.held).where(running.c.i.is_not(None)))
-    }
-    return [(d, counts.get(i, 0)) for i, d in enumerate(days)]
+    return list(zip(days, held_at_instants(conn, s, where, [end_of_day(d) for d in days])))
 
 
 def iter_licensed_people(

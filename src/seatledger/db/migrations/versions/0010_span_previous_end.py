@@ -38,6 +38,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_seat_spans_ends", table_name="seat_spans")
     for name, columns in (
         ("ix_seat_spans_count", ["enterprise_id", "scope", "org_id", "started_at", "ended_at"]),
         ("ix_seat_spans_user", ["enterprise_id", "user_id"]),
