@@ -44,6 +44,15 @@ from seatledger.licensing.people import (
     describe_person,
     search_people,
 )
+from seatledger.licensing.reclaim import (
+    IDLE_CHOICES,
+    RECLAIM_PRODUCTS,
+    Reclaim,
+    ReclaimCandidate,
+    ReclaimRules,
+    cancel_reclaimed_seats,
+    reclaim,
+)
 from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, organization_login, resolve
 from seatledger.licensing.seats import (
     LicensedPerson,
@@ -79,6 +88,7 @@ __all__ = [
     "EnterpriseInfo",
     "EnterpriseSummary",
     "HISTORY_PRODUCTS",
+    "IDLE_CHOICES",
     "LicenseChange",
     "LicenseChanges",
     "LicenseHistory",
@@ -91,6 +101,10 @@ __all__ = [
     "PersonLicenses",
     "PersonMatch",
     "ProductChange",
+    "RECLAIM_PRODUCTS",
+    "Reclaim",
+    "ReclaimCandidate",
+    "ReclaimRules",
     "RepositoryCommitters",
     "Scope",
     "SeatBreakdown",
@@ -101,6 +115,7 @@ __all__ = [
     "UnresolvedEmail",
     "assign_seats",
     "billable_in_month",
+    "cancel_reclaimed_seats",
     "cancel_seats",
     "committer_totals",
     "committer_totals_by_product",
@@ -127,6 +142,7 @@ __all__ = [
     "license_history",
     "organization_login",
     "product_total",
+    "reclaim",
     "rematch",
     "resolve",
     "search_people",
