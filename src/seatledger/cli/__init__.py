@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from seatledger.cli import core, ingest, report, token, user
-from seatledger.cli import people, verify, worker
+from seatledger.cli import people, reclaim, verify, worker
 from seatledger.cli import billing
 from seatledger.cli import purchases
 from seatledger.cli import emails
@@ -51,6 +51,7 @@ app.add_typer(user.app, name="user", help="Sign-in accounts for the web pages.")
 worker.register(app)
 verify.register(app)
 people.register(app)
+reclaim.register(app)
 app.add_typer(billing.app, name="cost-center", help="Cost centers: allocate license usage.")
 app.add_typer(billing.price_app, name="price", help="Negotiated prices of license SKUs.")
 app.add_typer(purchases.app, name="billing", help="What was bought: billing model, purchased count, expiry.")
