@@ -33,6 +33,15 @@ from seatledger.licensing.copilot import (
     iter_copilot_seats,
 )
 from seatledger.licensing.freshness import DataGap, SourceFreshness, data_gaps, iter_source_freshness, source_freshness
+from seatledger.licensing.ghas_what_if import (
+    GhasPlan,
+    GhasWhatIf,
+    PlanStep,
+    RepositorySelection,
+    WhatIfPerson,
+    ghas_plan,
+    ghas_what_if,
+)
 from seatledger.licensing.history import HISTORY_PRODUCTS, MAX_HISTORY_DAYS, LicenseHistory, license_history
 from seatledger.licensing.matching import MatchResult, rematch
 from seatledger.licensing.people import (
@@ -87,6 +96,8 @@ __all__ = [
     "DataGap",
     "EnterpriseInfo",
     "EnterpriseSummary",
+    "GhasPlan",
+    "GhasWhatIf",
     "HISTORY_PRODUCTS",
     "IDLE_CHOICES",
     "LicenseChange",
@@ -100,12 +111,14 @@ __all__ = [
     "PeoplePage",
     "PersonLicenses",
     "PersonMatch",
+    "PlanStep",
     "ProductChange",
     "RECLAIM_PRODUCTS",
     "Reclaim",
     "ReclaimCandidate",
     "ReclaimRules",
     "RepositoryCommitters",
+    "RepositorySelection",
     "Scope",
     "SeatBreakdown",
     "SeatReason",
@@ -113,6 +126,7 @@ __all__ = [
     "SourceFreshness",
     "UnattributedEmail",
     "UnresolvedEmail",
+    "WhatIfPerson",
     "assign_seats",
     "billable_in_month",
     "cancel_reclaimed_seats",
@@ -127,6 +141,8 @@ __all__ = [
     "enterprise_summary",
     "explain",
     "get_enterprise",
+    "ghas_plan",
+    "ghas_what_if",
     "iter_committer_pushes",
     "iter_copilot_seats",
     "iter_enterprise_slugs",
