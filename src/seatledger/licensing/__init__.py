@@ -34,6 +34,8 @@ from seatledger.licensing.copilot import (
 )
 from seatledger.licensing.freshness import DataGap, SourceFreshness, data_gaps, iter_source_freshness, source_freshness
 from seatledger.licensing.ghas_what_if import (
+    GHAS_PRODUCTS,
+    VISIBILITIES,
     GhasPlan,
     GhasWhatIf,
     PlanStep,
@@ -96,6 +98,7 @@ __all__ = [
     "DataGap",
     "EnterpriseInfo",
     "EnterpriseSummary",
+    "GHAS_PRODUCTS",
     "GhasPlan",
     "GhasWhatIf",
     "HISTORY_PRODUCTS",
@@ -126,6 +129,7 @@ __all__ = [
     "SourceFreshness",
     "UnattributedEmail",
     "UnresolvedEmail",
+    "VISIBILITIES",
     "WhatIfPerson",
     "assign_seats",
     "billable_in_month",

@@ -30,6 +30,7 @@ from seatledger.errors import InvalidInput
 from seatledger.licensing.advanced_security import PRODUCTS, Product
 from seatledger.licensing.scope import as_of_or_now, get_enterprise
 
+GHAS_PRODUCTS = PRODUCTS  # the products a what-if asks about
 VISIBILITIES = ("public", "private", "internal")
 MAX_SPARE = 10_000_000
 
