@@ -46,7 +46,7 @@ def test_owner_maps_an_unattributed_email_from_the_worklist_and_the_count_change
         page = owner.get("/enterprises/acme/emails")
         assert _emails(page.text) == ["ann.home@gmail.com", "stranger@elsewhere.org"]
         licensing_page = owner.get("/enterprises/acme/licensing")
-        assert 'href="/enterprises/acme/emails"' in licensing_page.text
+        assert 'href="/enterprises/acme/emails' in licensing_page.text
         before = number_of(licensing_page.text, "ghas-code_security-committers")
         # Sorted, filtered through the URL; a bad parameter is a clear 422.
         assert _emails(owner.get("/enterprises/acme/emails?email_sort=email&email_dir=desc").text) == [

@@ -1,6 +1,6 @@
 """seatledger's own endpoints (under ``/enterprises/{enterprise}/seatledger/``, so GitHub's
-paths stay GitHub's): one person's licenses and why, the change list between two dates, and
-a product's history per day with its peak.
+paths stay GitHub's): one person's licenses and why, the change list between two dates, a
+product's history per day with its peak, and the Advanced Security what-if.
 Enterprise owners and billing managers, with the scopes of the other enterprise billing
 endpoints. The bodies are the counting engine's dataclasses as plain JSON
 (:mod:`seatledger.jsonable`), the same as ``seatledger explain --json`` and
@@ -105,3 +105,33 @@ def get_history(
         first, last = validation.day(_required(start, "from"), "from"), validation.day(_required(end, "to"), "to")
         found = licensing.license_history(conn, info.slug, product, first, last, org=org)
     return _body(found)
+
+
+@router.get(
+    "/enterprises/{enterprise}/seatledger/ghas/what-if",
+    responses=READ_ERRORS,
+    summary="Advanced Security what-if: the committers enabling or disabling repositories adds or frees",
+    operation_id="seatledger/get-ghas-what-if",
+)
+def get_ghas_what_if(
+    request: Request,
+    caller: CurrentCaller,
+    enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
+    product: Annotated[str | None, Query(description="code_security or secret_protection.")] = None,
+    repository: Annotated[list[str] | None, Query(description="A repository, owner/name or name (repeatable).")] = None,
+    org: Annotated[list[str] | None, Query(description="An organization's repositories (repeatable).")] = None,
+    pattern: Annotated[str | None, Query(description="A glob on owner/name.")] = None,
+    visibility: Annotated[list[str] | None, Query(description="public, private or internal (repeatable).")] = None,
+    spare: Annotated[int | None, Query(description="Plan which chosen repositories this many spare licenses cover.")] = None,
+    as_of: AsOf = None,
+) -> JSONResponse:
+    """As ``seatledger ghas what-if --json``: the what-if, or with ``spare`` the plan."""
+    with request.app.state.engine.connect() as conn:
+        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+        at = validation.counting_date(as_of, "as_of") if as_of is not None else None
+        if product is None:
+            raise InvalidInput("product is required: code_security or secret_protection")
+        selection = licensing.RepositorySelection(tuple(repository or ()), tuple(org or ()), pattern, tuple(visibility or ()))
+        if spare is not None:
+            return _body(licensing.ghas_plan(conn, info.slug, product, spare, selection, as_of=at))  # type: ignore[arg-type]
+        return _body(licensing.ghas_what_if(conn, info.slug, product, selection, as_of=at))  # type: ignore[arg-type]

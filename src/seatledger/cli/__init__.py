@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from seatledger.cli import core, ingest, report, token, user
-from seatledger.cli import people, verify, worker
+from seatledger.cli import ghas, people, reclaim, verify, worker
 from seatledger.cli import billing
 from seatledger.cli import purchases
 from seatledger.cli import emails
@@ -51,10 +51,12 @@ app.add_typer(user.app, name="user", help="Sign-in accounts for the web pages.")
 worker.register(app)
 verify.register(app)
 people.register(app)
+reclaim.register(app)
 app.add_typer(billing.app, name="cost-center", help="Cost centers: allocate license usage.")
 app.add_typer(billing.price_app, name="price", help="Negotiated prices of license SKUs.")
 app.add_typer(purchases.app, name="billing", help="What was bought: billing model, purchased count, expiry.")
 app.add_typer(emails.app, name="emails", help="Commit emails that count for nobody, and mapping them to people.")
+app.add_typer(ghas.app, name="ghas", help="Advanced Security what-if: committers added or freed, spare licenses.")
 app.add_typer(alert.app, name="alert", help="Alerts on license use: rules, history, deliveries.")
 app.add_typer(digest.app, name="digest", help="Digest emails: who subscribes, and sending them.")
 

@@ -397,3 +397,4 @@ from seatledger.db import tables_web  # noqa: E402,F401
 from seatledger.db import tables_sources  # noqa: E402,F401
 from seatledger.db import tables_alerts  # noqa: E402,F401
 from seatledger.db import tables_digests  # noqa: E402,F401
+from seatledger.db import tables_reclaims  # noqa: E402,F401

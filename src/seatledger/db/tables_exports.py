@@ -37,6 +37,8 @@ export_jobs = Table(
     Column("lease_until", DateTime, nullable=True),
     # Mail the requester a link when done (the REST API's send_email may say no; migration 0004).
     Column("notify", Boolean, nullable=False, default=True, server_default=true()),
+    # The instant the report counts at when asked from a page at a picked date (migration 0010).
+    Column("as_of", DateTime, nullable=True),
     Index("ix_export_jobs_requester_kind_status", "requester_user_id", "kind", "status"),
 )
 

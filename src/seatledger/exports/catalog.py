@@ -78,12 +78,14 @@ class UsageParams:
 
 @dataclass(frozen=True)
 class ReportRequest:
-    """One report at one scope (and, for Advanced Security, one product)."""
+    """One report at one scope (and, for Advanced Security, one product), counted at a picked
+    instant (``as_of``) or, without one, when it is asked for."""
 
     kind: str
     scope: Scope
     product: str | None
     usage: UsageParams | None = None
+    as_of: dt.datetime | None = None
 
     @property
     def scope_token(self) -> str:
@@ -102,18 +104,22 @@ class ReportRequest:
 
     @property
     def title(self) -> str:
-        return f"{self.label} ({SCOPE_LABELS[self.scope.kind]} {self.scope.name})"
+        at = f" as of {self.as_of:%Y-%m-%d %H:%M} UTC" if self.as_of else ""
+        return f"{self.label} ({SCOPE_LABELS[self.scope.kind]} {self.scope.name}){at}"
 
     @property
     def filename(self) -> str:
         parts = [self.kind, self.product or "", self.scope.name.replace("/", "_")]
         if self.usage:
             parts[1:1] = [self.usage.report_type, self.usage.start.isoformat(), self.usage.end.isoformat()]
+        if self.as_of:
+            parts.append(f"as-of-{self.as_of:%Y-%m-%d}")
         return "-".join(p.replace("_", "-") if p is self.product else p for p in parts if p) + ".csv"
 
 
 def report_request(
-    kind: str, scope: str, product: str | None = None, usage: UsageParams | None = None
+    kind: str, scope: str, product: str | None = None, usage: UsageParams | None = None,
+    as_of: dt.datetime | None = None,
 ) -> ReportRequest:
     """Parse and check a request; InvalidInput names what is wrong."""
     spec = KINDS.get(kind)
@@ -137,7 +143,7 @@ def report_request(
         raise InvalidInput(f"the {spec.label} report takes no product")
     if (kind == USAGE) != (usage is not None):
         raise InvalidInput("only the usage report takes a report type and dates, and it needs them")
-    return ReportRequest(kind, parsed, product, usage)
+    return ReportRequest(kind, parsed, product, usage, as_of)
 
 
 def open_chunks(conn: Connection, request: ReportRequest, *, as_of: dt.datetime | None = None) -> Iterator[bytes]:

@@ -82,7 +82,9 @@ def _now(clock: Clock) -> dt.datetime:
 def _job(row: sa.Row) -> ExportJob:
     return ExportJob(
         id=row.id, requester_user_id=row.requester_user_id,
-        request=report_request(row.kind, row.scope, row.product, UsageParams.from_json(row.params) if row.params else None),
+        request=report_request(
+            row.kind, row.scope, row.product, UsageParams.from_json(row.params) if row.params else None, row.as_of
+        ),
         status=row.status, reason=row.reason,
         file_path=row.file_path, rows=row.rows, created_at=row.created_at, finished_at=row.finished_at,
         attempts=row.attempts, notify=bool(row.notify),
@@ -101,7 +103,7 @@ def request_export(
     settle_abandoned_of(conn, user_id, request.kind, clock)  # one whose worker died refuses nobody
     values = dict(
         requester_user_id=user_id, kind=request.kind, scope=request.scope_token, product=request.product,
-        params=request.usage.to_json() if request.usage else None,
+        params=request.usage.to_json() if request.usage else None, as_of=request.as_of,
         status=EXPORT_QUEUED, created_at=_now(clock), attempts=0, notify=notify,
     )
     # The one-pending-request rule is the database's (a partial unique index): a request racing
@@ -245,8 +247,9 @@ def run_export(
             # Owner-only, like the CLI's report files: the report lists people's emails.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with engine.connect() as conn, os.fdopen(fd, "wb") as out:
-                # The report counts at the instant it was requested, whenever the job runs.
-                rows = write_report(conn, job.request, out, as_of=job.created_at)
+                # The report counts at its picked instant, else at the instant it was requested,
+                # whenever the job runs.
+                rows = write_report(conn, job.request, out, as_of=job.request.as_of or job.created_at)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, path)

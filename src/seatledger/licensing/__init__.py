@@ -42,6 +42,17 @@ from seatledger.licensing.freshness import (
     iter_source_freshness,
     source_freshness,
 )
+from seatledger.licensing.ghas_what_if import (
+    GHAS_PRODUCTS,
+    VISIBILITIES,
+    GhasPlan,
+    GhasWhatIf,
+    PlanStep,
+    RepositorySelection,
+    WhatIfPerson,
+    ghas_plan,
+    ghas_what_if,
+)
 from seatledger.licensing.history import HISTORY_PRODUCTS, MAX_HISTORY_DAYS, LicenseHistory, license_history
 from seatledger.licensing.matching import MatchResult, rematch
 from seatledger.licensing.people import (
@@ -52,6 +63,15 @@ from seatledger.licensing.people import (
     PersonMatch,
     describe_person,
     search_people,
+)
+from seatledger.licensing.reclaim import (
+    IDLE_CHOICES,
+    RECLAIM_PRODUCTS,
+    Reclaim,
+    ReclaimCandidate,
+    ReclaimRules,
+    cancel_reclaimed_seats,
+    reclaim,
 )
 from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, organization_login, resolve
 from seatledger.licensing.seats import (
@@ -88,7 +108,11 @@ __all__ = [
     "DataGap",
     "EnterpriseInfo",
     "EnterpriseSummary",
+    "GHAS_PRODUCTS",
+    "GhasPlan",
+    "GhasWhatIf",
     "HISTORY_PRODUCTS",
+    "IDLE_CHOICES",
     "LicenseChange",
     "LicenseChanges",
     "LicenseHistory",
@@ -100,9 +124,15 @@ __all__ = [
     "PeoplePage",
     "PersonLicenses",
     "PersonMatch",
+    "PlanStep",
     "ProductChange",
+    "RECLAIM_PRODUCTS",
+    "Reclaim",
+    "ReclaimCandidate",
+    "ReclaimRules",
     "RepositoryCommitters",
     "SOURCE_LABELS",
+    "RepositorySelection",
     "Scope",
     "SeatBreakdown",
     "SeatReason",
@@ -110,8 +140,11 @@ __all__ = [
     "SourceFreshness",
     "UnattributedEmail",
     "UnresolvedEmail",
+    "VISIBILITIES",
+    "WhatIfPerson",
     "assign_seats",
     "billable_in_month",
+    "cancel_reclaimed_seats",
     "cancel_seats",
     "committer_totals",
     "committer_totals_by_product",
@@ -124,6 +157,8 @@ __all__ = [
     "enterprise_summary",
     "explain",
     "get_enterprise",
+    "ghas_plan",
+    "ghas_what_if",
     "iter_committer_pushes",
     "iter_copilot_seats",
     "iter_enterprise_slugs",
@@ -139,6 +174,7 @@ __all__ = [
     "license_history",
     "organization_login",
     "product_total",
+    "reclaim",
     "rematch",
     "resolve",
     "search_people",

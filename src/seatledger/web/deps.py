@@ -9,6 +9,7 @@ from typing import Callable, Hashable, Iterator, TypeVar
 from fastapi import Form, Request
 from sqlalchemy.engine import Connection
 
+from seatledger import validation
 from seatledger.db.ledger import utc_at
 from seatledger.web.access import Access, load_access
 from seatledger.web.session_store import user_of_session
@@ -72,7 +73,19 @@ def page_as_of(request: Request) -> dt.datetime:
     return utc_at(clock_of(request)).replace(microsecond=0)
 
 
+# The query parameter of the date picker: every page, download and link from a page at a date
+# carries it, so they all count at that date.
+AS_OF = "as_of"
+
+
+def chosen_date(request: Request) -> str:
+    """The date (or timestamp) picked with ``?as_of=``, as sent; empty when none was."""
+    return request.query_params.get(AS_OF, "").strip()
+
+
 def counting_instant(request: Request) -> dt.datetime:
-    """The instant pages and their downloads count at: now by the app's clock (to the
-    second), so a page and the CSV downloaded from it agree."""
-    return page_as_of(request)
+    """The instant pages and their downloads count at: the picked date (``?as_of=``, a date
+    meaning the end of that day, UTC) or now by the app's clock (to the second), so a page and
+    the CSV downloaded from it agree. A bad date is InvalidInput (the page in its layout, 422)."""
+    chosen = chosen_date(request)
+    return validation.counting_date(chosen, AS_OF) if chosen else page_as_of(request)

@@ -173,7 +173,7 @@ def _usage(
     return page(
         request, "usage.html", scope=scope, data=data, groups=usage_view.GROUPS, chart_json=json.dumps(chart),
         report_start=sent.get("start", data.month.isoformat())[:10], report_end=sent.get("end", last.isoformat())[:10],
-        report_type=sent.get("report_type", "summarized"), report_open="start" in sent, **names,
+        report_type=sent.get("report_type", "summarized"), report_open="start" in sent, as_of=as_of, **names,
         base=f"/enterprises/{scope.name}/usage" if scope.kind == "enterprise" else f"/orgs/{scope.name}/usage",
     )
 

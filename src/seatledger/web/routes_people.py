@@ -76,19 +76,17 @@ def search_json(
 
 @router.get("/enterprises/{slug}/people/{person:path}", include_in_schema=False)
 def person_page(
-    request: Request, slug: str, person: str, as_of: str | None = None,
+    request: Request, slug: str, person: str,
     access: Access = Depends(signed_in), conn: Connection = Depends(connection),
 ) -> HTMLResponse:
     access.require_enterprise(slug)
     info = licensing.get_enterprise(conn, slug)
     try:
-        at = _instant(as_of, "as_of", counting_instant(request))
-        found = licensing.describe_person(conn, slug, person, as_of=at)
+        found = licensing.describe_person(conn, slug, person, as_of=counting_instant(request))
     except LedgerError as exc:
         return page(request, "person.html", status_code=exc.status_code, enterprise=info, person=None,
-                    asked=person, as_of_text=as_of or "", message=exc.message)
-    return page(request, "person.html", enterprise=info, person=found, asked=person,
-                as_of_text=as_of or "", message=None)
+                    asked=person, message=exc.message)
+    return page(request, "person.html", enterprise=info, person=found, asked=person, message=None)
 
 
 def _changes(request: Request, conn: Connection, slug: str, start: str | None, end: str | None,

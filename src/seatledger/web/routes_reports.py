@@ -10,21 +10,25 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from seatledger import licensing
+from seatledger import licensing, validation
 from seatledger.errors import InvalidInput, LedgerError
 from seatledger.exports.catalog import USAGE, ReportRequest, UsageParams, open_chunks, report_request
 from seatledger.exports.jobs import ExportPending, request_export
 from seatledger.web.access import Access
-from seatledger.web.deps import clock_of, csrf_checked, counting_instant, signed_in
+from seatledger.web.deps import AS_OF, chosen_date, clock_of, csrf_checked, counting_instant, signed_in
 from seatledger.web.session import session_of
 
 router = APIRouter()
 
 
 def _allowed(
-    request: Request, access: Access, kind: str, scope: str, product: str | None, usage: UsageParams | None = None
+    request: Request, access: Access, kind: str, scope: str, product: str | None, usage: UsageParams | None = None,
+    as_of: str = "",
 ) -> ReportRequest:
-    wanted = report_request(kind, scope, product, usage)
+    """The report asked for, at the date picked on the page it was asked from (``as_of``), if
+    the person may see its scope."""
+    at = validation.counting_date(as_of, AS_OF) if as_of.strip() else None
+    wanted = report_request(kind, scope, product, usage, at)
     with request.app.state.engine.connect() as conn:
         if wanted.scope.kind in ("user_namespace", "repository") and wanted.scope.enterprise_slug is None:
             # The same name may be in two enterprises: the person's own one is meant.
@@ -45,7 +49,7 @@ def download(
     request: Request, kind: str, scope: str, product: str | None = None, access: Access = Depends(signed_in)
 ) -> Response:
     """Stream the CSV as it is written: the first bytes leave before the last row is read."""
-    wanted = _allowed(request, access, kind, scope, product)
+    wanted = _allowed(request, access, kind, scope, product, as_of=chosen_date(request))
     engine = request.app.state.engine
     conn = engine.connect()
     try:
@@ -75,6 +79,7 @@ def email_me(
     report_type: str = Form(""),
     start: str = Form(""),
     end: str = Form(""),
+    as_of: str = Form(""),
     back: str = Form("/exports"),
     access: Access = Depends(signed_in),
 ) -> Response:
@@ -85,7 +90,7 @@ def email_me(
     session = session_of(request)
     try:
         usage = UsageParams.parse(report_type or "summarized", start, end) if kind == USAGE else None
-        wanted = _allowed(request, access, kind, scope, product or None, usage)
+        wanted = _allowed(request, access, kind, scope, product or None, usage, as_of)
     except InvalidInput as exc:
         session.flash(f"The report was not requested: {exc.message}", "error")
         if kind == USAGE:

@@ -4,13 +4,11 @@ from the same ``licensing.enterprise_summary``."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.engine import Connection
 
-from seatledger import licensing, validation
+from seatledger import licensing
 from seatledger.licensing import Scope
 from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, signed_in
@@ -21,24 +19,13 @@ router = APIRouter()
 PRODUCT_LABELS = {"code_security": "Code Security", "secret_protection": "Secret Protection"}
 
 
-def _as_of(request: Request, value: str | None) -> dt.datetime:
-    """``?as_of=`` as an ISO date (end of that day, UTC) or timestamp, within the years the
-    ledger keeps; default now."""
-    if not value:
-        return counting_instant(request)  # the instant the pages count at
-    if len(value) == 10:
-        return dt.datetime.combine(validation.day(value, "as_of"), dt.time(23, 59, 59))
-    return validation.instant(value, "as_of") or counting_instant(request)
-
-
 @router.get("/summary", include_in_schema=False)
 def summary_page(
     request: Request,
-    as_of: str | None = None,
     access: Access = Depends(signed_in),
     conn: Connection = Depends(connection),
 ) -> HTMLResponse:
-    when = _as_of(request, as_of)
+    when = counting_instant(request)  # ?as_of=: the date picker's date
     summaries = [licensing.enterprise_summary(conn, slug, as_of=when) for slug in access.enterprises]
     for org in access.owned_orgs:
         enterprise = licensing.resolve(conn, Scope.org(org)).enterprise.slug

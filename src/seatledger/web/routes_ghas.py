@@ -1,0 +1,61 @@
+"""The Advanced Security what-if page of an enterprise: choose repositories (by name,
+organization, pattern or visibility) and a product, and see who enabling it there would add
+and disabling it would free, by name, at the page's date; with spare licenses, the plan of
+which repositories they cover. Enterprise owners and billing managers only."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.engine import Connection
+
+from seatledger import licensing, validation
+from seatledger.errors import InvalidInput, LedgerError
+from seatledger.web.access import Access
+from seatledger.web.deps import connection, counting_instant, signed_in
+from seatledger.web.render import page
+
+router = APIRouter()
+
+FIELDS = ("product", "repository", "org", "pattern", "spare")
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(n for n in re.split(r"[\s,]+", text[:10_000]) if n)
+
+
+def _answer(request: Request, conn: Connection, slug: str) -> licensing.GhasWhatIf | licensing.GhasPlan | None:
+    sent = request.query_params
+    product = sent.get("product", "")
+    if not product:
+        return None  # the empty form
+    selection = licensing.RepositorySelection(
+        _names(sent.get("repository", "")), _names(sent.get("org", "")), sent.get("pattern", "").strip() or None,
+        tuple(sent.getlist("visibility")),
+    )
+    at = counting_instant(request)
+    spare_text = sent.get("spare", "").strip()
+    if not spare_text:
+        return licensing.ghas_what_if(conn, slug, product, selection, as_of=at)  # type: ignore[arg-type]
+    spare = validation.decimal_digits(spare_text)
+    if spare is None:
+        raise InvalidInput(f"spare must be a whole number of licenses, not {spare_text[:40]!r}")
+    return licensing.ghas_plan(conn, slug, product, spare, selection, as_of=at)  # type: ignore[arg-type]
+
+
+@router.get("/enterprises/{slug}/ghas-what-if", include_in_schema=False)
+def what_if_page(
+    request: Request, slug: str, access: Access = Depends(signed_in), conn: Connection = Depends(connection),
+) -> HTMLResponse:
+    access.require_enterprise(slug)
+    info = licensing.get_enterprise(conn, slug)
+    form = {k: request.query_params.get(k, "") for k in FIELDS} | {"visibility": request.query_params.getlist("visibility")}
+    context = dict(enterprise=info, form=form, products=licensing.GHAS_PRODUCTS, visibilities=licensing.VISIBILITIES)
+    try:
+        found = _answer(request, conn, slug)
+    except LedgerError as exc:
+        return page(request, "ghas_what_if.html", status_code=exc.status_code, found=None, message=exc.message, **context)
+    return page(request, "ghas_what_if.html", found=found, message=None, is_plan=isinstance(found, licensing.GhasPlan),
+                **context)
