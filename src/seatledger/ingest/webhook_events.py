@@ -160,7 +160,7 @@ def apply_organization(
         uid = _user(ledger, enterprise_id, _obj(membership, "user"), received, report)
         if action == "member_added":
             role = "owner" if membership.get("role") == "admin" else "member"
-            report.count("membership", ledger.ensure_membership(org_id, uid, role, at=received))
+            report.count("membership", ledger.ensure_membership(org_id, uid, role, at=received, source="webhook"))
         else:
             ended = ledger.end_membership(org_id, uid, received)
             report.count("membership", "updated" if ended else "unchanged")
@@ -183,7 +183,7 @@ def apply_member(ledger: Ledger, enterprise_id: int, payload: Payload, received:
     rid = _repo(ledger, enterprise_id, payload, received, report)
     uid = _user(ledger, enterprise_id, _obj(payload, "member"), received, report)
     if action == "added":
-        report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=received))
+        report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=received, source="webhook"))
     else:
         ended = ledger.end_collaborator(rid, uid, received)
         report.count("collaborator", "updated" if ended else "unchanged")
