@@ -1450,6 +1450,7 @@ class Ledger:
         name: str | None = None,
         level: str | None = None,
         status: str = "active",
+        source: str | None = None,
     ) -> str:
         vs = t.vs_subscriptions
         email = normalize_email(subscriber_email)
@@ -1457,12 +1458,24 @@ class Ledger:
             sa.select(vs).where(vs.c.enterprise_id == enterprise_id, vs.c.subscriber_email == email)
         ).first()
         if row is None:
-            self.add_vs_subscription(enterprise_id, email or "", name=name, level=level, status=status)
+            sub_id = self.add_vs_subscription(enterprise_id, email or "", name=name, level=level, status=status)
+            self._asserted(vs, sub_id, source if status == "active" else None)
             return "created"
+        self._asserted(vs, row.id, source if status == "active" else None)
         changed = self._update_changed(vs, row, {"name": name, "level": level, "status": status})
         if changed:
             self._touch(enterprise_id, users=(row.matched_user_id,), keys=(email,))
         return "updated" if changed else "unchanged"
+
+    def withdraw_vs_subscription(self, enterprise_id: int, subscriber_email: str, source: str) -> str:
+        """``source`` lists the subscriber no more: inactive unless another source asserts it."""
+        vs = t.vs_subscriptions
+        sub_id = self.conn.execute(sa.select(vs.c.id).where(
+            vs.c.enterprise_id == enterprise_id, vs.c.subscriber_email == normalize_email(subscriber_email)
+        )).scalar()
+        if sub_id is None or not provenance.withdraw(self.conn, vs, int(sub_id), source):
+            return "unchanged"
+        return self.upsert_vs_subscription(enterprise_id, subscriber_email, status="inactive")
 
     def set_webhook_secret(self, enterprise_id: int, secret: str) -> None:
         self.conn.execute(

@@ -1,9 +1,10 @@
 """Which sources assert each open fact, so a full import from one source ends only its own.
 
-A fact (an org membership, a repository collaborator, an enterprise role, a Copilot seat) has
+A fact (an org membership, a repository collaborator, an enterprise role, a Copilot seat, an
+active Visual Studio subscription) has
 one ``fact_sources`` row per source that asserts it. A full import that no longer lists the
 fact withdraws its own row; the fact ends when no row is left. A fact with no row at all
-(written before provenance, or by the demo builder) is asserted by an unknown source: the
+(written before provenance, or by the demo builder or the command line) is asserted by an unknown source: the
 first full import that does not list it ends it, as every import did before. Only
 :class:`seatledger.db.ledger.Ledger` calls these, inside its write transaction.
 """
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Connection
 from seatledger.db.tables_sources import fact_sources as fs
 
 # The sources that assert facts (the names of source_runs where they have one).
-SOURCES = ("sync", "webhook", "people", "git", "cli")
+SOURCES = ("sync", "webhook", "people", "vs_list", "git")
 
 
 def assert_fact(conn: Connection, table: sa.Table, fact_id: int, source: str) -> None:

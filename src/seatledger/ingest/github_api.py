@@ -200,7 +200,7 @@ class GitHubSync:
             extra_emails: list[str] = []
             if person.get("visual_studio_subscription_email"):
                 vs_email = str(person["visual_studio_subscription_email"]).lower()
-                self.report.count("subscriber", ledger.upsert_vs_subscription(self.enterprise_id, vs_email))
+                self.report.count("subscriber", ledger.upsert_vs_subscription(self.enterprise_id, vs_email, source="sync"))
                 if person.get("visual_studio_license_status") == "Matched":
                     extra_emails.append(vs_email)
             server_emails = [str(e).lower() for e in person.get("enterprise_server_emails") or []]

@@ -3,7 +3,8 @@
 Columns (header names, any case; order free): ``email`` (the subscriber's UPN; ``upn`` is
 accepted as its name too), ``name``, ``subscription_level``, ``status`` (``active`` or
 ``inactive``; empty = active). The file is the enterprise's complete list: a subscriber that
-was imported before and is missing now is set ``inactive``. After writing, subscribers are
+a list imported before (or no known source) asserted and that is missing now is set
+``inactive``; one the sync still lists stays active (db/provenance.py). After writing, subscribers are
 re-matched (verified email = UPN; EMU: SCIM userName/SAML NameID) and the unmatched listed.
 """
 
@@ -24,6 +25,7 @@ from seatledger.ingest.source_runs import record_success
 COLUMNS = ("email", "name", "subscription_level", "status")
 ALIASES = {"upn": "email", "level": "subscription_level", "subscription level": "subscription_level"}
 STATUSES = ("active", "inactive")
+SOURCE = "vs_list"  # the subscriptions this list asserts (db/provenance.py)
 
 
 def ingest_vs_subscribers(conn: Connection, data: bytes, enterprise_slug: str) -> ImportReport:
@@ -46,14 +48,14 @@ def ingest_vs_subscribers(conn: Connection, data: bytes, enterprise_slug: str) -
     report = ImportReport(source="visual studio subscribers")
     for email, (name, level, status) in rows.items():
         report.count("subscriber", ledger.upsert_vs_subscription(enterprise_id, email, name=name, level=level,
-                                                                 status=status))
+                                                                 status=status, source=SOURCE))
     vs = t.vs_subscriptions
     gone = conn.execute(
         sa.select(vs.c.subscriber_email).where(vs.c.enterprise_id == enterprise_id, vs.c.status == "active")
     ).scalars().all()
     for email in gone:
         if email not in rows:
-            report.count("subscriber", ledger.upsert_vs_subscription(enterprise_id, email, status="inactive"))
+            report.count("subscriber", ledger.withdraw_vs_subscription(enterprise_id, email, SOURCE))
     rematch_enterprise(conn, enterprise_id, report)
     unmatched = conn.execute(
         sa.select(vs.c.subscriber_email)
@@ -61,5 +63,5 @@ def ingest_vs_subscribers(conn: Connection, data: bytes, enterprise_slug: str) -
         .order_by(vs.c.subscriber_email)
     ).scalars()
     report.notes.extend(f"unmatched subscriber: {email}" for email in unmatched)
-    record_success(conn, enterprise_id, "vs_list", {"subscribers": len(rows)})
+    record_success(conn, enterprise_id, SOURCE, {"subscribers": len(rows)})
     return report
