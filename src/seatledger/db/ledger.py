@@ -1199,8 +1199,11 @@ class Ledger:
         code_security: bool | None = None,
         is_fork: bool | None = None,
         created_at: dt.datetime | None = None,
+        at: dt.datetime | None = None,
     ) -> tuple[int, str]:
-        """A repository by owner/name; ``None`` arguments leave what the ledger has."""
+        """A repository by owner/name; ``None`` arguments leave what the ledger has. A new one
+        starts at ``created_at``; a product enabled or disabled on a known one changes at ``at``
+        (default now), never at its creation, which says nothing of when that changed."""
         r = t.repositories
         row = self.conn.execute(
             sa.select(r).where(r.c.enterprise_id == enterprise_id, r.c.owner_login == owner_login, r.c.name == name)
@@ -1219,7 +1222,7 @@ class Ledger:
         products_changed = False
         for product, enabled in (("secret_protection", secret_protection), ("code_security", code_security)):
             if enabled is not None and getattr(row, f"{product}_enabled") != enabled:
-                self.set_repo_products(row.id, **{product: enabled}, at=created_at)  # type: ignore[arg-type]
+                self.set_repo_products(row.id, **{product: enabled}, at=at)  # type: ignore[arg-type]
                 products_changed = True
         changed = seats_changed or products_changed
         if seats_changed:
@@ -1385,8 +1388,10 @@ class Ledger:
         is_scim_setup_user: bool = False,
         code_security_user: bool = False,
         secret_protection_user: bool = False,
+        created_at: dt.datetime | None = None,
     ) -> str:
-        """A server account by the server's own user id; matches are left to the matcher."""
+        """A server account by the server's own user id, there since ``created_at`` (an
+        export's date; an earlier one moves the start back); matches are left to the matcher."""
         sac = t.server_accounts
         row = self.conn.execute(
             sa.select(sac).where(sac.c.server_instance_id == server_instance_id, sac.c.user_id == user_id)
@@ -1396,8 +1401,13 @@ class Ledger:
                 server_instance_id, user_id, login, primary_email=primary_email, other_emails=other_emails,
                 suspended=suspended, dormant=dormant, site_admin=site_admin, is_scim_setup_user=is_scim_setup_user,
                 code_security_user=code_security_user, secret_protection_user=secret_protection_user,
+                created_at=created_at,
             )
             return "created"
+        moved = created_at is not None and created_at < row.created_at
+        if moved:
+            self.conn.execute(sa.update(sac).where(sac.c.id == row.id).values(created_at=created_at))
+            self._touch_server(server_instance_id, **self._server_account_marks(server_instance_id, row))
         values = {
             "login": login,
             "primary_email": normalize_email(primary_email),
@@ -1419,7 +1429,7 @@ class Ledger:
             after = self.conn.execute(sa.select(sac).where(sac.c.id == row.id)).one()
             now = self._server_account_marks(server_instance_id, after)
             self._touch_server(server_instance_id, users=(*before["users"], *now["users"]), keys=(*before["keys"], *now["keys"]))
-        return "updated" if changed else "unchanged"
+        return "updated" if changed or moved else "unchanged"
 
     def remove_server_accounts(self, server_instance_id: int, keep_user_ids: set[int]) -> int:
         """Delete the instance's accounts whose server user id is not in ``keep_user_ids``

@@ -360,7 +360,7 @@ class GitHubSync:
                     self.enterprise_id, org, repo["name"], org_id=org_id, visibility=visibility,
                     code_security=(ghas or _enabled(security, "code_security")) if known else None,
                     secret_protection=(ghas or _enabled(security, "secret_scanning")) if known else None,
-                    is_fork=bool(repo.get("fork")), created_at=parse_timestamp(repo.get("created_at")),
+                    is_fork=bool(repo.get("fork")), created_at=parse_timestamp(repo.get("created_at")), at=self.now,
                 )
                 self.report.count("repository", outcome)
                 if visibility != "public" and not repo.get("fork"):

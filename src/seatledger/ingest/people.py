@@ -5,7 +5,9 @@ separated by spaces or ``;``; the first is primary), ``org`` (required), ``role`
 ``owner``, ``member``, ``billing_manager`` or ``outside_collaborator``), ``repo`` (the
 repository name in ``org`` for an outside collaborator), ``suspended``, ``two_factor``, ``bot``
 (true/false; empty leaves what the ledger has), ``enterprise_role`` (``owner``,
-``billing_manager`` or empty: the person's role in the enterprise itself). A row with an
+``billing_manager`` or empty: the person's role in the enterprise itself), ``since`` (the date
+the row's membership, access or role began, ``YYYY-MM-DD`` or an ISO timestamp; empty: the
+import). A row with an
 ``enterprise_role`` may leave ``org`` and ``role`` empty: an enterprise owner in no org, or a
 billing manager and nothing else. A file with an ``enterprise_role`` column is taken as the
 complete list of enterprise roles: roles the file no longer lists are ended unless another
@@ -33,6 +35,7 @@ from seatledger.ingest.csv_files import check_email, parse_bool, read_rows
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.report import ImportReport
 from seatledger.ingest.source_runs import record_success
+from seatledger.ingest.timestamps import parse_timestamp
 
 ROLES = ("owner", "member", "billing_manager", "outside_collaborator")
 ENTERPRISE_ROLES = ("owner", "billing_manager")
@@ -55,6 +58,7 @@ class PersonRow:
     two_factor: bool | None
     bot: bool | None
     enterprise_role: str | None
+    since: dt.datetime | None = None
 
 
 def parse(data: bytes) -> tuple[list[PersonRow], bool]:
@@ -77,7 +81,7 @@ def parse(data: bytes) -> tuple[list[PersonRow], bool]:
                 parse_bool(row.get("suspended", ""), line=line, column="suspended"),
                 parse_bool(row.get("two_factor", ""), line=line, column="two_factor"),
                 True if is_bot_login(login) else parse_bool(row.get("bot", ""), line=line, column="bot"),
-                enterprise_role,
+                enterprise_role, _since(row, line),
             ))
             continue
         if not org:
@@ -92,9 +96,20 @@ def parse(data: bytes) -> tuple[list[PersonRow], bool]:
             parse_bool(row.get("suspended", ""), line=line, column="suspended"),
             parse_bool(row.get("two_factor", ""), line=line, column="two_factor"),
             True if is_bot_login(login) else parse_bool(row.get("bot", ""), line=line, column="bot"),
-            enterprise_role,
+            enterprise_role, _since(row, line),
         ))
     return rows, has_enterprise_roles
+
+
+def _since(row: dict[str, str], line: int) -> dt.datetime | None:
+    value = row.get("since", "")
+    try:
+        since = parse_timestamp(value or None)
+    except InvalidInput:
+        raise ImportRejected(f"line {line}: since must be a date (YYYY-MM-DD), not {value!r}") from None
+    if since is not None and since > utcnow():
+        raise ImportRejected(f"line {line}: since {value} is in the future")
+    return since
 
 
 def _emails(row: dict[str, str], line: int) -> tuple[str, ...]:
@@ -104,8 +119,8 @@ def _emails(row: dict[str, str], line: int) -> tuple[str, ...]:
 def ingest_people(
     conn: Connection, data: bytes, enterprise_slug: str, *, now: dt.datetime | None = None
 ) -> ImportReport:
-    """Import a directory file into the caller's transaction; its facts begin at ``now``
-    (default: the wall clock; the file carries no dates)."""
+    """Import a directory file into the caller's transaction; a row's facts begin at its
+    ``since``, else at ``now`` (default: the wall clock)."""
     rows, has_enterprise_roles = parse(data)
     ledger = Ledger(conn)
     enterprise_id = ledger.enterprise_id(enterprise_slug)
@@ -115,6 +130,7 @@ def ingest_people(
     members: dict[int, set[int]] = {}
     enterprise_roles: set[tuple[int, str]] = set()
     for row in rows:
+        began = row.since or now
         try:
             uid, outcome = ledger.upsert_user(
                 enterprise_id, row.login, name=row.name, emails=row.emails, two_factor=row.two_factor,
@@ -124,7 +140,7 @@ def ingest_people(
             if row.enterprise_role is not None and (uid, row.enterprise_role) not in enterprise_roles:
                 enterprise_roles.add((uid, row.enterprise_role))
                 report.count("enterprise role", ledger.ensure_enterprise_role(
-                    enterprise_id, uid, row.enterprise_role, at=now, source=SOURCE
+                    enterprise_id, uid, row.enterprise_role, at=began, source=SOURCE
                 ))
             if row.org is None:
                 continue
@@ -135,11 +151,11 @@ def ingest_people(
             if row.role == "outside_collaborator":
                 rid, outcome = ledger.upsert_repo(enterprise_id, row.org, str(row.repo), org_id=org_id)
                 report.count("repository", outcome)
-                report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=now, source=SOURCE))
+                report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=began, source=SOURCE))
             else:
                 members.setdefault(org_id, set()).add(uid)
                 report.count("membership", ledger.ensure_membership(
-                    org_id, uid, str(row.role), at=now, source=SOURCE
+                    org_id, uid, str(row.role), at=began, source=SOURCE
                 ))
         except InvalidInput as exc:
             raise ImportRejected(f"line {row.line}: {exc.message}") from exc
