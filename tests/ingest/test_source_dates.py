@@ -25,8 +25,9 @@ from seatledger.ingest.github_api import sync_github
 from seatledger.ingest.github_client import GitHubClient
 from seatledger.ingest.people import ingest_people
 from seatledger.ingest.server_usage import ingest_server_usage
+from seatledger.ingest.vs_subscribers import ingest_vs_subscribers
 from seatledger.ingest.webhooks import receive, signature_for
-from seatledger.licensing import Scope, copilot_totals, count_consumed, data_gaps
+from seatledger.licensing import Scope, copilot_totals, count_consumed, data_gaps, iter_licensed_people
 
 ORG, SECRET = "acme-org", "dates-secret"
 SINCE = dt.datetime(2026, 3, 2)
@@ -195,3 +196,19 @@ def test_a_pushed_commit_counts_from_the_pushs_date_not_the_delivery(engine: Eng
 
     with engine.connect() as conn:
         assert conn.execute(sa.select(t.commits.c.pushed_at)).scalar_one() == SINCE
+
+
+# -- Visual Studio list: the since column ---------------------------------------------------
+
+def test_a_vs_subscriber_with_since_is_matched_from_then(engine: Engine) -> None:
+    _enterprise(engine)
+    _people(engine, f"login,emails,org,role,since\nnia,nia@acme.test,{ORG},member,2026-01-10\n")
+    with engine.begin() as conn:
+        ingest_vs_subscribers(conn, b"email,since\nnia@acme.test,2026-03-02\n", "acme")
+
+    with engine.connect() as conn:
+        matched = [
+            [p.visual_studio_subscription_email for p in iter_licensed_people(conn, "acme", as_of=when)]
+            for when in (BEFORE, AFTER)
+        ]
+    assert matched == [[None], ["nia@acme.test"]]

@@ -1461,18 +1461,26 @@ class Ledger:
         level: str | None = None,
         status: str = "active",
         source: str | None = None,
+        created_at: dt.datetime | None = None,
     ) -> str:
+        """A subscriber by email, subscribed since ``created_at`` (an earlier one moves the
+        start back; default now)."""
         vs = t.vs_subscriptions
         email = normalize_email(subscriber_email)
         row = self.conn.execute(
             sa.select(vs).where(vs.c.enterprise_id == enterprise_id, vs.c.subscriber_email == email)
         ).first()
         if row is None:
-            sub_id = self.add_vs_subscription(enterprise_id, email or "", name=name, level=level, status=status)
+            sub_id = self.add_vs_subscription(
+                enterprise_id, email or "", name=name, level=level, status=status, created_at=created_at
+            )
             self._asserted(vs, sub_id, source if status == "active" else None)
             return "created"
         self._asserted(vs, row.id, source if status == "active" else None)
         changed = self._update_changed(vs, row, {"name": name, "level": level, "status": status})
+        if created_at is not None and created_at < row.created_at:
+            self.conn.execute(sa.update(vs).where(vs.c.id == row.id).values(created_at=created_at))
+            changed = True
         if changed:
             self._touch(enterprise_id, users=(row.matched_user_id,), keys=(email,))
         return "updated" if changed else "unchanged"

@@ -31,11 +31,10 @@ from seatledger.bots import is_bot_login
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger, utcnow
 from seatledger.errors import ImportRejected, InvalidInput
-from seatledger.ingest.csv_files import check_email, parse_bool, read_rows
+from seatledger.ingest.csv_files import check_email, csv_since, parse_bool, read_rows
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.report import ImportReport
 from seatledger.ingest.source_runs import record_success
-from seatledger.ingest.timestamps import parse_timestamp
 
 ROLES = ("owner", "member", "billing_manager", "outside_collaborator")
 ENTERPRISE_ROLES = ("owner", "billing_manager")
@@ -81,7 +80,7 @@ def parse(data: bytes) -> tuple[list[PersonRow], bool]:
                 parse_bool(row.get("suspended", ""), line=line, column="suspended"),
                 parse_bool(row.get("two_factor", ""), line=line, column="two_factor"),
                 True if is_bot_login(login) else parse_bool(row.get("bot", ""), line=line, column="bot"),
-                enterprise_role, _since(row, line),
+                enterprise_role, csv_since(row, line),
             ))
             continue
         if not org:
@@ -96,20 +95,9 @@ def parse(data: bytes) -> tuple[list[PersonRow], bool]:
             parse_bool(row.get("suspended", ""), line=line, column="suspended"),
             parse_bool(row.get("two_factor", ""), line=line, column="two_factor"),
             True if is_bot_login(login) else parse_bool(row.get("bot", ""), line=line, column="bot"),
-            enterprise_role, _since(row, line),
+            enterprise_role, csv_since(row, line),
         ))
     return rows, has_enterprise_roles
-
-
-def _since(row: dict[str, str], line: int) -> dt.datetime | None:
-    value = row.get("since", "")
-    try:
-        since = parse_timestamp(value or None)
-    except InvalidInput:
-        raise ImportRejected(f"line {line}: since must be a date (YYYY-MM-DD), not {value!r}") from None
-    if since is not None and since > utcnow():
-        raise ImportRejected(f"line {line}: since {value} is in the future")
-    return since
 
 
 def _emails(row: dict[str, str], line: int) -> tuple[str, ...]:

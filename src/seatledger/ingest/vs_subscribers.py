@@ -2,13 +2,16 @@
 
 Columns (header names, any case; order free): ``email`` (the subscriber's UPN; ``upn`` is
 accepted as its name too), ``name``, ``subscription_level``, ``status`` (``active`` or
-``inactive``; empty = active). The file is the enterprise's complete list: a subscriber that
+``inactive``; empty = active), ``since`` (when the subscription was assigned, ``YYYY-MM-DD``;
+empty = the import). The file is the enterprise's complete list: a subscriber that
 a list imported before (or no known source) asserted and that is missing now is set
 ``inactive``; one the sync still lists stays active (db/provenance.py). After writing, subscribers are
 re-matched (verified email = UPN; EMU: SCIM userName/SAML NameID) and the unmatched listed.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -17,12 +20,12 @@ from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
 from seatledger.errors import ImportRejected
 from seatledger import validation
-from seatledger.ingest.csv_files import check_email, check_length, read_rows
+from seatledger.ingest.csv_files import check_email, check_length, csv_since, read_rows
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.report import ImportReport
 from seatledger.ingest.source_runs import record_success
 
-COLUMNS = ("email", "name", "subscription_level", "status")
+COLUMNS = ("email", "name", "subscription_level", "status", "since")
 ALIASES = {"upn": "email", "level": "subscription_level", "subscription level": "subscription_level"}
 STATUSES = ("active", "inactive")
 SOURCE = "vs_list"  # the subscriptions this list asserts (db/provenance.py)
@@ -30,7 +33,7 @@ SOURCE = "vs_list"  # the subscriptions this list asserts (db/provenance.py)
 
 def ingest_vs_subscribers(conn: Connection, data: bytes, enterprise_slug: str) -> ImportReport:
     """Import a subscriber list into the caller's transaction."""
-    rows: dict[str, tuple[str | None, str | None, str]] = {}
+    rows: dict[str, tuple[str | None, str | None, str, dt.datetime | None]] = {}
     for line, row in read_rows(data, required=("email",), aliases=ALIASES):
         email = check_email(row["email"], line=line, column="email")
         status = (row.get("status") or "active").lower()
@@ -42,13 +45,14 @@ def ingest_vs_subscribers(conn: Connection, data: bytes, enterprise_slug: str) -
         level = check_length(
             row.get("subscription_level") or "", line=line, column="subscription_level", max_length=validation.VS_LEVEL_MAX
         )
-        rows[email] = (name or None, level or None, status)
+        rows[email] = (name or None, level or None, status, csv_since(row, line))
     ledger = Ledger(conn)
     enterprise_id = ledger.enterprise_id(enterprise_slug)
     report = ImportReport(source="visual studio subscribers")
-    for email, (name, level, status) in rows.items():
-        report.count("subscriber", ledger.upsert_vs_subscription(enterprise_id, email, name=name, level=level,
-                                                                 status=status, source=SOURCE))
+    for email, (name, level, status, since) in rows.items():
+        report.count("subscriber", ledger.upsert_vs_subscription(
+            enterprise_id, email, name=name, level=level, status=status, source=SOURCE, created_at=since,
+        ))
     vs = t.vs_subscriptions
     gone = conn.execute(
         sa.select(vs.c.subscriber_email).where(vs.c.enterprise_id == enterprise_id, vs.c.status == "active")
