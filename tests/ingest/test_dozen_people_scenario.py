@@ -15,7 +15,7 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import httpx
 import pytest
