@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import intervals
 from seatledger.db import rules
+from seatledger.db import provenance
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.db.engine import sqlite_page_cache
@@ -1013,6 +1014,14 @@ class Ledger:
         )
         self._touch_copilot_seat(seat_id)
 
+    def withdraw_copilot_seat(self, seat_id: int, source: str, at: dt.datetime) -> bool:
+        """``source`` lists the seat no more: it ends at ``at`` unless another source asserts it."""
+        if not provenance.withdraw(self.conn, t.copilot_seats, seat_id, source):
+            return False
+        self.conn.execute(sa.update(t.copilot_seats).where(t.copilot_seats.c.id == seat_id).values(ended_at=at))
+        self._touch_copilot_seat(seat_id)
+        return True
+
     def _touch_copilot_seat(self, seat_id: int) -> None:
         org_id = self.conn.execute(
             sa.select(t.copilot_seats.c.organization_id).where(t.copilot_seats.c.id == seat_id)
@@ -1096,31 +1105,78 @@ class Ledger:
         return row.id, "updated" if changed else "unchanged"
 
     def ensure_membership(
-        self, org_id: int, user_id: int, role: str = "member", *, at: dt.datetime | None = None
+        self, org_id: int, user_id: int, role: str = "member", *, at: dt.datetime | None = None,
+        source: str | None = None,
     ) -> str:
-        """The person is in the org with ``role`` now; a role change ends the old row."""
+        """The person is in the org with ``role`` since ``at`` (as ``source`` asserts); a role
+        change ends the old row, an earlier ``at`` moves the start back."""
         m = t.org_memberships
         row = self.conn.execute(
-            sa.select(m.c.id, m.c.role).where(m.c.organization_id == org_id, m.c.user_id == user_id, m.c.ended_at.is_(None))
+            sa.select(m.c.id, m.c.role, m.c.started_at)
+            .where(m.c.organization_id == org_id, m.c.user_id == user_id, m.c.ended_at.is_(None))
         ).first()
         if row is not None and row.role == role:
-            return "unchanged"
+            self._asserted(m, row.id, source)
+            if not self._start_earlier(m, row, at):
+                return "unchanged"
+            self._touch_org(org_id, users=(user_id,))
+            return "updated"
         if row is not None:
             self.end_membership(org_id, user_id, at)
-        self.add_membership(org_id, user_id, role, started_at=at)
+        self._asserted(m, self.add_membership(org_id, user_id, role, started_at=at), source)
         return "created" if row is None else "updated"
 
+    def withdraw_membership(self, org_id: int, user_id: int, source: str, at: dt.datetime | None = None) -> int:
+        """``source`` lists the person in the org no more: the membership ends unless another
+        source still asserts it (db/provenance.py)."""
+        m = t.org_memberships
+        if not self._withdrawn(m, m.c.organization_id == org_id, m.c.user_id == user_id, source=source):
+            return 0
+        return self.end_membership(org_id, user_id, at)
+
+    def _asserted(self, table: sa.Table, fact_id: int, source: str | None) -> None:
+        if source is not None:
+            provenance.assert_fact(self.conn, table, fact_id, source)
+
+    def _withdrawn(self, table: sa.Table, *where: Any, source: str) -> bool:
+        """Withdraw ``source`` from the open fact ``where`` names; True when none asserts it now."""
+        row_id = self.conn.execute(sa.select(table.c.id).where(*where, table.c.ended_at.is_(None))).scalar()
+        return row_id is not None and provenance.withdraw(self.conn, table, int(row_id), source)
+
+    def _start_earlier(self, table: sa.Table, row: Any, at: dt.datetime | None) -> bool:
+        """Start the open fact ``row`` at ``at`` when a source dates it earlier, so the start
+        is the earliest any source gives, whatever the order of the imports."""
+        if at is None or at >= row.started_at:
+            return False
+        self.conn.execute(sa.update(table).where(table.c.id == row.id).values(started_at=at))
+        return True
+
     def ensure_collaborator(
-        self, repository_id: int, user_id: int, *, permission: str = "write", at: dt.datetime | None = None
+        self, repository_id: int, user_id: int, *, permission: str = "write", at: dt.datetime | None = None,
+        source: str | None = None,
     ) -> str:
         rc = t.repo_collaborators
-        exists = self.conn.execute(
-            sa.select(rc.c.id).where(rc.c.repository_id == repository_id, rc.c.user_id == user_id, rc.c.ended_at.is_(None))
+        row = self.conn.execute(
+            sa.select(rc.c.id, rc.c.started_at)
+            .where(rc.c.repository_id == repository_id, rc.c.user_id == user_id, rc.c.ended_at.is_(None))
         ).first()
-        if exists is not None:
-            return "unchanged"
-        self.add_collaborator(repository_id, user_id, permission=permission, started_at=at)
+        if row is not None:
+            self._asserted(rc, row.id, source)
+            if not self._start_earlier(rc, row, at):
+                return "unchanged"
+            self._touch_repo(repository_id, users=(user_id,))
+            return "updated"
+        self._asserted(rc, self.add_collaborator(repository_id, user_id, permission=permission, started_at=at), source)
         return "created"
+
+    def withdraw_collaborator(
+        self, repository_id: int, user_id: int, source: str, at: dt.datetime | None = None
+    ) -> int:
+        """``source`` lists the collaborator no more: ended unless another source asserts it."""
+        rc = t.repo_collaborators
+        if not self._withdrawn(rc, rc.c.repository_id == repository_id, rc.c.user_id == user_id, source=source):
+            return 0
+        return self.end_collaborator(repository_id, user_id, at)
 
     def end_collaborator(self, repository_id: int, user_id: int, at: dt.datetime | None = None) -> int:
         rc = t.repo_collaborators
@@ -1143,8 +1199,11 @@ class Ledger:
         code_security: bool | None = None,
         is_fork: bool | None = None,
         created_at: dt.datetime | None = None,
+        at: dt.datetime | None = None,
     ) -> tuple[int, str]:
-        """A repository by owner/name; ``None`` arguments leave what the ledger has."""
+        """A repository by owner/name; ``None`` arguments leave what the ledger has. A new one
+        starts at ``created_at``; a product enabled or disabled on a known one changes at ``at``
+        (default now), never at its creation, which says nothing of when that changed."""
         r = t.repositories
         row = self.conn.execute(
             sa.select(r).where(r.c.enterprise_id == enterprise_id, r.c.owner_login == owner_login, r.c.name == name)
@@ -1163,7 +1222,7 @@ class Ledger:
         products_changed = False
         for product, enabled in (("secret_protection", secret_protection), ("code_security", code_security)):
             if enabled is not None and getattr(row, f"{product}_enabled") != enabled:
-                self.set_repo_products(row.id, **{product: enabled}, at=created_at)  # type: ignore[arg-type]
+                self.set_repo_products(row.id, **{product: enabled}, at=at)  # type: ignore[arg-type]
                 products_changed = True
         changed = seats_changed or products_changed
         if seats_changed:
@@ -1238,8 +1297,9 @@ class Ledger:
         last_activity_at: dt.datetime | None = None,
         last_activity_editor: str | None = None,
         at: dt.datetime | None = None,
+        source: str | None = None,
     ) -> str:
-        """The user's Copilot seat in the org as a source lists it at ``at``: created, or
+        """The user's Copilot seat in the org as ``source`` lists it at ``at``: created, or
         brought up to date. A pending cancellation ends the seat at the start of its date, as
         :meth:`cancel_copilot_seat` does; a seat listed without one has none (a withdrawn
         cancellation reopens it).
@@ -1265,12 +1325,13 @@ class Ledger:
         ):
             row = None
         if row is None:
-            self.add_copilot_seat(
+            self._asserted(cs, self.add_copilot_seat(
                 org_id, user_id, plan=plan, created_at=created_at, pending_cancellation_date=pending_cancellation_date,
                 ended_at=ends, last_authenticated_at=last_authenticated_at, last_activity_at=last_activity_at,
                 last_activity_editor=last_activity_editor,
-            )
+            ), source)
             return "created"
+        self._asserted(cs, row.id, source)
         changed = self._update_changed(
             cs, row,
             {"plan": plan, "last_authenticated_at": last_authenticated_at, "last_activity_at": last_activity_at,
@@ -1327,8 +1388,10 @@ class Ledger:
         is_scim_setup_user: bool = False,
         code_security_user: bool = False,
         secret_protection_user: bool = False,
+        created_at: dt.datetime | None = None,
     ) -> str:
-        """A server account by the server's own user id; matches are left to the matcher."""
+        """A server account by the server's own user id, there since ``created_at`` (an
+        export's date; an earlier one moves the start back); matches are left to the matcher."""
         sac = t.server_accounts
         row = self.conn.execute(
             sa.select(sac).where(sac.c.server_instance_id == server_instance_id, sac.c.user_id == user_id)
@@ -1338,8 +1401,13 @@ class Ledger:
                 server_instance_id, user_id, login, primary_email=primary_email, other_emails=other_emails,
                 suspended=suspended, dormant=dormant, site_admin=site_admin, is_scim_setup_user=is_scim_setup_user,
                 code_security_user=code_security_user, secret_protection_user=secret_protection_user,
+                created_at=created_at,
             )
             return "created"
+        moved = created_at is not None and created_at < row.created_at
+        if moved:
+            self.conn.execute(sa.update(sac).where(sac.c.id == row.id).values(created_at=created_at))
+            self._touch_server(server_instance_id, **self._server_account_marks(server_instance_id, row))
         values = {
             "login": login,
             "primary_email": normalize_email(primary_email),
@@ -1361,7 +1429,7 @@ class Ledger:
             after = self.conn.execute(sa.select(sac).where(sac.c.id == row.id)).one()
             now = self._server_account_marks(server_instance_id, after)
             self._touch_server(server_instance_id, users=(*before["users"], *now["users"]), keys=(*before["keys"], *now["keys"]))
-        return "updated" if changed else "unchanged"
+        return "updated" if changed or moved else "unchanged"
 
     def remove_server_accounts(self, server_instance_id: int, keep_user_ids: set[int]) -> int:
         """Delete the instance's accounts whose server user id is not in ``keep_user_ids``
@@ -1392,19 +1460,40 @@ class Ledger:
         name: str | None = None,
         level: str | None = None,
         status: str = "active",
+        source: str | None = None,
+        created_at: dt.datetime | None = None,
     ) -> str:
+        """A subscriber by email, subscribed since ``created_at`` (an earlier one moves the
+        start back; default now)."""
         vs = t.vs_subscriptions
         email = normalize_email(subscriber_email)
         row = self.conn.execute(
             sa.select(vs).where(vs.c.enterprise_id == enterprise_id, vs.c.subscriber_email == email)
         ).first()
         if row is None:
-            self.add_vs_subscription(enterprise_id, email or "", name=name, level=level, status=status)
+            sub_id = self.add_vs_subscription(
+                enterprise_id, email or "", name=name, level=level, status=status, created_at=created_at
+            )
+            self._asserted(vs, sub_id, source if status == "active" else None)
             return "created"
+        self._asserted(vs, row.id, source if status == "active" else None)
         changed = self._update_changed(vs, row, {"name": name, "level": level, "status": status})
+        if created_at is not None and created_at < row.created_at:
+            self.conn.execute(sa.update(vs).where(vs.c.id == row.id).values(created_at=created_at))
+            changed = True
         if changed:
             self._touch(enterprise_id, users=(row.matched_user_id,), keys=(email,))
         return "updated" if changed else "unchanged"
+
+    def withdraw_vs_subscription(self, enterprise_id: int, subscriber_email: str, source: str) -> str:
+        """``source`` lists the subscriber no more: inactive unless another source asserts it."""
+        vs = t.vs_subscriptions
+        sub_id = self.conn.execute(sa.select(vs.c.id).where(
+            vs.c.enterprise_id == enterprise_id, vs.c.subscriber_email == normalize_email(subscriber_email)
+        )).scalar()
+        if sub_id is None or not provenance.withdraw(self.conn, vs, int(sub_id), source):
+            return "unchanged"
+        return self.upsert_vs_subscription(enterprise_id, subscriber_email, status="inactive")
 
     def set_webhook_secret(self, enterprise_id: int, secret: str) -> None:
         self.conn.execute(
@@ -1489,19 +1578,34 @@ class Ledger:
         return "updated"
 
     def ensure_enterprise_role(
-        self, enterprise_id: int, user_id: int, role: str, *, at: dt.datetime | None = None
+        self, enterprise_id: int, user_id: int, role: str, *, at: dt.datetime | None = None,
+        source: str | None = None,
     ) -> str:
-        """The person holds ``role`` in the enterprise now ("unchanged" if already)."""
+        """The person holds ``role`` in the enterprise since ``at`` ("unchanged" if already)."""
         er = t.enterprise_roles
         held = self.conn.execute(
-            sa.select(er.c.id).where(
+            sa.select(er.c.id, er.c.started_at).where(
                 er.c.enterprise_id == enterprise_id, er.c.user_id == user_id, er.c.role == role, er.c.ended_at.is_(None)
             )
         ).first()
         if held is not None:
-            return "unchanged"
-        self.add_enterprise_role(enterprise_id, user_id, role, started_at=at)
+            self._asserted(er, held.id, source)
+            if not self._start_earlier(er, held, at):
+                return "unchanged"
+            self._touch(enterprise_id, nothing=True)
+            return "updated"
+        self._asserted(er, self.add_enterprise_role(enterprise_id, user_id, role, started_at=at), source)
         return "created"
+
+    def withdraw_enterprise_role(
+        self, enterprise_id: int, user_id: int, role: str, source: str, *, at: dt.datetime | None = None
+    ) -> int:
+        """``source`` lists the role no more: ended unless another source asserts it."""
+        er = t.enterprise_roles
+        where = (er.c.enterprise_id == enterprise_id, er.c.user_id == user_id, er.c.role == role)
+        if not self._withdrawn(er, *where, source=source):
+            return 0
+        return self.end_enterprise_role(enterprise_id, user_id, role, at=at)
 
     def end_enterprise_role(
         self, enterprise_id: int, user_id: int, role: str, *, at: dt.datetime | None = None

@@ -7,11 +7,14 @@ the file with the line number, so an import is never half-applied.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from typing import Iterator, Sequence
 
 from seatledger import validation
-from seatledger.errors import ImportRejected
+from seatledger.db.ledger import utcnow
+from seatledger.errors import ImportRejected, InvalidInput
+from seatledger.ingest.timestamps import parse_timestamp
 
 TRUE = frozenset({"true", "t", "yes", "y", "1"})
 FALSE = frozenset({"false", "f", "no", "n", "0"})
@@ -91,3 +94,15 @@ def check_length(value: str, *, line: int, column: str, max_length: int) -> str:
     if len(value) > max_length:
         raise ImportRejected(f"line {line}: {column} is longer than {max_length} characters")
     return value
+
+
+def csv_since(row: dict[str, str], line: int) -> dt.datetime | None:
+    """The row's ``since`` column: when its fact began (None: empty, the import's time)."""
+    value = row.get("since", "")
+    try:
+        since = parse_timestamp(value or None)
+    except InvalidInput:
+        raise ImportRejected(f"line {line}: since must be a date (YYYY-MM-DD), not {value!r}") from None
+    if since is not None and since > utcnow():
+        raise ImportRejected(f"line {line}: since {value} is in the future")
+    return since

@@ -239,7 +239,9 @@ def _resolve_authors(
                                           at=author.first_seen)
         report.count("user", outcome)
         # A member since their first commit seen, so a past as_of inside the window counts them.
-        report.count("membership", ledger.ensure_membership(org_id, uid, "member", at=author.first_seen))
+        report.count("membership", ledger.ensure_membership(
+            org_id, uid, "member", at=author.first_seen, source="git"
+        ))
 
 
 # -- many repositories ---------------------------------------------------------------------

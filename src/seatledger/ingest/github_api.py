@@ -16,7 +16,7 @@ Resources, in order (each page written in its own transaction with its checkpoin
    billing-manager roles no longer listed; a refused or failed query changes no role;
 4. per organization (``--org``, else every org named in step 2 or already in the ledger):
    ``members?role=admin`` and ``members?role=member`` (memberships not listed any more are
-   ended), ``invitations`` and ``failed_invitations``, ``repos`` (visibility and
+   ended unless another source still asserts them, see ``db/provenance.py``), ``invitations`` and ``failed_invitations``, ``repos`` (visibility and
    ``security_and_analysis``), ``repos/{org}/{repo}/collaborators?affiliation=outside`` for
    private and internal repositories, and ``copilot/billing/seats`` (seats not listed any more
    are ended; a seat's ``pending_cancellation_date`` ends it at the start of that date).
@@ -200,7 +200,7 @@ class GitHubSync:
             extra_emails: list[str] = []
             if person.get("visual_studio_subscription_email"):
                 vs_email = str(person["visual_studio_subscription_email"]).lower()
-                self.report.count("subscriber", ledger.upsert_vs_subscription(self.enterprise_id, vs_email))
+                self.report.count("subscriber", ledger.upsert_vs_subscription(self.enterprise_id, vs_email, source="sync"))
                 if person.get("visual_studio_license_status") == "Matched":
                     extra_emails.append(vs_email)
             server_emails = [str(e).lower() for e in person.get("enterprise_server_emails") or []]
@@ -217,7 +217,7 @@ class GitHubSync:
             for role in person.get("github_com_enterprise_roles") or []:
                 if str(role).lower() in ENTERPRISE_ROLES:
                     self.report.count("enterprise role", ledger.ensure_enterprise_role(
-                        self.enterprise_id, uid, ENTERPRISE_ROLES[str(role).lower()], at=self.now
+                        self.enterprise_id, uid, ENTERPRISE_ROLES[str(role).lower()], at=self.now, source="sync"
                     ))
             for org in person.get("github_com_orgs_with_pending_invites") or []:
                 self.report.count("invitation", ledger.upsert_invitation(
@@ -273,14 +273,15 @@ class GitHubSync:
                 uid = self._user(ledger, login)
                 keep.add((uid, role))
                 self.report.count("enterprise role", ledger.ensure_enterprise_role(
-                    self.enterprise_id, uid, role, at=self.now
+                    self.enterprise_id, uid, role, at=self.now, source="sync"
                 ))
             held = conn.execute(
                 sa.select(er.c.user_id, er.c.role).where(er.c.enterprise_id == self.enterprise_id, er.c.ended_at.is_(None))
             ).all()
             for uid, role in held:
-                if (uid, role) not in keep:
-                    ledger.end_enterprise_role(self.enterprise_id, uid, role, at=self.now)
+                if (uid, role) not in keep and ledger.withdraw_enterprise_role(
+                    self.enterprise_id, uid, role, "sync", at=self.now
+                ):
                     self.report.count("enterprise role", "updated")
 
     def _member_role(self, ledger: Ledger, uid: int, role: str) -> None:
@@ -289,10 +290,10 @@ class GitHubSync:
             org, _, repo = place.partition("/")
             rid, outcome = ledger.upsert_repo(self.enterprise_id, org, repo, org_id=self._org(ledger, org))
             self.report.count("repository", outcome)
-            self.report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=self.now))
+            self.report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=self.now, source="sync"))
         elif place and kind.lower() in ("owner", "member"):
             self.report.count("membership", ledger.ensure_membership(
-                self._org(ledger, place), uid, kind.lower(), at=self.now
+                self._org(ledger, place), uid, kind.lower(), at=self.now, source="sync"
             ))
 
     def _server_accounts(self, ledger: Ledger, ids: Iterable[str], emails: list[str]) -> None:
@@ -315,7 +316,9 @@ class GitHubSync:
             logins = []
             for m in members:
                 uid = self._user(ledger, m["login"], m)
-                self.report.count("membership", ledger.ensure_membership(org_id, uid, role, at=self.now))
+                self.report.count("membership", ledger.ensure_membership(
+                    org_id, uid, role, at=self.now, source="sync"
+                ))
                 logins.append(m["login"])
             return logins
         return handle
@@ -329,8 +332,7 @@ class GitHubSync:
                 .where(m.c.organization_id == org_id, m.c.ended_at.is_(None), m.c.role.in_(("owner", "member")))
             ).all()
             for uid, login in rows:
-                if login not in listed:
-                    ledger.end_membership(org_id, uid, self.now)
+                if login not in listed and ledger.withdraw_membership(org_id, uid, "sync", self.now):
                     self.report.count("membership", "updated")
 
     def _invitations_page(self, org_id: int, status: str) -> PageHandler:
@@ -358,7 +360,7 @@ class GitHubSync:
                     self.enterprise_id, org, repo["name"], org_id=org_id, visibility=visibility,
                     code_security=(ghas or _enabled(security, "code_security")) if known else None,
                     secret_protection=(ghas or _enabled(security, "secret_scanning")) if known else None,
-                    is_fork=bool(repo.get("fork")), created_at=parse_timestamp(repo.get("created_at")),
+                    is_fork=bool(repo.get("fork")), created_at=parse_timestamp(repo.get("created_at")), at=self.now,
                 )
                 self.report.count("repository", outcome)
                 if visibility != "public" and not repo.get("fork"):
@@ -376,7 +378,7 @@ class GitHubSync:
         def handle(ledger: Ledger, people: list[Any]) -> list[str]:
             for person in people:
                 uid = self._user(ledger, person["login"], person)
-                self.report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=self.now))
+                self.report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=self.now, source="sync"))
             return [p["login"] for p in people]
 
         def done(ledger: Ledger, listed: list[str]) -> None:
@@ -385,8 +387,7 @@ class GitHubSync:
                 sa.select(u.c.id, u.c.login).join(rc, rc.c.user_id == u.c.id)
                 .where(rc.c.repository_id == rid, rc.c.ended_at.is_(None))
             ).all():
-                if login not in set(listed):
-                    ledger.end_collaborator(rid, uid, self.now)
+                if login not in set(listed) and ledger.withdraw_collaborator(rid, uid, "sync", self.now):
                     self.report.count("collaborator", "updated")
 
         self._resource(f"repos/{org}/{repo}/collaborators", f"repos/{org}/{repo}/collaborators",
@@ -406,7 +407,7 @@ class GitHubSync:
                     pending_cancellation_date=parse_date(seat.get("pending_cancellation_date")),
                     last_authenticated_at=parse_timestamp(seat.get("last_authenticated_at")),
                     last_activity_at=parse_timestamp(seat.get("last_activity_at")),
-                    last_activity_editor=seat.get("last_activity_editor"), at=self.now,
+                    last_activity_editor=seat.get("last_activity_editor"), at=self.now, source="sync",
                 ))
                 logins.append(assignee["login"])
             return logins
@@ -421,8 +422,7 @@ class GitHubSync:
                 sa.select(cs.c.id, u.c.login).join(u, u.c.id == cs.c.user_id)
                 .where(cs.c.organization_id == org_id, sa.or_(cs.c.ended_at.is_(None), cs.c.ended_at > self.now))
             ).all():
-                if login not in keep:
-                    ledger.conn.execute(sa.update(cs).where(cs.c.id == seat_id).values(ended_at=self.now))
+                if login not in keep and ledger.withdraw_copilot_seat(seat_id, "sync", self.now):
                     self.report.count("copilot seat", "updated")
         return done
 

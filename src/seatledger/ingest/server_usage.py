@@ -2,7 +2,8 @@
 
 The file is validated whole before one transaction writes it: the server instance is created
 or updated, its accounts are brought to exactly the file's list (an account missing from a
-newer export no longer exists on the server, so it is removed from the instance), a
+newer export no longer exists on the server, so it is removed from the instance; an account
+starts at the export's ``exported_at``, or at the upload when the file has none), a
 ``license_sync_events`` row records the upload, and people are re-matched. A malformed file, a
 ``format_version`` seatledger does not read, a missing key, or a file for another enterprise
 is refused with :class:`ImportRejected` and nothing is written.
@@ -10,6 +11,7 @@ is refused with :class:`ImportRejected` and nothing is written.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -21,6 +23,7 @@ from seatledger.db.ledger import Ledger, utcnow
 from seatledger.errors import ImportRejected, InvalidInput, NotFound
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.source_runs import record_success
+from seatledger.ingest.timestamps import parse_timestamp
 from seatledger.ingest.report import ImportReport
 
 SUPPORTED_FORMAT_VERSIONS = (1,)
@@ -49,6 +52,7 @@ class ServerUsage:
     license: str | None
     enterprise: str | None
     accounts: tuple[ServerAccount, ...]
+    exported_at: dt.datetime | None = None
 
 
 def _string(value: Any, what: str, max_length: int, *, optional: bool = False) -> str | None:
@@ -125,7 +129,19 @@ def parse(data: bytes) -> ServerUsage:
         license=_string(doc.get("license"), "license", validation.LICENSE_MAX, optional=True),
         enterprise=_string(doc["enterprise"], "enterprise", validation.LOGIN_MAX, optional=True),
         accounts=tuple(accounts),
+        exported_at=_exported_at(doc.get("exported_at")),
     )
+
+
+def _exported_at(value: Any) -> dt.datetime | None:
+    """The export's date: the server's accounts existed then, so they start no later."""
+    try:
+        stamp = parse_timestamp(value)
+    except InvalidInput as exc:
+        raise ImportRejected(f"exported_at: {exc.message}") from None
+    if stamp is not None and stamp > utcnow():
+        raise ImportRejected(f"exported_at {value} is in the future")
+    return stamp
 
 
 def ingest_server_usage(conn: Connection, data: bytes, enterprise_slug: str | None = None) -> ImportReport:
@@ -157,13 +173,15 @@ def ingest_server_usage(conn: Connection, data: bytes, enterprise_slug: str | No
     for a in usage.accounts:
         others = [e for e in a.emails if e != (a.primary_email or "").lower()]
         report.count("server account", ledger.upsert_server_account(
-            instance_id, a.user_id, a.login, primary_email=a.primary_email, other_emails=others, **a.flags,
+            instance_id, a.user_id, a.login, primary_email=a.primary_email, other_emails=others,
+            created_at=usage.exported_at, **a.flags,
         ))
     removed = ledger.remove_server_accounts(instance_id, {a.user_id for a in usage.accounts})
     report.count("server account removed", "updated", removed)
     ledger.add_sync_event(instance_id, kind="upload", status="success", occurred_at=utcnow())
     rematch_enterprise(conn, enterprise_id, report)
-    record_success(conn, enterprise_id, "server_upload", {"servers": [f"{usage.host_name} ({usage.server_id})"]})
+    record_success(conn, enterprise_id, "server_upload", {"servers": [f"{usage.host_name} ({usage.server_id})"]},
+                   at=usage.exported_at)
     if report.changed:
         ledger.bump_version(enterprise_id)
     return report

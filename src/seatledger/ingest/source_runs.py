@@ -46,13 +46,16 @@ def record_success(
 ) -> None:
     """In the import's transaction: ``source`` imported successfully, covering ``covered``
     (lists of organizations, servers, repositories; what it skipped). ``at`` is the instant its
-    facts begin (the import's clock): the first one is since when the source has data."""
+    facts begin (the import's clock, or the source's own date): the earliest is since when the
+    source has data."""
     when = at or utcnow()
     _ensure_row(conn, enterprise_id, source)
     sr = source_runs
     conn.execute(
         sa.update(sr).where(sr.c.enterprise_id == enterprise_id, sr.c.source == source).values(
-            first_success_at=sa.func.coalesce(sr.c.first_success_at, when),
+            # The earliest start any import gave (an older export may be uploaded later).
+            first_success_at=sa.case((sa.or_(sr.c.first_success_at.is_(None), sr.c.first_success_at > when), when),
+                                     else_=sr.c.first_success_at),
             last_success_at=_precise_now(),
             last_success_covered=json.dumps(dict(covered), sort_keys=True, default=str),
         )

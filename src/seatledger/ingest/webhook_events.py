@@ -117,7 +117,7 @@ def _repo(
     rid, outcome = ledger.upsert_repo(
         enterprise_id, owner, str(name), org_id=_org_id(ledger, enterprise_id, payload, report),
         visibility=_visibility(repo), is_fork=repo.get("fork") if isinstance(repo.get("fork"), bool) else None,
-        created_at=parse_timestamp(repo.get("created_at")) or at, **_products(repo),
+        created_at=parse_timestamp(repo.get("created_at")) or at, at=at, **_products(repo),
     )
     report.count("repository", outcome)
     return rid
@@ -160,7 +160,7 @@ def apply_organization(
         uid = _user(ledger, enterprise_id, _obj(membership, "user"), received, report)
         if action == "member_added":
             role = "owner" if membership.get("role") == "admin" else "member"
-            report.count("membership", ledger.ensure_membership(org_id, uid, role, at=received))
+            report.count("membership", ledger.ensure_membership(org_id, uid, role, at=received, source="webhook"))
         else:
             ended = ledger.end_membership(org_id, uid, received)
             report.count("membership", "updated" if ended else "unchanged")
@@ -183,7 +183,7 @@ def apply_member(ledger: Ledger, enterprise_id: int, payload: Payload, received:
     rid = _repo(ledger, enterprise_id, payload, received, report)
     uid = _user(ledger, enterprise_id, _obj(payload, "member"), received, report)
     if action == "added":
-        report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=received))
+        report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=received, source="webhook"))
     else:
         ended = ledger.end_collaborator(rid, uid, received)
         report.count("collaborator", "updated" if ended else "unchanged")
@@ -214,7 +214,9 @@ def apply_repository(
     action = payload.get("action")
     rid = _repo(ledger, enterprise_id, payload, received, report)
     if action == "deleted":
-        ledger.upsert_repo(enterprise_id, *_owner_name(payload), secret_protection=False, code_security=False)
+        ledger.upsert_repo(
+            enterprise_id, *_owner_name(payload), secret_protection=False, code_security=False, at=received
+        )
         rc = t.repo_collaborators
         current = ledger.conn.execute(
             sa.select(rc.c.user_id).where(rc.c.repository_id == rid, rc.c.ended_at.is_(None)).distinct()
