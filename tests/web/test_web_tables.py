@@ -1,11 +1,13 @@
 """The committer tables of the Licensing pages (ORGANIZATION, USER NAMESPACED, an org's
-repositories) page, sort and filter on the server, their state in the URL."""
+repositories) page, sort and filter on the server, their state in the URL; the Copilot seats
+table counts what each filter keeps and says how many pages it has."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html as htmllib
 import re
+from contextlib import contextmanager
 from typing import Iterator
 
 import httpx
@@ -15,6 +17,7 @@ from sqlalchemy.engine import Engine
 from seatledger.app import create_app
 from seatledger.config import Settings
 from seatledger.db.ledger import Ledger
+from seatledger.web import routes_copilot
 from seatledger.web.accounts import set_password
 from seatledger.web.table_view import PAGE_SIZE
 
@@ -51,13 +54,44 @@ def mona(settings: Settings, engine: Engine) -> Iterator[httpx.Client]:
                     sha += 1
                     rows.append({"sha": f"{sha:040x}", "author_email": email, "author_date": pushed, "pushed_at": pushed})
                 led.add_commits(rid, rows)
-        mona = led.add_user(eid, "mona", emails=["mona@acme.test"], created_at=T0)
-        led.add_enterprise_role(eid, mona, "owner", started_at=T0)
-        set_password(conn, mona, "mona-password")
+        _owner_mona(led, eid)
+    with _signed_in_as_mona(settings, engine) as client:
+        yield client
+
+
+def _owner_mona(led: Ledger, eid: int) -> None:
+    mona = led.add_user(eid, "mona", emails=["mona@acme.test"], created_at=T0)
+    led.add_enterprise_role(eid, mona, "owner", started_at=T0)
+    set_password(led.conn, mona, "mona-password")
+
+
+@contextmanager
+def _signed_in_as_mona(settings: Settings, engine: Engine) -> Iterator[httpx.Client]:
     app = create_app(settings, engine)
     app.state.clock = lambda: NOW.replace(tzinfo=dt.timezone.utc).timestamp()
     with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=60, follow_redirects=True) as client:
         http_sign_in(client, "mona", "mona-password")
+        yield client
+
+
+SEATS = routes_copilot.PAGE_SIZE + 20
+
+
+@pytest.fixture
+def copilot_seats(settings: Settings, engine: Engine) -> Iterator[httpx.Client]:
+    """acme: org "big" with SEATS Copilot seats, seat K last used (K % 3) * 35 + 1 days ago, or
+    never when K % 7 == 0."""
+    with engine.begin() as conn:
+        led = Ledger(conn)
+        eid = led.add_enterprise("acme", created_at=T0)
+        org = led.add_org(eid, "big", created_at=T0)
+        for k in range(SEATS):
+            uid = led.add_user(eid, f"dev{k:03d}", created_at=T0)
+            led.add_membership(org, uid, started_at=T0)
+            last = None if k % 7 == 0 else NOW - dt.timedelta(days=(k % 3) * 35 + 1)
+            led.add_copilot_seat(org, uid, created_at=T0, last_activity_at=last)
+        _owner_mona(led, eid)
+    with _signed_in_as_mona(settings, engine) as client:
         yield client
 
 
@@ -116,3 +150,27 @@ def test_a_bad_table_parameter_is_a_422_page_naming_it(mona: httpx.Client) -> No
         response = mona.get(f"/orgs/big/licensing?{query}")
         assert response.status_code == 422, query
         assert query.split("=")[0] in response.text and "Sign out" in response.text
+
+
+def _seat_logins(page: str) -> list[str]:
+    return re.findall(r'<tr data-login="([^"]+)">', page)
+
+
+def test_copilot_seat_filters_show_their_counts_and_the_table_its_page_count(copilot_seats: httpx.Client) -> None:
+    def idle(k: int, days: int) -> bool:
+        return k % 7 == 0 or (k % 3) * 35 + 1 >= days
+
+    expected = {days: [f"dev{k:03d}" for k in range(SEATS) if idle(k, days)] for days in (30, 60, 90)}
+    page = copilot_seats.get("/orgs/big/copilot").text
+    counts = dict(re.findall(r'data-inactive="(\w+)"[^>]*>[^<]*<span data-testid="filter-count">\(([\d,]+)\)', page))
+    assert counts == {"all": str(SEATS), **{str(d): str(len(logins)) for d, logins in expected.items()}}
+    assert "Page 1 of 2" in page
+    size = routes_copilot.PAGE_SIZE
+    assert _seat_logins(page) == [f"dev{k:03d}" for k in range(size)]
+    second = copilot_seats.get("/orgs/big/copilot?page_no=2").text
+    assert "Page 2 of 2" in second and _seat_logins(second) == [f"dev{k:03d}" for k in range(size, SEATS)]
+    for days, logins in expected.items():
+        filtered = copilot_seats.get(f"/orgs/big/copilot?inactive={days}").text
+        assert _seat_logins(filtered) == logins[:size]
+        assert f"Page 1 of {-(-len(logins) // size)}" in filtered
+        assert 'aria-current="page" data-inactive="%d"' % days in filtered

@@ -30,6 +30,7 @@ from seatledger.licensing.copilot import (
     assign_seats,
     cancel_seats,
     copilot_totals,
+    count_inactive_seats,
     iter_copilot_seats,
 )
 from seatledger.licensing.freshness import DataGap, SourceFreshness, data_gaps, iter_source_freshness, source_freshness
@@ -107,6 +108,7 @@ __all__ = [
     "consumed_and_purchased",
     "copilot_totals",
     "count_consumed",
+    "count_inactive_seats",
     "data_gaps",
     "describe_person",
     "enterprise_summary",
