@@ -174,3 +174,39 @@ def test_copilot_seat_filters_show_their_counts_and_the_table_its_page_count(cop
         assert _seat_logins(filtered) == logins[:size]
         assert f"Page 1 of {-(-len(logins) // size)}" in filtered
         assert 'aria-current="page" data-inactive="%d"' % days in filtered
+
+
+SERVERS = PAGE_SIZE + 5
+
+
+@pytest.fixture
+def servers(settings: Settings, engine: Engine) -> Iterator[httpx.Client]:
+    """acme with SERVERS server instances ghes-K.acme.test; every third one synced K hours before NOW."""
+    with engine.begin() as conn:
+        led = Ledger(conn)
+        eid = led.add_enterprise("acme", created_at=T0)
+        for k in range(SERVERS):
+            sid = led.add_server(eid, None, f"ghes-{k:03d}.acme.test", created_at=T0)
+            if k % 3 == 0:
+                led.add_sync_event(sid, occurred_at=NOW - dt.timedelta(hours=k))
+        _owner_mona(led, eid)
+    with _signed_in_as_mona(settings, engine) as client:
+        yield client
+
+
+def _hosts(page: str) -> list[str]:
+    table = page[page.index('data-testid="servers"'):]
+    return re.findall(r"<tr data-server-id=\"[^\"]+\"><th>([^<]+)</th>", table[: table.index("</table>")])
+
+
+def test_server_instances_are_paged_sorted_by_last_sync_and_filtered_by_host_name(servers: httpx.Client) -> None:
+    hosts = [f"ghes-{k:03d}.acme.test" for k in range(SERVERS)]
+    first = servers.get("/enterprises/acme/licensing").text
+    assert _hosts(first) == hosts[:PAGE_SIZE] and f"1–{PAGE_SIZE} of {SERVERS}" in first
+    assert _hosts(servers.get("/enterprises/acme/licensing?srv_page=2").text) == hosts[PAGE_SIZE:]
+    synced = [h for k, h in enumerate(hosts) if k % 3 == 0]  # the latest sync first, never-synced last
+    by_sync = _hosts(servers.get("/enterprises/acme/licensing?srv_sort=synced&srv_dir=desc").text)
+    assert by_sync[: len(synced)] == synced and set(by_sync[len(synced):]) <= set(hosts) - set(synced)
+    filtered = servers.get("/enterprises/acme/licensing?srv_q=GHES-10").text
+    assert _hosts(filtered) == [h for h in hosts if "ghes-10" in h] and f"1–5 of 5 (of {SERVERS})" in filtered
+    assert servers.get("/enterprises/acme/licensing?srv_sort=version").status_code == 422

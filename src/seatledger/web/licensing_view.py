@@ -279,5 +279,19 @@ def committer_table(
     return page_of(rows, state, name=lambda r: r.name, keys=keys, query=query)
 
 
+# The columns the server instances table sorts by: the host name, or the last sync.
+SERVER_SORTS = ("name", "synced")
+_NEVER = dt.datetime.min
+
+
+def server_table(rows: list[ServerRow], state: TableState, query: list[tuple[str, str]]) -> TablePage[ServerRow]:
+    """One page of the enterprise's server instances, filtered by host name."""
+    keys: dict[str, Callable[[Any], Any]] = {
+        "name": lambda r: r.hostname.casefold(),
+        "synced": lambda r: r.last_event_at or _NEVER,
+    }
+    return page_of(rows, state, name=lambda r: r.hostname, keys=keys, query=query)
+
+
 def product_label(product: Product | str) -> str:
     return PRODUCT_LABELS[product]

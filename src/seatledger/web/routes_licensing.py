@@ -31,7 +31,9 @@ def enterprise_licensing(
     request: Request, slug: str, access: Access = Depends(signed_in), conn: Connection = Depends(connection)
 ) -> HTMLResponse:
     access.require_enterprise(slug)
-    states = {p: _table_state(request, p) for p in ("org", "ns")}  # a bad parameter is refused before counting
+    # A bad parameter is refused before counting.
+    states = {p: _table_state(request, p) for p in ("org", "ns")}
+    server_state = table_state(request.query_params, "srv", licensing_view.SERVER_SORTS, "name")
     as_of = counting_instant(request)
     data = licensing_view.enterprise_page(conn, slug, as_of)
     history = data.history.value or []
@@ -41,6 +43,7 @@ def enterprise_licensing(
         prefix: licensing_view.committer_table([r for r in namespaces if r.kind == kind], states[prefix], query)
         for prefix, kind in (("org", "organization"), ("ns", "user_namespace"))
     }
+    tables["srv"] = licensing_view.server_table(data.servers, server_state, query)
     return page(
         request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, tables=tables,
         chart_json=json.dumps({"labels": [d.isoformat() for d, _ in history], "values": [n for _, n in history]}),
