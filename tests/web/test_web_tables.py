@@ -17,7 +17,10 @@ from sqlalchemy.engine import Engine
 from seatledger.app import create_app
 from seatledger.config import Settings
 from seatledger.db.ledger import Ledger
+from seatledger.licensing import Scope
 from seatledger.web import routes_copilot
+from seatledger.web.usage_view import usage_page
+from tests.factories import EnterpriseBuilder
 from seatledger.web.accounts import set_password
 from seatledger.web.table_view import PAGE_SIZE
 
@@ -210,3 +213,43 @@ def test_server_instances_are_paged_sorted_by_last_sync_and_filtered_by_host_nam
     filtered = servers.get("/enterprises/acme/licensing?srv_q=GHES-10").text
     assert _hosts(filtered) == [h for h in hosts if "ghes-10" in h] and f"1–5 of 5 (of {SERVERS})" in filtered
     assert servers.get("/enterprises/acme/licensing?srv_sort=version").status_code == 422
+
+
+USAGE_ORGS = PAGE_SIZE + 3
+
+
+@pytest.fixture
+def usage(settings: Settings, engine: Engine) -> Iterator[tuple[httpx.Client, list[tuple[str, str]]]]:
+    """acme with USAGE_ORGS organizations of 1 to 4 members (so their bills tie in fours), and the
+    engine's March totals per organization: (name, billed)."""
+    with engine.begin() as conn:
+        b = EnterpriseBuilder(conn)
+        for i in range(USAGE_ORGS):
+            for n in range(i % 4 + 1):
+                b.member(f"org-{i:03d}", f"org-{i:03d}-user{n}")
+        _owner_mona(b.ledger, b.id)
+        data = usage_page(conn, Scope.enterprise("acme"), dt.date(2026, 3, 1), "organization", NOW)
+    totals = [(g.label, f"${g.net:,.2f}") for g in data.totals]
+    with _signed_in_as_mona(settings, engine) as client:
+        yield client, totals
+
+
+def _usage_rows(page: str) -> list[tuple[str, str]]:
+    table = page[page.index('data-testid="usage-totals"'):]
+    table = table[: table.index("</table>")]
+    return re.findall(r"<tr><th>([^<]+)</th>.*?<td class=\"num\">[^<]*</td><td class=\"num\">[^<]*</td><td class=\"num\">([^<]+)</td></tr>", table)
+
+
+def test_the_usage_totals_page_by_billed_amount_and_sort_and_filter_through_the_url(
+    usage: tuple[httpx.Client, list[tuple[str, str]]]
+) -> None:
+    client, totals = usage
+    base = "/enterprises/acme/usage?month=2026-03&group=organization"
+    assert len({billed for _name, billed in totals}) == 4  # the bills tie in fours: ties go by name
+    first = client.get(base).text
+    assert _usage_rows(first) == totals[:PAGE_SIZE] and "Page 1 of 2" in first
+    assert _usage_rows(client.get(base + "&grp_page=2").text) == totals[PAGE_SIZE:]
+    by_name = client.get(base + "&grp_sort=name&grp_dir=asc").text
+    assert _usage_rows(by_name)[:3] == sorted(totals)[:3]
+    assert _usage_rows(client.get(base + "&grp_q=ORG-10").text) == [t for t in totals if t[0].startswith("org-10")]
+    assert client.get(base + "&grp_sort=units").status_code == 422

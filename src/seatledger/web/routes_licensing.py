@@ -142,9 +142,11 @@ def _usage(
         usage_view = importlib.import_module("seatledger.web.usage_view")
     except ImportError:  # the metered-usage engine is not installed
         return page(request, "usage.html", scope=scope, data=None, chart_json="{}", **names)
+    state = table_state(request.query_params, "grp", usage_view.TOTALS_SORTS, "net", descending=True)
     as_of = counting_instant(request)
     chosen = usage_view.parse_month(month, as_of)
     data = usage_view.usage_page(conn, scope, chosen, group, as_of)
+    totals = usage_view.totals_table(data, state, list(request.query_params.multi_items()))
     chart = {
         "labels": [d.isoformat() for d in data.days],
         # The series past CHART_SERIES is the rest of the groups together, drawn in grey.
@@ -155,7 +157,7 @@ def _usage(
     last = min(data.days[-1], as_of.date())
     sent = request.query_params
     return page(
-        request, "usage.html", scope=scope, data=data, groups=usage_view.GROUPS, chart_json=json.dumps(chart),
+        request, "usage.html", scope=scope, data=data, groups=usage_view.GROUPS, chart_json=json.dumps(chart), t=totals,
         report_start=sent.get("start", data.month.isoformat())[:10], report_end=sent.get("end", last.isoformat())[:10],
         report_type=sent.get("report_type", "summarized"), report_open="start" in sent, **names,
         base=f"/enterprises/{scope.name}/usage" if scope.kind == "enterprise" else f"/orgs/{scope.name}/usage",

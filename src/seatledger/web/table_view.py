@@ -78,12 +78,15 @@ class TablePage(Generic[T]):
         return [(k, v) for k, v in self.query if k not in own]
 
 
-def table_state(query: Mapping[str, str], prefix: str, sorts: Sequence[str], default_sort: str) -> TableState:
-    """The state of table ``prefix`` from the request's query; InvalidInput names a bad value."""
+def table_state(
+    query: Mapping[str, str], prefix: str, sorts: Sequence[str], default_sort: str, *, descending: bool = False
+) -> TableState:
+    """The state of table ``prefix`` from the request's query (``descending``: the default
+    order); InvalidInput names a bad value."""
     sort = query.get(f"{prefix}_sort", default_sort)
     if sort not in sorts:
         raise InvalidInput(f"{prefix}_sort must be one of {', '.join(sorts)}, not {sort!r}")
-    direction = query.get(f"{prefix}_dir", "asc")
+    direction = query.get(f"{prefix}_dir", "desc" if descending else "asc")
     if direction not in ("asc", "desc"):
         raise InvalidInput(f"{prefix}_dir must be asc or desc, not {direction!r}")
     q = query.get(f"{prefix}_q", "").strip()
