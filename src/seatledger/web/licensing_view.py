@@ -11,6 +11,7 @@ import importlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Callable, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -291,6 +292,19 @@ def server_table(rows: list[ServerRow], state: TableState, query: list[tuple[str
         "synced": lambda r: r.last_event_at or _NEVER,
     }
     return page_of(rows, state, name=lambda r: r.hostname, keys=keys, query=query)
+
+
+# The columns the unattributed emails table sorts by (``email_sort=``).
+EMAIL_SORTS = ("email", "pushes", "repositories", "last_push")
+
+
+def unattributed_table(
+    rows: list[UnattributedEmail], state: TableState, query: list[tuple[str, str]]
+) -> TablePage[UnattributedEmail]:
+    """One page of the unattributed commit emails, filtered by the email."""
+    keys: dict[str, Callable[[Any], Any]] = {"email": lambda r: r.email.casefold()}
+    keys.update({f: attrgetter(f) for f in EMAIL_SORTS[1:]})
+    return page_of(rows, state, name=attrgetter("email"), keys=keys, query=query)
 
 
 def product_label(product: Product | str) -> str:

@@ -34,6 +34,7 @@ def enterprise_licensing(
     # A bad parameter is refused before counting.
     states = {p: _table_state(request, p) for p in ("org", "ns")}
     server_state = table_state(request.query_params, "srv", licensing_view.SERVER_SORTS, "name")
+    email_state = table_state(request.query_params, "email", licensing_view.EMAIL_SORTS, "pushes", descending=True)
     as_of = counting_instant(request)
     data = licensing_view.enterprise_page(conn, slug, as_of)
     history = data.history.value or []
@@ -44,6 +45,7 @@ def enterprise_licensing(
         for prefix, kind in (("org", "organization"), ("ns", "user_namespace"))
     }
     tables["srv"] = licensing_view.server_table(data.servers, server_state, query)
+    tables["email"] = licensing_view.unattributed_table(data.unattributed.value or [], email_state, query)
     return page(
         request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, tables=tables,
         chart_json=json.dumps({"labels": [d.isoformat() for d, _ in history], "values": [n for _, n in history]}),

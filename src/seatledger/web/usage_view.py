@@ -8,6 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Callable
 
 from sqlalchemy.engine import Connection
@@ -135,7 +136,7 @@ def totals_table(page: UsagePage, state: TableState, query: list[tuple[str, str]
     """One page of the month's totals per group, sorted by name or an amount (by default the
     billed amount, largest first) and filtered by the group's name."""
     keys: dict[str, Callable[[Any], Any]] = {"name": lambda g: g.label.casefold()}
-    keys.update({f: (lambda g, f=f: getattr(g, f)) for f in TOTALS_SORTS[1:]})
+    keys.update({f: attrgetter(f) for f in TOTALS_SORTS[1:]})
     return page_of(page.totals, state, name=lambda g: g.label, keys=keys, query=query)
 
 
