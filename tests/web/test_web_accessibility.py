@@ -4,87 +4,16 @@ and no page scrolls sideways at 375 px: wide tables scroll inside their own box.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from seatledger import licensing
-
-from web_site import ARTIFACTS, IN_CI, NOW, ORG_OWNER_PASSWORD, Site, sign_in
+from web_site import (
+    ARTIFACTS, ERROR_STATUS, ORG_OWNER_PASSWORD, WIDTHS, Site, axe_violations, overflow, owner_pages, require_axe,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-WIDTHS = {"desktop": 1280, "phone": 375}
-
-
-def axe_violations(page: Any) -> list[str]:
-    """axe-core's WCAG 2.1 AA violations on the page as it stands, one line per failing element."""
-    if not page.evaluate("() => typeof axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
-        ".then(r => r.violations.flatMap(v => v.nodes.map(n => v.id + ': ' + n.target.join(' ') + ' — ' + n.failureSummary)))",
-        WCAG_AA,
-    )
-    return list(found)
-
-
-def overflow(page: Any) -> str | None:
-    """How far the page is wider than the window, naming the outermost elements that stick
-    out; None when nothing scrolls sideways."""
-    return page.evaluate(
-        """() => {
-          const wider = document.documentElement.scrollWidth - window.innerWidth;
-          if (wider <= 0) return null;
-          const out = el => el.getBoundingClientRect().right > window.innerWidth;
-          const scrolls = el => ["auto", "scroll", "hidden"].includes(getComputedStyle(el).overflowX);
-          const names = [...document.body.querySelectorAll("*")]
-            .filter(el => out(el) && !out(el.parentElement) && !scrolls(el.parentElement))
-            .map(el => `<${el.tagName.toLowerCase()} class="${el.className}">`);
-          return `${wider} px: ${names.join(", ")}`;
-        }"""
-    )
-
-
-@pytest.fixture
-def axe_ready() -> None:
-    if not AXE.exists():
-        message = f"{AXE} is missing (scripts/setup installs it with npm ci)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def owner_pages(site: Site) -> dict[str, str]:
-    """Every page an enterprise owner reads, by a name for its screenshot."""
-    demo = site.demo
-    ent, org = f"/enterprises/{demo.slug}", f"/orgs/{demo.org}"
-    with site.engine.connect() as conn:
-        person = next(iter(licensing.iter_licensed_people(conn, demo.slug, as_of=NOW))).key
-    return {
-        "enterprise-licensing": f"{ent}/licensing",
-        "enterprise-usage": f"{ent}/usage?month=2026-10",
-        "enterprise-copilot": f"{ent}/copilot",
-        "enterprise-history": f"{ent}/history",
-        "enterprise-changes": f"{ent}/changes",
-        "enterprise-people": f"{ent}/people",
-        "person": f"{ent}/people/{person}",
-        "enterprise-alerts": f"{ent}/alerts",
-        "org-licensing": f"{org}/licensing",
-        "org-usage": f"{org}/usage?month=2026-10",
-        "org-copilot": f"{org}/copilot",
-        "summary": "/summary",
-        "exports": "/exports",
-        "outbox": "/outbox",
-        "not-found": "/enterprises/no-such-enterprise/licensing",
-        "invalid-request": f"{org}/copilot?inactive=soon",
-    }
-
-
-ERROR_STATUS = {"not-found": 404, "invalid-request": 422, "forbidden": 403}
 
 
 @pytest.fixture(params=list(WIDTHS))
@@ -110,8 +39,9 @@ def _audit(page: Any, name: str, problems: dict[str, list[str]]) -> None:
 
 
 def test_every_page_has_no_accessibility_violation_and_no_sideways_scrolling(
-    sized_page: Any, site: Site, axe_ready: None
+    sized_page: Any, site: Site
 ) -> None:
+    require_axe()
     page, demo, problems = sized_page, site.demo, {}
     page.goto(site.url + "/login")
     _audit(page, "sign-in", problems)
