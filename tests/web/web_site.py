@@ -224,6 +224,7 @@ def owner_pages(site: Site) -> dict[str, str]:
         "enterprise-history": f"{ent}/history",
         "enterprise-changes": f"{ent}/changes",
         "enterprise-people": f"{ent}/people",
+        "people-search": f"{ent}/people?q=acme",
         "person": f"{ent}/people/{person}",
         "enterprise-alerts": f"{ent}/alerts",
         "org-licensing": f"{org}/licensing",
