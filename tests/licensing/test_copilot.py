@@ -145,6 +145,17 @@ def test_inactive_days_keeps_seats_idle_that_long_or_never_used(world: World, co
     assert seat_logins(conn, inactive_days=30) == ["idle", "never"]
 
 
+def test_inactive_seat_counts_equal_the_seats_each_filter_lists(world: World, conn: Connection) -> None:
+    world.seat("recent", last_activity_at=AS_OF - dt.timedelta(days=5))
+    world.seat("idle", last_activity_at=AS_OF - dt.timedelta(days=31))
+    world.seat("asleep", last_activity_at=AS_OF - dt.timedelta(days=70))
+    world.seat("never")
+    world.seat("gone", ended_at=AS_OF - dt.timedelta(days=1))  # not held: counted by no filter
+    counts = copilot.count_inactive_seats(conn, ENT, (30, 60, 90), as_of=AS_OF)
+    assert counts == {d: len(seat_logins(conn, inactive_days=d)) for d in (30, 60, 90)}
+    assert counts == {30: 3, 60: 2, 90: 1}
+
+
 def test_seat_fields_carry_team_and_activity(world: World, conn: Connection) -> None:
     world.person("ann")
     team = world.ledger.add_team(world.eid, "devs", org_id=world.old, members=[world.users["ann"]])

@@ -80,3 +80,17 @@ def test_owner_maps_an_unattributed_email_from_the_worklist_and_the_count_change
                            data={"csrf_token": csrf_of(page.text), "email": "ann.home@gmail.com", "login": "nobody"})
         assert wrong.status_code == 303
         assert "was not mapped: no user &#39;nobody&#39;" in owner.get("/enterprises/acme/emails").text
+
+
+def test_the_unattributed_emails_sort_and_filter_through_the_url(settings: Settings, engine: Engine) -> None:
+    build(engine)
+    _operators(engine)
+    app = create_app(settings, engine)
+    app.state.clock = lambda: AS_OF.replace(tzinfo=dt.timezone.utc).timestamp()
+    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=60) as owner:
+        http_sign_in(owner, "boss", "boss-password")
+        by_email = _emails(owner.get("/enterprises/acme/emails?email_sort=email&email_dir=asc").text)
+        assert by_email == sorted(by_email) and len(by_email) == 2
+        assert _emails(owner.get("/enterprises/acme/emails?email_sort=email&email_dir=desc").text) == by_email[::-1]
+        assert _emails(owner.get("/enterprises/acme/emails?email_q=STRANGER").text) == ["stranger@elsewhere.org"]
+        assert owner.get("/enterprises/acme/emails?email_sort=domain").status_code == 422

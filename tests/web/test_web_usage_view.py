@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from seatledger.licensing import Scope
-from seatledger.web.usage_view import CHART_SERIES, usage_page
+from seatledger.web.usage_view import CHART_SERIES, DAY_ROWS, usage_page
 from tests.factories import AS_OF, EnterpriseBuilder
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # layout only: the SQL is the engine's
@@ -42,3 +42,20 @@ def test_usage_with_few_groups_charts_each_by_name(engine: Engine) -> None:
             b.member(org, f"{org}-user")
         data = usage_page(conn, Scope.enterprise("acme"), MARCH, "organization", AS_OF)
     assert sorted(label for label, _values in data.series) == ["alpha", "beta"]
+
+
+def test_each_day_lists_its_largest_groups_first_and_the_rest_as_one_row(engine: Engine) -> None:
+    with engine.begin() as conn:
+        b = EnterpriseBuilder(conn)
+        orgs = [f"org{i:02d}" for i in range(DAY_ROWS + 3)]
+        for i, org in enumerate(orgs):  # cost grows with the index
+            for n in range(i + 1):
+                b.member(org, f"{org}-user{n}")
+        data = usage_page(conn, Scope.enterprise("acme"), MARCH, "organization", AS_OF)
+    assert data.by_day
+    for _day, billed, rows in data.by_day:
+        named = rows[:DAY_ROWS]
+        assert [r.label for r in named] == orgs[::-1][:DAY_ROWS]
+        assert [r.net for r in named] == sorted((r.net for r in named), reverse=True)
+        assert rows[DAY_ROWS:][0].label == "3 others" and len(rows) == DAY_ROWS + 1
+        assert sum((r.net for r in rows), Decimal(0)) == billed

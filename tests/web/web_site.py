@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from livesupport import LiveServer, SmtpSink, free_port  # noqa: F401  (the suite's own; tests set app.state before entering)
+from seatledger import licensing
 from seatledger.app import create_app
 from seatledger.config import Settings
 from seatledger.db import tables as t
@@ -55,8 +56,9 @@ class DemoWorld:
     org: str
 
 
-def _demo(engine: Engine) -> DemoWorld:
-    build_demo(engine, size="small", anchor=ANCHOR)
+def demo_world(engine: Engine, size: str = "small") -> DemoWorld:
+    """Build the demo of that size at ANCHOR; its owner's sign-in, and an org owner's."""
+    build_demo(engine, size=size, anchor=ANCHOR)
     hint = signin_hint(Settings(), engine)
     assert hint is not None
     # "Sign in at URL/login as LOGIN with password PASSWORD"
@@ -82,7 +84,7 @@ def _demo(engine: Engine) -> DemoWorld:
 
 @pytest.fixture
 def demo(engine: Engine) -> DemoWorld:
-    return _demo(engine)
+    return demo_world(engine)
 
 
 
@@ -181,3 +183,77 @@ def number_of(html: str, testid: str) -> int:
     match = re.search(rf'data-testid="{re.escape(testid)}">([\d,]+)', html)
     assert match is not None, f"no {testid} on the page"
     return int(match.group(1).replace(",", ""))
+
+
+# axe-core, pinned in package-lock.json and installed by scripts/setup (npm ci).
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WIDTHS = {"desktop": 1280, "phone": 375}
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's WCAG 2.1 AA violations on the page as it stands, one line per failing element."""
+    if not page.evaluate("() => typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})"
+        ".then(r => r.violations.flatMap(v => v.nodes.map(n => v.id + ': ' + n.target.join(' ') + ' — ' + n.failureSummary)))",
+        WCAG_AA,
+    )
+    return list(found)
+
+
+def overflow(page: Any) -> str | None:
+    """How far the page is wider than the window, naming the outermost elements that stick
+    out; None when nothing scrolls sideways."""
+    return page.evaluate(
+        """() => {
+          const wider = document.documentElement.scrollWidth - window.innerWidth;
+          if (wider <= 0) return null;
+          const out = el => el.getBoundingClientRect().right > window.innerWidth;
+          const scrolls = el => ["auto", "scroll", "hidden"].includes(getComputedStyle(el).overflowX);
+          const names = [...document.body.querySelectorAll("*")]
+            .filter(el => out(el) && !out(el.parentElement) && !scrolls(el.parentElement))
+            .map(el => `<${el.tagName.toLowerCase()} class="${el.className}">`);
+          return `${wider} px: ${names.join(", ")}`;
+        }"""
+    )
+
+
+def require_axe() -> None:
+    """Skip (laptop) or fail (CI=true) when scripts/setup has not installed axe-core."""
+    if not AXE.exists():
+        message = f"{AXE} is missing (scripts/setup installs it with npm ci)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def owner_pages(site: Site) -> dict[str, str]:
+    """Every page an enterprise owner reads, by a name for its screenshot."""
+    demo = site.demo
+    ent, org = f"/enterprises/{demo.slug}", f"/orgs/{demo.org}"
+    with site.engine.connect() as conn:
+        person = next(iter(licensing.iter_licensed_people(conn, demo.slug, as_of=NOW))).key
+    return {
+        "enterprise-licensing": f"{ent}/licensing",
+        "enterprise-usage": f"{ent}/usage?month=2026-10",
+        "enterprise-copilot": f"{ent}/copilot",
+        "enterprise-history": f"{ent}/history",
+        "enterprise-changes": f"{ent}/changes",
+        "enterprise-people": f"{ent}/people",
+        "people-search": f"{ent}/people?q=acme",
+        "person": f"{ent}/people/{person}",
+        "enterprise-alerts": f"{ent}/alerts",
+        "org-licensing": f"{org}/licensing",
+        "org-usage": f"{org}/usage?month=2026-10",
+        "org-copilot": f"{org}/copilot",
+        "summary": "/summary",
+        "exports": "/exports",
+        "outbox": "/outbox",
+        "not-found": "/enterprises/no-such-enterprise/licensing",
+        "invalid-request": f"{org}/copilot?inactive=soon",
+    }
+
+
+ERROR_STATUS = {"not-found": 404, "invalid-request": 422, "forbidden": 403}

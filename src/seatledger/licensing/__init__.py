@@ -32,6 +32,7 @@ from seatledger.licensing.copilot import (
     cancel_seats,
     copilot_totals,
     count_idle_seats,
+    count_inactive_seats,
     iter_copilot_seats,
 )
 from seatledger.licensing.freshness import (
@@ -152,6 +153,7 @@ __all__ = [
     "copilot_totals",
     "count_idle_seats",
     "count_consumed",
+    "count_inactive_seats",
     "data_gaps",
     "describe_person",
     "enterprise_summary",

@@ -164,6 +164,28 @@ def count_idle_seats(conn: Connection, enterprise: str, *, as_of: dt.datetime | 
     ).scalar_one())
 
 
+def _inactive(seats: sa.CTE, at: dt.datetime, days: int) -> sa.ColumnElement[bool]:
+    """The seat had no activity in the ``days`` before ``at``."""
+    if days < 0:
+        raise InvalidInput(f"inactive_days must be 0 or more, not {days}")
+    since = at - dt.timedelta(days=days)
+    return sa.or_(seats.c.last_activity_at.is_(None), seats.c.last_activity_at < since)
+
+
+def count_inactive_seats(
+    conn: Connection, scope: Scope, days: Sequence[int], *, as_of: dt.datetime | None = None
+) -> dict[int, int]:
+    """For each of ``days``, how many seats held at ``as_of`` had no activity in that many days
+    (the rows ``iter_copilot_seats(inactive_days=...)`` lists), in one query."""
+    at = as_of_or_now(as_of)
+    seats = _held_seats(conn, scope, at)
+    counts = [sa.func.coalesce(sa.func.sum(sa.case((_inactive(seats, at, d), 1), else_=0)), 0) for d in days]
+    if not counts:
+        return {}
+    row = conn.execute(sa.select(*counts).select_from(seats)).one()
+    return {d: int(n) for d, n in zip(days, row)}
+
+
 def iter_copilot_seats(
     conn: Connection,
     scope: Scope,
@@ -186,10 +208,7 @@ def iter_copilot_seats(
         .offset(offset)
     )
     if inactive_days is not None:
-        if inactive_days < 0:
-            raise InvalidInput(f"inactive_days must be 0 or more, not {inactive_days}")
-        since = at - dt.timedelta(days=inactive_days)
-        stmt = stmt.where(sa.or_(seats.c.last_activity_at.is_(None), seats.c.last_activity_at < since))
+        stmt = stmt.where(_inactive(seats, at, inactive_days))
     if limit is not None:
         stmt = stmt.limit(limit)
     # On the statement, not the connection: Connection.execution_options() changes the

@@ -11,6 +11,7 @@ import importlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Callable, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -278,20 +279,32 @@ def committer_table(
     return page_of(rows, state, name=lambda r: r.name, keys=keys, query=query)
 
 
-def product_label(product: Product | str) -> str:
-    return PRODUCT_LABELS[product]
+# The columns the server instances table sorts by: the host name, or the last sync.
+SERVER_SORTS = ("name", "synced")
+_NEVER = dt.datetime.min
 
 
-UNATTRIBUTED_SORTS = ("email", "pushes", "repositories", "last_push")
+def server_table(rows: list[ServerRow], state: TableState, query: list[tuple[str, str]]) -> TablePage[ServerRow]:
+    """One page of the enterprise's server instances, filtered by host name."""
+    keys: dict[str, Callable[[Any], Any]] = {
+        "name": lambda r: r.hostname.casefold(),
+        "synced": lambda r: r.last_event_at or _NEVER,
+    }
+    return page_of(rows, state, name=lambda r: r.hostname, keys=keys, query=query)
+
+
+# The columns the unattributed emails table sorts by (``email_sort=``).
+EMAIL_SORTS = ("email", "pushes", "repositories", "last_push")
 
 
 def unattributed_table(
-    conn: Connection, slug: str, as_of: dt.datetime, state: TableState, query: list[tuple[str, str]]
+    rows: list[UnattributedEmail], state: TableState, query: list[tuple[str, str]]
 ) -> TablePage[UnattributedEmail]:
-    """One page of the unattributed commit emails worklist (most pushes first by default)."""
-    rows = list(licensing.iter_unattributed_emails(conn, slug, as_of=as_of))
-    keys: dict[str, Callable[[UnattributedEmail], Any]] = {
-        "email": lambda r: r.email, "pushes": lambda r: r.pushes, "repositories": lambda r: r.repositories,
-        "last_push": lambda r: r.last_push,
-    }
-    return page_of(rows, state, name=lambda r: r.email, keys=keys, query=query)
+    """One page of the unattributed commit emails, filtered by the email."""
+    keys: dict[str, Callable[[Any], Any]] = {"email": lambda r: r.email.casefold()}
+    keys.update({f: attrgetter(f) for f in EMAIL_SORTS[1:]})
+    return page_of(rows, state, name=attrgetter("email"), keys=keys, query=query)
+
+
+def product_label(product: Product | str) -> str:
+    return PRODUCT_LABELS[product]

@@ -23,8 +23,11 @@ INACTIVE_FILTERS = (30, 60, 90)
 
 
 
-def _seats_data(conn: Connection, scope: Scope, inactive: int | None, page_no: int, as_of: dt.datetime) -> tuple[Part, Part]:
-    """The page's data at an instant: (its seats and one more, to tell a next page; the totals)."""
+def _seats_data(
+    conn: Connection, scope: Scope, inactive: int | None, page_no: int, as_of: dt.datetime
+) -> tuple[Part, Part, Part]:
+    """The page's data at an instant: its seats (and one more, to tell a next page), the totals,
+    and how many seats each inactivity filter keeps."""
     seats = part(
         lambda: list(
             licensing.iter_copilot_seats(
@@ -33,7 +36,8 @@ def _seats_data(conn: Connection, scope: Scope, inactive: int | None, page_no: i
             )
         )
     )
-    return seats, part(lambda: licensing.copilot_totals(conn, scope, as_of=as_of))
+    totals = part(lambda: licensing.copilot_totals(conn, scope, as_of=as_of))
+    return seats, totals, part(lambda: licensing.count_inactive_seats(conn, scope, INACTIVE_FILTERS, as_of=as_of))
 
 
 def _seats_page(
@@ -44,11 +48,14 @@ def _seats_page(
         raise InvalidInput(f"inactive must be one of {', '.join(map(str, INACTIVE_FILTERS))}")
     page_no = validation.whole_number(max(page_no, 1), "page_no", maximum=validation.MAX_PAGE)
     as_of = counting_instant(request)
-    seats, totals = _seats_data(conn, scope, inactive, page_no, as_of)
+    seats, totals, inactive_counts = _seats_data(conn, scope, inactive, page_no, as_of)
     rows = (seats.value or [])[:PAGE_SIZE]
+    counts = {None: totals.value.breakdown.total if totals.value else None, **(inactive_counts.value or {})}
+    matching = counts.get(inactive)
     return page(
         request, "copilot.html", scope=scope, enterprise=enterprise.slug, enterprise_name=enterprise.name, as_of=as_of,
         totals=totals, seats=rows, seats_missing=seats.missing, inactive=inactive, filters=INACTIVE_FILTERS,
+        counts=counts, pages=max(1, -(-matching // PAGE_SIZE)) if matching is not None else None,
         page_no=page_no, has_next=len(seats.value or []) > PAGE_SIZE,
         base=f"/orgs/{scope.name}/copilot" if scope.kind == "organization" else f"/enterprises/{scope.name}/copilot",
     )

@@ -31,7 +31,9 @@ def enterprise_licensing(
     request: Request, slug: str, access: Access = Depends(signed_in), conn: Connection = Depends(connection)
 ) -> HTMLResponse:
     access.require_enterprise(slug)
-    states = {p: _table_state(request, p) for p in ("org", "ns")}  # a bad parameter is refused before counting
+    # A bad parameter is refused before counting.
+    states = {p: _table_state(request, p) for p in ("org", "ns")}
+    server_state = table_state(request.query_params, "srv", licensing_view.SERVER_SORTS, "name")
     as_of = counting_instant(request)
     data = licensing_view.enterprise_page(conn, slug, as_of)
     history = data.history.value or []
@@ -41,6 +43,7 @@ def enterprise_licensing(
         prefix: licensing_view.committer_table([r for r in namespaces if r.kind == kind], states[prefix], query)
         for prefix, kind in (("org", "organization"), ("ns", "user_namespace"))
     }
+    tables["srv"] = licensing_view.server_table(data.servers, server_state, query)
     return page(
         request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, tables=tables,
         chart_json=json.dumps({"labels": [d.isoformat() for d, _ in history], "values": [n for _, n in history]}),
@@ -71,12 +74,11 @@ def unattributed_emails(
     """The worklist of commit emails pushed in the window that count for nobody, paged;
     owners map each to a person."""
     access.require_enterprise(slug)
-    state = table_state(
-        request.query_params, "email", licensing_view.UNATTRIBUTED_SORTS, "pushes", default_dir="desc"
-    )
+    state = table_state(request.query_params, "email", licensing_view.EMAIL_SORTS, "pushes", descending=True)
     as_of = counting_instant(request)
     info = licensing.get_enterprise(conn, slug)
-    table = licensing_view.unattributed_table(conn, slug, as_of, state, list(request.query_params.multi_items()))
+    rows = list(licensing.iter_unattributed_emails(conn, slug, as_of=as_of))
+    table = licensing_view.unattributed_table(rows, state, list(request.query_params.multi_items()))
     return page(
         request, "unattributed.html", enterprise=info, as_of=as_of, table=table,
         is_owner=dict(access.enterprise_roles).get(slug) == "owner",
@@ -158,9 +160,11 @@ def _usage(
         usage_view = importlib.import_module("seatledger.web.usage_view")
     except ImportError:  # the metered-usage engine is not installed
         return page(request, "usage.html", scope=scope, data=None, chart_json="{}", **names)
+    state = table_state(request.query_params, "grp", usage_view.TOTALS_SORTS, "net", descending=True)
     as_of = counting_instant(request)
     chosen = usage_view.parse_month(month, as_of)
     data = usage_view.usage_page(conn, scope, chosen, group, as_of)
+    totals = usage_view.totals_table(data, state, list(request.query_params.multi_items()))
     chart = {
         "labels": [d.isoformat() for d in data.days],
         # The series past CHART_SERIES is the rest of the groups together, drawn in grey.
@@ -171,7 +175,7 @@ def _usage(
     last = min(data.days[-1], as_of.date())
     sent = request.query_params
     return page(
-        request, "usage.html", scope=scope, data=data, groups=usage_view.GROUPS, chart_json=json.dumps(chart),
+        request, "usage.html", scope=scope, data=data, groups=usage_view.GROUPS, chart_json=json.dumps(chart), t=totals,
         report_start=sent.get("start", data.month.isoformat())[:10], report_end=sent.get("end", last.isoformat())[:10],
         report_type=sent.get("report_type", "summarized"), report_open="start" in sent, as_of=as_of, **names,
         base=f"/enterprises/{scope.name}/usage" if scope.kind == "enterprise" else f"/orgs/{scope.name}/usage",

@@ -79,13 +79,14 @@ class TablePage(Generic[T]):
 
 
 def table_state(
-    query: Mapping[str, str], prefix: str, sorts: Sequence[str], default_sort: str, *, default_dir: str = "asc"
+    query: Mapping[str, str], prefix: str, sorts: Sequence[str], default_sort: str, *, descending: bool = False
 ) -> TableState:
-    """The state of table ``prefix`` from the request's query; InvalidInput names a bad value."""
+    """The state of table ``prefix`` from the request's query (``descending``: the default
+    order); InvalidInput names a bad value."""
     sort = query.get(f"{prefix}_sort", default_sort)
     if sort not in sorts:
         raise InvalidInput(f"{prefix}_sort must be one of {', '.join(sorts)}, not {sort!r}")
-    direction = query.get(f"{prefix}_dir", default_dir)
+    direction = query.get(f"{prefix}_dir", "desc" if descending else "asc")
     if direction not in ("asc", "desc"):
         raise InvalidInput(f"{prefix}_dir must be asc or desc, not {direction!r}")
     q = query.get(f"{prefix}_q", "").strip()

@@ -8,6 +8,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
+from typing import Any, Callable
 
 from sqlalchemy.engine import Connection
 
@@ -17,12 +19,18 @@ from seatledger.licensing import Scope, resolve
 from seatledger.licensing.pricing import SKU_BY_ID
 from seatledger.licensing.scope import month_start, next_month_start
 from seatledger.licensing.usage import USAGE_API_MONTHS, LineItem, UsageFilter, iter_line_items
+from seatledger.web.table_view import TablePage, TableState, page_of
 
 GROUPS = {"sku": "SKU", "organization": "Organization", "cost_center": "Cost center"}
 ENTERPRISE_ONLY = "Enterprise Only"  # GitHub's label for usage without a cost center
 # The chart draws this many groups, the largest by billed amount, and the rest as one series:
 # a hundred organizations in eight repeating colours read as none. The tables keep them all.
 CHART_SERIES = 8
+# A day of the By day list shows its largest groups and the rest as one row, so a month of a
+# hundred organizations is a few hundred rows, not thousands; the emailed report has them all.
+DAY_ROWS = 10
+# The columns the totals table sorts by (``grp_sort=``): the group's name or an amount.
+TOTALS_SORTS = ("name", "gross", "discount", "net")
 
 
 @dataclass(frozen=True)
@@ -107,11 +115,29 @@ def usage_page(conn: Connection, scope: Scope, month: dt.date, group: str, as_of
         scope=scope, month=month, months=months, group=group, days=days,
         series=_chart_series(ranked, per_group, len(days)), totals=totals,
         by_day=[
-            (day, sum((r[3] for r in rows.values()), Decimal(0)), [DayRow(k, *rows[k]) for k in sorted(rows)])
+            (day, sum((r[3] for r in rows.values()), Decimal(0)), _day_rows(rows))
             for day, rows in sorted(by_day.items(), reverse=True)
         ],
         net=sum((g.net for g in totals), Decimal(0)), gross=sum((g.gross for g in totals), Decimal(0)),
     )
+
+
+def _day_rows(rows: dict[str, list]) -> list[DayRow]:
+    """One day's groups, largest billed amount first; past :data:`DAY_ROWS`, the rest as one row."""
+    ranked = [DayRow(k, *rows[k]) for k in sorted(rows, key=lambda k: (-rows[k][3], k))]
+    if len(ranked) <= DAY_ROWS + 1:
+        return ranked
+    rest = ranked[DAY_ROWS:]
+    sums = [sum((getattr(r, f) for r in rest), Decimal(0)) for f in ("gross", "discount", "net")]
+    return ranked[:DAY_ROWS] + [DayRow(f"{len(rest)} others", sum(r.quantity for r in rest), *sums)]
+
+
+def totals_table(page: UsagePage, state: TableState, query: list[tuple[str, str]]) -> TablePage[GroupTotal]:
+    """One page of the month's totals per group, sorted by name or an amount (by default the
+    billed amount, largest first) and filtered by the group's name."""
+    keys: dict[str, Callable[[Any], Any]] = {"name": lambda g: g.label.casefold()}
+    keys.update({f: attrgetter(f) for f in TOTALS_SORTS[1:]})
+    return page_of(page.totals, state, name=lambda g: g.label, keys=keys, query=query)
 
 
 def _chart_series(ranked: list[str], per_group: dict[str, list[float]], days: int) -> list[tuple[str, list[float]]]:
