@@ -2,8 +2,8 @@
 :mod:`seatledger.licensing.usage`.
 
 A month is looked at as a whole: the seat reasons of the seats engine over the month's window
-(one query), the Advanced Security active committers at the month's first instant and at its
-last sampled day (one statement each for both products), and every Copilot seat overlapping
+(one query), the kept Advanced Security committer spans overlapping the month (one query for
+both products), and every Copilot seat overlapping
 the month (one query, evaluated at the month's first instant and at each day's end with the
 Copilot engine's ranking). The billable rule — billed until the end of the month once billed —
 is applied here: a :class:`BilledPerson` is billed every day from ``first`` on.
@@ -21,8 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
-from seatledger.licensing import _seat_reasons, advanced_security, seats
-from seatledger.licensing.scope import EnterpriseInfo, Scope, resolve
+from seatledger.db import tables_intervals as ti
+from seatledger.db.committer_spans import enterprise_key
+from seatledger.licensing import _seat_reasons, seats
+from seatledger.licensing.scope import EnterpriseInfo
 
 GHEC = "ghec_licenses"
 SECRET_PROTECTION = "ghas_secret_protection_licenses"
@@ -156,78 +158,53 @@ def _org_created(conn: Connection, enterprise_id: int) -> dict[int, dt.datetime]
     }
 
 
-def _active_committers(conn: Connection, m: BillingMonth, at: dt.datetime) -> dict[str, dict[int, set[int]]]:
-    """Per Advanced Security SKU: user id -> ids of the organizations whose licensed
-    repositories they actively commit to at ``at`` (the Advanced Security engine's rule, both
-    products in one statement; user-namespace repositories give no organization)."""
-    rs = resolve(conn, Scope.enterprise(m.ent.slug))
-    pieces = advanced_security._Pieces(conn, rs, at)
-    r = t.repositories
-    parts = []
-    for sku, product in AS_PRODUCTS.items():
-        pairs = pieces.active_pairs(product)  # type: ignore[arg-type]
-        parts.append(
-            sa.select(sa.literal(sku).label("sku"), pairs.c.user_id, r.c.organization_id)
-            .join(r, r.c.id == pairs.c.repository_id)
-            .distinct()
-        )
-    out: dict[str, dict[int, set[int]]] = {sku: defaultdict(set) for sku in AS_PRODUCTS}
-    for row in conn.execute(sa.union_all(*parts)):
-        orgs = out[row.sku][row.user_id]
-        if row.organization_id is not None:
-            orgs.add(row.organization_id)
-    return out
-
-
 def committer_people(conn: Connection, m: BillingMonth) -> dict[str, list[BilledPerson]]:
-    """People billed for each Advanced Security SKU this month."""
+    """People billed for each Advanced Security SKU this month: everyone with a kept committer
+    span of the product (a push's window ∩ the product enabled there, as it was then ∩ a seat)
+    at some instant of the month up to its last sampled day, billed from the day that span
+    starts (day 1 when it started before the month), through the oldest organization whose
+    repositories they commit to in the month (none for user-namespace repositories only)."""
+    cs = ti.committer_spans
     created = _org_created(conn, m.ent.id)
     logins = _logins(conn, m.ent.id)
-    at_start = _active_committers(conn, m, m.samples[0])
-    at_end = _active_committers(conn, m, m.samples[-1])
-    newcomers = any(set(at_end[sku]) - set(at_start[sku]) for sku in AS_PRODUCTS)
-    first_push = _first_pushes(conn, m) if newcomers else {}
+    end = m.samples[-1]
+    stmt = (
+        sa.select(cs.c.product, cs.c.scope_key, cs.c.user_id, sa.func.min(cs.c.started_at).label("started_at"))
+        .where(
+            cs.c.enterprise_id == m.ent.id, cs.c.product.in_(list(AS_PRODUCTS.values())),
+            sa.or_(cs.c.scope_key == enterprise_key(), cs.c.scope_key.startswith("o:")),
+            cs.c.started_at <= end, cs.c.ended_at > m.start, cs.c.ended_at > cs.c.started_at,
+        )
+        .group_by(cs.c.product, cs.c.scope_key, cs.c.user_id)
+    )
+    first: dict[str, dict[int, int]] = {sku: {} for sku in AS_PRODUCTS}
+    orgs: dict[str, dict[int, list[int]]] = {sku: defaultdict(list) for sku in AS_PRODUCTS}
+    sku_of = {product: sku for sku, product in AS_PRODUCTS.items()}
+    for row in conn.execute(stmt):
+        sku = sku_of[row.product]
+        if row.scope_key == enterprise_key():
+            first[sku][row.user_id] = _first_instant_day(m, _datetime(row.started_at))
+        else:
+            org_id = int(row.scope_key[2:])
+            if org_id in created:
+                orgs[sku][row.user_id].append(org_id)
     out: dict[str, list[BilledPerson]] = {}
     for sku in AS_PRODUCTS:
         people = []
-        for uid in set(at_start[sku]) | set(at_end[sku]):
-            first = 1 if uid in at_start[sku] else first_push.get((sku, uid), m.last_day)
-            owners = at_start[sku].get(uid, set()) | at_end[sku].get(uid, set())
-            ranked = sorted((created[o], o) for o in owners if o in created)
+        for uid, day in first[sku].items():
+            ranked = sorted((created[o], o) for o in orgs[sku].get(uid, ()))
             org_id = ranked[0][1] if ranked else None
             day_orgs: list[int | None] = [None] * (m.days + 1)
-            for d in range(first, m.last_day + 1):
+            for d in range(day, m.last_day + 1):
                 day_orgs[d] = org_id
-            people.append(BilledPerson(uid, logins.get(uid), first, day_orgs))
+            people.append(BilledPerson(uid, logins.get(uid), day, day_orgs))
         out[sku] = people
     return out
 
 
-def _first_pushes(conn: Connection, m: BillingMonth) -> dict[tuple[str, int], int]:
-    """(sku, user id) -> day of their first push this month to a repository with the product
-    enabled (both products in one pass over the month's commits)."""
-    c, ue, u, r = t.commits, t.user_emails, t.users, t.repositories
-    end = m.samples[-1]
-    stmt = (
-        sa.select(ue.c.user_id, r.c.secret_protection_enabled.label("sp"), r.c.code_security_enabled.label("cs"),
-                  sa.func.min(c.c.pushed_at).label("first"))
-        .select_from(c)
-        .join(r, r.c.id == c.c.repository_id)
-        .join(ue, ue.c.email == c.c.author_email)
-        .join(u, u.c.id == ue.c.user_id)
-        .where(r.c.enterprise_id == m.ent.id,
-               sa.or_(r.c.secret_protection_enabled == sa.true(), r.c.code_security_enabled == sa.true()),
-               ue.c.verified == sa.true(), u.c.enterprise_id == m.ent.id, c.c.pushed_at >= m.start,
-               c.c.pushed_at <= end)
-        .group_by(ue.c.user_id, r.c.secret_protection_enabled, r.c.code_security_enabled)
-    )
-    out: dict[tuple[str, int], int] = {}
-    for row in conn.execute(stmt):
-        for sku, enabled in ((SECRET_PROTECTION, row.sp), (CODE_SECURITY, row.cs)):
-            if enabled:
-                key = (sku, row.user_id)
-                out[key] = min(out.get(key, 32), row.first.day)
-    return out
+def _datetime(value: object) -> dt.datetime:
+    # min() over a DateTime column comes back as text on SQLite.
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
 
 
 def _copilot_state(conn: Connection, m: BillingMonth) -> dict[int, list[tuple[str, int | None] | None]]:
