@@ -111,7 +111,8 @@ committer_spans = Table(
     Column("user_id", Integer, nullable=False),
     Column("started_at", DateTime, nullable=False),
     Column("ended_at", DateTime, nullable=False),
-    Index("ix_committer_spans_at", "enterprise_id", "product", "scope_key", "ended_at", "started_at"),
+    # Covering: a count at an instant, and the people of a range of scope keys (every org's).
+    Index("ix_committer_spans_at", "enterprise_id", "product", "scope_key", "ended_at", "started_at", "user_id"),
     # Covering: the other repositories of the people active in an org or repository (its
     # "unique committers") read no row.
     Index(

@@ -548,6 +548,12 @@ def iter_namespace_committers(
     return _iter_namespace_committers(conn, enterprise, product, as_of=as_of)
 
 
+def _key_range(column: sa.ColumnElement[str], prefix: str) -> sa.ColumnElement[bool]:
+    """The scope keys starting with ``prefix`` ("o:", "u:") as an index range (LIKE is not one
+    on SQLite, whose LIKE ignores case)."""
+    return sa.and_(column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+
+
 def _iter_namespace_committers(
     conn: Connection, enterprise: str, product: Product, *, as_of: dt.datetime | None = None
 ) -> Iterator[OrganizationCommitters]:
@@ -556,9 +562,13 @@ def _iter_namespace_committers(
     # The namespaces' own spans: "o:<org id>" and "u:<login>" rows (no repository of their own),
     # each with in how many namespaces its person is active at the instant.
     cs = ti.committer_spans
+    # Each kind of key is an index range of its own (an OR of the two would read the table).
+    spans = sa.union_all(*(
+        sa.select(cs.c.scope_key, cs.c.user_id).where(*_holding(cs, rs, product, at), _key_range(cs.c.scope_key, kind))
+        for kind in ("o:", "u:")
+    )).subquery("namespace_spans")
     everywhere = (
-        sa.select(cs.c.scope_key, sa.func.count().over(partition_by=cs.c.user_id).label("places"))
-        .where(*_holding(cs, rs, product, at), cs.c.repository_id.is_(None), cs.c.scope_key != enterprise_key())
+        sa.select(spans.c.scope_key, sa.func.count().over(partition_by=spans.c.user_id).label("places"))
         .subquery("everywhere")
     )
     counts = sa.select(

@@ -49,5 +49,7 @@ def downgrade() -> None:
     op.drop_column("seat_spans", "previous_ended_at")
     op.drop_index("ix_committer_spans_namespace", table_name="committer_spans")
     op.create_index("ix_committer_spans_namespace", "committer_spans", ["enterprise_id", "product", "namespace", "ended_at"])
+    op.drop_index("ix_committer_spans_at", table_name="committer_spans")
+    op.create_index("ix_committer_spans_at", "committer_spans", ["enterprise_id", "product", "scope_key", "ended_at", "started_at"])
     op.drop_index("ix_committer_spans_user", table_name="committer_spans")
     op.create_index("ix_committer_spans_user", "committer_spans", ["enterprise_id", "user_id"])
