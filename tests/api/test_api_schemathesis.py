@@ -12,7 +12,6 @@ from schemathesis.generation import GenerationMode
 from hypothesis import HealthCheck, given, settings
 
 from seatledger.db.ledger import Ledger
-from api_fixtures import api, api_world  # noqa: F401 - fixtures
 
 # A longer run: SEATLEDGER_TEST_FUZZ_SCALE=50 (README, Tests).
 SCALE = int(os.environ.get("SEATLEDGER_TEST_FUZZ_SCALE", "1"))

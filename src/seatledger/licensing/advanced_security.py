@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Iterator, Literal, NamedTuple, Sequence
+from typing import Any, Iterator, Literal, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
