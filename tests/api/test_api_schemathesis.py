@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 
 from seatledger.db.ledger import Ledger
 
-# A longer run: SEATLEDGER_TEST_FUZZ_SCALE=50 (README, Tests).
+# A longer run: SEATLEDGER_TEST_FUZZ_SCALE=50 (docs/tests.md).
 SCALE = int(os.environ.get("SEATLEDGER_TEST_FUZZ_SCALE", "1"))
 EXAMPLES_PER_OPERATION = 6 * SCALE
 # Requests that break the schema on purpose (wrong types, values out of range, strings with
