@@ -6,12 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
 from seatledger import tokens
 from seatledger.db import tables as t
-from api_fixtures import api, api_world  # noqa: F401 - fixtures
 
 ENTERPRISE_PATHS = [
     "/enterprises/acme/consumed-licenses",

@@ -12,7 +12,6 @@ from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger, utcnow
 from seatledger.licensing import advanced_security, copilot, seats
 from seatledger.licensing.scope import Scope
-from api_fixtures import api, api_world  # noqa: F401 - fixtures
 
 ISO_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 

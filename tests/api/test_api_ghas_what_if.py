@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-from typing import Iterator
 
 import httpx
 import pytest

@@ -9,7 +9,6 @@ import pytest
 from seatledger.db.ledger import utcnow
 from seatledger.licensing import advanced_security, copilot, seats
 from seatledger.licensing.scope import Scope
-from api_fixtures import api, api_world  # noqa: F401 - fixtures
 
 try:
     import githubkit_schemas.ghec_v2022_11_28  # noqa: F401

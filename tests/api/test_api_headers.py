@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-from api_fixtures import api, api_world  # noqa: F401 - fixtures
 
 CONSUMED = "/enterprises/acme/consumed-licenses"
 

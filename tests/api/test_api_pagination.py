@@ -4,7 +4,6 @@ parameters are 422 with GitHub's error body, never a 500."""
 from __future__ import annotations
 
 import httpx
-from api_fixtures import api, api_world  # noqa: F401 - fixtures
 
 CONSUMED = "/enterprises/acme/consumed-licenses"  # 11 people
 

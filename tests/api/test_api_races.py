@@ -18,7 +18,7 @@ from seatledger.db import tables as t
 from seatledger.db.tables_billing import usage_report_exports
 from seatledger.db.tables_exports import export_jobs
 
-from api_fixtures import ApiWorld, api_world  # noqa: F401
+from api_fixtures import ApiWorld
 from livesupport import LiveServer
 
 RACERS = 6

@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 from seatledger.config import Settings
-from api_fixtures import api, api_world  # noqa: F401 - fixtures
 
 LIMIT = 3
 

@@ -12,9 +12,8 @@ from schemathesis.generation import GenerationMode
 from hypothesis import HealthCheck, given, settings
 
 from seatledger.db.ledger import Ledger
-from api_fixtures import api, api_world  # noqa: F401 - fixtures
 
-# A longer run: SEATLEDGER_TEST_FUZZ_SCALE=50 (README, Tests).
+# A longer run: SEATLEDGER_TEST_FUZZ_SCALE=50 (docs/tests.md).
 SCALE = int(os.environ.get("SEATLEDGER_TEST_FUZZ_SCALE", "1"))
 EXAMPLES_PER_OPERATION = 6 * SCALE
 # Requests that break the schema on purpose (wrong types, values out of range, strings with

@@ -6,7 +6,6 @@ batches without losing any."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import httpx
 import pytest
@@ -18,7 +17,7 @@ from seatledger.config import Settings
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger, utcnow
 from seatledger.db.tables_api import api_rate_windows
-from api_fixtures import ALL_SCOPES, LONG_AGO, api, api_world  # noqa: F401 - fixtures
+from api_fixtures import ALL_SCOPES, LONG_AGO
 
 LIMIT = 1000  # margin 100: far from the limit, requests are counted in memory
 CONSUMED = "/enterprises/acme/consumed-licenses"

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from seatledger import tokens
 from seatledger.db import tables as t
 from seatledger.errors import InvalidInput, NotFound
-from api_fixtures import api, api_world  # noqa: F401 - fixtures
 
 TOKEN_SHAPE = re.compile(r"^ghp_[0-9A-Za-z]{36}$")
 

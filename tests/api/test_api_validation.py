@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from seatledger import validation
 from seatledger.db import tables as t
-from api_fixtures import api, api_world  # noqa: F401 - fixtures
 
 COST_CENTERS = "/enterprises/acme/settings/billing/cost-centers"
 

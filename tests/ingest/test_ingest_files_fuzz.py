@@ -24,7 +24,7 @@ from seatledger.ingest.server_usage import ingest_server_usage
 from seatledger.ingest.vs_subscribers import ingest_vs_subscribers
 
 T0 = dt.datetime(2025, 1, 1)
-# Per database, a few seconds; a longer run: SEATLEDGER_TEST_FUZZ_SCALE=50 (README, Tests).
+# Per database, a few seconds; a longer run: SEATLEDGER_TEST_FUZZ_SCALE=50 (docs/tests.md).
 EXAMPLES = 25 * int(os.environ.get("SEATLEDGER_TEST_FUZZ_SCALE", "1"))
 
 HOSTILE_TEXT = st.one_of(

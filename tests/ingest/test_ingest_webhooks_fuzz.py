@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from test_ingest_webhooks import _payload, _setup, _snapshot
 from test_ingest_webhooks_limits import _post
 
-# Per database, a few seconds; a longer run: SEATLEDGER_TEST_FUZZ_SCALE=50 (README, Tests).
+# Per database, a few seconds; a longer run: SEATLEDGER_TEST_FUZZ_SCALE=50 (docs/tests.md).
 EXAMPLES = 40 * int(os.environ.get("SEATLEDGER_TEST_FUZZ_SCALE", "1"))
 
 JSON_VALUES = st.recursive(

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing import matching, seats
-from tests.factories import AS_OF, T0, EnterpriseBuilder
+from tests.factories import AS_OF, EnterpriseBuilder
 
 MARCH = dt.datetime(2026, 3, 1)
 

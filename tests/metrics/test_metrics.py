@@ -14,7 +14,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from tests.api.api_fixtures import api_world  # noqa: F401 - fixture
 from seatledger.cli import app as cli
 from seatledger.db.ledger import Ledger
 from seatledger.exports.catalog import LICENSE_USAGE, report_request

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Iterator
+from typing import Iterator
 
 import httpx
 import pytest

@@ -1,6 +1,6 @@
 """Who is calling, and may they see this enterprise or organization?
 
-Order of checks (documented in docs/readme/api.md):
+Order of checks (documented in docs/api.md):
 
 1. no ``Authorization`` header → 401 "Requires authentication";
    an unknown, malformed, expired or revoked token, or one of a suspended person → 401

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any, Callable, Optional, TypeVar
 
 import typer

@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
         ),
         org: Optional[str] = typer.Option(None, "--org", help="Only this organization of the enterprise.", metavar="ORG"),
         as_of: Optional[str] = typer.Option(None, "--as-of", help="Count at this date or instant (UTC)."),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON (keys documented in the README)."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON (keys documented in docs/getting-started.md)."),
     ) -> None:
         """Seats, Advanced Security committers and Copilot seats: the numbers of the summary page."""
         from seatledger.licensing import enterprise_summary, organization_login
@@ -242,7 +242,7 @@ class _RichProgress:
 
 
 def summary_json(s: EnterpriseSummary) -> dict[str, Any]:
-    """The ``summary --json`` document; its keys are stable (see docs/readme/getting-started.md)."""
+    """The ``summary --json`` document; its keys are stable (see docs/getting-started.md)."""
     seats, copilot = s.seats, s.copilot
     return {
         "enterprise": s.enterprise,

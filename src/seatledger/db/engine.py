@@ -46,8 +46,8 @@ def sqlite_page_cache(dbapi_conn: Any, kib: int) -> Iterator[None]:
 
 
 # JIT off: with real statistics, the counting statements cost enough for PostgreSQL to compile
-# them to machine code, which took 3.3 s of an 8 s count on `large` and never paid back (they
-# run once per answer, then the memo has it).
+# them to machine code, which takes a large share of a count and never pays back (each
+# statement runs once per answer).
 POSTGRES_OPTIONS = "-c jit=off"
 
 

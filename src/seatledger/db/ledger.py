@@ -158,7 +158,7 @@ class Ledger:
         ``off_the_gil`` (SQLite; for a caller that reads its next rows in another thread
         meanwhile): the rows go to SQLite as one JSON text, inserted by one statement, so all
         of SQLite's work runs without Python's lock (executemany takes it back for every row).
-        Alone it is about a fifth slower than executemany; beside a reader it overlaps.
+        Alone it is slower than executemany; beside a reader it overlaps.
         """
         if table.name == t.commits.name and {"repository_id", "author_email"} <= set(columns):
             pushed: dict[int, set[str]] = {}
@@ -299,10 +299,10 @@ class Ledger:
         """ANALYZE a table this COPY grew by half or more (or that was never analyzed).
 
         Right after a bulk load, before autovacuum gets to the table, the planner still believes
-        its old size: it estimates one row where there are ten thousand and nests loops that turn
-        a 50 ms count into seconds. ANALYZE samples a fixed number of rows (the open
-        transaction's own included), so it costs tens of milliseconds whatever the size; growth
-        by half keeps that to a few runs however many batches a load is cut into."""
+        its old size: it estimates one row where there are thousands and nests loops that turn
+        a quick count into a slow one. ANALYZE samples a fixed number of rows (the open
+        transaction's own included), so its cost does not grow with the table; growth by half
+        keeps that to a few runs however many batches a load is cut into."""
         if copied < ANALYZE_AFTER_ROWS:
             return
         cur.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (table.name,))

@@ -169,8 +169,7 @@ def _record_commits(
     From the second batch on, a batch is written in a thread of its own while the next one is
     read. On SQLite a new repository's batch goes to the database as one statement
     (``off_the_gil``), so the whole insert runs without Python's lock and reading and writing
-    overlap (with executemany the writer took the lock back for every row; bench/RESULTS.md,
-    seventh round). One batch is written at a time, in order, on the caller's connection
+    overlap (with executemany the writer would take the lock back for every row). One batch is written at a time, in order, on the caller's connection
     (which nothing else uses meanwhile); a failure on either side ends both before it is
     raised, so the caller's transaction rolls back with no write in flight."""
 

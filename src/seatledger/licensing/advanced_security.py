@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Iterator, Literal, NamedTuple, Sequence
+from typing import Any, Iterator, Literal, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -388,7 +388,8 @@ def committer_totals_by_product(
     return out
 
 
-# PostgreSQL memory for the sorts and hashes of one CSV's statement (large: 9.2 s -> 8.2 s).
+# PostgreSQL memory for the sorts and hashes of one CSV's statement, so a large report sorts
+# and hashes in memory rather than spilling to disk.
 REPORT_WORK_MEM = "64MB"
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -33,7 +33,6 @@ from seatledger.licensing._seat_reasons import (
     REASON_VISUAL_STUDIO,
     Policy,
     Window,
-    reasons,
 )
 from seatledger.licensing.history import end_of_day, held_at_instants
 from seatledger.licensing.scope import (

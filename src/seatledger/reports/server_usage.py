@@ -1,7 +1,7 @@
 """The license usage a server instance exports for manual license sync (spec 3.5), as JSON.
 
 GitHub documents only display names for this file; seatledger's keys are snake_case and
-described in docs/readme/reports.md, which ``ingest`` reads back. The user list is written
+described in docs/reports.md, which ``ingest`` reads back. The user list is written
 one account at a time from a streamed query (ordered by the server's user id), so an instance
 with any number of accounts is exported in constant memory. This is a copy of ledger rows,
 not a count: which accounts consume a license is decided by the counting engine on import.

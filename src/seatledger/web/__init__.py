@@ -23,7 +23,6 @@ from seatledger.config import Settings
 from seatledger.exports.secret_key import effective_secret_key
 from seatledger.web.accounts import any_operator, first_enterprise_owner, generate_password, set_password
 from seatledger.web.deps import SignInRequired
-from seatledger.web.render import page
 from seatledger.web.session import COOKIE_NAME, SessionCodec
 
 STATIC_DIR = Path(__file__).with_name("static")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Callable, Hashable, Iterator, TypeVar
+from typing import Iterator, TypeVar
 
 from fastapi import Form, Request
 from sqlalchemy.engine import Connection

@@ -3,7 +3,6 @@ and the Usage page."""
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
 import json
 
