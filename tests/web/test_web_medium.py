@@ -6,13 +6,18 @@ each page at each width: they are recorded, not asserted (speed is measured by b
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, Iterator
 
 import pytest
 
+import sqlalchemy as sa
+
+from seatledger import licensing
 from seatledger.app import create_app
 from seatledger.config import Settings
 from seatledger.db import create_engine, migrate
+from seatledger.db import tables as t
 
 from web_site import (
     ARTIFACTS, WIDTHS, Clock, LiveServer, Site, axe_violations, demo_world, overflow, owner_pages, require_axe, sign_in,
@@ -72,7 +77,26 @@ def test_every_medium_page_is_small_accessible_and_fits_a_phone(browser: Any, me
                 problems += [f"{name} at {width} px: {v}" for v in axe_violations(page)]
                 if width_name == "phone" and (wider := overflow(page)):
                     problems.append(f"{name} at {width} px scrolls sideways by {wider}")
+            if width_name == "desktop":
+                times["search-by-email"] = {"ms": _search_by_email(page, medium)}
         finally:
             context.close()
     (ARTIFACTS / "medium-first-view.json").write_text(json.dumps(times, indent=2) + "\n")
     assert problems == [], "\n".join(problems)
+
+
+def _search_by_email(page: Any, site: Site) -> float:
+    """Type part of a person's email into the Licensing page's search box: the person is
+    suggested (the time until then is recorded, not asserted)."""
+    slug = site.demo.slug
+    with site.engine.connect() as conn:
+        person = next(p for p in licensing.iter_licensed_people(conn, slug, offset=5000, limit=50) if p.login)
+        email = conn.execute(
+            sa.select(t.user_emails.c.email).join(t.users, t.users.c.id == t.user_emails.c.user_id)
+            .where(t.users.c.login == person.login, t.user_emails.c.verified == sa.true()).limit(1)
+        ).scalar_one()
+    page.goto(f"{site.url}/enterprises/{slug}/licensing")
+    started = time.perf_counter()
+    page.fill("[data-testid=people-search] input[name=q]", email[:-2])
+    page.wait_for_selector(f"[data-testid=people-suggestions][data-ready=true] a[href$='/people/{person.login}']")
+    return round((time.perf_counter() - started) * 1000, 1)
