@@ -15,7 +15,7 @@ import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -74,6 +74,20 @@ class BillingMonth:
     def day(self, d: int) -> dt.date:
         return dt.date(self.year, self.month, d)
 
+    @cached_property
+    def logins(self) -> dict[int, str]:
+        """The enterprise's users' logins by id, read once for the month's SKUs."""
+        u = t.users
+        stmt = sa.select(u.c.id, u.c.login).where(u.c.enterprise_id == self.ent.id)
+        return {row.id: row.login for row in self.conn.execute(stmt)}
+
+    @cached_property
+    def org_created(self) -> dict[int, dt.datetime]:
+        """When each of the enterprise's organizations was made (the oldest grants first)."""
+        o = t.organizations
+        stmt = sa.select(o.c.id, o.c.created_at).where(o.c.enterprise_id == self.ent.id)
+        return {row.id: row.created_at for row in self.conn.execute(stmt)}
+
 
 def _first_instant_day(m: BillingMonth, started: dt.datetime) -> int:
     """The day of the month a reason starting at ``started`` is first held (day 1 if earlier)."""
@@ -118,17 +132,17 @@ def enterprise_people(conn: Connection, m: BillingMonth) -> list[BilledPerson]:
     email invitees. Billed from the day their first reason of the month starts."""
     window = _seat_reasons.Window(m.start, day_end(m.day(m.last_day)) + dt.timedelta(seconds=1))
     r = _seat_reasons.reasons(seats._policy(conn, m.ent), window)
-    orgs = {oid: created for oid, created in _org_created(conn, m.ent.id).items()}
+    orgs = m.org_created
     people: dict[str, dict] = {}
     for row in conn.execute(sa.select(r)):
-        p = people.setdefault(_person_key(row._mapping),
+        p = people.setdefault(_seat_reasons.person_key(row.user_id, row.other_key),
                               {"user_id": row.user_id, "first": m.days + 1, "orgs": [], "vs": False})
         p["first"] = min(p["first"], _first_instant_day(m, row.started_at))
         if row.reason == _seat_reasons.REASON_VISUAL_STUDIO:
             p["vs"] = True
         if row.org_id is not None and row.reason in _TIER and row.org_id in orgs:
             p["orgs"].append((_TIER[row.reason], orgs[row.org_id], row.org_id, row.started_at, row.ended_at))
-    logins = _logins(conn, m.ent.id)
+    logins = m.logins
     out = []
     for key, p in people.items():
         uid = p["user_id"]
@@ -138,26 +152,6 @@ def enterprise_people(conn: Connection, m: BillingMonth) -> list[BilledPerson]:
     return out
 
 
-def _person_key(row: Any) -> str:
-    """The person a seat reason belongs to: ``user:<id>``, or the ``server:``/``invite:`` key."""
-    if row.get("person_key") is not None:
-        return str(row["person_key"])
-    return f"user:{row['user_id']}" if row["user_id"] is not None else str(row["other_key"])
-
-
-def _logins(conn: Connection, enterprise_id: int) -> dict[int, str]:
-    u = t.users
-    return {row.id: row.login for row in conn.execute(sa.select(u.c.id, u.c.login).where(u.c.enterprise_id == enterprise_id))}
-
-
-def _org_created(conn: Connection, enterprise_id: int) -> dict[int, dt.datetime]:
-    o = t.organizations
-    return {
-        row.id: row.created_at
-        for row in conn.execute(sa.select(o.c.id, o.c.created_at).where(o.c.enterprise_id == enterprise_id))
-    }
-
-
 def committer_people(conn: Connection, m: BillingMonth) -> dict[str, list[BilledPerson]]:
     """People billed for each Advanced Security SKU this month: everyone with a kept committer
     span of the product (a push's window ∩ the product enabled there, as it was then ∩ a seat)
@@ -165,8 +159,7 @@ def committer_people(conn: Connection, m: BillingMonth) -> dict[str, list[Billed
     starts (day 1 when it started before the month), through the oldest organization whose
     repositories they commit to in the month (none for user-namespace repositories only)."""
     cs = ti.committer_spans
-    created = _org_created(conn, m.ent.id)
-    logins = _logins(conn, m.ent.id)
+    created, logins = m.org_created, m.logins
     end = m.samples[-1]
     stmt = (
         sa.select(cs.c.product, cs.c.scope_key, cs.c.user_id, sa.func.min(cs.c.started_at).label("started_at"))
@@ -245,7 +238,7 @@ def _copilot_state(conn: Connection, m: BillingMonth) -> dict[int, list[tuple[st
 
 
 def copilot_people(conn: Connection, m: BillingMonth) -> dict[str, list[BilledPerson]]:
-    logins = _logins(conn, m.ent.id)
+    logins = m.logins
     out: dict[str, list[BilledPerson]] = {COPILOT_BUSINESS: [], COPILOT_ENTERPRISE: []}
     for uid, days in _copilot_state(conn, m).items():
         for plan, sku in (("business", COPILOT_BUSINESS), ("enterprise", COPILOT_ENTERPRISE)):
@@ -257,5 +250,8 @@ def copilot_people(conn: Connection, m: BillingMonth) -> dict[str, list[BilledPe
             for d in mine:
                 day_orgs[d] = days[d][1]  # type: ignore[index]
                 mask[d] = True
-            out[sku].append(BilledPerson(uid, logins.get(uid), mine[0], day_orgs, mask=mask))
+            # Billed every day from the first on (most people): no mask, so the usage can add
+            # them up in bulk.
+            every_day = len(mine) == m.last_day - mine[0] + 1
+            out[sku].append(BilledPerson(uid, logins.get(uid), mine[0], day_orgs, mask=None if every_day else mask))
     return out
