@@ -1472,9 +1472,14 @@ class Ledger:
         gone = [a for a in account_ids if provenance.withdraw(self.conn, sac, a, source)]
         for start in range(0, len(gone), 900):
             chunk = gone[start : start + 900]
+            marks: dict[int, dict[str, list[Any]]] = {}
             for row in self.conn.execute(sa.select(sac).where(sac.c.id.in_(chunk))).all():
-                self._touch_server(row.server_instance_id, **self._server_account_marks(row.server_instance_id, row))
+                of_server = marks.setdefault(row.server_instance_id, {"users": [], "keys": []})
+                for name, values in self._server_account_marks(row.server_instance_id, row).items():
+                    of_server[name] += values
             self.conn.execute(sa.delete(sac).where(sac.c.id.in_(chunk)))
+            for server_instance_id, of_server in marks.items():
+                self._touch_server(server_instance_id, **of_server)
         return len(gone)
 
     def upsert_vs_subscription(
