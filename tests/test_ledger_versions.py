@@ -68,7 +68,7 @@ WRITES: dict[str, Write] = {
     "upsert_copilot_seat": lambda c, w: Ledger(c).upsert_copilot_seat(w["org"], w["alice"], plan="enterprise"),
     "upsert_server": lambda c, w: Ledger(c).upsert_server(w["eid"], "srv-1", "ghes2.acme.test"),
     "upsert_server_account": lambda c, w: Ledger(c).upsert_server_account(w["server"], 7, "alice-ghes", primary_email="a2@acme.test"),
-    "remove_server_accounts": lambda c, w: Ledger(c).remove_server_accounts(w["server"], set()),
+    "remove_server_accounts": lambda c, w: Ledger(c).remove_server_accounts(w["server"], set(), "server_upload"),
     "upsert_vs_subscription": lambda c, w: Ledger(c).upsert_vs_subscription(w["eid"], "bob@acme.test"),
     "ensure_membership": lambda c, w: Ledger(c).ensure_membership(w["org"], w["alice"], "owner", at=T1),
     "ensure_collaborator": lambda c, w: Ledger(c).ensure_collaborator(w["repo"], w["alice"], at=T1),

@@ -17,12 +17,12 @@ from sqlalchemy.engine import Engine
 from livesupport import SmtpSink, free_port
 from seatledger.config import Settings
 from seatledger.db.ledger import Ledger
-from seatledger.digests.sending import PRODUCT_LABELS, next_due, send_digests
+from seatledger.digests.sending import PRODUCT_LABELS, RECLAIM_LABELS, next_due, send_digests
 from seatledger.digests.subscriptions import list_subscriptions, subscribe, unsubscribe
 from seatledger.errors import InvalidInput, NotFound, PermissionDenied
 from seatledger.exports.mail import mailer_for
 from seatledger.exports.queue import DIGESTS_AT, DIGESTS_TASK_NAME, ExportQueue
-from seatledger.licensing import count_idle_seats, license_changes, seat_totals
+from seatledger.licensing import RECLAIM_PRODUCTS, license_changes, reclaim, seat_totals
 
 T0 = dt.datetime(2026, 1, 1)
 NOW = dt.datetime(2026, 11, 2, 6, 7)
@@ -51,6 +51,11 @@ def _acme(engine: Engine) -> dict[str, int]:
         led.add_copilot_seat(octo, ids["m1"], created_at=T0, last_activity_at=NOW - dt.timedelta(days=1))
         led.add_copilot_seat(octo, ids["m2"], created_at=T0, last_activity_at=NOW - dt.timedelta(days=45))
         led.add_copilot_seat(octo, ids["m4"], created_at=NOW - dt.timedelta(days=60))
+        # to reclaim: a dormant member, an invitation pending for months, a seat never used
+        ids["dora"] = led.add_user(eid, "dora", created_at=T0, dormant=True)
+        led.add_membership(octo, ids["dora"], started_at=T0)
+        led.add_invitation(octo, email="ivy@elsewhere.test", created_at=NOW - dt.timedelta(days=100))
+        led.add_copilot_seat(octo, ids["m3"], created_at=T0)
         ids["enterprise"] = eid
     return ids
 
@@ -81,13 +86,18 @@ def test_a_digest_brings_the_engines_totals_and_change_since_the_last_one_to_sub
     with engine.connect() as conn:
         seats = seat_totals(conn, "acme", as_of=NOW)
         changes = license_changes(conn, "acme", SUBSCRIBED, NOW).products
-        idle = count_idle_seats(conn, "acme", as_of=NOW)
+        reclaims = [reclaim(conn, "acme", product, as_of=NOW) for product in RECLAIM_PRODUCTS]
     assert f"GitHub Enterprise seats: {seats.consumed} consumed of {seats.purchased} purchased" in body
     for c in changes:
         assert f"{PRODUCT_LABELS[c.product]}: {c.at_start} -> {c.at_end} ({c.added} added, {c.removed} removed)" in body
     enterprise = next(c for c in changes if c.product == "enterprise")
     assert (enterprise.added, enterprise.removed) == (1, 1)  # m3 joined, m0 left in the week
-    assert f"Copilot seats idle for 30 days: {idle}" in body and idle == 2
+    for found in reclaims:  # the Reclaim list's counts per kind, and who
+        counts = ", ".join(f"{n} {RECLAIM_LABELS[k]}" for k, n in found.counts.items())
+        assert f"{PRODUCT_LABELS[found.product]}: {len(found.candidates)} ({counts})" in body
+    listed = {c.login or c.person_key for found in reclaims for c in found.candidates}
+    assert listed == {"dora", "invite:ivy@elsewhere.test", "m3"}
+    assert "    dora: dormant members" in body and "    ivy@elsewhere.test: old pending invitations" in body
     assert "/digests/open?token=" in body and "attach" not in body.lower() and not mail.is_multipart()
 
     assert send_digests(engine, mailing, mailer, "k", now=NOW + dt.timedelta(days=6)).sent == 0  # not due yet

@@ -1,5 +1,7 @@
 """Provenance (issue 18 item 6): a full import from one source ends only the facts that source
-asserted and no longer asserts, so the order of the imports does not change the ledger."""
+asserted and no longer asserts, so the order of the imports does not change the ledger:
+memberships, collaborators, Copilot seats, Visual Studio subscriptions, pending invitations
+(sync and webhooks) and server accounts (server upload and the sync's GitHub Connect list)."""
 
 from __future__ import annotations
 
@@ -19,29 +21,34 @@ from seatledger.db.ledger import Ledger
 from seatledger.ingest.github_api import sync_github
 from seatledger.ingest.github_client import GitHubClient
 from seatledger.ingest.people import ingest_people
+from seatledger.ingest.server_usage import ingest_server_usage
 from seatledger.ingest.vs_subscribers import ingest_vs_subscribers
 from seatledger.ingest.webhooks import receive, signature_for
 from seatledger.licensing import count_consumed
 
 ORG, REPO, SECRET = "acme-org", "app", "provenance-secret"
-SOURCES = ("sync", "people", "webhook", "vs_list")
+SERVER_ID, HOST = "GHES-PROVENANCE", "ghes.acme.test"
+SOURCES = ("sync", "people", "webhook", "vs_list", "server_upload")
 
 # What each source lists, in two rounds: the second drops some of what the first listed.
 # Every source agrees on a person's role, so the order can only matter through endings.
 ROUNDS: list[dict[str, Any]] = [
     {
         "sync": {"admins": ["boss"], "members": ["ann", "ian", "jo", "gus"], "collaborators": ["carl"],
-                 "seats": ["ann"], "vs": ["ann@acme.test"]},
+                 "seats": ["ann"], "vs": ["ann@acme.test"], "invites": ["pat", "quin@ext.test", "rey"],
+                 "servers": [101, 102]},
         "people": {"members": ["ann", "ian", "jo", "hal", "kim"], "collaborators": ["carl"]},
-        "webhook": {"members": ["kim"]},
+        "webhook": {"members": ["kim"], "invites": ["rey"]},
         "vs_list": ["ann@acme.test", "old@vs.test"],
+        "server_upload": [101, 103],
     },
     {
         "sync": {"admins": ["boss"], "members": ["ann", "ian"], "collaborators": ["carl"],
-                 "seats": ["ann"], "vs": ["ann@acme.test"]},
+                 "seats": ["ann"], "vs": ["ann@acme.test"], "invites": ["quin@ext.test"], "servers": [102]},
         "people": {"members": ["ann", "kim"], "collaborators": ["carl"]},
-        "webhook": {"members": ["fay"]},
+        "webhook": {"members": ["fay"], "invites": ["sam"]},
         "vs_list": ["new@vs.test"],
+        "server_upload": [103, 104],
     },
 ]
 
@@ -50,13 +57,27 @@ def _user(login: str) -> dict[str, Any]:
     return {"login": login, "id": sum(map(ord, login)), "type": "User", "site_admin": False}
 
 
+def _server_email(user_id: int) -> str:
+    return f"x{user_id}@ghes.test"
+
+
+def _invitation(invitee: str) -> dict[str, Any]:
+    login, email = (None, invitee) if "@" in invitee else (invitee, None)
+    return {"login": login, "email": email, "role": "direct_member", "created_at": "2025-05-01T00:00:00Z"}
+
+
 def _sync(engine: Engine, listed: dict[str, Any]) -> None:
     root = f"/orgs/{ORG}"
     answers = {
+        "/enterprises/acme/license-sync-status": {"server_instances": [{"server_id": SERVER_ID, "hostname": HOST}]},
         "/enterprises/acme/consumed-licenses": {"total_seats_consumed": 0, "total_seats_purchased": 0, "users": [
-            {"github_com_login": "ann", "visual_studio_subscription_email": email,
-             "visual_studio_license_status": "Matched"} for email in listed["vs"]
+            *({"github_com_login": "ann", "visual_studio_subscription_email": email,
+               "visual_studio_license_status": "Matched"} for email in listed["vs"]),
+            *({"github_com_login": None, "enterprise_server_user_ids": [f"{HOST}:{n}"],
+               "enterprise_server_emails": [_server_email(n)]} for n in listed["servers"]),
         ]},
+        f"{root}/invitations": [_invitation(i) for i in listed["invites"]],
+        f"{root}/failed_invitations": [],
         f"{root}/members?role=admin": [_user(u) for u in listed["admins"]],
         f"{root}/members?role=member": [_user(u) for u in listed["members"]],
         f"{root}/repos": [{"name": REPO, "private": True, "visibility": "private", "fork": False,
@@ -88,6 +109,22 @@ def _webhook(engine: Engine, listed: dict[str, Any]) -> None:
         }).encode()
         answer = receive(engine, body, "organization", f"added-{login}", signature_for(SECRET, body))
         assert answer["status"] == "processed"
+    for invitee in listed["invites"]:
+        body = json.dumps({
+            "action": "member_invited", "organization": {"login": ORG, "id": 1},
+            "invitation": _invitation(invitee), "sender": _user("boss"),
+        }).encode()
+        answer = receive(engine, body, "organization", f"invited-{invitee}", signature_for(SECRET, body))
+        assert answer["status"] == "processed"
+
+
+def _server_upload(engine: Engine, listed: list[int]) -> None:
+    export = {"format_version": 1, "server_id": SERVER_ID, "host_name": HOST, "version": "3.14.0",
+              "enterprise": "acme", "users": [
+                  {"user_id": n, "login": f"x{n}", "primary_email": _server_email(n), "emails": [_server_email(n)]}
+                  for n in listed]}
+    with engine.begin() as conn:
+        ingest_server_usage(conn, json.dumps(export).encode(), "acme")
 
 
 def _vs_list(engine: Engine, listed: list[str]) -> None:
@@ -96,7 +133,7 @@ def _vs_list(engine: Engine, listed: list[str]) -> None:
 
 
 IMPORT: dict[str, Callable[[Engine, Any], None]] = {
-    "sync": _sync, "people": _people, "webhook": _webhook, "vs_list": _vs_list,
+    "sync": _sync, "people": _people, "webhook": _webhook, "vs_list": _vs_list, "server_upload": _server_upload,
 }
 
 
@@ -113,6 +150,7 @@ def _fresh(engine: Engine) -> None:
 
 def _open_facts(engine: Engine) -> dict[str, set[tuple[str, ...]]]:
     m, rc, u, cs, vs = t.org_memberships, t.repo_collaborators, t.users, t.copilot_seats, t.vs_subscriptions
+    i, sac = t.invitations, t.server_accounts
     with engine.connect() as conn:
         return {
             "memberships": {tuple(r) for r in conn.execute(
@@ -125,12 +163,17 @@ def _open_facts(engine: Engine) -> dict[str, set[tuple[str, ...]]]:
                 sa.select(u.c.login).join(cs, cs.c.user_id == u.c.id).where(cs.c.ended_at.is_(None))
             )},
             "vs": {tuple(r) for r in conn.execute(sa.select(vs.c.subscriber_email).where(vs.c.status == "active"))},
+            "invitations": {tuple(r) for r in conn.execute(
+                sa.select(sa.func.coalesce(i.c.invitee_login, i.c.invitee_email))
+                .where(i.c.status == "pending", i.c.resolved_at.is_(None))
+            )},
+            "server accounts": {tuple(r) for r in conn.execute(sa.select(sac.c.user_id))},
         }
 
 
 def _asserted_last(round_: dict[str, Any]) -> dict[str, set[tuple[str, ...]]]:
     """What the sources assert after the last round: the union of what each lists (the webhook's
-    additions stand until a removal, which none of these deliveries is)."""
+    additions and invitations stand until a removal, which none of these deliveries is)."""
     sync, people = round_["sync"], round_["people"]
     first_webhook = ROUNDS[0]["webhook"]["members"]
     members = {*sync["members"], *people["members"], *first_webhook, *round_["webhook"]["members"]}
@@ -139,6 +182,8 @@ def _asserted_last(round_: dict[str, Any]) -> dict[str, set[tuple[str, ...]]]:
         "collaborators": {(u,) for u in {*sync["collaborators"], *people["collaborators"]}},
         "seats": {(u,) for u in sync["seats"]},
         "vs": {(e,) for e in {*sync["vs"], *round_["vs_list"]}},
+        "invitations": {(i,) for r in ROUNDS for i in r["webhook"]["invites"]} | {(i,) for i in sync["invites"]},
+        "server accounts": {(n,) for n in {*sync["servers"], *round_["server_upload"]}},
     }
 
 
@@ -164,7 +209,8 @@ def test_the_same_sources_imported_in_any_order_give_the_same_ledger(
 
 def test_a_full_people_import_no_longer_ends_the_memberships_the_sync_created(engine: Engine) -> None:
     _fresh(engine)
-    _sync(engine, {"admins": ["boss"], "members": ["ann", "ian"], "collaborators": [], "seats": [], "vs": []})
+    _sync(engine, {"admins": ["boss"], "members": ["ann", "ian"], "collaborators": [], "seats": [], "vs": [],
+                   "invites": [], "servers": []})
     _people(engine, {"members": ["kim"], "collaborators": []})
     with engine.connect() as conn:
         before = count_consumed(conn, "acme")

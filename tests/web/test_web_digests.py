@@ -64,6 +64,13 @@ def test_the_toggle_subscribes_and_the_digest_link_opens_the_changes_only_while_
         assert target.path == "/enterprises/acme/changes"
         assert parse_qs(target.query) == {"from": ["2026-11-02T06:07:00"], "to": ["2026-11-09T06:07:00"]}
         assert mona.get(opened.headers["location"]).status_code == 200
+        reclaim = mona.get(link.group(1) + "&view=reclaim")
+        assert reclaim.status_code == 303
+        target = urlsplit(reclaim.headers["location"])
+        assert (target.path, parse_qs(target.query)) == ("/enterprises/acme/reclaim", {"as_of": ["2026-11-09T06:07:00"]})
+        assert 'data-testid="reclaim' in mona.get(reclaim.headers["location"]).text
+        assert f"{link.group(1)}&amp;view=reclaim" not in body and f"{link.group(1)}&view=reclaim" in body
+        assert mona.get(link.group(1) + "&view=nope").status_code == 422
 
         token = parse_qs(urlsplit(link.group(1)).query)["token"][0]
         forged = mona.get("/digests/open", params={"token": token[:-2] + ("AA" if token[-2:] != "AA" else "BB")})

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
+import re
 from typing import Iterator
 
 import httpx
@@ -15,6 +17,7 @@ import pytest
 
 from seatledger import licensing
 from seatledger.reports.changes import HEADER
+from seatledger.web.table_view import PAGE_SIZE
 
 from web_site import NOW, ORG_OWNER_PASSWORD, Site, http_sign_in
 
@@ -56,6 +59,45 @@ def test_the_changes_page_and_its_csv_are_the_change_list(site: Site, owner: htt
     assert default.status_code == 200 and f"to {NOW:%Y-%m-%d %H:%M} UTC" in default.text
 
 
+def _shown_people(page: httpx.Response) -> list[str]:
+    assert page.status_code == 200, page.text[-300:]
+    table = page.text.split('data-testid="changes">', 1)[1].split("</table>", 1)[0]
+    return [html.unescape(h) for h in re.findall(r'<td><a href="/enterprises/acme/people/[^"]*">([^<]*)</a></td>', table)]
+
+
+def test_the_change_list_pages_sorts_and_filters_through_its_url_while_net_and_csv_stay_whole(
+    site: Site, owner: httpx.Client
+) -> None:
+    span = {"from": "2025-01-01", "to": NOW.date().isoformat()}
+    with site.engine.connect() as conn:
+        found = licensing.license_changes(conn, "acme", dt.datetime(2025, 1, 1, 23, 59, 59),
+                                          dt.datetime.combine(NOW.date(), dt.time(23, 59, 59)))
+    by_name = sorted(found.changes, key=lambda c: c.handle)
+    by_time = [c.handle for c in sorted(by_name, key=lambda c: c.at)]
+    pages = -(-len(by_time) // PAGE_SIZE)
+    assert pages > 2  # the demo's year of changes is more than two pages
+
+    first = owner.get("/enterprises/acme/changes", params=span)
+    assert _shown_people(first) == by_time[:PAGE_SIZE] and f"Page 1 of {pages}" in first.text
+    for p in found.products:  # the net table counts every change, not the page's
+        assert f'data-testid="net-{p.product}"' in first.text and f"{p.net:+d}</td>" in first.text
+    last = owner.get("/enterprises/acme/changes", params={**span, "chg_page": str(pages)})
+    assert _shown_people(last) == by_time[(pages - 1) * PAGE_SIZE:]
+    assert 'rel="next"' not in last.text and 'rel="prev"' in last.text
+
+    backwards = owner.get("/enterprises/acme/changes", params={**span, "chg_sort": "person", "chg_dir": "desc"})
+    by_person = [c.handle for c in sorted(by_name, key=lambda c: c.handle.casefold(), reverse=True)]
+    assert _shown_people(backwards) == by_person[:PAGE_SIZE]
+
+    someone = by_time[0]
+    theirs = owner.get("/enterprises/acme/changes", params={**span, "chg_q": someone.upper()})
+    assert set(_shown_people(theirs)) == {h for h in by_time if someone.casefold() in h.casefold()}
+    assert len(_shown_people(theirs)) == sum(someone.casefold() in h.casefold() for h in by_time)
+
+    rows = list(csv.reader(io.StringIO(owner.get("/enterprises/acme/changes.csv", params={**span, "chg_page": "2"}).text)))
+    assert len(rows) - 1 == len(found.changes)
+
+
 def test_the_search_box_json_and_results_page_find_a_person_by_email(site: Site, owner: httpx.Client) -> None:
     with site.engine.connect() as conn:
         server = next(p for p in licensing.iter_licensed_people(conn, "acme", as_of=NOW) if p.key.startswith("server:"))
@@ -84,6 +126,8 @@ MISTAKES = [
     ("/enterprises/acme/people/nobody-at-all", {"as_of": "2026-02-30"}, 422, "as_of must be a date YYYY-MM-DD"),
     ("/enterprises/acme/changes", {"from": "2026-10-31", "to": "2026-09-01"}, 422, "the range ends (2026-09-01 23:59:59) before it starts"),
     ("/enterprises/acme/changes", {"from": "someday"}, 422, "from is not an ISO 8601 timestamp"),
+    ("/enterprises/acme/changes", {"chg_sort": "salary"}, 422, "chg_sort must be one of at, product, change, person"),
+    ("/enterprises/acme/changes", {"chg_page": "0"}, 422, "chg_page must be a whole number from 1"),
     ("/enterprises/acme/people", {"q": "a"}, 422, "search for at least 2 characters"),
     ("/enterprises/acme/history", {"from": "2026-10-31", "to": "2026-09-01"}, 422, "the history ends (2026-09-01) before it starts"),
     ("/enterprises/acme/history", {"product": "seats"}, 422, "product must be one of"),

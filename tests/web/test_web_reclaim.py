@@ -5,9 +5,11 @@ owners and billing managers may see it or cancel."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from contextlib import contextmanager
+from html import unescape
 from typing import Iterator
 
 import httpx
@@ -16,10 +18,12 @@ import sqlalchemy as sa
 
 from seatledger import licensing
 from seatledger.db import tables as t
+from seatledger.db.ledger import Ledger
 from seatledger.db.tables_reclaims import copilot_reclaims
 from seatledger.licensing import ReclaimRules
 from seatledger.reports.reclaim import HEADER
 from seatledger.web.accounts import set_password
+from seatledger.web.table_view import PAGE_SIZE
 
 from web_site import NOW, ORG_OWNER_PASSWORD, Site, csrf_of, http_sign_in
 
@@ -147,3 +151,38 @@ def test_bad_input_is_the_page_with_a_message(site: Site, owner: httpx.Client, q
     for path in ("reclaim", "reclaim.csv"):
         got = owner.get(f"/enterprises/{site.demo.slug}/{path}", params=query)
         assert got.status_code == 422 and message in got.text and "Traceback" not in got.text
+
+
+def _people_in(html: str) -> list[str]:
+    table = html[html.index('data-testid="reclaim">'):]
+    return [unescape(p) for p in re.findall(r'/people/[^"]+">([^<]+)</a>', table[: table.index("</table>")])]
+
+
+def test_the_list_pages_sorts_and_filters_through_the_url(site: Site, owner: httpx.Client) -> None:
+    slug, query = site.demo.slug, {"product": "copilot", "idle_days": "0", "joined_days": "0"}
+    with site.engine.begin() as conn:  # more seats never used than a page holds
+        ledger = Ledger(conn)
+        eid, org = ledger.enterprise_id(slug), ledger.org_id(site.demo.org)
+        for i in range(PAGE_SIZE):
+            uid = ledger.add_user(eid, f"Unused-{i:03}", created_at=NOW - dt.timedelta(days=400))
+            ledger.add_copilot_seat(org, uid, created_at=NOW - dt.timedelta(days=300))
+    with site.engine.connect() as conn:  # every Copilot seat not used since this instant
+        found = licensing.reclaim(conn, slug, "copilot", rules=ReclaimRules(idle_days=0, joined_days=0), as_of=NOW)
+    person = [c.login or c.person_key.partition(":")[2] for c in found.candidates]
+    by_person = sorted(sorted(person), key=str.casefold)
+    pages = -(-len(person) // PAGE_SIZE)
+    assert pages > 1, len(person)
+
+    first = owner.get(f"/enterprises/{slug}/reclaim", params=query).text
+    assert _people_in(first) == by_person[:PAGE_SIZE] and f"Page 1 of {pages}" in first
+    last = owner.get(f"/enterprises/{slug}/reclaim", params={**query, "rcl_page": str(pages)}).text
+    assert _people_in(last) == by_person[(pages - 1) * PAGE_SIZE:]
+    oldest = owner.get(f"/enterprises/{slug}/reclaim", params={**query, "rcl_sort": "since"}).text
+    by_since = sorted(sorted(found.candidates, key=lambda c: c.login or c.person_key.partition(":")[2]),
+                      key=lambda c: c.since or dt.datetime.min)
+    assert _people_in(oldest) == [c.login or c.person_key.partition(":")[2] for c in by_since[:PAGE_SIZE]]
+    needle = by_person[0][:3]
+    filtered = owner.get(f"/enterprises/{slug}/reclaim", params={**query, "rcl_q": needle.upper()}).text
+    assert sorted(_people_in(filtered)) == sorted(p for p in person if needle.casefold() in p.casefold())[:PAGE_SIZE]
+    bad = owner.get(f"/enterprises/{slug}/reclaim", params={**query, "rcl_sort": "cost"})
+    assert bad.status_code == 422 and "rcl_sort must be one of person, category, since" in bad.text

@@ -108,6 +108,12 @@ def normalize_email(email: str | None) -> str | None:
     return email.strip().lower() if email else None
 
 
+def invitation_key(role: str, login: str | None, email: str | None) -> str:
+    """What tells an organization's invitations apart: the role and the invitee's login, else
+    their email (as :meth:`Ledger.upsert_invitation` finds one)."""
+    return f"{role}:{login or normalize_email(email)}"
+
+
 class Ledger:
     """Writes to the ledger through one connection; the caller owns the transaction."""
 
@@ -1258,9 +1264,10 @@ class Ledger:
         status: str = "pending",
         created_at: dt.datetime | None = None,
         at: dt.datetime | None = None,
+        source: str | None = None,
     ) -> str:
-        """An invitation identified by (org, role, repository, login or email); its status
-        follows the source (pending → failed/accepted sets resolved_at)."""
+        """An invitation identified by (org, role, repository, login or email), as ``source``
+        asserts; its status follows the source (pending → failed/accepted sets resolved_at)."""
         i = t.invitations
         who = i.c.invitee_login == login if login else i.c.invitee_email == normalize_email(email)
         repo = i.c.repository_id == repository_id if repository_id is not None else i.c.repository_id.is_(None)
@@ -1268,12 +1275,13 @@ class Ledger:
             sa.select(i.c.id, i.c.status).where(i.c.organization_id == org_id, i.c.role == role, who, repo)
             .order_by(i.c.id.desc()).limit(1)
         ).first()
-        if row is None or row.status == "accepted":
-            self.add_invitation(
+        if row is None or row.status in ("accepted", "cancelled"):
+            self._asserted(i, self.add_invitation(
                 org_id, role=role, login=login, email=email, repository_id=repository_id, status=status,
                 created_at=created_at, resolved_at=at or utcnow(),
-            )
+            ), source)
             return "created"
+        self._asserted(i, row.id, source)
         if row.status == status:
             return "unchanged"
         self.conn.execute(
@@ -1284,6 +1292,21 @@ class Ledger:
         if enterprise_id is not None:
             self._touch(enterprise_id, **self._invitees(enterprise_id, login, None, normalize_email(email)))
         return "updated"
+
+    def withdraw_invitation(self, invitation_id: int, source: str, at: dt.datetime | None = None) -> bool:
+        """``source`` lists the pending invitation no more: it is cancelled at ``at`` unless
+        another source still asserts it (db/provenance.py). True when cancelled."""
+        i = t.invitations
+        row = self.conn.execute(sa.select(i).where(i.c.id == invitation_id, i.c.status == "pending",
+                                                   i.c.resolved_at.is_(None))).first()
+        if row is None or not provenance.withdraw(self.conn, i, invitation_id, source):
+            return False
+        self.conn.execute(sa.update(i).where(i.c.id == invitation_id).values(status="cancelled", resolved_at=at or utcnow()))
+        enterprise_id = self._enterprise_of(t.organizations, row.organization_id)
+        if enterprise_id is not None:
+            self._touch(enterprise_id, **self._invitees(enterprise_id, row.invitee_login, row.invitee_user_id,
+                                                        row.invitee_email))
+        return True
 
     def upsert_copilot_seat(
         self,
@@ -1389,21 +1412,24 @@ class Ledger:
         code_security_user: bool = False,
         secret_protection_user: bool = False,
         created_at: dt.datetime | None = None,
+        source: str | None = None,
     ) -> str:
         """A server account by the server's own user id, there since ``created_at`` (an
-        export's date; an earlier one moves the start back); matches are left to the matcher."""
+        export's date; an earlier one moves the start back), as ``source`` asserts; matches are
+        left to the matcher."""
         sac = t.server_accounts
         row = self.conn.execute(
             sa.select(sac).where(sac.c.server_instance_id == server_instance_id, sac.c.user_id == user_id)
         ).first()
         if row is None:
-            self.add_server_account(
+            self._asserted(sac, self.add_server_account(
                 server_instance_id, user_id, login, primary_email=primary_email, other_emails=other_emails,
                 suspended=suspended, dormant=dormant, site_admin=site_admin, is_scim_setup_user=is_scim_setup_user,
                 code_security_user=code_security_user, secret_protection_user=secret_protection_user,
                 created_at=created_at,
-            )
+            ), source)
             return "created"
+        self._asserted(sac, row.id, source)
         moved = created_at is not None and created_at < row.created_at
         if moved:
             self.conn.execute(sa.update(sac).where(sac.c.id == row.id).values(created_at=created_at))
@@ -1431,25 +1457,29 @@ class Ledger:
             self._touch_server(server_instance_id, users=(*before["users"], *now["users"]), keys=(*before["keys"], *now["keys"]))
         return "updated" if changed or moved else "unchanged"
 
-    def remove_server_accounts(self, server_instance_id: int, keep_user_ids: set[int]) -> int:
-        """Delete the instance's accounts whose server user id is not in ``keep_user_ids``
-        (an account missing from a new export no longer exists on the server)."""
+    def remove_server_accounts(self, server_instance_id: int, keep_user_ids: set[int], source: str) -> int:
+        """``source`` lists only ``keep_user_ids`` (the server's own user ids) on the instance:
+        the others it asserted, or that no source is recorded for, are removed unless another
+        source still asserts them (an account missing from a new export no longer exists)."""
         sac = t.server_accounts
-        rows = [
-            row for row in self.conn.execute(sa.select(sac).where(sac.c.server_instance_id == server_instance_id))
-            if row.user_id not in keep_user_ids
-        ]
-        gone = [row.id for row in rows]
-        users: list[int | None] = []
-        keys: list[str] = []
-        for row in rows:
-            marks = self._server_account_marks(server_instance_id, row)
-            users += marks["users"]
-            keys += marks["keys"]
+        rows = self.conn.execute(sa.select(sac.c.id, sac.c.user_id).where(sac.c.server_instance_id == server_instance_id))
+        return self.withdraw_server_accounts([row.id for row in rows if row.user_id not in keep_user_ids], source)
+
+    def withdraw_server_accounts(self, account_ids: Sequence[int], source: str) -> int:
+        """``source`` lists these server accounts no more: each is deleted unless another
+        source still asserts it (db/provenance.py). Returns how many were deleted."""
+        sac = t.server_accounts
+        gone = [a for a in account_ids if provenance.withdraw(self.conn, sac, a, source)]
         for start in range(0, len(gone), 900):
-            self.conn.execute(sa.delete(sac).where(sac.c.id.in_(gone[start : start + 900])))
-        if gone:
-            self._touch_server(server_instance_id, users=users, keys=keys)
+            chunk = gone[start : start + 900]
+            marks: dict[int, dict[str, list[Any]]] = {}
+            for row in self.conn.execute(sa.select(sac).where(sac.c.id.in_(chunk))).all():
+                of_server = marks.setdefault(row.server_instance_id, {"users": [], "keys": []})
+                for name, values in self._server_account_marks(row.server_instance_id, row).items():
+                    of_server[name] += values
+            self.conn.execute(sa.delete(sac).where(sac.c.id.in_(chunk)))
+            for server_instance_id, of_server in marks.items():
+                self._touch_server(server_instance_id, **of_server)
         return len(gone)
 
     def upsert_vs_subscription(

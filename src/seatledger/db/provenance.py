@@ -1,8 +1,8 @@
 """Which sources assert each open fact, so a full import from one source ends only its own.
 
 A fact (an org membership, a repository collaborator, an enterprise role, a Copilot seat, an
-active Visual Studio subscription) has
-one ``fact_sources`` row per source that asserts it. A full import that no longer lists the
+active Visual Studio subscription, a pending invitation, a server account) has one
+``fact_sources`` row per source that asserts it. A full import that no longer lists the
 fact withdraws its own row; the fact ends when no row is left. A fact with no row at all
 (written before provenance, or by the demo builder or the command line) is asserted by an unknown source: the
 first full import that does not list it ends it, as every import did before. Only
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from seatledger.db.tables_sources import fact_sources as fs
 
 # The sources that assert facts (the names of source_runs where they have one).
-SOURCES = ("sync", "webhook", "people", "vs_list", "git")
+SOURCES = ("sync", "webhook", "people", "server_upload", "vs_list", "git")
 
 
 def assert_fact(conn: Connection, table: sa.Table, fact_id: int, source: str) -> None:
@@ -34,6 +34,11 @@ def withdraw(conn: Connection, table: sa.Table, fact_id: int, source: str) -> bo
     of_fact = (fs.c.fact_table == table.name, fs.c.fact_id == fact_id)
     conn.execute(sa.delete(fs).where(*of_fact, fs.c.source == source))
     return conn.execute(sa.select(fs.c.fact_id).where(*of_fact).limit(1)).first() is None
+
+
+def asserted_by(table: sa.Table, source: str) -> sa.Select:
+    """The ids of ``table``'s facts that ``source`` asserts."""
+    return sa.select(fs.c.fact_id).where(fs.c.fact_table == table.name, fs.c.source == source)
 
 
 def sources_of(conn: Connection, table: sa.Table, fact_id: int) -> set[str]:

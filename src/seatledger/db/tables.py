@@ -207,7 +207,7 @@ invitations = Table(
     Column("invitee_login", String(100), nullable=True),
     Column("invitee_user_id", ForeignKey("users.id"), nullable=True),
     Column("invitee_email", String(320), nullable=True),
-    Column("status", String(20), nullable=False, default="pending"),  # pending|failed|accepted
+    Column("status", String(20), nullable=False, default="pending"),  # pending|failed|accepted|cancelled
     Column("created_at", DateTime, nullable=False),
     # When it was accepted, failed or cancelled; a pending invitation has none.
     Column("resolved_at", DateTime, nullable=True),

@@ -27,12 +27,12 @@ source_runs = Table(
 )
 
 # Which sources assert each open fact (org memberships, repository collaborators, enterprise
-# roles, Copilot seats, active VS subscriptions): one row per (fact, source). A full import from a source withdraws
+# roles, Copilot seats, active VS subscriptions, pending invitations, server accounts): one row per (fact, source). A full import from a source withdraws
 # only its own row; the fact ends when no source asserts it any more (db/provenance.py).
 fact_sources = Table(
     "fact_sources",
     metadata,
     Column("fact_table", String(40), primary_key=True),
     Column("fact_id", Integer, primary_key=True),
-    Column("source", String(40), primary_key=True),  # sync | webhook | people | vs_list | git
+    Column("source", String(40), primary_key=True),  # sync | webhook | people | server_upload | vs_list | git
 )

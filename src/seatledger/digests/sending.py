@@ -2,9 +2,10 @@
 
 A digest counts at the instant it is sent: the totals then, the change since the instant the
 person's last digest counted at (since they subscribed, for the first), and what could be
-reclaimed: every number from the counting engine (:mod:`seatledger.licensing`). It carries no
-attachment, only a signed link (:data:`LINK_TTL`) to the enterprise's changes page for that
-period, which still asks the reader to sign in with their role.
+reclaimed (the Reclaim list's counts per kind and its :data:`TOP_RECLAIM` oldest): every number
+from the counting engine (:mod:`seatledger.licensing`). It carries no attachment, only a signed
+link (:data:`LINK_TTL`) to the enterprise's changes page for that period and one to its Reclaim
+page at the digest's instant, which still ask the reader to sign in with their role.
 
 Each subscription is taken with a conditional update of its ``last_sent_at`` before its mail
 goes out (two workers never send one digest twice) and given back if the mail fails.
@@ -32,12 +33,14 @@ from seatledger.errors import LedgerError
 from seatledger.exports.links import sign_value, verify_token
 from seatledger.exports.mail import Mailer, new_message
 from seatledger.licensing import (
-    COPILOT_IDLE_WINDOW,
+    RECLAIM_PRODUCTS,
     ProductChange,
-    count_idle_seats,
+    Reclaim,
+    ReclaimCandidate,
     enterprise_summary,
     get_enterprise,
     license_changes,
+    reclaim,
 )
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,13 @@ LINK_TTL = dt.timedelta(days=35)
 LINK_SALT = "seatledger.digest-link"
 WEEK = dt.timedelta(days=7)
 PRODUCT_LABELS = {**rules.PRODUCT_LABELS, "copilot": "Copilot seats"}
+TOP_RECLAIM = 5  # candidates named per product: those unused the longest
+RECLAIM_LABELS = {
+    "dormant": "dormant members", "stale_invitation": "old pending invitations",
+    "idle_collaborator": "idle outside collaborators", "suspended_server": "server accounts of suspended people",
+    "never_used": "never used", "idle": "idle",
+}
+LINK_PAGES = ("changes", "reclaim")  # the pages a digest's link opens
 
 
 @dataclass(frozen=True)
@@ -60,8 +70,7 @@ class Digest:
     seats_consumed: int
     seats_purchased: int  # 0 when metered
     changes: tuple[ProductChange, ...]  # per product: total at start and end, added, removed
-    copilot_inactive: int  # seats not used this billing cycle
-    copilot_idle: int  # seats idle for COPILOT_IDLE_WINDOW
+    reclaims: tuple[Reclaim, ...]  # per reclaim product, at the end, with the default rules
 
 
 def compose(conn: Connection, enterprise: str, start: dt.datetime, end: dt.datetime) -> Digest:
@@ -69,8 +78,7 @@ def compose(conn: Connection, enterprise: str, start: dt.datetime, end: dt.datet
     return Digest(
         enterprise=s.enterprise, name=s.name, start=start, end=end, seats_consumed=s.seats.consumed,
         seats_purchased=s.seats.purchased, changes=license_changes(conn, enterprise, start, end).products,
-        copilot_inactive=s.copilot.breakdown.inactive_this_cycle,
-        copilot_idle=count_idle_seats(conn, enterprise, as_of=end),
+        reclaims=tuple(reclaim(conn, enterprise, product, as_of=end) for product in RECLAIM_PRODUCTS),
     )
 
 
@@ -95,13 +103,32 @@ def open_link(secret_key: str, token: str, *, now: dt.datetime) -> tuple[str, st
     return slug, start, end
 
 
-def changes_path(slug: str, start: str, end: str) -> str:
-    """The page a digest link opens: the enterprise's changes over the digest's period."""
+def link_path(slug: str, start: str, end: str, view: str = "changes") -> str:
+    """The page a digest link opens: the enterprise's changes over the digest's period, or
+    (``view="reclaim"``) its Reclaim page at the digest's end."""
+    if view == "reclaim":
+        return f"/enterprises/{slug}/reclaim?" + urlencode({"as_of": end})
     return f"/enterprises/{slug}/changes?" + urlencode({"from": start, "to": end})
+
+
+def _oldest(found: Reclaim) -> list[ReclaimCandidate]:
+    never = dt.datetime.max
+    return sorted(found.candidates, key=lambda c: (c.since or never, c.login or c.person_key))[:TOP_RECLAIM]
+
+
+def _reclaim_lines(found: Reclaim) -> list[str]:
+    label = PRODUCT_LABELS[found.product]
+    counts = ", ".join(f"{n} {RECLAIM_LABELS[k]}" for k, n in found.counts.items())
+    return [f"  {label}: {len(found.candidates)} ({counts})", *(
+        f"    {c.login or c.person_key.partition(':')[2]}: {RECLAIM_LABELS[c.category]}, {c.detail}"
+        + (f" (since {c.since:%Y-%m-%d})" if c.since else "")
+        for c in _oldest(found)
+    )]
 
 
 def message(settings: Settings, d: Digest, to: str, token: str) -> EmailMessage:
     purchased = f" of {d.seats_purchased} purchased" if d.seats_purchased else " (metered)"
+    opener = f"{settings.base_url.rstrip('/')}/digests/open"
     lines = [
         f"License use of {d.name} ({d.enterprise}), {d.start:%Y-%m-%d %H:%M} to {d.end:%Y-%m-%d %H:%M} UTC.",
         "",
@@ -113,12 +140,14 @@ def message(settings: Settings, d: Digest, to: str, token: str) -> EmailMessage:
         *(f"  {PRODUCT_LABELS[c.product]}: {c.at_start} -> {c.at_end} ({c.added} added, {c.removed} removed)"
           for c in d.changes),
         "",
-        "To reclaim",
-        f"  Copilot seats idle for {COPILOT_IDLE_WINDOW.days} days: {d.copilot_idle}",
-        f"  Copilot seats not used this billing cycle: {d.copilot_inactive}",
+        f"To reclaim (the {TOP_RECLAIM} unused the longest named)",
+        *(line for found in d.reclaims for line in _reclaim_lines(found)),
         "",
-        f"Who changed, on the changes page (the link works for {LINK_TTL.days} days; sign in to open it):",
-        f"{settings.base_url.rstrip('/')}/digests/open?" + urlencode({"token": token}),
+        f"The links work for {LINK_TTL.days} days; sign in to open them.",
+        "Who changed, on the changes page:",
+        f"{opener}?" + urlencode({"token": token}),
+        "What could be reclaimed, on the Reclaim page:",
+        f"{opener}?" + urlencode({"token": token, "view": "reclaim"}),
     ]
     subject = f"[seatledger] {d.name} digest: {d.start:%Y-%m-%d} to {d.end:%Y-%m-%d}"
     return new_message(settings, to, subject, d.enterprise, "\n".join(lines) + "\n")

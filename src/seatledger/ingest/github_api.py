@@ -6,7 +6,8 @@ Resources, in order (each page written in its own transaction with its checkpoin
 2. ``GET /enterprises/{e}/consumed-licenses`` — people, their org roles (``org:Owner``,
    ``org:Member``, ``ORG/REPO:Collaborator``), enterprise owners, pending invitations, server accounts and
    Visual Studio subscriptions (a listed VS or server email is recorded as a verified email of
-   the person, since GitHub matched them), and ``total_seats_purchased``; then
+   the person, since GitHub matched them; server accounts the sync listed and no longer
+   lists are removed unless a server upload still lists them), and ``total_seats_purchased``; then
    ``GET /enterprises/{e}/settings/billing/advanced-security`` for
    ``purchased_advanced_security_committers`` (per product for standalone Code Security and
    Secret Protection plans). Purchased counts are recorded as purchases from the day of the sync
@@ -16,7 +17,9 @@ Resources, in order (each page written in its own transaction with its checkpoin
    billing-manager roles no longer listed; a refused or failed query changes no role;
 4. per organization (``--org``, else every org named in step 2 or already in the ledger):
    ``members?role=admin`` and ``members?role=member`` (memberships not listed any more are
-   ended unless another source still asserts them, see ``db/provenance.py``), ``invitations`` and ``failed_invitations``, ``repos`` (visibility and
+   ended unless another source still asserts them, see ``db/provenance.py``), ``invitations`` and
+   ``failed_invitations`` (pending invitations not listed in either any more are cancelled
+   unless another source still asserts them), ``repos`` (visibility and
    ``security_and_analysis``), ``repos/{org}/{repo}/collaborators?affiliation=outside`` for
    private and internal repositories, and ``copilot/billing/seats`` (seats not listed any more
    are ended; a seat's ``pending_cancellation_date`` ends it at the start of that date).
@@ -37,7 +40,8 @@ from sqlalchemy.engine import Engine
 
 from seatledger.bots import is_bot_account, is_bot_login
 from seatledger.db import tables as t
-from seatledger.db.ledger import Ledger, utcnow
+from seatledger.db import provenance
+from seatledger.db.ledger import Ledger, invitation_key, utcnow
 from seatledger.errors import LedgerError, NotFound
 from seatledger.ingest import identities
 from seatledger.ingest.github_client import PER_PAGE, GitHubClient, Unavailable
@@ -195,6 +199,8 @@ class GitHubSync:
                     self.report.count("server", outcome)
 
     def _consumed_page(self, ledger: Ledger, users: list[Any]) -> list[str]:
+        """Returns the server accounts listed (``instance id:server user id``)."""
+        accounts: list[str] = []
         for person in users:
             login = person.get("github_com_login")
             extra_emails: list[str] = []
@@ -204,7 +210,7 @@ class GitHubSync:
                 if person.get("visual_studio_license_status") == "Matched":
                     extra_emails.append(vs_email)
             server_emails = [str(e).lower() for e in person.get("enterprise_server_emails") or []]
-            self._server_accounts(ledger, person.get("enterprise_server_user_ids") or [], server_emails)
+            accounts += self._server_accounts(ledger, person.get("enterprise_server_user_ids") or [], server_emails)
             if not login:
                 continue
             uid = self._user(
@@ -221,9 +227,21 @@ class GitHubSync:
                     ))
             for org in person.get("github_com_orgs_with_pending_invites") or []:
                 self.report.count("invitation", ledger.upsert_invitation(
-                    self._org(ledger, org), role="member", login=login, at=self.now,
+                    self._org(ledger, org), role="member", login=login, at=self.now, source="sync",
                 ))
-        return []
+        return accounts
+
+    def _end_server_accounts_not_listed(self, ledger: Ledger, listed: list[str]) -> None:
+        """The sync's own server accounts it lists no more (an account no source is recorded
+        for is the server upload's to end: an enterprise without GitHub Connect lists none)."""
+        sac, si = t.server_accounts, t.server_instances
+        keep = set(listed)
+        rows = ledger.conn.execute(
+            sa.select(sac.c.id, sac.c.server_instance_id, sac.c.user_id).join(si, si.c.id == sac.c.server_instance_id)
+            .where(si.c.enterprise_id == self.enterprise_id, sac.c.id.in_(provenance.asserted_by(sac, "sync")))
+        ).all()
+        gone = [row.id for row in rows if f"{row.server_instance_id}:{row.user_id}" not in keep]
+        self.report.count("server account removed", "updated", ledger.withdraw_server_accounts(gone, "sync"))
 
     def _purchased(self, ledger: Ledger, product: str, count: Any) -> None:
         """GitHub's purchased count of a product, recorded from today (the billing model kept)."""
@@ -296,7 +314,8 @@ class GitHubSync:
                 self._org(ledger, place), uid, kind.lower(), at=self.now, source="sync"
             ))
 
-    def _server_accounts(self, ledger: Ledger, ids: Iterable[str], emails: list[str]) -> None:
+    def _server_accounts(self, ledger: Ledger, ids: Iterable[str], emails: list[str]) -> list[str]:
+        listed = []
         for ref in ids:
             host, _, number = str(ref).rpartition(":")
             if not host or not number.isdigit():
@@ -307,8 +326,10 @@ class GitHubSync:
             primary = emails[0] if emails else None
             login = (identities.login_from_identity(primary) if primary else None) or f"user{number}"
             self.report.count("server account", ledger.upsert_server_account(
-                instance_id, int(number), login, primary_email=primary, other_emails=emails[1:],
+                instance_id, int(number), login, primary_email=primary, other_emails=emails[1:], source="sync",
             ))
+            listed.append(f"{instance_id}:{int(number)}")
+        return listed
 
     # -- organization resources ----------------------------------------------------------
     def _members_page(self, org_id: int, role: str) -> PageHandler:
@@ -337,16 +358,34 @@ class GitHubSync:
 
     def _invitations_page(self, org_id: int, status: str) -> PageHandler:
         def handle(ledger: Ledger, invitations: list[Any]) -> list[str]:
+            keys = []
             for inv in invitations:
                 if not (inv.get("login") or inv.get("email")):
                     continue
+                role = INVITATION_ROLES.get(str(inv.get("role")), "member")
                 self.report.count("invitation", ledger.upsert_invitation(
-                    org_id, role=INVITATION_ROLES.get(str(inv.get("role")), "member"), login=inv.get("login"),
-                    email=inv.get("email"), status=status, created_at=parse_timestamp(inv.get("created_at")),
-                    at=parse_timestamp(inv.get("failed_at")) or self.now,
+                    org_id, role=role, login=inv.get("login"), email=inv.get("email"), status=status,
+                    created_at=parse_timestamp(inv.get("created_at")),
+                    at=parse_timestamp(inv.get("failed_at")) or self.now, source="sync",
                 ))
-            return []
+                keys.append(invitation_key(role, inv.get("login"), inv.get("email")))
+            return keys
         return handle
+
+    def _end_invitations_not_listed(self, org_id: int, listed: set[str]) -> None:
+        """The org's pending invitations (not a repository's) listed neither pending nor failed."""
+        i = t.invitations
+        with self.engine.begin() as conn:
+            ledger = Ledger(conn)
+            rows = conn.execute(
+                sa.select(i.c.id, i.c.role, i.c.invitee_login, i.c.invitee_email)
+                .where(i.c.organization_id == org_id, i.c.repository_id.is_(None), i.c.status == "pending",
+                       i.c.resolved_at.is_(None))
+            ).all()
+            for row in rows:
+                if invitation_key(row.role, row.invitee_login, row.invitee_email) not in listed and \
+                        ledger.withdraw_invitation(row.id, "sync", self.now):
+                    self.report.count("invitation", "updated")
 
     def _repos_page(self, org: str, org_id: int) -> PageHandler:
         def handle(ledger: Ledger, repos: list[Any]) -> list[str]:
@@ -435,10 +474,12 @@ class GitHubSync:
                                  self._members_page(org_id, "member"))
         if admins is not None and members is not None:
             self._end_memberships_not_listed(org_id, set(admins) | set(members))
-        self._resource(f"orgs/{org}/invitations", f"orgs/{org}/invitations", None,
-                       self._invitations_page(org_id, "pending"))
-        self._resource(f"orgs/{org}/failed_invitations", f"orgs/{org}/failed_invitations", None,
-                       self._invitations_page(org_id, "failed"))
+        pending = self._resource(f"orgs/{org}/invitations", f"orgs/{org}/invitations", None,
+                                 self._invitations_page(org_id, "pending"))
+        failed = self._resource(f"orgs/{org}/failed_invitations", f"orgs/{org}/failed_invitations", None,
+                                self._invitations_page(org_id, "failed"))
+        if pending is not None:
+            self._end_invitations_not_listed(org_id, set(pending) | set(failed or ()))
         private = self._resource(f"orgs/{org}/repos", f"orgs/{org}/repos", {"type": "all"},
                                  self._repos_page(org, org_id))
         for repo in private or []:
@@ -470,7 +511,7 @@ class GitHubSync:
         self.sync_servers()
         self._resource(f"enterprises/{self.enterprise}/consumed-licenses",
                        f"enterprises/{self.enterprise}/consumed-licenses", None, self._consumed_page,
-                       items_key="users", on_body=self._consumed_totals)
+                       items_key="users", on_body=self._consumed_totals, on_done=self._end_server_accounts_not_listed)
         self.sync_advanced_security_purchases()
         self.sync_enterprise_roles()
         for org in self._orgs():

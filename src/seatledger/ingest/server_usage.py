@@ -1,8 +1,9 @@
 """A server instance's exported license usage (the JSON of ``reports/server_usage.py``).
 
 The file is validated whole before one transaction writes it: the server instance is created
-or updated, its accounts are brought to exactly the file's list (an account missing from a
-newer export no longer exists on the server, so it is removed from the instance; an account
+or updated, its accounts are brought to the file's list (an account missing from a newer
+export no longer exists on the server, so it is removed from the instance, unless the GitHub
+sync still lists it, see ``db/provenance.py``; an account
 starts at the export's ``exported_at``, or at the upload when the file has none), a
 ``license_sync_events`` row records the upload, and people are re-matched. A malformed file, a
 ``format_version`` seatledger does not read, a missing key, or a file for another enterprise
@@ -174,9 +175,9 @@ def ingest_server_usage(conn: Connection, data: bytes, enterprise_slug: str | No
         others = [e for e in a.emails if e != (a.primary_email or "").lower()]
         report.count("server account", ledger.upsert_server_account(
             instance_id, a.user_id, a.login, primary_email=a.primary_email, other_emails=others,
-            created_at=usage.exported_at, **a.flags,
+            created_at=usage.exported_at, source="server_upload", **a.flags,
         ))
-    removed = ledger.remove_server_accounts(instance_id, {a.user_id for a in usage.accounts})
+    removed = ledger.remove_server_accounts(instance_id, {a.user_id for a in usage.accounts}, "server_upload")
     report.count("server account removed", "updated", removed)
     ledger.add_sync_event(instance_id, kind="upload", status="success", occurred_at=utcnow())
     rematch_enterprise(conn, enterprise_id, report)

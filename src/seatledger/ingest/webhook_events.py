@@ -172,7 +172,7 @@ def apply_organization(
         report.count("invitation", ledger.upsert_invitation(
             org_id, role=role, login=_text(invitation, "login", "the invitee's login", validation.LOGIN_MAX),
             email=_text(invitation, "email", "the invitee's email", validation.EMAIL_MAX),
-            created_at=parse_timestamp(invitation.get("created_at")) or received, at=received,
+            created_at=parse_timestamp(invitation.get("created_at")) or received, at=received, source="webhook",
         ))
 
 

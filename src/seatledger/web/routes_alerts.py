@@ -105,11 +105,13 @@ def digest_toggle(
 
 
 @router.get("/digests/open", include_in_schema=False)
-def open_digest(request: Request, token: str = "") -> Response:
+def open_digest(request: Request, token: str = "", view: str = "changes") -> Response:
     """A digest email's link: a forged one is refused, an expired one is gone (410), before
-    anyone is asked to sign in; a good one opens the changes of its period, for a reader who
-    still has the role."""
+    anyone is asked to sign in; a good one opens the changes of its period (or, ``view=reclaim``,
+    the Reclaim page at its end), for a reader who still has the role."""
+    if view not in sending.LINK_PAGES:
+        raise InvalidInput(f"view must be one of {', '.join(sending.LINK_PAGES)}, not {view[:40]!r}")
     secret = effective_secret_key(request.app.state.settings)
     slug, start, end = sending.open_link(secret, token, now=page_as_of(request))
     signed_in(request).require_enterprise(slug)
-    return RedirectResponse(sending.changes_path(slug, start, end), status_code=303)
+    return RedirectResponse(sending.link_path(slug, start, end, view), status_code=303)

@@ -5,7 +5,10 @@ which repositories they cover. Enterprise owners and billing managers only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from operator import attrgetter
+from typing import Any, Callable
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -16,10 +19,18 @@ from seatledger.errors import InvalidInput, LedgerError
 from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, signed_in
 from seatledger.web.render import page
+from seatledger.web.table_view import TablePage, page_of, table_state
 
 router = APIRouter()
 
 FIELDS = ("product", "repository", "org", "pattern", "spare")
+# The people tables (``add_``, ``free_``) and the plan's repositories (``step_``) page on the
+# server: an enterprise-wide choice names thousands.
+PEOPLE_SORTS = ("login", "name")
+_PEOPLE_KEYS: dict[str, Callable[[Any], Any]] = {
+    "login": lambda p: p.login.casefold(), "name": lambda p: (p.name or "").casefold(),
+}
+STEP_SORTS = ("plan", "repository", "new_committers", "last_push")
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -55,7 +66,28 @@ def what_if_page(
     context = dict(enterprise=info, form=form, products=licensing.GHAS_PRODUCTS, visibilities=licensing.VISIBILITIES)
     try:
         found = _answer(request, conn, slug)
+        tables = _tables(request, found)
     except LedgerError as exc:
         return page(request, "ghas_what_if.html", status_code=exc.status_code, found=None, message=exc.message, **context)
     return page(request, "ghas_what_if.html", found=found, message=None, is_plan=isinstance(found, licensing.GhasPlan),
-                **context)
+                tables=tables, **context)
+
+
+def _tables(request: Request, found: licensing.GhasWhatIf | licensing.GhasPlan | None) -> dict[str, TablePage[Any]]:
+    """The page's tables, one page each, as the URL asks."""
+    sent, query = request.query_params, list(request.query_params.multi_items())
+    if isinstance(found, licensing.GhasPlan):
+        position = {s.repository: i for i, s in enumerate(found.steps)}
+        keys: dict[str, Callable[[Any], Any]] = {
+            "plan": lambda s: position[s.repository], "repository": lambda s: s.repository.casefold(),
+            "new_committers": attrgetter("new_committers"), "last_push": lambda s: s.last_pushed_at or dt.datetime.min,
+        }
+        state = table_state(sent, "step", STEP_SORTS, "plan")
+        return {"step": page_of(found.steps, state, name=attrgetter("repository"), keys=keys, query=query)}
+    if found is None:
+        return {}
+    return {
+        prefix: page_of(people, table_state(sent, prefix, PEOPLE_SORTS, "login"), name=attrgetter("login"),
+                        keys=_PEOPLE_KEYS, query=query)
+        for prefix, people in (("add", found.enabling_adds), ("free", found.disabling_frees))
+    }

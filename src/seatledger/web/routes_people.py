@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+from operator import attrgetter
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,13 +22,19 @@ from seatledger.errors import InvalidInput, LedgerError
 from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, signed_in
 from seatledger.web.render import page
+from seatledger.web.table_view import TablePage, TableState, page_of, table_state
 
 router = APIRouter()
 
 SEARCH_PAGE_SIZE = 25
 SUGGESTIONS = 8  # people the search box lists as you type
 DEFAULT_CHANGES_DAYS = 30  # the Changes page without dates: the last 30 days
-CHANGES_SHOWN = 500  # rows of the change list on the page; the CSV has every one
+# The columns the change list sorts by (``chg_sort=``), a page of it at a time; the CSV has every one.
+CHANGE_SORTS = ("at", "product", "change", "person")
+_CHANGE_KEYS: dict[str, Callable[[Any], Any]] = {
+    "at": attrgetter("at"), "product": attrgetter("product"), "change": attrgetter("change"),
+    "person": lambda c: c.handle.casefold(),
+}
 DEFAULT_HISTORY_DAYS = 365  # the History page without dates: the last year
 
 
@@ -109,6 +117,7 @@ def changes_page(
     form = {"from": start or "", "to": end or "", "product": product or "", "org": org or ""}
     try:
         found = _changes(request, conn, slug, start, end, product, org)
+        state = table_state(request.query_params, "chg", CHANGE_SORTS, "at")
     except LedgerError as exc:
         return page(request, "changes.html", status_code=exc.status_code, enterprise=info, changes=None, form=form,
                     products=licensing.CHANGE_PRODUCTS, message=exc.message, csv_query="")
@@ -116,7 +125,13 @@ def changes_page(
         ("from", found.start.isoformat()), ("to", found.end.isoformat()), ("product", product or ""), ("org", org or "")
     ) if v])
     return page(request, "changes.html", enterprise=info, changes=found, form=form, products=licensing.CHANGE_PRODUCTS,
-                message=None, csv_query=query, shown=found.changes[:CHANGES_SHOWN])
+                message=None, csv_query=query, table=_change_table(found, state, request))
+
+
+def _change_table(found: licensing.LicenseChanges, state: TableState, request: Request) -> TablePage[licensing.LicenseChange]:
+    """One page of the change list, filtered by the person's login or email."""
+    return page_of(found.changes, state, name=attrgetter("handle"), keys=_CHANGE_KEYS,
+                   query=list(request.query_params.multi_items()))
 
 
 @router.get("/enterprises/{slug}/changes.csv", include_in_schema=False)

@@ -5,10 +5,13 @@ when. Enterprise owners and billing managers only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import urlencode
+
+from operator import attrgetter
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,10 +25,16 @@ from seatledger.web.access import Access
 from seatledger.web.deps import chosen_date, connection, counting_instant, csrf_checked, page_as_of, signed_in
 from seatledger.web.render import page
 from seatledger.web.session import session_of
+from seatledger.web.table_view import TablePage, page_of, table_state
 
 router = APIRouter()
 
-SHOWN = 500  # candidates on the page; the CSV has every one
+# The list pages on the server (``rcl_sort=``, ``rcl_q=``, ``rcl_page=``); the CSV has every one.
+RECLAIM_SORTS = ("person", "category", "since")
+_RECLAIM_KEYS: dict[str, Callable[[Any], Any]] = {
+    "person": lambda c: _person(c).casefold(), "category": attrgetter("category"),
+    "since": lambda c: c.since or dt.datetime.min,
+}
 DRY_RUN_TTL_SECONDS = 3600  # a dry run's selection can be cancelled for an hour
 TOKEN_SALT = "seatledger.copilot-reclaim"
 RULE_FIELDS = ("invitation_days", "collaborator_days", "idle_days", "joined_days")
@@ -63,6 +72,16 @@ def _dry_run_token(request: Request, found: licensing.Reclaim) -> str:
     return str(_serializer(request).dumps({"e": found.enterprise, "seats": list(found.seat_ids), "rules": rules}))
 
 
+def _person(candidate: licensing.ReclaimCandidate) -> str:
+    return candidate.login or candidate.person_key.partition(":")[2]
+
+
+def _table(request: Request, found: licensing.Reclaim) -> TablePage[licensing.ReclaimCandidate]:
+    """One page of the list, filtered by the login or email, as the URL asks."""
+    state = table_state(request.query_params, "rcl", RECLAIM_SORTS, "person")
+    return page_of(found.candidates, state, name=_person, keys=_RECLAIM_KEYS, query=list(request.query_params.multi_items()))
+
+
 def _reclaim(request: Request, conn: Connection, slug: str, product: str) -> licensing.Reclaim:
     return licensing.reclaim(conn, slug, product, rules=_rules(request.query_params), as_of=counting_instant(request))
 
@@ -77,6 +96,7 @@ def reclaim_page(
     form = {k: request.query_params.get(k, "") for k in (*RULE_FIELDS, "exclude")}
     try:
         found = _reclaim(request, conn, slug, product)
+        table = _table(request, found)
     except LedgerError as exc:
         return page(request, "reclaim.html", status_code=exc.status_code, enterprise=info, found=None, form=form,
                     product=product, products=licensing.RECLAIM_PRODUCTS, message=exc.message)
@@ -84,7 +104,7 @@ def reclaim_page(
     return page(
         request, "reclaim.html", enterprise=info, found=found, form=form, product=product,
         products=licensing.RECLAIM_PRODUCTS, idle_choices=licensing.IDLE_CHOICES, message=None,
-        shown=found.candidates[:SHOWN], csv_query=_query(found, chosen_date(request)),
+        table=table, csv_query=_query(found, chosen_date(request)),
         token=_dry_run_token(request, found) if dry_run and found.candidates else None,
     )
 

@@ -49,17 +49,12 @@ class TablePage(Generic[T]):
 
     def url(self, **changes: object) -> str:
         """This page's URL query with some of this table's parameters changed (None removes one);
-        changing anything but the page number goes back to the first page."""
-        params = dict(self.query)
-        if "page" not in changes:
-            params.pop(self.state.param("page"), None)
-        for name, value in changes.items():
-            key = self.state.param(name)
-            if value is None or value == "":
-                params.pop(key, None)
-            else:
-                params[key] = str(value)
-        return "?" + urlencode(sorted(params.items())) if params else "?"
+        changing anything but the page number goes back to the first page. A parameter sent
+        more than once (``visibility=public&visibility=private``) is kept whole."""
+        replaced = {self.state.param(name) for name in (*changes, "page")}
+        params = [(k, v) for k, v in self.query if k not in replaced]
+        params += [(self.state.param(name), str(value)) for name, value in changes.items() if value not in (None, "")]
+        return "?" + urlencode(sorted(params)) if params else "?"
 
     def sort_url(self, column: str, *, default_descending: bool = False) -> str:
         """Sorted by ``column``; again on the sorted column turns the order round."""
