@@ -214,6 +214,22 @@ class _Pieces:
             )
         return self._ctes[key]
 
+    def _emails_of_committers(self, product: Product, repo_ids: Sequence[int]) -> sa.CTE:
+        """(email, user_id) of the verified emails of the people counted at the instant in
+        ``repo_ids`` (their kept repository spans): a page of repositories reads the emails of
+        its own committers, not those of every seat holder."""
+        ue, cs = t.user_emails, ti.committer_spans
+        counted = sa.select(cs.c.user_id).where(
+            cs.c.repository_id.in_(repo_ids), cs.c.product == product, cs.c.enterprise_id == self.rs.enterprise.id,
+            cs.c.ended_at > self.as_of, cs.c.started_at <= self.as_of,
+        )
+        return (
+            sa.select(ue.c.email, ue.c.user_id)
+            .where(ue.c.verified == sa.true(), ue.c.user_id.in_(counted))
+            .cte("page_committer_emails")
+            .prefix_with("MATERIALIZED")
+        )
+
     def latest_pushes(self, product: Product, repo_ids: Sequence[int] | None = None) -> sa.CTE:
         """Per (repository, person) their latest commit pushed in the window: repository_id,
         user_id, author_date, author_email. ``repo_ids`` narrows the repositories first."""
@@ -221,6 +237,7 @@ class _Pieces:
         repos = _repositories(self.rs, product, self.as_of)
         if repo_ids is not None:
             repos = repos.where(_r.c.id.in_(repo_ids))
+            ce = self._emails_of_committers(product, repo_ids)
         # Only what the rows need is ranked: the distinct (repository, licensed email) pairs of
         # the window, then each pair's latest commit by one backward probe of
         # ix_commits_author_repo_latest, then per person the latest of their emails' latest.
