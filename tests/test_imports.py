@@ -21,16 +21,16 @@ class Use:
     name: str | None
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(SRC).with_suffix("").parts
+def _module_name(path: Path, root: Path) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _modules() -> dict[str, Path]:
+def _modules(root: Path = SRC) -> dict[str, Path]:
     return {
-        _module_name(p): p
-        for p in sorted((SRC / PACKAGE).rglob("*.py"))
-        if "migrations" not in p.relative_to(SRC).parts
+        _module_name(p, root): p
+        for p in sorted((root / PACKAGE).rglob("*.py"))
+        if "migrations" not in p.relative_to(root).parts
     }
 
 
@@ -84,8 +84,7 @@ def _resolve(target: str, modules: dict[str, Path]) -> str | None:
     return target or None
 
 
-def _graph() -> dict[str, set[str]]:
-    modules = _modules()
+def _graph(modules: dict[str, Path]) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {m: set() for m in modules}
     for use in _uses(modules):
         target = _resolve(use.target, modules)
@@ -134,12 +133,11 @@ def _is_private(name: str) -> bool:
 
 
 def test_no_import_cycle_between_modules_of_src():
-    cycles = _cycles(_graph())
+    cycles = _cycles(_graph(_modules()))
     assert cycles == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in cycles)
 
 
-def test_no_module_takes_another_modules_leading_underscore_names():
-    modules = _modules()
+def _private_reaches(modules: dict[str, Path]) -> list[str]:
     reaches = []
     for use in _uses(modules):
         owner = _resolve(use.target, modules)
@@ -148,12 +146,29 @@ def test_no_module_takes_another_modules_leading_underscore_names():
             continue
         if private_module or (use.name is not None and _is_private(use.name)):
             reaches.append(f"{use.importer}:{use.line} takes {use.target}.{use.name or ''}")
+    return reaches
+
+
+def test_no_module_takes_another_modules_leading_underscore_names():
+    reaches = _private_reaches(_modules())
     assert reaches == [], "\n".join(reaches)
 
 
-def test_the_walker_sees_a_cycle_and_a_function_level_import(tmp_path):
-    """The checks above would pass on an empty graph; hold the walker itself to a known one."""
-    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
-    assert _cycles(graph) == [["a", "b", "c"]]
-    tree_uses = [u for u in _uses(_modules()) if u.importer == "seatledger.cli"]
-    assert tree_uses, "the walker found no import in seatledger.cli"
+def test_the_walker_sees_imports_inside_functions_and_private_reaches(tmp_path):
+    """The checks above would pass on a walker that sees nothing; hold it to a known package."""
+    package = tmp_path / PACKAGE
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from seatledger import b\n    return b\n")
+    (package / "b.py").write_text("from . import a\n_hidden = 1\n")
+    (package / "sub" / "c.py").write_text("from ..b import _hidden\nimport seatledger.a as alias\nalias._f\n")
+    (package / "sub" / "_inner.py").write_text("")
+    (package / "sub" / "d.py").write_text("from seatledger.sub import _inner\n")
+    modules = _modules(tmp_path)
+    assert _cycles(_graph(modules)) == [["seatledger.a", "seatledger.b"]]
+    assert [r.split(":")[0] + " " + r.split(" takes ")[1] for r in _private_reaches(modules)] == [
+        "seatledger.sub.c seatledger.b._hidden",
+        "seatledger.sub.c seatledger.a._f",
+        "seatledger.sub.d seatledger.sub._inner.",
+    ]
