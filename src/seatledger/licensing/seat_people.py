@@ -21,6 +21,9 @@ from seatledger.db import tables_intervals as ti
 from seatledger.db.engine import sqlite_page_cache
 from seatledger.db.ledger import wrote_in_transaction
 from seatledger.errors import NotFound
+from seatledger.licensing import advanced_security
+from seatledger.licensing.cost_centers import load_allocator
+from seatledger.licensing.scope import holds_at
 from seatledger.licensing.seat_reasons import (
     REASON_ORG_MEMBER,
     REASON_ORG_OWNER,
@@ -34,9 +37,6 @@ from seatledger.licensing.seat_reasons import (
     person_key,
     reasons,
 )
-from seatledger.licensing import advanced_security
-from seatledger.licensing.cost_centers import load_allocator
-from seatledger.licensing.scope import holds_at
 
 LICENSE_TYPE_ENTERPRISE = "Enterprise"
 LICENSE_TYPE_VISUAL_STUDIO = "Visual Studio subscription"
