@@ -45,7 +45,8 @@ def _absolute(importer: str, is_package: bool, node: ast.ImportFrom) -> str:
 
 
 def _uses(modules: dict[str, Path]) -> list[Use]:
-    """Every import (at any depth of the file) and every `alias._name` attribute use."""
+    """Every import (at any depth of the file, ``importlib.import_module`` of a literal name
+    too) and every `alias._name` attribute use."""
     uses: list[Use] = []
     for importer, path in modules.items():
         tree = ast.parse(path.read_text(), str(path))
@@ -57,6 +58,15 @@ def _uses(modules: dict[str, Path]) -> list[Use]:
                         uses.append(Use(importer, node.lineno, alias.name, None))
                         if alias.asname:
                             aliases[alias.asname] = alias.name
+            elif (  # importlib.import_module("seatledger.x") is an import too
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "import_module"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and str(node.args[0].value).split(".")[0] == PACKAGE
+            ):
+                uses.append(Use(importer, node.lineno, str(node.args[0].value), None))
             elif isinstance(node, ast.ImportFrom):
                 source = _absolute(importer, path.name == "__init__.py", node)
                 if source.split(".")[0] != PACKAGE:
@@ -163,10 +173,14 @@ def test_the_walker_sees_imports_inside_functions_and_private_reaches(tmp_path):
     (package / "a.py").write_text("def f():\n    from seatledger import b\n    return b\n")
     (package / "b.py").write_text("from . import a\n_hidden = 1\n")
     (package / "sub" / "c.py").write_text("from ..b import _hidden\nimport seatledger.a as alias\nalias._f\n")
-    (package / "sub" / "_inner.py").write_text("")
+    (package / "sub" / "_inner.py").write_text("from seatledger import e\n")
+    (package / "e.py").write_text("import importlib\ndef g():\n    return importlib.import_module('seatledger.sub.d')\n")
     (package / "sub" / "d.py").write_text("from seatledger.sub import _inner\n")
     modules = _modules(tmp_path)
-    assert _cycles(_graph(modules)) == [["seatledger.a", "seatledger.b"]]
+    assert _cycles(_graph(modules)) == [
+        ["seatledger.a", "seatledger.b"],
+        ["seatledger.e", "seatledger.sub._inner", "seatledger.sub.d"],
+    ]
     assert [r.split(":")[0] + " " + r.split(" takes ")[1] for r in _private_reaches(modules)] == [
         "seatledger.sub.c seatledger.b._hidden",
         "seatledger.sub.c seatledger.a._f",
