@@ -174,7 +174,9 @@ def test_the_walker_sees_imports_inside_functions_and_private_reaches(tmp_path):
     (package / "b.py").write_text("from . import a\n_hidden = 1\n")
     (package / "sub" / "c.py").write_text("from ..b import _hidden\nimport seatledger.a as alias\nalias._f\n")
     (package / "sub" / "_inner.py").write_text("from seatledger import e\n")
-    (package / "e.py").write_text("import importlib\ndef g():\n    return importlib.import_module('seatledger.sub.d')\n")
+    (package / "e.py").write_text(
+        "import importlib\ndef g():\n    return importlib.import_module('seatledger.sub.d')\n"
+    )
     (package / "sub" / "d.py").write_text("from seatledger.sub import _inner\n")
     modules = _modules(tmp_path)
     assert _cycles(_graph(modules)) == [
