@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 from billing_scenario import build_acme
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing.scope import Scope
-from seatledger.reports.usage import iter_report, money
+from seatledger.reports.usage import iter_report
+from seatledger.reports.writer import format_money
 
 AS_OF = dt.datetime(2026, 4, 15)
 
@@ -68,4 +69,4 @@ def test_ranges_over_the_limits_and_unknown_scopes_are_refused_before_any_row(en
 def test_money_is_written_with_two_decimals_and_never_an_exponent() -> None:
     from decimal import Decimal
 
-    assert [money(Decimal(v)) for v in ("21", "0.6774", "1E+1", "0.10", "0")] == ["21.00", "0.6774", "10.00", "0.10", "0.00"]
+    assert [format_money(Decimal(v)) for v in ("21", "0.6774", "1E+1", "0.10", "0")] == ["21.00", "0.6774", "10.00", "0.10", "0.00"]

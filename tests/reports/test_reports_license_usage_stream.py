@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy.engine import Connection, Engine
 
 from seatledger.licensing import Scope, matching, seats
-from seatledger.licensing import _seat_people
-from seatledger.licensing.scope import get_enterprise
+from seatledger.licensing import seat_people
+from seatledger.licensing.seat_policy import policy_for
+from seatledger.licensing.scope import get_enterprise, org_id_in
 from seatledger.reports import write_report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -99,10 +100,10 @@ def build_rich_ledger(conn: Connection) -> EnterpriseBuilder:
 def _per_batch(conn: Connection, org: str | None) -> list[seats.LicensedPerson]:
     """The independent path: the ordered keys, then each batch of 2 described by IN queries."""
     info = get_enterprise(conn, "acme")
-    policy = seats._policy(conn, info)
-    org_id = seats.org_id_in(conn, info, org)
-    keys = _seat_people.ordered_keys(conn, policy, AS_OF, org_id)
-    return list(_seat_people.describe_keys(conn, policy, AS_OF, keys, batch=2))
+    policy = policy_for(conn, info)
+    org_id = org_id_in(conn, info, org)
+    keys = seat_people.ordered_keys(conn, policy, AS_OF, org_id)
+    return list(seat_people.describe_keys(conn, policy, AS_OF, keys, batch=2))
 
 
 @pytest.mark.parametrize("org", [None, "old-org", "young-org"])

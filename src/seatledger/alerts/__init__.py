@@ -2,6 +2,7 @@
 them and on a schedule, fired once when they become true and once when they clear, and
 delivered by email and signed webhooks.
 
+    conditions.py   what a rule is, and its condition in words
     rules.py        add, list, remove (``seatledger alert``, the web's Alerts page)
     evaluation.py   does a condition hold (the counting engine's numbers); state changes
     commit_hook.py  evaluation inside every writing transaction, before it commits

@@ -27,7 +27,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from seatledger.alerts.rules import rule_from
+from seatledger.alerts.conditions import rule_from
 from seatledger.config import Settings
 from seatledger.db.ledger import utc_at
 from seatledger.db.tables import enterprises

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from seatledger.alerts.rules import PRODUCT_LABELS, AlertRule, rule_from
+from seatledger.alerts.conditions import PRODUCT_LABELS, AlertRule, rule_from
 from seatledger.db.ledger import current_version, utcnow
 from seatledger.db.tables import enterprises
 from seatledger.db.tables_alerts import (

@@ -12,12 +12,13 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from seatledger.alerts.conditions import PRODUCTS, AlertRule, rule_from
+from seatledger.alerts.evaluation import evaluate_enterprise
 from seatledger.db.ledger import utcnow
 from seatledger.db.tables_alerts import (
     ALERT_CONSUMED_PERCENT,
@@ -32,13 +33,6 @@ from seatledger.db.tables_alerts import (
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing import COPILOT_IDLE_WINDOW, SOURCE_LABELS, get_enterprise
 
-# The products a purchased count is kept for (``seatledger billing``): a threshold is a share of it.
-PRODUCTS = ("enterprise", "code_security", "secret_protection")
-PRODUCT_LABELS = {
-    "enterprise": "GitHub Enterprise seats",
-    "code_security": "Code Security committers",
-    "secret_protection": "Secret Protection committers",
-}
 # Each kind's condition, as the web form offers it.
 KIND_LABELS = {
     ALERT_CONSUMED_PERCENT: "consumed reaches a percent of purchased",
@@ -62,50 +56,11 @@ MAX_URL = 2000
 
 
 @dataclass(frozen=True)
-class AlertRule:
-    id: int
-    enterprise_id: int
-    kind: str
-    product: str | None
-    threshold: int | None
-    email: str | None
-    webhook_url: str | None
-    firing: bool
-    changed_at: dt.datetime | None
-    created_at: dt.datetime
-    created_by: str | None
-
-    @property
-    def description(self) -> str:
-        """The condition in words, e.g. "GitHub Enterprise seats at 90% of purchased or more"."""
-        if self.kind == ALERT_CONSUMED_PERCENT:
-            return f"{PRODUCT_LABELS[self.product or '']} at {self.threshold}% of purchased or more"
-        if self.kind == ALERT_OVER_PURCHASED:
-            return f"{PRODUCT_LABELS[self.product or '']} over the purchased count"
-        if self.kind == ALERT_EXPIRING:
-            return f"the enterprise license expires within {self.threshold} days"
-        if self.kind == ALERT_COPILOT_IDLE:
-            return f"more than {self.threshold} Copilot seats idle for {COPILOT_IDLE_WINDOW.days} days"
-        if self.kind == ALERT_SOURCE_STALE:
-            which = SOURCE_LABELS[self.product] if self.product else "a source"
-            return f"{which}: no successful import for {self.threshold} hours"
-        return "the interval verification found differences"
-
-
-@dataclass(frozen=True)
 class NewRule:
     """What ``add_rule`` made: the rule, and the webhook secret (shown this once)."""
 
     rule: AlertRule
     webhook_secret: str | None
-
-
-def rule_from(row: Any) -> AlertRule:
-    return AlertRule(
-        id=row.id, enterprise_id=row.enterprise_id, kind=row.kind, product=row.product, threshold=row.threshold,
-        email=row.email, webhook_url=row.webhook_url, firing=bool(row.firing), changed_at=row.changed_at,
-        created_at=row.created_at, created_by=row.created_by,
-    )
 
 
 def parse_kind(text: str) -> str:
@@ -176,8 +131,6 @@ def add_rule(
             firing=False,
         )
     ).inserted_primary_key[0]
-    from seatledger.alerts.evaluation import evaluate_enterprise
-
     evaluate_enterprise(conn, info.id, at=now)
     return NewRule(get_rule(conn, enterprise, int(rule_id)), secret)
 

@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli._context import open_ledger
+from seatledger.cli.context import open_ledger
 from seatledger.cli.billing import Enterprise
 
 app = typer.Typer(no_args_is_help=True, help="Alerts on license use: rules, history, deliveries.")

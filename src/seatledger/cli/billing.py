@@ -13,7 +13,7 @@ from typing import Annotated, Any, Callable, Optional, TypeVar
 import typer
 
 from seatledger.cli import report
-from seatledger.cli._context import enterprise_or_only, open_ledger
+from seatledger.cli.context import enterprise_or_only, open_ledger
 from seatledger.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True, help="Cost centers of an enterprise (allocation of license usage).")

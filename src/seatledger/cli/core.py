@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from seatledger.cli._context import enterprise_or_only, open_ledger, parse_as_of
+from seatledger.cli.context import enterprise_or_only, open_ledger, parse_as_of
 from seatledger.config import Settings
 from seatledger.errors import ConfigError
 

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli._context import open_ledger
+from seatledger.cli.context import open_ledger
 from seatledger.cli.billing import Enterprise
 
 app = typer.Typer(no_args_is_help=True, help="Digest emails: who subscribes, and sending them.")

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli._context import open_ledger, parse_as_of
+from seatledger.cli.context import open_ledger, parse_as_of
 
 app = typer.Typer(no_args_is_help=True)
 

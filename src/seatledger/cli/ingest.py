@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, List, Optional
 
 import typer
 
-from seatledger.cli._context import open_ledger
+from seatledger.cli.context import open_ledger
 
 if TYPE_CHECKING:  # imported by the commands when they run
     from rich.progress import Progress

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli._context import enterprise_or_only, open_ledger
+from seatledger.cli.context import enterprise_or_only, open_ledger
 from seatledger.cli.billing import Enterprise, ReadEnterprise, parse_date
 
 app = typer.Typer(

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli._context import open_ledger, parse_as_of
+from seatledger.cli.context import open_ledger, parse_as_of
 from seatledger.errors import InvalidInput
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
 
-from seatledger.cli._context import open_ledger, parse_as_of
+from seatledger.cli.context import open_ledger, parse_as_of
 from seatledger.errors import InvalidInput
 
 if TYPE_CHECKING:  # imported when a report runs: `--help` and usage errors stay fast
@@ -65,7 +65,7 @@ def named_scope(conn: Connection, scope: ReportScope | None) -> ReportScope:
     organization's login in its own case (GitHub's names are case-insensitive)."""
     from seatledger.licensing import Scope, organization_login
 
-    from seatledger.cli._context import enterprise_or_only
+    from seatledger.cli.context import enterprise_or_only
 
     if scope is None:
         return Scope.enterprise(enterprise_or_only(conn, None))

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli._context import open_ledger
+from seatledger.cli.context import open_ledger
 
 app = typer.Typer(no_args_is_help=True)
 

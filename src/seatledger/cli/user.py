@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from seatledger.cli._context import open_ledger
+from seatledger.cli.context import open_ledger
 from seatledger.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True)

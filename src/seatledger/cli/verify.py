@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli._context import open_ledger
+from seatledger.cli.context import open_ledger
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from seatledger.cli._context import open_ledger
+from seatledger.cli.context import open_ledger
 
 
 def register(app: typer.Typer) -> None:

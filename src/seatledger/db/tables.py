@@ -23,17 +23,24 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
+# The tables of each later area live in their own module on the same metadata; importing them
+# here keeps ``metadata`` complete for the tests and for Alembic.
+from seatledger.db import (  # noqa: F401
+    tables_alerts,
+    tables_api,
+    tables_billing,
+    tables_digests,
+    tables_exports,
+    tables_intervals,
+    tables_reclaims,
+    tables_sources,
+    tables_web,
 )
+from seatledger.db.schema_base import id_column, metadata
 
 # Products a license is counted for; the values are also the keys of enterprise_products.
 PRODUCT_ENTERPRISE = "enterprise"
@@ -50,14 +57,10 @@ PRODUCTS = (
 )
 
 
-def _id() -> Column:
-    return Column("id", Integer, primary_key=True, autoincrement=True)
-
-
 enterprises = Table(
     "enterprises",
     metadata,
-    _id(),
+    id_column(),
     Column("slug", String(100), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     # 'personal' (users bring their own accounts) or 'managed' (EMU)
@@ -75,7 +78,7 @@ enterprises = Table(
 enterprise_products = Table(
     "enterprise_products",
     metadata,
-    _id(),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
     Column("product", String(40), nullable=False),
     Column("billing", String(20), nullable=False, default="metered"),  # metered | volume
@@ -87,7 +90,7 @@ enterprise_products = Table(
 organizations = Table(
     "organizations",
     metadata,
-    _id(),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False, index=True),
     Column("login", String(100), nullable=False, unique=True),
     Column("name", String(200), nullable=True),
@@ -97,7 +100,7 @@ organizations = Table(
 users = Table(
     "users",
     metadata,
-    _id(),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
     Column("login", String(100), nullable=False),
     Column("name", String(200), nullable=True),
@@ -112,10 +115,16 @@ users = Table(
     UniqueConstraint("enterprise_id", "login"),
 )
 
+# Matching a server account's primary email against SAML NameID / SCIM userName is
+# case-insensitive, so it looks up ``lower(...)``: without these expression indexes a re-match
+# of N accounts against N people is N x N (migration 0002_seat_indexes).
+Index("ix_users_lower_saml_name_id", func.lower(users.c.saml_name_id))
+Index("ix_users_lower_scim_user_name", func.lower(users.c.scim_user_name))
+
 user_emails = Table(
     "user_emails",
     metadata,
-    _id(),
+    id_column(),
     Column("user_id", ForeignKey("users.id"), nullable=False),
     Column("email", String(320), nullable=False, index=True),
     Column("verified", Boolean, nullable=False, default=True),
@@ -127,7 +136,7 @@ user_emails = Table(
 enterprise_roles = Table(
     "enterprise_roles",
     metadata,
-    _id(),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
     Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
     Column("role", String(30), nullable=False),  # owner | billing_manager
@@ -138,7 +147,7 @@ enterprise_roles = Table(
 org_memberships = Table(
     "org_memberships",
     metadata,
-    _id(),
+    id_column(),
     Column("organization_id", ForeignKey("organizations.id"), nullable=False),
     Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
     Column("role", String(30), nullable=False),  # owner | member | billing_manager
@@ -150,7 +159,7 @@ org_memberships = Table(
 teams = Table(
     "teams",
     metadata,
-    _id(),
+    id_column(),
     Column("organization_id", ForeignKey("organizations.id"), nullable=True),
     # Enterprise teams have no organization.
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
@@ -170,7 +179,7 @@ team_members = Table(
 repositories = Table(
     "repositories",
     metadata,
-    _id(),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
     # Set for org-owned repositories; NULL for user-namespace repositories (EMU).
     Column("organization_id", ForeignKey("organizations.id"), nullable=True, index=True),
@@ -188,7 +197,7 @@ repositories = Table(
 repo_collaborators = Table(
     "repo_collaborators",
     metadata,
-    _id(),
+    id_column(),
     Column("repository_id", ForeignKey("repositories.id"), nullable=False, index=True),
     Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
     Column("permission", String(20), nullable=False, default="write"),
@@ -199,7 +208,7 @@ repo_collaborators = Table(
 invitations = Table(
     "invitations",
     metadata,
-    _id(),
+    id_column(),
     Column("organization_id", ForeignKey("organizations.id"), nullable=False, index=True),
     # Set for repository-collaborator invitations.
     Column("repository_id", ForeignKey("repositories.id"), nullable=True),
@@ -216,7 +225,7 @@ invitations = Table(
 commits = Table(
     "commits",
     metadata,
-    _id(),
+    id_column(),
     Column("repository_id", ForeignKey("repositories.id"), nullable=False),
     Column("sha", String(64), nullable=False),
     Column("author_email", String(320), nullable=False),
@@ -225,13 +234,26 @@ commits = Table(
     Column("pushed_at", DateTime, nullable=False),
     UniqueConstraint("repository_id", "sha"),
     Index("ix_commits_pushed_at_repo", "pushed_at", "repository_id"),
-    # The author-email index is ix_commits_author_repo_latest (tables_ghas.py).
+)
+
+# Every committer count starts by reducing the commits pushed in the 90-day window to distinct
+# (repository, author email) pairs: with this index that is an index-only range scan per
+# licensed repository, so a scope reads only its own commits (migration 0002_ghas_indexes).
+Index("ix_commits_repo_pushed_email", commits.c.repository_id, commits.c.pushed_at, commits.c.author_email)
+
+# A person's latest push to a repository (a row of the Advanced Security CSV and of the
+# repository breakdowns): one backward probe per (author email, repository) instead of ranking
+# every commit of the window. It also serves every look-up by author email, so it replaced the
+# plain author_email index of 0001 (migration 0003_ghas_latest_push).
+Index(
+    "ix_commits_author_repo_latest",
+    commits.c.author_email, commits.c.repository_id, commits.c.author_date, commits.c.sha, commits.c.pushed_at,
 )
 
 server_instances = Table(
     "server_instances",
     metadata,
-    _id(),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
     Column("server_id", String(64), nullable=False, unique=True),
     Column("hostname", String(255), nullable=False),
@@ -244,7 +266,7 @@ server_instances = Table(
 server_accounts = Table(
     "server_accounts",
     metadata,
-    _id(),
+    id_column(),
     Column("server_instance_id", ForeignKey("server_instances.id"), nullable=False),
     Column("user_id", Integer, nullable=False),  # the server's own numeric user id
     Column("login", String(100), nullable=False),
@@ -267,7 +289,7 @@ server_accounts = Table(
 license_sync_events = Table(
     "license_sync_events",
     metadata,
-    _id(),
+    id_column(),
     Column("server_instance_id", ForeignKey("server_instances.id"), nullable=False),
     Column("occurred_at", DateTime, nullable=False),
     Column("kind", String(30), nullable=False),  # upload | connect
@@ -278,7 +300,7 @@ license_sync_events = Table(
 vs_subscriptions = Table(
     "vs_subscriptions",
     metadata,
-    _id(),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
     Column("subscriber_email", String(320), nullable=False),  # the UPN, lower-cased
     Column("name", String(200), nullable=True),
@@ -294,7 +316,7 @@ vs_subscriptions = Table(
 copilot_seats = Table(
     "copilot_seats",
     metadata,
-    _id(),
+    id_column(),
     Column("organization_id", ForeignKey("organizations.id"), nullable=False),
     Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
     Column("assigning_team_id", ForeignKey("teams.id"), nullable=True),
@@ -334,7 +356,7 @@ cost_centers = Table(
 cost_center_resources = Table(
     "cost_center_resources",
     metadata,
-    _id(),
+    id_column(),
     Column("cost_center_id", ForeignKey("cost_centers.id"), nullable=False, index=True),
     Column("resource_type", String(10), nullable=False),  # User | Org | Repo | Team
     Column("resource_id", Integer, nullable=False),
@@ -345,7 +367,7 @@ cost_center_resources = Table(
 api_tokens = Table(
     "api_tokens",
     metadata,
-    _id(),
+    id_column(),
     Column("user_id", ForeignKey("users.id"), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex
     Column("prefix", String(12), nullable=False),
@@ -368,7 +390,7 @@ operators = Table(
 ingest_runs = Table(
     "ingest_runs",
     metadata,
-    _id(),
+    id_column(),
     Column("source", String(40), nullable=False),  # git | webhook | github_api | server_usage ...
     Column("key", String(500), nullable=False),  # what was read: a repo path, a delivery id...
     Column("checkpoint", Text, nullable=True),  # the source's own resume point (a sha, a page)
@@ -383,17 +405,3 @@ ledger_versions = Table(
     Column("enterprise_id", ForeignKey("enterprises.id"), primary_key=True),
     Column("version", Integer, nullable=False, default=0),
 )
-
-# Tables of later areas live in their own modules on the same metadata; importing them here
-# keeps ``metadata`` complete for the tests and for Alembic. (Add new area modules below.)
-from seatledger.db import tables_exports  # noqa: E402,F401
-from seatledger.db import tables_billing  # noqa: E402,F401
-from seatledger.db import tables_api  # noqa: E402,F401
-from seatledger.db import tables_seats  # noqa: E402,F401
-from seatledger.db import tables_ghas  # noqa: E402,F401
-from seatledger.db import tables_intervals  # noqa: E402,F401
-from seatledger.db import tables_web  # noqa: E402,F401
-from seatledger.db import tables_sources  # noqa: E402,F401
-from seatledger.db import tables_alerts  # noqa: E402,F401
-from seatledger.db import tables_digests  # noqa: E402,F401
-from seatledger.db import tables_reclaims  # noqa: E402,F401

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, false
 
-from seatledger.db.tables import metadata
+from seatledger.db.schema_base import id_column, metadata
 
 # The kinds of rule (``alert_rules.kind``).
 ALERT_CONSUMED_PERCENT = "consumed_percent"  # consumed >= threshold % of purchased (a product)
@@ -34,7 +34,7 @@ CHANNEL_WEBHOOK = "webhook"
 alert_rules = Table(
     "alert_rules",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False, index=True),
     Column("kind", String(30), nullable=False),
     # consumed_percent / over_purchased; source_stale: the one source watched (none: every one)
@@ -58,7 +58,7 @@ alert_rules = Table(
 alert_events = Table(
     "alert_events",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("rule_id", ForeignKey("alert_rules.id"), nullable=False, index=True),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False, index=True),
     Column("state", String(10), nullable=False),  # firing | cleared
@@ -69,7 +69,7 @@ alert_events = Table(
 alert_deliveries = Table(
     "alert_deliveries",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("event_id", ForeignKey("alert_events.id"), nullable=False, index=True),
     Column("channel", String(10), nullable=False),  # email | webhook
     Column("target", String(2000), nullable=False),  # the address or the URL
@@ -86,7 +86,7 @@ alert_deliveries = Table(
 alert_delivery_attempts = Table(
     "alert_delivery_attempts",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("delivery_id", ForeignKey("alert_deliveries.id"), nullable=False, index=True),
     Column("attempt", Integer, nullable=False),
     Column("attempted_at", DateTime, nullable=False),

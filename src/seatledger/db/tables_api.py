@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, Table
 
-from seatledger.db.tables import metadata
+from seatledger.db.schema_base import metadata
 
 api_rate_windows = Table(
     "api_rate_windows",

@@ -11,12 +11,12 @@ from sqlalchemy import (
     Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint,
 )
 
-from seatledger.db.tables import metadata
+from seatledger.db.schema_base import id_column, metadata
 
 prices = Table(
     "prices",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("sku", String(60), nullable=False),
     Column("product", String(40), nullable=False),
     Column("unit_type", String(40), nullable=False),
@@ -53,7 +53,7 @@ usage_report_exports = Table(
 product_purchases = Table(
     "product_purchases",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
     Column("product", String(40), nullable=False),
     Column("billing", String(20), nullable=False),  # metered | volume

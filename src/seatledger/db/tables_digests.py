@@ -7,16 +7,16 @@ wish; whether the person still may read the enterprise's numbers is checked at e
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Column, DateTime, ForeignKey, String, Table, UniqueConstraint
 
-from seatledger.db.tables import metadata
+from seatledger.db.schema_base import id_column, metadata
 
 DIGEST_FREQUENCIES = ("weekly", "monthly")
 
 digest_subscriptions = Table(
     "digest_subscriptions",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
     Column("user_id", ForeignKey("users.id"), nullable=False),
     Column("frequency", String(10), nullable=False),  # weekly | monthly

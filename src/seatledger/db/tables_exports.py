@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, func, literal_column, text, true
 
-from seatledger.db.tables import metadata
+from seatledger.db.schema_base import id_column, metadata
 
 # Status values, in the order a job normally walks them.
 EXPORT_QUEUED = "queued"
@@ -19,7 +19,7 @@ PENDING_WHERE = f"status IN ('{EXPORT_QUEUED}', '{EXPORT_RUNNING}')"
 export_jobs = Table(
     "export_jobs",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("requester_user_id", ForeignKey("users.id"), nullable=False),
     Column("kind", String(40), nullable=False),  # license-usage | advanced-security | copilot-activity
     Column("scope", String(250), nullable=False),  # "<scope kind>:<name>", e.g. "organization:octo"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table
 
-from seatledger.db.tables import metadata
+from seatledger.db.schema_base import id_column, metadata
 
 _BYTE_ORDERED = String(401).with_variant(String(401, collation="C"), "postgresql")
 
@@ -30,7 +30,7 @@ SCOPE_VISUAL_STUDIO = "v"
 seat_reason_intervals = Table(
     "seat_reason_intervals",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
     Column("user_id", Integer, nullable=True),
     Column("other_key", String(400), nullable=True),
@@ -48,7 +48,7 @@ seat_reason_intervals = Table(
 seat_spans = Table(
     "seat_spans",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
     Column("scope", String(1), nullable=False),
     Column("org_id", Integer, nullable=False, default=0),  # 0 unless scope is 'o'
@@ -82,7 +82,7 @@ seat_spans = Table(
 committer_windows = Table(
     "committer_windows",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
     Column("user_id", Integer, nullable=False),
     Column("repository_id", Integer, nullable=False),
@@ -102,7 +102,7 @@ committer_windows = Table(
 committer_spans = Table(
     "committer_spans",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
     Column("product", String(30), nullable=False),
     Column("scope_key", String(120), nullable=False),
@@ -130,7 +130,7 @@ committer_spans = Table(
 ghas_enablements = Table(
     "ghas_enablements",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("repository_id", ForeignKey("repositories.id"), nullable=False),
     Column("product", String(30), nullable=False),  # secret_protection | code_security
     Column("started_at", DateTime, nullable=False),

@@ -3,14 +3,14 @@ own row says it is pending cancellation, this says who asked for it (migration 0
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy import Column, DateTime, ForeignKey, String, Table
 
-from seatledger.db.tables import metadata
+from seatledger.db.schema_base import id_column, metadata
 
 copilot_reclaims = Table(
     "copilot_reclaims",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False, index=True),
     Column("seat_id", ForeignKey("copilot_seats.id"), nullable=False),
     Column("cancelled_by_user_id", ForeignKey("users.id"), nullable=False),

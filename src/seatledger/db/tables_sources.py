@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 
-from seatledger.db.tables import metadata
+from seatledger.db.schema_base import id_column, metadata
 
 source_runs = Table(
     "source_runs",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    id_column(),
     Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
     Column("source", String(40), nullable=False),  # sync | webhook | people | server_upload | vs_list | git
     Column("first_success_at", DateTime, nullable=True),

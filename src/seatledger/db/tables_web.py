@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table
 
-from seatledger.db.tables import metadata
+from seatledger.db.schema_base import metadata
 
 web_sessions = Table(
     "web_sessions",

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
-from seatledger.demo._world import HISTORY, SIZES, DemoSize, NullProgress, Progress, World
+from seatledger.demo.world import HISTORY, SIZES, DemoSize, NullProgress, Progress, World
 from seatledger.demo.billing import build_billing
 from seatledger.demo.commits import build_commits
 from seatledger.demo.people import build_people

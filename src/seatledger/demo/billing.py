@@ -8,8 +8,8 @@ from typing import Iterator
 
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
-from seatledger.demo._names import EDITORS
-from seatledger.demo._world import World, sample
+from seatledger.demo.names import EDITORS
+from seatledger.demo.world import World, sample
 from seatledger.licensing.scope import next_month_start
 
 

@@ -17,7 +17,7 @@ from typing import Iterator
 
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
-from seatledger.demo._world import HISTORY, World, Zipf
+from seatledger.demo.world import HISTORY, World, Zipf
 
 PROGRESS_EVERY = 10_000
 COLUMNS = ("repository_id", "sha", "author_email", "author_name", "author_date", "pushed_at")

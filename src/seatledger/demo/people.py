@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
-from seatledger.demo._names import TEAM_WORDS, UniqueNames, org_login, person_name
-from seatledger.demo._world import Org, Person, World, Zipf, sample
+from seatledger.demo.names import TEAM_WORDS, UniqueNames, org_login, person_name
+from seatledger.demo.world import Org, Person, World, Zipf, sample
 
 BOTS = (
     ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com"),

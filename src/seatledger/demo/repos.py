@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
-from seatledger.demo._names import UniqueNames, repo_name
-from seatledger.demo._world import Repo, World, Zipf
+from seatledger.demo.names import UniqueNames, repo_name
+from seatledger.demo.world import Repo, World, Zipf
 
 
 def build_repos(world: World, ledger: Ledger) -> None:

@@ -14,8 +14,8 @@ from typing import Iterator
 
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
-from seatledger.demo._names import person_name
-from seatledger.demo._world import World
+from seatledger.demo.names import person_name
+from seatledger.demo.world import World
 
 INSTANCES = (("east", "3.17.2"), ("west", "3.15.8"))
 

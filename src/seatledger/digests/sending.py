@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from seatledger.alerts import rules
+from seatledger.alerts import conditions
 from seatledger.config import Settings
 from seatledger.db.ledger import utcnow
 from seatledger.db.tables_digests import digest_subscriptions
@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 LINK_TTL = dt.timedelta(days=35)
 LINK_SALT = "seatledger.digest-link"
 WEEK = dt.timedelta(days=7)
-PRODUCT_LABELS = {**rules.PRODUCT_LABELS, "copilot": "Copilot seats"}
+PRODUCT_LABELS = {**conditions.PRODUCT_LABELS, "copilot": "Copilot seats"}
 TOP_RECLAIM = 5  # candidates named per product: those unused the longest
 RECLAIM_LABELS = {
     "dormant": "dormant members", "stale_invitation": "old pending invitations",

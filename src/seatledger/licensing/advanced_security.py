@@ -27,7 +27,7 @@ from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.db.committer_spans import ANY_REPOSITORY, enterprise_key, namespace_key, org_key, repository_key
 from seatledger.errors import InvalidInput
-from seatledger.licensing import seats
+from seatledger.licensing import seat_policy
 from seatledger.licensing.scope import ResolvedScope, Scope, as_of_or_now, holds_at, resolve
 
 ACTIVE_COMMITTER_WINDOW = dt.timedelta(days=90)
@@ -169,7 +169,7 @@ class _Pieces:
         self.as_of = as_of
         self._ctes: dict[tuple[object, ...], sa.CTE] = {}
         # MATERIALIZED: computed once up front, never re-evaluated per row.
-        self.holders = seats.consuming_user_ids(conn, rs.enterprise.id, as_of).cte("seat_holders").prefix_with("MATERIALIZED")
+        self.holders = seat_policy.consuming_user_ids(conn, rs.enterprise.id, as_of).cte("seat_holders").prefix_with("MATERIALIZED")
 
     @property
     def emails(self) -> sa.CTE:

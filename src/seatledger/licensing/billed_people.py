@@ -23,7 +23,8 @@ from sqlalchemy.engine import Connection
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.db.committer_spans import enterprise_key
-from seatledger.licensing import _seat_reasons, seats
+from seatledger.licensing import seat_reasons
+from seatledger.licensing.seat_policy import policy_for
 from seatledger.licensing.scope import EnterpriseInfo
 
 GHEC = "ghec_licenses"
@@ -95,8 +96,8 @@ def _first_instant_day(m: BillingMonth, started: dt.datetime) -> int:
 
 
 _TIER = {
-    _seat_reasons.REASON_ORG_OWNER: 0, _seat_reasons.REASON_ORG_MEMBER: 0,
-    _seat_reasons.REASON_OUTSIDE_COLLABORATOR: 1, _seat_reasons.REASON_PENDING_INVITATION: 2,
+    seat_reasons.REASON_ORG_OWNER: 0, seat_reasons.REASON_ORG_MEMBER: 0,
+    seat_reasons.REASON_OUTSIDE_COLLABORATOR: 1, seat_reasons.REASON_PENDING_INVITATION: 2,
 }
 
 
@@ -130,15 +131,15 @@ def enterprise_people(conn: Connection, m: BillingMonth) -> list[BilledPerson]:
     """Everyone with a seat reason at some instant of the month up to ``last_day`` (the seats
     engine's rules, queried once for the whole window): cloud accounts, server-only people and
     email invitees. Billed from the day their first reason of the month starts."""
-    window = _seat_reasons.Window(m.start, day_end(m.day(m.last_day)) + dt.timedelta(seconds=1))
-    r = _seat_reasons.reasons(seats._policy(conn, m.ent), window)
+    window = seat_reasons.Window(m.start, day_end(m.day(m.last_day)) + dt.timedelta(seconds=1))
+    r = seat_reasons.reasons(policy_for(conn, m.ent), window)
     orgs = m.org_created
     people: dict[str, dict] = {}
     for row in conn.execute(sa.select(r)):
-        p = people.setdefault(_seat_reasons.person_key(row.user_id, row.other_key),
+        p = people.setdefault(seat_reasons.person_key(row.user_id, row.other_key),
                               {"user_id": row.user_id, "first": m.days + 1, "orgs": [], "vs": False})
         p["first"] = min(p["first"], _first_instant_day(m, row.started_at))
-        if row.reason == _seat_reasons.REASON_VISUAL_STUDIO:
+        if row.reason == seat_reasons.REASON_VISUAL_STUDIO:
             p["vs"] = True
         if row.org_id is not None and row.reason in _TIER and row.org_id in orgs:
             p["orgs"].append((_TIER[row.reason], orgs[row.org_id], row.org_id, row.started_at, row.ended_at))

@@ -28,8 +28,8 @@ from sqlalchemy.engine import Connection
 from seatledger.db import tables as t
 from seatledger.db.tables_reclaims import copilot_reclaims
 from seatledger.errors import InvalidInput
-from seatledger.licensing import seats
-from seatledger.licensing._seat_reasons import (
+from seatledger.licensing.seat_policy import policy_for
+from seatledger.licensing.seat_reasons import (
     REASON_OUTSIDE_COLLABORATOR,
     REASON_PENDING_INVITATION,
     REASON_SERVER_USER,
@@ -118,7 +118,7 @@ def _days_before(at: dt.datetime, days: int) -> dt.datetime:
 
 
 def _enterprise_seats(conn: Connection, info: EnterpriseInfo, at: dt.datetime, rules: ReclaimRules) -> list[ReclaimCandidate]:
-    r = reasons(seats._policy(conn, info), Window(at))  # noqa: SLF001 - the package's own policy
+    r = reasons(policy_for(conn, info), Window(at))
     u, c = t.users, t.commits
     pushed = (
         sa.select(c.c.id)

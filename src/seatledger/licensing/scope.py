@@ -102,7 +102,8 @@ def enterprise_from(row: Any, prefix: str = "") -> EnterpriseInfo:
     )
 
 
-def _enterprise_row(conn: Connection, where: sa.ColumnElement[bool]) -> EnterpriseInfo | None:
+def enterprise_row(conn: Connection, where: sa.ColumnElement[bool]) -> EnterpriseInfo | None:
+    """The enterprise of the row matching ``where``; None when no row does."""
     # Every question starts here: a transaction that wrote sees its own writes' intervals.
     intervals.flush(conn)
     row = conn.execute(sa.select(*enterprise_columns()).where(where)).first()
@@ -111,7 +112,7 @@ def _enterprise_row(conn: Connection, where: sa.ColumnElement[bool]) -> Enterpri
 
 def get_enterprise(conn: Connection, slug: str) -> EnterpriseInfo:
     """The enterprise named ``slug``; NotFound if there is none."""
-    info = _enterprise_row(conn, t.enterprises.c.slug == slug)
+    info = enterprise_row(conn, t.enterprises.c.slug == slug)
     if info is None:
         raise NotFound(f"no enterprise {slug!r}")
     return info
@@ -139,7 +140,7 @@ def resolve(conn: Connection, scope: Scope) -> ResolvedScope:
         row = conn.execute(sa.select(o.c.id, o.c.enterprise_id).where(o.c.login == scope.name)).first()
         if row is None:
             raise NotFound(f"no organization {scope.name!r}")
-        info = _enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
+        info = enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
         assert info is not None
         return ResolvedScope(scope, info, organization_id=row.id, owner_login=scope.name)
     e = t.enterprises
@@ -158,7 +159,7 @@ def resolve(conn: Connection, scope: Scope) -> ResolvedScope:
             row = conn.execute(users.order_by(u.c.enterprise_id).limit(1)).first()
         if row is None:
             raise NotFound(f"no user namespace {scope.name!r}")
-        info = _enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
+        info = enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
         assert info is not None
         return ResolvedScope(scope, info, owner_login=scope.name)
     owner, _, name = scope.name.partition("/")
@@ -169,7 +170,7 @@ def resolve(conn: Connection, scope: Scope) -> ResolvedScope:
     row = conn.execute(query.order_by(r.c.enterprise_id).limit(1)).first()
     if row is None:
         raise NotFound(f"no repository {scope.name!r}")
-    info = _enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
+    info = enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
     assert info is not None
     return ResolvedScope(scope, info, organization_id=row.organization_id, owner_login=owner, repository_id=row.id)
 

@@ -20,11 +20,14 @@ from typing import Iterator
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from seatledger.db import statistics
-from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
-from seatledger.errors import InvalidInput, NotFound
-from seatledger.licensing._seat_reasons import (
+from seatledger.errors import InvalidInput
+from seatledger.licensing import seat_people
+from seatledger.licensing.history import end_of_day, held_at_instants
+from seatledger.licensing.scope import as_of_or_now, get_enterprise, month_start, next_month_start, org_id_in
+from seatledger.licensing.seat_people import LICENSE_TYPE_ENTERPRISE, LICENSE_TYPE_VISUAL_STUDIO, LicensedPerson, SeatReason
+from seatledger.licensing.seat_policy import consuming_user_ids, load_product, policy_for, spans
+from seatledger.licensing.seat_reasons import (
     REASON_ORG_MEMBER,
     REASON_ORG_OWNER,
     REASON_OUTSIDE_COLLABORATOR,
@@ -34,16 +37,6 @@ from seatledger.licensing._seat_reasons import (
     Policy,
     Window,
 )
-from seatledger.licensing.history import end_of_day, held_at_instants
-from seatledger.licensing.scope import (
-    org_id_in,
-    EnterpriseInfo,
-    as_of_or_now,
-    get_enterprise,
-    month_start,
-    next_month_start,
-)
-from seatledger.licensing.scope import _enterprise_row  # noqa: PLC2701 - same package
 
 __all__ = [
     "LICENSE_TYPE_ENTERPRISE",
@@ -68,9 +61,6 @@ __all__ = [
     "seat_totals",
 ]
 
-LICENSE_TYPE_ENTERPRISE = "Enterprise"
-LICENSE_TYPE_VISUAL_STUDIO = "Visual Studio subscription"
-
 # People are streamed in batches of this many; each batch costs a handful of IN (...) queries.
 PEOPLE_BATCH = 1000
 
@@ -93,144 +83,24 @@ class SeatTotals:
     billable_this_month: int  # distinct people who consumed at any point this billing month
 
 
-@dataclass(frozen=True)
-class LicensedPerson:
-    """One person consuming an enterprise seat, with everything the usage report and the
-    consumed-licenses API show about them. Lists are sorted; emails lower-case."""
-
-    key: str  # stable identity: "user:<id>", "server:<email>" or "invite:<email>"
-    user_id: int | None
-    login: str | None  # cloud login; None for server-only and email-invite people
-    name: str | None
-    reasons: tuple[str, ...]  # REASON_* values, sorted
-    license_type: str  # LICENSE_TYPE_*
-    member_roles: tuple[str, ...]  # "org:Owner", "org:Member", "ORG/REPO:Collaborator"
-    enterprise_roles: tuple[str, ...]  # "Owner", "Member", "Outside collaborator" / "Repository collaborator"
-    verified_domain_emails: tuple[str, ...]
-    saml_name_id: str | None
-    orgs_with_pending_invites: tuple[str, ...]
-    two_factor: bool | None
-    two_factor_required_by: dt.date | None
-    cost_center: str | None
-    code_security_user: bool  # an active Code Security committer now
-    secret_protection_user: bool  # an active Secret Protection committer now
-    license_started_at: dt.datetime | None  # earliest start of the reasons that hold now
-    license_ended_at: dt.datetime | None  # None while it holds
-    server_user_ids: tuple[str, ...]  # "hostname:user_id"
-    server_primary_emails: tuple[str, ...]
-    server_code_security_user_ids: tuple[str, ...]
-    server_secret_protection_user_ids: tuple[str, ...]
-    visual_studio_subscription_email: str | None
-    visual_studio_license_status: str | None  # "Matched" | "Pending Invitation" | None
-    total_user_accounts: int  # cloud account (0/1) + server accounts
-
-    @property
-    def github_com_user(self) -> bool:
-        return self.user_id is not None
-
-    @property
-    def invited_email(self) -> str | None:
-        """The address a person holding a seat only through an email invitation was invited
-        at: what identifies them until they accept (``login`` is None)."""
-        email = self.key.removeprefix("invite:")
-        return email if self.key.startswith("invite:") and "@" in email else None
-
-    @property
-    def enterprise_server_user(self) -> bool:
-        return bool(self.server_user_ids)
-
-    @property
-    def visual_studio_subscription_user(self) -> bool:
-        return self.license_type == LICENSE_TYPE_VISUAL_STUDIO
-
-
-@dataclass(frozen=True)
-class SeatReason:
-    """One reason a person consumes a seat at an instant (what :func:`explain` returns)."""
-
-    reason: str  # REASON_*
-    person_key: str
-    detail: str  # one sentence for a person to read
-    started_at: dt.datetime
-    ended_at: dt.datetime | None  # when it stops (or stopped), if known
-    organization: str | None = None
-    repository: str | None = None  # "owner/name"
-    invitation_id: int | None = None
-    server_account: str | None = None  # "hostname:user_id"
-    visual_studio_email: str | None = None
-
-
-@dataclass(frozen=True)
-class _Product:
-    billing: str
-    purchased: int
-    expires_at: dt.date | None
-
-
-def _product(conn: Connection, enterprise_id: int) -> _Product:
-    ep = t.enterprise_products
-    row = conn.execute(
-        sa.select(ep.c.billing, ep.c.purchased, ep.c.expires_at).where(
-            ep.c.enterprise_id == enterprise_id, ep.c.product == t.PRODUCT_ENTERPRISE
-        )
-    ).first()
-    if row is None:
-        return _Product("metered", 0, None)
-    return _Product(row.billing, int(row.purchased or 0), row.expires_at)
-
-
-# The tables the seat rules (and the committer counts) read: planned well only with statistics.
-_RULE_TABLES = (
-    "users", "user_emails", "organizations", "org_memberships", "repositories", "repo_collaborators",
-    "invitations", "server_instances", "server_accounts", "vs_subscriptions", "enterprise_roles", "commits",
-    "seat_reason_intervals", "seat_spans", "committer_windows", "ghas_enablements",
-)
-
-
-def _policy(conn: Connection, info: EnterpriseInfo, product: _Product | None = None) -> Policy:
-    statistics.ensure(conn, _RULE_TABLES)
-    product = product or _product(conn, info.id)
-    consume = product.billing == "volume" or info.pending_invites_consume_metered
-    return Policy(info, org_invitations_consume=consume)
-
-
-def _spans(policy: Policy, org_id: int | None, scope: str | None = None) -> tuple[sa.Table, list[sa.ColumnElement[bool]]]:
-    """The kept spans of the enterprise (or of one org, or of Visual Studio reasons)."""
-    s = ti.seat_spans
-    if scope is None:
-        scope = ti.SCOPE_ENTERPRISE if org_id is None else ti.SCOPE_ORGANIZATION
-    return s, [s.c.enterprise_id == policy.enterprise.id, s.c.scope == scope, s.c.org_id == (org_id or 0)]
-
-
 def _count(conn: Connection, policy: Policy, window: Window, org_id: int | None = None) -> int:
     """People holding a seat at ``window.start``, or at some instant of the window."""
-    s, where = _spans(policy, org_id)
+    s, where = spans(policy, org_id)
     return int(conn.execute(sa.select(sa.func.count()).where(*where, window.first_overlap(s))).scalar_one())
-
-
-def consuming_user_ids(conn: Connection, enterprise_id: int, as_of: dt.datetime) -> sa.Select:
-    """SELECT of the cloud user ids that hold an enterprise seat at ``as_of`` (composable SQL,
-    used by the Advanced Security rule 'the committer holds a license')."""
-    info = _enterprise_row(conn, t.enterprises.c.id == enterprise_id)
-    if info is None:
-        raise NotFound(f"no enterprise with id {enterprise_id}")
-    s, where = _spans(_policy(conn, info), None)
-    # A person's spans are disjoint: each holder appears once.
-    return sa.select(s.c.user_id).where(*where, s.c.user_id.is_not(None), Window(as_of_or_now(as_of)).overlaps(s.c.started_at, s.c.ended_at))
 
 
 def count_consumed(conn: Connection, enterprise: str, *, org: str | None = None, as_of: dt.datetime | None = None) -> int:
     """Just the consumed count (what consumed-licenses' total and the usage CSV's row count equal)."""
     info = get_enterprise(conn, enterprise)
-    return _count(conn, _policy(conn, info), Window(as_of_or_now(as_of)), org_id_in(conn, info, org))
+    return _count(conn, policy_for(conn, info), Window(as_of_or_now(as_of)), org_id_in(conn, info, org))
 
 
 def consumed_and_purchased(conn: Connection, enterprise: str, *, as_of: dt.datetime | None = None) -> tuple[int, int]:
     """(consumed, purchased) of the enterprise's seats, as consumed-licenses answers them
     (purchased 0 when metered): :func:`seat_totals` without the numbers it does not show."""
     info = get_enterprise(conn, enterprise)
-    product = _product(conn, info.id)
-    consumed = _count(conn, _policy(conn, info, product), Window(as_of_or_now(as_of)))
+    product = load_product(conn, info.id)
+    consumed = _count(conn, policy_for(conn, info, product), Window(as_of_or_now(as_of)))
     return consumed, product.purchased if product.billing == "volume" else 0
 
 
@@ -245,10 +115,10 @@ def seat_totals(
     """
     at = as_of_or_now(as_of)
     info = get_enterprise(conn, enterprise)
-    product = _product(conn, info.id)
-    policy = _policy(conn, info, product)
+    product = load_product(conn, info.id)
+    policy = policy_for(conn, info, product)
     org_id = org_id_in(conn, info, org)
-    s, where = _spans(policy, org_id)
+    s, where = spans(policy, org_id)
     # One walk of the covering count index over the spans started by ``at``.
     holds = sa.or_(s.c.ended_at.is_(None), s.c.ended_at > at)
     # 'This month': people holding at some instant of [1st of the month, at], each counted by
@@ -308,7 +178,7 @@ def billable_in_month(conn: Connection, enterprise: str, year: int, month: int) 
         raise InvalidInput(f"month must be 1 to 12, not {month}")
     info = get_enterprise(conn, enterprise)
     start = dt.datetime(year, month, 1)
-    return _count(conn, _policy(conn, info), Window(start, next_month_start(start)))
+    return _count(conn, policy_for(conn, info), Window(start, next_month_start(start)))
 
 
 def seat_history(conn: Connection, enterprise: str, start: dt.date, end: dt.date) -> list[tuple[dt.date, int]]:
@@ -316,7 +186,7 @@ def seat_history(conn: Connection, enterprise: str, start: dt.date, end: dt.date
     the kept spans that start or end in the range (:func:`history.held_at_instants`)."""
     if end < start:
         raise InvalidInput(f"the history ends ({end}) before it starts ({start})")
-    s, where = _spans(_policy(conn, get_enterprise(conn, enterprise)), None)
+    s, where = spans(policy_for(conn, get_enterprise(conn, enterprise)), None)
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
     return list(zip(days, held_at_instants(conn, s, where, [end_of_day(d) for d in days])))
 
@@ -336,39 +206,33 @@ def iter_licensed_people(
     With ``org`` the people are those consuming through that org, but each person is still
     described whole (all their roles and reasons in the enterprise).
     """
-    from seatledger.licensing import _seat_people
-
     if offset < 0 or (limit is not None and limit < 0):
         raise InvalidInput("offset and limit cannot be negative")
     at = as_of_or_now(as_of)
     info = get_enterprise(conn, enterprise)
     org_id = org_id_in(conn, info, org)
-    policy = _policy(conn, info)
-    return _seat_people.stream(conn, policy, at, org_id=org_id, offset=offset, limit=limit, batch=PEOPLE_BATCH)
+    policy = policy_for(conn, info)
+    return seat_people.stream(conn, policy, at, org_id=org_id, offset=offset, limit=limit, batch=PEOPLE_BATCH)
 
 
 def explain(conn: Connection, enterprise: str, login: str, as_of: dt.datetime | None = None) -> list[SeatReason]:
     """Why ``login`` consumes a seat at ``as_of``: one entry per rule that holds (empty: they
     do not consume). ``login`` is a cloud login, or the email of a server-only or invited person."""
-    from seatledger.licensing import _seat_people
-
     at = as_of_or_now(as_of)
     info = get_enterprise(conn, enterprise)
-    return _seat_people.explain(conn, _policy(conn, info), at, login)
+    return seat_people.explain(conn, policy_for(conn, info), at, login)
 
 
 def licensed_person(conn: Connection, enterprise: str, key: str, *, as_of: dt.datetime | None = None) -> LicensedPerson | None:
     """The row :func:`iter_licensed_people` gives the person ``key`` (``user:<id>``,
     ``server:<email>``, ``invite:<email or login>``) at ``as_of``, described through the same
     batch path as a page of it; None when they hold no seat then."""
-    from seatledger.licensing import _seat_people
-
     at = as_of_or_now(as_of)
-    policy = _policy(conn, get_enterprise(conn, enterprise))
+    policy = policy_for(conn, get_enterprise(conn, enterprise))
     user_id = int(key.removeprefix("user:")) if key.startswith("user:") else None
     other = None if user_id is not None else key
-    s, where = _spans(policy, None)
+    s, where = spans(policy, None)
     holder = s.c.user_id == user_id if user_id is not None else s.c.other_key == other
     if conn.execute(sa.select(s.c.id).where(*where, holder, Window(at).overlaps(s.c.started_at, s.c.ended_at))).first() is None:
         return None
-    return next(iter(_seat_people.describe_keys(conn, policy, at, [(user_id, other)], batch=1)), None)
+    return next(iter(seat_people.describe_keys(conn, policy, at, [(user_id, other)], batch=1)), None)

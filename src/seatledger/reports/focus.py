@@ -32,8 +32,7 @@ from sqlalchemy.engine import Connection
 from seatledger.licensing.pricing import PRODUCT_NAMES, SKU_BY_ID, PriceBook, load_price_book
 from seatledger.licensing.scope import EnterpriseInfo, Scope, resolve
 from seatledger.licensing.usage import LineItem, UsageFilter, iter_line_items, round_cents
-from seatledger.reports.usage import money
-from seatledger.reports.writer import Progress, iter_csv
+from seatledger.reports.writer import Progress, format_money, iter_csv
 
 FOCUS_VERSION = "1.0"
 # Every FOCUS 1.0 column and its data type, in the specification's order.
@@ -124,7 +123,7 @@ def _row(item: LineItem, ent: EnterpriseInfo, prices: PriceBook) -> list[str | i
     tags = {"cost_center": item.cost_center_name, "organization": item.organization, "repository": item.repository}
     return [
         None,  # AvailabilityZone
-        money(item.net_amount),
+        format_money(item.net_amount),
         ent.slug,
         ent.name,
         CURRENCY,
@@ -140,12 +139,12 @@ def _row(item: LineItem, ent: EnterpriseInfo, prices: PriceBook) -> list[str | i
         None, None, None, None, None,  # CommitmentDiscount*
         item.quantity,
         CONSUMED_UNIT,
-        money(item.gross_amount),
-        money(item.price_per_unit),
-        money(item.net_amount),
+        format_money(item.gross_amount),
+        format_money(item.price_per_unit),
+        format_money(item.net_amount),
         PROVIDER,
-        money(_list_cost(item, list_price, quantity)),
-        money(list_price),
+        format_money(_list_cost(item, list_price, quantity)),
+        format_money(list_price),
         "Standard",
         format(quantity.normalize(), "f"),
         PRICING_UNIT,
@@ -156,7 +155,7 @@ def _row(item: LineItem, ent: EnterpriseInfo, prices: PriceBook) -> list[str | i
         SERVICE_CATEGORIES[sku.product],
         PRODUCT_NAMES[sku.product],
         sku.id,
-        f"{sku.id}:{money(item.price_per_unit)}",
+        f"{sku.id}:{format_money(item.price_per_unit)}",
         item.organization,
         item.organization,
         json.dumps(tags, separators=(",", ":"), sort_keys=True),

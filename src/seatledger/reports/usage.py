@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from decimal import Decimal
 from typing import Iterator, Literal
 
 from sqlalchemy.engine import Connection
@@ -29,7 +28,8 @@ from seatledger.licensing.usage import (
     check_range,
     iter_line_items,
 )
-from seatledger.reports.writer import Progress, atomic_file, iter_csv, write_chunks
+from seatledger.reports.focus import iter_focus
+from seatledger.reports.writer import Progress, atomic_file, format_money, iter_csv, write_chunks
 
 ReportType = Literal["summarized", "detailed", "focus"]
 # ``focus``: the summarized line items as a FinOps FOCUS dataset (reports/focus.py).
@@ -43,13 +43,6 @@ DETAILED_COLUMNS = (
 SUMMARIZED_COLUMNS = tuple(c for c in DETAILED_COLUMNS if c not in ("username", "workflow_path"))
 
 
-def money(value: Decimal) -> str:
-    """An amount as text: at least two decimals, never an exponent (``21.00``, ``0.6774``)."""
-    text = format(value.normalize(), "f")
-    whole, _, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
-
-
 def check_report(report_type: str, start: dt.date, end: dt.date) -> None:
     """InvalidInput for an unknown type or a range over the type's limit."""
     if report_type not in REPORT_TYPES:
@@ -60,8 +53,8 @@ def check_report(report_type: str, start: dt.date, end: dt.date) -> None:
 
 def _row(item: LineItem, detailed: bool) -> list[str | int | None]:
     head: list[str | int | None] = [
-        item.date.isoformat(), item.product, item.sku, item.quantity, item.unit_type, money(item.price_per_unit),
-        money(item.gross_amount), money(item.discount_amount), money(item.net_amount),
+        item.date.isoformat(), item.product, item.sku, item.quantity, item.unit_type, format_money(item.price_per_unit),
+        format_money(item.gross_amount), format_money(item.discount_amount), format_money(item.net_amount),
     ]
     if detailed:
         return [*head, item.username, item.organization, item.repository, None, item.cost_center_name]
@@ -85,8 +78,6 @@ def iter_report(
     if scope.kind not in SCOPES:
         raise InvalidInput(f"a usage report is written per enterprise or organization, not per {scope.kind}")
     if report_type == "focus":
-        from seatledger.reports.focus import iter_focus  # it formats this module's line items
-
         return iter_focus(conn, scope, start, end, as_of=as_of, progress=progress)
     resolved = resolve(conn, scope)
     filt = UsageFilter(organization=scope.name if scope.kind == "organization" else None)

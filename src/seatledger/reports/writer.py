@@ -20,6 +20,7 @@ import re
 import signal
 import tempfile
 import threading
+from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Sequence
 
@@ -58,6 +59,13 @@ def format_cell(value: Cell) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return neutralise(value)
+
+
+def format_money(value: Decimal) -> str:
+    """An amount as text: at least two decimals, never an exponent (``21.00``, ``0.6774``)."""
+    text = format(value.normalize(), "f")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
 
 
 def join_cell(values: Iterable[str]) -> str:

@@ -7,7 +7,6 @@ not implemented yet is shown as unavailable instead of failing the whole page.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,6 +32,7 @@ from seatledger.licensing import (
     UnattributedEmail,
 )
 from seatledger.licensing.advanced_security import PRODUCTS, Product, committer_totals_by_product
+from seatledger.licensing.pricing import price_on
 from seatledger.licensing.verification import Check, last_interval_check
 from seatledger.web.table_view import TablePage, TableState, page_of
 
@@ -113,11 +113,7 @@ class LicensingPage:
 
 def _price_per_user(conn: Connection, enterprise_id: int, day: dt.date) -> Decimal:
     try:
-        pricing = importlib.import_module("seatledger.licensing.pricing")
-    except ImportError:
-        return FALLBACK_PRICE_PER_USER
-    try:
-        price = pricing.price_on(conn, enterprise_id, ENTERPRISE_SKU, day)
+        price = price_on(conn, enterprise_id, ENTERPRISE_SKU, day)
     except (NotFound, sa.exc.SQLAlchemyError):
         return FALLBACK_PRICE_PER_USER
     discount = Decimal(price.discount_percent or 0)

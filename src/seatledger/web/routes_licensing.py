@@ -3,7 +3,6 @@ and the Usage page."""
 
 from __future__ import annotations
 
-import importlib
 import json
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -12,8 +11,10 @@ from sqlalchemy.engine import Connection
 
 from seatledger import licensing
 from seatledger.errors import InvalidInput, LedgerError, PermissionDenied
+from seatledger.ingest.server_usage import ingest_server_usage
+from seatledger.ingest.source_runs import failure_recorded
 from seatledger.licensing import Scope
-from seatledger.web import licensing_view
+from seatledger.web import licensing_view, usage_view
 from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, csrf_checked, signed_in
 from seatledger.web.render import page
@@ -134,17 +135,11 @@ def map_unattributed_email(
 
 
 def _ingest(request: Request, data: bytes, slug: str) -> str:
-    try:
-        module = importlib.import_module("seatledger.ingest.server_usage")
-    except ImportError as exc:
-        raise InvalidInput("importing server usage is not available in this version") from exc
-    from seatledger.ingest.source_runs import failure_recorded
-
     engine = request.app.state.engine
     # One transaction: an invalid file is rejected whole and changes nothing (and is recorded
     # as the source's last failure, after the rollback).
     with failure_recorded(engine, slug, "server_upload"), engine.begin() as conn:
-        result = module.ingest_server_usage(conn, data, slug)
+        result = ingest_server_usage(conn, data, slug)
     summary = getattr(result, "summary", None)
     return f"{summary()}." if callable(summary) else ""
 
@@ -155,10 +150,6 @@ def _usage(
     """The Usage page. A report request sent back (``report_type``, ``start``, ``end`` in the
     query, with a message) opens the report form filled as it was sent."""
     names = {"enterprise": enterprise.slug, "enterprise_name": enterprise.name}
-    try:
-        usage_view = importlib.import_module("seatledger.web.usage_view")
-    except ImportError:  # the metered-usage engine is not installed
-        return page(request, "usage.html", scope=scope, data=None, chart_json="{}", **names)
     state = table_state(request.query_params, "grp", usage_view.TOTALS_SORTS, "net", descending=True)
     as_of = counting_instant(request)
     chosen = usage_view.parse_month(month, as_of)

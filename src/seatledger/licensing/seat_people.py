@@ -11,7 +11,7 @@ import itertools
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Collection, Iterator, NamedTuple, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -19,8 +19,12 @@ from sqlalchemy.engine import Connection
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.db.engine import sqlite_page_cache
+from seatledger.db.ledger import wrote_in_transaction
 from seatledger.errors import NotFound
-from seatledger.licensing._seat_reasons import (
+from seatledger.licensing import advanced_security
+from seatledger.licensing.cost_centers import load_allocator
+from seatledger.licensing.scope import holds_at
+from seatledger.licensing.seat_reasons import (
     REASON_ORG_MEMBER,
     REASON_ORG_OWNER,
     REASON_OUTSIDE_COLLABORATOR,
@@ -33,13 +37,77 @@ from seatledger.licensing._seat_reasons import (
     person_key,
     reasons,
 )
-from seatledger.licensing.scope import holds_at
-from seatledger.licensing.seats import (
-    LICENSE_TYPE_ENTERPRISE,
-    LICENSE_TYPE_VISUAL_STUDIO,
-    LicensedPerson,
-    SeatReason,
-)
+
+LICENSE_TYPE_ENTERPRISE = "Enterprise"
+LICENSE_TYPE_VISUAL_STUDIO = "Visual Studio subscription"
+
+
+@dataclass(frozen=True)
+class LicensedPerson:
+    """One person consuming an enterprise seat, with everything the usage report and the
+    consumed-licenses API show about them. Lists are sorted; emails lower-case."""
+
+    key: str  # stable identity: "user:<id>", "server:<email>" or "invite:<email>"
+    user_id: int | None
+    login: str | None  # cloud login; None for server-only and email-invite people
+    name: str | None
+    reasons: tuple[str, ...]  # REASON_* values, sorted
+    license_type: str  # LICENSE_TYPE_*
+    member_roles: tuple[str, ...]  # "org:Owner", "org:Member", "ORG/REPO:Collaborator"
+    enterprise_roles: tuple[str, ...]  # "Owner", "Member", "Outside collaborator" / "Repository collaborator"
+    verified_domain_emails: tuple[str, ...]
+    saml_name_id: str | None
+    orgs_with_pending_invites: tuple[str, ...]
+    two_factor: bool | None
+    two_factor_required_by: dt.date | None
+    cost_center: str | None
+    code_security_user: bool  # an active Code Security committer now
+    secret_protection_user: bool  # an active Secret Protection committer now
+    license_started_at: dt.datetime | None  # earliest start of the reasons that hold now
+    license_ended_at: dt.datetime | None  # None while it holds
+    server_user_ids: tuple[str, ...]  # "hostname:user_id"
+    server_primary_emails: tuple[str, ...]
+    server_code_security_user_ids: tuple[str, ...]
+    server_secret_protection_user_ids: tuple[str, ...]
+    visual_studio_subscription_email: str | None
+    visual_studio_license_status: str | None  # "Matched" | "Pending Invitation" | None
+    total_user_accounts: int  # cloud account (0/1) + server accounts
+
+    @property
+    def github_com_user(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def invited_email(self) -> str | None:
+        """The address a person holding a seat only through an email invitation was invited
+        at: what identifies them until they accept (``login`` is None)."""
+        email = self.key.removeprefix("invite:")
+        return email if self.key.startswith("invite:") and "@" in email else None
+
+    @property
+    def enterprise_server_user(self) -> bool:
+        return bool(self.server_user_ids)
+
+    @property
+    def visual_studio_subscription_user(self) -> bool:
+        return self.license_type == LICENSE_TYPE_VISUAL_STUDIO
+
+
+@dataclass(frozen=True)
+class SeatReason:
+    """One reason a person consumes a seat at an instant (what :func:`explain` returns)."""
+
+    reason: str  # REASON_*
+    person_key: str
+    detail: str  # one sentence for a person to read
+    started_at: dt.datetime
+    ended_at: dt.datetime | None  # when it stops (or stopped), if known
+    organization: str | None = None
+    repository: str | None = None  # "owner/name"
+    invitation_id: int | None = None
+    server_account: str | None = None  # "hostname:user_id"
+    visual_studio_email: str | None = None
+
 
 _MEMBERSHIP = (REASON_ORG_OWNER, REASON_ORG_MEMBER)
 SIDE_CACHE_KIB = 8 * 1024  # SQLite page cache of the connection counting committers beside the report
@@ -63,14 +131,6 @@ def _ordered_people(conn: Connection, policy: Policy, at: dt.datetime, org_id: i
         )
         .order_by(s.c.sort_key, s.c.user_id)
     )
-
-
-def _allocator(conn: Connection, enterprise_id: int, user_ids: Collection[int] | None = None) -> Any:
-    try:
-        from seatledger.licensing.cost_centers import load_allocator
-    except ImportError:  # cost centers are another area's module; without it there is none
-        return None
-    return load_allocator(conn, enterprise_id, user_ids)
 
 
 def stream(
@@ -99,7 +159,7 @@ def stream(
             keys = [(person_key(row.user_id, row.other_key), row.user_id) for row in rows]
             user_ids = [uid for _, uid in keys if uid is not None]
             # A page's people: only their cost center assignments, not the enterprise's every one.
-            context.allocator = _allocator(conn, policy.enterprise.id, user_ids)
+            context.allocator = load_allocator(conn, policy.enterprise.id, user_ids)
             _mark_committers(conn, context, user_ids)
             yield from _describe(conn, context, keys)
     finally:
@@ -228,7 +288,7 @@ def stream_all(conn: Connection, policy: Policy, at: dt.datetime, *, org_id: int
             result.close()
         raise
     found = committers()
-    ctx = _Context(policy, at, found["code_security"], found["secret_protection"], _allocator(conn, policy.enterprise.id))
+    ctx = _Context(policy, at, found["code_security"], found["secret_protection"], load_allocator(conn, policy.enterprise.id))
     try:
         current: tuple[int | None, str | None] | None = None
         rows: list[Any] = []
@@ -254,9 +314,6 @@ def _committers_beside(conn: Connection, enterprise: str, at: dt.datetime) -> Ca
     connection instead when its open transaction has written (another connection would not see
     that) or the database lives in this process's memory. Returns the function that waits for
     the answer (it raises what the count raised)."""
-    from seatledger.db.ledger import wrote_in_transaction
-    from seatledger.licensing import advanced_security
-
     engine = conn.engine
     if wrote_in_transaction(conn) or engine.url.database in (None, "", ":memory:") or "mode=memory" in str(engine.url):
         found = advanced_security.active_committer_ids(conn, enterprise, as_of=at)
@@ -327,7 +384,7 @@ def describe_keys(
     conn: Connection, policy: Policy, at: dt.datetime, people: Sequence[tuple[int | None, str | None]], *, batch: int
 ) -> Iterator[LicensedPerson]:
     """The people of ``people`` (a slice of :func:`ordered_keys`), described in batches."""
-    context = _Context(policy, at, frozenset(), frozenset(), _allocator(conn, policy.enterprise.id))
+    context = _Context(policy, at, frozenset(), frozenset(), load_allocator(conn, policy.enterprise.id))
     for start in range(0, len(people), batch):
         keys = [(person_key(uid, other), uid) for uid, other in people[start : start + batch]]
         _mark_committers(conn, context, [uid for _, uid in keys if uid is not None])
@@ -336,8 +393,6 @@ def describe_keys(
 
 def _mark_committers(conn: Connection, ctx: "_Context", user_ids: list[int]) -> None:
     """Which people of this batch are active Advanced Security committers (per product)."""
-    from seatledger.licensing import advanced_security
-
     found = advanced_security.committers_among(conn, ctx.policy.enterprise.slug, user_ids, as_of=ctx.at)
     ctx.code_security = found["code_security"]
     ctx.secret_protection = found["secret_protection"]
