@@ -327,6 +327,7 @@ class Allocator:
     user_teams: dict[int, list[int]] = field(default_factory=dict)
     _bounds: list[dt.datetime] | None = None
     _memo: dict[tuple[int | None, int | None, int], str | None] = field(default_factory=dict)
+    _constant: dict[tuple[int | None, int | None, int, int], bool] = field(default_factory=dict)
 
     def _pick(self, spans: list[_Span] | None, at: dt.datetime) -> str | None:
         for span in spans or ():
@@ -346,6 +347,10 @@ class Allocator:
                          for s in spans if s.ended is not None}
             instants |= {d for d in self.deleted_at.values() if d is not None}
             self._bounds = sorted(instants)
+        # A person with no assignment of their own (directly or through a team) is allocated
+        # by the org alone: one answer shared by everyone the org grants.
+        if user_id is not None and user_id not in self.users and user_id not in self.user_teams:
+            user_id = None
         key = (user_id, org_id, bisect.bisect_right(self._bounds, at))
         if key not in self._memo:
             self._memo[key] = self._allocate(user_id, org_id, at)
@@ -356,7 +361,12 @@ class Allocator:
         first = self.allocate(user_id, org_id, start)
         assert self._bounds is not None
         lo, hi = bisect.bisect_right(self._bounds, start), bisect.bisect_right(self._bounds, end)
-        return all(self.allocate(user_id, org_id, b) == first for b in self._bounds[lo:hi])
+        if user_id is not None and user_id not in self.users and user_id not in self.user_teams:
+            user_id = None  # allocated by the org alone (see allocate): one answer per org
+        key = (user_id, org_id, lo, hi)
+        if key not in self._constant:
+            self._constant[key] = all(self.allocate(user_id, org_id, b) == first for b in self._bounds[lo:hi])
+        return self._constant[key]
 
     def _allocate(self, user_id: int | None, org_id: int | None, at: dt.datetime) -> str | None:
         if user_id is not None:
