@@ -130,84 +130,27 @@ def _granting_orgs(m: BillingMonth, candidates: list, first: int) -> list[int | 
 def enterprise_people(conn: Connection, m: BillingMonth) -> list[BilledPerson]:
     """Everyone with a seat reason at some instant of the month up to ``last_day`` (the seats
     engine's rules, queried once for the whole window): cloud accounts, server-only people and
-    email invitees. Billed from the day their first reason of the month starts.
-
-    The database sums each person's reasons up (one row a person): when the day, the
-    Visual Studio bundle and the granting organization hold all month, which is most people,
-    nothing more is read; only the others' organization reasons are read to follow them day
-    by day (:func:`_granting_orgs`)."""
+    email invitees. Billed from the day their first reason of the month starts."""
     window = seat_reasons.Window(m.start, day_end(m.day(m.last_day)) + dt.timedelta(seconds=1))
     r = seat_reasons.reasons(policy_for(conn, m.ent), window)
-    o = t.organizations
-    tier = sa.case(*((r.c.reason == reason, rank) for reason, rank in _TIER.items()))
-    granting = sa.and_(r.c.reason.in_(list(_TIER)), r.c.org_id.in_(list(m.org_created)))
-    all_month = sa.and_(r.c.started_at <= m.start, r.c.ended_at.is_(None))
-    person = (r.c.user_id, r.c.other_key)
-    best = sa.func.row_number().over(
-        partition_by=person,
-        order_by=(sa.case((granting, 0), else_=1), tier, o.c.created_at, r.c.org_id),
-    )
-    ranked = (
-        sa.select(
-            r.c.user_id, r.c.other_key, r.c.started_at, r.c.reason, r.c.org_id,
-            sa.case((granting, 1), else_=0).label("granting"),
-            sa.case((sa.and_(granting, ~all_month), 1), else_=0).label("moving"),
-            best.label("rank"),
-        )
-        .select_from(r.outerjoin(o, o.c.id == r.c.org_id))
-        .subquery("ranked")
-    )
-    q = ranked.c
-    per_person = sa.select(
-        q.user_id, q.other_key,
-        sa.func.min(q.started_at).label("started_at"),
-        sa.func.max(sa.case((q.reason == seat_reasons.REASON_VISUAL_STUDIO, 1), else_=0)).label("vs"),
-        sa.func.max(q.moving).label("moving"),
-        sa.func.max(sa.case((sa.and_(q.rank == 1, q.granting == 1), q.org_id))).label("best_org"),
-    ).group_by(q.user_id, q.other_key)
+    orgs = m.org_created
+    people: dict[str, dict] = {}
+    for row in conn.execute(sa.select(r)):
+        p = people.setdefault(seat_reasons.person_key(row.user_id, row.other_key),
+                              {"user_id": row.user_id, "first": m.days + 1, "orgs": [], "vs": False})
+        p["first"] = min(p["first"], _first_instant_day(m, row.started_at))
+        if row.reason == seat_reasons.REASON_VISUAL_STUDIO:
+            p["vs"] = True
+        if row.org_id is not None and row.reason in _TIER and row.org_id in orgs:
+            p["orgs"].append((_TIER[row.reason], orgs[row.org_id], row.org_id, row.started_at, row.ended_at))
     logins = m.logins
     out = []
-    moving: dict[str, BilledPerson] = {}
-    for row in conn.execute(per_person):
-        key = seat_reasons.person_key(row.user_id, row.other_key)
-        uid = row.user_id
-        first = _first_instant_day(m, _datetime(row.started_at))
+    for key, p in people.items():
+        uid = p["user_id"]
         # people without a cloud account are named by their key's email ("server:a@b")
         login = logins.get(uid) if uid is not None else key.partition(":")[2]
-        orgs: list[int | None] = [None] * (m.days + 1)
-        if row.best_org is not None:
-            for d in range(first, m.last_day + 1):
-                orgs[d] = row.best_org
-        person_row = BilledPerson(uid, login, first, orgs, bool(row.vs))
-        out.append(person_row)
-        if row.moving:
-            moving[key] = person_row
-    if moving:
-        _follow_granting_orgs(conn, m, r, moving)
+        out.append(BilledPerson(uid, login, p["first"], _granting_orgs(m, p["orgs"], p["first"]), p["vs"]))
     return out
-
-
-def _follow_granting_orgs(conn: Connection, m: BillingMonth, r: sa.Subquery, people: dict[str, BilledPerson]) -> None:
-    """The granting org day by day of the people whose organization reasons change in the
-    month, from their reason rows (read for them alone, by their own indexes)."""
-    candidates: dict[str, list] = defaultdict(list)
-    user_ids = sorted({p.user_id for p in people.values() if p.user_id is not None})
-    keys = sorted(k for k, p in people.items() if p.user_id is None)
-    parts = []
-    for i in range(0, len(user_ids), 900):
-        parts.append(sa.select(r).where(r.c.user_id.in_(user_ids[i : i + 900])))
-    for i in range(0, len(keys), 900):
-        parts.append(sa.select(r).where(r.c.user_id.is_(None), r.c.other_key.in_(keys[i : i + 900])))
-    for part in parts:
-        for row in conn.execute(part.where(r.c.reason.in_(list(_TIER)), r.c.org_id.is_not(None))):
-            key = seat_reasons.person_key(row.user_id, row.other_key)
-            if key in people and row.org_id in m.org_created:
-                candidates[key].append(
-                    (_TIER[row.reason], m.org_created[row.org_id], row.org_id, _datetime(row.started_at),
-                     _datetime(row.ended_at) if row.ended_at is not None else None)
-                )
-    for key, p in people.items():
-        p.orgs = _granting_orgs(m, candidates[key], p.first)
 
 
 def committer_people(conn: Connection, m: BillingMonth) -> dict[str, list[BilledPerson]]:
