@@ -135,15 +135,22 @@ def test_two_servers_started_apart_answer_alike_right_after_a_write_to_either(
         led = Ledger(conn)
         led.ensure_membership(led.org_id("octo"), led.user_id(led.enterprise_id("acme"), "owner") or 0, "owner")
         _id, token = tokens.create_token(conn, "acme", "owner", ["read:enterprise", "manage_billing:copilot", "admin:org"])
-    first = _serve(db_url, tmp_path / "a", stderr=subprocess.DEVNULL, workers=1)
-    second = _serve(db_url, tmp_path / "b", stderr=subprocess.DEVNULL, workers=1)
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    with logs[0].open("w") as a_log, logs[1].open("w") as b_log:
+        first = _serve(db_url, tmp_path / "a", stderr=a_log.fileno(), workers=1)
+        second = _serve(db_url, tmp_path / "b", stderr=b_log.fileno(), workers=1)
     try:
         urls = [_url_of(first), _url_of(second)]
+        for proc, log in zip((first, second), logs):  # a server that died after listening says why
+            assert proc.poll() is None, log.read_text()
         headers = {"Authorization": f"Bearer {token}"}
         seats = "/api/v3/enterprises/acme/copilot/billing/seats"
         consumed = "/api/v3/enterprises/acme/consumed-licenses"
         with httpx.Client(headers=headers, timeout=60) as http:
-            assert http.get(urls[0] + consumed).json() == http.get(urls[1] + consumed).json()
+            try:
+                assert http.get(urls[0] + consumed).json() == http.get(urls[1] + consumed).json()
+            except httpx.ConnectError as exc:  # a server gone: its own words
+                raise AssertionError("\n".join(f"{log.name}:\n{log.read_text()}" for log in logs)) from exc
             for n, (writer, other) in enumerate((urls, urls[::-1])):
                 added = http.post(
                     writer + "/api/v3/orgs/octo/copilot/billing/selected_users",
