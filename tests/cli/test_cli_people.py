@@ -8,40 +8,24 @@ import csv
 import datetime as dt
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from seatledger import licensing
-from seatledger.db import create_engine, migrate
-from seatledger.demo import build_demo
 from seatledger.jsonable import jsonable
 from seatledger.reports.changes import HEADER
 
-ANCHOR = dt.datetime(2026, 11, 1)
+from cli_support import run_seatledger
+
 AS_OF = "2026-10-31"
 AT = dt.datetime(2026, 10, 31, 23, 59, 59)
 
 
 @pytest.fixture(scope="module")
-def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Engine]]:
-    data = tmp_path_factory.mktemp("people-cli")
-    engine = create_engine(f"sqlite:///{data / 'seatledger.db'}")
-    migrate(engine)
-    build_demo(engine, size="small", seed=1, anchor=ANCHOR)
-    yield data, engine
-    engine.dispose()
-
-
-def _run(args: list[str], data: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
-    env["SEATLEDGER_DATA_DIR"] = str(data)
-    return subprocess.run([sys.executable, "-m", "seatledger", *args], capture_output=True, text=True, env=env, timeout=120)
+def ledger(small_demo: tuple[Path, Engine]) -> tuple[Path, Engine]:
+    return small_demo
 
 
 def test_explain_prints_each_reason_and_json_is_the_engines_answer(ledger: tuple[Path, Engine]) -> None:
@@ -50,12 +34,12 @@ def test_explain_prints_each_reason_and_json_is_the_engines_answer(ledger: tuple
         person = next(p for p in licensing.iter_licensed_people(conn, "acme", as_of=AT) if p.key.startswith("server:"))
         expected = licensing.describe_person(conn, "acme", person.key, as_of=AT)
     email = person.key.removeprefix("server:")
-    text = _run(["explain", email, "--enterprise", "acme", "--as-of", AS_OF], data)
+    text = run_seatledger(["explain", email, "--enterprise", "acme", "--as-of", AS_OF], data)
     assert text.returncode == 0, text.stderr
     assert text.stdout.startswith(f"{email} · {person.key} · as of 2026-10-31 23:59:59 UTC")
     for reason in expected.seat_reasons:
         assert f"  - {reason.detail}" in text.stdout
-    as_json = _run(["explain", email, "--enterprise", "acme", "--as-of", AS_OF, "--json"], data)
+    as_json = run_seatledger(["explain", email, "--enterprise", "acme", "--as-of", AS_OF, "--json"], data)
     assert json.loads(as_json.stdout) == jsonable(expected)
 
 
@@ -64,15 +48,15 @@ def test_changes_json_and_csv_are_the_change_list_and_reconcile(ledger: tuple[Pa
     args = ["changes", "--enterprise", "acme", "--from", "2026-08-01", "--to", AS_OF]
     with engine.connect() as conn:
         expected = licensing.license_changes(conn, "acme", dt.datetime(2026, 8, 1, 23, 59, 59), AT)
-    as_json = json.loads(_run([*args, "--json"], data).stdout)
+    as_json = json.loads(run_seatledger([*args, "--json"], data).stdout)
     assert as_json == jsonable(expected)
     for p in as_json["products"]:
         assert p["at_end"] - p["at_start"] == p["net"] == p["added"] - p["removed"]
-    rows = list(csv.reader(io.StringIO(_run([*args, "--csv", "--product", "copilot"], data).stdout)))
+    rows = list(csv.reader(io.StringIO(run_seatledger([*args, "--csv", "--product", "copilot"], data).stdout)))
     copilot = [c for c in expected.changes if c.product == "copilot"]
     assert rows[0] == list(HEADER) and len(rows) - 1 == len(copilot)
     assert [r[3] for r in rows[1:]] == [c.handle for c in copilot]
-    text = _run(args, data).stdout
+    text = run_seatledger(args, data).stdout
     assert "product            at start  added  removed   net  at end" in text
 
 
@@ -81,10 +65,10 @@ def test_history_prints_each_days_total_and_the_peak(ledger: tuple[Path, Engine]
     args = ["history", "--enterprise", "acme", "--product", "secret_protection", "--from", "2026-08-01", "--to", AS_OF]
     with engine.connect() as conn:
         expected = licensing.license_history(conn, "acme", "secret_protection", dt.date(2026, 8, 1), AT.date())
-    assert json.loads(_run([*args, "--json"], data).stdout) == jsonable(expected)
-    rows = list(csv.reader(io.StringIO(_run([*args, "--csv"], data).stdout)))
+    assert json.loads(run_seatledger([*args, "--json"], data).stdout) == jsonable(expected)
+    rows = list(csv.reader(io.StringIO(run_seatledger([*args, "--csv"], data).stdout)))
     assert rows == [["date", "total"], *([d.isoformat(), str(n)] for d, n in expected.days)]
-    first = _run(args, data).stdout.splitlines()[0]
+    first = run_seatledger(args, data).stdout.splitlines()[0]
     assert first == f"acme: secret_protection, peak {expected.peak} on {expected.peak_day.isoformat()}"
 
 
@@ -101,6 +85,6 @@ def test_history_prints_each_days_total_and_the_peak(ledger: tuple[Path, Engine]
     ],
 )
 def test_a_mistake_is_one_line_and_exit_code_2(ledger: tuple[Path, Engine], args: list[str], message: str) -> None:
-    done = _run(args, ledger[0])
+    done = run_seatledger(args, ledger[0])
     assert done.returncode == 2
     assert done.stderr.startswith(message) and done.stderr.count("\n") == 1

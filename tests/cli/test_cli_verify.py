@@ -5,9 +5,6 @@ enterprise Licensing page tell the last result."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -21,13 +18,6 @@ from tests.livesupport import LiveServer
 ANCHOR = dt.datetime(2026, 6, 15)
 
 
-def _run(args: list[str], data: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
-    env["SEATLEDGER_DATA_DIR"] = str(data)
-    return subprocess.run([sys.executable, "-m", "seatledger", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
-
-
 def test_verify_says_clean_then_finds_drift_then_repairs_it(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
@@ -35,7 +25,7 @@ def test_verify_says_clean_then_finds_drift_then_repairs_it(tmp_path: Path) -> N
     migrate(engine)
     build_demo(engine, size="small", seed=1, anchor=ANCHOR)
 
-    clean = _run(["verify"], data)
+    clean = run_seatledger(["verify"], data)
     assert clean.returncode == 0, clean.stderr
     assert clean.stdout.strip() == "acme: the intervals equal the facts"
 
@@ -44,15 +34,15 @@ def test_verify_says_clean_then_finds_drift_then_repairs_it(tmp_path: Path) -> N
             sa.select(ti.seat_spans.c.id, ti.seat_spans.c.user_id).where(ti.seat_spans.c.user_id.is_not(None)).limit(1)
         ).one()
         conn.execute(sa.delete(ti.seat_spans).where(ti.seat_spans.c.id == victim.id))
-    drift = _run(["verify", "--enterprise", "acme"], data)
+    drift = run_seatledger(["verify", "--enterprise", "acme"], data)
     assert drift.returncode == 1
     lines = drift.stdout.strip().splitlines()
     assert lines[0] == "acme: 1 difference"
     assert lines[1].startswith(f"  seat_spans user:{victim.user_id}: expected (") and lines[1].endswith("stored nothing")
 
-    repaired = _run(["verify", "--repair"], data)
+    repaired = run_seatledger(["verify", "--repair"], data)
     assert repaired.returncode == 0 and "1 difference (repaired)" in repaired.stdout
-    assert _run(["verify"], data).returncode == 0
+    assert run_seatledger(["verify"], data).returncode == 0
 
     from seatledger.app import create_app
     from seatledger.config import Settings
@@ -66,7 +56,7 @@ def test_verify_says_clean_then_finds_drift_then_repairs_it(tmp_path: Path) -> N
 
 def test_verify_of_an_unknown_enterprise_is_one_line_and_exit_2(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert _run(["migrate"], data).returncode == 0
-    proc = _run(["verify", "--enterprise", "nope"], data)
+    assert run_seatledger(["migrate"], data).returncode == 0
+    proc = run_seatledger(["verify", "--enterprise", "nope"], data)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["error: no enterprise 'nope'"]
