@@ -15,6 +15,8 @@ from seatledger.db import tables_intervals as ti
 from seatledger.demo import build_demo
 from tests.livesupport import LiveServer
 
+from cli_support import run_seatledger
+
 ANCHOR = dt.datetime(2026, 6, 15)
 
 
