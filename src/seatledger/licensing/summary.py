@@ -46,13 +46,14 @@ def enterprise_summary(
         scope = Scope.org(org)
         if resolve(conn, scope).enterprise.id != info.id:
             raise NotFound(f"no organization {org!r} in enterprise {slug!r}")
+    committers = committer_totals_by_product(conn, scope, as_of=when)  # both products, one statement
     return EnterpriseSummary(
         enterprise=info.slug,
         name=info.name,
         organization=org,
         as_of=when,
         seats=seat_totals(conn, slug, org=org, as_of=when),
-        advanced_security=tuple(committer_totals_by_product(conn, scope, as_of=when)[p] for p in PRODUCTS),
+        advanced_security=tuple(committers[p] for p in PRODUCTS),
         copilot=copilot_totals(conn, scope, as_of=when),
         sources=tuple(source_freshness(conn, slug)),
         data_gaps=tuple(data_gaps(conn, slug, when)),
