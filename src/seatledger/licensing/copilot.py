@@ -99,7 +99,6 @@ def _pending_invitation(seats: sa.CTE, as_of: dt.datetime) -> sa.ColumnElement[b
     (a few), not by searching the invitations for every seat."""
     inv, m, u, ue = t.invitations, t.org_memberships, t.users, t.user_emails
     pending = [
-        inv.c.organization_id.in_(sa.select(seats.c.organization_id)),
         inv.c.role.in_(("member", "owner")),
         inv.c.created_at <= as_of,
         sa.or_(inv.c.resolved_at.is_(None), inv.c.resolved_at > as_of),
