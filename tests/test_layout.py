@@ -45,7 +45,7 @@ NOT_YET_MIRRORED = {
     "demo/billing.py", "demo/commits.py", "demo/names.py", "demo/people.py", "demo/repos.py",
     "demo/servers.py", "demo/world.py",
     "digests/sending.py", "digests/subscriptions.py",
-    "exports/catalog.py", "exports/links.py", "exports/mail.py", "exports/recovery.py",
+    "exports/catalog.py", "exports/mail.py", "exports/recovery.py",
     "exports/secret_key.py",
     "ingest/csv_files.py", "ingest/email_mapping.py", "ingest/git_log.py", "ingest/github_client.py",
     "ingest/identities.py", "ingest/people.py", "ingest/rematch.py", "ingest/report.py",
