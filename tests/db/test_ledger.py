@@ -86,10 +86,10 @@ Write = Callable[[Ledger, EnterpriseBuilder], object]
 @pytest.mark.parametrize(
     ("write", "message"),
     [
-        (lambda l, b: l.add_membership(b.org("octo"), b.user("ann"), "admin"), "organization role must be"),
-        (lambda l, b: l.add_enterprise_role(b.id, b.user("ann"), "admin"), "enterprise role must be"),
-        (lambda l, b: l.add_invitation(b.org("octo"), login="ann", role="admin"), "invitation role 'admin'"),
-        (lambda l, b: l.add_invitation(b.org("octo"), login="ann", status="sent"), "invitation status 'sent'"),
+        (lambda led, b: led.add_membership(b.org("octo"), b.user("ann"), "admin"), "organization role must be"),
+        (lambda led, b: led.add_enterprise_role(b.id, b.user("ann"), "admin"), "enterprise role must be"),
+        (lambda led, b: led.add_invitation(b.org("octo"), login="ann", role="admin"), "invitation role 'admin'"),
+        (lambda led, b: led.add_invitation(b.org("octo"), login="ann", status="sent"), "invitation status 'sent'"),
     ],
 )
 def test_a_value_outside_its_list_is_refused_and_nothing_is_written(engine: Engine, write: Write, message: str) -> None:
