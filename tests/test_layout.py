@@ -38,7 +38,7 @@ NOT_YET_MIRRORED = {
     "api/__init__.py", "api/accounts.py", "api/advanced_security.py", "api/billing_cost_centers.py",
     "api/copilot.py", "api/json_body.py", "api/license_sync.py", "api/parameters.py", "api/schemas.py",
     "api/server_license.py", "api/throttle.py",
-    "app.py", "errors.py", "tokens.py",
+    "app.py", "tokens.py",
     "cli/__init__.py", "cli/alert.py", "cli/context.py", "cli/digest.py", "cli/ghas.py", "cli/ingest.py",
     "cli/report.py", "cli/token.py", "cli/user.py", "cli/worker.py",
     "db/committer_spans.py", "db/conflicts.py", "db/migrate.py",
