@@ -41,7 +41,7 @@ NOT_YET_MIRRORED = {
     "app.py", "tokens.py",
     "cli/__init__.py", "cli/alert.py", "cli/context.py", "cli/digest.py", "cli/ghas.py", "cli/ingest.py",
     "cli/report.py", "cli/token.py", "cli/user.py", "cli/worker.py",
-    "db/committer_spans.py", "db/migrate.py",
+    "db/committer_spans.py",
     "demo/billing.py", "demo/commits.py", "demo/names.py", "demo/people.py", "demo/repos.py",
     "demo/servers.py", "demo/world.py",
     "digests/sending.py", "digests/subscriptions.py",

@@ -32,18 +32,3 @@ def test_the_heads_a_migrated_ledger_is_recognised_by_are_alembics_own(engine: s
 
     assert frozenset(ScriptDirectory.from_config(alembic_config(engine)).get_heads()) == HEADS
     assert recorded_revisions(engine) == HEADS  # the fixture's ledger, migrated by Alembic
-
-
-def test_a_ledger_behind_the_newest_schema_is_still_migrated(tmp_path) -> None:
-    from seatledger.db import create_engine, migrate
-    from seatledger.db.migrate import HEADS, recorded_revisions
-
-    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    try:
-        migrate(engine, "0001")
-        assert recorded_revisions(engine) == {"0001"}
-        migrate(engine)
-        assert recorded_revisions(engine) == HEADS
-        assert {t.name for t in metadata.sorted_tables} <= set(sa.inspect(engine).get_table_names())
-    finally:
-        engine.dispose()
