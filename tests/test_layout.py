@@ -55,7 +55,7 @@ NOT_YET_MIRRORED = {
     "reports/changes.py", "reports/reclaim.py",
     "web/__init__.py", "web/access.py", "web/accounts.py", "web/deps.py", "web/error_page.py",
     "web/render.py", "web/routes_copilot.py", "web/routes_licensing.py", "web/routes_reports.py",
-    "web/security_headers.py", "web/session_store.py", "web/summary.py",
+    "web/session_store.py", "web/summary.py",
 }
 
 
