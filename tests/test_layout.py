@@ -40,12 +40,12 @@ NOT_YET_MIRRORED = {
     "api/server_license.py", "api/throttle.py",
     "app.py", "tokens.py",
     "cli/__init__.py", "cli/alert.py", "cli/context.py", "cli/digest.py", "cli/ghas.py", "cli/ingest.py",
-    "cli/report.py", "cli/token.py", "cli/user.py", "cli/worker.py",
+    "cli/report.py", "cli/token.py", "cli/user.py",
     "db/committer_spans.py",
     "demo/billing.py", "demo/commits.py", "demo/names.py", "demo/people.py", "demo/repos.py",
     "demo/servers.py", "demo/world.py",
     "digests/sending.py", "digests/subscriptions.py",
-    "exports/catalog.py", "exports/mail.py", "exports/recovery.py",
+    "exports/catalog.py", "exports/mail.py",
     "ingest/csv_files.py", "ingest/git_log.py", "ingest/github_client.py",
     "ingest/identities.py", "ingest/people.py", "ingest/rematch.py", "ingest/report.py",
     "ingest/server_usage.py", "ingest/vs_subscribers.py", "ingest/webhook_events.py",
@@ -54,7 +54,7 @@ NOT_YET_MIRRORED = {
     "reports/changes.py", "reports/reclaim.py",
     "web/__init__.py", "web/access.py", "web/accounts.py", "web/deps.py", "web/error_page.py",
     "web/render.py", "web/routes_copilot.py", "web/routes_licensing.py", "web/routes_reports.py",
-    "web/session_store.py", "web/summary.py",
+    "web/summary.py",
 }
 
 
