@@ -36,7 +36,7 @@ NOT_YET_MIRRORED = {
     "alerts/commit_hook.py", "alerts/conditions.py", "alerts/delivery.py", "alerts/evaluation.py",
     "alerts/history.py", "alerts/rules.py",
     "api/__init__.py", "api/accounts.py", "api/advanced_security.py", "api/billing_cost_centers.py",
-    "api/copilot.py", "api/json_body.py", "api/license_sync.py", "api/parameters.py", "api/schemas.py",
+    "api/copilot.py", "api/license_sync.py", "api/parameters.py", "api/schemas.py",
     "api/server_license.py", "api/throttle.py",
     "app.py", "tokens.py",
     "cli/__init__.py", "cli/alert.py", "cli/context.py", "cli/digest.py", "cli/ghas.py", "cli/ingest.py",
