@@ -50,7 +50,7 @@ NOT_YET_MIRRORED = {
     "ingest/identities.py", "ingest/people.py", "ingest/rematch.py", "ingest/report.py",
     "ingest/server_usage.py", "ingest/vs_subscribers.py", "ingest/webhook_events.py",
     "licensing/billed_people.py", "licensing/committer_changes.py",
-    "metrics/collector.py", "metrics/http.py",
+    "metrics/collector.py",
     "reports/changes.py", "reports/reclaim.py",
     "web/__init__.py", "web/access.py", "web/accounts.py", "web/deps.py", "web/error_page.py",
     "web/render.py", "web/routes_copilot.py", "web/routes_licensing.py", "web/routes_reports.py",
