@@ -47,7 +47,7 @@ NOT_YET_MIRRORED = {
     "digests/sending.py", "digests/subscriptions.py",
     "exports/catalog.py", "exports/mail.py",
     "ingest/csv_files.py", "ingest/git_log.py", "ingest/github_client.py",
-    "ingest/identities.py", "ingest/people.py", "ingest/rematch.py",
+    "ingest/people.py", "ingest/rematch.py",
     "ingest/server_usage.py", "ingest/vs_subscribers.py", "ingest/webhook_events.py",
     "licensing/billed_people.py", "licensing/committer_changes.py",
     "metrics/collector.py",
