@@ -1,4 +1,4 @@
-"""The project's own promises: migrations, settings, the CLI's error contract."""
+"""The project's own promises: migrations and the CLI's error contract."""
 
 from __future__ import annotations
 
@@ -7,20 +7,12 @@ import sys
 
 import sqlalchemy as sa
 
-from seatledger.config import load_settings
 from seatledger.db.tables import metadata
 
 
 def test_migrations_create_every_table_of_the_schema(engine: sa.Engine) -> None:
     names = set(sa.inspect(engine).get_table_names())
     assert {t.name for t in metadata.sorted_tables} <= names
-
-
-def test_settings_read_data_dir_and_database_url_from_the_environment() -> None:
-    s = load_settings({"SEATLEDGER_DATA_DIR": "/x", "SEATLEDGER_DATABASE_URL": "postgresql+psycopg://h/db"})
-    assert str(s.data_dir) == "/x"
-    assert s.effective_database_url == "postgresql+psycopg://h/db"
-    assert load_settings({"SEATLEDGER_DATA_DIR": "/y"}).effective_database_url == "sqlite:////y/seatledger.db"
 
 
 def test_unreachable_database_url_prints_one_line_and_exits_2(tmp_path) -> None:
@@ -40,18 +32,3 @@ def test_the_heads_a_migrated_ledger_is_recognised_by_are_alembics_own(engine: s
 
     assert frozenset(ScriptDirectory.from_config(alembic_config(engine)).get_heads()) == HEADS
     assert recorded_revisions(engine) == HEADS  # the fixture's ledger, migrated by Alembic
-
-
-def test_a_ledger_behind_the_newest_schema_is_still_migrated(tmp_path) -> None:
-    from seatledger.db import create_engine, migrate
-    from seatledger.db.migrate import HEADS, recorded_revisions
-
-    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    try:
-        migrate(engine, "0001")
-        assert recorded_revisions(engine) == {"0001"}
-        migrate(engine)
-        assert recorded_revisions(engine) == HEADS
-        assert {t.name for t in metadata.sorted_tables} <= set(sa.inspect(engine).get_table_names())
-    finally:
-        engine.dispose()

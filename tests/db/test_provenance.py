@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
-from github_answers import serve
+from tests.ingest.github_answers import serve
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
 from seatledger.ingest.github_api import sync_github

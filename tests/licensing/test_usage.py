@@ -13,7 +13,7 @@ from seatledger.licensing.cost_centers import add_resources, create_cost_center,
 from seatledger.licensing.pricing import set_price
 from seatledger.licensing.scope import get_enterprise
 from seatledger.licensing.usage import LineItem, UsageFilter, iter_line_items, summarize
-from billing_scenario import LONG_AGO, build_acme
+from tests.billing_scenario import LONG_AGO, build_acme
 
 MARCH = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
 AS_OF = dt.datetime(2026, 4, 15)

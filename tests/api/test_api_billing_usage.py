@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from billing_scenario import LONG_AGO, build_acme
+from tests.billing_scenario import LONG_AGO, build_acme
 from seatledger import tokens
 from seatledger.app import create_app
 from seatledger.config import Settings

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from billing_scenario import build_acme
+from tests.billing_scenario import build_acme
 from seatledger.db.ledger import Ledger
 from seatledger.licensing.pricing import set_price
 from seatledger.licensing.scope import Scope

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy.engine import Engine
 
-from billing_scenario import build_acme
+from tests.billing_scenario import build_acme
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing.scope import Scope
 from seatledger.reports.usage import iter_report

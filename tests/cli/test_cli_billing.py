@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from billing_scenario import build_acme
+from tests.billing_scenario import build_acme
 from typer.testing import CliRunner, Result
 
 from seatledger.cli import app

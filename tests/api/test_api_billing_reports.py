@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from billing_scenario import LONG_AGO, build_acme
+from tests.billing_scenario import LONG_AGO, build_acme
 from livesupport import LiveServer, SmtpSink, free_port
 from seatledger import tokens
 from seatledger.app import create_app
