@@ -13,7 +13,7 @@ import secrets
 import string
 import zlib
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Any, Iterable, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -196,7 +196,7 @@ def create_token(
     return int(result.inserted_primary_key[0]), token
 
 
-def _token_select() -> sa.Select:
+def _token_select() -> sa.Select[Any]:
     a, u, e = t.api_tokens, t.users, t.enterprises
     return (
         sa.select(
@@ -207,7 +207,7 @@ def _token_select() -> sa.Select:
     )
 
 
-def _info(row: sa.Row) -> TokenInfo:
+def _info(row: sa.Row[Any]) -> TokenInfo:
     return TokenInfo(
         id=row.id, login=row.login, enterprise=row.slug, prefix=row.prefix,
         scopes=tuple(s for s in row.scopes.split(",") if s), note=row.note, created_at=row.created_at,

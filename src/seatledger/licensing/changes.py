@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import ClassVar, Iterable, Literal, Sequence
+from typing import Any, ClassVar, Iterable, Literal, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -135,7 +135,7 @@ def license_changes(
     return LicenseChanges(info.slug, org, t1, t2, tuple(summary), tuple(found))
 
 
-def _in_range(column: sa.ColumnElement, t1: dt.datetime, t2: dt.datetime) -> sa.ColumnElement[bool]:
+def _in_range(column: sa.ColumnElement[Any], t1: dt.datetime, t2: dt.datetime) -> sa.ColumnElement[bool]:
     return sa.and_(column > t1, column <= t2)
 
 
@@ -187,8 +187,8 @@ def _seat_changes(conn: Connection, info: EnterpriseInfo, org_id: int | None, t1
 
 
 def _reason_rows(
-    conn: Connection, info: EnterpriseInfo, org_id: int | None, spans: Sequence[sa.Row], t1: dt.datetime, t2: dt.datetime
-) -> dict[str, list[sa.Row]]:
+    conn: Connection, info: EnterpriseInfo, org_id: int | None, spans: Sequence[sa.Row[Any]], t1: dt.datetime, t2: dt.datetime
+) -> dict[str, list[sa.Row[Any]]]:
     """The reason rows starting or ending in the range of the spans' people, with what they name."""
     r, o, repo, inv, acct, si, v, u = (
         ti.seat_reason_intervals, t.organizations, t.repositories, t.invitations, t.server_accounts,
@@ -221,13 +221,13 @@ def _reason_rows(
     )
     if org_id is not None:
         query = query.where(r.c.org_id == org_id)
-    out: dict[str, list[sa.Row]] = {}
+    out: dict[str, list[sa.Row[Any]]] = {}
     for row in conn.execute(query):
         out.setdefault(f"user:{row.user_id}" if row.user_id is not None else row.other_key, []).append(row)
     return out
 
 
-def _seat_rule(row: sa.Row | None, change: str) -> tuple[str, str]:
+def _seat_rule(row: sa.Row[Any] | None, change: str) -> tuple[str, str]:
     """(reason code, sentence) for the reason row that opened or closed a seat span."""
     if row is None:
         return ("seat_started", "started holding a seat") if change == "added" else ("seat_ended", "stopped holding a seat")
@@ -285,7 +285,7 @@ def _copilot_changes(conn: Connection, info: EnterpriseInfo, org_id: int | None,
     ).all()
     people = _People(conn, [row.user_id for row in rows])
     out: list[LicenseChange] = []
-    by_user: dict[int, list[sa.Row]] = {}
+    by_user: dict[int, list[sa.Row[Any]]] = {}
     for row in rows:
         by_user.setdefault(row.user_id, []).append(row)
     for user_id, user_seats in by_user.items():
@@ -305,10 +305,10 @@ def _copilot_changes(conn: Connection, info: EnterpriseInfo, org_id: int | None,
     return out
 
 
-def _merged(rows: Sequence[sa.Row]) -> list[tuple[sa.Row, sa.Row | None]]:
+def _merged(rows: Sequence[sa.Row[Any]]) -> list[tuple[sa.Row[Any], sa.Row[Any] | None]]:
     """A person's seats (by start) merged into spans: (the seat that opened each span, the one
     whose end closed it; None while it holds)."""
-    spans: list[tuple[sa.Row, sa.Row | None, dt.datetime | None]] = []
+    spans: list[tuple[sa.Row[Any], sa.Row[Any] | None, dt.datetime | None]] = []
     for row in rows:
         if spans:
             opened, closed, ends = spans[-1]

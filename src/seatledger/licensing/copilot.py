@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -69,7 +69,7 @@ _s = t.copilot_seats
 _o = t.organizations
 
 
-def _billed_first() -> tuple[sa.ColumnElement, ...]:
+def _billed_first() -> tuple[sa.ColumnElement[Any], ...]:
     """The order of one person's seats, the one billed first: the Enterprise-plan seat, then
     the oldest organization's, then the lowest seat id."""
     return (sa.case((_s.c.plan == "enterprise", 0), else_=1), _o.c.created_at, _o.c.id, _s.c.id)
@@ -238,7 +238,7 @@ def seats_held_by(conn: Connection, enterprise: str, user_id: int, *, as_of: dt.
     return tuple(_seat(row) for row in conn.execute(stmt))
 
 
-def _seat(row: sa.Row) -> CopilotSeat:
+def _seat(row: sa.Row[Any]) -> CopilotSeat:
     return CopilotSeat(
         seat_id=row.id, user_id=row.user_id, login=row.login, name=row.name,
         organization=row.organization, plan=row.plan, assigning_team=row.team_slug,

@@ -113,12 +113,12 @@ _MEMBERSHIP = (REASON_ORG_OWNER, REASON_ORG_MEMBER)
 SIDE_CACHE_KIB = 8 * 1024  # SQLite page cache of the connection counting committers beside the report
 
 
-def _by_login(conn: Connection, column: sa.ColumnElement) -> sa.ColumnElement:
+def _by_login(conn: Connection, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     # Byte order on both databases, so pages and CSVs come out identical on SQLite and PostgreSQL.
     return column.collate("C") if conn.dialect.name == "postgresql" else column
 
 
-def _ordered_people(conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None) -> sa.Select:
+def _ordered_people(conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None) -> sa.Select[Any]:
     """The people holding a seat at ``at`` (through ``org_id``), in listing order: cloud
     accounts by login, then the others by key, bytewise; a walk of the spans' order index."""
     s = ti.seat_spans
@@ -170,7 +170,7 @@ def stream(
 _KIND_REASON, _KIND_DOMAIN_EMAIL, _KIND_OWNER, _KIND_VS_PENDING = 0, 1, 2, 3
 
 
-def _everyone_statement(conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None) -> sa.Select:
+def _everyone_statement(conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None) -> sa.Select[Any]:
     """One statement for every licensed person: each person's reason rows (with the user, the
     org, the repository, the server account and the VS subscription a reason names), then
     their verified domain emails, their enterprise-owner role, and (invitees) a pending VS
