@@ -207,7 +207,7 @@ def _token_select() -> sa.Select[Any]:
     )
 
 
-def _info(row: sa.Row[Any]) -> TokenInfo:
+def _info(row: sa.Row[*tuple[Any, ...]]) -> TokenInfo:
     return TokenInfo(
         id=row.id, login=row.login, enterprise=row.slug, prefix=row.prefix,
         scopes=tuple(s for s in row.scopes.split(",") if s), note=row.note, created_at=row.created_at,

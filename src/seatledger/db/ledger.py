@@ -262,7 +262,7 @@ class Ledger:
         raw = self.conn.connection.dbapi_connection
         assert raw is not None
         n = 0
-        with raw.cursor() as cur:  # type: ignore[attr-defined]
+        with raw.cursor() as cur:  # type: ignore[attr-defined]  # psycopg's cursor is a context manager; the DBAPI protocol omits it
             fks = self._keys_to_check_set_wise(cur, table, columns)
             set_wise = bool(fks)
             if set_wise:

@@ -79,7 +79,7 @@ def _now(clock: Clock) -> dt.datetime:
     return utc_at(clock()).replace(microsecond=0)
 
 
-def _job(row: sa.Row[Any]) -> ExportJob:
+def _job(row: sa.Row[*tuple[Any, ...]]) -> ExportJob:
     return ExportJob(
         id=row.id, requester_user_id=row.requester_user_id,
         request=report_request(

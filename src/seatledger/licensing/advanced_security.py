@@ -125,7 +125,7 @@ def _scope_conditions(rs: ResolvedScope) -> list[sa.ColumnElement[bool]]:
 def _licensed_conditions(rs: ResolvedScope, product: Product | None, at: dt.datetime) -> list[sa.ColumnElement[bool]]:
     """Repositories that cost a license at ``at``: the product enabled then (``None``: as if it
     were, for the maximum), and not public unless the enterprise is on data residency (GHE.com)."""
-    conds = []
+    conds: list[sa.ColumnElement[bool]] = []
     if product is not None:
         ge = ti.ghas_enablements
         conds.append(
@@ -292,7 +292,7 @@ class _Pieces:
         )
 
 
-def _stream(conn: Connection, stmt: sa.Executable) -> Iterator[sa.Row[Any]]:
+def _stream(conn: Connection, stmt: sa.Executable) -> Iterator[sa.Row[*tuple[Any, ...]]]:
     """Rows as they arrive (server-side cursor on PostgreSQL), never the whole result at once."""
     # On the statement, not the connection: Connection.execution_options() changes the
     # caller's connection in place (a later INSERT would run as a server-side cursor).

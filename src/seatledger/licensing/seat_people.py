@@ -199,8 +199,11 @@ def _everyone_statement(conn: Connection, policy: Policy, at: dt.datetime, org_i
     )
     no_date = sa.cast(sa.null(), sa.Date)
 
-    def row(user_id, other_key, login, kind, *, text=no_str, **cols):  # type: ignore[no-untyped-def]
-        named = {
+    def row(
+        user_id: sa.ColumnElement[Any], other_key: sa.ColumnElement[Any], login: sa.ColumnElement[Any], kind: int,
+        *, text: sa.ColumnElement[Any] = no_str, **cols: sa.ColumnElement[Any],
+    ) -> list[sa.Label[Any]]:
+        named: dict[str, sa.ColumnElement[Any]] = {
             "reason": no_str, "started_at": no_time, "org_id": no_int, "repository_id": no_int,
             "source_id": no_int, "org_login": no_str, "org_created_at": no_time, "repo_full_name": no_str,
             "name": no_str, "saml_name_id": no_str, "two_factor": no_bool, "two_factor_required_by": no_date,
@@ -305,7 +308,9 @@ def stream_all(conn: Connection, policy: Policy, at: dt.datetime, *, org_id: int
         result.close()
 
 
-def _committers_beside(conn: Connection, enterprise: str, at: dt.datetime) -> Callable[[], dict[str, frozenset[int]]]:
+def _committers_beside(
+    conn: Connection, enterprise: str, at: dt.datetime
+) -> Callable[[], dict[advanced_security.Product, frozenset[int]]]:
     """The enterprise's active committers (:func:`advanced_security.active_committer_ids`),
     counted on a connection of their own in a thread while the caller's connection runs the
     ordered statement: both are the database's work, done without Python's lock, so on two
@@ -319,7 +324,7 @@ def _committers_beside(conn: Connection, enterprise: str, at: dt.datetime) -> Ca
         found = advanced_security.active_committer_ids(conn, enterprise, as_of=at)
         return lambda: found
 
-    def count() -> dict[str, frozenset[int]]:
+    def count() -> dict[advanced_security.Product, frozenset[int]]:
         with engine.connect() as own:
             if own.dialect.name != "sqlite":
                 return dict(advanced_security.active_committer_ids(own, enterprise, as_of=at))
@@ -520,7 +525,7 @@ def _person(
         kinds.add(reason)
         if started is None or row.started_at < started:
             started = row.started_at
-        if row.org_id is not None:
+        if row.org_id is not None and row.org_created_at is not None:  # an org is never without its date
             granting = (row.org_created_at, row.org_id)
             if oldest is None or granting < oldest:
                 oldest = granting
@@ -530,7 +535,7 @@ def _person(
         elif reason == REASON_OUTSIDE_COLLABORATOR:
             collaborations.append(row)
         elif reason == REASON_PENDING_INVITATION:
-            if row.repository_id is None:
+            if row.repository_id is None and row.org_login is not None:  # an org invitation names its org
                 pending_orgs.add(row.org_login)
     for row in collaborations:
         if row.org_id not in member_orgs:

@@ -86,7 +86,7 @@ def reasons(
     its repositories' collaborators, its invitations); server and VS reasons have no org.
     """
     r = ti.seat_reason_intervals
-    started = r.c.started_at
+    started: sa.ColumnElement[Any] = r.c.started_at
     if only is not None:  # a few people: their own index leads, not the instant's (coalesce hides it)
         started = sa.func.coalesce(r.c.started_at, r.c.started_at)
     query = sa.select(
