@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
+from seatledger.db.engine import inserted_id
 from seatledger.db.ledger import utcnow
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.validation import BIGINT_MAX
@@ -193,7 +194,7 @@ def create_token(
             expires_at=now + dt.timedelta(days=expires_in_days) if expires_in_days else None,
         )
     )
-    return int(result.inserted_primary_key[0]), token
+    return inserted_id(result), token
 
 
 def _token_select() -> sa.Select[Any]:

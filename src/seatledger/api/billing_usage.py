@@ -322,7 +322,7 @@ def enterprise_usage_summary(
         period, items = _summary(request, response, conn, info, year, month, day, filt, repository, nothing)
         ref = None
         if center not in (None, "none"):
-            found = cc.get_cost_center(conn, info.id, center)  # type: ignore[arg-type]
+            found = cc.get_cost_center(conn, info.id, center)
             ref = CostCenterRef(id=found.id, name=found.name)
         return UsageSummary(timePeriod=period, enterprise=info.slug, organization=organization,
                             repository=repository, product=product, sku=sku, costCenter=ref, usageItems=items)

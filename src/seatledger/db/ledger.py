@@ -26,7 +26,7 @@ from seatledger.db import rules
 from seatledger.db import provenance
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
-from seatledger.db.engine import sqlite_page_cache
+from seatledger.db.engine import inserted_id, sqlite_page_cache
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.validation import check_row
 
@@ -127,9 +127,7 @@ class Ledger:
     # -- generic -------------------------------------------------------------------------
     def _insert(self, table: sa.Table, **values: Any) -> int:
         check_row(table, values)  # the same refusal on both databases (SQLite stores any length)
-        result = self.conn.execute(sa.insert(table).values(**values))
-        pk = result.inserted_primary_key
-        return int(pk[0]) if pk and pk[0] is not None else 0
+        return inserted_id(self.conn.execute(sa.insert(table).values(**values)))
 
     def bulk_insert(self, table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> int:
         """Insert many rows (mappings with the same keys); returns how many were inserted.

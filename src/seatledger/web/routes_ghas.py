@@ -63,7 +63,7 @@ def what_if_page(
     access.require_enterprise(slug)
     info = licensing.get_enterprise(conn, slug)
     form = {k: request.query_params.get(k, "") for k in FIELDS} | {"visibility": request.query_params.getlist("visibility")}
-    context = dict(enterprise=info, form=form, products=licensing.GHAS_PRODUCTS, visibilities=licensing.VISIBILITIES)
+    context: dict[str, Any] = dict(enterprise=info, form=form, products=licensing.GHAS_PRODUCTS, visibilities=licensing.VISIBILITIES)
     try:
         found = _answer(request, conn, slug)
         tables = _tables(request, found)

@@ -74,7 +74,7 @@ class SessionCodec:
             return Session(dirty=True)
         return Session(
             token=data.get("s"), csrf=data.get("c") or secrets.token_urlsafe(24),
-            flashes=[tuple(f) for f in data.get("f", [])],  # type: ignore[misc]
+            flashes=[tuple(f) for f in data.get("f", [])],
         )
 
     def store(self, session: Session, response: Response, *, secure: bool) -> None:
