@@ -139,7 +139,8 @@ class GitHubSync:
         if cp.get("round") != self.round:
             cp = {}
         if cp.get("done"):
-            return cp.get("seen")
+            done_seen: list[str] | None = cp.get("seen")
+            return done_seen
         self.progress(name)
         seen: list[str] = list(cp.get("seen") or [])
         try:
