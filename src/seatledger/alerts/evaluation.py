@@ -72,7 +72,7 @@ def _usage(conn: Connection, slug: str, product: str, at: dt.datetime) -> _Usage
     if product == "enterprise":
         s = seat_totals(conn, slug, as_of=at)
         return _Usage(s.consumed, s.purchased, s.billing == "volume")
-    c = committer_totals(conn, Scope.enterprise(slug), product, as_of=at)  # type: ignore[arg-type]
+    c = committer_totals(conn, Scope.enterprise(slug), product, as_of=at)
     return _Usage(c.total_committers, c.purchased, c.billing == "volume")
 
 

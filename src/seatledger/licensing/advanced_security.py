@@ -104,9 +104,10 @@ _r = t.repositories
 _c = t.commits
 
 
-def _check_product(product: str) -> None:
+def _check_product(product: str) -> Product:
     if product not in PRODUCTS:
         raise InvalidInput(f"advanced_security_product must be code_security or secret_protection, not {product!r}")
+    return product
 
 
 def _scope_conditions(rs: ResolvedScope) -> list[sa.ColumnElement[bool]]:
@@ -351,11 +352,11 @@ def _repositories_with_committers_at(rs: ResolvedScope, product: str, key: str, 
 
 
 def committer_totals(
-    conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None
+    conn: Connection, scope: Scope, product: str, *, as_of: dt.datetime | None = None
 ) -> CommitterTotals:
     """Distinct active committers in scope, the maximum if every private/internal repository
     enabled the product, and the enterprise's purchase for it."""
-    _check_product(product)
+    product = _check_product(product)
     return committer_totals_by_product(conn, scope, as_of=as_of)[product]
 
 
