@@ -56,8 +56,8 @@ def _period(year: int | None, month: int | None, day: int | None, today: dt.date
     if day is not None and month is None:
         month = today.month  # GitHub: "If no year or month is specified, the default year and month are used."
     try:
-        if day is not None:
-            start = end = dt.date(year, month, day)  # type: ignore[arg-type]
+        if day is not None and month is not None:  # a day has its month by now
+            start = end = dt.date(year, month, day)
         elif month is not None:
             start = dt.date(year, month, 1)
             end = (dt.date(year + (month == 12), month % 12 + 1, 1)) - dt.timedelta(days=1)

@@ -86,4 +86,5 @@ class SessionCodec:
 
 def session_of(request: Request) -> Session:
     """The session the middleware loaded for this request."""
-    return request.state.session  # type: ignore[no-any-return]
+    session: Session = request.state.session
+    return session
