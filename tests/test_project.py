@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -55,3 +57,21 @@ def test_a_ledger_behind_the_newest_schema_is_still_migrated(tmp_path) -> None:
         assert {t.name for t in metadata.sorted_tables} <= set(sa.inspect(engine).get_table_names())
     finally:
         engine.dispose()
+
+
+# `# type: ignore[code]  # why`: mypy --strict (./test) refuses an unused one; this the bare ones.
+REASONED_IGNORE = re.compile(r"# type: ignore\[[a-z-]+(, [a-z-]+)*\]  # \S")
+
+
+def test_every_type_ignore_in_src_names_its_error_code_and_says_why() -> None:
+    assert REASONED_IGNORE.search("x = f()  # type: ignore[arg-type]  # checked above")
+    assert not REASONED_IGNORE.search("x = f()  # type: ignore[arg-type]")
+    assert not REASONED_IGNORE.search("x = f()  # type: ignore  # no code")
+    src = Path(__file__).resolve().parents[1] / "src"
+    bare = [
+        f"{path.relative_to(src)}:{n}"
+        for path in sorted(src.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "type: ignore" in line and not REASONED_IGNORE.search(line)
+    ]
+    assert bare == []
