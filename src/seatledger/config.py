@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 DEFAULT_DATA_DIR = Path("data")
 
@@ -49,9 +49,9 @@ class Settings:
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 
-    def with_(self, **changes: object) -> "Settings":
+    def with_(self, **changes: Any) -> "Settings":
         """A copy with some settings changed (tests and the CLI's flags use this)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -13,12 +13,13 @@ import secrets
 import string
 import zlib
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Any, Iterable, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
+from seatledger.db.engine import inserted_id
 from seatledger.db.ledger import utcnow
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.validation import BIGINT_MAX
@@ -193,10 +194,10 @@ def create_token(
             expires_at=now + dt.timedelta(days=expires_in_days) if expires_in_days else None,
         )
     )
-    return int(result.inserted_primary_key[0]), token
+    return inserted_id(result), token
 
 
-def _token_select() -> sa.Select:
+def _token_select() -> sa.Select[Any]:
     a, u, e = t.api_tokens, t.users, t.enterprises
     return (
         sa.select(
@@ -207,7 +208,7 @@ def _token_select() -> sa.Select:
     )
 
 
-def _info(row: sa.Row) -> TokenInfo:
+def _info(row: sa.Row[*tuple[Any, ...]]) -> TokenInfo:
     return TokenInfo(
         id=row.id, login=row.login, enterprise=row.slug, prefix=row.prefix,
         scopes=tuple(s for s in row.scopes.split(",") if s), note=row.note, created_at=row.created_at,

@@ -147,7 +147,8 @@ def money(value: str | Decimal, what: str = "price") -> Decimal:
         raise InvalidInput(f"{what} must be a decimal number, not {value!r}") from exc
     if not amount.is_finite() or not 0 <= amount <= MONEY_MAX:
         raise InvalidInput(f"{what} must be a number from 0 to {MONEY_MAX}, not {value!r}")
-    if amount.as_tuple().exponent < -MONEY_PLACES:  # type: ignore[operator]
+    exponent = amount.as_tuple().exponent  # an int: the amount is finite
+    if isinstance(exponent, int) and exponent < -MONEY_PLACES:
         raise InvalidInput(f"{what} has more than {MONEY_PLACES} decimals: {value!r}")
     return amount
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from seatledger.alerts.conditions import PRODUCT_LABELS, AlertRule, rule_from
+from seatledger.db.engine import inserted_id
 from seatledger.db.ledger import current_version, utcnow
 from seatledger.db.tables import enterprises
 from seatledger.db.tables_alerts import (
@@ -71,7 +72,7 @@ def _usage(conn: Connection, slug: str, product: str, at: dt.datetime) -> _Usage
     if product == "enterprise":
         s = seat_totals(conn, slug, as_of=at)
         return _Usage(s.consumed, s.purchased, s.billing == "volume")
-    c = committer_totals(conn, Scope.enterprise(slug), product, as_of=at)  # type: ignore[arg-type]
+    c = committer_totals(conn, Scope.enterprise(slug), product, as_of=at)
     return _Usage(c.total_committers, c.purchased, c.billing == "volume")
 
 
@@ -128,11 +129,11 @@ def _stale_sources(conn: Connection, rule: AlertRule, slug: str, at: dt.datetime
 
 def _fire(conn: Connection, rule: Any, observed: Observation, at: dt.datetime) -> None:
     state = EVENT_FIRING if observed.holds else EVENT_CLEARED
-    event_id = conn.execute(
+    event_id = inserted_id(conn.execute(
         sa.insert(alert_events).values(
             rule_id=rule.id, enterprise_id=rule.enterprise_id, state=state, occurred_at=at, summary=observed.summary
         )
-    ).inserted_primary_key[0]
+    ))
     targets = [(CHANNEL_EMAIL, rule.email), (CHANNEL_WEBHOOK, rule.webhook_url)]
     for channel, target in targets:
         if target:

@@ -51,7 +51,7 @@ def alert_history(conn: Connection, enterprise: str, *, limit: int = HISTORY_LIM
         sa.select(e).where(e.c.enterprise_id == info.id).order_by(e.c.occurred_at.desc(), e.c.id.desc()).limit(limit)
     ).all()
     ids = [row.id for row in events]
-    deliveries: dict[int, list] = {i: [] for i in ids}
+    deliveries: dict[int, list[Delivery]] = {i: [] for i in ids}
     attempts: dict[int, list[Attempt]] = {}
     if ids:
         rows = conn.execute(sa.select(d).where(d.c.event_id.in_(ids)).order_by(d.c.id)).all()

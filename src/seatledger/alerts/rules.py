@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.alerts.conditions import PRODUCTS, AlertRule, rule_from
 from seatledger.alerts.evaluation import evaluate_enterprise
+from seatledger.db.engine import inserted_id
 from seatledger.db.ledger import utcnow
 from seatledger.db.tables_alerts import (
     ALERT_CONSUMED_PERCENT,
@@ -124,13 +125,13 @@ def add_rule(
     _check(kind, product, threshold, email, webhook_url)
     info = get_enterprise(conn, enterprise)
     secret = secrets.token_hex(32) if webhook_url else None
-    rule_id = conn.execute(
+    rule_id = inserted_id(conn.execute(
         sa.insert(alert_rules).values(
             enterprise_id=info.id, kind=kind, product=product, threshold=threshold, email=email,
             webhook_url=webhook_url, webhook_secret=secret, created_at=now or utcnow(), created_by=created_by,
             firing=False,
         )
-    ).inserted_primary_key[0]
+    ))
     evaluate_enterprise(conn, info.id, at=now)
     return NewRule(get_rule(conn, enterprise, int(rule_id)), secret)
 

@@ -93,7 +93,7 @@ def get_enterprise_committers(
     enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
     page: Annotated[PageRequest, Depends(paging(30))],
     advanced_security_product: ProductParam = None,
-) -> AdvancedSecurityActiveCommitters:
+) -> Response:  # the body is response_model's JSON, serialised once
     """Active committers of the enterprise (enterprise owners and billing managers)."""
     with request.app.state.engine.connect() as conn:
         info = enterprise_access(
@@ -103,7 +103,7 @@ def get_enterprise_committers(
             conn, Scope.enterprise(info.slug), advanced_security_product or DEFAULT_PRODUCT, page
         )
     set_link(response, request, page, total)
-    return json_bytes(content, response)  # type: ignore[return-value]
+    return json_bytes(content, response)
 
 
 @router.get(
@@ -120,7 +120,7 @@ def get_org_committers(
     org: Annotated[str, Path(description="The organization name.")],
     page: Annotated[PageRequest, Depends(paging(30))],
     advanced_security_product: ProductParam = None,
-) -> AdvancedSecurityActiveCommitters:
+) -> Response:  # the body is response_model's JSON, serialised once
     """Active committers of one organization (its owners and billing managers, or the
     enterprise's owners and billing managers)."""
     with request.app.state.engine.connect() as conn:
@@ -130,4 +130,4 @@ def get_org_committers(
         )
         total, content = _committers_json(conn, Scope.org(access.login), advanced_security_product or DEFAULT_PRODUCT, page)
     set_link(response, request, page, total)
-    return json_bytes(content, response)  # type: ignore[return-value]
+    return json_bytes(content, response)

@@ -56,8 +56,8 @@ def _period(year: int | None, month: int | None, day: int | None, today: dt.date
     if day is not None and month is None:
         month = today.month  # GitHub: "If no year or month is specified, the default year and month are used."
     try:
-        if day is not None:
-            start = end = dt.date(year, month, day)  # type: ignore[arg-type]
+        if day is not None and month is not None:  # a day has its month by now
+            start = end = dt.date(year, month, day)
         elif month is not None:
             start = dt.date(year, month, 1)
             end = (dt.date(year + (month == 12), month % 12 + 1, 1)) - dt.timedelta(days=1)
@@ -322,7 +322,7 @@ def enterprise_usage_summary(
         period, items = _summary(request, response, conn, info, year, month, day, filt, repository, nothing)
         ref = None
         if center not in (None, "none"):
-            found = cc.get_cost_center(conn, info.id, center)  # type: ignore[arg-type]
+            found = cc.get_cost_center(conn, info.id, center)
             ref = CostCenterRef(id=found.id, name=found.name)
         return UsageSummary(timePeriod=period, enterprise=info.slug, organization=organization,
                             repository=repository, product=product, sku=sku, costCenter=ref, usageItems=items)

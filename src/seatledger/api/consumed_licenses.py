@@ -72,13 +72,13 @@ def get_consumed_licenses(
     caller: CurrentCaller,
     enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
     page: Annotated[PageRequest, Depends(paging(30))],
-) -> GetConsumedLicenses:
+) -> Response:  # the body is response_model's JSON, serialised once
     """Everyone consuming a seat of the enterprise (enterprise owners; `read:enterprise`)."""
     with request.app.state.engine.connect() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=SCOPES, roles=ROLES)
         total, content = _page_json(conn, info.slug, page, as_of_or_now(None))
     set_link(response, request, page, total)
-    return json_bytes(content, response)  # type: ignore[return-value]
+    return json_bytes(content, response)
 
 
 def _page_json(conn: Connection, slug: str, page: PageRequest, as_of: dt.datetime) -> tuple[int, bytes]:

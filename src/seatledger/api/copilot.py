@@ -68,7 +68,7 @@ def _seat_objects(
                 last_authenticated_at=seat.last_authenticated_at,
                 created_at=seat.created_at,
                 updated_at=seat.created_at,
-                plan_type=seat.plan if seat.plan in ("business", "enterprise") else "unknown",
+                plan_type="business" if seat.plan == "business" else "enterprise" if seat.plan == "enterprise" else "unknown",
             )
         )
     return out

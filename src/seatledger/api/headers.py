@@ -11,7 +11,7 @@ this ASGI middleware writes them onto whatever response goes out.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header, Request
 from starlette.datastructures import MutableHeaders
@@ -64,7 +64,7 @@ class GitHubHeaders:
         if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
             await self.app(scope, receive, send)
             return
-        state: dict = scope.setdefault("state", {})
+        state: dict[str, Any] = scope.setdefault("state", {})
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -8,7 +8,7 @@ at all when everything fits on page 1. Other query parameters are kept as they w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Callable
+from typing import Annotated, Awaitable, Callable
 from urllib.parse import urlencode
 
 from fastapi import Query, Request, Response
@@ -35,7 +35,7 @@ class PageRequest:
         return self.offset, self.per_page
 
 
-def paging(default_per_page: int) -> Callable[..., PageRequest]:
+def paging(default_per_page: int) -> Callable[..., Awaitable[PageRequest]]:
     """A dependency reading ``page`` and ``per_page`` (default ``default_per_page``, max 100)."""
 
     async def dependency(  # async: no I/O, so no hop to the thread pool

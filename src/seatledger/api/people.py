@@ -133,5 +133,5 @@ def get_ghas_what_if(
             raise InvalidInput("product is required: code_security or secret_protection")
         selection = licensing.RepositorySelection(tuple(repository or ()), tuple(org or ()), pattern, tuple(visibility or ()))
         if spare is not None:
-            return _body(licensing.ghas_plan(conn, info.slug, product, spare, selection, as_of=at))  # type: ignore[arg-type]
-        return _body(licensing.ghas_what_if(conn, info.slug, product, selection, as_of=at))  # type: ignore[arg-type]
+            return _body(licensing.ghas_plan(conn, info.slug, product, spare, selection, as_of=at))
+        return _body(licensing.ghas_what_if(conn, info.slug, product, selection, as_of=at))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 
 from seatledger.api import throttle
 from seatledger.api.auth import Caller, identified
-from seatledger.api.schemas import RateLimit, RateLimitOverview, error_responses
+from seatledger.api.schemas import RateLimit, RateLimitOverview, RateLimitResources, error_responses
 
 router = APIRouter(tags=["rate-limit"])
 
@@ -24,4 +24,4 @@ def get_rate_limit(request: Request, caller: Annotated[Caller, Depends(identifie
     """Limit, remaining, used and reset of the token's hourly window."""
     state = throttle.peek(request, request.app.state.engine, caller.token_id)
     core = RateLimit(limit=state.limit, remaining=state.remaining, reset=state.reset, used=state.used)
-    return RateLimitOverview(resources={"core": core}, rate=core)
+    return RateLimitOverview(resources=RateLimitResources(core=core), rate=core)

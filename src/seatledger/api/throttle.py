@@ -201,7 +201,8 @@ class RateCounter:
 
 def counter_of(request: Request) -> RateCounter:
     """The app's rate counter (``api.mount`` makes it)."""
-    return request.app.state.rate_counter
+    counter: RateCounter = request.app.state.rate_counter
+    return counter
 
 
 def consume(request: Request, engine: Engine, token_id: int, user_id: int) -> RateState:

@@ -74,7 +74,8 @@ def _name_values(cmd: Any) -> None:
 
     for param in cmd.params:
         if isinstance(param, typer.core.TyperArgument):
-            param.display_type_rich = lambda ctx: None  # its name says it; help adds no type
+            # its name says it; help adds no type
+            param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]  # a per-instance override
             if param.metavar is None:
                 param.metavar = (param.name or "value").upper()
         elif param.metavar is None:
@@ -92,7 +93,7 @@ def main() -> None:
     try:
         from typer._click import exceptions as click_exc  # typer >= 0.20 vendors click
     except ImportError:  # pragma: no cover - older typer
-        from click import exceptions as click_exc
+        from click import exceptions as click_exc  # type: ignore[no-redef]  # the same module, unvendored
 
     try:
         rc = command()(standalone_mode=False)

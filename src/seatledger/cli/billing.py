@@ -193,13 +193,13 @@ def usage_report(
     _settings, engine = open_ledger()
     try:
         with engine.connect() as conn:
-            scope = report.named_scope(conn, scope)
+            named = report.named_scope(conn, scope)
             if output is None:
                 from seatledger.reports.writer import write_chunks
 
-                write_chunks(usage.iter_report(conn, scope, first, last, type_), sys.stdout.buffer)
+                write_chunks(usage.iter_report(conn, named, first, last, type_), sys.stdout.buffer)
             else:
-                usage.write_report_file(conn, scope, output, first, last, type_)
+                usage.write_report_file(conn, named, output, first, last, type_)
     except BrokenPipeError:
         sys.stderr.close()
     finally:

@@ -35,8 +35,8 @@ def what_if(
     _settings, engine = open_ledger()
     with engine.connect() as conn:
         found = (
-            licensing.ghas_plan(conn, enterprise, product, spare, selection, as_of=at)  # type: ignore[arg-type]
-            if spare is not None else licensing.ghas_what_if(conn, enterprise, product, selection, as_of=at)  # type: ignore[arg-type]
+            licensing.ghas_plan(conn, enterprise, product, spare, selection, as_of=at)
+            if spare is not None else licensing.ghas_what_if(conn, enterprise, product, selection, as_of=at)
         )
     if as_json:
         typer.echo(json.dumps(jsonable(found), indent=2))

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated, Iterator, Optional, overload
 
 import typer
 
@@ -60,6 +60,10 @@ def one_scope(**options: str | None) -> Scope | None:
     return Scope.repo(value)
 
 
+@overload
+def named_scope(conn: Connection, scope: Scope | None) -> Scope: ...
+@overload
+def named_scope(conn: Connection, scope: ReportScope | None) -> ReportScope: ...
 def named_scope(conn: Connection, scope: ReportScope | None) -> ReportScope:
     """The scope as the ledger names it: the only enterprise when none was given, an
     organization's login in its own case (GitHub's names are case-insensitive)."""

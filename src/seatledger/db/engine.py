@@ -128,3 +128,9 @@ def check_reachable(engine: Engine) -> None:
 
 def is_postgres(engine_or_conn: Engine | sa.Connection) -> bool:
     return engine_or_conn.dialect.name == "postgresql"
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT made (0 when it reports none)."""
+    pk = result.inserted_primary_key
+    return int(pk[0]) if pk and pk[0] is not None else 0

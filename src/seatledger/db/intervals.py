@@ -275,7 +275,7 @@ def _spans(which: sa.ColumnElement[bool]) -> sa.Subquery:
     r = ti.seat_reason_intervals
     ends = sa.func.coalesce(r.c.ended_at, sa.literal(FOREVER, sa.DateTime))
 
-    def part(scope: str, org: sa.ColumnElement, *where: sa.ColumnElement[bool]) -> sa.Select:
+    def part(scope: str, org: sa.ColumnElement[Any], *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
         return sa.select(
             sa.literal(scope, sa.String).label("scope"), org.label("org_id"), r.c.user_id, r.c.other_key,
             r.c.started_at, ends.label("ends"),

@@ -14,7 +14,7 @@ import json
 import operator
 import secrets
 import uuid
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Literal, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as sa_postgresql
@@ -26,9 +26,12 @@ from seatledger.db import rules
 from seatledger.db import provenance
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
-from seatledger.db.engine import sqlite_page_cache
+from seatledger.db.engine import inserted_id, sqlite_page_cache
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.validation import check_row
+
+# What an importer's upsert did; importers tally the outcomes in their report.
+Outcome = Literal["created", "updated", "unchanged"]
 
 BULK_CHUNK = 5000
 # A COPY of at least this many rows may be followed by ANALYZE (see Ledger._refresh_statistics).
@@ -124,9 +127,7 @@ class Ledger:
     # -- generic -------------------------------------------------------------------------
     def _insert(self, table: sa.Table, **values: Any) -> int:
         check_row(table, values)  # the same refusal on both databases (SQLite stores any length)
-        result = self.conn.execute(sa.insert(table).values(**values))
-        pk = result.inserted_primary_key
-        return int(pk[0]) if pk and pk[0] is not None else 0
+        return inserted_id(self.conn.execute(sa.insert(table).values(**values)))
 
     def bulk_insert(self, table: sa.Table, rows: Iterable[Mapping[str, Any]]) -> int:
         """Insert many rows (mappings with the same keys); returns how many were inserted.
@@ -259,7 +260,7 @@ class Ledger:
         raw = self.conn.connection.dbapi_connection
         assert raw is not None
         n = 0
-        with raw.cursor() as cur:  # type: ignore[attr-defined]
+        with raw.cursor() as cur:  # type: ignore[attr-defined]  # psycopg's cursor is a context manager; the DBAPI protocol omits it
             fks = self._keys_to_check_set_wise(cur, table, columns)
             set_wise = bool(fks)
             if set_wise:
@@ -675,7 +676,7 @@ class Ledger:
         e = normalize_email(email)
         self._touch_user(user_id, users=(user_id,), keys=(e,), committers=(user_id,))
 
-    def verify_email(self, user_id: int, email: str) -> str:
+    def verify_email(self, user_id: int, email: str) -> Outcome:
         """``email`` is a verified email of the person: added, or an unverified one marked
         verified ("unchanged" if it already was). Their commits then count for them."""
         ue = t.user_emails
@@ -1036,7 +1037,6 @@ class Ledger:
             self._touch_org(int(org_id), nothing=True)
 
     # -- importers: idempotent upserts, each says what it did ----------------------------
-    # Outcomes are "created", "updated" or "unchanged"; importers tally them in their report.
     def _update_changed(self, table: sa.Table, row: Any, values: Mapping[str, Any]) -> bool:
         """Write only the columns whose value differs from ``row``; True if anything changed."""
         changed = {k: v for k, v in values.items() if v is not None and getattr(row, k) != v}
@@ -1057,7 +1057,7 @@ class Ledger:
 
     def upsert_org(
         self, enterprise_id: int, login: str, *, name: str | None = None, created_at: dt.datetime | None = None
-    ) -> tuple[int, str]:
+    ) -> tuple[int, Outcome]:
         o = t.organizations
         row = self.conn.execute(sa.select(o).where(o.c.login == login)).first()
         if row is None:
@@ -1080,7 +1080,7 @@ class Ledger:
         suspended: bool | None = None,
         is_bot: bool | None = None,
         at: dt.datetime | None = None,
-    ) -> tuple[int, str]:
+    ) -> tuple[int, Outcome]:
         """A cloud account by login: created, or its name/2FA/suspension/bot flag brought up to
         date (None leaves what the ledger has) and missing ``emails`` added as verified (emails
         are never removed by an import)."""
@@ -1113,7 +1113,7 @@ class Ledger:
     def ensure_membership(
         self, org_id: int, user_id: int, role: str = "member", *, at: dt.datetime | None = None,
         source: str | None = None,
-    ) -> str:
+    ) -> Outcome:
         """The person is in the org with ``role`` since ``at`` (as ``source`` asserts); a role
         change ends the old row, an earlier ``at`` moves the start back."""
         m = t.org_memberships
@@ -1160,7 +1160,7 @@ class Ledger:
     def ensure_collaborator(
         self, repository_id: int, user_id: int, *, permission: str = "write", at: dt.datetime | None = None,
         source: str | None = None,
-    ) -> str:
+    ) -> Outcome:
         rc = t.repo_collaborators
         row = self.conn.execute(
             sa.select(rc.c.id, rc.c.started_at)
@@ -1206,7 +1206,7 @@ class Ledger:
         is_fork: bool | None = None,
         created_at: dt.datetime | None = None,
         at: dt.datetime | None = None,
-    ) -> tuple[int, str]:
+    ) -> tuple[int, Outcome]:
         """A repository by owner/name; ``None`` arguments leave what the ledger has. A new one
         starts at ``created_at``; a product enabled or disabled on a known one changes at ``at``
         (default now), never at its creation, which says nothing of when that changed."""
@@ -1228,7 +1228,7 @@ class Ledger:
         products_changed = False
         for product, enabled in (("secret_protection", secret_protection), ("code_security", code_security)):
             if enabled is not None and getattr(row, f"{product}_enabled") != enabled:
-                self.set_repo_products(row.id, **{product: enabled}, at=at)  # type: ignore[arg-type]
+                self.set_repo_products(row.id, **{product: enabled}, at=at)
                 products_changed = True
         changed = seats_changed or products_changed
         if seats_changed:
@@ -1265,7 +1265,7 @@ class Ledger:
         created_at: dt.datetime | None = None,
         at: dt.datetime | None = None,
         source: str | None = None,
-    ) -> str:
+    ) -> Outcome:
         """An invitation identified by (org, role, repository, login or email), as ``source``
         asserts; its status follows the source (pending → failed/accepted sets resolved_at)."""
         i = t.invitations
@@ -1321,7 +1321,7 @@ class Ledger:
         last_activity_editor: str | None = None,
         at: dt.datetime | None = None,
         source: str | None = None,
-    ) -> str:
+    ) -> Outcome:
         """The user's Copilot seat in the org as ``source`` lists it at ``at``: created, or
         brought up to date. A pending cancellation ends the seat at the start of its date, as
         :meth:`cancel_copilot_seat` does; a seat listed without one has none (a withdrawn
@@ -1379,7 +1379,7 @@ class Ledger:
         version: str | None = None,
         http_only: bool | None = None,
         license_hash: str | None = None,
-    ) -> tuple[int, str]:
+    ) -> tuple[int, Outcome]:
         si = t.server_instances
         row = self.conn.execute(sa.select(si).where(si.c.server_id == server_id)).first()
         if row is None:
@@ -1413,7 +1413,7 @@ class Ledger:
         secret_protection_user: bool = False,
         created_at: dt.datetime | None = None,
         source: str | None = None,
-    ) -> str:
+    ) -> Outcome:
         """A server account by the server's own user id, there since ``created_at`` (an
         export's date; an earlier one moves the start back), as ``source`` asserts; matches are
         left to the matcher."""
@@ -1492,7 +1492,7 @@ class Ledger:
         status: str = "active",
         source: str | None = None,
         created_at: dt.datetime | None = None,
-    ) -> str:
+    ) -> Outcome:
         """A subscriber by email, subscribed since ``created_at`` (an earlier one moves the
         start back; default now)."""
         vs = t.vs_subscriptions
@@ -1515,7 +1515,7 @@ class Ledger:
             self._touch(enterprise_id, users=(row.matched_user_id,), keys=(email,))
         return "updated" if changed else "unchanged"
 
-    def withdraw_vs_subscription(self, enterprise_id: int, subscriber_email: str, source: str) -> str:
+    def withdraw_vs_subscription(self, enterprise_id: int, subscriber_email: str, source: str) -> Outcome:
         """``source`` lists the subscriber no more: inactive unless another source asserts it."""
         vs = t.vs_subscriptions
         sub_id = self.conn.execute(sa.select(vs.c.id).where(
@@ -1582,7 +1582,7 @@ class Ledger:
 
     def upsert_team(
         self, enterprise_id: int, org_id: int | None, slug: str, *, name: str | None = None
-    ) -> tuple[int, str]:
+    ) -> tuple[int, Outcome]:
         tm = t.teams
         org = tm.c.organization_id == org_id if org_id is not None else tm.c.organization_id.is_(None)
         row = self.conn.execute(sa.select(tm).where(tm.c.enterprise_id == enterprise_id, org, tm.c.slug == slug)).first()
@@ -1593,7 +1593,7 @@ class Ledger:
             self._touch(enterprise_id, nothing=True)
         return row.id, "updated" if changed else "unchanged"
 
-    def set_team_member(self, team_id: int, user_id: int, member: bool) -> str:
+    def set_team_member(self, team_id: int, user_id: int, member: bool) -> Outcome:
         """Add (``member``) or remove a person from a team; "unchanged" if already so."""
         tmm = t.team_members
         where = sa.and_(tmm.c.team_id == team_id, tmm.c.user_id == user_id)
@@ -1610,7 +1610,7 @@ class Ledger:
     def ensure_enterprise_role(
         self, enterprise_id: int, user_id: int, role: str, *, at: dt.datetime | None = None,
         source: str | None = None,
-    ) -> str:
+    ) -> Outcome:
         """The person holds ``role`` in the enterprise since ``at`` ("unchanged" if already)."""
         er = t.enterprise_roles
         held = self.conn.execute(

@@ -11,6 +11,8 @@ first full import that does not list it ends it, as every import did before. Onl
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -36,7 +38,7 @@ def withdraw(conn: Connection, table: sa.Table, fact_id: int, source: str) -> bo
     return conn.execute(sa.select(fs.c.fact_id).where(*of_fact).limit(1)).first() is None
 
 
-def asserted_by(table: sa.Table, source: str) -> sa.Select:
+def asserted_by(table: sa.Table, source: str) -> sa.Select[Any]:
     """The ids of ``table``'s facts that ``source`` asserts."""
     return sa.select(fs.c.fact_id).where(fs.c.fact_table == table.name, fs.c.source == source)
 

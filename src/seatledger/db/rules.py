@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -104,11 +104,11 @@ def load_policy(conn: Connection, enterprise_id: int) -> RulePolicy:
     )
 
 
-def _key(prefix: str, expr: sa.ColumnElement) -> sa.ColumnElement[str]:
+def _key(prefix: str, expr: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
     return sa.literal(prefix, sa.String).concat(sa.cast(expr, sa.String))
 
 
-def _cut_at_suspension(ended: sa.ColumnElement, suspended: sa.ColumnElement) -> sa.ColumnElement:
+def _cut_at_suspension(ended: sa.ColumnElement[Any], suspended: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     """The earlier of ``ended`` and ``suspended`` (NULL meaning never)."""
     return sa.case(
         (suspended.is_(None), ended),
@@ -117,7 +117,7 @@ def _cut_at_suspension(ended: sa.ColumnElement, suspended: sa.ColumnElement) -> 
     )
 
 
-def _not_suspended_before(started: sa.ColumnElement, suspended: sa.ColumnElement) -> sa.ColumnElement[bool]:
+def _not_suspended_before(started: sa.ColumnElement[Any], suspended: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
     return sa.or_(suspended.is_(None), suspended > started)
 
 
@@ -134,7 +134,7 @@ _NO_KEY = sa.cast(sa.null(), sa.String)
 _NO_TIME = sa.cast(sa.null(), sa.DateTime)
 
 
-def _memberships(policy: RulePolicy, people: People | None) -> sa.Select:
+def _memberships(policy: RulePolicy, people: People | None) -> sa.Select[Any]:
     m, u, o = t.org_memberships, t.users, t.organizations
     query = (
         sa.select(
@@ -160,7 +160,7 @@ def _memberships(policy: RulePolicy, people: People | None) -> sa.Select:
     return query
 
 
-def _collaborators(policy: RulePolicy, people: People | None) -> sa.Select:
+def _collaborators(policy: RulePolicy, people: People | None) -> sa.Select[Any]:
     c, u, r = t.repo_collaborators, t.users, t.repositories
     query = (
         sa.select(
@@ -188,7 +188,7 @@ def _collaborators(policy: RulePolicy, people: People | None) -> sa.Select:
     return query
 
 
-def _invitations(policy: RulePolicy, people: People | None) -> sa.Select | None:
+def _invitations(policy: RulePolicy, people: People | None) -> sa.Select[Any] | None:
     if policy.managed:
         return None
     i, o, r, u, ue = t.invitations, t.organizations, t.repositories, t.users, t.user_emails
@@ -277,7 +277,7 @@ def server_account_key_suffix(server_id: str, user_id: int, primary_email: str |
     return primary_email or f"{server_id}:{user_id}"
 
 
-def _server_accounts(policy: RulePolicy, people: People | None) -> sa.Select:
+def _server_accounts(policy: RulePolicy, people: People | None) -> sa.Select[Any]:
     sa_, si = t.server_accounts, t.server_instances
     suffix = _server_person(sa_, si)
     query = (
@@ -316,7 +316,7 @@ def _server_accounts(policy: RulePolicy, people: People | None) -> sa.Select:
     return query
 
 
-def _visual_studio_cloud(policy: RulePolicy, people: People | None) -> sa.Select:
+def _visual_studio_cloud(policy: RulePolicy, people: People | None) -> sa.Select[Any]:
     v, u = t.vs_subscriptions, t.users
     query = (
         sa.select(
@@ -342,7 +342,7 @@ def _visual_studio_cloud(policy: RulePolicy, people: People | None) -> sa.Select
     return query
 
 
-def _visual_studio_server_only(policy: RulePolicy, people: People | None) -> sa.Select:
+def _visual_studio_server_only(policy: RulePolicy, people: People | None) -> sa.Select[Any]:
     """A subscriber known only from server instances: GHES primary email = UPN (spec 2.1)."""
     v, sa_, si = t.vs_subscriptions, t.server_accounts, t.server_instances
     has_server_account = (
@@ -380,9 +380,9 @@ def _visual_studio_server_only(policy: RulePolicy, people: People | None) -> sa.
 REASON_COLUMNS = ("user_id", "other_key", "reason", "started_at", "ended_at", "org_id", "repository_id", "source_id")
 
 
-def seat_reasons(policy: RulePolicy, people: People | None) -> sa.Select:
+def seat_reasons(policy: RulePolicy, people: People | None) -> sa.Select[Any]:
     """Every seat reason of ``people`` (``EVERYONE``: of the whole enterprise), at any time."""
-    parts: list[sa.Select] = [_memberships(policy, people), _collaborators(policy, people)]
+    parts: list[sa.Select[Any]] = [_memberships(policy, people), _collaborators(policy, people)]
     invitations = _invitations(policy, people)
     if invitations is not None:
         parts.append(invitations)
@@ -395,7 +395,7 @@ def seat_reasons(policy: RulePolicy, people: People | None) -> sa.Select:
     return sa.select(*(union.c[name] for name in REASON_COLUMNS))
 
 
-def committer_pushes(enterprise_id: int, user_ids: tuple[int, ...] | None) -> sa.Select:
+def committer_pushes(enterprise_id: int, user_ids: tuple[int, ...] | None) -> sa.Select[Any]:
     """Per (cloud person, repository, island) the first and last push of the person's verified
     emails there, an island being pushes less than the active-committer window apart. The
     window of an island is ``[first, last + ACTIVE_COMMITTER_WINDOW)``; ``user_ids`` None is
@@ -457,5 +457,5 @@ def _days_default(element: _DaysBetween, compiler: sa.sql.compiler.SQLCompiler, 
     return f"(EXTRACT(EPOCH FROM ({compiler.process(b, **kw)} - {compiler.process(a, **kw)})) / 86400.0)"
 
 
-def _days_between(a: sa.ColumnElement, b: sa.ColumnElement) -> sa.ColumnElement[float]:
+def _days_between(a: sa.ColumnElement[Any], b: sa.ColumnElement[Any]) -> sa.ColumnElement[float]:
     return _DaysBetween(a, b)

@@ -3,6 +3,8 @@ module builds on this and none imports another, so ``db/tables.py`` can gather t
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Column, Integer, MetaData
 
 __all__ = ["id_column", "metadata"]
@@ -17,6 +19,6 @@ metadata = MetaData(
 )
 
 
-def id_column() -> Column:
+def id_column() -> Column[Any]:
     """The surrogate key most tables start with."""
     return Column("id", Integer, primary_key=True, autoincrement=True)

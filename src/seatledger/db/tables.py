@@ -39,7 +39,8 @@ from seatledger.db import (  # noqa: F401
     tables_sources,
     tables_web,
 )
-from seatledger.db.schema_base import id_column, metadata
+# ``metadata`` is re-exported: Alembic and the migrations take the complete one from here.
+from seatledger.db.schema_base import id_column, metadata as metadata
 
 # Products a license is counted for; the values are also the keys of enterprise_products.
 PRODUCT_ENTERPRISE = "enterprise"

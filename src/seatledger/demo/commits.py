@@ -65,8 +65,8 @@ def _authors(world: World, rng: random.Random) -> list[_Author]:
     # Bots push a lot, to many repositories; they never take a license.
     for p in world.people:
         if p.kind == "bot":
-            repos = tuple(sorted({r.id for r in (rng.choice(world.repos) for _ in range(20))}))
-            authors.insert(rng.randrange(0, 5), _Author(p.name, (p.primary_email,), repos))
+            bot_repos = tuple(sorted({r.id for r in (rng.choice(world.repos) for _ in range(20))}))
+            authors.insert(rng.randrange(0, 5), _Author(p.name, (p.primary_email,), bot_repos))
     return authors
 
 

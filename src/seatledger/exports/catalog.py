@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from seatledger.errors import InvalidInput
 from seatledger import reports
 from seatledger.reports import usage as usage_report
-from seatledger.licensing.scope import Scope
+from seatledger.licensing.scope import Scope, ScopeKind
 
 LICENSE_USAGE = "license-usage"
 ADVANCED_SECURITY = "advanced-security"
@@ -36,7 +36,7 @@ SCOPE_LABELS = {
 class ReportKind:
     key: str
     label: str
-    scopes: tuple[str, ...]
+    scopes: tuple[ScopeKind, ...]
     needs_product: bool
 
 
@@ -132,7 +132,7 @@ def report_request(
         raise InvalidInput(f"the {spec.label} report is not available at {scope_kind} level")
     # No login, org or repository name holds an "@": what follows one is the enterprise's slug.
     name, _at, enterprise = name.partition("@")
-    parsed = Scope.repo(name) if scope_kind == "repository" else Scope(scope_kind, name)  # type: ignore[arg-type]
+    parsed = Scope.repo(name) if scope_kind == "repository" else Scope(scope_kind, name)
     if enterprise:
         parsed = parsed.within(enterprise)
     product = product or None

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -79,7 +79,7 @@ def _now(clock: Clock) -> dt.datetime:
     return utc_at(clock()).replace(microsecond=0)
 
 
-def _job(row: sa.Row) -> ExportJob:
+def _job(row: sa.Row[*tuple[Any, ...]]) -> ExportJob:
     return ExportJob(
         id=row.id, requester_user_id=row.requester_user_id,
         request=report_request(

@@ -62,7 +62,7 @@ def build_huey(settings: Settings, *, immediate: bool = False) -> Huey:
     raise ConfigError(f"SEATLEDGER_QUEUE_URL must be redis://... or sqlite:///PATH, not {url!r}")
 
 
-class _EmbeddedConsumer(Consumer):
+class _EmbeddedConsumer(Consumer):  # type: ignore[misc]  # huey ships no types: its Consumer is Any here
     # The web server owns the process signals; the embedded consumer must not take them.
     def _set_signal_handlers(self) -> None:
         pass

@@ -139,7 +139,8 @@ class GitHubSync:
         if cp.get("round") != self.round:
             cp = {}
         if cp.get("done"):
-            return cp.get("seen")
+            done_seen: list[str] | None = cp.get("seen")
+            return done_seen
         self.progress(name)
         seen: list[str] = list(cp.get("seen") or [])
         try:
@@ -153,15 +154,16 @@ class GitHubSync:
                     seen.extend(on_page(ledger, page.items))
                     if on_body is not None:
                         on_body(ledger, page.body)
-                    done = page.next_url is None
+                    next_url = page.next_url
+                    done = next_url is None
                     if done and on_done is not None:
                         on_done(ledger, seen)
                     ledger.save_ingest_run(SOURCE, key, json.dumps(
-                        {"round": self.round, "next": page.next_url, "done": done, "seen": seen}
+                        {"round": self.round, "next": next_url, "done": done, "seen": seen}
                     ))
-                if done:
+                if next_url is None:
                     return seen
-                page = self.client.page(page.next_url, items_key=items_key)  # type: ignore[arg-type]
+                page = self.client.page(next_url, items_key=items_key)
         except Unavailable as exc:
             self.report.notes.append(f"skipped {name}: {exc.message}")
             with self.engine.begin() as conn:

@@ -217,6 +217,5 @@ def _message(response: httpx.Response) -> str:
         body = response.json()
     except ValueError:
         return response.reason_phrase
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return body["message"]
-    return response.reason_phrase
+    message = body.get("message") if isinstance(body, dict) else None
+    return message if isinstance(message, str) else response.reason_phrase

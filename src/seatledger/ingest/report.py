@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal
-
-Outcome = Literal["created", "updated", "unchanged"]
+from seatledger.db.ledger import Outcome
 
 
 @dataclass(frozen=True)

@@ -49,9 +49,9 @@ def ingest_vs_subscribers(conn: Connection, data: bytes, enterprise_slug: str) -
     ledger = Ledger(conn)
     enterprise_id = ledger.enterprise_id(enterprise_slug)
     report = ImportReport(source="visual studio subscribers")
-    for email, (name, level, status, since) in rows.items():
+    for email, (full_name, sub_level, status, since) in rows.items():
         report.count("subscriber", ledger.upsert_vs_subscription(
-            enterprise_id, email, name=name, level=level, status=status, source=SOURCE, created_at=since,
+            enterprise_id, email, name=full_name, level=sub_level, status=status, source=SOURCE, created_at=since,
         ))
     vs = t.vs_subscriptions
     gone = conn.execute(

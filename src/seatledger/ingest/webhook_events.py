@@ -126,7 +126,8 @@ def _repo(
 def apply_push(ledger: Ledger, enterprise_id: int, payload: Payload, received: dt.datetime, report: ImportReport) -> None:
     rid = _repo(ledger, enterprise_id, payload, received, report)
     repo = _obj(payload, "repository")
-    head = payload.get("head_commit") if isinstance(payload.get("head_commit"), Mapping) else {}
+    head_commit = payload.get("head_commit")
+    head = head_commit if isinstance(head_commit, Mapping) else {}
     pushed_at = parse_timestamp(repo.get("pushed_at")) or parse_timestamp(head.get("timestamp")) or received
     rows = []
     for i, commit in enumerate(_objects(payload, "commits")):

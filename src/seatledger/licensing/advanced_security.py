@@ -104,9 +104,10 @@ _r = t.repositories
 _c = t.commits
 
 
-def _check_product(product: str) -> None:
+def _check_product(product: str) -> Product:
     if product not in PRODUCTS:
         raise InvalidInput(f"advanced_security_product must be code_security or secret_protection, not {product!r}")
+    return product
 
 
 def _scope_conditions(rs: ResolvedScope) -> list[sa.ColumnElement[bool]]:
@@ -125,7 +126,7 @@ def _scope_conditions(rs: ResolvedScope) -> list[sa.ColumnElement[bool]]:
 def _licensed_conditions(rs: ResolvedScope, product: Product | None, at: dt.datetime) -> list[sa.ColumnElement[bool]]:
     """Repositories that cost a license at ``at``: the product enabled then (``None``: as if it
     were, for the maximum), and not public unless the enterprise is on data residency (GHE.com)."""
-    conds = []
+    conds: list[sa.ColumnElement[bool]] = []
     if product is not None:
         ge = ti.ghas_enablements
         conds.append(
@@ -138,7 +139,7 @@ def _licensed_conditions(rs: ResolvedScope, product: Product | None, at: dt.date
     return conds
 
 
-def _repositories(rs: ResolvedScope, product: Product | None, at: dt.datetime, *, whole_enterprise: bool = False) -> sa.Select:
+def _repositories(rs: ResolvedScope, product: Product | None, at: dt.datetime, *, whole_enterprise: bool = False) -> sa.Select[Any]:
     """SELECT id of the licensed repositories in scope (or in the whole enterprise) at ``at``."""
     scope = [_r.c.enterprise_id == rs.enterprise.id] if whole_enterprise else _scope_conditions(rs)
     return sa.select(_r.c.id).where(*scope, *_licensed_conditions(rs, product, at))
@@ -148,7 +149,7 @@ def _window_bounds(as_of: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     return as_of - ACTIVE_COMMITTER_WINDOW, as_of
 
 
-def _in_window(as_of: dt.datetime, repo_ids: sa.Select) -> list[sa.ColumnElement[bool]]:
+def _in_window(as_of: dt.datetime, repo_ids: sa.Select[Any]) -> list[sa.ColumnElement[bool]]:
     """Commits *pushed* in (as_of - window, as_of] to those repositories; the author date
     does not matter (a rebased old commit pushed today counts)."""
     start, end = _window_bounds(as_of)
@@ -254,7 +255,7 @@ class _Pieces:
         start, end = _window_bounds(self.as_of)
         c2 = _c.alias("pair_commits")
 
-        def latest(column: str) -> sa.ScalarSelect:
+        def latest(column: str) -> sa.ScalarSelect[Any]:
             # Each probe reads the same index entry (it covers both columns).
             return (
                 sa.select(c2.c[column])
@@ -292,7 +293,7 @@ class _Pieces:
         )
 
 
-def _stream(conn: Connection, stmt: sa.Executable) -> Iterator[sa.Row]:
+def _stream(conn: Connection, stmt: sa.Executable) -> Iterator[sa.Row[*tuple[Any, ...]]]:
     """Rows as they arrive (server-side cursor on PostgreSQL), never the whole result at once."""
     # On the statement, not the connection: Connection.execution_options() changes the
     # caller's connection in place (a later INSERT would run as a server-side cursor).
@@ -321,7 +322,7 @@ def _span_key(rs: ResolvedScope) -> str:
     return enterprise_key()
 
 
-def _committers_at(rs: ResolvedScope, product: str, key: str, at: dt.datetime) -> sa.ScalarSelect:
+def _committers_at(rs: ResolvedScope, product: str, key: str, at: dt.datetime) -> sa.ScalarSelect[Any]:
     """People counted at ``at`` (a person's spans are disjoint: one holds, or none)."""
     cs = ti.committer_spans
     return (
@@ -334,7 +335,7 @@ def _committers_at(rs: ResolvedScope, product: str, key: str, at: dt.datetime) -
     )
 
 
-def _repositories_with_committers_at(rs: ResolvedScope, product: str, key: str, at: dt.datetime) -> sa.ScalarSelect:
+def _repositories_with_committers_at(rs: ResolvedScope, product: str, key: str, at: dt.datetime) -> sa.ScalarSelect[Any]:
     """Enabled repositories of the scope with at least one person counted at ``at``."""
     cs = ti.committer_spans
     where = [cs.c.enterprise_id == rs.enterprise.id, cs.c.product == product, cs.c.ended_at > at, cs.c.started_at <= at]
@@ -351,11 +352,11 @@ def _repositories_with_committers_at(rs: ResolvedScope, product: str, key: str, 
 
 
 def committer_totals(
-    conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None
+    conn: Connection, scope: Scope, product: str, *, as_of: dt.datetime | None = None
 ) -> CommitterTotals:
     """Distinct active committers in scope, the maximum if every private/internal repository
     enabled the product, and the enterprise's purchase for it."""
-    _check_product(product)
+    product = _check_product(product)
     return committer_totals_by_product(conn, scope, as_of=as_of)[product]
 
 
@@ -457,7 +458,7 @@ def _holding(cs: Any, rs: ResolvedScope, product: str, at: dt.datetime) -> list[
     return [cs.c.enterprise_id == rs.enterprise.id, cs.c.product == product, cs.c.ended_at > at, cs.c.started_at <= at]
 
 
-def _counts_query(conn: Connection, rs: ResolvedScope, product: Product, at: dt.datetime) -> sa.Select:
+def _counts_query(conn: Connection, rs: ResolvedScope, product: Product, at: dt.datetime) -> sa.Select[Any]:
     """Per enabled repository of the scope with active committers at ``at``: its committers and
     those who commit to no other repository of the enterprise then, ordered by full name. Read
     from the kept committer spans of each repository ("r:" rows)."""

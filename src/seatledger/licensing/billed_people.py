@@ -16,6 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -101,7 +102,11 @@ _TIER = {
 }
 
 
-def _granting_orgs(m: BillingMonth, candidates: list, first: int) -> list[int | None]:
+# (tier, org created_at, org id, started, ended): one reason of a person through an org.
+_OrgCandidate = tuple[int, dt.datetime, int, dt.datetime, dt.datetime | None]
+
+
+def _granting_orgs(m: BillingMonth, candidates: list[_OrgCandidate], first: int) -> list[int | None]:
     """The granting org per day from ``first``: the oldest org related that day (best tier),
     else the one related most recently before (a removed person stays billed there).
     ``candidates`` are (tier, org created_at, org id, started, ended)."""
@@ -134,7 +139,7 @@ def enterprise_people(conn: Connection, m: BillingMonth) -> list[BilledPerson]:
     window = seat_reasons.Window(m.start, day_end(m.day(m.last_day)) + dt.timedelta(seconds=1))
     r = seat_reasons.reasons(policy_for(conn, m.ent), window)
     orgs = m.org_created
-    people: dict[str, dict] = {}
+    people: dict[str, dict[str, Any]] = {}
     for row in conn.execute(sa.select(r)):
         p = people.setdefault(seat_reasons.person_key(row.user_id, row.other_key),
                               {"user_id": row.user_id, "first": m.days + 1, "orgs": [], "vs": False})
@@ -187,10 +192,10 @@ def committer_people(conn: Connection, m: BillingMonth) -> dict[str, list[Billed
         people = []
         for uid, day in first[sku].items():
             ranked = sorted((created[o], o) for o in orgs[sku].get(uid, ()))
-            org_id = ranked[0][1] if ranked else None
+            granting = ranked[0][1] if ranked else None
             day_orgs: list[int | None] = [None] * (m.days + 1)
             for d in range(day, m.last_day + 1):
-                day_orgs[d] = org_id
+                day_orgs[d] = granting
             people.append(BilledPerson(uid, logins.get(uid), day, day_orgs))
         out[sku] = people
     return out
@@ -218,7 +223,9 @@ def _copilot_state(conn: Connection, m: BillingMonth) -> dict[int, list[tuple[st
                sa.or_(s.c.ended_at.is_(None), s.c.ended_at > m.start))
         .order_by(s.c.user_id)
     )
-    seats_of: dict[int, list] = defaultdict(list)
+    # user id -> (rank, plan, org id, created_at, ended_at) of each of their seats
+    seats_of: dict[int, list[tuple[tuple[int, dt.datetime, int, int], str, int, dt.datetime, dt.datetime | None]]]
+    seats_of = defaultdict(list)
     for row in conn.execute(stmt):
         rank = (0 if row.plan == "enterprise" else 1, row.org_created, row.org_id, row.id)
         seats_of[row.user_id].append((rank, row.plan, row.org_id, row.created_at, row.ended_at))
@@ -243,16 +250,17 @@ def copilot_people(conn: Connection, m: BillingMonth) -> dict[str, list[BilledPe
     out: dict[str, list[BilledPerson]] = {COPILOT_BUSINESS: [], COPILOT_ENTERPRISE: []}
     for uid, days in _copilot_state(conn, m).items():
         for plan, sku in (("business", COPILOT_BUSINESS), ("enterprise", COPILOT_ENTERPRISE)):
-            mine = [d for d in range(1, m.last_day + 1) if days[d] is not None and days[d][0] == plan]  # type: ignore[index]
+            mine = [(d, held[1]) for d in range(1, m.last_day + 1) if (held := days[d]) is not None and held[0] == plan]
             if not mine:
                 continue
             day_orgs: list[int | None] = [None] * (m.days + 1)
             mask = [False] * (m.days + 1)
-            for d in mine:
-                day_orgs[d] = days[d][1]  # type: ignore[index]
+            for d, org_id in mine:
+                day_orgs[d] = org_id
                 mask[d] = True
             # Billed every day from the first on (most people): no mask, so the usage can add
             # them up in bulk.
-            every_day = len(mine) == m.last_day - mine[0] + 1
-            out[sku].append(BilledPerson(uid, logins.get(uid), mine[0], day_orgs, mask=None if every_day else mask))
+            first = mine[0][0]
+            every_day = len(mine) == m.last_day - first + 1
+            out[sku].append(BilledPerson(uid, logins.get(uid), first, day_orgs, mask=None if every_day else mask))
     return out

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import ClassVar, Iterable, Literal, Sequence
+from typing import Any, ClassVar, Iterable, Literal, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -86,7 +86,7 @@ def product_total(conn: Connection, enterprise: str, product: str, *, org: str |
     if product == "copilot":
         return copilot.copilot_totals(conn, scope, as_of=as_of).breakdown.total
     if product in advanced_security.PRODUCTS:
-        return advanced_security.committer_totals(conn, scope, product, as_of=as_of).total_committers  # type: ignore[arg-type]
+        return advanced_security.committer_totals(conn, scope, product, as_of=as_of).total_committers
     raise InvalidInput(f"product must be one of {', '.join(CHANGE_PRODUCTS)}, not {product!r}")
 
 
@@ -130,12 +130,12 @@ def license_changes(
                 removed=sum(1 for e in events if e.change == "removed"),
             )
         )
-    order = {p: i for i, p in enumerate(CHANGE_PRODUCTS)}
+    order: dict[str, int] = {p: i for i, p in enumerate(CHANGE_PRODUCTS)}
     found.sort(key=lambda e: (e.at, order[e.product], e.change, e.handle, e.person_key))
     return LicenseChanges(info.slug, org, t1, t2, tuple(summary), tuple(found))
 
 
-def _in_range(column: sa.ColumnElement, t1: dt.datetime, t2: dt.datetime) -> sa.ColumnElement[bool]:
+def _in_range(column: sa.ColumnElement[Any], t1: dt.datetime, t2: dt.datetime) -> sa.ColumnElement[bool]:
     return sa.and_(column > t1, column <= t2)
 
 
@@ -176,19 +176,20 @@ def _seat_changes(conn: Connection, info: EnterpriseInfo, org_id: int | None, t1
     for span in spans:
         key = f"user:{span.user_id}" if span.user_id is not None else span.other_key
         handle, name = people.handle(key)
+        change: Literal["added", "removed"]
         for change, at in (("added", span.started_at), ("removed", span.ended_at)):
             if at is None or not t1 < at <= t2:
                 continue
             edge = "started_at" if change == "added" else "ended_at"
             row = next((r for r in reasons.get(key, ()) if getattr(r, edge) == at), None)
             reason, rule = _seat_rule(row, change)
-            out.append(LicenseChange("enterprise", change, at, key, handle, name, reason, rule))  # type: ignore[arg-type]
+            out.append(LicenseChange("enterprise", change, at, key, handle, name, reason, rule))
     return out
 
 
 def _reason_rows(
-    conn: Connection, info: EnterpriseInfo, org_id: int | None, spans: Sequence[sa.Row], t1: dt.datetime, t2: dt.datetime
-) -> dict[str, list[sa.Row]]:
+    conn: Connection, info: EnterpriseInfo, org_id: int | None, spans: Sequence[sa.Row[*tuple[Any, ...]]], t1: dt.datetime, t2: dt.datetime
+) -> dict[str, list[sa.Row[*tuple[Any, ...]]]]:
     """The reason rows starting or ending in the range of the spans' people, with what they name."""
     r, o, repo, inv, acct, si, v, u = (
         ti.seat_reason_intervals, t.organizations, t.repositories, t.invitations, t.server_accounts,
@@ -221,13 +222,13 @@ def _reason_rows(
     )
     if org_id is not None:
         query = query.where(r.c.org_id == org_id)
-    out: dict[str, list[sa.Row]] = {}
+    out: dict[str, list[sa.Row[*tuple[Any, ...]]]] = {}
     for row in conn.execute(query):
         out.setdefault(f"user:{row.user_id}" if row.user_id is not None else row.other_key, []).append(row)
     return out
 
 
-def _seat_rule(row: sa.Row | None, change: str) -> tuple[str, str]:
+def _seat_rule(row: sa.Row[*tuple[Any, ...]] | None, change: str) -> tuple[str, str]:
     """(reason code, sentence) for the reason row that opened or closed a seat span."""
     if row is None:
         return ("seat_started", "started holding a seat") if change == "added" else ("seat_ended", "stopped holding a seat")
@@ -285,7 +286,7 @@ def _copilot_changes(conn: Connection, info: EnterpriseInfo, org_id: int | None,
     ).all()
     people = _People(conn, [row.user_id for row in rows])
     out: list[LicenseChange] = []
-    by_user: dict[int, list[sa.Row]] = {}
+    by_user: dict[int, list[sa.Row[*tuple[Any, ...]]]] = {}
     for row in rows:
         by_user.setdefault(row.user_id, []).append(row)
     for user_id, user_seats in by_user.items():
@@ -305,10 +306,10 @@ def _copilot_changes(conn: Connection, info: EnterpriseInfo, org_id: int | None,
     return out
 
 
-def _merged(rows: Sequence[sa.Row]) -> list[tuple[sa.Row, sa.Row | None]]:
+def _merged(rows: Sequence[sa.Row[*tuple[Any, ...]]]) -> list[tuple[sa.Row[*tuple[Any, ...]], sa.Row[*tuple[Any, ...]] | None]]:
     """A person's seats (by start) merged into spans: (the seat that opened each span, the one
     whose end closed it; None while it holds)."""
-    spans: list[tuple[sa.Row, sa.Row | None, dt.datetime | None]] = []
+    spans: list[tuple[sa.Row[*tuple[Any, ...]], sa.Row[*tuple[Any, ...]] | None, dt.datetime | None]] = []
     for row in rows:
         if spans:
             opened, closed, ends = spans[-1]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -50,7 +50,7 @@ class _Window:
     ended_at: dt.datetime
 
 
-def _in_range(column: sa.ColumnElement, t1: dt.datetime, t2: dt.datetime) -> sa.ColumnElement[bool]:
+def _in_range(column: sa.ColumnElement[Any], t1: dt.datetime, t2: dt.datetime) -> sa.ColumnElement[bool]:
     return sa.and_(column > t1, column <= t2)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -69,7 +69,7 @@ _s = t.copilot_seats
 _o = t.organizations
 
 
-def _billed_first() -> tuple[sa.ColumnElement, ...]:
+def _billed_first() -> tuple[sa.ColumnElement[Any], ...]:
     """The order of one person's seats, the one billed first: the Enterprise-plan seat, then
     the oldest organization's, then the lowest seat id."""
     return (sa.case((_s.c.plan == "enterprise", 0), else_=1), _o.c.created_at, _o.c.id, _s.c.id)
@@ -237,7 +237,7 @@ def seats_held_by(conn: Connection, enterprise: str, user_id: int, *, as_of: dt.
     return tuple(_seat(row) for row in conn.execute(stmt))
 
 
-def _seat(row: sa.Row) -> CopilotSeat:
+def _seat(row: sa.Row[*tuple[Any, ...]]) -> CopilotSeat:
     return CopilotSeat(
         seat_id=row.id, user_id=row.user_id, login=row.login, name=row.name,
         organization=row.organization, plan=row.plan, assigning_team=row.team_slug,
@@ -306,9 +306,9 @@ def assign_seats(
     users, found_teams = _lookup(conn, org_id, enterprise_id, usernames, teams)
     recipients: list[tuple[int, int | None]] = [(uid, None) for uid in users.values()]
     tm = t.team_members
-    for team_id in found_teams.values():
-        members = conn.execute(sa.select(tm.c.user_id).where(tm.c.team_id == team_id).order_by(tm.c.user_id))
-        recipients += [(int(uid), team_id) for uid in members.scalars()]
+    for found_team in found_teams.values():
+        members = conn.execute(sa.select(tm.c.user_id).where(tm.c.team_id == found_team).order_by(tm.c.user_id))
+        recipients += [(int(uid), found_team) for uid in members.scalars()]
     for user_id, team_id in recipients:
         if user_id in seen:
             continue

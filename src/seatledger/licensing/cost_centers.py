@@ -392,9 +392,9 @@ def load_allocator(conn: Connection, enterprise_id: int, user_ids: Collection[in
     enterprise's every assignment)."""
     alloc = Allocator()
     c, r = t.cost_centers, t.cost_center_resources
-    for row in conn.execute(sa.select(c.c.id, c.c.name, c.c.deleted_at).where(c.c.enterprise_id == enterprise_id)):
-        alloc.names[row.id] = row.name
-        alloc.deleted_at[row.id] = row.deleted_at
+    for center in conn.execute(sa.select(c.c.id, c.c.name, c.c.deleted_at).where(c.c.enterprise_id == enterprise_id)):
+        alloc.names[center.id] = center.name
+        alloc.deleted_at[center.id] = center.deleted_at
     if not alloc.names:
         return alloc
     query = (
@@ -409,14 +409,14 @@ def load_allocator(conn: Connection, enterprise_id: int, user_ids: Collection[in
         target[row.resource_type].setdefault(row.resource_id, []).append(_Span(row.cost_center_id, row.started_at, row.ended_at))
     if alloc.teams:
         tm, tt = t.team_members, t.teams
-        query = (
+        team_query = (
             sa.select(tm.c.user_id, tt.c.id)
             .join(tt, tt.c.id == tm.c.team_id)
             .where(tt.c.id.in_(list(alloc.teams)), tt.c.organization_id.is_(None))
             .order_by(tm.c.user_id, tt.c.created_at, tt.c.id)
         )
         if user_ids is not None:
-            query = query.where(tm.c.user_id.in_(list(user_ids)))
-        for row in conn.execute(query):
-            alloc.user_teams.setdefault(row.user_id, []).append(row.id)
+            team_query = team_query.where(tm.c.user_id.in_(list(user_ids)))
+        for member in conn.execute(team_query):
+            alloc.user_teams.setdefault(member.user_id, []).append(member.id)
     return alloc

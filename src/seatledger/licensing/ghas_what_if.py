@@ -115,9 +115,10 @@ class _Repos:
     potential: dict[int, set[int]]  # repo -> people who would count were it enabled (any spans)
 
 
-def _check(product: str) -> None:
+def _check(product: str) -> Product:
     if product not in PRODUCTS:
         raise InvalidInput(f"product must be code_security or secret_protection, not {product!r}")
+    return product
 
 
 def _chosen(conn: Connection, enterprise_id: int, selection: RepositorySelection) -> dict[int, str]:
@@ -191,12 +192,12 @@ def _people(conn: Connection, by_user: dict[int, set[str]]) -> tuple[WhatIfPerso
 
 
 def ghas_what_if(
-    conn: Connection, enterprise: str, product: Product, selection: RepositorySelection, *,
+    conn: Connection, enterprise: str, product: str, selection: RepositorySelection, *,
     as_of: dt.datetime | None = None,
 ) -> GhasWhatIf:
     """Who enabling ``product`` on the chosen repositories at ``as_of`` would add, and who
     disabling it there would free (people counted through those repositories only)."""
-    _check(product)
+    product = _check(product)
     at = as_of_or_now(as_of)
     info = get_enterprise(conn, enterprise)
     repos = _repos(conn, info.id, product, at, selection)
@@ -234,12 +235,12 @@ def _counted_elsewhere(
 
 
 def ghas_plan(
-    conn: Connection, enterprise: str, product: Product, spare: int, selection: RepositorySelection | None = None, *,
+    conn: Connection, enterprise: str, product: str, spare: int, selection: RepositorySelection | None = None, *,
     as_of: dt.datetime | None = None,
 ) -> GhasPlan:
     """With ``spare`` licenses, the chosen repositories (all by default) to enable at
     ``as_of``, greedily covering the most repositories (see the module's docstring)."""
-    _check(product)
+    product = _check(product)
     if isinstance(spare, bool) or not isinstance(spare, int) or not 0 <= spare <= MAX_SPARE:
         raise InvalidInput(f"spare must be a whole number of licenses from 0 to {MAX_SPARE}, not {spare!r}")
     at = as_of_or_now(as_of)

@@ -16,7 +16,7 @@ import bisect
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Any, Iterable, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -109,7 +109,7 @@ def held_at_instants(
     return [started + bisect.bisect_right(starts, at) - ended - bisect.bisect_right(ends, at) for at in instants]
 
 
-def _overlaps(started: sa.ColumnElement, ended: sa.ColumnElement, first: dt.datetime, last: dt.datetime) -> sa.ColumnElement[bool]:
+def _overlaps(started: sa.ColumnElement[Any], ended: sa.ColumnElement[Any], first: dt.datetime, last: dt.datetime) -> sa.ColumnElement[bool]:
     return sa.and_(started <= last, sa.or_(ended.is_(None), ended > first), sa.or_(ended.is_(None), ended > started))
 
 

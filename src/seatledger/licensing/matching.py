@@ -13,6 +13,7 @@ Every step is one set-based UPDATE, so a re-match of 100,000 accounts is a few s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -44,11 +45,11 @@ def _in_enterprise(user: sa.FromClause, enterprise_id: int) -> sa.ColumnElement[
     return user.c.enterprise_id + 0 == enterprise_id
 
 
-def _identity_match(enterprise_id: int, email: sa.ColumnElement) -> sa.ColumnElement:
+def _identity_match(enterprise_id: int, email: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     """The cloud account whose SAML NameID or SCIM userName is ``email`` (case-insensitive)."""
     u = t.users
 
-    def by(attribute: sa.ColumnElement) -> sa.ScalarSelect:
+    def by(attribute: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
         # lower(attribute) has an expression index (migration 0002_seat_indexes); the email is
         # lower()ed too so that SQLite compares two expressions (a bare TEXT column would
         # impose its affinity on the comparison and the index could not be used).
@@ -61,7 +62,7 @@ def _identity_match(enterprise_id: int, email: sa.ColumnElement) -> sa.ColumnEle
     return sa.func.coalesce(by(u.c.saml_name_id), by(u.c.scim_user_name))
 
 
-def _verified_email_match(enterprise_id: int, email: sa.ColumnElement) -> sa.ScalarSelect:
+def _verified_email_match(enterprise_id: int, email: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
     """The cloud account with ``email`` among its verified emails."""
     u, ue = t.users, t.user_emails
     return (
@@ -72,7 +73,7 @@ def _verified_email_match(enterprise_id: int, email: sa.ColumnElement) -> sa.Sca
     )
 
 
-def _match(conn: Connection, table: sa.Table, scope: sa.ColumnElement[bool], email: sa.ColumnElement, found: sa.ColumnElement, rule: str) -> None:
+def _match(conn: Connection, table: sa.Table, scope: sa.ColumnElement[bool], email: sa.ColumnElement[Any], found: sa.ColumnElement[Any], rule: str) -> None:
     """Set the match of every still-unmatched row in scope whose ``email`` finds an account."""
     conn.execute(
         sa.update(table)

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.db.tables_billing import product_purchases
-from seatledger.db.ledger import Ledger
+from seatledger.db.ledger import Ledger, Outcome
 from seatledger.errors import InvalidInput
 
 BILLING_MODELS = ("metered", "volume")
@@ -32,7 +32,6 @@ PRODUCT_NAMES: dict[str, tuple[str, ...]] = {
     t.PRODUCT_COPILOT_BUSINESS: (t.PRODUCT_COPILOT_BUSINESS,),
     t.PRODUCT_COPILOT_ENTERPRISE: (t.PRODUCT_COPILOT_ENTERPRISE,),
 }
-Outcome = Literal["created", "updated", "unchanged"]
 
 
 @dataclass(frozen=True)

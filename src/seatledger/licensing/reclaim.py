@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -167,7 +168,7 @@ def _enterprise_seats(conn: Connection, info: EnterpriseInfo, at: dt.datetime, r
     return found
 
 
-def _copilot_query(info: EnterpriseInfo, at: dt.datetime, rules: ReclaimRules) -> sa.Select:
+def _copilot_query(info: EnterpriseInfo, at: dt.datetime, rules: ReclaimRules) -> sa.Select[Any]:
     s, o, u = t.copilot_seats, t.organizations, t.users
     last_use = sa.func.coalesce(s.c.last_activity_at, s.c.created_at)
     return (

@@ -196,7 +196,7 @@ def as_of_or_now(as_of: dt.datetime | None) -> dt.datetime:
     return as_of
 
 
-def holds_at(started: sa.ColumnElement, ended: sa.ColumnElement, as_of: dt.datetime) -> sa.ColumnElement[bool]:
+def holds_at(started: sa.ColumnElement[Any], ended: sa.ColumnElement[Any], as_of: dt.datetime) -> sa.ColumnElement[bool]:
     """SQL for 'this time-bounded row holds at as_of'."""
     return sa.and_(started <= as_of, sa.or_(ended.is_(None), ended > as_of))
 

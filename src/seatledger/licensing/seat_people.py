@@ -113,12 +113,12 @@ _MEMBERSHIP = (REASON_ORG_OWNER, REASON_ORG_MEMBER)
 SIDE_CACHE_KIB = 8 * 1024  # SQLite page cache of the connection counting committers beside the report
 
 
-def _by_login(conn: Connection, column: sa.ColumnElement) -> sa.ColumnElement:
+def _by_login(conn: Connection, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     # Byte order on both databases, so pages and CSVs come out identical on SQLite and PostgreSQL.
     return column.collate("C") if conn.dialect.name == "postgresql" else column
 
 
-def _ordered_people(conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None) -> sa.Select:
+def _ordered_people(conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None) -> sa.Select[Any]:
     """The people holding a seat at ``at`` (through ``org_id``), in listing order: cloud
     accounts by login, then the others by key, bytewise; a walk of the spans' order index."""
     s = ti.seat_spans
@@ -170,7 +170,7 @@ def stream(
 _KIND_REASON, _KIND_DOMAIN_EMAIL, _KIND_OWNER, _KIND_VS_PENDING = 0, 1, 2, 3
 
 
-def _everyone_statement(conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None) -> sa.Select:
+def _everyone_statement(conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None) -> sa.Select[Any]:
     """One statement for every licensed person: each person's reason rows (with the user, the
     org, the repository, the server account and the VS subscription a reason names), then
     their verified domain emails, their enterprise-owner role, and (invitees) a pending VS
@@ -199,8 +199,11 @@ def _everyone_statement(conn: Connection, policy: Policy, at: dt.datetime, org_i
     )
     no_date = sa.cast(sa.null(), sa.Date)
 
-    def row(user_id, other_key, login, kind, *, text=no_str, **cols):  # type: ignore[no-untyped-def]
-        named = {
+    def row(
+        user_id: sa.ColumnElement[Any], other_key: sa.ColumnElement[Any], login: sa.ColumnElement[Any], kind: int,
+        *, text: sa.ColumnElement[Any] = no_str, **cols: sa.ColumnElement[Any],
+    ) -> list[sa.Label[Any]]:
+        named: dict[str, sa.ColumnElement[Any]] = {
             "reason": no_str, "started_at": no_time, "org_id": no_int, "repository_id": no_int,
             "source_id": no_int, "org_login": no_str, "org_created_at": no_time, "repo_full_name": no_str,
             "name": no_str, "saml_name_id": no_str, "two_factor": no_bool, "two_factor_required_by": no_date,
@@ -305,7 +308,9 @@ def stream_all(conn: Connection, policy: Policy, at: dt.datetime, *, org_id: int
         result.close()
 
 
-def _committers_beside(conn: Connection, enterprise: str, at: dt.datetime) -> Callable[[], dict[str, frozenset[int]]]:
+def _committers_beside(
+    conn: Connection, enterprise: str, at: dt.datetime
+) -> Callable[[], dict[advanced_security.Product, frozenset[int]]]:
     """The enterprise's active committers (:func:`advanced_security.active_committer_ids`),
     counted on a connection of their own in a thread while the caller's connection runs the
     ordered statement: both are the database's work, done without Python's lock, so on two
@@ -319,7 +324,7 @@ def _committers_beside(conn: Connection, enterprise: str, at: dt.datetime) -> Ca
         found = advanced_security.active_committer_ids(conn, enterprise, as_of=at)
         return lambda: found
 
-    def count() -> dict[str, frozenset[int]]:
+    def count() -> dict[advanced_security.Product, frozenset[int]]:
         with engine.connect() as own:
             if own.dialect.name != "sqlite":
                 return dict(advanced_security.active_committer_ids(own, enterprise, as_of=at))
@@ -520,7 +525,7 @@ def _person(
         kinds.add(reason)
         if started is None or row.started_at < started:
             started = row.started_at
-        if row.org_id is not None:
+        if row.org_id is not None and row.org_created_at is not None:  # an org is never without its date
             granting = (row.org_created_at, row.org_id)
             if oldest is None or granting < oldest:
                 oldest = granting
@@ -530,7 +535,7 @@ def _person(
         elif reason == REASON_OUTSIDE_COLLABORATOR:
             collaborations.append(row)
         elif reason == REASON_PENDING_INVITATION:
-            if row.repository_id is None:
+            if row.repository_id is None and row.org_login is not None:  # an org invitation names its org
                 pending_orgs.add(row.org_login)
     for row in collaborations:
         if row.org_id not in member_orgs:

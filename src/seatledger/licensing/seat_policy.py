@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -65,7 +66,7 @@ def spans(policy: Policy, org_id: int | None, scope: str | None = None) -> tuple
     return s, [s.c.enterprise_id == policy.enterprise.id, s.c.scope == scope, s.c.org_id == (org_id or 0)]
 
 
-def consuming_user_ids(conn: Connection, enterprise_id: int, as_of: dt.datetime) -> sa.Select:
+def consuming_user_ids(conn: Connection, enterprise_id: int, as_of: dt.datetime) -> sa.Select[Any]:
     """SELECT of the cloud user ids that hold an enterprise seat at ``as_of`` (composable SQL,
     used by the Advanced Security rule 'the committer holds a license')."""
     info = enterprise_row(conn, t.enterprises.c.id == enterprise_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -41,7 +42,7 @@ class Window:
     start: dt.datetime
     end: dt.datetime | None = None
 
-    def overlaps(self, started: sa.ColumnElement, ended: sa.ColumnElement) -> sa.ColumnElement[bool]:
+    def overlaps(self, started: sa.ColumnElement[Any], ended: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
         if self.end is None:
             return sa.and_(started <= self.start, sa.or_(ended.is_(None), ended > self.start))
         return sa.and_(started < self.end, sa.or_(ended.is_(None), ended > self.start))
@@ -85,7 +86,7 @@ def reasons(
     its repositories' collaborators, its invitations); server and VS reasons have no org.
     """
     r = ti.seat_reason_intervals
-    started = r.c.started_at
+    started: sa.ColumnElement[Any] = r.c.started_at
     if only is not None:  # a few people: their own index leads, not the instant's (coalesce hides it)
         started = sa.func.coalesce(r.c.started_at, r.c.started_at)
     query = sa.select(

@@ -93,7 +93,7 @@ class _Tariff:
         self.m = m
         self.volume = volume
         days = range(1, m.days + 1)
-        self.prices = [None] + [prices.price(sku, m.day(d)) for d in days]
+        self.prices = {d: prices.price(sku, m.day(d)) for d in days}
         self._cache: dict[tuple[int, bool], list[tuple[Decimal, Decimal, Decimal]]] = {}
 
     def amounts(self, first: int, bundled: bool) -> list[tuple[Decimal, Decimal, Decimal]]:
@@ -108,9 +108,9 @@ class _Tariff:
         whole = self.volume or bundled
         for d in range(first, self.m.days + 1):
             price = self.prices[d]
-            share = price.price_per_unit / self.m.days  # type: ignore[union-attr]
+            share = price.price_per_unit / self.m.days
             gross_total += share
-            disc_total += share * price.discount_percent / 100  # type: ignore[union-attr]
+            disc_total += share * price.discount_percent / 100
             g, dsc = round_cents(gross_total), round_cents(disc_total)
             gross = g - gross_prev
             discount = gross if whole else dsc - disc_prev
@@ -198,7 +198,7 @@ def _detailed_rows(
     people.sort(key=lambda p: (p.login or "", p.user_id or 0))
     for d in range(first_day, last_day + 1):
         at = day_end(m.day(d))
-        price = tariff.prices[d].price_per_unit  # type: ignore[union-attr]
+        price = tariff.prices[d].price_per_unit
         for p in people:
             if not p.billed(d):
                 continue
@@ -218,18 +218,15 @@ def _grouped_rows(
 ) -> Iterator[LineItem]:
     """Summarized rows. People whose org and cost center stay the same all month (most of
     them) are counted per (first day, bundled, org, cost center) and added in bulk."""
-    days_end = [None] + [day_end(m.day(d)) for d in range(1, m.days + 1)]
+    days_end = {d: day_end(m.day(d)) for d in range(1, m.days + 1)}
     steady: dict[tuple[int, bool, int | None, str | None], int] = defaultdict(int)
-    groups: dict[tuple[int, int | None, str | None], list] = {}
+    # (day, org, cost center) -> (quantity, gross, discount, net)
+    groups: dict[tuple[int, int | None, str | None], tuple[int, Decimal, Decimal, Decimal]] = {}
+    nothing = (0, Decimal(0), Decimal(0), Decimal(0))
 
     def add(d: int, org_id: int | None, cc: str | None, n: int, amounts: tuple[Decimal, Decimal, Decimal]) -> None:
-        acc = groups.get((d, org_id, cc))
-        if acc is None:
-            acc = groups[(d, org_id, cc)] = [0, Decimal(0), Decimal(0), Decimal(0)]
-        acc[0] += n
-        acc[1] += amounts[0] * n
-        acc[2] += amounts[1] * n
-        acc[3] += amounts[2] * n
+        qty, gross, discount, net = groups.get((d, org_id, cc), nothing)
+        groups[(d, org_id, cc)] = (qty + n, gross + amounts[0] * n, discount + amounts[1] * n, net + amounts[2] * n)
 
     for p in people:
         lo = max(first_day, p.first)
@@ -258,7 +255,7 @@ def _grouped_rows(
         org = org_logins.get(org_id) if org_id is not None else None
         if not _keep(filt, org, cc):
             continue
-        price = tariff.prices[d].price_per_unit  # type: ignore[union-attr]
+        price = tariff.prices[d].price_per_unit
         rows.append(LineItem(m.day(d), sku.product, sku.id, qty, sku.unit_type, price, gross, discount, net,
                              org, None, cc, allocator.names.get(cc) if cc else None))
     rows.sort(key=lambda r: (r.date, r.organization or "", r.cost_center_name or "", r.cost_center_id or ""))
@@ -328,7 +325,7 @@ QUANTITY_PLACES = Decimal("0.0001")
 
 def summarize(items: Iterable[LineItem]) -> list[SummaryItem]:
     """Sum line items per SKU: amounts add up exactly; quantities become user-months (4 places)."""
-    acc: dict[str, list] = {}
+    acc: dict[str, list[Decimal]] = {}
     for item in items:
         days = calendar.monthrange(item.date.year, item.date.month)[1]
         a = acc.setdefault(item.sku, [Decimal(0)] * 5 + [item.price_per_unit])

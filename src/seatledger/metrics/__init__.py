@@ -58,7 +58,7 @@ class _Joined(Collector):
 def exposition(engine: Engine, enterprise: str | None, http: CollectorRegistry | None = None) -> bytes:
     """The Prometheus text of one scrape: the ledger (one enterprise or all) and HTTP metrics."""
     ledger = LedgerCollector(engine, enterprise)
-    return generate_latest(_Joined(ledger, http) if http is not None else ledger)  # type: ignore[arg-type]
+    return generate_latest(_Joined(ledger, http) if http is not None else ledger)
 
 
 def _token(request: Request) -> str:

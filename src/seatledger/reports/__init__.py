@@ -65,24 +65,30 @@ class ReportKind:
     expected_rows: Callable[..., int] | None = None
 
 
-def _open_license_usage(conn: Connection, scope: ReportScope, product: str | None, **kw: object) -> Iterator[bytes]:
-    return license_usage.iter_report(conn, scope, **kw)  # type: ignore[arg-type]
+# Each opener takes the scope ``open_report`` checked against the report's scopes (its kind),
+# so it is the report's own kind of scope; a type cannot say that of ReportScope.
+def _open_license_usage(
+    conn: Connection, scope: ReportScope, product: str | None, *, as_of: dt.datetime | None, progress: Progress | None
+) -> Iterator[bytes]:
+    return license_usage.iter_report(conn, scope, as_of=as_of, progress=progress)  # type: ignore[arg-type]  # checked kind
 
 
 def _open_advanced_security(
-    conn: Connection, scope: ReportScope, product: str | None, **kw: object
+    conn: Connection, scope: ReportScope, product: str | None, *, as_of: dt.datetime | None, progress: Progress | None
 ) -> Iterator[bytes]:
-    return advanced_security.iter_report(conn, scope, product, **kw)  # type: ignore[arg-type]
+    return advanced_security.iter_report(conn, scope, product, as_of=as_of, progress=progress)  # type: ignore[arg-type]  # checked kind
 
 
 def _open_copilot_activity(
-    conn: Connection, scope: ReportScope, product: str | None, **kw: object
+    conn: Connection, scope: ReportScope, product: str | None, *, as_of: dt.datetime | None, progress: Progress | None
 ) -> Iterator[bytes]:
-    return copilot_activity.iter_report(conn, scope, **kw)  # type: ignore[arg-type]
+    return copilot_activity.iter_report(conn, scope, as_of=as_of, progress=progress)  # type: ignore[arg-type]  # checked kind
 
 
-def _open_server_usage(conn: Connection, scope: ReportScope, product: str | None, **kw: object) -> Iterator[bytes]:
-    return server_usage.iter_report(conn, scope, **kw)  # type: ignore[arg-type]
+def _open_server_usage(
+    conn: Connection, scope: ReportScope, product: str | None, *, as_of: dt.datetime | None, progress: Progress | None
+) -> Iterator[bytes]:
+    return server_usage.iter_report(conn, scope, as_of=as_of, progress=progress)  # type: ignore[arg-type]  # checked kind
 
 
 REPORT_KINDS: dict[str, ReportKind] = {

@@ -30,7 +30,7 @@ def check_product(product: str | None) -> Product:
         raise InvalidInput(
             f"the Advanced Security report needs a product: {' or '.join(PRODUCTS)}, not {product!r}"
         )
-    return product  # type: ignore[return-value]
+    return product
 
 
 def iter_report(

@@ -7,7 +7,7 @@ not implemented yet is shown as unavailable instead of failing the whole page.
 from __future__ import annotations
 
 import datetime as dt
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
@@ -198,40 +198,53 @@ def _by_product(totals: Part[dict[Product, CommitterTotals]]) -> dict[str, Part[
     return {p: Part(totals.value[p]) for p in PRODUCTS}
 
 
-def _gather(conn: Connection, parts: dict[str, Callable[[Connection], object]]) -> dict[str, object]:
-    """Each part computed on a connection of its own, side by side; or one after the other on
-    ``conn`` when its transaction wrote (another connection would not see the write)."""
-    if wrote_in_transaction(conn):
-        return {name: fn(conn) for name, fn in parts.items()}
+class _SideBySide:
+    """Parts of a page, each computed on a connection of its own, side by side; or one after the
+    other on ``conn`` when its transaction wrote (another connection would not see the write)."""
 
-    def on_own_connection(fn: Callable[[Connection], object]) -> object:
-        with conn.engine.connect() as own:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.pool = None if wrote_in_transaction(conn) else ThreadPoolExecutor(
+            max_workers=PAGE_THREADS, thread_name_prefix="seatledger-page"
+        )
+
+    def start(self, fn: Callable[[Connection], T]) -> Future[T]:
+        if self.pool is not None:
+            return self.pool.submit(self._on_own_connection, fn)
+        done: Future[T] = Future()
+        done.set_result(fn(self.conn))
+        return done
+
+    def _on_own_connection(self, fn: Callable[[Connection], T]) -> T:
+        with self.conn.engine.connect() as own:
             return fn(own)
 
-    with ThreadPoolExecutor(max_workers=PAGE_THREADS, thread_name_prefix="seatledger-page") as pool:
-        futures = {name: pool.submit(on_own_connection, fn) for name, fn in parts.items()}
-        return {name: future.result() for name, future in futures.items()}
+    def __enter__(self) -> _SideBySide:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
 
 
 def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> LicensingPage:
     info = licensing.get_enterprise(conn, slug)
     start = as_of.date() - dt.timedelta(days=HISTORY_DAYS - 1)
     scope = Scope.enterprise(slug)
-    got = _gather(conn, {
-        "seats": lambda c: _seat_card(c, info.id, slug, None, as_of),
-        "advanced_security": lambda c: part(lambda: committer_totals_by_product(c, scope, as_of=as_of)),
-        "copilot": lambda c: part(lambda: licensing.copilot_totals(c, scope, as_of=as_of)),
-        "namespaces": lambda c: part(lambda: _namespaces(c, slug, as_of)),
-        "history": lambda c: part(lambda: licensing.seat_history(c, slug, start, as_of.date())),
-    })
+    with _SideBySide(conn) as parts:
+        seats = parts.start(lambda c: _seat_card(c, info.id, slug, None, as_of))
+        by_product = parts.start(lambda c: part(lambda: committer_totals_by_product(c, scope, as_of=as_of)))
+        copilot = parts.start(lambda c: part(lambda: licensing.copilot_totals(c, scope, as_of=as_of)))
+        namespaces = parts.start(lambda c: part(lambda: _namespaces(c, slug, as_of)))
+        history = parts.start(lambda c: part(lambda: licensing.seat_history(c, slug, start, as_of.date())))
     return LicensingPage(
         level="enterprise", enterprise=slug, enterprise_name=info.name, org=None, as_of=as_of,
-        seats=got["seats"],  # type: ignore[arg-type]
-        advanced_security=_by_product(got["advanced_security"]),  # type: ignore[arg-type]
-        copilot=got["copilot"],  # type: ignore[arg-type]
-        namespaces=got["namespaces"],  # type: ignore[arg-type]
+        seats=seats.result(),
+        advanced_security=_by_product(by_product.result()),
+        copilot=copilot.result(),
+        namespaces=namespaces.result(),
         servers=servers(conn, info.id),
-        history=got["history"],  # type: ignore[arg-type]
+        history=history.result(),
         interval_check=last_interval_check(conn, slug),
         sources=licensing.source_freshness(conn, slug),
         data_gaps=licensing.data_gaps(conn, slug, as_of),
@@ -243,18 +256,17 @@ def org_page(conn: Connection, org: str, as_of: dt.datetime, *, repository_limit
     resolved = licensing.resolve(conn, Scope.org(org))
     info = resolved.enterprise
     scope = Scope.org(org)
-    got = _gather(conn, {
-        "seats": lambda c: _seat_card(c, info.id, info.slug, org, as_of),
-        "advanced_security": lambda c: part(lambda: committer_totals_by_product(c, scope, as_of=as_of)),
-        "copilot": lambda c: part(lambda: licensing.copilot_totals(c, scope, as_of=as_of)),
-        "repositories": lambda c: part(lambda: _repositories(c, org, as_of, repository_limit)),
-    })
+    with _SideBySide(conn) as parts:
+        seats = parts.start(lambda c: _seat_card(c, info.id, info.slug, org, as_of))
+        by_product = parts.start(lambda c: part(lambda: committer_totals_by_product(c, scope, as_of=as_of)))
+        copilot = parts.start(lambda c: part(lambda: licensing.copilot_totals(c, scope, as_of=as_of)))
+        repositories = parts.start(lambda c: part(lambda: _repositories(c, org, as_of, repository_limit)))
     return LicensingPage(
         level="organization", enterprise=info.slug, enterprise_name=info.name, org=org, as_of=as_of,
-        seats=got["seats"],  # type: ignore[arg-type]
-        advanced_security=_by_product(got["advanced_security"]),  # type: ignore[arg-type]
-        copilot=got["copilot"],  # type: ignore[arg-type]
-        repositories=got["repositories"],  # type: ignore[arg-type]
+        seats=seats.result(),
+        advanced_security=_by_product(by_product.result()),
+        copilot=copilot.result(),
+        repositories=repositories.result(),
     )
 
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from seatledger.alerts.history import alert_history
-from seatledger.alerts.rules import KIND_LABELS, PRODUCTS, SOURCES, add_rule, list_rules, remove_rule
+from seatledger.alerts.conditions import PRODUCTS
+from seatledger.alerts.rules import KIND_LABELS, SOURCES, add_rule, list_rules, remove_rule
 from seatledger.db.tables_alerts import ALERT_KINDS
 from seatledger.db.tables_digests import DIGEST_FREQUENCIES
 from seatledger.digests import sending

@@ -25,7 +25,7 @@ INACTIVE_FILTERS = (30, 60, 90)
 
 def _seats_data(
     conn: Connection, scope: Scope, inactive: int | None, page_no: int, as_of: dt.datetime
-) -> tuple[Part, Part, Part]:
+) -> tuple[Part[list[licensing.CopilotSeat]], Part[licensing.CopilotTotals], Part[dict[int, int]]]:
     """The page's data at an instant: its seats (and one more, to tell a next page), the totals,
     and how many seats each inactivity filter keeps."""
     seats = part(
@@ -50,7 +50,8 @@ def _seats_page(
     as_of = counting_instant(request)
     seats, totals, inactive_counts = _seats_data(conn, scope, inactive, page_no, as_of)
     rows = (seats.value or [])[:PAGE_SIZE]
-    counts = {None: totals.value.breakdown.total if totals.value else None, **(inactive_counts.value or {})}
+    counts: dict[int | None, int | None] = {None: totals.value.breakdown.total if totals.value else None}
+    counts.update((inactive_counts.value or {}).items())
     matching = counts.get(inactive)
     return page(
         request, "copilot.html", scope=scope, enterprise=enterprise.slug, enterprise_name=enterprise.name, as_of=as_of,

@@ -49,11 +49,11 @@ def _answer(request: Request, conn: Connection, slug: str) -> licensing.GhasWhat
     at = counting_instant(request)
     spare_text = sent.get("spare", "").strip()
     if not spare_text:
-        return licensing.ghas_what_if(conn, slug, product, selection, as_of=at)  # type: ignore[arg-type]
+        return licensing.ghas_what_if(conn, slug, product, selection, as_of=at)
     spare = validation.decimal_digits(spare_text)
     if spare is None:
         raise InvalidInput(f"spare must be a whole number of licenses, not {spare_text[:40]!r}")
-    return licensing.ghas_plan(conn, slug, product, spare, selection, as_of=at)  # type: ignore[arg-type]
+    return licensing.ghas_plan(conn, slug, product, spare, selection, as_of=at)
 
 
 @router.get("/enterprises/{slug}/ghas-what-if", include_in_schema=False)
@@ -63,7 +63,7 @@ def what_if_page(
     access.require_enterprise(slug)
     info = licensing.get_enterprise(conn, slug)
     form = {k: request.query_params.get(k, "") for k in FIELDS} | {"visibility": request.query_params.getlist("visibility")}
-    context = dict(enterprise=info, form=form, products=licensing.GHAS_PRODUCTS, visibilities=licensing.VISIBILITIES)
+    context: dict[str, Any] = dict(enterprise=info, form=form, products=licensing.GHAS_PRODUCTS, visibilities=licensing.VISIBILITIES)
     try:
         found = _answer(request, conn, slug)
         tables = _tables(request, found)

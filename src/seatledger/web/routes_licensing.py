@@ -4,6 +4,7 @@ and the Usage page."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,7 +20,7 @@ from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, csrf_checked, signed_in
 from seatledger.web.render import page
 from seatledger.web.session import session_of
-from seatledger.web.table_view import TableState, table_state
+from seatledger.web.table_view import TablePage, TableState, table_state
 
 router = APIRouter()
 
@@ -39,7 +40,7 @@ def enterprise_licensing(
     history = data.history.value or []
     namespaces = data.namespaces.value or []
     query = list(request.query_params.multi_items())
-    tables = {
+    tables: dict[str, TablePage[Any]] = {
         prefix: licensing_view.committer_table([r for r in namespaces if r.kind == kind], states[prefix], query)
         for prefix, kind in (("org", "organization"), ("ns", "user_namespace"))
     }
@@ -149,7 +150,7 @@ def _usage(
 ) -> HTMLResponse:
     """The Usage page. A report request sent back (``report_type``, ``start``, ``end`` in the
     query, with a message) opens the report form filled as it was sent."""
-    names = {"enterprise": enterprise.slug, "enterprise_name": enterprise.name}
+    names: dict[str, Any] = {"enterprise": enterprise.slug, "enterprise_name": enterprise.name}
     state = table_state(request.query_params, "grp", usage_view.TOTALS_SORTS, "net", descending=True)
     as_of = counting_instant(request)
     chosen = usage_view.parse_month(month, as_of)

@@ -74,7 +74,7 @@ class SessionCodec:
             return Session(dirty=True)
         return Session(
             token=data.get("s"), csrf=data.get("c") or secrets.token_urlsafe(24),
-            flashes=[tuple(f) for f in data.get("f", [])],  # type: ignore[misc]
+            flashes=[tuple(f) for f in data.get("f", [])],
         )
 
     def store(self, session: Session, response: Response, *, secure: bool) -> None:
@@ -86,4 +86,5 @@ class SessionCodec:
 
 def session_of(request: Request) -> Session:
     """The session the middleware loaded for this request."""
-    return request.state.session  # type: ignore[no-any-return]
+    session: Session = request.state.session
+    return session

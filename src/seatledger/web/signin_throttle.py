@@ -53,7 +53,7 @@ def _lockout(failures: int) -> dt.timedelta | None:
     beyond = failures - FREE_FAILURES
     if beyond <= 0:
         return None
-    return min(FIRST_LOCKOUT * 2 ** min(beyond - 1, 20), MAX_LOCKOUT)
+    return min(FIRST_LOCKOUT * (1 << min(beyond - 1, 20)), MAX_LOCKOUT)
 
 
 def record_failure(conn: Connection, keys: Keys, now: dt.datetime) -> None:

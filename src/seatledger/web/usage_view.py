@@ -91,7 +91,9 @@ def usage_page(conn: Connection, scope: Scope, month: dt.date, group: str, as_of
     index = {d: i for i, d in enumerate(days)}
     per_group: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(days))
     sums: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 3)
-    by_day: dict[dt.date, dict[str, list]] = defaultdict(dict)
+    # day -> group -> (quantity, gross, discount, net)
+    by_day: dict[dt.date, dict[str, tuple[int, Decimal, Decimal, Decimal]]] = defaultdict(dict)
+    nothing = (0, Decimal(0), Decimal(0), Decimal(0))
     for item in iter_line_items(conn, resolved.enterprise, month, end, filt=filt, as_of=as_of):
         key = _key(item, group)
         per_group[key][index[item.date]] += float(item.net_amount)
@@ -99,11 +101,10 @@ def usage_page(conn: Connection, scope: Scope, month: dt.date, group: str, as_of
         s[0] += item.gross_amount
         s[1] += item.discount_amount
         s[2] += item.net_amount
-        row = by_day[item.date].setdefault(key, [0, Decimal(0), Decimal(0), Decimal(0)])
-        row[0] += item.quantity
-        row[1] += item.gross_amount
-        row[2] += item.discount_amount
-        row[3] += item.net_amount
+        qty, gross, discount, net = by_day[item.date].get(key, nothing)
+        by_day[item.date][key] = (
+            qty + item.quantity, gross + item.gross_amount, discount + item.discount_amount, net + item.net_amount
+        )
     months = []
     cursor = month_start(as_of).date()
     for _ in range(USAGE_API_MONTHS):
@@ -122,7 +123,7 @@ def usage_page(conn: Connection, scope: Scope, month: dt.date, group: str, as_of
     )
 
 
-def _day_rows(rows: dict[str, list]) -> list[DayRow]:
+def _day_rows(rows: dict[str, tuple[int, Decimal, Decimal, Decimal]]) -> list[DayRow]:
     """One day's groups, largest billed amount first; past :data:`DAY_ROWS`, the rest as one row."""
     ranked = [DayRow(k, *rows[k]) for k in sorted(rows, key=lambda k: (-rows[k][3], k))]
     if len(ranked) <= DAY_ROWS + 1:

@@ -29,7 +29,7 @@ def upgrade() -> None:
         kept = {i["name"]: list(i["column_names"]) for i in inspector.get_indexes(table.name)}
         for index in table.indexes:
             if kept.get(index.name) != [c.name for c in index.columns]:
-                if index.name in kept:
+                if index.name is not None and index.name in kept:
                     op.drop_index(index.name, table_name=table.name)
                 index.create(bind)
     if added:
