@@ -3,13 +3,14 @@ template (never the concrete path), with unmatched requests under one label."""
 
 from __future__ import annotations
 
-import asyncio
 
 import httpx
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 
 from seatledger.metrics.http import UNMATCHED, HttpMetrics, RequestMetrics
+
+from livesupport import run_async
 
 
 def _served(paths: list[str]) -> CollectorRegistry:
@@ -29,7 +30,7 @@ def _served(paths: list[str]) -> CollectorRegistry:
             for path in paths:
                 await client.get(path)
 
-    asyncio.run(go())
+    run_async(go())
     return registry
 
 

@@ -3,8 +3,6 @@ own keeps it."""
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -12,6 +10,8 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from seatledger.web.security_headers import SECURITY_HEADERS, SecurityHeaders
+
+from livesupport import run_async
 
 
 async def _page(request: Request) -> PlainTextResponse:
@@ -24,12 +24,11 @@ async def _framable(request: Request) -> PlainTextResponse:
 
 def _get(path: str) -> httpx.Response:
     app = SecurityHeaders(Starlette(routes=[Route("/page", _page), Route("/framable", _framable)]))
-
     async def go() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
             return await client.get(path)
 
-    return asyncio.run(go())
+    return run_async(go())
 
 
 def test_every_response_carries_the_security_headers_errors_too() -> None:
