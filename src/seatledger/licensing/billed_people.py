@@ -182,7 +182,7 @@ def committer_people(conn: Connection, m: BillingMonth) -> dict[str, list[Billed
     for row in conn.execute(stmt):
         sku = sku_of[row.product]
         if row.scope_key == enterprise_key():
-            first[sku][row.user_id] = _first_instant_day(m, _datetime(row.started_at))
+            first[sku][row.user_id] = _first_instant_day(m, row.started_at)
         else:
             org_id = int(row.scope_key[2:])
             if org_id in created:
@@ -199,11 +199,6 @@ def committer_people(conn: Connection, m: BillingMonth) -> dict[str, list[Billed
             people.append(BilledPerson(uid, logins.get(uid), day, day_orgs))
         out[sku] = people
     return out
-
-
-def _datetime(value: object) -> dt.datetime:
-    # min() over a DateTime column comes back as text on SQLite.
-    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
 
 
 def _copilot_state(conn: Connection, m: BillingMonth) -> dict[int, list[tuple[str, int | None] | None]]:

@@ -70,11 +70,4 @@ def iter_unattributed_emails(
         .order_by(count.desc(), pushes.c.email)
     )
     for row in conn.execute(stmt):
-        yield UnattributedEmail(row.email, int(row.pushes), int(row.repositories), _datetime(row.last_push))
-
-
-def _datetime(value: object) -> dt.datetime:
-    # max() over a DateTime column comes back as text on SQLite.
-    if isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))
+        yield UnattributedEmail(row.email, int(row.pushes), int(row.repositories), row.last_push)
