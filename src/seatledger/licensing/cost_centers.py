@@ -347,23 +347,23 @@ class Allocator:
                          for s in spans if s.ended is not None}
             instants |= {d for d in self.deleted_at.values() if d is not None}
             self._bounds = sorted(instants)
-        # A person with no assignment of their own (directly or through a team) is allocated
-        # by the org alone: one answer shared by everyone the org grants.
-        if user_id is not None and user_id not in self.users and user_id not in self.user_teams:
-            user_id = None
+        user_id = self._assigned(user_id)
         key = (user_id, org_id, bisect.bisect_right(self._bounds, at))
         if key not in self._memo:
             self._memo[key] = self._allocate(user_id, org_id, at)
         return self._memo[key]
+
+    def _assigned(self, user_id: int | None) -> int | None:
+        """``user_id`` if the person has an assignment of their own (directly or through a team),
+        else None: such a person is allocated by the org alone, one answer for everyone it grants."""
+        return user_id if user_id in self.users or user_id in self.user_teams else None
 
     def constant(self, user_id: int | None, org_id: int | None, start: dt.datetime, end: dt.datetime) -> bool:
         """True when the allocation is the same at every instant of [start, end]."""
         first = self.allocate(user_id, org_id, start)
         assert self._bounds is not None
         lo, hi = bisect.bisect_right(self._bounds, start), bisect.bisect_right(self._bounds, end)
-        if user_id is not None and user_id not in self.users and user_id not in self.user_teams:
-            user_id = None  # allocated by the org alone (see allocate): one answer per org
-        key = (user_id, org_id, lo, hi)
+        key = (self._assigned(user_id), org_id, lo, hi)
         if key not in self._constant:
             self._constant[key] = all(self.allocate(user_id, org_id, b) == first for b in self._bounds[lo:hi])
         return self._constant[key]
