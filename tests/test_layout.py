@@ -49,7 +49,7 @@ NOT_YET_MIRRORED = {
     "ingest/csv_files.py", "ingest/git_log.py", "ingest/github_client.py",
     "ingest/people.py", "ingest/rematch.py",
     "ingest/server_usage.py", "ingest/vs_subscribers.py", "ingest/webhook_events.py",
-    "licensing/billed_people.py", "licensing/committer_changes.py",
+    "licensing/committer_changes.py",
     "metrics/collector.py",
     "reports/changes.py", "reports/reclaim.py",
     "web/__init__.py", "web/access.py", "web/accounts.py", "web/deps.py", "web/error_page.py",

@@ -9,8 +9,6 @@ history too) equals a recount of the rules' own rows done here in Python.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from decimal import Decimal
 from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
@@ -20,122 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from seatledger.db import intervals, rules
 from seatledger.db.ledger import Ledger
 from seatledger.licensing import Scope, committer_totals_by_product, count_consumed, seat_totals
-from seatledger.licensing import cost_centers, matching, pricing
-from seatledger.licensing.copilot import assign_seats
-
-T0 = dt.datetime(2025, 1, 1, 9, 0)
-INSTANTS = [T0 + dt.timedelta(days=d, hours=h) for d, h in ((0, 1), (45, 0), (120, 3), (200, 0), (330, 5), (500, 0))]
-LOGINS = ("ann", "ben", "cat", "dan", "eve", "fay")
-PRESENT = {"ann": ["ann@x.test"], "ben": ["ben@x.test", "b2@x.test"], "cat": [], "dan": ["dan@x.test"]}
-EMAILS = ("ann@x.test", "ben@x.test", "zed@x.test", "yo@x.test")
-_serial = itertools.count()
-
-day = st.integers(min_value=0, max_value=480)
-login = st.sampled_from(("ann", "ben", "eve"))
-email = st.sampled_from(EMAILS)
-org = st.integers(0, 1)
-repo = st.integers(0, 2)  # private, internal, public
-
-OPS = st.one_of(
-    st.tuples(st.just("user"), login, st.lists(email, max_size=2), st.booleans()),
-    st.tuples(st.just("email"), login, email),
-    st.tuples(st.just("suspend"), login, day),
-    st.tuples(st.just("member"), org, login, st.sampled_from(["member", "owner", "billing_manager"]), day),
-    st.tuples(st.just("end_member"), org, login, day),
-    st.tuples(st.just("collaborator"), repo, login, day),
-    st.tuples(st.just("end_collaborator"), repo, login, day),
-    st.tuples(st.just("invite"), org, st.one_of(login, email), st.sampled_from(["member", "collaborator"]), repo, day),
-    st.tuples(st.just("resolve_invite"), org, st.one_of(login, email), st.sampled_from(["accepted", "failed"]), day),
-    st.tuples(st.just("server_account"), st.integers(1, 3), st.one_of(st.none(), email), st.booleans(), day),
-    st.tuples(st.just("vs"), email, st.sampled_from(["active", "inactive"]), day),
-    st.tuples(st.just("rematch"),),
-    st.tuples(st.just("push"), repo, email, day),
-    st.tuples(st.just("enable"), repo, st.booleans(), day),
-    st.tuples(st.just("visibility"), repo, st.sampled_from(["private", "internal", "public"])),
-    st.tuples(st.just("billing"), st.sampled_from(["volume", "metered"])),
-    st.tuples(st.just("setup_user"), login),
-    st.tuples(st.just("copilot"), org, login, day),
-    st.tuples(st.just("price"), st.integers(1, 50), day),
-    st.tuples(st.just("cost_center"), login),
-)
-
-
-def _world(conn: Connection) -> dict[str, Any]:
-    n = next(_serial)
-    led = Ledger(conn)
-    eid = led.add_enterprise(f"e{n}", created_at=T0)
-    orgs = [led.add_org(eid, f"e{n}-org{i}", created_at=T0) for i in range(2)]
-    repos = [
-        led.add_repo(eid, f"e{n}-org{i % 2}", f"r{i}", org_id=orgs[i % 2], visibility=v, created_at=T0)
-        for i, v in enumerate(("private", "internal", "public"))
-    ]
-    server = led.add_server(eid, f"srv-{n}", f"ghes{n}.test", created_at=T0)
-    users = {name: led.add_user(eid, name, emails=emails, created_at=T0) for name, emails in PRESENT.items()}
-    return {"slug": f"e{n}", "eid": eid, "orgs": orgs, "repos": repos, "server": server, "users": users}
-
-
-def _at(d: int) -> dt.datetime:
-    return T0 + dt.timedelta(days=d, minutes=d)
-
-
-def _apply(conn: Connection, w: dict[str, Any], op: tuple[Any, ...]) -> None:
-    led = Ledger(conn)
-    users: dict[str, int] = w["users"]
-    kind = op[0]
-    if kind == "user":
-        if op[1] not in users:
-            users[op[1]] = led.add_user(w["eid"], op[1], emails=list(dict.fromkeys(op[2])), is_bot=op[3] and op[1] == "fay", created_at=T0)
-    elif kind == "email" and op[1] in users:
-        led.upsert_user(w["eid"], op[1], emails=[op[2]])
-    elif kind == "suspend" and op[1] in users:
-        led.suspend_user(users[op[1]], _at(op[2]))
-    elif kind == "member" and op[2] in users:
-        led.ensure_membership(w["orgs"][op[1]], users[op[2]], op[3], at=_at(op[4]))
-    elif kind == "end_member" and op[2] in users:
-        led.end_membership(w["orgs"][op[1]], users[op[2]], _at(op[3]))
-    elif kind == "collaborator" and op[2] in users:
-        led.ensure_collaborator(w["repos"][op[1]], users[op[2]], at=_at(op[3]))
-    elif kind == "end_collaborator" and op[2] in users:
-        led.end_collaborator(w["repos"][op[1]], users[op[2]], _at(op[3]))
-    elif kind == "invite":
-        who = op[2]
-        by_email = "@" in who
-        role, repo_id = op[3], (w["repos"][op[4]] if op[3] == "collaborator" else None)
-        org_id = w["orgs"][op[4] % 2] if repo_id is not None else w["orgs"][op[1]]
-        led.add_invitation(org_id, role=role, login=None if by_email else who, email=who if by_email else None,
-                           repository_id=repo_id, created_at=_at(op[5]))
-    elif kind == "resolve_invite":
-        who = op[2]
-        by_email = "@" in who
-        led.upsert_invitation(w["orgs"][op[1]], role="member", login=None if by_email else who,
-                              email=who if by_email else None, status=op[3], at=_at(op[4]))
-    elif kind == "server_account":
-        led.upsert_server_account(w["server"], op[1], f"ghes{op[1]}", primary_email=op[2], suspended=op[3])
-    elif kind == "vs":
-        led.upsert_vs_subscription(w["eid"], op[1], status=op[2])
-    elif kind == "rematch":
-        matching.rematch(conn, w["eid"])
-    elif kind == "push":
-        led.add_commits(w["repos"][op[1]], [{
-            "sha": f"{next(_serial):040x}", "author_email": op[2], "author_date": _at(op[3]) - dt.timedelta(days=30),
-            "pushed_at": _at(op[3]),
-        }])
-    elif kind == "enable":
-        led.set_repo_products(w["repos"][op[1]], code_security=op[2], secret_protection=not op[2], at=_at(op[3]))
-    elif kind == "visibility":
-        r = w["repos"][op[1]]
-        led.upsert_repo(w["eid"], f"{w['slug']}-org{op[1] % 2}", f"r{op[1]}", visibility=op[2])
-        assert r
-    elif kind == "billing":
-        led.set_product(w["eid"], "enterprise", billing=op[1], purchased=10 if op[1] == "volume" else 0)
-    elif kind == "setup_user" and op[1] in users:
-        led.set_setup_user(w["eid"], users[op[1]])
-    elif kind == "copilot" and op[2] in users:
-        assign_seats(conn, f"{w['slug']}-org{op[1]}", usernames=[op[2]], at=_at(op[3]))
-    elif kind == "price":
-        pricing.set_price(conn, w["eid"], "enterprise", Decimal(op[1]), effective_from=_at(op[2]).date())
-    elif kind == "cost_center" and op[1] in users:
-        cost_centers.create_cost_center(conn, w["eid"], f"cc-{next(_serial)}", at=T0)
+from tests.db.random_writes import INSTANTS, OPS, T0, apply, new_world
 
 
 def _holders(rows: list[tuple[Any, ...]], at: dt.datetime, org_id: int | None = None) -> set[str]:
@@ -211,16 +94,11 @@ def _check(conn: Connection, w: dict[str, Any]) -> None:
 
 def _run(engine: Engine, ops: list[tuple[Any, ...]], group: int) -> None:
     with engine.begin() as conn:
-        w = _world(conn)
+        w = new_world(conn)
     for chunk in (ops[i : i + group] for i in range(0, len(ops), group)):
         with engine.begin() as conn:
             for op in chunk:
-                try:
-                    with conn.begin_nested():
-                        _apply(conn, w, op)
-                except Exception as exc:  # noqa: BLE001 - a write the product refuses changes nothing
-                    if type(exc).__name__ not in ("InvalidInput", "NotFound", "Conflict"):
-                        raise
+                apply(conn, w, op)
     with engine.connect() as conn:
         try:
             _check(conn, w)
@@ -247,7 +125,7 @@ def test_kept_intervals_equal_a_full_derivation_after_any_writes(engine: Engine,
 
 def test_a_write_read_back_in_its_own_transaction_is_counted(engine: Engine) -> None:
     with engine.begin() as conn:
-        w = _world(conn)
+        w = new_world(conn)
         led = Ledger(conn)
         uid = led.add_user(w["eid"], "eve", emails=["eve@x.test"], created_at=T0)
         led.add_membership(w["orgs"][0], uid, started_at=T0)
@@ -259,7 +137,7 @@ def test_verify_finds_a_tampered_interval_and_repair_rewrites_it(engine: Engine)
     import sqlalchemy as sa
 
     with engine.begin() as conn:
-        w = _world(conn)
+        w = new_world(conn)
         led = Ledger(conn)
         uid = led.add_user(w["eid"], "eve", emails=["eve@x.test"], created_at=T0)
         led.add_membership(w["orgs"][0], uid, started_at=T0)
@@ -278,7 +156,7 @@ def test_a_deleted_repository_webhook_ends_its_collaborators_seats_at_once(engin
     from seatledger.ingest.webhook_events import apply_event
 
     with engine.begin() as conn:
-        w = _world(conn)
+        w = new_world(conn)
         Ledger(conn).add_collaborator(w["repos"][0], w["users"]["cat"], started_at=T0)
     at = INSTANTS[3]
     with engine.connect() as conn:

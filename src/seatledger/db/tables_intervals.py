@@ -40,9 +40,14 @@ seat_reason_intervals = Table(
     Column("org_id", Integer, nullable=True),
     Column("repository_id", Integer, nullable=True),
     Column("source_id", Integer, nullable=False),
-    Index("ix_seat_reason_intervals_user", "enterprise_id", "user_id"),
+    # Covering what a usage month groups by person, in the order it groups them.
+    Index(
+        "ix_seat_reason_intervals_user", "enterprise_id", "user_id", "other_key", "started_at", "ended_at", "reason",
+        "org_id",
+    ),
     Index("ix_seat_reason_intervals_key", "enterprise_id", "other_key"),
     Index("ix_seat_reason_intervals_start", "enterprise_id", "started_at"),
+    Index("ix_seat_reason_intervals_end", "enterprise_id", "ended_at"),
 )
 
 seat_spans = Table(

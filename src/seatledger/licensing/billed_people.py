@@ -16,7 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -59,6 +59,31 @@ class BilledPerson:
         return d >= self.first and (self.mask is None or self.mask[d])
 
 
+@dataclass(frozen=True)
+class BilledGroup:
+    """``count`` people billed alike all month: from day ``first`` on, through the org
+    ``org_id`` every day. ``user_id`` is set for a person allocated to a cost center on their
+    own (a group of one)."""
+
+    first: int
+    org_id: int | None
+    bundled: bool
+    user_id: int | None
+    count: int
+
+
+@dataclass
+class MonthBilling:
+    """Who is billed for one SKU in a month: people described one by one, and groups."""
+
+    people: list[BilledPerson]
+    groups: list[BilledGroup]
+
+
+# An org's place in the granting order, tier by tier: tier * _RANKS + rank.
+_RANKS = 1_000_000
+
+
 class BillingMonth:
     """One month of one enterprise, up to ``last_day`` (today, for the running month)."""
 
@@ -72,6 +97,7 @@ class BillingMonth:
         self.start = dt.datetime(year, month, 1)
         # sample 0 = the month's first instant; sample d = the end of day d
         self.samples = [self.start] + [day_end(dt.date(year, month, d)) for d in range(1, last_day + 1)]
+        self.window_end = self.samples[-1] + dt.timedelta(seconds=1)
 
     def day(self, d: int) -> dt.date:
         return dt.date(self.year, self.month, d)
@@ -82,6 +108,11 @@ class BillingMonth:
         u = t.users
         stmt = sa.select(u.c.id, u.c.login).where(u.c.enterprise_id == self.ent.id)
         return {row.id: row.login for row in self.conn.execute(stmt)}
+
+    @cached_property
+    def orgs_by_rank(self) -> list[int]:
+        """The organizations' ids in the order they grant licenses: oldest first."""
+        return [org_id for org_id, _ in sorted(self.org_created.items(), key=lambda item: (item[1], item[0]))]
 
     @cached_property
     def org_created(self) -> dict[int, dt.datetime]:
@@ -132,15 +163,23 @@ def _granting_orgs(m: BillingMonth, candidates: list[_OrgCandidate], first: int)
     return orgs
 
 
-def enterprise_people(conn: Connection, m: BillingMonth) -> list[BilledPerson]:
-    """Everyone with a seat reason at some instant of the month up to ``last_day`` (the seats
-    engine's rules, queried once for the whole window): cloud accounts, server-only people and
-    email invitees. Billed from the day their first reason of the month starts."""
-    window = seat_reasons.Window(m.start, day_end(m.day(m.last_day)) + dt.timedelta(seconds=1))
-    r = seat_reasons.reasons(policy_for(conn, m.ent), window)
+def _org_ranks(m: BillingMonth) -> sa.Subquery:
+    """Each of the enterprise's organizations with its rank, oldest first (1, 2, ...): the
+    order in which they grant licenses. ``m.orgs_by_rank`` is the same order in Python."""
+    o = t.organizations
+    rank = sa.func.row_number().over(order_by=(o.c.created_at, o.c.id))
+    return sa.select(o.c.id, rank.label("rank")).where(o.c.enterprise_id == m.ent.id).subquery("org_ranks")
+
+
+def _month_reasons(conn: Connection, m: BillingMonth) -> sa.Subquery:
+    window = seat_reasons.Window(m.start, m.window_end)
+    return seat_reasons.reasons(policy_for(conn, m.ent), window)
+
+
+def _people_from_reasons(m: BillingMonth, rows: Iterable[Any], logins: dict[int, str] | None) -> list[BilledPerson]:
     orgs = m.org_created
     people: dict[str, dict[str, Any]] = {}
-    for row in conn.execute(sa.select(r)):
+    for row in rows:
         p = people.setdefault(seat_reasons.person_key(row.user_id, row.other_key),
                               {"user_id": row.user_id, "first": m.days + 1, "orgs": [], "vs": False})
         p["first"] = min(p["first"], _first_instant_day(m, row.started_at))
@@ -148,14 +187,102 @@ def enterprise_people(conn: Connection, m: BillingMonth) -> list[BilledPerson]:
             p["vs"] = True
         if row.org_id is not None and row.reason in _TIER and row.org_id in orgs:
             p["orgs"].append((_TIER[row.reason], orgs[row.org_id], row.org_id, row.started_at, row.ended_at))
-    logins = m.logins
     out = []
     for key, p in people.items():
         uid = p["user_id"]
         # people without a cloud account are named by their key's email ("server:a@b")
-        login = logins.get(uid) if uid is not None else key.partition(":")[2]
+        login = None if logins is None else logins.get(uid) if uid is not None else key.partition(":")[2]
         out.append(BilledPerson(uid, login, p["first"], _granting_orgs(m, p["orgs"], p["first"]), p["vs"]))
     return out
+
+
+def enterprise_people(conn: Connection, m: BillingMonth) -> list[BilledPerson]:
+    """Everyone with a seat reason at some instant of the month up to ``last_day`` (the seats
+    engine's rules, queried once for the whole window): cloud accounts, server-only people and
+    email invitees. Billed from the day their first reason of the month starts."""
+    return _people_from_reasons(m, conn.execute(sa.select(_month_reasons(conn, m))), m.logins)
+
+
+def _first_day(m: BillingMonth, started: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
+    """SQL for :func:`_first_instant_day`."""
+    return sa.case((started <= m.start, 1), else_=sa.cast(sa.extract("day", started), sa.Integer))
+
+
+def _org_of_rank(m: BillingMonth, best: int | None) -> int | None:
+    """The org of a ``tier * _RANKS + rank`` (or a bare rank) of :func:`_org_ranks`."""
+    return None if best is None else m.orgs_by_rank[best % _RANKS - 1]
+
+
+def _own(user_id: sa.ColumnElement[Any], own: sa.CompoundSelect[tuple[int]]) -> sa.ColumnElement[Any]:
+    """The user id when the person is allocated to a cost center on their own, else NULL: such
+    people are their own group."""
+    return sa.case((user_id.in_(own), user_id)).label("own_user_id")
+
+
+def _groups(conn: Connection, keyed: sa.Subquery, *keys: str) -> list[Any]:
+    """Count the rows of ``keyed`` by ``keys``, ``first_day`` and ``own_user_id``."""
+    columns = [keyed.c[k] for k in (*keys, "first_day", "own_user_id")]
+    return list(conn.execute(sa.select(*columns, sa.func.count().label("people")).group_by(*columns)))
+
+
+def enterprise_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[tuple[int]]) -> MonthBilling:
+    """:func:`enterprise_people`, with the people whose reasons held all month through the
+    same organizations counted in groups by the database: only those whose granting org may
+    change during the month (a reason through an org starts or ends in it), and those in
+    ``own`` (user ids allocated to a cost center one by one), are described one by one."""
+    r, ranks = _month_reasons(conn, m), _org_ranks(m)
+    tier = sa.case({reason: n for reason, n in _TIER.items()}, value=r.c.reason)
+    candidate = sa.case((sa.and_(r.c.reason.in_(list(_TIER)), ranks.c.rank.is_not(None)), tier * _RANKS + ranks.c.rank))
+    moves = sa.or_(r.c.started_at > m.start, sa.and_(r.c.ended_at.is_not(None), r.c.ended_at < m.window_end))
+    with_org = r.outerjoin(ranks, ranks.c.id == r.c.org_id)
+    person = (
+        sa.select(
+            r.c.user_id,
+            sa.func.min(r.c.started_at).label("started_at"),
+            sa.func.max(sa.case((r.c.reason == seat_reasons.REASON_VISUAL_STUDIO, 1), else_=0)).label("vs"),
+            sa.func.max(sa.case((sa.and_(r.c.reason.in_(list(_TIER)), r.c.org_id.is_not(None), moves), 1),
+                                else_=0)).label("moves"),
+            sa.func.min(candidate).label("best"),
+        )
+        .select_from(with_org)
+        .group_by(r.c.user_id, r.c.other_key)
+        .subquery("person")
+    )
+    keyed = sa.select(
+        _first_day(m, person.c.started_at).label("first_day"), person.c.vs, person.c.best, _own(person.c.user_id, own),
+    ).where(person.c.moves == 0).subquery("keyed")
+    groups = [
+        BilledGroup(row.first_day, _org_of_rank(m, row.best), bool(row.vs), row.own_user_id, row.people)
+        for row in _groups(conn, keyed, "vs", "best")
+    ]
+    # The people whose granting org may move: all their reasons, described one by one. They
+    # have a reason through an org starting or ending in the month: two short index ranges.
+    rr = ti.seat_reason_intervals
+    through_org = [rr.c.enterprise_id == m.ent.id, rr.c.reason.in_(list(_TIER)), rr.c.org_id.is_not(None)]
+    moving = sa.union(
+        sa.select(rr.c.user_id, rr.c.other_key).where(*through_org, rr.c.started_at > m.start,
+                                                      rr.c.started_at < m.window_end),
+        sa.select(rr.c.user_id, rr.c.other_key).where(*through_org, rr.c.ended_at > m.start,
+                                                      rr.c.ended_at < m.window_end),
+    ).subquery("moving")
+    rows = _month_reasons(conn, m)
+    theirs = sa.select(rows).where(sa.or_(
+        rows.c.user_id.in_(sa.select(moving.c.user_id).where(moving.c.user_id.is_not(None))),
+        sa.and_(rows.c.user_id.is_(None),
+                rows.c.other_key.in_(sa.select(moving.c.other_key).where(moving.c.user_id.is_(None)))),
+    ))
+    return MonthBilling(_people_from_reasons(m, conn.execute(theirs), None), groups)
+
+
+def _committer_window(m: BillingMonth) -> list[sa.ColumnElement[bool]]:
+    """The kept committer spans of both products, at the enterprise and org scopes, that hold
+    at some instant of the month up to its last sampled day."""
+    cs = ti.committer_spans
+    return [
+        cs.c.enterprise_id == m.ent.id, cs.c.product.in_(list(AS_PRODUCTS.values())),
+        sa.or_(cs.c.scope_key == enterprise_key(), cs.c.scope_key.startswith("o:")),
+        cs.c.started_at <= m.samples[-1], cs.c.ended_at > m.start, cs.c.ended_at > cs.c.started_at,
+    ]
 
 
 def committer_people(conn: Connection, m: BillingMonth) -> dict[str, list[BilledPerson]]:
@@ -166,14 +293,9 @@ def committer_people(conn: Connection, m: BillingMonth) -> dict[str, list[Billed
     repositories they commit to in the month (none for user-namespace repositories only)."""
     cs = ti.committer_spans
     created, logins = m.org_created, m.logins
-    end = m.samples[-1]
     stmt = (
         sa.select(cs.c.product, cs.c.scope_key, cs.c.user_id, sa.func.min(cs.c.started_at).label("started_at"))
-        .where(
-            cs.c.enterprise_id == m.ent.id, cs.c.product.in_(list(AS_PRODUCTS.values())),
-            sa.or_(cs.c.scope_key == enterprise_key(), cs.c.scope_key.startswith("o:")),
-            cs.c.started_at <= end, cs.c.ended_at > m.start, cs.c.ended_at > cs.c.started_at,
-        )
+        .where(*_committer_window(m))
         .group_by(cs.c.product, cs.c.scope_key, cs.c.user_id)
     )
     first: dict[str, dict[int, int]] = {sku: {} for sku in AS_PRODUCTS}
@@ -201,7 +323,46 @@ def committer_people(conn: Connection, m: BillingMonth) -> dict[str, list[Billed
     return out
 
 
-def _copilot_state(conn: Connection, m: BillingMonth) -> dict[int, list[tuple[str, int | None] | None]]:
+def committer_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[tuple[int]]) -> dict[str, MonthBilling]:
+    """:func:`committer_people`, counted in groups by the database (each person is billed
+    through one organization all month): one group per product, first day, granting org, and
+    person allocated on their own (``own``)."""
+    cs, ranks = ti.committer_spans, _org_ranks(m)
+    spans = sa.select(cs.c.product, cs.c.user_id, cs.c.scope_key, cs.c.started_at).where(
+        *_committer_window(m)).subquery()
+    # "o:<id>" -> id (a join on the org's id, not on a key built per org, keeps an index on it)
+    org_id = sa.case((spans.c.scope_key.startswith("o:"), sa.cast(sa.func.substr(spans.c.scope_key, 3), sa.Integer)))
+    from_enterprise = sa.func.min(sa.case((spans.c.scope_key == enterprise_key(), spans.c.started_at)))
+    person = (
+        sa.select(spans.c.product, spans.c.user_id, from_enterprise.label("started_at"),
+                  sa.func.min(ranks.c.rank).label("best"))
+        .select_from(spans.outerjoin(ranks, ranks.c.id == org_id))
+        .group_by(spans.c.product, spans.c.user_id)
+        .having(from_enterprise.is_not(None))
+        .subquery("person")
+    )
+    keyed = sa.select(
+        person.c.product, person.c.best, _first_day(m, person.c.started_at).label("first_day"),
+        _own(person.c.user_id, own),
+    ).subquery("keyed")
+    out = {sku: MonthBilling([], []) for sku in AS_PRODUCTS}
+    sku_of = {product: sku for sku, product in AS_PRODUCTS.items()}
+    for row in _groups(conn, keyed, "product", "best"):
+        out[sku_of[row.product]].groups.append(
+            BilledGroup(row.first_day, _org_of_rank(m, row.best), False, row.own_user_id, row.people))
+    return out
+
+
+def _copilot_window(m: BillingMonth) -> list[sa.ColumnElement[bool]]:
+    """The Copilot seats of the enterprise held at some instant of the month's samples."""
+    s, o = t.copilot_seats, t.organizations
+    return [o.c.enterprise_id == m.ent.id, s.c.created_at <= m.samples[-1],
+            sa.or_(s.c.ended_at.is_(None), s.c.ended_at > m.start)]
+
+
+def _copilot_state(
+    conn: Connection, m: BillingMonth, users: sa.Select[Any] | None = None
+) -> dict[int, list[tuple[str, int | None] | None]]:
     """user id -> per day (plan, org id) of the seat that bills them that day.
 
     A person's seat at an instant is the one ``copilot.iter_copilot_seats`` lists (Enterprise
@@ -209,15 +370,15 @@ def _copilot_state(conn: Connection, m: BillingMonth) -> dict[int, list[tuple[st
     the month's first instant and at each day's end. A day takes the latest such instant on or
     before it where the person held a seat: a removed seat is billed to the end of the month."""
     s, o = t.copilot_seats, t.organizations
-    end = m.samples[-1]
     stmt = (
         sa.select(s.c.id, s.c.user_id, s.c.plan, s.c.created_at, s.c.ended_at, o.c.id.label("org_id"),
                   o.c.created_at.label("org_created"))
         .join(o, o.c.id == s.c.organization_id)
-        .where(o.c.enterprise_id == m.ent.id, s.c.created_at <= end,
-               sa.or_(s.c.ended_at.is_(None), s.c.ended_at > m.start))
+        .where(*_copilot_window(m))
         .order_by(s.c.user_id)
     )
+    if users is not None:
+        stmt = stmt.where(s.c.user_id.in_(users))
     # user id -> (rank, plan, org id, created_at, ended_at) of each of their seats
     seats_of: dict[int, list[tuple[tuple[int, dt.datetime, int, int], str, int, dt.datetime, dt.datetime | None]]]
     seats_of = defaultdict(list)
@@ -241,10 +402,45 @@ def _copilot_state(conn: Connection, m: BillingMonth) -> dict[int, list[tuple[st
 
 
 def copilot_people(conn: Connection, m: BillingMonth) -> dict[str, list[BilledPerson]]:
-    logins = m.logins
+    return _copilot_people(m, _copilot_state(conn, m), m.logins)
+
+
+_PLAN_SKUS = {"business": COPILOT_BUSINESS, "enterprise": COPILOT_ENTERPRISE}
+
+
+def copilot_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[tuple[int]]) -> dict[str, MonthBilling]:
+    """:func:`copilot_people`, with the people who hold one seat that does not end before the
+    month's last sample counted in groups by the database (plan, org, first day, and person
+    allocated on their own): only people with several seats or a seat ending are evaluated day
+    by day."""
+    s, o = t.copilot_seats, t.organizations
+    ends = sa.func.max(sa.case((sa.and_(s.c.ended_at.is_not(None), s.c.ended_at <= m.samples[-1]), 1), else_=0))
+    person = (
+        sa.select(s.c.user_id, sa.func.min(s.c.plan).label("plan"), sa.func.min(o.c.id).label("org_id"),
+                  sa.func.min(s.c.created_at).label("started_at"))
+        .join(o, o.c.id == s.c.organization_id)
+        .where(*_copilot_window(m))
+        .group_by(s.c.user_id)
+    )
+    one_seat = person.having(sa.and_(sa.func.count() == 1, ends == 0)).subquery("person")
+    keyed = sa.select(
+        one_seat.c.plan, one_seat.c.org_id, _first_day(m, one_seat.c.started_at).label("first_day"),
+        _own(one_seat.c.user_id, own),
+    ).where(one_seat.c.plan.in_(list(_PLAN_SKUS))).subquery("keyed")
+    several = sa.select(s.c.user_id).join(o, o.c.id == s.c.organization_id).where(*_copilot_window(m)).group_by(
+        s.c.user_id).having(sa.or_(sa.func.count() > 1, ends == 1))
+    out = {sku: MonthBilling(people, []) for sku, people in _copilot_people(m, _copilot_state(conn, m, several), None).items()}
+    for row in _groups(conn, keyed, "plan", "org_id"):
+        out[_PLAN_SKUS[row.plan]].groups.append(BilledGroup(row.first_day, row.org_id, False, row.own_user_id, row.people))
+    return out
+
+
+def _copilot_people(
+    m: BillingMonth, state: dict[int, list[tuple[str, int | None] | None]], logins: dict[int, str] | None
+) -> dict[str, list[BilledPerson]]:
     out: dict[str, list[BilledPerson]] = {COPILOT_BUSINESS: [], COPILOT_ENTERPRISE: []}
-    for uid, days in _copilot_state(conn, m).items():
-        for plan, sku in (("business", COPILOT_BUSINESS), ("enterprise", COPILOT_ENTERPRISE)):
+    for uid, days in state.items():
+        for plan, sku in _PLAN_SKUS.items():
             mine = [(d, held[1]) for d in range(1, m.last_day + 1) if (held := days[d]) is not None and held[0] == plan]
             if not mine:
                 continue
@@ -257,5 +453,6 @@ def copilot_people(conn: Connection, m: BillingMonth) -> dict[str, list[BilledPe
             # them up in bulk.
             first = mine[0][0]
             every_day = len(mine) == m.last_day - first + 1
-            out[sku].append(BilledPerson(uid, logins.get(uid), first, day_orgs, mask=None if every_day else mask))
+            login = logins.get(uid) if logins is not None else None
+            out[sku].append(BilledPerson(uid, login, first, day_orgs, mask=None if every_day else mask))
     return out

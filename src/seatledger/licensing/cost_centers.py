@@ -386,6 +386,21 @@ class Allocator:
         return not (self.users or self.orgs or self.teams)
 
 
+def self_assigned_users(enterprise_id: int) -> sa.CompoundSelect[tuple[int]]:
+    """The user ids :meth:`Allocator.allocate` allocates one by one, as a subquery: people with an
+    assignment of their own, directly or through an enterprise team that has one. Everyone else
+    an organization grants is allocated alike, so a usage month can count them in groups."""
+    c, r, tm, tt = t.cost_centers, t.cost_center_resources, t.team_members, t.teams
+    centers = sa.select(c.c.id).where(c.c.enterprise_id == enterprise_id)
+    direct = sa.select(r.c.resource_id).where(r.c.cost_center_id.in_(centers), r.c.resource_type == "User")
+    teams = sa.select(r.c.resource_id).where(r.c.cost_center_id.in_(centers), r.c.resource_type == "Team")
+    through_team = (
+        sa.select(tm.c.user_id).join(tt, tt.c.id == tm.c.team_id)
+        .where(tt.c.id.in_(teams), tt.c.organization_id.is_(None))
+    )
+    return sa.union(direct, through_team)
+
+
 def load_allocator(conn: Connection, enterprise_id: int, user_ids: Collection[int] | None = None) -> Allocator:
     """Load the enterprise's cost centers and assignments for :meth:`Allocator.allocate`;
     with ``user_ids`` only what allocating those people needs (a page of people, not the

@@ -43,12 +43,16 @@ from seatledger.licensing.billed_people import (
     GHEC,
     BilledPerson,
     BillingMonth,
+    MonthBilling,
+    committer_billing,
     committer_people,
+    copilot_billing,
     copilot_people,
     day_end,
+    enterprise_billing,
     enterprise_people,
 )
-from seatledger.licensing.cost_centers import Allocator, load_allocator
+from seatledger.licensing.cost_centers import Allocator, load_allocator, self_assigned_users
 from seatledger.licensing.pricing import SKU_BY_ID, SKUS, PriceBook, Sku, load_price_book
 from seatledger.licensing.scope import EnterpriseInfo
 
@@ -163,26 +167,36 @@ def _month_rows(
 ) -> Iterator[LineItem]:
     m = BillingMonth(conn, ent, year, month, last_day)
     skus = [s for s in SKUS if filt.skus is None or s.id in filt.skus]
-    by_copilot: dict[str, list[BilledPerson]] | None = None
-    by_committers: dict[str, list[BilledPerson]] | None = None
+    own = self_assigned_users(ent.id)
+    by_copilot: dict[str, MonthBilling] | None = None
+    by_committers: dict[str, MonthBilling] | None = None
     for sku in skus:
-        if sku.id == GHEC:
-            people = enterprise_people(conn, m)
-        elif sku.id in AS_PRODUCTS:
-            if by_committers is None:  # both products come from one statement
-                by_committers = committer_people(conn, m)
-            people = by_committers[sku.id]
-        else:
-            if by_copilot is None:
-                by_copilot = copilot_people(conn, m)
-            people = by_copilot[sku.id]
-        if not people:
-            continue
         tariff = _Tariff(m, sku.id, prices, sku.ledger_product in volume)
         if detailed:
-            yield from _detailed_rows(m, sku, people, tariff, first_day, last_day, filt, allocator, org_logins)
+            people = _people(conn, m, sku.id)
+            if people:
+                yield from _detailed_rows(m, sku, people, tariff, first_day, last_day, filt, allocator, org_logins)
+            continue
+        if sku.id == GHEC:
+            billing = enterprise_billing(conn, m, own)
+        elif sku.id in AS_PRODUCTS:
+            if by_committers is None:  # both products come from one statement
+                by_committers = committer_billing(conn, m, own)
+            billing = by_committers[sku.id]
         else:
-            yield from _grouped_rows(m, sku, people, tariff, first_day, last_day, filt, allocator, org_logins)
+            if by_copilot is None:
+                by_copilot = copilot_billing(conn, m, own)
+            billing = by_copilot[sku.id]
+        yield from _grouped_rows(m, sku, billing, tariff, first_day, last_day, filt, allocator, org_logins)
+
+
+def _people(conn: Connection, m: BillingMonth, sku: str) -> list[BilledPerson]:
+    """Everyone billed for ``sku`` in the month, one by one (the detailed report)."""
+    if sku == GHEC:
+        return enterprise_people(conn, m)
+    if sku in AS_PRODUCTS:
+        return committer_people(conn, m)[sku]
+    return copilot_people(conn, m)[sku]
 
 
 def _keep(filt: UsageFilter, org: str | None, cc: str | None) -> bool:
@@ -213,7 +227,7 @@ def _detailed_rows(
 
 
 def _grouped_rows(
-    m: BillingMonth, sku: Sku, people: list[BilledPerson], tariff: _Tariff, first_day: int, last_day: int,
+    m: BillingMonth, sku: Sku, billing: MonthBilling, tariff: _Tariff, first_day: int, last_day: int,
     filt: UsageFilter, allocator: Allocator, org_logins: dict[int, str],
 ) -> Iterator[LineItem]:
     """Summarized rows. People whose org and cost center stay the same all month (most of
@@ -228,7 +242,18 @@ def _grouped_rows(
         qty, gross, discount, net = groups.get((d, org_id, cc), nothing)
         groups[(d, org_id, cc)] = (qty + n, gross + amounts[0] * n, discount + amounts[1] * n, net + amounts[2] * n)
 
-    for p in people:
+    for g in billing.groups:
+        lo = max(first_day, g.first)
+        if lo > last_day:
+            continue
+        first_cc = allocator.allocate(g.user_id, g.org_id, days_end[lo]) if not allocator.empty else None
+        if allocator.empty or allocator.constant(g.user_id, g.org_id, days_end[lo], days_end[last_day]):
+            steady[(g.first, g.bundled, g.org_id, first_cc)] += g.count
+            continue
+        amounts = tariff.amounts(g.first, g.bundled)
+        for d in range(lo, last_day + 1):
+            add(d, g.org_id, allocator.allocate(g.user_id, g.org_id, days_end[d]), g.count, amounts[d])
+    for p in billing.people:
         lo = max(first_day, p.first)
         if lo > last_day:
             continue
