@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger import licensing
 from seatledger.db import tables as t
-from seatledger.db.ledger import wrote_in_transaction
+from seatledger.db.versions import wrote_in_transaction
 from seatledger.errors import NotFound
 from seatledger.licensing import (
     CommitterTotals,
