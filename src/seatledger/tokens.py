@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.db.engine import inserted_id
-from seatledger.db.ledger import utcnow
+from seatledger.db.clock import utcnow
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.validation import BIGINT_MAX
 from seatledger.licensing.scope import EnterpriseInfo, enterprise_columns, enterprise_from

@@ -26,7 +26,8 @@ from seatledger.alerts.evaluation import evaluate_all
 from seatledger.alerts.history import alert_history
 from seatledger.alerts.rules import add_rule, list_rules, remove_rule
 from seatledger.config import Settings
-from seatledger.db.ledger import Ledger, utcnow
+from seatledger.db.clock import utcnow
+from seatledger.db.ledger import Ledger
 from seatledger.db.tables_alerts import alert_events, alert_rules
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing import seat_totals

@@ -18,7 +18,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from seatledger import tokens
-from seatledger.db.ledger import Ledger, utcnow
+from seatledger.db.clock import utcnow
+from seatledger.db.ledger import Ledger
 
 LONG_AGO = dt.datetime(2024, 1, 1)
 ALL_SCOPES = "read:enterprise,manage_billing:enterprise,read:org,manage_billing:copilot,admin:org"

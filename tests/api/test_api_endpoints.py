@@ -9,7 +9,8 @@ import httpx
 import sqlalchemy as sa
 
 from seatledger.db import tables as t
-from seatledger.db.ledger import Ledger, utcnow
+from seatledger.db.clock import utcnow
+from seatledger.db.ledger import Ledger
 from seatledger.licensing import advanced_security, copilot, seats
 from seatledger.licensing.scope import Scope
 

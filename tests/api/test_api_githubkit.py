@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from seatledger.db.ledger import utcnow
+from seatledger.db.clock import utcnow
 from seatledger.licensing import advanced_security, copilot, seats
 from seatledger.licensing.scope import Scope
 

@@ -15,7 +15,8 @@ from seatledger import tokens
 from seatledger.api import throttle
 from seatledger.config import Settings
 from seatledger.db import tables as t
-from seatledger.db.ledger import Ledger, utcnow
+from seatledger.db.clock import utcnow
+from seatledger.db.ledger import Ledger
 from seatledger.db.tables_api import api_rate_windows
 from api_fixtures import ALL_SCOPES, LONG_AGO
 

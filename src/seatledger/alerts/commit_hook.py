@@ -24,7 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from seatledger.db import intervals
-from seatledger.db.ledger import wrote_in_transaction
+from seatledger.db.versions import wrote_in_transaction
 
 log = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 
 from seatledger.alerts.conditions import rule_from
 from seatledger.config import Settings
-from seatledger.db.ledger import utc_at
+from seatledger.db.clock import utc_at
 from seatledger.db.tables import enterprises
 from seatledger.db.tables_alerts import (
     CHANNEL_EMAIL,

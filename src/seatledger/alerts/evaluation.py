@@ -25,7 +25,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from seatledger.alerts.conditions import PRODUCT_LABELS, AlertRule, rule_from
 from seatledger.db.engine import inserted_id
-from seatledger.db.ledger import current_version, utcnow
+from seatledger.db.clock import utcnow
+from seatledger.db.versions import current_version
 from seatledger.db.tables import enterprises
 from seatledger.db.tables_alerts import (
     ALERT_CONSUMED_PERCENT,

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from seatledger.alerts.conditions import PRODUCTS, AlertRule, rule_from
 from seatledger.alerts.evaluation import evaluate_enterprise
 from seatledger.db.engine import inserted_id
-from seatledger.db.ledger import utcnow
+from seatledger.db.clock import utcnow
 from seatledger.db.tables_alerts import (
     ALERT_CONSUMED_PERCENT,
     ALERT_COPILOT_IDLE,

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 from seatledger import tokens
 from seatledger.api import throttle
 from seatledger.db import tables as t
-from seatledger.db.ledger import utcnow
+from seatledger.db.clock import utcnow
 from seatledger.errors import LedgerError, NotFound, PermissionDenied
 from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, holds_at, resolve
 from seatledger.validation import decimal_digits, plausible_name

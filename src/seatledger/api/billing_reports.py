@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from seatledger.api.auth import CurrentCaller, enterprise_access
 from seatledger.api.billing_usage import ENTERPRISE_ROLES, ENTERPRISE_SCOPES, WRITE_ERRORS, BadRequest, api_today
 from seatledger.api.schemas import READ_ERRORS
-from seatledger.db.ledger import utc_at
+from seatledger.db.clock import utc_at
 from seatledger.db.tables_billing import usage_report_exports
 from seatledger.db.tables_exports import EXPORT_EXPIRED, EXPORT_FAILED, EXPORT_READY, export_jobs
 from seatledger.errors import InvalidInput, NotFound

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from seatledger.api.auth import CurrentCaller, enterprise_access, org_access
 from seatledger.api.schemas import READ_ERRORS, error_responses
 from seatledger.db import tables as t
-from seatledger.db.ledger import utcnow
+from seatledger.db.clock import utcnow
 from seatledger import licensing
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing import cost_centers as cc

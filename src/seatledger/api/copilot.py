@@ -24,7 +24,7 @@ from seatledger.api.schemas import (
     error_responses,
 )
 from seatledger.db.conflicts import write_retrying_conflicts
-from seatledger.db.ledger import utcnow
+from seatledger.db.clock import utcnow
 from seatledger.licensing.scope import as_of_or_now
 from seatledger.licensing.copilot import CopilotSeat, assign_seats, cancel_seats, copilot_totals, iter_copilot_seats
 from seatledger.licensing.scope import Scope

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 
 from seatledger.api.auth import CurrentCaller, enterprise_roles, require_scope
 from seatledger.api.schemas import READ_ERRORS, LicenseInfo
-from seatledger.db.ledger import utcnow
+from seatledger.db.clock import utcnow
 from seatledger.errors import NotFound
 from seatledger.licensing.seats import SeatTotals, seat_totals
 

@@ -31,7 +31,7 @@ from fastapi import Request
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from seatledger.db.ledger import utcnow
+from seatledger.db.clock import utcnow
 from seatledger.db.tables_api import api_rate_windows as w
 from seatledger.errors import PermissionDenied
 

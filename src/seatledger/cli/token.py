@@ -43,7 +43,7 @@ def list_(
 ) -> None:
     """List tokens: id, state, owner, prefix, scopes, expiry (never the token itself)."""
     from seatledger import tokens
-    from seatledger.db.ledger import utcnow
+    from seatledger.db.clock import utcnow
 
     _settings, engine = open_ledger()
     now = utcnow()

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from seatledger.alerts import conditions
 from seatledger.config import Settings
-from seatledger.db.ledger import utcnow
+from seatledger.db.clock import utcnow
 from seatledger.db.tables_digests import digest_subscriptions
 from seatledger.digests.subscriptions import Subscription, email_of, list_subscriptions, may_read
 from seatledger.errors import LedgerError

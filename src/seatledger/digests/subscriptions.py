@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
-from seatledger.db.ledger import utcnow
+from seatledger.db.clock import utcnow
 from seatledger.db.tables_digests import DIGEST_FREQUENCIES, digest_subscriptions
 from seatledger.errors import InvalidInput, NotFound, PermissionDenied
 from seatledger.licensing import get_enterprise

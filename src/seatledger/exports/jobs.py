@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from seatledger.config import Settings
 from seatledger.db import tables as t
 from seatledger.db.conflicts import upsert_insert
-from seatledger.db.ledger import utc_at
+from seatledger.db.clock import utc_at
 from seatledger.db.tables_exports import (
     EXPORT_EXPIRED,
     EXPORT_FAILED,

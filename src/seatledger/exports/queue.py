@@ -14,7 +14,7 @@ from huey.consumer import Consumer
 from sqlalchemy.engine import Engine
 
 from seatledger.config import Settings
-from seatledger.db.ledger import utc_at
+from seatledger.db.clock import utc_at
 from seatledger.errors import ConfigError
 from seatledger.exports.jobs import run_export
 from seatledger.exports.links import Clock

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from seatledger.config import Settings
-from seatledger.db.ledger import utc_at
+from seatledger.db.clock import utc_at
 from seatledger.db.tables_exports import EXPORT_FAILED, EXPORT_QUEUED, EXPORT_RUNNING, export_jobs
 from seatledger.exports.links import Clock
 

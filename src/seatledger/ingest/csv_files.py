@@ -12,7 +12,7 @@ import io
 from typing import Iterator, Sequence
 
 from seatledger import validation
-from seatledger.db.ledger import utcnow
+from seatledger.db.clock import utcnow
 from seatledger.errors import ImportRejected, InvalidInput
 from seatledger.ingest.timestamps import parse_timestamp
 

@@ -11,7 +11,8 @@ from sqlalchemy.engine import Connection
 
 from seatledger.bots import is_bot_email
 from seatledger.db import tables as t
-from seatledger.db.ledger import Ledger, normalize_email
+from seatledger.db.ledger import Ledger
+from seatledger.db.ledger_writer import normalize_email
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing.scope import get_enterprise
 

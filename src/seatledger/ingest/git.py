@@ -28,7 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from seatledger.db import tables as t
-from seatledger.db.ledger import Ledger, utcnow
+from seatledger.db.clock import utcnow
+from seatledger.db.ledger import Ledger
 from seatledger.errors import InvalidInput, NotFound, SourceError
 from seatledger.ingest import identities
 from seatledger.ingest.git_log import GitCommit, iter_commits, locate, pushed_refs, ref_tips, repository_name

@@ -41,7 +41,9 @@ from sqlalchemy.engine import Engine
 from seatledger.bots import is_bot_account, is_bot_login
 from seatledger.db import tables as t
 from seatledger.db import provenance
-from seatledger.db.ledger import Ledger, invitation_key, utcnow
+from seatledger.db.clock import utcnow
+from seatledger.db.ledger import Ledger
+from seatledger.db.ledger_access import invitation_key
 from seatledger.errors import LedgerError, NotFound
 from seatledger.ingest import identities
 from seatledger.ingest.github_client import PER_PAGE, GitHubClient, Unavailable

@@ -29,7 +29,8 @@ from sqlalchemy.engine import Connection
 
 from seatledger.bots import is_bot_login
 from seatledger.db import tables as t
-from seatledger.db.ledger import Ledger, utcnow
+from seatledger.db.clock import utcnow
+from seatledger.db.ledger import Ledger
 from seatledger.errors import ImportRejected, InvalidInput
 from seatledger.ingest.csv_files import check_email, csv_since, parse_bool, read_rows
 from seatledger.ingest.rematch import rematch_enterprise

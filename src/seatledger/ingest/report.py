@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from seatledger.db.ledger import Outcome
+from seatledger.db.ledger_writer import Outcome
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ from typing import Any, Mapping
 from sqlalchemy.engine import Connection
 
 from seatledger import validation
-from seatledger.db.ledger import Ledger, utcnow
+from seatledger.db.clock import utcnow
+from seatledger.db.ledger import Ledger
 from seatledger.errors import ImportRejected, InvalidInput, NotFound
 from seatledger.ingest.rematch import rematch_enterprise
 from seatledger.ingest.source_runs import record_success

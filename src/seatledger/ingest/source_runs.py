@@ -17,7 +17,7 @@ from sqlalchemy.dialects import sqlite as sa_sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from seatledger.db import tables as t
-from seatledger.db.ledger import utcnow
+from seatledger.db.clock import utcnow
 from seatledger.db.tables_sources import source_runs
 from seatledger.errors import LedgerError
 

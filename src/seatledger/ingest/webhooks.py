@@ -37,7 +37,8 @@ from starlette.concurrency import run_in_threadpool
 
 from seatledger import validation
 from seatledger.db import tables as t
-from seatledger.db.ledger import Ledger, utcnow
+from seatledger.db.clock import utcnow
+from seatledger.db.ledger import Ledger
 from seatledger.errors import InvalidInput, LedgerError, MalformedJSON, PayloadTooLarge
 from seatledger.ingest.source_runs import record_failure, record_success
 from seatledger.ingest.webhook_events import apply_event

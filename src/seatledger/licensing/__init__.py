@@ -87,6 +87,7 @@ from seatledger.licensing.seats import (
     seat_history,
     seat_totals,
 )
+from seatledger.licensing.server_sync import ServerSync, SyncEvent, iter_server_syncs
 from seatledger.licensing.unattributed import UnattributedEmail, iter_unattributed_emails
 from seatledger.licensing.summary import (
     EnterpriseSummary,
@@ -138,7 +139,9 @@ __all__ = [
     "SeatBreakdown",
     "SeatReason",
     "SeatTotals",
+    "ServerSync",
     "SourceFreshness",
+    "SyncEvent",
     "UnattributedEmail",
     "UnresolvedEmail",
     "VISIBILITIES",
@@ -168,6 +171,7 @@ __all__ = [
     "iter_namespace_committers",
     "iter_organization_logins",
     "iter_repository_committers",
+    "iter_server_syncs",
     "iter_source_freshness",
     "iter_unattributed_emails",
     "iter_unresolved_emails",

@@ -19,7 +19,8 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.db.tables_billing import product_purchases
-from seatledger.db.ledger import Ledger, Outcome
+from seatledger.db.ledger import Ledger
+from seatledger.db.ledger_writer import Outcome
 from seatledger.errors import InvalidInput
 
 BILLING_MODELS = ("metered", "volume")

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.db.engine import sqlite_page_cache
-from seatledger.db.ledger import wrote_in_transaction
+from seatledger.db.versions import wrote_in_transaction
 from seatledger.errors import NotFound
 from seatledger.licensing import advanced_security
 from seatledger.licensing.cost_centers import load_allocator

@@ -10,7 +10,7 @@ from fastapi import Form, Request
 from sqlalchemy.engine import Connection
 
 from seatledger import validation
-from seatledger.db.ledger import utc_at
+from seatledger.db.clock import utc_at
 from seatledger.web.access import Access, load_access
 from seatledger.web.session_store import user_of_session
 from seatledger.web.session import session_of

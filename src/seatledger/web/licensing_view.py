@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger import licensing
 from seatledger.db import tables as t
-from seatledger.db.ledger import wrote_in_transaction
+from seatledger.db.versions import wrote_in_transaction
 from seatledger.errors import NotFound
 from seatledger.licensing import (
     CommitterTotals,
@@ -164,26 +164,11 @@ def org_logins(conn: Connection, enterprise_id: int) -> list[str]:
 
 def servers(conn: Connection, enterprise_id: int) -> list[ServerRow]:
     """The enterprise's server instances with their latest license-sync event."""
-    s, ev = t.server_instances, t.license_sync_events
-    latest = (
-        sa.select(ev.c.server_instance_id, sa.func.max(ev.c.id).label("event_id"))
-        .group_by(ev.c.server_instance_id)
-        .subquery()
-    )
-    query = (
-        sa.select(s.c.server_id, s.c.hostname, s.c.version, ev.c.kind, ev.c.occurred_at, ev.c.status, ev.c.error)
-        .select_from(s.outerjoin(latest, latest.c.server_instance_id == s.c.id).outerjoin(ev, ev.c.id == latest.c.event_id))
-        .where(s.c.enterprise_id == enterprise_id)
-        .order_by(s.c.hostname, s.c.server_id)
-    )
+    never = "GitHub Connect server usage never synced"
     return [
-        ServerRow(
-            server_id=r.server_id, hostname=r.hostname, version=r.version,
-            last_event=_EVENT_LABELS.get(r.kind, "GitHub Connect server usage never synced") if r.kind else
-            "GitHub Connect server usage never synced",
-            last_event_at=r.occurred_at, last_status=r.status, last_error=r.error,
-        )
-        for r in conn.execute(query)
+        ServerRow(r.server_id, r.hostname, r.version, never, None, None, None) if (e := r.last) is None else
+        ServerRow(r.server_id, r.hostname, r.version, _EVENT_LABELS.get(e.kind, never), e.occurred_at, e.status, e.error)
+        for r in licensing.iter_server_syncs(conn, enterprise_id)
     ]
 
 

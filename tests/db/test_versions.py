@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from seatledger.db import tables as t
-from seatledger.db.ledger import Ledger, current_version
+from seatledger.db.ledger import Ledger
+from seatledger.db.versions import bumped_in_transaction, current_version, wrote_in_transaction
 from seatledger.licensing import copilot, cost_centers, matching
 
 T0 = dt.datetime(2026, 1, 5, 9, 0)
@@ -134,6 +135,17 @@ def test_the_next_transaction_bumps_again(engine: Engine) -> None:
         Ledger(conn).end_membership(w["org"], w["bob"], T1 + dt.timedelta(days=1))
     second, _ = _versions(engine, w)
     assert second == first + 1
+
+
+def test_a_transaction_knows_it_wrote_and_which_enterprises_until_it_ends(engine: Engine) -> None:
+    w = _world(engine)
+    with engine.connect() as conn:
+        with conn.begin():
+            assert not wrote_in_transaction(conn) and bumped_in_transaction(conn) == set()
+            Ledger(conn).add_membership(w["org"], w["bob"], started_at=T1)
+            assert wrote_in_transaction(conn) and bumped_in_transaction(conn) == {w["eid"]}
+        with conn.begin():  # the same database connection, a new transaction
+            assert not wrote_in_transaction(conn) and bumped_in_transaction(conn) == set()
 
 
 def test_a_new_enterprise_starts_at_a_random_version_so_fresh_ledgers_do_not_collide(engine: Engine) -> None:
