@@ -12,8 +12,8 @@ Enterprise seats, one row per person and category:
 - ``suspended_server``: they hold a server account while suspended on the cloud.
 
 Copilot seats, one row per seat not pending cancellation: ``never_used`` (no activity at all)
-or ``idle`` (last activity), each older than ``idle_days`` by the last activity, falling back
-to the seat's start; people who joined less than ``joined_days`` ago are left out.
+or ``idle`` (last activity), each :func:`~seatledger.licensing.copilot.is_idle` for ``idle_days``,
+a seat never used counted from its start; people who joined less than ``joined_days`` ago are left out.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from seatledger.licensing.seat_reasons import (
     Window,
     reasons,
 )
-from seatledger.licensing.copilot import cancel_seats
+from seatledger.licensing.copilot import cancel_seats, is_idle
 from seatledger.licensing.scope import EnterpriseInfo, as_of_or_now, get_enterprise, holds_at
 
 RECLAIM_PRODUCTS = ("enterprise", "copilot")
@@ -170,7 +170,6 @@ def _enterprise_seats(conn: Connection, info: EnterpriseInfo, at: dt.datetime, r
 
 def _copilot_query(info: EnterpriseInfo, at: dt.datetime, rules: ReclaimRules) -> sa.Select[Any]:
     s, o, u = t.copilot_seats, t.organizations, t.users
-    last_use = sa.func.coalesce(s.c.last_activity_at, s.c.created_at)
     return (
         sa.select(s.c.id, s.c.user_id, s.c.created_at, s.c.last_activity_at, o.c.login.label("organization"),
                   u.c.login, u.c.name)
@@ -178,7 +177,8 @@ def _copilot_query(info: EnterpriseInfo, at: dt.datetime, rules: ReclaimRules) -
         .join(u, u.c.id == s.c.user_id)
         .where(
             o.c.enterprise_id == info.id, holds_at(s.c.created_at, s.c.ended_at, at),
-            s.c.pending_cancellation_date.is_(None), last_use < _days_before(at, rules.idle_days),
+            s.c.pending_cancellation_date.is_(None),
+            is_idle(s, at, dt.timedelta(days=rules.idle_days), never_used="from_start"),
             u.c.created_at <= _days_before(at, rules.joined_days),
         )
         .order_by(u.c.login, o.c.login, s.c.id)
