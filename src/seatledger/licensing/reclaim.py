@@ -35,6 +35,7 @@ from seatledger.licensing.seat_reasons import (
     REASON_PENDING_INVITATION,
     REASON_SERVER_USER,
     Window,
+    person_key,
     reasons,
 )
 from seatledger.licensing.copilot import cancel_seats, is_idle
@@ -152,7 +153,7 @@ def _enterprise_seats(conn: Connection, info: EnterpriseInfo, at: dt.datetime, r
     invited_before = _days_before(at, rules.invitation_days)
     found = []
     for row in conn.execute(query):
-        key = f"user:{row.user_id}" if row.user_id is not None else str(row.other_key)
+        key = person_key(row.user_id, row.other_key)
 
         def candidate(category: str, since: dt.datetime | None, detail: str) -> ReclaimCandidate:
             return ReclaimCandidate("enterprise", category, key, row.login, row.name, None, since, detail)
