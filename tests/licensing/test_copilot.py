@@ -13,6 +13,7 @@ from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing import copilot
+from seatledger.licensing.reclaim import ReclaimRules, reclaim
 from seatledger.licensing.scope import Scope
 
 AS_OF = dt.datetime(2026, 6, 15, 12, 0, 0)
@@ -154,6 +155,22 @@ def test_inactive_seat_counts_equal_the_seats_each_filter_lists(world: World, co
     counts = copilot.count_inactive_seats(conn, ENT, (30, 60, 90), as_of=AS_OF)
     assert counts == {d: len(seat_logins(conn, inactive_days=d)) for d in (30, 60, 90)}
     assert counts == {30: 3, 60: 2, 90: 1}
+
+
+def test_one_idle_rule_with_each_callers_own_meaning_of_never_used(world: World, conn: Connection) -> None:
+    """``copilot.is_idle`` is the one rule. The page's filters count a seat never used as
+    inactive at once; the ``copilot-idle`` alert and reclaim only once the window has passed
+    since the seat was created."""
+    world.seat("recent", last_activity_at=AS_OF - dt.timedelta(days=5))
+    world.seat("idle", last_activity_at=AS_OF - dt.timedelta(days=31))
+    world.seat("never-old", created_at=AS_OF - dt.timedelta(days=45))
+    world.seat("never-new", created_at=AS_OF - dt.timedelta(days=5))
+    assert seat_logins(conn, inactive_days=30) == ["idle", "never-new", "never-old"]
+    assert copilot.count_inactive_seats(conn, ENT, (30,), as_of=AS_OF) == {30: 3}
+    assert copilot.COPILOT_IDLE_WINDOW == dt.timedelta(days=30)
+    assert copilot.count_idle_seats(conn, "acme", as_of=AS_OF) == 2  # idle, never-old
+    found = reclaim(conn, "acme", "copilot", rules=ReclaimRules(idle_days=30, joined_days=0), as_of=AS_OF)
+    assert {(c.category, c.login) for c in found.candidates} == {("idle", "idle"), ("never_used", "never-old")}
 
 
 def test_seat_fields_carry_team_and_activity(world: World, conn: Connection) -> None:

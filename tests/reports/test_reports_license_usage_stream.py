@@ -1,6 +1,7 @@
 """The license usage report's whole-enterprise path (one ordered statement, ``stream_all``)
-describes every person exactly as the per-batch path (``describe_keys``: a few ``IN`` queries
-per batch of people) does, on a ledger full of edge cases, for the enterprise and each org."""
+describes every person exactly as the per-batch path (``describe_keys``: the same statement
+restricted to each batch of people) does, on a ledger full of edge cases, for the enterprise
+and each org."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ def build_rich_ledger(conn: Connection) -> EnterpriseBuilder:
 
 
 def _per_batch(conn: Connection, org: str | None) -> list[seats.LicensedPerson]:
-    """The independent path: the ordered keys, then each batch of 2 described by IN queries."""
+    """The other path: the ordered keys, then each batch of 2 described on its own."""
     info = get_enterprise(conn, "acme")
     policy = policy_for(conn, info)
     org_id = org_id_in(conn, info, org)
@@ -130,6 +131,25 @@ def test_the_one_statement_path_describes_everyone_as_the_per_batch_path(engine:
         assert people["invite:vs-invite@example.com"].visual_studio_license_status == "Pending Invitation"
         assert people["server:eve@example.com"].license_type == "Visual Studio subscription"
         assert (people["vs-user"].code_security_user, people["vs-user"].secret_protection_user) == (True, True)
+
+
+@pytest.mark.parametrize("org", [None, "young-org"])
+def test_every_page_and_every_single_person_is_described_as_the_whole_list(engine: Engine, org: str | None) -> None:
+    """The API's pages (``offset``/``limit``: the ordered keys, then one batch) and a single
+    person's row (``licensed_person``) read the same statement as the whole list, restricted to
+    their people: pages of 3 put together, and each person looked up alone, are the whole list."""
+    with engine.begin() as conn:
+        build_rich_ledger(conn)
+    with engine.connect() as conn:
+        whole = list(seats.iter_licensed_people(conn, "acme", org=org, as_of=AS_OF))
+        pages = [
+            list(seats.iter_licensed_people(conn, "acme", org=org, as_of=AS_OF, offset=start, limit=3))
+            for start in range(0, len(whole), 3)
+        ]
+        alone = [seats.licensed_person(conn, "acme", p.key, as_of=AS_OF) for p in whole]
+    assert len(whole) > 6 and all(len(page) == 3 for page in pages[:-1])
+    assert [p for page in pages for p in page] == whole
+    assert alone == whole
 
 
 def test_the_report_rows_are_the_per_batch_descriptions(engine: Engine) -> None:

@@ -357,10 +357,6 @@ class Difference:
     stored: tuple[Any, ...] | None  # None: derived but not kept
 
 
-def _person(user_id: int | None, other_key: str | None) -> str:
-    return f"user:{user_id}" if user_id is not None else str(other_key)
-
-
 def _merge(rows: Iterable[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Spans from (scope, org_id, user_id, other_key, started_at, ended_at) reasons, in Python:
     a second implementation of :func:`_spans`, so verify also checks the merge."""
@@ -386,7 +382,7 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
         tuple(row)
         for row in conn.execute(sa.select(*(r.c[n] for n in rules.REASON_COLUMNS)).where(r.c.enterprise_id == enterprise_id))
     ]
-    diffs = _compare("seat_reason_intervals", expected_reasons, stored_reasons, lambda row: _person(row[0], row[1]))
+    diffs = _compare("seat_reason_intervals", expected_reasons, stored_reasons, lambda row: rules.person_key(row[0], row[1]))
     sources: list[tuple[Any, ...]] = []
     for user_id, other_key, reason, started, ended, org_id, _repo, _source in expected_reasons:
         sources.append((ti.SCOPE_ENTERPRISE, 0, user_id, other_key, started, ended))
@@ -403,7 +399,7 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
         )
     ]
     expected_spans = _merge(sources)
-    diffs += _compare("seat_spans", expected_spans, stored_spans, lambda row: _person(row[2], row[3]))
+    diffs += _compare("seat_spans", expected_spans, stored_spans, lambda row: rules.person_key(row[2], row[3]))
     expected_windows = [
         (x["user_id"], x["repository_id"], x["started_at"], x["ended_at"])
         for x in _windows(conn.execute(rules.committer_pushes(enterprise_id, None)))
@@ -414,7 +410,7 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
             sa.select(w.c.user_id, w.c.repository_id, w.c.started_at, w.c.ended_at).where(w.c.enterprise_id == enterprise_id)
         )
     ]
-    diffs += _compare("committer_windows", _canonical_windows(expected_windows), _canonical_windows(stored_windows), lambda row: _person(row[0], None))
+    diffs += _compare("committer_windows", _canonical_windows(expected_windows), _canonical_windows(stored_windows), lambda row: rules.person_key(row[0], None))
     # From what the rules derive afresh, not from what is kept: one drifted seat span is one
     # difference, not one per committer span that hangs on it.
     fresh_seats = [(row[2], row[4], row[5]) for row in expected_spans if row[0] == ti.SCOPE_ENTERPRISE and row[2] is not None]
@@ -424,7 +420,7 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
             committer_spans.expected(conn, enterprise_id, None, windows=expected_windows, seat_spans=fresh_seats)
         ),
         committer_spans.stored(conn, enterprise_id),
-        lambda row: _person(row[3], None),
+        lambda row: rules.person_key(row[3], None),
     )
     return diffs
 

@@ -73,6 +73,11 @@ class People:
         return [p + k for k in self.key_suffixes for p in ("server:", "invite:")]
 
 
+def person_key(user_id: int | None, other_key: str | None) -> str:
+    """The stable identity of a person: ``user:<id>``, ``server:<email>`` or ``invite:<email>``."""
+    return f"user:{user_id}" if user_id is not None else str(other_key)
+
+
 EVERYONE: People | None = None
 
 

@@ -32,6 +32,7 @@ from seatledger.licensing.seats import (
     REASON_VISUAL_STUDIO,
 )
 from seatledger.licensing.scope import EnterpriseInfo, Scope, as_of_or_now, get_enterprise, org_id_in
+from seatledger.licensing.seat_reasons import person_key
 
 __all__ = ["CHANGE_PRODUCTS", "LicenseChange", "LicenseChanges", "ProductChange", "license_changes", "product_total"]
 
@@ -224,7 +225,7 @@ def _reason_rows(
         query = query.where(r.c.org_id == org_id)
     out: dict[str, list[sa.Row[*tuple[Any, ...]]]] = {}
     for row in conn.execute(query):
-        out.setdefault(f"user:{row.user_id}" if row.user_id is not None else row.other_key, []).append(row)
+        out.setdefault(person_key(row.user_id, row.other_key), []).append(row)
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Literal, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -153,22 +153,33 @@ def copilot_totals(conn: Connection, scope: Scope, *, as_of: dt.datetime | None 
 
 
 def count_idle_seats(conn: Connection, enterprise: str, *, as_of: dt.datetime | None = None) -> int:
-    """Seats of the enterprise (one per person) held at ``as_of`` with no activity within
-    :data:`COPILOT_IDLE_WINDOW`, counting a seat never used from its creation."""
+    """Seats of the enterprise (one per person) held at ``as_of`` and :func:`is_idle` for
+    :data:`COPILOT_IDLE_WINDOW`, a seat never used counted from its creation (the
+    ``copilot-idle`` alert: a new seat has the window to be used)."""
     at = as_of_or_now(as_of)
     seats = _held_seats(conn, Scope.enterprise(enterprise), at)
-    last_used = sa.func.coalesce(seats.c.last_activity_at, seats.c.created_at)
-    return int(conn.execute(
-        sa.select(sa.func.count()).select_from(seats).where(last_used < at - COPILOT_IDLE_WINDOW)
-    ).scalar_one())
+    idle = is_idle(seats, at, COPILOT_IDLE_WINDOW, never_used="from_start")
+    return int(conn.execute(sa.select(sa.func.count()).select_from(seats).where(idle)).scalar_one())
+
+
+def is_idle(
+    seats: sa.FromClause, at: dt.datetime, window: dt.timedelta, *, never_used: Literal["idle", "from_start"]
+) -> sa.ColumnElement[bool]:
+    """The one definition of an idle Copilot seat (a row of ``seats``, with ``last_activity_at``
+    and ``created_at``): no activity in the ``window`` before ``at``. A seat never used is
+    ``"idle"`` at once (the Copilot page's *No activity in N days* filters), or idle once the
+    window has passed ``"from_start"``, its creation (the ``copilot-idle`` alert, reclaim)."""
+    since, last = at - window, seats.c.last_activity_at
+    if never_used == "idle":
+        return sa.or_(last.is_(None), last < since)
+    return sa.func.coalesce(last, seats.c.created_at) < since
 
 
 def _inactive(seats: sa.CTE, at: dt.datetime, days: int) -> sa.ColumnElement[bool]:
-    """The seat had no activity in the ``days`` before ``at``."""
+    """The page's filters: a seat never used is inactive whatever its age."""
     if days < 0:
         raise InvalidInput(f"inactive_days must be 0 or more, not {days}")
-    since = at - dt.timedelta(days=days)
-    return sa.or_(seats.c.last_activity_at.is_(None), seats.c.last_activity_at < since)
+    return is_idle(seats, at, dt.timedelta(days=days), never_used="idle")
 
 
 def count_inactive_seats(

@@ -12,8 +12,8 @@ Enterprise seats, one row per person and category:
 - ``suspended_server``: they hold a server account while suspended on the cloud.
 
 Copilot seats, one row per seat not pending cancellation: ``never_used`` (no activity at all)
-or ``idle`` (last activity), each older than ``idle_days`` by the last activity, falling back
-to the seat's start; people who joined less than ``joined_days`` ago are left out.
+or ``idle`` (last activity), each :func:`~seatledger.licensing.copilot.is_idle` for ``idle_days``,
+a seat never used counted from its start; people who joined less than ``joined_days`` ago are left out.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ from seatledger.licensing.seat_reasons import (
     REASON_PENDING_INVITATION,
     REASON_SERVER_USER,
     Window,
+    person_key,
     reasons,
 )
-from seatledger.licensing.copilot import cancel_seats
+from seatledger.licensing.copilot import cancel_seats, is_idle
 from seatledger.licensing.scope import EnterpriseInfo, as_of_or_now, get_enterprise, holds_at
 
 RECLAIM_PRODUCTS = ("enterprise", "copilot")
@@ -152,7 +153,7 @@ def _enterprise_seats(conn: Connection, info: EnterpriseInfo, at: dt.datetime, r
     invited_before = _days_before(at, rules.invitation_days)
     found = []
     for row in conn.execute(query):
-        key = f"user:{row.user_id}" if row.user_id is not None else str(row.other_key)
+        key = person_key(row.user_id, row.other_key)
 
         def candidate(category: str, since: dt.datetime | None, detail: str) -> ReclaimCandidate:
             return ReclaimCandidate("enterprise", category, key, row.login, row.name, None, since, detail)
@@ -170,7 +171,6 @@ def _enterprise_seats(conn: Connection, info: EnterpriseInfo, at: dt.datetime, r
 
 def _copilot_query(info: EnterpriseInfo, at: dt.datetime, rules: ReclaimRules) -> sa.Select[Any]:
     s, o, u = t.copilot_seats, t.organizations, t.users
-    last_use = sa.func.coalesce(s.c.last_activity_at, s.c.created_at)
     return (
         sa.select(s.c.id, s.c.user_id, s.c.created_at, s.c.last_activity_at, o.c.login.label("organization"),
                   u.c.login, u.c.name)
@@ -178,7 +178,8 @@ def _copilot_query(info: EnterpriseInfo, at: dt.datetime, rules: ReclaimRules) -
         .join(u, u.c.id == s.c.user_id)
         .where(
             o.c.enterprise_id == info.id, holds_at(s.c.created_at, s.c.ended_at, at),
-            s.c.pending_cancellation_date.is_(None), last_use < _days_before(at, rules.idle_days),
+            s.c.pending_cancellation_date.is_(None),
+            is_idle(s, at, dt.timedelta(days=rules.idle_days), never_used="from_start"),
             u.c.created_at <= _days_before(at, rules.joined_days),
         )
         .order_by(u.c.login, o.c.login, s.c.id)

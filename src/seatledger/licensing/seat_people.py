@@ -1,16 +1,19 @@
 """Describing the people who consume a seat: the rows of the usage report and consumed-licenses
-API, and the per-person explanation. The people are streamed in one ordered query; each batch
-of them is described with a few ``IN (...)`` queries, so memory stays flat at any size.
+API, and the per-person explanation. Every description is :func:`_person` of the person's rows
+of one statement (:func:`_people_statement`): the whole list streams it for everyone, in page
+order; a page, or given people, runs it for one batch of people at a time. Memory stays flat
+at any size.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import itertools
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import sqlalchemy as sa
@@ -22,8 +25,7 @@ from seatledger.db.engine import sqlite_page_cache
 from seatledger.db.versions import wrote_in_transaction
 from seatledger.errors import NotFound
 from seatledger.licensing import advanced_security
-from seatledger.licensing.cost_centers import load_allocator
-from seatledger.licensing.scope import holds_at
+from seatledger.licensing.cost_centers import Allocator, load_allocator
 from seatledger.licensing.seat_reasons import (
     REASON_ORG_MEMBER,
     REASON_ORG_OWNER,
@@ -113,9 +115,9 @@ _MEMBERSHIP = (REASON_ORG_OWNER, REASON_ORG_MEMBER)
 SIDE_CACHE_KIB = 8 * 1024  # SQLite page cache of the connection counting committers beside the report
 
 
-def _by_login(conn: Connection, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+def _by_login(dialect: str, column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
     # Byte order on both databases, so pages and CSVs come out identical on SQLite and PostgreSQL.
-    return column.collate("C") if conn.dialect.name == "postgresql" else column
+    return column.collate("C") if dialect == "postgresql" else column
 
 
 def _ordered_people(conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None) -> sa.Select[Any]:
@@ -146,7 +148,6 @@ def stream(
     if offset == 0 and limit is None:
         yield from stream_all(conn, policy, at, org_id=org_id, batch=batch)
         return
-    context = _Context(policy, at, frozenset(), frozenset(), None)
     query = _ordered_people(conn, policy, at, org_id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -156,28 +157,33 @@ def stream(
     result = conn.execute(query.execution_options(yield_per=batch))
     try:
         for rows in result.partitions(batch):
-            keys = [(person_key(row.user_id, row.other_key), row.user_id) for row in rows]
-            user_ids = [uid for _, uid in keys if uid is not None]
-            # A page's people: only their cost center assignments, not the enterprise's every one.
-            context.allocator = load_allocator(conn, policy.enterprise.id, user_ids)
-            _mark_committers(conn, context, user_ids)
-            yield from _describe(conn, context, keys)
+            yield from _describe(conn, policy, at, [(row.user_id, row.other_key) for row in rows])
     finally:
         result.close()
 
 
-# The kinds of row of :func:`stream_all`'s statement, in the order a person's rows come.
+# The kinds of row of :func:`_people_statement`, in the order a person's rows come.
 _KIND_REASON, _KIND_DOMAIN_EMAIL, _KIND_OWNER, _KIND_VS_PENDING = 0, 1, 2, 3
 
 
-def _everyone_statement(conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None) -> sa.Select[Any]:
-    """One statement for every licensed person: each person's reason rows (with the user, the
-    org, the repository, the server account and the VS subscription a reason names), then
-    their verified domain emails, their enterprise-owner role, and (invitees) a pending VS
-    subscription, all ordered by person in page order. The reasons are the engine's own
-    (:func:`reasons`), computed once (MATERIALIZED) for the whole enterprise; with ``org_id``
-    only the people consuming through that org, each still described with all their reasons."""
-    r = reasons(policy, Window(at))
+# The reasons :func:`_people_statement` describes: a CTE of this name, with the columns of the
+# engine's :func:`reasons`, joined to the rest of the statement (built once per dialect).
+_HELD = sa.table(
+    "held", *(sa.column(name, ti.seat_reason_intervals.c[name].type) for name in (
+        "user_id", "other_key", "reason", "started_at", "ended_at", "org_id", "repository_id", "source_id",
+    ))
+)
+
+
+def _people_statement(
+    conn: Connection, policy: Policy, at: dt.datetime, *, org_id: int | None = None, only: Only | None = None
+) -> sa.Select[Any]:
+    """Everything :func:`_person` reads, in one statement (:func:`_describing`) about the
+    reasons (:func:`reasons`, the engine's own) computed once (MATERIALIZED): of every licensed
+    person (with ``org_id`` only those consuming through that org, each still described with
+    all their reasons), or of the batch of people ``only`` names (and of anyone else sharing a
+    key's suffix)."""
+    r = reasons(policy, Window(at), only=only)
     holding = sa.select(r)
     if org_id is not None:
         o_r = reasons(policy, Window(at), org_id=org_id)
@@ -187,7 +193,18 @@ def _everyone_statement(conn: Connection, policy: Policy, at: dt.datetime, org_i
                 r.c.other_key.in_(sa.select(o_r.c.other_key).where(o_r.c.other_key.is_not(None))),
             )
         )
-    rc = holding.cte("held").prefix_with("MATERIALIZED")
+    held = holding.cte(_HELD.name).prefix_with("MATERIALIZED")
+    return _describing(conn.dialect.name).add_cte(held).params(people_enterprise_id=policy.enterprise.id, people_at=at)
+
+
+@functools.cache
+def _describing(dialect: str) -> sa.Select[Any]:
+    """Each person's reason rows of :data:`_HELD` (with the user, the org, the repository, the
+    server account and the VS subscription a reason names), then their verified domain emails,
+    their enterprise-owner role, and (invitees) a pending VS subscription, all ordered by person
+    in page order. Built once: a page's people are described without building it again."""
+    rc = _HELD
+    enterprise_id, at = sa.bindparam("people_enterprise_id", type_=sa.Integer), sa.bindparam("people_at", type_=sa.DateTime)
     holders = sa.select(rc.c.user_id).where(rc.c.user_id.is_not(None))
     u, o, repo, acct, si, v = (
         t.users, t.organizations, t.repositories, t.server_accounts, t.server_instances, t.vs_subscriptions
@@ -247,15 +264,15 @@ def _everyone_statement(conn: Connection, policy: Policy, at: dt.datetime, org_i
         sa.select(*row(er.c.user_id, no_str, u.c.login, _KIND_OWNER))
         .select_from(er.join(u, u.c.id == er.c.user_id))
         .where(
-            er.c.enterprise_id == policy.enterprise.id,
+            er.c.enterprise_id == enterprise_id,
             er.c.role == "owner",
             er.c.user_id.in_(holders),
-            holds_at(er.c.started_at, er.c.ended_at, at),
+            er.c.started_at <= at, sa.or_(er.c.ended_at.is_(None), er.c.ended_at > at),
         )
     )
     invite_key = sa.literal("invite:", sa.String).concat(v.c.subscriber_email)
     vs_pending = sa.select(*row(no_int, invite_key, no_str, _KIND_VS_PENDING)).where(
-        v.c.enterprise_id == policy.enterprise.id,
+        v.c.enterprise_id == enterprise_id,
         v.c.status == "active",
         v.c.matched_user_id.is_(None),
         invite_key.in_(sa.select(rc.c.other_key).where(rc.c.user_id.is_(None))),
@@ -263,8 +280,8 @@ def _everyone_statement(conn: Connection, policy: Policy, at: dt.datetime, org_i
     every = sa.union_all(reason_rows, domain_emails, owners, vs_pending).subquery("every")
     return sa.select(every).order_by(
         sa.case((every.c.login.is_(None), 1), else_=0),
-        _by_login(conn, every.c.login),
-        _by_login(conn, every.c.other_key),
+        _by_login(dialect, every.c.login),
+        _by_login(dialect, every.c.other_key),
         every.c.user_id,
         every.c.kind,
         every.c.started_at,
@@ -275,13 +292,13 @@ def _everyone_statement(conn: Connection, policy: Policy, at: dt.datetime, org_i
 
 
 def stream_all(conn: Connection, policy: Policy, at: dt.datetime, *, org_id: int | None, batch: int) -> Iterator[LicensedPerson]:
-    """Every licensed person, in page order, from :func:`_everyone_statement` (one streamed
-    statement) and one query of the enterprise's active committers: the whole-report path,
-    the same people and descriptions as :func:`describe_keys` gives them."""
+    """Every licensed person, in page order, from :func:`_people_statement` (streamed) and one
+    query of the enterprise's active committers: the whole-report path, the same people and
+    descriptions as :func:`describe_keys` gives them."""
     committers = _committers_beside(conn, policy.enterprise.slug, at)
     result = None
     try:
-        result = conn.execute(_everyone_statement(conn, policy, at, org_id).execution_options(yield_per=batch))
+        result = conn.execute(_people_statement(conn, policy, at, org_id=org_id).execution_options(yield_per=batch))
         records = iter(result)
         first = next(records, None)  # the statement's work (PostgreSQL's server-side cursor runs at the first fetch)
     except BaseException:
@@ -299,11 +316,11 @@ def stream_all(conn: Connection, policy: Policy, at: dt.datetime, *, org_id: int
             person = (rec.user_id, rec.other_key)
             if person != current:
                 if current is not None:
-                    yield _person_from(ctx, current, rows)
+                    yield _person(ctx, current, rows)
                 current, rows = person, []
             rows.append(rec)
         if current is not None:
-            yield _person_from(ctx, current, rows)
+            yield _person(ctx, current, rows)
     finally:
         result.close()
 
@@ -338,44 +355,6 @@ def _committers_beside(
     return future.result
 
 
-def _person_from(ctx: _Context, person: tuple[int | None, str | None], recs: list[Any]) -> LicensedPerson:
-    uid, other = person
-    key = person_key(uid, other)
-    reason_rows: list[Any] = []  # the statement's rows carry every _Reason attribute _person reads
-    accounts: list[_ServerAccount] = []
-    domain_emails: list[str] = []
-    user = None
-    owner = vs_pending = seen_vs = False
-    vs_email: str | None = None
-    for rec in recs:
-        kind = rec.kind
-        if kind == _KIND_REASON:
-            reason_rows.append(rec)
-            if user is None and uid is not None and rec.login is not None:
-                user = rec
-            reason = rec.reason
-            if reason == REASON_SERVER_USER:
-                if rec.hostname is not None:
-                    accounts.append(
-                        _ServerAccount(
-                            f"{rec.hostname}:{rec.server_user_id}", rec.primary_email, bool(rec.code_security_user),
-                            bool(rec.secret_protection_user), None,
-                        )
-                    )
-            elif reason == REASON_VISUAL_STUDIO and not seen_vs:
-                seen_vs, vs_email = True, rec.text  # the first subscription's, as describe_keys
-        elif kind == _KIND_DOMAIN_EMAIL:
-            domain_emails.append(rec.text)
-        elif kind == _KIND_OWNER:
-            owner = True
-        else:
-            vs_pending = True
-    return _person(
-        ctx, key, uid, reason_rows, user=user, owner=owner, domain_emails=tuple(domain_emails), accounts=accounts,
-        vs_email=vs_email, vs_pending=vs_pending,
-    )
-
-
 def ordered_keys(
     conn: Connection, policy: Policy, at: dt.datetime, org_id: int | None
 ) -> tuple[tuple[int | None, str | None], ...]:
@@ -389,28 +368,34 @@ def describe_keys(
     conn: Connection, policy: Policy, at: dt.datetime, people: Sequence[tuple[int | None, str | None]], *, batch: int
 ) -> Iterator[LicensedPerson]:
     """The people of ``people`` (a slice of :func:`ordered_keys`), described in batches."""
-    context = _Context(policy, at, frozenset(), frozenset(), load_allocator(conn, policy.enterprise.id))
     for start in range(0, len(people), batch):
-        keys = [(person_key(uid, other), uid) for uid, other in people[start : start + batch]]
-        _mark_committers(conn, context, [uid for _, uid in keys if uid is not None])
-        yield from _describe(conn, context, keys)
+        yield from _describe(conn, policy, at, people[start : start + batch])
 
 
-def _mark_committers(conn: Connection, ctx: "_Context", user_ids: list[int]) -> None:
-    """Which people of this batch are active Advanced Security committers (per product)."""
-    found = advanced_security.committers_among(conn, ctx.policy.enterprise.slug, user_ids, as_of=ctx.at)
-    ctx.code_security = found["code_security"]
-    ctx.secret_protection = found["secret_protection"]
+def _describe(
+    conn: Connection, policy: Policy, at: dt.datetime, people: Sequence[tuple[int | None, str | None]]
+) -> Iterator[LicensedPerson]:
+    """A batch of people, in the order given: :func:`_people_statement` for them alone, and
+    their committers and cost center assignments alone, so a few queries a batch."""
+    user_ids = [uid for uid, _ in people if uid is not None]
+    found = advanced_security.committers_among(conn, policy.enterprise.slug, user_ids, as_of=at)
+    allocator = load_allocator(conn, policy.enterprise.id, user_ids)
+    ctx = _Context(policy, at, found["code_security"], found["secret_protection"], allocator)
+    only = Only(tuple(user_ids), tuple(_suffix(str(other)) for uid, other in people if uid is None))
+    rows: dict[str, list[Any]] = defaultdict(list)
+    for rec in conn.execute(_people_statement(conn, policy, at, only=only)):
+        rows[person_key(rec.user_id, rec.other_key)].append(rec)
+    for uid, other in people:
+        yield _person(ctx, (uid, other), rows.get(person_key(uid, other), []))
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Context:
     policy: Policy
     at: dt.datetime
-    code_security: frozenset[int]  # user ids, of the batch being described
+    code_security: frozenset[int]  # user ids: active committers now (of the batch, or everyone)
     secret_protection: frozenset[int]
-    allocator: Any
-    org_created: dict[int, tuple[dt.datetime, int]] = field(default_factory=dict)
+    allocator: Allocator
 
 
 def _suffix(key: str) -> str:
@@ -464,55 +449,12 @@ def _reason_rows(conn: Connection, policy: Policy, at: dt.datetime, keys: Sequen
     return out
 
 
-def _describe(conn: Connection, ctx: _Context, keys: list[tuple[str, int | None]]) -> Iterator[LicensedPerson]:
-    policy, at = ctx.policy, ctx.at
-    rows_by_key: dict[str, list[_Reason]] = defaultdict(list)
-    for row in _reason_rows(conn, policy, at, keys):
-        rows_by_key[row.person_key].append(row)
-    user_ids = [uid for _, uid in keys if uid is not None]
-    users = _users(conn, user_ids)
-    owners = _enterprise_owners(conn, policy.enterprise.id, user_ids, at)
-    domain_emails = _verified_domain_emails(conn, user_ids)
-    server_ids = [row.source_id for rows in rows_by_key.values() for row in rows if row.reason == REASON_SERVER_USER]
-    servers = _server_accounts(conn, server_ids)
-    vs_ids = [row.source_id for rows in rows_by_key.values() for row in rows if row.reason == REASON_VISUAL_STUDIO]
-    vs = _vs_emails(conn, vs_ids)
-    invited = [_suffix(k) for k, uid in keys if uid is None and k.startswith("invite:")]
-    vs_pending = _vs_pending(conn, policy.enterprise.id, invited)
-
-    for key, uid in keys:
-        rows = rows_by_key.get(key, [])
-        vs_rows = [row for row in rows if row.reason == REASON_VISUAL_STUDIO]
-        yield _person(
-            ctx,
-            key,
-            uid,
-            rows,
-            user=users.get(uid) if uid is not None else None,
-            owner=uid in owners,
-            domain_emails=tuple(domain_emails.get(uid, ())) if uid is not None else (),
-            accounts=[servers[row.source_id] for row in rows if row.reason == REASON_SERVER_USER and row.source_id in servers],
-            vs_email=vs.get(vs_rows[0].source_id) if vs_rows else None,
-            vs_pending=key.startswith("invite:") and _suffix(key) in vs_pending,
-        )
-
-
-def _person(
-    ctx: _Context,
-    key: str,
-    uid: int | None,
-    rows: Sequence[_Reason],
-    *,
-    user: Any,
-    owner: bool,
-    domain_emails: tuple[str, ...],
-    accounts: list["_ServerAccount"],
-    vs_email: str | None,
-    vs_pending: bool,
-) -> LicensedPerson:
-    """One person from their reason rows (ordered by start, reason, source id; anything with
-    the attributes of :class:`_Reason`) and details, however they were fetched (a batch's IN
-    queries or the one ordered statement). One pass over the rows: it runs for everyone."""
+def _person(ctx: _Context, person: tuple[int | None, str | None], recs: Sequence[Any]) -> LicensedPerson:
+    """One person, ``(user id, other key)``, from their rows of :func:`_people_statement` in its
+    order (reasons by start, reason and source id; domain emails by address): the one place a
+    person is described. One pass over the rows: it runs for everyone."""
+    uid, _ = person
+    key = person_key(*person)
     member_orgs: set[int | None] = set()
     roles: set[str] = set()
     collaborations: list[Any] = []
@@ -520,8 +462,27 @@ def _person(
     kinds: set[str] = set()
     started: dt.datetime | None = None
     oldest: tuple[dt.datetime, int] | None = None  # (created_at, id) of the oldest granting org
-    for row in rows:
+    accounts: list[_ServerAccount] = []
+    domain_emails: list[str] = []
+    user = None
+    owner = vs_pending = False
+    vs_email: str | None = None
+    for row in recs:
+        kind = row.kind
+        if kind == _KIND_DOMAIN_EMAIL:
+            domain_emails.append(row.text)
+            continue
+        if kind == _KIND_OWNER:
+            owner = True
+            continue
+        if kind == _KIND_VS_PENDING:
+            vs_pending = True
+            continue
         reason = row.reason
+        if user is None and uid is not None and row.login is not None:
+            user = row
+        if reason == REASON_VISUAL_STUDIO and reason not in kinds:
+            vs_email = row.text  # the first subscription's
         kinds.add(reason)
         if started is None or row.started_at < started:
             started = row.started_at
@@ -537,6 +498,13 @@ def _person(
         elif reason == REASON_PENDING_INVITATION:
             if row.repository_id is None and row.org_login is not None:  # an org invitation names its org
                 pending_orgs.add(row.org_login)
+        elif reason == REASON_SERVER_USER and row.hostname is not None:
+            accounts.append(
+                _ServerAccount(
+                    f"{row.hostname}:{row.server_user_id}", row.primary_email, bool(row.code_security_user),
+                    bool(row.secret_protection_user), None,
+                )
+            )
     for row in collaborations:
         if row.org_id not in member_orgs:
             roles.add(f"{row.repo_full_name}:Collaborator")
@@ -576,7 +544,7 @@ def _person(
         license_type=LICENSE_TYPE_VISUAL_STUDIO if has_vs else LICENSE_TYPE_ENTERPRISE,
         member_roles=tuple(sorted(roles)),
         enterprise_roles=tuple(sorted(enterprise_roles)),
-        verified_domain_emails=domain_emails,
+        verified_domain_emails=tuple(domain_emails),
         saml_name_id=saml_name_id,
         orgs_with_pending_invites=tuple(sorted(pending_orgs)),
         two_factor=two_factor,
@@ -599,48 +567,8 @@ def _person(
 def _cost_center(ctx: _Context, uid: int | None, oldest_org: int | None) -> str | None:
     """Spec 2.4: direct assignment, then enterprise team, then the license-granting org
     (the oldest one when several grant it)."""
-    if ctx.allocator is None:
-        return None
     center = ctx.allocator.allocate(uid, oldest_org, ctx.at)
     return ctx.allocator.names.get(center) if center else None
-
-
-def _users(conn: Connection, ids: list[int]) -> dict[int, Any]:
-    if not ids:
-        return {}
-    u = t.users
-    query = sa.select(
-        u.c.id, u.c.login, u.c.name, u.c.saml_name_id, u.c.two_factor, u.c.two_factor_required_by
-    ).where(u.c.id.in_(ids))
-    return {row.id: row for row in conn.execute(query)}
-
-
-def _enterprise_owners(conn: Connection, enterprise_id: int, ids: list[int], at: dt.datetime) -> set[int]:
-    if not ids:
-        return set()
-    er = t.enterprise_roles
-    query = sa.select(er.c.user_id).where(
-        er.c.enterprise_id == enterprise_id,
-        er.c.role == "owner",
-        er.c.user_id.in_(ids),
-        holds_at(er.c.started_at, er.c.ended_at, at),
-    )
-    return set(conn.execute(query).scalars())
-
-
-def _verified_domain_emails(conn: Connection, ids: list[int]) -> dict[int, list[str]]:
-    if not ids:
-        return {}
-    ue = t.user_emails
-    query = (
-        sa.select(ue.c.user_id, ue.c.email)
-        .where(ue.c.user_id.in_(ids), ue.c.verified_domain == sa.true(), ue.c.verified == sa.true())
-        .order_by(ue.c.user_id, ue.c.email)
-    )
-    out: dict[int, list[str]] = defaultdict(list)
-    for row in conn.execute(query):
-        out[row.user_id].append(row.email)
-    return out
 
 
 @dataclass(frozen=True)
@@ -667,25 +595,6 @@ def _server_accounts(conn: Connection, ids: list[int]) -> dict[int, _ServerAccou
         )
         for row in conn.execute(query)
     }
-
-
-def _vs_emails(conn: Connection, ids: list[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    v = t.vs_subscriptions
-    return {row.id: row.subscriber_email for row in conn.execute(sa.select(v.c.id, v.c.subscriber_email).where(v.c.id.in_(ids)))}
-
-
-def _vs_pending(conn: Connection, enterprise_id: int, emails: list[str]) -> set[str]:
-    """Invited emails that are the UPN of an active, unmatched VS subscription."""
-    if not emails:
-        return set()
-    v = t.vs_subscriptions
-    query = sa.select(v.c.subscriber_email).where(
-        v.c.enterprise_id == enterprise_id, v.c.status == "active", v.c.matched_user_id.is_(None),
-        v.c.subscriber_email.in_(emails),
-    )
-    return set(conn.execute(query).scalars())
 
 
 # -- explanation ------------------------------------------------------------------------------

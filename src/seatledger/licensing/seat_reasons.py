@@ -24,6 +24,8 @@ from seatledger.db.rules import (
     REASON_PENDING_INVITATION,
     REASON_SERVER_USER,
     REASON_VISUAL_STUDIO,
+    People,
+    person_key,
 )
 from seatledger.licensing.scope import EnterpriseInfo
 
@@ -55,13 +57,9 @@ class Window:
         return sa.and_(self.overlaps(c.started_at, c.ended_at), first)
 
 
-@dataclass(frozen=True)
-class Only:
-    """Restrict the reasons to some people (detail look-ups of one batch): cloud user ids,
-    and the email/login part of ``server:``/``invite:`` keys."""
-
-    user_ids: tuple[int, ...] = ()
-    key_suffixes: tuple[str, ...] = ()
+# Restrict the reasons to some people (a batch's descriptions, an explanation): the rules'
+# own selection of whose rows to derive, the same cloud user ids and key suffixes.
+Only = People
 
 
 @dataclass(frozen=True)
@@ -70,11 +68,6 @@ class Policy:
 
     enterprise: EnterpriseInfo
     org_invitations_consume: bool
-
-
-def person_key(user_id: int | None, other_key: str | None) -> str:
-    """The stable identity of a person: ``user:<id>``, ``server:<email>`` or ``invite:<email>``."""
-    return f"user:{user_id}" if user_id is not None else str(other_key)
 
 
 def reasons(
@@ -97,7 +90,7 @@ def reasons(
         query = query.where(r.c.org_id == org_id)
     if only is not None:
         # Each part by its own index: an OR of the two would read every row of the enterprise.
-        keys = [p + k for k in only.key_suffixes for p in ("server:", "invite:")]
+        keys = only.other_keys()
         parts = []
         if only.user_ids:
             parts.append(query.where(r.c.user_id.in_(only.user_ids)))
