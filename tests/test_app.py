@@ -6,6 +6,7 @@ uvicorn's workers."""
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -67,7 +68,8 @@ def test_healthz_answers_ok_with_each_enterprises_last_verification_and_sources(
     assert health["status"] == "ok" and health["intervals"] == {"acme": None}  # never verified
 
 
-def test_the_workers_factory_survives_pickling_with_its_settings(settings: Settings) -> None:
+def test_the_workers_factory_survives_pickling_with_its_settings(tmp_path: Path) -> None:
     # uvicorn starts each worker in a fresh interpreter and hands it the factory pickled.
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'ledger.db'}", secret_key="k")
     factory = pickle.loads(pickle.dumps(ServeApp(settings, in_process_queue=False)))
     assert factory.settings == settings and factory.in_process_queue is False
