@@ -159,12 +159,6 @@ def test_another_enterprises_resources_are_hidden_as_404_even_without_scope(api:
         assert_github_error(api.get(path, headers=api_world.auth("owner", "user")), 404, "Not Found")
 
 
-def test_server_license_is_404_for_anyone_but_an_enterprise_owner(api: httpx.Client, api_world) -> None:
-    assert_github_error(api.get("/enterprise/settings/license", headers=api_world.auth("billing")), 404)
-    assert_github_error(api.get("/enterprise/settings/license", headers=api_world.auth("alice")), 404)
-    assert api.get("/enterprise/settings/license", headers=api_world.auth("owner")).status_code == 200
-
-
 def test_seat_changes_need_an_org_owner_with_a_write_scope(api: httpx.Client, api_world) -> None:
     body = {"selected_usernames": ["m1"]}
     r = api.post("/orgs/octo/copilot/billing/selected_users", json=body, headers=api_world.auth("octo_owner", "read:org"))

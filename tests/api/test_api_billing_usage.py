@@ -1,5 +1,6 @@
 """The billing usage endpoints over a real server: JSON equals the CSV, filters add up,
-bad input gets GitHub's error body, report exports, cost centers."""
+bad input gets GitHub's error body, report exports. Its ``world`` and ``api`` fixtures serve
+the cost centers' tests too (test_api_billing_cost_centers.py)."""
 
 from __future__ import annotations
 
@@ -200,29 +201,3 @@ def test_report_export_runs_in_the_background_and_serves_the_csv(api: httpx.Clie
     rows = list(csv.DictReader(io.StringIO(download.text)))
     assert rows == _csv(engine, Scope.enterprise("acme"))
     assert api.get("/enterprises/acme/settings/billing/reports/not-an-id").status_code == 404
-
-
-def test_cost_center_endpoints_create_assign_move_rename_and_delete(api: httpx.Client) -> None:
-    base = "/enterprises/acme/settings/billing/cost-centers"
-    first = api.post(base, json={"name": "Platform"}).json()
-    second = api.post(base, json={"name": "Research"}).json()
-    assert (first["state"], first["resources"]) == ("active", [])
-    added = api.post(f"{base}/{first['id']}/resource", json={"users": ["ann"], "organizations": ["beta"],
-                                                             "repositories": ["alpha/app"]})
-    assert added.json() == {"message": "Resources successfully added to the cost center."}
-    moved = api.post(f"{base}/{second['id']}/resource", json={"users": ["ann"]}).json()
-    assert moved["reassigned_resources"] == [{"resource_type": "user", "name": "ann", "previous_cost_center": "Platform"}]
-    got = api.get(f"{base}/{first['id']}").json()
-    assert sorted((r["type"], r["name"]) for r in got["resources"]) == [("Org", "beta"), ("Repo", "alpha/app")]
-    assert api.patch(f"{base}/{first['id']}", json={"name": "Platform Eng"}).json()["name"] == "Platform Eng"
-    removed = api.request("DELETE", f"{base}/{first['id']}/resource", json={"repositories": ["alpha/app"]})
-    assert removed.json() == {"message": "Resources successfully removed from the cost center."}
-    deleted = api.delete(f"{base}/{second['id']}").json()
-    assert (deleted["costCenterState"], deleted["name"]) == ("CostCenterArchived", "Research")
-    assert [c["name"] for c in api.get(base, params={"state": "active"}).json()["costCenters"]] == ["Platform Eng"]
-    gone = api.get(base, params={"state": "deleted"}).json()["costCenters"]
-    assert [(c["name"], c["state"], c["resources"]) for c in gone] == [("Research", "deleted", [{"type": "User", "name": "ann"}])]
-    bad = api.post(f"{base}/{first['id']}/resource", json={"users": ["nobody"]})
-    assert bad.status_code == 422 and "nobody" in bad.json()["message"]
-    assert api.get(f"{base}/no-such-id").status_code == 404
-    assert api.post(base, json={"name": ""}).status_code == 422
