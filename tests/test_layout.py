@@ -39,7 +39,7 @@ NOT_YET_MIRRORED = {
     "api/copilot.py", "api/license_sync.py", "api/parameters.py", "api/schemas.py",
     "api/server_license.py", "api/throttle.py",
     "app.py", "tokens.py",
-    "cli/ghas.py", "cli/ingest.py",
+    "cli/ingest.py",
     "cli/token.py", "cli/user.py",
     "db/committer_spans.py",
     "demo/billing.py", "demo/commits.py", "demo/names.py", "demo/people.py", "demo/repos.py",
