@@ -40,7 +40,6 @@ NOT_YET_MIRRORED = {
     "api/server_license.py", "api/throttle.py",
     "app.py", "tokens.py",
     "cli/ingest.py",
-    "cli/user.py",
     "db/committer_spans.py",
     "demo/billing.py", "demo/commits.py", "demo/names.py", "demo/people.py", "demo/repos.py",
     "demo/servers.py", "demo/world.py",
