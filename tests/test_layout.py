@@ -39,7 +39,6 @@ NOT_YET_MIRRORED = {
     "api/copilot.py", "api/license_sync.py", "api/parameters.py", "api/schemas.py",
     "api/server_license.py", "api/throttle.py",
     "app.py", "tokens.py",
-    "cli/ingest.py",
     "db/committer_spans.py",
     "demo/billing.py", "demo/commits.py", "demo/names.py", "demo/people.py", "demo/repos.py",
     "demo/servers.py", "demo/world.py",
