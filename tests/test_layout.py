@@ -40,8 +40,6 @@ NOT_YET_MIRRORED = {
     "api/server_license.py", "api/throttle.py",
     "app.py", "tokens.py",
     "db/committer_spans.py",
-    "demo/names.py",
-    "demo/world.py",
     "exports/catalog.py", "exports/mail.py",
     "ingest/csv_files.py", "ingest/git_log.py", "ingest/github_client.py",
     "ingest/people.py", "ingest/rematch.py",
