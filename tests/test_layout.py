@@ -39,7 +39,6 @@ NOT_YET_MIRRORED = {
     "api/copilot.py", "api/license_sync.py", "api/parameters.py", "api/schemas.py",
     "api/server_license.py", "api/throttle.py",
     "app.py", "tokens.py",
-    "db/committer_spans.py",
     "ingest/csv_files.py", "ingest/git_log.py", "ingest/github_client.py",
     "ingest/people.py", "ingest/rematch.py",
     "ingest/server_usage.py", "ingest/vs_subscribers.py", "ingest/webhook_events.py",
