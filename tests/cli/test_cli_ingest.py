@@ -93,11 +93,12 @@ def test_the_webhook_secret_is_made_once_and_anew_on_rotate(engine: Engine, db_u
     first = _seatledger(db_url, tmp_path, "ingest", "webhook-secret", "--enterprise", "acme").stdout.strip()
     assert len(first) == 64 and int(first, 16) >= 0  # 32 random bytes in hex
     assert _seatledger(db_url, tmp_path, "ingest", "webhook-secret", "--enterprise", "acme").stdout.strip() == first
-    rotated = _seatledger(db_url, tmp_path, "ingest", "webhook-secret", "--enterprise", "acme", "--rotate").stdout.strip()
-    assert len(rotated) == 64 and rotated != first
+    rotated = _seatledger(db_url, tmp_path, "ingest", "webhook-secret", "--enterprise", "acme", "--rotate")
+    rotated_secret = rotated.stdout.strip()
+    assert len(rotated_secret) == 64 and rotated_secret != first
     with engine.connect() as conn:
         stored = conn.execute(sa.select(t.enterprises.c.webhook_secret).where(t.enterprises.c.id == eid)).scalar()
-    assert stored == rotated
+    assert stored == rotated_secret
     refused = _seatledger(db_url, tmp_path, "ingest", "webhook-secret", "--enterprise", "nope")
     assert refused.returncode == 2 and refused.stderr.startswith("error: ") and "nope" in refused.stderr
 

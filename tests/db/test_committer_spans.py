@@ -72,8 +72,9 @@ def test_spans_on_several_repositories_merge_at_the_organization_and_the_enterpr
         _push(led, repos["lib"], "ann@acme.test", 50)
     window = ACTIVE_COMMITTER_WINDOW
     with engine.connect() as conn:
-        assert _spans(conn, eid, ann, cs.ANY_REPOSITORY, cs.repository_key(repos["app"])) == [(_day(10), _day(10) + window)]
-        assert _spans(conn, eid, ann, cs.ANY_REPOSITORY, cs.repository_key(repos["lib"])) == [(_day(50), _day(50) + window)]
+        for repo, pushed in (("app", 10), ("lib", 50)):
+            key = cs.repository_key(repos[repo])
+            assert _spans(conn, eid, ann, cs.ANY_REPOSITORY, key) == [(_day(pushed), _day(pushed) + window)], repo
         for key in (cs.enterprise_key(), cs.org_key(web)):
             assert _spans(conn, eid, ann, cs.ANY_REPOSITORY, key) == [(_day(10), _day(50) + window)], key
         assert cs.users_on(conn, [repos["lib"]]) == {ann} and cs.users_on(conn, [repos["site"]]) == set()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import random
 
-from seatledger.demo.names import ADJECTIVES, FIRST, LAST, NOUNS, ORG_WORDS, UniqueNames, org_login, person_name, repo_name
+from seatledger.demo.names import (
+    ADJECTIVES, FIRST, LAST, NOUNS, ORG_WORDS, UniqueNames, org_login, person_name, repo_name,
+)
 
 
 def test_organization_logins_carry_the_slug_and_never_repeat() -> None:

@@ -51,13 +51,15 @@ def test_the_outbox_is_read_newest_first_per_recipient_and_enterprise(tmp_path: 
         path = outbox / "new" / key
         os.utime(path, (1_700_000_000 + 60 * order, 1_700_000_000 + 60 * order))
 
-    mona = list(iter_outbox(outbox, {"mona@acme.test"}))
-    assert [m["Subject"] for _key, m in mona] == ["globex's", "second", "first"]
-    assert [m["Subject"] for _key, m in iter_outbox(outbox, {"mona@acme.test"}, enterprise="acme")] == ["second", "first"]
-    assert [m["Subject"] for _key, m in iter_outbox(outbox, {"mona@acme.test", "bob@acme.test"}, enterprise="acme")] == [
-        "bob's", "second", "first"]
-    key, first = mona[-1]
-    assert first.get_content() == "first body\n" and first["From"] == settings.mail_from and box[key]["Subject"] == "first"
+    def subjects(recipients: set[str], enterprise: str | None = None) -> list[str]:
+        return [m["Subject"] for _key, m in iter_outbox(outbox, recipients, enterprise=enterprise)]
+
+    assert subjects({"mona@acme.test"}) == ["globex's", "second", "first"]
+    assert subjects({"mona@acme.test"}, "acme") == ["second", "first"]
+    assert subjects({"mona@acme.test", "bob@acme.test"}, "acme") == ["bob's", "second", "first"]
+    key, first = list(iter_outbox(outbox, {"mona@acme.test"}))[-1]
+    assert first.get_content() == "first body\n" and first["From"] == settings.mail_from
+    assert box[key]["Subject"] == "first"
 
 
 def test_the_settings_pick_smtp_or_the_outbox_and_smtp_delivers_to_a_real_server(
