@@ -1,20 +1,14 @@
 """``GET /enterprises/{e}/seatledger/ghas/what-if``: the counting engine's what-if (or plan) as
-JSON for enterprise owners and billing managers, and ``seatledger ghas what-if`` printing the
-same; refusals and mistakes in GitHub's error shape (CLI: one line, exit code 2)."""
+JSON for enterprise owners and billing managers; refusals and mistakes in GitHub's error shape.
+``seatledger ghas what-if`` prints the same (tests/cli/test_cli_ghas.py)."""
 
 from __future__ import annotations
-
-import json
-import os
-import subprocess
-import sys
 
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
 from seatledger import licensing
-from seatledger.config import Settings
 from seatledger.jsonable import jsonable
 from seatledger.licensing import RepositorySelection
 
@@ -61,23 +55,3 @@ def test_refusals_and_mistakes_answer_in_githubs_shape(
     r = c.get(f"{BASE}/ghas/what-if", params=params, headers=_as(auth, who))  # type: ignore[arg-type]
     assert r.status_code == status, r.text
     assert set(r.json()) >= {"message", "documentation_url"} and message in r.json()["message"]
-
-
-def _run(args: list[str], settings: Settings) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
-    env["SEATLEDGER_DATA_DIR"] = str(settings.data_dir)
-    env["SEATLEDGER_DATABASE_URL"] = settings.database_url or ""
-    return subprocess.run([sys.executable, "-m", "seatledger", *args], capture_output=True, text=True, env=env, timeout=120)
-
-
-def test_the_cli_prints_the_same_what_if_and_plan(client: tuple[httpx.Client, dict[str, str]], engine: Engine,
-                                                  settings: Settings) -> None:
-    base = ["ghas", "what-if", "--enterprise", "acme", "--product", "code_security", "--as-of", "2026-10-31"]
-    done = _run([*base, "--visibility", "internal", "--visibility", "private", "--pattern", "acme-*/*", "--json"], settings)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == _expected(engine, visibilities=("internal", "private"), pattern="acme-*/*")
-    plan = _run([*base, "--spare", "3"], settings)
-    expected = _expected(engine, spare=3)
-    assert f"{len(expected['steps'])} repositories covered, {expected['left_out']} left out" in plan.stdout  # type: ignore[index]
-    text = _run([*base, "--org", "no-such-org"], settings)
-    assert text.returncode == 2 and "no repository" in text.stderr and "Traceback" not in text.stderr

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import mailbox
 import os
 import re
 import stat
@@ -193,20 +192,6 @@ def test_a_download_link_expires_after_its_time_to_live_and_rejects_tampering() 
         verify_job_token("another-key", token, 3600, clock=clock)
 
 
-def test_requests_name_a_known_report_scope_and_product() -> None:
-    assert report_request("advanced-security", "repository:acme-web/app", "code_security").filename == (
-        "advanced-security-code-security-acme-web_app.csv"
-    )
-    with pytest.raises(InvalidInput):
-        report_request("advanced-security", "enterprise:acme")  # no product
-    with pytest.raises(InvalidInput):
-        report_request("copilot-activity", "repository:acme-web/app")
-    with pytest.raises(InvalidInput):
-        report_request("license-usage", "enterprise:acme", "code_security")
-    with pytest.raises(InvalidInput):
-        report_request("payroll", "enterprise:acme")
-
-
 def test_without_a_configured_key_one_is_generated_once_and_kept_private(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     key = effective_secret_key(settings)
@@ -214,14 +199,3 @@ def test_without_a_configured_key_one_is_generated_once_and_kept_private(tmp_pat
     assert effective_secret_key(settings) == key
     assert stat.S_IMODE(os.stat(secret_key_path(settings)).st_mode) == 0o600
     assert effective_secret_key(settings.with_(secret_key="configured")) == "configured"
-
-
-def test_the_maildir_outbox_holds_real_maildir_messages(tmp_path: Path) -> None:
-    msg = EmailMessage()
-    msg["To"], msg["From"], msg["Subject"] = "a@x.test", "s@x.test", "hello"
-    msg.set_content("body")
-    MaildirMailer(tmp_path / "outbox").send(msg)
-    [stored] = list(mailbox.Maildir(str(tmp_path / "outbox"), create=False))
-    assert stored["Subject"] == "hello"
-    assert [m["Subject"] for _k, m in iter_outbox(tmp_path / "outbox", {"a@x.test"})] == ["hello"]
-    assert list(iter_outbox(tmp_path / "outbox", {"b@x.test"})) == []

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -194,16 +191,6 @@ def test_a_bad_server_export_is_rejected_whole_and_the_ledger_is_unchanged(engin
             ingest_server_usage(conn, _broken(kind), "acme")
     assert "\n" not in info.value.message
     assert _snapshot(engine) == before
-
-
-def test_cli_rejects_a_bad_export_with_one_line_and_exit_code_2(db_url: str, tmp_path: Path) -> None:
-    bad = tmp_path / "usage.json"
-    bad.write_bytes(_bytes(_export(format_version=99)))
-    env = {**os.environ, "SEATLEDGER_DATABASE_URL": db_url, "SEATLEDGER_DATA_DIR": str(tmp_path / "data")}
-    proc = subprocess.run([sys.executable, "-m", "seatledger", "ingest", "server-usage", str(bad)],
-                          capture_output=True, text=True, env=env)
-    assert proc.returncode == 2
-    assert proc.stderr.strip() == "error: format_version 99 is not supported (seatledger reads 1)"
 
 
 # -- Visual Studio subscribers ------------------------------------------------------------

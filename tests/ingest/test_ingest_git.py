@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -259,20 +257,6 @@ def test_enable_turns_products_on_so_the_repository_has_active_committers(engine
     assert totals.total_committers == 2
 
 
-def test_cli_ingests_repositories_and_reports_what_it_did(db_url: str, make_repo, tmp_path: Path) -> None:
-    repo: Repo = make_repo("app")
-    repo.commit("Carol", "carol@example.com", dt.datetime.utcnow() - dt.timedelta(days=1))
-    env = {**os.environ, "SEATLEDGER_DATABASE_URL": db_url, "SEATLEDGER_DATA_DIR": str(tmp_path / "data")}
-    cmd = [sys.executable, "-m", "seatledger", "ingest", "git", "--org", "acme-org", "--enterprise", "acme",
-           "--create-people", str(repo.path), str(tmp_path)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    assert proc.returncode == 0, proc.stderr
-    assert "1 commit" in proc.stdout and "1 user" in proc.stdout
-    assert "1 of 2 repositories ingested" in proc.stdout
-    assert "not a git repository" in proc.stderr
-    assert shutil.which("git")
-
-
 def test_a_rerun_with_create_people_attributes_authors_listed_as_unattributed_before(
     engine: Engine, make_repo
 ) -> None:
@@ -390,16 +374,6 @@ def test_a_failure_after_batches_were_written_leaves_no_commit_and_no_writer(
     assert report.created["commit"] == 6, "three batches of two were written before the failure"
     assert _commits(engine) == {}
     assert not [th for th in threading.enumerate() if th.name.startswith("commit-writer")]
-
-
-def test_cli_exits_2_when_no_path_could_be_ingested(db_url: str, tmp_path: Path, git_home: Path) -> None:
-    plain = tmp_path / "plain"
-    plain.mkdir()
-    env = {**os.environ, "SEATLEDGER_DATABASE_URL": db_url, "SEATLEDGER_DATA_DIR": str(tmp_path / "data")}
-    cmd = [sys.executable, "-m", "seatledger", "ingest", "git", "--org", "acme-org", "--enterprise", "acme", str(plain)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert proc.stderr.strip().endswith("error: none of the 1 paths could be ingested")
 
 
 def _hosted_repository(make_repo) -> tuple[Repo, dict[str, str]]:

@@ -211,19 +211,3 @@ def test_retry_after_is_honoured_on_429(engine: Engine) -> None:
     with GitHubClient("https://api.github.com", "t", transport=httpx.MockTransport(handler), clock=clock) as c:
         assert c.get_json("rate_limit") == {"resources": {}}
     assert clock.sleeps == [7.0]
-
-
-def test_cli_without_a_token_says_which_variable_to_set_and_exits_2(db_url: str, tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "MY_TOKEN")}
-    env.update({"SEATLEDGER_DATABASE_URL": db_url, "SEATLEDGER_DATA_DIR": str(tmp_path / "data")})
-    proc = subprocess.run(
-        [sys.executable, "-m", "seatledger", "sync", "github", "--api-url", "https://api.github.com",
-         "--enterprise", "acme", "--token-env", "MY_TOKEN"],
-        capture_output=True, text=True, env=env,
-    )
-    assert proc.returncode == 2
-    assert proc.stderr.strip() == "error: no token: set the environment variable MY_TOKEN"

@@ -1,5 +1,5 @@
 """Sign-in: argon2 passwords for operators only, signed-cookie sessions, CSRF on every form,
-logout, the first-start hint, and ``seatledger user set-password``."""
+logout, and the first-start hint. ``seatledger user set-password``: tests/cli/test_cli_user.py."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from seatledger.app import create_app
 from seatledger.config import Settings
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
-from seatledger.errors import InvalidInput, PermissionDenied
+from seatledger.errors import PermissionDenied
 from seatledger.web import signin_hint
 from seatledger.web.accounts import authenticate, set_password
 
@@ -142,26 +142,3 @@ def test_an_org_owner_sees_only_their_org(server: str, engine: Engine) -> None:
         for path in ("/enterprises/acme/licensing", "/enterprises/acme/copilot", "/enterprises/acme/usage",
                      "/reports/license-usage.csv?scope=enterprise:acme"):
             assert client.get(path).status_code == 403, path
-
-
-def test_set_password_from_a_script_needs_the_enterprise_when_the_login_is_ambiguous(
-    settings: Settings, engine: Engine, db_url: str
-) -> None:
-    from typer.testing import CliRunner
-
-    from seatledger.cli import app as cli
-
-    _people(engine)
-    env = {"SEATLEDGER_DATA_DIR": str(settings.data_dir), "SEATLEDGER_DATABASE_URL": db_url}
-    runner = CliRunner()
-    ambiguous = runner.invoke(cli, ["user", "set-password", "twin", "--password-stdin"], input="twin-password\n", env=env)
-    assert isinstance(ambiguous.exception, InvalidInput)
-    assert ambiguous.exception.message == "'twin' exists in several enterprises (acme, globex); pass --enterprise SLUG"
-    done = runner.invoke(
-        cli, ["user", "set-password", "twin", "--password-stdin", "--enterprise", "globex"],
-        input="twin-password\n", env=env,
-    )
-    assert done.exit_code == 0, done.output
-    assert done.output.strip() == "password set for twin"
-    with engine.connect() as conn:
-        assert authenticate(conn, "twin", "twin-password") is not None

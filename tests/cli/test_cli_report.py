@@ -18,9 +18,14 @@ from seatledger.cli import app, main
 from seatledger.licensing import CommitterPush, Scope
 from seatledger.reports import write_report
 
-from reports_ledger import AS_OF, SmallLedger
+from tests.reports.reports_ledger import AS_OF, SmallLedger, build_small_ledger
 
 AS_OF_ARG = "2024-05-01T12:00:00Z"
+
+
+@pytest.fixture
+def small_ledger(engine: Engine) -> Iterator[SmallLedger]:
+    yield build_small_ledger(engine)
 
 
 def _env(db_url: str, tmp_path: Path) -> dict[str, str]:

@@ -1,17 +1,14 @@
-"""Digest emails through real parts: subscriptions in the ledger's database, the counting
-engine's numbers, a real SMTP server (aiosmtpd) receiving them, and the role of each
+"""Sending digest emails through real parts: subscriptions in the ledger's database, the
+counting engine's numbers, a real SMTP server (aiosmtpd) receiving them, and the role of each
 subscriber checked when the digest is sent."""
 
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
+from dataclasses import replace
 from email.message import Message
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from livesupport import SmtpSink, free_port
@@ -19,45 +16,10 @@ from seatledger.config import Settings
 from seatledger.db.ledger import Ledger
 from seatledger.digests.sending import PRODUCT_LABELS, RECLAIM_LABELS, next_due, send_digests
 from seatledger.digests.subscriptions import list_subscriptions, subscribe, unsubscribe
-from seatledger.errors import InvalidInput, NotFound, PermissionDenied
 from seatledger.exports.mail import mailer_for
 from seatledger.exports.queue import DIGESTS_AT, DIGESTS_TASK_NAME, ExportQueue
 from seatledger.licensing import RECLAIM_PRODUCTS, license_changes, reclaim, seat_totals
-
-T0 = dt.datetime(2026, 1, 1)
-NOW = dt.datetime(2026, 11, 2, 6, 7)
-SUBSCRIBED = NOW - dt.timedelta(days=8)
-
-
-def _acme(engine: Engine) -> dict[str, int]:
-    """acme (10 seats bought) with org octo; mona (billing manager), bob and carol (owners) and
-    dave (billing manager) may read it; members join and leave during the digest's week."""
-    with engine.begin() as conn:
-        led = Ledger(conn)
-        eid = led.add_enterprise("acme", "Acme", created_at=T0)
-        led.set_product(eid, "enterprise", billing="volume", purchased=10)
-        octo = led.add_org(eid, "octo", created_at=T0)
-        ids = {}
-        for login, role in [("mona", "billing_manager"), ("bob", "owner"), ("carol", "owner"),
-                            ("dave", "billing_manager")]:
-            ids[login] = led.add_user(eid, login, emails=[f"{login}@acme.test"], created_at=T0)
-            led.add_enterprise_role(eid, ids[login], role, started_at=T0)
-        for i in range(5):
-            ids[f"m{i}"] = led.add_user(eid, f"m{i}", emails=[f"m{i}@acme.test"], created_at=T0)
-        for i in range(3):
-            led.add_membership(octo, ids[f"m{i}"], started_at=T0)
-        led.add_membership(octo, ids["m3"], started_at=NOW - dt.timedelta(days=3))
-        led.end_membership(octo, ids["m0"], at=NOW - dt.timedelta(days=2))
-        led.add_copilot_seat(octo, ids["m1"], created_at=T0, last_activity_at=NOW - dt.timedelta(days=1))
-        led.add_copilot_seat(octo, ids["m2"], created_at=T0, last_activity_at=NOW - dt.timedelta(days=45))
-        led.add_copilot_seat(octo, ids["m4"], created_at=NOW - dt.timedelta(days=60))
-        # to reclaim: a dormant member, an invitation pending for months, a seat never used
-        ids["dora"] = led.add_user(eid, "dora", created_at=T0, dormant=True)
-        led.add_membership(octo, ids["dora"], started_at=T0)
-        led.add_invitation(octo, email="ivy@elsewhere.test", created_at=NOW - dt.timedelta(days=100))
-        led.add_copilot_seat(octo, ids["m3"], created_at=T0)
-        ids["enterprise"] = eid
-    return ids
+from tests.digests.digest_world import NOW, SUBSCRIBED, build_acme
 
 
 def _body(message: Message) -> str:
@@ -67,7 +29,7 @@ def _body(message: Message) -> str:
 def test_a_digest_brings_the_engines_totals_and_change_since_the_last_one_to_subscribers_only(
     engine: Engine, settings: Settings, smtp: SmtpSink
 ) -> None:
-    ids = _acme(engine)
+    ids = build_acme(engine)
     with engine.begin() as conn:
         for login in ("mona", "bob", "carol", "dave"):
             subscribe(conn, "acme", login, "weekly", now=SUBSCRIBED)
@@ -109,7 +71,7 @@ def test_a_digest_brings_the_engines_totals_and_change_since_the_last_one_to_sub
 def test_the_queue_sends_the_digests_due_once_a_day_at_its_hour(
     engine: Engine, settings: Settings, smtp: SmtpSink
 ) -> None:
-    _acme(engine)
+    build_acme(engine)
     with engine.begin() as conn:
         subscribe(conn, "acme", "mona", "weekly", now=SUBSCRIBED)
     at = NOW.replace(hour=DIGESTS_AT[0], minute=DIGESTS_AT[1])
@@ -127,7 +89,7 @@ def test_the_queue_sends_the_digests_due_once_a_day_at_its_hour(
 
 
 def test_a_digest_whose_mail_fails_is_sent_on_the_next_run(engine: Engine, settings: Settings, smtp: SmtpSink) -> None:
-    _acme(engine)
+    build_acme(engine)
     with engine.begin() as conn:
         subscribe(conn, "acme", "mona", "monthly", now=SUBSCRIBED - dt.timedelta(days=30))
     nobody = settings.with_(smtp_url=f"smtp://127.0.0.1:{free_port()}")
@@ -140,46 +102,11 @@ def test_a_digest_whose_mail_fails_is_sent_on_the_next_run(engine: Engine, setti
     assert len(smtp.messages) == 1
 
 
-def test_subscribing_needs_a_role_and_a_known_frequency_and_a_month_is_a_calendar_month(engine: Engine) -> None:
-    ids = _acme(engine)
+def test_the_next_digest_is_due_a_week_or_a_calendar_month_after_the_last(engine: Engine) -> None:
+    build_acme(engine)
     with engine.begin() as conn:
-        with pytest.raises(PermissionDenied, match="m1 is not an owner or billing manager"):
-            subscribe(conn, "acme", "m1", "weekly")
-        with pytest.raises(InvalidInput, match="weekly or monthly"):
-            subscribe(conn, "acme", "mona", "daily")
-        with pytest.raises(NotFound, match="no user 'zed'"):
-            subscribe(conn, "acme", "zed", "weekly")
-        with pytest.raises(NotFound, match="does not subscribe"):
-            unsubscribe(conn, "acme", "mona")
         sub = subscribe(conn, "acme", "mona", "monthly", now=dt.datetime(2026, 1, 31, 6))
-    assert sub.user_id == ids["mona"]
-    assert next_due(sub) == dt.datetime(2026, 2, 28, 6)
-
-
-def test_digest_commands_subscribe_list_send_and_exit_2_on_bad_input(
-    engine: Engine, db_url: str, tmp_path: Path, smtp: SmtpSink
-) -> None:
-    _acme(engine)
-    env = {"SEATLEDGER_DATABASE_URL": db_url, "SEATLEDGER_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin",
-           "SEATLEDGER_SMTP_URL": smtp.url, "SEATLEDGER_SECRET_KEY": "cli-secret"}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "seatledger", "digest", *args], env=env, cwd=tmp_path,
-                              capture_output=True, text=True)
-
-    subscribed = run("subscribe", "--enterprise", "acme", "--login", "mona", "--frequency", "monthly")
-    assert subscribed.stdout == "mona gets the monthly digest of acme\n", subscribed.stderr
-    assert run("list", "--enterprise", "acme").stdout == "mona\tmonthly\tnever\n"
-    sent = run("send", "--enterprise", "acme")
-    assert sent.stdout == "1 digests sent, 0 skipped (no role or no email)\n", sent.stderr
-    assert [m["To"] for m in smtp.messages] == ["mona@acme.test"]
-    for args, message in [
-        (("subscribe", "--enterprise", "acme", "--login", "mona", "--frequency", "daily"), "weekly or monthly"),
-        (("subscribe", "--enterprise", "acme", "--login", "m1"), "not an owner or billing manager"),
-        (("unsubscribe", "--enterprise", "acme", "--login", "bob"), "does not subscribe"),
-        (("send", "--enterprise", "acme", "--login", "bob"), "does not subscribe"),
-        (("list", "--enterprise", "nope"), "nope"),
-    ]:
-        refused = run(*args)
-        lines = refused.stderr.strip().splitlines()
-        assert refused.returncode == 2 and len(lines) == 1 and message in lines[0], refused.stderr
+        assert next_due(sub) == dt.datetime(2026, 2, 28, 6)
+        assert next_due(replace(sub, last_sent_at=dt.datetime(2026, 12, 31, 6))) == dt.datetime(2027, 1, 31, 6)
+        weekly = subscribe(conn, "acme", "bob", "weekly", now=dt.datetime(2026, 1, 31, 6))
+    assert next_due(weekly) == dt.datetime(2026, 2, 7, 6)
