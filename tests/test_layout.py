@@ -48,7 +48,7 @@ NOT_YET_MIRRORED = {
     "exports/catalog.py", "exports/mail.py",
     "ingest/csv_files.py", "ingest/git_log.py", "ingest/github_client.py",
     "ingest/people.py", "ingest/rematch.py",
-    "ingest/server_usage.py", "ingest/vs_subscribers.py", "ingest/webhook_events.py",
+    "ingest/server_usage.py", "ingest/vs_subscribers.py",
     "licensing/billed_people.py", "licensing/committer_changes.py",
     "metrics/collector.py",
     "reports/changes.py", "reports/reclaim.py",
