@@ -46,7 +46,7 @@ NOT_YET_MIRRORED = {
     "demo/servers.py", "demo/world.py",
     "digests/sending.py", "digests/subscriptions.py",
     "exports/catalog.py", "exports/mail.py",
-    "ingest/git_log.py", "ingest/github_client.py",
+    "ingest/github_client.py",
     "licensing/billed_people.py", "licensing/committer_changes.py",
     "metrics/collector.py",
     "reports/changes.py", "reports/reclaim.py",
