@@ -46,7 +46,6 @@ NOT_YET_MIRRORED = {
     "demo/servers.py", "demo/world.py",
     "digests/sending.py", "digests/subscriptions.py",
     "exports/catalog.py", "exports/mail.py",
-    "ingest/github_client.py",
     "licensing/billed_people.py", "licensing/committer_changes.py",
     "metrics/collector.py",
     "reports/changes.py", "reports/reclaim.py",
