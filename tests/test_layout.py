@@ -46,7 +46,7 @@ NOT_YET_MIRRORED = {
     "demo/servers.py", "demo/world.py",
     "digests/sending.py", "digests/subscriptions.py",
     "exports/catalog.py", "exports/mail.py",
-    "licensing/billed_people.py", "licensing/committer_changes.py",
+    "licensing/billed_people.py",
     "metrics/collector.py",
     "reports/changes.py", "reports/reclaim.py",
     "web/__init__.py", "web/access.py", "web/accounts.py", "web/deps.py", "web/error_page.py",
