@@ -47,7 +47,7 @@ NOT_YET_MIRRORED = {
     "digests/sending.py", "digests/subscriptions.py",
     "exports/catalog.py", "exports/mail.py",
     "licensing/billed_people.py",
-    "web/routes_licensing.py", "web/summary.py",
+    "web/summary.py",
 }
 
 
