@@ -47,7 +47,6 @@ NOT_YET_MIRRORED = {
     "digests/sending.py", "digests/subscriptions.py",
     "exports/catalog.py", "exports/mail.py",
     "licensing/billed_people.py",
-    "web/summary.py",
 }
 
 
