@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 from pathlib import Path
 
@@ -270,60 +269,6 @@ def test_a_rerun_with_create_people_attributes_authors_listed_as_unattributed_be
 
     assert _logins(engine) == {"carol"}
     assert second.report.created["user"] == 1 and not second.report.created["commit"]
-
-
-class _Trickle:
-    """A stream that hands out a few bytes at a time, splitting fields and UTF-8 characters."""
-
-    def __init__(self, data: bytes, size: int) -> None:
-        self.data, self.size = data, size
-
-    def read1(self, _n: int) -> bytes:
-        chunk, self.data = self.data[: self.size], self.data[self.size :]
-        return chunk
-
-
-def test_git_log_output_is_parsed_the_same_however_it_is_chunked() -> None:
-    from seatledger.ingest.git_log import parse_log_stream
-
-    records = [
-        ("a" * 40, "Zoë@Example.com", "Zoë Ñúñez", "2026-06-01 08:00:00", "2026-06-03 05:00:00"),
-        ("b" * 40, "li@example.com", "李雷", "2026-06-03 00:00:00", "2026-06-03 00:00:59"),
-    ]
-    raw = b"".join("\0".join(r).encode() + b"\0" for r in records)
-    for size in (1, 3, 7, 64, len(raw)):
-        got = list(parse_log_stream(_Trickle(raw, size)))  # type: ignore[arg-type]
-        assert [(c.sha, c.author_email, c.author_name) for c in got] == [
-            ("a" * 40, "zoë@example.com", "Zoë Ñúñez"), ("b" * 40, "li@example.com", "李雷")]
-        assert got[0].author_date == dt.datetime(2026, 6, 1, 8, 0)
-        assert got[0].committer_date == dt.datetime(2026, 6, 3, 5, 0)
-        assert got[1].committer_date == dt.datetime(2026, 6, 3, 0, 0, 59)
-
-
-def test_git_gives_dates_in_utc_whatever_the_commit_offsets_and_local_zone(
-    tmp_path: Path, git_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """git converts each commit's own offset to UTC itself, and the zone of the process that
-    runs the import does not leak in."""
-    from seatledger.ingest.git_log import iter_commits, pushed_refs, ref_tips
-
-    monkeypatch.setenv("TZ", "America/St_Johns")  # -03:30 / -02:30: a local zone must not count
-    repo = tmp_path / "zones"
-    subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    for n, (author, committer) in enumerate([
-        ("2026-06-01T10:00:00+02:00", "2026-06-02T23:30:00-05:30"),
-        ("2026-06-03T00:00:00+00:00", "2026-06-03T12:15:00+09:45"),
-    ]):
-        env = {**os.environ, "GIT_AUTHOR_DATE": author, "GIT_COMMITTER_DATE": committer,
-               "GIT_AUTHOR_NAME": "Zoe", "GIT_AUTHOR_EMAIL": "zoe@example.com",
-               "GIT_COMMITTER_NAME": "Zoe", "GIT_COMMITTER_EMAIL": "zoe@example.com"}
-        subprocess.run(["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", f"c{n}"], check=True, env=env)
-    got = sorted(iter_commits(repo / ".git", repo, since=dt.datetime(2026, 1, 1),
-                        tips=ref_tips(pushed_refs(repo / ".git", repo))), key=lambda c: c.author_date)
-    assert [(c.author_date, c.committer_date) for c in got] == [
-        (dt.datetime(2026, 6, 1, 8, 0), dt.datetime(2026, 6, 3, 5, 0)),
-        (dt.datetime(2026, 6, 3, 0, 0), dt.datetime(2026, 6, 3, 2, 30)),
-    ]
 
 
 def test_a_repository_of_many_batches_is_written_whole_by_the_writer_thread(

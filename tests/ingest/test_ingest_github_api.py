@@ -189,25 +189,3 @@ def test_bad_credentials_stop_the_sync_with_one_clear_line(engine: Engine) -> No
             sync_github(engine, c, "acme")
 
 
-def test_connection_errors_are_retried_with_backoff_then_reported(engine: Engine) -> None:
-    def down(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("connection refused", request=request)
-
-    clock = FakeClock()
-    with GitHubClient("https://api.github.com", "t", transport=httpx.MockTransport(down), clock=clock) as c:
-        with pytest.raises(SourceError, match="cannot reach the API"):
-            c.get("rate_limit")
-    assert clock.sleeps == [1.0, 2.0, 4.0, 8.0]
-
-
-def test_retry_after_is_honoured_on_429(engine: Engine) -> None:
-    answers = [httpx.Response(429, headers={"Retry-After": "7"}, json={"message": "slow down"}),
-               httpx.Response(200, json={"resources": {}})]
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        return answers.pop(0)
-
-    clock = FakeClock()
-    with GitHubClient("https://api.github.com", "t", transport=httpx.MockTransport(handler), clock=clock) as c:
-        assert c.get_json("rate_limit") == {"resources": {}}
-    assert clock.sleeps == [7.0]

@@ -1,3 +1,3 @@
 """The web tests' fixtures live in web_site.py (imported by name from the test modules too)."""
 
-from web_site import browser, demo, page, site  # noqa: F401
+from web_site import browser, demo, mona, page, site  # noqa: F401

@@ -1,5 +1,6 @@
-"""Sign-in: argon2 passwords for operators only, signed-cookie sessions, CSRF on every form,
-logout, and the first-start hint. ``seatledger user set-password``: tests/cli/test_cli_user.py."""
+"""Sign-in: signed-cookie sessions, CSRF on every form, logout, an org owner's pages. Who may have
+a password: test_web_accounts.py; the first-start hint: test_web.py; ``seatledger user
+set-password``: tests/cli/test_cli_user.py."""
 
 from __future__ import annotations
 
@@ -8,16 +9,12 @@ from typing import Iterator
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from seatledger.app import create_app
 from seatledger.config import Settings
-from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
-from seatledger.errors import PermissionDenied
-from seatledger.web import signin_hint
-from seatledger.web.accounts import authenticate, set_password
+from seatledger.web.accounts import set_password
 
 from web_site import LiveServer, csrf_of, http_sign_in
 
@@ -50,27 +47,6 @@ def _people(engine: Engine) -> dict[str, int]:
 def server(settings: Settings, engine: Engine) -> Iterator[str]:
     with LiveServer(create_app(settings, engine)) as live:
         yield live.url
-
-
-def test_first_start_gives_the_first_enterprise_owner_a_password_once(settings: Settings, engine: Engine) -> None:
-    _people(engine)
-    hint = signin_hint(settings, engine)
-    assert hint is not None and hint.startswith(f"Sign in at {settings.base_url}/login as owner with password ")
-    password = hint.rsplit(" ", 1)[1]
-    with engine.connect() as conn:
-        assert authenticate(conn, "owner", password) is not None
-        stored = conn.execute(sa.select(t.operators.c.password_hash)).scalar_one()
-    assert stored.startswith("$argon2id$") and password not in stored
-    assert signin_hint(settings, engine) is None  # an operator exists now
-
-
-def test_only_owners_billing_managers_and_org_owners_may_get_a_password(engine: Engine) -> None:
-    ids = _people(engine)
-    with engine.begin() as conn:
-        for who in ("owner", "billing", "orgowner"):
-            set_password(conn, ids[who], f"{who}-password")
-        with pytest.raises(PermissionDenied):
-            set_password(conn, ids["member"], "member-password")
 
 
 def test_pages_send_a_signed_out_visitor_to_login_and_back_after_sign_in(server: str, engine: Engine) -> None:

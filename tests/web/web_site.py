@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -20,6 +21,7 @@ from seatledger import licensing
 from seatledger.app import create_app
 from seatledger.config import Settings
 from seatledger.db import tables as t
+from seatledger.db.ledger import Ledger
 from seatledger.demo import build_demo
 from seatledger.exports.queue import ExportQueue
 from seatledger.web import signin_hint
@@ -34,6 +36,9 @@ NOW = ANCHOR + dt.timedelta(hours=12)
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 ORG_OWNER_PASSWORD = "org-owner-password"
+# The small hand-made ledger of the ``mona`` fixture: made at MONA_T0, its pages read at MONA_NOW.
+MONA_T0 = dt.datetime(2026, 1, 1)
+MONA_NOW = dt.datetime(2026, 3, 15, 12, 0)
 
 
 @dataclass
@@ -109,6 +114,29 @@ def site(settings: Settings, engine: Engine, demo: DemoWorld, smtp: SmtpSink) ->
     app.state.export_queue = ExportQueue(settings, engine, immediate=True, base_url=server.url, clock=clock)
     with server:
         yield Site(server.url, app, clock, settings, engine, demo)
+
+
+@pytest.fixture
+def mona(settings: Settings, engine: Engine) -> Iterator[httpx.Client]:
+    """Signed in as mona, owner of the enterprise "Acme Corporation" (slug acme), whose
+    exports run at once (the real job, mail to the outbox)."""
+    with engine.begin() as conn:
+        led = Ledger(conn)
+        eid = led.add_enterprise("acme", "Acme Corporation", created_at=MONA_T0)
+        org = led.add_org(eid, "acme-web", created_at=MONA_T0)
+        uid = led.add_user(eid, "mona", emails=["mona@acme.test"], created_at=MONA_T0)
+        led.add_enterprise_role(eid, uid, "owner", started_at=MONA_T0)
+        set_password(conn, uid, "mona-password")
+        for login in ("ann", "bob"):
+            led.add_membership(org, led.add_user(eid, login, emails=[f"{login}@acme.test"], created_at=MONA_T0), started_at=MONA_T0)
+    app = create_app(settings, engine)
+    clock = lambda: MONA_NOW.replace(tzinfo=dt.timezone.utc).timestamp()  # noqa: E731
+    app.state.clock = clock
+    live = LiveServer(app)
+    app.state.export_queue = ExportQueue(settings, engine, immediate=True, base_url=live.url, clock=clock)
+    with live as server, httpx.Client(base_url=server.url, timeout=60, follow_redirects=True) as client:
+        http_sign_in(client, "mona", "mona-password")
+        yield client
 
 
 @pytest.fixture(scope="session")

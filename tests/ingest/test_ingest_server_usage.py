@@ -1,4 +1,5 @@
-"""File imports: a server's license usage export, Visual Studio subscribers, a people directory."""
+"""A server's exported license usage (``ingest/server_usage.py``): the instance, its accounts and an
+upload event; a re-import changes nothing, a bad or oversized file is refused whole."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from ingest_files import acme_with_ada, snapshot
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
 from seatledger.errors import ImportRejected
-from seatledger.ingest.people import ingest_people
 from seatledger.ingest.server_usage import ingest_server_usage
-from seatledger.ingest.vs_subscribers import ingest_vs_subscribers
 
 SERVER_ID = "5d8a1e4c-3c0a-4f39-9a7e-1f2d3c4b5a69"
 
@@ -52,32 +52,13 @@ def _bytes(doc: Any) -> bytes:
     return json.dumps(doc).encode()
 
 
-def _setup(engine: Engine) -> int:
-    with engine.begin() as conn:
-        ledger = Ledger(conn)
-        eid = ledger.add_enterprise("acme")
-        ledger.add_enterprise("globex")
-        ledger.add_user(eid, "ada-cloud", emails=["ada@acme.test"])
-        return eid
-
-
-def _snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    names = ("server_instances", "server_accounts", "license_sync_events", "vs_subscriptions", "users",
-             "user_emails", "org_memberships", "organizations", "repositories", "repo_collaborators")
-    with engine.connect() as conn:
-        return {n: sorted(map(tuple, conn.execute(sa.select(t.metadata.tables[n])).all()), key=repr) for n in names}
-
-
 def _accounts(engine: Engine) -> dict[str, Any]:
     with engine.connect() as conn:
         return {r.login: r for r in conn.execute(sa.select(t.server_accounts))}
 
 
-# -- server usage -------------------------------------------------------------------------
-
-
 def test_a_server_export_creates_the_instance_its_accounts_and_an_upload_event(engine: Engine) -> None:
-    _setup(engine)
+    acme_with_ada(engine)
     with engine.begin() as conn:
         report = ingest_server_usage(conn, _bytes(_export()), "acme")
     assert report.created["server"] == 1 and report.created["server account"] == 3
@@ -98,13 +79,13 @@ def test_a_server_export_creates_the_instance_its_accounts_and_an_upload_event(e
 
 
 def test_importing_the_same_export_twice_leaves_the_accounts_unchanged(engine: Engine) -> None:
-    _setup(engine)
+    acme_with_ada(engine)
     with engine.begin() as conn:
         ingest_server_usage(conn, _bytes(_export()), "acme")
-    before = _snapshot(engine)
+    before = snapshot(engine)
     with engine.begin() as conn:
         again = ingest_server_usage(conn, _bytes(_export()), "acme")
-    after = _snapshot(engine)
+    after = snapshot(engine)
     assert again.unchanged["server account"] == 3 and not again.created and not again.updated
     assert after["server_accounts"] == before["server_accounts"]
     assert after["server_instances"] == before["server_instances"]
@@ -112,7 +93,7 @@ def test_importing_the_same_export_twice_leaves_the_accounts_unchanged(engine: E
 
 
 def test_an_account_missing_from_a_newer_export_is_removed_from_the_instance(engine: Engine) -> None:
-    _setup(engine)
+    acme_with_ada(engine)
     with engine.begin() as conn:
         ingest_server_usage(conn, _bytes(_export()), "acme")
     newer = _export()
@@ -169,146 +150,28 @@ BROKEN_PAST_LIMITS = {
 
 @pytest.mark.parametrize("kind", sorted(BROKEN_PAST_LIMITS))
 def test_a_server_export_past_a_limit_is_rejected_with_the_reason(engine: Engine, kind: str) -> None:
-    _setup(engine)
-    before = _snapshot(engine)
+    acme_with_ada(engine)
+    before = snapshot(engine)
     with pytest.raises(ImportRejected) as info:
         with engine.begin() as conn:
             ingest_server_usage(conn, _broken(kind), "acme")
     assert BROKEN_PAST_LIMITS[kind][1] in info.value.message
-    assert _snapshot(engine) == before
+    assert snapshot(engine) == before
 
 
 @pytest.mark.parametrize(
     "kind", ["not json", "wrong version", "missing key", "user without login", "flag not a boolean", "another enterprise"]
 )
 def test_a_bad_server_export_is_rejected_whole_and_the_ledger_is_unchanged(engine: Engine, kind: str) -> None:
-    _setup(engine)
+    acme_with_ada(engine)
     with engine.begin() as conn:
         ingest_server_usage(conn, _bytes(_export()), "acme")
-    before = _snapshot(engine)
+    before = snapshot(engine)
     with pytest.raises(ImportRejected) as info:
         with engine.begin() as conn:
             ingest_server_usage(conn, _broken(kind), "acme")
     assert "\n" not in info.value.message
-    assert _snapshot(engine) == before
-
-
-# -- Visual Studio subscribers ------------------------------------------------------------
-
-VS_CSV = (
-    "Email,Name,Subscription_Level,Status\n"
-    "ADA@acme.test,Ada Lovelace,Visual Studio Enterprise,active\n"
-    "zed@acme.test,Zed,Visual Studio Professional,\n"
-).encode()
-
-
-def test_subscribers_are_imported_matched_by_verified_email_and_the_unmatched_reported(engine: Engine) -> None:
-    _setup(engine)
-    with engine.begin() as conn:
-        report = ingest_vs_subscribers(conn, VS_CSV, "acme")
-    with engine.connect() as conn:
-        rows = {r.subscriber_email: r for r in conn.execute(sa.select(t.vs_subscriptions))}
-        ada_cloud = conn.execute(sa.select(t.users.c.id).where(t.users.c.login == "ada-cloud")).scalar_one()
-    assert rows["ada@acme.test"].matched_user_id == ada_cloud
-    assert rows["ada@acme.test"].level == "Visual Studio Enterprise"
-    assert rows["zed@acme.test"].matched_user_id is None and rows["zed@acme.test"].status == "active"
-    assert "unmatched subscriber: zed@acme.test" in report.notes
-    assert "unmatched subscriber: ada@acme.test" not in report.notes
-
-
-def test_reimporting_subscribers_changes_nothing_and_a_dropped_one_becomes_inactive(engine: Engine) -> None:
-    _setup(engine)
-    with engine.begin() as conn:
-        ingest_vs_subscribers(conn, VS_CSV, "acme")
-        again = ingest_vs_subscribers(conn, VS_CSV, "acme")
-        assert not again.changed
-        ingest_vs_subscribers(conn, b"email\nada@acme.test\n", "acme")
-    with engine.connect() as conn:
-        status = dict(conn.execute(sa.select(t.vs_subscriptions.c.subscriber_email, t.vs_subscriptions.c.status)).all())
-    assert status == {"ada@acme.test": "active", "zed@acme.test": "inactive"}
-
-
-@pytest.mark.parametrize("csv_text,reason", [
-    ("name\nAda\n", "missing column: email"),
-    ("email,status\nada@acme.test,gone\n", "line 2: status must be active or inactive"),
-    ("email\nnot-an-email\n", "line 2: email 'not-an-email' is not an email address"),
-])
-def test_a_bad_subscriber_file_is_rejected_whole(engine: Engine, csv_text: str, reason: str) -> None:
-    _setup(engine)
-    before = _snapshot(engine)
-    with pytest.raises(ImportRejected, match=reason):
-        with engine.begin() as conn:
-            ingest_vs_subscribers(conn, csv_text.encode(), "acme")
-    assert _snapshot(engine) == before
-
-
-# -- people directory ---------------------------------------------------------------------
-
-PEOPLE_CSV = (
-    "login,name,emails,org,role,repo,suspended,two_factor\n"
-    "ada,Ada Lovelace,ada@acme.test;ada@home.test,eng,owner,,,true\n"
-    "bob,Bob,bob@acme.test bob@old.test,eng,member,,false,false\n"
-    "bob,Bob,,ops,billing_manager,,,\n"
-    "carl,Carl,carl@contractor.test,eng,outside_collaborator,payments,,\n"
-).encode()
-
-
-def _memberships(engine: Engine) -> set[tuple[str, str, str, bool]]:
-    m, u, o = t.org_memberships, t.users, t.organizations
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(u.c.login, o.c.login, m.c.role, m.c.ended_at.is_(None))
-            .join(u, u.c.id == m.c.user_id).join(o, o.c.id == m.c.organization_id)
-        ).all()
-    return {tuple(r) for r in rows}  # type: ignore[misc]
-
-
-def test_a_people_file_creates_people_orgs_roles_and_collaborators(engine: Engine) -> None:
-    _setup(engine)
-    with engine.begin() as conn:
-        ingest_people(conn, PEOPLE_CSV, "acme")
-    assert _memberships(engine) == {
-        ("ada", "eng", "owner", True), ("bob", "eng", "member", True), ("bob", "ops", "billing_manager", True),
-    }
-    with engine.connect() as conn:
-        emails = set(conn.execute(
-            sa.select(t.users.c.login, t.user_emails.c.email, t.user_emails.c.is_primary)
-            .join(t.user_emails, t.user_emails.c.user_id == t.users.c.id).where(t.users.c.login == "bob")
-        ).all())
-        collab = conn.execute(
-            sa.select(t.repositories.c.owner_login, t.repositories.c.name, t.users.c.login)
-            .join(t.repo_collaborators, t.repo_collaborators.c.repository_id == t.repositories.c.id)
-            .join(t.users, t.users.c.id == t.repo_collaborators.c.user_id)
-        ).one()
-        two_factor = dict(conn.execute(sa.select(t.users.c.login, t.users.c.two_factor)).all())
-    assert emails == {("bob", "bob@acme.test", True), ("bob", "bob@old.test", False)}
-    assert tuple(collab) == ("eng", "payments", "carl")
-    assert two_factor["ada"] is True and two_factor["bob"] is False
-
-
-def test_reimporting_a_people_file_changes_nothing_and_a_dropped_member_is_ended(engine: Engine) -> None:
-    _setup(engine)
-    with engine.begin() as conn:
-        ingest_people(conn, PEOPLE_CSV, "acme")
-    before = _snapshot(engine)
-    with engine.begin() as conn:
-        again = ingest_people(conn, PEOPLE_CSV, "acme")
-    assert not again.changed and _snapshot(engine) == before
-    without_bob = b"\n".join(line for line in PEOPLE_CSV.split(b"\n") if not line.startswith(b"bob,Bob,bob"))
-    with engine.begin() as conn:
-        ingest_people(conn, without_bob, "acme")
-    assert ("bob", "eng", "member", False) in _memberships(engine)
-    assert ("bob", "ops", "billing_manager", True) in _memberships(engine)
-
-
-def test_a_people_file_with_a_bad_role_is_rejected_whole_with_its_line(engine: Engine) -> None:
-    _setup(engine)
-    before = _snapshot(engine)
-    bad = PEOPLE_CSV + b"dan,Dan,dan@acme.test,eng,admin,,,\n"
-    with pytest.raises(ImportRejected, match="line 6: role must be one of"):
-        with engine.begin() as conn:
-            ingest_people(conn, bad, "acme")
-    assert _snapshot(engine) == before
+    assert snapshot(engine) == before
 
 
 def test_an_export_written_by_the_server_usage_report_imports_into_another_ledger(
@@ -319,7 +182,7 @@ def test_an_export_written_by_the_server_usage_report_imports_into_another_ledge
     from seatledger.db import create_engine
     from seatledger.reports.server_usage import ServerScope, iter_report
 
-    eid = _setup(engine)
+    eid = acme_with_ada(engine)
     with engine.begin() as conn:
         ledger = Ledger(conn)
         sid = ledger.add_server(eid, SERVER_ID, "ghes.acme.test", version="3.17.2")
