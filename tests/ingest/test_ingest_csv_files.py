@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from seatledger import validation
-from seatledger.db.ledger import utcnow
+from seatledger.db.clock import utcnow
 from seatledger.errors import ImportRejected
 from seatledger.ingest.csv_files import check_email, check_length, csv_since, parse_bool, read_rows
 
