@@ -20,6 +20,7 @@ from typing import Any, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
 
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
@@ -80,8 +81,11 @@ class MonthBilling:
     groups: list[BilledGroup]
 
 
-# An org's place in the granting order, tier by tier: tier * _RANKS + rank.
-_RANKS = 1_000_000
+# An org's place in the granting order as one integer, so the database can take the minimum:
+# (created_at in epoch seconds) * _ORG_IDS + id, and tier by tier, tier * _TIERS + that. The
+# years 1970-2999 (validation.py) and ids below ten million keep it within 63 bits.
+_ORG_IDS = 10**7
+_TIERS = 10**18
 
 
 class BillingMonth:
@@ -108,11 +112,6 @@ class BillingMonth:
         u = t.users
         stmt = sa.select(u.c.id, u.c.login).where(u.c.enterprise_id == self.ent.id)
         return {row.id: row.login for row in self.conn.execute(stmt)}
-
-    @cached_property
-    def orgs_by_rank(self) -> list[int]:
-        """The organizations' ids in the order they grant licenses: oldest first."""
-        return [org_id for org_id, _ in sorted(self.org_created.items(), key=lambda item: (item[1], item[0]))]
 
     @cached_property
     def org_created(self) -> dict[int, dt.datetime]:
@@ -163,12 +162,30 @@ def _granting_orgs(m: BillingMonth, candidates: list[_OrgCandidate], first: int)
     return orgs
 
 
-def _org_ranks(m: BillingMonth) -> sa.Subquery:
-    """Each of the enterprise's organizations with its rank, oldest first (1, 2, ...): the
-    order in which they grant licenses. ``m.orgs_by_rank`` is the same order in Python."""
-    o = t.organizations
-    rank = sa.func.row_number().over(order_by=(o.c.created_at, o.c.id))
-    return sa.select(o.c.id, rank.label("rank")).where(o.c.enterprise_id == m.ent.id).subquery("org_ranks")
+class _EpochSeconds(sa.sql.functions.GenericFunction[int]):
+    inherit_cache = True
+    type = sa.BigInteger()
+    name = "seatledger_epoch_seconds"
+
+
+@compiles(_EpochSeconds, "sqlite")
+def _epoch_sqlite(element: _EpochSeconds, compiler: sa.sql.compiler.SQLCompiler, **kw: object) -> str:
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(_EpochSeconds)
+def _epoch_default(element: _EpochSeconds, compiler: sa.sql.compiler.SQLCompiler, **kw: object) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+
+
+def _org_order(o: sa.Table | sa.Alias) -> sa.ColumnElement[int]:
+    """The org's place in the granting order (oldest first, then by id), as one integer."""
+    return _EpochSeconds(o.c.created_at) * sa.literal(_ORG_IDS, sa.BigInteger) + o.c.id
+
+
+def _org_of(best: int | None) -> int | None:
+    """The org id of a :func:`_org_order` (or a tier's ``tier * _TIERS +`` it)."""
+    return None if best is None else best % _ORG_IDS
 
 
 def _month_reasons(conn: Connection, m: BillingMonth) -> sa.Subquery:
@@ -208,11 +225,6 @@ def _first_day(m: BillingMonth, started: sa.ColumnElement[Any]) -> sa.ColumnElem
     return sa.case((started <= m.start, 1), else_=sa.cast(sa.extract("day", started), sa.Integer))
 
 
-def _org_of_rank(m: BillingMonth, best: int | None) -> int | None:
-    """The org of a ``tier * _RANKS + rank`` (or a bare rank) of :func:`_org_ranks`."""
-    return None if best is None else m.orgs_by_rank[best % _RANKS - 1]
-
-
 def _own(user_id: sa.ColumnElement[Any], own: sa.CompoundSelect[tuple[int]]) -> sa.ColumnElement[Any]:
     """The user id when the person is allocated to a cost center on their own, else NULL: such
     people are their own group."""
@@ -230,11 +242,11 @@ def enterprise_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect
     same organizations counted in groups by the database: only those whose granting org may
     change during the month (a reason through an org starts or ends in it), and those in
     ``own`` (user ids allocated to a cost center one by one), are described one by one."""
-    r, ranks = _month_reasons(conn, m), _org_ranks(m)
+    r, o = _month_reasons(conn, m), t.organizations
     tier = sa.case({reason: n for reason, n in _TIER.items()}, value=r.c.reason)
-    candidate = sa.case((sa.and_(r.c.reason.in_(list(_TIER)), ranks.c.rank.is_not(None)), tier * _RANKS + ranks.c.rank))
+    candidate = sa.case((sa.and_(r.c.reason.in_(list(_TIER)), o.c.id.is_not(None)), tier * sa.literal(_TIERS, sa.BigInteger) + _org_order(o)))
     moves = sa.or_(r.c.started_at > m.start, sa.and_(r.c.ended_at.is_not(None), r.c.ended_at < m.window_end))
-    with_org = r.outerjoin(ranks, ranks.c.id == r.c.org_id)
+    with_org = r.outerjoin(o, sa.and_(o.c.id == r.c.org_id, o.c.enterprise_id == m.ent.id))
     person = (
         sa.select(
             r.c.user_id,
@@ -252,7 +264,7 @@ def enterprise_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect
         _first_day(m, person.c.started_at).label("first_day"), person.c.vs, person.c.best, _own(person.c.user_id, own),
     ).where(person.c.moves == 0).subquery("keyed")
     groups = [
-        BilledGroup(row.first_day, _org_of_rank(m, row.best), bool(row.vs), row.own_user_id, row.people)
+        BilledGroup(row.first_day, _org_of(row.best), bool(row.vs), row.own_user_id, row.people)
         for row in _groups(conn, keyed, "vs", "best")
     ]
     # The people whose granting org may move: all their reasons, described one by one. They
@@ -327,7 +339,7 @@ def committer_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[
     """:func:`committer_people`, counted in groups by the database (each person is billed
     through one organization all month): one group per product, first day, granting org, and
     person allocated on their own (``own``)."""
-    cs, ranks = ti.committer_spans, _org_ranks(m)
+    cs, o = ti.committer_spans, t.organizations
     spans = sa.select(cs.c.product, cs.c.user_id, cs.c.scope_key, cs.c.started_at).where(
         *_committer_window(m)).subquery()
     # "o:<id>" -> id (a join on the org's id, not on a key built per org, keeps an index on it)
@@ -335,8 +347,8 @@ def committer_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[
     from_enterprise = sa.func.min(sa.case((spans.c.scope_key == enterprise_key(), spans.c.started_at)))
     person = (
         sa.select(spans.c.product, spans.c.user_id, from_enterprise.label("started_at"),
-                  sa.func.min(ranks.c.rank).label("best"))
-        .select_from(spans.outerjoin(ranks, ranks.c.id == org_id))
+                  sa.func.min(_org_order(o)).label("best"))
+        .select_from(spans.outerjoin(o, sa.and_(o.c.id == org_id, o.c.enterprise_id == m.ent.id)))
         .group_by(spans.c.product, spans.c.user_id)
         .having(from_enterprise.is_not(None))
         .subquery("person")
@@ -349,7 +361,7 @@ def committer_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[
     sku_of = {product: sku for sku, product in AS_PRODUCTS.items()}
     for row in _groups(conn, keyed, "product", "best"):
         out[sku_of[row.product]].groups.append(
-            BilledGroup(row.first_day, _org_of_rank(m, row.best), False, row.own_user_id, row.people))
+            BilledGroup(row.first_day, _org_of(row.best), False, row.own_user_id, row.people))
     return out
 
 
