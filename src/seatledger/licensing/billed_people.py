@@ -114,6 +114,12 @@ class BillingMonth:
         return {row.id: row.login for row in self.conn.execute(stmt)}
 
     @cached_property
+    def day_spans(self) -> list[tuple[dt.datetime, dt.datetime]]:
+        """Each day's first and last sampled instant (index = day; index 0 unused)."""
+        days = [(dt.datetime.combine(self.day(d), dt.time()), day_end(self.day(d))) for d in range(1, self.days + 1)]
+        return [(self.start, self.start), *days]
+
+    @cached_property
     def org_created(self) -> dict[int, dt.datetime]:
         """When each of the enterprise's organizations was made (the oldest grants first)."""
         o = t.organizations
@@ -148,17 +154,17 @@ def _granting_orgs(m: BillingMonth, candidates: list[_OrgCandidate], first: int)
         for d in range(first, m.last_day + 1):
             orgs[d] = best
         return orgs
+    ordered = sorted(candidates, key=lambda c: (c[0], c[1], c[2]))  # the best grant first
     for d in range(first, m.last_day + 1):
-        start = dt.datetime.combine(m.day(d), dt.time())
-        end = day_end(m.day(d))
-        holding = [c for c in candidates if c[3] <= end and (c[4] is None or c[4] > start)]
-        if holding:
-            orgs[d] = min(holding, key=lambda c: (c[0], c[1], c[2]))[2]
-        else:
-            before = [c for c in candidates if c[3] <= end]
-            if before:
-                latest = max(c[4] for c in before if c[4] is not None)
-                orgs[d] = min((c for c in before if c[4] == latest), key=lambda c: (c[0], c[1], c[2]))[2]
+        start, end = m.day_spans[d]
+        held = next((c for c in ordered if c[3] <= end and (c[4] is None or c[4] > start)), None)
+        if held is not None:
+            orgs[d] = held[2]
+            continue
+        before = [c for c in ordered if c[3] <= end]
+        if before:
+            latest = max(c[4] for c in before if c[4] is not None)
+            orgs[d] = next(c for c in before if c[4] == latest)[2]
     return orgs
 
 
