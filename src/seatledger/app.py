@@ -84,12 +84,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         from seatledger.db import check_reachable
 
         check_reachable(app.state.engine)
-        from seatledger.licensing.verification import enterprise_slugs, last_interval_check
-
-        from seatledger.licensing import iter_source_freshness
+        from seatledger.licensing import iter_enterprise_slugs, iter_source_freshness, last_interval_check
 
         with app.state.engine.connect() as conn:
-            checks = {slug: last_interval_check(conn, slug) for slug in enterprise_slugs(conn)}
+            checks = {slug: last_interval_check(conn, slug) for slug in list(iter_enterprise_slugs(conn))}
             sources = {slug: {f.source: f.document() for f in found} for slug, found in iter_source_freshness(conn)}
         return {
             "status": "ok",

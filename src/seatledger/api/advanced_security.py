@@ -22,13 +22,11 @@ from seatledger.api.schemas import (
     AdvancedSecurityActiveCommittersRepository,
     AdvancedSecurityActiveCommittersUser,
 )
-from seatledger.licensing.scope import as_of_or_now
-from seatledger.licensing.advanced_security import Product, committer_totals, iter_repository_committers
-from seatledger.licensing.scope import Scope
+from seatledger.licensing import GhasProduct, Scope, as_of_or_now, committer_totals, iter_repository_committers
 
 router = APIRouter(tags=["billing"])
 
-DEFAULT_PRODUCT: Product = "code_security"
+DEFAULT_PRODUCT: GhasProduct = "code_security"
 ENTERPRISE_SCOPES = ("read:enterprise", "manage_billing:enterprise")
 ENTERPRISE_ROLES = ("owner", "billing_manager")
 ORG_SCOPES = ("read:org", "admin:org")
@@ -40,14 +38,14 @@ ProductParam = Annotated[
 ]
 
 
-def _committers_json(conn: Connection, scope: Scope, product: Product, page: PageRequest) -> tuple[int, bytes]:
+def _committers_json(conn: Connection, scope: Scope, product: GhasProduct, page: PageRequest) -> tuple[int, bytes]:
     """(total_count, the page's JSON), counted at the instant of the request."""
     body = _committers(conn, scope, product, page, as_of_or_now(None))
     return body.total_count, model_json(body)
 
 
 def _committers(
-    conn: Connection, scope: Scope, product: Product, page: PageRequest, as_of: dt.datetime
+    conn: Connection, scope: Scope, product: GhasProduct, page: PageRequest, as_of: dt.datetime
 ) -> AdvancedSecurityActiveCommitters:
     totals = committer_totals(conn, scope, product, as_of=as_of)
     window = page.window(totals.total_repositories)

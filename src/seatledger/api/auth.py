@@ -28,7 +28,7 @@ from seatledger.api import throttle
 from seatledger.db import tables as t
 from seatledger.db.clock import utcnow
 from seatledger.errors import LedgerError, NotFound, PermissionDenied
-from seatledger.licensing.scope import EnterpriseInfo, Scope, get_enterprise, holds_at, resolve
+from seatledger.licensing import EnterpriseInfo, Scope, get_enterprise, holds_at, resolve
 from seatledger.validation import decimal_digits, plausible_name
 
 # Documented as an "apiKey" scheme on the Authorization header: GitHub accepts both

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
+from seatledger import licensing
 from seatledger.api.auth import CurrentCaller, enterprise_access
 from seatledger.api.billing_usage import ENTERPRISE_ROLES, ENTERPRISE_SCOPES, WRITE_ERRORS, BadRequest
 from seatledger.api.schemas import READ_ERRORS
 from seatledger.db.conflicts import write_retrying_conflicts
-from seatledger.licensing import cost_centers as cc
 from seatledger.validation import AccountName, DisplayName, RepositoryName
 
 router = APIRouter(tags=["billing"])
@@ -71,7 +71,7 @@ class CostCenterDeleted(BaseModel):
     costCenterState: str
 
 
-def _center_out(center: cc.CostCenter) -> CostCenterOut:
+def _center_out(center: licensing.CostCenter) -> CostCenterOut:
     return CostCenterOut(
         id=center.id, name=center.name, state=center.state, azure_subscription=center.azure_subscription,
         resources=[CostCenterResourceOut(type=r.type, name=r.name) for r in center.resources],
@@ -101,7 +101,7 @@ def list_cost_centers(
 ) -> CostCenters:
     with request.app.state.engine.connect() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
-        return CostCenters(costCenters=[_center_out(c) for c in cc.list_cost_centers(conn, info.id, state=state)])
+        return CostCenters(costCenters=[_center_out(c) for c in licensing.list_cost_centers(conn, info.id, state=state)])
 
 
 @router.post("/enterprises/{enterprise}/settings/billing/cost-centers", response_model=CostCenterOut,
@@ -112,7 +112,7 @@ def create_cost_center(
 ) -> CostCenterOut:
     def write(conn: Connection) -> CostCenterOut:
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
-        return _center_out(cc.create_cost_center(conn, info.id, body.name))
+        return _center_out(licensing.create_cost_center(conn, info.id, body.name))
 
     # A racing create of the same name conflicts with the one-active-name index; run again,
     # ours is refused as "already exists", as it would be a moment later.
@@ -127,7 +127,7 @@ def get_cost_center(
 ) -> CostCenterOut:
     with request.app.state.engine.connect() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
-        return _center_out(cc.get_cost_center(conn, info.id, cost_center_id))
+        return _center_out(licensing.get_cost_center(conn, info.id, cost_center_id))
 
 
 @router.patch("/enterprises/{enterprise}/settings/billing/cost-centers/{cost_center_id}",
@@ -139,7 +139,7 @@ def update_cost_center(
 ) -> CostCenterOut:
     with request.app.state.engine.begin() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
-        return _center_out(cc.rename_cost_center(conn, info.id, cost_center_id, body.name))
+        return _center_out(licensing.rename_cost_center(conn, info.id, cost_center_id, body.name))
 
 
 @router.delete("/enterprises/{enterprise}/settings/billing/cost-centers/{cost_center_id}",
@@ -151,7 +151,7 @@ def delete_cost_center(
     """Archive the cost center: later usage goes to the enterprise, earlier usage keeps it."""
     with request.app.state.engine.begin() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
-        center = cc.delete_cost_center(conn, info.id, cost_center_id)
+        center = licensing.delete_cost_center(conn, info.id, cost_center_id)
     return CostCenterDeleted(message="Cost center successfully deleted.", id=center.id, name=center.name,
                              costCenterState="CostCenterArchived")
 
@@ -165,7 +165,7 @@ def add_resources(
 ) -> ResourcesAdded:
     with request.app.state.engine.begin() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
-        moved = cc.add_resources(conn, info.id, cost_center_id, _resource_list(body))
+        moved = licensing.add_resources(conn, info.id, cost_center_id, _resource_list(body))
     return ResourcesAdded(
         message="Resources successfully added to the cost center.",
         reassigned_resources=[Reassigned(resource_type=m.resource_type, name=m.name,
@@ -182,5 +182,5 @@ def remove_resources(
 ) -> Message:
     with request.app.state.engine.begin() as conn:
         info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
-        cc.remove_resources(conn, info.id, cost_center_id, _resource_list(body))
+        licensing.remove_resources(conn, info.id, cost_center_id, _resource_list(body))
     return Message(message="Resources successfully removed from the cost center.")

@@ -24,10 +24,9 @@ from seatledger.db import tables as t
 from seatledger.db.clock import utcnow
 from seatledger import licensing
 from seatledger.errors import InvalidInput, NotFound
-from seatledger.licensing import cost_centers as cc
-from seatledger.licensing.pricing import find_product, find_sku
-from seatledger.licensing.scope import EnterpriseInfo, Scope
-from seatledger.licensing.usage import USAGE_API_MONTHS, LineItem, UsageFilter, iter_line_items, summarize
+from seatledger.licensing import (
+    USAGE_API_MONTHS, EnterpriseInfo, LineItem, Scope, UsageFilter, find_product, find_sku, iter_line_items, summarize,
+)
 
 router = APIRouter(tags=["billing"])
 
@@ -82,7 +81,7 @@ def _cost_center_filter(conn: Connection, enterprise_id: int, cost_center_id: st
     if cost_center_id is None or cost_center_id == "none":
         return cost_center_id
     try:
-        cc.get_cost_center(conn, enterprise_id, cost_center_id)
+        licensing.get_cost_center(conn, enterprise_id, cost_center_id)
     except NotFound:
         raise BadRequest(f"unknown cost center {cost_center_id!r}") from None
     return cost_center_id
@@ -227,7 +226,7 @@ def _summary_filter(
     """(SKUs to keep, whether nothing can match), from the product/sku/repository filters."""
     skus: tuple[str, ...] | None = None
     if product is not None:
-        from seatledger.licensing.pricing import SKUS
+        from seatledger.licensing import SKUS
 
         pid = find_product(product)
         skus = tuple(s.id for s in SKUS if s.product == pid)
@@ -322,7 +321,7 @@ def enterprise_usage_summary(
         period, items = _summary(request, response, conn, info, year, month, day, filt, repository, nothing)
         ref = None
         if center not in (None, "none"):
-            found = cc.get_cost_center(conn, info.id, center)
+            found = licensing.get_cost_center(conn, info.id, center)
             ref = CostCenterRef(id=found.id, name=found.name)
         return UsageSummary(timePeriod=period, enterprise=info.slug, organization=organization,
                             repository=repository, product=product, sku=sku, costCenter=ref, usageItems=items)

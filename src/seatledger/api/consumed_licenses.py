@@ -12,10 +12,10 @@ from seatledger.api.auth import CurrentCaller, enterprise_access
 from seatledger.api.json_body import json_bytes, model_json
 from seatledger.api.pagination import PageRequest, paging, set_link
 from seatledger.api.schemas import READ_ERRORS, ConsumedLicenseUser, GetConsumedLicenses
-from seatledger.licensing.scope import as_of_or_now
-from seatledger.licensing.seats import (
+from seatledger.licensing import (
     LICENSE_TYPE_VISUAL_STUDIO,
     LicensedPerson,
+    as_of_or_now,
     consumed_and_purchased,
     iter_licensed_people,
 )

@@ -25,9 +25,9 @@ from seatledger.api.schemas import (
 )
 from seatledger.db.conflicts import write_retrying_conflicts
 from seatledger.db.clock import utcnow
-from seatledger.licensing.scope import as_of_or_now
-from seatledger.licensing.copilot import CopilotSeat, assign_seats, cancel_seats, copilot_totals, iter_copilot_seats
-from seatledger.licensing.scope import Scope
+from seatledger.licensing import (
+    CopilotSeat, Scope, as_of_or_now, assign_seats, cancel_seats, copilot_totals, iter_copilot_seats,
+)
 
 router = APIRouter(tags=["copilot"])
 

@@ -14,7 +14,7 @@ from seatledger.api.auth import CurrentCaller, enterprise_roles, require_scope
 from seatledger.api.schemas import READ_ERRORS, LicenseInfo
 from seatledger.db.clock import utcnow
 from seatledger.errors import NotFound
-from seatledger.licensing.seats import SeatTotals, seat_totals
+from seatledger.licensing import SeatTotals, seat_totals
 
 router = APIRouter(tags=["enterprise-admin"])
 

@@ -50,12 +50,11 @@ def _resources(users: list[str], orgs: list[str], repos: list[str], teams: list[
 @app.command("create")
 def create(name: Annotated[str, typer.Argument(help="Name of the cost center.")], enterprise: Enterprise) -> None:
     """Create a cost center; prints its id."""
-    from seatledger.licensing import cost_centers as cc
-    from seatledger.licensing.scope import get_enterprise
+    from seatledger.licensing import create_cost_center, get_enterprise
 
     _settings, engine = open_ledger()
     with engine.begin() as conn:
-        center = cc.create_cost_center(conn, get_enterprise(conn, enterprise).id, name)
+        center = create_cost_center(conn, get_enterprise(conn, enterprise).id, name)
     typer.echo(f"{center.id}\t{center.name}")
 
 
@@ -65,13 +64,12 @@ def list_(
     state: Annotated[Optional[str], typer.Option("--state", help="active or deleted.")] = None,
 ) -> None:
     """Cost centers with their state and resources, one per line (tab-separated)."""
-    from seatledger.licensing import cost_centers as cc
-    from seatledger.licensing.scope import get_enterprise
+    from seatledger.licensing import get_enterprise, list_cost_centers
 
     _settings, engine = open_ledger()
     with engine.connect() as conn:
         slug = enterprise_or_only(conn, enterprise)
-        centers = cc.list_cost_centers(conn, get_enterprise(conn, slug).id, state=state)
+        centers = list_cost_centers(conn, get_enterprise(conn, slug).id, state=state)
     for center in centers:
         resources = ", ".join(f"{r.type}:{r.name}" for r in center.resources)
         typer.echo(f"{center.id}\t{center.name}\t{center.state}\t{resources}")
@@ -80,13 +78,12 @@ def list_(
 def _change_center(cost_center: str, enterprise: str, change: Callable[[Any, int, str], T]) -> tuple[Any, T]:
     """``change(connection, enterprise id, cost center id)`` in one transaction, on the cost
     center named or numbered ``cost_center``; returns the center and what the change returned."""
-    from seatledger.licensing import cost_centers as cc
-    from seatledger.licensing.scope import get_enterprise
+    from seatledger.licensing import find_cost_center, get_enterprise
 
     _settings, engine = open_ledger()
     with engine.begin() as conn:
         eid = get_enterprise(conn, enterprise).id
-        center = cc.find_cost_center(conn, eid, cost_center)
+        center = find_cost_center(conn, eid, cost_center)
         return center, change(conn, eid, center.id)
 
 
@@ -96,10 +93,10 @@ def add(
     team: Teams = [],  # noqa: B006
 ) -> None:
     """Assign users, organizations, repositories or enterprise teams (moved from another center)."""
-    from seatledger.licensing import cost_centers as cc
+    from seatledger.licensing import add_resources
 
     resources = _resources(user, org, repo, team)
-    center, moved = _change_center(cost_center, enterprise, lambda c, eid, cid: cc.add_resources(c, eid, cid, resources))
+    center, moved = _change_center(cost_center, enterprise, lambda c, eid, cid: add_resources(c, eid, cid, resources))
     for m in moved:
         typer.echo(f"moved {m.resource_type} {m.name} from {m.previous_cost_center}", err=True)
     typer.echo(f"cost center {center.name}: resources added")
@@ -111,23 +108,22 @@ def remove(
     team: Teams = [],  # noqa: B006
 ) -> None:
     """End the assignment of users, organizations, repositories or teams (from now on)."""
-    from seatledger.licensing import cost_centers as cc
+    from seatledger.licensing import remove_resources
 
     resources = _resources(user, org, repo, team)
-    center, ended = _change_center(cost_center, enterprise, lambda c, eid, cid: cc.remove_resources(c, eid, cid, resources))
+    center, ended = _change_center(cost_center, enterprise, lambda c, eid, cid: remove_resources(c, eid, cid, resources))
     typer.echo(f"cost center {center.name}: {ended} resource(s) removed")
 
 
 @app.command("delete")
 def delete(cost_center: CostCenterRef, enterprise: Enterprise) -> None:
     """Delete a cost center: usage from now on goes to the enterprise; past usage keeps it."""
-    from seatledger.licensing import cost_centers as cc
-    from seatledger.licensing.scope import get_enterprise
+    from seatledger.licensing import delete_cost_center, find_cost_center, get_enterprise
 
     _settings, engine = open_ledger()
     with engine.begin() as conn:
         eid = get_enterprise(conn, enterprise).id
-        center = cc.delete_cost_center(conn, eid, cc.find_cost_center(conn, eid, cost_center).id)
+        center = delete_cost_center(conn, eid, find_cost_center(conn, eid, cost_center).id)
     typer.echo(f"cost center {center.name} deleted")
 
 
@@ -140,8 +136,7 @@ def price_set(
     discount_percent: Annotated[str, typer.Option("--discount-percent", help="Discount in percent.")] = "0",
 ) -> None:
     """Set an enterprise's negotiated price (and discount) of a SKU from a day on."""
-    from seatledger.licensing.pricing import set_price
-    from seatledger.licensing.scope import get_enterprise
+    from seatledger.licensing import get_enterprise, set_price
     from seatledger.validation import money
 
     day = parse_date(from_, "--from")
@@ -158,8 +153,7 @@ def price_set(
 @price_app.command("list")
 def price_list(enterprise: ReadEnterprise = None) -> None:
     """List prices and the enterprise's own prices, by SKU and date (tab-separated)."""
-    from seatledger.licensing.pricing import list_prices
-    from seatledger.licensing.scope import get_enterprise
+    from seatledger.licensing import get_enterprise, list_prices
 
     _settings, engine = open_ledger()
     with engine.connect() as conn:

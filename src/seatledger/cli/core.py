@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # the commands import what they need when they run: `--help` 
     from rich.table import Table
     from sqlalchemy.engine import Engine
 
-    from seatledger.licensing.summary import EnterpriseSummary
+    from seatledger.licensing import EnterpriseSummary
 
 FIRST_RUN_SEED = 1
 DEFAULT_BASE_URL = Settings().base_url

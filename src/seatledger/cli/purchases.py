@@ -31,8 +31,7 @@ def billing_set(
     ] = None,
 ) -> None:
     """Record what was bought of a product from a day on; earlier purchases stay as history."""
-    from seatledger.licensing.purchases import set_purchase
-    from seatledger.licensing.scope import get_enterprise
+    from seatledger.licensing import get_enterprise, set_purchase
 
     day = parse_date(from_, "--from") if from_ else None
     expiry = parse_date(expires, "--expires") if expires else None
@@ -53,8 +52,7 @@ def billing_show(
     history: Annotated[bool, typer.Option("--history", help="Every dated purchase instead.")] = False,
 ) -> None:
     """What was bought of each product on a day: product, model, purchased, expiry, since, source."""
-    from seatledger.licensing.purchases import purchase_history, purchases_at
-    from seatledger.licensing.scope import get_enterprise
+    from seatledger.licensing import get_enterprise, purchase_history, purchases_at
 
     day = parse_date(as_of, "--as-of") if as_of else None
     _settings, engine = open_ledger()

@@ -42,7 +42,7 @@ Org = Annotated[Optional[str], typer.Option("--org", help="Organization login.",
 def one_scope(**options: str | None) -> Scope | None:
     """The one scope option given; None when none is and ``--enterprise`` is one of them (the
     ledger's only enterprise is meant); InvalidInput (exit 2) otherwise."""
-    from seatledger.licensing.scope import Scope
+    from seatledger.licensing import Scope
 
     given = {name: value for name, value in options.items() if value is not None}
     if not given and "enterprise" in options:
@@ -100,7 +100,7 @@ def _progress(
 def _run(
     kind: str, scope: ReportScope | None, output: Path | None, as_of_text: str | None, product: str | None = None
 ) -> None:
-    from seatledger.licensing.scope import as_of_or_now
+    from seatledger.licensing import as_of_or_now
     from seatledger.reports import write_report, write_report_file
     from seatledger.reports.writer import check_writable
 

@@ -20,12 +20,12 @@ def register(app: typer.Typer) -> None:
         """Derive every license interval again from the facts and compare with the kept ones:
         prints each difference (person, what the rules derive, what is kept); exit code 1 on
         any drift (0 once --repair rewrote it)."""
-        from seatledger.licensing.verification import enterprise_slugs, verify_intervals  # no database code at import
+        from seatledger.licensing import iter_enterprise_slugs, verify_intervals  # no database code at import
 
         _settings, engine = open_ledger()
         drift = False
         with engine.begin() as conn:
-            slugs = [enterprise] if enterprise else list(enterprise_slugs(conn))
+            slugs = [enterprise] if enterprise else list(iter_enterprise_slugs(conn))
             for slug in slugs:
                 diffs = verify_intervals(conn, slug, repair=repair)
                 if not diffs:

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from seatledger import licensing
 from seatledger.alerts import conditions
 from seatledger.config import Settings
 from seatledger.db.clock import utcnow
@@ -40,7 +41,6 @@ from seatledger.licensing import (
     enterprise_summary,
     get_enterprise,
     license_changes,
-    reclaim,
 )
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def compose(conn: Connection, enterprise: str, start: dt.datetime, end: dt.datet
     return Digest(
         enterprise=s.enterprise, name=s.name, start=start, end=end, seats_consumed=s.seats.consumed,
         seats_purchased=s.seats.purchased, changes=license_changes(conn, enterprise, start, end).products,
-        reclaims=tuple(reclaim(conn, enterprise, product, as_of=end) for product in RECLAIM_PRODUCTS),
+        reclaims=tuple(licensing.reclaim(conn, enterprise, product, as_of=end) for product in RECLAIM_PRODUCTS),
     )
 
 

@@ -16,8 +16,7 @@ from seatledger.db import tables as t
 from seatledger.db.clock import utcnow
 from seatledger.db.tables_digests import DIGEST_FREQUENCIES, digest_subscriptions
 from seatledger.errors import InvalidInput, NotFound, PermissionDenied
-from seatledger.licensing import get_enterprise
-from seatledger.licensing.scope import holds_at
+from seatledger.licensing import get_enterprise, holds_at
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from seatledger.errors import InvalidInput
 from seatledger import reports
 from seatledger.reports import usage as usage_report
-from seatledger.licensing.scope import Scope, ScopeKind
+from seatledger.licensing import Scope, ScopeKind
 
 LICENSE_USAGE = "license-usage"
 ADVANCED_SECURITY = "advanced-security"

@@ -131,11 +131,11 @@ class ExportQueue:
     def verify_intervals(self) -> int:
         """The daily check: every enterprise's intervals verified, repaired where they drifted;
         returns how many differences were found."""
-        from seatledger.licensing.verification import enterprise_slugs, verify_intervals
+        from seatledger.licensing import iter_enterprise_slugs, verify_intervals
 
         found = 0
         with self.engine.begin() as conn:
-            for slug in list(enterprise_slugs(conn)):
+            for slug in list(iter_enterprise_slugs(conn)):
                 found += len(verify_intervals(conn, slug, repair=True))
         self.evaluate_alerts()  # a verify-drift alert fires (or clears) with the check
         return found

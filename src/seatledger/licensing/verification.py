@@ -4,17 +4,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seatledger.db import intervals
-from seatledger.db import tables as t
 from seatledger.db.intervals import Check, Difference
 from seatledger.licensing.scope import get_enterprise
 
-__all__ = ["Check", "Difference", "enterprise_slugs", "last_interval_check", "verify_intervals"]
+__all__ = ["Check", "Difference", "last_interval_check", "verify_intervals"]
 
 
 def verify_intervals(
@@ -29,8 +26,3 @@ def verify_intervals(
 def last_interval_check(conn: Connection, enterprise: str) -> Check | None:
     """The enterprise's last verification, or None if it was never verified."""
     return intervals.last_check(conn, get_enterprise(conn, enterprise).id)
-
-
-def enterprise_slugs(conn: Connection) -> Iterator[str]:
-    e = t.enterprises
-    yield from conn.execute(sa.select(e.c.slug).order_by(e.c.slug)).scalars().all()

@@ -15,20 +15,18 @@ from typing import Iterator
 from sqlalchemy.engine import Connection
 
 from seatledger.errors import InvalidInput
-from seatledger.licensing import Scope, iter_committer_pushes, resolve
-from seatledger.licensing.advanced_security import PRODUCTS, Product
-from seatledger.licensing.scope import as_of_or_now
+from seatledger.licensing import GHAS_PRODUCTS, GhasProduct, Scope, as_of_or_now, iter_committer_pushes, resolve
 from seatledger.reports.writer import Progress, iter_csv
 
 HEADER = ("User login", "Organization / repository", "Last pushed date", "Last pushed email")
 SCOPES = ("enterprise", "organization", "user_namespace", "repository")
 
 
-def check_product(product: str | None) -> Product:
+def check_product(product: str | None) -> GhasProduct:
     """The product named on the command line or in a URL; InvalidInput if it is not one."""
-    if product not in PRODUCTS:
+    if product not in GHAS_PRODUCTS:
         raise InvalidInput(
-            f"the Advanced Security report needs a product: {' or '.join(PRODUCTS)}, not {product!r}"
+            f"the Advanced Security report needs a product: {' or '.join(GHAS_PRODUCTS)}, not {product!r}"
         )
     return product
 

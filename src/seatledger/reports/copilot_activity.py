@@ -16,8 +16,7 @@ from typing import Iterator
 from sqlalchemy.engine import Connection
 
 from seatledger.errors import InvalidInput
-from seatledger.licensing import Scope, copilot_totals, iter_copilot_seats, resolve
-from seatledger.licensing.scope import as_of_or_now
+from seatledger.licensing import Scope, as_of_or_now, copilot_totals, iter_copilot_seats, resolve
 from seatledger.reports.writer import Progress, iter_csv
 
 HEADER = ("report_time", "login", "last_authenticated_at", "last_activity_at", "last_surface_used")

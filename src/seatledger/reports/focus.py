@@ -29,9 +29,10 @@ from typing import Iterator
 
 from sqlalchemy.engine import Connection
 
-from seatledger.licensing.pricing import PRODUCT_NAMES, SKU_BY_ID, PriceBook, load_price_book
-from seatledger.licensing.scope import EnterpriseInfo, Scope, resolve
-from seatledger.licensing.usage import LineItem, UsageFilter, iter_line_items, round_cents
+from seatledger.licensing import (
+    PRODUCT_NAMES, SKU_BY_ID, EnterpriseInfo, LineItem, PriceBook, Scope, UsageFilter, iter_line_items, load_price_book,
+    resolve, round_cents,
+)
 from seatledger.reports.writer import Progress, format_money, iter_csv
 
 FOCUS_VERSION = "1.0"

@@ -14,9 +14,9 @@ from typing import Iterator, Sequence
 
 from sqlalchemy.engine import Connection
 
-from seatledger.licensing import LicensedPerson, Scope, count_consumed, iter_licensed_people, resolve
-from seatledger.licensing.scope import as_of_or_now
-from seatledger.licensing.seats import REASON_PENDING_INVITATION
+from seatledger.licensing import (
+    REASON_PENDING_INVITATION, LicensedPerson, Scope, as_of_or_now, count_consumed, iter_licensed_people, resolve,
+)
 from seatledger.errors import InvalidInput
 from seatledger.reports.writer import Cell, Progress, iter_csv, join_cell
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.errors import NotFound
-from seatledger.licensing.scope import as_of_or_now
+from seatledger.licensing import as_of_or_now
 from seatledger.reports.writer import CHUNK_BYTES, PROGRESS_EVERY, Progress, format_timestamp
 
 FORMAT_VERSION = 1

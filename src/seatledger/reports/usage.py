@@ -19,14 +19,15 @@ from typing import Iterator, Literal
 from sqlalchemy.engine import Connection
 
 from seatledger.errors import InvalidInput
-from seatledger.licensing.scope import Scope, resolve
-from seatledger.licensing.usage import (
+from seatledger.licensing import (
     DETAILED_MAX_DAYS,
     SUMMARIZED_MAX_DAYS,
     LineItem,
+    Scope,
     UsageFilter,
     check_range,
     iter_line_items,
+    resolve,
 )
 from seatledger.reports.focus import iter_focus
 from seatledger.reports.writer import Progress, atomic_file, format_money, iter_csv, write_chunks

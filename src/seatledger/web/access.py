@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.errors import NotFound, PermissionDenied
-from seatledger.licensing.scope import ResolvedScope, holds_at
+from seatledger.licensing import ResolvedScope, holds_at
 
 
 @dataclass(frozen=True)

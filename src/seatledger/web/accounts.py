@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.errors import InvalidInput, NotFound, PermissionDenied
-from seatledger.licensing.scope import holds_at
+from seatledger.licensing import holds_at
 
 MIN_PASSWORD_LENGTH = 8
 _hasher = PasswordHasher()

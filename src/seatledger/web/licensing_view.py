@@ -21,19 +21,22 @@ from seatledger.db import tables as t
 from seatledger.db.versions import wrote_in_transaction
 from seatledger.errors import NotFound
 from seatledger.licensing import (
+    GHAS_PRODUCTS,
     CommitterTotals,
     CopilotTotals,
     DataGap,
+    GhasProduct,
+    IntervalCheck,
     OrganizationCommitters,
     RepositoryCommitters,
     Scope,
     SeatTotals,
     SourceFreshness,
     UnattributedEmail,
+    committer_totals_by_product,
+    last_interval_check,
+    price_on,
 )
-from seatledger.licensing.advanced_security import PRODUCTS, Product, committer_totals_by_product
-from seatledger.licensing.pricing import price_on
-from seatledger.licensing.verification import Check, last_interval_check
 from seatledger.web.table_view import TablePage, TableState, page_of
 
 # The list price used when no price catalog is installed (GitHub Enterprise, per user/month).
@@ -105,7 +108,7 @@ class LicensingPage:
     repositories: Part[list[RepositoryRow]] = field(default_factory=lambda: Part([]))
     servers: list[ServerRow] = field(default_factory=list)
     history: Part[list[tuple[dt.date, int]]] = field(default_factory=lambda: Part([]))
-    interval_check: Check | None = None  # the last `seatledger verify` (enterprise level)
+    interval_check: IntervalCheck | None = None  # the last `seatledger verify` (enterprise level)
     sources: list[SourceFreshness] = field(default_factory=list)  # freshness and coverage (enterprise level)
     data_gaps: list[DataGap] = field(default_factory=list)  # sources with no data before the page's instant
     history_gaps: list[DataGap] = field(default_factory=list)  # ... before the history's first day
@@ -130,7 +133,7 @@ def _seat_card(conn: Connection, enterprise_id: int, slug: str, org: str | None,
 
 def _namespaces(conn: Connection, slug: str, as_of: dt.datetime) -> list[NamespaceRow]:
     rows: dict[tuple[str, str], NamespaceRow] = {}
-    for product in PRODUCTS:
+    for product in GHAS_PRODUCTS:
         for item in licensing.iter_namespace_committers(conn, slug, product, as_of=as_of):
             key = (item.kind, item.organization)
             rows.setdefault(key, NamespaceRow(item.organization, item.kind, {})).counts[product] = item
@@ -139,7 +142,7 @@ def _namespaces(conn: Connection, slug: str, as_of: dt.datetime) -> list[Namespa
 
 def _repositories(conn: Connection, org: str, as_of: dt.datetime, limit: int | None) -> list[RepositoryRow]:
     rows: dict[str, RepositoryRow] = {}
-    for product in PRODUCTS:
+    for product in GHAS_PRODUCTS:
         for item in licensing.iter_repository_committers(
             conn, Scope.org(org), product, as_of=as_of, limit=limit, breakdowns=False
         ):
@@ -177,10 +180,10 @@ def servers(conn: Connection, enterprise_id: int) -> list[ServerRow]:
 PAGE_THREADS = 3
 
 
-def _by_product(totals: Part[dict[Product, CommitterTotals]]) -> dict[str, Part[CommitterTotals]]:
+def _by_product(totals: Part[dict[GhasProduct, CommitterTotals]]) -> dict[str, Part[CommitterTotals]]:
     if totals.value is None:
-        return {p: Part(None, totals.missing) for p in PRODUCTS}
-    return {p: Part(totals.value[p]) for p in PRODUCTS}
+        return {p: Part(None, totals.missing) for p in GHAS_PRODUCTS}
+    return {p: Part(totals.value[p]) for p in GHAS_PRODUCTS}
 
 
 class _SideBySide:
@@ -256,7 +259,7 @@ def org_page(conn: Connection, org: str, as_of: dt.datetime, *, repository_limit
 
 
 # The columns the committer tables sort by: the name, or a product's committers.
-TABLE_SORTS = ("name", *PRODUCTS)
+TABLE_SORTS = ("name", *GHAS_PRODUCTS)
 
 
 def _committers_of(product: str) -> Callable[[NamespaceRow | RepositoryRow], int]:
@@ -268,7 +271,7 @@ def committer_table(
 ) -> TablePage[NamespaceRow | RepositoryRow]:
     """One page of a committer table (ORGANIZATION, USER NAMESPACED, an org's repositories)."""
     keys: dict[str, Callable[[Any], Any]] = {"name": lambda r: r.name.casefold()}
-    keys.update({p: _committers_of(p) for p in PRODUCTS})
+    keys.update({p: _committers_of(p) for p in GHAS_PRODUCTS})
     return page_of(rows, state, name=lambda r: r.name, keys=keys, query=query)
 
 
@@ -299,5 +302,5 @@ def unattributed_table(
     return page_of(rows, state, name=attrgetter("email"), keys=keys, query=query)
 
 
-def product_label(product: Product | str) -> str:
+def product_label(product: GhasProduct | str) -> str:
     return PRODUCT_LABELS[product]

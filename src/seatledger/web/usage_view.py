@@ -15,10 +15,9 @@ from sqlalchemy.engine import Connection
 
 from seatledger import validation
 from seatledger.errors import InvalidInput
-from seatledger.licensing import Scope, resolve
-from seatledger.licensing.pricing import SKU_BY_ID
-from seatledger.licensing.scope import month_start, next_month_start
-from seatledger.licensing.usage import USAGE_API_MONTHS, LineItem, UsageFilter, iter_line_items
+from seatledger.licensing import (
+    SKU_BY_ID, USAGE_API_MONTHS, LineItem, Scope, UsageFilter, iter_line_items, month_start, next_month_start, resolve,
+)
 from seatledger.web.table_view import TablePage, TableState, page_of
 
 GROUPS = {"sku": "SKU", "organization": "Organization", "cost_center": "Cost center"}
