@@ -15,11 +15,12 @@ Order of checks (documented in docs/api.md):
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Iterable
+from typing import Annotated, Iterable, Iterator
 
 import sqlalchemy as sa
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyHeader
 from sqlalchemy.engine import Connection
 
@@ -109,6 +110,9 @@ def authenticated(
 
 
 CurrentCaller = Annotated[Caller, Depends(authenticated)]
+# The path parameters that enterprise_access and org_access check.
+EnterprisePath = Annotated[str, Path(description="The slug of the enterprise.")]
+OrgPath = Annotated[str, Path(description="The organization name.")]
 
 
 def require_scope(request: Request, caller: Caller, accepted: Iterable[str]) -> None:
@@ -177,6 +181,17 @@ def enterprise_access(
     if not enterprise_roles(conn, caller, info.id, utcnow()).intersection(roles):
         raise PermissionDenied(f"Must be an enterprise {_describe(roles)} to use this endpoint.")
     return info
+
+
+@contextmanager
+def enterprise_connection(
+    request: Request, caller: Caller, slug: str, *, scopes: Iterable[str], roles: Iterable[str], write: bool = False
+) -> Iterator[tuple[Connection, EnterpriseInfo]]:
+    """A connection to the ledger (with ``write``, in a transaction) and the enterprise
+    :func:`enterprise_access` lets the caller use."""
+    engine = request.app.state.engine
+    with engine.begin() if write else engine.connect() as conn:
+        yield conn, enterprise_access(request, conn, caller, slug, scopes=scopes, roles=roles)
 
 
 def _enterprise_by_slug_or_id(conn: Connection, slug: str) -> EnterpriseInfo:
