@@ -129,28 +129,19 @@ def enterprise_roles(conn: Connection, caller: Caller, enterprise_id: int, as_of
     enterprise these are the roles read with the token at the start of this request."""
     if enterprise_id == caller.enterprise_id and caller.own_enterprise_roles is not None:
         return set(caller.own_enterprise_roles)
-    r = t.enterprise_roles
-    return set(
-        conn.execute(
-            sa.select(r.c.role).where(
-                r.c.enterprise_id == enterprise_id, r.c.user_id == caller.user_id,
-                holds_at(r.c.started_at, r.c.ended_at, as_of),
-            )
-        ).scalars()
-    )
+    return _roles_held(conn, t.enterprise_roles, t.enterprise_roles.c.enterprise_id == enterprise_id, caller, as_of)
 
 
 def org_roles(conn: Connection, caller: Caller, org_id: int, as_of: dt.datetime) -> set[str]:
     """The caller's current roles in an organization: owner, member, billing_manager."""
-    m = t.org_memberships
-    return set(
-        conn.execute(
-            sa.select(m.c.role).where(
-                m.c.organization_id == org_id, m.c.user_id == caller.user_id,
-                holds_at(m.c.started_at, m.c.ended_at, as_of),
-            )
-        ).scalars()
-    )
+    return _roles_held(conn, t.org_memberships, t.org_memberships.c.organization_id == org_id, caller, as_of)
+
+
+def _roles_held(
+    conn: Connection, roles: sa.Table, where: sa.ColumnElement[bool], caller: Caller, as_of: dt.datetime
+) -> set[str]:
+    held = holds_at(roles.c.started_at, roles.c.ended_at, as_of)
+    return set(conn.execute(sa.select(roles.c.role).where(where, roles.c.user_id == caller.user_id, held)).scalars())
 
 
 def _describe(roles: Iterable[str]) -> str:
