@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.engine import Connection
 
-from seatledger.api.auth import CurrentCaller, enterprise_access, org_access
+from seatledger.api.auth import CurrentCaller, EnterprisePath, OrgPath, enterprise_connection, org_access
 from seatledger.api.json_body import json_bytes, model_json
 from seatledger.api.pagination import PageRequest, paging, set_link
 from seatledger.api.schemas import (
@@ -88,15 +88,14 @@ def get_enterprise_committers(
     request: Request,
     response: Response,
     caller: CurrentCaller,
-    enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
+    enterprise: EnterprisePath,
     page: Annotated[PageRequest, Depends(paging(30))],
     advanced_security_product: ProductParam = None,
 ) -> Response:  # the body is response_model's JSON, serialised once
     """Active committers of the enterprise (enterprise owners and billing managers)."""
-    with request.app.state.engine.connect() as conn:
-        info = enterprise_access(
-            request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES
-        )
+    with enterprise_connection(
+        request, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES
+    ) as (conn, info):
         total, content = _committers_json(
             conn, Scope.enterprise(info.slug), advanced_security_product or DEFAULT_PRODUCT, page
         )
@@ -115,7 +114,7 @@ def get_org_committers(
     request: Request,
     response: Response,
     caller: CurrentCaller,
-    org: Annotated[str, Path(description="The organization name.")],
+    org: OrgPath,
     page: Annotated[PageRequest, Depends(paging(30))],
     advanced_security_product: ProductParam = None,
 ) -> Response:  # the body is response_model's JSON, serialised once

@@ -15,11 +15,12 @@ Order of checks (documented in docs/api.md):
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Iterable
+from typing import Annotated, Iterable, Iterator
 
 import sqlalchemy as sa
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyHeader
 from sqlalchemy.engine import Connection
 
@@ -109,6 +110,9 @@ def authenticated(
 
 
 CurrentCaller = Annotated[Caller, Depends(authenticated)]
+# The path parameters that enterprise_access and org_access check.
+EnterprisePath = Annotated[str, Path(description="The slug of the enterprise.")]
+OrgPath = Annotated[str, Path(description="The organization name.")]
 
 
 def require_scope(request: Request, caller: Caller, accepted: Iterable[str]) -> None:
@@ -125,28 +129,19 @@ def enterprise_roles(conn: Connection, caller: Caller, enterprise_id: int, as_of
     enterprise these are the roles read with the token at the start of this request."""
     if enterprise_id == caller.enterprise_id and caller.own_enterprise_roles is not None:
         return set(caller.own_enterprise_roles)
-    r = t.enterprise_roles
-    return set(
-        conn.execute(
-            sa.select(r.c.role).where(
-                r.c.enterprise_id == enterprise_id, r.c.user_id == caller.user_id,
-                holds_at(r.c.started_at, r.c.ended_at, as_of),
-            )
-        ).scalars()
-    )
+    return _roles_held(conn, t.enterprise_roles, t.enterprise_roles.c.enterprise_id == enterprise_id, caller, as_of)
 
 
 def org_roles(conn: Connection, caller: Caller, org_id: int, as_of: dt.datetime) -> set[str]:
     """The caller's current roles in an organization: owner, member, billing_manager."""
-    m = t.org_memberships
-    return set(
-        conn.execute(
-            sa.select(m.c.role).where(
-                m.c.organization_id == org_id, m.c.user_id == caller.user_id,
-                holds_at(m.c.started_at, m.c.ended_at, as_of),
-            )
-        ).scalars()
-    )
+    return _roles_held(conn, t.org_memberships, t.org_memberships.c.organization_id == org_id, caller, as_of)
+
+
+def _roles_held(
+    conn: Connection, roles: sa.Table, where: sa.ColumnElement[bool], caller: Caller, as_of: dt.datetime
+) -> set[str]:
+    held = holds_at(roles.c.started_at, roles.c.ended_at, as_of)
+    return set(conn.execute(sa.select(roles.c.role).where(where, roles.c.user_id == caller.user_id, held)).scalars())
 
 
 def _describe(roles: Iterable[str]) -> str:
@@ -177,6 +172,17 @@ def enterprise_access(
     if not enterprise_roles(conn, caller, info.id, utcnow()).intersection(roles):
         raise PermissionDenied(f"Must be an enterprise {_describe(roles)} to use this endpoint.")
     return info
+
+
+@contextmanager
+def enterprise_connection(
+    request: Request, caller: Caller, slug: str, *, scopes: Iterable[str], roles: Iterable[str], write: bool = False
+) -> Iterator[tuple[Connection, EnterpriseInfo]]:
+    """A connection to the ledger (with ``write``, in a transaction) and the enterprise
+    :func:`enterprise_access` lets the caller use."""
+    engine = request.app.state.engine
+    with engine.begin() if write else engine.connect() as conn:
+        yield conn, enterprise_access(request, conn, caller, slug, scopes=scopes, roles=roles)
 
 
 def _enterprise_by_slug_or_id(conn: Connection, slug: str) -> EnterpriseInfo:

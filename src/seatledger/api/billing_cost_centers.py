@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger import licensing
 from seatledger.api.auth import CurrentCaller, enterprise_access
-from seatledger.api.billing_usage import ENTERPRISE_ROLES, ENTERPRISE_SCOPES, WRITE_ERRORS, BadRequest
+from seatledger.api.billing_usage import ENTERPRISE_ROLES, ENTERPRISE_SCOPES, WRITE_ERRORS, BadRequest, billing_connection
 from seatledger.api.schemas import READ_ERRORS
 from seatledger.db.conflicts import write_retrying_conflicts
 from seatledger.validation import AccountName, DisplayName, RepositoryName
@@ -99,8 +99,7 @@ def list_cost_centers(
     request: Request, caller: CurrentCaller, enterprise: Enterprise,
     state: Annotated[Optional[Literal["active", "deleted"]], Query()] = None,
 ) -> CostCenters:
-    with request.app.state.engine.connect() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with billing_connection(request, caller, enterprise) as (conn, info):
         return CostCenters(costCenters=[_center_out(c) for c in licensing.list_cost_centers(conn, info.id, state=state)])
 
 
@@ -125,8 +124,7 @@ def create_cost_center(
 def get_cost_center(
     request: Request, caller: CurrentCaller, enterprise: Enterprise, cost_center_id: CostCenterId,
 ) -> CostCenterOut:
-    with request.app.state.engine.connect() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with billing_connection(request, caller, enterprise) as (conn, info):
         return _center_out(licensing.get_cost_center(conn, info.id, cost_center_id))
 
 
@@ -137,8 +135,7 @@ def update_cost_center(
     request: Request, caller: CurrentCaller, enterprise: Enterprise, cost_center_id: CostCenterId,
     body: Annotated[CostCenterName, Body()],
 ) -> CostCenterOut:
-    with request.app.state.engine.begin() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with billing_connection(request, caller, enterprise, write=True) as (conn, info):
         return _center_out(licensing.rename_cost_center(conn, info.id, cost_center_id, body.name))
 
 
@@ -149,8 +146,7 @@ def delete_cost_center(
     request: Request, caller: CurrentCaller, enterprise: Enterprise, cost_center_id: CostCenterId,
 ) -> CostCenterDeleted:
     """Archive the cost center: later usage goes to the enterprise, earlier usage keeps it."""
-    with request.app.state.engine.begin() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with billing_connection(request, caller, enterprise, write=True) as (conn, info):
         center = licensing.delete_cost_center(conn, info.id, cost_center_id)
     return CostCenterDeleted(message="Cost center successfully deleted.", id=center.id, name=center.name,
                              costCenterState="CostCenterArchived")
@@ -163,8 +159,7 @@ def add_resources(
     request: Request, caller: CurrentCaller, enterprise: Enterprise, cost_center_id: CostCenterId,
     body: Annotated[CostCenterResources, Body()],
 ) -> ResourcesAdded:
-    with request.app.state.engine.begin() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with billing_connection(request, caller, enterprise, write=True) as (conn, info):
         moved = licensing.add_resources(conn, info.id, cost_center_id, _resource_list(body))
     return ResourcesAdded(
         message="Resources successfully added to the cost center.",
@@ -180,7 +175,6 @@ def remove_resources(
     request: Request, caller: CurrentCaller, enterprise: Enterprise, cost_center_id: CostCenterId,
     body: Annotated[CostCenterResources, Body()],
 ) -> Message:
-    with request.app.state.engine.begin() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with billing_connection(request, caller, enterprise, write=True) as (conn, info):
         licensing.remove_resources(conn, info.id, cost_center_id, _resource_list(body))
     return Message(message="Resources successfully removed from the cost center.")

@@ -20,10 +20,10 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
-from seatledger.api.auth import CurrentCaller, enterprise_access
-from seatledger.api.billing_usage import ENTERPRISE_ROLES, ENTERPRISE_SCOPES, WRITE_ERRORS, BadRequest, api_today
+from seatledger.api.auth import CurrentCaller
+from seatledger.api.billing_usage import WRITE_ERRORS, BadRequest, api_today, billing_connection
 from seatledger.api.schemas import READ_ERRORS
 from seatledger.db.clock import utc_at
 from seatledger.db.tables_billing import usage_report_exports
@@ -137,9 +137,7 @@ def create_export(
 ) -> UsageReportExport:
     """Queue a usage report (detailed ≤ 31 days, summarized or focus ≤ 1 year) as an export job;
     answers 202 at once. ``send_email`` mails the requester a signed link when it is ready."""
-    engine: Engine = request.app.state.engine
-    with engine.begin() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with billing_connection(request, caller, enterprise, write=True) as (conn, info):
         if body.report_type not in ("detailed", "summarized", "focus"):
             raise BadRequest(f"report_type {body.report_type!r} is not available: seatledger reports license usage")
         end = body.end_date or api_today(request)
@@ -180,8 +178,7 @@ def _pending_message(conn: Connection, exc: ExportPending) -> str:
 )
 def list_exports(request: Request, caller: CurrentCaller, enterprise: Annotated[str, Path()]) -> UsageReportExports:
     """The enterprise's usage report exports, newest first."""
-    with request.app.state.engine.begin() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with billing_connection(request, caller, enterprise, write=True) as (conn, info):
         _expire(request, conn)
         x = usage_report_exports
         rows = conn.execute(
@@ -209,8 +206,7 @@ def _export_row(conn: Connection, enterprise_id: int, report_id: str) -> Any:
 def get_export(
     request: Request, caller: CurrentCaller, enterprise: Annotated[str, Path()], report_id: Annotated[str, Path()],
 ) -> UsageReportExport:
-    with request.app.state.engine.begin() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with billing_connection(request, caller, enterprise, write=True) as (conn, info):
         _expire(request, conn)
         return _export_object(request, info.slug, _export_row(conn, info.id, report_id))
 
@@ -225,8 +221,7 @@ def get_export(
 def download_export(
     request: Request, caller: CurrentCaller, enterprise: Annotated[str, Path()], report_id: Annotated[str, Path()],
 ) -> FileResponse:
-    with request.app.state.engine.begin() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with billing_connection(request, caller, enterprise, write=True) as (conn, info):
         _expire(request, conn)
         row = _export_row(conn, info.id, report_id)
     path = _file(row)

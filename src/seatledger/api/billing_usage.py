@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Optional
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from seatledger.api.auth import CurrentCaller, enterprise_access, org_access
+from seatledger.api.auth import CurrentCaller, enterprise_connection, org_access
 from seatledger.api.schemas import READ_ERRORS, error_responses
 from seatledger.db import tables as t
 from seatledger.db.clock import utcnow
@@ -34,6 +35,8 @@ ENTERPRISE_SCOPES = ("manage_billing:enterprise",)
 ENTERPRISE_ROLES = ("owner", "billing_manager")
 ORG_SCOPES = ("admin:org", "manage_billing:enterprise")
 ORG_ROLES = ("owner",)
+# The enterprise billing endpoints (usage, report exports, cost centers) all take these.
+billing_connection = partial(enterprise_connection, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 422)
 
 
@@ -177,8 +180,7 @@ def enterprise_usage(
 ) -> UsageReport:
     """Daily license line items of the enterprise; ``cost_center_id`` narrows to one cost
     center (``none``: usage without one)."""
-    with request.app.state.engine.connect() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with billing_connection(request, caller, enterprise) as (conn, info):
         start, end = _period(year, month, day, api_today(request))
         filt = UsageFilter(cost_center_id=_cost_center_filter(conn, info.id, cost_center_id))
         return _usage(request, response, conn, info, start, end, filt)
@@ -309,8 +311,7 @@ def enterprise_usage_summary(
     """Totals per SKU for the enterprise; ``organization`` and ``cost_center_id`` (``none`` =
     without a cost center) narrow it."""
     organization = organization or None  # an empty ``organization=`` narrows nothing, as on GitHub
-    with request.app.state.engine.connect() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with billing_connection(request, caller, enterprise) as (conn, info):
         skus, nothing = _summary_filter(product, sku, repository)
         if organization is not None:
             o = t.organizations

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.engine import Connection
 
-from seatledger.api.auth import CurrentCaller, enterprise_access
+from seatledger.api.auth import CurrentCaller, EnterprisePath, enterprise_connection
 from seatledger.api.json_body import json_bytes, model_json
 from seatledger.api.pagination import PageRequest, paging, set_link
 from seatledger.api.schemas import READ_ERRORS, ConsumedLicenseUser, GetConsumedLicenses
@@ -70,12 +70,11 @@ def get_consumed_licenses(
     request: Request,
     response: Response,
     caller: CurrentCaller,
-    enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
+    enterprise: EnterprisePath,
     page: Annotated[PageRequest, Depends(paging(30))],
 ) -> Response:  # the body is response_model's JSON, serialised once
     """Everyone consuming a seat of the enterprise (enterprise owners; `read:enterprise`)."""
-    with request.app.state.engine.connect() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=SCOPES, roles=ROLES)
+    with enterprise_connection(request, caller, enterprise, scopes=SCOPES, roles=ROLES) as (conn, info):
         total, content = _page_json(conn, info.slug, page, as_of_or_now(None))
     set_link(response, request, page, total)
     return json_bytes(content, response)

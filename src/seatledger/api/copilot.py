@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Sequence
 
-from fastapi import APIRouter, Body, Depends, Path, Request, Response
+from fastapi import APIRouter, Body, Depends, Request, Response
 from sqlalchemy.engine import Connection
 
 from seatledger.api.accounts import Urls, organization_ids, organization_simple, simple_user, team_object, teams_by_slug
-from seatledger.api.auth import CurrentCaller, enterprise_access, org_access
+from seatledger.api.auth import CurrentCaller, EnterprisePath, OrgPath, enterprise_access, org_access
 from seatledger.api.pagination import PageRequest, paging, set_link
 from seatledger.api.schemas import (
     READ_ERRORS,
@@ -94,9 +94,7 @@ def _seat_list(
     summary="Get Copilot seat information and settings for an organization",
     operation_id="copilot/get-copilot-organization-details",
 )
-def get_copilot_organization_details(
-    request: Request, caller: CurrentCaller, org: Annotated[str, Path(description="The organization name.")]
-) -> CopilotOrganizationDetails:
+def get_copilot_organization_details(request: Request, caller: CurrentCaller, org: OrgPath) -> CopilotOrganizationDetails:
     """The organization's seat breakdown for the current cycle (organization owners)."""
     with request.app.state.engine.connect() as conn:
         access = org_access(request, conn, caller, org, scopes=ORG_READ_SCOPES, org_roles_allowed=ORG_ROLES)
@@ -126,7 +124,7 @@ def list_copilot_seats(
     request: Request,
     response: Response,
     caller: CurrentCaller,
-    org: Annotated[str, Path(description="The organization name.")],
+    org: OrgPath,
     page: Annotated[PageRequest, Depends(paging(SEATS_PER_PAGE))],
 ) -> CopilotSeats:
     """Seats the organization is billed for, by login (organization owners)."""
@@ -148,7 +146,7 @@ def list_copilot_seats_for_enterprise(
     request: Request,
     response: Response,
     caller: CurrentCaller,
-    enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
+    enterprise: EnterprisePath,
     page: Annotated[PageRequest, Depends(paging(SEATS_PER_PAGE))],
 ) -> CopilotSeats:
     """Seats across the enterprise, one per person (enterprise owners and billing managers)."""
@@ -188,8 +186,7 @@ def _change_seats(
     operation_id="copilot/add-copilot-seats-for-users",
 )
 def add_copilot_seats_for_users(
-    request: Request, caller: CurrentCaller, org: Annotated[str, Path(description="The organization name.")],
-    body: Annotated[SelectedUsers, Body()],
+    request: Request, caller: CurrentCaller, org: OrgPath, body: Annotated[SelectedUsers, Body()],
 ) -> SeatsCreated:
     """Assign seats to the named users (organization owners)."""
     return SeatsCreated(seats_created=_change_seats(request, caller, org, add=True, users=body.selected_usernames))
@@ -203,8 +200,7 @@ def add_copilot_seats_for_users(
     operation_id="copilot/cancel-copilot-seat-assignment-for-users",
 )
 def cancel_copilot_seats_for_users(
-    request: Request, caller: CurrentCaller, org: Annotated[str, Path(description="The organization name.")],
-    body: Annotated[SelectedUsers, Body()],
+    request: Request, caller: CurrentCaller, org: OrgPath, body: Annotated[SelectedUsers, Body()],
 ) -> SeatsCancelled:
     """Cancel the named users' seats at the start of the next cycle (organization owners)."""
     return SeatsCancelled(seats_cancelled=_change_seats(request, caller, org, add=False, users=body.selected_usernames))
@@ -219,8 +215,7 @@ def cancel_copilot_seats_for_users(
     operation_id="copilot/add-copilot-seats-for-teams",
 )
 def add_copilot_seats_for_teams(
-    request: Request, caller: CurrentCaller, org: Annotated[str, Path(description="The organization name.")],
-    body: Annotated[SelectedTeams, Body()],
+    request: Request, caller: CurrentCaller, org: OrgPath, body: Annotated[SelectedTeams, Body()],
 ) -> SeatsCreated:
     """Assign seats to every member of the named teams (organization owners)."""
     return SeatsCreated(seats_created=_change_seats(request, caller, org, add=True, teams=body.selected_teams))
@@ -234,8 +229,7 @@ def add_copilot_seats_for_teams(
     operation_id="copilot/cancel-copilot-seat-assignment-for-teams",
 )
 def cancel_copilot_seats_for_teams(
-    request: Request, caller: CurrentCaller, org: Annotated[str, Path(description="The organization name.")],
-    body: Annotated[SelectedTeams, Body()],
+    request: Request, caller: CurrentCaller, org: OrgPath, body: Annotated[SelectedTeams, Body()],
 ) -> SeatsCancelled:
     """Cancel the seats assigned through the named teams (organization owners)."""
     return SeatsCancelled(seats_cancelled=_change_seats(request, caller, org, add=False, teams=body.selected_teams))

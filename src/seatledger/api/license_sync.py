@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Iterator
+from typing import Iterator
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from sqlalchemy.engine import Connection
 
 from seatledger import licensing
-from seatledger.api.auth import CurrentCaller, enterprise_access
+from seatledger.api.auth import CurrentCaller, EnterprisePath, enterprise_connection
 from seatledger.api.schemas import READ_ERRORS, GetLicenseSyncStatus, LicenseSync, LicenseSyncServerInstance
 
 router = APIRouter(tags=["enterprise-admin"])
@@ -33,12 +33,7 @@ def iter_server_syncs(conn: Connection, enterprise_id: int) -> Iterator[LicenseS
     summary="Get a license sync status",
     operation_id="enterprise-admin/get-license-sync-status",
 )
-def get_license_sync_status(
-    request: Request,
-    caller: CurrentCaller,
-    enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
-) -> GetLicenseSyncStatus:
+def get_license_sync_status(request: Request, caller: CurrentCaller, enterprise: EnterprisePath) -> GetLicenseSyncStatus:
     """The last license sync of every server instance (enterprise owners; `read:enterprise`)."""
-    with request.app.state.engine.connect() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=SCOPES, roles=ROLES)
+    with enterprise_connection(request, caller, enterprise, scopes=SCOPES, roles=ROLES) as (conn, info):
         return GetLicenseSyncStatus(server_instances=list(iter_server_syncs(conn, info.id)))

@@ -15,15 +15,15 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from seatledger import licensing, validation
-from seatledger.api.auth import CurrentCaller, enterprise_access
+from seatledger.api.auth import CurrentCaller, EnterprisePath, enterprise_connection
 from seatledger.api.schemas import READ_ERRORS
 from seatledger.errors import InvalidInput
 from seatledger.jsonable import jsonable
 
 router = APIRouter(tags=["seatledger"])
 
-ENTERPRISE_SCOPES = ("read:enterprise", "manage_billing:enterprise")
-ENTERPRISE_ROLES = ("owner", "billing_manager")
+SCOPES = ("read:enterprise", "manage_billing:enterprise")
+ROLES = ("owner", "billing_manager")
 
 AsOf = Annotated[str | None, Query(description="A date (its end, UTC) or an ISO 8601 timestamp; default now.")]
 
@@ -46,16 +46,13 @@ def _body(value: Any) -> JSONResponse:
     operation_id="seatledger/get-person",
 )
 def get_person(
-    request: Request,
-    caller: CurrentCaller,
-    enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
+    request: Request, caller: CurrentCaller, enterprise: EnterprisePath,
     person: Annotated[str, Path(description="A login, or the email of a server-only or invited person.")],
     as_of: AsOf = None,
 ) -> JSONResponse:
     """Every license the person holds at ``as_of`` and why, and their license timeline."""
     at = validation.counting_date(as_of, "as_of") if as_of is not None else None
-    with request.app.state.engine.connect() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with enterprise_connection(request, caller, enterprise, scopes=SCOPES, roles=ROLES) as (conn, info):
         found = licensing.describe_person(conn, info.slug, person, as_of=at)
     return _body(found)
 
@@ -67,9 +64,7 @@ def get_person(
     operation_id="seatledger/get-changes",
 )
 def get_changes(
-    request: Request,
-    caller: CurrentCaller,
-    enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
+    request: Request, caller: CurrentCaller, enterprise: EnterprisePath,
     start: Annotated[str | None, Query(alias="from", description="A date (its end, UTC) or an ISO 8601 timestamp.")] = None,
     end: Annotated[str | None, Query(alias="to", description="A date (its end, UTC) or an ISO 8601 timestamp.")] = None,
     product: Annotated[str | None, Query(description="enterprise, code_security, secret_protection or copilot.")] = None,
@@ -77,8 +72,7 @@ def get_changes(
 ) -> JSONResponse:
     """The change list in ``(from, to]`` and the net per product."""
     products = licensing.CHANGE_PRODUCTS if product is None else (product,)
-    with request.app.state.engine.connect() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with enterprise_connection(request, caller, enterprise, scopes=SCOPES, roles=ROLES) as (conn, info):
         t1, t2 = validation.counting_date(_required(start, "from"), "from"), validation.counting_date(_required(end, "to"), "to")
         found = licensing.license_changes(conn, info.slug, t1, t2, products=products, org=org)
     return _body(found)
@@ -91,17 +85,14 @@ def get_changes(
     operation_id="seatledger/get-history",
 )
 def get_history(
-    request: Request,
-    caller: CurrentCaller,
-    enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
+    request: Request, caller: CurrentCaller, enterprise: EnterprisePath,
     start: Annotated[str | None, Query(alias="from", description="The first day, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, Query(alias="to", description="The last day, YYYY-MM-DD.")] = None,
     product: Annotated[str, Query(description="enterprise, code_security, secret_protection, copilot, copilot_business or copilot_enterprise.")] = "enterprise",
     org: Annotated[str | None, Query(description="Only licenses consumed through this organization.")] = None,
 ) -> JSONResponse:
     """The product's total at the end of each day from ``from`` to ``to``, and the peak."""
-    with request.app.state.engine.connect() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with enterprise_connection(request, caller, enterprise, scopes=SCOPES, roles=ROLES) as (conn, info):
         first, last = validation.day(_required(start, "from"), "from"), validation.day(_required(end, "to"), "to")
         found = licensing.license_history(conn, info.slug, product, first, last, org=org)
     return _body(found)
@@ -114,9 +105,7 @@ def get_history(
     operation_id="seatledger/get-ghas-what-if",
 )
 def get_ghas_what_if(
-    request: Request,
-    caller: CurrentCaller,
-    enterprise: Annotated[str, Path(description="The slug of the enterprise.")],
+    request: Request, caller: CurrentCaller, enterprise: EnterprisePath,
     product: Annotated[str | None, Query(description="code_security or secret_protection.")] = None,
     repository: Annotated[list[str] | None, Query(description="A repository, owner/name or name (repeatable).")] = None,
     org: Annotated[list[str] | None, Query(description="An organization's repositories (repeatable).")] = None,
@@ -126,8 +115,7 @@ def get_ghas_what_if(
     as_of: AsOf = None,
 ) -> JSONResponse:
     """As ``seatledger ghas what-if --json``: the what-if, or with ``spare`` the plan."""
-    with request.app.state.engine.connect() as conn:
-        info = enterprise_access(request, conn, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+    with enterprise_connection(request, caller, enterprise, scopes=SCOPES, roles=ROLES) as (conn, info):
         at = validation.counting_date(as_of, "as_of") if as_of is not None else None
         if product is None:
             raise InvalidInput("product is required: code_security or secret_protection")

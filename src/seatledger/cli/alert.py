@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli.context import open_ledger
+from seatledger.cli.context import open_ledger, read_ledger, write_ledger
 from seatledger.cli.billing import Enterprise
 
 app = typer.Typer(no_args_is_help=True, help="Alerts on license use: rules, history, deliveries.")
@@ -39,9 +39,7 @@ def alert_add(
     """Add a rule; prints its id (and, for a webhook, the signing secret, shown only now)."""
     from seatledger.alerts.rules import add_rule
 
-    _settings, engine = open_ledger()
-    with engine.begin() as conn:
-        made = add_rule(conn, enterprise, kind, product=product, source=source, threshold=threshold, email=email,
+    made = write_ledger(add_rule, enterprise, kind, product=product, source=source, threshold=threshold, email=email,
                         webhook_url=webhook, created_by="cli")
     rule = made.rule
     typer.echo(f"alert {rule.id}: {rule.description} ({'firing' if rule.firing else 'not firing'})")
@@ -54,10 +52,7 @@ def alert_list(enterprise: Enterprise) -> None:
     """The enterprise's rules: id, state, condition, email, webhook (tab-separated)."""
     from seatledger.alerts.rules import list_rules
 
-    _settings, engine = open_ledger()
-    with engine.connect() as conn:
-        rules = list_rules(conn, enterprise)
-    for r in rules:
+    for r in read_ledger(list_rules, enterprise):
         state = "firing" if r.firing else "ok"
         typer.echo(f"{r.id}\t{state}\t{r.description}\t{r.email or ''}\t{r.webhook_url or ''}")
 
@@ -69,9 +64,7 @@ def alert_remove(
     """Remove a rule (what it fired stays in the history)."""
     from seatledger.alerts.rules import remove_rule
 
-    _settings, engine = open_ledger()
-    with engine.begin() as conn:
-        rule = remove_rule(conn, enterprise, rule_id)
+    rule = write_ledger(remove_rule, enterprise, rule_id)
     typer.echo(f"removed alert {rule.id}: {rule.description}")
 
 
@@ -80,10 +73,7 @@ def alert_history(enterprise: Enterprise) -> None:
     """What fired, newest first: time, state, alert, summary, then each delivery's status."""
     from seatledger.alerts.history import alert_history as history
 
-    _settings, engine = open_ledger()
-    with engine.connect() as conn:
-        events = history(conn, enterprise)
-    for e in events:
+    for e in read_ledger(history, enterprise):
         typer.echo(f"{e.occurred_at:%Y-%m-%d %H:%M:%S}\t{e.state}\talert {e.rule_id}\t{e.summary}")
         for d in e.deliveries:
             last = d.attempts[-1].error if d.attempts and d.attempts[-1].error else ""

@@ -6,13 +6,16 @@ from __future__ import annotations
 import datetime as dt
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Concatenate, ParamSpec, TypeVar
 
 from seatledger.config import Settings, load_settings
 from seatledger.errors import ConfigError, InvalidInput
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def open_ledger(settings: Settings | None = None, *, create: bool = False) -> tuple[Settings, Engine]:
@@ -40,6 +43,20 @@ def open_ledger(settings: Settings | None = None, *, create: bool = False) -> tu
         raise missing
     migrate(engine)
     return settings, engine
+
+
+def read_ledger(read: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``read(conn, ...)`` on one connection to the ledger of :func:`open_ledger`."""
+    _settings, engine = open_ledger()
+    with engine.connect() as conn:
+        return read(conn, *args, **kwargs)
+
+
+def write_ledger(write: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``write(conn, ...)`` in one transaction on the ledger of :func:`open_ledger`."""
+    _settings, engine = open_ledger()
+    with engine.begin() as conn:
+        return write(conn, *args, **kwargs)
 
 
 def _sqlite_file(settings: Settings) -> Path | None:

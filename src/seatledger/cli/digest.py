@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli.context import open_ledger
+from seatledger.cli.context import open_ledger, read_ledger, write_ledger
 from seatledger.cli.billing import Enterprise
 
 app = typer.Typer(no_args_is_help=True, help="Digest emails: who subscribes, and sending them.")
@@ -26,9 +26,7 @@ def digest_subscribe(
     """Send the person the enterprise's digest (an owner or billing manager)."""
     from seatledger.digests.subscriptions import subscribe
 
-    _settings, engine = open_ledger()
-    with engine.begin() as conn:
-        sub = subscribe(conn, enterprise, login, frequency)
+    sub = write_ledger(subscribe, enterprise, login, frequency)
     typer.echo(f"{sub.login} gets the {sub.frequency} digest of {sub.enterprise}")
 
 
@@ -37,9 +35,7 @@ def digest_unsubscribe(enterprise: Enterprise, login: Login) -> None:
     """Stop the person's digest."""
     from seatledger.digests.subscriptions import unsubscribe
 
-    _settings, engine = open_ledger()
-    with engine.begin() as conn:
-        unsubscribe(conn, enterprise, login)
+    write_ledger(unsubscribe, enterprise, login)
     typer.echo(f"{login} no longer gets the digest of {enterprise}")
 
 
@@ -48,10 +44,7 @@ def digest_list(enterprise: Enterprise) -> None:
     """Subscribers: login, frequency, last sent (tab-separated)."""
     from seatledger.digests.subscriptions import list_subscriptions
 
-    _settings, engine = open_ledger()
-    with engine.connect() as conn:
-        subs = list_subscriptions(conn, enterprise)
-    for s in subs:
+    for s in read_ledger(list_subscriptions, enterprise):
         typer.echo(f"{s.login}\t{s.frequency}\t{s.last_sent_at or 'never'}")
 
 

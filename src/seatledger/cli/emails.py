@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli.context import open_ledger, parse_as_of
+from seatledger.cli.context import parse_as_of, read_ledger, write_ledger
 from seatledger.cli.billing import Enterprise
 
 app = typer.Typer(no_args_is_help=True, help="Commit emails that count for nobody, and mapping them to people.")
@@ -24,9 +24,7 @@ def unattributed(
     repositories, last push (most pushes first)."""
     from seatledger.licensing import iter_unattributed_emails
 
-    _settings, engine = open_ledger()
-    with engine.connect() as conn:
-        rows = list(iter_unattributed_emails(conn, enterprise, as_of=parse_as_of(as_of)))
+    rows = read_ledger(lambda conn: list(iter_unattributed_emails(conn, enterprise, as_of=parse_as_of(as_of))))
     if as_json:
         typer.echo(json.dumps([
             {"email": r.email, "pushes": r.pushes, "repositories": r.repositories,
@@ -48,7 +46,5 @@ def map_(
     """Make EMAIL a verified email of LOGIN: their pushes with it count for them at once."""
     from seatledger.ingest.email_mapping import map_email
 
-    _settings, engine = open_ledger()
-    with engine.begin() as conn:
-        outcome = map_email(conn, enterprise, email, login)
+    outcome = write_ledger(map_email, enterprise, email, login)
     typer.echo(f"{email.strip().lower()} → {login}: {outcome}")

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli.context import open_ledger, parse_as_of
+from seatledger.cli.context import parse_as_of, read_ledger
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -32,12 +32,10 @@ def what_if(
 
     selection = licensing.RepositorySelection(tuple(repo or ()), tuple(org or ()), pattern, tuple(visibility or ()))
     at = parse_as_of(as_of)
-    _settings, engine = open_ledger()
-    with engine.connect() as conn:
-        found = (
-            licensing.ghas_plan(conn, enterprise, product, spare, selection, as_of=at)
-            if spare is not None else licensing.ghas_what_if(conn, enterprise, product, selection, as_of=at)
-        )
+    found = (
+        read_ledger(licensing.ghas_plan, enterprise, product, spare, selection, as_of=at)
+        if spare is not None else read_ledger(licensing.ghas_what_if, enterprise, product, selection, as_of=at)
+    )
     if as_json:
         typer.echo(json.dumps(jsonable(found), indent=2))
     elif isinstance(found, licensing.GhasPlan):

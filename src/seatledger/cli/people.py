@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from seatledger.cli.context import open_ledger, parse_as_of
+from seatledger.cli.context import parse_as_of, read_ledger
 from seatledger.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -32,9 +32,7 @@ def register(app: typer.Typer) -> None:
         from seatledger.jsonable import jsonable
 
         at = parse_as_of(as_of)
-        _settings, engine = open_ledger()
-        with engine.connect() as conn:
-            found = licensing.describe_person(conn, enterprise, person, as_of=at)
+        found = read_ledger(licensing.describe_person, enterprise, person, as_of=at)
         if as_json:
             typer.echo(json.dumps(jsonable(found), indent=2))
         else:
@@ -62,9 +60,7 @@ def register(app: typer.Typer) -> None:
         t1, t2 = parse_as_of(start, "--from"), parse_as_of(end, "--to")
         assert t1 is not None and t2 is not None
         products = licensing.CHANGE_PRODUCTS if product is None else (product,)
-        _settings, engine = open_ledger()
-        with engine.connect() as conn:
-            found = licensing.license_changes(conn, enterprise, t1, t2, products=products, org=org)
+        found = read_ledger(licensing.license_changes, enterprise, t1, t2, products=products, org=org)
         if as_json:
             typer.echo(json.dumps(jsonable(found), indent=2))
         elif as_csv:
@@ -94,9 +90,7 @@ def register(app: typer.Typer) -> None:
         if as_json and as_csv:
             raise InvalidInput("give --json or --csv, not both")
         first, last = validation.day(start, "--from"), validation.day(end, "--to")
-        _settings, engine = open_ledger()
-        with engine.connect() as conn:
-            found = licensing.license_history(conn, enterprise, product, first, last, org=org)
+        found = read_ledger(licensing.license_history, enterprise, product, first, last, org=org)
         if as_json:
             typer.echo(json.dumps(jsonable(found), indent=2))
         elif as_csv:

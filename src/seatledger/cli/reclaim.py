@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli.context import open_ledger, parse_as_of
+from seatledger.cli.context import parse_as_of, read_ledger
 from seatledger.errors import InvalidInput
 
 
@@ -36,9 +36,7 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput("give --json or --csv, not both")
         rules = licensing.ReclaimRules(invitation_days, collaborator_days, idle_days, joined_days, tuple(exclude or ()))
         at = parse_as_of(as_of)
-        _settings, engine = open_ledger()
-        with engine.connect() as conn:
-            found = licensing.reclaim(conn, enterprise, product, rules=rules, as_of=at)
+        found = read_ledger(licensing.reclaim, enterprise, product, rules=rules, as_of=at)
         if as_json:
             typer.echo(json.dumps(jsonable(found), indent=2))
         elif as_csv:

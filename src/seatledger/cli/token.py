@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from seatledger.cli.context import open_ledger
+from seatledger.cli.context import open_ledger, write_ledger
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -27,11 +27,7 @@ def create(
     """Create a token and print it once (only its SHA-256 is stored)."""
     from seatledger import tokens
 
-    _settings, engine = open_ledger()
-    with engine.begin() as conn:
-        token_id, token = tokens.create_token(
-            conn, enterprise, login, scopes, expires_in_days=expires_in_days, note=note
-        )
+    token_id, token = write_ledger(tokens.create_token, enterprise, login, scopes, expires_in_days=expires_in_days, note=note)
     typer.echo(token)
     typer.echo(f"token {token_id} for {login} ({enterprise}); it is shown only now, keep it safe", err=True)
 
@@ -67,7 +63,5 @@ def revoke(token_id: Annotated[int, typer.Argument(help="The token's id (from `t
     """Revoke a token; requests with it then get 401 Bad credentials."""
     from seatledger import tokens
 
-    _settings, engine = open_ledger()
-    with engine.begin() as conn:
-        info = tokens.revoke_token(conn, token_id)
+    info = write_ledger(tokens.revoke_token, token_id)
     typer.echo(f"token {info.id} of {info.login} revoked")

@@ -75,24 +75,18 @@ def parse(data: bytes) -> tuple[list[PersonRow], bool]:
             raise ImportRejected(
                 f"line {line}: enterprise_role must be owner, billing_manager or empty, not {row['enterprise_role']!r}"
             )
-        if enterprise_role is not None and not org and not role:
-            rows.append(PersonRow(
-                line, login, row.get("name") or None, _emails(row, line), None, None, None,
-                parse_bool(row.get("suspended", ""), line=line, column="suspended"),
-                parse_bool(row.get("two_factor", ""), line=line, column="two_factor"),
-                True if is_bot_login(login) else parse_bool(row.get("bot", ""), line=line, column="bot"),
-                enterprise_role, csv_since(row, line),
-            ))
-            continue
-        if not org:
-            raise ImportRejected(f"line {line}: org is empty")
-        if role not in ROLES:
-            raise ImportRejected(f"line {line}: role must be one of {', '.join(ROLES)}, not {row['role']!r}")
-        repo = row.get("repo") or None
-        if role == "outside_collaborator" and not repo:
-            raise ImportRejected(f"line {line}: an outside_collaborator row names a repo")
+        membership: tuple[str | None, str | None, str | None] = (None, None, None)  # an enterprise role only
+        if enterprise_role is None or org or role:
+            if not org:
+                raise ImportRejected(f"line {line}: org is empty")
+            if role not in ROLES:
+                raise ImportRejected(f"line {line}: role must be one of {', '.join(ROLES)}, not {row['role']!r}")
+            repo = row.get("repo") or None
+            if role == "outside_collaborator" and not repo:
+                raise ImportRejected(f"line {line}: an outside_collaborator row names a repo")
+            membership = (org, role, repo)
         rows.append(PersonRow(
-            line, login, row.get("name") or None, _emails(row, line), org, role, repo,
+            line, login, row.get("name") or None, _emails(row, line), *membership,
             parse_bool(row.get("suspended", ""), line=line, column="suspended"),
             parse_bool(row.get("two_factor", ""), line=line, column="two_factor"),
             True if is_bot_login(login) else parse_bool(row.get("bot", ""), line=line, column="bot"),

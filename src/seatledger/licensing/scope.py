@@ -140,39 +140,42 @@ def resolve(conn: Connection, scope: Scope) -> ResolvedScope:
         row = conn.execute(sa.select(o.c.id, o.c.enterprise_id).where(o.c.login == scope.name)).first()
         if row is None:
             raise NotFound(f"no organization {scope.name!r}")
-        info = enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
-        assert info is not None
-        return ResolvedScope(scope, info, organization_id=row.id, owner_login=scope.name)
+        return ResolvedScope(scope, _enterprise_of(conn, row), organization_id=row.id, owner_login=scope.name)
     e = t.enterprises
     in_enterprise = sa.select(e.c.id).where(e.c.slug == scope.enterprise_slug).scalar_subquery() if scope.enterprise_slug else None
+    r = t.repositories
     if scope.kind == "user_namespace":
-        r = t.repositories
-        query = sa.select(r.c.enterprise_id).where(r.c.owner_login == scope.name, r.c.organization_id.is_(None))
-        if in_enterprise is not None:
-            query = query.where(r.c.enterprise_id == in_enterprise)
-        row = conn.execute(query.order_by(r.c.enterprise_id).limit(1)).first()
+        namespace = sa.select(r.c.enterprise_id).where(r.c.owner_login == scope.name, r.c.organization_id.is_(None))
+        row = _first_row(conn, namespace, r.c.enterprise_id, in_enterprise)
         if row is None:
             u = t.users
-            users = sa.select(u.c.enterprise_id).where(u.c.login == scope.name)
-            if in_enterprise is not None:
-                users = users.where(u.c.enterprise_id == in_enterprise)
-            row = conn.execute(users.order_by(u.c.enterprise_id).limit(1)).first()
+            row = _first_row(conn, sa.select(u.c.enterprise_id).where(u.c.login == scope.name), u.c.enterprise_id, in_enterprise)
         if row is None:
             raise NotFound(f"no user namespace {scope.name!r}")
-        info = enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
-        assert info is not None
-        return ResolvedScope(scope, info, owner_login=scope.name)
+        return ResolvedScope(scope, _enterprise_of(conn, row), owner_login=scope.name)
     owner, _, name = scope.name.partition("/")
-    r = t.repositories
-    query = sa.select(r.c.id, r.c.enterprise_id, r.c.organization_id).where(r.c.owner_login == owner, r.c.name == name)
-    if in_enterprise is not None:
-        query = query.where(r.c.enterprise_id == in_enterprise)
-    row = conn.execute(query.order_by(r.c.enterprise_id).limit(1)).first()
+    repository = sa.select(r.c.id, r.c.enterprise_id, r.c.organization_id).where(r.c.owner_login == owner, r.c.name == name)
+    row = _first_row(conn, repository, r.c.enterprise_id, in_enterprise)
     if row is None:
         raise NotFound(f"no repository {scope.name!r}")
+    return ResolvedScope(
+        scope, _enterprise_of(conn, row), organization_id=row.organization_id, owner_login=owner, repository_id=row.id
+    )
+
+
+def _first_row(
+    conn: Connection, query: sa.Select[Any], enterprise_id: sa.ColumnElement[int], in_enterprise: Any
+) -> sa.Row[*tuple[Any, ...]] | None:
+    """The matching row of the lowest enterprise id, in ``in_enterprise`` when it is given."""
+    if in_enterprise is not None:
+        query = query.where(enterprise_id == in_enterprise)
+    return conn.execute(query.order_by(enterprise_id).limit(1)).first()
+
+
+def _enterprise_of(conn: Connection, row: sa.Row[*tuple[Any, ...]]) -> EnterpriseInfo:
     info = enterprise_row(conn, t.enterprises.c.id == row.enterprise_id)
     assert info is not None
-    return ResolvedScope(scope, info, organization_id=row.organization_id, owner_login=owner, repository_id=row.id)
+    return info
 
 
 def org_id_in(conn: Connection, info: EnterpriseInfo, org: str | None) -> int | None:
