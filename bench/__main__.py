@@ -1,6 +1,6 @@
 """``python -m bench``: build the demo at a size on each database and time every figure.
 
-    python -m bench --size medium [--db sqlite,postgresql] [--json FILE] [--only build,reports,...]
+python -m bench --size medium [--db sqlite,postgresql] [--json FILE] [--only build,reports,...]
 """
 
 from __future__ import annotations

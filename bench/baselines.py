@@ -31,12 +31,18 @@ _ORG_INVITES_CONSUME = (
 _SEAT_PEOPLE = (
     "SELECT m.user_id AS user_id, NULL AS other_key FROM org_memberships m "
     "JOIN organizations o ON o.id = m.organization_id JOIN users u ON u.id = m.user_id "
-    "WHERE o.enterprise_id = {E} AND m.role IN ('owner','member') AND " + _HOLDS.format(a="m", NOW="{NOW}")
-    + " AND " + _LIVE.format(u="u", E="{E}", NOW="{NOW}") + " "
+    "WHERE o.enterprise_id = {E} AND m.role IN ('owner','member') AND "
+    + _HOLDS.format(a="m", NOW="{NOW}")
+    + " AND "
+    + _LIVE.format(u="u", E="{E}", NOW="{NOW}")
+    + " "
     "UNION SELECT rc.user_id, NULL FROM repo_collaborators rc JOIN repositories r ON r.id = rc.repository_id "
     "JOIN users u ON u.id = rc.user_id "
     f"WHERE r.enterprise_id = {{E}} AND r.organization_id IS NOT NULL AND r.visibility IN {_PAID} AND NOT r.is_fork AND "
-    + _HOLDS.format(a="rc", NOW="{NOW}") + " AND " + _LIVE.format(u="u", E="{E}", NOW="{NOW}") + " "
+    + _HOLDS.format(a="rc", NOW="{NOW}")
+    + " AND "
+    + _LIVE.format(u="u", E="{E}", NOW="{NOW}")
+    + " "
     "UNION SELECT iv.uid, CASE WHEN iv.uid IS NULL THEN 'invite:' || iv.invitee END FROM ("
     "SELECT COALESCE(i.invitee_user_id, "
     "(SELECT u.id FROM users u WHERE u.enterprise_id = {E} AND u.login = i.invitee_login), "
@@ -59,7 +65,8 @@ _SEAT_PEOPLE = (
     "(SELECT setup_user_id FROM enterprises WHERE id = {E} AND setup_user_id IS NOT NULL)) "
     "UNION SELECT u.id, NULL FROM vs_subscriptions v JOIN users u ON u.id = v.matched_user_id "
     "WHERE v.enterprise_id = {E} AND v.status = 'active' AND v.created_at <= {NOW} AND "
-    + _LIVE.format(u="u", E="{E}", NOW="{NOW}") + " "
+    + _LIVE.format(u="u", E="{E}", NOW="{NOW}")
+    + " "
     "UNION SELECT NULL, 'server:' || v.subscriber_email FROM vs_subscriptions v "
     "WHERE v.enterprise_id = {E} AND v.status = 'active' AND v.matched_user_id IS NULL AND v.created_at <= {NOW} "
     "AND EXISTS (SELECT 1 FROM server_accounts sa JOIN server_instances si ON si.id = sa.server_instance_id "
@@ -88,8 +95,9 @@ def advanced_security_sql(product: str, dialect: str) -> str:
         "pushes AS (SELECT u.login AS login, r.owner_login || '/' || r.name AS repo, "
         f"{day} AS last_pushed_date, c.author_email AS email, "
         "ROW_NUMBER() OVER (PARTITION BY c.repository_id, u.id ORDER BY c.author_date DESC, c.sha DESC) AS rn "
-        "FROM commits c JOIN repositories r ON r.id = c.repository_id " + _AUTHOR +
-        f"WHERE r.enterprise_id = {{E}} AND {enabled} AND r.visibility <> 'public' "
+        "FROM commits c JOIN repositories r ON r.id = c.repository_id "
+        + _AUTHOR
+        + f"WHERE r.enterprise_id = {{E}} AND {enabled} AND r.visibility <> 'public' "
         "AND c.pushed_at > {START} AND c.pushed_at <= {NOW}) "
         "SELECT login, repo, last_pushed_date, email FROM pushes WHERE rn = 1 ORDER BY login, repo"
     )
@@ -126,8 +134,7 @@ def license_usage_sql(dialect: str) -> str:
     def safe(x: str) -> str:
         """CSV injection: a value starting like a formula gets a leading apostrophe."""
         return (
-            f"CASE WHEN substr({x}, 1, 1) IN ('=', '+', '-', '@', {chr_}(9), {chr_}(13)) "
-            f"THEN '''' || {x} ELSE {x} END"
+            f"CASE WHEN substr({x}, 1, 1) IN ('=', '+', '-', '@', {chr_}(9), {chr_}(13)) THEN '''' || {x} ELSE {x} END"
         )
 
     def flag(x: str) -> str:
@@ -206,9 +213,7 @@ def license_usage_sql(dialect: str) -> str:
         "AND v.subscriber_email = substr(p.other_key, 8) AND v.status = 'active' AND v.matched_user_id IS NULL))"
     )
     collaborator = "CASE WHEN (SELECT managed FROM ent) THEN 'Repository collaborator' ELSE 'Outside collaborator' END"
-    owner_and_collaborator = (
-        "CASE WHEN (SELECT managed FROM ent) THEN 'Owner, Repository collaborator' ELSE 'Outside collaborator, Owner' END"
-    )
+    owner_and_collaborator = "CASE WHEN (SELECT managed FROM ent) THEN 'Owner, Repository collaborator' ELSE 'Outside collaborator, Owner' END"
     return (
         "WITH ent AS MATERIALIZED (SELECT e.setup_user_id, e.data_residency, e.slug, "
         "e.account_type = 'managed' AS managed, (COALESCE((SELECT ep.billing FROM enterprise_products ep "
@@ -233,7 +238,8 @@ def license_usage_sql(dialect: str) -> str:
         "JOIN repositories r ON r.id = c.repository_id JOIN user_emails ue ON ue.email = c.author_email AND ue.verified "
         "JOIN users u ON u.id = ue.user_id AND NOT u.is_bot GROUP BY ue.user_id), "
         # a collaborator role only where the person is not a member of the repository's org
-        "roles AS (" + agg(
+        "roles AS ("
+        + agg(
             "SELECT pkey, val FROM (SELECT x.pkey, CASE WHEN x.reason IN ('org_owner','org_member') "
             "THEN o.login || ':' || CASE x.reason WHEN 'org_owner' THEN 'Owner' ELSE 'Member' END "
             "WHEN x.member_of_org = 0 THEN r.owner_login || '/' || r.name || ':Collaborator' END AS val "
@@ -242,19 +248,28 @@ def license_usage_sql(dialect: str) -> str:
             "WHERE reason IN ('org_owner','org_member','outside_collaborator')) x "
             "LEFT JOIN organizations o ON o.id = x.org_id LEFT JOIN repositories r ON r.id = x.repository_id) y "
             "WHERE val IS NOT NULL"
-        ) + "), "
-        "pending_orgs AS (" + agg(
+        )
+        + "), "
+        "pending_orgs AS ("
+        + agg(
             "SELECT x.pkey, o.login AS val FROM reasons x JOIN organizations o ON o.id = x.org_id "
             "WHERE x.reason = 'pending_invitation' AND x.repository_id IS NULL"
-        ) + "), "
-        "domain_emails AS (" + agg(
+        )
+        + "), "
+        "domain_emails AS ("
+        + agg(
             "SELECT p.pkey, e.email AS val FROM user_emails e JOIN people p ON p.user_id = e.user_id "
             "WHERE e.verified_domain AND e.verified",
             byte_order=False,
-        ) + "), "
+        )
+        + "), "
         "server_ids AS (" + agg("SELECT pkey, id AS val FROM accounts") + "), "
-        "server_emails AS (" + agg("SELECT pkey, primary_email AS val FROM accounts WHERE primary_email IS NOT NULL") + "), "
-        "server_as AS (" + agg("SELECT pkey, id AS val FROM accounts WHERE code_security_user OR secret_protection_user") + "), "
+        "server_emails AS ("
+        + agg("SELECT pkey, primary_email AS val FROM accounts WHERE primary_email IS NOT NULL")
+        + "), "
+        "server_as AS ("
+        + agg("SELECT pkey, id AS val FROM accounts WHERE code_security_user OR secret_protection_user")
+        + "), "
         "server_cs AS (" + agg("SELECT pkey, id AS val FROM accounts WHERE code_security_user") + "), "
         "server_sp AS (" + agg("SELECT pkey, id AS val FROM accounts WHERE secret_protection_user") + "), "
         "server_n AS (SELECT pkey, count(*) AS n FROM accounts GROUP BY pkey), "
@@ -283,13 +298,20 @@ def license_usage_sql(dialect: str) -> str:
         "PARTITION BY x.pkey ORDER BY o.created_at, o.id) AS n FROM reasons x "
         "JOIN organizations o ON o.id = x.org_id) a WHERE n = 1) "
         "SELECT "
-        + safe("COALESCE(u.login, CASE WHEN p.other_key LIKE 'invite:%' AND p.other_key NOT LIKE '%@%' "
-               "THEN substr(p.other_key, 8) END)") + ' AS "GitHub com login", '
-        + safe("CASE WHEN p.accepted = 1 THEN u.name END") + ' AS "GitHub com name", '
+        + safe(
+            "COALESCE(u.login, CASE WHEN p.other_key LIKE 'invite:%' AND p.other_key NOT LIKE '%@%' "
+            "THEN substr(p.other_key, 8) END)"
+        )
+        + ' AS "GitHub com login", '
+        + safe("CASE WHEN p.accepted = 1 THEN u.name END")
+        + ' AS "GitHub com name", '
         'sid.v AS "Enterprise server user ids", '
-        + flag("p.user_id IS NOT NULL") + ' AS "GitHub com user", '
-        + flag("sn.n > 0") + ' AS "Enterprise server user", '
-        + flag("p.vs = 1") + ' AS "Visual studio subscription user", '
+        + flag("p.user_id IS NOT NULL")
+        + ' AS "GitHub com user", '
+        + flag("sn.n > 0")
+        + ' AS "Enterprise server user", '
+        + flag("p.vs = 1")
+        + ' AS "Visual studio subscription user", '
         "CASE WHEN p.vs = 1 THEN 'Visual Studio subscription' ELSE 'Enterprise' END AS \"License type\", "
         "CASE WHEN p.accepted = 1 AND u.login IS NOT NULL THEN CASE WHEN (SELECT data_residency FROM ent) "
         "THEN 'https://' || (SELECT slug FROM ent) || '.ghe.com/' || u.login "
@@ -299,16 +321,18 @@ def license_usage_sql(dialect: str) -> str:
         f"WHEN {collab} THEN {owner_and_collaborator} ELSE 'Owner' END "
         f"WHEN {member} THEN 'Member' WHEN {collab} THEN {collaborator} END "
         'AS "GitHub com enterprise roles", '
-        'de.v AS "GitHub com verified domain emails", '
-        + safe("u.saml_name_id") + ' AS "GitHub com saml name", '
+        'de.v AS "GitHub com verified domain emails", ' + safe("u.saml_name_id") + ' AS "GitHub com saml name", '
         'po.v AS "GitHub com orgs with pending invites", '
-        f"CASE WHEN u.two_factor IS NOT NULL THEN {flag('u.two_factor')} END AS \"GitHub com two factor auth\", "
-        + day("u.two_factor_required_by") + ' AS "GitHub com two factor auth required by date", '
-        + safe("cc.name") + ' AS "GitHub com cost center", '
-        + flag("cm.cs = 1") + ' AS "GitHub com code security license user", '
-        + flag("cm.sp = 1") + ' AS "GitHub com secret protection license user", '
-        "'true' AS \"Ghe license active\", "
-        + day("p.started_at") + ' AS "Ghe license start date", '
+        f'CASE WHEN u.two_factor IS NOT NULL THEN {flag("u.two_factor")} END AS "GitHub com two factor auth", '
+        + day("u.two_factor_required_by")
+        + ' AS "GitHub com two factor auth required by date", '
+        + safe("cc.name")
+        + ' AS "GitHub com cost center", '
+        + flag("cm.cs = 1")
+        + ' AS "GitHub com code security license user", '
+        + flag("cm.sp = 1")
+        + ' AS "GitHub com secret protection license user", '
+        "'true' AS \"Ghe license active\", " + day("p.started_at") + ' AS "Ghe license start date", '
         'NULL AS "Ghe license end date", '
         'se.v AS "Enterprise server primary emails", '
         'sas.v AS "Enterprise server advanced security user ids", '
@@ -339,8 +363,9 @@ def totals_sql(dialect: str) -> str:
 
     def committers(product: str) -> str:
         return (
-            "(SELECT COUNT(DISTINCT ue.user_id) FROM commits c JOIN repositories r ON r.id = c.repository_id " + _AUTHOR +
-            f"WHERE r.enterprise_id = {{E}} AND r.{product}_enabled AND r.visibility <> 'public' "
+            "(SELECT COUNT(DISTINCT ue.user_id) FROM commits c JOIN repositories r ON r.id = c.repository_id "
+            + _AUTHOR
+            + f"WHERE r.enterprise_id = {{E}} AND r.{product}_enabled AND r.visibility <> 'public' "
             "AND c.pushed_at > {START} AND c.pushed_at <= {NOW})"
         )
 
@@ -348,7 +373,10 @@ def totals_sql(dialect: str) -> str:
         "WITH people AS MATERIALIZED (" + _SEAT_PEOPLE + "), "
         "live AS MATERIALIZED (SELECT user_id AS id FROM people WHERE user_id IS NOT NULL) "
         "SELECT (SELECT COUNT(*) FROM people) AS seats, "
-        + committers("secret_protection") + " AS sp, " + committers("code_security") + " AS cs, "
+        + committers("secret_protection")
+        + " AS sp, "
+        + committers("code_security")
+        + " AS cs, "
         "(SELECT COUNT(DISTINCT cs.user_id) FROM copilot_seats cs JOIN organizations o ON o.id = cs.organization_id "
         "WHERE o.enterprise_id = {E} AND cs.created_at <= {NOW} AND (cs.ended_at IS NULL OR cs.ended_at > {NOW})) AS copilot"
     )

@@ -141,7 +141,9 @@ def _baseline_csv(db: BenchDatabase, sql: str, out: Path) -> tuple[float, float]
     if db.kind == "sqlite":
         run = run_measured(["sqlite3", "-csv", "-header", str(db.sqlite_path), sql], stdout_path=str(out))
     else:
-        run = run_measured(["psql", db.pg_dsn, "-q", "-c", f"\\copy ({sql}) TO STDOUT WITH CSV HEADER"], stdout_path=str(out))
+        run = run_measured(
+            ["psql", db.pg_dsn, "-q", "-c", f"\\copy ({sql}) TO STDOUT WITH CSV HEADER"], stdout_path=str(out)
+        )
     return run.seconds, run.peak_rss_mb
 
 
@@ -165,8 +167,19 @@ def reports(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
     ours_rss = base_rss = 0.0
     for product in ("code_security", "secret_protection"):
         run = run_measured(
-            [*SEATLEDGER, "report", "advanced-security", "--product", product, "--enterprise", facts["slug"],
-             "--as-of", as_of, "-o", str(out_dir / f"ours-{product}.csv")],
+            [
+                *SEATLEDGER,
+                "report",
+                "advanced-security",
+                "--product",
+                product,
+                "--enterprise",
+                facts["slug"],
+                "--as-of",
+                as_of,
+                "-o",
+                str(out_dir / f"ours-{product}.csv"),
+            ],
             env=db.env(),
         )
         ours_s += run.seconds
@@ -180,8 +193,17 @@ def reports(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
     figures.append(fig)
 
     run = run_measured(
-        [*SEATLEDGER, "report", "license-usage", "--enterprise", facts["slug"], "--as-of", as_of,
-         "-o", str(out_dir / "ours-license.csv")],
+        [
+            *SEATLEDGER,
+            "report",
+            "license-usage",
+            "--enterprise",
+            facts["slug"],
+            "--as-of",
+            as_of,
+            "-o",
+            str(out_dir / "ours-license.csv"),
+        ],
         env=db.env(),
     )
     sql = baselines.fill(baselines.license_usage_sql(db.kind), facts["enterprise_id"], now)
@@ -203,6 +225,7 @@ def totals(db: BenchDatabase, facts: dict[str, Any]) -> Figure:
     """Enterprise totals (seats, both committer counts, Copilot) vs one SQL query."""
     from seatledger import licensing
     from seatledger.db import create_engine
+
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     engine = create_engine(db.url)
     slug = facts["slug"]
@@ -256,8 +279,11 @@ class Server:
         import httpx
 
         self.proc = subprocess.Popen(
-            [*SEATLEDGER, "serve", "--port", str(self.port), *self.args], env=self.env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [*SEATLEDGER, "serve", "--port", str(self.port), *self.args],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -298,9 +324,21 @@ class Server:
 
 def _token(db: BenchDatabase, facts: dict[str, Any]) -> str:
     out = subprocess.run(
-        [*SEATLEDGER, "token", "create", "--login", facts["owner"], "--enterprise", facts["slug"],
-         "--scopes", "read:enterprise,manage_billing:enterprise,read:org,manage_billing:copilot"],
-        env=db.env(), capture_output=True, text=True, check=True,
+        [
+            *SEATLEDGER,
+            "token",
+            "create",
+            "--login",
+            facts["owner"],
+            "--enterprise",
+            facts["slug"],
+            "--scopes",
+            "read:enterprise,manage_billing:enterprise,read:org,manage_billing:copilot",
+        ],
+        env=db.env(),
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return next(w for w in out.split() if w.startswith("ghp_"))
 
@@ -335,9 +373,23 @@ def _wrk(base_url: str, paths: list[str], token: str, seconds: float) -> dict[st
     import json
 
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{API_CLIENTS}", f"-d{seconds:g}s", "--timeout", "30s", "-s", str(WRK_SCRIPT),
-         base_url, "--", token, *paths],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t2",
+            f"-c{API_CLIENTS}",
+            f"-d{seconds:g}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(WRK_SCRIPT),
+            base_url,
+            "--",
+            token,
+            *paths,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     line = next(line for line in out.splitlines() if line.startswith("SEATLEDGER-WRK "))
     data = json.loads(line.removeprefix("SEATLEDGER-WRK "))
@@ -426,10 +478,14 @@ def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
     figures = []
     # One token per endpoint, like two clients; the hourly limit raised so that 20 s at several
     # hundred requests/s are not refused (far from the limit, counting costs the same).
-    with Server(db, workers=API_WORKERS, access_log=API_ACCESS_LOG, env={"SEATLEDGER_RATE_LIMIT_PER_HOUR": "10000000"}) as server:
+    with Server(
+        db, workers=API_WORKERS, access_log=API_ACCESS_LOG, env={"SEATLEDGER_RATE_LIMIT_PER_HOUR": "10000000"}
+    ) as server:
         base = f"/api/v3/enterprises/{facts['slug']}"
         endpoints = {
-            "API consumed-licenses per_page=100": [f"{base}/consumed-licenses?per_page=100&page={p}" for p in range(1, 11)],
+            "API consumed-licenses per_page=100": [
+                f"{base}/consumed-licenses?per_page=100&page={p}" for p in range(1, 11)
+            ],
             "API GHAS committers per_page=100": [
                 f"{base}/settings/billing/advanced-security?advanced_security_product=code_security&per_page=100&page={p}"
                 for p in range(1, 11)
@@ -474,8 +530,13 @@ def _page_paths(db: BenchDatabase, facts: dict[str, Any]) -> list[str]:
     engine.dispose()
     slug = facts["slug"]
     return [
-        f"/enterprises/{slug}/licensing", f"/orgs/{org}/licensing", f"/enterprises/{slug}/usage", f"/orgs/{org}/usage",
-        f"/enterprises/{slug}/copilot", f"/orgs/{org}/copilot?inactive=30", "/summary",
+        f"/enterprises/{slug}/licensing",
+        f"/orgs/{org}/licensing",
+        f"/enterprises/{slug}/usage",
+        f"/orgs/{org}/usage",
+        f"/enterprises/{slug}/copilot",
+        f"/orgs/{org}/copilot?inactive=30",
+        "/summary",
     ]
 
 
@@ -495,7 +556,11 @@ def page(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
     password = "bench-password-123"
     subprocess.run(
         [*SEATLEDGER, "user", "set-password", facts["owner"], "--password-stdin"],
-        input=password, text=True, env=db.env(), check=True, capture_output=True,
+        input=password,
+        text=True,
+        env=db.env(),
+        check=True,
+        capture_output=True,
     )
     paths = _page_paths(db, facts)
     cold: dict[str, float] = {}
@@ -533,8 +598,17 @@ def page(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
                 steady[p].append(view(http, p))
                 time.sleep(0.5)  # a person's pace, not synchronisation
         subprocess.run(
-            [*SEATLEDGER, "cost-center", "create", f"bench-{os.getpid()}-{time.time_ns()}", "--enterprise", facts["slug"]],
-            env=db.env(), check=True, capture_output=True,
+            [
+                *SEATLEDGER,
+                "cost-center",
+                "create",
+                f"bench-{os.getpid()}-{time.time_ns()}",
+                "--enterprise",
+                facts["slug"],
+            ],
+            env=db.env(),
+            check=True,
+            capture_output=True,
         )
         after_write = view(http, paths[0])
         time.sleep(5)  # the warmer's turn
@@ -562,7 +636,9 @@ def page(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
 def _csrf(html: str) -> str:
     import re
 
-    m = re.search(r'name="csrf_token"\s+value="([^"]+)"', html) or re.search(r'value="([^"]+)"\s+name="csrf_token"', html)
+    m = re.search(r'name="csrf_token"\s+value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"\s+name="csrf_token"', html
+    )
     return m.group(1) if m else ""
 
 
@@ -612,7 +688,8 @@ def intervals(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
     with engine.connect() as conn:
         org = conn.execute(
-            sa.text("SELECT login FROM organizations WHERE enterprise_id = :e ORDER BY id LIMIT 1"), {"e": facts["enterprise_id"]}
+            sa.text("SELECT login FROM organizations WHERE enterprise_id = :e ORDER BY id LIMIT 1"),
+            {"e": facts["enterprise_id"]},
         ).scalar_one()
         repo = conn.execute(
             sa.text(
@@ -622,7 +699,9 @@ def intervals(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
             {"e": facts["enterprise_id"]},
         ).scalar_one()
         repo_row = conn.execute(
-            sa.text("SELECT owner_login, name, organization_id FROM repositories WHERE owner_login || '/' || name = :r"),
+            sa.text(
+                "SELECT owner_login, name, organization_id FROM repositories WHERE owner_login || '/' || name = :r"
+            ),
             {"r": repo},
         ).one()
     scopes = [licensing.Scope.enterprise(slug), licensing.Scope.org(org), licensing.Scope.repo(repo)]
@@ -649,7 +728,9 @@ def intervals(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
             timings["consumed page"].append(t4 - t3)
     figures = []
     for name, values in timings.items():
-        fig = Figure(f"{name} at any instant (p99 of {len(values)})", db.kind, db.size, _p(values, 0.99), None, target_ratio=None)
+        fig = Figure(
+            f"{name} at any instant (p99 of {len(values)})", db.kind, db.size, _p(values, 0.99), None, target_ratio=None
+        )
         fig.extra.update(p50_ms=round(_p(values, 0.5) * 1000, 1), p99_ms=round(_p(values, 0.99) * 1000, 1))
         fig.extra["_targets"] = [("p99_ms", 50, False)]
         figures.append(fig)
@@ -657,17 +738,33 @@ def intervals(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
     for i in range(PUSHES):
         payload = {
             "ref": "refs/heads/main",
-            "repository": {"name": repo_row.name, "owner": {"login": repo_row.owner_login}, "private": True,
-                           "visibility": "private"},
+            "repository": {
+                "name": repo_row.name,
+                "owner": {"login": repo_row.owner_login},
+                "private": True,
+                "visibility": "private",
+            },
             "organization": {"login": org} if repo_row.organization_id is not None else None,
-            "commits": [{"id": f"{rng.getrandbits(160):040x}", "timestamp": now.isoformat() + "Z",
-                         "author": {"name": "Bench", "email": f"bench-{i % 3}@bench.test"}}],
+            "commits": [
+                {
+                    "id": f"{rng.getrandbits(160):040x}",
+                    "timestamp": now.isoformat() + "Z",
+                    "author": {"name": "Bench", "email": f"bench-{i % 3}@bench.test"},
+                }
+            ],
         }
         t0 = time.perf_counter()
         with engine.begin() as conn:
             apply_event(conn, facts["enterprise_id"], "push", {k: v for k, v in payload.items() if v is not None}, now)
         pushes.append(time.perf_counter() - t0)
-    fig = Figure(f"push of one commit with its upkeep (p99 of {PUSHES})", db.kind, db.size, _p(pushes, 0.99), None, target_ratio=None)
+    fig = Figure(
+        f"push of one commit with its upkeep (p99 of {PUSHES})",
+        db.kind,
+        db.size,
+        _p(pushes, 0.99),
+        None,
+        target_ratio=None,
+    )
     fig.extra.update(p50_ms=round(_p(pushes, 0.5) * 1000, 1), p99_ms=round(_p(pushes, 0.99) * 1000, 1))
     fig.extra["_targets"] = [("p99_ms", 10, False)]
     figures.append(fig)

@@ -97,8 +97,12 @@ def run_measured(
     try:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-S", "-c", _SPAWNER, rss_file.name, *argv], stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=out, stderr=subprocess.PIPE, env=dict(env) if env is not None else None, cwd=cwd,
+            [sys.executable, "-S", "-c", _SPAWNER, rss_file.name, *argv],
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
         )
         if stdin is not None:
             assert proc.stdin is not None

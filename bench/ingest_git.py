@@ -48,9 +48,12 @@ def build_repo(path: Path, commits: int) -> None:
             + f"mark :{i + 1}\n".encode()
             + f"author Dev {a} <dev{a}@example.com> {when} +0000\n".encode()
             + f"committer Dev {a} <dev{a}@example.com> {when} +0000\n".encode()
-            + f"data {len(msg)}\n".encode() + msg
+            + f"data {len(msg)}\n".encode()
+            + msg
             + (f"from :{i}\n".encode() if i else b"")
-            + f"M 644 inline f{i % 100}.txt\ndata {len(data)}\n".encode() + data + b"\n"
+            + f"M 644 inline f{i % 100}.txt\ndata {len(data)}\n".encode()
+            + data
+            + b"\n"
         )
     out.close()
     if proc.wait() != 0:
@@ -73,7 +76,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commits", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures (for python -m bench)")
+    parser.add_argument(
+        "--json", action="store_true", help="end with one JSON line of the figures (for python -m bench)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "big.git"
@@ -100,8 +105,10 @@ def main() -> None:
         git_s, piped_s, scan_s = best["git"], best["piped"], best["scan"]
         print(f"git log > /dev/null:      {git_s:.3f} s")
         print(f"git log | read:           {piped_s:.3f} s")
-        print(f"seatledger scan (parse):  {scan_s:.3f} s  = {scan_s / git_s:.2f}x git log > /dev/null, "
-              f"{scan_s / piped_s:.2f}x git log | read")
+        print(
+            f"seatledger scan (parse):  {scan_s:.3f} s  = {scan_s / git_s:.2f}x git log > /dev/null, "
+            f"{scan_s / piped_s:.2f}x git log | read"
+        )
 
         # The full ingest, best of the same number of runs, each into a fresh ledger.
         fulls = []
@@ -118,12 +125,22 @@ def main() -> None:
             engine.dispose()
             db.unlink()
         full_s = min(fulls)
-        print(f"full ingest into SQLite: {full_s:.3f} s best of {args.runs} "
-              f"(median {sorted(fulls)[len(fulls) // 2]:.3f} s; {result.report.summary()})")
+        print(
+            f"full ingest into SQLite: {full_s:.3f} s best of {args.runs} "
+            f"(median {sorted(fulls)[len(fulls) // 2]:.3f} s; {result.report.summary()})"
+        )
         if args.json:
-            print(json.dumps({
-                "ours_s": full_s, "scan_s": scan_s, "baseline_s": piped_s, "git_devnull_s": git_s, "commits": args.commits,
-            }))
+            print(
+                json.dumps(
+                    {
+                        "ours_s": full_s,
+                        "scan_s": scan_s,
+                        "baseline_s": piped_s,
+                        "git_devnull_s": git_s,
+                        "commits": args.commits,
+                    }
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -47,10 +47,21 @@ def build_acme(conn: Connection) -> Acme:
     ledger.add_copilot_seat(alpha, users["ann"], created_at=LONG_AGO)
     ledger.add_copilot_seat(alpha, users["cid"], created_at=dt.datetime(2026, 3, 16, 8, 0))
     app = ledger.add_repo(eid, "alpha", "app", org_id=alpha, code_security=True, created_at=LONG_AGO)
-    ledger.add_commits(app, [
-        {"sha": "a1", "author_email": "ann@acme.test", "author_date": dt.datetime(2026, 2, 19),
-         "pushed_at": dt.datetime(2026, 2, 20, 12, 0)},
-        {"sha": "c1", "author_email": "cid@acme.test", "author_date": dt.datetime(2026, 3, 1),
-         "pushed_at": dt.datetime(2026, 3, 5, 15, 0)},
-    ])
+    ledger.add_commits(
+        app,
+        [
+            {
+                "sha": "a1",
+                "author_email": "ann@acme.test",
+                "author_date": dt.datetime(2026, 2, 19),
+                "pushed_at": dt.datetime(2026, 2, 20, 12, 0),
+            },
+            {
+                "sha": "c1",
+                "author_email": "cid@acme.test",
+                "author_date": dt.datetime(2026, 3, 1),
+                "pushed_at": dt.datetime(2026, 3, 5, 15, 0),
+            },
+        ],
+    )
     return Acme(eid, alpha, beta, users, app)

@@ -125,7 +125,9 @@ class EnterpriseBuilder:
         **user_kw: Any,
     ) -> int:
         uid = self.user(login, **user_kw)
-        cid = self.ledger.add_collaborator(self.repo(org, repo, visibility=visibility, is_fork=is_fork), uid, started_at=since)
+        cid = self.ledger.add_collaborator(
+            self.repo(org, repo, visibility=visibility, is_fork=is_fork), uid, started_at=since
+        )
         if until is not None:
             c = t.repo_collaborators
             self.conn.execute(sa.update(c).where(c.c.id == cid).values(ended_at=until))
@@ -170,7 +172,9 @@ class EnterpriseBuilder:
         return self.ledger.add_vs_subscription(self.id, email, status=status, created_at=T0)
 
     def volume(self, purchased: int, *, expires_at: dt.date | None = None) -> None:
-        self.ledger.set_product(self.id, t.PRODUCT_ENTERPRISE, billing="volume", purchased=purchased, expires_at=expires_at)
+        self.ledger.set_product(
+            self.id, t.PRODUCT_ENTERPRISE, billing="volume", purchased=purchased, expires_at=expires_at
+        )
 
 
 def enterprise_of_members(engine: Engine, members: int, org: str = "octo") -> EnterpriseBuilder:

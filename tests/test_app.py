@@ -48,7 +48,9 @@ def test_options_answers_list_exactly_the_methods_of_the_path(live_server: LiveS
     api = httpx.Client(base_url=live_server.url + API_PREFIX, timeout=30)
     spec = httpx.get(live_server.url + "/openapi.json", timeout=30).json()
     for path, operations in spec["paths"].items():
-        url = path.removeprefix("/api/v3").format(enterprise="acme", org="octo", cost_center_id="x", report_id="x", person="someone")
+        url = path.removeprefix("/api/v3").format(
+            enterprise="acme", org="octo", cost_center_id="x", report_id="x", person="someone"
+        )
         documented = {m.upper() for m in operations} & {"GET", "POST", "PUT", "PATCH", "DELETE"}
         r = api.options(url)
         assert r.status_code == 204, (path, r.status_code)
@@ -61,7 +63,11 @@ def test_options_answers_list_exactly_the_methods_of_the_path(live_server: LiveS
 def test_healthz_answers_ok_with_each_enterprises_last_verification_and_sources(
     live_server: LiveServer, engine: Engine
 ) -> None:
-    assert httpx.get(live_server.url + "/healthz", timeout=30).json() == {"status": "ok", "intervals": {}, "sources": {}}
+    assert httpx.get(live_server.url + "/healthz", timeout=30).json() == {
+        "status": "ok",
+        "intervals": {},
+        "sources": {},
+    }
     with engine.begin() as conn:
         Ledger(conn).add_enterprise("acme", "Acme")
     health = httpx.get(live_server.url + "/healthz", timeout=30).json()

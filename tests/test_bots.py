@@ -7,21 +7,31 @@ import pytest
 from seatledger.bots import is_bot_account, is_bot_email, is_bot_identity, is_bot_login
 
 
-@pytest.mark.parametrize(("login", "bot"), [
-    ("dependabot[bot]", True), (" Renovate[BOT] ", True), ("octocat", False), ("bot-builder", False), (None, False),
-])
+@pytest.mark.parametrize(
+    ("login", "bot"),
+    [
+        ("dependabot[bot]", True),
+        (" Renovate[BOT] ", True),
+        ("octocat", False),
+        ("bot-builder", False),
+        (None, False),
+    ],
+)
 def test_a_github_app_login_ends_in_the_bot_mark(login: str | None, bot: bool) -> None:
     assert is_bot_login(login) is bot
 
 
-@pytest.mark.parametrize(("email", "bot"), [
-    ("49699333+dependabot[bot]@users.noreply.github.com", True),
-    ("NoReply@GitHub.com", True),
-    ("github-actions@github.com", True),
-    ("123+octocat@users.noreply.github.com", False),  # a person's noreply address
-    ("robot@example.test", False),
-    (None, False),
-])
+@pytest.mark.parametrize(
+    ("email", "bot"),
+    [
+        ("49699333+dependabot[bot]@users.noreply.github.com", True),
+        ("NoReply@GitHub.com", True),
+        ("github-actions@github.com", True),
+        ("123+octocat@users.noreply.github.com", False),  # a person's noreply address
+        ("robot@example.test", False),
+        (None, False),
+    ],
+)
 def test_app_commit_emails_and_githubs_own_addresses_are_bots(email: str | None, bot: bool) -> None:
     assert is_bot_email(email) is bot
 

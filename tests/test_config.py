@@ -24,10 +24,19 @@ def test_an_empty_environment_gives_the_defaults_and_the_data_dirs_folders() -> 
 
 
 def test_whole_number_settings_are_read_and_a_bad_one_names_its_variable() -> None:
-    s = load_settings({"SEATLEDGER_DOWNLOAD_LINK_TTL": "60", "SEATLEDGER_RATE_LIMIT_PER_HOUR": "",
-                       "SEATLEDGER_EXPORT_RETRIES": "5", "SEATLEDGER_EXPORT_LEASE": "7"})
+    s = load_settings(
+        {
+            "SEATLEDGER_DOWNLOAD_LINK_TTL": "60",
+            "SEATLEDGER_RATE_LIMIT_PER_HOUR": "",
+            "SEATLEDGER_EXPORT_RETRIES": "5",
+            "SEATLEDGER_EXPORT_LEASE": "7",
+        }
+    )
     assert (s.download_link_ttl_seconds, s.rate_limit_per_hour, s.export_retries, s.export_lease_seconds) == (
-        60, Settings().rate_limit_per_hour, 5, 7,
+        60,
+        Settings().rate_limit_per_hour,
+        5,
+        7,
     )
     with pytest.raises(ConfigError, match="SEATLEDGER_EXPORT_RETRIES must be a whole number, not 'three'"):
         load_settings({"SEATLEDGER_EXPORT_RETRIES": "three"})

@@ -111,6 +111,8 @@ def test_the_counting_engine_exports_exactly_what_it_lists() -> None:
         assert hasattr(licensing, name), name
     public = {n for n in vars(licensing) if not n.startswith("_")} - {
         # submodules are reachable as attributes once imported; they are not the public face
-        n for n, v in vars(licensing).items() if type(v).__name__ == "module"
+        n
+        for n, v in vars(licensing).items()
+        if type(v).__name__ == "module"
     }
     assert public == exported

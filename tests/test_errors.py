@@ -22,8 +22,15 @@ from seatledger.errors import (
 )
 
 STATUS = {
-    ConfigError: 400, DatabaseUnavailable: 503, NotFound: 404, PermissionDenied: 403, InvalidInput: 422,
-    MalformedJSON: 400, PayloadTooLarge: 413, ImportRejected: 422, SourceError: 502,
+    ConfigError: 400,
+    DatabaseUnavailable: 503,
+    NotFound: 404,
+    PermissionDenied: 403,
+    InvalidInput: 422,
+    MalformedJSON: 400,
+    PayloadTooLarge: 413,
+    ImportRejected: 422,
+    SourceError: 502,
 }
 
 

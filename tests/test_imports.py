@@ -79,11 +79,7 @@ def _uses(modules: dict[str, Path]) -> list[Use]:
                     else:
                         uses.append(Use(importer, node.lineno, source, alias.name))
         for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Attribute)
-                and isinstance(node.value, ast.Name)
-                and node.value.id in aliases
-            ):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases:
                 uses.append(Use(importer, node.lineno, aliases[node.value.id], node.attr))
     return uses
 

@@ -68,8 +68,7 @@ def test_the_usage_api_says_no_data_before_in_a_header_for_a_period_before_the_f
     with LiveServer(app) as live, httpx.Client(base_url=live.url, headers=auth, timeout=60) as api:
         november = api.get("/api/v3/enterprises/acme/settings/billing/usage", params={"year": 2026, "month": 11})
         december = api.get("/api/v3/enterprises/acme/settings/billing/usage", params={"year": 2026, "month": 12})
-        summary = api.get("/api/v3/enterprises/acme/settings/billing/usage/summary",
-                          params={"year": 2026, "month": 11})
+        summary = api.get("/api/v3/enterprises/acme/settings/billing/usage/summary", params={"year": 2026, "month": 11})
     assert november.status_code == 200, november.text
     assert november.headers["X-Seatledger-No-Data-Before"] == STATEMENT
     assert summary.headers["X-Seatledger-No-Data-Before"] == STATEMENT

@@ -44,8 +44,9 @@ def test_run_on_a_fresh_data_dir_loads_the_demo_prints_the_url_and_serves(tmp_pa
     env["SEATLEDGER_DATA_DIR"] = str(data)
     url = f"http://127.0.0.1:{port}"
     with open(tmp_path / "stderr.log", "wb") as stderr:
-        proc = subprocess.Popen([str(ROOT / "run"), "--port", str(port)], stdout=subprocess.PIPE, stderr=stderr,
-                                env=env, cwd=tmp_path)
+        proc = subprocess.Popen(
+            [str(ROOT / "run"), "--port", str(port)], stdout=subprocess.PIPE, stderr=stderr, env=env, cwd=tmp_path
+        )
         try:
             lines = _lines_until_url(proc, url)
             health = httpx.get(f"{url}/healthz", timeout=30)
@@ -59,7 +60,9 @@ def test_run_on_a_fresh_data_dir_loads_the_demo_prints_the_url_and_serves(tmp_pa
                 proc.wait()
     assert any("loading the small demo" in line for line in lines), lines
     assert health.status_code == 200 and health.json() == {
-        "status": "ok", "intervals": {"acme": None}, "sources": {"acme": {}},  # the demo comes from no importer
+        "status": "ok",
+        "intervals": {"acme": None},
+        "sources": {"acme": {}},  # the demo comes from no importer
     }
     assert login.status_code == 200
     engine = sa.create_engine(f"sqlite:///{data / 'seatledger.db'}")

@@ -73,7 +73,6 @@ def test_implied_scopes_follow_githubs_hierarchy() -> None:
     assert "read:enterprise" not in tokens.expand_scopes(["read:org", "manage_billing:copilot"])
 
 
-
 def test_a_token_acts_for_its_person_with_their_roles_until_it_expires(engine: Engine) -> None:
     with engine.begin() as conn:
         token_id, token = tokens.create_token(conn, "acme", "owner", "admin:org", expires_in_days=30, now=NOW)

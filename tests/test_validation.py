@@ -66,8 +66,21 @@ def test_only_plain_ascii_digits_are_a_number(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", [1e20, -1e20, float("nan"), float("inf"), "9999-12-31T23:00:00-05:00", "0001-01-01",
-              "2026-01-01T00:00:00+23:00", "3000-01-01T00:00:00Z", True, [2026], {"y": 1}, "yesterday"],
+    "value",
+    [
+        1e20,
+        -1e20,
+        float("nan"),
+        float("inf"),
+        "9999-12-31T23:00:00-05:00",
+        "0001-01-01",
+        "2026-01-01T00:00:00+23:00",
+        "3000-01-01T00:00:00Z",
+        True,
+        [2026],
+        {"y": 1},
+        "yesterday",
+    ],
 )
 def test_an_instant_outside_the_ledgers_years_or_not_a_time_is_refused(value: object) -> None:
     with pytest.raises(InvalidInput):

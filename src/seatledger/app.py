@@ -92,8 +92,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return {
             "status": "ok",
             "intervals": {
-                slug: None if c is None else {
-                    "checked_at": c.checked_at.isoformat() + "Z", "clean": c.clean, "differences": c.differences,
+                slug: None
+                if c is None
+                else {
+                    "checked_at": c.checked_at.isoformat() + "Z",
+                    "clean": c.clean,
+                    "differences": c.differences,
                     "repaired": c.repaired,
                 }
                 for slug, c in checks.items()
@@ -175,4 +179,5 @@ def _mount_surfaces(app: FastAPI) -> None:
     api.mount(app, API_PREFIX)
     web.mount(app)
     from seatledger.ingest.webhooks import router as webhooks_router  # POST /webhooks/github
+
     app.include_router(webhooks_router)

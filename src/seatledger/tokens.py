@@ -119,7 +119,7 @@ def well_formed(token: str) -> bool:
     """True when ``token`` has the shape and checksum of a token seatledger issues."""
     if len(token) != TOKEN_LENGTH or not token.startswith(TOKEN_PREFIX):
         return False
-    body = token[len(TOKEN_PREFIX):]
+    body = token[len(TOKEN_PREFIX) :]
     if any(c not in _BASE62 for c in body):
         return False
     return secrets.compare_digest(_checksum(body[:_RANDOM_LENGTH]), body[_RANDOM_LENGTH:])
@@ -136,9 +136,7 @@ def parse_scopes(raw: str | Iterable[str]) -> tuple[str, ...]:
     scopes = sorted({s.strip() for s in items if s.strip()})
     unknown = [s for s in scopes if s not in KNOWN_SCOPES]
     if unknown:
-        raise InvalidInput(
-            f"unknown scope {unknown[0]!r}; known scopes: {', '.join(sorted(KNOWN_SCOPES))}"
-        )
+        raise InvalidInput(f"unknown scope {unknown[0]!r}; known scopes: {', '.join(sorted(KNOWN_SCOPES))}")
     return tuple(scopes)
 
 
@@ -175,7 +173,8 @@ def create_token(
     now = now or utcnow()
     e, u = t.enterprises, t.users
     row = conn.execute(
-        sa.select(u.c.id).select_from(u.join(e, e.c.id == u.c.enterprise_id))
+        sa.select(u.c.id)
+        .select_from(u.join(e, e.c.id == u.c.enterprise_id))
         .where(e.c.slug == enterprise, u.c.login == login)
     ).first()
     if row is None:
@@ -199,20 +198,32 @@ def create_token(
 
 def _token_select() -> sa.Select[Any]:
     a, u, e = t.api_tokens, t.users, t.enterprises
-    return (
-        sa.select(
-            a.c.id, a.c.prefix, a.c.scopes, a.c.note, a.c.created_at, a.c.expires_at, a.c.revoked_at,
-            a.c.user_id, u.c.login, u.c.enterprise_id, e.c.slug,
-        )
-        .select_from(a.join(u, u.c.id == a.c.user_id).join(e, e.c.id == u.c.enterprise_id))
-    )
+    return sa.select(
+        a.c.id,
+        a.c.prefix,
+        a.c.scopes,
+        a.c.note,
+        a.c.created_at,
+        a.c.expires_at,
+        a.c.revoked_at,
+        a.c.user_id,
+        u.c.login,
+        u.c.enterprise_id,
+        e.c.slug,
+    ).select_from(a.join(u, u.c.id == a.c.user_id).join(e, e.c.id == u.c.enterprise_id))
 
 
 def _info(row: sa.Row[*tuple[Any, ...]]) -> TokenInfo:
     return TokenInfo(
-        id=row.id, login=row.login, enterprise=row.slug, prefix=row.prefix,
-        scopes=tuple(s for s in row.scopes.split(",") if s), note=row.note, created_at=row.created_at,
-        expires_at=row.expires_at, revoked_at=row.revoked_at,
+        id=row.id,
+        login=row.login,
+        enterprise=row.slug,
+        prefix=row.prefix,
+        scopes=tuple(s for s in row.scopes.split(",") if s),
+        note=row.note,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
     )
 
 
@@ -231,9 +242,7 @@ def revoke_token(conn: Connection, token_id: int, *, now: dt.datetime | None = N
     a = t.api_tokens
     if not 1 <= token_id <= BIGINT_MAX:  # no id is stored outside a 64-bit column
         raise NotFound(f"no token with id {token_id}")
-    conn.execute(
-        sa.update(a).where(a.c.id == token_id, a.c.revoked_at.is_(None)).values(revoked_at=now or utcnow())
-    )
+    conn.execute(sa.update(a).where(a.c.id == token_id, a.c.revoked_at.is_(None)).values(revoked_at=now or utcnow()))
     row = conn.execute(_token_select().where(a.c.id == token_id)).first()
     if row is None:
         raise NotFound(f"no token with id {token_id}")
@@ -241,7 +250,11 @@ def revoke_token(conn: Connection, token_id: int, *, now: dt.datetime | None = N
 
 
 def verify_token(
-    conn: Connection, token: str, *, now: dt.datetime | None = None, with_roles: bool = False,
+    conn: Connection,
+    token: str,
+    *,
+    now: dt.datetime | None = None,
+    with_roles: bool = False,
     with_enterprise: bool = False,
 ) -> TokenOwner | None:
     """The owner of an active token; None for a malformed, unknown, expired or revoked one, or
@@ -261,8 +274,10 @@ def verify_token(
         stmt = stmt.add_columns(r.c.role).outerjoin(
             r,
             sa.and_(
-                r.c.user_id == a.c.user_id, r.c.enterprise_id == t.users.c.enterprise_id,
-                r.c.started_at <= now, sa.or_(r.c.ended_at.is_(None), r.c.ended_at > now),
+                r.c.user_id == a.c.user_id,
+                r.c.enterprise_id == t.users.c.enterprise_id,
+                r.c.started_at <= now,
+                sa.or_(r.c.ended_at.is_(None), r.c.ended_at > now),
             ),
         )
     if with_enterprise:
@@ -278,8 +293,13 @@ def verify_token(
     if info.state(now) != "active":
         return None
     return TokenOwner(
-        token_id=row.id, user_id=row.user_id, login=row.login, enterprise_id=row.enterprise_id,
-        enterprise=row.slug, scopes=frozenset(info.scopes), expires_at=row.expires_at,
+        token_id=row.id,
+        user_id=row.user_id,
+        login=row.login,
+        enterprise_id=row.enterprise_id,
+        enterprise=row.slug,
+        scopes=frozenset(info.scopes),
+        expires_at=row.expires_at,
         enterprise_roles=frozenset(x.role for x in rows if x.role is not None) if with_roles else None,
         enterprise_info=enterprise_from(row, ENTERPRISE_PREFIX) if with_enterprise else None,
         ledger_version=int(row.ledger_version or 0) if with_enterprise else None,

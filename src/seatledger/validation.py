@@ -95,9 +95,7 @@ def plausible_name(name: str) -> bool:
 
 
 # Pydantic types of API bodies: the same limits, refused as the API's 422.
-AccountName = Annotated[
-    str, StringConstraints(min_length=1, max_length=LOGIN_MAX, pattern=r"^[^\x00-\x1f\x7f]+$")
-]
+AccountName = Annotated[str, StringConstraints(min_length=1, max_length=LOGIN_MAX, pattern=r"^[^\x00-\x1f\x7f]+$")]
 RepositoryName = Annotated[  # OWNER/NAME
     str, StringConstraints(min_length=3, max_length=2 * LOGIN_MAX + 1, pattern=r"^[^\x00-\x1f\x7f]+$")
 ]

@@ -27,8 +27,15 @@ def test_an_alert_fires_once_when_a_write_crosses_its_threshold_once_when_it_cle
 ) -> None:
     _eid, octo, users = acme(engine, members=3, purchased=4)
     with engine.begin() as conn:
-        made = add_rule(conn, "acme", "consumed-percent", product="enterprise", threshold=100,
-                        email="billing@acme.test", webhook_url=receiver.url)
+        made = add_rule(
+            conn,
+            "acme",
+            "consumed-percent",
+            product="enterprise",
+            threshold=100,
+            email="billing@acme.test",
+            webhook_url=receiver.url,
+        )
     assert not made.rule.firing and made.webhook_secret
     assert states(engine) == []  # 3 of 4: below
 
@@ -62,9 +69,17 @@ def test_an_alert_evaluation_that_fails_is_logged_and_never_fails_the_write(
 ) -> None:
     eid, octo, users = acme(engine, members=1, purchased=5)
     with engine.begin() as conn:  # a rule no code can read (its product is unknown), as if written by hand
-        conn.execute(sa.insert(alert_rules).values(
-            enterprise_id=eid, kind="consumed_percent", product="bogus", threshold=50, email="a@b.test",
-            created_at=LONG_AGO, firing=False))
+        conn.execute(
+            sa.insert(alert_rules).values(
+                enterprise_id=eid,
+                kind="consumed_percent",
+                product="bogus",
+                threshold=50,
+                email="a@b.test",
+                created_at=LONG_AGO,
+                firing=False,
+            )
+        )
     with caplog.at_level("ERROR", logger="seatledger.alerts.commit_hook"):
         write(engine, lambda led: led.add_membership(octo, users[1], started_at=LONG_AGO))
     assert "alerts of enterprise" in caplog.text and "KeyError" in caplog.text

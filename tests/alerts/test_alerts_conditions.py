@@ -15,16 +15,30 @@ from seatledger.db.tables_alerts import ALERT_KINDS, alert_rules
 
 
 def _rule(kind: str, product: str | None = None, threshold: int | None = None) -> AlertRule:
-    return AlertRule(id=1, enterprise_id=1, kind=kind, product=product, threshold=threshold, email="a@b.test",
-                     webhook_url=None, firing=False, changed_at=None, created_at=LONG_AGO, created_by=None)
+    return AlertRule(
+        id=1,
+        enterprise_id=1,
+        kind=kind,
+        product=product,
+        threshold=threshold,
+        email="a@b.test",
+        webhook_url=None,
+        firing=False,
+        changed_at=None,
+        created_at=LONG_AGO,
+        created_by=None,
+    )
 
 
 def test_each_kind_says_its_condition_with_its_product_and_threshold() -> None:
     said = {
         kind: _rule(kind, product, threshold).description
         for kind, product, threshold in [
-            ("consumed_percent", "enterprise", 90), ("over_purchased", "code_security", None),
-            ("expiring", None, 30), ("verify_drift", None, None), ("copilot_idle", None, 5),
+            ("consumed_percent", "enterprise", 90),
+            ("over_purchased", "code_security", None),
+            ("expiring", None, 30),
+            ("verify_drift", None, None),
+            ("copilot_idle", None, 5),
             ("source_stale", "sync", 12),
         ]
     }
@@ -52,16 +66,35 @@ def test_a_rule_is_read_back_from_its_row_as_written(engine: Engine) -> None:
     eid, _octo, _users = acme(engine, members=1, purchased=5)
     changed = dt.datetime(2025, 6, 1, 12, 30)
     with engine.begin() as conn:
-        conn.execute(sa.insert(alert_rules).values(
-            enterprise_id=eid, kind="consumed_percent", product="enterprise", threshold=80, email="ops@acme.test",
-            webhook_url="https://hooks.acme.test/x", webhook_secret="s3cret", created_at=LONG_AGO, created_by="cli",
-            firing=True, changed_at=changed))
+        conn.execute(
+            sa.insert(alert_rules).values(
+                enterprise_id=eid,
+                kind="consumed_percent",
+                product="enterprise",
+                threshold=80,
+                email="ops@acme.test",
+                webhook_url="https://hooks.acme.test/x",
+                webhook_secret="s3cret",
+                created_at=LONG_AGO,
+                created_by="cli",
+                firing=True,
+                changed_at=changed,
+            )
+        )
         (row,) = conn.execute(sa.select(alert_rules)).all()
     rule = rule_from(row)
     assert rule == AlertRule(
-        id=row.id, enterprise_id=eid, kind="consumed_percent", product="enterprise", threshold=80,
-        email="ops@acme.test", webhook_url="https://hooks.acme.test/x", firing=True, changed_at=changed,
-        created_at=LONG_AGO, created_by="cli",
+        id=row.id,
+        enterprise_id=eid,
+        kind="consumed_percent",
+        product="enterprise",
+        threshold=80,
+        email="ops@acme.test",
+        webhook_url="https://hooks.acme.test/x",
+        firing=True,
+        changed_at=changed,
+        created_at=LONG_AGO,
+        created_by="cli",
     )
     assert rule.firing is True  # a bool on both databases, never the driver's 1
     assert not hasattr(rule, "webhook_secret")  # the secret stays in the database

@@ -37,5 +37,8 @@ def test_a_failed_webhook_delivery_is_retried_with_backoff_and_every_attempt_is_
     (delivery,) = event.deliveries
     assert (event.state, delivery.status) == ("firing", "delivered")
     assert [(a.ok, a.status_code, a.error) for a in delivery.attempts] == [
-        (False, 500, "HTTP 500"), (False, 503, "HTTP 503"), (True, 200, None)]
+        (False, 500, "HTTP 500"),
+        (False, 503, "HTTP 503"),
+        (True, 200, None),
+    ]
     assert delivery.attempts[1].attempted_at - delivery.attempts[0].attempted_at == dt.timedelta(seconds=BACKOFF[0])

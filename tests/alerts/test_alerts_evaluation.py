@@ -22,7 +22,9 @@ def test_an_expiry_alert_fires_on_the_schedule_as_the_date_comes_closer(engine: 
     with engine.begin() as conn:
         led = Ledger(conn)
         eid = led.add_enterprise("acme", "Acme", created_at=LONG_AGO)
-        led.set_product(eid, "enterprise", billing="volume", purchased=5, expires_at=utcnow().date() + dt.timedelta(days=40))
+        led.set_product(
+            eid, "enterprise", billing="volume", purchased=5, expires_at=utcnow().date() + dt.timedelta(days=40)
+        )
     with engine.begin() as conn:
         add_rule(conn, "acme", "expiring", threshold=30, email="owner@acme.test")
     assert evaluate_all(engine) == 0
@@ -40,9 +42,11 @@ def test_a_copilot_idle_alert_fires_on_the_write_and_on_the_schedule_and_clears_
     now = utcnow()
     _eid, octo, users = acme(engine, members=5, purchased=10)
     # (user, seat created, last activity): the seats as the sync would list them
-    seats = [(users[0], now - dt.timedelta(days=90), now - dt.timedelta(days=1)),
-             (users[1], now - dt.timedelta(days=90), now - dt.timedelta(days=40)),
-             (users[2], now - dt.timedelta(days=60), None)]
+    seats = [
+        (users[0], now - dt.timedelta(days=90), now - dt.timedelta(days=1)),
+        (users[1], now - dt.timedelta(days=90), now - dt.timedelta(days=40)),
+        (users[2], now - dt.timedelta(days=60), None),
+    ]
 
     def idle_at(at: dt.datetime, held: list[tuple[int, dt.datetime, dt.datetime | None]]) -> int:
         return sum((last or created) < at - dt.timedelta(days=30) for _u, created, last in held)

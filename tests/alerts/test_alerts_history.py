@@ -24,23 +24,52 @@ def _insert(conn: Connection, table: sa.Table, **values: object) -> int:
 
 
 def _event(conn: Connection, rule_id: int, enterprise_id: int, state: str, at: dt.datetime) -> int:
-    return _insert(conn, alert_events, rule_id=rule_id, enterprise_id=enterprise_id, state=state, occurred_at=at,
-                   summary=f"{state} at {at:%H:%M}")
+    return _insert(
+        conn,
+        alert_events,
+        rule_id=rule_id,
+        enterprise_id=enterprise_id,
+        state=state,
+        occurred_at=at,
+        summary=f"{state} at {at:%H:%M}",
+    )
 
 
 def _delivery(conn: Connection, event_id: int, channel: str, status: str, attempts: int) -> int:
-    return _insert(conn, alert_deliveries, event_id=event_id, channel=channel, target=f"{channel}-target",
-                   status=status, attempts=attempts, next_attempt_at=T0 + dt.timedelta(hours=1))
+    return _insert(
+        conn,
+        alert_deliveries,
+        event_id=event_id,
+        channel=channel,
+        target=f"{channel}-target",
+        status=status,
+        attempts=attempts,
+        next_attempt_at=T0 + dt.timedelta(hours=1),
+    )
 
 
 def test_events_come_newest_first_with_their_deliveries_and_every_attempt(engine: Engine) -> None:
     eid, _octo, _users = acme(engine, members=1, purchased=5)
     with engine.begin() as conn:
         other = Ledger(conn).add_enterprise("globex", "Globex", created_at=LONG_AGO)
-        rule = _insert(conn, alert_rules, enterprise_id=eid, kind="verify_drift", email="ops@acme.test",
-                       created_at=LONG_AGO, firing=False)
-        theirs = _insert(conn, alert_rules, enterprise_id=other, kind="verify_drift", email="ops@globex.test",
-                         created_at=LONG_AGO, firing=False)
+        rule = _insert(
+            conn,
+            alert_rules,
+            enterprise_id=eid,
+            kind="verify_drift",
+            email="ops@acme.test",
+            created_at=LONG_AGO,
+            firing=False,
+        )
+        theirs = _insert(
+            conn,
+            alert_rules,
+            enterprise_id=other,
+            kind="verify_drift",
+            email="ops@globex.test",
+            created_at=LONG_AGO,
+            firing=False,
+        )
         fired = _event(conn, rule, eid, "firing", T0)
         cleared = _event(conn, rule, eid, "cleared", T0 + dt.timedelta(minutes=30))
         _event(conn, theirs, other, "firing", T0 + dt.timedelta(minutes=45))
@@ -49,10 +78,20 @@ def test_events_come_newest_first_with_their_deliveries_and_every_attempt(engine
         _delivery(conn, cleared, "email", "failed", 5)
         # Written out of order: the history orders them by attempt.
         for delivery, attempt, ok, status_code, error in [
-            (mail, 2, True, None, None), (mail, 1, False, None, "mail: refused"), (hook, 1, False, 500, "HTTP 500"),
+            (mail, 2, True, None, None),
+            (mail, 1, False, None, "mail: refused"),
+            (hook, 1, False, 500, "HTTP 500"),
         ]:
-            _insert(conn, alert_delivery_attempts, delivery_id=delivery, attempt=attempt, ok=ok,
-                    attempted_at=T0 + dt.timedelta(minutes=attempt), status_code=status_code, error=error)
+            _insert(
+                conn,
+                alert_delivery_attempts,
+                delivery_id=delivery,
+                attempt=attempt,
+                ok=ok,
+                attempted_at=T0 + dt.timedelta(minutes=attempt),
+                status_code=status_code,
+                error=error,
+            )
     with engine.connect() as conn:
         events = alert_history(conn, "acme")
         latest = alert_history(conn, "acme", limit=1)
@@ -60,7 +99,9 @@ def test_events_come_newest_first_with_their_deliveries_and_every_attempt(engine
             alert_history(conn, "nope")
 
     assert [(e.id, e.state, e.summary) for e in events] == [
-        (cleared, "cleared", "cleared at 09:30"), (fired, "firing", "firing at 09:00")]
+        (cleared, "cleared", "cleared at 09:30"),
+        (fired, "firing", "firing at 09:00"),
+    ]
     assert [e.id for e in latest] == [cleared]
     (failed,) = events[0].deliveries
     assert (failed.status, failed.attempts, failed.next_attempt_at) == ("failed", (), None)

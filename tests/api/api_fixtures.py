@@ -84,13 +84,17 @@ def build_api_world(engine: Engine) -> ApiWorld:
         w_owner = person("w_owner")
         led.add_membership(widgets, w_owner, "owner", started_at=LONG_AGO)
 
-        app_repo = led.add_repo(eid, "octo", "app", org_id=octo, code_security=True, secret_protection=True, created_at=LONG_AGO)
+        app_repo = led.add_repo(
+            eid, "octo", "app", org_id=octo, code_security=True, secret_protection=True, created_at=LONG_AGO
+        )
         lib_repo = led.add_repo(eid, "octo", "lib", org_id=octo, code_security=True, created_at=LONG_AGO)
         tool_repo = led.add_repo(eid, "widgets", "tool", org_id=widgets, code_security=True, created_at=LONG_AGO)
 
         def push(repo: int, login: str, sha: str, days_ago: int) -> None:
             at = now - dt.timedelta(days=days_ago)
-            led.add_commits(repo, [{"sha": sha, "author_email": f"{login}@acme.test", "author_date": at, "pushed_at": at}])
+            led.add_commits(
+                repo, [{"sha": sha, "author_email": f"{login}@acme.test", "author_date": at, "pushed_at": at}]
+            )
 
         push(app_repo, "alice", "a1", 5)
         push(app_repo, "bob", "a2", 6)
@@ -98,9 +102,17 @@ def build_api_world(engine: Engine) -> ApiWorld:
         push(lib_repo, "carol", "l2", 8)
         push(tool_repo, "w_owner", "t1", 9)
 
-        devs = led.add_team(eid, "devs", org_id=octo, name="Developers", members=[world.users["carol"]], created_at=LONG_AGO)
-        led.add_copilot_seat(octo, world.users["alice"], created_at=LONG_AGO, last_activity_at=recent,
-                             last_authenticated_at=recent, last_activity_editor="vscode/1.90.0/copilot/1.200.0")
+        devs = led.add_team(
+            eid, "devs", org_id=octo, name="Developers", members=[world.users["carol"]], created_at=LONG_AGO
+        )
+        led.add_copilot_seat(
+            octo,
+            world.users["alice"],
+            created_at=LONG_AGO,
+            last_activity_at=recent,
+            last_authenticated_at=recent,
+            last_activity_editor="vscode/1.90.0/copilot/1.200.0",
+        )
         led.add_copilot_seat(octo, world.users["bob"], created_at=LONG_AGO)
         led.add_copilot_seat(octo, world.users["carol"], assigning_team_id=devs, created_at=LONG_AGO)
 

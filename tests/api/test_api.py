@@ -36,9 +36,7 @@ API_OPERATIONS = {
 
 def test_openapi_describes_every_api_operation_under_api_v3(live_server, api_world) -> None:
     spec = httpx.get(live_server.url + "/openapi.json", timeout=60).json()
-    operations = {
-        (method, path) for path, item in spec["paths"].items() for method in item if path.startswith("/api/")
-    }
+    operations = {(method, path) for path, item in spec["paths"].items() for method in item if path.startswith("/api/")}
     assert operations >= API_OPERATIONS  # the billing-usage area adds its own
     for method, path in API_OPERATIONS:
         op = spec["paths"][path][method]
@@ -60,7 +58,6 @@ def test_openapi_describes_every_api_operation_under_api_v3(live_server, api_wor
     assert len(user["properties"]) == 18 and set(user["required"]) == set(user["properties"])
 
 
-
 def test_every_route_of_every_router_module_is_served_under_the_prefix_behind_the_version_check(
     settings: Settings, engine: Engine
 ) -> None:
@@ -76,7 +73,9 @@ def test_every_route_of_every_router_module_is_served_under_the_prefix_behind_th
                 assert "X-GitHub-Api-Version" in params, (name, method, route.path)
 
 
-def test_requests_counted_in_memory_are_written_when_the_app_stops(settings: Settings, engine: Engine, api_world) -> None:
+def test_requests_counted_in_memory_are_written_when_the_app_stops(
+    settings: Settings, engine: Engine, api_world
+) -> None:
     settings = settings.with_(rate_limit_per_hour=1000)  # far from the limit: counted in memory
     app = create_app(settings, engine)
     app.state.rate_counter = throttle.RateCounter(clock=lambda: 1000.0)  # no flush interval ever passes
@@ -85,8 +84,12 @@ def test_requests_counted_in_memory_are_written_when_the_app_stops(settings: Set
 
     def written() -> int:
         with engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.sum(api_rate_windows.c.used))
-                                    .where(api_rate_windows.c.token_id == token_id)).scalar() or 0)
+            return int(
+                conn.execute(
+                    sa.select(sa.func.sum(api_rate_windows.c.used)).where(api_rate_windows.c.token_id == token_id)
+                ).scalar()
+                or 0
+            )
 
     with LiveServer(app) as server:
         for _ in range(3):

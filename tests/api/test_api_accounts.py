@@ -37,10 +37,16 @@ def test_copilot_seats_nest_github_user_org_and_team_objects(api: httpx.Client, 
 def test_seat_granted_through_an_enterprise_team_names_it_as_an_enterprise_team(api: httpx.Client, api_world) -> None:
     with api_world.engine.begin() as conn:
         led = Ledger(conn)
-        team = led.add_team(led.enterprise_id("acme"), "all-devs", name="All developers",
-                            members=[api_world.users["m5"]], created_at=dt.datetime(2024, 3, 1))
-        led.add_copilot_seat(api_world.orgs["octo"], api_world.users["m5"], assigning_team_id=team,
-                             created_at=dt.datetime(2024, 3, 2))
+        team = led.add_team(
+            led.enterprise_id("acme"),
+            "all-devs",
+            name="All developers",
+            members=[api_world.users["m5"]],
+            created_at=dt.datetime(2024, 3, 1),
+        )
+        led.add_copilot_seat(
+            api_world.orgs["octo"], api_world.users["m5"], assigning_team_id=team, created_at=dt.datetime(2024, 3, 2)
+        )
     seats_ = api.get("/orgs/octo/copilot/billing/seats", headers=api_world.auth("octo_owner")).json()["seats"]
     m5 = next(s for s in seats_ if s["assignee"]["login"] == "m5")
     team_obj = m5["assigning_team"]

@@ -16,11 +16,14 @@ def test_advanced_security_enterprise_totals_equal_the_engine_per_product(api: h
     for product in ("code_security", "secret_protection"):
         body = api.get(
             "/enterprises/acme/settings/billing/advanced-security",
-            params={"advanced_security_product": product}, headers=api_world.auth("billing"),
+            params={"advanced_security_product": product},
+            headers=api_world.auth("billing"),
         ).json()
         with api_world.engine.connect() as conn:
             totals = advanced_security.committer_totals(conn, Scope.enterprise("acme"), product, as_of=utcnow())
-            repos = list(advanced_security.iter_repository_committers(conn, Scope.enterprise("acme"), product, as_of=utcnow()))
+            repos = list(
+                advanced_security.iter_repository_committers(conn, Scope.enterprise("acme"), product, as_of=utcnow())
+            )
         assert body["total_advanced_security_committers"] == totals.total_committers
         assert body["total_count"] == totals.total_repositories == len(repos)
         assert body["maximum_advanced_security_committers"] == totals.maximum_committers
@@ -35,8 +38,12 @@ def test_advanced_security_enterprise_totals_equal_the_engine_per_product(api: h
 def test_advanced_security_without_a_product_answers_for_code_security(api: httpx.Client, api_world) -> None:
     h = api_world.auth("owner")
     default = api.get("/enterprises/acme/settings/billing/advanced-security", headers=h).json()
-    cs = api.get("/enterprises/acme/settings/billing/advanced-security?advanced_security_product=code_security", headers=h).json()
-    sp = api.get("/enterprises/acme/settings/billing/advanced-security?advanced_security_product=secret_protection", headers=h).json()
+    cs = api.get(
+        "/enterprises/acme/settings/billing/advanced-security?advanced_security_product=code_security", headers=h
+    ).json()
+    sp = api.get(
+        "/enterprises/acme/settings/billing/advanced-security?advanced_security_product=secret_protection", headers=h
+    ).json()
     assert default == cs != sp
     assert (sp["total_advanced_security_committers"], sp["total_count"]) == (2, 1)
 

@@ -71,15 +71,19 @@ def test_revoked_token_is_refused(api: httpx.Client, api_world) -> None:
 
 
 SCOPE_CASES = [
-        ("/enterprises/acme/consumed-licenses", "owner", "read:org", "read:enterprise"),
-        ("/enterprises/acme/license-sync-status", "owner", "manage_billing:copilot", "read:enterprise"),
-        ("/enterprises/acme/settings/billing/advanced-security", "billing", "read:org",
-         "read:enterprise, manage_billing:enterprise"),
-        ("/enterprises/acme/copilot/billing/seats", "billing", "read:org", "manage_billing:copilot, read:enterprise"),
-        ("/orgs/octo/settings/billing/advanced-security", "octo_owner", "read:enterprise", "read:org, admin:org"),
-        ("/orgs/octo/copilot/billing", "octo_owner", "read:enterprise", "manage_billing:copilot, read:org"),
-        ("/orgs/octo/copilot/billing/seats", "octo_owner", "read:enterprise", "manage_billing:copilot, read:org"),
-        ("/enterprise/settings/license", "owner", "read:org", "read:enterprise, site_admin"),
+    ("/enterprises/acme/consumed-licenses", "owner", "read:org", "read:enterprise"),
+    ("/enterprises/acme/license-sync-status", "owner", "manage_billing:copilot", "read:enterprise"),
+    (
+        "/enterprises/acme/settings/billing/advanced-security",
+        "billing",
+        "read:org",
+        "read:enterprise, manage_billing:enterprise",
+    ),
+    ("/enterprises/acme/copilot/billing/seats", "billing", "read:org", "manage_billing:copilot, read:enterprise"),
+    ("/orgs/octo/settings/billing/advanced-security", "octo_owner", "read:enterprise", "read:org, admin:org"),
+    ("/orgs/octo/copilot/billing", "octo_owner", "read:enterprise", "manage_billing:copilot, read:org"),
+    ("/orgs/octo/copilot/billing/seats", "octo_owner", "read:enterprise", "manage_billing:copilot, read:org"),
+    ("/enterprise/settings/license", "owner", "read:org", "read:enterprise, site_admin"),
 ]
 
 
@@ -94,20 +98,26 @@ def test_token_without_an_accepted_scope_gets_403_naming_the_scopes(api: httpx.C
 
 
 def test_broader_scope_includes_the_narrower_one(api: httpx.Client, api_world) -> None:
-    assert api.get("/enterprises/acme/consumed-licenses", headers=api_world.auth("owner", "admin:enterprise")).status_code == 200
-    assert api.get("/orgs/octo/copilot/billing/seats", headers=api_world.auth("octo_owner", "admin:org")).status_code == 200
+    assert (
+        api.get("/enterprises/acme/consumed-licenses", headers=api_world.auth("owner", "admin:enterprise")).status_code
+        == 200
+    )
+    assert (
+        api.get("/orgs/octo/copilot/billing/seats", headers=api_world.auth("octo_owner", "admin:org")).status_code
+        == 200
+    )
 
 
 WRONG_ROLE_CASES = [
-        ("/enterprises/acme/consumed-licenses", "billing"),  # enterprise owners only
-        ("/enterprises/acme/consumed-licenses", "alice"),
-        ("/enterprises/acme/license-sync-status", "octo_owner"),
-        ("/enterprises/acme/settings/billing/advanced-security", "alice"),
-        ("/enterprises/acme/copilot/billing/seats", "octo_owner"),
-        ("/orgs/octo/copilot/billing", "alice"),  # a member, not an owner
-        ("/orgs/octo/copilot/billing/seats", "owner"),  # enterprise owner is not an org owner
-        ("/orgs/octo/copilot/billing/seats", "w_owner"),  # owner of another org
-        ("/orgs/octo/settings/billing/advanced-security", "alice"),
+    ("/enterprises/acme/consumed-licenses", "billing"),  # enterprise owners only
+    ("/enterprises/acme/consumed-licenses", "alice"),
+    ("/enterprises/acme/license-sync-status", "octo_owner"),
+    ("/enterprises/acme/settings/billing/advanced-security", "alice"),
+    ("/enterprises/acme/copilot/billing/seats", "octo_owner"),
+    ("/orgs/octo/copilot/billing", "alice"),  # a member, not an owner
+    ("/orgs/octo/copilot/billing/seats", "owner"),  # enterprise owner is not an org owner
+    ("/orgs/octo/copilot/billing/seats", "w_owner"),  # owner of another org
+    ("/orgs/octo/settings/billing/advanced-security", "alice"),
 ]
 
 
@@ -119,12 +129,12 @@ def test_caller_without_the_role_gets_403(api: httpx.Client, api_world) -> None:
 
 
 ALLOWED_CASES = [
-        ("/enterprises/acme/settings/billing/advanced-security", "billing"),
-        ("/enterprises/acme/copilot/billing/seats", "billing"),
-        ("/orgs/octo/settings/billing/advanced-security", "owner"),  # enterprise owner reads an org's GHAS
-        ("/orgs/octo/settings/billing/advanced-security", "billing"),
-        ("/orgs/octo/settings/billing/advanced-security", "octo_owner"),
-        ("/orgs/octo/copilot/billing/seats", "octo_owner"),
+    ("/enterprises/acme/settings/billing/advanced-security", "billing"),
+    ("/enterprises/acme/copilot/billing/seats", "billing"),
+    ("/orgs/octo/settings/billing/advanced-security", "owner"),  # enterprise owner reads an org's GHAS
+    ("/orgs/octo/settings/billing/advanced-security", "billing"),
+    ("/orgs/octo/settings/billing/advanced-security", "octo_owner"),
+    ("/orgs/octo/copilot/billing/seats", "octo_owner"),
 ]
 
 
@@ -134,15 +144,15 @@ def test_caller_with_the_role_is_answered(api: httpx.Client, api_world) -> None:
 
 
 UNKNOWN_PATHS = [
-        "/enterprises/nope/consumed-licenses",
-        "/enterprises/nope/license-sync-status",
-        "/enterprises/nope/settings/billing/advanced-security",
-        "/enterprises/nope/copilot/billing/seats",
-        "/orgs/nope/settings/billing/advanced-security",
-        "/orgs/nope/copilot/billing",
-        "/orgs/nope/copilot/billing/seats",
-        "/orgs/bad%00name/copilot/billing",  # not even storable in PostgreSQL: still a 404
-        "/enterprises/bad%01name/consumed-licenses",
+    "/enterprises/nope/consumed-licenses",
+    "/enterprises/nope/license-sync-status",
+    "/enterprises/nope/settings/billing/advanced-security",
+    "/enterprises/nope/copilot/billing/seats",
+    "/orgs/nope/settings/billing/advanced-security",
+    "/orgs/nope/copilot/billing",
+    "/orgs/nope/copilot/billing/seats",
+    "/orgs/bad%00name/copilot/billing",  # not even storable in PostgreSQL: still a 404
+    "/enterprises/bad%01name/consumed-licenses",
 ]
 
 
@@ -153,17 +163,27 @@ def test_unknown_enterprise_or_org_is_404(api: httpx.Client, api_world) -> None:
 
 def test_another_enterprises_resources_are_hidden_as_404_even_without_scope(api: httpx.Client, api_world) -> None:
     # Same answer as for a name that does not exist: the caller learns nothing.
-    for path in ("/enterprises/globex/consumed-licenses", "/enterprises/globex/copilot/billing/seats",
-                 "/orgs/gadgets/copilot/billing/seats", "/orgs/gadgets/settings/billing/advanced-security"):
+    for path in (
+        "/enterprises/globex/consumed-licenses",
+        "/enterprises/globex/copilot/billing/seats",
+        "/orgs/gadgets/copilot/billing/seats",
+        "/orgs/gadgets/settings/billing/advanced-security",
+    ):
         assert_github_error(api.get(path, headers=api_world.auth("owner")), 404, "Not Found")
         assert_github_error(api.get(path, headers=api_world.auth("owner", "user")), 404, "Not Found")
 
 
 def test_seat_changes_need_an_org_owner_with_a_write_scope(api: httpx.Client, api_world) -> None:
     body = {"selected_usernames": ["m1"]}
-    r = api.post("/orgs/octo/copilot/billing/selected_users", json=body, headers=api_world.auth("octo_owner", "read:org"))
+    r = api.post(
+        "/orgs/octo/copilot/billing/selected_users", json=body, headers=api_world.auth("octo_owner", "read:org")
+    )
     assert_github_error(r, 403)
     assert r.headers["X-Accepted-OAuth-Scopes"] == "manage_billing:copilot, admin:org"
-    assert_github_error(api.post("/orgs/octo/copilot/billing/selected_users", json=body, headers=api_world.auth("alice")), 403)
+    assert_github_error(
+        api.post("/orgs/octo/copilot/billing/selected_users", json=body, headers=api_world.auth("alice")), 403
+    )
     assert_github_error(api.post("/orgs/octo/copilot/billing/selected_users", json=body), 401)
-    assert_github_error(api.post("/orgs/gadgets/copilot/billing/selected_users", json=body, headers=api_world.auth("owner")), 404)
+    assert_github_error(
+        api.post("/orgs/gadgets/copilot/billing/selected_users", json=body, headers=api_world.auth("owner")), 404
+    )

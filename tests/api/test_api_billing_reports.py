@@ -72,7 +72,6 @@ class Site:
     smtp: SmtpSink
 
 
-
 def _world(engine: Engine) -> str:
     """acme (billing_scenario) plus boss, an enterprise owner with a sign-in; boss's token."""
     with engine.begin() as conn:
@@ -91,9 +90,10 @@ def _site(settings: Settings, engine: Engine, smtp: SmtpSink, token: str) -> Ite
     app.state.clock = clock
     server = LiveServer(app)
     queue = app.state.export_queue = HeldQueue(settings, engine, base_url=server.url, clock=clock)
-    with server, httpx.Client(
-        base_url=server.url + "/api/v3", headers={"Authorization": f"Bearer {token}"}, timeout=60
-    ) as api:
+    with (
+        server,
+        httpx.Client(base_url=server.url + "/api/v3", headers={"Authorization": f"Bearer {token}"}, timeout=60) as api,
+    ):
         yield Site(server.url, api, queue, clock, settings, smtp)
 
 
@@ -132,7 +132,11 @@ def test_post_queues_a_job_that_completes_the_export_and_serves_the_csv_of_repor
     with engine.connect() as conn:
         job = get_job(conn, _job_id(engine, export["id"]))
     assert (job.request.kind, job.request.scope_token, job.notify, job.status) == (
-        "usage", "enterprise:acme", False, "queued")
+        "usage",
+        "enterprise:acme",
+        False,
+        "queued",
+    )
 
     assert site.queue.run_queued() == 1
     done = site.api.get(url).json()
@@ -237,8 +241,11 @@ def test_a_focus_export_is_the_file_report_focus_writes(site: Site, db_url: str,
     download = site.api.get(done["download_urls"][0])
     env = {"SEATLEDGER_DATABASE_URL": db_url, "SEATLEDGER_DATA_DIR": str(tmp_path / "cli-data")}
     out = tmp_path / "focus.csv"
-    result = CliRunner().invoke(cli_app, ["report", "focus", "--enterprise", "acme", "--start", "2026-03-01",
-                                          "--end", "2026-03-31", "-o", str(out)], env=env)
+    result = CliRunner().invoke(
+        cli_app,
+        ["report", "focus", "--enterprise", "acme", "--start", "2026-03-01", "--end", "2026-03-31", "-o", str(out)],
+        env=env,
+    )
     assert result.exit_code == 0, result.output
     assert download.content == out.read_bytes()
     assert download.content.startswith(b"AvailabilityZone,BilledCost,")

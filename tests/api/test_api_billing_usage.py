@@ -40,27 +40,38 @@ def world(engine: Engine) -> dict[str, str]:
         led = Ledger(conn)
         boss = led.add_user(acme.enterprise_id, "boss", emails=["boss@acme.test"], created_at=LONG_AGO)
         led.add_enterprise_role(acme.enterprise_id, boss, "owner", started_at=LONG_AGO)
-        return {"boss": tokens.create_token(conn, "acme", "boss", SCOPES)[1],
-                "ann": tokens.create_token(conn, "acme", "ann", SCOPES)[1]}
+        return {
+            "boss": tokens.create_token(conn, "acme", "boss", SCOPES)[1],
+            "ann": tokens.create_token(conn, "acme", "ann", SCOPES)[1],
+        }
 
 
 @pytest.fixture
 def api(settings: Settings, engine: Engine, world: dict[str, str]) -> Iterator[httpx.Client]:
     app = create_app(settings, engine)
     app.state.billing_clock = lambda: TODAY
-    with LiveServer(app) as server, httpx.Client(
-        base_url=server.url + "/api/v3",
-        headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28",
-                 "Authorization": f"Bearer {world['boss']}"},
-        timeout=60,
-    ) as client:
+    with (
+        LiveServer(app) as server,
+        httpx.Client(
+            base_url=server.url + "/api/v3",
+            headers={
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "Authorization": f"Bearer {world['boss']}",
+            },
+            timeout=60,
+        ) as client,
+    ):
         yield client
 
 
 def _csv(engine: Engine, scope: Scope) -> list[dict[str, str]]:
     with engine.connect() as conn:
-        body = b"".join(iter_report(conn, scope, dt.date(2026, 3, 1), dt.date(2026, 3, 31), "summarized",
-                                    as_of=dt.datetime(2026, 4, 15)))
+        body = b"".join(
+            iter_report(
+                conn, scope, dt.date(2026, 3, 1), dt.date(2026, 3, 31), "summarized", as_of=dt.datetime(2026, 4, 15)
+            )
+        )
     return list(csv.DictReader(io.StringIO(body.decode())))
 
 
@@ -71,11 +82,20 @@ def test_enterprise_usage_json_equals_the_summarized_csv_for_the_month(api: http
     rows = _csv(engine, Scope.enterprise("acme"))
     assert len(items) == len(rows) > 31
     for item, row in zip(items, rows):
-        assert (item["date"], item["product"], item["sku"], item["quantity"], item["unitType"],
-                item["organizationName"]) == (row["date"], row["product"], row["sku"], int(row["quantity"]),
-                                              row["unit_type"], row["organization"])
-        for key, column in (("pricePerUnit", "applied_cost_per_quantity"), ("grossAmount", "gross_amount"),
-                            ("discountAmount", "discount_amount"), ("netAmount", "net_amount")):
+        assert (
+            item["date"],
+            item["product"],
+            item["sku"],
+            item["quantity"],
+            item["unitType"],
+            item["organizationName"],
+        ) == (row["date"], row["product"], row["sku"], int(row["quantity"]), row["unit_type"], row["organization"])
+        for key, column in (
+            ("pricePerUnit", "applied_cost_per_quantity"),
+            ("grossAmount", "gross_amount"),
+            ("discountAmount", "discount_amount"),
+            ("netAmount", "net_amount"),
+        ):
             assert Decimal(str(item[key])) == Decimal(row[column])
     ghec = sum(Decimal(str(i["netAmount"])) for i in items if i["sku"] == "ghec_licenses")
     assert ghec == Decimal("98.90")
@@ -83,8 +103,10 @@ def test_enterprise_usage_json_equals_the_summarized_csv_for_the_month(api: http
 
 def test_organization_usage_adds_up_to_the_enterprise_usage(api: httpx.Client, engine: Engine) -> None:
     whole = api.get("/enterprises/acme/settings/billing/usage", params={"year": 2026, "month": 3}).json()
-    parts = [api.get(f"/organizations/{org}/settings/billing/usage", params={"year": 2026, "month": 3}).json()
-             for org in ("alpha", "beta")]
+    parts = [
+        api.get(f"/organizations/{org}/settings/billing/usage", params={"year": 2026, "month": 3}).json()
+        for org in ("alpha", "beta")
+    ]
     total = sum(Decimal(str(i["netAmount"])) for i in whole["usageItems"])
     assert sum(Decimal(str(i["netAmount"])) for p in parts for i in p["usageItems"]) == total
     assert {i["organizationName"] for i in parts[1]["usageItems"]} == {"beta"}
@@ -98,13 +120,19 @@ def test_usage_summary_totals_per_sku_with_filters(api: httpx.Client) -> None:
     assert body["enterprise"] == "acme"
     ghec = next(i for i in body["usageItems"] if i["sku"] == "ghec_licenses")
     assert (ghec["grossQuantity"], ghec["netAmount"], ghec["pricePerUnit"], ghec["unitType"]) == (
-        4.7097, 98.9, 21, "user-months")
+        4.7097,
+        98.9,
+        21,
+        "user-months",
+    )
     only = api.get(base, params={"year": 2026, "month": 3, "sku": "Copilot Business"}).json()
     assert [(i["sku"], i["netAmount"]) for i in only["usageItems"]] == [("copilot_for_business", 28.81)]
     ghas = api.get(base, params={"year": 2026, "month": 3, "product": "ghas", "organization": "alpha"}).json()
     assert [(i["sku"], i["netAmount"]) for i in ghas["usageItems"]] == [("ghas_code_security_licenses", 56.13)]
     none = api.get(base, params={"year": 2026, "month": 3, "cost_center_id": "none"}).json()
-    assert sum(i["netAmount"] for i in none["usageItems"]) == pytest.approx(sum(i["netAmount"] for i in body["usageItems"]))
+    assert sum(i["netAmount"] for i in none["usageItems"]) == pytest.approx(
+        sum(i["netAmount"] for i in body["usageItems"])
+    )
     assert api.get(base, params={"year": 2026, "month": 3, "repository": "alpha/app"}).json()["usageItems"] == []
     org = api.get("/organizations/beta/settings/billing/usage/summary", params={"year": 2026, "month": 3}).json()
     assert [(i["sku"], i["netAmount"]) for i in org["usageItems"]] == [("ghec_licenses", 14.9)]
@@ -174,20 +202,30 @@ def test_report_export_requests_outside_the_limits_are_refused(api: httpx.Client
     # on the web's usage page) refuses another
     with engine.begin() as conn:
         boss = conn.execute(sa.select(t.users.c.id).where(t.users.c.login == "boss")).scalar_one()
-        wanted = report_request(USAGE, "enterprise:acme", None, UsageParams.parse("summarized", "2026-03-01", "2026-03-31"))
+        wanted = report_request(
+            USAGE, "enterprise:acme", None, UsageParams.parse("summarized", "2026-03-01", "2026-03-31")
+        )
         pending = request_export(conn, boss, wanted)
-    busy = api.post("/enterprises/acme/settings/billing/reports",
-                    json={"report_type": "summarized", "start_date": "2026-03-01", "end_date": "2026-03-31"})
+    busy = api.post(
+        "/enterprises/acme/settings/billing/reports",
+        json={"report_type": "summarized", "start_date": "2026-03-01", "end_date": "2026-03-31"},
+    )
     assert busy.status_code == 400 and f"export #{pending} is still being prepared" in busy.json()["message"]
 
 
 def test_report_export_runs_in_the_background_and_serves_the_csv(api: httpx.Client, engine: Engine) -> None:
-    created = api.post("/enterprises/acme/settings/billing/reports",
-                       json={"report_type": "summarized", "start_date": "2026-03-01", "end_date": "2026-03-31"})
+    created = api.post(
+        "/enterprises/acme/settings/billing/reports",
+        json={"report_type": "summarized", "start_date": "2026-03-01", "end_date": "2026-03-31"},
+    )
     assert created.status_code == 202, created.text
     export = created.json()
     assert (export["status"], export["actor"], export["start_date"], "download_urls" in export) == (
-        "processing", "boss", "2026-03-01", False)
+        "processing",
+        "boss",
+        "2026-03-01",
+        False,
+    )
     url = f"/enterprises/acme/settings/billing/reports/{export['id']}"
     for _ in range(2000):  # each request is a real round trip; the export finishes in well under that
         current = api.get(url).json()

@@ -39,7 +39,9 @@ USER_PROPERTY_TYPES: dict[str, tuple[type, ...]] = {
 
 
 def test_consumed_licenses_totals_and_users_equal_the_engine(api: httpx.Client, api_world) -> None:
-    body = api.get("/enterprises/acme/consumed-licenses", params={"per_page": 100}, headers=api_world.auth("owner")).json()
+    body = api.get(
+        "/enterprises/acme/consumed-licenses", params={"per_page": 100}, headers=api_world.auth("owner")
+    ).json()
     with api_world.engine.connect() as conn:
         totals = seats.seat_totals(conn, "acme", as_of=utcnow())
         people = list(seats.iter_licensed_people(conn, "acme", as_of=utcnow()))
@@ -60,13 +62,18 @@ def test_enterprise_can_be_named_by_its_numeric_id(api: httpx.Client, api_world)
 
 def test_organization_names_are_not_case_sensitive(api: httpx.Client, api_world) -> None:
     h = api_world.auth("octo_owner")
-    assert api.get("/orgs/OcTo/copilot/billing/seats", headers=h).json() == api.get("/orgs/octo/copilot/billing/seats", headers=h).json()
+    assert (
+        api.get("/orgs/OcTo/copilot/billing/seats", headers=h).json()
+        == api.get("/orgs/octo/copilot/billing/seats", headers=h).json()
+    )
     r = api.post("/orgs/OCTO/copilot/billing/selected_users", json={"selected_usernames": ["m1"]}, headers=h)
     assert r.status_code == 201 and "m1" in _held(api_world, "octo")
 
 
 def test_consumed_licenses_users_carry_every_documented_property_with_its_type(api: httpx.Client, api_world) -> None:
-    body = api.get("/enterprises/acme/consumed-licenses", params={"per_page": 100}, headers=api_world.auth("owner")).json()
+    body = api.get(
+        "/enterprises/acme/consumed-licenses", params={"per_page": 100}, headers=api_world.auth("owner")
+    ).json()
     for user in body["users"]:
         assert set(user) == set(USER_PROPERTY_TYPES)
         for name, types in USER_PROPERTY_TYPES.items():
@@ -91,7 +98,9 @@ def test_consumed_licenses_show_a_visual_studio_match_as_visual_studio(api: http
         from seatledger.licensing.matching import rematch
 
         rematch(conn, eid)
-    body = api.get("/enterprises/acme/consumed-licenses", params={"per_page": 100}, headers=api_world.auth("owner")).json()
+    body = api.get(
+        "/enterprises/acme/consumed-licenses", params={"per_page": 100}, headers=api_world.auth("owner")
+    ).json()
     alice = next(u for u in body["users"] if u["github_com_login"] == "alice")
     assert alice["license_type"] == "visual_studio"
     assert alice["visual_studio_subscription_user"] is True

@@ -27,27 +27,38 @@ def test_the_what_if_and_the_plan_are_the_engines_for_owners_and_billing_manager
 ) -> None:
     c, auth = client
     what_if = _expected(engine, visibilities=("internal", "private"), pattern="acme-*/*")
-    params = {"product": "code_security", "visibility": ["internal", "private"], "pattern": "acme-*/*", "as_of": "2026-10-31"}
+    params = {
+        "product": "code_security",
+        "visibility": ["internal", "private"],
+        "pattern": "acme-*/*",
+        "as_of": "2026-10-31",
+    }
     for who in ("owner", "billing_manager"):
         r = c.get(f"{BASE}/ghas/what-if", params=params, headers=_as(auth, who))
         assert r.status_code == 200, r.text
         assert r.json() == what_if
     assert what_if["total_if_enabled"] - what_if["total_committers"] == len(what_if["enabling_adds"])  # type: ignore[index]
-    plan = c.get(f"{BASE}/ghas/what-if", params={"product": "code_security", "spare": 3, "as_of": "2026-10-31"},
-                 headers=_as(auth, "owner"))
+    plan = c.get(
+        f"{BASE}/ghas/what-if",
+        params={"product": "code_security", "spare": 3, "as_of": "2026-10-31"},
+        headers=_as(auth, "owner"),
+    )
     assert plan.json() == _expected(engine, spare=3)
 
 
-@pytest.mark.parametrize("who, params, status, message", [
-    ("member", {"product": "code_security"}, 403, ""),
-    ("no_scope", {"product": "code_security"}, 403, ""),
-    ("owner", {}, 422, "product is required"),
-    ("owner", {"product": "copilot"}, 422, "product must be"),
-    ("owner", {"product": "code_security", "org": "no-such-org"}, 422, "no repository"),
-    ("owner", {"product": "code_security", "visibility": "secret"}, 422, "visibility"),
-    ("owner", {"product": "code_security", "spare": -2}, 422, "spare"),
-    ("owner", {"product": "code_security", "as_of": "yesterday"}, 422, "as_of"),
-])
+@pytest.mark.parametrize(
+    "who, params, status, message",
+    [
+        ("member", {"product": "code_security"}, 403, ""),
+        ("no_scope", {"product": "code_security"}, 403, ""),
+        ("owner", {}, 422, "product is required"),
+        ("owner", {"product": "copilot"}, 422, "product must be"),
+        ("owner", {"product": "code_security", "org": "no-such-org"}, 422, "no repository"),
+        ("owner", {"product": "code_security", "visibility": "secret"}, 422, "visibility"),
+        ("owner", {"product": "code_security", "spare": -2}, 422, "spare"),
+        ("owner", {"product": "code_security", "as_of": "yesterday"}, 422, "as_of"),
+    ],
+)
 def test_refusals_and_mistakes_answer_in_githubs_shape(
     client: tuple[httpx.Client, dict[str, str]], who: str, params: dict[str, object], status: int, message: str
 ) -> None:

@@ -36,14 +36,21 @@ def _demo_caller(engine: Engine) -> tuple[str, str]:
         eid = conn.execute(sa.select(t.enterprises.c.id).where(t.enterprises.c.slug == "acme")).scalar_one()
         r, u, o = t.enterprise_roles, t.users, t.organizations
         owner_id, login = conn.execute(
-            sa.select(u.c.id, u.c.login).join(r, r.c.user_id == u.c.id)
-            .where(r.c.enterprise_id == eid, r.c.role == "owner", r.c.ended_at.is_(None)).order_by(u.c.id).limit(1)
+            sa.select(u.c.id, u.c.login)
+            .join(r, r.c.user_id == u.c.id)
+            .where(r.c.enterprise_id == eid, r.c.role == "owner", r.c.ended_at.is_(None))
+            .order_by(u.c.id)
+            .limit(1)
         ).one()
         # The org with the most Copilot seats makes the richest comparison.
         s = t.copilot_seats
         org_id, org = conn.execute(
-            sa.select(o.c.id, o.c.login).outerjoin(s, s.c.organization_id == o.c.id).where(o.c.enterprise_id == eid)
-            .group_by(o.c.id, o.c.login).order_by(sa.func.count(s.c.id).desc(), o.c.id).limit(1)
+            sa.select(o.c.id, o.c.login)
+            .outerjoin(s, s.c.organization_id == o.c.id)
+            .where(o.c.enterprise_id == eid)
+            .group_by(o.c.id, o.c.login)
+            .order_by(sa.func.count(s.c.id).desc(), o.c.id)
+            .limit(1)
         ).one()
         Ledger(conn).add_membership(org_id, owner_id, "owner")
         _, token = tokens.create_token(conn, "acme", login, SCOPES)
@@ -61,8 +68,10 @@ def test_api_totals_equal_the_csv_reports_on_the_demo_enterprise(engine: Engine,
 
         for scope, path in ((Scope.enterprise("acme"), "/enterprises/acme"), (Scope.org(org), f"/orgs/{org}")):
             for product in ("code_security", "secret_protection"):
-                ghas = api.get(f"{path}/settings/billing/advanced-security",
-                               params={"advanced_security_product": product, "per_page": 100}).json()
+                ghas = api.get(
+                    f"{path}/settings/billing/advanced-security",
+                    params={"advanced_security_product": product, "per_page": 100},
+                ).json()
                 rows = _csv_rows(engine, "advanced-security", scope, product)
                 assert ghas["total_advanced_security_committers"] == len({r[0] for r in rows}), (path, product)
                 assert ghas["total_count"] == len({r[1] for r in rows}), (path, product)

@@ -56,8 +56,11 @@ def test_page_past_the_end_is_empty_with_prev_and_first(api: httpx.Client, api_w
 
 def test_link_keeps_the_other_query_parameters(api: httpx.Client, api_world, live_server) -> None:
     path = "/enterprises/acme/settings/billing/advanced-security"  # 3 repositories
-    r = api.get(path, params={"advanced_security_product": "code_security", "per_page": 1, "page": 2},
-                headers=api_world.auth("owner"))
+    r = api.get(
+        path,
+        params={"advanced_security_product": "code_security", "per_page": 1, "page": 2},
+        headers=api_world.auth("owner"),
+    )
     base = f"{live_server.url}/api/v3{path}?advanced_security_product=code_security"
     assert links(r) == (
         f'<{base}&page=1&per_page=1>; rel="prev", <{base}&page=3&per_page=1>; rel="next", '
@@ -85,8 +88,17 @@ def test_default_page_sizes_are_30_for_licenses_and_50_for_copilot_seats(api: ht
     assert 'page=2&per_page=50>; rel="next"' in seats.headers["Link"]
 
 
-BAD_QUERIES = ["per_page=0", "per_page=101", "per_page=-5", "page=0", "page=-1", "page=abc", "per_page=1.5",
-               "advanced_security_product=ghas", "advanced_security_product="]
+BAD_QUERIES = [
+    "per_page=0",
+    "per_page=101",
+    "per_page=-5",
+    "page=0",
+    "page=-1",
+    "page=abc",
+    "per_page=1.5",
+    "advanced_security_product=ghas",
+    "advanced_security_product=",
+]
 
 
 def test_bad_query_parameters_are_422_with_a_github_error(api: httpx.Client, api_world) -> None:
@@ -100,9 +112,14 @@ def test_bad_query_parameters_are_422_with_a_github_error(api: httpx.Client, api
 
 def test_every_paginated_endpoint_validates_per_page(api: httpx.Client, api_world) -> None:
     for path, who in (
-        (CONSUMED, "owner"), ("/orgs/octo/settings/billing/advanced-security", "octo_owner"),
-        ("/orgs/octo/copilot/billing/seats", "octo_owner"), ("/enterprises/acme/copilot/billing/seats", "owner"),
+        (CONSUMED, "owner"),
+        ("/orgs/octo/settings/billing/advanced-security", "octo_owner"),
+        ("/orgs/octo/copilot/billing/seats", "octo_owner"),
+        ("/enterprises/acme/copilot/billing/seats", "owner"),
     ):
         for value in ("0", "101", "x"):
-            assert api.get(path, params={"per_page": value}, headers=api_world.auth(who)).status_code == 422, (path, value)
+            assert api.get(path, params={"per_page": value}, headers=api_world.auth(who)).status_code == 422, (
+                path,
+                value,
+            )
         assert api.get(path, params={"per_page": "100"}, headers=api_world.auth(who)).status_code == 200, path

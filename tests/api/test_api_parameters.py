@@ -13,9 +13,11 @@ from test_api_validation import COST_CENTERS, _is_github_error
 def test_a_query_value_with_a_nul_byte_or_over_the_limit_is_422(api: httpx.Client, api_world) -> None:
     headers = api_world.auth("owner")
     for value in ("a\x00b", "x" * (validation.QUERY_VALUE_MAX + 1)):
-        for path, name in (("/enterprises/acme/settings/billing/usage", "cost_center_id"),
-                           ("/enterprises/acme/settings/billing/usage/summary", "organization"),
-                           ("/enterprises/acme/settings/billing/usage/summary", "sku")):
+        for path, name in (
+            ("/enterprises/acme/settings/billing/usage", "cost_center_id"),
+            ("/enterprises/acme/settings/billing/usage/summary", "organization"),
+            ("/enterprises/acme/settings/billing/usage/summary", "sku"),
+        ):
             r = api.get(path, params={name: value}, headers=headers)
             assert r.status_code == 422 and _is_github_error(r), (path, name, r.text)
 

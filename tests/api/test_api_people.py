@@ -34,8 +34,11 @@ def client(live_server: object, engine: Engine) -> Iterator[tuple[httpx.Client, 
             ).scalar_one()
             auth[role] = tokens.create_token(conn, "acme", login, "read:enterprise")[1]
         member = conn.execute(
-            sa.select(u.c.login).join(om, om.c.user_id == u.c.id)
-            .where(om.c.role == "member", u.c.id.not_in(sa.select(er.c.user_id))).order_by(u.c.id).limit(1)
+            sa.select(u.c.login)
+            .join(om, om.c.user_id == u.c.id)
+            .where(om.c.role == "member", u.c.id.not_in(sa.select(er.c.user_id)))
+            .order_by(u.c.id)
+            .limit(1)
         ).scalar_one()
         auth["member"] = tokens.create_token(conn, "acme", member, "read:enterprise")[1]
         auth["no_scope"] = tokens.create_token(conn, "acme", login, "read:org")[1]
@@ -81,7 +84,9 @@ def test_history_is_the_engines_history(client: tuple[httpx.Client, dict[str, st
     r = c.get(f"{BASE}/history", params=params, headers=_as(auth, "billing_manager"))
     assert r.status_code == 200, r.text
     with engine.connect() as conn:
-        expected = licensing.license_history(conn, "acme", "code_security", dt.date(2026, 6, 1), AT.date(), org="acme-web")
+        expected = licensing.license_history(
+            conn, "acme", "code_security", dt.date(2026, 6, 1), AT.date(), org="acme-web"
+        )
     assert r.json() == jsonable(expected)
     assert r.json()["peak"] == max(n for _, n in r.json()["days"])
 
@@ -95,11 +100,35 @@ def test_history_is_the_engines_history(client: tuple[httpx.Client, dict[str, st
         ("no_scope", "/people/x", {}, 403, "This endpoint needs a token with the 'read:enterprise' or"),
         ("owner", "/people/nobody-at-all", {}, 404, "no person 'nobody-at-all' in enterprise 'acme'"),
         ("owner", "/people/x", {"as_of": "2026-02-30"}, 422, "as_of must be a date YYYY-MM-DD"),
-        ("owner", "/changes", {"from": "2026-10-31", "to": "2026-09-01"}, 422, "the range ends (2026-09-01 23:59:59) before it starts"),
-        ("owner", "/changes", {"from": "2026-09-01", "to": "2026-10-31", "product": "seats"}, 422, "product must be one of"),
+        (
+            "owner",
+            "/changes",
+            {"from": "2026-10-31", "to": "2026-09-01"},
+            422,
+            "the range ends (2026-09-01 23:59:59) before it starts",
+        ),
+        (
+            "owner",
+            "/changes",
+            {"from": "2026-09-01", "to": "2026-10-31", "product": "seats"},
+            422,
+            "product must be one of",
+        ),
         ("owner", "/changes", {"from": "2026-09-01", "to": "2026-10-31", "org": "nope"}, 404, "no organization 'nope'"),
-        ("owner", "/history", {"from": "2026-10-31", "to": "2026-09-01"}, 422, "the history ends (2026-09-01) before it starts"),
-        ("owner", "/history", {"from": "2026-09-01", "to": "2026-10-31", "product": "seats"}, 422, "product must be one of"),
+        (
+            "owner",
+            "/history",
+            {"from": "2026-10-31", "to": "2026-09-01"},
+            422,
+            "the history ends (2026-09-01) before it starts",
+        ),
+        (
+            "owner",
+            "/history",
+            {"from": "2026-09-01", "to": "2026-10-31", "product": "seats"},
+            422,
+            "product must be one of",
+        ),
         ("owner", "/history", {"from": "2026-9-1", "to": "2026-10-31"}, 422, "from must be a date YYYY-MM-DD"),
         ("owner", "/changes", {"from": "2026-09-01"}, 422, "to is required"),
     ],

@@ -53,12 +53,17 @@ def _race(url: str, send: Callable[[httpx.Client], httpx.Response]) -> list[http
 
 
 def test_racing_seat_assignments_for_one_person_leave_one_open_seat(
-    racing_api: str, api_world: ApiWorld, engine: Engine  # noqa: F811
+    racing_api: str,
+    api_world: ApiWorld,
+    engine: Engine,  # noqa: F811
 ) -> None:
     auth = api_world.auth("octo_owner")
-    answers = _race(racing_api, lambda c: c.post(
-        "/orgs/octo/copilot/billing/selected_users", json={"selected_usernames": ["m1"]}, headers=auth
-    ))
+    answers = _race(
+        racing_api,
+        lambda c: c.post(
+            "/orgs/octo/copilot/billing/selected_users", json={"selected_usernames": ["m1"]}, headers=auth
+        ),
+    )
     assert [a.status_code for a in answers] == [201] * RACERS
     assert sum(a.json()["seats_created"] for a in answers) == 1  # the others found the seat
     s = t.copilot_seats
@@ -70,23 +75,30 @@ def test_racing_seat_assignments_for_one_person_leave_one_open_seat(
 
 
 def test_racing_creates_of_one_cost_center_name_leave_one_active_center(
-    racing_api: str, api_world: ApiWorld, engine: Engine  # noqa: F811
+    racing_api: str,
+    api_world: ApiWorld,
+    engine: Engine,  # noqa: F811
 ) -> None:
     auth = api_world.auth("owner")
-    answers = _race(racing_api, lambda c: c.post(
-        "/enterprises/acme/settings/billing/cost-centers", json={"name": "Platform"}, headers=auth
-    ))
+    answers = _race(
+        racing_api,
+        lambda c: c.post("/enterprises/acme/settings/billing/cost-centers", json={"name": "Platform"}, headers=auth),
+    )
     codes = sorted(a.status_code for a in answers)
     assert codes[0] == 200 and all(400 <= code < 500 for code in codes[1:]), codes
     assert all("already exists" in a.json()["message"] for a in answers if a.status_code != 200)
     c = t.cost_centers
     with engine.connect() as conn:
-        active = conn.execute(sa.select(sa.func.count()).where(c.c.name == "Platform", c.c.deleted_at.is_(None))).scalar()
+        active = conn.execute(
+            sa.select(sa.func.count()).where(c.c.name == "Platform", c.c.deleted_at.is_(None))
+        ).scalar()
     assert active == 1
 
 
 def test_racing_usage_report_exports_of_one_person_accept_one(
-    racing_api: str, api_world: ApiWorld, engine: Engine  # noqa: F811
+    racing_api: str,
+    api_world: ApiWorld,
+    engine: Engine,  # noqa: F811
 ) -> None:
     auth = api_world.auth("owner")
     body = {"report_type": "summarized", "start_date": "2026-01-01", "end_date": "2026-01-31"}
@@ -96,6 +108,8 @@ def test_racing_usage_report_exports_of_one_person_accept_one(
     assert all("still being prepared" in a.json()["message"] for a in answers if a.status_code == 400)
     j = export_jobs
     with engine.connect() as conn:
-        jobs = conn.execute(sa.select(sa.func.count()).where(j.c.requester_user_id == api_world.users["owner"])).scalar()
+        jobs = conn.execute(
+            sa.select(sa.func.count()).where(j.c.requester_user_id == api_world.users["owner"])
+        ).scalar()
         exports = conn.execute(sa.select(sa.func.count()).select_from(usage_report_exports)).scalar()
     assert (jobs, exports) == (1, 1)

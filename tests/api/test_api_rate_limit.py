@@ -27,4 +27,7 @@ def test_requests_past_the_hourly_limit_get_403_with_retry_after(api: httpx.Clie
     assert 1 <= int(over.headers["Retry-After"]) <= 3600
     assert over.headers["X-RateLimit-Reset"] == answers[0].headers["X-RateLimit-Reset"]
     # Another token still has its own hour.
-    assert api.get("/enterprises/acme/license-sync-status", headers=api_world.auth("owner", "read:enterprise")).status_code == 200
+    assert (
+        api.get("/enterprises/acme/license-sync-status", headers=api_world.auth("owner", "read:enterprise")).status_code
+        == 200
+    )

@@ -33,8 +33,12 @@ def test_a_timestamp_is_written_in_utc_with_z_and_whole_seconds_whatever_its_zon
 
 def test_a_request_body_with_an_unknown_property_an_empty_list_or_an_unusable_name_is_refused() -> None:
     assert SelectedUsers(selected_usernames=["mona"]).selected_usernames == ["mona"]
-    for bad in ({"selected_usernames": ["mona"], "selected_teams": ["devs"]}, {"selected_usernames": []},
-                {"selected_usernames": ["mo\x00na"]}, {"selected_usernames": [""]}):
+    for bad in (
+        {"selected_usernames": ["mona"], "selected_teams": ["devs"]},
+        {"selected_usernames": []},
+        {"selected_usernames": ["mo\x00na"]},
+        {"selected_usernames": [""]},
+    ):
         with pytest.raises(ValidationError):
             SelectedUsers.model_validate(bad)
     with pytest.raises(ValidationError):

@@ -40,7 +40,9 @@ def test_generated_requests_get_documented_answers_and_never_a_500(live_server, 
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            database=None,
             suppress_health_check=list(HealthCheck),
         )
         def check(case: schemathesis.Case) -> None:
@@ -82,7 +84,9 @@ def test_generated_invalid_requests_are_refused_with_a_4xx_never_a_5xx(live_serv
 
         @given(case=operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
         @settings(
-            max_examples=NEGATIVE_EXAMPLES_PER_OPERATION, deadline=None, database=None,
+            max_examples=NEGATIVE_EXAMPLES_PER_OPERATION,
+            deadline=None,
+            database=None,
             suppress_health_check=list(HealthCheck),
         )
         def check(case: schemathesis.Case) -> None:

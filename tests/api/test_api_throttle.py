@@ -87,7 +87,9 @@ def test_two_processes_counting_one_token_lose_no_request_and_are_exact_near_the
     assert _written(api_world, token_id) == 201  # every request counted, none lost
     # Near the limit both write every request, so the count is exact: with 201 counted, 49 more
     # are answered and the 251st request overall is the first refused.
-    used = [b.add(engine, token_id, start, limit) if i % 2 else a.add(engine, token_id, start, limit) for i in range(51)]
+    used = [
+        b.add(engine, token_id, start, limit) if i % 2 else a.add(engine, token_id, start, limit) for i in range(51)
+    ]
     assert used == list(range(202, 253))
     assert 201 + sum(u <= limit for u in used) == limit
 
@@ -99,6 +101,9 @@ def test_the_write_through_margin_and_the_window_and_headers_of_a_state() -> Non
     state = throttle.RateState(limit=10, used=12, reset=1_776_250_800)
     assert state.remaining == 0  # never below zero
     assert state.headers() == {
-        "X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0", "X-RateLimit-Used": "12",
-        "X-RateLimit-Reset": "1776250800", "X-RateLimit-Resource": "core",
+        "X-RateLimit-Limit": "10",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Used": "12",
+        "X-RateLimit-Reset": "1776250800",
+        "X-RateLimit-Resource": "core",
     }

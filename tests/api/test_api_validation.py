@@ -49,8 +49,7 @@ def test_an_enterprise_is_found_by_its_ascii_numeric_id(api: httpx.Client, api_w
 
 
 def test_an_empty_api_version_header_is_400_as_on_github(api: httpx.Client, api_world) -> None:
-    r = api.get("/enterprises/acme/consumed-licenses",
-                headers={**api_world.auth("owner"), "X-GitHub-Api-Version": ""})
+    r = api.get("/enterprises/acme/consumed-licenses", headers={**api_world.auth("owner"), "X-GitHub-Api-Version": ""})
     assert r.status_code == 400 and "Invalid API version" in r.json()["message"]
 
 
@@ -71,6 +70,9 @@ def test_a_cost_center_name_with_a_nul_byte_or_too_long_is_422_and_not_stored(ap
 
 def test_an_export_of_dates_outside_the_ledgers_years_is_422(api: httpx.Client, api_world) -> None:
     for start in ("0001-01-01", "9999-12-31"):
-        r = api.post("/enterprises/acme/settings/billing/reports", headers=api_world.auth("owner"),
-                     json={"report_type": "summarized", "start_date": start})
+        r = api.post(
+            "/enterprises/acme/settings/billing/reports",
+            headers=api_world.auth("owner"),
+            json={"report_type": "summarized", "start_date": start},
+        )
         assert r.status_code == 422 and _is_github_error(r), r.text

@@ -16,5 +16,6 @@ def run_seatledger(
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
     env["SEATLEDGER_DATA_DIR"] = str(data)
     env.update(settings or {})
-    return subprocess.run([sys.executable, "-m", "seatledger", *args], capture_output=True, text=True, env=env,
-                          input=stdin, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "seatledger", *args], capture_output=True, text=True, env=env, input=stdin, timeout=120
+    )

@@ -20,7 +20,9 @@ from seatledger.db.ledger import Ledger
 T0 = dt.datetime(2026, 1, 1)
 
 
-def _cli(args: list[str], data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+def _cli(
+    args: list[str], data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of ``seatledger ARGS`` on the ledger in ``data``."""
     for name in ("SEATLEDGER_DATABASE_URL", "SEATLEDGER_SMTP_URL"):
         monkeypatch.delenv(name, raising=False)
@@ -59,8 +61,21 @@ def _ledger(data: Path, *slugs: str) -> Path:
         (["report", "license-usage", "-o", "{data}"], "is a directory"),
         (["summary", "--as-of", "0001-01-01"], "--as-of must lie between the years 1970 and 2999"),
         (["report", "advanced-security", "--product", "code_security", "--as-of", "0001-01-01"], "--as-of must lie"),
-        (["token", "create", "--login", "ann-acme", "--enterprise", "acme", "--scopes", "read:enterprise",
-          "--expires-in-days", "99999999999"], "--expires-in-days must be from 1 to"),
+        (
+            [
+                "token",
+                "create",
+                "--login",
+                "ann-acme",
+                "--enterprise",
+                "acme",
+                "--scopes",
+                "read:enterprise",
+                "--expires-in-days",
+                "99999999999",
+            ],
+            "--expires-in-days must be from 1 to",
+        ),
         (["token", "revoke", "99999999999999999999999"], "no token with id 99999999999999999999999"),
     ],
 )
@@ -76,8 +91,16 @@ def test_a_bad_value_is_one_line_and_exit_2(
 
 @pytest.mark.parametrize(
     "args",
-    [["summary"], ["report", "license-usage"], ["token", "list"], ["cost-center", "list"], ["price", "list"],
-     ["billing", "show"], ["verify"], ["report", "copilot-activity", "--enterprise", "acme"]],
+    [
+        ["summary"],
+        ["report", "license-usage"],
+        ["token", "list"],
+        ["cost-center", "list"],
+        ["price", "list"],
+        ["billing", "show"],
+        ["verify"],
+        ["report", "copilot-activity", "--enterprise", "acme"],
+    ],
 )
 def test_a_command_that_only_reads_refuses_a_missing_ledger_and_creates_none(
     args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -124,7 +147,9 @@ def test_organization_names_match_in_any_case_as_in_the_api(
     assert "ann-acme" in out
 
 
-def test_version_prints_the_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_version_prints_the_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert _cli(["--version"], tmp_path, monkeypatch, capsys)[:2] == (0, f"seatledger {__version__}\n")
 
 
@@ -148,11 +173,18 @@ def test_help_names_each_value_and_never_a_python_type(capsys: pytest.CaptureFix
 
 # Read-only commands and their value options: hostile values never give a traceback.
 _FUZZED = [
-    ["summary", "--as-of", "{v}"], ["summary", "--enterprise", "{v}"], ["summary", "--org", "{v}", "--json"],
-    ["report", "license-usage", "--as-of", "{v}", "-o", "{data}/out.csv"], ["verify", "--enterprise", "{v}"],
-    ["report", "advanced-security", "--product", "{v}", "-o", "{data}/out.csv"], ["token", "revoke", "{v}"],
-    ["explain", "{v}"], ["changes", "--from", "{v}", "--to", "2026-02-01"], ["history", "--from", "{v}"],
-    ["emails", "unattributed", "--as-of", "{v}"], ["billing", "show", "--as-of", "{v}"],
+    ["summary", "--as-of", "{v}"],
+    ["summary", "--enterprise", "{v}"],
+    ["summary", "--org", "{v}", "--json"],
+    ["report", "license-usage", "--as-of", "{v}", "-o", "{data}/out.csv"],
+    ["verify", "--enterprise", "{v}"],
+    ["report", "advanced-security", "--product", "{v}", "-o", "{data}/out.csv"],
+    ["token", "revoke", "{v}"],
+    ["explain", "{v}"],
+    ["changes", "--from", "{v}", "--to", "2026-02-01"],
+    ["history", "--from", "{v}"],
+    ["emails", "unattributed", "--as-of", "{v}"],
+    ["billing", "show", "--as-of", "{v}"],
 ]
 
 
@@ -164,7 +196,8 @@ def test_hostile_values_on_the_command_line_never_give_a_traceback(
 
     data = _ledger(tmp_path / "data", "acme")
     values = st.one_of(
-        st.text(max_size=30), st.integers(min_value=-(10**30), max_value=10**30).map(str),
+        st.text(max_size=30),
+        st.integers(min_value=-(10**30), max_value=10**30).map(str),
         st.sampled_from(["0001-01-01", "9999-12-31T23:59:59+14:00", "\x00", "-", "--json", "1e400", "2026-13-01"]),
     )
 

@@ -18,7 +18,9 @@ from tests.factories import EnterpriseBuilder
 
 def test_a_ledger_that_is_not_there_is_refused_unless_the_command_makes_one(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "typo")
-    with pytest.raises(ConfigError, match=f"no ledger at {tmp_path / 'typo' / 'seatledger.db'}: check SEATLEDGER_DATA_DIR"):
+    with pytest.raises(
+        ConfigError, match=f"no ledger at {tmp_path / 'typo' / 'seatledger.db'}: check SEATLEDGER_DATA_DIR"
+    ):
         open_ledger(settings)
     assert not (tmp_path / "typo").exists()
     tmp_path.joinpath("made").mkdir()

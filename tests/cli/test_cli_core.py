@@ -27,8 +27,14 @@ AS_OF = "2026-06-15T12:00:00Z"
 
 def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
-    return subprocess.run([sys.executable, "-m", "seatledger", *args], capture_output=True, text=True,
-                          env={**base, **env}, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "seatledger", *args],
+        capture_output=True,
+        text=True,
+        env={**base, **env},
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 def _one_error_line(proc: subprocess.CompletedProcess[str]) -> str:
@@ -94,8 +100,9 @@ def _sign_in(client: httpx.Client, login: str, password: str) -> None:
     form = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token, form.text
-    answer = client.post("/login", data={"login": login, "password": password, "csrf_token": token.group(1),
-                                         "next": "/summary"})
+    answer = client.post(
+        "/login", data={"login": login, "password": password, "csrf_token": token.group(1), "next": "/summary"}
+    )
     assert answer.status_code in (200, 303), answer.text
 
 
@@ -116,8 +123,9 @@ def test_summary_json_and_the_summary_page_show_the_same_totals_for_the_demo(
     build_demo(engine, size="small", seed=1, anchor=ANCHOR)
     with engine.begin() as conn:
         set_password(conn, find_user(conn, "acme-setup", "acme"), "correct horse battery")
-    proc = _run(["summary", "--enterprise", "acme", "--as-of", AS_OF, "--json"],
-                {"SEATLEDGER_DATABASE_URL": db_url}, tmp_path)
+    proc = _run(
+        ["summary", "--enterprise", "acme", "--as-of", AS_OF, "--json"], {"SEATLEDGER_DATABASE_URL": db_url}, tmp_path
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     with httpx.Client(base_url=live_server.url, follow_redirects=True, timeout=30) as client:
@@ -126,11 +134,19 @@ def test_summary_json_and_the_summary_page_show_the_same_totals_for_the_demo(
     assert page.status_code == 200, page.text
     numbers = _page_numbers(page.text)
     assert set(numbers) >= {
-        "seats.consumed", "seats.purchased", "seats.available", "seats.billable_this_month",
-        "seats.license_types.enterprise", "seats.license_types.visual_studio_subscription",
-        "advanced_security.code_security.active_committers", "advanced_security.secret_protection.active_committers",
-        "advanced_security.code_security.maximum_committers", "copilot.total", "copilot.business",
-        "copilot.enterprise", "copilot.breakdown.pending_cancellation",
+        "seats.consumed",
+        "seats.purchased",
+        "seats.available",
+        "seats.billable_this_month",
+        "seats.license_types.enterprise",
+        "seats.license_types.visual_studio_subscription",
+        "advanced_security.code_security.active_committers",
+        "advanced_security.secret_protection.active_committers",
+        "advanced_security.code_security.maximum_committers",
+        "copilot.total",
+        "copilot.business",
+        "copilot.enterprise",
+        "copilot.breakdown.pending_cancellation",
     }
     for key, shown in numbers.items():  # every number on the page is the JSON's
         assert shown == _json_value(doc, key), key
@@ -140,13 +156,39 @@ def test_summary_json_and_the_summary_page_show_the_same_totals_for_the_demo(
 def test_summary_json_has_the_documented_stable_keys(data_env: dict[str, str], tmp_path: Path) -> None:
     _demo_in(data_env, "acme")
     doc = json.loads(_run(["summary", "--enterprise", "acme", "--as-of", AS_OF, "--json"], data_env, tmp_path).stdout)
-    assert list(doc) == ["enterprise", "name", "organization", "as_of", "seats", "advanced_security", "copilot",
-                         "no_data_before", "sources"]
+    assert list(doc) == [
+        "enterprise",
+        "name",
+        "organization",
+        "as_of",
+        "seats",
+        "advanced_security",
+        "copilot",
+        "no_data_before",
+        "sources",
+    ]
     assert (doc["no_data_before"], doc["sources"]) == ([], {}), "the demo is written directly, by no importer"
     assert doc["as_of"] == "2026-06-15T12:00:00Z"
-    assert set(doc["seats"]) == {"consumed", "purchased", "available", "over_limit", "billing", "expires_at",
-                                 "billable_this_month", "license_types", "cloud_users", "server_only_users", "invited_only_users"}
+    assert set(doc["seats"]) == {
+        "consumed",
+        "purchased",
+        "available",
+        "over_limit",
+        "billing",
+        "expires_at",
+        "billable_this_month",
+        "license_types",
+        "cloud_users",
+        "server_only_users",
+        "invited_only_users",
+    }
     assert set(doc["advanced_security"]) == {"code_security", "secret_protection"}
     assert set(doc["advanced_security"]["code_security"]) == {
-        "active_committers", "maximum_committers", "purchased", "over_limit", "billing", "repositories"}
+        "active_committers",
+        "maximum_committers",
+        "purchased",
+        "over_limit",
+        "billing",
+        "repositories",
+    }
     assert set(doc["copilot"]) == {"total", "business", "enterprise", "plan_type", "breakdown"}

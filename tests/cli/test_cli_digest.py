@@ -17,8 +17,11 @@ def test_digest_commands_subscribe_list_send_and_exit_2_on_bad_input(
     engine: Engine, db_url: str, tmp_path: Path, smtp: SmtpSink
 ) -> None:
     build_acme(engine)
-    settings = {"SEATLEDGER_DATABASE_URL": db_url, "SEATLEDGER_SMTP_URL": smtp.url,
-                "SEATLEDGER_SECRET_KEY": "cli-secret"}
+    settings = {
+        "SEATLEDGER_DATABASE_URL": db_url,
+        "SEATLEDGER_SMTP_URL": smtp.url,
+        "SEATLEDGER_SECRET_KEY": "cli-secret",
+    }
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return run_seatledger(["digest", *args], tmp_path / "data", settings)

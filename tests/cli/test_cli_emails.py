@@ -30,12 +30,14 @@ def test_emails_unattributed_lists_the_worklist_and_map_takes_an_email_off_it(
         {"email": "ann.home@gmail.com", "pushes": 3, "repositories": 2, "last_push": "2026-06-13T12:00:00Z"},
         {"email": "stranger@elsewhere.org", "pushes": 1, "repositories": 1, "last_push": "2026-06-14T12:00:00Z"},
     ]
-    mapped = _invoke(["emails", "map", "Stranger@Elsewhere.org", "--login", "carl", "--enterprise", "acme"],
-                     db_url, tmp_path)
+    mapped = _invoke(
+        ["emails", "map", "Stranger@Elsewhere.org", "--login", "carl", "--enterprise", "acme"], db_url, tmp_path
+    )
     assert (mapped.exit_code, mapped.stdout) == (0, "stranger@elsewhere.org → carl: created\n")
     table = _invoke(["emails", "unattributed", "--enterprise", "acme", "--as-of", as_of], db_url, tmp_path)
     assert table.stdout.splitlines() == [
-        "email\tpushes\trepositories\tlast push", "ann.home@gmail.com\t3\t2\t2026-06-13T12:00:00Z",
+        "email\tpushes\trepositories\tlast push",
+        "ann.home@gmail.com\t3\t2\t2026-06-13T12:00:00Z",
     ]
     taken = _invoke(["emails", "map", "ann@acme.test", "--login", "carl", "--enterprise", "acme"], db_url, tmp_path)
     assert isinstance(taken.exception, InvalidInput)

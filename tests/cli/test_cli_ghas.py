@@ -25,8 +25,9 @@ def test_the_cli_prints_the_engines_what_if_and_plan(small_demo: tuple[Path, Eng
     with engine.connect() as conn:
         what_if = jsonable(licensing.ghas_what_if(conn, "acme", "code_security", chosen, as_of=AT))
         plan = licensing.ghas_plan(conn, "acme", "code_security", 3, as_of=AT)
-    done = run_seatledger([*BASE, "--visibility", "internal", "--visibility", "private", "--pattern", "acme-*/*",
-                           "--json"], data)
+    done = run_seatledger(
+        [*BASE, "--visibility", "internal", "--visibility", "private", "--pattern", "acme-*/*", "--json"], data
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == what_if
     assert json.loads(run_seatledger([*BASE, "--spare", "3", "--json"], data).stdout) == jsonable(plan)
@@ -52,7 +53,7 @@ def test_the_text_what_if_names_each_person_enabling_adds_and_disabling_frees(sm
     frees = lines.index("Disabling frees:")
     assert lines[2] == "Enabling adds:"
     assert [line.split()[0] for line in lines[3:frees]] == [p.login for p in found.enabling_adds]
-    assert [line.split()[0] for line in lines[frees + 1:]] == [p.login for p in found.disabling_frees]
+    assert [line.split()[0] for line in lines[frees + 1 :]] == [p.login for p in found.disabling_frees]
 
 
 def test_a_choice_of_no_repository_is_one_line_and_exit_2(small_demo: tuple[Path, Engine]) -> None:

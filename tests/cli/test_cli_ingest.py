@@ -43,8 +43,19 @@ def _acme(engine: Engine) -> int:
 def test_cli_ingests_repositories_and_reports_what_it_did(db_url: str, git_home: Path, tmp_path: Path) -> None:
     repo = Repo(tmp_path / "repos" / "app", git_home)
     repo.commit("Carol", "carol@example.com", dt.datetime.utcnow() - dt.timedelta(days=1))
-    proc = _seatledger(db_url, tmp_path, "ingest", "git", "--org", "acme-org", "--enterprise", "acme",
-                       "--create-people", str(repo.path), str(tmp_path))
+    proc = _seatledger(
+        db_url,
+        tmp_path,
+        "ingest",
+        "git",
+        "--org",
+        "acme-org",
+        "--enterprise",
+        "acme",
+        "--create-people",
+        str(repo.path),
+        str(tmp_path),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "1 commit" in proc.stdout and "1 user" in proc.stdout
     assert "1 of 2 repositories ingested" in proc.stdout
@@ -61,8 +72,18 @@ def test_cli_exits_2_when_no_path_could_be_ingested(db_url: str, tmp_path: Path,
 
 def test_cli_rejects_a_bad_export_with_one_line_and_exit_code_2(db_url: str, tmp_path: Path) -> None:
     bad = tmp_path / "usage.json"
-    bad.write_text(json.dumps({"format_version": 99, "server_id": "5d8a1e4c-3c0a-4f39-9a7e-1f2d3c4b5a69",
-                               "host_name": "ghes.acme.test", "version": "3.17.2", "enterprise": "acme", "users": []}))
+    bad.write_text(
+        json.dumps(
+            {
+                "format_version": 99,
+                "server_id": "5d8a1e4c-3c0a-4f39-9a7e-1f2d3c4b5a69",
+                "host_name": "ghes.acme.test",
+                "version": "3.17.2",
+                "enterprise": "acme",
+                "users": [],
+            }
+        )
+    )
     proc = _seatledger(db_url, tmp_path, "ingest", "server-usage", str(bad))
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: format_version 99 is not supported (seatledger reads 1)"
@@ -109,7 +130,17 @@ def test_cli_without_a_token_says_which_variable_to_set_and_exits_2(
     for name in ("GITHUB_TOKEN", "MY_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     assert "MY_TOKEN" not in os.environ
-    proc = _seatledger(db_url, tmp_path, "sync", "github", "--api-url", "https://api.github.com",
-                       "--enterprise", "acme", "--token-env", "MY_TOKEN")
+    proc = _seatledger(
+        db_url,
+        tmp_path,
+        "sync",
+        "github",
+        "--api-url",
+        "https://api.github.com",
+        "--enterprise",
+        "acme",
+        "--token-env",
+        "MY_TOKEN",
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == "error: no token: set the environment variable MY_TOKEN"

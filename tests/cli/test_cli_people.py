@@ -77,11 +77,26 @@ def test_history_prints_each_days_total_and_the_peak(ledger: tuple[Path, Engine]
     [
         (["explain", "nobody-here", "--enterprise", "acme"], "error: no person 'nobody-here' in enterprise 'acme'"),
         (["explain", "x", "--enterprise", "acme", "--as-of", "2026-13-01"], "error: --as-of must be an ISO date"),
-        (["changes", "--enterprise", "acme", "--from", AS_OF, "--to", "2026-08-01"], "error: the range ends (2026-08-01 23:59:59) before it starts"),
-        (["changes", "--enterprise", "acme", "--from", "yesterday", "--to", AS_OF], "error: --from must be an ISO date"),
-        (["changes", "--enterprise", "acme", "--from", "2026-08-01", "--to", AS_OF, "--product", "seats"], "error: product must be one of"),
-        (["history", "--enterprise", "acme", "--from", AS_OF, "--to", "2026-08-01"], "error: the history ends (2026-08-01) before it starts"),
-        (["history", "--enterprise", "acme", "--from", "2026-8-1", "--to", AS_OF], "error: --from must be a date YYYY-MM-DD"),
+        (
+            ["changes", "--enterprise", "acme", "--from", AS_OF, "--to", "2026-08-01"],
+            "error: the range ends (2026-08-01 23:59:59) before it starts",
+        ),
+        (
+            ["changes", "--enterprise", "acme", "--from", "yesterday", "--to", AS_OF],
+            "error: --from must be an ISO date",
+        ),
+        (
+            ["changes", "--enterprise", "acme", "--from", "2026-08-01", "--to", AS_OF, "--product", "seats"],
+            "error: product must be one of",
+        ),
+        (
+            ["history", "--enterprise", "acme", "--from", AS_OF, "--to", "2026-08-01"],
+            "error: the history ends (2026-08-01) before it starts",
+        ),
+        (
+            ["history", "--enterprise", "acme", "--from", "2026-8-1", "--to", AS_OF],
+            "error: --from must be a date YYYY-MM-DD",
+        ),
     ],
 )
 def test_a_mistake_is_one_line_and_exit_code_2(ledger: tuple[Path, Engine], args: list[str], message: str) -> None:

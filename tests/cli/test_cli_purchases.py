@@ -29,8 +29,22 @@ def test_billing_set_records_dated_purchases_and_show_answers_for_a_past_day(
     assert (first.exit_code, first.stdout) == (0, "enterprise: created\n"), first.output
     more = _invoke([*base, "--model", "volume", "--purchased", "150", "--from", "2026-04-01"], db_url, tmp_path)
     assert more.exit_code == 0, more.output
-    copilot = _invoke(["billing", "set", "--enterprise", "acme", "--product", "copilot", "--model", "metered",
-                       "--from", "2026-01-01"], db_url, tmp_path)
+    copilot = _invoke(
+        [
+            "billing",
+            "set",
+            "--enterprise",
+            "acme",
+            "--product",
+            "copilot",
+            "--model",
+            "metered",
+            "--from",
+            "2026-01-01",
+        ],
+        db_url,
+        tmp_path,
+    )
     assert copilot.stdout == "copilot_business: created\ncopilot_enterprise: created\n"
 
     february = _invoke(["billing", "show", "--enterprise", "acme", "--as-of", "2026-02-15"], db_url, tmp_path)
@@ -41,7 +55,9 @@ def test_billing_set_records_dated_purchases_and_show_answers_for_a_past_day(
     )
     history = _invoke(["billing", "show", "--enterprise", "acme", "--history"], db_url, tmp_path)
     assert [line.split("\t")[:3] for line in history.stdout.splitlines() if line.startswith("enterprise")] == [
-        ["enterprise", "volume", "100"], ["enterprise", "volume", "150"]]
+        ["enterprise", "volume", "100"],
+        ["enterprise", "volume", "150"],
+    ]
 
     wrong = _invoke([*base, "--model", "prepaid"], db_url, tmp_path)
     assert isinstance(wrong.exception, InvalidInput) and "metered or volume" in wrong.exception.message

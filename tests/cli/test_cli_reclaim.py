@@ -29,14 +29,27 @@ def ledger(small_demo: tuple[Path, Engine]) -> tuple[Path, Engine]:
 
 
 @pytest.mark.parametrize("product", ["enterprise", "copilot"])
-def test_reclaim_prints_the_counts_and_json_and_csv_are_the_engines_list(ledger: tuple[Path, Engine], product: str) -> None:
+def test_reclaim_prints_the_counts_and_json_and_csv_are_the_engines_list(
+    ledger: tuple[Path, Engine], product: str
+) -> None:
     data, engine = ledger
     rules = licensing.ReclaimRules(idle_days=60, exclude=("nobody",))
     with engine.connect() as conn:
         expected = licensing.reclaim(conn, "acme", product, rules=rules, as_of=AT)
     assert expected.candidates, "the demo has something to reclaim"
-    base = ["reclaim", "--enterprise", "acme", "--product", product, "--as-of", AS_OF, "--idle-days", "60",
-            "--exclude", "nobody"]
+    base = [
+        "reclaim",
+        "--enterprise",
+        "acme",
+        "--product",
+        product,
+        "--as-of",
+        AS_OF,
+        "--idle-days",
+        "60",
+        "--exclude",
+        "nobody",
+    ]
     text = run_seatledger(base, data)
     assert text.returncode == 0, text.stderr
     assert "  ".join(f"{k}: {n}" for k, n in expected.counts.items()) in text.stdout
@@ -45,12 +58,15 @@ def test_reclaim_prints_the_counts_and_json_and_csv_are_the_engines_list(ledger:
     assert rows[0] == list(HEADER) and len(rows) - 1 == len(expected.candidates) == sum(expected.counts.values())
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--product", "ghas"], "product must be one of"),
-    (["--idle-days", "-5"], "idle_days must be"),
-    (["--as-of", "someday"], "--as-of"),
-    (["--json", "--csv"], "not both"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--product", "ghas"], "product must be one of"),
+        (["--idle-days", "-5"], "idle_days must be"),
+        (["--as-of", "someday"], "--as-of"),
+        (["--json", "--csv"], "not both"),
+    ],
+)
 def test_a_mistake_is_one_line_and_exit_code_2(ledger: tuple[Path, Engine], args: list[str], message: str) -> None:
     done = run_seatledger(["reclaim", "--enterprise", "acme", *args], ledger[0])
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr

@@ -38,8 +38,9 @@ def _seatledger(args: list[str], env: dict[str, str], cwd: Path, **kw: object) -
     )
 
 
-def _main(args: list[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
-          capsysbinary: pytest.CaptureFixture[bytes]) -> tuple[int, bytes, str]:
+def _main(
+    args: list[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
+) -> tuple[int, bytes, str]:
     """Run the real entry point in this process: (exit code, stdout bytes, stderr text)."""
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -83,13 +84,18 @@ def test_a_bad_product_or_as_of_is_one_line_and_exit_2(
 
 
 def test_o_writes_the_same_bytes_as_stdout_and_as_the_library(
-    engine: Engine, small_ledger: SmallLedger, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    engine: Engine,
+    small_ledger: SmallLedger,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsysbinary: pytest.CaptureFixture[bytes],
 ) -> None:
     expected = io.BytesIO()
     with engine.connect() as conn:
-        write_report("advanced-security", conn, Scope.org("acme-ops"), expected, product="secret_protection",
-                     as_of=AS_OF)
+        write_report(
+            "advanced-security", conn, Scope.org("acme-ops"), expected, product="secret_protection", as_of=AS_OF
+        )
     args = ["advanced-security", "--product", "secret_protection", "--org", "acme-ops", "--as-of", AS_OF_ARG]
     env = _env(db_url, tmp_path)
     stdout = _seatledger(args, env, tmp_path)  # a real process with stdout and stderr on pipes
@@ -103,31 +109,51 @@ def test_o_writes_the_same_bytes_as_stdout_and_as_the_library(
 
 
 def test_server_usage_command_writes_the_json_export(
-    engine: Engine, small_ledger: SmallLedger, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    engine: Engine,
+    small_ledger: SmallLedger,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsysbinary: pytest.CaptureFixture[bytes],
 ) -> None:
-    code, out, err = _main(["server-usage", "--server-id", small_ledger.server_id, "--as-of", "2024-05-01"],
-                           _env(db_url, tmp_path), monkeypatch, capsysbinary)
+    code, out, err = _main(
+        ["server-usage", "--server-id", small_ledger.server_id, "--as-of", "2024-05-01"],
+        _env(db_url, tmp_path),
+        monkeypatch,
+        capsysbinary,
+    )
     assert (code, err) == (0, "")
     assert out.startswith(b'{\n  "format_version": 1,\n')
     assert b'"exported_at": "2024-05-01T23:59:59Z"' in out
 
 
 def test_an_unknown_enterprise_is_one_line_exit_2_and_leaves_no_file(
-    engine: Engine, small_ledger: SmallLedger, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    engine: Engine,
+    small_ledger: SmallLedger,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsysbinary: pytest.CaptureFixture[bytes],
 ) -> None:
     out = tmp_path / "out" / "cs.csv"
     out.parent.mkdir()
-    code, _, err = _main(["advanced-security", "--product", "code_security", "--enterprise", "nope", "-o", str(out)],
-                         _env(db_url, tmp_path), monkeypatch, capsysbinary)
+    code, _, err = _main(
+        ["advanced-security", "--product", "code_security", "--enterprise", "nope", "-o", str(out)],
+        _env(db_url, tmp_path),
+        monkeypatch,
+        capsysbinary,
+    )
     assert (code, err) == (2, "error: no enterprise 'nope'\n")
     assert list(out.parent.iterdir()) == []
 
 
 @pytest.mark.parametrize("failure", [KeyboardInterrupt, RuntimeError])
 def test_a_report_interrupted_midway_never_leaves_a_truncated_file(
-    engine: Engine, small_ledger: SmallLedger, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    engine: Engine,
+    small_ledger: SmallLedger,
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     failure: type[BaseException],
 ) -> None:
     def pushes_then_failure(*_args: object, **_kw: object) -> Iterator[CommitterPush]:
@@ -155,10 +181,24 @@ def test_a_progress_bar_goes_to_stderr_when_it_is_a_terminal(
     leader, follower = pty.openpty()
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "seatledger", "report", "copilot-activity", "--enterprise", "acme",
-             "--as-of", AS_OF_ARG, "-o", str(out)],
-            env={**_env(db_url, tmp_path), "TERM": "xterm", "COLUMNS": "80"}, cwd=tmp_path,
-            stdout=subprocess.PIPE, stderr=follower, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "seatledger",
+                "report",
+                "copilot-activity",
+                "--enterprise",
+                "acme",
+                "--as-of",
+                AS_OF_ARG,
+                "-o",
+                str(out),
+            ],
+            env={**_env(db_url, tmp_path), "TERM": "xterm", "COLUMNS": "80"},
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            timeout=60,
         )
         os.close(follower)
         follower = -1

@@ -14,7 +14,11 @@ def _modules_after(code: str) -> set[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
     out = subprocess.run(
         [sys.executable, "-c", code + "\nimport sys\nprint('\\n'.join(sys.modules))"],
-        capture_output=True, text=True, env=env, check=True, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=60,
     ).stdout
     return set(out.split())
 
@@ -42,10 +46,15 @@ def test_help_of_every_group_runs_without_them() -> None:
 def test_a_report_runs_with_what_it_imports_late(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
     env["SEATLEDGER_DATA_DIR"] = str(tmp_path)
-    subprocess.run([sys.executable, "-m", "seatledger", "migrate"], capture_output=True, env=env, timeout=120, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "seatledger", "migrate"], capture_output=True, env=env, timeout=120, check=True
+    )
     proc = subprocess.run(
         [sys.executable, "-m", "seatledger", "report", "license-usage", "--enterprise", "nope"],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     # The database was opened (sqlalchemy), then the report looked the enterprise up: one line
     # and exit 2, as for every user error.

@@ -20,10 +20,23 @@ def _token(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     return run_seatledger(["token", *args], settings.data_dir, {"SEATLEDGER_DATABASE_URL": settings.database_url or ""})
 
 
-def test_token_cli_creates_lists_and_revokes_a_working_token(api: httpx.Client, api_world: ApiWorld,  # noqa: F811
-                                                             settings: Settings) -> None:
-    made = _token(settings, "create", "--login", "owner", "--enterprise", "acme", "--scopes",
-                  "read:enterprise,manage_billing:copilot", "--expires-in-days", "30")
+def test_token_cli_creates_lists_and_revokes_a_working_token(
+    api: httpx.Client,
+    api_world: ApiWorld,
+    settings: Settings,
+) -> None:
+    made = _token(
+        settings,
+        "create",
+        "--login",
+        "owner",
+        "--enterprise",
+        "acme",
+        "--scopes",
+        "read:enterprise,manage_billing:copilot",
+        "--expires-in-days",
+        "30",
+    )
     assert made.returncode == 0, made.stderr
     token = made.stdout.strip()
     assert TOKEN_SHAPE.match(token)  # printed once, alone on stdout
@@ -51,11 +64,22 @@ def test_token_cli_creates_lists_and_revokes_a_working_token(api: httpx.Client, 
 
 
 def test_list_shows_a_tokens_note_and_no_expiry_and_only_the_enterprise_asked_for(
-    api_world: ApiWorld, settings: Settings  # noqa: F811
+    api_world: ApiWorld,
+    settings: Settings,
 ) -> None:
     for token_id, login, enterprise in ((1, "owner", "acme"), (2, "stranger", "globex")):
-        made = _token(settings, "create", "--login", login, "--enterprise", enterprise, "--scopes", "read:org",
-                      "--note", f"{login}'s script")
+        made = _token(
+            settings,
+            "create",
+            "--login",
+            login,
+            "--enterprise",
+            enterprise,
+            "--scopes",
+            "read:org",
+            "--note",
+            f"{login}'s script",
+        )
         assert made.stderr == f"token {token_id} for {login} ({enterprise}); it is shown only now, keep it safe\n"
     header, row = _token(settings, "list", "--enterprise", "globex").stdout.splitlines()
     assert header == "id\tstate\tlogin\tenterprise\tprefix\tscopes\tcreated_at\texpires_at\tnote"

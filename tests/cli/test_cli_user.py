@@ -21,14 +21,16 @@ def _twins(engine: Engine) -> None:
     with engine.begin() as conn:
         led = Ledger(conn)
         acme, globex = led.add_enterprise("acme", created_at=T0), led.add_enterprise("globex", created_at=T0)
-        led.add_membership(led.add_org(acme, "acme-web", created_at=T0), led.add_user(acme, "twin", created_at=T0),
-                           started_at=T0)
+        led.add_membership(
+            led.add_org(acme, "acme-web", created_at=T0), led.add_user(acme, "twin", created_at=T0), started_at=T0
+        )
         led.add_enterprise_role(globex, led.add_user(globex, "twin", created_at=T0), "owner", started_at=T0)
 
 
 def _set_password(db_url: str, tmp_path: Path, *args: str, stdin: str) -> tuple[int, str, str]:
-    done = run_seatledger(["user", "set-password", *args], tmp_path / "data", {"SEATLEDGER_DATABASE_URL": db_url},
-                          stdin=stdin)
+    done = run_seatledger(
+        ["user", "set-password", *args], tmp_path / "data", {"SEATLEDGER_DATABASE_URL": db_url}, stdin=stdin
+    )
     return done.returncode, done.stdout, done.stderr
 
 
@@ -37,9 +39,13 @@ def test_set_password_from_a_script_needs_the_enterprise_when_the_login_is_ambig
 ) -> None:
     _twins(engine)
     assert _set_password(db_url, tmp_path, "twin", "--password-stdin", stdin="twin-password\n") == (
-        2, "", "error: 'twin' exists in several enterprises (acme, globex); pass --enterprise SLUG\n")
-    assert _set_password(db_url, tmp_path, "twin", "--password-stdin", "--enterprise", "globex",
-                         stdin="twin-password\r\n") == (0, "password set for twin\n", "")
+        2,
+        "",
+        "error: 'twin' exists in several enterprises (acme, globex); pass --enterprise SLUG\n",
+    )
+    assert _set_password(
+        db_url, tmp_path, "twin", "--password-stdin", "--enterprise", "globex", stdin="twin-password\r\n"
+    ) == (0, "password set for twin\n", "")
     with engine.connect() as conn:
         assert authenticate(conn, "twin", "twin-password") is not None  # the line's end is not the password's
 
@@ -49,14 +55,23 @@ def test_someone_who_may_not_operate_or_a_missing_or_short_password_is_refused(
 ) -> None:
     _twins(engine)
     for args, stdin, says in [
-        (("--enterprise", "acme"), "twin-password\n",
-         "twin is not an enterprise owner, billing manager or organization owner, so cannot sign in"),
+        (
+            ("--enterprise", "acme"),
+            "twin-password\n",
+            "twin is not an enterprise owner, billing manager or organization owner, so cannot sign in",
+        ),
         (("--enterprise", "globex"), "\n", "no password given"),
-        (("--enterprise", "globex"), "x" * (MIN_PASSWORD_LENGTH - 1) + "\n",
-         f"a password needs at least {MIN_PASSWORD_LENGTH} characters"),
+        (
+            ("--enterprise", "globex"),
+            "x" * (MIN_PASSWORD_LENGTH - 1) + "\n",
+            f"a password needs at least {MIN_PASSWORD_LENGTH} characters",
+        ),
         (("--enterprise", "initech"), "twin-password\n", "no user 'twin' in enterprise 'initech'"),
     ]:
         assert _set_password(db_url, tmp_path, "twin", "--password-stdin", *args, stdin=stdin) == (
-            2, "", f"error: {says}\n"), args
+            2,
+            "",
+            f"error: {says}\n",
+        ), args
     with engine.connect() as conn:
         assert authenticate(conn, "twin", "twin-password") is None

@@ -40,7 +40,9 @@ def test_verify_says_clean_then_finds_drift_then_repairs_it(tmp_path: Path) -> N
     assert drift.returncode == 1
     lines = drift.stdout.strip().splitlines()
     assert lines[0] == "acme: 1 difference"
-    assert lines[1].startswith(f"  seat_spans user:{victim.user_id}: expected (") and lines[1].endswith("stored nothing")
+    assert lines[1].startswith(f"  seat_spans user:{victim.user_id}: expected (") and lines[1].endswith(
+        "stored nothing"
+    )
 
     repaired = run_seatledger(["verify", "--repair"], data)
     assert repaired.returncode == 0 and "1 difference (repaired)" in repaired.stdout

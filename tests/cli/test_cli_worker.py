@@ -23,7 +23,9 @@ T0 = dt.datetime(2026, 1, 1)
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
-def test_the_worker_command_runs_queued_exports_until_interrupted(settings: Settings, engine: Engine, db_url: str) -> None:
+def test_the_worker_command_runs_queued_exports_until_interrupted(
+    settings: Settings, engine: Engine, db_url: str
+) -> None:
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.RedisError:
@@ -39,12 +41,17 @@ def test_the_worker_command_runs_queued_exports_until_interrupted(settings: Sett
     queue.huey.flush()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
     env.update(
-        SEATLEDGER_DATA_DIR=str(settings.data_dir), SEATLEDGER_DATABASE_URL=db_url,
-        SEATLEDGER_QUEUE_URL=REDIS_URL, SEATLEDGER_SECRET_KEY=settings.secret_key,
+        SEATLEDGER_DATA_DIR=str(settings.data_dir),
+        SEATLEDGER_DATABASE_URL=db_url,
+        SEATLEDGER_QUEUE_URL=REDIS_URL,
+        SEATLEDGER_SECRET_KEY=settings.secret_key,
     )
     worker = subprocess.Popen(
         [sys.executable, "-m", "seatledger", "worker", "--workers", "1"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         result = queue.enqueue(job_id)

@@ -62,7 +62,10 @@ def _serve(db_url: str, data_dir: Path, *, stderr: int, workers: int = 2) -> "su
     env["SEATLEDGER_DATABASE_URL"] = db_url
     return subprocess.Popen(
         [sys.executable, "-m", "seatledger", "serve", "--port", "0", "--workers", str(workers), "--no-access-log"],
-        stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        env=env,
     )
 
 
@@ -134,7 +137,9 @@ def test_two_servers_started_apart_answer_alike_right_after_a_write_to_either(
     with engine.begin() as conn:
         led = Ledger(conn)
         led.ensure_membership(led.org_id("octo"), led.user_id(led.enterprise_id("acme"), "owner") or 0, "owner")
-        _id, token = tokens.create_token(conn, "acme", "owner", ["read:enterprise", "manage_billing:copilot", "admin:org"])
+        _id, token = tokens.create_token(
+            conn, "acme", "owner", ["read:enterprise", "manage_billing:copilot", "admin:org"]
+        )
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     with logs[0].open("w") as a_log, logs[1].open("w") as b_log:
         first = _serve(db_url, tmp_path / "a", stderr=a_log.fileno(), workers=1)

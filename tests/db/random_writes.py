@@ -44,7 +44,9 @@ OPS = st.one_of(
     st.tuples(st.just("resolve_invite"), org, st.one_of(login, email), st.sampled_from(["accepted", "failed"]), day),
     st.tuples(st.just("server_account"), st.integers(1, 3), st.one_of(st.none(), email), st.booleans(), day),
     st.tuples(st.just("vs"), email, st.sampled_from(["active", "inactive"]), day),
-    st.tuples(st.just("rematch"),),
+    st.tuples(
+        st.just("rematch"),
+    ),
     st.tuples(st.just("push"), repo, email, day),
     st.tuples(st.just("enable"), repo, st.booleans(), day),
     st.tuples(st.just("visibility"), repo, st.sampled_from(["private", "internal", "public"])),
@@ -91,7 +93,9 @@ def _apply(conn: Connection, w: dict[str, Any], op: tuple[Any, ...]) -> None:
     kind = op[0]
     if kind == "user":
         if op[1] not in users:
-            users[op[1]] = led.add_user(w["eid"], op[1], emails=list(dict.fromkeys(op[2])), is_bot=op[3] and op[1] == "fay", created_at=T0)
+            users[op[1]] = led.add_user(
+                w["eid"], op[1], emails=list(dict.fromkeys(op[2])), is_bot=op[3] and op[1] == "fay", created_at=T0
+            )
     elif kind == "email" and op[1] in users:
         led.upsert_user(w["eid"], op[1], emails=[op[2]])
     elif kind == "suspend" and op[1] in users:
@@ -109,13 +113,25 @@ def _apply(conn: Connection, w: dict[str, Any], op: tuple[Any, ...]) -> None:
         by_email = "@" in who
         role, repo_id = op[3], (w["repos"][op[4]] if op[3] == "collaborator" else None)
         org_id = w["orgs"][op[4] % 2] if repo_id is not None else w["orgs"][op[1]]
-        led.add_invitation(org_id, role=role, login=None if by_email else who, email=who if by_email else None,
-                           repository_id=repo_id, created_at=at(op[5]))
+        led.add_invitation(
+            org_id,
+            role=role,
+            login=None if by_email else who,
+            email=who if by_email else None,
+            repository_id=repo_id,
+            created_at=at(op[5]),
+        )
     elif kind == "resolve_invite":
         who = op[2]
         by_email = "@" in who
-        led.upsert_invitation(w["orgs"][op[1]], role="member", login=None if by_email else who,
-                              email=who if by_email else None, status=op[3], at=at(op[4]))
+        led.upsert_invitation(
+            w["orgs"][op[1]],
+            role="member",
+            login=None if by_email else who,
+            email=who if by_email else None,
+            status=op[3],
+            at=at(op[4]),
+        )
     elif kind == "server_account":
         led.upsert_server_account(w["server"], op[1], f"ghes{op[1]}", primary_email=op[2], suspended=op[3])
     elif kind == "vs":
@@ -123,10 +139,17 @@ def _apply(conn: Connection, w: dict[str, Any], op: tuple[Any, ...]) -> None:
     elif kind == "rematch":
         matching.rematch(conn, w["eid"])
     elif kind == "push":
-        led.add_commits(w["repos"][op[1]], [{
-            "sha": f"{next(_serial):040x}", "author_email": op[2], "author_date": at(op[3]) - dt.timedelta(days=30),
-            "pushed_at": at(op[3]),
-        }])
+        led.add_commits(
+            w["repos"][op[1]],
+            [
+                {
+                    "sha": f"{next(_serial):040x}",
+                    "author_email": op[2],
+                    "author_date": at(op[3]) - dt.timedelta(days=30),
+                    "pushed_at": at(op[3]),
+                }
+            ],
+        )
     elif kind == "enable":
         led.set_repo_products(w["repos"][op[1]], code_security=op[2], secret_protection=not op[2], at=at(op[3]))
     elif kind == "visibility":
@@ -141,8 +164,11 @@ def _apply(conn: Connection, w: dict[str, Any], op: tuple[Any, ...]) -> None:
         assign_seats(conn, f"{w['slug']}-org{op[1]}", usernames=[op[2]], at=at(op[3]))
     elif kind == "end_copilot" and op[2] in users:
         seats = t.copilot_seats
-        for seat in conn.execute(sa.select(seats.c.id, seats.c.created_at).where(
-                seats.c.organization_id == w["orgs"][op[1]], seats.c.user_id == users[op[2]], seats.c.ended_at.is_(None))):
+        for seat in conn.execute(
+            sa.select(seats.c.id, seats.c.created_at).where(
+                seats.c.organization_id == w["orgs"][op[1]], seats.c.user_id == users[op[2]], seats.c.ended_at.is_(None)
+            )
+        ):
             if at(op[3]) > seat.created_at:
                 led.withdraw_copilot_seat(seat.id, "sync", at(op[3]))
     elif kind == "price":

@@ -32,11 +32,17 @@ def _enterprises(engine: Engine) -> tuple[int, int]:
 def _users(eid: int) -> list[dict[str, Any]]:
     # Leaves out columns with Python-side defaults (dormant, is_bot): the bulk path fills them in.
     return [
-        {"enterprise_id": eid, "login": f"user{i}", "name": None if i % 3 else f"User {i}",
-         "saml_name_id": f"u{i}@idp.test" if i % 2 else None, "scim_user_name": None,
-         "two_factor": i % 4 != 0, "two_factor_required_by": dt.date(2026, 2, 1) if i % 4 == 0 else None,
-         "suspended_at": T0 + dt.timedelta(days=i, microseconds=i) if i % 5 == 0 else None,
-         "created_at": T0 - dt.timedelta(days=i, seconds=i)}
+        {
+            "enterprise_id": eid,
+            "login": f"user{i}",
+            "name": None if i % 3 else f"User {i}",
+            "saml_name_id": f"u{i}@idp.test" if i % 2 else None,
+            "scim_user_name": None,
+            "two_factor": i % 4 != 0,
+            "two_factor_required_by": dt.date(2026, 2, 1) if i % 4 == 0 else None,
+            "suspended_at": T0 + dt.timedelta(days=i, microseconds=i) if i % 5 == 0 else None,
+            "created_at": T0 - dt.timedelta(days=i, seconds=i),
+        }
         for i in range(40)
     ]
 
@@ -51,8 +57,9 @@ def test_bulk_insert_writes_the_rows_plain_inserts_write(engine: Engine) -> None
     with engine.connect() as conn:
         plain = _rows(conn, t.users, t.users.c.enterprise_id == plain_eid)
         bulk = _rows(conn, t.users, t.users.c.enterprise_id == bulk_eid)
-        defaults = set(conn.execute(sa.select(t.users.c.dormant, t.users.c.is_bot).where(
-            t.users.c.enterprise_id == bulk_eid)))
+        defaults = set(
+            conn.execute(sa.select(t.users.c.dormant, t.users.c.is_bot).where(t.users.c.enterprise_id == bulk_eid))
+        )
     assert len(bulk) == 40
     assert bulk == plain
     assert defaults == {(False, False)}  # t.users' Python-side defaults
@@ -65,20 +72,38 @@ def test_bulk_insert_rows_writes_the_rows_plain_inserts_write(engine: Engine, of
     with engine.begin() as conn:
         led = Ledger(conn)
         repos = [led.add_repo(eid, "acme", "api", created_at=T0) for eid in (plain_eid, bulk_eid)]
-        commits = [(f"{i:040x}", f"dev{i % 7}@acme.test", None if i % 2 else f"{names[i % 3]} {i}",
-                    T0 + dt.timedelta(hours=i, microseconds=i * 7), T0 + dt.timedelta(hours=i + 1))
-                   for i in range(50)]
+        commits = [
+            (
+                f"{i:040x}",
+                f"dev{i % 7}@acme.test",
+                None if i % 2 else f"{names[i % 3]} {i}",
+                T0 + dt.timedelta(hours=i, microseconds=i * 7),
+                T0 + dt.timedelta(hours=i + 1),
+            )
+            for i in range(50)
+        ]
         for sha, email, name, authored, pushed in commits:
-            conn.execute(sa.insert(t.commits).values(repository_id=repos[0], sha=sha, author_email=email,
-                                                     author_name=name, author_date=authored, pushed_at=pushed))
+            conn.execute(
+                sa.insert(t.commits).values(
+                    repository_id=repos[0],
+                    sha=sha,
+                    author_email=email,
+                    author_name=name,
+                    author_date=authored,
+                    pushed_at=pushed,
+                )
+            )
         rows = ((repos[1], *c) for c in commits)
         assert led.bulk_insert_rows(t.commits, COMMIT_COLUMNS, rows, off_the_gil=off_the_gil) == 50
     with engine.connect() as conn:
         plain = _rows(conn, t.commits, t.commits.c.repository_id == repos[0])
         bulk = _rows(conn, t.commits, t.commits.c.repository_id == repos[1])
         # The rows compare in SQL as if INSERT wrote them (SQLite stores datetimes as text).
-        later = conn.execute(sa.select(sa.func.count()).select_from(t.commits).where(
-            t.commits.c.repository_id == repos[1], t.commits.c.pushed_at >= T0 + dt.timedelta(hours=26))).scalar_one()
+        later = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(t.commits)
+            .where(t.commits.c.repository_id == repos[1], t.commits.c.pushed_at >= T0 + dt.timedelta(hours=26))
+        ).scalar_one()
     assert len(bulk) == 50
     assert bulk == plain
     assert later == 25
@@ -108,8 +133,11 @@ def test_foreign_keys_are_checked_per_row_again_after_a_bulk_load(engine: Engine
         with engine.begin() as conn:
             repo = Ledger(conn).add_repo(eid, "acme", "api", created_at=T0)
             Ledger(conn).bulk_insert_rows(t.commits, COMMIT_COLUMNS, [(repo, "a" * 40, "dev@acme.test", None, T0, T0)])
-            conn.execute(sa.insert(t.commits).values(repository_id=repo + 1000, sha="b" * 40, author_email="x",
-                                                     author_date=T0, pushed_at=T0))
+            conn.execute(
+                sa.insert(t.commits).values(
+                    repository_id=repo + 1000, sha="b" * 40, author_email="x", author_date=T0, pushed_at=T0
+                )
+            )
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(t.commits)).scalar_one() == 0
         if conn.dialect.name == "postgresql":
@@ -130,7 +158,9 @@ def test_a_large_copy_leaves_the_planner_statistics_of_the_loaded_table(engine: 
         small = [(repo, f"{i:040x}", "dev@acme.test", None, T0, T0) for i in range(3000, 3010)]
         Ledger(conn).bulk_insert_rows(t.commits, COMMIT_COLUMNS, small)
         # Ten more rows are not worth a new sample: the estimate stays the one taken after the load.
-        assert conn.execute(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'commits'")).scalar_one() == estimated
+        assert (
+            conn.execute(sa.text("SELECT reltuples FROM pg_class WHERE relname = 'commits'")).scalar_one() == estimated
+        )
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # SQLite's page cache

@@ -30,8 +30,9 @@ def _push(led: Ledger, repo: int, email: str, day: float) -> None:
 
 
 def _spans(conn: Connection, eid: int, user_id: int, product: str, key: str) -> list[tuple[dt.datetime, dt.datetime]]:
-    return sorted((row[4], row[5]) for row in cs.stored(conn, eid)
-                  if (row[0], row[1], row[3]) == (product, key, user_id))
+    return sorted(
+        (row[4], row[5]) for row in cs.stored(conn, eid) if (row[0], row[1], row[3]) == (product, key, user_id)
+    )
 
 
 def _acme(conn: Connection, slug: str = "acme", **enterprise: Any) -> tuple[Ledger, int, int, dict[str, int]]:
@@ -40,8 +41,10 @@ def _acme(conn: Connection, slug: str = "acme", **enterprise: Any) -> tuple[Ledg
     led = Ledger(conn)
     eid = led.add_enterprise(slug, created_at=T0, **enterprise)
     web = led.add_org(eid, f"{slug}-web", created_at=T0)
-    repos = {name: led.add_repo(eid, f"{slug}-web", name, org_id=web, visibility=v, created_at=T0)
-             for name, v in (("app", "private"), ("lib", "internal"), ("site", "public"))}
+    repos = {
+        name: led.add_repo(eid, f"{slug}-web", name, org_id=web, visibility=v, created_at=T0)
+        for name, v in (("app", "private"), ("lib", "internal"), ("site", "public"))
+    }
     return led, eid, web, repos
 
 

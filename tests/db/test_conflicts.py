@@ -62,11 +62,20 @@ def test_the_dialects_insert_skips_a_conflicting_row_without_aborting_the_transa
     with engine.begin() as conn:
         insert = upsert_insert(conn)
         conn.execute(insert(f).values(key="login:ann", failures=1, last_failed_at=at))
-        conn.execute(insert(f).values(key="login:ann", failures=9, last_failed_at=at).on_conflict_do_nothing(
-            index_elements=[f.c.key]))
+        conn.execute(
+            insert(f)
+            .values(key="login:ann", failures=9, last_failed_at=at)
+            .on_conflict_do_nothing(index_elements=[f.c.key])
+        )
         assert conn.execute(sa.select(f.c.failures).where(f.c.key == "login:ann")).scalar_one() == 1
-        conn.execute(insert(f).values(key="login:ann", failures=2, last_failed_at=at).on_conflict_do_update(
-            index_elements=[f.c.key], set_={"failures": 2}))
+        conn.execute(
+            insert(f)
+            .values(key="login:ann", failures=2, last_failed_at=at)
+            .on_conflict_do_update(index_elements=[f.c.key], set_={"failures": 2})
+        )
         conn.execute(insert(f).values(key="addr:10.0.0.1", failures=1, last_failed_at=at))  # the transaction goes on
     with engine.connect() as conn:
-        assert {r.key: r.failures for r in conn.execute(sa.select(f.c.key, f.c.failures))} == {"login:ann": 2, "addr:10.0.0.1": 1}
+        assert {r.key: r.failures for r in conn.execute(sa.select(f.c.key, f.c.failures))} == {
+            "login:ann": 2,
+            "addr:10.0.0.1": 1,
+        }

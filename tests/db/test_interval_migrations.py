@@ -44,9 +44,15 @@ def test_0010_gives_a_ledger_made_before_it_each_span_s_previous_end(unmigrated_
         with engine.connect() as conn:
             assert intervals.verify(conn, eid) == []
             s = ti.seat_spans
-            ends = conn.execute(
-                sa.select(s.c.previous_ended_at).where(s.c.user_id == back, s.c.scope == ti.SCOPE_ENTERPRISE).order_by(s.c.started_at)
-            ).scalars().all()
+            ends = (
+                conn.execute(
+                    sa.select(s.c.previous_ended_at)
+                    .where(s.c.user_id == back, s.c.scope == ti.SCOPE_ENTERPRISE)
+                    .order_by(s.c.started_at)
+                )
+                .scalars()
+                .all()
+            )
             assert ends == [None, dt.datetime(2026, 9, 10)]
             assert licensing.seat_totals(conn, "acme", as_of=ANCHOR - dt.timedelta(days=40)) == expected
             indexes = {i["name"]: i["column_names"] for i in sa.inspect(conn).get_indexes("seat_spans")}

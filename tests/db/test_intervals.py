@@ -32,7 +32,9 @@ def _holders(rows: list[tuple[Any, ...]], at: dt.datetime, org_id: int | None = 
     return out
 
 
-def _committers(conn: Connection, w: dict[str, Any], rows: list[tuple[Any, ...]], at: dt.datetime) -> dict[str, set[int]]:
+def _committers(
+    conn: Connection, w: dict[str, Any], rows: list[tuple[Any, ...]], at: dt.datetime
+) -> dict[str, set[int]]:
     """Per product (and "any" repository), the people counted at ``at``, recounted from the facts:
     a commit of one of their verified emails pushed in the 90 days up to ``at`` to a
     non-public repository with the product enabled then, while they hold a seat."""
@@ -44,13 +46,17 @@ def _committers(conn: Connection, w: dict[str, Any], rows: list[tuple[Any, ...]]
     holders = {int(k.split(":")[1]) for k in _holders(rows, at) if k.startswith("user:")}
     owners: dict[str, set[int]] = {}
     for uid, email in conn.execute(
-        sa.select(t.user_emails.c.user_id, t.user_emails.c.email).join(t.users, t.users.c.id == t.user_emails.c.user_id)
-        .where(t.users.c.enterprise_id == w["eid"], t.user_emails.c.verified == sa.true(), t.users.c.is_bot == sa.false())
+        sa.select(t.user_emails.c.user_id, t.user_emails.c.email)
+        .join(t.users, t.users.c.id == t.user_emails.c.user_id)
+        .where(
+            t.users.c.enterprise_id == w["eid"], t.user_emails.c.verified == sa.true(), t.users.c.is_bot == sa.false()
+        )
     ):
         owners.setdefault(email, set()).add(uid)
     ge = ti.ghas_enablements
     on = {
-        (r, p) for r, p, a, b in conn.execute(sa.select(ge.c.repository_id, ge.c.product, ge.c.started_at, ge.c.ended_at))
+        (r, p)
+        for r, p, a, b in conn.execute(sa.select(ge.c.repository_id, ge.c.product, ge.c.started_at, ge.c.ended_at))
         if a <= at and (b is None or b > at)
     }
     out: dict[str, set[int]] = {"any": set(), "code_security": set(), "secret_protection": set()}
@@ -84,7 +90,9 @@ def _check(conn: Connection, w: dict[str, Any]) -> None:
         }
         assert totals.billable_this_month == len(billable), at
         for i, org_id in enumerate(w["orgs"]):
-            assert count_consumed(conn, w["slug"], org=f"{w['slug']}-org{i}", as_of=at) == len(_holders(rows, at, org_id))
+            assert count_consumed(conn, w["slug"], org=f"{w['slug']}-org{i}", as_of=at) == len(
+                _holders(rows, at, org_id)
+            )
         committers = _committers(conn, w, rows, at)
         totals_by_product = committer_totals_by_product(conn, Scope.enterprise(w["slug"]), as_of=at)
         for product in ("code_security", "secret_protection"):
@@ -111,15 +119,57 @@ def _run(engine: Engine, ops: list[tuple[Any, ...]], group: int) -> None:
 # Each kind of write that ends, moves or re-resolves a reason, alone in its transaction:
 @example(ops=[("member", 0, "ann", "member", 5), ("end_member", 0, "ann", 50)], group=1)
 @example(ops=[("collaborator", 0, "ben", 5), ("end_collaborator", 0, "ben", 60), ("visibility", 0, "public")], group=1)
-@example(ops=[("invite", 0, "eve", "member", 0, 3), ("user", "eve", ["zed@x.test"], False), ("resolve_invite", 0, "eve", "accepted", 40)], group=1)
+@example(
+    ops=[
+        ("invite", 0, "eve", "member", 0, 3),
+        ("user", "eve", ["zed@x.test"], False),
+        ("resolve_invite", 0, "eve", "accepted", 40),
+    ],
+    group=1,
+)
 @example(ops=[("invite", 0, "ben@x.test", "member", 0, 0), ("email", "ann", "ben@x.test")], group=1)
-@example(ops=[("invite", 1, "yo@x.test", "member", 0, 3), ("email", "ann", "yo@x.test"), ("billing", "metered"), ("billing", "volume")], group=1)
-@example(ops=[("server_account", 1, "zed@x.test", False, 0), ("vs", "zed@x.test", "active", 0), ("server_account", 1, "yo@x.test", False, 0), ("vs", "zed@x.test", "inactive", 0)], group=1)
-@example(ops=[("server_account", 2, "ann@x.test", False, 0), ("rematch",), ("server_account", 2, "ann@x.test", True, 0), ("setup_user", "ann")], group=1)
+@example(
+    ops=[
+        ("invite", 1, "yo@x.test", "member", 0, 3),
+        ("email", "ann", "yo@x.test"),
+        ("billing", "metered"),
+        ("billing", "volume"),
+    ],
+    group=1,
+)
+@example(
+    ops=[
+        ("server_account", 1, "zed@x.test", False, 0),
+        ("vs", "zed@x.test", "active", 0),
+        ("server_account", 1, "yo@x.test", False, 0),
+        ("vs", "zed@x.test", "inactive", 0),
+    ],
+    group=1,
+)
+@example(
+    ops=[
+        ("server_account", 2, "ann@x.test", False, 0),
+        ("rematch",),
+        ("server_account", 2, "ann@x.test", True, 0),
+        ("setup_user", "ann"),
+    ],
+    group=1,
+)
 @example(ops=[("member", 0, "ann", "member", 0), ("push", 0, "ann@x.test", 100), ("enable", 0, True, 50)], group=1)
 @example(ops=[("member", 0, "ann", "member", 0), ("push", 0, "ann@x.test", 100), ("visibility", 0, "public")], group=1)
-@example(ops=[("member", 1, "ben", "owner", 5), ("suspend", "ben", 30), ("push", 0, "b2@x.test", 10), ("email", "ann", "zed@x.test"), ("push", 1, "zed@x.test", 20)], group=1)
-def test_kept_intervals_equal_a_full_derivation_after_any_writes(engine: Engine, ops: list[tuple[Any, ...]], group: int) -> None:
+@example(
+    ops=[
+        ("member", 1, "ben", "owner", 5),
+        ("suspend", "ben", 30),
+        ("push", 0, "b2@x.test", 10),
+        ("email", "ann", "zed@x.test"),
+        ("push", 1, "zed@x.test", 20),
+    ],
+    group=1,
+)
+def test_kept_intervals_equal_a_full_derivation_after_any_writes(
+    engine: Engine, ops: list[tuple[Any, ...]], group: int
+) -> None:
     _run(engine, ops, group)
 
 

@@ -26,12 +26,18 @@ def _holds_seat(conn: Connection, enterprise_id: int, user_id: int, at: dt.datet
     every reader does, so a transaction sees the intervals of its own writes)."""
     intervals.flush(conn)
     s = ti.seat_spans
-    return conn.execute(
-        sa.select(sa.func.count()).where(
-            s.c.enterprise_id == enterprise_id, s.c.scope == ti.SCOPE_ENTERPRISE, s.c.user_id == user_id,
-            s.c.started_at <= at, sa.or_(s.c.ended_at.is_(None), s.c.ended_at > at),
-        )
-    ).scalar() == 1
+    return (
+        conn.execute(
+            sa.select(sa.func.count()).where(
+                s.c.enterprise_id == enterprise_id,
+                s.c.scope == ti.SCOPE_ENTERPRISE,
+                s.c.user_id == user_id,
+                s.c.started_at <= at,
+                sa.or_(s.c.ended_at.is_(None), s.c.ended_at > at),
+            )
+        ).scalar()
+        == 1
+    )
 
 
 def _memberships(conn: Connection, org_id: int, user_id: int) -> list[tuple[str, dt.datetime, dt.datetime | None]]:
@@ -40,7 +46,8 @@ def _memberships(conn: Connection, org_id: int, user_id: int) -> list[tuple[str,
         (r.role, r.started_at, r.ended_at)
         for r in conn.execute(
             sa.select(m.c.role, m.c.started_at, m.c.ended_at)
-            .where(m.c.organization_id == org_id, m.c.user_id == user_id).order_by(m.c.id)
+            .where(m.c.organization_id == org_id, m.c.user_id == user_id)
+            .order_by(m.c.id)
         )
     ]
 
@@ -85,8 +92,10 @@ def test_a_collaborator_ended_keeps_the_row_and_the_seat_ends_at_that_instant(en
 
 
 def _fact_rows(conn: Connection) -> list[int]:
-    return [conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-            for table in (t.org_memberships, t.enterprise_roles, t.invitations)]
+    return [
+        conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        for table in (t.org_memberships, t.enterprise_roles, t.invitations)
+    ]
 
 
 Write = Callable[[Ledger, EnterpriseBuilder], object]

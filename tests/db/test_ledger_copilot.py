@@ -17,9 +17,14 @@ FEB = dt.datetime(2026, 2, 1)
 
 def _seats(conn: Connection, user_id: int) -> list[tuple[object, ...]]:
     cs = t.copilot_seats
-    return [tuple(r) for r in conn.execute(
-        sa.select(cs.c.plan, cs.c.pending_cancellation_date, cs.c.ended_at).where(cs.c.user_id == user_id).order_by(cs.c.id)
-    )]
+    return [
+        tuple(r)
+        for r in conn.execute(
+            sa.select(cs.c.plan, cs.c.pending_cancellation_date, cs.c.ended_at)
+            .where(cs.c.user_id == user_id)
+            .order_by(cs.c.id)
+        )
+    ]
 
 
 def test_a_cancelled_seat_ends_at_its_date_until_the_cancellation_is_withdrawn(engine: Engine) -> None:

@@ -30,4 +30,7 @@ def test_the_resume_point_is_the_last_saved_and_a_prefix_deletes_only_its_keys(e
         assert led.ingest_checkpoint("git", "octo/a_1") == "sha-2"
         assert led.delete_ingest_runs("git", "octo/a_") == 1
         assert led.ingest_checkpoint("git", "octo/a_1") is None
-        assert (led.ingest_checkpoint("git", "octo/ab"), led.ingest_checkpoint("github_api", "octo/a_2")) == ("sha-3", "page-2")
+        assert (led.ingest_checkpoint("git", "octo/ab"), led.ingest_checkpoint("github_api", "octo/a_2")) == (
+            "sha-3",
+            "page-2",
+        )

@@ -23,7 +23,10 @@ def test_enabling_and_disabling_a_product_keeps_its_history_and_the_flag_is_the_
         repo = led.add_repo(b.id, "octo", "app", org_id=octo, code_security=True, created_at=T0)
         led.set_repo_products(repo, code_security=False, at=T0 + DAY)
         # A product enabled on a known repository starts at `at`, never at its creation.
-        assert led.upsert_repo(b.id, "octo", "app", code_security=True, created_at=T0, at=T0 + 3 * DAY) == (repo, "updated")
+        assert led.upsert_repo(b.id, "octo", "app", code_security=True, created_at=T0, at=T0 + 3 * DAY) == (
+            repo,
+            "updated",
+        )
         assert led.upsert_repo(b.id, "octo", "app", code_security=True) == (repo, "unchanged")
         ge = ti.ghas_enablements
         spans = conn.execute(sa.select(ge.c.product, ge.c.started_at, ge.c.ended_at).order_by(ge.c.id)).all()
@@ -47,5 +50,7 @@ def test_commits_are_recorded_once_per_repository_and_sha_with_the_email_lower_c
         c = t.commits
         rows = conn.execute(sa.select(c.c.sha, c.c.author_email).order_by(c.c.sha)).all()
         assert [(sha[0], email) for sha, email in rows] == [
-            ("a", "dev@acme.test"), ("b", "dev@acme.test"), ("c", "ops@acme.test"),
+            ("a", "dev@acme.test"),
+            ("b", "dev@acme.test"),
+            ("c", "ops@acme.test"),
         ]

@@ -29,8 +29,9 @@ def test_a_server_account_is_upserted_by_its_user_id_and_removed_once_the_export
             led.upsert_server(other.id, "srv-1", "ghes.other.test")
 
         def upsert(user_id: int, login: str, email: str | None, at: dt.datetime) -> str:
-            return led.upsert_server_account(sid, user_id, login, primary_email=email, created_at=at,
-                                             source="server_upload")
+            return led.upsert_server_account(
+                sid, user_id, login, primary_email=email, created_at=at, source="server_upload"
+            )
 
         assert upsert(7, "ann", "Ann@Acme.TEST", T0 + DAY) == "created"
         assert upsert(7, "ann", "ann@acme.test", T0 + 2 * DAY) == "unchanged"  # a later date moves nothing

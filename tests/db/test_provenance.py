@@ -34,17 +34,30 @@ SOURCES = ("sync", "people", "webhook", "vs_list", "server_upload")
 # Every source agrees on a person's role, so the order can only matter through endings.
 ROUNDS: list[dict[str, Any]] = [
     {
-        "sync": {"admins": ["boss"], "members": ["ann", "ian", "jo", "gus"], "collaborators": ["carl"],
-                 "seats": ["ann"], "vs": ["ann@acme.test"], "invites": ["pat", "quin@ext.test", "rey"],
-                 "servers": [101, 102]},
+        "sync": {
+            "admins": ["boss"],
+            "members": ["ann", "ian", "jo", "gus"],
+            "collaborators": ["carl"],
+            "seats": ["ann"],
+            "vs": ["ann@acme.test"],
+            "invites": ["pat", "quin@ext.test", "rey"],
+            "servers": [101, 102],
+        },
         "people": {"members": ["ann", "ian", "jo", "hal", "kim"], "collaborators": ["carl"]},
         "webhook": {"members": ["kim"], "invites": ["rey"]},
         "vs_list": ["ann@acme.test", "old@vs.test"],
         "server_upload": [101, 103],
     },
     {
-        "sync": {"admins": ["boss"], "members": ["ann", "ian"], "collaborators": ["carl"],
-                 "seats": ["ann"], "vs": ["ann@acme.test"], "invites": ["quin@ext.test"], "servers": [102]},
+        "sync": {
+            "admins": ["boss"],
+            "members": ["ann", "ian"],
+            "collaborators": ["carl"],
+            "seats": ["ann"],
+            "vs": ["ann@acme.test"],
+            "invites": ["quin@ext.test"],
+            "servers": [102],
+        },
         "people": {"members": ["ann", "kim"], "collaborators": ["carl"]},
         "webhook": {"members": ["fay"], "invites": ["sam"]},
         "vs_list": ["new@vs.test"],
@@ -70,23 +83,54 @@ def _sync(engine: Engine, listed: dict[str, Any]) -> None:
     root = f"/orgs/{ORG}"
     answers = {
         "/enterprises/acme/license-sync-status": {"server_instances": [{"server_id": SERVER_ID, "hostname": HOST}]},
-        "/enterprises/acme/consumed-licenses": {"total_seats_consumed": 0, "total_seats_purchased": 0, "users": [
-            *({"github_com_login": "ann", "visual_studio_subscription_email": email,
-               "visual_studio_license_status": "Matched"} for email in listed["vs"]),
-            *({"github_com_login": None, "enterprise_server_user_ids": [f"{HOST}:{n}"],
-               "enterprise_server_emails": [_server_email(n)]} for n in listed["servers"]),
-        ]},
+        "/enterprises/acme/consumed-licenses": {
+            "total_seats_consumed": 0,
+            "total_seats_purchased": 0,
+            "users": [
+                *(
+                    {
+                        "github_com_login": "ann",
+                        "visual_studio_subscription_email": email,
+                        "visual_studio_license_status": "Matched",
+                    }
+                    for email in listed["vs"]
+                ),
+                *(
+                    {
+                        "github_com_login": None,
+                        "enterprise_server_user_ids": [f"{HOST}:{n}"],
+                        "enterprise_server_emails": [_server_email(n)],
+                    }
+                    for n in listed["servers"]
+                ),
+            ],
+        },
         f"{root}/invitations": [_invitation(i) for i in listed["invites"]],
         f"{root}/failed_invitations": [],
         f"{root}/members?role=admin": [_user(u) for u in listed["admins"]],
         f"{root}/members?role=member": [_user(u) for u in listed["members"]],
-        f"{root}/repos": [{"name": REPO, "private": True, "visibility": "private", "fork": False,
-                           "created_at": "2025-03-01T00:00:00Z"}],
+        f"{root}/repos": [
+            {
+                "name": REPO,
+                "private": True,
+                "visibility": "private",
+                "fork": False,
+                "created_at": "2025-03-01T00:00:00Z",
+            }
+        ],
         f"/repos/{ORG}/{REPO}/collaborators": [_user(u) for u in listed["collaborators"]],
-        f"{root}/copilot/billing/seats": {"total_seats": len(listed["seats"]), "seats": [
-            {"created_at": "2025-04-01T00:00:00Z", "pending_cancellation_date": None, "plan_type": "business",
-             "assignee": _user(u)} for u in listed["seats"]
-        ]},
+        f"{root}/copilot/billing/seats": {
+            "total_seats": len(listed["seats"]),
+            "seats": [
+                {
+                    "created_at": "2025-04-01T00:00:00Z",
+                    "pending_cancellation_date": None,
+                    "plan_type": "business",
+                    "assignee": _user(u),
+                }
+                for u in listed["seats"]
+            ],
+        },
     }
     with GitHubClient("https://api.github.com", "t", transport=httpx.MockTransport(serve(answers))) as client:
         sync_github(engine, client, "acme", [ORG])
@@ -102,27 +146,41 @@ def _people(engine: Engine, listed: dict[str, Any]) -> None:
 
 def _webhook(engine: Engine, listed: dict[str, Any]) -> None:
     for login in listed["members"]:
-        body = json.dumps({
-            "action": "member_added", "organization": {"login": ORG, "id": 1},
-            "membership": {"state": "active", "role": "member", "user": _user(login)},
-            "sender": _user("boss"),
-        }).encode()
+        body = json.dumps(
+            {
+                "action": "member_added",
+                "organization": {"login": ORG, "id": 1},
+                "membership": {"state": "active", "role": "member", "user": _user(login)},
+                "sender": _user("boss"),
+            }
+        ).encode()
         answer = receive(engine, body, "organization", f"added-{login}", signature_for(SECRET, body))
         assert answer["status"] == "processed"
     for invitee in listed["invites"]:
-        body = json.dumps({
-            "action": "member_invited", "organization": {"login": ORG, "id": 1},
-            "invitation": _invitation(invitee), "sender": _user("boss"),
-        }).encode()
+        body = json.dumps(
+            {
+                "action": "member_invited",
+                "organization": {"login": ORG, "id": 1},
+                "invitation": _invitation(invitee),
+                "sender": _user("boss"),
+            }
+        ).encode()
         answer = receive(engine, body, "organization", f"invited-{invitee}", signature_for(SECRET, body))
         assert answer["status"] == "processed"
 
 
 def _server_upload(engine: Engine, listed: list[int]) -> None:
-    export = {"format_version": 1, "server_id": SERVER_ID, "host_name": HOST, "version": "3.14.0",
-              "enterprise": "acme", "users": [
-                  {"user_id": n, "login": f"x{n}", "primary_email": _server_email(n), "emails": [_server_email(n)]}
-                  for n in listed]}
+    export = {
+        "format_version": 1,
+        "server_id": SERVER_ID,
+        "host_name": HOST,
+        "version": "3.14.0",
+        "enterprise": "acme",
+        "users": [
+            {"user_id": n, "login": f"x{n}", "primary_email": _server_email(n), "emails": [_server_email(n)]}
+            for n in listed
+        ],
+    }
     with engine.begin() as conn:
         ingest_server_usage(conn, json.dumps(export).encode(), "acme")
 
@@ -133,7 +191,11 @@ def _vs_list(engine: Engine, listed: list[str]) -> None:
 
 
 IMPORT: dict[str, Callable[[Engine, Any], None]] = {
-    "sync": _sync, "people": _people, "webhook": _webhook, "vs_list": _vs_list, "server_upload": _server_upload,
+    "sync": _sync,
+    "people": _people,
+    "webhook": _webhook,
+    "vs_list": _vs_list,
+    "server_upload": _server_upload,
 }
 
 
@@ -153,20 +215,33 @@ def _open_facts(engine: Engine) -> dict[str, set[tuple[str, ...]]]:
     i, sac = t.invitations, t.server_accounts
     with engine.connect() as conn:
         return {
-            "memberships": {tuple(r) for r in conn.execute(
-                sa.select(u.c.login, m.c.role).join(m, m.c.user_id == u.c.id).where(m.c.ended_at.is_(None))
-            )},
-            "collaborators": {tuple(r) for r in conn.execute(
-                sa.select(u.c.login).join(rc, rc.c.user_id == u.c.id).where(rc.c.ended_at.is_(None))
-            )},
-            "seats": {tuple(r) for r in conn.execute(
-                sa.select(u.c.login).join(cs, cs.c.user_id == u.c.id).where(cs.c.ended_at.is_(None))
-            )},
+            "memberships": {
+                tuple(r)
+                for r in conn.execute(
+                    sa.select(u.c.login, m.c.role).join(m, m.c.user_id == u.c.id).where(m.c.ended_at.is_(None))
+                )
+            },
+            "collaborators": {
+                tuple(r)
+                for r in conn.execute(
+                    sa.select(u.c.login).join(rc, rc.c.user_id == u.c.id).where(rc.c.ended_at.is_(None))
+                )
+            },
+            "seats": {
+                tuple(r)
+                for r in conn.execute(
+                    sa.select(u.c.login).join(cs, cs.c.user_id == u.c.id).where(cs.c.ended_at.is_(None))
+                )
+            },
             "vs": {tuple(r) for r in conn.execute(sa.select(vs.c.subscriber_email).where(vs.c.status == "active"))},
-            "invitations": {tuple(r) for r in conn.execute(
-                sa.select(sa.func.coalesce(i.c.invitee_login, i.c.invitee_email))
-                .where(i.c.status == "pending", i.c.resolved_at.is_(None))
-            )},
+            "invitations": {
+                tuple(r)
+                for r in conn.execute(
+                    sa.select(sa.func.coalesce(i.c.invitee_login, i.c.invitee_email)).where(
+                        i.c.status == "pending", i.c.resolved_at.is_(None)
+                    )
+                )
+            },
             "server accounts": {tuple(r) for r in conn.execute(sa.select(sac.c.user_id))},
         }
 
@@ -209,8 +284,18 @@ def test_the_same_sources_imported_in_any_order_give_the_same_ledger(
 
 def test_a_full_people_import_no_longer_ends_the_memberships_the_sync_created(engine: Engine) -> None:
     _fresh(engine)
-    _sync(engine, {"admins": ["boss"], "members": ["ann", "ian"], "collaborators": [], "seats": [], "vs": [],
-                   "invites": [], "servers": []})
+    _sync(
+        engine,
+        {
+            "admins": ["boss"],
+            "members": ["ann", "ian"],
+            "collaborators": [],
+            "seats": [],
+            "vs": [],
+            "invites": [],
+            "servers": [],
+        },
+    )
     _people(engine, {"members": ["kim"], "collaborators": []})
     with engine.connect() as conn:
         before = count_consumed(conn, "acme")

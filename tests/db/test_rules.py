@@ -80,11 +80,16 @@ def test_pushes_less_than_the_window_apart_make_one_island_and_unverified_emails
         repo = b.repo("octo", "app")
         far = ACTIVE_COMMITTER_WINDOW + DAY
         pushes = [T0, T0 + 30 * DAY, T0 + 30 * DAY + far]
-        b.ledger.add_commits(repo, [
-            *({"sha": f"s{i}", "author_email": "ann@x.test", "author_date": at, "pushed_at": at}
-              for i, at in enumerate(pushes)),
-            {"sha": "u1", "author_email": "ann@old.test", "author_date": T0, "pushed_at": T0 + 500 * DAY},
-        ])
+        b.ledger.add_commits(
+            repo,
+            [
+                *(
+                    {"sha": f"s{i}", "author_email": "ann@x.test", "author_date": at, "pushed_at": at}
+                    for i, at in enumerate(pushes)
+                ),
+                {"sha": "u1", "author_email": "ann@old.test", "author_date": T0, "pushed_at": T0 + 500 * DAY},
+            ],
+        )
         islands = sorted(
             (r.user_id, r.repository_id, r.first_push, r.last_push) for r in conn.execute(committer_pushes(b.id, None))
         )

@@ -37,8 +37,18 @@ def _world(engine: Engine) -> dict[str, Any]:
         team = led.add_team(eid, "core", org_id=org, members=[alice], created_at=T0)
         cc = led.add_cost_center(eid, "R&D", created_at=T0)
         led.add_cost_center_resource(cc, "User", alice, started_at=T0)
-    return {"eid": eid, "other": other, "org": org, "alice": alice, "bob": bob, "repo": repo,
-            "server": server, "seat": seat, "team": team, "cc": cc}
+    return {
+        "eid": eid,
+        "other": other,
+        "org": org,
+        "alice": alice,
+        "bob": bob,
+        "repo": repo,
+        "server": server,
+        "seat": seat,
+        "team": team,
+        "cc": cc,
+    }
 
 
 Write = Callable[[Connection, dict[str, Any]], object]
@@ -56,11 +66,15 @@ WRITES: dict[str, Write] = {
     "cancel_copilot_seat": lambda c, w: Ledger(c).cancel_copilot_seat(w["seat"], T1),
     "withdraw_copilot_cancellation": lambda c, w: Ledger(c).withdraw_copilot_cancellation(w["seat"]),
     "set_repo_products": lambda c, w: Ledger(c).set_repo_products(w["repo"], code_security=True),
-    "add_server_account": lambda c, w: Ledger(c).add_server_account(w["server"], 8, "bob-ghes", primary_email="bob@acme.test"),
+    "add_server_account": lambda c, w: Ledger(c).add_server_account(
+        w["server"], 8, "bob-ghes", primary_email="bob@acme.test"
+    ),
     "add_sync_event": lambda c, w: Ledger(c).add_sync_event(w["server"], occurred_at=T1),
     "add_email": lambda c, w: Ledger(c).add_email(w["bob"], "bob@home.test"),
     "suspend_user": lambda c, w: Ledger(c).suspend_user(w["bob"], T1),
-    "add_cost_center_resource": lambda c, w: Ledger(c).add_cost_center_resource(w["cc"], "User", w["bob"], started_at=T1),
+    "add_cost_center_resource": lambda c, w: Ledger(c).add_cost_center_resource(
+        w["cc"], "User", w["bob"], started_at=T1
+    ),
     "add_team": lambda c, w: Ledger(c).add_team(w["eid"], "infra", org_id=w["org"]),
     "set_team_member": lambda c, w: Ledger(c).set_team_member(w["team"], w["bob"], True),
     "upsert_user": lambda c, w: Ledger(c).upsert_user(w["eid"], "bob", name="Bob B."),
@@ -68,7 +82,9 @@ WRITES: dict[str, Write] = {
     "upsert_invitation": lambda c, w: Ledger(c).upsert_invitation(w["org"], role="member", email="dan@acme.test"),
     "upsert_copilot_seat": lambda c, w: Ledger(c).upsert_copilot_seat(w["org"], w["alice"], plan="enterprise"),
     "upsert_server": lambda c, w: Ledger(c).upsert_server(w["eid"], "srv-1", "ghes2.acme.test"),
-    "upsert_server_account": lambda c, w: Ledger(c).upsert_server_account(w["server"], 7, "alice-ghes", primary_email="a2@acme.test"),
+    "upsert_server_account": lambda c, w: Ledger(c).upsert_server_account(
+        w["server"], 7, "alice-ghes", primary_email="a2@acme.test"
+    ),
     "remove_server_accounts": lambda c, w: Ledger(c).remove_server_accounts(w["server"], set(), "server_upload"),
     "upsert_vs_subscription": lambda c, w: Ledger(c).upsert_vs_subscription(w["eid"], "bob@acme.test"),
     "ensure_membership": lambda c, w: Ledger(c).ensure_membership(w["org"], w["alice"], "owner", at=T1),
@@ -81,8 +97,12 @@ WRITES: dict[str, Write] = {
     "cost_centers.create_cost_center": lambda c, w: cost_centers.create_cost_center(c, w["eid"], "Ops", at=T1),
     "cost_centers.rename_cost_center": lambda c, w: cost_centers.rename_cost_center(c, w["eid"], w["cc"], "Research"),
     "cost_centers.delete_cost_center": lambda c, w: cost_centers.delete_cost_center(c, w["eid"], w["cc"], at=T1),
-    "cost_centers.add_resources": lambda c, w: cost_centers.add_resources(c, w["eid"], w["cc"], [("User", "bob")], at=T1),
-    "cost_centers.remove_resources": lambda c, w: cost_centers.remove_resources(c, w["eid"], w["cc"], [("User", "alice")], at=T1),
+    "cost_centers.add_resources": lambda c, w: cost_centers.add_resources(
+        c, w["eid"], w["cc"], [("User", "bob")], at=T1
+    ),
+    "cost_centers.remove_resources": lambda c, w: cost_centers.remove_resources(
+        c, w["eid"], w["cc"], [("User", "alice")], at=T1
+    ),
 }
 
 

@@ -54,7 +54,6 @@ def test_same_seed_builds_the_same_ledger_and_another_seed_a_different_one(tmp_p
     assert counts["commits"] == _fingerprint(first)[0]["commits"]  # the size fixes the commit count
 
 
-
 def test_demo_matches_server_accounts_and_subscribers_after_building(demo: Engine) -> None:
     sa_, vs = t.server_accounts, t.vs_subscriptions
     for rule in ("saml", "verified_email"):

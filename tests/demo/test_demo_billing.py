@@ -27,7 +27,8 @@ def test_small_demo_has_cost_centers_and_products_bought_by_volume_and_metered(d
     for kind in ("User", "Org", "Repo"):
         assert count(demo, sa.select(ccr.c.id).where(ccr.c.resource_type == kind)) >= 1, kind
     assert count(demo, sa.select(t.cost_centers.c.id).where(t.cost_centers.c.deleted_at.is_not(None))) == 1
-    volume = sa.select(ep.c.id).where(ep.c.product == "enterprise", ep.c.billing == "volume", ep.c.purchased > 0,
-                                      ep.c.expires_at.is_not(None))
+    volume = sa.select(ep.c.id).where(
+        ep.c.product == "enterprise", ep.c.billing == "volume", ep.c.purchased > 0, ep.c.expires_at.is_not(None)
+    )
     assert count(demo, volume) == 1
     assert count(demo, sa.select(ep.c.id).where(ep.c.product == "secret_protection", ep.c.billing == "metered")) == 1

@@ -16,8 +16,9 @@ def test_small_demo_commits_are_skewed_pushed_in_120_days_and_some_authored_long
     c = t.commits
     with demo.connect() as conn:
         first, last = conn.execute(sa.select(sa.func.min(c.c.pushed_at), sa.func.max(c.c.pushed_at))).one()
-        per_author = sorted(conn.execute(
-            sa.select(sa.func.count()).select_from(c).group_by(c.c.author_email)).scalars(), reverse=True)
+        per_author = sorted(
+            conn.execute(sa.select(sa.func.count()).select_from(c).group_by(c.c.author_email)).scalars(), reverse=True
+        )
         lags = [pushed - authored for authored, pushed in conn.execute(sa.select(c.c.author_date, c.c.pushed_at))]
     assert ANCHOR - dt.timedelta(days=120) <= first and last <= ANCHOR
     assert min(lags) >= dt.timedelta(0)  # pushed at or after it was authored

@@ -6,7 +6,15 @@ from __future__ import annotations
 import random
 
 from seatledger.demo.names import (
-    ADJECTIVES, FIRST, LAST, NOUNS, ORG_WORDS, UniqueNames, org_login, person_name, repo_name,
+    ADJECTIVES,
+    FIRST,
+    LAST,
+    NOUNS,
+    ORG_WORDS,
+    UniqueNames,
+    org_login,
+    person_name,
+    repo_name,
 )
 
 

@@ -14,8 +14,11 @@ def test_small_demo_has_outside_collaborators_on_private_and_on_public_repos(dem
     rc, r, om = t.repo_collaborators, t.repositories, t.org_memberships
     members = sa.select(om.c.user_id)
     for visibility in ("private", "public"):
-        q = sa.select(rc.c.user_id).join(r, r.c.id == rc.c.repository_id).where(
-            r.c.visibility == visibility, rc.c.user_id.not_in(members))
+        q = (
+            sa.select(rc.c.user_id)
+            .join(r, r.c.id == rc.c.repository_id)
+            .where(r.c.visibility == visibility, rc.c.user_id.not_in(members))
+        )
         assert count(demo, q) >= 1, visibility
 
 
@@ -27,8 +30,11 @@ def test_small_demo_has_every_kind_of_invitation(demo: Engine) -> None:
     assert count(demo, sa.select(i.c.id).where(pending, i.c.role == "owner")) >= 1
     assert count(demo, sa.select(i.c.id).where(pending, i.c.role == "billing_manager")) >= 1
     for visibility in ("private", "public"):
-        q = sa.select(i.c.id).join(r, r.c.id == i.c.repository_id).where(
-            pending, i.c.role == "collaborator", r.c.visibility == visibility)
+        q = (
+            sa.select(i.c.id)
+            .join(r, r.c.id == i.c.repository_id)
+            .where(pending, i.c.role == "collaborator", r.c.visibility == visibility)
+        )
         assert count(demo, q) >= 1, visibility
     assert count(demo, sa.select(i.c.id).where(i.c.status == "failed")) >= 1
     assert count(demo, sa.select(i.c.id).where(i.c.status == "accepted", i.c.resolved_at.is_not(None))) >= 1

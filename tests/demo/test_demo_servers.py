@@ -16,13 +16,17 @@ def test_small_demo_has_two_servers_with_saml_email_and_server_only_people(demo:
     by_saml = sa.select(sa_.c.id).join(u, u.c.saml_name_id == sa_.c.primary_email)
     by_email = sa.select(sa_.c.id).join(ue, (ue.c.email == sa_.c.primary_email) & ue.c.verified.is_(True))
     known = sa.union(  # NOT IN over a NULL would exclude everything
-        sa.select(u.c.saml_name_id.label("e")).where(u.c.saml_name_id.is_not(None)), sa.select(ue.c.email.label("e")))
+        sa.select(u.c.saml_name_id.label("e")).where(u.c.saml_name_id.is_not(None)), sa.select(ue.c.email.label("e"))
+    )
     server_only = sa.select(sa_.c.primary_email).where(sa_.c.primary_email.not_in(known), sa_.c.login != "scim-admin")
     assert count(demo, by_saml) >= 1
     assert count(demo, by_email) >= 1
     assert count(demo, server_only) >= 1
-    on_both = sa.select(sa_.c.primary_email).group_by(sa_.c.primary_email).having(
-        sa.func.count(sa.distinct(sa_.c.server_instance_id)) == 2)
+    on_both = (
+        sa.select(sa_.c.primary_email)
+        .group_by(sa_.c.primary_email)
+        .having(sa.func.count(sa.distinct(sa_.c.server_instance_id)) == 2)
+    )
     assert count(demo, on_both.where(sa_.c.primary_email.not_in(known))) >= 1
     assert count(demo, sa.select(sa_.c.id).where(sa_.c.login == "scim-admin", sa_.c.is_scim_setup_user)) == 2
     assert count(demo, sa.select(sa_.c.id).where(sa_.c.suspended.is_(True))) >= 1

@@ -40,8 +40,17 @@ def test_uuids_are_stable_per_seed_enterprise_and_purpose() -> None:
     made = _world().uuid("server:east")
     assert uuid.UUID(made).version == 5
     assert _world().uuid("server:east") == made
-    assert len({made, _world().uuid("server:west"), _world(seed=2).uuid("server:east"),
-                _world(slug="globex").uuid("server:east")}) == 4
+    assert (
+        len(
+            {
+                made,
+                _world().uuid("server:west"),
+                _world(seed=2).uuid("server:east"),
+                _world(slug="globex").uuid("server:east"),
+            }
+        )
+        == 4
+    )
 
 
 def test_managed_logins_carry_the_enterprise_suffix() -> None:
@@ -71,4 +80,3 @@ def test_sample_takes_k_distinct_items_or_all_when_there_are_fewer() -> None:
     picked = sample(rng, range(10), 4)
     assert len(picked) == len(set(picked)) == 4 and set(picked) <= set(range(10))
     assert sorted(sample(rng, ["a", "b"], 5)) == ["a", "b"]
-

@@ -22,8 +22,12 @@ def build_acme(engine: Engine) -> dict[str, int]:
         led.set_product(eid, "enterprise", billing="volume", purchased=10)
         octo = led.add_org(eid, "octo", created_at=T0)
         ids = {}
-        for login, role in [("mona", "billing_manager"), ("bob", "owner"), ("carol", "owner"),
-                            ("dave", "billing_manager")]:
+        for login, role in [
+            ("mona", "billing_manager"),
+            ("bob", "owner"),
+            ("carol", "owner"),
+            ("dave", "billing_manager"),
+        ]:
             ids[login] = led.add_user(eid, login, emails=[f"{login}@acme.test"], created_at=T0)
             led.add_enterprise_role(eid, ids[login], role, started_at=T0)
         for i in range(5):
@@ -42,4 +46,3 @@ def build_acme(engine: Engine) -> dict[str, int]:
         led.add_copilot_seat(octo, ids["m3"], created_at=T0)
         ids["enterprise"] = eid
     return ids
-

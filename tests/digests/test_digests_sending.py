@@ -75,8 +75,12 @@ def test_the_queue_sends_the_digests_due_once_a_day_at_its_hour(
     with engine.begin() as conn:
         subscribe(conn, "acme", "mona", "weekly", now=SUBSCRIBED)
     at = NOW.replace(hour=DIGESTS_AT[0], minute=DIGESTS_AT[1])
-    queue = ExportQueue(settings.with_(smtp_url=smtp.url), engine, immediate=True,
-                        clock=lambda: at.replace(tzinfo=dt.timezone.utc).timestamp())
+    queue = ExportQueue(
+        settings.with_(smtp_url=smtp.url),
+        engine,
+        immediate=True,
+        clock=lambda: at.replace(tzinfo=dt.timezone.utc).timestamp(),
+    )
 
     def digest_tasks(when: dt.datetime) -> list[Any]:
         return [task for task in queue.huey.read_periodic(when) if task.name == DIGESTS_TASK_NAME]

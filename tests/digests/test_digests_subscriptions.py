@@ -35,14 +35,18 @@ def test_subscribing_again_changes_the_frequency_and_the_list_is_by_enterprise_t
     with engine.begin() as conn:
         led = Ledger(conn)
         other = led.add_enterprise("beta", "Beta", created_at=T0)
-        led.add_enterprise_role(other, led.add_user(other, "abe", emails=["abe@beta.test"], created_at=T0), "owner",
-                                started_at=T0)
+        led.add_enterprise_role(
+            other, led.add_user(other, "abe", emails=["abe@beta.test"], created_at=T0), "owner", started_at=T0
+        )
         for slug, login in (("beta", "abe"), ("acme", "mona"), ("acme", "bob")):
             subscribe(conn, slug, login, "weekly", now=NOW)
         again = subscribe(conn, "acme", "mona", "monthly", now=NOW + dt.timedelta(days=1))
         assert (again.frequency, again.subscribed_at) == ("monthly", NOW)  # the same subscription
         assert [(s.enterprise, s.login, s.frequency) for s in list_subscriptions(conn)] == [
-            ("acme", "bob", "weekly"), ("acme", "mona", "monthly"), ("beta", "abe", "weekly")]
+            ("acme", "bob", "weekly"),
+            ("acme", "mona", "monthly"),
+            ("beta", "abe", "weekly"),
+        ]
         unsubscribe(conn, "acme", "bob")
         assert [s.login for s in list_subscriptions(conn, "acme")] == ["mona"]
         with pytest.raises(NotFound):

@@ -28,12 +28,15 @@ def test_requests_name_a_known_report_scope_and_product() -> None:
         report_request("payroll", "enterprise:acme")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("license-usage", "acme"), "looks like 'organization:NAME', not 'acme'"),
-    (("license-usage", "organization:"), "looks like 'organization:NAME'"),
-    (("license-usage", "repository:acme-web/app"), "the License usage report is not available at repository level"),
-    (("usage", "enterprise:acme"), "only the usage report takes a report type and dates, and it needs them"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("license-usage", "acme"), "looks like 'organization:NAME', not 'acme'"),
+        (("license-usage", "organization:"), "looks like 'organization:NAME'"),
+        (("license-usage", "repository:acme-web/app"), "the License usage report is not available at repository level"),
+        (("usage", "enterprise:acme"), "only the usage report takes a report type and dates, and it needs them"),
+    ],
+)
 def test_a_scope_without_a_name_or_at_a_level_the_report_lacks_is_refused(args: tuple[str, ...], message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         report_request(*args)
@@ -52,8 +55,11 @@ def test_a_request_is_titled_and_named_by_kind_product_usage_range_scope_and_day
 
 def test_usage_params_round_trip_through_json_and_bad_ones_are_refused() -> None:
     params = UsageParams.parse("summarized", "2026-01-01", "2026-01-31")
-    assert UsageParams.from_json(params.to_json()) == params == UsageParams("summarized", dt.date(2026, 1, 1),
-                                                                            dt.date(2026, 1, 31))
+    assert (
+        UsageParams.from_json(params.to_json())
+        == params
+        == UsageParams("summarized", dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+    )
     with pytest.raises(InvalidInput, match="YYYY-MM-DD"):
         UsageParams.parse("summarized", "2026-01-01", "31/01/2026")
     with pytest.raises(InvalidInput, match="report type must be"):

@@ -63,7 +63,9 @@ class BrokenMailer:
 
 
 def _run(settings: Settings, engine: Engine, job_id: int, mailer: object) -> str:
-    return run_export(settings, engine, job_id, mailer=mailer, secret_key=SECRET, base_url="http://sl.test", clock=clock)  # type: ignore[arg-type]
+    return run_export(
+        settings, engine, job_id, mailer=mailer, secret_key=SECRET, base_url="http://sl.test", clock=clock
+    )  # type: ignore[arg-type]
 
 
 def test_job_writes_the_csv_then_mails_a_signed_link_to_the_primary_email(settings: Settings, engine: Engine) -> None:
@@ -108,7 +110,9 @@ def test_a_second_request_of_the_same_report_while_one_is_pending_is_refused(eng
 def test_one_pending_rule_is_per_product_and_scope_and_the_refusal_names_the_pending_job(engine: Engine) -> None:
     mona = _ledger(engine)
     with engine.begin() as conn:
-        code = request_export(conn, mona, report_request("advanced-security", "enterprise:acme", "code_security"), clock=clock)
+        code = request_export(
+            conn, mona, report_request("advanced-security", "enterprise:acme", "code_security"), clock=clock
+        )
         # Another product, and another scope, are other reports: each is queued.
         secret = request_export(
             conn, mona, report_request("advanced-security", "enterprise:acme", "secret_protection"), clock=clock
@@ -117,8 +121,12 @@ def test_one_pending_rule_is_per_product_and_scope_and_the_refusal_names_the_pen
         ent = request_export(conn, mona, report_request("license-usage", "enterprise:acme"), clock=clock)
         assert len({code, secret, org, ent}) == 4
         with pytest.raises(ExportPending) as refused:
-            request_export(conn, mona, report_request("advanced-security", "enterprise:acme", "secret_protection"), clock=clock)
-        kinds = conn.execute(sa.select(export_jobs.c.product).where(export_jobs.c.kind == "advanced-security")).scalars()
+            request_export(
+                conn, mona, report_request("advanced-security", "enterprise:acme", "secret_protection"), clock=clock
+            )
+        kinds = conn.execute(
+            sa.select(export_jobs.c.product).where(export_jobs.c.kind == "advanced-security")
+        ).scalars()
         assert sorted(kinds) == ["code_security", "secret_protection"]  # the refused one made no job
     assert refused.value.job_id == secret
     assert refused.value.message == (

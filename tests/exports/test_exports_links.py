@@ -41,8 +41,16 @@ def test_a_forged_link_or_one_of_another_kind_is_not_valid(tamper: str) -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "said"),
-    [(1, "1 second"), (30, "30 seconds"), (60, "1 minute"), (5400, "90 minutes"), (3600, "1 hour"),
-     (86400, "24 hours"), (2 * 86400, "2 days"), (3601, "1.0 hours")],
+    [
+        (1, "1 second"),
+        (30, "30 seconds"),
+        (60, "1 minute"),
+        (5400, "90 minutes"),
+        (3600, "1 hour"),
+        (86400, "24 hours"),
+        (2 * 86400, "2 days"),
+        (3601, "1.0 hours"),
+    ],
 )
 def test_a_links_lifetime_reads_as_a_person_says_it(seconds: int, said: str) -> None:
     assert lifetime(seconds) == said

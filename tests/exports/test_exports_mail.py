@@ -21,7 +21,11 @@ def test_a_message_is_from_seatledger_for_its_enterprise(tmp_path: Path) -> None
     settings = Settings(data_dir=tmp_path, mail_from="ledger@acme.test")
     msg = new_message(settings, "mona@acme.test", "Your export", "acme", "the body\n")
     assert (msg["From"], msg["To"], msg["Subject"], msg[ENTERPRISE_HEADER]) == (
-        "ledger@acme.test", "mona@acme.test", "Your export", "acme")
+        "ledger@acme.test",
+        "mona@acme.test",
+        "Your export",
+        "acme",
+    )
     assert msg["Message-ID"].endswith("@seatledger>") and msg["Date"]
     assert msg.get_content() == "the body\n"
 
@@ -42,8 +46,12 @@ def test_the_outbox_is_read_newest_first_per_recipient_and_enterprise(tmp_path: 
     assert list(iter_outbox(outbox, {"mona@acme.test"})) == []  # nothing sent yet: no folder
     outbox.mkdir()  # a folder made by hand, without Maildir's tmp, new and cur
     mailer = MaildirMailer(outbox)
-    for subject, to, enterprise in [("first", "Mona@Acme.test", "acme"), ("second", "mona@acme.test", "acme"),
-                                    ("globex's", "mona@acme.test", "globex"), ("bob's", "bob@acme.test", "acme")]:
+    for subject, to, enterprise in [
+        ("first", "Mona@Acme.test", "acme"),
+        ("second", "mona@acme.test", "acme"),
+        ("globex's", "mona@acme.test", "globex"),
+        ("bob's", "bob@acme.test", "acme"),
+    ]:
         mailer.send(new_message(settings, to, subject, enterprise, f"{subject} body"))
     box = mailbox.Maildir(str(outbox), create=False)
     for key in box.keys():  # delivered a minute apart, in the order sent

@@ -24,7 +24,6 @@ T0 = dt.datetime(2026, 1, 1)
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
-
 def _requester(engine: Engine) -> int:
     with engine.begin() as conn:
         led = Ledger(conn)

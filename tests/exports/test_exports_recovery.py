@@ -64,11 +64,20 @@ def silent_smtp() -> Iterator[str]:
 
 def _serve(db_url: str, data_dir: Path, **env_extra: str) -> tuple["subprocess.Popen[str]", str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEATLEDGER_")}
-    env.update(SEATLEDGER_DATA_DIR=str(data_dir), SEATLEDGER_DATABASE_URL=db_url, SEATLEDGER_WARM_AHEAD="0",
-               SEATLEDGER_EXPORT_LEASE=str(LEASE_S), SEATLEDGER_SECRET_KEY="crash-test-key", **env_extra)
+    env.update(
+        SEATLEDGER_DATA_DIR=str(data_dir),
+        SEATLEDGER_DATABASE_URL=db_url,
+        SEATLEDGER_WARM_AHEAD="0",
+        SEATLEDGER_EXPORT_LEASE=str(LEASE_S),
+        SEATLEDGER_SECRET_KEY="crash-test-key",
+        **env_extra,
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "seatledger", "serve", "--port", "0", "--no-access-log"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -105,7 +114,9 @@ def test_an_export_whose_serve_was_killed_ends_done_or_failed_after_restart_leav
 
     proc, _url = _serve(db_url, data)  # mail to the outbox this time
     try:
-        final = _until(lambda: (s := _status(engine, job_id)) in (EXPORT_READY, EXPORT_FAILED) and s, "the export to end")
+        final = _until(
+            lambda: (s := _status(engine, job_id)) in (EXPORT_READY, EXPORT_FAILED) and s, "the export to end"
+        )
         with engine.connect() as conn:
             job = get_job(conn, job_id)
         assert final == EXPORT_READY or (job.reason or "").startswith(ABANDONED_REASON), job
@@ -120,8 +131,11 @@ def test_an_export_whose_serve_was_killed_ends_done_or_failed_after_restart_leav
 def _set_running(engine: Engine, job_id: int, *, attempts: int, lease_until: dt.datetime | None) -> None:
     j = export_jobs
     with engine.begin() as conn:
-        conn.execute(sa.update(j).where(j.c.id == job_id).values(status=EXPORT_RUNNING, attempts=attempts,
-                                                                  lease_until=lease_until))
+        conn.execute(
+            sa.update(j)
+            .where(j.c.id == job_id)
+            .values(status=EXPORT_RUNNING, attempts=attempts, lease_until=lease_until)
+        )
 
 
 def test_a_job_past_its_lease_is_retried_while_it_has_attempts_then_failed_with_the_reason(

@@ -22,7 +22,17 @@ def acme_with_ada(engine: Engine) -> int:
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    names = ("server_instances", "server_accounts", "license_sync_events", "vs_subscriptions", "users",
-             "user_emails", "org_memberships", "organizations", "repositories", "repo_collaborators")
+    names = (
+        "server_instances",
+        "server_accounts",
+        "license_sync_events",
+        "vs_subscriptions",
+        "users",
+        "user_emails",
+        "org_memberships",
+        "organizations",
+        "repositories",
+        "repo_collaborators",
+    )
     with engine.connect() as conn:
         return {n: sorted(map(tuple, conn.execute(sa.select(t.metadata.tables[n])).all()), key=repr) for n in names}

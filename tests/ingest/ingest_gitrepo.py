@@ -39,10 +39,16 @@ class Repo:
             env["GIT_COMMITTER_DATE"] = f"{(committer_date or author_date):%Y-%m-%dT%H:%M:%S} +0000"
         return env
 
-    def git(self, *args: str, env: dict[str, str] | None = None, name: str = "Test", email: str = "test@example.com") -> str:
+    def git(
+        self, *args: str, env: dict[str, str] | None = None, name: str = "Test", email: str = "test@example.com"
+    ) -> str:
         proc = subprocess.run(
             ["git", "-c", f"user.name={name}", "-c", f"user.email={email}", *args],
-            cwd=self.path, env=env or self.env(), capture_output=True, text=True, check=True,
+            cwd=self.path,
+            env=env or self.env(),
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return proc.stdout.strip()
 

@@ -44,10 +44,23 @@ def _user(login: str, kind: str = "User") -> dict[str, Any]:
     return {"login": login, "id": sum(map(ord, login)), "type": kind, "site_admin": False}
 
 
-APP = {"name": "app", "private": True, "visibility": "private", "fork": False, "owner": _user(ORG),
-       "created_at": "2025-11-01T00:00:00Z", "security_and_analysis": {"advanced_security": {"status": "enabled"}}}
-SITE = {"name": "site", "private": False, "visibility": "public", "fork": False, "owner": _user(ORG),
-        "created_at": "2025-11-01T00:00:00Z"}
+APP = {
+    "name": "app",
+    "private": True,
+    "visibility": "private",
+    "fork": False,
+    "owner": _user(ORG),
+    "created_at": "2025-11-01T00:00:00Z",
+    "security_and_analysis": {"advanced_security": {"status": "enabled"}},
+}
+SITE = {
+    "name": "site",
+    "private": False,
+    "visibility": "public",
+    "fork": False,
+    "owner": _user(ORG),
+    "created_at": "2025-11-01T00:00:00Z",
+}
 
 # What GitHub's REST API answers for the enterprise (anything else: 404, which the sync skips).
 GITHUB = {
@@ -58,17 +71,38 @@ GITHUB = {
         {"login": None, "email": "fay@partner.test", "role": "direct_member", "created_at": "2026-07-02T09:00:00Z"},
     ],
     f"/orgs/{ORG}/failed_invitations": [
-        {"login": "gus", "email": None, "role": "direct_member", "created_at": "2026-04-01T09:00:00Z",
-         "failed_at": "2026-04-08T09:00:00Z", "failed_reason": "Invitation expired"},
-        {"login": None, "email": "hal@partner.test", "role": "direct_member", "created_at": "2026-04-01T09:00:00Z",
-         "failed_at": "2026-04-08T09:00:00Z", "failed_reason": "Invitation expired"},
+        {
+            "login": "gus",
+            "email": None,
+            "role": "direct_member",
+            "created_at": "2026-04-01T09:00:00Z",
+            "failed_at": "2026-04-08T09:00:00Z",
+            "failed_reason": "Invitation expired",
+        },
+        {
+            "login": None,
+            "email": "hal@partner.test",
+            "role": "direct_member",
+            "created_at": "2026-04-01T09:00:00Z",
+            "failed_at": "2026-04-08T09:00:00Z",
+            "failed_reason": "Invitation expired",
+        },
     ],
     f"/orgs/{ORG}/repos": [APP, SITE],
     f"/repos/{ORG}/app/collaborators": [_user("cat")],
-    f"/orgs/{ORG}/copilot/billing/seats": {"total_seats": 1, "seats": [
-        {"created_at": "2026-02-01T09:00:00Z", "pending_cancellation_date": None, "plan_type": "business",
-         "last_activity_at": None, "last_activity_editor": None, "assignee": _user("ann")},
-    ]},
+    f"/orgs/{ORG}/copilot/billing/seats": {
+        "total_seats": 1,
+        "seats": [
+            {
+                "created_at": "2026-02-01T09:00:00Z",
+                "pending_cancellation_date": None,
+                "plan_type": "business",
+                "last_activity_at": None,
+                "last_activity_editor": None,
+                "assignee": _user("ann"),
+            },
+        ],
+    },
 }
 
 PEOPLE_CSV = f"""login,emails,org,role,repo,bot,enterprise_role,since
@@ -86,8 +120,15 @@ VS_CSV = "email,since\nnia@acme.test,2026-03-01\n"
 
 
 def _server(server_id: str, host: str, users: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"format_version": 1, "server_id": server_id, "host_name": host, "version": "3.17.2",
-            "enterprise": "acme", "exported_at": "2026-06-30T12:00:00Z", "users": users}
+    return {
+        "format_version": 1,
+        "server_id": server_id,
+        "host_name": host,
+        "version": "3.17.2",
+        "enterprise": "acme",
+        "exported_at": "2026-06-30T12:00:00Z",
+        "users": users,
+    }
 
 
 def _account(uid: int, login: str, email: str | None, **flags: bool) -> dict[str, Any]:
@@ -95,28 +136,46 @@ def _account(uid: int, login: str, email: str | None, **flags: bool) -> dict[str
 
 
 SERVERS = [
-    _server("0b5e1a2c-9d8f-4e3a-8b7c-6d5e4f3a2b1c", "ghes1.acme.test", [
-        _account(1, "ann", "ann@acme.test"),
-        _account(2, "kim", "kim@acme.test"),
-        _account(3, "scim-admin", None, is_scim_setup_user=True),
-        _account(4, "max", "max@acme.test", suspended=True),
-    ]),
-    _server("5d8a1e4c-3c0a-4f39-9a7e-1f2d3c4b5a69", "ghes2.acme.test", [
-        _account(10, "kim", "kim@acme.test"),
-        _account(11, "lou", "lou@acme.test", dormant=True),
-    ]),
+    _server(
+        "0b5e1a2c-9d8f-4e3a-8b7c-6d5e4f3a2b1c",
+        "ghes1.acme.test",
+        [
+            _account(1, "ann", "ann@acme.test"),
+            _account(2, "kim", "kim@acme.test"),
+            _account(3, "scim-admin", None, is_scim_setup_user=True),
+            _account(4, "max", "max@acme.test", suspended=True),
+        ],
+    ),
+    _server(
+        "5d8a1e4c-3c0a-4f39-9a7e-1f2d3c4b5a69",
+        "ghes2.acme.test",
+        [
+            _account(10, "kim", "kim@acme.test"),
+            _account(11, "lou", "lou@acme.test", dormant=True),
+        ],
+    ),
 ]
 
 
 def _push(repo: dict[str, Any], who: str, authored: str, pushed: str) -> tuple[str, dict[str, Any]]:
     sha = (who * 40)[:40].encode().hex()[:40]
     return "push", {
-        "ref": "refs/heads/main", "before": "0" * 40, "after": sha,
+        "ref": "refs/heads/main",
+        "before": "0" * 40,
+        "after": sha,
         "repository": {**repo, "created_at": _epoch("2025-11-01"), "pushed_at": _epoch(pushed)},
-        "organization": {"login": ORG}, "pusher": {"name": who, "email": f"{who}@acme.test"}, "sender": _user(who),
+        "organization": {"login": ORG},
+        "pusher": {"name": who, "email": f"{who}@acme.test"},
+        "sender": _user(who),
         "head_commit": {"id": sha, "timestamp": f"{authored}T10:00:00Z"},
-        "commits": [{"id": sha, "timestamp": f"{authored}T10:00:00Z", "distinct": True,
-                     "author": {"name": who, "email": f"{who}@acme.test"}}],
+        "commits": [
+            {
+                "id": sha,
+                "timestamp": f"{authored}T10:00:00Z",
+                "distinct": True,
+                "author": {"name": who, "email": f"{who}@acme.test"},
+            }
+        ],
     }
 
 
@@ -126,8 +185,15 @@ WEBHOOKS = [
     # bob: a push to a public repository (no Advanced Security license needed).
     _push(SITE, "bob", "2026-08-02", "2026-08-02"),
     # oli joins today: counted now, not at AS_OF.
-    ("organization", {"action": "member_added", "organization": {"login": ORG}, "sender": _user("bob"),
-                      "membership": {"state": "active", "role": "member", "user": _user("oli")}}),
+    (
+        "organization",
+        {
+            "action": "member_added",
+            "organization": {"login": ORG},
+            "sender": _user("bob"),
+            "membership": {"state": "active", "role": "member", "user": _user("oli")},
+        },
+    ),
 ]
 
 # -- the answers, computed by hand per person ------------------------------------------------
@@ -156,6 +222,7 @@ NOW = {**{k: v[0] for k, v in AT_AS_OF.items()}, "oli": "Enterprise"}
 
 # -- a GitHub-shaped API on loopback ------------------------------------------------------------
 
+
 def _github_api(answers: dict[str, Any]) -> Starlette:
     async def answer(request: Request) -> JSONResponse:
         role = request.query_params.get("role")
@@ -177,8 +244,11 @@ class Operator:
     """The public import paths: the command line, and webhooks posted to the running app."""
 
     def __init__(self, settings: Settings, tmp_path: Path, app_url: str, github_url: str) -> None:
-        self.env = {"SEATLEDGER_DATABASE_URL": settings.database_url, "SEATLEDGER_DATA_DIR": str(settings.data_dir),
-                    "GITHUB_TOKEN": "ghp_scenario"}
+        self.env = {
+            "SEATLEDGER_DATABASE_URL": settings.database_url,
+            "SEATLEDGER_DATA_DIR": str(settings.data_dir),
+            "GITHUB_TOKEN": "ghp_scenario",
+        }
         self.files, self.app_url, self.github_url = tmp_path, app_url, github_url
         self.deliveries = 0
 
@@ -203,17 +273,25 @@ class Operator:
 
     def servers(self) -> None:
         for i, export in enumerate(SERVERS):
-            self.cli("ingest", "server-usage", self._file(f"server{i}.json", json.dumps(export)), "--enterprise", "acme")
+            self.cli(
+                "ingest", "server-usage", self._file(f"server{i}.json", json.dumps(export)), "--enterprise", "acme"
+            )
 
     def webhooks(self) -> None:
         secret = self.cli("ingest", "webhook-secret", "--enterprise", "acme").strip().splitlines()[-1].strip()
         for event, payload in WEBHOOKS:
             body = json.dumps(payload).encode()
             self.deliveries += 1
-            answer = httpx.post(f"{self.app_url}/webhooks/github", content=body, headers={
-                "X-GitHub-Event": event, "X-GitHub-Delivery": f"scenario-{self.deliveries}",
-                "X-Hub-Signature-256": signature_for(secret, body), "Content-Type": "application/json",
-            })
+            answer = httpx.post(
+                f"{self.app_url}/webhooks/github",
+                content=body,
+                headers={
+                    "X-GitHub-Event": event,
+                    "X-GitHub-Delivery": f"scenario-{self.deliveries}",
+                    "X-Hub-Signature-256": signature_for(secret, body),
+                    "Content-Type": "application/json",
+                },
+            )
             assert answer.status_code == 200, answer.text
 
 
@@ -236,24 +314,33 @@ def test_a_dozen_people_loaded_through_the_public_paths_give_the_hand_computed_a
     summary = json.loads(operator.cli("summary", "--enterprise", "acme", "--as-of", AS_OF, "--json"))
     assert summary["seats"]["consumed"] == len(AT_AS_OF)
     assert summary["seats"]["license_types"] == {"enterprise": 7, "visual_studio_subscription": 1}
-    assert (summary["seats"]["cloud_users"], summary["seats"]["server_only_users"],
-            summary["seats"]["invited_only_users"]) == (4, 2, 2)  # ann bob cat nia; kim lou; eve fay
+    assert (
+        summary["seats"]["cloud_users"],
+        summary["seats"]["server_only_users"],
+        summary["seats"]["invited_only_users"],
+    ) == (4, 2, 2)  # ann bob cat nia; kim lou; eve fay
     assert {p: c["active_committers"] for p, c in summary["advanced_security"].items()} == {
-        "code_security": COMMITTERS_AT_AS_OF, "secret_protection": COMMITTERS_AT_AS_OF,
+        "code_security": COMMITTERS_AT_AS_OF,
+        "secret_protection": COMMITTERS_AT_AS_OF,
     }
     assert summary["copilot"]["total"] == COPILOT_AT_AS_OF
 
     report = operator.cli("report", "license-usage", "--enterprise", "acme", "--as-of", AS_OF)
     rows = list(csv.DictReader(io.StringIO(report)))
     got = {
-        (r["GitHub com login"] or r["Enterprise server primary emails"]): (r["License type"], r["Ghe license start date"])
+        (r["GitHub com login"] or r["Enterprise server primary emails"]): (
+            r["License type"],
+            r["Ghe license start date"],
+        )
         for r in rows
     }
     assert len(rows) == len(AT_AS_OF) and got == AT_AS_OF
 
     token = operator.cli("token", "create", "--login", "bob", "--enterprise", "acme", "--scopes", "read:enterprise")
-    answer = httpx.get(f"{live_server.url}/api/v3/enterprises/acme/consumed-licenses?per_page=100",
-                       headers={"Authorization": f"Bearer {token.strip().splitlines()[-1].strip()}"})
+    answer = httpx.get(
+        f"{live_server.url}/api/v3/enterprises/acme/consumed-licenses?per_page=100",
+        headers={"Authorization": f"Bearer {token.strip().splitlines()[-1].strip()}"},
+    )
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["total_seats_consumed"] == len(NOW)

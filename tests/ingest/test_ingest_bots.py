@@ -43,7 +43,10 @@ def test_the_sync_stores_accounts_github_types_as_bot_or_with_bot_logins_as_bots
         sync_github(engine, client, "acme", ["octo-org"])
 
     assert _bots(engine) == {
-        "octocat": False, "ci-robot": True, "deploy-app[bot]": True, "release-helper": True,
+        "octocat": False,
+        "ci-robot": True,
+        "deploy-app[bot]": True,
+        "release-helper": True,
     }, "type Bot on a member or collaborator, and a [bot] login in consumed-licenses"
     assert _consumed(engine) == 1, "only octocat; the bot members and the bot collaborator consume nothing"
 
@@ -87,18 +90,34 @@ def test_a_bots_commit_email_is_never_listed_as_unattributed(engine: Engine) -> 
         eid = ledger.add_enterprise("acme", created_at=AS_OF - dt.timedelta(days=400))
         oid = ledger.add_org(eid, "acme-org", created_at=AS_OF - dt.timedelta(days=400))
         rid, _ = ledger.upsert_repo(
-            eid, "acme-org", "app", org_id=oid, visibility="private", code_security=True,
+            eid,
+            "acme-org",
+            "app",
+            org_id=oid,
+            visibility="private",
+            code_security=True,
             created_at=AS_OF - dt.timedelta(days=400),
         )
         pushed = AS_OF - dt.timedelta(days=3)
-        ledger.add_commits(rid, [
-            {"sha": f"{n:040x}", "author_email": email, "author_name": name, "author_date": pushed, "pushed_at": pushed}
-            for n, (email, name) in enumerate([
-                ("49699333+dependabot[bot]@users.noreply.github.com", "dependabot[bot]"),
-                ("noreply@github.com", "GitHub"),
-                ("stranger@elsewhere.test", "Stranger"),
-            ])
-        ])
+        ledger.add_commits(
+            rid,
+            [
+                {
+                    "sha": f"{n:040x}",
+                    "author_email": email,
+                    "author_name": name,
+                    "author_date": pushed,
+                    "pushed_at": pushed,
+                }
+                for n, (email, name) in enumerate(
+                    [
+                        ("49699333+dependabot[bot]@users.noreply.github.com", "dependabot[bot]"),
+                        ("noreply@github.com", "GitHub"),
+                        ("stranger@elsewhere.test", "Stranger"),
+                    ]
+                )
+            ],
+        )
 
     with engine.connect() as conn:
         listed = [u.email for u in iter_unresolved_emails(conn, Scope.enterprise("acme"), "code_security", as_of=AS_OF)]
@@ -114,7 +133,10 @@ def test_a_webhook_account_whose_login_is_not_a_string_is_refused_not_a_crash(en
     with engine.begin() as conn:
         eid = Ledger(conn).add_enterprise("acme")
         Ledger(conn).add_org(eid, "acme-org")
-    event = {"action": "member_added", "organization": {"login": "acme-org"},
-             "membership": {"role": "member", "user": {"login": 5, "type": "User"}}}
+    event = {
+        "action": "member_added",
+        "organization": {"login": "acme-org"},
+        "membership": {"role": "member", "user": {"login": 5, "type": "User"}},
+    }
     with engine.begin() as conn, pytest.raises(InvalidInput):
         apply_event(conn, eid, "organization", event, AS_OF)

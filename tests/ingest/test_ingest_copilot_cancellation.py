@@ -18,9 +18,14 @@ from seatledger.licensing import Scope, copilot_totals
 
 def _seat(login: str, created_at: str, pending_cancellation_date: str | None) -> dict[str, Any]:
     return {
-        "created_at": created_at, "updated_at": created_at, "pending_cancellation_date": pending_cancellation_date,
-        "last_activity_at": None, "last_activity_editor": None, "last_authenticated_at": None,
-        "plan_type": "business", "assigning_team": None,
+        "created_at": created_at,
+        "updated_at": created_at,
+        "pending_cancellation_date": pending_cancellation_date,
+        "last_activity_at": None,
+        "last_activity_editor": None,
+        "last_authenticated_at": None,
+        "plan_type": "business",
+        "assigning_team": None,
         "assignee": {"login": login, "id": hash(login) % 10_000, "type": "User", "site_admin": False},
     }
 
@@ -37,10 +42,13 @@ def _held(engine: Engine, when: dt.datetime) -> int:
 
 
 def test_a_synced_seat_pending_cancellation_counts_until_its_date_and_not_after(engine: Engine) -> None:
-    _sync(engine, [
-        _seat("octocat", "2026-02-01T09:00:00Z", None),
-        _seat("monalisa", "2026-02-01T09:00:00Z", "2026-05-01"),
-    ])
+    _sync(
+        engine,
+        [
+            _seat("octocat", "2026-02-01T09:00:00Z", None),
+            _seat("monalisa", "2026-02-01T09:00:00Z", "2026-05-01"),
+        ],
+    )
 
     assert _held(engine, dt.datetime(2026, 4, 30, 23, 59)) == 2, "before the date the seat still holds"
     assert _held(engine, dt.datetime(2026, 5, 1, 0, 0)) == 1, "from the cancellation date on it does not"

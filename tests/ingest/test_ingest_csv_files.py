@@ -14,7 +14,9 @@ from seatledger.errors import ImportRejected
 from seatledger.ingest.csv_files import check_email, check_length, csv_since, parse_bool, read_rows
 
 
-def _rows(text: str | bytes, required: tuple[str, ...] = ("email",), **kw: dict[str, str]) -> list[tuple[int, dict[str, str]]]:
+def _rows(
+    text: str | bytes, required: tuple[str, ...] = ("email",), **kw: dict[str, str]
+) -> list[tuple[int, dict[str, str]]]:
     data = text.encode() if isinstance(text, str) else text
     return list(read_rows(data, required=required, **kw))
 
@@ -46,14 +48,18 @@ def test_an_alias_reads_as_its_column_and_satisfies_a_required_one() -> None:
     assert rows == [(2, {"email": "ann@acme.test", "level": "Enterprise"})]
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    (b"", "the file is empty"),
-    (b"email\nann@acme.test\n\xff\n", "the file is not UTF-8 text: invalid start byte at byte 20"),
-    ("name\nAnn\n", "missing column: email"),
-    ("name\nAnn\n", "missing columns: email, org"),
-    ("email,name\nann@acme.test,Ann,extra\n", "line 2: 3 fields, the header has 2"),
-    ("email,name\nann@acme.test,A\x00nn\n", "line 2: name contains a NUL byte"),
-], ids=["empty", "not-utf8", "missing-column", "missing-columns", "too-many-fields", "nul"])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (b"", "the file is empty"),
+        (b"email\nann@acme.test\n\xff\n", "the file is not UTF-8 text: invalid start byte at byte 20"),
+        ("name\nAnn\n", "missing column: email"),
+        ("name\nAnn\n", "missing columns: email, org"),
+        ("email,name\nann@acme.test,Ann,extra\n", "line 2: 3 fields, the header has 2"),
+        ("email,name\nann@acme.test,A\x00nn\n", "line 2: name contains a NUL byte"),
+    ],
+    ids=["empty", "not-utf8", "missing-column", "missing-columns", "too-many-fields", "nul"],
+)
 def test_a_file_that_cannot_be_read_whole_is_refused_with_the_reason(text: str | bytes, reason: str) -> None:
     required = ("email", "org") if reason.startswith("missing columns") else ("email",)
     assert _refusal(text, required) == reason
@@ -66,11 +72,23 @@ def test_a_refusal_comes_before_the_row_that_causes_it_is_read_past() -> None:
         next(rows)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("true", True), ("T", True), ("Yes", True), ("y", True), ("1", True),
-    ("false", False), ("F", False), ("NO", False), ("n", False), ("0", False),
-    ("", None), ("  ", None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("true", True),
+        ("T", True),
+        ("Yes", True),
+        ("y", True),
+        ("1", True),
+        ("false", False),
+        ("F", False),
+        ("NO", False),
+        ("n", False),
+        ("0", False),
+        ("", None),
+        ("  ", None),
+    ],
+)
 def test_a_boolean_column_reads_true_false_or_not_stated(value: str, expected: bool | None) -> None:
     assert parse_bool(value, line=3, column="bot") is expected
 

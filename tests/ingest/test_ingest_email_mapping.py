@@ -15,7 +15,9 @@ from tests.factories import EnterpriseBuilder
 
 def _emails(conn: sa.Connection, user_id: int) -> set[tuple[str, bool]]:
     ue = t.user_emails
-    return {(r.email, r.verified) for r in conn.execute(sa.select(ue.c.email, ue.c.verified).where(ue.c.user_id == user_id))}
+    return {
+        (r.email, r.verified) for r in conn.execute(sa.select(ue.c.email, ue.c.verified).where(ue.c.user_id == user_id))
+    }
 
 
 def test_an_email_becomes_the_persons_verified_email_and_says_what_changed(engine: Engine) -> None:
@@ -28,14 +30,17 @@ def test_an_email_becomes_the_persons_verified_email_and_says_what_changed(engin
         assert _emails(conn, ann) == {("ann@x.test", True), ("old@x.test", True), ("new@x.test", True)}
 
 
-@pytest.mark.parametrize(("email", "login", "error", "message"), [
-    ("not-an-email", "ann", InvalidInput, "is not an email address"),
-    ("a b@x.test", "ann", InvalidInput, "is not an email address"),
-    ("noreply@github.com", "ann", InvalidInput, "is a bot's email"),
-    ("ann@x.test", "bob", InvalidInput, "already a verified email of ann"),
-    ("robot@x.test", "robot", InvalidInput, "robot is a bot"),
-    ("x@x.test", "nobody", NotFound, "no user 'nobody' in enterprise 'acme'"),
-])
+@pytest.mark.parametrize(
+    ("email", "login", "error", "message"),
+    [
+        ("not-an-email", "ann", InvalidInput, "is not an email address"),
+        ("a b@x.test", "ann", InvalidInput, "is not an email address"),
+        ("noreply@github.com", "ann", InvalidInput, "is a bot's email"),
+        ("ann@x.test", "bob", InvalidInput, "already a verified email of ann"),
+        ("robot@x.test", "robot", InvalidInput, "robot is a bot"),
+        ("x@x.test", "nobody", NotFound, "no user 'nobody' in enterprise 'acme'"),
+    ],
+)
 def test_what_cannot_be_the_persons_email_is_refused_and_nothing_is_written(
     engine: Engine, email: str, login: str, error: type[Exception], message: str
 ) -> None:

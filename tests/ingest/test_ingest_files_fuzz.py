@@ -33,7 +33,10 @@ HOSTILE_TEXT = st.one_of(
 )
 HOSTILE_JSON = st.recursive(
     st.one_of(
-        st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=False),
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(allow_nan=False),
         HOSTILE_TEXT,
     ),
     lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
@@ -50,7 +53,9 @@ def _people_csv(values: list[str]) -> bytes:
     rows = [["login", "name", "emails", "org", "role"], ["ann", "Ann", "ann@x.test", "acme-org", "member"]]
     for i, v in enumerate(values):
         rows.append([v, v, v if i % 2 else f"{v}@x.test", v if i % 3 else "acme-org", ("member", "owner", v)[i % 3]])
-    return "\n".join(",".join(f'"{c.replace(chr(34), chr(34) * 2)}"' if i % 2 else c for i, c in enumerate(r)) for r in rows).encode()
+    return "\n".join(
+        ",".join(f'"{c.replace(chr(34), chr(34) * 2)}"' if i % 2 else c for i, c in enumerate(r)) for r in rows
+    ).encode()
 
 
 def _vs_csv(values: list[str]) -> bytes:
@@ -61,14 +66,36 @@ def _vs_csv(values: list[str]) -> bytes:
 
 def _server_usage(value: Any, where: int) -> bytes:
     doc: dict[str, Any] = {
-        "format_version": 1, "enterprise": "acme", "server_id": "srv-fuzz", "host_name": "ghes.x.test",
-        "version": "3.14", "exported_at": "2025-01-01T00:00:00Z",
-        "users": [{"user_id": 7, "login": "ann", "primary_email": "ann@x.test", "emails": ["ann@x.test"],
-                   "suspended": False, "is_scim_setup_user": False}],
+        "format_version": 1,
+        "enterprise": "acme",
+        "server_id": "srv-fuzz",
+        "host_name": "ghes.x.test",
+        "version": "3.14",
+        "exported_at": "2025-01-01T00:00:00Z",
+        "users": [
+            {
+                "user_id": 7,
+                "login": "ann",
+                "primary_email": "ann@x.test",
+                "emails": ["ann@x.test"],
+                "suspended": False,
+                "is_scim_setup_user": False,
+            }
+        ],
     }
-    keys = [("format_version",), ("enterprise",), ("server_id",), ("users",), ("users", 0, "user_id"),
-            ("users", 0, "login"), ("users", 0, "primary_email"), ("users", 0, "emails"), ("users", 0, "suspended"),
-            ("host_name",), ("version",)]
+    keys = [
+        ("format_version",),
+        ("enterprise",),
+        ("server_id",),
+        ("users",),
+        ("users", 0, "user_id"),
+        ("users", 0, "login"),
+        ("users", 0, "primary_email"),
+        ("users", 0, "emails"),
+        ("users", 0, "suspended"),
+        ("host_name",),
+        ("version",),
+    ]
     path = keys[where % len(keys)]
     target: Any = doc
     for key in path[:-1]:
@@ -97,8 +124,13 @@ def _imports_or_refuses_cleanly(engine: Engine, importer: Callable[[Connection],
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(kind=st.sampled_from(["people", "vs", "server", "raw"]), values=st.lists(HOSTILE_TEXT, min_size=1, max_size=4),
-       value=HOSTILE_JSON, where=st.integers(0, 20), raw=st.binary(max_size=200))
+@given(
+    kind=st.sampled_from(["people", "vs", "server", "raw"]),
+    values=st.lists(HOSTILE_TEXT, min_size=1, max_size=4),
+    value=HOSTILE_JSON,
+    where=st.integers(0, 20),
+    raw=st.binary(max_size=200),
+)
 def test_any_file_is_imported_or_refused_whole_never_a_crash(
     engine: Engine, kind: str, values: list[str], value: Any, where: int, raw: bytes
 ) -> None:

@@ -49,7 +49,9 @@ def _logins(engine: Engine) -> set[str]:
 def _row_counts(engine: Engine) -> dict[str, int]:
     names = ("users", "user_emails", "org_memberships", "repositories", "commits", "organizations")
     with engine.connect() as conn:
-        return {n: conn.execute(sa.select(sa.func.count()).select_from(t.metadata.tables[n])).scalar_one() for n in names}
+        return {
+            n: conn.execute(sa.select(sa.func.count()).select_from(t.metadata.tables[n])).scalar_one() for n in names
+        }
 
 
 def test_recent_commits_are_recorded_with_committer_date_as_pushed_at_and_old_ones_skipped(
@@ -83,8 +85,17 @@ def test_branches_and_merges_are_all_read(engine: Engine, make_repo) -> None:
     repo.git("checkout", "-q", "-b", "side", "main")
     side = repo.commit("Dan", "dan@example.com", RECENT - dt.timedelta(days=1), file="h.txt")
     repo.git("checkout", "-q", "main")
-    repo.git("merge", "-q", "--no-ff", "-m", "merge", "feature", env=repo.env(RECENT), name="Alice",
-             email="alice@example.com")
+    repo.git(
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "merge",
+        "feature",
+        env=repo.env(RECENT),
+        name="Alice",
+        email="alice@example.com",
+    )
     merge = repo.git("rev-parse", "HEAD")
 
     ingest_git(engine, [repo.path], _opts())
@@ -256,9 +267,7 @@ def test_enable_turns_products_on_so_the_repository_has_active_committers(engine
     assert totals.total_committers == 2
 
 
-def test_a_rerun_with_create_people_attributes_authors_listed_as_unattributed_before(
-    engine: Engine, make_repo
-) -> None:
+def test_a_rerun_with_create_people_attributes_authors_listed_as_unattributed_before(engine: Engine, make_repo) -> None:
     _setup(engine)
     repo: Repo = make_repo("app")
     repo.commit("Carol", "carol@example.com", RECENT)
@@ -332,9 +341,11 @@ def _hosted_repository(make_repo) -> tuple[Repo, dict[str, str]]:
     repo.git("tag", "-a", "-m", "v1", "v1")
     repo.git("checkout", "-q", "main")
     repo.git("branch", "-q", "-D", "release")  # only the tag keeps Tess's commit
-    for ref, (name, email) in {"refs/pull/1/head": ("Fork", "fork@example.com"),
-                               "refs/reviewable/pr1/r1": ("Rev", "rev@example.com"),
-                               "refs/merge-requests/2/head": ("Mr", "mr@example.com")}.items():
+    for ref, (name, email) in {
+        "refs/pull/1/head": ("Fork", "fork@example.com"),
+        "refs/reviewable/pr1/r1": ("Rev", "rev@example.com"),
+        "refs/merge-requests/2/head": ("Mr", "mr@example.com"),
+    }.items():
         repo.git("checkout", "-q", "-b", "tmp")
         shas[ref] = repo.commit(name, email, RECENT + dt.timedelta(hours=2), file=f"{name}.txt")
         repo.git("update-ref", ref, shas[ref])
@@ -351,8 +362,12 @@ def test_a_mirror_clone_reads_its_branches_and_tags_but_never_pull_request_or_re
     upstream, shas = _hosted_repository(make_repo)
     mirror = tmp_path / "upstream.git"
     subprocess.run(["git", "clone", "-q", "--mirror", str(upstream.path), str(mirror)], check=True, env=upstream.env())
-    refs = subprocess.run(["git", "--git-dir", str(mirror), "for-each-ref", "--format=%(refname)"],
-                          capture_output=True, text=True, check=True).stdout.split()
+    refs = subprocess.run(
+        ["git", "--git-dir", str(mirror), "for-each-ref", "--format=%(refname)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     assert "refs/pull/1/head" in refs and "refs/notes/commits" in refs, "the mirror holds the hidden refs"
 
     result = ingest_git(engine, [mirror], _opts(create_people=True))

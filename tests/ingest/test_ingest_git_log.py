@@ -37,7 +37,9 @@ def test_git_log_output_is_parsed_the_same_however_it_is_chunked() -> None:
     for size in (1, 3, 7, 64, len(raw)):
         got = list(parse_log_stream(_Trickle(raw, size)))  # type: ignore[arg-type]
         assert [(c.sha, c.author_email, c.author_name) for c in got] == [
-            ("a" * 40, "zoë@example.com", "Zoë Ñúñez"), ("b" * 40, "li@example.com", "李雷")]
+            ("a" * 40, "zoë@example.com", "Zoë Ñúñez"),
+            ("b" * 40, "li@example.com", "李雷"),
+        ]
         assert got[0].author_date == dt.datetime(2026, 6, 1, 8, 0)
         assert got[0].committer_date == dt.datetime(2026, 6, 3, 5, 0)
         assert got[1].committer_date == dt.datetime(2026, 6, 3, 0, 0, 59)
@@ -52,16 +54,28 @@ def test_git_gives_dates_in_utc_whatever_the_commit_offsets_and_local_zone(
     monkeypatch.setenv("TZ", "America/St_Johns")  # -03:30 / -02:30: a local zone must not count
     repo = tmp_path / "zones"
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
-    for n, (author, committer) in enumerate([
-        ("2026-06-01T10:00:00+02:00", "2026-06-02T23:30:00-05:30"),
-        ("2026-06-03T00:00:00+00:00", "2026-06-03T12:15:00+09:45"),
-    ]):
-        env = {**os.environ, "GIT_AUTHOR_DATE": author, "GIT_COMMITTER_DATE": committer,
-               "GIT_AUTHOR_NAME": "Zoe", "GIT_AUTHOR_EMAIL": "zoe@example.com",
-               "GIT_COMMITTER_NAME": "Zoe", "GIT_COMMITTER_EMAIL": "zoe@example.com"}
+    for n, (author, committer) in enumerate(
+        [
+            ("2026-06-01T10:00:00+02:00", "2026-06-02T23:30:00-05:30"),
+            ("2026-06-03T00:00:00+00:00", "2026-06-03T12:15:00+09:45"),
+        ]
+    ):
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_DATE": author,
+            "GIT_COMMITTER_DATE": committer,
+            "GIT_AUTHOR_NAME": "Zoe",
+            "GIT_AUTHOR_EMAIL": "zoe@example.com",
+            "GIT_COMMITTER_NAME": "Zoe",
+            "GIT_COMMITTER_EMAIL": "zoe@example.com",
+        }
         subprocess.run(["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", f"c{n}"], check=True, env=env)
-    got = sorted(iter_commits(repo / ".git", repo, since=dt.datetime(2026, 1, 1),
-                        tips=ref_tips(pushed_refs(repo / ".git", repo))), key=lambda c: c.author_date)
+    got = sorted(
+        iter_commits(
+            repo / ".git", repo, since=dt.datetime(2026, 1, 1), tips=ref_tips(pushed_refs(repo / ".git", repo))
+        ),
+        key=lambda c: c.author_date,
+    )
     assert [(c.author_date, c.committer_date) for c in got] == [
         (dt.datetime(2026, 6, 1, 8, 0), dt.datetime(2026, 6, 3, 5, 0)),
         (dt.datetime(2026, 6, 3, 0, 0), dt.datetime(2026, 6, 3, 2, 30)),
@@ -74,16 +88,18 @@ def test_output_that_ends_inside_a_commit_is_an_error_not_a_shorter_history() ->
         list(parse_log_stream(_Trickle(raw, 7)))  # type: ignore[arg-type]
 
 
-def test_a_working_tree_and_a_bare_repository_are_located_and_named_without_git(
-    make_repo, tmp_path: Path
-) -> None:
+def test_a_working_tree_and_a_bare_repository_are_located_and_named_without_git(make_repo, tmp_path: Path) -> None:
     repo: Repo = make_repo("app")
     repo.commit("Ann", "ann@example.com", NOW)
     bare = tmp_path / "app.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True, env=repo.env())
     assert locate(repo.path) == (repo.path.resolve() / ".git", repo.path.resolve())
     assert locate(bare) == (bare.resolve(), bare.resolve())
-    assert (repository_name(repo.path), repository_name(bare), repository_name(tmp_path / ".git")) == ("app", "app", ".git")
+    assert (repository_name(repo.path), repository_name(bare), repository_name(tmp_path / ".git")) == (
+        "app",
+        "app",
+        ".git",
+    )
 
 
 def test_a_plain_directory_inside_a_repository_is_not_taken_for_it(make_repo, tmp_path: Path) -> None:
@@ -121,7 +137,9 @@ def test_ref_patterns_take_a_glob_or_a_prefix_ending_at_a_slash(make_repo) -> No
         "a prefix stops at a slash: refs/heads-old is not under refs/heads"
     )
     assert set(pushed_refs(git_dir, work, ["refs/pull/*/head", "refs/heads/main"])) == {
-        "refs/pull/1/head", "refs/heads/main"}
+        "refs/pull/1/head",
+        "refs/heads/main",
+    }
 
 
 def test_commits_are_read_from_the_tips_after_since_minus_what_exclude_reaches(make_repo) -> None:

@@ -59,15 +59,19 @@ class Recording:
         path = request.url.path
         if not path.startswith(self.prefix):  # GraphQL (/api/graphql beside /api/v3): not recorded here
             self.log.append(path)
-            return httpx.Response(404, json={"message": "Not Found", "documentation_url": "https://docs.github.com/graphql"})
-        key = self._key(path[len(self.prefix):], dict(request.url.params))
+            return httpx.Response(
+                404, json={"message": "Not Found", "documentation_url": "https://docs.github.com/graphql"}
+            )
+        key = self._key(path[len(self.prefix) :], dict(request.url.params))
         self.log.append(key)
         self.headers.append(request.headers)
         if key in self.fail:
             return httpx.Response(self.fail[key], json={"message": "Server Error"})
         answers = self.answers.get(key)
         if not answers:
-            return httpx.Response(404, json={"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+            return httpx.Response(
+                404, json={"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}
+            )
         i = self.served.get(key, 0)
         self.served[key] = i + 1
         ex = answers[min(i, len(answers) - 1)]
@@ -84,27 +88,63 @@ def _sync(engine: Engine, recording: Recording, clock: FakeClock | None = None, 
 
 
 def _ledger(engine: Engine) -> dict[str, Any]:
-    u, m, o, r, rc, i, cs, sac = (t.users, t.org_memberships, t.organizations, t.repositories,
-                                  t.repo_collaborators, t.invitations, t.copilot_seats, t.server_accounts)
+    u, m, o, r, rc, i, cs, sac = (
+        t.users,
+        t.org_memberships,
+        t.organizations,
+        t.repositories,
+        t.repo_collaborators,
+        t.invitations,
+        t.copilot_seats,
+        t.server_accounts,
+    )
     with engine.connect() as conn:
         return {
-            "memberships": set(conn.execute(
-                sa.select(u.c.login, o.c.login, m.c.role, m.c.ended_at.is_(None))
-                .join(u, u.c.id == m.c.user_id).join(o, o.c.id == m.c.organization_id)).all()),
-            "repos": set(conn.execute(sa.select(r.c.owner_login, r.c.name, r.c.visibility, r.c.code_security_enabled,
-                                                r.c.secret_protection_enabled)).all()),
-            "collaborators": set(conn.execute(
-                sa.select(u.c.login, r.c.name, rc.c.ended_at.is_(None))
-                .join(u, u.c.id == rc.c.user_id).join(r, r.c.id == rc.c.repository_id)).all()),
-            "invitations": set(conn.execute(
-                sa.select(o.c.login, i.c.invitee_login, i.c.invitee_email, i.c.status)
-                .join(o, o.c.id == i.c.organization_id)).all()),
-            "seats": set(conn.execute(
-                sa.select(u.c.login, cs.c.plan, cs.c.pending_cancellation_date.is_not(None), cs.c.ended_at.is_(None))
-                .join(u, u.c.id == cs.c.user_id)).all()),
+            "memberships": set(
+                conn.execute(
+                    sa.select(u.c.login, o.c.login, m.c.role, m.c.ended_at.is_(None))
+                    .join(u, u.c.id == m.c.user_id)
+                    .join(o, o.c.id == m.c.organization_id)
+                ).all()
+            ),
+            "repos": set(
+                conn.execute(
+                    sa.select(
+                        r.c.owner_login,
+                        r.c.name,
+                        r.c.visibility,
+                        r.c.code_security_enabled,
+                        r.c.secret_protection_enabled,
+                    )
+                ).all()
+            ),
+            "collaborators": set(
+                conn.execute(
+                    sa.select(u.c.login, r.c.name, rc.c.ended_at.is_(None))
+                    .join(u, u.c.id == rc.c.user_id)
+                    .join(r, r.c.id == rc.c.repository_id)
+                ).all()
+            ),
+            "invitations": set(
+                conn.execute(
+                    sa.select(o.c.login, i.c.invitee_login, i.c.invitee_email, i.c.status).join(
+                        o, o.c.id == i.c.organization_id
+                    )
+                ).all()
+            ),
+            "seats": set(
+                conn.execute(
+                    sa.select(
+                        u.c.login, cs.c.plan, cs.c.pending_cancellation_date.is_not(None), cs.c.ended_at.is_(None)
+                    ).join(u, u.c.id == cs.c.user_id)
+                ).all()
+            ),
             "server_accounts": set(conn.execute(sa.select(sac.c.user_id, sac.c.primary_email)).all()),
-            "emails": set(conn.execute(sa.select(u.c.login, t.user_emails.c.email).join(
-                t.user_emails, t.user_emails.c.user_id == u.c.id)).all()),
+            "emails": set(
+                conn.execute(
+                    sa.select(u.c.login, t.user_emails.c.email).join(t.user_emails, t.user_emails.c.user_id == u.c.id)
+                ).all()
+            ),
         }
 
 
@@ -117,13 +157,18 @@ def test_sync_reads_people_roles_repos_invitations_and_seats_through_a_rate_limi
 
     got = _ledger(engine)
     assert got["memberships"] == {
-        ("octocat", "octo-org", "owner", True), ("monalisa", "octo-org", "member", True),
+        ("octocat", "octo-org", "owner", True),
+        ("monalisa", "octo-org", "member", True),
         ("defunkt", "octo-org", "member", True),
     }, "the page after the rate limit was read too"
-    assert got["repos"] == {("octo-org", "Hello-World", "private", True, True), ("octo-org", "docs", "public", False, True)}
+    assert got["repos"] == {
+        ("octo-org", "Hello-World", "private", True, True),
+        ("octo-org", "docs", "public", False, True),
+    }
     assert got["collaborators"] == {("hubot", "Hello-World", True)}
     assert got["invitations"] == {
-        ("octo-labs", "monalisa", None, "pending"), ("octo-org", None, "newbie@acme.test", "pending"),
+        ("octo-labs", "monalisa", None, "pending"),
+        ("octo-org", None, "newbie@acme.test", "pending"),
         ("octo-org", "gone-user", None, "failed"),
     }
     assert got["seats"] == {("octocat", "business", False, True), ("monalisa", "business", True, False)}, (
@@ -133,8 +178,9 @@ def test_sync_reads_people_roles_repos_invitations_and_seats_through_a_rate_limi
     assert ("monalisa", "mona@acme.test") in got["emails"], "a matched VS email is a verified email of the person"
     # Waited until X-RateLimit-Reset (+1 s) on the 403, then 1 s of backoff on the 502 — no real sleeping.
     assert clock.sleeps == [61.0, 1.0]
-    assert all(h["authorization"] == "Bearer ghp_test" and h["x-github-api-version"] == "2022-11-28"
-               for h in recording.headers)
+    assert all(
+        h["authorization"] == "Bearer ghp_test" and h["x-github-api-version"] == "2022-11-28" for h in recording.headers
+    )
     assert "/orgs/octo-org/members?page=2&per_page=100&role=member" in recording.log
     assert report.created["user"] >= 4
 
@@ -187,5 +233,3 @@ def test_bad_credentials_stop_the_sync_with_one_clear_line(engine: Engine) -> No
     with GitHubClient("https://api.github.com", "nope", transport=httpx.MockTransport(deny), clock=FakeClock()) as c:
         with pytest.raises(SourceError, match="bad credentials"):
             sync_github(engine, c, "acme")
-
-

@@ -77,7 +77,7 @@ def test_pages_follow_the_link_header_to_the_last_page(github: GitHub) -> None:
     with client:
         pages = list(client.pages("orgs/octo/members", {"role": "admin"}))
     assert [[m["login"] for m in p.items] for p in pages] == [["ann", "bob"], ["cy"]]
-    assert [p.next_url for p in pages] == [nxt[1:nxt.index(">")], None]
+    assert [p.next_url for p in pages] == [nxt[1 : nxt.index(">")], None]
     assert [(path, query) for _, path, query, _, _ in github.requests] == [
         ("/api/v3/orgs/octo/members", "per_page=100&role=admin"),
         ("/api/v3/orgs/octo/members", "page=2&per_page=100&role=admin"),
@@ -138,13 +138,16 @@ def test_server_errors_are_retried_with_growing_waits_a_bounded_number_of_times(
     assert sum(path == "/down" for _, path, _, _, _ in github.requests) == 3, "the first try and two more"
 
 
-@pytest.mark.parametrize(("status", "kind", "message"), [
-    (401, SourceError, "{url}: bad credentials (401); check the token"),
-    (404, Unavailable, "/orgs/gone: 404 Not Found"),
-    (410, Unavailable, "/orgs/gone: 410 Gone away"),
-    (422, Unavailable, "/orgs/gone: 422 Gone away"),
-    (400, SourceError, "{url}/orgs/gone: 400 Gone away"),
-])
+@pytest.mark.parametrize(
+    ("status", "kind", "message"),
+    [
+        (401, SourceError, "{url}: bad credentials (401); check the token"),
+        (404, Unavailable, "/orgs/gone: 404 Not Found"),
+        (410, Unavailable, "/orgs/gone: 410 Gone away"),
+        (422, Unavailable, "/orgs/gone: 422 Gone away"),
+        (400, SourceError, "{url}/orgs/gone: 400 Gone away"),
+    ],
+)
 def test_each_refusal_reads_as_one_line_and_only_a_missing_resource_is_unavailable(
     github: GitHub, status: int, kind: type[SourceError], message: str
 ) -> None:
@@ -171,14 +174,18 @@ def test_graphql_goes_beside_the_rest_root_and_an_error_answer_is_unavailable(gi
     dotcom, _ = github.client()
     with server, dotcom:
         assert server.graphql("query($s: String!) { enterprise(slug: $s) { slug } }", {"s": "acme"}) == {
-            "enterprise": {"slug": "acme"}}
+            "enterprise": {"slug": "acme"}
+        }
         with pytest.raises(Unavailable) as refused:
-            server.graphql("query { enterprise(slug: \"gone\") { slug } }")
+            server.graphql('query { enterprise(slug: "gone") { slug } }')
         assert dotcom.graphql("query { viewer { login } }") == {"viewer": {"login": "ann"}}
     assert refused.value.message == "/api/graphql: NOT_FOUND no enterprise"
     method, path, _, _, body = github.requests[0]
     assert (method, path) == ("POST", "/api/graphql"), "a server's GraphQL is /api/graphql beside /api/v3"
-    assert json.loads(body) == {"query": "query($s: String!) { enterprise(slug: $s) { slug } }", "variables": {"s": "acme"}}
+    assert json.loads(body) == {
+        "query": "query($s: String!) { enterprise(slug: $s) { slug } }",
+        "variables": {"s": "acme"},
+    }
     assert github.requests[2][1] == "/graphql"
 
 
@@ -199,8 +206,10 @@ def test_connection_errors_are_retried_with_backoff_then_reported() -> None:
 
 
 def test_retry_after_is_honoured_on_429() -> None:
-    answers = [httpx.Response(429, headers={"Retry-After": "7"}, json={"message": "slow down"}),
-               httpx.Response(200, json={"resources": {}})]
+    answers = [
+        httpx.Response(429, headers={"Retry-After": "7"}, json={"message": "slow down"}),
+        httpx.Response(200, json={"resources": {}}),
+    ]
 
     def handler(request: httpx.Request) -> httpx.Response:
         return answers.pop(0)

@@ -26,10 +26,18 @@ from seatledger.licensing import count_consumed
 ADMINS = json.loads((Path(__file__).parent.parent / "data" / "github" / "api" / "enterprise_admins.json").read_text())
 LONG_AGO = dt.datetime(2025, 1, 1)
 REST: dict[str, Any] = {
-    "/enterprises/acme/consumed-licenses": {"total_seats_consumed": 1, "total_seats_purchased": 10, "users": [
-        {"github_com_login": "octocat", "github_com_member_roles": ["octo-org:Owner"],
-         "github_com_enterprise_roles": ["owner"], "license_type": "enterprise"},
-    ]},
+    "/enterprises/acme/consumed-licenses": {
+        "total_seats_consumed": 1,
+        "total_seats_purchased": 10,
+        "users": [
+            {
+                "github_com_login": "octocat",
+                "github_com_member_roles": ["octo-org:Owner"],
+                "github_com_enterprise_roles": ["owner"],
+                "license_type": "enterprise",
+            },
+        ],
+    },
 }
 
 
@@ -54,9 +62,9 @@ def _pages(variables: dict[str, Any]) -> Any:
 def _roles(engine: Engine) -> set[tuple[str, str, bool]]:
     er, u = t.enterprise_roles, t.users
     with engine.connect() as conn:
-        return set(conn.execute(
-            sa.select(u.c.login, er.c.role, er.c.ended_at.is_(None)).join(u, u.c.id == er.c.user_id)
-        ).all())
+        return set(
+            conn.execute(sa.select(u.c.login, er.c.role, er.c.ended_at.is_(None)).join(u, u.c.id == er.c.user_id)).all()
+        )
 
 
 def _former_owner(engine: Engine) -> None:
@@ -67,9 +75,13 @@ def _former_owner(engine: Engine) -> None:
         led.add_enterprise_role(eid, uid, "owner", started_at=LONG_AGO)
 
 
-@pytest.mark.parametrize("root, graphql_path", [
-    ("https://api.github.com", "/graphql"), ("https://ghes.acme.test/api/v3", "/api/graphql"),
-])
+@pytest.mark.parametrize(
+    "root, graphql_path",
+    [
+        ("https://api.github.com", "/graphql"),
+        ("https://ghes.acme.test/api/v3", "/api/graphql"),
+    ],
+)
 def test_the_sync_reads_owners_and_billing_managers_from_graphql_and_ends_roles_no_longer_listed(
     engine: Engine, root: str, graphql_path: str
 ) -> None:
@@ -79,11 +91,14 @@ def test_the_sync_reads_owners_and_billing_managers_from_graphql_and_ends_roles_
         report = sync_github(engine, client, "acme", ["octo-org"])
 
     assert _roles(engine) == {
-        ("former-owner", "owner", False), ("octocat", "owner", True), ("ceo-no-org", "owner", True),
+        ("former-owner", "owner", False),
+        ("octocat", "owner", True),
+        ("ceo-no-org", "owner", True),
         ("books", "billing_manager", True),
     }
     assert [q["variables"] for q in seen] == [
-        {"slug": "acme", "after": None}, {"slug": "acme", "after": "Y3Vyc29yOnYyOpHOAAEAAQ=="},
+        {"slug": "acme", "after": None},
+        {"slug": "acme", "after": "Y3Vyc29yOnYyOpHOAAEAAQ=="},
     ]
     assert "ownerInfo" in seen[0]["query"] and "role" in seen[0]["query"]
     assert not any("enterprise owners" in n for n in report.notes)
@@ -117,7 +132,9 @@ def test_a_people_file_sets_enterprise_roles_and_ends_those_no_longer_in_it(engi
         report = ingest_people(conn, people, "acme")
     assert report.created["enterprise role"] == 3
     assert _roles(engine) == {
-        ("former-owner", "owner", False), ("ada", "owner", True), ("boss", "owner", True),
+        ("former-owner", "owner", False),
+        ("ada", "owner", True),
+        ("boss", "owner", True),
         ("books", "billing_manager", True),
     }
     with engine.connect() as conn:

@@ -72,17 +72,24 @@ def test_syncing_a_seatledger_server_into_an_empty_ledger_gives_the_same_totals(
             want, got = seat_totals(src, "acme"), seat_totals(dst, "acme")
             assert got.consumed == want.consumed == 6, report.summary()
             assert (got.visual_studio_licenses, got.server_only_users) == (
-                want.visual_studio_licenses, want.server_only_users)
+                want.visual_studio_licenses,
+                want.server_only_users,
+            )
             want_cp = copilot_totals(src, Scope.enterprise("acme"))
             got_cp = copilot_totals(dst, Scope.enterprise("acme"))
-            assert (got_cp.breakdown.total, got_cp.business, got_cp.enterprise) == (
-                want_cp.breakdown.total, want_cp.business, want_cp.enterprise) == (2, 1, 1)
+            assert (
+                (got_cp.breakdown.total, got_cp.business, got_cp.enterprise)
+                == (want_cp.breakdown.total, want_cp.business, want_cp.enterprise)
+                == (2, 1, 1)
+            )
             for org in ("eng", "ops"):
                 assert seat_totals(dst, "acme", org=org).consumed == seat_totals(src, "acme", org=org).consumed
             logins = set(dst.execute(sa.select(t.users.c.login)).scalars())
-            owners = set(dst.execute(
-                sa.select(t.users.c.login).join(t.enterprise_roles, t.enterprise_roles.c.user_id == t.users.c.id)
-            ).scalars())
+            owners = set(
+                dst.execute(
+                    sa.select(t.users.c.login).join(t.enterprise_roles, t.enterprise_roles.c.user_id == t.users.c.id)
+                ).scalars()
+            )
         assert {"boss", "ann", "carl", "dora", "eve"} <= logins
         assert owners == {"boss"}
         assert any("skipped orgs/eng/repos" in n for n in report.notes), "the API serves no repository list"

@@ -10,17 +10,20 @@ from seatledger.ingest.identities import login_from_identity, unique_login, veri
 from tests.factories import EnterpriseBuilder
 
 
-@pytest.mark.parametrize(("email", "login"), [
-    ("Jane.Doe@x.test", "jane-doe"),
-    ("jane+ci@x.test", "jane"),  # sub-addressing
-    ("12345+OctoCat@users.noreply.github.com", "octocat"),
-    ("a__b--c@x.test", "a-b-c"),
-    ("=cmd@x.test", None),
-    ("-lead@x.test", None),
-    ("jöhn@x.test", None),
-    ("x" * 40 + "@x.test", None),
-    ("no-at-sign", None),
-])
+@pytest.mark.parametrize(
+    ("email", "login"),
+    [
+        ("Jane.Doe@x.test", "jane-doe"),
+        ("jane+ci@x.test", "jane"),  # sub-addressing
+        ("12345+OctoCat@users.noreply.github.com", "octocat"),
+        ("a__b--c@x.test", "a-b-c"),
+        ("=cmd@x.test", None),
+        ("-lead@x.test", None),
+        ("jöhn@x.test", None),
+        ("x" * 40 + "@x.test", None),
+        ("no-at-sign", None),
+    ],
+)
 def test_an_email_gives_a_login_only_when_it_spells_a_github_one(email: str, login: str | None) -> None:
     assert login_from_identity(email) == login
 

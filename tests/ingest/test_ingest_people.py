@@ -26,7 +26,8 @@ def _memberships(engine: Engine) -> set[tuple[str, str, str, bool]]:
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(u.c.login, o.c.login, m.c.role, m.c.ended_at.is_(None))
-            .join(u, u.c.id == m.c.user_id).join(o, o.c.id == m.c.organization_id)
+            .join(u, u.c.id == m.c.user_id)
+            .join(o, o.c.id == m.c.organization_id)
         ).all()
     return {tuple(r) for r in rows}  # type: ignore[misc]
 
@@ -36,13 +37,18 @@ def test_a_people_file_creates_people_orgs_roles_and_collaborators(engine: Engin
     with engine.begin() as conn:
         ingest_people(conn, PEOPLE_CSV, "acme")
     assert _memberships(engine) == {
-        ("ada", "eng", "owner", True), ("bob", "eng", "member", True), ("bob", "ops", "billing_manager", True),
+        ("ada", "eng", "owner", True),
+        ("bob", "eng", "member", True),
+        ("bob", "ops", "billing_manager", True),
     }
     with engine.connect() as conn:
-        emails = set(conn.execute(
-            sa.select(t.users.c.login, t.user_emails.c.email, t.user_emails.c.is_primary)
-            .join(t.user_emails, t.user_emails.c.user_id == t.users.c.id).where(t.users.c.login == "bob")
-        ).all())
+        emails = set(
+            conn.execute(
+                sa.select(t.users.c.login, t.user_emails.c.email, t.user_emails.c.is_primary)
+                .join(t.user_emails, t.user_emails.c.user_id == t.users.c.id)
+                .where(t.users.c.login == "bob")
+            ).all()
+        )
         collab = conn.execute(
             sa.select(t.repositories.c.owner_login, t.repositories.c.name, t.users.c.login)
             .join(t.repo_collaborators, t.repo_collaborators.c.repository_id == t.repositories.c.id)

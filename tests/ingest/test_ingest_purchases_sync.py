@@ -15,13 +15,23 @@ from seatledger.ingest.github_client import GitHubClient
 from seatledger.licensing.purchases import purchases_at, set_purchase
 
 ADVANCED_SECURITY = "/enterprises/acme/settings/billing/advanced-security"
-STANDALONE = (422, {"message": "advanced_security_product is required for standalone plans",
-                    "documentation_url": "https://docs.github.com/rest/billing/enterprise"})
+STANDALONE = (
+    422,
+    {
+        "message": "advanced_security_product is required for standalone plans",
+        "documentation_url": "https://docs.github.com/rest/billing/enterprise",
+    },
+)
 
 
 def _committers(purchased: int) -> dict[str, Any]:
-    return {"total_advanced_security_committers": 2, "total_count": 0, "maximum_advanced_security_committers": 4,
-            "purchased_advanced_security_committers": purchased, "repositories": []}
+    return {
+        "total_advanced_security_committers": 2,
+        "total_count": 0,
+        "maximum_advanced_security_committers": 4,
+        "purchased_advanced_security_committers": purchased,
+        "repositories": [],
+    }
 
 
 def _sync(engine: Engine, answers: dict[str, Any]) -> None:
@@ -50,7 +60,9 @@ def test_the_sync_records_purchased_seats_and_committers_keeping_the_billing_mod
     _sync(engine, answers)
 
     assert _bought(engine) == {
-        "enterprise": ("volume", 40), "code_security": ("metered", 12), "secret_protection": ("metered", 5),
+        "enterprise": ("volume", 40),
+        "code_security": ("metered", 12),
+        "secret_protection": ("metered", 5),
     }
     with engine.connect() as conn:
         (before,) = purchases_at(conn, eid, dt.date(2025, 6, 1))

@@ -34,9 +34,7 @@ def test_the_report_notes_how_many_accounts_and_subscribers_were_matched_and_lef
         report = ImportReport(source="test")
         rematch_enterprise(conn, eid, report)
         assert _matches(conn) == {"ada-ghes": ada, "bob-ghes": None, "ada@acme.test": ada, "zed@acme.test": None}
-    assert report.notes == [
-        "matched: 1 server accounts (1 unmatched), 1 Visual Studio subscribers (1 unmatched)"
-    ]
+    assert report.notes == ["matched: 1 server accounts (1 unmatched), 1 Visual Studio subscribers (1 unmatched)"]
 
 
 def test_a_person_imported_after_their_subscription_and_server_account_is_matched_by_that_import(

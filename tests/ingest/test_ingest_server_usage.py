@@ -33,15 +33,42 @@ def _export(**changes: Any) -> dict[str, Any]:
         "enterprise": "acme",
         "exported_at": "2026-06-30T12:00:00Z",
         "users": [
-            {"user_id": 1, "login": "ada", "primary_email": "Ada@Acme.test", "emails": ["ada@acme.test", "ada@home.test"],
-             "suspended": False, "dormant": False, "site_admin": True, "is_scim_setup_user": False,
-             "code_security_user": True, "secret_protection_user": False},
-            {"user_id": 2, "login": "bob", "primary_email": "bob@acme.test", "emails": ["bob@acme.test"],
-             "suspended": False, "dormant": True, "site_admin": False, "is_scim_setup_user": False,
-             "code_security_user": False, "secret_protection_user": False},
-            {"user_id": 3, "login": "scim-admin", "primary_email": None, "emails": [],
-             "suspended": False, "dormant": False, "site_admin": False, "is_scim_setup_user": True,
-             "code_security_user": False, "secret_protection_user": False},
+            {
+                "user_id": 1,
+                "login": "ada",
+                "primary_email": "Ada@Acme.test",
+                "emails": ["ada@acme.test", "ada@home.test"],
+                "suspended": False,
+                "dormant": False,
+                "site_admin": True,
+                "is_scim_setup_user": False,
+                "code_security_user": True,
+                "secret_protection_user": False,
+            },
+            {
+                "user_id": 2,
+                "login": "bob",
+                "primary_email": "bob@acme.test",
+                "emails": ["bob@acme.test"],
+                "suspended": False,
+                "dormant": True,
+                "site_admin": False,
+                "is_scim_setup_user": False,
+                "code_security_user": False,
+                "secret_protection_user": False,
+            },
+            {
+                "user_id": 3,
+                "login": "scim-admin",
+                "primary_email": None,
+                "emails": [],
+                "suspended": False,
+                "dormant": False,
+                "site_admin": False,
+                "is_scim_setup_user": True,
+                "code_security_user": False,
+                "secret_protection_user": False,
+            },
         ],
     }
     doc.update(changes)
@@ -67,7 +94,11 @@ def test_a_server_export_creates_the_instance_its_accounts_and_an_upload_event(e
         event = conn.execute(sa.select(t.license_sync_events)).one()
         ada_cloud = conn.execute(sa.select(t.users.c.id).where(t.users.c.login == "ada-cloud")).scalar_one()
     assert (server.server_id, server.hostname, server.version, server.license_hash) == (
-        SERVER_ID, "ghes.acme.test", "3.17.2", "3f1a9c")
+        SERVER_ID,
+        "ghes.acme.test",
+        "3.17.2",
+        "3f1a9c",
+    )
     assert (event.server_instance_id, event.kind, event.status) == (server.id, "upload", "success")
     accounts = _accounts(engine)
     assert accounts["ada"].primary_email == "ada@acme.test"
@@ -160,7 +191,8 @@ def test_a_server_export_past_a_limit_is_rejected_with_the_reason(engine: Engine
 
 
 @pytest.mark.parametrize(
-    "kind", ["not json", "wrong version", "missing key", "user without login", "flag not a boolean", "another enterprise"]
+    "kind",
+    ["not json", "wrong version", "missing key", "user without login", "flag not a boolean", "another enterprise"],
 )
 def test_a_bad_server_export_is_rejected_whole_and_the_ledger_is_unchanged(engine: Engine, kind: str) -> None:
     acme_with_ada(engine)
@@ -186,8 +218,9 @@ def test_an_export_written_by_the_server_usage_report_imports_into_another_ledge
     with engine.begin() as conn:
         ledger = Ledger(conn)
         sid = ledger.add_server(eid, SERVER_ID, "ghes.acme.test", version="3.17.2")
-        ledger.add_server_account(sid, 1, "ada", primary_email="ada@acme.test", other_emails=["ada@home.test"],
-                                  code_security_user=True)
+        ledger.add_server_account(
+            sid, 1, "ada", primary_email="ada@acme.test", other_emails=["ada@home.test"], code_security_user=True
+        )
         ledger.add_server_account(sid, 2, "bob", primary_email="bob@acme.test", suspended=True)
     with engine.connect() as conn:
         data = b"".join(iter_report(conn, ServerScope(SERVER_ID)))
@@ -201,9 +234,11 @@ def test_an_export_written_by_the_server_usage_report_imports_into_another_ledge
         assert report.created["server account"] == 2
         cols = ("user_id", "login", "primary_email", "other_emails", "suspended", "code_security_user")
         with engine.connect() as src, target.connect() as dst:
+
             def rows(c: sa.Connection) -> list[tuple[Any, ...]]:
                 sac = t.server_accounts
                 return [tuple(r) for r in c.execute(sa.select(*(sac.c[k] for k in cols)).order_by(sac.c.user_id))]
+
             assert rows(dst) == rows(src)
     finally:
         target.dispose()

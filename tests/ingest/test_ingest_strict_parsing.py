@@ -24,15 +24,22 @@ USER = {"user_id": 1, "login": "ada", "primary_email": "ada@acme.test", "emails"
 
 
 def _server_usage(users_twice: bool) -> bytes:
-    head = {"format_version": 1, "server_id": "11111111-2222-3333-4444-555555555555", "host_name": "ghes.acme.test",
-            "version": "3.17.2", "enterprise": "acme"}
+    head = {
+        "format_version": 1,
+        "server_id": "11111111-2222-3333-4444-555555555555",
+        "host_name": "ghes.acme.test",
+        "version": "3.17.2",
+        "enterprise": "acme",
+    }
     body = json.dumps(head)[:-1] + ', "users": ' + json.dumps([USER])
     return (body + (', "users": []' if users_twice else "") + "}").encode()
 
 
 def _table_rows(engine: Engine, *names: str) -> dict[str, int]:
     with engine.connect() as conn:
-        return {n: conn.execute(sa.select(sa.func.count()).select_from(t.metadata.tables[n])).scalar_one() for n in names}
+        return {
+            n: conn.execute(sa.select(sa.func.count()).select_from(t.metadata.tables[n])).scalar_one() for n in names
+        }
 
 
 @pytest.fixture
@@ -56,8 +63,10 @@ def test_a_server_usage_file_giving_users_twice_is_rejected_and_writes_nothing(e
     [
         ("email,name,EMAIL\nann@acme.test,Ann,x@acme.test\n", "line 1: the header names 'email' more than once"),
         ("upn,email\nann@acme.test,x@acme.test\n", "line 1: the header names 'email' more than once"),
-        ('email,name\nann@acme.test,Ann\nbob@acme.test,"Bob\ncarol@acme.test,Carol\n',
-         "line 3: a quoted field is not closed before the end of the file"),
+        (
+            'email,name\nann@acme.test,Ann\nbob@acme.test,"Bob\ncarol@acme.test,Carol\n',
+            "line 3: a quoted field is not closed before the end of the file",
+        ),
         ('email,name\nann@acme.test,"Ann" Smith\n', "line 2: ',' expected after '\"'"),
     ],
     ids=["column-twice", "alias-twice", "quote-left-open", "text-after-quote"],

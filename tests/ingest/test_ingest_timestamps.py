@@ -10,13 +10,16 @@ from seatledger.errors import InvalidInput
 from seatledger.ingest.timestamps import parse_date, parse_timestamp
 
 
-@pytest.mark.parametrize(("value", "instant"), [
-    ("2026-03-01T09:30:00Z", dt.datetime(2026, 3, 1, 9, 30)),
-    ("2026-03-01T10:30:00+01:00", dt.datetime(2026, 3, 1, 9, 30)),
-    ("2026-03-01", dt.datetime(2026, 3, 1)),
-    (1772357400, dt.datetime(2026, 3, 1, 9, 30)),  # Unix seconds, as push payloads send them
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("value", "instant"),
+    [
+        ("2026-03-01T09:30:00Z", dt.datetime(2026, 3, 1, 9, 30)),
+        ("2026-03-01T10:30:00+01:00", dt.datetime(2026, 3, 1, 9, 30)),
+        ("2026-03-01", dt.datetime(2026, 3, 1)),
+        (1772357400, dt.datetime(2026, 3, 1, 9, 30)),  # Unix seconds, as push payloads send them
+        (None, None),
+    ],
+)
 def test_each_way_a_source_writes_an_instant_reads_as_naive_utc(value: object, instant: dt.datetime | None) -> None:
     assert parse_timestamp(value) == instant
 

@@ -45,11 +45,14 @@ def test_reimporting_subscribers_changes_nothing_and_a_dropped_one_becomes_inact
     assert status == {"ada@acme.test": "active", "zed@acme.test": "inactive"}
 
 
-@pytest.mark.parametrize("csv_text,reason", [
-    ("name\nAda\n", "missing column: email"),
-    ("email,status\nada@acme.test,gone\n", "line 2: status must be active or inactive"),
-    ("email\nnot-an-email\n", "line 2: email 'not-an-email' is not an email address"),
-])
+@pytest.mark.parametrize(
+    "csv_text,reason",
+    [
+        ("name\nAda\n", "missing column: email"),
+        ("email,status\nada@acme.test,gone\n", "line 2: status must be active or inactive"),
+        ("email\nnot-an-email\n", "line 2: email 'not-an-email' is not an email address"),
+    ],
+)
 def test_a_bad_subscriber_file_is_rejected_whole(engine: Engine, csv_text: str, reason: str) -> None:
     acme_with_ada(engine)
     before = snapshot(engine)

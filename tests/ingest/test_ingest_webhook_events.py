@@ -49,7 +49,8 @@ def test_an_event_applied_again_changes_nothing_and_leaves_the_ledger_version(en
 def test_an_invitation_event_records_a_pending_invitation_with_githubs_role_and_date(engine: Engine) -> None:
     eid, org_id = _setup(engine)
     payload = {
-        "action": "member_invited", "organization": {"login": "acme-org", "id": 1},
+        "action": "member_invited",
+        "organization": {"login": "acme-org", "id": 1},
         "invitation": {"login": "octocat", "email": None, "role": "admin", "created_at": "2026-02-27T09:30:00Z"},
         "sender": {"login": "hubot"},
     }
@@ -59,7 +60,11 @@ def test_an_invitation_event_records_a_pending_invitation_with_githubs_role_and_
     with engine.connect() as conn:
         invitation = conn.execute(sa.select(t.invitations)).one()
     assert (invitation.organization_id, invitation.invitee_login, invitation.role, invitation.status) == (
-        org_id, "octocat", "owner", "pending"), "GitHub's admin is an owner"
+        org_id,
+        "octocat",
+        "owner",
+        "pending",
+    ), "GitHub's admin is an owner"
     assert invitation.created_at == dt.datetime(2026, 2, 27, 9, 30)
 
 
@@ -69,8 +74,9 @@ def test_a_signed_push_records_each_commit_with_the_push_time(engine: Engine, li
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "processed"
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(t.commits.c.sha, t.commits.c.author_email, t.commits.c.author_date,
-                                      t.commits.c.pushed_at)).all()
+        rows = conn.execute(
+            sa.select(t.commits.c.sha, t.commits.c.author_email, t.commits.c.author_date, t.commits.c.pushed_at)
+        ).all()
         repo = conn.execute(sa.select(t.repositories)).one()
     by_sha = {row.sha: row for row in rows}
     mona = by_sha["0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c"]
@@ -143,7 +149,8 @@ def test_a_member_event_adds_and_removes_a_repository_collaborator(engine: Engin
 def test_a_team_membership_event_adds_the_person_to_the_team(engine: Engine, live_server) -> None:
     _setup(engine)
     payload = {
-        "action": "added", "scope": "team",
+        "action": "added",
+        "scope": "team",
         "member": {"login": "octocat", "id": 583231},
         "team": {"name": "Justice League", "id": 3253328, "slug": "justice-league"},
         "organization": {"login": "acme-org"},
@@ -161,7 +168,8 @@ def test_a_repository_event_with_security_settings_turns_the_products_on(engine:
     payload = _payload("repository_privatized")
     payload["action"] = "edited"
     payload["repository"]["security_and_analysis"] = {
-        "advanced_security": {"status": "disabled"}, "code_security": {"status": "enabled"},
+        "advanced_security": {"status": "disabled"},
+        "code_security": {"status": "enabled"},
         "secret_scanning": {"status": "disabled"},
     }
     assert _deliver(live_server.url, "repository", payload, "d-sec").status_code == 200
@@ -178,6 +186,12 @@ def test_an_organization_new_to_the_ledger_is_added_to_the_payloads_enterprise(e
     assert _deliver(live_server.url, "organization", added, "d-new-org").status_code == 200
     with engine.connect() as conn:
         org = conn.execute(sa.select(t.organizations).where(t.organizations.c.login == "new-org")).one()
-        assert conn.execute(sa.select(sa.func.count()).select_from(t.org_memberships)
-                            .where(t.org_memberships.c.organization_id == org.id)).scalar_one() == 1
+        assert (
+            conn.execute(
+                sa.select(sa.func.count())
+                .select_from(t.org_memberships)
+                .where(t.org_memberships.c.organization_id == org.id)
+            ).scalar_one()
+            == 1
+        )
     assert org.enterprise_id == eid

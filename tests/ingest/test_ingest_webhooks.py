@@ -35,8 +35,15 @@ def _setup(engine: Engine) -> tuple[int, int]:
         return eid, oid
 
 
-def _deliver(url: str, event: str, payload: dict[str, Any], delivery: str, *, secret: str | None = SECRET,
-             signature: str | None = None) -> httpx.Response:
+def _deliver(
+    url: str,
+    event: str,
+    payload: dict[str, Any],
+    delivery: str,
+    *,
+    secret: str | None = SECRET,
+    signature: str | None = None,
+) -> httpx.Response:
     body = json.dumps(payload).encode()
     headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery, "Content-Type": "application/json"}
     if signature is not None:
@@ -108,8 +115,12 @@ def test_a_form_encoded_delivery_is_verified_on_its_raw_body_and_applied(engine:
 
     _setup(engine)
     body = urlencode({"payload": json.dumps(_payload("organization_member_added"))}).encode()
-    headers = {"X-GitHub-Event": "organization", "X-GitHub-Delivery": "d-form",
-               "Content-Type": "application/x-www-form-urlencoded", "X-Hub-Signature-256": signature_for(SECRET, body)}
+    headers = {
+        "X-GitHub-Event": "organization",
+        "X-GitHub-Delivery": "d-form",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Hub-Signature-256": signature_for(SECRET, body),
+    }
     r = httpx.post(f"{live_server.url}/webhooks/github", content=body, headers=headers, timeout=10)
     assert r.status_code == 200, r.text
     with engine.connect() as conn:

@@ -19,8 +19,11 @@ from test_ingest_webhooks_limits import _post
 EXAMPLES = 40 * int(os.environ.get("SEATLEDGER_TEST_FUZZ_SCALE", "1"))
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30)
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30)
     | st.sampled_from(["", "\x00", "9999-12-31T23:00:00-05:00", "x" * 400, "0001-01-01T00:00:00Z"]),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
     max_leaves=8,

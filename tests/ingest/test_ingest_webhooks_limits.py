@@ -23,8 +23,15 @@ from seatledger.ingest.webhooks import signature_for
 from test_ingest_webhooks import SECRET, _payload, _setup, _snapshot
 
 
-def _post(url: str, body: bytes, *, event: str = "push", delivery: str = "d-1", secret: str | None = SECRET,
-          signature: str | None = None) -> httpx.Response:
+def _post(
+    url: str,
+    body: bytes,
+    *,
+    event: str = "push",
+    delivery: str = "d-1",
+    secret: str | None = SECRET,
+    signature: str | None = None,
+) -> httpx.Response:
     headers = {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery, "Content-Type": "application/json"}
     if signature is None and secret is not None:
         signature = signature_for(secret, body)
@@ -82,8 +89,12 @@ def test_a_streamed_body_over_25_mb_is_413(engine: Engine, live_server) -> None:
             yield chunk
 
     try:
-        r = httpx.post(f"{live_server.url}/webhooks/github", content=chunks(), timeout=30,
-                       headers={"X-Hub-Signature-256": "sha256=00", "X-GitHub-Event": "push"})
+        r = httpx.post(
+            f"{live_server.url}/webhooks/github",
+            content=chunks(),
+            timeout=30,
+            headers={"X-Hub-Signature-256": "sha256=00", "X-GitHub-Event": "push"},
+        )
     except httpx.WriteError:  # the server answered and closed while the client still sent
         return
     assert r.status_code == 413
@@ -137,7 +148,15 @@ def test_a_signed_form_with_more_than_its_payload_field_is_400(engine: Engine, l
 
     _setup(engine)
     body = urlencode({"payload": json.dumps(_payload("push")), "extra": "1"}).encode()
-    r = httpx.post(f"{live_server.url}/webhooks/github", content=body, timeout=30, headers={
-        "X-GitHub-Event": "push", "X-GitHub-Delivery": "d-form", "X-Hub-Signature-256": signature_for(SECRET, body),
-        "Content-Type": "application/x-www-form-urlencoded"})
+    r = httpx.post(
+        f"{live_server.url}/webhooks/github",
+        content=body,
+        timeout=30,
+        headers={
+            "X-GitHub-Event": "push",
+            "X-GitHub-Delivery": "d-form",
+            "X-Hub-Signature-256": signature_for(SECRET, body),
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
     assert r.status_code == 400, r.text

@@ -31,12 +31,18 @@ def _push(i: int) -> dict[str, Any]:
     repo = f"race-{i % NEW_REPOS}"
     return {
         "ref": "refs/heads/main",
-        "commits": [{
-            "id": f"{i:040x}", "timestamp": "2026-03-01T09:10:00-08:00",
-            "author": {"name": f"Dev {i % 5}", "email": f"dev{i % 5}@example.com"},
-        }],
+        "commits": [
+            {
+                "id": f"{i:040x}",
+                "timestamp": "2026-03-01T09:10:00-08:00",
+                "author": {"name": f"Dev {i % 5}", "email": f"dev{i % 5}@example.com"},
+            }
+        ],
         "repository": {
-            "name": repo, "full_name": f"race-org/{repo}", "private": True, "owner": {"login": "race-org"},
+            "name": repo,
+            "full_name": f"race-org/{repo}",
+            "private": True,
+            "owner": {"login": "race-org"},
             "pushed_at": 1772445900,
         },
         "organization": {"login": "race-org"},
@@ -61,9 +67,7 @@ def _deliveries() -> list[tuple[str, str, bytes]]:
     return out
 
 
-def test_racing_deliveries_for_new_repositories_and_people_are_all_in_the_ledger(
-    engine: Engine, live_server
-) -> None:
+def test_racing_deliveries_for_new_repositories_and_people_are_all_in_the_ledger(engine: Engine, live_server) -> None:
     with engine.begin() as conn:
         ledger = Ledger(conn)
         ledger.set_webhook_secret(ledger.add_enterprise("acme"), SECRET)
@@ -75,10 +79,16 @@ def test_racing_deliveries_for_new_repositories_and_people_are_all_in_the_ledger
         with httpx.Client(base_url=live_server.url, timeout=60) as client:
             start.wait()  # every sender starts at once
             for event, delivery, body in batch:
-                r = client.post("/webhooks/github", content=body, headers={
-                    "X-GitHub-Event": event, "X-GitHub-Delivery": delivery, "Content-Type": "application/json",
-                    "X-Hub-Signature-256": signature_for(SECRET, body),
-                })
+                r = client.post(
+                    "/webhooks/github",
+                    content=body,
+                    headers={
+                        "X-GitHub-Event": event,
+                        "X-GitHub-Delivery": delivery,
+                        "Content-Type": "application/json",
+                        "X-Hub-Signature-256": signature_for(SECRET, body),
+                    },
+                )
                 answers.append((delivery, r.status_code, r.json()))
         return answers
 
@@ -93,8 +103,10 @@ def test_racing_deliveries_for_new_repositories_and_people_are_all_in_the_ledger
         repos = conn.execute(sa.select(sa.func.count()).select_from(t.repositories)).scalar_one()
         u, m = t.users, t.org_memberships
         open_memberships = conn.execute(
-            sa.select(u.c.login, sa.func.count()).join(m, m.c.user_id == u.c.id)
-            .where(m.c.ended_at.is_(None)).group_by(u.c.login)
+            sa.select(u.c.login, sa.func.count())
+            .join(m, m.c.user_id == u.c.id)
+            .where(m.c.ended_at.is_(None))
+            .group_by(u.c.login)
         ).all()
         runs = conn.execute(sa.select(sa.func.count()).select_from(t.ingest_runs)).scalar_one()
     assert shas == {f"{i:040x}" for i in range(0, DELIVERIES, 2)}, "every acknowledged commit is recorded"
@@ -108,8 +120,12 @@ def test_the_same_delivery_racing_itself_is_applied_once(engine: Engine, live_se
         ledger = Ledger(conn)
         ledger.set_webhook_secret(ledger.add_enterprise("acme"), SECRET)
     body = json.dumps(_push(0)).encode()
-    headers = {"X-GitHub-Event": "push", "X-GitHub-Delivery": "same-id", "Content-Type": "application/json",
-               "X-Hub-Signature-256": signature_for(SECRET, body)}
+    headers = {
+        "X-GitHub-Event": "push",
+        "X-GitHub-Delivery": "same-id",
+        "Content-Type": "application/json",
+        "X-Hub-Signature-256": signature_for(SECRET, body),
+    }
     senders = 8
     start = threading.Barrier(senders)
 

@@ -59,12 +59,16 @@ def _sync(engine: Engine, answers: dict[str, Any]) -> None:
 
 # -- people CSV: the since column -----------------------------------------------------------
 
+
 def test_a_people_row_with_since_starts_its_membership_and_access_then(engine: Engine) -> None:
     _enterprise(engine)
-    _people(engine, "login,org,role,repo,since\n"
-                    f"ann,{ORG},member,,2026-03-02\n"
-                    f"carl,{ORG},outside_collaborator,app,2026-03-02T00:00:00Z\n"
-                    f"dan,{ORG},member,,\n")
+    _people(
+        engine,
+        "login,org,role,repo,since\n"
+        f"ann,{ORG},member,,2026-03-02\n"
+        f"carl,{ORG},outside_collaborator,app,2026-03-02T00:00:00Z\n"
+        f"dan,{ORG},member,,\n",
+    )
 
     assert _consumed(engine, BEFORE) == 0
     # ann by membership, carl by access to a private repository; dan only from the import on.
@@ -74,9 +78,15 @@ def test_a_people_row_with_since_starts_its_membership_and_access_then(engine: E
 
 def test_an_earlier_since_moves_the_start_of_a_membership_the_sync_began_today(engine: Engine) -> None:
     _enterprise(engine)
-    _sync(engine, {f"/orgs/{ORG}/members?role=admin": [], f"/orgs/{ORG}/members?role=member": [
-        {"login": "ann", "id": 1, "type": "User"},
-    ]})
+    _sync(
+        engine,
+        {
+            f"/orgs/{ORG}/members?role=admin": [],
+            f"/orgs/{ORG}/members?role=member": [
+                {"login": "ann", "id": 1, "type": "User"},
+            ],
+        },
+    )
     assert _consumed(engine, AFTER) == 0, "the members API carries no date: the sync starts it today"
 
     _people(engine, f"login,org,role,since\nann,{ORG},member,2026-03-02\n")
@@ -84,10 +94,13 @@ def test_an_earlier_since_moves_the_start_of_a_membership_the_sync_began_today(e
     assert (_consumed(engine, BEFORE), _consumed(engine, AFTER)) == (0, 1)
 
 
-@pytest.mark.parametrize("since, reason", [
-    ("March 2nd", "line 2: since must be a date (YYYY-MM-DD), not 'March 2nd'"),
-    ("2999-01-01", "line 2: since 2999-01-01 is in the future"),
-])
+@pytest.mark.parametrize(
+    "since, reason",
+    [
+        ("March 2nd", "line 2: since must be a date (YYYY-MM-DD), not 'March 2nd'"),
+        ("2999-01-01", "line 2: since 2999-01-01 is in the future"),
+    ],
+)
 def test_a_people_file_with_a_bad_since_is_refused_whole_on_the_cli(
     db_url: str, engine: Engine, tmp_path: Path, since: str, reason: str
 ) -> None:
@@ -95,8 +108,12 @@ def test_a_people_file_with_a_bad_since_is_refused_whole_on_the_cli(
     csv = tmp_path / "people.csv"
     csv.write_text(f"login,org,role,since\nann,{ORG},member,{since}\n")
     env = {**os.environ, "SEATLEDGER_DATABASE_URL": db_url, "SEATLEDGER_DATA_DIR": str(tmp_path / "data")}
-    proc = subprocess.run([sys.executable, "-m", "seatledger", "ingest", "people", str(csv), "--enterprise", "acme"],
-                          capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "seatledger", "ingest", "people", str(csv), "--enterprise", "acme"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert (proc.returncode, proc.stderr.strip()) == (2, f"error: {reason}")
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(t.org_memberships)).scalar_one() == 0
@@ -104,13 +121,22 @@ def test_a_people_file_with_a_bad_since_is_refused_whole_on_the_cli(
 
 # -- server usage export: exported_at -------------------------------------------------------
 
+
 def _export(exported_at: str | None, users: list[tuple[int, str]]) -> bytes:
-    return json.dumps({
-        "format_version": 1, "server_id": "5d8a1e4c-3c0a-4f39-9a7e-1f2d3c4b5a69", "host_name": "ghes.acme.test",
-        "version": "3.17.2", "enterprise": "acme", "exported_at": exported_at,
-        "users": [{"user_id": uid, "login": login, "primary_email": f"{login}@acme.test", "emails": []}
-                  for uid, login in users],
-    }).encode()
+    return json.dumps(
+        {
+            "format_version": 1,
+            "server_id": "5d8a1e4c-3c0a-4f39-9a7e-1f2d3c4b5a69",
+            "host_name": "ghes.acme.test",
+            "version": "3.17.2",
+            "enterprise": "acme",
+            "exported_at": exported_at,
+            "users": [
+                {"user_id": uid, "login": login, "primary_email": f"{login}@acme.test", "emails": []}
+                for uid, login in users
+            ],
+        }
+    ).encode()
 
 
 def test_server_accounts_start_at_the_exports_date_and_an_older_export_moves_the_start_back(engine: Engine) -> None:
@@ -137,18 +163,37 @@ def test_an_export_with_a_future_date_is_refused(engine: Engine) -> None:
 
 # -- the sync: invitations, Copilot seats, repositories --------------------------------------
 
+
 def test_the_sync_starts_invitations_seats_and_repositories_at_githubs_created_at(engine: Engine) -> None:
     _enterprise(engine)
-    _sync(engine, {
-        f"/orgs/{ORG}/invitations": [{"login": "ivy", "email": None, "role": "direct_member",
-                                      "created_at": "2026-03-02T00:00:00Z"}],
-        f"/orgs/{ORG}/repos": [{"name": "app", "private": True, "visibility": "private", "fork": False,
-                                "created_at": "2026-03-02T00:00:00Z"}],
-        f"/orgs/{ORG}/copilot/billing/seats": {"total_seats": 1, "seats": [
-            {"created_at": "2026-03-02T00:00:00Z", "pending_cancellation_date": None, "plan_type": "business",
-             "assignee": {"login": "cora", "id": 3, "type": "User"}},
-        ]},
-    })
+    _sync(
+        engine,
+        {
+            f"/orgs/{ORG}/invitations": [
+                {"login": "ivy", "email": None, "role": "direct_member", "created_at": "2026-03-02T00:00:00Z"}
+            ],
+            f"/orgs/{ORG}/repos": [
+                {
+                    "name": "app",
+                    "private": True,
+                    "visibility": "private",
+                    "fork": False,
+                    "created_at": "2026-03-02T00:00:00Z",
+                }
+            ],
+            f"/orgs/{ORG}/copilot/billing/seats": {
+                "total_seats": 1,
+                "seats": [
+                    {
+                        "created_at": "2026-03-02T00:00:00Z",
+                        "pending_cancellation_date": None,
+                        "plan_type": "business",
+                        "assignee": {"login": "cora", "id": 3, "type": "User"},
+                    },
+                ],
+            },
+        },
+    )
 
     assert (_consumed(engine, BEFORE), _consumed(engine, AFTER)) == (0, 1), "ivy's pending invitation"
     with engine.connect() as conn:
@@ -162,12 +207,23 @@ def test_enabling_a_product_on_a_known_repository_dates_the_change_at_the_sync_n
     engine: Engine,
 ) -> None:
     _enterprise(engine)
-    repo = {"name": "app", "private": True, "visibility": "private", "fork": False, "created_at": "2026-03-02T00:00:00Z"}
+    repo = {
+        "name": "app",
+        "private": True,
+        "visibility": "private",
+        "fork": False,
+        "created_at": "2026-03-02T00:00:00Z",
+    }
     _sync(engine, {f"/orgs/{ORG}/repos": [repo]})
     started = dt.datetime.utcnow()
-    _sync(engine, {f"/orgs/{ORG}/repos": [
-        {**repo, "security_and_analysis": {"advanced_security": {"status": "enabled"}}},
-    ]})
+    _sync(
+        engine,
+        {
+            f"/orgs/{ORG}/repos": [
+                {**repo, "security_and_analysis": {"advanced_security": {"status": "enabled"}}},
+            ]
+        },
+    )
 
     with engine.connect() as conn:
         starts = conn.execute(sa.select(ti.ghas_enablements.c.started_at)).scalars().all()
@@ -176,22 +232,40 @@ def test_enabling_a_product_on_a_known_repository_dates_the_change_at_the_sync_n
 
 # -- webhooks: a push's pushed_at -----------------------------------------------------------
 
+
 def test_a_pushed_commit_counts_from_the_pushs_date_not_the_delivery(engine: Engine) -> None:
     _enterprise(engine)
     pushed = int(SINCE.replace(tzinfo=dt.timezone.utc).timestamp())
     with engine.begin() as conn:
         ledger = Ledger(conn)
         ledger.add_user(ledger.enterprise_id("acme"), "pat", emails=["pat@acme.test"])
-    body = json.dumps({
-        "ref": "refs/heads/main", "before": "0" * 40, "after": "a" * 40,
-        "repository": {"name": "app", "private": True, "visibility": "private", "owner": {"login": ORG},
-                       "created_at": pushed - 86_400, "pushed_at": pushed,
-                       "security_and_analysis": {"advanced_security": {"status": "enabled"}}},
-        "organization": {"login": ORG}, "pusher": {"name": "pat", "email": "pat@acme.test"},
-        "head_commit": {"id": "a" * 40, "timestamp": "2026-03-01T10:00:00Z"},
-        "commits": [{"id": "a" * 40, "timestamp": "2026-03-01T10:00:00Z", "distinct": True,
-                     "author": {"name": "Pat", "email": "pat@acme.test"}}],
-    }).encode()
+    body = json.dumps(
+        {
+            "ref": "refs/heads/main",
+            "before": "0" * 40,
+            "after": "a" * 40,
+            "repository": {
+                "name": "app",
+                "private": True,
+                "visibility": "private",
+                "owner": {"login": ORG},
+                "created_at": pushed - 86_400,
+                "pushed_at": pushed,
+                "security_and_analysis": {"advanced_security": {"status": "enabled"}},
+            },
+            "organization": {"login": ORG},
+            "pusher": {"name": "pat", "email": "pat@acme.test"},
+            "head_commit": {"id": "a" * 40, "timestamp": "2026-03-01T10:00:00Z"},
+            "commits": [
+                {
+                    "id": "a" * 40,
+                    "timestamp": "2026-03-01T10:00:00Z",
+                    "distinct": True,
+                    "author": {"name": "Pat", "email": "pat@acme.test"},
+                }
+            ],
+        }
+    ).encode()
     assert receive(engine, body, "push", "push-1", signature_for(SECRET, body))["status"] == "processed"
 
     with engine.connect() as conn:
@@ -199,6 +273,7 @@ def test_a_pushed_commit_counts_from_the_pushs_date_not_the_delivery(engine: Eng
 
 
 # -- Visual Studio list: the since column ---------------------------------------------------
+
 
 def test_a_vs_subscriber_with_since_is_matched_from_then(engine: Engine) -> None:
     _enterprise(engine)

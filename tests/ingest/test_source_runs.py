@@ -30,17 +30,43 @@ from seatledger.licensing import SourceFreshness, count_consumed, source_freshne
 SECRET = "freshness-secret"
 WEBHOOKS = Path(__file__).parent.parent / "data" / "github" / "webhooks"
 CONSUMED: dict[str, Any] = {
-    "/enterprises/acme/consumed-licenses": {"total_seats_consumed": 1, "total_seats_purchased": 10, "users": [
-        {"github_com_login": "octocat", "github_com_member_roles": ["acme-org:Member"], "license_type": "enterprise"},
-    ]},
+    "/enterprises/acme/consumed-licenses": {
+        "total_seats_consumed": 1,
+        "total_seats_purchased": 10,
+        "users": [
+            {
+                "github_com_login": "octocat",
+                "github_com_member_roles": ["acme-org:Member"],
+                "license_type": "enterprise",
+            },
+        ],
+    },
 }
 SERVER_EXPORT = {
-    "format_version": 1, "features": [], "host_name": "ghes.acme.test", "http_only": False, "license": "3f1a9c",
-    "public_key": None, "server_id": "5d8a1e4c-3c0a-4f39-9a7e-1f2d3c4b5a69", "version": "3.17.2",
-    "enterprise": "acme", "exported_at": "2026-06-30T12:00:00Z",
-    "users": [{"user_id": 1, "login": "ada", "primary_email": "ada@acme.test", "emails": ["ada@acme.test"],
-               "suspended": False, "dormant": False, "site_admin": False, "is_scim_setup_user": False,
-               "code_security_user": False, "secret_protection_user": False}],
+    "format_version": 1,
+    "features": [],
+    "host_name": "ghes.acme.test",
+    "http_only": False,
+    "license": "3f1a9c",
+    "public_key": None,
+    "server_id": "5d8a1e4c-3c0a-4f39-9a7e-1f2d3c4b5a69",
+    "version": "3.17.2",
+    "enterprise": "acme",
+    "exported_at": "2026-06-30T12:00:00Z",
+    "users": [
+        {
+            "user_id": 1,
+            "login": "ada",
+            "primary_email": "ada@acme.test",
+            "emails": ["ada@acme.test"],
+            "suspended": False,
+            "dormant": False,
+            "site_admin": False,
+            "is_scim_setup_user": False,
+            "code_security_user": False,
+            "secret_protection_user": False,
+        }
+    ],
 }
 
 
@@ -91,8 +117,11 @@ def test_every_importer_records_its_last_success_and_what_it_covered(
     assert got["sync"].covered["api_url"] == "https://api.github.com"
     assert got["sync"].partial, "an API without the org endpoints gave a partial sync"
     assert "orgs/acme-org/members?role=admin: /orgs/acme-org/members: 404 Not Found" in got["sync"].covered["skipped"]
-    assert got["webhook"].covered == {"event": "push", "organizations": ["acme-org"],
-                                      "repositories": ["acme-org/Hello-World"]}
+    assert got["webhook"].covered == {
+        "event": "push",
+        "organizations": ["acme-org"],
+        "repositories": ["acme-org/Hello-World"],
+    }
     assert got["people"].covered == {"organizations": ["acme-org", "acme-web"], "people": 2}
     assert got["server_upload"].covered == {"servers": ["ghes.acme.test (5d8a1e4c-3c0a-4f39-9a7e-1f2d3c4b5a69)"]}
     assert got["vs_list"].covered == {"subscribers": 2}

@@ -47,29 +47,49 @@ class World:
     ) -> int:
         email = f"{login}@example.com"
         uid = self.ledger.add_user(
-            self.eid, login, emails=[email] if verified else [], unverified_emails=[] if verified else [email],
-            is_bot=bot, suspended_at=suspended_at, created_at=LONG_AGO,
+            self.eid,
+            login,
+            emails=[email] if verified else [],
+            unverified_emails=[] if verified else [email],
+            is_bot=bot,
+            suspended_at=suspended_at,
+            created_at=LONG_AGO,
         )
         if org is not None:
             self.ledger.add_membership(self.orgs[org], uid, role, started_at=LONG_AGO)
         return uid
 
-    def repo(self, name: str, *, owner: str = "acme-org", visibility: str = "private",
-             cs: bool = True, sp: bool = False, namespace: bool = False) -> int:
+    def repo(
+        self,
+        name: str,
+        *,
+        owner: str = "acme-org",
+        visibility: str = "private",
+        cs: bool = True,
+        sp: bool = False,
+        namespace: bool = False,
+    ) -> int:
         return self.ledger.add_repo(
-            self.eid, owner, name, org_id=None if namespace else self.orgs[owner], visibility=visibility,
-            code_security=cs, secret_protection=sp, created_at=LONG_AGO,
+            self.eid,
+            owner,
+            name,
+            org_id=None if namespace else self.orgs[owner],
+            visibility=visibility,
+            code_security=cs,
+            secret_protection=sp,
+            created_at=LONG_AGO,
         )
 
-    def push(self, repo_id: int, login_or_email: str, *, days_ago: float = 1,
-             authored_days_ago: float | None = None) -> str:
+    def push(
+        self, repo_id: int, login_or_email: str, *, days_ago: float = 1, authored_days_ago: float | None = None
+    ) -> str:
         email = login_or_email if "@" in login_or_email else f"{login_or_email}@example.com"
         sha = f"{next(_shas):040x}"
         pushed = AS_OF - dt.timedelta(days=days_ago)
         authored = AS_OF - dt.timedelta(days=authored_days_ago if authored_days_ago is not None else days_ago)
-        self.ledger.add_commits(repo_id, [
-            {"sha": sha, "author_email": email, "author_date": authored, "pushed_at": pushed}
-        ])
+        self.ledger.add_commits(
+            repo_id, [{"sha": sha, "author_email": email, "author_date": authored, "pushed_at": pushed}]
+        )
         return sha
 
 
@@ -84,8 +104,9 @@ def world(conn: Connection) -> World:
     return World(conn)
 
 
-def total(conn: Connection, scope: Scope = ENT, product: ghas.Product = "code_security",
-          as_of: dt.datetime = AS_OF) -> int:
+def total(
+    conn: Connection, scope: Scope = ENT, product: ghas.Product = "code_security", as_of: dt.datetime = AS_OF
+) -> int:
     return ghas.committer_totals(conn, scope, product, as_of=as_of).total_committers
 
 
@@ -167,7 +188,8 @@ def test_unverified_email_does_not_count_and_is_listed_unresolved(world: World, 
     assert total(conn) == 0
     unresolved = list(ghas.iter_unresolved_emails(conn, ENT, "code_security", as_of=AS_OF))
     assert [(u.email, u.commits, u.repositories) for u in unresolved] == [
-        ("ann@example.com", 2, 1), ("stranger@elsewhere.org", 1, 1)
+        ("ann@example.com", 2, 1),
+        ("stranger@elsewhere.org", 1, 1),
     ]
 
 
@@ -255,8 +277,9 @@ def test_outside_collaborator_counts(world: World, conn: Connection) -> None:
 def test_pending_invitee_holds_a_seat_and_counts(world: World, conn: Connection) -> None:
     r = world.repo("r")
     uid = world.person("newbie", org=None)
-    world.ledger.add_invitation(world.orgs["acme-org"], user_id=uid, login="newbie",
-                                created_at=AS_OF - dt.timedelta(days=3))
+    world.ledger.add_invitation(
+        world.orgs["acme-org"], user_id=uid, login="newbie", created_at=AS_OF - dt.timedelta(days=3)
+    )
     world.push(r, "newbie")
     assert logins(conn) == ["newbie"]
 
@@ -363,9 +386,7 @@ def test_unknown_scope_is_not_found(world: World, conn: Connection) -> None:
         ghas.committer_totals(conn, Scope.org("nope"), "code_security", as_of=AS_OF)
 
 
-def test_csv_rows_take_latest_author_date_and_its_email_per_person_and_repo(
-    world: World, conn: Connection
-) -> None:
+def test_csv_rows_take_latest_author_date_and_its_email_per_person_and_repo(world: World, conn: Connection) -> None:
     r, s = world.repo("r"), world.repo("s")
     uid = world.person("ann")
     world.ledger.add_email(uid, "ann@work.example")
@@ -474,5 +495,6 @@ def test_repository_counts_without_breakdowns_equal_those_with(world: World, con
         full = list(ghas.iter_repository_committers(conn, scope, "code_security", as_of=AS_OF))
         counts = list(ghas.iter_repository_committers(conn, scope, "code_security", as_of=AS_OF, breakdowns=False))
         assert [(r.repository, r.committers, r.unique_committers) for r in counts] == [
-            (r.repository, r.committers, r.unique_committers) for r in full]
+            (r.repository, r.committers, r.unique_committers) for r in full
+        ]
         assert all(r.breakdown == () for r in counts) and any(r.breakdown for r in full)

@@ -46,7 +46,9 @@ def _check_month(conn: Connection, slug: str, year: int, month: int) -> None:
     ent = get_enterprise(conn, slug)
     m = bp.BillingMonth(conn, ent, year, month, calendar.monthrange(year, month)[1])
     own = self_assigned_users(ent.id)
-    assert _expanded(m, bp.enterprise_billing(conn, m, own)) == Counter(_person(m, p) for p in bp.enterprise_people(conn, m))
+    assert _expanded(m, bp.enterprise_billing(conn, m, own)) == Counter(
+        _person(m, p) for p in bp.enterprise_people(conn, m)
+    )
     for grouped, one_by_one in (
         (bp.committer_billing(conn, m, own), bp.committer_people(conn, m)),
         (bp.copilot_billing(conn, m, own), bp.copilot_people(conn, m)),
@@ -61,20 +63,40 @@ def _check_month(conn: Connection, slug: str, year: int, month: int) -> None:
         key = (item.date, item.sku, item.organization, item.cost_center_id)
         detailed[key][0] += item.quantity
         detailed[key][1] += item.net_amount
-    assert {(i.date, i.sku, i.organization, i.cost_center_id): [i.quantity, i.net_amount] for i in summarized} == dict(detailed)
+    assert {(i.date, i.sku, i.organization, i.cost_center_id): [i.quantity, i.net_amount] for i in summarized} == dict(
+        detailed
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(OPS, min_size=1, max_size=16))
 @example(ops=[("member", 0, "ann", "member", 5), ("member", 1, "ann", "member", 40), ("end_member", 0, "ann", 130)])
 @example(ops=[("collaborator", 0, "ben", 5), ("member", 1, "ben", "member", 33), ("invite", 0, "eve", "member", 0, 3)])
-@example(ops=[("member", 0, "ann", "member", 0), ("assign_cost_center", "ann", 35), ("copilot", 1, "ann", 10),
-              ("copilot", 0, "ann", 36)])
+@example(
+    ops=[
+        ("member", 0, "ann", "member", 0),
+        ("assign_cost_center", "ann", 35),
+        ("copilot", 1, "ann", 10),
+        ("copilot", 0, "ann", 36),
+    ]
+)
 @example(ops=[("member", 0, "ann", "member", 0), ("copilot", 1, "ann", 33), ("end_copilot", 1, "ann", 33)])
-@example(ops=[("member", 0, "ann", "member", 0), ("push", 0, "ann@x.test", 100), ("enable", 0, True, 50),
-              ("member", 1, "ann", "member", 120)])
-@example(ops=[("server_account", 1, "zed@x.test", False, 0), ("vs", "zed@x.test", "active", 0),
-              ("user", "eve", ["zed@x.test"], False), ("rematch",)])
+@example(
+    ops=[
+        ("member", 0, "ann", "member", 0),
+        ("push", 0, "ann@x.test", 100),
+        ("enable", 0, True, 50),
+        ("member", 1, "ann", "member", 120),
+    ]
+)
+@example(
+    ops=[
+        ("server_account", 1, "zed@x.test", False, 0),
+        ("vs", "zed@x.test", "active", 0),
+        ("user", "eve", ["zed@x.test"], False),
+        ("rematch",),
+    ]
+)
 def test_groups_are_the_people_and_the_summarized_usage_is_the_detailed_added_up(
     engine: Engine, ops: list[tuple[Any, ...]]
 ) -> None:
@@ -92,8 +114,11 @@ def test_a_person_whose_org_changes_mid_month_is_described_one_by_one(engine: En
     groups: a steady member is a group, one who joins an older org mid-month is a person."""
     with engine.begin() as conn:
         w = new_world(conn)
-        for op in (("member", 1, "ann", "member", 0), ("member", 1, "ben", "member", 0),
-                   ("member", 0, "ben", "member", 35)):  # 2025-02-05: org0 is as old, and ranks first
+        for op in (
+            ("member", 1, "ann", "member", 0),
+            ("member", 1, "ben", "member", 0),
+            ("member", 0, "ben", "member", 35),
+        ):  # 2025-02-05: org0 is as old, and ranks first
             apply(conn, w, op)
     with engine.connect() as conn:
         ent = get_enterprise(conn, w["slug"])
@@ -110,8 +135,9 @@ def test_a_copilot_seat_held_at_no_day_end_is_billed_neither_way(engine: Engine)
     with engine.begin() as conn:
         w = new_world(conn)
         led = Ledger(conn)
-        seat = led.add_copilot_seat(w["orgs"][0], w["users"]["ann"], plan="business",
-                                    created_at=dt.datetime(2025, 2, 3, 10))
+        seat = led.add_copilot_seat(
+            w["orgs"][0], w["users"]["ann"], plan="business", created_at=dt.datetime(2025, 2, 3, 10)
+        )
         led.withdraw_copilot_seat(seat, "sync", dt.datetime(2025, 2, 3, 11))
         led.add_copilot_seat(w["orgs"][1], w["users"]["ben"], plan="business", created_at=dt.datetime(2025, 2, 3, 10))
     with engine.connect() as conn:

@@ -44,8 +44,17 @@ def world(engine: Engine) -> dict[str, int]:
         shas = itertools.count(1)
 
         def push(repo: int, login: str, at: dt.datetime) -> None:
-            b.ledger.add_commits(repo, [{"sha": f"{next(shas):040x}", "author_email": f"{login}@acme.test",
-                                         "author_date": at, "pushed_at": at}])
+            b.ledger.add_commits(
+                repo,
+                [
+                    {
+                        "sha": f"{next(shas):040x}",
+                        "author_email": f"{login}@acme.test",
+                        "author_date": at,
+                        "pushed_at": at,
+                    }
+                ],
+            )
 
         push(app, "alice", ALICE_PUSH)
         push(lib, "bob", BOB_PUSH)
@@ -62,8 +71,9 @@ def world(engine: Engine) -> dict[str, int]:
     return {**b.users, "octo": b.orgs["octo"], "labs": b.orgs["labs"]}
 
 
-def _events(engine: Engine, t1: dt.datetime, t2: dt.datetime, org: tuple[str, int] | None = None,
-            product: str = "code_security") -> list[tuple[str, dt.datetime, int, str, str]]:
+def _events(
+    engine: Engine, t1: dt.datetime, t2: dt.datetime, org: tuple[str, int] | None = None, product: str = "code_security"
+) -> list[tuple[str, dt.datetime, int, str, str]]:
     with engine.connect() as conn:
         info = licensing.get_enterprise(conn, "acme")
         found = committer_events(conn, info, org, product, t1, t2)
@@ -72,23 +82,43 @@ def _events(engine: Engine, t1: dt.datetime, t2: dt.datetime, org: tuple[str, in
 
 def test_each_start_and_end_is_named_by_the_rule_that_changed_then(engine: Engine, world: dict[str, int]) -> None:
     got = _events(engine, T0, TO)
-    assert got == sorted([
-        ("added", ALICE_PUSH, world["alice"], "first_push", "pushed to octo/app, a Code Security repository"),
-        ("added", ALICE_PUSH - DAY, world["dave"], "first_push", "pushed to octo/app, a Code Security repository"),
-        ("added", ALICE_PUSH + DAY, world["erin"], "first_push", "pushed to labs/tools, a Code Security repository"),
-        ("added", LIB_ENABLED, world["bob"], "product_enabled", "Code Security enabled on octo/lib, where they push"),
-        ("added", CARL_JOINED, world["carl"], "seat_started",
-         "a Code Security committer who started holding an enterprise seat"),
-        ("removed", DAVE_LEFT, world["dave"], "seat_ended", "stopped holding an enterprise seat"),
-        ("removed", LIB_DISABLED, world["bob"], "product_disabled", "Code Security disabled on octo/lib"),
-    ])
+    assert got == sorted(
+        [
+            ("added", ALICE_PUSH, world["alice"], "first_push", "pushed to octo/app, a Code Security repository"),
+            ("added", ALICE_PUSH - DAY, world["dave"], "first_push", "pushed to octo/app, a Code Security repository"),
+            (
+                "added",
+                ALICE_PUSH + DAY,
+                world["erin"],
+                "first_push",
+                "pushed to labs/tools, a Code Security repository",
+            ),
+            (
+                "added",
+                LIB_ENABLED,
+                world["bob"],
+                "product_enabled",
+                "Code Security enabled on octo/lib, where they push",
+            ),
+            (
+                "added",
+                CARL_JOINED,
+                world["carl"],
+                "seat_started",
+                "a Code Security committer who started holding an enterprise seat",
+            ),
+            ("removed", DAVE_LEFT, world["dave"], "seat_ended", "stopped holding an enterprise seat"),
+            ("removed", LIB_DISABLED, world["bob"], "product_disabled", "Code Security disabled on octo/lib"),
+        ]
+    )
 
 
 def test_a_span_ends_when_the_last_push_leaves_the_90_day_window(engine: Engine, world: dict[str, int]) -> None:
     out = ALICE_PUSH + 90 * DAY
     got = [e for e in _events(engine, TO, out + DAY) if e[2] == world["alice"]]
-    assert got == [("removed", out, world["alice"], "left_window",
-                    "left the 90-day window of octo/app (last push 2026-02-01)")]
+    assert got == [
+        ("removed", out, world["alice"], "left_window", "left the 90-day window of octo/app (last push 2026-02-01)")
+    ]
 
 
 def test_the_range_is_open_at_its_start_and_closed_at_its_end(engine: Engine, world: dict[str, int]) -> None:

@@ -33,8 +33,9 @@ class World:
         self.users: dict[str, int] = {}
 
     def person(self, login: str, *, orgs: tuple[int, ...] | None = None) -> int:
-        uid = self.ledger.add_user(self.eid, login, name=login.title(), emails=[f"{login}@example.com"],
-                                   created_at=LONG_AGO)
+        uid = self.ledger.add_user(
+            self.eid, login, name=login.title(), emails=[f"{login}@example.com"], created_at=LONG_AGO
+        )
         for org in (self.old,) if orgs is None else orgs:
             self.ledger.add_membership(org, uid, started_at=LONG_AGO)
         self.users[login] = uid
@@ -124,8 +125,13 @@ def test_pending_invitation_counts_seat_holders_invited_but_not_yet_members(worl
     world.ledger.add_invitation(world.old, user_id=joined, created_at=AS_OF - dt.timedelta(days=2))
     world.seat("joined")
     accepted = world.person("accepted", orgs=())
-    world.ledger.add_invitation(world.old, user_id=accepted, status="accepted",
-                                created_at=AS_OF - dt.timedelta(days=5), resolved_at=AS_OF - dt.timedelta(days=4))
+    world.ledger.add_invitation(
+        world.old,
+        user_id=accepted,
+        status="accepted",
+        created_at=AS_OF - dt.timedelta(days=5),
+        resolved_at=AS_OF - dt.timedelta(days=4),
+    )
     world.seat("accepted")
     assert by_email and accepted
     b = copilot.copilot_totals(conn, Scope.org("old"), as_of=AS_OF).breakdown
@@ -176,11 +182,19 @@ def test_one_idle_rule_with_each_callers_own_meaning_of_never_used(world: World,
 def test_seat_fields_carry_team_and_activity(world: World, conn: Connection) -> None:
     world.person("ann")
     team = world.ledger.add_team(world.eid, "devs", org_id=world.old, members=[world.users["ann"]])
-    world.seat("ann", assigning_team_id=team, last_activity_editor="vscode/1.77.3/copilot/1.86.82",
-               last_activity_at=AS_OF - dt.timedelta(days=1))
+    world.seat(
+        "ann",
+        assigning_team_id=team,
+        last_activity_editor="vscode/1.77.3/copilot/1.86.82",
+        last_activity_at=AS_OF - dt.timedelta(days=1),
+    )
     (seat,) = copilot.iter_copilot_seats(conn, Scope.org("old"), as_of=AS_OF)
     assert (seat.login, seat.name, seat.organization, seat.assigning_team, seat.plan) == (
-        "ann", "Ann", "old", "devs", "business"
+        "ann",
+        "Ann",
+        "old",
+        "devs",
+        "business",
     )
     assert seat.last_activity_editor == "vscode/1.77.3/copilot/1.86.82"
 

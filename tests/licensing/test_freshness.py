@@ -39,8 +39,16 @@ def test_a_failure_after_the_last_success_is_failing_and_skipped_resources_are_p
         assert git.failing and git.partial and git.last_failure_reason == "git fetch failed"
         doc = git.document()
         assert doc["since"] == "2026-01-10T00:00:00Z" and doc["failing"] is True and doc["partial"] is True
-        assert set(doc) == {"label", "since", "last_success_at", "covered", "partial", "last_failure_at",
-                            "last_failure_reason", "failing"}
+        assert set(doc) == {
+            "label",
+            "since",
+            "last_success_at",
+            "covered",
+            "partial",
+            "last_failure_at",
+            "last_failure_reason",
+            "failing",
+        }
 
 
 def test_an_answer_before_an_undated_sources_first_import_names_the_gap(engine: Engine) -> None:

@@ -59,10 +59,16 @@ def _set(conn: Connection, names: tuple[str, ...], product: str, enabled: bool) 
 def _orgs_with_enabled(conn: Connection, product: str) -> list[str]:
     r, o = t.repositories, t.organizations
     column = r.c.code_security_enabled if product == "code_security" else r.c.secret_protection_enabled
-    return list(conn.execute(
-        sa.select(o.c.login).join(r, r.c.organization_id == o.c.id).where(column == sa.true()).group_by(o.c.login)
-        .order_by(sa.func.count().desc(), o.c.login).limit(2)
-    ).scalars())
+    return list(
+        conn.execute(
+            sa.select(o.c.login)
+            .join(r, r.c.organization_id == o.c.id)
+            .where(column == sa.true())
+            .group_by(o.c.login)
+            .order_by(sa.func.count().desc(), o.c.login)
+            .limit(2)
+        ).scalars()
+    )
 
 
 SELECTIONS = {
@@ -115,12 +121,18 @@ def test_the_plan_enables_the_most_repositories_its_spare_licenses_cover(demo: E
         assert all(s.new_committers == 0 for s in rest.steps)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda c: licensing.ghas_what_if(c, "acme", "copilot", RepositorySelection()), "product"),  # type: ignore[arg-type]
-    (lambda c: licensing.ghas_what_if(c, "acme", "code_security", RepositorySelection(orgs=("no-such-org",))), "no repository"),
-    (lambda c: RepositorySelection(visibilities=("secret",)), "visibility"),
-    (lambda c: licensing.ghas_plan(c, "acme", "code_security", -1), "spare"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda c: licensing.ghas_what_if(c, "acme", "copilot", RepositorySelection()), "product"),  # type: ignore[arg-type]
+        (
+            lambda c: licensing.ghas_what_if(c, "acme", "code_security", RepositorySelection(orgs=("no-such-org",))),
+            "no repository",
+        ),
+        (lambda c: RepositorySelection(visibilities=("secret",)), "visibility"),
+        (lambda c: licensing.ghas_plan(c, "acme", "code_security", -1), "spare"),
+    ],
+)
 def test_a_bad_choice_is_refused_with_a_message(demo: Engine, call: object, message: str) -> None:
     with demo.connect() as conn, pytest.raises(InvalidInput, match=message):
         call(conn)  # type: ignore[operator]

@@ -32,7 +32,11 @@ def _total(conn: Connection, product: str, org: str | None, day: dt.date) -> int
     at = _end_of(day)
     if product.startswith("copilot"):
         totals = licensing.copilot_totals(conn, Scope.org(org) if org else Scope.enterprise("acme"), as_of=at)
-        return {"copilot": totals.breakdown.total, "copilot_business": totals.business, "copilot_enterprise": totals.enterprise}[product]
+        return {
+            "copilot": totals.breakdown.total,
+            "copilot_business": totals.business,
+            "copilot_enterprise": totals.enterprise,
+        }[product]
     return licensing.product_total(conn, "acme", product, org=org, as_of=at)
 
 

@@ -56,7 +56,9 @@ def test_the_copilot_seat_a_person_is_explained_by_is_the_one_the_seat_list_coun
 
 def test_a_person_is_found_by_login_any_case_and_by_an_email(demo: Engine) -> None:
     with demo.connect() as conn:
-        person = next(p for p in licensing.iter_licensed_people(conn, "acme", as_of=AT) if p.login and p.verified_domain_emails)
+        person = next(
+            p for p in licensing.iter_licensed_people(conn, "acme", as_of=AT) if p.login and p.verified_domain_emails
+        )
         by_login = licensing.describe_person(conn, "acme", person.login.upper(), as_of=AT)  # type: ignore[union-attr]
         by_email = licensing.describe_person(conn, "acme", person.verified_domain_emails[0], as_of=AT)
         assert by_login == by_email and by_login.key == person.key

@@ -23,8 +23,12 @@ def test_migration_seeds_github_list_prices_for_every_license_sku(tmp_path: Path
     fresh = create_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
     migrate(fresh)
     with fresh.begin() as conn:
-        seeded = {r.sku: Decimal(r.price_per_unit) for r in conn.execute(
-            sa.select(prices.c.sku, prices.c.price_per_unit).where(prices.c.enterprise_id.is_(None)))}
+        seeded = {
+            r.sku: Decimal(r.price_per_unit)
+            for r in conn.execute(
+                sa.select(prices.c.sku, prices.c.price_per_unit).where(prices.c.enterprise_id.is_(None))
+            )
+        }
         assert seeded == LIST_PRICES
     fresh.dispose()
 
@@ -34,12 +38,20 @@ def test_list_prices_answer_for_every_license_sku(engine: Engine) -> None:
         eid = Ledger(conn).add_enterprise("acme", created_at=dt.datetime(2024, 1, 1))
         book = load_price_book(conn, eid)
         day = dt.date(2026, 3, 15)
-        assert {s: book.price(s, day).price_per_unit for s in (
-            "ghec_licenses", "ghas_secret_protection_licenses", "ghas_code_security_licenses",
-            "copilot_for_business", "copilot_enterprise",
-        )} == {
-            "ghec_licenses": Decimal("21"), "ghas_secret_protection_licenses": Decimal("19"),
-            "ghas_code_security_licenses": Decimal("30"), "copilot_for_business": Decimal("19"),
+        assert {
+            s: book.price(s, day).price_per_unit
+            for s in (
+                "ghec_licenses",
+                "ghas_secret_protection_licenses",
+                "ghas_code_security_licenses",
+                "copilot_for_business",
+                "copilot_enterprise",
+            )
+        } == {
+            "ghec_licenses": Decimal("21"),
+            "ghas_secret_protection_licenses": Decimal("19"),
+            "ghas_code_security_licenses": Decimal("30"),
+            "copilot_for_business": Decimal("19"),
             "copilot_enterprise": Decimal("39"),
         }
         assert not book.price("ghec_licenses", day).negotiated
@@ -50,8 +62,14 @@ def test_negotiated_price_applies_from_its_effective_day_and_only_to_its_enterpr
         ledger = Ledger(conn)
         acme = ledger.add_enterprise("acme", created_at=dt.datetime(2024, 1, 1))
         other = ledger.add_enterprise("other", created_at=dt.datetime(2024, 1, 1))
-        set_price(conn, acme, "GitHub Enterprise", Decimal("18.00"), effective_from=dt.date(2026, 1, 10),
-                  discount_percent=Decimal("10"))
+        set_price(
+            conn,
+            acme,
+            "GitHub Enterprise",
+            Decimal("18.00"),
+            effective_from=dt.date(2026, 1, 10),
+            discount_percent=Decimal("10"),
+        )
         before = price_on(conn, acme, "ghec_licenses", dt.date(2026, 1, 9))
         on = price_on(conn, acme, "ghec_licenses", dt.date(2026, 1, 10))
         assert (before.price_per_unit, before.discount_percent) == (Decimal("21"), Decimal("0"))

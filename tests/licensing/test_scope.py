@@ -54,8 +54,10 @@ def test_a_user_without_repositories_still_has_a_namespace(engine: Engine) -> No
 def test_a_name_in_two_enterprises_resolves_in_the_one_the_scope_names(engine: Engine) -> None:
     with engine.begin() as conn:
         first, second = EnterpriseBuilder(conn, "first"), EnterpriseBuilder(conn, "second")
-        repos = {e.slug: e.ledger.add_repo(e.id, "bob", "dots", owner_user_id=e.user("bob"), created_at=T0)
-                 for e in (first, second)}
+        repos = {
+            e.slug: e.ledger.add_repo(e.id, "bob", "dots", owner_user_id=e.user("bob"), created_at=T0)
+            for e in (first, second)
+        }
         assert resolve(conn, Scope.repo("bob/dots").within("second")).repository_id == repos["second"]
         assert resolve(conn, Scope.repo("bob/dots", "first")).repository_id == repos["first"]
         assert resolve(conn, Scope.user_namespace("bob").within("second")).enterprise.id == second.id
@@ -115,7 +117,8 @@ def test_an_enterprise_read_along_another_statement_equals_the_one_looked_up(eng
         b = EnterpriseBuilder(conn, managed=True, uses_saml=True, pending_invites_consume_metered=False)
         o = t.organizations
         row = conn.execute(
-            sa.select(o.c.login, *enterprise_columns("e_")).join(t.enterprises, t.enterprises.c.id == o.c.enterprise_id)
+            sa.select(o.c.login, *enterprise_columns("e_"))
+            .join(t.enterprises, t.enterprises.c.id == o.c.enterprise_id)
             .where(o.c.id == b.org("octo"))
         ).one()
         info = enterprise_from(row, "e_")

@@ -29,8 +29,12 @@ def people(conn: Connection, **kw: object) -> dict[str, seats.LicensedPerson]:
     return {p.login or p.key: p for p in seats.iter_licensed_people(conn, "acme", as_of=AS_OF, **kw)}  # type: ignore[arg-type]
 
 
-def test_member_roles_enterprise_roles_and_pending_invites_describe_each_person(conn: Connection, b: EnterpriseBuilder) -> None:
-    b.member("org1", "alice", "owner", two_factor=True, two_factor_required_by=dt.date(2026, 4, 1), saml_name_id="alice@idp")
+def test_member_roles_enterprise_roles_and_pending_invites_describe_each_person(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
+    b.member(
+        "org1", "alice", "owner", two_factor=True, two_factor_required_by=dt.date(2026, 4, 1), saml_name_id="alice@idp"
+    )
     b.member("org2", "alice", "member")
     b.collaborator("org1", "r1", "alice")  # a member's own repo access is not an outside-collaborator role
     b.collaborator("org2", "secret", "carol", two_factor=False)
@@ -44,7 +48,10 @@ def test_member_roles_enterprise_roles_and_pending_invites_describe_each_person(
     assert alice.orgs_with_pending_invites == ("org3",)
     assert alice.reasons == ("org_member", "org_owner", "outside_collaborator", "pending_invitation")
     assert (alice.name, alice.saml_name_id, alice.two_factor, alice.two_factor_required_by) == (
-        "Alice", "alice@idp", True, dt.date(2026, 4, 1)
+        "Alice",
+        "alice@idp",
+        True,
+        dt.date(2026, 4, 1),
     )
     assert (alice.github_com_user, alice.total_user_accounts, alice.license_type) == (True, 1, "Enterprise")
     assert carol.member_roles == ("org2/secret:Collaborator",)
@@ -63,7 +70,9 @@ def test_verified_domain_emails_are_listed_and_other_emails_are_not(conn: Connec
     assert people(conn)["alice"].verified_domain_emails == ("a@acme.com", "alice@acme.com")
 
 
-def test_license_started_at_is_the_earliest_start_among_reasons_holding_now(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_license_started_at_is_the_earliest_start_among_reasons_holding_now(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.member("octo", "alice", since=T0 + dt.timedelta(days=30))
     b.member("old", "alice", since=T0, until=T0 + dt.timedelta(days=5))  # ended: not a reason now
     b.collaborator("other", "r", "alice", since=T0 + dt.timedelta(days=10))
@@ -96,14 +105,20 @@ def test_visual_studio_fields_show_the_matched_subscription(conn: Connection, b:
     p = people(conn)
     alice, pending = p["alice"], p["invite:pending@example.com"]
     assert alice.visual_studio_subscription_user is True
-    assert (alice.visual_studio_subscription_email, alice.visual_studio_license_status) == ("alice@example.com", "Matched")
+    assert (alice.visual_studio_subscription_email, alice.visual_studio_license_status) == (
+        "alice@example.com",
+        "Matched",
+    )
     assert pending.license_type == "Enterprise"
     assert (pending.visual_studio_subscription_email, pending.visual_studio_license_status) == (
-        "pending@example.com", "Pending Invitation"
+        "pending@example.com",
+        "Pending Invitation",
     )
 
 
-def test_cost_center_is_the_direct_one_then_the_enterprise_team_then_the_oldest_granting_org(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_cost_center_is_the_direct_one_then_the_enterprise_team_then_the_oldest_granting_org(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     old = b.org("old", created_at=T0 - dt.timedelta(days=100))
     b.org("young", created_at=T0)
     direct = b.member("young", "direct")
@@ -140,8 +155,15 @@ def test_people_are_ordered_by_login_then_others_by_key_and_page_through_batches
     b.server_account("ghe.example.com", 1, "eve", "eve@example.com")
     order = [p.login or p.key for p in seats.iter_licensed_people(conn, "acme", as_of=AS_OF)]
     assert order == [
-        "Bob", "_under", "alice", "carol", "carol-x", "zed",  # byte order: the same on both databases
-        "invite:a@example.com", "invite:b@example.com", "server:eve@example.com",
+        "Bob",
+        "_under",
+        "alice",
+        "carol",
+        "carol-x",
+        "zed",  # byte order: the same on both databases
+        "invite:a@example.com",
+        "invite:b@example.com",
+        "server:eve@example.com",
     ]
     pages = [
         [p.login or p.key for p in seats.iter_licensed_people(conn, "acme", as_of=AS_OF, offset=o, limit=4)]
@@ -150,12 +172,23 @@ def test_people_are_ordered_by_login_then_others_by_key_and_page_through_batches
     assert sum(pages, []) == order
 
 
-def test_advanced_security_committer_flags_come_from_the_advanced_security_engine(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_advanced_security_committer_flags_come_from_the_advanced_security_engine(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     alice = b.member("octo", "alice", emails=["alice@example.com"])
     b.member("octo", "bob", emails=["bob@example.com"])
     repo = b.repo("octo", "scanned", code_security=True)
-    b.ledger.add_commits(repo, [{"sha": "a1", "author_email": "alice@example.com",
-                                 "author_date": AS_OF - dt.timedelta(days=3), "pushed_at": AS_OF - dt.timedelta(days=2)}])
+    b.ledger.add_commits(
+        repo,
+        [
+            {
+                "sha": "a1",
+                "author_email": "alice@example.com",
+                "author_date": AS_OF - dt.timedelta(days=3),
+                "pushed_at": AS_OF - dt.timedelta(days=2),
+            }
+        ],
+    )
     p = people(conn)
     assert alice == p["alice"].user_id
     assert (p["alice"].code_security_user, p["alice"].secret_protection_user) == (True, False)
@@ -175,8 +208,17 @@ def test_the_whole_list_counts_its_committers_on_a_connection_of_its_own_beside_
         b.member("octo", "alice", emails=["alice@example.com"])
         b.member("octo", "bob", emails=["bob@example.com"])
         repo = b.repo("octo", "scanned", secret_protection=True)
-        b.ledger.add_commits(repo, [{"sha": "b1", "author_email": "bob@example.com",
-                                     "author_date": AS_OF - dt.timedelta(days=3), "pushed_at": AS_OF - dt.timedelta(days=2)}])
+        b.ledger.add_commits(
+            repo,
+            [
+                {
+                    "sha": "b1",
+                    "author_email": "bob@example.com",
+                    "author_date": AS_OF - dt.timedelta(days=3),
+                    "pushed_at": AS_OF - dt.timedelta(days=2),
+                }
+            ],
+        )
     checked_out_by: list[str] = []
 
     def checkout(*_: object) -> None:
@@ -222,7 +264,9 @@ def test_explain_finds_server_only_and_invited_people_by_email(conn: Connection,
     assert "sent to new@example.com" in invite.detail
 
 
-def test_explain_is_empty_for_someone_who_does_not_consume_and_unknown_logins_are_not_found(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_explain_is_empty_for_someone_who_does_not_consume_and_unknown_logins_are_not_found(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.member("octo", "payer", "billing_manager")
     assert seats.explain(conn, "acme", "payer", AS_OF) == []
     with pytest.raises(NotFound):

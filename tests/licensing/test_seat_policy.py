@@ -23,13 +23,21 @@ def test_an_enterprise_without_a_seat_product_is_metered_with_none_purchased(eng
     with engine.begin() as conn:
         b = EnterpriseBuilder(conn)
         assert load_product(conn, b.id) == Product("metered", 0, None)
-        b.ledger.set_product(b.id, t.PRODUCT_ENTERPRISE, billing="volume", purchased=25, expires_at=dt.date(2027, 1, 31))
+        b.ledger.set_product(
+            b.id, t.PRODUCT_ENTERPRISE, billing="volume", purchased=25, expires_at=dt.date(2027, 1, 31)
+        )
         assert load_product(conn, b.id) == Product("volume", 25, dt.date(2027, 1, 31))
 
 
-@pytest.mark.parametrize(("billing", "setting", "consume"), [
-    ("metered", True, True), ("metered", False, False), ("volume", False, True), ("volume", True, True),
-])
+@pytest.mark.parametrize(
+    ("billing", "setting", "consume"),
+    [
+        ("metered", True, True),
+        ("metered", False, False),
+        ("volume", False, True),
+        ("volume", True, True),
+    ],
+)
 def test_pending_invitations_consume_under_volume_or_when_a_metered_enterprise_says_so(
     engine: Engine, billing: str, setting: bool, consume: bool
 ) -> None:
@@ -54,5 +62,9 @@ def test_the_cloud_people_holding_a_seat_at_an_instant(engine: Engine) -> None:
         assert holders(T0 + 10 * DAY) == {ann}
         with pytest.raises(NotFound, match="no enterprise with id"):
             consuming_user_ids(conn, b.id + 1000, T0)
-        assert conn.execute(sa.select(sa.func.count()).select_from(
-            consuming_user_ids(conn, b.id, T0 + DAY).subquery())).scalar() == 2  # composable SQL
+        assert (
+            conn.execute(
+                sa.select(sa.func.count()).select_from(consuming_user_ids(conn, b.id, T0 + DAY).subquery())
+            ).scalar()
+            == 2
+        )  # composable SQL

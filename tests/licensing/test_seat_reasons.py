@@ -23,7 +23,9 @@ from tests.factories import T0, EnterpriseBuilder
 DAY = dt.timedelta(days=1)
 
 
-def _held(conn: Connection, window: Window, org_id: int | None = None, only: Only | None = None) -> set[tuple[str, str]]:
+def _held(
+    conn: Connection, window: Window, org_id: int | None = None, only: Only | None = None
+) -> set[tuple[str, str]]:
     policy = policy_for(conn, get_enterprise(conn, "acme"))
     sub = reasons(policy, window, org_id=org_id, only=only)
     return {(person_key(r.user_id, r.other_key), r.reason) for r in conn.execute(sa.select(sub))}
@@ -54,12 +56,19 @@ def test_reasons_through_one_organization_and_of_some_people_only(engine: Engine
         b.member("hubs", "ann")
         b.invite("octo", email="new@x.test")
         at = Window(T0 + DAY)
-        everyone = {(f"user:{ann}", REASON_ORG_MEMBER), (f"user:{bob}", REASON_ORG_MEMBER),
-                    ("invite:new@x.test", REASON_PENDING_INVITATION)}
+        everyone = {
+            (f"user:{ann}", REASON_ORG_MEMBER),
+            (f"user:{bob}", REASON_ORG_MEMBER),
+            ("invite:new@x.test", REASON_PENDING_INVITATION),
+        }
         assert _held(conn, at) == everyone
-        assert _held(conn, at, org_id=b.org("hubs")) == {(f"user:{ann}", REASON_ORG_MEMBER),
-                                                        (f"user:{bob}", REASON_ORG_MEMBER)}
+        assert _held(conn, at, org_id=b.org("hubs")) == {
+            (f"user:{ann}", REASON_ORG_MEMBER),
+            (f"user:{bob}", REASON_ORG_MEMBER),
+        }
         assert _held(conn, at, only=Only(user_ids=(bob,))) == {(f"user:{bob}", REASON_ORG_MEMBER)}
-        assert _held(conn, at, only=Only(key_suffixes=("new@x.test",))) == {("invite:new@x.test", REASON_PENDING_INVITATION)}
+        assert _held(conn, at, only=Only(key_suffixes=("new@x.test",))) == {
+            ("invite:new@x.test", REASON_PENDING_INVITATION)
+        }
         assert _held(conn, at, only=Only(user_ids=(ann, bob), key_suffixes=("new@x.test",))) == everyone
         assert _held(conn, at, only=Only()) == set()

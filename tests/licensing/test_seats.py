@@ -28,7 +28,9 @@ def b(conn: Connection) -> EnterpriseBuilder:
     return EnterpriseBuilder(conn)
 
 
-def test_docs_worked_example_plus_10_plus_20_minus_5_is_consumed_25_billable_30(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_docs_worked_example_plus_10_plus_20_minus_5_is_consumed_25_billable_30(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     for i in range(10):
         b.member("octo", f"first{i:02}", since=MARCH + dt.timedelta(days=1))
     for i in range(20):
@@ -39,7 +41,9 @@ def test_docs_worked_example_plus_10_plus_20_minus_5_is_consumed_25_billable_30(
     assert seats.billable_in_month(conn, "acme", 2026, 3) == 30
 
 
-def test_billable_in_month_counts_people_consuming_at_any_instant_of_that_month(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_billable_in_month_counts_people_consuming_at_any_instant_of_that_month(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.member("octo", "left_in_february", until=dt.datetime(2026, 2, 20))
     b.member("octo", "left_on_march_1st", until=MARCH + dt.timedelta(hours=1))
     b.member("octo", "one_day_in_march", since=dt.datetime(2026, 3, 10), until=dt.datetime(2026, 3, 11))
@@ -66,13 +70,17 @@ def test_volume_totals_show_purchased_available_over_limit_and_expiry(conn: Conn
     assert (totals.available, totals.over_limit, totals.expires_at) == (0, 1, dt.date(2027, 1, 31))
 
 
-def test_enterprise_without_a_product_row_is_metered_with_nothing_purchased(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_enterprise_without_a_product_row_is_metered_with_nothing_purchased(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.member("octo", "a")
     totals = seats.seat_totals(conn, "acme", as_of=AS_OF)
     assert (totals.billing, totals.purchased, totals.available, totals.over_limit) == ("metered", 0, None, 0)
 
 
-def test_totals_split_enterprise_and_visual_studio_licenses_and_cloud_and_server_only_people(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_totals_split_enterprise_and_visual_studio_licenses_and_cloud_and_server_only_people(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.member("octo", "alice", emails=["alice@example.com"])
     b.member("octo", "vsuser", emails=["vs@example.com"])
     b.vs_subscription("vs@example.com")
@@ -117,7 +125,13 @@ def test_seat_history_is_the_consumed_count_at_the_end_of_each_day(conn: Connect
     b.member("octo", "all_along")
     b.member("octo", "arrives_day_2", since=day + dt.timedelta(days=1, hours=23, minutes=59))
     b.member("octo", "leaves_day_3", until=day + dt.timedelta(days=2, hours=12))
-    b.invite("octo", email="x@example.com", created_at=day + dt.timedelta(days=3), status="accepted", resolved_at=day + dt.timedelta(days=3, hours=1))
+    b.invite(
+        "octo",
+        email="x@example.com",
+        created_at=day + dt.timedelta(days=3),
+        status="accepted",
+        resolved_at=day + dt.timedelta(days=3, hours=1),
+    )
     history = seats.seat_history(conn, "acme", dt.date(2026, 3, 1), dt.date(2026, 3, 4))
     assert history == [
         (dt.date(2026, 3, 1), 2),
@@ -153,7 +167,9 @@ def test_consuming_user_ids_is_composable_sql_of_the_cloud_consumers(conn: Conne
     assert logins == ["alice", "carol"]
 
 
-def test_seat_history_counts_a_person_once_across_overlapping_adjacent_and_gapped_reasons(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_seat_history_counts_a_person_once_across_overlapping_adjacent_and_gapped_reasons(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     day = dt.datetime(2026, 3, 1)
     # alice: member Mar 1-3, collaborator Mar 2-5 (overlap), member again from Mar 6 00:00
     # exactly (back to back) to Mar 7 noon, a gap at the end of Mar 7, invited on Mar 8.
@@ -205,9 +221,11 @@ def test_an_orgs_visual_studio_split_is_its_consumers_with_a_visual_studio_licen
     write_report("license-usage", conn, Scope("organization", "octo"), out, as_of=AS_OF)
     rows = list(csv.DictReader(io.StringIO(out.getvalue().decode("utf-8-sig"))))
     types = [r["License type"] for r in rows]
-    assert (totals.enterprise_licenses, totals.visual_studio_licenses) == (
-        types.count("Enterprise"), types.count("Visual Studio subscription")
-    ) == (2, 1)
+    assert (
+        (totals.enterprise_licenses, totals.visual_studio_licenses)
+        == (types.count("Enterprise"), types.count("Visual Studio subscription"))
+        == (2, 1)
+    )
     # Every consumed seat is a cloud user, a server-only person or an invitee: the card adds up.
     assert totals.cloud_users + totals.server_only_users + totals.invited_only_users == totals.consumed == 3
     assert (totals.cloud_users, totals.invited_only_users) == (2, 1)

@@ -55,26 +55,34 @@ def test_enterprise_owner_in_an_org_consumes_and_in_no_org_does_not(conn: Connec
     assert consumers(conn) == ["boss"]
 
 
-def test_outside_collaborator_on_private_and_internal_repos_consumes_once_per_person(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_outside_collaborator_on_private_and_internal_repos_consumes_once_per_person(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.collaborator("octo", "secret", "carol")
     b.collaborator("octo", "inner", "carol", visibility="internal")
     b.collaborator("other", "vault", "carol")
     assert consumers(conn) == ["carol"]
 
 
-def test_outside_collaborator_on_a_public_repo_or_a_fork_does_not_consume(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_outside_collaborator_on_a_public_repo_or_a_fork_does_not_consume(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.collaborator("octo", "open", "pub", visibility="public")
     b.collaborator("octo", "forked", "forker", is_fork=True)
     assert consumers(conn) == []
 
 
-def test_pending_org_invitation_to_an_unknown_email_consumes_as_its_own_person(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_pending_org_invitation_to_an_unknown_email_consumes_as_its_own_person(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.invite("octo", email="New.Person@Example.com")
     b.invite("other", email="new.person@example.com")  # same person invited twice: one seat
     assert consumers(conn) == ["invite:new.person@example.com"]
 
 
-def test_pending_org_invitation_to_someone_already_consuming_costs_no_extra_license(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_pending_org_invitation_to_someone_already_consuming_costs_no_extra_license(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.member("octo", "alice", emails=["alice@example.com"])
     b.invite("other", login="alice")  # by username
     b.invite("third", email="alice@example.com")  # by a verified email
@@ -87,13 +95,17 @@ def test_pending_org_invitation_by_username_makes_a_known_user_consume(conn: Con
     assert consumers(conn) == ["newbie"]
 
 
-def test_pending_org_invitation_to_an_unverified_email_is_a_separate_person(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_pending_org_invitation_to_an_unverified_email_is_a_separate_person(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.member("octo", "alice", unverified_emails=["maybe@example.com"])
     b.invite("octo", email="maybe@example.com")
     assert consumers(conn) == ["alice", "invite:maybe@example.com"]
 
 
-def test_pending_repository_invitation_by_username_costs_no_extra_license(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_pending_repository_invitation_by_username_costs_no_extra_license(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.member("octo", "alice")
     b.invite("octo", repo="secret", login="alice")
     b.user("outsider")
@@ -101,7 +113,9 @@ def test_pending_repository_invitation_by_username_costs_no_extra_license(conn: 
     assert consumers(conn) == ["alice", "outsider"]
 
 
-def test_pending_repository_invitation_by_email_takes_a_temporary_seat_even_with_access(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_pending_repository_invitation_by_email_takes_a_temporary_seat_even_with_access(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.member("octo", "alice", emails=["alice@example.com"])
     b.invite("octo", repo="secret", email="alice@example.com")
     assert consumers(conn) == ["alice", "invite:alice@example.com"]
@@ -120,7 +134,9 @@ def test_failed_invitation_does_not_consume(conn: Connection, b: EnterpriseBuild
     assert consumers(conn) == []
 
 
-def test_billing_manager_invitation_and_public_repo_invitation_do_not_consume(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_billing_manager_invitation_and_public_repo_invitation_do_not_consume(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.invite("octo", email="money@example.com", role="billing_manager")
     b.invite("octo", repo="open", visibility="public", email="visitor@example.com")
     assert consumers(conn) == []
@@ -190,7 +206,9 @@ def test_active_server_accounts_consume(conn: Connection, b: EnterpriseBuilder) 
     assert consumers(conn) == ["server:eve@example.com"]
 
 
-def test_suspended_server_accounts_and_the_scim_setup_user_do_not_consume(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_suspended_server_accounts_and_the_scim_setup_user_do_not_consume(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.server_account("ghe.example.com", 5, "away", "away@example.com", suspended=True)
     b.server_account("ghe.example.com", 6, "scim-admin", "scim@example.com")
     assert consumers(conn) == []
@@ -203,7 +221,9 @@ def test_server_account_matched_to_a_cloud_user_is_one_license(conn: Connection,
     assert consumers(conn) == ["alice"]
 
 
-def test_unmatched_server_accounts_sharing_a_primary_email_across_instances_are_one_person(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_unmatched_server_accounts_sharing_a_primary_email_across_instances_are_one_person(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.server_account("ghe1.example.com", 5, "eve", "eve@example.com")
     b.server_account("ghe2.example.com", 77, "eve-b", "eve@example.com")
     b.server_account("ghe2.example.com", 78, "frank", "frank@example.com")
@@ -212,7 +232,9 @@ def test_unmatched_server_accounts_sharing_a_primary_email_across_instances_are_
 
 
 # -- Visual Studio ----------------------------------------------------------------------------
-def test_visual_studio_subscriber_matched_to_a_user_consumes_a_vs_license_even_in_no_org(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_visual_studio_subscriber_matched_to_a_user_consumes_a_vs_license_even_in_no_org(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.user("unaffiliated", emails=["vs@example.com"])
     b.member("octo", "alice", emails=["alice@example.com"])
     b.vs_subscription("vs@example.com")
@@ -231,7 +253,9 @@ def test_unmatched_or_inactive_visual_studio_subscribers_do_not_consume(conn: Co
     assert consumers(conn) == []
 
 
-def test_server_only_visual_studio_subscriber_matches_by_server_primary_email(conn: Connection, b: EnterpriseBuilder) -> None:
+def test_server_only_visual_studio_subscriber_matches_by_server_primary_email(
+    conn: Connection, b: EnterpriseBuilder
+) -> None:
     b.server_account("ghe.example.com", 5, "eve", "eve@example.com")
     b.vs_subscription("eve@example.com")
     matching.rematch(conn, b.id)

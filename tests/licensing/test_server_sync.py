@@ -26,14 +26,18 @@ def test_the_latest_sync_is_the_one_that_occurred_last_not_the_one_recorded_last
         # An older export uploaded afterwards: recorded last (the greater id), occurred earlier.
         led.add_sync_event(late, kind="connect", status="failure", error="expired", occurred_at=JAN)
         led.add_sync_event(tied, kind="upload", occurred_at=FEB)
-        led.add_sync_event(tied, kind="connect", status="failure", error="timeout", occurred_at=FEB)  # a tie: the later id
+        led.add_sync_event(
+            tied, kind="connect", status="failure", error="timeout", occurred_at=FEB
+        )  # a tie: the later id
     with engine.connect() as conn:
         assert list(iter_server_syncs(conn, b.id)) == [
             ServerSync("srv-a", "a.acme.test", "3.12", SyncEvent("upload", MAR, "success", None)),
             ServerSync("srv-b", "b.acme.test", None, SyncEvent("connect", FEB, "failure", "timeout")),
             ServerSync("srv-c", "c.acme.test", None, None),
         ]
-        api = [(s.server_id, s.last_sync and (s.last_sync.date, s.last_sync.status)) for s in api_server_syncs(conn, b.id)]
+        api = [
+            (s.server_id, s.last_sync and (s.last_sync.date, s.last_sync.status)) for s in api_server_syncs(conn, b.id)
+        ]
         assert api == [("srv-a", (MAR, "success")), ("srv-b", (FEB, "failure")), ("srv-c", None)]
         web = [(s.server_id, s.last_event, s.last_event_at, s.last_status) for s in servers(conn, b.id)]
         assert web == [

@@ -23,7 +23,10 @@ def test_the_summary_of_an_enterprise_and_of_an_org_are_the_engines_numbers(engi
         assert whole.seats == seat_totals(conn, "acme", as_of=AS_OF)
         assert octo.seats == seat_totals(conn, "acme", org="octo", as_of=AS_OF)
         assert octo.copilot == copilot_totals(conn, Scope.org("octo"), as_of=AS_OF)
-        assert (octo.copilot.business, enterprise_summary(conn, "acme", org="hubs", as_of=AS_OF).copilot.business) == (1, 0)
+        assert (octo.copilot.business, enterprise_summary(conn, "acme", org="hubs", as_of=AS_OF).copilot.business) == (
+            1,
+            0,
+        )
         by_product = committer_totals_by_product(conn, Scope.enterprise("acme"), as_of=AS_OF)
         assert whole.advanced_security == tuple(by_product[t.product] for t in whole.advanced_security)
         assert (whole.enterprise, whole.organization, octo.organization, whole.as_of) == ("acme", None, "octo", AS_OF)

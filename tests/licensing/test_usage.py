@@ -74,7 +74,9 @@ def test_detailed_items_add_up_to_the_summarized_ones(engine: Engine) -> None:
         key = (i.date, i.sku, i.organization, i.cost_center_id)
         totals[key][0] += i.quantity
         totals[key][1] += i.net_amount
-    assert {(i.date, i.sku, i.organization, i.cost_center_id): [i.quantity, i.net_amount] for i in summarized} == dict(totals)
+    assert {(i.date, i.sku, i.organization, i.cost_center_id): [i.quantity, i.net_amount] for i in summarized} == dict(
+        totals
+    )
     assert {i.username for i in detailed if i.sku == "ghec_licenses" and i.organization == "beta"} == {"dan"}
 
 
@@ -82,7 +84,9 @@ def test_sum_over_organizations_equals_the_enterprise_total(engine: Engine) -> N
     with engine.begin() as conn:
         build_acme(conn)
         whole = _items(conn)
-        per_org = _items(conn, filt=UsageFilter(organization="alpha")) + _items(conn, filt=UsageFilter(organization="beta"))
+        per_org = _items(conn, filt=UsageFilter(organization="alpha")) + _items(
+            conn, filt=UsageFilter(organization="beta")
+        )
     assert sum((i.net_amount for i in per_org), Decimal(0)) == sum((i.net_amount for i in whole), Decimal(0))
     assert sorted(per_org, key=repr) == sorted(whole, key=repr)
 
@@ -115,8 +119,9 @@ def test_first_created_enterprise_team_decides_before_the_organization(engine: E
         acme = build_acme(conn)
         ledger = Ledger(conn)
         ledger.add_team(acme.enterprise_id, "first", members=[acme.users["eve"]], created_at=LONG_AGO)
-        ledger.add_team(acme.enterprise_id, "second", members=[acme.users["eve"]],
-                        created_at=LONG_AGO + dt.timedelta(days=1))
+        ledger.add_team(
+            acme.enterprise_id, "second", members=[acme.users["eve"]], created_at=LONG_AGO + dt.timedelta(days=1)
+        )
         one = create_cost_center(conn, acme.enterprise_id, "One", at=LONG_AGO)
         two = create_cost_center(conn, acme.enterprise_id, "Two", at=LONG_AGO)
         org_cc = create_cost_center(conn, acme.enterprise_id, "Org", at=LONG_AGO)
@@ -131,8 +136,14 @@ def test_first_created_enterprise_team_decides_before_the_organization(engine: E
 def test_negotiated_price_with_discount_applies_from_its_day(engine: Engine) -> None:
     with engine.begin() as conn:
         acme = build_acme(conn)
-        set_price(conn, acme.enterprise_id, "ghec_licenses", Decimal("31.00"), effective_from=dt.date(2026, 3, 17),
-                  discount_percent=Decimal("10"))
+        set_price(
+            conn,
+            acme.enterprise_id,
+            "ghec_licenses",
+            Decimal("31.00"),
+            effective_from=dt.date(2026, 3, 17),
+            discount_percent=Decimal("10"),
+        )
         items = _items(conn, filt=UsageFilter(organization="alpha", skus=("ghec_licenses",)))
     # 4 people all month: days 1-16 at 21/31, days 17-31 at 31/31 = 1.00 a day
     # per person: gross round(16 x 21/31 + 15) = round(25.8387...) = 25.84; discount 10 % of 15 = 1.50
@@ -166,7 +177,11 @@ def test_summary_quantities_are_user_months_and_amounts_add_up(engine: Engine) -
         summary = {s.sku: s for s in summarize(_items(conn))}
     ghec = summary["ghec_licenses"]
     # 4 full months + 22/31 = 4.7097 user-months
-    assert (ghec.gross_quantity, ghec.net_amount, ghec.price_per_unit) == (Decimal("4.7097"), Decimal("98.90"), Decimal("21"))
+    assert (ghec.gross_quantity, ghec.net_amount, ghec.price_per_unit) == (
+        Decimal("4.7097"),
+        Decimal("98.90"),
+        Decimal("21"),
+    )
 
 
 def test_copilot_billing_follows_the_seat_the_copilot_engine_lists_each_day(engine: Engine) -> None:
@@ -179,15 +194,20 @@ def test_copilot_billing_follows_the_seat_the_copilot_engine_lists_each_day(engi
         ledger = Ledger(conn)
         # bob: Business in beta (older seat), then an Enterprise seat in alpha from the 12th
         ledger.add_copilot_seat(acme.beta, acme.users["bob"], created_at=LONG_AGO)
-        ledger.add_copilot_seat(acme.alpha, acme.users["bob"], plan="enterprise",
-                                created_at=dt.datetime(2026, 3, 12, 9, 0))
+        ledger.add_copilot_seat(
+            acme.alpha, acme.users["bob"], plan="enterprise", created_at=dt.datetime(2026, 3, 12, 9, 0)
+        )
         items = _items(conn, detailed=True, filt=UsageFilter(skus=("copilot_for_business", "copilot_enterprise")))
         for day in (5, 11, 12, 20):
             at = dt.datetime(2026, 3, day, 23, 59, 59)
-            engine_view = {(s.login, s.plan, s.organization)
-                           for s in iter_copilot_seats(conn, Scope.enterprise("acme"), as_of=at)}
-            billed = {(i.username, "enterprise" if i.sku == "copilot_enterprise" else "business", i.organization)
-                      for i in items if i.date.day == day}
+            engine_view = {
+                (s.login, s.plan, s.organization) for s in iter_copilot_seats(conn, Scope.enterprise("acme"), as_of=at)
+            }
+            billed = {
+                (i.username, "enterprise" if i.sku == "copilot_enterprise" else "business", i.organization)
+                for i in items
+                if i.date.day == day
+            }
             assert billed == engine_view, day
     bob = [i for i in items if i.username == "bob"]
     # Business days 1-11: round(19 x 11/31) = 6.74; Enterprise from the 12th: round(39 x 20/31) = 25.16

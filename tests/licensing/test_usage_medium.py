@@ -30,8 +30,9 @@ def test_a_medium_demo_month_answers_in_seconds_and_matches_the_billable_count(t
     with engine.connect() as conn:
         ent = get_enterprise(conn, "acme")
         started = time.process_time()
-        items = list(iter_line_items(conn, ent, dt.date(2026, 10, 1), dt.date(2026, 10, 31),
-                                     as_of=dt.datetime(2026, 11, 20)))
+        items = list(
+            iter_line_items(conn, ent, dt.date(2026, 10, 1), dt.date(2026, 10, 31), as_of=dt.datetime(2026, 11, 20))
+        )
         cpu = time.process_time() - started
         billable = billable_in_month(conn, "acme", 2026, 10)
     engine.dispose()

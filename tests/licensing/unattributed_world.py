@@ -31,10 +31,13 @@ def build(engine: Engine) -> None:
 
         def push(repo: int, email: str, days_ago: float, commits: int = 1) -> None:
             at = AS_OF - dt.timedelta(days=days_ago)
-            led.add_commits(repo, [
-                {"sha": f"{next(_shas):040x}", "author_email": email, "author_date": at, "pushed_at": at}
-                for _ in range(commits)
-            ])
+            led.add_commits(
+                repo,
+                [
+                    {"sha": f"{next(_shas):040x}", "author_email": email, "author_date": at, "pushed_at": at}
+                    for _ in range(commits)
+                ],
+            )
 
         push(private, "Ann.Home@Gmail.com".lower(), 10, commits=3)  # one push of three commits
         push(private, "ann.home@gmail.com", 2)

@@ -163,8 +163,13 @@ def test_http_requests_are_counted_per_route_template_with_their_durations(live_
     assert samples.get(key) == 2, sorted(k for k in samples if k[0] == "seatledger_http_requests_total")
     count = ("seatledger_http_request_duration_seconds_count", (("method", "GET"), ("route", route)))
     assert samples[count] == 2
-    assert samples[("seatledger_http_requests_total", (("method", "GET"), ("route", "unmatched"), ("status", "404")))] == 1
-    assert samples[("seatledger_http_requests_total", (("method", "GET"), ("route", "/static/{path}"), ("status", "200")))] == 1
+    assert (
+        samples[("seatledger_http_requests_total", (("method", "GET"), ("route", "unmatched"), ("status", "404")))] == 1
+    )
+    assert (
+        samples[("seatledger_http_requests_total", (("method", "GET"), ("route", "/static/{path}"), ("status", "200")))]
+        == 1
+    )
 
 
 def test_the_metrics_port_serves_every_enterprise_without_a_token(engine: Engine, api_world: Any) -> None:
@@ -198,8 +203,11 @@ def test_every_series_the_grafana_dashboard_queries_is_exposed(engine: Engine, a
     http = HttpMetrics(CollectorRegistry())
     http.requests.labels("GET", "/", "200").inc()
     http.duration.labels("GET", "/").observe(0.01)
-    exposed = {s.name for f in text_string_to_metric_families(exposition(engine, "acme", http.registry).decode())
-               for s in f.samples}
+    exposed = {
+        s.name
+        for f in text_string_to_metric_families(exposition(engine, "acme", http.registry).decode())
+        for s in f.samples
+    }
     dashboard = (Path(__file__).resolve().parents[2] / "docs" / "grafana" / "seatledger.json").read_text()
     queried = set(re.findall(r"seatledger_[a-z_]+", dashboard)) - {"seatledger"}
     assert queried and queried <= exposed, queried - exposed

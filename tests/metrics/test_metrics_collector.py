@@ -43,12 +43,18 @@ def test_each_enterprise_and_each_org_gets_its_own_series_counted_at_the_instant
     registry = _registry(engine)
     assert (_consumed(registry, "acme"), _consumed(registry, "globex")) == (2.0, 1.0), "late joins after AS_OF"
     assert {p: _consumed(registry, "acme", p) for p in SEAT_PRODUCTS} == {
-        "enterprise": 2.0, "code_security": 0.0, "secret_protection": 0.0, "copilot_business": 0.0,
+        "enterprise": 2.0,
+        "code_security": 0.0,
+        "secret_protection": 0.0,
+        "copilot_business": 0.0,
         "copilot_enterprise": 0.0,
     }
-    org = {o: registry.get_sample_value("seatledger_organization_seats_consumed",
-                                        {"enterprise": "acme", "organization": o, "product": "enterprise"})
-           for o in ("octo", "labs")}
+    org = {
+        o: registry.get_sample_value(
+            "seatledger_organization_seats_consumed", {"enterprise": "acme", "organization": o, "product": "enterprise"}
+        )
+        for o in ("octo", "labs")
+    }
     assert org == {"octo": 2.0, "labs": 1.0}
     assert _consumed(_registry(engine, as_of=LATER), "acme") == 3.0
 
@@ -76,13 +82,18 @@ def test_every_scrape_reads_the_ledger_anew(engine: Engine) -> None:
 def test_a_family_with_no_number_for_the_enterprise_has_no_sample_not_a_zero(engine: Engine) -> None:
     _two_enterprises(engine)
     registry = _registry(engine, "acme")
-    for name in ("seatledger_seats_available", "seatledger_license_expiry_timestamp_seconds",
-                 "seatledger_verify_differences", "seatledger_verify_last_check_timestamp_seconds"):
+    for name in (
+        "seatledger_seats_available",
+        "seatledger_license_expiry_timestamp_seconds",
+        "seatledger_verify_differences",
+        "seatledger_verify_last_check_timestamp_seconds",
+    ):
         assert registry.get_sample_value(name, {"enterprise": "acme"}) is None, name
     with engine.begin() as conn:
         ledger = Ledger(conn)
-        ledger.set_product(ledger.enterprise_id("acme"), "enterprise", billing="volume", purchased=5,
-                           expires_at=dt.date(2027, 3, 31))
+        ledger.set_product(
+            ledger.enterprise_id("acme"), "enterprise", billing="volume", purchased=5, expires_at=dt.date(2027, 3, 31)
+        )
     assert registry.get_sample_value("seatledger_seats_available", {"enterprise": "acme"}) == 3.0
     assert registry.get_sample_value("seatledger_license_expiry_timestamp_seconds", {"enterprise": "acme"}) == (
         dt.datetime(2027, 3, 31, tzinfo=dt.timezone.utc).timestamp()

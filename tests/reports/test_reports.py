@@ -28,8 +28,9 @@ def test_a_report_asked_at_a_level_it_does_not_exist_at_is_refused_in_one_line(
     engine: Engine, small_ledger: SmallLedger
 ) -> None:
     with engine.connect() as conn:
-        with pytest.raises(InvalidInput, match="^the license-usage report is written per enterprise, organization, "
-                                               "not per repository$"):
+        with pytest.raises(
+            InvalidInput, match="^the license-usage report is written per enterprise, organization, not per repository$"
+        ):
             open_report("license-usage", conn, Scope.repo("acme-eng/api"))
         with pytest.raises(InvalidInput, match="per enterprise, organization, not per user namespace"):
             open_report("copilot-activity", conn, Scope.user_namespace("alice"))

@@ -58,8 +58,13 @@ def test_organization_and_repository_scopes_keep_only_their_repositories(
 
 
 SCOPES = [
-    Scope.enterprise("acme"), Scope.org("acme-eng"), Scope.org("acme-ops"), Scope.user_namespace("alice"),
-    Scope.repo("acme-eng/api"), Scope.repo("acme-eng/web"), Scope.repo("acme-ops/infra"),
+    Scope.enterprise("acme"),
+    Scope.org("acme-eng"),
+    Scope.org("acme-ops"),
+    Scope.user_namespace("alice"),
+    Scope.repo("acme-eng/api"),
+    Scope.repo("acme-eng/web"),
+    Scope.repo("acme-ops/infra"),
 ]
 
 

@@ -18,10 +18,26 @@ def _changes(*changes: LicenseChange) -> LicenseChanges:
 
 def test_each_change_is_one_crlf_row_under_the_header_with_the_time_to_the_second() -> None:
     found = _changes(
-        LicenseChange("enterprise", "added", dt.datetime(2026, 10, 2, 9, 30, 5, 123456), "user:1", "ann", "Ann Lee",
-                      "org_member", "joined organization acme-web"),
-        LicenseChange("copilot", "removed", dt.datetime(2026, 10, 3), "invite:bo@acme.test", "bo@acme.test", None,
-                      "seat_cancelled", "Copilot seat cancelled in acme-web, by an admin"),
+        LicenseChange(
+            "enterprise",
+            "added",
+            dt.datetime(2026, 10, 2, 9, 30, 5, 123456),
+            "user:1",
+            "ann",
+            "Ann Lee",
+            "org_member",
+            "joined organization acme-web",
+        ),
+        LicenseChange(
+            "copilot",
+            "removed",
+            dt.datetime(2026, 10, 3),
+            "invite:bo@acme.test",
+            "bo@acme.test",
+            None,
+            "seat_cancelled",
+            "Copilot seat cancelled in acme-web, by an admin",
+        ),
     )
     out = io.StringIO(newline="")
     write_changes_csv(found, out)
@@ -33,11 +49,12 @@ def test_each_change_is_one_crlf_row_under_the_header_with_the_time_to_the_secon
 
 
 def test_a_login_name_or_rule_a_spreadsheet_would_run_is_neutralised() -> None:
-    found = _changes(LicenseChange("enterprise", "added", START, "user:2", "-bot", "=HYPERLINK(\"x\")", "org_member",
-                                   "@joined"))
+    found = _changes(
+        LicenseChange("enterprise", "added", START, "user:2", "-bot", '=HYPERLINK("x")', "org_member", "@joined")
+    )
     header, row = change_rows(found)
     assert header == list(HEADER)
-    assert row == ["2026-10-01 00:00:00", "enterprise", "added", "'-bot", "'=HYPERLINK(\"x\")", "org_member", "'@joined"]
+    assert row == ["2026-10-01 00:00:00", "enterprise", "added", "'-bot", '\'=HYPERLINK("x")', "org_member", "'@joined"]
 
 
 def test_no_change_is_the_header_alone() -> None:

@@ -83,7 +83,9 @@ def test_distinct_logins_equal_the_engines_seat_total_per_org_and_enterprise(
         assert len({r[1] for r in rows[1:]}) == total == len(rows) - 1, scope
 
 
-def test_enterprise_activity_lists_a_person_with_seats_in_two_orgs_once(engine: Engine, small_ledger: SmallLedger) -> None:
+def test_enterprise_activity_lists_a_person_with_seats_in_two_orgs_once(
+    engine: Engine, small_ledger: SmallLedger
+) -> None:
     _needs_copilot_engine()
     data = _activity(engine, Scope.enterprise("acme"))
     assert _activity(engine, Scope.enterprise("acme")) == data  # byte-identical runs

@@ -10,7 +10,7 @@ from seatledger.reports.csv_safety import FORMULA_TRIGGERS, is_neutralised, neut
 
 @pytest.mark.parametrize("trigger", FORMULA_TRIGGERS)
 def test_every_formula_trigger_is_neutralised_and_recognised(trigger: str) -> None:
-    hostile = trigger + "HYPERLINK(\"http://x.test\")"
+    hostile = trigger + 'HYPERLINK("http://x.test")'
     assert neutralise(hostile) == "'" + hostile
     assert is_neutralised(neutralise(hostile))
 

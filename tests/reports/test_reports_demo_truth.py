@@ -60,10 +60,14 @@ def _scopes(conn: Connection, slug: str) -> tuple[list[str], list[str], list[str
     e, o, r = t.enterprises, t.organizations, t.repositories
     eid = conn.execute(sa.select(e.c.id).where(e.c.slug == slug)).scalar_one()
     orgs = list(conn.execute(sa.select(o.c.login).where(o.c.enterprise_id == eid).order_by(o.c.login)).scalars())
-    namespaces = list(conn.execute(
-        sa.select(r.c.owner_login).where(r.c.enterprise_id == eid, r.c.organization_id.is_(None))
-        .distinct().order_by(r.c.owner_login)
-    ).scalars())
+    namespaces = list(
+        conn.execute(
+            sa.select(r.c.owner_login)
+            .where(r.c.enterprise_id == eid, r.c.organization_id.is_(None))
+            .distinct()
+            .order_by(r.c.owner_login)
+        ).scalars()
+    )
     return [slug], orgs, namespaces
 
 
@@ -95,8 +99,12 @@ def _check_advanced_security(conn: Connection, demo: str, product: str) -> None:
     enterprise_rows = _read(conn, "advanced-security", Scope.enterprise(demo), product)
     repos = sorted({r[1] for r in enterprise_rows[1:]})
     step = max(1, len(repos) // REPOSITORY_SAMPLE)
-    scopes = [Scope.enterprise(demo), *map(Scope.org, orgs), *map(Scope.user_namespace, namespaces),
-              *map(Scope.repo, repos[::step])]
+    scopes = [
+        Scope.enterprise(demo),
+        *map(Scope.org, orgs),
+        *map(Scope.user_namespace, namespaces),
+        *map(Scope.repo, repos[::step]),
+    ]
     for scope in scopes:
         rows = enterprise_rows if scope.kind == "enterprise" else _read(conn, "advanced-security", scope, product)
         assert rows[0] == AS_HEADER

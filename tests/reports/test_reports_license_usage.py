@@ -20,36 +20,88 @@ from seatledger.reports.writer import iter_csv
 from reports_ledger import AS_OF, SmallLedger
 
 SPEC_HEADER = [
-    "GitHub com login", "GitHub com name", "Enterprise server user ids", "GitHub com user", "Enterprise server user",
-    "Visual studio subscription user", "License type", "GitHub com profile", "GitHub com member roles",
-    "GitHub com enterprise roles", "GitHub com verified domain emails", "GitHub com saml name",
-    "GitHub com orgs with pending invites", "GitHub com two factor auth", "GitHub com two factor auth required by date",
-    "GitHub com cost center", "GitHub com code security license user", "GitHub com secret protection license user",
-    "Ghe license active", "Ghe license start date", "Ghe license end date", "Enterprise server primary emails",
-    "Enterprise server advanced security user ids", "Enterprise server code security user ids",
-    "Enterprise server secret protection user ids", "Visual studio license status",
-    "Visual studio subscription email", "Total user accounts",
+    "GitHub com login",
+    "GitHub com name",
+    "Enterprise server user ids",
+    "GitHub com user",
+    "Enterprise server user",
+    "Visual studio subscription user",
+    "License type",
+    "GitHub com profile",
+    "GitHub com member roles",
+    "GitHub com enterprise roles",
+    "GitHub com verified domain emails",
+    "GitHub com saml name",
+    "GitHub com orgs with pending invites",
+    "GitHub com two factor auth",
+    "GitHub com two factor auth required by date",
+    "GitHub com cost center",
+    "GitHub com code security license user",
+    "GitHub com secret protection license user",
+    "Ghe license active",
+    "Ghe license start date",
+    "Ghe license end date",
+    "Enterprise server primary emails",
+    "Enterprise server advanced security user ids",
+    "Enterprise server code security user ids",
+    "Enterprise server secret protection user ids",
+    "Visual studio license status",
+    "Visual studio subscription email",
+    "Total user accounts",
 ]
 
 ALICE = LicensedPerson(
-    key="user:1", user_id=1, login="alice", name='Alice "Al" Ångström, Jr.',
-    reasons=(REASON_ORG_OWNER, REASON_OUTSIDE_COLLABORATOR), license_type="Enterprise",
-    member_roles=("acme-eng:Owner", "acme-ops/infra:Collaborator"), enterprise_roles=("Owner",),
-    verified_domain_emails=("alice@acme.test",), saml_name_id="alice@idp.test", orgs_with_pending_invites=("acme-x",),
-    two_factor=True, two_factor_required_by=dt.date(2024, 6, 1), cost_center="R&D, Berlin",
-    code_security_user=True, secret_protection_user=False,
-    license_started_at=dt.datetime(2023, 1, 2, 9, 30), license_ended_at=None,
-    server_user_ids=("ghes.acme.test:3", "ghes2.acme.test:7"), server_primary_emails=("alice@acme.test",),
-    server_code_security_user_ids=("ghes.acme.test:3",), server_secret_protection_user_ids=("ghes2.acme.test:7",),
-    visual_studio_subscription_email=None, visual_studio_license_status=None, total_user_accounts=3,
+    key="user:1",
+    user_id=1,
+    login="alice",
+    name='Alice "Al" Ångström, Jr.',
+    reasons=(REASON_ORG_OWNER, REASON_OUTSIDE_COLLABORATOR),
+    license_type="Enterprise",
+    member_roles=("acme-eng:Owner", "acme-ops/infra:Collaborator"),
+    enterprise_roles=("Owner",),
+    verified_domain_emails=("alice@acme.test",),
+    saml_name_id="alice@idp.test",
+    orgs_with_pending_invites=("acme-x",),
+    two_factor=True,
+    two_factor_required_by=dt.date(2024, 6, 1),
+    cost_center="R&D, Berlin",
+    code_security_user=True,
+    secret_protection_user=False,
+    license_started_at=dt.datetime(2023, 1, 2, 9, 30),
+    license_ended_at=None,
+    server_user_ids=("ghes.acme.test:3", "ghes2.acme.test:7"),
+    server_primary_emails=("alice@acme.test",),
+    server_code_security_user_ids=("ghes.acme.test:3",),
+    server_secret_protection_user_ids=("ghes2.acme.test:7",),
+    visual_studio_subscription_email=None,
+    visual_studio_license_status=None,
+    total_user_accounts=3,
 )
 INVITEE = LicensedPerson(
-    key="invite:=cmd@evil.test", user_id=None, login=None, name=None, reasons=(REASON_PENDING_INVITATION,),
-    license_type="Enterprise", member_roles=(), enterprise_roles=(), verified_domain_emails=(), saml_name_id=None,
-    orgs_with_pending_invites=("acme-eng",), two_factor=None, two_factor_required_by=None, cost_center=None,
-    code_security_user=False, secret_protection_user=False, license_started_at=dt.datetime(2024, 4, 30),
-    license_ended_at=None, server_user_ids=(), server_primary_emails=(), server_code_security_user_ids=(),
-    server_secret_protection_user_ids=(), visual_studio_subscription_email=None, visual_studio_license_status=None,
+    key="invite:=cmd@evil.test",
+    user_id=None,
+    login=None,
+    name=None,
+    reasons=(REASON_PENDING_INVITATION,),
+    license_type="Enterprise",
+    member_roles=(),
+    enterprise_roles=(),
+    verified_domain_emails=(),
+    saml_name_id=None,
+    orgs_with_pending_invites=("acme-eng",),
+    two_factor=None,
+    two_factor_required_by=None,
+    cost_center=None,
+    code_security_user=False,
+    secret_protection_user=False,
+    license_started_at=dt.datetime(2024, 4, 30),
+    license_ended_at=None,
+    server_user_ids=(),
+    server_primary_emails=(),
+    server_code_security_user_ids=(),
+    server_secret_protection_user_ids=(),
+    visual_studio_subscription_email=None,
+    visual_studio_license_status=None,
     total_user_accounts=0,
 )
 
@@ -96,11 +148,15 @@ def test_data_residency_rows_link_to_ghe_com_and_always_have_an_active_license()
 
 def test_hostile_names_and_emails_are_neutralised() -> None:
     hostile = dataclasses.replace(
-        ALICE, name="=HYPERLINK(\"http://evil.test\")", saml_name_id="@evil", verified_domain_emails=("+1@evil.test",),
-        visual_studio_subscription_email="-x@evil.test", cost_center="\tcc",
+        ALICE,
+        name='=HYPERLINK("http://evil.test")',
+        saml_name_id="@evil",
+        verified_domain_emails=("+1@evil.test",),
+        visual_studio_subscription_email="-x@evil.test",
+        cost_center="\tcc",
     )
     row = list(csv.reader(io.StringIO(b"".join(iter_csv(header(), [person_row(hostile)])).decode(), newline="")))[1]
-    assert row[1] == "'=HYPERLINK(\"http://evil.test\")"
+    assert row[1] == '\'=HYPERLINK("http://evil.test")'
     assert row[11] == "'@evil"
     assert row[10] == "'+1@evil.test"
     assert row[26] == "'-x@evil.test"
@@ -125,7 +181,9 @@ def _needs_seats_engine() -> None:
         pass
 
 
-def test_license_usage_distinct_logins_equal_the_engines_consumed_count(engine: Engine, small_ledger: SmallLedger) -> None:
+def test_license_usage_distinct_logins_equal_the_engines_consumed_count(
+    engine: Engine, small_ledger: SmallLedger
+) -> None:
     _needs_seats_engine()
     from seatledger.licensing import seat_totals
 

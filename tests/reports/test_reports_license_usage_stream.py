@@ -31,14 +31,21 @@ def build_rich_ledger(conn: Connection) -> EnterpriseBuilder:
     old = b.org("old-org", created_at=T0 - 100 * DAY)
     b.org("young-org", created_at=T0)
     # members, owners, several orgs, an owner of the enterprise, 2FA and SAML details
-    b.member("old-org", "alice", "owner", emails=["alice@example.com"], verified_domain_emails=["b@acme.test", "a@acme.test"],
-             saml_name_id="alice@idp", two_factor_required_by=dt.date(2026, 4, 1))
+    b.member(
+        "old-org",
+        "alice",
+        "owner",
+        emails=["alice@example.com"],
+        verified_domain_emails=["b@acme.test", "a@acme.test"],
+        saml_name_id="alice@idp",
+        two_factor_required_by=dt.date(2026, 4, 1),
+    )
     b.member("young-org", "alice")
     b.enterprise_role("alice", "owner")
     b.enterprise_role("owner-only", "owner")  # an enterprise owner consuming nothing: no row
-    b.member("young-org", "Bob", name="=HYPERLINK(\"x\")", two_factor=None)
+    b.member("young-org", "Bob", name='=HYPERLINK("x")', two_factor=None)
     b.member("young-org", "_under", since=T0 + 30 * DAY)
-    b.member("young-org", "zoë", name="Zoë, \"Z\"")
+    b.member("young-org", "zoë", name='Zoë, "Z"')
     b.member("old-org", "ended", until=AS_OF - DAY)  # no longer a member: not a person now
     b.member("old-org", "payer", "billing_manager")  # never consumes
     b.member("old-org", "robot", is_bot=True)
@@ -63,7 +70,9 @@ def build_rich_ledger(conn: Connection) -> EnterpriseBuilder:
     # server accounts: matched by email, unmatched sharing an email across instances, no email
     b.server_account("ghe1.example.com", 11, "alice", "alice@example.com", code_security_user=True)
     b.server_account("ghe2.example.com", 22, "alice2", "alice@example.com", secret_protection_user=True)
-    b.server_account("ghe1.example.com", 33, "eve", "eve@example.com", code_security_user=True, secret_protection_user=True)
+    b.server_account(
+        "ghe1.example.com", 33, "eve", "eve@example.com", code_security_user=True, secret_protection_user=True
+    )
     b.server_account("ghe2.example.com", 44, "eve", "eve@example.com")
     b.server_account("ghe2.example.com", 55, "nomail", None)
     b.server_account("ghe2.example.com", 66, "off", "off@example.com", suspended=True)
@@ -89,11 +98,26 @@ def build_rich_ledger(conn: Connection) -> EnterpriseBuilder:
     both = b.repo("young-org", "both", code_security=True, secret_protection=True)
     public = b.repo("young-org", "public-scanned", visibility="public", secret_protection=True)
     pushed = AS_OF - 2 * DAY
-    b.ledger.add_commits(scanned, [{"sha": "a1", "author_email": "alice@example.com", "author_date": pushed, "pushed_at": pushed}])
-    b.ledger.add_commits(both, [{"sha": "v1", "author_email": "vs-user@example.com", "author_date": pushed, "pushed_at": pushed}])
-    b.ledger.add_commits(public, [{"sha": "b1", "author_email": "bob@example.com", "author_date": pushed, "pushed_at": pushed}])
-    b.ledger.add_commits(scanned, [{"sha": "o1", "author_email": "vs-user@example.com",
-                                    "author_date": AS_OF - 200 * DAY, "pushed_at": AS_OF - 200 * DAY}])  # outside the window
+    b.ledger.add_commits(
+        scanned, [{"sha": "a1", "author_email": "alice@example.com", "author_date": pushed, "pushed_at": pushed}]
+    )
+    b.ledger.add_commits(
+        both, [{"sha": "v1", "author_email": "vs-user@example.com", "author_date": pushed, "pushed_at": pushed}]
+    )
+    b.ledger.add_commits(
+        public, [{"sha": "b1", "author_email": "bob@example.com", "author_date": pushed, "pushed_at": pushed}]
+    )
+    b.ledger.add_commits(
+        scanned,
+        [
+            {
+                "sha": "o1",
+                "author_email": "vs-user@example.com",
+                "author_date": AS_OF - 200 * DAY,
+                "pushed_at": AS_OF - 200 * DAY,
+            }
+        ],
+    )  # outside the window
     matching.rematch(conn, b.id)
     return b
 
@@ -120,8 +144,16 @@ def test_the_one_statement_path_describes_everyone_as_the_per_batch_path(engine:
         assert got == want, got.key
     if org is None:  # the ledger does reach the edge cases it was built for
         people = {p.login or p.key: p for p in streamed}
-        assert {"alice", "Bob", "carol", "ghost-login", "invite:new@example.com", "server:eve@example.com",
-                "invite:vs-invite@example.com", "invite:=evil@example.com"} <= set(people)
+        assert {
+            "alice",
+            "Bob",
+            "carol",
+            "ghost-login",
+            "invite:new@example.com",
+            "server:eve@example.com",
+            "invite:vs-invite@example.com",
+            "invite:=evil@example.com",
+        } <= set(people)
         assert any(k.startswith("server:") and k.endswith(":55") for k in people)  # a server account with no email
         assert not {"ended", "payer", "robot", "gone", "dave", "erin", "owner-only"} & set(people)
         alice = people["alice"]
@@ -164,4 +196,4 @@ def test_the_report_rows_are_the_per_batch_descriptions(engine: Engine) -> None:
         expected = b"".join(iter_csv(header(), [person_row(p) for p in _per_batch(conn, None)]))
     assert out.getvalue() == expected
     rows = list(csv.reader(io.StringIO(out.getvalue().decode("utf-8"), newline="")))
-    assert rows[1][:2] == ["Bob", "'=HYPERLINK(\"x\")"]  # byte order first; a hostile name neutralised
+    assert rows[1][:2] == ["Bob", '\'=HYPERLINK("x")']  # byte order first; a hostile name neutralised

@@ -31,37 +31,89 @@ def test_advanced_security_report_of_200000_rows_stays_under_a_fixed_memory_boun
         led = Ledger(conn)
         eid = led.add_enterprise("big", created_at=created)
         org = led.add_org(eid, "big-org", created_at=created)
-        led.bulk_insert(t.users, (
-            {"id": 1000 + i, "enterprise_id": eid, "login": f"dev{i:05d}", "created_at": created, "dormant": False,
-             "is_bot": False} for i in range(PEOPLE)
-        ))
-        led.bulk_insert(t.user_emails, (
-            {"user_id": 1000 + i, "email": f"dev{i}@big.test", "verified": True, "is_primary": True,
-             "verified_domain": False} for i in range(PEOPLE)
-        ))
-        led.bulk_insert(t.org_memberships, (
-            {"organization_id": org, "user_id": 1000 + i, "role": "member", "started_at": created}
-            for i in range(PEOPLE)
-        ))
-        led.bulk_insert(t.repositories, (
-            {"id": 1 + r, "enterprise_id": eid, "organization_id": org, "owner_login": "big-org",
-             "name": f"repo{r:03d}", "visibility": "private", "is_fork": False, "created_at": created,
-             "secret_protection_enabled": False, "code_security_enabled": True} for r in range(REPOS)
-        ))
+        led.bulk_insert(
+            t.users,
+            (
+                {
+                    "id": 1000 + i,
+                    "enterprise_id": eid,
+                    "login": f"dev{i:05d}",
+                    "created_at": created,
+                    "dormant": False,
+                    "is_bot": False,
+                }
+                for i in range(PEOPLE)
+            ),
+        )
+        led.bulk_insert(
+            t.user_emails,
+            (
+                {
+                    "user_id": 1000 + i,
+                    "email": f"dev{i}@big.test",
+                    "verified": True,
+                    "is_primary": True,
+                    "verified_domain": False,
+                }
+                for i in range(PEOPLE)
+            ),
+        )
+        led.bulk_insert(
+            t.org_memberships,
+            (
+                {"organization_id": org, "user_id": 1000 + i, "role": "member", "started_at": created}
+                for i in range(PEOPLE)
+            ),
+        )
+        led.bulk_insert(
+            t.repositories,
+            (
+                {
+                    "id": 1 + r,
+                    "enterprise_id": eid,
+                    "organization_id": org,
+                    "owner_login": "big-org",
+                    "name": f"repo{r:03d}",
+                    "visibility": "private",
+                    "is_fork": False,
+                    "created_at": created,
+                    "secret_protection_enabled": False,
+                    "code_security_enabled": True,
+                }
+                for r in range(REPOS)
+            ),
+        )
         pushed = AS_OF - dt.timedelta(days=7)
-        inserted = led.bulk_insert(t.commits, (
-            {"repository_id": 1 + r, "sha": f"{i:05d}{r:03d}", "author_email": f"dev{i}@big.test",
-             "author_name": None, "author_date": pushed, "pushed_at": pushed}
-            for i in range(PEOPLE) for r in range(REPOS)
-        ))
+        inserted = led.bulk_insert(
+            t.commits,
+            (
+                {
+                    "repository_id": 1 + r,
+                    "sha": f"{i:05d}{r:03d}",
+                    "author_email": f"dev{i}@big.test",
+                    "author_name": None,
+                    "author_date": pushed,
+                    "pushed_at": pushed,
+                }
+                for i in range(PEOPLE)
+                for r in range(REPOS)
+            ),
+        )
     assert inserted == 200_000
     out = tmp_path / "code_security.csv"
     rows: list[int] = []
     with engine.connect() as conn:
         tracemalloc.start()
         try:
-            write_report_file("advanced-security", conn, Scope.enterprise("big"), out, product="code_security",
-                              as_of=AS_OF, progress=rows.append)
+            write_report_file(
+                "advanced-security",
+                conn,
+                Scope.enterprise("big"),
+                out,
+                product="code_security",
+                as_of=AS_OF,
+                progress=rows.append,
+            )
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()

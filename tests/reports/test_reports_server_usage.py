@@ -29,8 +29,17 @@ def test_server_usage_is_the_documented_json_with_users_by_server_user_id(
 ) -> None:
     data = json.loads(_export(engine, small_ledger.server_id))
     assert list(data) == [
-        "format_version", "features", "host_name", "http_only", "license", "public_key", "server_id", "version",
-        "enterprise", "exported_at", "users",
+        "format_version",
+        "features",
+        "host_name",
+        "http_only",
+        "license",
+        "public_key",
+        "server_id",
+        "version",
+        "enterprise",
+        "exported_at",
+        "users",
     ]
     assert data["format_version"] == 1
     assert data["server_id"] == small_ledger.server_id
@@ -42,9 +51,16 @@ def test_server_usage_is_the_documented_json_with_users_by_server_user_id(
     # The account created after as_of is not in an export made as of then.
     assert [u["login"] for u in data["users"]] == ["admin", "scim-admin", "bob"]
     assert data["users"][2] == {
-        "user_id": 3, "login": "bob", "primary_email": "bob@acme.test", "emails": ["bob@acme.test", "b@acme.test"],
-        "suspended": False, "dormant": False, "site_admin": False, "is_scim_setup_user": False,
-        "code_security_user": True, "secret_protection_user": False,
+        "user_id": 3,
+        "login": "bob",
+        "primary_email": "bob@acme.test",
+        "emails": ["bob@acme.test", "b@acme.test"],
+        "suspended": False,
+        "dormant": False,
+        "site_admin": False,
+        "is_scim_setup_user": False,
+        "code_security_user": True,
+        "secret_protection_user": False,
     }
     assert data["users"][1]["is_scim_setup_user"] is True
     assert data["users"][1]["emails"] == []
@@ -79,11 +95,20 @@ def test_a_large_instance_is_written_in_several_chunks_that_join_to_valid_json(e
         sid = led.add_server(led.add_enterprise("big"), "big-1", "big.test", created_at=AS_OF)
         from seatledger.db import tables as t
 
-        led.bulk_insert(t.server_accounts, (
-            {"server_instance_id": sid, "user_id": i, "login": f"user{i}", "primary_email": f"u{i}@big.test",
-             "other_emails": "", "created_at": AS_OF - dt.timedelta(days=1)}
-            for i in range(3000)
-        ))
+        led.bulk_insert(
+            t.server_accounts,
+            (
+                {
+                    "server_instance_id": sid,
+                    "user_id": i,
+                    "login": f"user{i}",
+                    "primary_email": f"u{i}@big.test",
+                    "other_emails": "",
+                    "created_at": AS_OF - dt.timedelta(days=1),
+                }
+                for i in range(3000)
+            ),
+        )
     with engine.connect() as conn:
         chunks = list(open_report("server-usage", conn, ServerScope("big-1"), as_of=AS_OF))
     assert len(chunks) > 1

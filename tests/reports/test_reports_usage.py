@@ -25,8 +25,10 @@ def test_detailed_report_names_each_billed_person_and_the_org_charged(engine: En
     with engine.begin() as conn:
         build_acme(conn)
     lines = _report(engine, Scope.enterprise("acme"), dt.date(2026, 3, 10), dt.date(2026, 3, 10), "detailed")
-    assert lines[0] == (b"date,product,sku,quantity,unit_type,applied_cost_per_quantity,gross_amount,discount_amount,"
-                        b"net_amount,username,organization,repository,workflow_path,cost_center_name")
+    assert lines[0] == (
+        b"date,product,sku,quantity,unit_type,applied_cost_per_quantity,gross_amount,discount_amount,"
+        b"net_amount,username,organization,repository,workflow_path,cost_center_name"
+    )
     ghec = [line for line in lines if b",ghec_licenses," in line]
     # rows by organization, then login; ann, bob, cid and eve have billed 9 days already: round(21 x 10/31) - round(21 x 9/31) = 6.77 - 6.10
     assert ghec == [
@@ -69,4 +71,10 @@ def test_ranges_over_the_limits_and_unknown_scopes_are_refused_before_any_row(en
 def test_money_is_written_with_two_decimals_and_never_an_exponent() -> None:
     from decimal import Decimal
 
-    assert [format_money(Decimal(v)) for v in ("21", "0.6774", "1E+1", "0.10", "0")] == ["21.00", "0.6774", "10.00", "0.10", "0.00"]
+    assert [format_money(Decimal(v)) for v in ("21", "0.6774", "1E+1", "0.10", "0")] == [
+        "21.00",
+        "0.6774",
+        "10.00",
+        "0.10",
+        "0.00",
+    ]

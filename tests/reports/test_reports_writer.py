@@ -50,8 +50,7 @@ def test_commas_quotes_and_newlines_are_quoted_per_rfc_4180_and_records_end_with
     assert data == (
         b"login,name\r\n"
         b'alice,"Alice ""Al"" Smith, Jr."\r\n'
-        b'bob,"line one\nline two"\r\n'
-        + "zoë,Zoë Ångström\r\n".encode("utf-8")
+        b'bob,"line one\nline two"\r\n' + "zoë,Zoë Ångström\r\n".encode("utf-8")
     )
     assert not data.startswith(b"\xef\xbb\xbf")  # no byte-order mark
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))

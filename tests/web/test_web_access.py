@@ -27,8 +27,12 @@ def _resolved(scope: Scope, org_id: int | None = None, owner: str | None = None)
 
 
 def test_an_enterprise_role_sees_every_scope_of_its_enterprise() -> None:
-    for scope in (_resolved(Scope.enterprise("acme")), _resolved(Scope.org("acme-ops"), 3),
-                  _resolved(Scope.user_namespace("ann"), owner="ann"), _resolved(Scope.repo("ann/dots"), None, "ann")):
+    for scope in (
+        _resolved(Scope.enterprise("acme")),
+        _resolved(Scope.org("acme-ops"), 3),
+        _resolved(Scope.user_namespace("ann"), owner="ann"),
+        _resolved(Scope.repo("ann/dots"), None, "ann"),
+    ):
         assert OWNER.may_see_scope(scope), scope
         OWNER.require_scope(scope)
     assert OWNER.may_see_org("acme-ops", "acme") and not OWNER.may_see_org("acme-ops", "globex")
@@ -66,8 +70,9 @@ def test_the_enterprise_of_an_owned_org_is_forbidden_and_any_other_unknown() -> 
     with pytest.raises(NotFound) as other:
         ORG_OWNER.require_enterprise("globex")
     assert other.value.message == "no enterprise 'globex'"
-    globex = ResolvedScope(Scope.enterprise("globex"), EnterpriseInfo(2, "globex", "Globex", "personal", False, False,
-                                                                      True, None))
+    globex = ResolvedScope(
+        Scope.enterprise("globex"), EnterpriseInfo(2, "globex", "Globex", "personal", False, False, True, None)
+    )
     with pytest.raises(NotFound, match="no enterprise 'globex'"):
         ORG_OWNER.require_scope(globex)
 

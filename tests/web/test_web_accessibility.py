@@ -9,7 +9,15 @@ from typing import Any, Iterator
 import pytest
 
 from web_site import (
-    ARTIFACTS, ERROR_STATUS, ORG_OWNER_PASSWORD, WIDTHS, Site, axe_violations, overflow, owner_pages, require_axe,
+    ARTIFACTS,
+    ERROR_STATUS,
+    ORG_OWNER_PASSWORD,
+    WIDTHS,
+    Site,
+    axe_violations,
+    overflow,
+    owner_pages,
+    require_axe,
     sign_in,
 )
 
@@ -38,9 +46,7 @@ def _audit(page: Any, name: str, problems: dict[str, list[str]]) -> None:
         problems[name] = found
 
 
-def test_every_page_has_no_accessibility_violation_and_no_sideways_scrolling(
-    sized_page: Any, site: Site
-) -> None:
+def test_every_page_has_no_accessibility_violation_and_no_sideways_scrolling(sized_page: Any, site: Site) -> None:
     require_axe()
     page, demo, problems = sized_page, site.demo, {}
     page.goto(site.url + "/login")
@@ -77,9 +83,7 @@ def test_keyboard_users_skip_to_the_content_see_focus_and_close_the_dropdown_wit
     assert page.evaluate("() => document.activeElement.tagName") == "SUMMARY"
 
 
-def test_at_a_phones_width_the_navigation_folds_and_tables_scroll_inside_their_box(
-    browser: Any, site: Site
-) -> None:
+def test_at_a_phones_width_the_navigation_folds_and_tables_scroll_inside_their_box(browser: Any, site: Site) -> None:
     context = browser.new_context(viewport={"width": WIDTHS["phone"], "height": 900})
     page = context.new_page()
     demo = site.demo

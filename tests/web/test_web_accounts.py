@@ -15,7 +15,13 @@ from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
 from seatledger.errors import InvalidInput, NotFound, PermissionDenied
 from seatledger.web.accounts import (
-    MIN_PASSWORD_LENGTH, any_operator, authenticate, find_user, first_enterprise_owner, may_operate, set_password,
+    MIN_PASSWORD_LENGTH,
+    any_operator,
+    authenticate,
+    find_user,
+    first_enterprise_owner,
+    may_operate,
+    set_password,
 )
 
 from test_web_routes_auth import T0, _people

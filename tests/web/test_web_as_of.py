@@ -38,12 +38,16 @@ def _links(html: str) -> list[str]:
 def _dated_links(html: str, base: str) -> list[str]:
     """The page's links to reports and to the Licensing, Usage and Copilot pages (not the top
     bar's navigation, nor the banner's way back to now)."""
-    html = re.sub(r'<a [^>]*data-testid="back-to-now">', "", html[html.index('<main'):])
-    wanted = re.compile(rf"^(/reports/|/orgs/[^/]+/(licensing|usage|copilot)|{re.escape(base)}/(licensing|usage|copilot))")
+    html = re.sub(r'<a [^>]*data-testid="back-to-now">', "", html[html.index("<main") :])
+    wanted = re.compile(
+        rf"^(/reports/|/orgs/[^/]+/(licensing|usage|copilot)|{re.escape(base)}/(licensing|usage|copilot))"
+    )
     return [h for h in _links(html) if wanted.match(h)]
 
 
-def test_the_licensing_pages_at_a_date_count_at_that_date_and_every_link_carries_it(site: Site, owner: httpx.Client) -> None:
+def test_the_licensing_pages_at_a_date_count_at_that_date_and_every_link_carries_it(
+    site: Site, owner: httpx.Client
+) -> None:
     slug, org = site.demo.slug, site.demo.org
     ent = Scope.enterprise(slug)
     with site.engine.connect() as conn:
@@ -54,9 +58,14 @@ def test_the_licensing_pages_at_a_date_count_at_that_date_and_every_link_carries
         org_copilot = licensing.copilot_totals(conn, Scope.org(org), as_of=AT)
     assert then.consumed != now.consumed  # the demo grew: a page that ignored the date would show it
 
-    for base, path in ((f"/enterprises/{slug}", "licensing"), (f"/orgs/{org}", "licensing"),
-                       (f"/enterprises/{slug}", "usage"), (f"/orgs/{org}", "usage"),
-                       (f"/enterprises/{slug}", "copilot"), (f"/orgs/{org}", "copilot")):
+    for base, path in (
+        (f"/enterprises/{slug}", "licensing"),
+        (f"/orgs/{org}", "licensing"),
+        (f"/enterprises/{slug}", "usage"),
+        (f"/orgs/{org}", "usage"),
+        (f"/enterprises/{slug}", "copilot"),
+        (f"/orgs/{org}", "copilot"),
+    ):
         html = owner.get(f"{base}/{path}", params={"as_of": DAY.isoformat()}).text
         assert 'data-testid="as-of-banner"' in html, path
         assert re.search(rf'name="as_of" value="{DAY.isoformat()}"', html), path
@@ -87,10 +96,17 @@ def test_a_report_emailed_from_a_page_at_a_date_counts_at_that_date(site: Site, 
     with site.engine.connect() as conn:
         then = licensing.seat_totals(conn, slug, as_of=AT)
     html = owner.get(f"/enterprises/{slug}/licensing", params={"as_of": DAY.isoformat()}).text
-    form = html[html.index('data-testid="license-usage"'):]
-    assert f'name="as_of" value="{DAY.isoformat()}"' in form[:form.index("</form>")]
-    sent = owner.post("/exports", data={"csrf_token": csrf_of(html), "kind": "license-usage",
-                                        "scope": f"enterprise:{slug}", "as_of": DAY.isoformat()})
+    form = html[html.index('data-testid="license-usage"') :]
+    assert f'name="as_of" value="{DAY.isoformat()}"' in form[: form.index("</form>")]
+    sent = owner.post(
+        "/exports",
+        data={
+            "csrf_token": csrf_of(html),
+            "kind": "license-usage",
+            "scope": f"enterprise:{slug}",
+            "as_of": DAY.isoformat(),
+        },
+    )
     assert "is queued" in sent.text
     with site.engine.connect() as conn:
         job = conn.execute(sa.select(export_jobs)).one()
@@ -99,9 +115,12 @@ def test_a_report_emailed_from_a_page_at_a_date_counts_at_that_date(site: Site, 
 
 @pytest.mark.parametrize("bad", ["2026-13-45", "yesterday", "1800-01-01"])
 def test_a_bad_date_is_refused_with_a_message_in_the_layout(site: Site, owner: httpx.Client, bad: str) -> None:
-    for path, query in ((f"/enterprises/{site.demo.slug}/licensing", {}), (f"/orgs/{site.demo.org}/copilot", {}),
-                        (f"/enterprises/{site.demo.slug}/usage", {}),
-                        ("/reports/license-usage.csv", {"scope": f"enterprise:{site.demo.slug}"})):
+    for path, query in (
+        (f"/enterprises/{site.demo.slug}/licensing", {}),
+        (f"/orgs/{site.demo.org}/copilot", {}),
+        (f"/enterprises/{site.demo.slug}/usage", {}),
+        ("/reports/license-usage.csv", {"scope": f"enterprise:{site.demo.slug}"}),
+    ):
         got = owner.get(path, params={**query, "as_of": bad})
         assert got.status_code == 422, path
         assert 'data-testid="error-message"' in got.text and "as_of" in got.text and "Traceback" not in got.text

@@ -17,8 +17,14 @@ from web_site import NOW, Site, sign_in
 from test_web_as_of import AT, DAY
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
-NUMBERS = ("seats-consumed", "ghas-code_security-committers", "ghas-secret_protection-committers", "copilot-total",
-           "copilot-business", "copilot-enterprise")
+NUMBERS = (
+    "seats-consumed",
+    "ghas-code_security-committers",
+    "ghas-secret_protection-committers",
+    "copilot-total",
+    "copilot-business",
+    "copilot-enterprise",
+)
 
 
 def _numbers(page: Any) -> dict[str, int]:
@@ -33,9 +39,11 @@ def _engine_numbers(site: Site, at: Any) -> dict[str, int]:
         ghas = {p: licensing.committer_totals(conn, ent, p, as_of=at) for p in ("code_security", "secret_protection")}
         copilot = licensing.copilot_totals(conn, ent, as_of=at)
     return {
-        "seats-consumed": seats.consumed, "ghas-code_security-committers": ghas["code_security"].total_committers,
+        "seats-consumed": seats.consumed,
+        "ghas-code_security-committers": ghas["code_security"].total_committers,
         "ghas-secret_protection-committers": ghas["secret_protection"].total_committers,
-        "copilot-total": copilot.breakdown.total, "copilot-business": copilot.business,
+        "copilot-total": copilot.breakdown.total,
+        "copilot-business": copilot.business,
         "copilot-enterprise": copilot.enterprise,
     }
 
@@ -51,9 +59,12 @@ def test_the_date_picker_moves_every_number_and_download(page: Any, site: Site) 
     assert _numbers(page) == then
     reports = page.eval_on_selector_all("main a[href^='/reports/']", "links => links.map(a => a.href)")
     assert reports and all(f"as_of={DAY.isoformat()}" in href for href in reports)
-    assert page.eval_on_selector_all(
-        "main form[action='/exports'] input[name=as_of]", "inputs => inputs.map(i => i.value)"
-    ) == [DAY.isoformat()] * page.locator("main form[action='/exports']").count()
+    assert (
+        page.eval_on_selector_all(
+            "main form[action='/exports'] input[name=as_of]", "inputs => inputs.map(i => i.value)"
+        )
+        == [DAY.isoformat()] * page.locator("main form[action='/exports']").count()
+    )
 
     with page.expect_download() as info:
         page.click("[data-testid=license-usage] a.button")

@@ -263,7 +263,9 @@ def test_usage_page_charts_a_month_by_group_and_emails_the_usage_report(page: An
 
 def test_the_pages_scripts_and_charts_run_under_the_content_security_policy(page: Any, site: Site) -> None:
     refused: list[str] = []
-    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None)
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     demo = site.demo
     sign_in(page, site, demo.owner_login, demo.owner_password)
     page.wait_for_selector("#license-history[data-ready=true]")

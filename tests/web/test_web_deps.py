@@ -22,8 +22,16 @@ def _request(query: str = "") -> Request:
     """A request to the app whose clock reads NOW, as the server hands one to a page."""
     app = FastAPI()
     app.state.clock = lambda: NOW.replace(tzinfo=dt.timezone.utc).timestamp()
-    return Request({"type": "http", "method": "GET", "path": "/enterprises/acme/licensing", "headers": [],
-                    "query_string": query.encode(), "app": app})
+    return Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": "/enterprises/acme/licensing",
+            "headers": [],
+            "query_string": query.encode(),
+            "app": app,
+        }
+    )
 
 
 def test_a_page_counts_now_by_the_apps_clock_to_the_second() -> None:

@@ -47,8 +47,11 @@ def test_the_toggle_subscribes_and_the_digest_link_opens_the_changes_only_while_
         assert 'data-testid="digest"' in page.text and "Subscribe" in page.text
         bad = mona.post("/enterprises/acme/digest", data={"csrf_token": csrf_of(page.text), "frequency": "daily"})
         assert bad.status_code == 422 and "the frequency is weekly or monthly" in bad.text
-        on = mona.post("/enterprises/acme/digest", data={"csrf_token": csrf_of(page.text), "frequency": "weekly"},
-                       follow_redirects=True)
+        on = mona.post(
+            "/enterprises/acme/digest",
+            data={"csrf_token": csrf_of(page.text), "frequency": "weekly"},
+            follow_redirects=True,
+        )
         assert "You get the weekly digest." in on.text and "You get the weekly digest of this enterprise" in on.text
 
         sent_at = NOW + dt.timedelta(days=7)
@@ -67,7 +70,10 @@ def test_the_toggle_subscribes_and_the_digest_link_opens_the_changes_only_while_
         reclaim = mona.get(link.group(1) + "&view=reclaim")
         assert reclaim.status_code == 303
         target = urlsplit(reclaim.headers["location"])
-        assert (target.path, parse_qs(target.query)) == ("/enterprises/acme/reclaim", {"as_of": ["2026-11-09T06:07:00"]})
+        assert (target.path, parse_qs(target.query)) == (
+            "/enterprises/acme/reclaim",
+            {"as_of": ["2026-11-09T06:07:00"]},
+        )
         assert 'data-testid="reclaim' in mona.get(reclaim.headers["location"]).text
         assert f"{link.group(1)}&amp;view=reclaim" not in body and f"{link.group(1)}&view=reclaim" in body
         assert mona.get(link.group(1) + "&view=nope").status_code == 422
@@ -86,8 +92,11 @@ def test_the_toggle_subscribes_and_the_digest_link_opens_the_changes_only_while_
             assert refused.status_code == 403
 
         page = mona.get("/enterprises/acme/alerts")
-        off = mona.post("/enterprises/acme/digest", data={"csrf_token": csrf_of(page.text), "frequency": "off"},
-                        follow_redirects=True)
+        off = mona.post(
+            "/enterprises/acme/digest",
+            data={"csrf_token": csrf_of(page.text), "frequency": "off"},
+            follow_redirects=True,
+        )
         assert "You no longer get the digest." in off.text
 
         clock.now += LINK_TTL.total_seconds() + 1

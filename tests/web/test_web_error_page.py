@@ -32,11 +32,13 @@ def test_error_pages_keep_the_layout_with_the_navigation_and_say_what_went_wrong
 
 
 def test_each_status_has_a_heading_a_person_reads_and_the_status_itself(mona: httpx.Client) -> None:
-    for path, status, title in (("/no/such/page", 404, "Not found"), ("/enterprises/acme/usage?group=colour", 422,
-                                                                      "Invalid request")):
+    for path, status, title in (
+        ("/no/such/page", 404, "Not found"),
+        ("/enterprises/acme/usage?group=colour", 422, "Invalid request"),
+    ):
         answer = mona.get(path)
         assert answer.status_code == status
-        assert f"<h1>{title} <span class=\"muted\">Error {status}</span></h1>" in answer.text
+        assert f'<h1>{title} <span class="muted">Error {status}</span></h1>' in answer.text
         assert f"<title>{title} · seatledger</title>" in answer.text
 
 
@@ -53,4 +55,3 @@ def test_a_missing_static_file_gets_the_page_though_it_carries_no_session(mona: 
     assert answer.status_code == 404 and 'data-testid="error"' in answer.text
     assert "Sign out" not in answer.text, "no session is loaded on /static, so no navigation either"
     assert "set-cookie" not in answer.headers
-

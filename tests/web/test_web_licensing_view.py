@@ -53,7 +53,9 @@ def client() -> Iterator[httpx.Client]:
         yield c
 
 
-def test_consuming_more_than_purchased_shows_limit_exceeded(settings: Settings, engine: Engine, client: httpx.Client) -> None:
+def test_consuming_more_than_purchased_shows_limit_exceeded(
+    settings: Settings, engine: Engine, client: httpx.Client
+) -> None:
     _three_members(engine, billing="volume", purchased=2)
     with _serve(settings, engine) as server:
         client.base_url = server.url
@@ -87,7 +89,7 @@ def test_user_namespaced_table_downloads_each_namespace_of_a_managed_enterprise(
         client.base_url = server.url
         http_sign_in(client, words[words.index("as") + 1], words[words.index("password") + 1])
         html = client.get("/enterprises/acme/licensing").text
-        table = html[html.index('data-testid="namespaces-user_namespace"'):]
+        table = html[html.index('data-testid="namespaces-user_namespace"') :]
         table = table[: table.index("</table>")]
         names = re.findall(r'<tr data-name="([^"]+)">', table)
         assert names, "the managed demo has user namespaces with active committers"
@@ -102,7 +104,9 @@ def test_user_namespaced_table_downloads_each_namespace_of_a_managed_enterprise(
         name = names[0]
         for product in ("code_security", "secret_protection"):
             with engine.connect() as conn:
-                total = licensing.committer_totals(conn, Scope.user_namespace(name), product, as_of=NOW).total_committers
+                total = licensing.committer_totals(
+                    conn, Scope.user_namespace(name), product, as_of=NOW
+                ).total_committers
             response = client.get(f"/reports/advanced-security.csv?scope=user_namespace:{name}&product={product}")
             assert response.status_code == 200
             rows = list(csv.reader(io.StringIO(response.text)))

@@ -20,7 +20,17 @@ from seatledger.db import create_engine, migrate
 from seatledger.db import tables as t
 
 from web_site import (
-    ARTIFACTS, WIDTHS, Clock, LiveServer, Site, axe_violations, demo_world, overflow, owner_pages, require_axe, sign_in,
+    ARTIFACTS,
+    WIDTHS,
+    Clock,
+    LiveServer,
+    Site,
+    axe_violations,
+    demo_world,
+    overflow,
+    owner_pages,
+    require_axe,
+    sign_in,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -92,8 +102,10 @@ def _search_by_email(page: Any, site: Site) -> float:
     with site.engine.connect() as conn:
         person = next(p for p in licensing.iter_licensed_people(conn, slug, offset=5000, limit=50) if p.login)
         email = conn.execute(
-            sa.select(t.user_emails.c.email).join(t.users, t.users.c.id == t.user_emails.c.user_id)
-            .where(t.users.c.login == person.login, t.user_emails.c.verified == sa.true()).limit(1)
+            sa.select(t.user_emails.c.email)
+            .join(t.users, t.users.c.id == t.user_emails.c.user_id)
+            .where(t.users.c.login == person.login, t.user_emails.c.verified == sa.true())
+            .limit(1)
         ).scalar_one()
     page.goto(f"{site.url}/enterprises/{slug}/licensing")
     started = time.perf_counter()

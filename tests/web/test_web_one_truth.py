@@ -49,7 +49,9 @@ def _rows(client: httpx.Client, url: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.text)))
 
 
-def test_enterprise_page_numbers_equal_the_engine_the_api_and_the_csv(live: tuple[str, str, str], engine: Engine) -> None:
+def test_enterprise_page_numbers_equal_the_engine_the_api_and_the_csv(
+    live: tuple[str, str, str], engine: Engine
+) -> None:
     url, credentials, token = live
     login, password = credentials.split("\n")
     api = httpx.Client(base_url=url + "/api/v3", timeout=60, headers={**API, "Authorization": f"Bearer {token}"})

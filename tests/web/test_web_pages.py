@@ -14,7 +14,9 @@ from web_site import csrf_of
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # pages only: the SQL is tested elsewhere
 
 
-def test_every_page_of_an_org_has_the_same_tabs_and_names_the_enterprise_by_its_display_name(mona: httpx.Client) -> None:
+def test_every_page_of_an_org_has_the_same_tabs_and_names_the_enterprise_by_its_display_name(
+    mona: httpx.Client,
+) -> None:
     for base in ("/orgs/acme-web", "/enterprises/acme"):
         seen = []
         for path in ("licensing", "usage", "copilot"):

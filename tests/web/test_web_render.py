@@ -41,7 +41,6 @@ def test_a_link_from_a_page_at_a_date_carries_that_date() -> None:
     ), "the date as sent, encoded for a query"
 
 
-
 def test_a_page_gets_the_signed_in_person_the_sessions_csrf_token_and_its_flashes_once() -> None:
     session = Session(csrf="the-csrf-token")
     session.flash("Server usage uploaded.", "success")

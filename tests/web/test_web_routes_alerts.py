@@ -22,11 +22,18 @@ def test_a_billing_manager_adds_and_removes_alerts_and_bad_input_is_the_page_wit
         http_sign_in(mona, "mona", "mona-password")
         page = mona.get("/enterprises/acme/alerts")
         assert page.status_code == 200 and 'data-testid="alert-form"' in page.text
-        form = {"csrf_token": csrf_of(page.text), "kind": "consumed_percent", "product": "enterprise",
-                "threshold": "lots", "email": "mona@acme.test"}
+        form = {
+            "csrf_token": csrf_of(page.text),
+            "kind": "consumed_percent",
+            "product": "enterprise",
+            "threshold": "lots",
+            "email": "mona@acme.test",
+        }
         bad = mona.post("/enterprises/acme/alerts", data=form)
         assert bad.status_code == 422
-        assert "the threshold is a whole number, not &#39;lots&#39;" in bad.text and 'data-testid="alert-form"' in bad.text
+        assert (
+            "the threshold is a whole number, not &#39;lots&#39;" in bad.text and 'data-testid="alert-form"' in bad.text
+        )
         assert mona.post("/enterprises/acme/alerts", data={**form, "threshold": "5000"}).status_code == 422
         added = mona.post("/enterprises/acme/alerts", data={**form, "threshold": "50"}, follow_redirects=True)
         assert added.status_code == 200
@@ -35,14 +42,17 @@ def test_a_billing_manager_adds_and_removes_alerts_and_bad_input_is_the_page_wit
         assert "GitHub Enterprise seats: 1 of 2 purchased (50%)" in added.text  # the history: olly consumes
         stale = {**form, "kind": "source_stale", "product": "", "source": "sync", "threshold": "24"}
         assert mona.post("/enterprises/acme/alerts", data={**stale, "source": "ftp"}).status_code == 422
-        idle = mona.post("/enterprises/acme/alerts", data={**stale, "source": ""} | {"kind": "copilot_idle"},
-                         follow_redirects=True)
+        idle = mona.post(
+            "/enterprises/acme/alerts", data={**stale, "source": ""} | {"kind": "copilot_idle"}, follow_redirects=True
+        )
         assert "Alert 2 added: more than 24 Copilot seats idle for 30 days." in idle.text
-        added = mona.post("/enterprises/acme/alerts", data={**stale, "csrf_token": csrf_of(idle.text)},
-                          follow_redirects=True)
+        added = mona.post(
+            "/enterprises/acme/alerts", data={**stale, "csrf_token": csrf_of(idle.text)}, follow_redirects=True
+        )
         assert "Alert 3 added: GitHub API sync: no successful import for 24 hours." in added.text
-        removed = mona.post("/enterprises/acme/alerts/1/remove", data={"csrf_token": csrf_of(added.text)},
-                            follow_redirects=True)
+        removed = mona.post(
+            "/enterprises/acme/alerts/1/remove", data={"csrf_token": csrf_of(added.text)}, follow_redirects=True
+        )
         assert "Alert 1 removed." in removed.text and 'data-rule="1"' not in removed.text
     with httpx.Client(base_url=live_server.url, timeout=30) as olly:
         http_sign_in(olly, "olly", "olly-password")

@@ -57,10 +57,15 @@ def test_pages_send_a_signed_out_visitor_to_login_and_back_after_sign_in(server:
         first = client.get("/enterprises/acme/licensing")
         assert first.status_code == 303 and first.headers["location"] == "/login?next=/enterprises/acme/licensing"
         form = client.get("/login?next=/enterprises/acme/copilot")
-        response = client.post("/login", data={
-            "login": "billing", "password": "billing-password", "csrf_token": csrf_of(form.text),
-            "next": "/enterprises/acme/copilot",
-        })
+        response = client.post(
+            "/login",
+            data={
+                "login": "billing",
+                "password": "billing-password",
+                "csrf_token": csrf_of(form.text),
+                "next": "/enterprises/acme/copilot",
+            },
+        )
         assert response.status_code == 303 and response.headers["location"] == "/enterprises/acme/copilot"
         assert client.get("/").headers["location"] == "/enterprises/acme/licensing"
 
@@ -115,6 +120,10 @@ def test_an_org_owner_sees_only_their_org(server: str, engine: Engine) -> None:
         assert client.get("/").headers["location"] == "/orgs/acme-web/licensing"
         assert client.get("/orgs/acme-web/licensing").status_code == 200
         assert client.get("/orgs/acme-web/copilot").status_code == 200
-        for path in ("/enterprises/acme/licensing", "/enterprises/acme/copilot", "/enterprises/acme/usage",
-                     "/reports/license-usage.csv?scope=enterprise:acme"):
+        for path in (
+            "/enterprises/acme/licensing",
+            "/enterprises/acme/copilot",
+            "/enterprises/acme/usage",
+            "/reports/license-usage.csv?scope=enterprise:acme",
+        ):
             assert client.get(path).status_code == 403, path

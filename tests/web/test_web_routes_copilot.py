@@ -27,8 +27,13 @@ def _seats(engine: Engine) -> None:
         ledger.add_membership(api, ledger.add_user(eid, "cy", created_at=MONA_T0), started_at=MONA_T0)
         ids = dict(conn.execute(sa.select(t.users.c.login, t.users.c.id)).all())
         for org, login, idle in ((web, "ann", 5), (web, "bob", 45), (api, "cy", 75)):
-            ledger.add_copilot_seat(org, ids[login], created_at=MONA_T0, last_activity_at=MONA_NOW - idle * DAY,
-                                    last_activity_editor="vscode")
+            ledger.add_copilot_seat(
+                org,
+                ids[login],
+                created_at=MONA_T0,
+                last_activity_at=MONA_NOW - idle * DAY,
+                last_activity_editor="vscode",
+            )
 
 
 def _logins(html: str) -> list[str]:

@@ -37,7 +37,9 @@ def _acme(engine: Engine) -> None:
             led.add_enterprise_role(eid, uid, "owner", started_at=T0)
             set_password(conn, uid, f"{login}-password")
         for login in ("ann", "bob"):
-            led.add_membership(org, led.add_user(eid, login, emails=[f"{login}@acme.test"], created_at=T0), started_at=T0)
+            led.add_membership(
+                org, led.add_user(eid, login, emails=[f"{login}@acme.test"], created_at=T0), started_at=T0
+            )
 
 
 class ParkedQueue:
@@ -102,7 +104,7 @@ def test_without_smtp_the_mail_reaches_the_requesters_outbox_through_the_embedde
         download = mona.get(link.group(1).replace("&amp;", "&"))
         assert download.status_code == 200
         assert len(download.text.strip().splitlines()) == 1 + 2  # header + ann, bob
-        assert 'status-ready' in mona.get("/exports").text
+        assert "status-ready" in mona.get("/exports").text
 
         http_sign_in(hubot, "hubot", "hubot-password")
         assert 'data-testid="mail"' not in hubot.get("/outbox").text
@@ -126,7 +128,9 @@ def test_a_second_request_of_a_report_while_one_is_pending_shows_a_message_and_q
     with engine.connect() as conn:
         statuses = conn.execute(sa.select(export_jobs.c.kind, export_jobs.c.status).order_by(export_jobs.c.id)).all()
     assert [tuple(r) for r in statuses] == [
-        ("license-usage", "queued"), ("license-usage", "queued"), ("copilot-activity", "queued")
+        ("license-usage", "queued"),
+        ("license-usage", "queued"),
+        ("copilot-activity", "queued"),
     ]
 
 
@@ -141,8 +145,9 @@ def test_the_outbox_shows_only_mail_sent_for_the_signed_in_persons_enterprise(
     with engine.begin() as conn:  # the same address is somebody's in another enterprise
         led = Ledger(conn)
         globex = led.add_enterprise("globex", created_at=T0)
-        led.add_enterprise_role(globex, led.add_user(globex, "mona", emails=["mona@acme.test"], created_at=T0),
-                                "owner", started_at=T0)
+        led.add_enterprise_role(
+            globex, led.add_user(globex, "mona", emails=["mona@acme.test"], created_at=T0), "owner", started_at=T0
+        )
     box = MaildirMailer(settings.outbox_dir)
     for enterprise in ("acme", "globex"):
         msg = EmailMessage()

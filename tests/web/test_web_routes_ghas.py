@@ -25,7 +25,7 @@ def owner(site: Site) -> Iterator[httpx.Client]:
 
 
 def _logins(html: str, testid: str) -> list[str]:
-    table = html[html.index(f'data-testid="{testid}"'):]
+    table = html[html.index(f'data-testid="{testid}"') :]
     table = table[: table.index("</table>")]
     return re.findall(r'/people/[^"]+">([^<]+)</a>', table)
 
@@ -45,17 +45,24 @@ def test_the_page_shows_the_engines_what_if_and_plan(site: Site, owner: httpx.Cl
     assert _logins(html, "enabling-adds") == [p.login for p in found.enabling_adds]
     assert _logins(html, "disabling-frees") == [p.login for p in found.disabling_frees]
     planned = owner.get(f"/enterprises/{slug}/ghas-what-if", params={"product": "secret_protection", "spare": "4"}).text
-    rows = re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">(\d+)</td>", planned[planned.index('data-testid="plan"'):])
+    rows = re.findall(
+        r"<tr><td>([^<]+)</td><td class=\"num\">(\d+)</td>", planned[planned.index('data-testid="plan"') :]
+    )
     assert rows == [(s.repository, str(s.new_committers)) for s in plan.steps]
 
 
-@pytest.mark.parametrize("query, message", [
-    ({"product": "copilot"}, "product must be"),
-    ({"product": "code_security", "org": "no-such-org"}, "no repository"),
-    ({"product": "code_security", "spare": "lots"}, "spare must be"),
-    ({"product": "code_security", "visibility": "secret"}, "visibility"),
-])
-def test_a_mistake_is_the_page_with_a_message(site: Site, owner: httpx.Client, query: dict[str, str], message: str) -> None:
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"product": "copilot"}, "product must be"),
+        ({"product": "code_security", "org": "no-such-org"}, "no repository"),
+        ({"product": "code_security", "spare": "lots"}, "spare must be"),
+        ({"product": "code_security", "visibility": "secret"}, "visibility"),
+    ],
+)
+def test_a_mistake_is_the_page_with_a_message(
+    site: Site, owner: httpx.Client, query: dict[str, str], message: str
+) -> None:
     got = owner.get(f"/enterprises/{site.demo.slug}/ghas-what-if", params=query)
     assert got.status_code == 422 and 'data-testid="message"' in got.text and message in got.text
 
@@ -71,8 +78,9 @@ def test_the_people_and_plan_tables_page_sort_and_filter_through_the_url(site: S
     slug = site.demo.slug
     query = {"product": "code_security", "visibility": ["private", "internal"]}
     with site.engine.connect() as conn:
-        found = licensing.ghas_what_if(conn, slug, "code_security", RepositorySelection(visibilities=("private", "internal")),
-                                       as_of=NOW)
+        found = licensing.ghas_what_if(
+            conn, slug, "code_security", RepositorySelection(visibilities=("private", "internal")), as_of=NOW
+        )
         plan = licensing.ghas_plan(conn, slug, "code_security", 10_000, as_of=NOW)
     people = sorted({*found.enabling_adds, *found.disabling_frees}, key=lambda p: p.login)
     adds = sorted(found.enabling_adds, key=lambda p: p.login.casefold())
@@ -80,7 +88,7 @@ def test_the_people_and_plan_tables_page_sort_and_filter_through_the_url(site: S
     assert pages > 1, len(adds)
 
     last = owner.get(f"/enterprises/{slug}/ghas-what-if", params={**query, "add_page": str(pages)})
-    assert _logins(last.text, "enabling-adds") == [p.login for p in adds[(pages - 1) * PAGE_SIZE:]]
+    assert _logins(last.text, "enabling-adds") == [p.login for p in adds[(pages - 1) * PAGE_SIZE :]]
     assert f"Page {pages} of {pages}" in last.text
     back = re.search(r'href="([^"]+)#enabling-adds" rel="prev"', last.text)
     assert back is not None and unescape(back.group(1)).count("visibility=") == 2  # the choice is kept
@@ -90,12 +98,18 @@ def test_the_people_and_plan_tables_page_sort_and_filter_through_the_url(site: S
     someone = people[0].login
     filtered = owner.get(f"/enterprises/{slug}/ghas-what-if", params={**query, "add_q": someone, "free_q": someone})
     assert set(_logins(filtered.text, "enabling-adds")) | set(_logins(filtered.text, "disabling-frees")) == {
-        p.login for p in people if someone.casefold() in p.login.casefold()}
+        p.login for p in people if someone.casefold() in p.login.casefold()
+    }
 
-    by_commits = owner.get(f"/enterprises/{slug}/ghas-what-if", params={
-        "product": "code_security", "spare": "10000", "step_sort": "new_committers", "step_dir": "desc"})
+    by_commits = owner.get(
+        f"/enterprises/{slug}/ghas-what-if",
+        params={"product": "code_security", "spare": "10000", "step_sort": "new_committers", "step_dir": "desc"},
+    )
     steps = sorted(sorted(plan.steps, key=lambda s: s.repository), key=lambda s: s.new_committers, reverse=True)
-    rows = re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">(\d+)</td>", by_commits.text[by_commits.text.index('data-testid="plan"'):])
+    rows = re.findall(
+        r"<tr><td>([^<]+)</td><td class=\"num\">(\d+)</td>",
+        by_commits.text[by_commits.text.index('data-testid="plan"') :],
+    )
     assert rows == [(s.repository, str(s.new_committers)) for s in steps[:PAGE_SIZE]]
     assert 'data-testid="plan-order"' in by_commits.text
 

@@ -22,15 +22,20 @@ from web_site import MONA_T0, csrf_of, http_sign_in
 
 SERVER_ID = "5d8a1e4c-3c0a-4f39-9a7e-1f2d3c4b5a69"
 EXPORT = {
-    "format_version": 1, "server_id": SERVER_ID, "host_name": "ghes.acme.test", "version": "3.17.2",
-    "enterprise": "acme", "users": [{"user_id": 1, "login": "ann", "primary_email": "ann@acme.test", "emails": []}],
+    "format_version": 1,
+    "server_id": SERVER_ID,
+    "host_name": "ghes.acme.test",
+    "version": "3.17.2",
+    "enterprise": "acme",
+    "users": [{"user_id": 1, "login": "ann", "primary_email": "ann@acme.test", "emails": []}],
 }
 
 
 def _upload(client: httpx.Client, body: bytes, name: str = "usage.json") -> httpx.Response:
     token = csrf_of(client.get("/enterprises/acme/licensing").text)
-    return client.post("/enterprises/acme/server-usage", data={"csrf_token": token},
-                       files={"file": (name, body, "application/json")})
+    return client.post(
+        "/enterprises/acme/server-usage", data={"csrf_token": token}, files={"file": (name, body, "application/json")}
+    )
 
 
 def _flash(response: httpx.Response) -> tuple[str, str]:
@@ -56,14 +61,22 @@ def test_an_owner_adds_server_usage_and_is_told_what_it_did(mona: httpx.Client, 
     assert done.url.path == "/enterprises/acme/licensing" and done.history[0].headers["location"].endswith("#servers")
     category, message = _flash(done)
     assert (category, message) == (
-        "success", "Server usage uploaded from usage.json. server usage ghes.acme.test: created 1 server, 1 server account.")
+        "success",
+        "Server usage uploaded from usage.json. server usage ghes.acme.test: created 1 server, 1 server account.",
+    )
     assert _servers(engine) == ["ghes.acme.test"]
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    (b"  \n", "the file is empty"),
-    (json.dumps({**EXPORT, "format_version": 9}).encode(), "format_version 9 is not supported (seatledger reads 1)"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"  \n", "the file is empty"),
+        (
+            json.dumps({**EXPORT, "format_version": 9}).encode(),
+            "format_version 9 is not supported (seatledger reads 1)",
+        ),
+    ],
+)
 def test_a_refused_file_adds_nothing_and_is_told_and_recorded_as_the_sources_failure(
     mona: httpx.Client, engine: Engine, body: bytes, reason: str
 ) -> None:
@@ -88,17 +101,23 @@ def billing_manager(mona: httpx.Client, engine: Engine) -> Iterator[httpx.Client
         yield client
 
 
-def test_only_an_owner_may_add_server_usage_or_map_a_commit_email(billing_manager: httpx.Client, engine: Engine) -> None:
+def test_only_an_owner_may_add_server_usage_or_map_a_commit_email(
+    billing_manager: httpx.Client, engine: Engine
+) -> None:
     assert billing_manager.get("/enterprises/acme/licensing").status_code == 200, "a billing manager sees the page"
     upload = _upload(billing_manager, json.dumps(EXPORT).encode())
     token = csrf_of(billing_manager.get("/enterprises/acme/emails").text)
-    mapping = billing_manager.post("/enterprises/acme/emails/map",
-                                   data={"csrf_token": token, "email": "ann@home.test", "login": "ann"})
+    mapping = billing_manager.post(
+        "/enterprises/acme/emails/map", data={"csrf_token": token, "email": "ann@home.test", "login": "ann"}
+    )
     assert upload.status_code == 403 and "Only owners of the enterprise acme can add server usage." in upload.text
     assert mapping.status_code == 403 and "Only owners of the enterprise acme can map commit emails." in mapping.text
     assert _servers(engine) == []
     with engine.connect() as conn:
-        assert conn.execute(sa.select(t.user_emails.c.email).where(t.user_emails.c.email == "ann@home.test")).first() is None
+        assert (
+            conn.execute(sa.select(t.user_emails.c.email).where(t.user_emails.c.email == "ann@home.test")).first()
+            is None
+        )
 
 
 def test_a_table_sort_the_page_does_not_offer_is_refused(mona: httpx.Client) -> None:

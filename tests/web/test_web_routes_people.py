@@ -50,10 +50,18 @@ def test_the_changes_page_and_its_csv_are_the_change_list(site: Site, owner: htt
     r = owner.get("/enterprises/acme/changes", params={"from": "2026-09-01", "to": "2026-10-31"})
     assert r.status_code == 200
     with site.engine.connect() as conn:
-        found = licensing.license_changes(conn, "acme", dt.datetime(2026, 9, 1, 23, 59, 59), dt.datetime(2026, 10, 31, 23, 59, 59))
+        found = licensing.license_changes(
+            conn, "acme", dt.datetime(2026, 9, 1, 23, 59, 59), dt.datetime(2026, 10, 31, 23, 59, 59)
+        )
     for p in found.products:
         assert f'data-testid="net-{p.product}"' in r.text and f"{p.net:+d}</td>" in r.text
-    rows = list(csv.reader(io.StringIO(owner.get("/enterprises/acme/changes.csv", params={"from": "2026-09-01", "to": "2026-10-31"}).text)))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                owner.get("/enterprises/acme/changes.csv", params={"from": "2026-09-01", "to": "2026-10-31"}).text
+            )
+        )
+    )
     assert rows[0] == list(HEADER) and len(rows) - 1 == len(found.changes)
     default = owner.get("/enterprises/acme/changes")  # the last 30 days to now
     assert default.status_code == 200 and f"to {NOW:%Y-%m-%d %H:%M} UTC" in default.text
@@ -62,7 +70,9 @@ def test_the_changes_page_and_its_csv_are_the_change_list(site: Site, owner: htt
 def _shown_people(page: httpx.Response) -> list[str]:
     assert page.status_code == 200, page.text[-300:]
     table = page.text.split('data-testid="changes">', 1)[1].split("</table>", 1)[0]
-    return [html.unescape(h) for h in re.findall(r'<td><a href="/enterprises/acme/people/[^"]*">([^<]*)</a></td>', table)]
+    return [
+        html.unescape(h) for h in re.findall(r'<td><a href="/enterprises/acme/people/[^"]*">([^<]*)</a></td>', table)
+    ]
 
 
 def test_the_change_list_pages_sorts_and_filters_through_its_url_while_net_and_csv_stay_whole(
@@ -70,8 +80,9 @@ def test_the_change_list_pages_sorts_and_filters_through_its_url_while_net_and_c
 ) -> None:
     span = {"from": "2025-01-01", "to": NOW.date().isoformat()}
     with site.engine.connect() as conn:
-        found = licensing.license_changes(conn, "acme", dt.datetime(2025, 1, 1, 23, 59, 59),
-                                          dt.datetime.combine(NOW.date(), dt.time(23, 59, 59)))
+        found = licensing.license_changes(
+            conn, "acme", dt.datetime(2025, 1, 1, 23, 59, 59), dt.datetime.combine(NOW.date(), dt.time(23, 59, 59))
+        )
     by_name = sorted(found.changes, key=lambda c: c.handle)
     by_time = [c.handle for c in sorted(by_name, key=lambda c: c.at)]
     pages = -(-len(by_time) // PAGE_SIZE)
@@ -82,7 +93,7 @@ def test_the_change_list_pages_sorts_and_filters_through_its_url_while_net_and_c
     for p in found.products:  # the net table counts every change, not the page's
         assert f'data-testid="net-{p.product}"' in first.text and f"{p.net:+d}</td>" in first.text
     last = owner.get("/enterprises/acme/changes", params={**span, "chg_page": str(pages)})
-    assert _shown_people(last) == by_time[(pages - 1) * PAGE_SIZE:]
+    assert _shown_people(last) == by_time[(pages - 1) * PAGE_SIZE :]
     assert 'rel="next"' not in last.text and 'rel="prev"' in last.text
 
     backwards = owner.get("/enterprises/acme/changes", params={**span, "chg_sort": "person", "chg_dir": "desc"})
@@ -94,7 +105,9 @@ def test_the_change_list_pages_sorts_and_filters_through_its_url_while_net_and_c
     assert set(_shown_people(theirs)) == {h for h in by_time if someone.casefold() in h.casefold()}
     assert len(_shown_people(theirs)) == sum(someone.casefold() in h.casefold() for h in by_time)
 
-    rows = list(csv.reader(io.StringIO(owner.get("/enterprises/acme/changes.csv", params={**span, "chg_page": "2"}).text)))
+    rows = list(
+        csv.reader(io.StringIO(owner.get("/enterprises/acme/changes.csv", params={**span, "chg_page": "2"}).text))
+    )
     assert len(rows) - 1 == len(found.changes)
 
 
@@ -103,7 +116,9 @@ def test_the_search_box_json_and_results_page_find_a_person_by_email(site: Site,
         server = next(p for p in licensing.iter_licensed_people(conn, "acme", as_of=NOW) if p.key.startswith("server:"))
     email = server.key.removeprefix("server:")
     data = owner.get("/enterprises/acme/people.json", params={"q": email.upper()}).json()
-    assert [p["handle"] for p in data["people"]] == [email] and data["people"][0]["url"] == f"/enterprises/acme/people/{email}"
+    assert [p["handle"] for p in data["people"]] == [email] and data["people"][0][
+        "url"
+    ] == f"/enterprises/acme/people/{email}"
     assert owner.get("/enterprises/acme/people.json", params={"q": "a"}).json() == {"total": 0, "people": []}
     page = owner.get("/enterprises/acme/people", params={"q": email})
     assert f'href="/enterprises/acme/people/{email.replace("@", "%40")}"' in page.text
@@ -114,22 +129,42 @@ def test_the_history_page_and_its_csv_are_the_engines_history_with_the_peak(site
     r = owner.get("/enterprises/acme/history", params=params)
     assert r.status_code == 200
     with site.engine.connect() as conn:
-        found = licensing.license_history(conn, "acme", "copilot_business", dt.date(2026, 1, 1), dt.date(2026, 10, 31), org="acme-mobile")
-    assert f'data-testid="history-peak">{found.peak:,}<' in r.text and f'data-testid="history-peak-day">{found.peak_day}<' in r.text
+        found = licensing.license_history(
+            conn, "acme", "copilot_business", dt.date(2026, 1, 1), dt.date(2026, 10, 31), org="acme-mobile"
+        )
+    assert (
+        f'data-testid="history-peak">{found.peak:,}<' in r.text
+        and f'data-testid="history-peak-day">{found.peak_day}<' in r.text
+    )
     rows = list(csv.reader(io.StringIO(owner.get("/enterprises/acme/history.csv", params=params).text)))
     assert rows == [["date", "total"], *([d.isoformat(), str(n)] for d, n in found.days)]
     assert owner.get("/enterprises/acme/history").status_code == 200  # the last year of seats
 
 
 MISTAKES = [
-    ("/enterprises/acme/people/nobody-at-all", {}, 404, "no person &#39;nobody-at-all&#39; in enterprise &#39;acme&#39;"),
+    (
+        "/enterprises/acme/people/nobody-at-all",
+        {},
+        404,
+        "no person &#39;nobody-at-all&#39; in enterprise &#39;acme&#39;",
+    ),
     ("/enterprises/acme/people/nobody-at-all", {"as_of": "2026-02-30"}, 422, "as_of must be a date YYYY-MM-DD"),
-    ("/enterprises/acme/changes", {"from": "2026-10-31", "to": "2026-09-01"}, 422, "the range ends (2026-09-01 23:59:59) before it starts"),
+    (
+        "/enterprises/acme/changes",
+        {"from": "2026-10-31", "to": "2026-09-01"},
+        422,
+        "the range ends (2026-09-01 23:59:59) before it starts",
+    ),
     ("/enterprises/acme/changes", {"from": "someday"}, 422, "from is not an ISO 8601 timestamp"),
     ("/enterprises/acme/changes", {"chg_sort": "salary"}, 422, "chg_sort must be one of at, product, change, person"),
     ("/enterprises/acme/changes", {"chg_page": "0"}, 422, "chg_page must be a whole number from 1"),
     ("/enterprises/acme/people", {"q": "a"}, 422, "search for at least 2 characters"),
-    ("/enterprises/acme/history", {"from": "2026-10-31", "to": "2026-09-01"}, 422, "the history ends (2026-09-01) before it starts"),
+    (
+        "/enterprises/acme/history",
+        {"from": "2026-10-31", "to": "2026-09-01"},
+        422,
+        "the history ends (2026-09-01) before it starts",
+    ),
     ("/enterprises/acme/history", {"product": "seats"}, 422, "product must be one of"),
 ]
 
@@ -144,6 +179,12 @@ def test_a_mistake_is_the_page_with_a_message(owner: httpx.Client) -> None:
 def test_an_organization_owner_cannot_see_enterprise_people(site: Site) -> None:
     with httpx.Client(base_url=site.url, timeout=60, follow_redirects=True) as c:
         http_sign_in(c, site.demo.org_owner_login, ORG_OWNER_PASSWORD)
-        for path in ("/enterprises/acme/people/x", "/enterprises/acme/people.json?q=ab", "/enterprises/acme/changes",
-                     "/enterprises/acme/changes.csv", "/enterprises/acme/history", "/enterprises/acme/history.csv"):
+        for path in (
+            "/enterprises/acme/people/x",
+            "/enterprises/acme/people.json?q=ab",
+            "/enterprises/acme/changes",
+            "/enterprises/acme/changes.csv",
+            "/enterprises/acme/history",
+            "/enterprises/acme/history.csv",
+        ):
             assert c.get(path).status_code == 403, path

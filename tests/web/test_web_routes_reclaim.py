@@ -66,10 +66,14 @@ def test_the_counts_and_the_csv_are_the_engines_list(site: Site, owner: httpx.Cl
     assert csv_link is not None
     rows = list(csv.reader(io.StringIO(owner.get(csv_link.group(1).replace("&amp;", "&")).text)))
     assert rows[0] == list(HEADER)
-    assert [r[1:3] for r in rows[1:]] == [[c.category, c.login or c.person_key.partition(":")[2]] for c in expected.candidates]
+    assert [r[1:3] for r in rows[1:]] == [
+        [c.category, c.login or c.person_key.partition(":")[2]] for c in expected.candidates
+    ]
 
 
-def test_cancel_selected_cancels_exactly_the_dry_runs_selection_and_records_who(site: Site, owner: httpx.Client) -> None:
+def test_cancel_selected_cancels_exactly_the_dry_runs_selection_and_records_who(
+    site: Site, owner: httpx.Client
+) -> None:
     slug = site.demo.slug
     with site.engine.connect() as conn:
         expected = licensing.reclaim(conn, slug, "copilot", as_of=NOW)
@@ -82,31 +86,43 @@ def test_cancel_selected_cancels_exactly_the_dry_runs_selection_and_records_who(
     before = _pending(site)
     token = re.search(r'name="token" value="([^"]+)"', dry)
     assert token is not None
-    done = owner.post(f"/enterprises/{slug}/reclaim/cancel",
-                      data={"csrf_token": csrf_of(dry), "token": token.group(1), "seat": [str(s) for s in chosen]})
+    done = owner.post(
+        f"/enterprises/{slug}/reclaim/cancel",
+        data={"csrf_token": csrf_of(dry), "token": token.group(1), "seat": [str(s) for s in chosen]},
+    )
     assert f"{len(chosen)} Copilot seats cancelled" in done.text
     assert _pending(site) - before == set(chosen)
     with site.engine.connect() as conn:
-        log = conn.execute(sa.select(copilot_reclaims.c.seat_id, copilot_reclaims.c.cancelled_by_user_id,
-                                     copilot_reclaims.c.cancelled_at)).all()
+        log = conn.execute(
+            sa.select(
+                copilot_reclaims.c.seat_id, copilot_reclaims.c.cancelled_by_user_id, copilot_reclaims.c.cancelled_at
+            )
+        ).all()
     assert sorted(log) == [(s, owner_id, NOW) for s in chosen]
     assert _seats_in(done.text) == {keep}  # the page after: the one left is still listed
 
 
-def test_nothing_is_cancelled_without_a_dry_runs_token_or_outside_its_selection(site: Site, owner: httpx.Client) -> None:
+def test_nothing_is_cancelled_without_a_dry_runs_token_or_outside_its_selection(
+    site: Site, owner: httpx.Client
+) -> None:
     slug = site.demo.slug
     dry = owner.get(f"/enterprises/{slug}/reclaim", params={"product": "copilot", "idle_days": "90"}).text
     seats = sorted(_seats_in(dry))
     token = re.search(r'name="token" value="([^"]+)"', dry).group(1)  # type: ignore[union-attr]
     s = t.copilot_seats
     with site.engine.connect() as conn:
-        active = conn.execute(sa.select(s.c.id).where(s.c.ended_at.is_(None), s.c.id.not_in(seats)).limit(1)).scalar_one()
+        active = conn.execute(
+            sa.select(s.c.id).where(s.c.ended_at.is_(None), s.c.id.not_in(seats)).limit(1)
+        ).scalar_one()
     before = _pending(site)
-    forged = owner.post(f"/enterprises/{slug}/reclaim/cancel",
-                        data={"csrf_token": csrf_of(dry), "token": token[:-4] + "AAAA", "seat": [str(seats[0])]})
+    forged = owner.post(
+        f"/enterprises/{slug}/reclaim/cancel",
+        data={"csrf_token": csrf_of(dry), "token": token[:-4] + "AAAA", "seat": [str(seats[0])]},
+    )
     assert "No seat was cancelled: cancel only from a dry run" in forged.text
-    outside = owner.post(f"/enterprises/{slug}/reclaim/cancel",
-                         data={"csrf_token": csrf_of(dry), "token": token, "seat": [str(active)]})
+    outside = owner.post(
+        f"/enterprises/{slug}/reclaim/cancel", data={"csrf_token": csrf_of(dry), "token": token, "seat": [str(active)]}
+    )
     assert "No seat was cancelled: select at least one seat of the dry run" in outside.text
     at_a_date = owner.get(f"/enterprises/{slug}/reclaim", params={"product": "copilot", "as_of": "2026-09-01"}).text
     assert 'name="token"' not in at_a_date and 'data-testid="no-cancel"' in at_a_date
@@ -129,32 +145,41 @@ def test_only_enterprise_owners_and_billing_managers_see_the_view_or_cancel(site
         assert org_owner.get(f"/enterprises/{slug}/reclaim").status_code in (403, 404)
         assert org_owner.get(f"/enterprises/{slug}/reclaim.csv").status_code in (403, 404)
         own_page = org_owner.get(f"/orgs/{site.demo.org}/licensing").text
-        refused = org_owner.post(f"/enterprises/{slug}/reclaim/cancel",
-                                 data={"csrf_token": csrf_of(own_page), "token": token, "seat": [str(seat)]})
+        refused = org_owner.post(
+            f"/enterprises/{slug}/reclaim/cancel",
+            data={"csrf_token": csrf_of(own_page), "token": token, "seat": [str(seat)]},
+        )
         assert refused.status_code in (403, 404)
     assert _pending(site) == before
     with _client(site, manager.login, BILLING_PASSWORD) as billing:
         page = billing.get(f"/enterprises/{slug}/reclaim", params={"product": "copilot"}).text
-        done = billing.post(f"/enterprises/{slug}/reclaim/cancel",
-                            data={"csrf_token": csrf_of(page), "token": token, "seat": [str(seat)]})
+        done = billing.post(
+            f"/enterprises/{slug}/reclaim/cancel",
+            data={"csrf_token": csrf_of(page), "token": token, "seat": [str(seat)]},
+        )
         assert "1 Copilot seat cancelled" in done.text
     assert _pending(site) - before == {seat}
 
 
-@pytest.mark.parametrize("query, message", [
-    ({"idle_days": "ninety"}, "idle_days must be a whole number"),
-    ({"joined_days": "99999"}, "joined_days must be a whole number of days from 0 to 3650"),
-    ({"product": "ghas"}, "product must be one of"),
-    ({"as_of": "2026-02-30"}, "as_of"),
-])
-def test_bad_input_is_the_page_with_a_message(site: Site, owner: httpx.Client, query: dict[str, str], message: str) -> None:
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"idle_days": "ninety"}, "idle_days must be a whole number"),
+        ({"joined_days": "99999"}, "joined_days must be a whole number of days from 0 to 3650"),
+        ({"product": "ghas"}, "product must be one of"),
+        ({"as_of": "2026-02-30"}, "as_of"),
+    ],
+)
+def test_bad_input_is_the_page_with_a_message(
+    site: Site, owner: httpx.Client, query: dict[str, str], message: str
+) -> None:
     for path in ("reclaim", "reclaim.csv"):
         got = owner.get(f"/enterprises/{site.demo.slug}/{path}", params=query)
         assert got.status_code == 422 and message in got.text and "Traceback" not in got.text
 
 
 def _people_in(html: str) -> list[str]:
-    table = html[html.index('data-testid="reclaim">'):]
+    table = html[html.index('data-testid="reclaim">') :]
     return [unescape(p) for p in re.findall(r'/people/[^"]+">([^<]+)</a>', table[: table.index("</table>")])]
 
 
@@ -176,10 +201,12 @@ def test_the_list_pages_sorts_and_filters_through_the_url(site: Site, owner: htt
     first = owner.get(f"/enterprises/{slug}/reclaim", params=query).text
     assert _people_in(first) == by_person[:PAGE_SIZE] and f"Page 1 of {pages}" in first
     last = owner.get(f"/enterprises/{slug}/reclaim", params={**query, "rcl_page": str(pages)}).text
-    assert _people_in(last) == by_person[(pages - 1) * PAGE_SIZE:]
+    assert _people_in(last) == by_person[(pages - 1) * PAGE_SIZE :]
     oldest = owner.get(f"/enterprises/{slug}/reclaim", params={**query, "rcl_sort": "since"}).text
-    by_since = sorted(sorted(found.candidates, key=lambda c: c.login or c.person_key.partition(":")[2]),
-                      key=lambda c: c.since or dt.datetime.min)
+    by_since = sorted(
+        sorted(found.candidates, key=lambda c: c.login or c.person_key.partition(":")[2]),
+        key=lambda c: c.since or dt.datetime.min,
+    )
     assert _people_in(oldest) == [c.login or c.person_key.partition(":")[2] for c in by_since[:PAGE_SIZE]]
     needle = by_person[0][:3]
     filtered = owner.get(f"/enterprises/{slug}/reclaim", params={**query, "rcl_q": needle.upper()}).text

@@ -17,7 +17,9 @@ from web_site import csrf_of
 def test_a_report_downloads_as_a_csv_attachment_counted_at_the_pages_date(mona: httpx.Client, engine: Engine) -> None:
     with engine.begin() as conn:
         ledger = Ledger(conn)
-        cy = ledger.add_user(ledger.enterprise_id("acme"), "cy", emails=["cy@acme.test"], created_at=dt.datetime(2026, 3, 10))
+        cy = ledger.add_user(
+            ledger.enterprise_id("acme"), "cy", emails=["cy@acme.test"], created_at=dt.datetime(2026, 3, 10)
+        )
         ledger.add_membership(ledger.org_id("acme-web"), cy, started_at=dt.datetime(2026, 3, 10))
     now = mona.get("/reports/license-usage.csv", params={"scope": "enterprise:acme"})
     before = mona.get("/reports/license-usage.csv", params={"scope": "enterprise:acme", "as_of": "2026-03-01"})
@@ -44,20 +46,27 @@ def test_an_emailed_report_is_queued_and_the_person_sent_back_to_a_page_of_this_
     sent = {"csrf_token": token, "kind": "license-usage", "scope": "enterprise:acme"}
     back = mona.post("/exports", data={**sent, "back": "/enterprises/acme/licensing"})
     assert back.url.path == "/enterprises/acme/licensing"
-    assert re.search(r'flash-success[^>]*>Export #1 \(.*\) is queued; you will get an email', back.text)
+    assert re.search(r"flash-success[^>]*>Export #1 \(.*\) is queued; you will get an email", back.text)
     elsewhere = mona.post("/exports", data={**sent, "kind": "copilot-activity", "back": "//evil.example/"})
     assert elsewhere.url.host == mona.base_url.host and elsewhere.url.path == "/exports", "no redirect off the site"
 
 
 def test_a_detailed_usage_report_over_31_days_goes_back_to_its_form_with_the_message(mona: httpx.Client) -> None:
     page = mona.get("/enterprises/acme/usage?month=2026-03")
-    sent = {"csrf_token": csrf_of(page.text), "kind": "usage", "scope": "enterprise:acme", "report_type": "detailed",
-            "start": "2026-01-01", "end": "2026-03-01", "back": "/enterprises/acme/usage?month=2026-03"}
+    sent = {
+        "csrf_token": csrf_of(page.text),
+        "kind": "usage",
+        "scope": "enterprise:acme",
+        "report_type": "detailed",
+        "start": "2026-01-01",
+        "end": "2026-03-01",
+        "back": "/enterprises/acme/usage?month=2026-03",
+    }
     back = mona.post("/exports", data=sent)
     assert back.status_code == 200
     assert back.url.path == "/enterprises/acme/usage" and back.url.params["month"] == "2026-03"
     assert re.search(r'class="flash flash-error"[^>]*>The report was not requested: [^<]*31 days', back.text)
-    form = back.text[back.text.index('<details class="dropdown"'):]
+    form = back.text[back.text.index('<details class="dropdown"') :]
     assert form.startswith('<details class="dropdown" open>')
     assert 'value="2026-01-01"' in form and 'value="2026-03-01"' in form
     assert '<option value="detailed" selected>' in form

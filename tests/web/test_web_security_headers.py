@@ -24,6 +24,7 @@ async def _framable(request: Request) -> PlainTextResponse:
 
 def _get(path: str) -> httpx.Response:
     app = SecurityHeaders(Starlette(routes=[Route("/page", _page), Route("/framable", _framable)]))
+
     async def go() -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
             return await client.get(path)

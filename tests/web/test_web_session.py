@@ -131,7 +131,9 @@ def test_guesses_from_one_address_at_many_logins_lock_that_address(server: str) 
 def test_every_answer_carries_the_security_headers(server: str) -> None:
     with _client(server) as client:
         answers = [
-            client.get("/login"), client.get("/static/seatledger.css"), client.get("/no/such/page"),
+            client.get("/login"),
+            client.get("/static/seatledger.css"),
+            client.get("/no/such/page"),
             client.get("/api/v3/enterprises/acme/consumed-licenses"),
         ]
     for answer in answers:

@@ -46,7 +46,10 @@ def test_the_licensing_page_and_healthz_show_each_sources_freshness_coverage_and
 
     people, sync = health["sources"]["acme"]["people"], health["sources"]["acme"]["sync"]
     assert (people["since"], people["covered"], people["failing"]) == (
-        "2026-11-30T09:00:00Z", {"organizations": ["acme-org"], "people": 1}, False)
+        "2026-11-30T09:00:00Z",
+        {"organizations": ["acme-org"], "people": 1},
+        False,
+    )
     assert (sync["last_success_at"], sync["failing"]) == (None, True)
     assert sync["last_failure_reason"] == "https://api.github.com: bad credentials (401); check the token"
 
@@ -56,5 +59,7 @@ def test_the_licensing_page_and_healthz_show_each_sources_freshness_coverage_and
     assert "never succeeded" in sync_row and 'data-testid="source-failing"' in sync_row
     assert "bad credentials (401)" in sync_row
     # The history's first day (90 days back) is before the people CSV's first import.
-    assert 'data-testid="history-no-data-before">No data before 2026-11-30 for organization memberships ' \
-           "from the people CSV" in page
+    assert (
+        'data-testid="history-no-data-before">No data before 2026-11-30 for organization memberships '
+        "from the people CSV" in page
+    )

@@ -55,7 +55,9 @@ def mona(settings: Settings, engine: Engine) -> Iterator[httpx.Client]:
                 rows = []
                 for email in people[: k % PEOPLE + 1]:
                     sha += 1
-                    rows.append({"sha": f"{sha:040x}", "author_email": email, "author_date": pushed, "pushed_at": pushed})
+                    rows.append(
+                        {"sha": f"{sha:040x}", "author_email": email, "author_date": pushed, "pushed_at": pushed}
+                    )
                 led.add_commits(rid, rows)
         _owner_mona(led, eid)
     with _signed_in_as_mona(settings, engine) as client:
@@ -100,7 +102,7 @@ def copilot_seats(settings: Settings, engine: Engine) -> Iterator[httpx.Client]:
 
 def _rows(page: str, testid: str) -> list[tuple[str, int]]:
     """(name, Code Security committers) of each row of the table."""
-    table = page[page.index(f'data-testid="{testid}"'):]
+    table = page[page.index(f'data-testid="{testid}"') :]
     table = table[: table.index("</table>")]
     return [
         (htmllib.unescape(name), int(n))
@@ -142,7 +144,8 @@ def test_the_enterprise_tables_each_keep_their_own_state_in_the_url(mona: httpx.
     page = mona.get("/enterprises/acme/licensing?org_sort=code_security&org_dir=desc&ns_q=x").text
     assert [name for name, _ in _rows(page, "namespaces-organization")] == ["big", "small-a", "small-b"]
     assert _rows(mona.get("/enterprises/acme/licensing?org_q=small").text, "namespaces-organization") == [
-        ("small-a", 1), ("small-b", 1)
+        ("small-a", 1),
+        ("small-b", 1),
     ]
     # The ORGANIZATION table's links keep the other table's filter.
     assert re.search(r'href="\?[^"]*ns_q=x[^"]*org_sort=name[^"]*#namespaces-organization"', page)
@@ -198,7 +201,7 @@ def servers(settings: Settings, engine: Engine) -> Iterator[httpx.Client]:
 
 
 def _hosts(page: str) -> list[str]:
-    table = page[page.index('data-testid="servers"'):]
+    table = page[page.index('data-testid="servers"') :]
     return re.findall(r"<tr data-server-id=\"[^\"]+\"><th>([^<]+)</th>", table[: table.index("</table>")])
 
 
@@ -209,7 +212,7 @@ def test_server_instances_are_paged_sorted_by_last_sync_and_filtered_by_host_nam
     assert _hosts(servers.get("/enterprises/acme/licensing?srv_page=2").text) == hosts[PAGE_SIZE:]
     synced = [h for k, h in enumerate(hosts) if k % 3 == 0]  # the latest sync first, never-synced last
     by_sync = _hosts(servers.get("/enterprises/acme/licensing?srv_sort=synced&srv_dir=desc").text)
-    assert by_sync[: len(synced)] == synced and set(by_sync[len(synced):]) <= set(hosts) - set(synced)
+    assert by_sync[: len(synced)] == synced and set(by_sync[len(synced) :]) <= set(hosts) - set(synced)
     filtered = servers.get("/enterprises/acme/licensing?srv_q=GHES-10").text
     assert _hosts(filtered) == [h for h in hosts if "ghes-10" in h] and f"1–5 of 5 (of {SERVERS})" in filtered
     assert servers.get("/enterprises/acme/licensing?srv_sort=version").status_code == 422
@@ -235,13 +238,16 @@ def usage(settings: Settings, engine: Engine) -> Iterator[tuple[httpx.Client, li
 
 
 def _usage_rows(page: str) -> list[tuple[str, str]]:
-    table = page[page.index('data-testid="usage-totals"'):]
+    table = page[page.index('data-testid="usage-totals"') :]
     table = table[: table.index("</table>")]
-    return re.findall(r"<tr><th>([^<]+)</th>.*?<td class=\"num\">[^<]*</td><td class=\"num\">[^<]*</td><td class=\"num\">([^<]+)</td></tr>", table)
+    return re.findall(
+        r"<tr><th>([^<]+)</th>.*?<td class=\"num\">[^<]*</td><td class=\"num\">[^<]*</td><td class=\"num\">([^<]+)</td></tr>",
+        table,
+    )
 
 
 def test_the_usage_totals_page_by_billed_amount_and_sort_and_filter_through_the_url(
-    usage: tuple[httpx.Client, list[tuple[str, str]]]
+    usage: tuple[httpx.Client, list[tuple[str, str]]],
 ) -> None:
     client, totals = usage
     base = "/enterprises/acme/usage?month=2026-03&group=organization"

@@ -40,8 +40,11 @@ def test_owner_maps_an_unattributed_email_from_the_worklist_and_the_count_change
     _operators(engine)
     app = create_app(settings, engine)
     app.state.clock = lambda: AS_OF.replace(tzinfo=dt.timezone.utc).timestamp()
-    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=60) as owner, \
-            httpx.Client(base_url=live.url, timeout=60) as books:
+    with (
+        LiveServer(app) as live,
+        httpx.Client(base_url=live.url, timeout=60) as owner,
+        httpx.Client(base_url=live.url, timeout=60) as books,
+    ):
         http_sign_in(owner, "boss", "boss-password")
         page = owner.get("/enterprises/acme/emails")
         assert _emails(page.text) == ["ann.home@gmail.com", "stranger@elsewhere.org"]
@@ -50,25 +53,33 @@ def test_owner_maps_an_unattributed_email_from_the_worklist_and_the_count_change
         before = number_of(licensing_page.text, "ghas-code_security-committers")
         # Sorted, filtered through the URL; a bad parameter is a clear 422.
         assert _emails(owner.get("/enterprises/acme/emails?email_sort=email&email_dir=desc").text) == [
-            "stranger@elsewhere.org", "ann.home@gmail.com"]
+            "stranger@elsewhere.org",
+            "ann.home@gmail.com",
+        ]
         assert _emails(owner.get("/enterprises/acme/emails?email_q=STRANGER").text) == ["stranger@elsewhere.org"]
         bad = owner.get("/enterprises/acme/emails?email_sort=password")
         assert bad.status_code == 422 and "email_sort must be one of" in bad.text
 
-        forged = owner.post("/enterprises/acme/emails/map",
-                            data={"csrf_token": "forged", "email": "stranger@elsewhere.org", "login": "carl"})
+        forged = owner.post(
+            "/enterprises/acme/emails/map",
+            data={"csrf_token": "forged", "email": "stranger@elsewhere.org", "login": "carl"},
+        )
         assert forged.status_code == 403
 
         http_sign_in(books, "books", "books-password")
         shown = books.get("/enterprises/acme/emails")
         assert _emails(shown.text) == ["ann.home@gmail.com", "stranger@elsewhere.org"]
         assert 'action="/enterprises/acme/emails/map"' not in shown.text  # no form for a billing manager
-        refused = books.post("/enterprises/acme/emails/map",
-                             data={"csrf_token": csrf_of(shown.text), "email": "stranger@elsewhere.org", "login": "carl"})
+        refused = books.post(
+            "/enterprises/acme/emails/map",
+            data={"csrf_token": csrf_of(shown.text), "email": "stranger@elsewhere.org", "login": "carl"},
+        )
         assert refused.status_code == 403
 
-        mapped = owner.post("/enterprises/acme/emails/map",
-                            data={"csrf_token": csrf_of(page.text), "email": "stranger@elsewhere.org", "login": "carl"})
+        mapped = owner.post(
+            "/enterprises/acme/emails/map",
+            data={"csrf_token": csrf_of(page.text), "email": "stranger@elsewhere.org", "login": "carl"},
+        )
         assert mapped.status_code == 303
         assert mapped.headers["location"] == "/enterprises/acme/emails"
         after = owner.get("/enterprises/acme/emails")
@@ -76,8 +87,10 @@ def test_owner_maps_an_unattributed_email_from_the_worklist_and_the_count_change
         assert _emails(after.text) == ["ann.home@gmail.com"]
         assert number_of(owner.get("/enterprises/acme/licensing").text, "ghas-code_security-committers") == before + 1
 
-        wrong = owner.post("/enterprises/acme/emails/map",
-                           data={"csrf_token": csrf_of(page.text), "email": "ann.home@gmail.com", "login": "nobody"})
+        wrong = owner.post(
+            "/enterprises/acme/emails/map",
+            data={"csrf_token": csrf_of(page.text), "email": "ann.home@gmail.com", "login": "nobody"},
+        )
         assert wrong.status_code == 303
         assert "was not mapped: no user &#39;nobody&#39;" in owner.get("/enterprises/acme/emails").text
 

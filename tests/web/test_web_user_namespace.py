@@ -50,4 +50,7 @@ def test_a_report_scope_names_its_enterprise_after_an_at_sign_and_keeps_it_for_a
     wanted = report_request("advanced-security", "user_namespace:twin@globex", "code_security")
     assert (wanted.scope.name, wanted.scope.enterprise_slug) == ("twin", "globex")
     assert wanted.scope_token == "user_namespace:twin@globex"
-    assert report_request("advanced-security", "repository:twin/tool", "code_security").scope_token == "repository:twin/tool"
+    assert (
+        report_request("advanced-security", "repository:twin/tool", "code_security").scope_token
+        == "repository:twin/tool"
+    )

@@ -92,7 +92,6 @@ def demo(engine: Engine) -> DemoWorld:
     return demo_world(engine)
 
 
-
 @dataclass
 class Site:
     url: str
@@ -128,7 +127,9 @@ def mona(settings: Settings, engine: Engine) -> Iterator[httpx.Client]:
         led.add_enterprise_role(eid, uid, "owner", started_at=MONA_T0)
         set_password(conn, uid, "mona-password")
         for login in ("ann", "bob"):
-            led.add_membership(org, led.add_user(eid, login, emails=[f"{login}@acme.test"], created_at=MONA_T0), started_at=MONA_T0)
+            led.add_membership(
+                org, led.add_user(eid, login, emails=[f"{login}@acme.test"], created_at=MONA_T0), started_at=MONA_T0
+            )
     app = create_app(settings, engine)
     clock = lambda: MONA_NOW.replace(tzinfo=dt.timezone.utc).timestamp()  # noqa: E731
     app.state.clock = clock
@@ -150,8 +151,14 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield chromium
         chromium.close()

@@ -59,7 +59,15 @@ class AlertRule:
 
 def rule_from(row: Any) -> AlertRule:
     return AlertRule(
-        id=row.id, enterprise_id=row.enterprise_id, kind=row.kind, product=row.product, threshold=row.threshold,
-        email=row.email, webhook_url=row.webhook_url, firing=bool(row.firing), changed_at=row.changed_at,
-        created_at=row.created_at, created_by=row.created_by,
+        id=row.id,
+        enterprise_id=row.enterprise_id,
+        kind=row.kind,
+        product=row.product,
+        threshold=row.threshold,
+        email=row.email,
+        webhook_url=row.webhook_url,
+        firing=bool(row.firing),
+        changed_at=row.changed_at,
+        created_at=row.created_at,
+        created_by=row.created_by,
     )

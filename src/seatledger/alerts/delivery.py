@@ -87,8 +87,13 @@ def _payload(d: _Due) -> dict[str, Any]:
         "enterprise": d.enterprise,
         "occurred_at": d.occurred_at.replace(microsecond=0).isoformat() + "Z",
         "summary": d.summary,
-        "alert": {"id": rule.id, "kind": rule.kind, "product": rule.product, "threshold": rule.threshold,
-                  "description": rule.description},
+        "alert": {
+            "id": rule.id,
+            "kind": rule.kind,
+            "product": rule.product,
+            "threshold": rule.threshold,
+            "description": rule.description,
+        },
     }
 
 
@@ -96,7 +101,10 @@ def _email(settings: Settings, d: _Due) -> EmailMessage:
     p = _payload(d)
     state = "is firing" if d.state == EVENT_FIRING else "has cleared"
     return new_message(
-        settings, d.target, f"[seatledger] {p['text']}", d.enterprise,
+        settings,
+        d.target,
+        f"[seatledger] {p['text']}",
+        d.enterprise,
         f"The alert {p['alert']['description']!r} of enterprise {d.enterprise} {state}.\n\n"
         f"{d.summary}\n\nAt {p['occurred_at']}.\n",
     )
@@ -106,8 +114,13 @@ class Deliverer:
     """Sends due deliveries with one mailer and one HTTP client (tests pass their own clock)."""
 
     def __init__(
-        self, settings: Settings, engine: Engine, *, mailer: Mailer | None = None,
-        client: httpx.Client | None = None, clock: Clock = time.time,
+        self,
+        settings: Settings,
+        engine: Engine,
+        *,
+        mailer: Mailer | None = None,
+        client: httpx.Client | None = None,
+        clock: Clock = time.time,
     ) -> None:
         self.settings = settings
         self.engine = engine
@@ -128,24 +141,58 @@ class Deliverer:
         now = self._now()
         with self.engine.begin() as conn:
             rows = conn.execute(
-                sa.select(d.c.id.label("delivery_id"), d.c.channel, d.c.target, d.c.attempts, e.c.id.label("event_id"), e.c.state,
-                          e.c.occurred_at, e.c.summary, x.c.slug, r)
-                .select_from(d.join(e, e.c.id == d.c.event_id).join(r, r.c.id == e.c.rule_id)
-                             .join(x, x.c.id == e.c.enterprise_id))
-                .where(d.c.status == DELIVERY_PENDING, d.c.next_attempt_at <= now,
-                       sa.or_(d.c.lease_until.is_(None), d.c.lease_until < now))
-                .order_by(d.c.next_attempt_at, d.c.id).limit(BATCH)
+                sa.select(
+                    d.c.id.label("delivery_id"),
+                    d.c.channel,
+                    d.c.target,
+                    d.c.attempts,
+                    e.c.id.label("event_id"),
+                    e.c.state,
+                    e.c.occurred_at,
+                    e.c.summary,
+                    x.c.slug,
+                    r,
+                )
+                .select_from(
+                    d.join(e, e.c.id == d.c.event_id)
+                    .join(r, r.c.id == e.c.rule_id)
+                    .join(x, x.c.id == e.c.enterprise_id)
+                )
+                .where(
+                    d.c.status == DELIVERY_PENDING,
+                    d.c.next_attempt_at <= now,
+                    sa.or_(d.c.lease_until.is_(None), d.c.lease_until < now),
+                )
+                .order_by(d.c.next_attempt_at, d.c.id)
+                .limit(BATCH)
             ).all()
             taken = []
             for row in rows:
                 got = conn.execute(
-                    sa.update(d).where(d.c.id == row.delivery_id, d.c.status == DELIVERY_PENDING,
-                                       sa.or_(d.c.lease_until.is_(None), d.c.lease_until < now))
+                    sa.update(d)
+                    .where(
+                        d.c.id == row.delivery_id,
+                        d.c.status == DELIVERY_PENDING,
+                        sa.or_(d.c.lease_until.is_(None), d.c.lease_until < now),
+                    )
                     .values(lease_until=now + LEASE)
                 ).rowcount
                 if got == 1:
-                    taken.append(_Due(row.delivery_id, row.channel, row.target, row.attempts, row.event_id, row.state,
-                                      row.occurred_at, row.summary, row.slug, row, row.webhook_secret))
+                    taken.append(
+                        _Due(
+                            row.delivery_id,
+                            row.channel,
+                            row.target,
+                            row.attempts,
+                            row.event_id,
+                            row.state,
+                            row.occurred_at,
+                            row.summary,
+                            row.slug,
+                            row,
+                            row.webhook_secret,
+                        )
+                    )
         return taken
 
     def _send(self, due: _Due) -> tuple[bool, int | None, str | None]:
@@ -156,8 +203,12 @@ class Deliverer:
                 return False, None, f"mail: {exc}"
             return True, None, None
         body = json.dumps(_payload(due), separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", "User-Agent": "seatledger-alerts",
-                   "X-Seatledger-Event": "alert", "X-Seatledger-Delivery": str(due.id)}
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "seatledger-alerts",
+            "X-Seatledger-Event": "alert",
+            "X-Seatledger-Delivery": str(due.id),
+        }
         if due.secret:
             headers[SIGNATURE_HEADER] = signature(due.secret, body)
         try:
@@ -181,9 +232,16 @@ class Deliverer:
             values.update(next_attempt_at=now + dt.timedelta(seconds=BACKOFF[attempt - 1]))
         with self.engine.begin() as conn:
             conn.execute(sa.update(d).where(d.c.id == due.id).values(**values))
-            conn.execute(sa.insert(alert_delivery_attempts).values(
-                delivery_id=due.id, attempt=attempt, attempted_at=now, ok=ok, status_code=status_code, error=error,
-            ))
+            conn.execute(
+                sa.insert(alert_delivery_attempts).values(
+                    delivery_id=due.id,
+                    attempt=attempt,
+                    attempted_at=now,
+                    ok=ok,
+                    status_code=status_code,
+                    error=error,
+                )
+            )
 
     def deliver_due(self) -> int:
         """Send every delivery due now; returns how many were attempted."""

@@ -99,8 +99,10 @@ def observe(conn: Connection, rule: AlertRule, slug: str, at: dt.datetime) -> Ob
         return Observation(days <= (rule.threshold or 0), f"the enterprise license expires on {expires} ({when})")
     if rule.kind == ALERT_COPILOT_IDLE:
         idle = count_idle_seats(conn, slug, as_of=at)
-        return Observation(idle > (rule.threshold or 0),
-                           f"{idle} Copilot seats idle for {COPILOT_IDLE_WINDOW.days} days (alert above {rule.threshold})")
+        return Observation(
+            idle > (rule.threshold or 0),
+            f"{idle} Copilot seats idle for {COPILOT_IDLE_WINDOW.days} days (alert above {rule.threshold})",
+        )
     if rule.kind == ALERT_SOURCE_STALE:
         return _stale_sources(conn, rule, slug, at)
     check = last_interval_check(conn, slug)
@@ -123,24 +125,33 @@ def _stale_sources(conn: Connection, rule: AlertRule, slug: str, at: dt.datetime
     if not stale:
         return Observation(False, f"every watched source imported within {rule.threshold} hours")
     last = ", ".join(
-        f"{f.label} (last success {f.last_success_at:%Y-%m-%d %H:%M} UTC)" if f.last_success_at
-        else f"{f.label} (never succeeded)" for f in stale)
+        f"{f.label} (last success {f.last_success_at:%Y-%m-%d %H:%M} UTC)"
+        if f.last_success_at
+        else f"{f.label} (never succeeded)"
+        for f in stale
+    )
     return Observation(True, f"no successful import for {rule.threshold} hours: {last}")
 
 
 def _fire(conn: Connection, rule: Any, observed: Observation, at: dt.datetime) -> None:
     state = EVENT_FIRING if observed.holds else EVENT_CLEARED
-    event_id = inserted_id(conn.execute(
-        sa.insert(alert_events).values(
-            rule_id=rule.id, enterprise_id=rule.enterprise_id, state=state, occurred_at=at, summary=observed.summary
+    event_id = inserted_id(
+        conn.execute(
+            sa.insert(alert_events).values(
+                rule_id=rule.id, enterprise_id=rule.enterprise_id, state=state, occurred_at=at, summary=observed.summary
+            )
         )
-    ))
+    )
     targets = [(CHANNEL_EMAIL, rule.email), (CHANNEL_WEBHOOK, rule.webhook_url)]
     for channel, target in targets:
         if target:
             conn.execute(
                 sa.insert(alert_deliveries).values(
-                    event_id=event_id, channel=channel, target=target, status=DELIVERY_PENDING, attempts=0,
+                    event_id=event_id,
+                    channel=channel,
+                    target=target,
+                    status=DELIVERY_PENDING,
+                    attempts=0,
                     next_attempt_at=at,
                 )
             )
@@ -164,7 +175,8 @@ def evaluate_enterprise(conn: Connection, enterprise_id: int, *, at: dt.datetime
             conn.execute(sa.update(r).where(r.c.id == row.id).values(**values))
             continue
         moved = conn.execute(
-            sa.update(r).where(r.c.id == row.id, r.c.firing == bool(row.firing))
+            sa.update(r)
+            .where(r.c.id == row.id, r.c.firing == bool(row.firing))
             .values(firing=observed.holds, changed_at=when, **values)
         ).rowcount
         if moved == 1:  # else another evaluation moved it first, and wrote the event
@@ -180,7 +192,8 @@ def enterprises_due(conn: Connection) -> list[int]:
     r = alert_rules
     stale = sa.or_(r.c.evaluated_version.is_(None), r.c.evaluated_version != sa.func.coalesce(lv.c.version, 0))
     stmt = (
-        sa.select(r.c.enterprise_id).distinct()
+        sa.select(r.c.enterprise_id)
+        .distinct()
         .select_from(r.outerjoin(lv, lv.c.enterprise_id == r.c.enterprise_id))
         .where(r.c.removed_at.is_(None), stale)
     )
@@ -190,9 +203,12 @@ def enterprises_due(conn: Connection) -> list[int]:
 def evaluate_all(engine: Engine, *, at: dt.datetime | None = None) -> int:
     """The scheduled evaluation: every enterprise with a rule, one transaction each."""
     with engine.connect() as conn:
-        ids = [int(e) for e in conn.execute(
-            sa.select(alert_rules.c.enterprise_id).distinct().where(alert_rules.c.removed_at.is_(None))
-        ).scalars()]
+        ids = [
+            int(e)
+            for e in conn.execute(
+                sa.select(alert_rules.c.enterprise_id).distinct().where(alert_rules.c.removed_at.is_(None))
+            ).scalars()
+        ]
     changed = 0
     for enterprise_id in ids:
         with engine.begin() as conn:

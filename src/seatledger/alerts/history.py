@@ -56,15 +56,25 @@ def alert_history(conn: Connection, enterprise: str, *, limit: int = HISTORY_LIM
     if ids:
         rows = conn.execute(sa.select(d).where(d.c.event_id.in_(ids)).order_by(d.c.id)).all()
         delivery_ids = [row.id for row in rows]
-        for at in conn.execute(
-            sa.select(a).where(a.c.delivery_id.in_(delivery_ids)).order_by(a.c.delivery_id, a.c.attempt)
-        ) if delivery_ids else ():
+        for at in (
+            conn.execute(sa.select(a).where(a.c.delivery_id.in_(delivery_ids)).order_by(a.c.delivery_id, a.c.attempt))
+            if delivery_ids
+            else ()
+        ):
             attempts.setdefault(at.delivery_id, []).append(
-                Attempt(at.attempt, at.attempted_at, bool(at.ok), at.status_code, at.error))
+                Attempt(at.attempt, at.attempted_at, bool(at.ok), at.status_code, at.error)
+            )
         for row in rows:
-            deliveries[row.event_id].append(Delivery(
-                row.id, row.channel, row.target, row.status, tuple(attempts.get(row.id, ())),
-                row.next_attempt_at if row.status == "pending" else None))
+            deliveries[row.event_id].append(
+                Delivery(
+                    row.id,
+                    row.channel,
+                    row.target,
+                    row.status,
+                    tuple(attempts.get(row.id, ())),
+                    row.next_attempt_at if row.status == "pending" else None,
+                )
+            )
     return [
         AlertEvent(row.id, row.rule_id, row.state, row.occurred_at, row.summary, tuple(deliveries[row.id]))
         for row in events

@@ -125,13 +125,22 @@ def add_rule(
     _check(kind, product, threshold, email, webhook_url)
     info = get_enterprise(conn, enterprise)
     secret = secrets.token_hex(32) if webhook_url else None
-    rule_id = inserted_id(conn.execute(
-        sa.insert(alert_rules).values(
-            enterprise_id=info.id, kind=kind, product=product, threshold=threshold, email=email,
-            webhook_url=webhook_url, webhook_secret=secret, created_at=now or utcnow(), created_by=created_by,
-            firing=False,
+    rule_id = inserted_id(
+        conn.execute(
+            sa.insert(alert_rules).values(
+                enterprise_id=info.id,
+                kind=kind,
+                product=product,
+                threshold=threshold,
+                email=email,
+                webhook_url=webhook_url,
+                webhook_secret=secret,
+                created_at=now or utcnow(),
+                created_by=created_by,
+                firing=False,
+            )
         )
-    ))
+    )
     evaluate_enterprise(conn, info.id, at=now)
     return NewRule(get_rule(conn, enterprise, int(rule_id)), secret)
 
@@ -151,9 +160,7 @@ def list_rules(conn: Connection, enterprise: str) -> list[AlertRule]:
     """The enterprise's rules (not removed), oldest first."""
     info = get_enterprise(conn, enterprise)
     r = alert_rules
-    rows = conn.execute(
-        sa.select(r).where(r.c.enterprise_id == info.id, r.c.removed_at.is_(None)).order_by(r.c.id)
-    )
+    rows = conn.execute(sa.select(r).where(r.c.enterprise_id == info.id, r.c.removed_at.is_(None)).order_by(r.c.id))
     return [rule_from(row) for row in rows]
 
 

@@ -39,9 +39,7 @@ def mount(app: FastAPI, prefix: str) -> None:
     app.state.api_prefix = prefix
     for name in ROUTER_MODULES:
         module = importlib.import_module(f"seatledger.api.{name}")
-        app.include_router(
-            module.router, prefix=prefix, dependencies=[Depends(api_version), Depends(plain_parameters)]
-        )
+        app.include_router(module.router, prefix=prefix, dependencies=[Depends(api_version), Depends(plain_parameters)])
     app.add_middleware(GitHubHeaders, prefix=prefix)
     app.state.rate_counter = throttle.RateCounter()
     _flush_on_stop(app)

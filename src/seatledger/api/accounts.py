@@ -41,23 +41,44 @@ def node_id(kind: str, number: int) -> str:
 def simple_user(urls: Urls, user_id: int, login: str, name: str | None = None) -> SimpleUser:
     api = f"{urls.api}/users/{login}"
     return SimpleUser(
-        name=name, email=None, login=login, id=user_id, node_id=node_id("User", user_id),
-        avatar_url=f"{urls.html}/avatars/u/{user_id}", gravatar_id="", url=api, html_url=f"{urls.html}/{login}",
-        followers_url=f"{api}/followers", following_url=f"{api}/following{{/other_user}}",
-        gists_url=f"{api}/gists{{/gist_id}}", starred_url=f"{api}/starred{{/owner}}{{/repo}}",
-        subscriptions_url=f"{api}/subscriptions", organizations_url=f"{api}/orgs", repos_url=f"{api}/repos",
-        events_url=f"{api}/events{{/privacy}}", received_events_url=f"{api}/received_events",
-        type="User", site_admin=False,
+        name=name,
+        email=None,
+        login=login,
+        id=user_id,
+        node_id=node_id("User", user_id),
+        avatar_url=f"{urls.html}/avatars/u/{user_id}",
+        gravatar_id="",
+        url=api,
+        html_url=f"{urls.html}/{login}",
+        followers_url=f"{api}/followers",
+        following_url=f"{api}/following{{/other_user}}",
+        gists_url=f"{api}/gists{{/gist_id}}",
+        starred_url=f"{api}/starred{{/owner}}{{/repo}}",
+        subscriptions_url=f"{api}/subscriptions",
+        organizations_url=f"{api}/orgs",
+        repos_url=f"{api}/repos",
+        events_url=f"{api}/events{{/privacy}}",
+        received_events_url=f"{api}/received_events",
+        type="User",
+        site_admin=False,
     )
 
 
 def organization_simple(urls: Urls, org_id: int, login: str) -> OrganizationSimple:
     api = f"{urls.api}/orgs/{login}"
     return OrganizationSimple(
-        login=login, id=org_id, node_id=node_id("Organization", org_id), url=api, repos_url=f"{api}/repos",
-        events_url=f"{api}/events", hooks_url=f"{api}/hooks", issues_url=f"{api}/issues",
-        members_url=f"{api}/members{{/member}}", public_members_url=f"{api}/public_members{{/member}}",
-        avatar_url=f"{urls.html}/avatars/o/{org_id}", description=None,
+        login=login,
+        id=org_id,
+        node_id=node_id("Organization", org_id),
+        url=api,
+        repos_url=f"{api}/repos",
+        events_url=f"{api}/events",
+        hooks_url=f"{api}/hooks",
+        issues_url=f"{api}/issues",
+        members_url=f"{api}/members{{/member}}",
+        public_members_url=f"{api}/public_members{{/member}}",
+        avatar_url=f"{urls.html}/avatars/o/{org_id}",
+        description=None,
     )
 
 
@@ -99,15 +120,28 @@ def team_object(urls: Urls, team: TeamRow, enterprise_slug: str) -> Team | Enter
     if team.organization_id is None:
         api = f"{urls.api}/enterprises/{enterprise_slug}/teams/{team.slug}"
         return EnterpriseTeam(
-            id=team.id, name=team.name, slug=team.slug, url=api, group_id=None,
+            id=team.id,
+            name=team.name,
+            slug=team.slug,
+            url=api,
+            group_id=None,
             html_url=f"{urls.html}/enterprises/{enterprise_slug}/teams/{team.slug}",
-            members_url=f"{api}/memberships{{/member}}", created_at=team.created_at,
+            members_url=f"{api}/memberships{{/member}}",
+            created_at=team.created_at,
             updated_at=team.created_at,
         )
     api = f"{urls.api}/organizations/{team.organization_id}/team/{team.id}"
     return Team(
-        id=team.id, node_id=node_id("Team", team.id), name=team.name, slug=team.slug, description=None,
-        permission="pull", url=api, html_url=f"{urls.html}/orgs/{team.organization_login}/teams/{team.slug}",
-        members_url=f"{api}/members{{/member}}", repositories_url=f"{api}/repos", type="organization",
+        id=team.id,
+        node_id=node_id("Team", team.id),
+        name=team.name,
+        slug=team.slug,
+        description=None,
+        permission="pull",
+        url=api,
+        html_url=f"{urls.html}/orgs/{team.organization_login}/teams/{team.slug}",
+        members_url=f"{api}/members{{/member}}",
+        repositories_url=f"{api}/repos",
+        type="organization",
         organization_id=team.organization_id,
     )

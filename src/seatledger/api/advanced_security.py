@@ -93,9 +93,10 @@ def get_enterprise_committers(
     advanced_security_product: ProductParam = None,
 ) -> Response:  # the body is response_model's JSON, serialised once
     """Active committers of the enterprise (enterprise owners and billing managers)."""
-    with enterprise_connection(
-        request, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES
-    ) as (conn, info):
+    with enterprise_connection(request, caller, enterprise, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES) as (
+        conn,
+        info,
+    ):
         total, content = _committers_json(
             conn, Scope.enterprise(info.slug), advanced_security_product or DEFAULT_PRODUCT, page
         )
@@ -122,9 +123,16 @@ def get_org_committers(
     enterprise's owners and billing managers)."""
     with request.app.state.engine.connect() as conn:
         access = org_access(
-            request, conn, caller, org, scopes=ORG_SCOPES, org_roles_allowed=ORG_ROLES,
+            request,
+            conn,
+            caller,
+            org,
+            scopes=ORG_SCOPES,
+            org_roles_allowed=ORG_ROLES,
             enterprise_roles_allowed=ENTERPRISE_ROLES,
         )
-        total, content = _committers_json(conn, Scope.org(access.login), advanced_security_product or DEFAULT_PRODUCT, page)
+        total, content = _committers_json(
+            conn, Scope.org(access.login), advanced_security_product or DEFAULT_PRODUCT, page
+        )
     set_link(response, request, page, total)
     return json_bytes(content, response)

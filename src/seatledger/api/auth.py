@@ -85,15 +85,19 @@ def _identify(request: Request, authorization: str | None) -> Caller:
         raise Unauthenticated("Bad credentials")
     request.state.oauth_scopes = ", ".join(sorted(owner.scopes))
     return Caller(
-        token_id=owner.token_id, user_id=owner.user_id, login=owner.login, enterprise_id=owner.enterprise_id,
-        enterprise=owner.enterprise, scopes=owner.scopes, effective_scopes=tokens.expand_scopes(owner.scopes),
-        own_enterprise_roles=owner.enterprise_roles, own_enterprise=owner.enterprise_info,
+        token_id=owner.token_id,
+        user_id=owner.user_id,
+        login=owner.login,
+        enterprise_id=owner.enterprise_id,
+        enterprise=owner.enterprise,
+        scopes=owner.scopes,
+        effective_scopes=tokens.expand_scopes(owner.scopes),
+        own_enterprise_roles=owner.enterprise_roles,
+        own_enterprise=owner.enterprise_info,
     )
 
 
-def identified(
-    request: Request, authorization: Annotated[str | None, Depends(authorization_header)] = None
-) -> Caller:
+def identified(request: Request, authorization: Annotated[str | None, Depends(authorization_header)] = None) -> Caller:
     """Dependency: the caller of an API request, without counting it (``GET /rate_limit``)."""
     return _identify(request, authorization)
 

@@ -100,9 +100,9 @@ def _file(row: Any) -> str | None:
 
 def _select() -> sa.Select[Any]:
     x, j = usage_report_exports, export_jobs
-    return sa.select(
-        x, j.c.status.label("job_status"), j.c.file_path.label("job_file")
-    ).select_from(x.outerjoin(j, j.c.id == x.c.export_job_id))
+    return sa.select(x, j.c.status.label("job_status"), j.c.file_path.label("job_file")).select_from(
+        x.outerjoin(j, j.c.id == x.c.export_job_id)
+    )
 
 
 def _export_object(request: Request, enterprise: str, row: Any) -> UsageReportExport:
@@ -112,9 +112,14 @@ def _export_object(request: Request, enterprise: str, row: Any) -> UsageReportEx
         base = str(request.base_url).rstrip("/") + request.app.state.api_prefix
         urls = [f"{base}/enterprises/{enterprise}/settings/billing/reports/{row.id}/download"]
     return UsageReportExport(
-        id=row.id, report_type=row.report_type, start_date=row.start_date.isoformat(),
-        end_date=row.end_date.isoformat(), status=status, download_urls=urls,
-        created_at=row.created_at.replace(microsecond=0).isoformat() + "Z", actor=row.actor_login,
+        id=row.id,
+        report_type=row.report_type,
+        start_date=row.start_date.isoformat(),
+        end_date=row.end_date.isoformat(),
+        status=status,
+        download_urls=urls,
+        created_at=row.created_at.replace(microsecond=0).isoformat() + "Z",
+        actor=row.actor_login,
     )
 
 
@@ -133,7 +138,10 @@ def _expire(request: Request, conn: Connection) -> None:
     operation_id="billing/create-usage-report-export",
 )
 def create_export(
-    request: Request, caller: CurrentCaller, enterprise: Annotated[str, Path()], body: Annotated[ExportRequest, Body()],
+    request: Request,
+    caller: CurrentCaller,
+    enterprise: Annotated[str, Path()],
+    body: Annotated[ExportRequest, Body()],
 ) -> UsageReportExport:
     """Queue a usage report (detailed ≤ 31 days, summarized or focus ≤ 1 year) as an export job;
     answers 202 at once. ``send_email`` mails the requester a signed link when it is ready."""
@@ -151,11 +159,20 @@ def create_export(
             raise BadRequest(exc.message) from None
         x = usage_report_exports
         export_id = str(uuid.uuid4())
-        conn.execute(sa.insert(x).values(
-            id=export_id, enterprise_id=info.id, report_type=body.report_type, start_date=body.start_date,
-            end_date=end, status=PROCESSING, created_at=_now(request), actor_user_id=caller.user_id,
-            actor_login=caller.login, export_job_id=job_id,
-        ))
+        conn.execute(
+            sa.insert(x).values(
+                id=export_id,
+                enterprise_id=info.id,
+                report_type=body.report_type,
+                start_date=body.start_date,
+                end_date=end,
+                status=PROCESSING,
+                created_at=_now(request),
+                actor_user_id=caller.user_id,
+                actor_login=caller.login,
+                export_job_id=job_id,
+            )
+        )
         row = conn.execute(_select().where(x.c.id == export_id)).one()
     _queue(request).enqueue(job_id)  # after the commit: a worker must see the job's row
     return _export_object(request, info.slug, row)
@@ -181,9 +198,7 @@ def list_exports(request: Request, caller: CurrentCaller, enterprise: Annotated[
     with billing_connection(request, caller, enterprise, write=True) as (conn, info):
         _expire(request, conn)
         x = usage_report_exports
-        rows = conn.execute(
-            _select().where(x.c.enterprise_id == info.id).order_by(x.c.created_at.desc(), x.c.id)
-        )
+        rows = conn.execute(_select().where(x.c.enterprise_id == info.id).order_by(x.c.created_at.desc(), x.c.id))
         return UsageReportExports(usage_report_exports=[_export_object(request, info.slug, r) for r in rows])
 
 
@@ -204,7 +219,10 @@ def _export_row(conn: Connection, enterprise_id: int, report_id: str) -> Any:
     operation_id="billing/get-usage-report-export",
 )
 def get_export(
-    request: Request, caller: CurrentCaller, enterprise: Annotated[str, Path()], report_id: Annotated[str, Path()],
+    request: Request,
+    caller: CurrentCaller,
+    enterprise: Annotated[str, Path()],
+    report_id: Annotated[str, Path()],
 ) -> UsageReportExport:
     with billing_connection(request, caller, enterprise, write=True) as (conn, info):
         _expire(request, conn)
@@ -219,7 +237,10 @@ def get_export(
     response_class=FileResponse,
 )
 def download_export(
-    request: Request, caller: CurrentCaller, enterprise: Annotated[str, Path()], report_id: Annotated[str, Path()],
+    request: Request,
+    caller: CurrentCaller,
+    enterprise: Annotated[str, Path()],
+    report_id: Annotated[str, Path()],
 ) -> FileResponse:
     with billing_connection(request, caller, enterprise, write=True) as (conn, info):
         _expire(request, conn)

@@ -26,7 +26,15 @@ from seatledger.db.clock import utcnow
 from seatledger import licensing
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing import (
-    USAGE_API_MONTHS, EnterpriseInfo, LineItem, Scope, UsageFilter, find_product, find_sku, iter_line_items, summarize,
+    USAGE_API_MONTHS,
+    EnterpriseInfo,
+    LineItem,
+    Scope,
+    UsageFilter,
+    find_product,
+    find_sku,
+    iter_line_items,
+    summarize,
 )
 
 router = APIRouter(tags=["billing"])
@@ -70,7 +78,9 @@ def _period(year: int | None, month: int | None, day: int | None, today: dt.date
     months_back = today.year * 12 + today.month - USAGE_API_MONTHS  # the first month in the window, 0-based
     earliest = dt.date(months_back // 12, months_back % 12 + 1, 1)
     if end < earliest:
-        raise BadRequest(f"usage is available for the past {USAGE_API_MONTHS} months only (from {earliest.isoformat()})")
+        raise BadRequest(
+            f"usage is available for the past {USAGE_API_MONTHS} months only (from {earliest.isoformat()})"
+        )
     return max(start, earliest), end
 
 
@@ -116,10 +126,17 @@ class UsageReport(BaseModel):
 
 def usage_item(item: LineItem) -> UsageItem:
     return UsageItem(
-        date=item.date.isoformat(), product=item.product, sku=item.sku, quantity=item.quantity,
-        unitType=item.unit_type, pricePerUnit=_number(item.price_per_unit), grossAmount=_number(item.gross_amount),
-        discountAmount=_number(item.discount_amount), netAmount=_number(item.net_amount),
-        organizationName=item.organization or "", repositoryName=item.repository,
+        date=item.date.isoformat(),
+        product=item.product,
+        sku=item.sku,
+        quantity=item.quantity,
+        unitType=item.unit_type,
+        pricePerUnit=_number(item.price_per_unit),
+        grossAmount=_number(item.gross_amount),
+        discountAmount=_number(item.discount_amount),
+        netAmount=_number(item.net_amount),
+        organizationName=item.organization or "",
+        repositoryName=item.repository,
     )
 
 
@@ -136,7 +153,12 @@ def _say_no_data_before(response: Response, conn: Connection, info: EnterpriseIn
 
 
 def _usage(
-    request: Request, response: Response, conn: Connection, info: EnterpriseInfo, start: dt.date, end: dt.date,
+    request: Request,
+    response: Response,
+    conn: Connection,
+    info: EnterpriseInfo,
+    start: dt.date,
+    end: dt.date,
     filt: UsageFilter,
 ) -> UsageReport:
     _say_no_data_before(response, conn, info, start)
@@ -154,14 +176,26 @@ def _usage(
     operation_id="billing/get-github-billing-usage-report-org",
 )
 def org_usage(
-    request: Request, response: Response, caller: CurrentCaller, org: Annotated[str, Path()], year: Year = None, month: Month = None,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    org: Annotated[str, Path()],
+    year: Year = None,
+    month: Month = None,
     day: Day = None,
 ) -> UsageReport:
     """Daily license line items of the organization (organization owners, enterprise owners
     and billing managers)."""
     with request.app.state.engine.connect() as conn:
-        access = org_access(request, conn, caller, org, scopes=ORG_SCOPES, org_roles_allowed=ORG_ROLES,
-                            enterprise_roles_allowed=ENTERPRISE_ROLES)
+        access = org_access(
+            request,
+            conn,
+            caller,
+            org,
+            scopes=ORG_SCOPES,
+            org_roles_allowed=ORG_ROLES,
+            enterprise_roles_allowed=ENTERPRISE_ROLES,
+        )
         start, end = _period(year, month, day, api_today(request))
         return _usage(request, response, conn, access.enterprise, start, end, UsageFilter(organization=access.login))
 
@@ -175,8 +209,14 @@ def org_usage(
     operation_id="billing/get-github-billing-usage-report-ghe",
 )
 def enterprise_usage(
-    request: Request, response: Response, caller: CurrentCaller, enterprise: Annotated[str, Path()], year: Year = None,
-    month: Month = None, day: Day = None, cost_center_id: Annotated[Optional[str], Query()] = None,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    enterprise: Annotated[str, Path()],
+    year: Year = None,
+    month: Month = None,
+    day: Day = None,
+    cost_center_id: Annotated[Optional[str], Query()] = None,
 ) -> UsageReport:
     """Daily license line items of the enterprise; ``cost_center_id`` narrows to one cost
     center (``none``: usage without one)."""
@@ -242,23 +282,38 @@ def _summary_filter(
 
 
 def _summary(
-    request: Request, response: Response, conn: Connection, info: EnterpriseInfo, year: int | None, month: int | None, day: int | None,
-    filt: UsageFilter, repository: str | None, nothing: bool,
+    request: Request,
+    response: Response,
+    conn: Connection,
+    info: EnterpriseInfo,
+    year: int | None,
+    month: int | None,
+    day: int | None,
+    filt: UsageFilter,
+    repository: str | None,
+    nothing: bool,
 ) -> tuple[TimePeriod, list[SummaryUsageItem]]:
     day_now = api_today(request)
     start, end = _period(year, month, day, day_now)
     _say_no_data_before(response, conn, info, start)
     as_of = dt.datetime.combine(day_now, dt.time(23, 59, 59))
     items = (
-        [] if nothing or (filt.skus is not None and not filt.skus)
+        []
+        if nothing or (filt.skus is not None and not filt.skus)
         else iter_line_items(conn, info, start, end, filt=filt, as_of=as_of)
     )
     summary = [
         SummaryUsageItem(
-            product=s.product, sku=s.sku, unitType=s.unit_type, pricePerUnit=_number(s.price_per_unit),
-            grossQuantity=_number(s.gross_quantity), grossAmount=_number(s.gross_amount),
-            discountQuantity=_number(s.discount_quantity), discountAmount=_number(s.discount_amount),
-            netQuantity=_number(s.net_quantity), netAmount=_number(s.net_amount),
+            product=s.product,
+            sku=s.sku,
+            unitType=s.unit_type,
+            pricePerUnit=_number(s.price_per_unit),
+            grossQuantity=_number(s.gross_quantity),
+            grossAmount=_number(s.gross_amount),
+            discountQuantity=_number(s.discount_quantity),
+            discountAmount=_number(s.discount_amount),
+            netQuantity=_number(s.net_quantity),
+            netAmount=_number(s.net_amount),
         )
         for s in summarize(items)
     ]
@@ -279,19 +334,41 @@ SkuQ = Annotated[Optional[str], Query(description="SKU id or name, e.g. copilot_
     operation_id="billing/get-github-billing-usage-summary-report-org",
 )
 def org_usage_summary(
-    request: Request, response: Response, caller: CurrentCaller, org: Annotated[str, Path()], year: Year = None, month: Month = None,
-    day: Day = None, repository: Repository = None, product: ProductQ = None, sku: SkuQ = None,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    org: Annotated[str, Path()],
+    year: Year = None,
+    month: Month = None,
+    day: Day = None,
+    repository: Repository = None,
+    product: ProductQ = None,
+    sku: SkuQ = None,
 ) -> UsageSummary:
     """Totals per SKU for the organization over a year, a month or a day."""
     with request.app.state.engine.connect() as conn:
-        access = org_access(request, conn, caller, org, scopes=ORG_SCOPES, org_roles_allowed=ORG_ROLES,
-                            enterprise_roles_allowed=ENTERPRISE_ROLES)
+        access = org_access(
+            request,
+            conn,
+            caller,
+            org,
+            scopes=ORG_SCOPES,
+            org_roles_allowed=ORG_ROLES,
+            enterprise_roles_allowed=ENTERPRISE_ROLES,
+        )
         skus, nothing = _summary_filter(product, sku, repository)
         filt = UsageFilter(organization=access.login, skus=skus)
-        period, items = _summary(request, response, conn, access.enterprise, year, month, day, filt, repository,
-                                 nothing)
-        return UsageSummary(timePeriod=period, organization=access.login, repository=repository, product=product,
-                            sku=sku, usageItems=items)
+        period, items = _summary(
+            request, response, conn, access.enterprise, year, month, day, filt, repository, nothing
+        )
+        return UsageSummary(
+            timePeriod=period,
+            organization=access.login,
+            repository=repository,
+            product=product,
+            sku=sku,
+            usageItems=items,
+        )
 
 
 @router.get(
@@ -303,9 +380,17 @@ def org_usage_summary(
     operation_id="billing/get-github-billing-usage-summary-report-ghe",
 )
 def enterprise_usage_summary(
-    request: Request, response: Response, caller: CurrentCaller, enterprise: Annotated[str, Path()], year: Year = None,
-    month: Month = None, day: Day = None, repository: Repository = None, product: ProductQ = None,
-    sku: SkuQ = None, organization: Annotated[Optional[str], Query()] = None,
+    request: Request,
+    response: Response,
+    caller: CurrentCaller,
+    enterprise: Annotated[str, Path()],
+    year: Year = None,
+    month: Month = None,
+    day: Day = None,
+    repository: Repository = None,
+    product: ProductQ = None,
+    sku: SkuQ = None,
+    organization: Annotated[Optional[str], Query()] = None,
     cost_center_id: Annotated[Optional[str], Query()] = None,
 ) -> UsageSummary:
     """Totals per SKU for the enterprise; ``organization`` and ``cost_center_id`` (``none`` =
@@ -315,7 +400,10 @@ def enterprise_usage_summary(
         skus, nothing = _summary_filter(product, sku, repository)
         if organization is not None:
             o = t.organizations
-            if conn.execute(sa.select(o.c.id).where(o.c.login == organization, o.c.enterprise_id == info.id)).first() is None:
+            if (
+                conn.execute(sa.select(o.c.id).where(o.c.login == organization, o.c.enterprise_id == info.id)).first()
+                is None
+            ):
                 raise BadRequest(f"unknown organization {organization!r}")
         center = _cost_center_filter(conn, info.id, cost_center_id)
         filt = UsageFilter(organization=organization, skus=skus, cost_center_id=center)
@@ -324,5 +412,13 @@ def enterprise_usage_summary(
         if center not in (None, "none"):
             found = licensing.get_cost_center(conn, info.id, center)
             ref = CostCenterRef(id=found.id, name=found.name)
-        return UsageSummary(timePeriod=period, enterprise=info.slug, organization=organization,
-                            repository=repository, product=product, sku=sku, costCenter=ref, usageItems=items)
+        return UsageSummary(
+            timePeriod=period,
+            enterprise=info.slug,
+            organization=organization,
+            repository=repository,
+            product=product,
+            sku=sku,
+            costCenter=ref,
+            usageItems=items,
+        )

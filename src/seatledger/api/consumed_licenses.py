@@ -85,7 +85,8 @@ def _page_json(conn: Connection, slug: str, page: PageRequest, as_of: dt.datetim
     window = page.window(consumed)
     people = iter_licensed_people(conn, slug, as_of=as_of, offset=window[0], limit=window[1]) if window else ()
     body = GetConsumedLicenses.model_construct(
-        total_seats_consumed=consumed, total_seats_purchased=purchased,
+        total_seats_consumed=consumed,
+        total_seats_purchased=purchased,
         users=[consumed_license_user(p) for p in people],
     )
     return consumed, model_json(body)

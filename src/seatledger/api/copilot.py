@@ -26,7 +26,13 @@ from seatledger.api.schemas import (
 from seatledger.db.conflicts import write_retrying_conflicts
 from seatledger.db.clock import utcnow
 from seatledger.licensing import (
-    CopilotSeat, Scope, as_of_or_now, assign_seats, cancel_seats, copilot_totals, iter_copilot_seats,
+    CopilotSeat,
+    Scope,
+    as_of_or_now,
+    assign_seats,
+    cancel_seats,
+    copilot_totals,
+    iter_copilot_seats,
 )
 
 router = APIRouter(tags=["copilot"])
@@ -68,14 +74,23 @@ def _seat_objects(
                 last_authenticated_at=seat.last_authenticated_at,
                 created_at=seat.created_at,
                 updated_at=seat.created_at,
-                plan_type="business" if seat.plan == "business" else "enterprise" if seat.plan == "enterprise" else "unknown",
+                plan_type="business"
+                if seat.plan == "business"
+                else "enterprise"
+                if seat.plan == "enterprise"
+                else "unknown",
             )
         )
     return out
 
 
 def _seat_list(
-    request: Request, response: Response, conn: Connection, scope: Scope, enterprise_id: int, enterprise_slug: str,
+    request: Request,
+    response: Response,
+    conn: Connection,
+    scope: Scope,
+    enterprise_id: int,
+    enterprise_slug: str,
     page: PageRequest,
 ) -> CopilotSeats:
     as_of = as_of_or_now(None)  # one instant for the total and the page
@@ -94,7 +109,9 @@ def _seat_list(
     summary="Get Copilot seat information and settings for an organization",
     operation_id="copilot/get-copilot-organization-details",
 )
-def get_copilot_organization_details(request: Request, caller: CurrentCaller, org: OrgPath) -> CopilotOrganizationDetails:
+def get_copilot_organization_details(
+    request: Request, caller: CurrentCaller, org: OrgPath
+) -> CopilotOrganizationDetails:
     """The organization's seat breakdown for the current cycle (organization owners)."""
     with request.app.state.engine.connect() as conn:
         access = org_access(request, conn, caller, org, scopes=ORG_READ_SCOPES, org_roles_allowed=ORG_ROLES)
@@ -102,13 +119,19 @@ def get_copilot_organization_details(request: Request, caller: CurrentCaller, or
     b = totals.breakdown
     return CopilotOrganizationDetails(
         seat_breakdown=CopilotOrganizationSeatBreakdown(
-            total=b.total, added_this_cycle=b.added_this_cycle, pending_cancellation=b.pending_cancellation,
-            pending_invitation=b.pending_invitation, active_this_cycle=b.active_this_cycle,
+            total=b.total,
+            added_this_cycle=b.added_this_cycle,
+            pending_cancellation=b.pending_cancellation,
+            pending_invitation=b.pending_invitation,
+            active_this_cycle=b.active_this_cycle,
             inactive_this_cycle=b.inactive_this_cycle,
         ),
         # The ledger holds no Copilot policies; seats are managed per user and team.
-        public_code_suggestions="unconfigured", ide_chat="unconfigured", platform_chat="unconfigured",
-        cli="unconfigured", seat_management_setting="assign_selected",
+        public_code_suggestions="unconfigured",
+        ide_chat="unconfigured",
+        platform_chat="unconfigured",
+        cli="unconfigured",
+        seat_management_setting="assign_selected",
         plan_type="enterprise" if totals.plan_type == "enterprise" else "business",
     )
 
@@ -156,7 +179,13 @@ def list_copilot_seats_for_enterprise(
 
 
 def _change_seats(
-    request: Request, caller: CurrentCaller, org: str, *, add: bool, users: Sequence[str] = (), teams: Sequence[str] = ()
+    request: Request,
+    caller: CurrentCaller,
+    org: str,
+    *,
+    add: bool,
+    users: Sequence[str] = (),
+    teams: Sequence[str] = (),
 ) -> int:
     def write(conn: Connection) -> int:
         # Read on every attempt: a racing request's seat, committed before our retry, is then
@@ -168,7 +197,11 @@ def _change_seats(
         # New seats take the organization's current plan.
         plan = copilot_totals(conn, Scope.org(access.login), as_of=now).plan_type
         return assign_seats(
-            conn, access.login, usernames=users, teams=teams, at=now,
+            conn,
+            access.login,
+            usernames=users,
+            teams=teams,
+            at=now,
             plan=plan if plan in ("business", "enterprise") else "business",
         )
 
@@ -186,7 +219,10 @@ def _change_seats(
     operation_id="copilot/add-copilot-seats-for-users",
 )
 def add_copilot_seats_for_users(
-    request: Request, caller: CurrentCaller, org: OrgPath, body: Annotated[SelectedUsers, Body()],
+    request: Request,
+    caller: CurrentCaller,
+    org: OrgPath,
+    body: Annotated[SelectedUsers, Body()],
 ) -> SeatsCreated:
     """Assign seats to the named users (organization owners)."""
     return SeatsCreated(seats_created=_change_seats(request, caller, org, add=True, users=body.selected_usernames))
@@ -200,7 +236,10 @@ def add_copilot_seats_for_users(
     operation_id="copilot/cancel-copilot-seat-assignment-for-users",
 )
 def cancel_copilot_seats_for_users(
-    request: Request, caller: CurrentCaller, org: OrgPath, body: Annotated[SelectedUsers, Body()],
+    request: Request,
+    caller: CurrentCaller,
+    org: OrgPath,
+    body: Annotated[SelectedUsers, Body()],
 ) -> SeatsCancelled:
     """Cancel the named users' seats at the start of the next cycle (organization owners)."""
     return SeatsCancelled(seats_cancelled=_change_seats(request, caller, org, add=False, users=body.selected_usernames))
@@ -215,7 +254,10 @@ def cancel_copilot_seats_for_users(
     operation_id="copilot/add-copilot-seats-for-teams",
 )
 def add_copilot_seats_for_teams(
-    request: Request, caller: CurrentCaller, org: OrgPath, body: Annotated[SelectedTeams, Body()],
+    request: Request,
+    caller: CurrentCaller,
+    org: OrgPath,
+    body: Annotated[SelectedTeams, Body()],
 ) -> SeatsCreated:
     """Assign seats to every member of the named teams (organization owners)."""
     return SeatsCreated(seats_created=_change_seats(request, caller, org, add=True, teams=body.selected_teams))
@@ -229,7 +271,10 @@ def add_copilot_seats_for_teams(
     operation_id="copilot/cancel-copilot-seat-assignment-for-teams",
 )
 def cancel_copilot_seats_for_teams(
-    request: Request, caller: CurrentCaller, org: OrgPath, body: Annotated[SelectedTeams, Body()],
+    request: Request,
+    caller: CurrentCaller,
+    org: OrgPath,
+    body: Annotated[SelectedTeams, Body()],
 ) -> SeatsCancelled:
     """Cancel the seats assigned through the named teams (organization owners)."""
     return SeatsCancelled(seats_cancelled=_change_seats(request, caller, org, add=False, teams=body.selected_teams))

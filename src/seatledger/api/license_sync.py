@@ -33,7 +33,9 @@ def iter_server_syncs(conn: Connection, enterprise_id: int) -> Iterator[LicenseS
     summary="Get a license sync status",
     operation_id="enterprise-admin/get-license-sync-status",
 )
-def get_license_sync_status(request: Request, caller: CurrentCaller, enterprise: EnterprisePath) -> GetLicenseSyncStatus:
+def get_license_sync_status(
+    request: Request, caller: CurrentCaller, enterprise: EnterprisePath
+) -> GetLicenseSyncStatus:
     """The last license sync of every server instance (enterprise owners; `read:enterprise`)."""
     with enterprise_connection(request, caller, enterprise, scopes=SCOPES, roles=ROLES) as (conn, info):
         return GetLicenseSyncStatus(server_instances=list(iter_server_syncs(conn, info.id)))

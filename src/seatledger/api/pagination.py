@@ -39,9 +39,7 @@ def paging(default_per_page: int) -> Callable[..., Awaitable[PageRequest]]:
     """A dependency reading ``page`` and ``per_page`` (default ``default_per_page``, max 100)."""
 
     async def dependency(  # async: no I/O, so no hop to the thread pool
-        page: Annotated[
-            int, Query(ge=1, description="The page number of the results to fetch.")
-        ] = 1,
+        page: Annotated[int, Query(ge=1, description="The page number of the results to fetch.")] = 1,
         per_page: Annotated[
             int,
             Query(ge=1, le=MAX_PER_PAGE, description=f"The number of results per page (max {MAX_PER_PAGE})."),

@@ -46,7 +46,9 @@ def _body(value: Any) -> JSONResponse:
     operation_id="seatledger/get-person",
 )
 def get_person(
-    request: Request, caller: CurrentCaller, enterprise: EnterprisePath,
+    request: Request,
+    caller: CurrentCaller,
+    enterprise: EnterprisePath,
     person: Annotated[str, Path(description="A login, or the email of a server-only or invited person.")],
     as_of: AsOf = None,
 ) -> JSONResponse:
@@ -64,16 +66,25 @@ def get_person(
     operation_id="seatledger/get-changes",
 )
 def get_changes(
-    request: Request, caller: CurrentCaller, enterprise: EnterprisePath,
-    start: Annotated[str | None, Query(alias="from", description="A date (its end, UTC) or an ISO 8601 timestamp.")] = None,
+    request: Request,
+    caller: CurrentCaller,
+    enterprise: EnterprisePath,
+    start: Annotated[
+        str | None, Query(alias="from", description="A date (its end, UTC) or an ISO 8601 timestamp.")
+    ] = None,
     end: Annotated[str | None, Query(alias="to", description="A date (its end, UTC) or an ISO 8601 timestamp.")] = None,
-    product: Annotated[str | None, Query(description="enterprise, code_security, secret_protection or copilot.")] = None,
+    product: Annotated[
+        str | None, Query(description="enterprise, code_security, secret_protection or copilot.")
+    ] = None,
     org: Annotated[str | None, Query(description="Only licenses consumed through this organization.")] = None,
 ) -> JSONResponse:
     """The change list in ``(from, to]`` and the net per product."""
     products = licensing.CHANGE_PRODUCTS if product is None else (product,)
     with enterprise_connection(request, caller, enterprise, scopes=SCOPES, roles=ROLES) as (conn, info):
-        t1, t2 = validation.counting_date(_required(start, "from"), "from"), validation.counting_date(_required(end, "to"), "to")
+        t1, t2 = (
+            validation.counting_date(_required(start, "from"), "from"),
+            validation.counting_date(_required(end, "to"), "to"),
+        )
         found = licensing.license_changes(conn, info.slug, t1, t2, products=products, org=org)
     return _body(found)
 
@@ -85,10 +96,17 @@ def get_changes(
     operation_id="seatledger/get-history",
 )
 def get_history(
-    request: Request, caller: CurrentCaller, enterprise: EnterprisePath,
+    request: Request,
+    caller: CurrentCaller,
+    enterprise: EnterprisePath,
     start: Annotated[str | None, Query(alias="from", description="The first day, YYYY-MM-DD.")] = None,
     end: Annotated[str | None, Query(alias="to", description="The last day, YYYY-MM-DD.")] = None,
-    product: Annotated[str, Query(description="enterprise, code_security, secret_protection, copilot, copilot_business or copilot_enterprise.")] = "enterprise",
+    product: Annotated[
+        str,
+        Query(
+            description="enterprise, code_security, secret_protection, copilot, copilot_business or copilot_enterprise."
+        ),
+    ] = "enterprise",
     org: Annotated[str | None, Query(description="Only licenses consumed through this organization.")] = None,
 ) -> JSONResponse:
     """The product's total at the end of each day from ``from`` to ``to``, and the peak."""
@@ -105,13 +123,17 @@ def get_history(
     operation_id="seatledger/get-ghas-what-if",
 )
 def get_ghas_what_if(
-    request: Request, caller: CurrentCaller, enterprise: EnterprisePath,
+    request: Request,
+    caller: CurrentCaller,
+    enterprise: EnterprisePath,
     product: Annotated[str | None, Query(description="code_security or secret_protection.")] = None,
     repository: Annotated[list[str] | None, Query(description="A repository, owner/name or name (repeatable).")] = None,
     org: Annotated[list[str] | None, Query(description="An organization's repositories (repeatable).")] = None,
     pattern: Annotated[str | None, Query(description="A glob on owner/name.")] = None,
     visibility: Annotated[list[str] | None, Query(description="public, private or internal (repeatable).")] = None,
-    spare: Annotated[int | None, Query(description="Plan which chosen repositories this many spare licenses cover.")] = None,
+    spare: Annotated[
+        int | None, Query(description="Plan which chosen repositories this many spare licenses cover.")
+    ] = None,
     as_of: AsOf = None,
 ) -> JSONResponse:
     """As ``seatledger ghas what-if --json``: the what-if, or with ``spare`` the plan."""
@@ -119,7 +141,9 @@ def get_ghas_what_if(
         at = validation.counting_date(as_of, "as_of") if as_of is not None else None
         if product is None:
             raise InvalidInput("product is required: code_security or secret_protection")
-        selection = licensing.RepositorySelection(tuple(repository or ()), tuple(org or ()), pattern, tuple(visibility or ()))
+        selection = licensing.RepositorySelection(
+            tuple(repository or ()), tuple(org or ()), pattern, tuple(visibility or ())
+        )
         if spare is not None:
             return _body(licensing.ghas_plan(conn, info.slug, product, spare, selection, as_of=at))
         return _body(licensing.ghas_what_if(conn, info.slug, product, selection, as_of=at))

@@ -83,9 +83,7 @@ class LicenseSync(_Model):
 class LicenseSyncServerInstance(_Model):
     server_id: str
     hostname: str
-    last_sync: LicenseSync | None = Field(
-        default=None, description="Omitted when the instance has never synced."
-    )
+    last_sync: LicenseSync | None = Field(default=None, description="Omitted when the instance has never synced.")
 
 
 class GetLicenseSyncStatus(_Model):

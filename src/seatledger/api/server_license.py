@@ -35,8 +35,12 @@ def license_info(totals: SeatTotals, today: dt.date) -> LicenseInfo:
             expire_at=dt.datetime.combine(expires, dt.time()) if expires else None,
         )
     return LicenseInfo(
-        seats=totals.consumed, seats_used=totals.consumed, seats_available=0, kind="metered",
-        days_until_expiration=None, expire_at=None,
+        seats=totals.consumed,
+        seats_used=totals.consumed,
+        seats_available=0,
+        kind="metered",
+        days_until_expiration=None,
+        expire_at=None,
     )
 
 

@@ -96,7 +96,9 @@ def _increment(conn: sa.Connection, token_id: int, start: dt.datetime, n: int = 
     ).rowcount
     if not updated:
         conn.execute(sa.insert(w).values(**values))
-    return int(conn.execute(sa.select(w.c.used).where(w.c.token_id == token_id, w.c.window_start == start)).scalar_one())
+    return int(
+        conn.execute(sa.select(w.c.used).where(w.c.token_id == token_id, w.c.window_start == start)).scalar_one()
+    )
 
 
 def _write(engine: Engine, token_id: int, start: dt.datetime, n: int) -> int:
@@ -167,7 +169,8 @@ class RateCounter:
         # Tokens that went quiet: write what they left in memory.
         with self._lock:
             stale = [
-                (token_id, win) for token_id, win in self._windows.items()
+                (token_id, win)
+                for token_id, win in self._windows.items()
                 if win.pending and now - win.since >= FLUSH_INTERVAL_S
             ]
         for token_id, win in stale:
@@ -229,9 +232,7 @@ def peek(request: Request, engine: Engine, token_id: int) -> RateState:
     limit = request.app.state.settings.rate_limit_per_hour
     start = window_start(utcnow())
     with engine.connect() as conn:
-        used = conn.execute(
-            sa.select(w.c.used).where(w.c.token_id == token_id, w.c.window_start == start)
-        ).scalar()
+        used = conn.execute(sa.select(w.c.used).where(w.c.token_id == token_id, w.c.window_start == start)).scalar()
     used = int(used or 0) + counter_of(request).unwritten(token_id, start)
     state = RateState(limit=limit, used=min(used, limit), reset=_epoch(start + WINDOW))
     request.state.rate_limit = state

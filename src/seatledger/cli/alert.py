@@ -20,27 +20,59 @@ app = typer.Typer(no_args_is_help=True, help="Alerts on license use: rules, hist
 @app.command("add")
 def alert_add(
     enterprise: Enterprise,
-    kind: Annotated[str, typer.Option(
-        "--kind", help="consumed-percent, over-purchased, expiring, verify-drift, copilot-idle or source-stale.",
-        metavar="KIND")],
-    product: Annotated[Optional[str], typer.Option(
-        "--product", help="enterprise, code_security or secret_protection (consumed-percent, over-purchased).",
-        metavar="PRODUCT")] = None,
-    source: Annotated[Optional[str], typer.Option(
-        "--source", help="The one source a source-stale alert watches (default: every source), e.g. sync.",
-        metavar="SOURCE")] = None,
-    threshold: Annotated[Optional[int], typer.Option(
-        "--threshold", help="Percent of purchased (consumed-percent), days (expiring), idle seats (copilot-idle) "
-        "or hours (source-stale).", metavar="N")] = None,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="consumed-percent, over-purchased, expiring, verify-drift, copilot-idle or source-stale.",
+            metavar="KIND",
+        ),
+    ],
+    product: Annotated[
+        Optional[str],
+        typer.Option(
+            "--product",
+            help="enterprise, code_security or secret_protection (consumed-percent, over-purchased).",
+            metavar="PRODUCT",
+        ),
+    ] = None,
+    source: Annotated[
+        Optional[str],
+        typer.Option(
+            "--source",
+            help="The one source a source-stale alert watches (default: every source), e.g. sync.",
+            metavar="SOURCE",
+        ),
+    ] = None,
+    threshold: Annotated[
+        Optional[int],
+        typer.Option(
+            "--threshold",
+            help="Percent of purchased (consumed-percent), days (expiring), idle seats (copilot-idle) "
+            "or hours (source-stale).",
+            metavar="N",
+        ),
+    ] = None,
     email: Annotated[Optional[str], typer.Option("--email", help="Mail this address.", metavar="ADDRESS")] = None,
-    webhook: Annotated[Optional[str], typer.Option(
-        "--webhook", help="POST signed JSON to this URL (a Slack incoming webhook works).", metavar="URL")] = None,
+    webhook: Annotated[
+        Optional[str],
+        typer.Option("--webhook", help="POST signed JSON to this URL (a Slack incoming webhook works).", metavar="URL"),
+    ] = None,
 ) -> None:
     """Add a rule; prints its id (and, for a webhook, the signing secret, shown only now)."""
     from seatledger.alerts.rules import add_rule
 
-    made = write_ledger(add_rule, enterprise, kind, product=product, source=source, threshold=threshold, email=email,
-                        webhook_url=webhook, created_by="cli")
+    made = write_ledger(
+        add_rule,
+        enterprise,
+        kind,
+        product=product,
+        source=source,
+        threshold=threshold,
+        email=email,
+        webhook_url=webhook,
+        created_by="cli",
+    )
     rule = made.rule
     typer.echo(f"alert {rule.id}: {rule.description} ({'firing' if rule.firing else 'not firing'})")
     if made.webhook_secret:

@@ -89,7 +89,11 @@ def _change_center(cost_center: str, enterprise: str, change: Callable[[Any, int
 
 @app.command("add")
 def add(
-    cost_center: CostCenterRef, enterprise: Enterprise, user: Users = [], org: Orgs = [], repo: Repos = [],  # noqa: B006
+    cost_center: CostCenterRef,
+    enterprise: Enterprise,
+    user: Users = [],
+    org: Orgs = [],
+    repo: Repos = [],  # noqa: B006
     team: Teams = [],  # noqa: B006
 ) -> None:
     """Assign users, organizations, repositories or enterprise teams (moved from another center)."""
@@ -104,14 +108,20 @@ def add(
 
 @app.command("remove")
 def remove(
-    cost_center: CostCenterRef, enterprise: Enterprise, user: Users = [], org: Orgs = [], repo: Repos = [],  # noqa: B006
+    cost_center: CostCenterRef,
+    enterprise: Enterprise,
+    user: Users = [],
+    org: Orgs = [],
+    repo: Repos = [],  # noqa: B006
     team: Teams = [],  # noqa: B006
 ) -> None:
     """End the assignment of users, organizations, repositories or teams (from now on)."""
     from seatledger.licensing import remove_resources
 
     resources = _resources(user, org, repo, team)
-    center, ended = _change_center(cost_center, enterprise, lambda c, eid, cid: remove_resources(c, eid, cid, resources))
+    center, ended = _change_center(
+        cost_center, enterprise, lambda c, eid, cid: remove_resources(c, eid, cid, resources)
+    )
     typer.echo(f"cost center {center.name}: {ended} resource(s) removed")
 
 
@@ -145,8 +155,9 @@ def price_set(
     amount, discount = money(price), money(discount_percent, "discount percent")
     _settings, engine = open_ledger()
     with engine.begin() as conn:
-        row = set_price(conn, get_enterprise(conn, enterprise).id, sku, amount, effective_from=day,
-                        discount_percent=discount)
+        row = set_price(
+            conn, get_enterprise(conn, enterprise).id, sku, amount, effective_from=day, discount_percent=discount
+        )
     typer.echo(f"{row.sku}: {row.price_per_unit} per user-month, {row.discount_percent}% off, from {day.isoformat()}")
 
 
@@ -170,8 +181,7 @@ def usage_report(
     org: report.Org = None,
     type_: Annotated[
         str, typer.Option("--type", help="summarized (up to a year), detailed (up to 31 days) or focus (FOCUS 1.0).")
-    ]
-    = "summarized",
+    ] = "summarized",
     output: report.Output = None,
 ) -> None:
     """Metered usage CSV: daily line items per SKU, organization and cost center."""

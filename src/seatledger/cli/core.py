@@ -48,8 +48,9 @@ def register(app: typer.Typer) -> None:
         anchor = parse_as_of(as_of)
         _settings, engine = open_ledger(create=True)
         with _RichProgress() as progress:
-            result = build_demo(engine, size=size, seed=seed, slug=enterprise, managed=managed, anchor=anchor,
-                                progress=progress)
+            result = build_demo(
+                engine, size=size, seed=seed, slug=enterprise, managed=managed, anchor=anchor, progress=progress
+            )
         typer.echo(
             f"demo enterprise {result.slug!r}: {result.people:,} people, {result.organizations:,} organizations, "
             f"{result.repositories:,} repositories, {result.commits:,} commits"
@@ -71,7 +72,10 @@ def register(app: typer.Typer) -> None:
         ),
         access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log every request (info level)."),
         metrics_port: Optional[int] = typer.Option(
-            None, "--metrics-port", min=0, max=65535,
+            None,
+            "--metrics-port",
+            min=0,
+            max=65535,
             help="Also serve Prometheus metrics of every enterprise, without a token, on this port.",
         ),
         metrics_host: str = typer.Option("127.0.0.1", "--metrics-host", help="Address of the --metrics-port listener."),
@@ -96,7 +100,9 @@ def register(app: typer.Typer) -> None:
         enterprise: Optional[str] = typer.Option(
             None, "--enterprise", help="The enterprise slug (default: the ledger's only one).", metavar="SLUG"
         ),
-        org: Optional[str] = typer.Option(None, "--org", help="Only this organization of the enterprise.", metavar="ORG"),
+        org: Optional[str] = typer.Option(
+            None, "--org", help="Only this organization of the enterprise.", metavar="ORG"
+        ),
         as_of: Optional[str] = typer.Option(None, "--as-of", help="Count at this date or instant (UTC)."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON (keys documented in docs/getting-started.md)."),
     ) -> None:
@@ -134,7 +140,12 @@ def _load_first_run_demo(engine: Engine) -> None:
 
 
 def _run_server(
-    settings: Settings, engine: Engine, sock: socket.socket, *, workers: int, access_log: bool,
+    settings: Settings,
+    engine: Engine,
+    sock: socket.socket,
+    *,
+    workers: int,
+    access_log: bool,
     metrics: tuple[str, int] | None = None,
 ) -> None:
     """uvicorn on the bound socket: in this process, or in ``workers`` processes that share it.
@@ -217,8 +228,12 @@ class _RichProgress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.bar = Progress(
-            TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=Console(stderr=True), transient=False,
+            TextColumn("{task.description:<24}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=False,
         )
         self.task: Any = None
 
@@ -302,11 +317,15 @@ def _source_lines(s: EnterpriseSummary) -> list[str]:
     for f in s.sources:
         if f.failing:
             since = f"; data as of {f.last_success_at:%Y-%m-%d %H:%M}Z" if f.last_success_at else "; no data from it"
-            lines.append(f"Warning: the last import from the {f.label} failed at "
-                         f"{f.last_failure_at:%Y-%m-%d %H:%M}Z: {f.last_failure_reason}{since}.")
+            lines.append(
+                f"Warning: the last import from the {f.label} failed at "
+                f"{f.last_failure_at:%Y-%m-%d %H:%M}Z: {f.last_failure_reason}{since}."
+            )
         elif f.partial:
-            lines.append(f"Warning: the last import from the {f.label} was partial "
-                         f"({'; '.join(map(str, f.covered.get('skipped') or f.covered.get('failed') or []))}).")
+            lines.append(
+                f"Warning: the last import from the {f.label} was partial "
+                f"({'; '.join(map(str, f.covered.get('skipped') or f.covered.get('failed') or []))})."
+            )
     return lines
 
 

@@ -20,7 +20,8 @@ Login = Annotated[str, typer.Option("--login", help="The person's login.", metav
 
 @app.command("subscribe")
 def digest_subscribe(
-    enterprise: Enterprise, login: Login,
+    enterprise: Enterprise,
+    login: Login,
     frequency: Annotated[str, typer.Option("--frequency", help="weekly or monthly.", metavar="FREQ")] = "weekly",
 ) -> None:
     """Send the person the enterprise's digest (an owner or billing manager)."""
@@ -64,8 +65,15 @@ def digest_send(
     with engine.connect() as conn:
         if login is not None and login not in {s.login for s in list_subscriptions(conn, enterprise)}:
             raise NotFound(f"{login} does not subscribe to the digest of {enterprise}")
-    done = send_digests(engine, settings, mailer_for(settings), effective_secret_key(settings),
-                        enterprise=enterprise, login=login, due_only=False)
+    done = send_digests(
+        engine,
+        settings,
+        mailer_for(settings),
+        effective_secret_key(settings),
+        enterprise=enterprise,
+        login=login,
+        due_only=False,
+    )
     typer.echo(f"{done.sent} digests sent, {done.skipped} skipped (no role or no email)")
     if done.failed:
         raise LedgerError(done.failed[0])

@@ -26,11 +26,20 @@ def unattributed(
 
     rows = read_ledger(lambda conn: list(iter_unattributed_emails(conn, enterprise, as_of=parse_as_of(as_of))))
     if as_json:
-        typer.echo(json.dumps([
-            {"email": r.email, "pushes": r.pushes, "repositories": r.repositories,
-             "last_push": r.last_push.strftime("%Y-%m-%dT%H:%M:%SZ")}
-            for r in rows
-        ], indent=2))
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "email": r.email,
+                        "pushes": r.pushes,
+                        "repositories": r.repositories,
+                        "last_push": r.last_push.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    }
+                    for r in rows
+                ],
+                indent=2,
+            )
+        )
         return
     typer.echo("email\tpushes\trepositories\tlast push")
     for r in rows:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # imported by the commands when they run
 app = typer.Typer(no_args_is_help=True)
 sync_app = typer.Typer(no_args_is_help=True)
 
+
 def _print_report(report: ImportReport, *, verbose_notes: int = 50) -> None:
     typer.echo(report.summary())
     for note in report.notes[:verbose_notes]:
@@ -68,8 +69,13 @@ def git_command(
     from seatledger.ingest.git import GitOptions, ingest_git, parse_enable
 
     options = GitOptions(
-        org=org, enterprise=enterprise, visibility=visibility, enable=parse_enable(enable),
-        create_people=create_people, since_days=since_days, refs=tuple(refs),
+        org=org,
+        enterprise=enterprise,
+        visibility=visibility,
+        enable=parse_enable(enable),
+        create_people=create_people,
+        since_days=since_days,
+        refs=tuple(refs),
     )
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -120,9 +126,7 @@ def _read_file(path: Path) -> bytes:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from exc
 
 
-def _import_file(
-    importer: Callable[..., ImportReport], file: Path, enterprise: Optional[str], source: str
-) -> None:
+def _import_file(importer: Callable[..., ImportReport], file: Path, enterprise: Optional[str], source: str) -> None:
     """Read a file whole, import it in one transaction (all or nothing), print what it did.
     A refused file is recorded as the source's last failure (after the rollback)."""
     from seatledger.ingest.source_runs import failure_recorded
@@ -159,7 +163,9 @@ def vs_subscribers_command(
 
 @app.command("people")
 def people_command(
-    file: Path = typer.Argument(..., help="CSV: login, name, emails, org, role, repo, suspended, two_factor, bot, enterprise_role."),
+    file: Path = typer.Argument(
+        ..., help="CSV: login, name, emails, org, role, repo, suspended, two_factor, bot, enterprise_role."
+    ),
     enterprise: str = typer.Option(..., "--enterprise", help="Enterprise slug."),
 ) -> None:
     """Import people, org roles and collaborators from a directory file."""

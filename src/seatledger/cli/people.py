@@ -24,7 +24,9 @@ def register(app: typer.Typer) -> None:
     def explain(
         person: Annotated[str, typer.Argument(help="A cloud login, or the email of a server-only or invited person.")],
         enterprise: EnterpriseOption,
-        as_of: Annotated[Optional[str], typer.Option("--as-of", help="An ISO date (end of that day, UTC) or timestamp.")] = None,
+        as_of: Annotated[
+            Optional[str], typer.Option("--as-of", help="An ISO date (end of that day, UTC) or timestamp.")
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Every license PERSON holds at that date and why, and their license timeline."""
@@ -41,12 +43,18 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def changes(
         enterprise: EnterpriseOption,
-        start: Annotated[str, typer.Option("--from", help="The first date (counted at its end) or timestamp.", metavar="D1")],
-        end: Annotated[str, typer.Option("--to", help="The last date (counted at its end) or timestamp.", metavar="D2")],
+        start: Annotated[
+            str, typer.Option("--from", help="The first date (counted at its end) or timestamp.", metavar="D1")
+        ],
+        end: Annotated[
+            str, typer.Option("--to", help="The last date (counted at its end) or timestamp.", metavar="D2")
+        ],
         product: Annotated[
             Optional[str], typer.Option("--product", help="enterprise, code_security, secret_protection or copilot.")
         ] = None,
-        org: Annotated[Optional[str], typer.Option("--org", help="Only licenses consumed through this organization.")] = None,
+        org: Annotated[
+            Optional[str], typer.Option("--org", help="Only licenses consumed through this organization.")
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
         as_csv: Annotated[bool, typer.Option("--csv", help="Print the change list as CSV.")] = False,
     ) -> None:
@@ -70,16 +78,21 @@ def register(app: typer.Typer) -> None:
         else:
             typer.echo("\n".join(change_lines(found)))
 
-
     @app.command()
     def history(
         enterprise: EnterpriseOption,
         start: Annotated[str, typer.Option("--from", help="The first day, YYYY-MM-DD.", metavar="D1")],
         end: Annotated[str, typer.Option("--to", help="The last day, YYYY-MM-DD.", metavar="D2")],
         product: Annotated[
-            str, typer.Option("--product", help="enterprise, code_security, secret_protection, copilot, copilot_business or copilot_enterprise.")
+            str,
+            typer.Option(
+                "--product",
+                help="enterprise, code_security, secret_protection, copilot, copilot_business or copilot_enterprise.",
+            ),
         ] = "enterprise",
-        org: Annotated[Optional[str], typer.Option("--org", help="Only licenses consumed through this organization.")] = None,
+        org: Annotated[
+            Optional[str], typer.Option("--org", help="Only licenses consumed through this organization.")
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
         as_csv: Annotated[bool, typer.Option("--csv", help="Print date,total rows as CSV.")] = False,
     ) -> None:

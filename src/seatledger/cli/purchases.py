@@ -12,17 +12,16 @@ import typer
 from seatledger.cli.context import enterprise_or_only, open_ledger
 from seatledger.cli.billing import Enterprise, ReadEnterprise, parse_date
 
-app = typer.Typer(
-    no_args_is_help=True, help="What was bought: billing model, purchased count and expiry per product."
-)
+app = typer.Typer(no_args_is_help=True, help="What was bought: billing model, purchased count and expiry per product.")
 
 
 @app.command("set")
 def billing_set(
     enterprise: Enterprise,
-    product: Annotated[str, typer.Option(
-        "--product", help="enterprise, code_security, secret_protection or copilot.", metavar="PRODUCT"
-    )],
+    product: Annotated[
+        str,
+        typer.Option("--product", help="enterprise, code_security, secret_protection or copilot.", metavar="PRODUCT"),
+    ],
     model: Annotated[str, typer.Option("--model", help="volume or metered.", metavar="MODEL")],
     purchased: Annotated[Optional[int], typer.Option("--purchased", min=0, help="Licenses bought (volume).")] = None,
     expires: Annotated[Optional[str], typer.Option("--expires", help="Expiry date, YYYY-MM-DD.")] = None,
@@ -37,8 +36,15 @@ def billing_set(
     expiry = parse_date(expires, "--expires") if expires else None
     _settings, engine = open_ledger()
     with engine.begin() as conn:
-        outcomes = set_purchase(conn, get_enterprise(conn, enterprise).id, product, billing=model,
-                                purchased=purchased, expires_at=expiry, effective_from=day)
+        outcomes = set_purchase(
+            conn,
+            get_enterprise(conn, enterprise).id,
+            product,
+            billing=model,
+            purchased=purchased,
+            expires_at=expiry,
+            effective_from=day,
+        )
     for name, outcome in outcomes.items():
         typer.echo(f"{name}: {outcome}")
 

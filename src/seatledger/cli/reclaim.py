@@ -19,12 +19,18 @@ def register(app: typer.Typer) -> None:
     def reclaim(
         enterprise: Annotated[str, typer.Option("--enterprise", "-e", help="Enterprise slug.", metavar="SLUG")],
         product: Annotated[str, typer.Option("--product", help="enterprise or copilot.")] = "enterprise",
-        as_of: Annotated[Optional[str], typer.Option("--as-of", help="An ISO date (end of that day, UTC) or timestamp.")] = None,
+        as_of: Annotated[
+            Optional[str], typer.Option("--as-of", help="An ISO date (end of that day, UTC) or timestamp.")
+        ] = None,
         invitation_days: Annotated[int, typer.Option(help="Pending invitations older than this many days.")] = 30,
         collaborator_days: Annotated[int, typer.Option(help="Repositories nobody pushed to in this many days.")] = 90,
         idle_days: Annotated[int, typer.Option(help="Copilot seats unused for this many days (30, 60, 90...).")] = 90,
-        joined_days: Annotated[int, typer.Option(help="Leave out people who joined less than this many days ago.")] = 30,
-        exclude: Annotated[Optional[list[str]], typer.Option(help="A login or email never to list (repeatable).")] = None,
+        joined_days: Annotated[
+            int, typer.Option(help="Leave out people who joined less than this many days ago.")
+        ] = 30,
+        exclude: Annotated[
+            Optional[list[str]], typer.Option(help="A login or email never to list (repeatable).")
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
         as_csv: Annotated[bool, typer.Option("--csv", help="Print the list as CSV.")] = False,
     ) -> None:
@@ -44,7 +50,9 @@ def register(app: typer.Typer) -> None:
 
             write_reclaim_csv(found, sys.stdout)
         else:
-            typer.echo(f"{found.enterprise}: {found.product} seats to reclaim as of {found.as_of:%Y-%m-%d %H:%M:%S} UTC")
+            typer.echo(
+                f"{found.enterprise}: {found.product} seats to reclaim as of {found.as_of:%Y-%m-%d %H:%M:%S} UTC"
+            )
             typer.echo("  ".join(f"{k}: {n}" for k, n in found.counts.items()))
             for c in found.candidates:
                 where = f" in {c.organization}" if c.organization else ""

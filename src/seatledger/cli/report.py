@@ -29,8 +29,12 @@ app = typer.Typer(no_args_is_help=True)
 
 Output = Annotated[
     Optional[Path],
-    typer.Option("-o", "--output", help="Write to FILE (via a temporary file renamed on success); default stdout.",
-                 metavar="FILE"),
+    typer.Option(
+        "-o",
+        "--output",
+        help="Write to FILE (via a temporary file renamed on success); default stdout.",
+        metavar="FILE",
+    ),
 ]
 AsOf = Annotated[
     Optional[str], typer.Option("--as-of", help="Report as of an ISO date (end of that day, UTC) or timestamp.")

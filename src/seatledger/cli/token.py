@@ -17,7 +17,9 @@ def create(
     enterprise: Annotated[str, typer.Option("--enterprise", help="Their enterprise's slug.", metavar="SLUG")],
     scopes: Annotated[
         str,
-        typer.Option("--scopes", help="Comma-separated classic-PAT scopes, e.g. read:enterprise,manage_billing:copilot."),
+        typer.Option(
+            "--scopes", help="Comma-separated classic-PAT scopes, e.g. read:enterprise,manage_billing:copilot."
+        ),
     ],
     expires_in_days: Annotated[
         Optional[int], typer.Option("--expires-in-days", help="Expire after N days (default: never).", metavar="N")
@@ -27,7 +29,9 @@ def create(
     """Create a token and print it once (only its SHA-256 is stored)."""
     from seatledger import tokens
 
-    token_id, token = write_ledger(tokens.create_token, enterprise, login, scopes, expires_in_days=expires_in_days, note=note)
+    token_id, token = write_ledger(
+        tokens.create_token, enterprise, login, scopes, expires_in_days=expires_in_days, note=note
+    )
     typer.echo(token)
     typer.echo(f"token {token_id} for {login} ({enterprise}); it is shown only now, keep it safe", err=True)
 
@@ -35,7 +39,9 @@ def create(
 @app.command("list")
 def list_(
     login: Annotated[Optional[str], typer.Option("--login", help="Only this person's tokens.", metavar="LOGIN")] = None,
-    enterprise: Annotated[Optional[str], typer.Option("--enterprise", help="Only this enterprise.", metavar="SLUG")] = None,
+    enterprise: Annotated[
+        Optional[str], typer.Option("--enterprise", help="Only this enterprise.", metavar="SLUG")
+    ] = None,
 ) -> None:
     """List tokens: id, state, owner, prefix, scopes, expiry (never the token itself)."""
     from seatledger import tokens
@@ -50,9 +56,15 @@ def list_(
         typer.echo(
             "\t".join(
                 [
-                    str(info.id), info.state(now), info.login, info.enterprise, info.prefix + "…",
-                    ",".join(info.scopes), info.created_at.isoformat() + "Z",
-                    info.expires_at.isoformat() + "Z" if info.expires_at else "never", info.note or "",
+                    str(info.id),
+                    info.state(now),
+                    info.login,
+                    info.enterprise,
+                    info.prefix + "…",
+                    ",".join(info.scopes),
+                    info.created_at.isoformat() + "Z",
+                    info.expires_at.isoformat() + "Z" if info.expires_at else "never",
+                    info.note or "",
                 ]
             )
         )

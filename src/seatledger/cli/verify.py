@@ -32,8 +32,10 @@ def register(app: typer.Typer) -> None:
                     typer.echo(f"{slug}: the intervals equal the facts")
                     continue
                 drift = True
-                typer.echo(f"{slug}: {len(diffs)} difference{'s' if len(diffs) != 1 else ''}"
-                           + (" (repaired)" if repair else ""))
+                typer.echo(
+                    f"{slug}: {len(diffs)} difference{'s' if len(diffs) != 1 else ''}"
+                    + (" (repaired)" if repair else "")
+                )
                 for d in diffs:
                     typer.echo(f"  {d.table} {d.person}: expected {_row(d.expected)}, stored {_row(d.stored)}")
         if drift and not repair:

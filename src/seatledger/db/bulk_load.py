@@ -238,9 +238,7 @@ class BulkLoad(LedgerWriter):
             cur.execute(f'ANALYZE "{table.name}"')
 
     @staticmethod
-    def _keys_to_check_set_wise(
-        cur: Any, table: sa.Table, columns: tuple[str, ...]
-    ) -> list[tuple[int, str, str, str]]:
+    def _keys_to_check_set_wise(cur: Any, table: sa.Table, columns: tuple[str, ...]) -> list[tuple[int, str, str, str]]:
         """The table's foreign keys as the database declares them, as (index in ``columns``,
         column, referenced table, referenced column), when this COPY may check them set-wise;
         [] when it may not (not a superuser, replication role already changed, the table has
@@ -268,15 +266,18 @@ class BulkLoad(LedgerWriter):
         if not values:
             return
         _, column, target, ref = fk
-        cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {target} WHERE \"{ref}\" = ANY(%s) FOR KEY SHARE) k",
-                    (list(values),))
+        cur.execute(
+            f'SELECT count(*) FROM (SELECT 1 FROM {target} WHERE "{ref}" = ANY(%s) FOR KEY SHARE) k', (list(values),)
+        )
         row = cur.fetchone()
         found = row[0] if row else 0
         if found != len(values):
             import psycopg
 
-            detail = (f'insert or update on table "{table.name}" violates foreign key constraint: '
-                      f'{len(values) - found} value(s) of {column} are not present in table "{target}"')
+            detail = (
+                f'insert or update on table "{table.name}" violates foreign key constraint: '
+                f'{len(values) - found} value(s) of {column} are not present in table "{target}"'
+            )
             raise sa.exc.IntegrityError(f"COPY {table.name}", None, psycopg.errors.ForeignKeyViolation(detail))
 
     def _executemany_sqlite(
@@ -292,8 +293,10 @@ class BulkLoad(LedgerWriter):
         processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
         if any(isinstance(table.c[name].type, sa.DateTime) for name in columns):
             # SQLAlchemy's own SQLite DATETIME text format, faster than its processor.
-            processors = [_sqlite_datetime if isinstance(table.c[name].type, sa.DateTime) else p
-                          for name, p in zip(columns, processors)]
+            processors = [
+                _sqlite_datetime if isinstance(table.c[name].type, sa.DateTime) else p
+                for name, p in zip(columns, processors)
+            ]
         convert = [(i, p) for i, p in enumerate(processors) if p is not None]
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         if one_statement:

@@ -66,7 +66,9 @@ def expected(
     started_at, ended_at) and ``seat_spans`` (user_id, started_at, ended_at) given (verify
     derives them afresh)."""
     w, r, ge, s, e = ti.committer_windows, t.repositories, ti.ghas_enablements, ti.seat_spans, t.enterprises
-    windows_q = sa.select(w.c.user_id, w.c.repository_id, w.c.started_at, w.c.ended_at).where(w.c.enterprise_id == enterprise_id)
+    windows_q = sa.select(w.c.user_id, w.c.repository_id, w.c.started_at, w.c.ended_at).where(
+        w.c.enterprise_id == enterprise_id
+    )
     seats_q = sa.select(s.c.user_id, s.c.started_at, s.c.ended_at).where(
         s.c.enterprise_id == enterprise_id, s.c.scope == ti.SCOPE_ENTERPRISE, s.c.user_id.is_not(None)
     )
@@ -93,10 +95,14 @@ def expected(
         for row in conn.execute(
             sa.select(r.c.id, r.c.organization_id, r.c.owner_login, r.c.visibility).where(r.c.id.in_(chunk))
         ):
-            namespace = org_key(row.organization_id) if row.organization_id is not None else namespace_key(row.owner_login)
+            namespace = (
+                org_key(row.organization_id) if row.organization_id is not None else namespace_key(row.owner_login)
+            )
             repos[row.id] = (namespace, residency or row.visibility != "public")
         for row in conn.execute(
-            sa.select(ge.c.repository_id, ge.c.product, ge.c.started_at, ge.c.ended_at).where(ge.c.repository_id.in_(chunk))
+            sa.select(ge.c.repository_id, ge.c.product, ge.c.started_at, ge.c.ended_at).where(
+                ge.c.repository_id.in_(chunk)
+            )
         ):
             enabled[(row.repository_id, row.product)].append((row.started_at, row.ended_at or FOREVER))
     spans: dict[tuple[str, str, int], list[Interval]] = defaultdict(list)
@@ -121,9 +127,14 @@ def expected(
                             spans[(product, key, user_id)].append((a, b))
     return [
         {
-            "enterprise_id": enterprise_id, "product": product, "scope_key": key, "namespace": namespaces.get(key),
+            "enterprise_id": enterprise_id,
+            "product": product,
+            "scope_key": key,
+            "namespace": namespaces.get(key),
             "repository_id": int(key[2:]) if key.startswith("r:") else None,
-            "user_id": user_id, "started_at": start, "ended_at": end,
+            "user_id": user_id,
+            "started_at": start,
+            "ended_at": end,
         }
         for (product, key, user_id), intervals in spans.items()
         for start, end in merge(intervals)

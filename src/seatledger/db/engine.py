@@ -55,9 +55,7 @@ def create_engine(url: str) -> Engine:
     """An Engine for ``url`` with seatledger's connection settings; raises ConfigError on a bad URL."""
     try:
         if url.startswith("sqlite"):
-            engine = sa.create_engine(
-                url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
-            )
+            engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             connect_args = {"options": POSTGRES_OPTIONS} if url.startswith("postgresql") else {}

@@ -45,8 +45,13 @@ class _Pending:
 
     def __bool__(self) -> bool:
         return bool(
-            self.seats_everyone or self.committers_everyone or self.user_ids or self.key_suffixes
-            or self.committer_user_ids or self.committer_emails or self.repository_ids
+            self.seats_everyone
+            or self.committers_everyone
+            or self.user_ids
+            or self.key_suffixes
+            or self.committer_user_ids
+            or self.committer_emails
+            or self.repository_ids
         )
 
 
@@ -89,11 +94,23 @@ def mark(
 
 # Tables whose rows the rules read: a bulk insert into one of them that names no enterprise
 # marks every enterprise.
-RULE_TABLES = frozenset({
-    "enterprises", "enterprise_products", "organizations", "users", "user_emails", "org_memberships",
-    "repositories", "repo_collaborators", "invitations", "commits", "server_instances", "server_accounts",
-    "vs_subscriptions",
-})
+RULE_TABLES = frozenset(
+    {
+        "enterprises",
+        "enterprise_products",
+        "organizations",
+        "users",
+        "user_emails",
+        "org_memberships",
+        "repositories",
+        "repo_collaborators",
+        "invitations",
+        "commits",
+        "server_instances",
+        "server_accounts",
+        "vs_subscriptions",
+    }
+)
 _EVERY_ENTERPRISE = -1
 
 
@@ -251,7 +268,17 @@ def derive_seats(conn: Connection, enterprise_id: int, people: rules.People | No
     spans = _spans(_people_filter(r, enterprise_id, people))
     conn.execute(
         sa.insert(s).from_select(
-            ["enterprise_id", "scope", "org_id", "user_id", "other_key", "started_at", "ended_at", "previous_ended_at", "sort_key"],
+            [
+                "enterprise_id",
+                "scope",
+                "org_id",
+                "user_id",
+                "other_key",
+                "started_at",
+                "ended_at",
+                "previous_ended_at",
+                "sort_key",
+            ],
             sa.select(sa.literal(enterprise_id, sa.Integer), *spans.c, _sort_key(spans)),
         )
     )
@@ -277,8 +304,12 @@ def _spans(which: sa.ColumnElement[bool]) -> sa.Subquery:
 
     def part(scope: str, org: sa.ColumnElement[Any], *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
         return sa.select(
-            sa.literal(scope, sa.String).label("scope"), org.label("org_id"), r.c.user_id, r.c.other_key,
-            r.c.started_at, ends.label("ends"),
+            sa.literal(scope, sa.String).label("scope"),
+            org.label("org_id"),
+            r.c.user_id,
+            r.c.other_key,
+            r.c.started_at,
+            ends.label("ends"),
         ).where(which, *where)
 
     src = sa.union_all(
@@ -304,11 +335,19 @@ def _spans(which: sa.ColumnElement[bool]) -> sa.Subquery:
     n = numbered.c
     last = sa.func.max(n.ends)
     # Over the grouped rows: the previous island's end (never FOREVER: only a last one is open).
-    previous = sa.func.lag(last).over(partition_by=(n.scope, n.org_id, n.user_id, n.other_key), order_by=sa.func.min(n.started_at))
+    previous = sa.func.lag(last).over(
+        partition_by=(n.scope, n.org_id, n.user_id, n.other_key), order_by=sa.func.min(n.started_at)
+    )
     return (
         sa.select(
-            n.scope, n.org_id, n.user_id, n.other_key, sa.func.min(n.started_at).label("started_at"),
-            sa.case((last == sa.literal(FOREVER, sa.DateTime), sa.cast(sa.null(), sa.DateTime)), else_=last).label("ended_at"),
+            n.scope,
+            n.org_id,
+            n.user_id,
+            n.other_key,
+            sa.func.min(n.started_at).label("started_at"),
+            sa.case((last == sa.literal(FOREVER, sa.DateTime), sa.cast(sa.null(), sa.DateTime)), else_=last).label(
+                "ended_at"
+            ),
             previous.label("previous_ended_at"),
         )
         .group_by(n.scope, n.org_id, n.user_id, n.other_key, n.island)
@@ -380,9 +419,13 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
     expected_reasons = [tuple(row) for row in conn.execute(rules.seat_reasons(policy, rules.EVERYONE))]
     stored_reasons = [
         tuple(row)
-        for row in conn.execute(sa.select(*(r.c[n] for n in rules.REASON_COLUMNS)).where(r.c.enterprise_id == enterprise_id))
+        for row in conn.execute(
+            sa.select(*(r.c[n] for n in rules.REASON_COLUMNS)).where(r.c.enterprise_id == enterprise_id)
+        )
     ]
-    diffs = _compare("seat_reason_intervals", expected_reasons, stored_reasons, lambda row: rules.person_key(row[0], row[1]))
+    diffs = _compare(
+        "seat_reason_intervals", expected_reasons, stored_reasons, lambda row: rules.person_key(row[0], row[1])
+    )
     sources: list[tuple[Any, ...]] = []
     for user_id, other_key, reason, started, ended, org_id, _repo, _source in expected_reasons:
         sources.append((ti.SCOPE_ENTERPRISE, 0, user_id, other_key, started, ended))
@@ -393,9 +436,9 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
     stored_spans = [
         tuple(row)
         for row in conn.execute(
-            sa.select(s.c.scope, s.c.org_id, s.c.user_id, s.c.other_key, s.c.started_at, s.c.ended_at, s.c.previous_ended_at).where(
-                s.c.enterprise_id == enterprise_id
-            )
+            sa.select(
+                s.c.scope, s.c.org_id, s.c.user_id, s.c.other_key, s.c.started_at, s.c.ended_at, s.c.previous_ended_at
+            ).where(s.c.enterprise_id == enterprise_id)
         )
     ]
     expected_spans = _merge(sources)
@@ -407,13 +450,22 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
     stored_windows = [
         tuple(row)
         for row in conn.execute(
-            sa.select(w.c.user_id, w.c.repository_id, w.c.started_at, w.c.ended_at).where(w.c.enterprise_id == enterprise_id)
+            sa.select(w.c.user_id, w.c.repository_id, w.c.started_at, w.c.ended_at).where(
+                w.c.enterprise_id == enterprise_id
+            )
         )
     ]
-    diffs += _compare("committer_windows", _canonical_windows(expected_windows), _canonical_windows(stored_windows), lambda row: rules.person_key(row[0], None))
+    diffs += _compare(
+        "committer_windows",
+        _canonical_windows(expected_windows),
+        _canonical_windows(stored_windows),
+        lambda row: rules.person_key(row[0], None),
+    )
     # From what the rules derive afresh, not from what is kept: one drifted seat span is one
     # difference, not one per committer span that hangs on it.
-    fresh_seats = [(row[2], row[4], row[5]) for row in expected_spans if row[0] == ti.SCOPE_ENTERPRISE and row[2] is not None]
+    fresh_seats = [
+        (row[2], row[4], row[5]) for row in expected_spans if row[0] == ti.SCOPE_ENTERPRISE and row[2] is not None
+    ]
     diffs += _compare(
         "committer_spans",
         committer_spans.as_tuples(
@@ -434,7 +486,9 @@ def _canonical_windows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return sorted((*pair, start, end) for pair, spans in by_pair.items() for start, end in rules.merge_spans(spans))
 
 
-def _compare(table: str, expected: list[tuple[Any, ...]], stored: list[tuple[Any, ...]], person: Any) -> list[Difference]:
+def _compare(
+    table: str, expected: list[tuple[Any, ...]], stored: list[tuple[Any, ...]], person: Any
+) -> list[Difference]:
     want, have = Counter(expected), Counter(stored)
     out = [Difference(table, person(row), row, None) for row in (want - have).elements()]
     out += [Difference(table, person(row), None, row) for row in (have - want).elements()]
@@ -454,7 +508,9 @@ class Check:
         return self.differences == 0
 
 
-def check(conn: Connection, enterprise_id: int, *, repair: bool = False, at: dt.datetime | None = None) -> list[Difference]:
+def check(
+    conn: Connection, enterprise_id: int, *, repair: bool = False, at: dt.datetime | None = None
+) -> list[Difference]:
     """:func:`verify`, recorded as the enterprise's last check; with ``repair`` the intervals
     are derived again when they differ."""
     diffs = verify(conn, enterprise_id)

@@ -30,14 +30,22 @@ class AccessWrites(LedgerWriter):
         if role not in ("owner", "billing_manager"):
             raise InvalidInput(f"enterprise role must be 'owner' or 'billing_manager', not {role!r}")
         rid = self._insert(
-            t.enterprise_roles, enterprise_id=enterprise_id, user_id=user_id, role=role,
+            t.enterprise_roles,
+            enterprise_id=enterprise_id,
+            user_id=user_id,
+            role=role,
             started_at=started_at or utcnow(),
         )
         self._touch(enterprise_id, nothing=True)
         return rid
 
     def ensure_enterprise_role(
-        self, enterprise_id: int, user_id: int, role: str, *, at: dt.datetime | None = None,
+        self,
+        enterprise_id: int,
+        user_id: int,
+        role: str,
+        *,
+        at: dt.datetime | None = None,
         source: str | None = None,
     ) -> Outcome:
         """The person holds ``role`` in the enterprise since ``at`` ("unchanged" if already)."""
@@ -66,15 +74,15 @@ class AccessWrites(LedgerWriter):
             return 0
         return self.end_enterprise_role(enterprise_id, user_id, role, at=at)
 
-    def end_enterprise_role(
-        self, enterprise_id: int, user_id: int, role: str, *, at: dt.datetime | None = None
-    ) -> int:
+    def end_enterprise_role(self, enterprise_id: int, user_id: int, role: str, *, at: dt.datetime | None = None) -> int:
         """The person no longer holds ``role`` in the enterprise (the row stays, ended)."""
         er = t.enterprise_roles
         ended = self.conn.execute(
-            sa.update(er).where(
+            sa.update(er)
+            .where(
                 er.c.enterprise_id == enterprise_id, er.c.user_id == user_id, er.c.role == role, er.c.ended_at.is_(None)
-            ).values(ended_at=at or utcnow())
+            )
+            .values(ended_at=at or utcnow())
         ).rowcount
         if ended:
             self._touch(enterprise_id, nothing=True)
@@ -87,20 +95,29 @@ class AccessWrites(LedgerWriter):
             raise InvalidInput(f"organization role must be owner, member or billing_manager, not {role!r}")
         self._touch_org(org_id, users=(user_id,))
         return self._insert(
-            t.org_memberships, organization_id=org_id, user_id=user_id, role=role,
+            t.org_memberships,
+            organization_id=org_id,
+            user_id=user_id,
+            role=role,
             started_at=started_at or utcnow(),
         )
 
     def ensure_membership(
-        self, org_id: int, user_id: int, role: str = "member", *, at: dt.datetime | None = None,
+        self,
+        org_id: int,
+        user_id: int,
+        role: str = "member",
+        *,
+        at: dt.datetime | None = None,
         source: str | None = None,
     ) -> Outcome:
         """The person is in the org with ``role`` since ``at`` (as ``source`` asserts); a role
         change ends the old row, an earlier ``at`` moves the start back."""
         m = t.org_memberships
         row = self.conn.execute(
-            sa.select(m.c.id, m.c.role, m.c.started_at)
-            .where(m.c.organization_id == org_id, m.c.user_id == user_id, m.c.ended_at.is_(None))
+            sa.select(m.c.id, m.c.role, m.c.started_at).where(
+                m.c.organization_id == org_id, m.c.user_id == user_id, m.c.ended_at.is_(None)
+            )
         ).first()
         if row is not None and row.role == role:
             self._asserted(m, row.id, source)
@@ -141,18 +158,27 @@ class AccessWrites(LedgerWriter):
     ) -> int:
         self._touch_repo(repository_id, users=(user_id,))
         return self._insert(
-            t.repo_collaborators, repository_id=repository_id, user_id=user_id, permission=permission,
+            t.repo_collaborators,
+            repository_id=repository_id,
+            user_id=user_id,
+            permission=permission,
             started_at=started_at or utcnow(),
         )
 
     def ensure_collaborator(
-        self, repository_id: int, user_id: int, *, permission: str = "write", at: dt.datetime | None = None,
+        self,
+        repository_id: int,
+        user_id: int,
+        *,
+        permission: str = "write",
+        at: dt.datetime | None = None,
         source: str | None = None,
     ) -> Outcome:
         rc = t.repo_collaborators
         row = self.conn.execute(
-            sa.select(rc.c.id, rc.c.started_at)
-            .where(rc.c.repository_id == repository_id, rc.c.user_id == user_id, rc.c.ended_at.is_(None))
+            sa.select(rc.c.id, rc.c.started_at).where(
+                rc.c.repository_id == repository_id, rc.c.user_id == user_id, rc.c.ended_at.is_(None)
+            )
         ).first()
         if row is not None:
             self._asserted(rc, row.id, source)
@@ -206,9 +232,15 @@ class AccessWrites(LedgerWriter):
         if enterprise_id is not None:
             self._touch(enterprise_id, **self._invitees(enterprise_id, login, user_id, normalize_email(email)))
         return self._insert(
-            t.invitations, organization_id=org_id, repository_id=repository_id, role=role,
-            invitee_login=login, invitee_user_id=user_id, invitee_email=normalize_email(email),
-            status=status, created_at=created_at or utcnow(),
+            t.invitations,
+            organization_id=org_id,
+            repository_id=repository_id,
+            role=role,
+            invitee_login=login,
+            invitee_user_id=user_id,
+            invitee_email=normalize_email(email),
+            status=status,
+            created_at=created_at or utcnow(),
             resolved_at=resolved_at if status != "pending" else None,
         )
 
@@ -231,20 +263,33 @@ class AccessWrites(LedgerWriter):
         who = i.c.invitee_login == login if login else i.c.invitee_email == normalize_email(email)
         repo = i.c.repository_id == repository_id if repository_id is not None else i.c.repository_id.is_(None)
         row = self.conn.execute(
-            sa.select(i.c.id, i.c.status).where(i.c.organization_id == org_id, i.c.role == role, who, repo)
-            .order_by(i.c.id.desc()).limit(1)
+            sa.select(i.c.id, i.c.status)
+            .where(i.c.organization_id == org_id, i.c.role == role, who, repo)
+            .order_by(i.c.id.desc())
+            .limit(1)
         ).first()
         if row is None or row.status in ("accepted", "cancelled"):
-            self._asserted(i, self.add_invitation(
-                org_id, role=role, login=login, email=email, repository_id=repository_id, status=status,
-                created_at=created_at, resolved_at=at or utcnow(),
-            ), source)
+            self._asserted(
+                i,
+                self.add_invitation(
+                    org_id,
+                    role=role,
+                    login=login,
+                    email=email,
+                    repository_id=repository_id,
+                    status=status,
+                    created_at=created_at,
+                    resolved_at=at or utcnow(),
+                ),
+                source,
+            )
             return "created"
         self._asserted(i, row.id, source)
         if row.status == status:
             return "unchanged"
         self.conn.execute(
-            sa.update(i).where(i.c.id == row.id)
+            sa.update(i)
+            .where(i.c.id == row.id)
             .values(status=status, resolved_at=None if status == "pending" else (at or utcnow()))
         )
         enterprise_id = self._enterprise_of(t.organizations, org_id)
@@ -256,13 +301,18 @@ class AccessWrites(LedgerWriter):
         """``source`` lists the pending invitation no more: it is cancelled at ``at`` unless
         another source still asserts it (db/provenance.py). True when cancelled."""
         i = t.invitations
-        row = self.conn.execute(sa.select(i).where(i.c.id == invitation_id, i.c.status == "pending",
-                                                   i.c.resolved_at.is_(None))).first()
+        row = self.conn.execute(
+            sa.select(i).where(i.c.id == invitation_id, i.c.status == "pending", i.c.resolved_at.is_(None))
+        ).first()
         if row is None or not provenance.withdraw(self.conn, i, invitation_id, source):
             return False
-        self.conn.execute(sa.update(i).where(i.c.id == invitation_id).values(status="cancelled", resolved_at=at or utcnow()))
+        self.conn.execute(
+            sa.update(i).where(i.c.id == invitation_id).values(status="cancelled", resolved_at=at or utcnow())
+        )
         enterprise_id = self._enterprise_of(t.organizations, row.organization_id)
         if enterprise_id is not None:
-            self._touch(enterprise_id, **self._invitees(enterprise_id, row.invitee_login, row.invitee_user_id,
-                                                        row.invitee_email))
+            self._touch(
+                enterprise_id,
+                **self._invitees(enterprise_id, row.invitee_login, row.invitee_user_id, row.invitee_email),
+            )
         return True

@@ -58,15 +58,19 @@ class AccountWrites(LedgerWriter):
         if billing not in ("metered", "volume"):
             raise InvalidInput(f"billing must be 'metered' or 'volume', not {billing!r}")
         ep = t.enterprise_products
-        self.conn.execute(
-            sa.delete(ep).where(ep.c.enterprise_id == enterprise_id, ep.c.product == product)
-        )
+        self.conn.execute(sa.delete(ep).where(ep.c.enterprise_id == enterprise_id, ep.c.product == product))
         self._insert(
-            ep, enterprise_id=enterprise_id, product=product, billing=billing,
-            purchased=purchased, expires_at=expires_at,
+            ep,
+            enterprise_id=enterprise_id,
+            product=product,
+            billing=billing,
+            purchased=purchased,
+            expires_at=expires_at,
         )
         # The enterprise seat's billing decides whether org invitations consume.
-        self._touch(enterprise_id, **({"seats_everyone": True} if product == t.PRODUCT_ENTERPRISE else {"nothing": True}))
+        self._touch(
+            enterprise_id, **({"seats_everyone": True} if product == t.PRODUCT_ENTERPRISE else {"nothing": True})
+        )
 
     def set_setup_user(self, enterprise_id: int, user_id: int) -> None:
         self.conn.execute(
@@ -83,7 +87,10 @@ class AccountWrites(LedgerWriter):
         self, enterprise_id: int, login: str, *, name: str | None = None, created_at: dt.datetime | None = None
     ) -> int:
         oid = self._insert(
-            t.organizations, enterprise_id=enterprise_id, login=login, name=name or login,
+            t.organizations,
+            enterprise_id=enterprise_id,
+            login=login,
+            name=name or login,
             created_at=created_at or utcnow(),
         )
         self._touch(enterprise_id, nothing=True)
@@ -115,7 +122,11 @@ class AccountWrites(LedgerWriter):
     ) -> int:
         """A team of an organization, or an enterprise team when ``org_id`` is None."""
         tid = self._insert(
-            t.teams, enterprise_id=enterprise_id, organization_id=org_id, slug=slug, name=name or slug,
+            t.teams,
+            enterprise_id=enterprise_id,
+            organization_id=org_id,
+            slug=slug,
+            name=name or slug,
             created_at=created_at or utcnow(),
         )
         for uid in members:
@@ -128,7 +139,9 @@ class AccountWrites(LedgerWriter):
     ) -> tuple[int, Outcome]:
         tm = t.teams
         org = tm.c.organization_id == org_id if org_id is not None else tm.c.organization_id.is_(None)
-        row = self.conn.execute(sa.select(tm).where(tm.c.enterprise_id == enterprise_id, org, tm.c.slug == slug)).first()
+        row = self.conn.execute(
+            sa.select(tm).where(tm.c.enterprise_id == enterprise_id, org, tm.c.slug == slug)
+        ).first()
         if row is None:
             return self.add_team(enterprise_id, slug, org_id=org_id, name=name), "created"
         changed = self._update_changed(tm, row, {"name": name})
@@ -190,7 +203,11 @@ class AccountWrites(LedgerWriter):
             if e and e not in seen:
                 seen.add(e)
                 self._insert(
-                    t.user_emails, user_id=uid, email=e, verified=True, is_primary=(i == 0),
+                    t.user_emails,
+                    user_id=uid,
+                    email=e,
+                    verified=True,
+                    is_primary=(i == 0),
                     verified_domain=e in domain,
                 )
         for email in unverified_emails:
@@ -221,8 +238,14 @@ class AccountWrites(LedgerWriter):
         row = self.conn.execute(sa.select(u).where(u.c.enterprise_id == enterprise_id, u.c.login == login)).first()
         if row is None:
             uid = self.add_user(
-                enterprise_id, login, name=name, emails=emails, two_factor=two_factor, is_bot=bool(is_bot),
-                suspended_at=(at or utcnow()) if suspended else None, created_at=at,
+                enterprise_id,
+                login,
+                name=name,
+                emails=emails,
+                two_factor=two_factor,
+                is_bot=bool(is_bot),
+                suspended_at=(at or utcnow()) if suspended else None,
+                created_at=at,
             )
             return uid, "created"
         changed = self._update_changed(u, row, {"name": name, "two_factor": two_factor, "is_bot": is_bot})
@@ -255,7 +278,9 @@ class AccountWrites(LedgerWriter):
         verified ("unchanged" if it already was). Their commits then count for them."""
         ue = t.user_emails
         e = normalize_email(email)
-        row = self.conn.execute(sa.select(ue.c.id, ue.c.verified).where(ue.c.user_id == user_id, ue.c.email == e)).first()
+        row = self.conn.execute(
+            sa.select(ue.c.id, ue.c.verified).where(ue.c.user_id == user_id, ue.c.email == e)
+        ).first()
         if row is None:
             self.add_email(user_id, email, verified=True)
             return "created"

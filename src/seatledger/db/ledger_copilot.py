@@ -34,9 +34,16 @@ class CopilotWrites(LedgerWriter):
             raise InvalidInput(f"Copilot plan must be 'business' or 'enterprise', not {plan!r}")
         self._touch_org(org_id, nothing=True)
         return self._insert(
-            t.copilot_seats, organization_id=org_id, user_id=user_id, assigning_team_id=assigning_team_id,
-            plan=plan, created_at=created_at or utcnow(), pending_cancellation_date=pending_cancellation_date,
-            ended_at=ended_at, last_authenticated_at=last_authenticated_at, last_activity_at=last_activity_at,
+            t.copilot_seats,
+            organization_id=org_id,
+            user_id=user_id,
+            assigning_team_id=assigning_team_id,
+            plan=plan,
+            created_at=created_at or utcnow(),
+            pending_cancellation_date=pending_cancellation_date,
+            ended_at=ended_at,
+            last_authenticated_at=last_authenticated_at,
+            last_activity_at=last_activity_at,
             last_activity_editor=last_activity_editor,
         )
 
@@ -65,37 +72,58 @@ class CopilotWrites(LedgerWriter):
         cs = t.copilot_seats
         now = at or utcnow()
         ends = (
-            dt.datetime.combine(pending_cancellation_date, dt.time())
-            if pending_cancellation_date is not None else None
+            dt.datetime.combine(pending_cancellation_date, dt.time()) if pending_cancellation_date is not None else None
         )
         row = self.conn.execute(
             sa.select(cs)
-            .where(cs.c.organization_id == org_id, cs.c.user_id == user_id,
-                   sa.or_(cs.c.ended_at.is_(None), cs.c.pending_cancellation_date.is_not(None)))
+            .where(
+                cs.c.organization_id == org_id,
+                cs.c.user_id == user_id,
+                sa.or_(cs.c.ended_at.is_(None), cs.c.pending_cancellation_date.is_not(None)),
+            )
             .order_by(cs.c.id.desc())
             .limit(1)
         ).first()
-        if row is not None and row.ended_at is not None and row.ended_at <= now and not (
-            created_at is not None and created_at < row.ended_at
+        if (
+            row is not None
+            and row.ended_at is not None
+            and row.ended_at <= now
+            and not (created_at is not None and created_at < row.ended_at)
         ):
             row = None
         if row is None:
-            self._asserted(cs, self.add_copilot_seat(
-                org_id, user_id, plan=plan, created_at=created_at, pending_cancellation_date=pending_cancellation_date,
-                ended_at=ends, last_authenticated_at=last_authenticated_at, last_activity_at=last_activity_at,
-                last_activity_editor=last_activity_editor,
-            ), source)
+            self._asserted(
+                cs,
+                self.add_copilot_seat(
+                    org_id,
+                    user_id,
+                    plan=plan,
+                    created_at=created_at,
+                    pending_cancellation_date=pending_cancellation_date,
+                    ended_at=ends,
+                    last_authenticated_at=last_authenticated_at,
+                    last_activity_at=last_activity_at,
+                    last_activity_editor=last_activity_editor,
+                ),
+                source,
+            )
             return "created"
         self._asserted(cs, row.id, source)
         changed = self._update_changed(
-            cs, row,
-            {"plan": plan, "last_authenticated_at": last_authenticated_at, "last_activity_at": last_activity_at,
-             "last_activity_editor": last_activity_editor},
+            cs,
+            row,
+            {
+                "plan": plan,
+                "last_authenticated_at": last_authenticated_at,
+                "last_activity_at": last_activity_at,
+                "last_activity_editor": last_activity_editor,
+            },
         )
         if (row.pending_cancellation_date, row.ended_at) != (pending_cancellation_date, ends):
             self.conn.execute(
-                sa.update(cs).where(cs.c.id == row.id).values(pending_cancellation_date=pending_cancellation_date,
-                                                              ended_at=ends)
+                sa.update(cs)
+                .where(cs.c.id == row.id)
+                .values(pending_cancellation_date=pending_cancellation_date, ended_at=ends)
             )
             changed = True
         if changed:

@@ -35,15 +35,21 @@ class CostCenterWrites(LedgerWriter):
             raise InvalidInput(f"cost center resource type must be User, Org, Repo or Team, not {resource_type!r}")
         self._touch_cost_center(cost_center_id)
         return self._insert(
-            t.cost_center_resources, cost_center_id=cost_center_id, resource_type=resource_type,
-            resource_id=resource_id, started_at=started_at or utcnow(),
+            t.cost_center_resources,
+            cost_center_id=cost_center_id,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            started_at=started_at or utcnow(),
         )
 
     def delete_cost_center(self, cost_center_id: str, *, at: dt.datetime | None = None) -> None:
         """Mark a cost center deleted; its resources and past usage stay (spec 2.4)."""
         cc = t.cost_centers
         enterprise_id = self.conn.execute(
-            sa.update(cc).where(cc.c.id == cost_center_id).values(deleted_at=at or utcnow()).returning(cc.c.enterprise_id)
+            sa.update(cc)
+            .where(cc.c.id == cost_center_id)
+            .values(deleted_at=at or utcnow())
+            .returning(cc.c.enterprise_id)
         ).scalar()
         if enterprise_id is None:
             raise NotFound(f"no cost center {cost_center_id!r}")

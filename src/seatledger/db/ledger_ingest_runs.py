@@ -20,9 +20,7 @@ class IngestRunWrites(LedgerWriter):
     def ingest_checkpoint(self, source: str, key: str) -> str | None:
         """The resume point an importer saved for ``(source, key)``, or None."""
         ir = t.ingest_runs
-        return self.conn.execute(
-            sa.select(ir.c.checkpoint).where(ir.c.source == source, ir.c.key == key)
-        ).scalar()
+        return self.conn.execute(sa.select(ir.c.checkpoint).where(ir.c.source == source, ir.c.key == key)).scalar()
 
     def claim_ingest_run(self, source: str, key: str, *, at: dt.datetime | None = None) -> bool:
         """Record ``key`` of ``source`` as read unless it already is; False if it was. A
@@ -45,7 +43,8 @@ class IngestRunWrites(LedgerWriter):
         """Record that ``key`` of ``source`` was read, with the resume point to start from next."""
         ir = t.ingest_runs
         updated = self.conn.execute(
-            sa.update(ir).where(ir.c.source == source, ir.c.key == key)
+            sa.update(ir)
+            .where(ir.c.source == source, ir.c.key == key)
             .values(checkpoint=checkpoint, finished_at=at or utcnow())
         ).rowcount
         if not updated:

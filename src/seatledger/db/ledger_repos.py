@@ -36,9 +36,16 @@ class RepoWrites(LedgerWriter):
         if visibility not in ("public", "private", "internal"):
             raise InvalidInput(f"visibility must be public, private or internal, not {visibility!r}")
         rid = self._insert(
-            t.repositories, enterprise_id=enterprise_id, organization_id=org_id, owner_user_id=owner_user_id,
-            owner_login=owner_login, name=name, visibility=visibility, is_fork=is_fork,
-            secret_protection_enabled=secret_protection, code_security_enabled=code_security,
+            t.repositories,
+            enterprise_id=enterprise_id,
+            organization_id=org_id,
+            owner_user_id=owner_user_id,
+            owner_login=owner_login,
+            name=name,
+            visibility=visibility,
+            is_fork=is_fork,
+            secret_protection_enabled=secret_protection,
+            code_security_enabled=code_security,
             created_at=created_at or utcnow(),
         )
         for product, enabled in (("secret_protection", secret_protection), ("code_security", code_security)):
@@ -70,8 +77,14 @@ class RepoWrites(LedgerWriter):
         ).first()
         if row is None:
             rid = self.add_repo(
-                enterprise_id, owner_login, name, org_id=org_id, visibility=visibility or "private",
-                is_fork=bool(is_fork), secret_protection=bool(secret_protection), code_security=bool(code_security),
+                enterprise_id,
+                owner_login,
+                name,
+                org_id=org_id,
+                visibility=visibility or "private",
+                is_fork=bool(is_fork),
+                secret_protection=bool(secret_protection),
+                code_security=bool(code_security),
                 created_at=created_at,
             )
             return rid, "created"
@@ -100,7 +113,9 @@ class RepoWrites(LedgerWriter):
         )
         keys: set[str | None] = set()
         for row in self.conn.execute(
-            sa.select(i.c.invitee_login, i.c.invitee_user_id, i.c.invitee_email).where(i.c.repository_id == repository_id)
+            sa.select(i.c.invitee_login, i.c.invitee_user_id, i.c.invitee_email).where(
+                i.c.repository_id == repository_id
+            )
         ):
             marks = self._invitees(enterprise_id, row.invitee_login, row.invitee_user_id, row.invitee_email)
             users |= set(marks["users"])

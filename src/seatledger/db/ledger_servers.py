@@ -30,8 +30,12 @@ class ServerWrites(LedgerWriter):
         created_at: dt.datetime | None = None,
     ) -> int:
         sid = self._insert(
-            t.server_instances, enterprise_id=enterprise_id, server_id=server_id or str(uuid.uuid4()),
-            hostname=hostname, version=version, created_at=created_at or utcnow(),
+            t.server_instances,
+            enterprise_id=enterprise_id,
+            server_id=server_id or str(uuid.uuid4()),
+            hostname=hostname,
+            version=version,
+            created_at=created_at or utcnow(),
         )
         self._touch(enterprise_id, nothing=True)
         return sid
@@ -84,13 +88,19 @@ class ServerWrites(LedgerWriter):
         key = rules.server_account_key_suffix(server_id, user_id, normalize_email(primary_email))
         self._touch_server(server_instance_id, keys=(key,))
         return self._insert(
-            t.server_accounts, server_instance_id=server_instance_id, user_id=user_id, login=login,
+            t.server_accounts,
+            server_instance_id=server_instance_id,
+            user_id=user_id,
+            login=login,
             primary_email=normalize_email(primary_email),
             other_emails=" ".join(filter(None, (normalize_email(e) for e in other_emails))),
-            suspended=suspended, dormant=dormant, site_admin=site_admin,
+            suspended=suspended,
+            dormant=dormant,
+            site_admin=site_admin,
             is_scim_setup_user=is_scim_setup_user or login == "scim-admin",
             advanced_security_user=code_security_user or secret_protection_user,
-            code_security_user=code_security_user, secret_protection_user=secret_protection_user,
+            code_security_user=code_security_user,
+            secret_protection_user=secret_protection_user,
             created_at=created_at or utcnow(),
         )
 
@@ -119,12 +129,24 @@ class ServerWrites(LedgerWriter):
             sa.select(sac).where(sac.c.server_instance_id == server_instance_id, sac.c.user_id == user_id)
         ).first()
         if row is None:
-            self._asserted(sac, self.add_server_account(
-                server_instance_id, user_id, login, primary_email=primary_email, other_emails=other_emails,
-                suspended=suspended, dormant=dormant, site_admin=site_admin, is_scim_setup_user=is_scim_setup_user,
-                code_security_user=code_security_user, secret_protection_user=secret_protection_user,
-                created_at=created_at,
-            ), source)
+            self._asserted(
+                sac,
+                self.add_server_account(
+                    server_instance_id,
+                    user_id,
+                    login,
+                    primary_email=primary_email,
+                    other_emails=other_emails,
+                    suspended=suspended,
+                    dormant=dormant,
+                    site_admin=site_admin,
+                    is_scim_setup_user=is_scim_setup_user,
+                    code_security_user=code_security_user,
+                    secret_protection_user=secret_protection_user,
+                    created_at=created_at,
+                ),
+                source,
+            )
             return "created"
         self._asserted(sac, row.id, source)
         moved = created_at is not None and created_at < row.created_at
@@ -135,10 +157,13 @@ class ServerWrites(LedgerWriter):
             "login": login,
             "primary_email": normalize_email(primary_email),
             "other_emails": " ".join(filter(None, (normalize_email(e) for e in other_emails))),
-            "suspended": suspended, "dormant": dormant, "site_admin": site_admin,
+            "suspended": suspended,
+            "dormant": dormant,
+            "site_admin": site_admin,
             "is_scim_setup_user": is_scim_setup_user or login == "scim-admin",
             "advanced_security_user": code_security_user or secret_protection_user,
-            "code_security_user": code_security_user, "secret_protection_user": secret_protection_user,
+            "code_security_user": code_security_user,
+            "secret_protection_user": secret_protection_user,
         }
         cleared = False
         if not primary_email:
@@ -151,7 +176,9 @@ class ServerWrites(LedgerWriter):
         if changed:
             after = self.conn.execute(sa.select(sac).where(sac.c.id == row.id)).one()
             now = self._server_account_marks(server_instance_id, after)
-            self._touch_server(server_instance_id, users=(*before["users"], *now["users"]), keys=(*before["keys"], *now["keys"]))
+            self._touch_server(
+                server_instance_id, users=(*before["users"], *now["users"]), keys=(*before["keys"], *now["keys"])
+            )
         return "updated" if changed or moved else "unchanged"
 
     def _server_account_marks(self, server_instance_id: int, row: Any) -> dict[str, Any]:
@@ -166,7 +193,9 @@ class ServerWrites(LedgerWriter):
         the others it asserted, or that no source is recorded for, are removed unless another
         source still asserts them (an account missing from a new export no longer exists)."""
         sac = t.server_accounts
-        rows = self.conn.execute(sa.select(sac.c.id, sac.c.user_id).where(sac.c.server_instance_id == server_instance_id))
+        rows = self.conn.execute(
+            sa.select(sac.c.id, sac.c.user_id).where(sac.c.server_instance_id == server_instance_id)
+        )
         return self.withdraw_server_accounts([row.id for row in rows if row.user_id not in keep_user_ids], source)
 
     def withdraw_server_accounts(self, account_ids: Sequence[int], source: str) -> int:
@@ -197,8 +226,12 @@ class ServerWrites(LedgerWriter):
     ) -> int:
         self._touch_server(server_instance_id, nothing=True)
         return self._insert(
-            t.license_sync_events, server_instance_id=server_instance_id, kind=kind, status=status,
-            error=error, occurred_at=occurred_at or utcnow(),
+            t.license_sync_events,
+            server_instance_id=server_instance_id,
+            kind=kind,
+            status=status,
+            error=error,
+            occurred_at=occurred_at or utcnow(),
         )
 
     def add_vs_subscription(
@@ -212,8 +245,13 @@ class ServerWrites(LedgerWriter):
         created_at: dt.datetime | None = None,
     ) -> int:
         vid = self._insert(
-            t.vs_subscriptions, enterprise_id=enterprise_id, subscriber_email=normalize_email(subscriber_email),
-            name=name, level=level, status=status, created_at=created_at or utcnow(),
+            t.vs_subscriptions,
+            enterprise_id=enterprise_id,
+            subscriber_email=normalize_email(subscriber_email),
+            name=name,
+            level=level,
+            status=status,
+            created_at=created_at or utcnow(),
         )
         self._touch(enterprise_id, keys=(normalize_email(subscriber_email),))
         return vid
@@ -254,9 +292,11 @@ class ServerWrites(LedgerWriter):
     def withdraw_vs_subscription(self, enterprise_id: int, subscriber_email: str, source: str) -> Outcome:
         """``source`` lists the subscriber no more: inactive unless another source asserts it."""
         vs = t.vs_subscriptions
-        sub_id = self.conn.execute(sa.select(vs.c.id).where(
-            vs.c.enterprise_id == enterprise_id, vs.c.subscriber_email == normalize_email(subscriber_email)
-        )).scalar()
+        sub_id = self.conn.execute(
+            sa.select(vs.c.id).where(
+                vs.c.enterprise_id == enterprise_id, vs.c.subscriber_email == normalize_email(subscriber_email)
+            )
+        ).scalar()
         if sub_id is None or not provenance.withdraw(self.conn, vs, int(sub_id), source):
             return "unchanged"
         return self.upsert_vs_subscription(enterprise_id, subscriber_email, status="inactive")

@@ -81,16 +81,23 @@ class LedgerWriter:
     def _touch_user(self, user_id: int, **marks: Any) -> None:
         self._touch(self._enterprise_of(t.users, user_id), **marks)
 
-    def _invitees(self, enterprise_id: int, login: str | None, user_id: int | None, email: str | None) -> dict[str, Any]:
+    def _invitees(
+        self, enterprise_id: int, login: str | None, user_id: int | None, email: str | None
+    ) -> dict[str, Any]:
         """The marks of an invitation: whoever it may resolve to (spec 2.1), and its key."""
         u, ue = t.users, t.user_emails
         users: set[int | None] = {user_id}
         if login:
-            users.add(self.conn.execute(sa.select(u.c.id).where(u.c.enterprise_id == enterprise_id, u.c.login == login)).scalar())
+            users.add(
+                self.conn.execute(
+                    sa.select(u.c.id).where(u.c.enterprise_id == enterprise_id, u.c.login == login)
+                ).scalar()
+            )
         if email:
             users.update(
                 self.conn.execute(
-                    sa.select(ue.c.user_id).join(u, u.c.id == ue.c.user_id)
+                    sa.select(ue.c.user_id)
+                    .join(u, u.c.id == ue.c.user_id)
                     .where(ue.c.email == email, u.c.enterprise_id == enterprise_id)
                 ).scalars()
             )

@@ -45,6 +45,6 @@ def asserted_by(table: sa.Table, source: str) -> sa.Select[Any]:
 
 def sources_of(conn: Connection, table: sa.Table, fact_id: int) -> set[str]:
     """The sources that assert the fact (empty: unknown)."""
-    return set(conn.execute(
-        sa.select(fs.c.source).where(fs.c.fact_table == table.name, fs.c.fact_id == fact_id)
-    ).scalars())
+    return set(
+        conn.execute(sa.select(fs.c.source).where(fs.c.fact_table == table.name, fs.c.fact_id == fact_id)).scalars()
+    )

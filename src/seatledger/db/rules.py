@@ -96,7 +96,9 @@ class RulePolicy:
 def load_policy(conn: Connection, enterprise_id: int) -> RulePolicy:
     e, ep = t.enterprises, t.enterprise_products
     row = conn.execute(
-        sa.select(e.c.account_type, e.c.setup_user_id, e.c.pending_invites_consume_metered).where(e.c.id == enterprise_id)
+        sa.select(e.c.account_type, e.c.setup_user_id, e.c.pending_invites_consume_metered).where(
+            e.c.id == enterprise_id
+        )
     ).one()
     billing = conn.execute(
         sa.select(ep.c.billing).where(ep.c.enterprise_id == enterprise_id, ep.c.product == t.PRODUCT_ENTERPRISE)
@@ -225,7 +227,11 @@ def _invitations(policy: RulePolicy, people: People | None) -> sa.Select[Any] | 
         kinds.append(is_org_invite)
     pending = (
         sa.select(
-            i.c.id, i.c.organization_id, i.c.repository_id, i.c.created_at, i.c.resolved_at,
+            i.c.id,
+            i.c.organization_id,
+            i.c.repository_id,
+            i.c.created_at,
+            i.c.resolved_at,
             resolved.label("resolved_user_id"),
             sa.func.coalesce(i.c.invitee_email, i.c.invitee_login).label("invitee"),
         )
@@ -243,9 +249,9 @@ def _invitations(policy: RulePolicy, people: People | None) -> sa.Select[Any] | 
     query = (
         sa.select(
             pending.c.resolved_user_id.label("user_id"),
-            sa.case(
-                (pending.c.resolved_user_id.is_(None), _key("invite:", pending.c.invitee)), else_=_NO_KEY
-            ).label("other_key"),
+            sa.case((pending.c.resolved_user_id.is_(None), _key("invite:", pending.c.invitee)), else_=_NO_KEY).label(
+                "other_key"
+            ),
             sa.literal(REASON_PENDING_INVITATION, sa.String).label("reason"),
             pending.c.created_at.label("started_at"),
             _cut_at_suspension(pending.c.resolved_at, invitee.c.suspended_at).label("ended_at"),
@@ -257,7 +263,10 @@ def _invitations(policy: RulePolicy, people: People | None) -> sa.Select[Any] | 
         .where(
             sa.or_(
                 invitee.c.id.is_(None),
-                sa.and_(*_eligible_user(policy, invitee), _not_suspended_before(pending.c.created_at, invitee.c.suspended_at)),
+                sa.and_(
+                    *_eligible_user(policy, invitee),
+                    _not_suspended_before(pending.c.created_at, invitee.c.suspended_at),
+                ),
             )
         )
     )
@@ -304,9 +313,7 @@ def _server_accounts(policy: RulePolicy, people: People | None) -> sa.Select[Any
         )
     )
     if policy.setup_user_id is not None:
-        query = query.where(
-            sa.or_(sa_.c.matched_user_id.is_(None), sa_.c.matched_user_id != policy.setup_user_id)
-        )
+        query = query.where(sa.or_(sa_.c.matched_user_id.is_(None), sa_.c.matched_user_id != policy.setup_user_id))
     if people is not None:
         # Written so that each part has its index: a suffix is an email, or, for an account with
         # none, "server_id:user_id" (no login or email holds a ":" without an "@").
@@ -316,7 +323,9 @@ def _server_accounts(policy: RulePolicy, people: People | None) -> sa.Select[Any
             sa.and_(sa_.c.matched_user_id.is_(None), sa_.c.primary_email.in_(people.key_suffixes)),
         ]
         if accountless:
-            parts.append(sa.and_(sa_.c.matched_user_id.is_(None), sa_.c.primary_email.is_(None), suffix.in_(accountless)))
+            parts.append(
+                sa.and_(sa_.c.matched_user_id.is_(None), sa_.c.primary_email.is_(None), suffix.in_(accountless))
+            )
         query = query.where(sa.or_(*parts))
     return query
 
@@ -429,7 +438,9 @@ def committer_pushes(enterprise_id: int, user_ids: tuple[int, ...] | None) -> sa
     # A new island where the previous push's window closed before this push; two windows
     # that touch may stay apart or merge (float days): a point in time is in either alike.
     starts = sa.select(
-        p.c.user_id, p.c.repository_id, p.c.pushed_at,
+        p.c.user_id,
+        p.c.repository_id,
+        p.c.pushed_at,
         sa.case((sa.or_(previous.is_(None), gap >= ACTIVE_COMMITTER_WINDOW.days), 1), else_=0).label("new_island"),
     ).subquery("starts")
     numbered = sa.select(
@@ -439,8 +450,10 @@ def committer_pushes(enterprise_id: int, user_ids: tuple[int, ...] | None) -> sa
         .label("island"),
     ).subquery("numbered")
     return sa.select(
-        numbered.c.user_id, numbered.c.repository_id,
-        sa.func.min(numbered.c.pushed_at).label("first_push"), sa.func.max(numbered.c.pushed_at).label("last_push"),
+        numbered.c.user_id,
+        numbered.c.repository_id,
+        sa.func.min(numbered.c.pushed_at).label("first_push"),
+        sa.func.max(numbered.c.pushed_at).label("last_push"),
     ).group_by(numbered.c.user_id, numbered.c.repository_id, numbered.c.island)
 
 

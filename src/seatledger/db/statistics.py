@@ -35,20 +35,25 @@ def ensure(conn: Connection, table_names: Iterable[str]) -> None:
     busy database) leaves the caller's transaction as it was: only the plan suffers."""
     names = list(table_names)
     if conn.dialect.name == "postgresql":
-        never = conn.execute(
-            sa.text(
-                "SELECT c.relname FROM pg_class c WHERE c.oid IN (SELECT to_regclass(n) FROM unnest(CAST(:names AS text[])) AS n)"
-                " AND c.reltuples < 0"
-            ),
-            {"names": names},
-        ).scalars().all()
+        never = (
+            conn.execute(
+                sa.text(
+                    "SELECT c.relname FROM pg_class c WHERE c.oid IN (SELECT to_regclass(n) FROM unnest(CAST(:names AS text[])) AS n)"
+                    " AND c.reltuples < 0"
+                ),
+                {"names": names},
+            )
+            .scalars()
+            .all()
+        )
         if not never:
             return
         statement = "ANALYZE " + ", ".join(f'"{name}"' for name in sorted(never))
     else:
-        has_stats = conn.execute(
-            sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'")
-        ).first() and conn.execute(sa.text("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'users' LIMIT 1")).first()
+        has_stats = (
+            conn.execute(sa.text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'")).first()
+            and conn.execute(sa.text("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'users' LIMIT 1")).first()
+        )
         if has_stats:
             return
         statement = "ANALYZE"

@@ -39,6 +39,7 @@ from seatledger.db import (  # noqa: F401
     tables_sources,
     tables_web,
 )
+
 # ``metadata`` is re-exported: Alembic and the migrations take the complete one from here.
 from seatledger.db.schema_base import id_column, metadata as metadata
 
@@ -247,7 +248,11 @@ Index("ix_commits_repo_pushed_email", commits.c.repository_id, commits.c.pushed_
 # plain author_email index of 0001 (migration 0003_ghas_latest_push).
 Index(
     "ix_commits_author_repo_latest",
-    commits.c.author_email, commits.c.repository_id, commits.c.author_date, commits.c.sha, commits.c.pushed_at,
+    commits.c.author_email,
+    commits.c.repository_id,
+    commits.c.author_date,
+    commits.c.sha,
+    commits.c.pushed_at,
 )
 
 server_instances = Table(
@@ -332,8 +337,12 @@ copilot_seats = Table(
     # One open seat per person and org, held by the database so two racing assignments cannot
     # both insert one (migration 0005).
     Index(
-        "uq_copilot_seats_open_org_user", "organization_id", "user_id", unique=True,
-        sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL"),
+        "uq_copilot_seats_open_org_user",
+        "organization_id",
+        "user_id",
+        unique=True,
+        sqlite_where=text("ended_at IS NULL"),
+        postgresql_where=text("ended_at IS NULL"),
     ),
 )
 
@@ -348,8 +357,12 @@ cost_centers = Table(
     Column("deleted_at", DateTime, nullable=True),
     # One active cost center per name and enterprise (migration 0005).
     Index(
-        "uq_cost_centers_active_name", "enterprise_id", "name", unique=True,
-        sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL"),
+        "uq_cost_centers_active_name",
+        "enterprise_id",
+        "name",
+        unique=True,
+        sqlite_where=text("deleted_at IS NULL"),
+        postgresql_where=text("deleted_at IS NULL"),
     ),
 )
 

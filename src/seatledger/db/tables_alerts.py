@@ -17,8 +17,14 @@ ALERT_EXPIRING = "expiring"  # the enterprise license expires within threshold d
 ALERT_VERIFY_DRIFT = "verify_drift"  # the last interval verification found differences
 ALERT_COPILOT_IDLE = "copilot_idle"  # more than threshold Copilot seats idle (no activity in 30 days)
 ALERT_SOURCE_STALE = "source_stale"  # a source's last success is older than threshold hours (product: the source)
-ALERT_KINDS = (ALERT_CONSUMED_PERCENT, ALERT_OVER_PURCHASED, ALERT_EXPIRING, ALERT_VERIFY_DRIFT, ALERT_COPILOT_IDLE,
-               ALERT_SOURCE_STALE)
+ALERT_KINDS = (
+    ALERT_CONSUMED_PERCENT,
+    ALERT_OVER_PURCHASED,
+    ALERT_EXPIRING,
+    ALERT_VERIFY_DRIFT,
+    ALERT_COPILOT_IDLE,
+    ALERT_SOURCE_STALE,
+)
 
 # An event's state: the condition became true, or stopped being true.
 EVENT_FIRING = "firing"

@@ -8,7 +8,17 @@ until a later row for the same (enterprise, sku) takes over. Money is ``Numeric`
 from __future__ import annotations
 
 from sqlalchemy import (
-    Column, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 
 from seatledger.db.schema_base import id_column, metadata

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, func, literal_column, text, true
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+    literal_column,
+    text,
+    true,
+)
 
 from seatledger.db.schema_base import id_column, metadata
 
@@ -45,12 +59,17 @@ export_jobs = Table(
 # What makes two requests the same report: the person, the kind, the Advanced Security product
 # (NULL for other kinds, and NULLs never collide in a unique index) and the scope.
 PENDING_KEY = (
-    export_jobs.c.requester_user_id, export_jobs.c.kind, func.coalesce(export_jobs.c.product, literal_column("''")),
+    export_jobs.c.requester_user_id,
+    export_jobs.c.kind,
+    func.coalesce(export_jobs.c.product, literal_column("''")),
     export_jobs.c.scope,
 )
 # One pending (queued or running) request per person and report, held by the database so two
 # racing requests cannot both be accepted (migrations 0005, 0008).
 Index(
-    "uq_export_jobs_pending_request", *PENDING_KEY, unique=True,
-    sqlite_where=text(PENDING_WHERE), postgresql_where=text(PENDING_WHERE),
+    "uq_export_jobs_pending_request",
+    *PENDING_KEY,
+    unique=True,
+    sqlite_where=text(PENDING_WHERE),
+    postgresql_where=text(PENDING_WHERE),
 )

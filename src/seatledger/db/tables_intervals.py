@@ -42,7 +42,13 @@ seat_reason_intervals = Table(
     Column("source_id", Integer, nullable=False),
     # Covering what a usage month groups by person, in the order it groups them.
     Index(
-        "ix_seat_reason_intervals_user", "enterprise_id", "user_id", "other_key", "started_at", "ended_at", "reason",
+        "ix_seat_reason_intervals_user",
+        "enterprise_id",
+        "user_id",
+        "other_key",
+        "started_at",
+        "ended_at",
+        "reason",
         "org_id",
     ),
     Index("ix_seat_reason_intervals_key", "enterprise_id", "other_key"),
@@ -71,11 +77,28 @@ seat_spans = Table(
     # Covering: every total at an instant (who holds, of what kind, and the month's billable)
     # is one walk of this index.
     Index(
-        "ix_seat_spans_count", "enterprise_id", "scope", "org_id", "started_at", "ended_at", "previous_ended_at",
-        "user_id", "other_key",
+        "ix_seat_spans_count",
+        "enterprise_id",
+        "scope",
+        "org_id",
+        "started_at",
+        "ended_at",
+        "previous_ended_at",
+        "user_id",
+        "other_key",
     ),
     # Covering: a page walks it in order and tests each span's instant without the table.
-    Index("ix_seat_spans_order", "enterprise_id", "scope", "org_id", "sort_key", "started_at", "ended_at", "user_id", "other_key"),
+    Index(
+        "ix_seat_spans_order",
+        "enterprise_id",
+        "scope",
+        "org_id",
+        "sort_key",
+        "started_at",
+        "ended_at",
+        "user_id",
+        "other_key",
+    ),
     # The spans that end in a range (a history's sweep).
     Index("ix_seat_spans_ends", "enterprise_id", "scope", "org_id", "ended_at", "started_at"),
     # A person's spans at a scope (the Visual Studio probe of an org's count): with the scope
@@ -121,13 +144,27 @@ committer_spans = Table(
     # Covering: the other repositories of the people active in an org or repository (its
     # "unique committers") read no row.
     Index(
-        "ix_committer_spans_user", "enterprise_id", "user_id", "product", "ended_at", "started_at", "repository_id",
-        "namespace", "scope_key",
+        "ix_committer_spans_user",
+        "enterprise_id",
+        "user_id",
+        "product",
+        "ended_at",
+        "started_at",
+        "repository_id",
+        "namespace",
+        "scope_key",
     ),
     # Covering: "repositories with committers" in a namespace or the enterprise, and the people
     # active in a namespace, read no row.
     Index(
-        "ix_committer_spans_namespace", "enterprise_id", "product", "namespace", "ended_at", "started_at", "scope_key", "user_id",
+        "ix_committer_spans_namespace",
+        "enterprise_id",
+        "product",
+        "namespace",
+        "ended_at",
+        "started_at",
+        "scope_key",
+        "user_id",
     ),
     Index("ix_committer_spans_repo", "repository_id", "product", "ended_at"),
 )

@@ -65,8 +65,14 @@ def build_demo(
         raise InvalidInput(f"--size must be one of {', '.join(SIZES)}, not {size!r}")
     if not _SLUG.match(slug):
         raise InvalidInput(f"an enterprise slug is lower-case letters, digits and dashes, not {slug!r}")
-    world = World(slug=slug, seed=seed, size=SIZES[size], managed=managed, now=anchor or default_anchor(),
-                  progress=progress or NullProgress())
+    world = World(
+        slug=slug,
+        seed=seed,
+        size=SIZES[size],
+        managed=managed,
+        now=anchor or default_anchor(),
+        progress=progress or NullProgress(),
+    )
     try:
         with engine.begin() as conn:
             exists = conn.execute(sa.select(t.enterprises.c.id).where(t.enterprises.c.slug == slug)).first()
@@ -74,8 +80,10 @@ def build_demo(
                 raise InvalidInput(f"enterprise {slug!r} already exists; choose another with --enterprise")
             ledger = Ledger(conn)
             world.enterprise_id = ledger.add_enterprise(
-                slug, "Acme Corporation" if slug == DEFAULT_SLUG else slug.replace("-", " ").title(),
-                account_type="managed" if managed else "personal", uses_saml=True,
+                slug,
+                "Acme Corporation" if slug == DEFAULT_SLUG else slug.replace("-", " ").title(),
+                account_type="managed" if managed else "personal",
+                uses_saml=True,
                 created_at=world.now - dt.timedelta(days=1200),
             )
             build_people(world, ledger)
@@ -87,7 +95,7 @@ def build_demo(
             # Server accounts and VS subscribers are matched exactly as after a real import.
             match = rematch(conn, world.enterprise_id)
     except IntegrityError as exc:
-        raise InvalidInput(f"the demo's names clash with data already in the ledger ({slug!r}); "
-                           "choose another --enterprise") from exc
-    return DemoResult(slug, world.enterprise_id, len(world.people), len(world.orgs), len(world.repos), commits,
-                      match)
+        raise InvalidInput(
+            f"the demo's names clash with data already in the ledger ({slug!r}); choose another --enterprise"
+        ) from exc
+    return DemoResult(slug, world.enterprise_id, len(world.people), len(world.orgs), len(world.repos), commits, match)

@@ -50,12 +50,15 @@ def _seat_rows(world: World, rng: random.Random) -> Iterator[dict[str, object]]:
                 activity = created
             ended = world.ago(rng, 1, 60) if rng.random() < 0.03 else None
             yield {
-                "organization_id": org.id, "user_id": p.id,
+                "organization_id": org.id,
+                "user_id": p.id,
                 "assigning_team_id": org.teams[0] if org.teams and rng.random() < 0.3 else None,
-                "plan": org.plan, "created_at": created,
+                "plan": org.plan,
+                "created_at": created,
                 "pending_cancellation_date": cycle_end if ended is None and rng.random() < 0.04 else None,
                 "ended_at": ended if ended is None or ended > created else None,
-                "last_authenticated_at": activity, "last_activity_at": activity,
+                "last_authenticated_at": activity,
+                "last_activity_at": activity,
                 "last_activity_editor": rng.choice(EDITORS) if activity else None,
             }
 
@@ -70,8 +73,9 @@ def _cost_centers(world: World, ledger: Ledger, rng: random.Random) -> None:
     rows: list[dict[str, object]] = []
 
     def add(cc: str, kind: str, rid: int, ended: dt.datetime | None = None) -> None:
-        rows.append({"cost_center_id": cc, "resource_type": kind, "resource_id": rid, "started_at": start,
-                     "ended_at": ended})
+        rows.append(
+            {"cost_center_id": cc, "resource_type": kind, "resource_id": rid, "started_at": start, "ended_at": ended}
+        )
 
     half = max(1, len(world.orgs) // 2)
     for org in world.orgs[:half]:
@@ -101,7 +105,8 @@ def _products(world: World, ledger: Ledger) -> None:
     eid = world.enterprise_id
     ledger.set_product(eid, "enterprise", billing="volume", purchased=purchased, expires_at=expires)
     ledger.set_product(eid, "secret_protection", billing="metered")
-    ledger.set_product(eid, "code_security", billing="volume", purchased=max(10, (in_orgs // 4 // 10) * 10),
-                       expires_at=expires)
+    ledger.set_product(
+        eid, "code_security", billing="volume", purchased=max(10, (in_orgs // 4 // 10) * 10), expires_at=expires
+    )
     ledger.set_product(eid, "copilot_business", billing="metered")
     ledger.set_product(eid, "copilot_enterprise", billing="metered")

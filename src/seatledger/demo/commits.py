@@ -43,7 +43,11 @@ def _authors(world: World, rng: random.Random) -> list[_Author]:
     for p in world.people:
         if p.kind in ("member", "owner", "setup") and p.orgs and not p.suspended:
             orgs = [world.orgs[o] for o in p.orgs if world.orgs[o].repos]
-            repos = {world.repos[rng.choice(rng.choice(orgs).repos)].id for _ in range(rng.randint(1, 4))} if orgs else set()
+            repos = (
+                {world.repos[rng.choice(rng.choice(orgs).repos)].id for _ in range(rng.randint(1, 4))}
+                if orgs
+                else set()
+            )
         elif p.kind == "outside" and p.repos:
             repos = {world.repos[i].id for i in p.repos}
         else:
@@ -60,8 +64,13 @@ def _authors(world: World, rng: random.Random) -> list[_Author]:
     rng.shuffle(authors)
     # People whose email matches no account (contractors on a shared machine, typos).
     for k in range(max(3, len(authors) // 50)):
-        authors.append(_Author(f"External Dev {k}", (f"ext-dev{k}@contractor.example",),
-                               (world.repos[rng.randrange(len(world.repos))].id,)))
+        authors.append(
+            _Author(
+                f"External Dev {k}",
+                (f"ext-dev{k}@contractor.example",),
+                (world.repos[rng.randrange(len(world.repos))].id,),
+            )
+        )
     # Bots push a lot, to many repositories; they never take a license.
     for p in world.people:
         if p.kind == "bot":

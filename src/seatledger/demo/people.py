@@ -41,8 +41,9 @@ def _add_orgs(world: World, ledger: Ledger, rng: random.Random) -> None:
         # Org 0 is the oldest (it receives the licenses of people in several orgs).
         created = world.now - dt.timedelta(days=1100 - 900 * i / n, hours=rng.uniform(0, 20))
         org = Org(org_login(world.slug, i), created.replace(microsecond=0))
-        org.id = ledger.add_org(world.enterprise_id, org.login, name=org.login.replace("-", " ").title(),
-                                created_at=org.created_at)
+        org.id = ledger.add_org(
+            world.enterprise_id, org.login, name=org.login.replace("-", " ").title(), created_at=org.created_at
+        )
         world.orgs.append(org)
 
 
@@ -72,8 +73,17 @@ def _population(world: World, rng: random.Random) -> list[Person]:
         people.append(Person(login, login.removesuffix("[bot]"), "bot", email))
     for _ in range(int(world.size.people * 0.93)):
         r = rng.random()
-        kind = ("outside" if r < 0.06 else "billing_manager" if r < 0.072 else "unaffiliated" if r < 0.092
-                else "invitee" if r < 0.122 else "member")
+        kind = (
+            "outside"
+            if r < 0.06
+            else "billing_manager"
+            if r < 0.072
+            else "unaffiliated"
+            if r < 0.092
+            else "invitee"
+            if r < 0.122
+            else "member"
+        )
         p = person(kind, *person_name(rng))
         if kind == "member":
             p.suspended = rng.random() < 0.02
@@ -87,27 +97,37 @@ def _insert_users(world: World, ledger: Ledger, rng: random.Random) -> None:
         for p in world.people:
             no_2fa = rng.random() < 0.06
             yield {
-                "enterprise_id": world.enterprise_id, "login": p.login, "name": p.name,
+                "enterprise_id": world.enterprise_id,
+                "login": p.login,
+                "name": p.name,
                 "saml_name_id": p.saml_name_id,
                 "scim_user_name": p.primary_email if world.managed and p.kind != "bot" else None,
                 "two_factor": False if no_2fa else True,
                 "two_factor_required_by": (world.now + dt.timedelta(days=30)).date() if no_2fa else None,
                 "suspended_at": world.ago(rng, 1, 60) if p.suspended else None,
-                "dormant": p.dormant, "is_bot": p.kind == "bot",
+                "dormant": p.dormant,
+                "is_bot": p.kind == "bot",
                 "created_at": world.ago(rng, 130, 1150),
             }
 
     ledger.bulk_insert(t.users, rows())
     u = t.users
-    ids = {row.login: row.id for row in ledger.conn.execute(
-        sa.select(u.c.login, u.c.id).where(u.c.enterprise_id == world.enterprise_id))}
+    ids = {
+        row.login: row.id
+        for row in ledger.conn.execute(sa.select(u.c.login, u.c.id).where(u.c.enterprise_id == world.enterprise_id))
+    }
     for p in world.people:
         p.id = ids[p.login]
 
     def email_rows() -> Iterator[dict[str, object]]:
         for p in world.people:
-            yield {"user_id": p.id, "email": p.primary_email, "verified": True, "is_primary": True,
-                   "verified_domain": p.primary_email.endswith(f"@{world.slug}.example")}
+            yield {
+                "user_id": p.id,
+                "email": p.primary_email,
+                "verified": True,
+                "is_primary": True,
+                "verified_domain": p.primary_email.endswith(f"@{world.slug}.example"),
+            }
             for e in p.other_emails:
                 yield {"user_id": p.id, "email": e, "verified": True, "is_primary": False, "verified_domain": False}
             for e in p.unverified_emails:
@@ -148,10 +168,14 @@ def _membership_rows(world: World, rng: random.Random) -> Iterator[dict[str, obj
             else:
                 role = "member"
             owners += role == "owner"
-            started = max(org.created_at, world.now - dt.timedelta(days=900)) + dt.timedelta(
-                days=rng.uniform(0, 880))
-            yield {"organization_id": org.id, "user_id": p.id, "role": role,
-                   "started_at": min(started, world.now).replace(microsecond=0), "ended_at": None}
+            started = max(org.created_at, world.now - dt.timedelta(days=900)) + dt.timedelta(days=rng.uniform(0, 880))
+            yield {
+                "organization_id": org.id,
+                "user_id": p.id,
+                "role": role,
+                "started_at": min(started, world.now).replace(microsecond=0),
+                "ended_at": None,
+            }
     # History: people who left an org (or the enterprise) in the last weeks still show up in
     # this month's billable count.
     for i, p in enumerate(world.people):
@@ -159,18 +183,33 @@ def _membership_rows(world: World, rng: random.Random) -> Iterator[dict[str, obj
             o = rng.randrange(len(world.orgs))
             org = world.orgs[o]
             if o not in p.orgs:
-                yield {"organization_id": org.id, "user_id": p.id, "role": "member",
-                       "started_at": world.ago(rng, 200, 600), "ended_at": world.ago(rng, 1, 40)}
+                yield {
+                    "organization_id": org.id,
+                    "user_id": p.id,
+                    "role": "member",
+                    "started_at": world.ago(rng, 200, 600),
+                    "ended_at": world.ago(rng, 1, 40),
+                }
 
 
 def _add_roles(world: World, ledger: Ledger) -> None:
     setup = world.people[0]
     ledger.set_setup_user(world.enterprise_id, setup.id)
     start = world.now - dt.timedelta(days=1200)
-    rows = [{"enterprise_id": world.enterprise_id, "user_id": p.id, "role": "owner", "started_at": start,
-             "ended_at": None} for p in world.people[0:4]]
-    rows += [{"enterprise_id": world.enterprise_id, "user_id": p.id, "role": "billing_manager",
-              "started_at": start, "ended_at": None} for p in world.people[4:6]]
+    rows = [
+        {"enterprise_id": world.enterprise_id, "user_id": p.id, "role": "owner", "started_at": start, "ended_at": None}
+        for p in world.people[0:4]
+    ]
+    rows += [
+        {
+            "enterprise_id": world.enterprise_id,
+            "user_id": p.id,
+            "role": "billing_manager",
+            "started_at": start,
+            "ended_at": None,
+        }
+        for p in world.people[4:6]
+    ]
     ledger.bulk_insert(t.enterprise_roles, rows)
 
 
@@ -182,12 +221,13 @@ def _add_teams(world: World, ledger: Ledger, rng: random.Random) -> None:
             tid = ledger.add_team(world.enterprise_id, slug, org_id=org.id, created_at=org.created_at)
             org.teams.append(tid)
             people = [i for i in org.members if world.people[i].kind != "billing_manager"]
-            members += [{"team_id": tid, "user_id": world.people[i].id}
-                        for i in sample(rng, people, TEAM_SIZE_CAP)]
+            members += [{"team_id": tid, "user_id": world.people[i].id} for i in sample(rng, people, TEAM_SIZE_CAP)]
     leads = [i for org in world.orgs[:10] for i in org.members[:3]]
     world.enterprise_team_id = ledger.add_team(
-        world.enterprise_id, "engineering-leads", name="Engineering leads",
-        created_at=world.now - dt.timedelta(days=400))
-    members += [{"team_id": world.enterprise_team_id, "user_id": world.people[i].id}
-                for i in sorted(set(leads))]
+        world.enterprise_id,
+        "engineering-leads",
+        name="Engineering leads",
+        created_at=world.now - dt.timedelta(days=400),
+    )
+    members += [{"team_id": world.enterprise_team_id, "user_id": world.people[i].id} for i in sorted(set(leads))]
     ledger.bulk_insert(t.team_members, members)

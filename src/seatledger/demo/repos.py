@@ -21,8 +21,12 @@ def build_repos(world: World, ledger: Ledger) -> None:
     _plan_repos(world, rng)
     ledger.bulk_insert(t.repositories, _repo_rows(world, rng))
     r = t.repositories
-    ids = {(row.owner_login, row.name): row.id for row in ledger.conn.execute(
-        sa.select(r.c.id, r.c.owner_login, r.c.name).where(r.c.enterprise_id == world.enterprise_id))}
+    ids = {
+        (row.owner_login, row.name): row.id
+        for row in ledger.conn.execute(
+            sa.select(r.c.id, r.c.owner_login, r.c.name).where(r.c.enterprise_id == world.enterprise_id)
+        )
+    }
     for repo in world.repos:
         repo.id = ids[(repo.owner_login, repo.name)]
     world.progress.advance(len(world.repos))
@@ -60,7 +64,9 @@ def _repo_rows(world: World, rng: random.Random) -> Iterator[dict[str, object]]:
             "enterprise_id": world.enterprise_id,
             "organization_id": org.id if org else None,
             "owner_user_id": None if org else owner_ids[repo.owner_login],
-            "owner_login": repo.owner_login, "name": repo.name, "visibility": repo.visibility,
+            "owner_login": repo.owner_login,
+            "name": repo.name,
+            "visibility": repo.visibility,
             "is_fork": rng.random() < 0.04,
             "created_at": world.ago(rng, 10, max(11, earliest)),
             # Secret Protection and Code Security on a subset; a few public repos use the free features.
@@ -81,10 +87,13 @@ def _collaborator_rows(world: World, rng: random.Random) -> Iterator[dict[str, o
             p.repos.append(rng.choice(public))
         for i in p.repos:
             removed = rng.random() < 0.05
-            yield {"repository_id": world.repos[i].id, "user_id": p.id,
-                   "permission": rng.choice(("read", "write", "write", "maintain")),
-                   "started_at": world.ago(rng, 45, 500),
-                   "ended_at": world.ago(rng, 1, 40) if removed else None}
+            yield {
+                "repository_id": world.repos[i].id,
+                "user_id": p.id,
+                "permission": rng.choice(("read", "write", "write", "maintain")),
+                "started_at": world.ago(rng, 45, 500),
+                "ended_at": world.ago(rng, 1, 40) if removed else None,
+            }
 
 
 # Every kind of invitation the seat rules distinguish: (role, addressed to, repository, status).
@@ -132,8 +141,16 @@ def _invitation_rows(world: World, rng: random.Random) -> Iterator[dict[str, obj
         else:
             email = f"new.hire{k}@mail.example" if role != "collaborator" else f"contractor{k}@agency.example"
         created = world.ago(rng, 1, 30)
-        yield {"organization_id": org.id, "repository_id": repo.id if repo else None, "role": role,
-               "invitee_login": login, "invitee_user_id": user_id, "invitee_email": email, "status": status,
-               "created_at": created,
-               "resolved_at": None if status == "pending"
-               else min(world.now, created + dt.timedelta(hours=rng.uniform(1, 48))).replace(microsecond=0)}
+        yield {
+            "organization_id": org.id,
+            "repository_id": repo.id if repo else None,
+            "role": role,
+            "invitee_login": login,
+            "invitee_user_id": user_id,
+            "invitee_email": email,
+            "status": status,
+            "created_at": created,
+            "resolved_at": None
+            if status == "pending"
+            else min(world.now, created + dt.timedelta(hours=rng.uniform(1, 48))).replace(microsecond=0),
+        }

@@ -24,16 +24,26 @@ def build_servers(world: World, ledger: Ledger) -> None:
     rng = world.rng("servers")
     world.progress.start("server accounts", 2)
     server_ids = [
-        ledger.add_server(world.enterprise_id, world.uuid(f"server-{name}"), f"ghes-{name}.{world.slug}.example",
-                          version=version, created_at=world.now - dt.timedelta(days=900))
+        ledger.add_server(
+            world.enterprise_id,
+            world.uuid(f"server-{name}"),
+            f"ghes-{name}.{world.slug}.example",
+            version=version,
+            created_at=world.now - dt.timedelta(days=900),
+        )
         for name, version in INSTANCES
     ]
     ledger.bulk_insert(t.server_accounts, _account_rows(world, rng, server_ids))
     east, west = server_ids
     ledger.add_sync_event(east, kind="connect", status="success", occurred_at=world.now - dt.timedelta(days=2))
     ledger.add_sync_event(west, kind="upload", status="success", occurred_at=world.now - dt.timedelta(days=31))
-    ledger.add_sync_event(west, kind="connect", status="failure", occurred_at=world.now - dt.timedelta(days=3),
-                          error="GitHub Connect could not reach api.github.com (timeout)")
+    ledger.add_sync_event(
+        west,
+        kind="connect",
+        status="failure",
+        occurred_at=world.now - dt.timedelta(days=3),
+        error="GitHub Connect could not reach api.github.com (timeout)",
+    )
     world.progress.advance(2)
     ledger.bulk_insert(t.vs_subscriptions, _vs_rows(world, rng))
 
@@ -46,13 +56,21 @@ def _account_rows(world: World, rng: random.Random, server_ids: list[int]) -> It
         next_id[sid] += 1
         cs = rng.random() < 0.15
         return {
-            "server_instance_id": sid, "user_id": uid, "login": login, "primary_email": email.lower(),
-            "other_emails": "", "suspended": flags.get("suspended", rng.random() < 0.04),
-            "dormant": rng.random() < 0.05, "site_admin": flags.get("site_admin", False),
+            "server_instance_id": sid,
+            "user_id": uid,
+            "login": login,
+            "primary_email": email.lower(),
+            "other_emails": "",
+            "suspended": flags.get("suspended", rng.random() < 0.04),
+            "dormant": rng.random() < 0.05,
+            "site_admin": flags.get("site_admin", False),
             "is_scim_setup_user": flags.get("scim", False),
-            "advanced_security_user": cs, "code_security_user": cs,
+            "advanced_security_user": cs,
+            "code_security_user": cs,
             "secret_protection_user": cs and rng.random() < 0.6,
-            "created_at": world.ago(rng, 30, 850), "matched_user_id": None, "match_rule": None,
+            "created_at": world.ago(rng, 30, 850),
+            "matched_user_id": None,
+            "match_rule": None,
         }
 
     for sid in server_ids:
@@ -84,13 +102,26 @@ def _vs_rows(world: World, rng: random.Random) -> Iterator[dict[str, object]]:
     for p in world.people:
         if p.kind in ("member", "unaffiliated") and rng.random() < (0.05 if p.kind == "member" else 0.5):
             # The UPN equals a verified email: auto-matched.
-            yield {"enterprise_id": world.enterprise_id, "subscriber_email": p.primary_email, "name": p.name,
-                   "level": rng.choice(("Visual Studio Enterprise", "Visual Studio Professional")),
-                   "status": "active", "created_at": created, "matched_user_id": None, "match_rule": None}
+            yield {
+                "enterprise_id": world.enterprise_id,
+                "subscriber_email": p.primary_email,
+                "name": p.name,
+                "level": rng.choice(("Visual Studio Enterprise", "Visual Studio Professional")),
+                "status": "active",
+                "created_at": created,
+                "matched_user_id": None,
+                "match_rule": None,
+            }
     for k in range(max(3, world.size.people // 100)):
         # Subscribers whose UPN matches nobody: they wait for a manual match.
         first, last = person_name(rng)
-        yield {"enterprise_id": world.enterprise_id, "subscriber_email": f"{first}.{last}{k}@partners.example",
-               "name": f"{first.title()} {last.title()}", "level": "Visual Studio Enterprise",
-               "status": "inactive" if k % 5 == 4 else "active", "created_at": created,
-               "matched_user_id": None, "match_rule": None}
+        yield {
+            "enterprise_id": world.enterprise_id,
+            "subscriber_email": f"{first}.{last}{k}@partners.example",
+            "name": f"{first.title()} {last.title()}",
+            "level": "Visual Studio Enterprise",
+            "status": "inactive" if k % 5 == 4 else "active",
+            "created_at": created,
+            "matched_user_id": None,
+            "match_rule": None,
+        }

@@ -52,9 +52,12 @@ WEEK = dt.timedelta(days=7)
 PRODUCT_LABELS = {**conditions.PRODUCT_LABELS, "copilot": "Copilot seats"}
 TOP_RECLAIM = 5  # candidates named per product: those unused the longest
 RECLAIM_LABELS = {
-    "dormant": "dormant members", "stale_invitation": "old pending invitations",
-    "idle_collaborator": "idle outside collaborators", "suspended_server": "server accounts of suspended people",
-    "never_used": "never used", "idle": "idle",
+    "dormant": "dormant members",
+    "stale_invitation": "old pending invitations",
+    "idle_collaborator": "idle outside collaborators",
+    "suspended_server": "server accounts of suspended people",
+    "never_used": "never used",
+    "idle": "idle",
 }
 LINK_PAGES = ("changes", "reclaim")  # the pages a digest's link opens
 
@@ -76,8 +79,13 @@ class Digest:
 def compose(conn: Connection, enterprise: str, start: dt.datetime, end: dt.datetime) -> Digest:
     s = enterprise_summary(conn, enterprise, as_of=end)
     return Digest(
-        enterprise=s.enterprise, name=s.name, start=start, end=end, seats_consumed=s.seats.consumed,
-        seats_purchased=s.seats.purchased, changes=license_changes(conn, enterprise, start, end).products,
+        enterprise=s.enterprise,
+        name=s.name,
+        start=start,
+        end=end,
+        seats_consumed=s.seats.consumed,
+        seats_purchased=s.seats.purchased,
+        changes=license_changes(conn, enterprise, start, end).products,
         reclaims=tuple(licensing.reclaim(conn, enterprise, product, as_of=end) for product in RECLAIM_PRODUCTS),
     )
 
@@ -96,8 +104,13 @@ def open_link(secret_key: str, token: str, *, now: dt.datetime) -> tuple[str, st
     """(enterprise, start, end) of a digest link; LinkExpired after :data:`LINK_TTL`,
     InvalidInput if forged."""
     value = verify_token(
-        secret_key, token, int(LINK_TTL.total_seconds()), salt=LINK_SALT, what="digest link",
-        again="The next digest brings a new one.", clock=lambda: now.replace(tzinfo=dt.timezone.utc).timestamp(),
+        secret_key,
+        token,
+        int(LINK_TTL.total_seconds()),
+        salt=LINK_SALT,
+        what="digest link",
+        again="The next digest brings a new one.",
+        clock=lambda: now.replace(tzinfo=dt.timezone.utc).timestamp(),
     )
     slug, start, end = value.split("|")
     return slug, start, end
@@ -119,11 +132,14 @@ def _oldest(found: Reclaim) -> list[ReclaimCandidate]:
 def _reclaim_lines(found: Reclaim) -> list[str]:
     label = PRODUCT_LABELS[found.product]
     counts = ", ".join(f"{n} {RECLAIM_LABELS[k]}" for k, n in found.counts.items())
-    return [f"  {label}: {len(found.candidates)} ({counts})", *(
-        f"    {c.login or c.person_key.partition(':')[2]}: {RECLAIM_LABELS[c.category]}, {c.detail}"
-        + (f" (since {c.since:%Y-%m-%d})" if c.since else "")
-        for c in _oldest(found)
-    )]
+    return [
+        f"  {label}: {len(found.candidates)} ({counts})",
+        *(
+            f"    {c.login or c.person_key.partition(':')[2]}: {RECLAIM_LABELS[c.category]}, {c.detail}"
+            + (f" (since {c.since:%Y-%m-%d})" if c.since else "")
+            for c in _oldest(found)
+        ),
+    ]
 
 
 def message(settings: Settings, d: Digest, to: str, token: str) -> EmailMessage:
@@ -137,8 +153,10 @@ def message(settings: Settings, d: Digest, to: str, token: str) -> EmailMessage:
         *(f"  {PRODUCT_LABELS[c.product]}: {c.at_end}" for c in d.changes if c.product != "enterprise"),
         "",
         "Change since the last digest",
-        *(f"  {PRODUCT_LABELS[c.product]}: {c.at_start} -> {c.at_end} ({c.added} added, {c.removed} removed)"
-          for c in d.changes),
+        *(
+            f"  {PRODUCT_LABELS[c.product]}: {c.at_start} -> {c.at_end} ({c.added} added, {c.removed} removed)"
+            for c in d.changes
+        ),
         "",
         f"To reclaim (the {TOP_RECLAIM} unused the longest named)",
         *(line for found in d.reclaims for line in _reclaim_lines(found)),
@@ -163,8 +181,9 @@ def next_due(sub: Subscription) -> dt.datetime:
     return last.replace(year=year, month=month, day=min(last.day, calendar.monthrange(year, month)[1]))
 
 
-def _send_one(engine: Engine, settings: Settings, mailer: Mailer, secret_key: str, sub: Subscription,
-              now: dt.datetime) -> bool:
+def _send_one(
+    engine: Engine, settings: Settings, mailer: Mailer, secret_key: str, sub: Subscription, now: dt.datetime
+) -> bool:
     ds = digest_subscriptions
     start = sub.last_sent_at or sub.subscribed_at
     with engine.begin() as conn:
@@ -180,8 +199,9 @@ def _send_one(engine: Engine, settings: Settings, mailer: Mailer, secret_key: st
         mailer.send(message(settings, digest, to, sign_link(secret_key, digest, now=now)))
     except (OSError, smtplib.SMTPException) as exc:
         with engine.begin() as conn:  # give it back: the next run tries again
-            conn.execute(sa.update(ds).where(ds.c.id == sub.id, ds.c.last_sent_at == now)
-                         .values(last_sent_at=sub.last_sent_at))
+            conn.execute(
+                sa.update(ds).where(ds.c.id == sub.id, ds.c.last_sent_at == now).values(last_sent_at=sub.last_sent_at)
+            )
         raise LedgerError(f"the digest to {to} was not sent: {exc}") from exc
     return True
 
@@ -193,9 +213,17 @@ class Sent:
     failed: tuple[str, ...]  # why each failed mail failed (tried again on the next run)
 
 
-def send_digests(engine: Engine, settings: Settings, mailer: Mailer, secret_key: str, *,
-                 enterprise: str | None = None, login: str | None = None, due_only: bool = True,
-                 now: dt.datetime | None = None) -> Sent:
+def send_digests(
+    engine: Engine,
+    settings: Settings,
+    mailer: Mailer,
+    secret_key: str,
+    *,
+    enterprise: str | None = None,
+    login: str | None = None,
+    due_only: bool = True,
+    now: dt.datetime | None = None,
+) -> Sent:
     """Send the digests due at ``now`` (every subscription when ``due_only`` is false), of
     ``enterprise`` and ``login`` when given."""
     when = (now or utcnow()).replace(microsecond=0)

@@ -33,8 +33,9 @@ class Subscription:
 def may_read(conn: Connection, enterprise_id: int, user_id: int, at: dt.datetime) -> bool:
     """The person holds an enterprise role at ``at`` and is not suspended."""
     er, u = t.enterprise_roles, t.users
-    role = sa.select(er.c.id).where(er.c.enterprise_id == enterprise_id, er.c.user_id == user_id,
-                                    holds_at(er.c.started_at, er.c.ended_at, at))
+    role = sa.select(er.c.id).where(
+        er.c.enterprise_id == enterprise_id, er.c.user_id == user_id, holds_at(er.c.started_at, er.c.ended_at, at)
+    )
     active = sa.select(u.c.id).where(u.c.id == user_id, sa.or_(u.c.suspended_at.is_(None), u.c.suspended_at > at))
     return bool(conn.execute(sa.select(sa.and_(role.exists(), active.exists()))).scalar())
 
@@ -43,8 +44,10 @@ def email_of(conn: Connection, user_id: int) -> str | None:
     """Where the person's mail goes: their primary verified email, else the first verified one."""
     ue = t.user_emails
     return conn.execute(
-        sa.select(ue.c.email).where(ue.c.user_id == user_id, ue.c.verified == sa.true())
-        .order_by(ue.c.is_primary.desc(), ue.c.id).limit(1)
+        sa.select(ue.c.email)
+        .where(ue.c.user_id == user_id, ue.c.verified == sa.true())
+        .order_by(ue.c.is_primary.desc(), ue.c.id)
+        .limit(1)
     ).scalar()
 
 
@@ -56,8 +59,9 @@ def _user(conn: Connection, enterprise_id: int, slug: str, login: str) -> int:
     return int(found)
 
 
-def subscribe(conn: Connection, enterprise: str, login: str, frequency: str, *,
-              now: dt.datetime | None = None) -> Subscription:
+def subscribe(
+    conn: Connection, enterprise: str, login: str, frequency: str, *, now: dt.datetime | None = None
+) -> Subscription:
     """Subscribe ``login`` (or change how often they get it); PermissionDenied without a role."""
     frequency = frequency.strip().lower()
     if frequency not in DIGEST_FREQUENCIES:
@@ -72,8 +76,9 @@ def subscribe(conn: Connection, enterprise: str, login: str, frequency: str, *,
         sa.update(ds).where(ds.c.enterprise_id == info.id, ds.c.user_id == user_id).values(frequency=frequency)
     ).rowcount
     if not moved:
-        conn.execute(sa.insert(ds).values(enterprise_id=info.id, user_id=user_id, frequency=frequency,
-                                          subscribed_at=when))
+        conn.execute(
+            sa.insert(ds).values(enterprise_id=info.id, user_id=user_id, frequency=frequency, subscribed_at=when)
+        )
     return next(s for s in list_subscriptions(conn, info.slug) if s.user_id == user_id)
 
 
@@ -91,7 +96,8 @@ def list_subscriptions(conn: Connection, enterprise: str | None = None) -> list[
     ds, u, e = digest_subscriptions, t.users, t.enterprises
     stmt = (
         sa.select(ds, u.c.login, e.c.slug)
-        .join(u, u.c.id == ds.c.user_id).join(e, e.c.id == ds.c.enterprise_id)
+        .join(u, u.c.id == ds.c.user_id)
+        .join(e, e.c.id == ds.c.enterprise_id)
         .order_by(e.c.slug, u.c.login)
     )
     if enterprise is not None:

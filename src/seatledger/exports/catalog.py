@@ -59,7 +59,9 @@ class UsageParams:
     end: dt.date
 
     def to_json(self) -> str:
-        return json.dumps({"report_type": self.report_type, "start": self.start.isoformat(), "end": self.end.isoformat()})
+        return json.dumps(
+            {"report_type": self.report_type, "start": self.start.isoformat(), "end": self.end.isoformat()}
+        )
 
     @classmethod
     def parse(cls, report_type: str, start: str, end: str) -> "UsageParams":
@@ -118,7 +120,10 @@ class ReportRequest:
 
 
 def report_request(
-    kind: str, scope: str, product: str | None = None, usage: UsageParams | None = None,
+    kind: str,
+    scope: str,
+    product: str | None = None,
+    usage: UsageParams | None = None,
     as_of: dt.datetime | None = None,
 ) -> ReportRequest:
     """Parse and check a request; InvalidInput names what is wrong."""
@@ -154,9 +159,7 @@ def open_chunks(conn: Connection, request: ReportRequest, *, as_of: dt.datetime 
     return reports.open_report(request.kind, conn, request.scope, product=request.product, as_of=as_of)
 
 
-def write_report(
-    conn: Connection, request: ReportRequest, out: BinaryIO, *, as_of: dt.datetime | None = None
-) -> int:
+def write_report(conn: Connection, request: ReportRequest, out: BinaryIO, *, as_of: dt.datetime | None = None) -> int:
     """Write the CSV for ``request`` to ``out``; returns the number of data rows."""
     written = [0]
 
@@ -165,7 +168,9 @@ def write_report(
 
     if request.usage is not None:
         u = request.usage
-        chunks = usage_report.iter_report(conn, request.scope, u.start, u.end, u.report_type, as_of=as_of, progress=progress)
+        chunks = usage_report.iter_report(
+            conn, request.scope, u.start, u.end, u.report_type, as_of=as_of, progress=progress
+        )
         for chunk in chunks:
             out.write(chunk)
         return written[0]

@@ -81,13 +81,19 @@ def _now(clock: Clock) -> dt.datetime:
 
 def _job(row: sa.Row[*tuple[Any, ...]]) -> ExportJob:
     return ExportJob(
-        id=row.id, requester_user_id=row.requester_user_id,
+        id=row.id,
+        requester_user_id=row.requester_user_id,
         request=report_request(
             row.kind, row.scope, row.product, UsageParams.from_json(row.params) if row.params else None, row.as_of
         ),
-        status=row.status, reason=row.reason,
-        file_path=row.file_path, rows=row.rows, created_at=row.created_at, finished_at=row.finished_at,
-        attempts=row.attempts, notify=bool(row.notify),
+        status=row.status,
+        reason=row.reason,
+        file_path=row.file_path,
+        rows=row.rows,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+        attempts=row.attempts,
+        notify=bool(row.notify),
     )
 
 
@@ -102,25 +108,38 @@ def request_export(
     j = export_jobs
     settle_abandoned_of(conn, user_id, request.kind, clock)  # one whose worker died refuses nobody
     values = dict(
-        requester_user_id=user_id, kind=request.kind, scope=request.scope_token, product=request.product,
-        params=request.usage.to_json() if request.usage else None, as_of=request.as_of,
-        status=EXPORT_QUEUED, created_at=_now(clock), attempts=0, notify=notify,
+        requester_user_id=user_id,
+        kind=request.kind,
+        scope=request.scope_token,
+        product=request.product,
+        params=request.usage.to_json() if request.usage else None,
+        as_of=request.as_of,
+        status=EXPORT_QUEUED,
+        created_at=_now(clock),
+        attempts=0,
+        notify=notify,
     )
     # The one-pending-request rule is the database's (a partial unique index): a request racing
     # ours inserts nothing here, without aborting the caller's transaction, and is told which
     # request is pending.
     job_id = conn.execute(
-        upsert_insert(conn)(j).values(**values).on_conflict_do_nothing(
-            index_elements=list(PENDING_KEY), index_where=sa.text(PENDING_WHERE)
-        ).returning(j.c.id)
+        upsert_insert(conn)(j)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(PENDING_KEY), index_where=sa.text(PENDING_WHERE))
+        .returning(j.c.id)
     ).scalar()
     if job_id is not None:
         return int(job_id)
     pending = conn.execute(
-        sa.select(j).where(
-            j.c.requester_user_id == user_id, j.c.kind == request.kind, j.c.scope == request.scope_token,
-            sa.func.coalesce(j.c.product, "") == (request.product or ""), j.c.status.in_(PENDING),
-        ).limit(1)
+        sa.select(j)
+        .where(
+            j.c.requester_user_id == user_id,
+            j.c.kind == request.kind,
+            j.c.scope == request.scope_token,
+            sa.func.coalesce(j.c.product, "") == (request.product or ""),
+            j.c.status.in_(PENDING),
+        )
+        .limit(1)
     ).first()
     # Named after the pending request, which is the one the person is waiting for.
     held = _job(pending).request if pending is not None else request
@@ -156,9 +175,7 @@ def get_job(conn: Connection, job_id: int) -> ExportJob:
 def iter_jobs(conn: Connection, user_id: int, *, limit: int = 50) -> Iterator[ExportJob]:
     """A person's exports, newest first."""
     j = export_jobs
-    for row in conn.execute(
-        sa.select(j).where(j.c.requester_user_id == user_id).order_by(j.c.id.desc()).limit(limit)
-    ):
+    for row in conn.execute(sa.select(j).where(j.c.requester_user_id == user_id).order_by(j.c.id.desc()).limit(limit)):
         yield _job(row)
 
 
@@ -223,10 +240,12 @@ def run_export(
         # queued job, or a running one whose worker's lease ran out (that worker died).
         now = _now(clock)
         taken = conn.execute(
-            sa.update(j).where(
+            sa.update(j)
+            .where(
                 j.c.id == job_id,
                 sa.or_(j.c.status == EXPORT_QUEUED, sa.and_(j.c.status == EXPORT_RUNNING, sa.not_(live_lease(now)))),
-            ).values(status=EXPORT_RUNNING, attempts=j.c.attempts + 1, lease_until=lease_until(settings, clock))
+            )
+            .values(status=EXPORT_RUNNING, attempts=j.c.attempts + 1, lease_until=lease_until(settings, clock))
         ).rowcount
         if not taken:
             return job.status  # done, or running under a live worker (a duplicate delivery)
@@ -264,9 +283,13 @@ def run_export(
             path.unlink(missing_ok=True)
         with engine.begin() as conn:
             conn.execute(
-                sa.update(j).where(j.c.id == job_id).values(
-                    status=EXPORT_FAILED if final else EXPORT_QUEUED, reason=reason,
-                    finished_at=_now(clock) if final else None, lease_until=None,
+                sa.update(j)
+                .where(j.c.id == job_id)
+                .values(
+                    status=EXPORT_FAILED if final else EXPORT_QUEUED,
+                    reason=reason,
+                    finished_at=_now(clock) if final else None,
+                    lease_until=None,
                 )
             )
         if final:
@@ -274,8 +297,14 @@ def run_export(
         raise JobFailed(reason) from exc
     with engine.begin() as conn:
         conn.execute(
-            sa.update(j).where(j.c.id == job_id).values(
-                status=EXPORT_READY, reason=None, file_path=str(path), rows=rows, finished_at=_now(clock),
+            sa.update(j)
+            .where(j.c.id == job_id)
+            .values(
+                status=EXPORT_READY,
+                reason=None,
+                file_path=str(path),
+                rows=rows,
+                finished_at=_now(clock),
                 lease_until=None,
             )
         )
@@ -301,7 +330,10 @@ def _message(
     settings: Settings, to: str, request: ReportRequest, link: str, rows: int, enterprise: str
 ) -> EmailMessage:
     return new_message(
-        settings, to, f"Your seatledger report is ready: {request.title}", enterprise,
+        settings,
+        to,
+        f"Your seatledger report is ready: {request.title}",
+        enterprise,
         f"Your {request.title} report ({rows} rows) is ready.\n\n"
         f"Download it here:\n{link}\n\n"
         f"The link expires after {lifetime(settings.download_link_ttl_seconds)}.\n",

@@ -70,6 +70,13 @@ def sign_job(secret_key: str, job_id: int, *, clock: Clock = time.time) -> str:
 
 def verify_job_token(secret_key: str, token: str, ttl_seconds: int, *, clock: Clock = time.time) -> int:
     """The job id in ``token``; LinkExpired after ``ttl_seconds``, InvalidInput if forged."""
-    value = verify_token(secret_key, token, ttl_seconds, salt=LINK_SALT, what="download link",
-                         again="Request the report again to get a new link.", clock=clock)
+    value = verify_token(
+        secret_key,
+        token,
+        ttl_seconds,
+        salt=LINK_SALT,
+        what="download link",
+        again="Request the report again to get a new link.",
+        clock=clock,
+    )
     return int(value)

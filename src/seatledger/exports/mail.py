@@ -115,7 +115,11 @@ def _body(msg: mailbox.MaildirMessage) -> str:
         for part in msg.walk():
             if part.get_content_type() == "text/plain":
                 payload = part.get_payload(decode=True)
-                return payload.decode(part.get_content_charset() or "utf-8") if isinstance(payload, bytes) and payload else ""
+                return (
+                    payload.decode(part.get_content_charset() or "utf-8")
+                    if isinstance(payload, bytes) and payload
+                    else ""
+                )
         return ""
     payload = msg.get_payload(decode=True)
     return payload.decode(msg.get_content_charset() or "utf-8") if isinstance(payload, bytes) else str(payload)

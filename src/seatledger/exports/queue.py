@@ -96,13 +96,13 @@ class ExportQueue:
         self.huey.periodic_task(crontab(minute=str(VERIFY_AT[1]), hour=str(VERIFY_AT[0])), name=VERIFY_TASK_NAME)(
             self.verify_intervals
         )
-        self.huey.periodic_task(
-            crontab(minute=f"*/{ALERTS_EVALUATE_EVERY_MINUTES}"), name=ALERTS_EVALUATE_TASK_NAME
-        )(self.evaluate_alerts)
+        self.huey.periodic_task(crontab(minute=f"*/{ALERTS_EVALUATE_EVERY_MINUTES}"), name=ALERTS_EVALUATE_TASK_NAME)(
+            self.evaluate_alerts
+        )
         self.huey.periodic_task(crontab(minute="*"), name=ALERTS_DELIVER_TASK_NAME)(self.deliver_alerts)
-        self.huey.periodic_task(
-            crontab(minute=str(DIGESTS_AT[1]), hour=str(DIGESTS_AT[0])), name=DIGESTS_TASK_NAME
-        )(self.send_digests)
+        self.huey.periodic_task(crontab(minute=str(DIGESTS_AT[1]), hour=str(DIGESTS_AT[0])), name=DIGESTS_TASK_NAME)(
+            self.send_digests
+        )
         self._consumer: Consumer | None = None
         self._sweeper: Sweeper | None = None
 
@@ -147,8 +147,13 @@ class ExportQueue:
     def run(self, job_id: int) -> str:
         """The task body: run the real export job in this process."""
         return run_export(
-            self.settings, self.engine, job_id, mailer=self.mailer, secret_key=self.secret_key,
-            base_url=self.base_url, clock=self.clock,
+            self.settings,
+            self.engine,
+            job_id,
+            mailer=self.mailer,
+            secret_key=self.secret_key,
+            base_url=self.base_url,
+            clock=self.clock,
         )
 
     def enqueue(self, job_id: int) -> Any:

@@ -34,8 +34,15 @@ ABANDONED_REASON = "the worker running this export stopped (killed or crashed) b
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "ABANDONED_REASON", "TEMP_SUFFIX", "Sweeper", "kept_lease", "lease_until", "live_lease", "recover_abandoned",
-    "remove_stale_temp_files", "settle_abandoned_of",
+    "ABANDONED_REASON",
+    "TEMP_SUFFIX",
+    "Sweeper",
+    "kept_lease",
+    "lease_until",
+    "live_lease",
+    "recover_abandoned",
+    "remove_stale_temp_files",
+    "settle_abandoned_of",
 ]
 
 
@@ -73,8 +80,11 @@ def kept_lease(settings: Settings, engine: Engine, job_id: int, clock: Clock) ->
         while not stop.wait(interval):
             try:
                 with engine.begin() as conn:
-                    conn.execute(sa.update(j).where(j.c.id == job_id, j.c.status == EXPORT_RUNNING)
-                                 .values(lease_until=lease_until(settings, clock)))
+                    conn.execute(
+                        sa.update(j)
+                        .where(j.c.id == job_id, j.c.status == EXPORT_RUNNING)
+                        .values(lease_until=lease_until(settings, clock))
+                    )
             except sa.exc.SQLAlchemyError as exc:  # the next beat tries again; the job decides its fate
                 log.warning("export #%s: could not renew its lease: %s", job_id, exc)
 
@@ -93,7 +103,8 @@ def settle_abandoned_of(conn: Connection, user_id: int, kind: str, clock: Clock)
     j = export_jobs
     now = _now(clock)
     conn.execute(
-        sa.update(j).where(j.c.requester_user_id == user_id, j.c.kind == kind, _abandoned(now))
+        sa.update(j)
+        .where(j.c.requester_user_id == user_id, j.c.kind == kind, _abandoned(now))
         .values(status=EXPORT_FAILED, reason=ABANDONED_REASON, finished_at=now, lease_until=None)
     )
 
@@ -109,11 +120,17 @@ def recover_abandoned(settings: Settings, engine: Engine, clock: Clock = time.ti
         failed = [int(r.id) for r in rows if r.attempts > settings.export_retries]
         # Each update repeats the condition: a worker that took the job meanwhile keeps it.
         if retry:
-            conn.execute(sa.update(j).where(j.c.id.in_(retry), _abandoned(now))
-                         .values(status=EXPORT_QUEUED, reason=ABANDONED_REASON + "; retried", lease_until=None))
+            conn.execute(
+                sa.update(j)
+                .where(j.c.id.in_(retry), _abandoned(now))
+                .values(status=EXPORT_QUEUED, reason=ABANDONED_REASON + "; retried", lease_until=None)
+            )
         if failed:
-            conn.execute(sa.update(j).where(j.c.id.in_(failed), _abandoned(now))
-                         .values(status=EXPORT_FAILED, reason=ABANDONED_REASON, finished_at=now, lease_until=None))
+            conn.execute(
+                sa.update(j)
+                .where(j.c.id.in_(failed), _abandoned(now))
+                .values(status=EXPORT_FAILED, reason=ABANDONED_REASON, finished_at=now, lease_until=None)
+            )
     for job_id in retry + failed:
         log.warning("export #%s lost its worker: %s", job_id, "retried" if job_id in retry else "failed")
     remove_stale_temp_files(settings, engine, clock)
@@ -141,7 +158,9 @@ class Sweeper:
     """Runs :func:`recover_abandoned` at start and then every lease period in a thread,
     handing the jobs to retry to ``enqueue``."""
 
-    def __init__(self, settings: Settings, engine: Engine, enqueue: Callable[[int], object], clock: Clock = time.time) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, enqueue: Callable[[int], object], clock: Clock = time.time
+    ) -> None:
         self.settings, self.engine, self.enqueue, self.clock = settings, engine, enqueue, clock
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

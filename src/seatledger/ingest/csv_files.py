@@ -20,7 +20,9 @@ TRUE = frozenset({"true", "t", "yes", "y", "1"})
 FALSE = frozenset({"false", "f", "no", "n", "0"})
 
 
-def read_rows(data: bytes, *, required: Sequence[str], aliases: dict[str, str] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+def read_rows(
+    data: bytes, *, required: Sequence[str], aliases: dict[str, str] | None = None
+) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) with lower-cased header names and stripped values.
 
     Malformed CSV is rejected with the line and the reason, never read some other way: a quote

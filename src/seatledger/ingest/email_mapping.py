@@ -29,17 +29,17 @@ def map_email(conn: Connection, enterprise_slug: str, email: str, login: str) ->
         raise InvalidInput(f"{address} is a bot's email: it counts for nobody")
     info = get_enterprise(conn, enterprise_slug)
     u, ue = t.users, t.user_emails
-    person = conn.execute(
-        sa.select(u.c.id, u.c.is_bot).where(u.c.enterprise_id == info.id, u.c.login == login)
-    ).first()
+    person = conn.execute(sa.select(u.c.id, u.c.is_bot).where(u.c.enterprise_id == info.id, u.c.login == login)).first()
     if person is None:
         raise NotFound(f"no user {login!r} in enterprise {enterprise_slug!r}")
     if person.is_bot:
         raise InvalidInput(f"{login} is a bot: its commits count for nobody")
     owner = conn.execute(
-        sa.select(u.c.login).join(ue, ue.c.user_id == u.c.id)
+        sa.select(u.c.login)
+        .join(ue, ue.c.user_id == u.c.id)
         .where(u.c.enterprise_id == info.id, ue.c.email == address, ue.c.verified == sa.true(), u.c.id != person.id)
-        .order_by(u.c.id).limit(1)
+        .order_by(u.c.id)
+        .limit(1)
     ).scalar()
     if owner is not None:
         raise InvalidInput(f"{address} is already a verified email of {owner}")

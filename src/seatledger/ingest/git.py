@@ -128,7 +128,11 @@ def ingest_repository(
     now = options.now or utcnow()
     # --enable turns the products on from this import on (enablement is a dated fact).
     repo_id, outcome = ledger.upsert_repo(
-        enterprise_id, options.org, name, org_id=org_id, visibility=options.visibility,
+        enterprise_id,
+        options.org,
+        name,
+        org_id=org_id,
+        visibility=options.visibility,
         code_security=True if "code_security" in options.enable else None,
         secret_protection=True if "secret_protection" in options.enable else None,
         created_at=now,
@@ -235,13 +239,12 @@ def _resolve_authors(
             report.notes.append(f"not created: {email} gives no GitHub login ({author.commits} commits unattributed)")
             continue
         login = identities.unique_login(ledger.conn, enterprise_id, wanted)
-        uid, outcome = ledger.upsert_user(enterprise_id, login, name=author.name or None, emails=[email],
-                                          at=author.first_seen)
+        uid, outcome = ledger.upsert_user(
+            enterprise_id, login, name=author.name or None, emails=[email], at=author.first_seen
+        )
         report.count("user", outcome)
         # A member since their first commit seen, so a past as_of inside the window counts them.
-        report.count("membership", ledger.ensure_membership(
-            org_id, uid, "member", at=author.first_seen, source="git"
-        ))
+        report.count("membership", ledger.ensure_membership(org_id, uid, "member", at=author.first_seen, source="git"))
 
 
 # -- many repositories ---------------------------------------------------------------------
@@ -311,11 +314,21 @@ def _record(engine: Engine, enterprise_id: int, org: str, result: GitIngestResul
     any was) and the ones that failed, with their reasons (the last failure)."""
     if result.failed:
         reasons = "; ".join(f"{path}: {reason}" for path, reason in result.failed)
-        record_failure(engine, enterprise_id, "git", f"{len(result.failed)} of "
-                       f"{len(result.failed) + result.succeeded} repositories failed: {reasons}")
+        record_failure(
+            engine,
+            enterprise_id,
+            "git",
+            f"{len(result.failed)} of {len(result.failed) + result.succeeded} repositories failed: {reasons}",
+        )
     if result.succeeded:
         with engine.begin() as conn:
-            record_success(conn, enterprise_id, "git", {
-                "organizations": [org], "repositories": [f"{org}/{name}" for name in result.covered],
-                "failed": [path for path, _ in result.failed],
-            })
+            record_success(
+                conn,
+                enterprise_id,
+                "git",
+                {
+                    "organizations": [org],
+                    "repositories": [f"{org}/{name}" for name in result.covered],
+                    "failed": [path for path, _ in result.failed],
+                },
+            )

@@ -166,8 +166,15 @@ def log_command(git_dir: Path, *, since: dt.datetime) -> list[str]:
     exclusions given on stdin (:func:`log_input`): a repository may have more refs than a
     command line holds."""
     return _git(
-        git_dir, "log", "--stdin", "--use-mailmap", "-z", "--encoding=UTF-8", f"--format={LOG_FORMAT}",
-        f"--date={DATE_FORMAT}", f"--since={since:%Y-%m-%d %H:%M:%S} +0000",
+        git_dir,
+        "log",
+        "--stdin",
+        "--use-mailmap",
+        "-z",
+        "--encoding=UTF-8",
+        f"--format={LOG_FORMAT}",
+        f"--date={DATE_FORMAT}",
+        f"--since={since:%Y-%m-%d %H:%M:%S} +0000",
     )
 
 
@@ -195,8 +202,9 @@ def iter_commits(
         revisions.write(log_input(tips, exclude))
         revisions.seek(0)
         try:
-            proc = subprocess.Popen(cmd, cwd=work_dir, stdin=revisions, stdout=subprocess.PIPE, stderr=err,
-                                    env=log_env())
+            proc = subprocess.Popen(
+                cmd, cwd=work_dir, stdin=revisions, stdout=subprocess.PIPE, stderr=err, env=log_env()
+            )
         except OSError as exc:
             raise SourceError(f"cannot run git: {exc}") from exc
         assert proc.stdout is not None

@@ -65,7 +65,9 @@ ADVANCED_SECURITY_PRODUCTS = ("code_security", "secret_protection")
 
 
 def _enabled(settings: Any, key: str) -> bool:
-    return isinstance(settings, dict) and isinstance(settings.get(key), dict) and settings[key].get("status") == "enabled"
+    return (
+        isinstance(settings, dict) and isinstance(settings.get(key), dict) and settings[key].get("status") == "enabled"
+    )
 
 
 class GitHubSync:
@@ -118,7 +120,9 @@ class GitHubSync:
         """What this sync read: the API, its organizations and servers, and every resource it
         skipped (a partial sync says so rather than reading as an empty one)."""
         return {
-            "api_url": self.client.api_url, "organizations": self._orgs(), "servers": sorted(self.servers),
+            "api_url": self.client.api_url,
+            "organizations": self._orgs(),
+            "servers": sorted(self.servers),
             "skipped": [n.removeprefix("skipped ") for n in self.report.notes if n.startswith("skipped ")],
         }
 
@@ -160,9 +164,9 @@ class GitHubSync:
                     done = next_url is None
                     if done and on_done is not None:
                         on_done(ledger, seen)
-                    ledger.save_ingest_run(SOURCE, key, json.dumps(
-                        {"round": self.round, "next": next_url, "done": done, "seen": seen}
-                    ))
+                    ledger.save_ingest_run(
+                        SOURCE, key, json.dumps({"round": self.round, "next": next_url, "done": done, "seen": seen})
+                    )
                 if next_url is None:
                     return seen
                 page = self.client.page(next_url, items_key=items_key)
@@ -210,7 +214,9 @@ class GitHubSync:
             extra_emails: list[str] = []
             if person.get("visual_studio_subscription_email"):
                 vs_email = str(person["visual_studio_subscription_email"]).lower()
-                self.report.count("subscriber", ledger.upsert_vs_subscription(self.enterprise_id, vs_email, source="sync"))
+                self.report.count(
+                    "subscriber", ledger.upsert_vs_subscription(self.enterprise_id, vs_email, source="sync")
+                )
                 if person.get("visual_studio_license_status") == "Matched":
                     extra_emails.append(vs_email)
             server_emails = [str(e).lower() for e in person.get("enterprise_server_emails") or []]
@@ -218,7 +224,9 @@ class GitHubSync:
             if not login:
                 continue
             uid = self._user(
-                ledger, login, name=person.get("github_com_name"),
+                ledger,
+                login,
+                name=person.get("github_com_name"),
                 emails=[*(person.get("github_com_verified_domain_emails") or []), *extra_emails, *server_emails],
                 two_factor=person.get("github_com_two_factor_auth"),
             )
@@ -226,13 +234,23 @@ class GitHubSync:
                 self._member_role(ledger, uid, str(role))
             for role in person.get("github_com_enterprise_roles") or []:
                 if str(role).lower() in ENTERPRISE_ROLES:
-                    self.report.count("enterprise role", ledger.ensure_enterprise_role(
-                        self.enterprise_id, uid, ENTERPRISE_ROLES[str(role).lower()], at=self.now, source="sync"
-                    ))
+                    self.report.count(
+                        "enterprise role",
+                        ledger.ensure_enterprise_role(
+                            self.enterprise_id, uid, ENTERPRISE_ROLES[str(role).lower()], at=self.now, source="sync"
+                        ),
+                    )
             for org in person.get("github_com_orgs_with_pending_invites") or []:
-                self.report.count("invitation", ledger.upsert_invitation(
-                    self._org(ledger, org), role="member", login=login, at=self.now, source="sync",
-                ))
+                self.report.count(
+                    "invitation",
+                    ledger.upsert_invitation(
+                        self._org(ledger, org),
+                        role="member",
+                        login=login,
+                        at=self.now,
+                        source="sync",
+                    ),
+                )
         return accounts
 
     def _end_server_accounts_not_listed(self, ledger: Ledger, listed: list[str]) -> None:
@@ -241,7 +259,8 @@ class GitHubSync:
         sac, si = t.server_accounts, t.server_instances
         keep = set(listed)
         rows = ledger.conn.execute(
-            sa.select(sac.c.id, sac.c.server_instance_id, sac.c.user_id).join(si, si.c.id == sac.c.server_instance_id)
+            sa.select(sac.c.id, sac.c.server_instance_id, sac.c.user_id)
+            .join(si, si.c.id == sac.c.server_instance_id)
             .where(si.c.enterprise_id == self.enterprise_id, sac.c.id.in_(provenance.asserted_by(sac, "sync")))
         ).all()
         gone = [row.id for row in rows if f"{row.server_instance_id}:{row.user_id}" not in keep]
@@ -250,8 +269,9 @@ class GitHubSync:
     def _purchased(self, ledger: Ledger, product: str, count: Any) -> None:
         """GitHub's purchased count of a product, recorded from today (the billing model kept)."""
         if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
-            for outcome in set_purchase(ledger.conn, self.enterprise_id, product, purchased=count,
-                                        effective_from=self.now.date(), source="sync").values():
+            for outcome in set_purchase(
+                ledger.conn, self.enterprise_id, product, purchased=count, effective_from=self.now.date(), source="sync"
+            ).values():
                 self.report.count("purchase", outcome)
 
     def _consumed_totals(self, ledger: Ledger, body: Any) -> None:
@@ -294,11 +314,14 @@ class GitHubSync:
             for login, role in listed:
                 uid = self._user(ledger, login)
                 keep.add((uid, role))
-                self.report.count("enterprise role", ledger.ensure_enterprise_role(
-                    self.enterprise_id, uid, role, at=self.now, source="sync"
-                ))
+                self.report.count(
+                    "enterprise role",
+                    ledger.ensure_enterprise_role(self.enterprise_id, uid, role, at=self.now, source="sync"),
+                )
             held = conn.execute(
-                sa.select(er.c.user_id, er.c.role).where(er.c.enterprise_id == self.enterprise_id, er.c.ended_at.is_(None))
+                sa.select(er.c.user_id, er.c.role).where(
+                    er.c.enterprise_id == self.enterprise_id, er.c.ended_at.is_(None)
+                )
             ).all()
             for uid, role in held:
                 if (uid, role) not in keep and ledger.withdraw_enterprise_role(
@@ -314,9 +337,10 @@ class GitHubSync:
             self.report.count("repository", outcome)
             self.report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=self.now, source="sync"))
         elif place and kind.lower() in ("owner", "member"):
-            self.report.count("membership", ledger.ensure_membership(
-                self._org(ledger, place), uid, kind.lower(), at=self.now, source="sync"
-            ))
+            self.report.count(
+                "membership",
+                ledger.ensure_membership(self._org(ledger, place), uid, kind.lower(), at=self.now, source="sync"),
+            )
 
     def _server_accounts(self, ledger: Ledger, ids: Iterable[str], emails: list[str]) -> list[str]:
         listed = []
@@ -329,9 +353,17 @@ class GitHubSync:
             self.report.count("server", outcome)
             primary = emails[0] if emails else None
             login = (identities.login_from_identity(primary) if primary else None) or f"user{number}"
-            self.report.count("server account", ledger.upsert_server_account(
-                instance_id, int(number), login, primary_email=primary, other_emails=emails[1:], source="sync",
-            ))
+            self.report.count(
+                "server account",
+                ledger.upsert_server_account(
+                    instance_id,
+                    int(number),
+                    login,
+                    primary_email=primary,
+                    other_emails=emails[1:],
+                    source="sync",
+                ),
+            )
             listed.append(f"{instance_id}:{int(number)}")
         return listed
 
@@ -341,11 +373,10 @@ class GitHubSync:
             logins = []
             for m in members:
                 uid = self._user(ledger, m["login"], m)
-                self.report.count("membership", ledger.ensure_membership(
-                    org_id, uid, role, at=self.now, source="sync"
-                ))
+                self.report.count("membership", ledger.ensure_membership(org_id, uid, role, at=self.now, source="sync"))
                 logins.append(m["login"])
             return logins
+
         return handle
 
     def _end_memberships_not_listed(self, org_id: int, listed: set[str]) -> None:
@@ -353,7 +384,8 @@ class GitHubSync:
         with self.engine.begin() as conn:
             ledger = Ledger(conn)
             rows = conn.execute(
-                sa.select(u.c.id, u.c.login).join(m, m.c.user_id == u.c.id)
+                sa.select(u.c.id, u.c.login)
+                .join(m, m.c.user_id == u.c.id)
                 .where(m.c.organization_id == org_id, m.c.ended_at.is_(None), m.c.role.in_(("owner", "member")))
             ).all()
             for uid, login in rows:
@@ -367,13 +399,22 @@ class GitHubSync:
                 if not (inv.get("login") or inv.get("email")):
                     continue
                 role = INVITATION_ROLES.get(str(inv.get("role")), "member")
-                self.report.count("invitation", ledger.upsert_invitation(
-                    org_id, role=role, login=inv.get("login"), email=inv.get("email"), status=status,
-                    created_at=parse_timestamp(inv.get("created_at")),
-                    at=parse_timestamp(inv.get("failed_at")) or self.now, source="sync",
-                ))
+                self.report.count(
+                    "invitation",
+                    ledger.upsert_invitation(
+                        org_id,
+                        role=role,
+                        login=inv.get("login"),
+                        email=inv.get("email"),
+                        status=status,
+                        created_at=parse_timestamp(inv.get("created_at")),
+                        at=parse_timestamp(inv.get("failed_at")) or self.now,
+                        source="sync",
+                    ),
+                )
                 keys.append(invitation_key(role, inv.get("login"), inv.get("email")))
             return keys
+
         return handle
 
     def _end_invitations_not_listed(self, org_id: int, listed: set[str]) -> None:
@@ -382,13 +423,17 @@ class GitHubSync:
         with self.engine.begin() as conn:
             ledger = Ledger(conn)
             rows = conn.execute(
-                sa.select(i.c.id, i.c.role, i.c.invitee_login, i.c.invitee_email)
-                .where(i.c.organization_id == org_id, i.c.repository_id.is_(None), i.c.status == "pending",
-                       i.c.resolved_at.is_(None))
+                sa.select(i.c.id, i.c.role, i.c.invitee_login, i.c.invitee_email).where(
+                    i.c.organization_id == org_id,
+                    i.c.repository_id.is_(None),
+                    i.c.status == "pending",
+                    i.c.resolved_at.is_(None),
+                )
             ).all()
             for row in rows:
-                if invitation_key(row.role, row.invitee_login, row.invitee_email) not in listed and \
-                        ledger.withdraw_invitation(row.id, "sync", self.now):
+                if invitation_key(
+                    row.role, row.invitee_login, row.invitee_email
+                ) not in listed and ledger.withdraw_invitation(row.id, "sync", self.now):
                     self.report.count("invitation", "updated")
 
     def _repos_page(self, org: str, org_id: int) -> PageHandler:
@@ -400,22 +445,31 @@ class GitHubSync:
                 ghas = _enabled(security, "advanced_security")
                 known = isinstance(security, dict)
                 rid, outcome = ledger.upsert_repo(
-                    self.enterprise_id, org, repo["name"], org_id=org_id, visibility=visibility,
+                    self.enterprise_id,
+                    org,
+                    repo["name"],
+                    org_id=org_id,
+                    visibility=visibility,
                     code_security=(ghas or _enabled(security, "code_security")) if known else None,
                     secret_protection=(ghas or _enabled(security, "secret_scanning")) if known else None,
-                    is_fork=bool(repo.get("fork")), created_at=parse_timestamp(repo.get("created_at")), at=self.now,
+                    is_fork=bool(repo.get("fork")),
+                    created_at=parse_timestamp(repo.get("created_at")),
+                    at=self.now,
                 )
                 self.report.count("repository", outcome)
                 if visibility != "public" and not repo.get("fork"):
                     private.append(repo["name"])
             return private
+
         return handle
 
     def _collaborators(self, org: str, repo: str) -> None:
         r = t.repositories
         with self.engine.connect() as conn:
             rid = conn.execute(
-                sa.select(r.c.id).where(r.c.enterprise_id == self.enterprise_id, r.c.owner_login == org, r.c.name == repo)
+                sa.select(r.c.id).where(
+                    r.c.enterprise_id == self.enterprise_id, r.c.owner_login == org, r.c.name == repo
+                )
             ).scalar_one()
 
         def handle(ledger: Ledger, people: list[Any]) -> list[str]:
@@ -427,14 +481,20 @@ class GitHubSync:
         def done(ledger: Ledger, listed: list[str]) -> None:
             rc, u = t.repo_collaborators, t.users
             for uid, login in ledger.conn.execute(
-                sa.select(u.c.id, u.c.login).join(rc, rc.c.user_id == u.c.id)
+                sa.select(u.c.id, u.c.login)
+                .join(rc, rc.c.user_id == u.c.id)
                 .where(rc.c.repository_id == rid, rc.c.ended_at.is_(None))
             ).all():
                 if login not in set(listed) and ledger.withdraw_collaborator(rid, uid, "sync", self.now):
                     self.report.count("collaborator", "updated")
 
-        self._resource(f"repos/{org}/{repo}/collaborators", f"repos/{org}/{repo}/collaborators",
-                       {"affiliation": "outside"}, handle, on_done=done)
+        self._resource(
+            f"repos/{org}/{repo}/collaborators",
+            f"repos/{org}/{repo}/collaborators",
+            {"affiliation": "outside"},
+            handle,
+            on_done=done,
+        )
 
     def _seats_page(self, org_id: int) -> PageHandler:
         def handle(ledger: Ledger, seats: list[Any]) -> list[str]:
@@ -445,15 +505,24 @@ class GitHubSync:
                     continue
                 uid = self._user(ledger, assignee["login"], assignee)
                 plan = seat.get("plan_type") if seat.get("plan_type") in ("business", "enterprise") else "business"
-                self.report.count("copilot seat", ledger.upsert_copilot_seat(
-                    org_id, uid, plan=plan, created_at=parse_timestamp(seat.get("created_at")),
-                    pending_cancellation_date=parse_date(seat.get("pending_cancellation_date")),
-                    last_authenticated_at=parse_timestamp(seat.get("last_authenticated_at")),
-                    last_activity_at=parse_timestamp(seat.get("last_activity_at")),
-                    last_activity_editor=seat.get("last_activity_editor"), at=self.now, source="sync",
-                ))
+                self.report.count(
+                    "copilot seat",
+                    ledger.upsert_copilot_seat(
+                        org_id,
+                        uid,
+                        plan=plan,
+                        created_at=parse_timestamp(seat.get("created_at")),
+                        pending_cancellation_date=parse_date(seat.get("pending_cancellation_date")),
+                        last_authenticated_at=parse_timestamp(seat.get("last_authenticated_at")),
+                        last_activity_at=parse_timestamp(seat.get("last_activity_at")),
+                        last_activity_editor=seat.get("last_activity_editor"),
+                        at=self.now,
+                        source="sync",
+                    ),
+                )
                 logins.append(assignee["login"])
             return logins
+
         return handle
 
     def _end_seats_not_listed(self, org_id: int) -> DoneHandler:
@@ -462,43 +531,67 @@ class GitHubSync:
             keep = set(listed)
             # Seats still held: open, or pending a cancellation that has not yet taken effect.
             for seat_id, login in ledger.conn.execute(
-                sa.select(cs.c.id, u.c.login).join(u, u.c.id == cs.c.user_id)
+                sa.select(cs.c.id, u.c.login)
+                .join(u, u.c.id == cs.c.user_id)
                 .where(cs.c.organization_id == org_id, sa.or_(cs.c.ended_at.is_(None), cs.c.ended_at > self.now))
             ).all():
                 if login not in keep and ledger.withdraw_copilot_seat(seat_id, "sync", self.now):
                     self.report.count("copilot seat", "updated")
+
         return done
 
     def sync_org(self, org: str) -> None:
         with self.engine.begin() as conn:
             org_id = self._org(Ledger(conn), org)
-        admins = self._resource(f"orgs/{org}/members?role=admin", f"orgs/{org}/members", {"role": "admin"},
-                                self._members_page(org_id, "owner"))
-        members = self._resource(f"orgs/{org}/members?role=member", f"orgs/{org}/members", {"role": "member"},
-                                 self._members_page(org_id, "member"))
+        admins = self._resource(
+            f"orgs/{org}/members?role=admin",
+            f"orgs/{org}/members",
+            {"role": "admin"},
+            self._members_page(org_id, "owner"),
+        )
+        members = self._resource(
+            f"orgs/{org}/members?role=member",
+            f"orgs/{org}/members",
+            {"role": "member"},
+            self._members_page(org_id, "member"),
+        )
         if admins is not None and members is not None:
             self._end_memberships_not_listed(org_id, set(admins) | set(members))
-        pending = self._resource(f"orgs/{org}/invitations", f"orgs/{org}/invitations", None,
-                                 self._invitations_page(org_id, "pending"))
-        failed = self._resource(f"orgs/{org}/failed_invitations", f"orgs/{org}/failed_invitations", None,
-                                self._invitations_page(org_id, "failed"))
+        pending = self._resource(
+            f"orgs/{org}/invitations", f"orgs/{org}/invitations", None, self._invitations_page(org_id, "pending")
+        )
+        failed = self._resource(
+            f"orgs/{org}/failed_invitations",
+            f"orgs/{org}/failed_invitations",
+            None,
+            self._invitations_page(org_id, "failed"),
+        )
         if pending is not None:
             self._end_invitations_not_listed(org_id, set(pending) | set(failed or ()))
-        private = self._resource(f"orgs/{org}/repos", f"orgs/{org}/repos", {"type": "all"},
-                                 self._repos_page(org, org_id))
+        private = self._resource(
+            f"orgs/{org}/repos", f"orgs/{org}/repos", {"type": "all"}, self._repos_page(org, org_id)
+        )
         for repo in private or []:
             self._collaborators(org, repo)
-        self._resource(f"orgs/{org}/copilot/billing/seats", f"orgs/{org}/copilot/billing/seats", None,
-                       self._seats_page(org_id), items_key="seats", on_done=self._end_seats_not_listed(org_id))
+        self._resource(
+            f"orgs/{org}/copilot/billing/seats",
+            f"orgs/{org}/copilot/billing/seats",
+            None,
+            self._seats_page(org_id),
+            items_key="seats",
+            on_done=self._end_seats_not_listed(org_id),
+        )
 
     def _orgs(self) -> list[str]:
         if self.orgs:
             return list(self.orgs)
         o = t.organizations
         with self.engine.connect() as conn:
-            return list(conn.execute(
-                sa.select(o.c.login).where(o.c.enterprise_id == self.enterprise_id).order_by(o.c.login)
-            ).scalars())
+            return list(
+                conn.execute(
+                    sa.select(o.c.login).where(o.c.enterprise_id == self.enterprise_id).order_by(o.c.login)
+                ).scalars()
+            )
 
     def run(self) -> ImportReport:
         """The whole sync; a failure is recorded as the source's last failure and raised on
@@ -513,9 +606,15 @@ class GitHubSync:
     def _run(self) -> ImportReport:
         self._start()
         self.sync_servers()
-        self._resource(f"enterprises/{self.enterprise}/consumed-licenses",
-                       f"enterprises/{self.enterprise}/consumed-licenses", None, self._consumed_page,
-                       items_key="users", on_body=self._consumed_totals, on_done=self._end_server_accounts_not_listed)
+        self._resource(
+            f"enterprises/{self.enterprise}/consumed-licenses",
+            f"enterprises/{self.enterprise}/consumed-licenses",
+            None,
+            self._consumed_page,
+            items_key="users",
+            on_body=self._consumed_totals,
+            on_done=self._end_server_accounts_not_listed,
+        )
         self.sync_advanced_security_purchases()
         self.sync_enterprise_roles()
         for org in self._orgs():

@@ -80,7 +80,10 @@ class GitHubClient:
         self.max_retries = max_retries
         self.max_wait = max_wait
         self.http = httpx.Client(
-            base_url=self.api_url + "/", headers=headers, transport=transport, timeout=TIMEOUT,
+            base_url=self.api_url + "/",
+            headers=headers,
+            transport=transport,
+            timeout=TIMEOUT,
             follow_redirects=True,
         )
 
@@ -176,7 +179,9 @@ class GitHubClient:
         errors = answer.get("errors") if isinstance(answer, dict) else None
         if errors:
             first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
-            raise Unavailable(f"{response.request.url.path}: {first.get('type') or 'error'} {first.get('message') or ''}".strip())
+            raise Unavailable(
+                f"{response.request.url.path}: {first.get('type') or 'error'} {first.get('message') or ''}".strip()
+            )
         if not isinstance(data, dict):
             raise SourceError(f"{response.request.url}: a GraphQL answer without data")
         return data

@@ -18,7 +18,8 @@ ROLES = {"OWNER": "owner", "BILLING_MANAGER": "billing_manager"}
 # A guard against an API that keeps answering hasNextPage: no enterprise has this many admins.
 MAX_PAGES = 1000
 
-ADMINS_QUERY = """
+ADMINS_QUERY = (
+    """
 query($slug: String!, $after: String) {
   enterprise(slug: $slug) {
     ownerInfo {
@@ -29,7 +30,9 @@ query($slug: String!, $after: String) {
     }
   }
 }
-""" % ADMINS_PAGE
+"""
+    % ADMINS_PAGE
+)
 
 
 def read_enterprise_admins(client: GitHubClient, enterprise: str) -> list[tuple[str, str]]:

@@ -53,7 +53,9 @@ def unique_login(conn: Connection, enterprise_id: int, wanted: str) -> str:
     u = t.users
     taken = set(
         conn.execute(
-            sa.select(u.c.login).where(u.c.enterprise_id == enterprise_id, u.c.login.startswith(wanted, autoescape=True))
+            sa.select(u.c.login).where(
+                u.c.enterprise_id == enterprise_id, u.c.login.startswith(wanted, autoescape=True)
+            )
         ).scalars()
     )
     if wanted not in taken:
@@ -72,8 +74,11 @@ def verified_email_owners(conn: Connection, enterprise_id: int, emails: list[str
         rows = conn.execute(
             sa.select(ue.c.email, sa.func.min(u.c.id))
             .join(u, u.c.id == ue.c.user_id)
-            .where(u.c.enterprise_id == enterprise_id, ue.c.verified == sa.true(),
-                   ue.c.email.in_(emails[start : start + 900]))
+            .where(
+                u.c.enterprise_id == enterprise_id,
+                ue.c.verified == sa.true(),
+                ue.c.email.in_(emails[start : start + 900]),
+            )
             .group_by(ue.c.email)
         )
         found.update({email: int(uid) for email, uid in rows})

@@ -85,13 +85,20 @@ def parse(data: bytes) -> tuple[list[PersonRow], bool]:
             if role == "outside_collaborator" and not repo:
                 raise ImportRejected(f"line {line}: an outside_collaborator row names a repo")
             membership = (org, role, repo)
-        rows.append(PersonRow(
-            line, login, row.get("name") or None, _emails(row, line), *membership,
-            parse_bool(row.get("suspended", ""), line=line, column="suspended"),
-            parse_bool(row.get("two_factor", ""), line=line, column="two_factor"),
-            True if is_bot_login(login) else parse_bool(row.get("bot", ""), line=line, column="bot"),
-            enterprise_role, csv_since(row, line),
-        ))
+        rows.append(
+            PersonRow(
+                line,
+                login,
+                row.get("name") or None,
+                _emails(row, line),
+                *membership,
+                parse_bool(row.get("suspended", ""), line=line, column="suspended"),
+                parse_bool(row.get("two_factor", ""), line=line, column="two_factor"),
+                True if is_bot_login(login) else parse_bool(row.get("bot", ""), line=line, column="bot"),
+                enterprise_role,
+                csv_since(row, line),
+            )
+        )
     return rows, has_enterprise_roles
 
 
@@ -116,15 +123,22 @@ def ingest_people(
         began = row.since or now
         try:
             uid, outcome = ledger.upsert_user(
-                enterprise_id, row.login, name=row.name, emails=row.emails, two_factor=row.two_factor,
-                suspended=row.suspended, is_bot=row.bot, at=now,
+                enterprise_id,
+                row.login,
+                name=row.name,
+                emails=row.emails,
+                two_factor=row.two_factor,
+                suspended=row.suspended,
+                is_bot=row.bot,
+                at=now,
             )
             report.count("user", outcome)
             if row.enterprise_role is not None and (uid, row.enterprise_role) not in enterprise_roles:
                 enterprise_roles.add((uid, row.enterprise_role))
-                report.count("enterprise role", ledger.ensure_enterprise_role(
-                    enterprise_id, uid, row.enterprise_role, at=began, source=SOURCE
-                ))
+                report.count(
+                    "enterprise role",
+                    ledger.ensure_enterprise_role(enterprise_id, uid, row.enterprise_role, at=began, source=SOURCE),
+                )
             if row.org is None:
                 continue
             if row.org not in orgs:
@@ -137,25 +151,34 @@ def ingest_people(
                 report.count("collaborator", ledger.ensure_collaborator(rid, uid, at=began, source=SOURCE))
             else:
                 members.setdefault(org_id, set()).add(uid)
-                report.count("membership", ledger.ensure_membership(
-                    org_id, uid, str(row.role), at=began, source=SOURCE
-                ))
+                report.count(
+                    "membership", ledger.ensure_membership(org_id, uid, str(row.role), at=began, source=SOURCE)
+                )
         except InvalidInput as exc:
             raise ImportRejected(f"line {row.line}: {exc.message}") from exc
     m = t.org_memberships
     for org_id, keep in members.items():
-        current = conn.execute(
-            sa.select(m.c.user_id).where(m.c.organization_id == org_id, m.c.ended_at.is_(None))
-        ).scalars().all()
+        current = (
+            conn.execute(sa.select(m.c.user_id).where(m.c.organization_id == org_id, m.c.ended_at.is_(None)))
+            .scalars()
+            .all()
+        )
         for uid in set(current) - keep:
             if ledger.withdraw_membership(org_id, uid, SOURCE, now):
                 report.count("membership", "updated")
     if has_enterprise_roles:
         _end_enterprise_roles_not_listed(ledger, enterprise_id, enterprise_roles, now, report)
     rematch_enterprise(conn, enterprise_id, report)
-    record_success(conn, enterprise_id, SOURCE, {
-        "organizations": sorted(orgs), "people": len({row.login for row in rows}),
-    }, at=now)
+    record_success(
+        conn,
+        enterprise_id,
+        SOURCE,
+        {
+            "organizations": sorted(orgs),
+            "people": len({row.login for row in rows}),
+        },
+        at=now,
+    )
     if report.changed:
         ledger.bump_version(enterprise_id)
     return report

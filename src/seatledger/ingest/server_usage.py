@@ -115,11 +115,15 @@ def parse(data: bytes) -> ServerUsage:
             if not isinstance(value, bool):
                 raise ImportRejected(f"{where}.{flag} must be true or false")
             flags[flag] = value
-        accounts.append(ServerAccount(
-            uid, str(_string(user["login"], f"{where}.login", validation.LOGIN_MAX)),
-            _string(user["primary_email"], f"{where}.primary_email", validation.EMAIL_MAX, optional=True),
-            tuple(e.strip().lower() for e in emails if e.strip()), flags,
-        ))
+        accounts.append(
+            ServerAccount(
+                uid,
+                str(_string(user["login"], f"{where}.login", validation.LOGIN_MAX)),
+                _string(user["primary_email"], f"{where}.primary_email", validation.EMAIL_MAX, optional=True),
+                tuple(e.strip().lower() for e in emails if e.strip()),
+                flags,
+            )
+        )
     http_only = doc.get("http_only", False)
     if not isinstance(http_only, bool):
         raise ImportRejected("http_only must be true or false")
@@ -166,7 +170,11 @@ def ingest_server_usage(conn: Connection, data: bytes, enterprise_slug: str | No
     report = ImportReport(source=f"server usage {usage.host_name}")
     try:
         instance_id, outcome = ledger.upsert_server(
-            enterprise_id, usage.server_id, usage.host_name, version=usage.version, http_only=usage.http_only,
+            enterprise_id,
+            usage.server_id,
+            usage.host_name,
+            version=usage.version,
+            http_only=usage.http_only,
             license_hash=usage.license,
         )
     except InvalidInput as exc:  # the Server ID belongs to another enterprise
@@ -174,16 +182,30 @@ def ingest_server_usage(conn: Connection, data: bytes, enterprise_slug: str | No
     report.count("server", outcome)
     for a in usage.accounts:
         others = [e for e in a.emails if e != (a.primary_email or "").lower()]
-        report.count("server account", ledger.upsert_server_account(
-            instance_id, a.user_id, a.login, primary_email=a.primary_email, other_emails=others,
-            created_at=usage.exported_at, source="server_upload", **a.flags,
-        ))
+        report.count(
+            "server account",
+            ledger.upsert_server_account(
+                instance_id,
+                a.user_id,
+                a.login,
+                primary_email=a.primary_email,
+                other_emails=others,
+                created_at=usage.exported_at,
+                source="server_upload",
+                **a.flags,
+            ),
+        )
     removed = ledger.remove_server_accounts(instance_id, {a.user_id for a in usage.accounts}, "server_upload")
     report.count("server account removed", "updated", removed)
     ledger.add_sync_event(instance_id, kind="upload", status="success", occurred_at=utcnow())
     rematch_enterprise(conn, enterprise_id, report)
-    record_success(conn, enterprise_id, "server_upload", {"servers": [f"{usage.host_name} ({usage.server_id})"]},
-                   at=usage.exported_at)
+    record_success(
+        conn,
+        enterprise_id,
+        "server_upload",
+        {"servers": [f"{usage.host_name} ({usage.server_id})"]},
+        at=usage.exported_at,
+    )
     if report.changed:
         ledger.bump_version(enterprise_id)
     return report

@@ -36,7 +36,8 @@ def _ensure_row(conn: Connection, enterprise_id: int, source: str) -> None:
         raise ValueError(f"unknown source {source!r}")
     insert = sa_postgresql.insert if conn.dialect.name == "postgresql" else sa_sqlite.insert
     conn.execute(
-        insert(source_runs).values(enterprise_id=enterprise_id, source=source)
+        insert(source_runs)
+        .values(enterprise_id=enterprise_id, source=source)
         .on_conflict_do_nothing(index_elements=["enterprise_id", "source"])
     )
 
@@ -52,10 +53,14 @@ def record_success(
     _ensure_row(conn, enterprise_id, source)
     sr = source_runs
     conn.execute(
-        sa.update(sr).where(sr.c.enterprise_id == enterprise_id, sr.c.source == source).values(
+        sa.update(sr)
+        .where(sr.c.enterprise_id == enterprise_id, sr.c.source == source)
+        .values(
             # The earliest start any import gave (an older export may be uploaded later).
-            first_success_at=sa.case((sa.or_(sr.c.first_success_at.is_(None), sr.c.first_success_at > when), when),
-                                     else_=sr.c.first_success_at),
+            first_success_at=sa.case(
+                (sa.or_(sr.c.first_success_at.is_(None), sr.c.first_success_at > when), when),
+                else_=sr.c.first_success_at,
+            ),
             last_success_at=_precise_now(),
             last_success_covered=json.dumps(dict(covered), sort_keys=True, default=str),
         )
@@ -79,7 +84,8 @@ def record_failure(
         _ensure_row(conn, enterprise_id, source)
         sr = source_runs
         conn.execute(
-            sa.update(sr).where(sr.c.enterprise_id == enterprise_id, sr.c.source == source)
+            sa.update(sr)
+            .where(sr.c.enterprise_id == enterprise_id, sr.c.source == source)
             .values(last_failure_at=at or _precise_now(), last_failure_reason=reason[:REASON_MAX])
         )
 

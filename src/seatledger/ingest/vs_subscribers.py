@@ -43,20 +43,36 @@ def ingest_vs_subscribers(conn: Connection, data: bytes, enterprise_slug: str) -
             raise ImportRejected(f"line {line}: {email} is listed twice")
         name = check_length(row.get("name") or "", line=line, column="name", max_length=validation.NAME_MAX)
         level = check_length(
-            row.get("subscription_level") or "", line=line, column="subscription_level", max_length=validation.VS_LEVEL_MAX
+            row.get("subscription_level") or "",
+            line=line,
+            column="subscription_level",
+            max_length=validation.VS_LEVEL_MAX,
         )
         rows[email] = (name or None, level or None, status, csv_since(row, line))
     ledger = Ledger(conn)
     enterprise_id = ledger.enterprise_id(enterprise_slug)
     report = ImportReport(source="visual studio subscribers")
     for email, (full_name, sub_level, status, since) in rows.items():
-        report.count("subscriber", ledger.upsert_vs_subscription(
-            enterprise_id, email, name=full_name, level=sub_level, status=status, source=SOURCE, created_at=since,
-        ))
+        report.count(
+            "subscriber",
+            ledger.upsert_vs_subscription(
+                enterprise_id,
+                email,
+                name=full_name,
+                level=sub_level,
+                status=status,
+                source=SOURCE,
+                created_at=since,
+            ),
+        )
     vs = t.vs_subscriptions
-    gone = conn.execute(
-        sa.select(vs.c.subscriber_email).where(vs.c.enterprise_id == enterprise_id, vs.c.status == "active")
-    ).scalars().all()
+    gone = (
+        conn.execute(
+            sa.select(vs.c.subscriber_email).where(vs.c.enterprise_id == enterprise_id, vs.c.status == "active")
+        )
+        .scalars()
+        .all()
+    )
     for email in gone:
         if email not in rows:
             report.count("subscriber", ledger.withdraw_vs_subscription(enterprise_id, email, SOURCE))

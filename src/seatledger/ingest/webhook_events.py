@@ -108,22 +108,28 @@ def _visibility(repo: Payload) -> str | None:
     return None
 
 
-def _repo(
-    ledger: Ledger, enterprise_id: int, payload: Payload, at: dt.datetime, report: ImportReport
-) -> int:
+def _repo(ledger: Ledger, enterprise_id: int, payload: Payload, at: dt.datetime, report: ImportReport) -> int:
     repo = _obj(payload, "repository")
     name = validation.text(repo.get("name"), "the repository's name", max_length=validation.LOGIN_MAX)
     owner = _login(_obj(repo, "owner"))
     rid, outcome = ledger.upsert_repo(
-        enterprise_id, owner, str(name), org_id=_org_id(ledger, enterprise_id, payload, report),
-        visibility=_visibility(repo), is_fork=repo.get("fork") if isinstance(repo.get("fork"), bool) else None,
-        created_at=parse_timestamp(repo.get("created_at")) or at, at=at, **_products(repo),
+        enterprise_id,
+        owner,
+        str(name),
+        org_id=_org_id(ledger, enterprise_id, payload, report),
+        visibility=_visibility(repo),
+        is_fork=repo.get("fork") if isinstance(repo.get("fork"), bool) else None,
+        created_at=parse_timestamp(repo.get("created_at")) or at,
+        at=at,
+        **_products(repo),
     )
     report.count("repository", outcome)
     return rid
 
 
-def apply_push(ledger: Ledger, enterprise_id: int, payload: Payload, received: dt.datetime, report: ImportReport) -> None:
+def apply_push(
+    ledger: Ledger, enterprise_id: int, payload: Payload, received: dt.datetime, report: ImportReport
+) -> None:
     rid = _repo(ledger, enterprise_id, payload, received, report)
     repo = _obj(payload, "repository")
     head_commit = payload.get("head_commit")
@@ -139,11 +145,15 @@ def apply_push(ledger: Ledger, enterprise_id: int, payload: Payload, received: d
         if not sha or not email:
             report.reject(str(sha or "?"), "a commit without an id or an author email")
             continue
-        rows.append({
-            "sha": sha, "author_email": email,
-            "author_name": _text(author, "name", f"the author name of commits[{i}]", validation.NAME_MAX),
-            "author_date": parse_timestamp(commit.get("timestamp")) or pushed_at, "pushed_at": pushed_at,
-        })
+        rows.append(
+            {
+                "sha": sha,
+                "author_email": email,
+                "author_name": _text(author, "name", f"the author name of commits[{i}]", validation.NAME_MAX),
+                "author_date": parse_timestamp(commit.get("timestamp")) or pushed_at,
+                "pushed_at": pushed_at,
+            }
+        )
     new = ledger.add_commits(rid, rows)
     report.count("commit", "created", new)
     report.count("commit", "unchanged", len(rows) - new)
@@ -170,14 +180,23 @@ def apply_organization(
         role = {"admin": "owner", "direct_member": "member", "billing_manager": "billing_manager"}.get(
             str(invitation.get("role")), "member"
         )
-        report.count("invitation", ledger.upsert_invitation(
-            org_id, role=role, login=_text(invitation, "login", "the invitee's login", validation.LOGIN_MAX),
-            email=_text(invitation, "email", "the invitee's email", validation.EMAIL_MAX),
-            created_at=parse_timestamp(invitation.get("created_at")) or received, at=received, source="webhook",
-        ))
+        report.count(
+            "invitation",
+            ledger.upsert_invitation(
+                org_id,
+                role=role,
+                login=_text(invitation, "login", "the invitee's login", validation.LOGIN_MAX),
+                email=_text(invitation, "email", "the invitee's email", validation.EMAIL_MAX),
+                created_at=parse_timestamp(invitation.get("created_at")) or received,
+                at=received,
+                source="webhook",
+            ),
+        )
 
 
-def apply_member(ledger: Ledger, enterprise_id: int, payload: Payload, received: dt.datetime, report: ImportReport) -> None:
+def apply_member(
+    ledger: Ledger, enterprise_id: int, payload: Payload, received: dt.datetime, report: ImportReport
+) -> None:
     action = payload.get("action")
     if action not in ("added", "removed"):
         return
@@ -219,9 +238,13 @@ def apply_repository(
             enterprise_id, *_owner_name(payload), secret_protection=False, code_security=False, at=received
         )
         rc = t.repo_collaborators
-        current = ledger.conn.execute(
-            sa.select(rc.c.user_id).where(rc.c.repository_id == rid, rc.c.ended_at.is_(None)).distinct()
-        ).scalars().all()
+        current = (
+            ledger.conn.execute(
+                sa.select(rc.c.user_id).where(rc.c.repository_id == rid, rc.c.ended_at.is_(None)).distinct()
+            )
+            .scalars()
+            .all()
+        )
         ended = sum(ledger.end_collaborator(rid, uid, received) for uid in current)  # each marks its person
         report.count("collaborator", "updated", ended)
 

@@ -81,8 +81,9 @@ def _signers(conn: Connection, body: bytes, signature: str) -> set[int]:
     e = t.enterprises
     signed: set[int] = set()
     for row in conn.execute(sa.select(e.c.id, e.c.webhook_secret).where(e.c.webhook_secret.is_not(None))):
-        if row.webhook_secret and hmac.compare_digest(signature_for(row.webhook_secret, body).encode(),
-                                                      signature.encode()):
+        if row.webhook_secret and hmac.compare_digest(
+            signature_for(row.webhook_secret, body).encode(), signature.encode()
+        ):
             signed.add(row.id)
     return signed
 
@@ -210,7 +211,11 @@ async def github_webhook(request: Request) -> JSONResponse:
     body = await read_body(request, validation.WEBHOOK_BODY_MAX_BYTES)
     h = request.headers
     answer = await run_in_threadpool(
-        receive, request.app.state.engine, body, h.get("x-github-event", ""), h.get("x-github-delivery", ""),
+        receive,
+        request.app.state.engine,
+        body,
+        h.get("x-github-event", ""),
+        h.get("x-github-delivery", ""),
         h.get("x-hub-signature-256", ""),
     )
     return JSONResponse(answer)

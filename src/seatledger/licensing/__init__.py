@@ -37,8 +37,15 @@ from seatledger.licensing.copilot import (
     iter_copilot_seats,
 )
 from seatledger.licensing.cost_centers import (
-    CostCenter, add_resources, create_cost_center, delete_cost_center, find_cost_center, get_cost_center,
-    list_cost_centers, remove_resources, rename_cost_center,
+    CostCenter,
+    add_resources,
+    create_cost_center,
+    delete_cost_center,
+    find_cost_center,
+    get_cost_center,
+    list_cost_centers,
+    remove_resources,
+    rename_cost_center,
 )
 from seatledger.licensing.freshness import (
     SOURCE_LABELS,
@@ -71,7 +78,16 @@ from seatledger.licensing.people import (
     search_people,
 )
 from seatledger.licensing.pricing import (
-    PRODUCT_NAMES, SKU_BY_ID, SKUS, PriceBook, find_product, find_sku, list_prices, load_price_book, price_on, set_price,
+    PRODUCT_NAMES,
+    SKU_BY_ID,
+    SKUS,
+    PriceBook,
+    find_product,
+    find_sku,
+    list_prices,
+    load_price_book,
+    price_on,
+    set_price,
 )
 from seatledger.licensing.purchases import purchase_history, purchases_at, set_purchase
 from seatledger.licensing.reclaim import (
@@ -84,8 +100,17 @@ from seatledger.licensing.reclaim import (
     reclaim,
 )
 from seatledger.licensing.scope import (
-    EnterpriseInfo, ResolvedScope, Scope, ScopeKind, as_of_or_now, get_enterprise, holds_at, month_start,
-    next_month_start, organization_login, resolve,
+    EnterpriseInfo,
+    ResolvedScope,
+    Scope,
+    ScopeKind,
+    as_of_or_now,
+    get_enterprise,
+    holds_at,
+    month_start,
+    next_month_start,
+    organization_login,
+    resolve,
 )
 from seatledger.licensing.seats import (
     LICENSE_TYPE_VISUAL_STUDIO,
@@ -110,8 +135,15 @@ from seatledger.licensing.summary import (
     iter_organization_logins,
 )
 from seatledger.licensing.usage import (
-    DETAILED_MAX_DAYS, SUMMARIZED_MAX_DAYS, USAGE_API_MONTHS, LineItem, UsageFilter, check_range, iter_line_items,
-    round_cents, summarize,
+    DETAILED_MAX_DAYS,
+    SUMMARIZED_MAX_DAYS,
+    USAGE_API_MONTHS,
+    LineItem,
+    UsageFilter,
+    check_range,
+    iter_line_items,
+    round_cents,
+    summarize,
 )
 from seatledger.licensing.verification import Check as IntervalCheck, last_interval_check, verify_intervals
 

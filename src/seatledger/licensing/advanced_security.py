@@ -139,7 +139,9 @@ def _licensed_conditions(rs: ResolvedScope, product: Product | None, at: dt.date
     return conds
 
 
-def _repositories(rs: ResolvedScope, product: Product | None, at: dt.datetime, *, whole_enterprise: bool = False) -> sa.Select[Any]:
+def _repositories(
+    rs: ResolvedScope, product: Product | None, at: dt.datetime, *, whole_enterprise: bool = False
+) -> sa.Select[Any]:
     """SELECT id of the licensed repositories in scope (or in the whole enterprise) at ``at``."""
     scope = [_r.c.enterprise_id == rs.enterprise.id] if whole_enterprise else _scope_conditions(rs)
     return sa.select(_r.c.id).where(*scope, *_licensed_conditions(rs, product, at))
@@ -170,7 +172,11 @@ class _Pieces:
         self.as_of = as_of
         self._ctes: dict[tuple[object, ...], sa.CTE] = {}
         # MATERIALIZED: computed once up front, never re-evaluated per row.
-        self.holders = seat_policy.consuming_user_ids(conn, rs.enterprise.id, as_of).cte("seat_holders").prefix_with("MATERIALIZED")
+        self.holders = (
+            seat_policy.consuming_user_ids(conn, rs.enterprise.id, as_of)
+            .cte("seat_holders")
+            .prefix_with("MATERIALIZED")
+        )
 
     @property
     def emails(self) -> sa.CTE:
@@ -221,8 +227,11 @@ class _Pieces:
         its own committers, not those of every seat holder."""
         ue, cs = t.user_emails, ti.committer_spans
         counted = sa.select(cs.c.user_id).where(
-            cs.c.repository_id.in_(repo_ids), cs.c.product == product, cs.c.enterprise_id == self.rs.enterprise.id,
-            cs.c.ended_at > self.as_of, cs.c.started_at <= self.as_of,
+            cs.c.repository_id.in_(repo_ids),
+            cs.c.product == product,
+            cs.c.enterprise_id == self.rs.enterprise.id,
+            cs.c.ended_at > self.as_of,
+            cs.c.started_at <= self.as_of,
         )
         return (
             sa.select(ue.c.email, ue.c.user_id)
@@ -272,8 +281,11 @@ class _Pieces:
 
         pair_latest = (
             sa.select(
-                pairs.c.repository_id, pairs.c.user_id, pairs.c.author_email,
-                latest("author_date").label("author_date"), latest("sha").label("sha"),
+                pairs.c.repository_id,
+                pairs.c.user_id,
+                pairs.c.author_email,
+                latest("author_date").label("author_date"),
+                latest("sha").label("sha"),
             )
             .cte("pair_latest")
             .prefix_with("MATERIALIZED")
@@ -282,10 +294,7 @@ class _Pieces:
         rank = sa.func.row_number().over(
             partition_by=(p.repository_id, p.user_id), order_by=(p.author_date.desc(), p.sha.desc())
         )
-        ranked = (
-            sa.select(p.repository_id, p.user_id, p.author_date, p.author_email, rank.label("rank"))
-            .cte("ranked")
-        )
+        ranked = sa.select(p.repository_id, p.user_id, p.author_date, p.author_email, rank.label("rank")).cte("ranked")
         return (
             sa.select(ranked.c.repository_id, ranked.c.user_id, ranked.c.author_date, ranked.c.author_email)
             .where(ranked.c.rank == 1)
@@ -328,14 +337,19 @@ def _committers_at(rs: ResolvedScope, product: str, key: str, at: dt.datetime) -
     return (
         sa.select(sa.func.count())
         .where(
-            cs.c.enterprise_id == rs.enterprise.id, cs.c.product == product, cs.c.scope_key == key,
-            cs.c.ended_at > at, cs.c.started_at <= at,
+            cs.c.enterprise_id == rs.enterprise.id,
+            cs.c.product == product,
+            cs.c.scope_key == key,
+            cs.c.ended_at > at,
+            cs.c.started_at <= at,
         )
         .scalar_subquery()
     )
 
 
-def _repositories_with_committers_at(rs: ResolvedScope, product: str, key: str, at: dt.datetime) -> sa.ScalarSelect[Any]:
+def _repositories_with_committers_at(
+    rs: ResolvedScope, product: str, key: str, at: dt.datetime
+) -> sa.ScalarSelect[Any]:
     """Enabled repositories of the scope with at least one person counted at ``at``."""
     cs = ti.committer_spans
     where = [cs.c.enterprise_id == rs.enterprise.id, cs.c.product == product, cs.c.ended_at > at, cs.c.started_at <= at]
@@ -400,8 +414,13 @@ def committer_totals_by_product(
         enterprise_total = int(row[measured_at]) if measured_at is not None else total
         over_limit = max(0, enterprise_total - purchased[product]) if billing[product] == "volume" else 0
         out[product] = CommitterTotals(
-            product=product, total_committers=total, maximum_committers=maximum, purchased=purchased[product],
-            over_limit=over_limit, billing=billing[product], total_repositories=repos,
+            product=product,
+            total_committers=total,
+            maximum_committers=maximum,
+            purchased=purchased[product],
+            over_limit=over_limit,
+            billing=billing[product],
+            total_repositories=repos,
         )
     return out
 
@@ -451,7 +470,9 @@ def iter_repository_committers(
     _check_product(product)
     if offset < 0 or (limit is not None and limit < 0):
         raise InvalidInput("offset and limit cannot be negative")
-    return _iter_repository_committers(conn, scope, product, as_of=as_of, offset=offset, limit=limit, breakdowns=breakdowns)
+    return _iter_repository_committers(
+        conn, scope, product, as_of=as_of, offset=offset, limit=limit, breakdowns=breakdowns
+    )
 
 
 def _holding(cs: Any, rs: ResolvedScope, product: str, at: dt.datetime) -> list[sa.ColumnElement[bool]]:
@@ -479,7 +500,10 @@ def _counts_query(conn: Connection, rs: ResolvedScope, product: Product, at: dt.
         holding.append(cs.c.user_id.in_(people))
     everywhere = (
         sa.select(
-            cs.c.repository_id, cs.c.scope_key, cs.c.namespace, cs.c.user_id,
+            cs.c.repository_id,
+            cs.c.scope_key,
+            cs.c.namespace,
+            cs.c.user_id,
             sa.func.count().over(partition_by=cs.c.user_id).label("places"),
         )
         .where(*holding)
@@ -582,27 +606,42 @@ def _iter_namespace_committers(
     # each with in how many namespaces its person is active at the instant.
     cs = ti.committer_spans
     # Each kind of key is an index range of its own (an OR of the two would read the table).
-    spans = sa.union_all(*(
-        sa.select(cs.c.scope_key, cs.c.user_id).where(*_holding(cs, rs, product, at), _key_range(cs.c.scope_key, kind))
-        for kind in ("o:", "u:")
-    )).subquery("namespace_spans")
-    everywhere = (
-        sa.select(spans.c.scope_key, sa.func.count().over(partition_by=spans.c.user_id).label("places"))
-        .subquery("everywhere")
-    )
+    spans = sa.union_all(
+        *(
+            sa.select(cs.c.scope_key, cs.c.user_id).where(
+                *_holding(cs, rs, product, at), _key_range(cs.c.scope_key, kind)
+            )
+            for kind in ("o:", "u:")
+        )
+    ).subquery("namespace_spans")
+    everywhere = sa.select(
+        spans.c.scope_key, sa.func.count().over(partition_by=spans.c.user_id).label("places")
+    ).subquery("everywhere")
     counts = sa.select(
         everywhere.c.scope_key,
         sa.func.count().label("committers"),
         sa.func.count(sa.case((everywhere.c.places == 1, 1))).label("unique_committers"),
     ).group_by(everywhere.c.scope_key)
-    orgs = dict(conn.execute(sa.select(t.organizations.c.id, t.organizations.c.login).where(t.organizations.c.enterprise_id == rs.enterprise.id)).all())
+    orgs = dict(
+        conn.execute(
+            sa.select(t.organizations.c.id, t.organizations.c.login).where(
+                t.organizations.c.enterprise_id == rs.enterprise.id
+            )
+        ).all()
+    )
     rows = []
     for row in conn.execute(counts):
         kind, _, ident = row.scope_key.partition(":")
         if kind == "o":
-            rows.append(OrganizationCommitters(orgs[int(ident)], "organization", int(row.committers), int(row.unique_committers)))
+            rows.append(
+                OrganizationCommitters(
+                    orgs[int(ident)], "organization", int(row.committers), int(row.unique_committers)
+                )
+            )
         else:
-            rows.append(OrganizationCommitters(ident, "user_namespace", int(row.committers), int(row.unique_committers)))
+            rows.append(
+                OrganizationCommitters(ident, "user_namespace", int(row.committers), int(row.unique_committers))
+            )
     # Organizations first, then user namespaces, each by login (bytewise, as both databases sort).
     rows.sort(key=lambda r: (r.kind != "organization", r.organization.encode()))
     yield from rows
@@ -626,19 +665,18 @@ def iter_unresolved_emails(
     )
     commits = sa.func.count().label("commits")
     stmt = (
-        sa.select(
-            _c.c.author_email, commits, sa.func.count(sa.distinct(_c.c.repository_id)).label("repositories")
-        )
+        sa.select(_c.c.author_email, commits, sa.func.count(sa.distinct(_c.c.repository_id)).label("repositories"))
         .where(
-            *_in_window(at, _repositories(rs, product, at)), ~known.exists(),
-            ~_c.c.author_email.contains(BOT_MARK), _c.c.author_email.not_in(BOT_EMAILS),
+            *_in_window(at, _repositories(rs, product, at)),
+            ~known.exists(),
+            ~_c.c.author_email.contains(BOT_MARK),
+            _c.c.author_email.not_in(BOT_EMAILS),
         )
         .group_by(_c.c.author_email)
         .order_by(commits.desc(), _c.c.author_email)
     )
     for row in _stream(conn, stmt):
         yield UnresolvedEmail(row.author_email, int(row.commits), int(row.repositories))
-
 
 
 def committers_among(
@@ -653,11 +691,14 @@ def committers_among(
     rs = resolve(conn, Scope.enterprise(enterprise_slug))
     cs = ti.committer_spans
     stmt = sa.select(cs.c.product, cs.c.user_id).where(
-        cs.c.enterprise_id == rs.enterprise.id, cs.c.ended_at > at, cs.c.started_at <= at,
+        cs.c.enterprise_id == rs.enterprise.id,
+        cs.c.ended_at > at,
+        cs.c.started_at <= at,
         # Written as expressions when naming people: their user index leads, not the instant's.
         *(
             [cs.c.scope_key.concat("") == enterprise_key(), cs.c.product.concat("").in_(PRODUCTS)]
-            if user_ids is not None else [cs.c.scope_key == enterprise_key(), cs.c.product.in_(PRODUCTS)]
+            if user_ids is not None
+            else [cs.c.scope_key == enterprise_key(), cs.c.product.in_(PRODUCTS)]
         ),
     )
     found: dict[Product, set[int]] = {p: set() for p in PRODUCTS}
@@ -680,7 +721,11 @@ def active_committer_ids(
 
 
 def counted_committer_ids(
-    conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None,
+    conn: Connection,
+    scope: Scope,
+    product: Product,
+    *,
+    as_of: dt.datetime | None = None,
     user_ids: Sequence[int] | None = None,
 ) -> frozenset[int]:
     """The people :func:`committer_totals` counts for ``product`` in ``scope`` at ``as_of``
@@ -691,8 +736,11 @@ def counted_committer_ids(
     rs = resolve(conn, scope)
     cs = ti.committer_spans
     query = sa.select(cs.c.user_id).where(
-        cs.c.enterprise_id == rs.enterprise.id, cs.c.product == product, cs.c.scope_key == _span_key(rs),
-        cs.c.ended_at > at, cs.c.started_at <= at,
+        cs.c.enterprise_id == rs.enterprise.id,
+        cs.c.product == product,
+        cs.c.scope_key == _span_key(rs),
+        cs.c.ended_at > at,
+        cs.c.started_at <= at,
     )
     if user_ids is not None:
         query = query.where(cs.c.user_id.in_(list(user_ids)))
@@ -738,7 +786,9 @@ def _committer_repositories(
     windows = conn.execute(
         sa.select(w.c.user_id, w.c.repository_id, w.c.started_at, w.c.ended_at, _full_name(), _r.c.visibility)
         .join(_r, _r.c.id == w.c.repository_id)
-        .where(w.c.enterprise_id == rs.enterprise.id, w.c.user_id.in_(user_ids), w.c.started_at <= at, w.c.ended_at > at)
+        .where(
+            w.c.enterprise_id == rs.enterprise.id, w.c.user_id.in_(user_ids), w.c.started_at <= at, w.c.ended_at > at
+        )
         .order_by(w.c.user_id, _full_name())
     ).all()
     if not windows:
@@ -756,9 +806,13 @@ def _committer_repositories(
             for row in conn.execute(
                 sa.select(ue.c.user_id, _c.c.repository_id, sa.func.max(_c.c.pushed_at).label("pushed_at"))
                 .join(ue, ue.c.email == _c.c.author_email)
-                .where(ue.c.user_id.in_(sorted({row.user_id for row in later})), ue.c.verified == sa.true(),
-                       _c.c.repository_id.in_(sorted({row.repository_id for row in later})),
-                       _c.c.pushed_at >= start, _c.c.pushed_at <= end)
+                .where(
+                    ue.c.user_id.in_(sorted({row.user_id for row in later})),
+                    ue.c.verified == sa.true(),
+                    _c.c.repository_id.in_(sorted({row.repository_id for row in later})),
+                    _c.c.pushed_at >= start,
+                    _c.c.pushed_at <= end,
+                )
                 .group_by(ue.c.user_id, _c.c.repository_id)
             )
         }
@@ -771,8 +825,11 @@ def _committer_repositories(
         pushed = last_push.get((row.user_id, row.repository_id)) or min(row.ended_at - ACTIVE_COMMITTER_WINDOW, at)
         out.setdefault(row.user_id, []).append(
             CommitterRepository(
-                repository=row.full_name, visibility=row.visibility, last_pushed_at=pushed,
-                leaves_window_at=pushed + ACTIVE_COMMITTER_WINDOW, active_since=row.started_at,
+                repository=row.full_name,
+                visibility=row.visibility,
+                last_pushed_at=pushed,
+                leaves_window_at=pushed + ACTIVE_COMMITTER_WINDOW,
+                active_since=row.started_at,
                 window_ends_at=row.ended_at,
                 licensed_for=tuple(p for p in PRODUCTS if row.repository_id in licensed[p]),
             )

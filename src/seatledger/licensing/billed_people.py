@@ -133,8 +133,10 @@ def _first_instant_day(m: BillingMonth, started: dt.datetime) -> int:
 
 
 _TIER = {
-    seat_reasons.REASON_ORG_OWNER: 0, seat_reasons.REASON_ORG_MEMBER: 0,
-    seat_reasons.REASON_OUTSIDE_COLLABORATOR: 1, seat_reasons.REASON_PENDING_INVITATION: 2,
+    seat_reasons.REASON_ORG_OWNER: 0,
+    seat_reasons.REASON_ORG_MEMBER: 0,
+    seat_reasons.REASON_OUTSIDE_COLLABORATOR: 1,
+    seat_reasons.REASON_PENDING_INVITATION: 2,
 }
 
 
@@ -203,8 +205,10 @@ def _people_from_reasons(m: BillingMonth, rows: Iterable[Any], logins: dict[int,
     orgs = m.org_created
     people: dict[str, dict[str, Any]] = {}
     for row in rows:
-        p = people.setdefault(seat_reasons.person_key(row.user_id, row.other_key),
-                              {"user_id": row.user_id, "first": m.days + 1, "orgs": [], "vs": False})
+        p = people.setdefault(
+            seat_reasons.person_key(row.user_id, row.other_key),
+            {"user_id": row.user_id, "first": m.days + 1, "orgs": [], "vs": False},
+        )
         p["first"] = min(p["first"], _first_instant_day(m, row.started_at))
         if row.reason == seat_reasons.REASON_VISUAL_STUDIO:
             p["vs"] = True
@@ -250,7 +254,12 @@ def enterprise_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect
     ``own`` (user ids allocated to a cost center one by one), are described one by one."""
     r, o = _month_reasons(conn, m), t.organizations
     tier = sa.case({reason: n for reason, n in _TIER.items()}, value=r.c.reason)
-    candidate = sa.case((sa.and_(r.c.reason.in_(list(_TIER)), o.c.id.is_not(None)), tier * sa.literal(_TIERS, sa.BigInteger) + _org_order(o)))
+    candidate = sa.case(
+        (
+            sa.and_(r.c.reason.in_(list(_TIER)), o.c.id.is_not(None)),
+            tier * sa.literal(_TIERS, sa.BigInteger) + _org_order(o),
+        )
+    )
     moves = sa.or_(r.c.started_at > m.start, sa.and_(r.c.ended_at.is_not(None), r.c.ended_at < m.window_end))
     with_org = r.outerjoin(o, sa.and_(o.c.id == r.c.org_id, o.c.enterprise_id == m.ent.id))
     person = (
@@ -258,17 +267,25 @@ def enterprise_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect
             r.c.user_id,
             sa.func.min(r.c.started_at).label("started_at"),
             sa.func.max(sa.case((r.c.reason == seat_reasons.REASON_VISUAL_STUDIO, 1), else_=0)).label("vs"),
-            sa.func.max(sa.case((sa.and_(r.c.reason.in_(list(_TIER)), r.c.org_id.is_not(None), moves), 1),
-                                else_=0)).label("moves"),
+            sa.func.max(
+                sa.case((sa.and_(r.c.reason.in_(list(_TIER)), r.c.org_id.is_not(None), moves), 1), else_=0)
+            ).label("moves"),
             sa.func.min(candidate).label("best"),
         )
         .select_from(with_org)
         .group_by(r.c.user_id, r.c.other_key)
         .subquery("person")
     )
-    keyed = sa.select(
-        _first_day(m, person.c.started_at).label("first_day"), person.c.vs, person.c.best, _own(person.c.user_id, own),
-    ).where(person.c.moves == 0).subquery("keyed")
+    keyed = (
+        sa.select(
+            _first_day(m, person.c.started_at).label("first_day"),
+            person.c.vs,
+            person.c.best,
+            _own(person.c.user_id, own),
+        )
+        .where(person.c.moves == 0)
+        .subquery("keyed")
+    )
     groups = [
         BilledGroup(row.first_day, _org_of(row.best), bool(row.vs), row.own_user_id, row.people)
         for row in _groups(conn, keyed, "vs", "best")
@@ -278,17 +295,23 @@ def enterprise_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect
     rr = ti.seat_reason_intervals
     through_org = [rr.c.enterprise_id == m.ent.id, rr.c.reason.in_(list(_TIER)), rr.c.org_id.is_not(None)]
     moving = sa.union(
-        sa.select(rr.c.user_id, rr.c.other_key).where(*through_org, rr.c.started_at > m.start,
-                                                      rr.c.started_at < m.window_end),
-        sa.select(rr.c.user_id, rr.c.other_key).where(*through_org, rr.c.ended_at > m.start,
-                                                      rr.c.ended_at < m.window_end),
+        sa.select(rr.c.user_id, rr.c.other_key).where(
+            *through_org, rr.c.started_at > m.start, rr.c.started_at < m.window_end
+        ),
+        sa.select(rr.c.user_id, rr.c.other_key).where(
+            *through_org, rr.c.ended_at > m.start, rr.c.ended_at < m.window_end
+        ),
     ).subquery("moving")
     rows = _month_reasons(conn, m)
-    theirs = sa.select(rows).where(sa.or_(
-        rows.c.user_id.in_(sa.select(moving.c.user_id).where(moving.c.user_id.is_not(None))),
-        sa.and_(rows.c.user_id.is_(None),
-                rows.c.other_key.in_(sa.select(moving.c.other_key).where(moving.c.user_id.is_(None)))),
-    ))
+    theirs = sa.select(rows).where(
+        sa.or_(
+            rows.c.user_id.in_(sa.select(moving.c.user_id).where(moving.c.user_id.is_not(None))),
+            sa.and_(
+                rows.c.user_id.is_(None),
+                rows.c.other_key.in_(sa.select(moving.c.other_key).where(moving.c.user_id.is_(None))),
+            ),
+        )
+    )
     return MonthBilling(_people_from_reasons(m, conn.execute(theirs), None), groups)
 
 
@@ -297,9 +320,12 @@ def _committer_window(m: BillingMonth) -> list[sa.ColumnElement[bool]]:
     at some instant of the month up to its last sampled day."""
     cs = ti.committer_spans
     return [
-        cs.c.enterprise_id == m.ent.id, cs.c.product.in_(list(AS_PRODUCTS.values())),
+        cs.c.enterprise_id == m.ent.id,
+        cs.c.product.in_(list(AS_PRODUCTS.values())),
         sa.or_(cs.c.scope_key == enterprise_key(), cs.c.scope_key.startswith("o:")),
-        cs.c.started_at <= m.samples[-1], cs.c.ended_at > m.start, cs.c.ended_at > cs.c.started_at,
+        cs.c.started_at <= m.samples[-1],
+        cs.c.ended_at > m.start,
+        cs.c.ended_at > cs.c.started_at,
     ]
 
 
@@ -346,36 +372,47 @@ def committer_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[
     through one organization all month): one group per product, first day, granting org, and
     person allocated on their own (``own``)."""
     cs, o = ti.committer_spans, t.organizations
-    spans = sa.select(cs.c.product, cs.c.user_id, cs.c.scope_key, cs.c.started_at).where(
-        *_committer_window(m)).subquery()
+    spans = (
+        sa.select(cs.c.product, cs.c.user_id, cs.c.scope_key, cs.c.started_at).where(*_committer_window(m)).subquery()
+    )
     # "o:<id>" -> id (a join on the org's id, not on a key built per org, keeps an index on it)
     org_id = sa.case((spans.c.scope_key.startswith("o:"), sa.cast(sa.func.substr(spans.c.scope_key, 3), sa.Integer)))
     from_enterprise = sa.func.min(sa.case((spans.c.scope_key == enterprise_key(), spans.c.started_at)))
     person = (
-        sa.select(spans.c.product, spans.c.user_id, from_enterprise.label("started_at"),
-                  sa.func.min(_org_order(o)).label("best"))
+        sa.select(
+            spans.c.product,
+            spans.c.user_id,
+            from_enterprise.label("started_at"),
+            sa.func.min(_org_order(o)).label("best"),
+        )
         .select_from(spans.outerjoin(o, sa.and_(o.c.id == org_id, o.c.enterprise_id == m.ent.id)))
         .group_by(spans.c.product, spans.c.user_id)
         .having(from_enterprise.is_not(None))
         .subquery("person")
     )
     keyed = sa.select(
-        person.c.product, person.c.best, _first_day(m, person.c.started_at).label("first_day"),
+        person.c.product,
+        person.c.best,
+        _first_day(m, person.c.started_at).label("first_day"),
         _own(person.c.user_id, own),
     ).subquery("keyed")
     out = {sku: MonthBilling([], []) for sku in AS_PRODUCTS}
     sku_of = {product: sku for sku, product in AS_PRODUCTS.items()}
     for row in _groups(conn, keyed, "product", "best"):
         out[sku_of[row.product]].groups.append(
-            BilledGroup(row.first_day, _org_of(row.best), False, row.own_user_id, row.people))
+            BilledGroup(row.first_day, _org_of(row.best), False, row.own_user_id, row.people)
+        )
     return out
 
 
 def _copilot_window(m: BillingMonth) -> list[sa.ColumnElement[bool]]:
     """The Copilot seats of the enterprise held at some instant of the month's samples."""
     s, o = t.copilot_seats, t.organizations
-    return [o.c.enterprise_id == m.ent.id, s.c.created_at <= m.samples[-1],
-            sa.or_(s.c.ended_at.is_(None), s.c.ended_at > m.start)]
+    return [
+        o.c.enterprise_id == m.ent.id,
+        s.c.created_at <= m.samples[-1],
+        sa.or_(s.c.ended_at.is_(None), s.c.ended_at > m.start),
+    ]
 
 
 def _copilot_state(
@@ -389,8 +426,15 @@ def _copilot_state(
     before it where the person held a seat: a removed seat is billed to the end of the month."""
     s, o = t.copilot_seats, t.organizations
     stmt = (
-        sa.select(s.c.id, s.c.user_id, s.c.plan, s.c.created_at, s.c.ended_at, o.c.id.label("org_id"),
-                  o.c.created_at.label("org_created"))
+        sa.select(
+            s.c.id,
+            s.c.user_id,
+            s.c.plan,
+            s.c.created_at,
+            s.c.ended_at,
+            o.c.id.label("org_id"),
+            o.c.created_at.label("org_created"),
+        )
         .join(o, o.c.id == s.c.organization_id)
         .where(*_copilot_window(m))
         .order_by(s.c.user_id)
@@ -434,22 +478,42 @@ def copilot_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[tu
     s, o = t.copilot_seats, t.organizations
     ends = sa.func.max(sa.case((sa.and_(s.c.ended_at.is_not(None), s.c.ended_at <= m.samples[-1]), 1), else_=0))
     person = (
-        sa.select(s.c.user_id, sa.func.min(s.c.plan).label("plan"), sa.func.min(o.c.id).label("org_id"),
-                  sa.func.min(s.c.created_at).label("started_at"))
+        sa.select(
+            s.c.user_id,
+            sa.func.min(s.c.plan).label("plan"),
+            sa.func.min(o.c.id).label("org_id"),
+            sa.func.min(s.c.created_at).label("started_at"),
+        )
         .join(o, o.c.id == s.c.organization_id)
         .where(*_copilot_window(m))
         .group_by(s.c.user_id)
     )
     one_seat = person.having(sa.and_(sa.func.count() == 1, ends == 0)).subquery("person")
-    keyed = sa.select(
-        one_seat.c.plan, one_seat.c.org_id, _first_day(m, one_seat.c.started_at).label("first_day"),
-        _own(one_seat.c.user_id, own),
-    ).where(one_seat.c.plan.in_(list(_PLAN_SKUS))).subquery("keyed")
-    several = sa.select(s.c.user_id).join(o, o.c.id == s.c.organization_id).where(*_copilot_window(m)).group_by(
-        s.c.user_id).having(sa.or_(sa.func.count() > 1, ends == 1))
-    out = {sku: MonthBilling(people, []) for sku, people in _copilot_people(m, _copilot_state(conn, m, several), None).items()}
+    keyed = (
+        sa.select(
+            one_seat.c.plan,
+            one_seat.c.org_id,
+            _first_day(m, one_seat.c.started_at).label("first_day"),
+            _own(one_seat.c.user_id, own),
+        )
+        .where(one_seat.c.plan.in_(list(_PLAN_SKUS)))
+        .subquery("keyed")
+    )
+    several = (
+        sa.select(s.c.user_id)
+        .join(o, o.c.id == s.c.organization_id)
+        .where(*_copilot_window(m))
+        .group_by(s.c.user_id)
+        .having(sa.or_(sa.func.count() > 1, ends == 1))
+    )
+    out = {
+        sku: MonthBilling(people, [])
+        for sku, people in _copilot_people(m, _copilot_state(conn, m, several), None).items()
+    }
     for row in _groups(conn, keyed, "plan", "org_id"):
-        out[_PLAN_SKUS[row.plan]].groups.append(BilledGroup(row.first_day, row.org_id, False, row.own_user_id, row.people))
+        out[_PLAN_SKUS[row.plan]].groups.append(
+            BilledGroup(row.first_day, row.org_id, False, row.own_user_id, row.people)
+        )
     return out
 
 

@@ -79,7 +79,9 @@ class LicenseChanges:
     changes: tuple[LicenseChange, ...]  # by time, then product, then person
 
 
-def product_total(conn: Connection, enterprise: str, product: str, *, org: str | None = None, as_of: dt.datetime) -> int:
+def product_total(
+    conn: Connection, enterprise: str, product: str, *, org: str | None = None, as_of: dt.datetime
+) -> int:
     """The product's total at ``as_of`` for the enterprise or one org: the number its own page shows."""
     scope = Scope.org(org) if org else Scope.enterprise(enterprise)
     if product == "enterprise":
@@ -146,7 +148,11 @@ class _People:
     def __init__(self, conn: Connection, user_ids: Iterable[int]) -> None:
         ids = sorted(set(user_ids))
         u = t.users
-        self.users = {row.id: row for row in conn.execute(sa.select(u.c.id, u.c.login, u.c.name).where(u.c.id.in_(ids)))} if ids else {}
+        self.users = (
+            {row.id: row for row in conn.execute(sa.select(u.c.id, u.c.login, u.c.name).where(u.c.id.in_(ids)))}
+            if ids
+            else {}
+        )
 
     def handle(self, key: str) -> tuple[str, str | None]:
         if key.startswith("user:"):
@@ -159,12 +165,16 @@ class _People:
 # -- enterprise seats ---------------------------------------------------------------------
 
 
-def _seat_changes(conn: Connection, info: EnterpriseInfo, org_id: int | None, t1: dt.datetime, t2: dt.datetime) -> list[LicenseChange]:
+def _seat_changes(
+    conn: Connection, info: EnterpriseInfo, org_id: int | None, t1: dt.datetime, t2: dt.datetime
+) -> list[LicenseChange]:
     s = ti.seat_spans
     scope = ti.SCOPE_ENTERPRISE if org_id is None else ti.SCOPE_ORGANIZATION
     spans = conn.execute(
         sa.select(s.c.user_id, s.c.other_key, s.c.started_at, s.c.ended_at).where(
-            s.c.enterprise_id == info.id, s.c.scope == scope, s.c.org_id == (org_id or 0),
+            s.c.enterprise_id == info.id,
+            s.c.scope == scope,
+            s.c.org_id == (org_id or 0),
             sa.or_(s.c.ended_at.is_(None), s.c.ended_at > s.c.started_at),
             sa.or_(_in_range(s.c.started_at, t1, t2), _in_range(s.c.ended_at, t1, t2)),
         )
@@ -189,20 +199,38 @@ def _seat_changes(conn: Connection, info: EnterpriseInfo, org_id: int | None, t1
 
 
 def _reason_rows(
-    conn: Connection, info: EnterpriseInfo, org_id: int | None, spans: Sequence[sa.Row[*tuple[Any, ...]]], t1: dt.datetime, t2: dt.datetime
+    conn: Connection,
+    info: EnterpriseInfo,
+    org_id: int | None,
+    spans: Sequence[sa.Row[*tuple[Any, ...]]],
+    t1: dt.datetime,
+    t2: dt.datetime,
 ) -> dict[str, list[sa.Row[*tuple[Any, ...]]]]:
     """The reason rows starting or ending in the range of the spans' people, with what they name."""
     r, o, repo, inv, acct, si, v, u = (
-        ti.seat_reason_intervals, t.organizations, t.repositories, t.invitations, t.server_accounts,
-        t.server_instances, t.vs_subscriptions, t.users,
+        ti.seat_reason_intervals,
+        t.organizations,
+        t.repositories,
+        t.invitations,
+        t.server_accounts,
+        t.server_instances,
+        t.vs_subscriptions,
+        t.users,
     )
     user_ids = sorted({s.user_id for s in spans if s.user_id is not None})
     keys = sorted({s.other_key for s in spans if s.other_key is not None})
     query = (
         sa.select(
-            r.c.user_id, r.c.other_key, r.c.reason, r.c.started_at, r.c.ended_at, o.c.login.label("org"),
-            (repo.c.owner_login + "/" + repo.c.name).label("repository"), inv.c.status.label("invitation_status"),
-            (si.c.hostname + ":" + acct.c.login).label("server_account"), v.c.subscriber_email.label("vs_email"),
+            r.c.user_id,
+            r.c.other_key,
+            r.c.reason,
+            r.c.started_at,
+            r.c.ended_at,
+            o.c.login.label("org"),
+            (repo.c.owner_login + "/" + repo.c.name).label("repository"),
+            inv.c.status.label("invitation_status"),
+            (si.c.hostname + ":" + acct.c.login).label("server_account"),
+            v.c.subscriber_email.label("vs_email"),
             u.c.suspended_at,
         )
         .select_from(
@@ -232,7 +260,11 @@ def _reason_rows(
 def _seat_rule(row: sa.Row[*tuple[Any, ...]] | None, change: str) -> tuple[str, str]:
     """(reason code, sentence) for the reason row that opened or closed a seat span."""
     if row is None:
-        return ("seat_started", "started holding a seat") if change == "added" else ("seat_ended", "stopped holding a seat")
+        return (
+            ("seat_started", "started holding a seat")
+            if change == "added"
+            else ("seat_ended", "stopped holding a seat")
+        )
     reason = row.reason
     if change == "added":
         if reason in (REASON_ORG_MEMBER, REASON_ORG_OWNER):
@@ -267,7 +299,9 @@ def _seat_rule(row: sa.Row[*tuple[Any, ...]] | None, change: str) -> tuple[str, 
 # -- Copilot seats --------------------------------------------------------------------------
 
 
-def _copilot_changes(conn: Connection, info: EnterpriseInfo, org_id: int | None, t1: dt.datetime, t2: dt.datetime) -> list[LicenseChange]:
+def _copilot_changes(
+    conn: Connection, info: EnterpriseInfo, org_id: int | None, t1: dt.datetime, t2: dt.datetime
+) -> list[LicenseChange]:
     """Per person the merged span of their seats in scope (the enterprise counts one seat a
     person); each start and end in the range is a change, named by the seat that made it."""
     cs, o, tm = t.copilot_seats, t.organizations, t.teams
@@ -278,8 +312,15 @@ def _copilot_changes(conn: Connection, info: EnterpriseInfo, org_id: int | None,
         .where(in_scope, sa.or_(_in_range(cs.c.created_at, t1, t2), _in_range(cs.c.ended_at, t1, t2)))
     )
     rows = conn.execute(
-        sa.select(cs.c.user_id, cs.c.plan, cs.c.created_at, cs.c.ended_at, cs.c.pending_cancellation_date,
-                  o.c.login.label("org"), tm.c.slug.label("team"))
+        sa.select(
+            cs.c.user_id,
+            cs.c.plan,
+            cs.c.created_at,
+            cs.c.ended_at,
+            cs.c.pending_cancellation_date,
+            o.c.login.label("org"),
+            tm.c.slug.label("team"),
+        )
         .join(o, o.c.id == cs.c.organization_id)
         .outerjoin(tm, tm.c.id == cs.c.assigning_team_id)
         .where(in_scope, cs.c.user_id.in_(moved), sa.or_(cs.c.ended_at.is_(None), cs.c.ended_at > cs.c.created_at))
@@ -296,18 +337,33 @@ def _copilot_changes(conn: Connection, info: EnterpriseInfo, org_id: int | None,
         for opened, closed in _merged(user_seats):
             if t1 < opened.created_at <= t2:
                 via = f" through team {opened.team}" if opened.team else ""
-                out.append(LicenseChange("copilot", "added", opened.created_at, key, handle, name, "seat_assigned",
-                                         f"Copilot {opened.plan.capitalize()} seat assigned in {opened.org}{via}"))
+                out.append(
+                    LicenseChange(
+                        "copilot",
+                        "added",
+                        opened.created_at,
+                        key,
+                        handle,
+                        name,
+                        "seat_assigned",
+                        f"Copilot {opened.plan.capitalize()} seat assigned in {opened.org}{via}",
+                    )
+                )
             if closed is not None and closed.ended_at is not None and t1 < closed.ended_at <= t2:
                 if closed.pending_cancellation_date is not None:
-                    reason, rule = "seat_cancelled", f"Copilot seat in {closed.org} cancelled (ended at the cycle's start)"
+                    reason, rule = (
+                        "seat_cancelled",
+                        f"Copilot seat in {closed.org} cancelled (ended at the cycle's start)",
+                    )
                 else:
                     reason, rule = "seat_revoked", f"Copilot seat in {closed.org} revoked"
                 out.append(LicenseChange("copilot", "removed", closed.ended_at, key, handle, name, reason, rule))
     return out
 
 
-def _merged(rows: Sequence[sa.Row[*tuple[Any, ...]]]) -> list[tuple[sa.Row[*tuple[Any, ...]], sa.Row[*tuple[Any, ...]] | None]]:
+def _merged(
+    rows: Sequence[sa.Row[*tuple[Any, ...]]],
+) -> list[tuple[sa.Row[*tuple[Any, ...]], sa.Row[*tuple[Any, ...]] | None]]:
     """A person's seats (by start) merged into spans: (the seat that opened each span, the one
     whose end closed it; None while it holds)."""
     spans: list[tuple[sa.Row[*tuple[Any, ...]], sa.Row[*tuple[Any, ...]] | None, dt.datetime | None]] = []
@@ -326,7 +382,13 @@ def _merged(rows: Sequence[sa.Row[*tuple[Any, ...]]]) -> list[tuple[sa.Row[*tupl
 
 
 def _committer_changes(
-    conn: Connection, info: EnterpriseInfo, org: str | None, org_id: int | None, product: str, t1: dt.datetime, t2: dt.datetime
+    conn: Connection,
+    info: EnterpriseInfo,
+    org: str | None,
+    org_id: int | None,
+    product: str,
+    t1: dt.datetime,
+    t2: dt.datetime,
 ) -> list[LicenseChange]:
     scope_org = (org, org_id) if org is not None and org_id is not None else None
     events = committer_events(conn, info, scope_org, product, t1, t2)

@@ -59,13 +59,17 @@ def committer_events(
 ) -> list[CommitterEvent]:
     """Every start and end of a kept committer span of ``product`` in ``(t1, t2]``, at the
     enterprise or through one organization (``(login, id)``)."""
-    scope = ResolvedScope(Scope.org(org[0]), info, organization_id=org[1], owner_login=org[0]) if org else ResolvedScope(
-        Scope.enterprise(info.slug), info
+    scope = (
+        ResolvedScope(Scope.org(org[0]), info, organization_id=org[1], owner_login=org[0])
+        if org
+        else ResolvedScope(Scope.enterprise(info.slug), info)
     )
     cs = ti.committer_spans
     spans = conn.execute(
         sa.select(cs.c.user_id, cs.c.started_at, cs.c.ended_at).where(
-            cs.c.enterprise_id == info.id, cs.c.product == product, cs.c.scope_key == committer_span_key(scope),
+            cs.c.enterprise_id == info.id,
+            cs.c.product == product,
+            cs.c.scope_key == committer_span_key(scope),
             cs.c.ended_at > cs.c.started_at,
             sa.or_(_in_range(cs.c.started_at, t1, t2), _in_range(cs.c.ended_at, t1, t2)),
         )
@@ -81,17 +85,33 @@ def committer_events(
     for row in spans:
         mine = windows.get(row.user_id, [])
         if t1 < row.started_at <= t2:
-            out.append(CommitterEvent("added", row.started_at, row.user_id,
-                                      *_why_added(mine, enabled, seat_started, row.user_id, row.started_at, label)))
+            out.append(
+                CommitterEvent(
+                    "added",
+                    row.started_at,
+                    row.user_id,
+                    *_why_added(mine, enabled, seat_started, row.user_id, row.started_at, label),
+                )
+            )
         if t1 < row.ended_at <= t2:
-            out.append(CommitterEvent("removed", row.ended_at, row.user_id,
-                                      *_why_removed(mine, disabled, seat_ended, row.user_id, row.ended_at, label)))
+            out.append(
+                CommitterEvent(
+                    "removed",
+                    row.ended_at,
+                    row.user_id,
+                    *_why_removed(mine, disabled, seat_ended, row.user_id, row.ended_at, label),
+                )
+            )
     return out
 
 
 def _why_added(
-    windows: list[_Window], enabled: dict[int, set[dt.datetime]], seat_started: set[tuple[int, dt.datetime]],
-    user_id: int, at: dt.datetime, label: str,
+    windows: list[_Window],
+    enabled: dict[int, set[dt.datetime]],
+    seat_started: set[tuple[int, dt.datetime]],
+    user_id: int,
+    at: dt.datetime,
+    label: str,
 ) -> tuple[str, str]:
     for w in windows:
         if w.started_at == at:
@@ -105,8 +125,12 @@ def _why_added(
 
 
 def _why_removed(
-    windows: list[_Window], disabled: dict[int, set[dt.datetime]], seat_ended: set[tuple[int, dt.datetime]],
-    user_id: int, at: dt.datetime, label: str,
+    windows: list[_Window],
+    disabled: dict[int, set[dt.datetime]],
+    seat_ended: set[tuple[int, dt.datetime]],
+    user_id: int,
+    at: dt.datetime,
+    label: str,
 ) -> tuple[str, str]:
     if (user_id, at) in seat_ended:
         return "seat_ended", "stopped holding an enterprise seat"
@@ -130,14 +154,20 @@ def _windows(
         query = (
             sa.select(w.c.user_id, w.c.repository_id, r.c.owner_login, r.c.name, w.c.started_at, w.c.ended_at)
             .join(r, r.c.id == w.c.repository_id)
-            .where(w.c.enterprise_id == info.id, w.c.user_id.in_(users[start : start + CHUNK]),
-                   w.c.started_at <= t2, w.c.ended_at > t1)
+            .where(
+                w.c.enterprise_id == info.id,
+                w.c.user_id.in_(users[start : start + CHUNK]),
+                w.c.started_at <= t2,
+                w.c.ended_at > t1,
+            )
             .order_by(w.c.user_id, r.c.owner_login, r.c.name, w.c.started_at)
         )
         if org_id is not None:
             query = query.where(r.c.organization_id == org_id)
         for row in conn.execute(query):
-            out[row.user_id].append(_Window(row.repository_id, f"{row.owner_login}/{row.name}", row.started_at, row.ended_at))
+            out[row.user_id].append(
+                _Window(row.repository_id, f"{row.owner_login}/{row.name}", row.started_at, row.ended_at)
+            )
     return out
 
 
@@ -151,8 +181,11 @@ def _enablement_edges(
     for row in conn.execute(
         sa.select(ge.c.repository_id, ge.c.started_at, ge.c.ended_at)
         .join(r, r.c.id == ge.c.repository_id)
-        .where(r.c.enterprise_id == info.id, ge.c.product == product,
-               sa.or_(_in_range(ge.c.started_at, t1, t2), _in_range(ge.c.ended_at, t1, t2)))
+        .where(
+            r.c.enterprise_id == info.id,
+            ge.c.product == product,
+            sa.or_(_in_range(ge.c.started_at, t1, t2), _in_range(ge.c.ended_at, t1, t2)),
+        )
     ):
         enabled[row.repository_id].add(row.started_at)
         if row.ended_at is not None:
@@ -170,7 +203,9 @@ def _seat_edges(
     for start in range(0, len(users), CHUNK):
         for row in conn.execute(
             sa.select(s.c.user_id, s.c.started_at, s.c.ended_at).where(
-                s.c.enterprise_id == info.id, s.c.scope == ti.SCOPE_ENTERPRISE, s.c.user_id.in_(users[start : start + CHUNK]),
+                s.c.enterprise_id == info.id,
+                s.c.scope == ti.SCOPE_ENTERPRISE,
+                s.c.user_id.in_(users[start : start + CHUNK]),
                 sa.or_(_in_range(s.c.started_at, t1, t2), _in_range(s.c.ended_at, t1, t2)),
             )
         ):

@@ -104,7 +104,9 @@ def _pending_invitation(seats: sa.CTE, as_of: dt.datetime) -> sa.ColumnElement[b
         sa.or_(inv.c.resolved_at.is_(None), inv.c.resolved_at > as_of),
     ]
     invited = sa.union(
-        sa.select(inv.c.organization_id, inv.c.invitee_user_id.label("user_id")).where(*pending, inv.c.invitee_user_id.is_not(None)),
+        sa.select(inv.c.organization_id, inv.c.invitee_user_id.label("user_id")).where(
+            *pending, inv.c.invitee_user_id.is_not(None)
+        ),
         sa.select(inv.c.organization_id, u.c.id)
         .join(_o, _o.c.id == inv.c.organization_id)
         .join(u, sa.and_(u.c.enterprise_id == _o.c.enterprise_id, u.c.login == inv.c.invitee_login))
@@ -115,8 +117,12 @@ def _pending_invitation(seats: sa.CTE, as_of: dt.datetime) -> sa.ColumnElement[b
     )
     member = (
         sa.select(m.c.id)
-        .where(m.c.organization_id == seats.c.organization_id, m.c.user_id == seats.c.user_id,
-               m.c.role.in_(("member", "owner")), holds_at(m.c.started_at, m.c.ended_at, as_of))
+        .where(
+            m.c.organization_id == seats.c.organization_id,
+            m.c.user_id == seats.c.user_id,
+            m.c.role.in_(("member", "owner")),
+            holds_at(m.c.started_at, m.c.ended_at, as_of),
+        )
         .exists()
     )
     return sa.and_(sa.tuple_(seats.c.organization_id, seats.c.user_id).in_(invited), ~member)
@@ -143,11 +149,17 @@ def copilot_totals(conn: Connection, scope: Scope, *, as_of: dt.datetime | None 
     ).one()
     total, active, enterprise = int(row.total), int(row.active), int(row.enterprise)
     breakdown = SeatBreakdown(
-        total=total, added_this_cycle=int(row.added), pending_cancellation=int(row.pending_cancellation),
-        pending_invitation=int(row.pending_invitation), active_this_cycle=active, inactive_this_cycle=total - active,
+        total=total,
+        added_this_cycle=int(row.added),
+        pending_cancellation=int(row.pending_cancellation),
+        pending_invitation=int(row.pending_invitation),
+        active_this_cycle=active,
+        inactive_this_cycle=total - active,
     )
     return CopilotTotals(
-        breakdown=breakdown, business=total - enterprise, enterprise=enterprise,
+        breakdown=breakdown,
+        business=total - enterprise,
+        enterprise=enterprise,
         plan_type="enterprise" if enterprise else "business",
     )
 
@@ -231,7 +243,9 @@ def iter_copilot_seats(
         result.close()
 
 
-def seats_held_by(conn: Connection, enterprise: str, user_id: int, *, as_of: dt.datetime | None = None) -> tuple[CopilotSeat, ...]:
+def seats_held_by(
+    conn: Connection, enterprise: str, user_id: int, *, as_of: dt.datetime | None = None
+) -> tuple[CopilotSeat, ...]:
     """Every Copilot seat ``user_id`` holds at ``as_of`` in the enterprise's organizations, the
     one the enterprise counts (and bills) first."""
     at = as_of_or_now(as_of)
@@ -242,7 +256,11 @@ def seats_held_by(conn: Connection, enterprise: str, user_id: int, *, as_of: dt.
         .join(_o, _o.c.id == _s.c.organization_id)
         .join(u, u.c.id == _s.c.user_id)
         .outerjoin(tm, tm.c.id == _s.c.assigning_team_id)
-        .where(_o.c.enterprise_id == rs.enterprise.id, _s.c.user_id == user_id, holds_at(_s.c.created_at, _s.c.ended_at, at))
+        .where(
+            _o.c.enterprise_id == rs.enterprise.id,
+            _s.c.user_id == user_id,
+            holds_at(_s.c.created_at, _s.c.ended_at, at),
+        )
         .order_by(*_billed_first())
     )
     return tuple(_seat(row) for row in conn.execute(stmt))
@@ -250,10 +268,17 @@ def seats_held_by(conn: Connection, enterprise: str, user_id: int, *, as_of: dt.
 
 def _seat(row: sa.Row[*tuple[Any, ...]]) -> CopilotSeat:
     return CopilotSeat(
-        seat_id=row.id, user_id=row.user_id, login=row.login, name=row.name,
-        organization=row.organization, plan=row.plan, assigning_team=row.team_slug,
-        created_at=row.created_at, pending_cancellation_date=row.pending_cancellation_date,
-        last_authenticated_at=row.last_authenticated_at, last_activity_at=row.last_activity_at,
+        seat_id=row.id,
+        user_id=row.user_id,
+        login=row.login,
+        name=row.name,
+        organization=row.organization,
+        plan=row.plan,
+        assigning_team=row.team_slug,
+        created_at=row.created_at,
+        pending_cancellation_date=row.pending_cancellation_date,
+        last_authenticated_at=row.last_authenticated_at,
+        last_activity_at=row.last_activity_at,
         last_activity_editor=row.last_activity_editor,
     )
 
@@ -271,7 +296,9 @@ def _lookup(
     slugs = list(dict.fromkeys(teams))
     users: dict[str, int] = {}
     if names:
-        found = conn.execute(sa.select(u.c.login, u.c.id).where(u.c.enterprise_id == enterprise_id, u.c.login.in_(names)))
+        found = conn.execute(
+            sa.select(u.c.login, u.c.id).where(u.c.enterprise_id == enterprise_id, u.c.login.in_(names))
+        )
         by_login = {row.login: int(row.id) for row in found}
         users = {n: by_login[n] for n in names if n in by_login}
     found_teams: dict[str, int] = {}
@@ -328,7 +355,8 @@ def assign_seats(
             sa.select(_s.c.id, _s.c.pending_cancellation_date)
             # One open seat per person and org: one that starts after ``now`` is held too.
             .where(
-                _s.c.organization_id == org_id, _s.c.user_id == user_id,
+                _s.c.organization_id == org_id,
+                _s.c.user_id == user_id,
                 sa.or_(holds_at(_s.c.created_at, _s.c.ended_at, now), _s.c.ended_at.is_(None)),
             )
             .order_by(_s.c.id)
@@ -367,12 +395,18 @@ def cancel_seats(
         by.append(_s.c.user_id.in_(list(users.values())))
     if found_teams:
         by.append(_s.c.assigning_team_id.in_(list(found_teams.values())))
-    seat_ids = conn.execute(
-        sa.select(_s.c.id).where(
-            _s.c.organization_id == org_id, sa.or_(*by), _s.c.pending_cancellation_date.is_(None),
-            holds_at(_s.c.created_at, _s.c.ended_at, now),
+    seat_ids = (
+        conn.execute(
+            sa.select(_s.c.id).where(
+                _s.c.organization_id == org_id,
+                sa.or_(*by),
+                _s.c.pending_cancellation_date.is_(None),
+                holds_at(_s.c.created_at, _s.c.ended_at, now),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     ledger = Ledger(conn)
     for seat_id in seat_ids:
         ledger.cancel_copilot_seat(seat_id, ends)

@@ -118,9 +118,13 @@ def list_cost_centers(
         )
         centers.append(
             CostCenter(
-                id=row.id, name=row.name, state="deleted" if deleted else "active",
-                azure_subscription=row.azure_subscription, created_at=row.created_at,
-                deleted_at=row.deleted_at, resources=tuple(res),
+                id=row.id,
+                name=row.name,
+                state="deleted" if deleted else "active",
+                azure_subscription=row.azure_subscription,
+                created_at=row.created_at,
+                deleted_at=row.deleted_at,
+                resources=tuple(res),
             )
         )
     return centers
@@ -162,9 +166,7 @@ def _name_taken(conn: Connection, enterprise_id: int, name: str, but: str | None
     return conn.execute(query).first() is not None
 
 
-def create_cost_center(
-    conn: Connection, enterprise_id: int, name: str, *, at: dt.datetime | None = None
-) -> CostCenter:
+def create_cost_center(conn: Connection, enterprise_id: int, name: str, *, at: dt.datetime | None = None) -> CostCenter:
     """A new active cost center; its name must be unique among the active ones."""
     name = _check_name(name)
     if _name_taken(conn, enterprise_id, name):
@@ -261,17 +263,19 @@ def add_resources(
         current = conn.execute(
             sa.select(r.c.id, r.c.cost_center_id, c.c.name)
             .join(c, c.c.id == r.c.cost_center_id)
-            .where(r.c.resource_type == kind, r.c.resource_id == rid, r.c.ended_at.is_(None),
-                   c.c.enterprise_id == enterprise_id)
+            .where(
+                r.c.resource_type == kind,
+                r.c.resource_id == rid,
+                r.c.ended_at.is_(None),
+                c.c.enterprise_id == enterprise_id,
+            )
         ).first()
         if current is not None and current.cost_center_id == center.id:
             continue
         if current is not None:
             conn.execute(sa.update(r).where(r.c.id == current.id).values(ended_at=at))
             moved.append(Reassignment(kind.lower(), name, current.name))
-        conn.execute(
-            sa.insert(r).values(cost_center_id=center.id, resource_type=kind, resource_id=rid, started_at=at)
-        )
+        conn.execute(sa.insert(r).values(cost_center_id=center.id, resource_type=kind, resource_id=rid, started_at=at))
         Ledger(conn).bump_version(enterprise_id, intervals_changed=False)
     return moved
 
@@ -293,8 +297,12 @@ def remove_resources(
     for kind, rid in resolved:
         ended += conn.execute(
             sa.update(r)
-            .where(r.c.cost_center_id == center.id, r.c.resource_type == kind, r.c.resource_id == rid,
-                   r.c.ended_at.is_(None))
+            .where(
+                r.c.cost_center_id == center.id,
+                r.c.resource_type == kind,
+                r.c.resource_id == rid,
+                r.c.ended_at.is_(None),
+            )
             .values(ended_at=at)
         ).rowcount
     if ended:
@@ -341,10 +349,15 @@ class Allocator:
         # Answers only change when ``at`` crosses an assignment's start or end or a deletion,
         # so they are memoised per (user, org, interval between such instants).
         if self._bounds is None:
-            instants = {s.started for spans in (*self.users.values(), *self.orgs.values(), *self.teams.values())
-                        for s in spans}
-            instants |= {s.ended for spans in (*self.users.values(), *self.orgs.values(), *self.teams.values())
-                         for s in spans if s.ended is not None}
+            instants = {
+                s.started for spans in (*self.users.values(), *self.orgs.values(), *self.teams.values()) for s in spans
+            }
+            instants |= {
+                s.ended
+                for spans in (*self.users.values(), *self.orgs.values(), *self.teams.values())
+                for s in spans
+                if s.ended is not None
+            }
             instants |= {d for d in self.deleted_at.values() if d is not None}
             self._bounds = sorted(instants)
         user_id = self._assigned(user_id)
@@ -395,7 +408,8 @@ def self_assigned_users(enterprise_id: int) -> sa.CompoundSelect[tuple[int]]:
     direct = sa.select(r.c.resource_id).where(r.c.cost_center_id.in_(centers), r.c.resource_type == "User")
     teams = sa.select(r.c.resource_id).where(r.c.cost_center_id.in_(centers), r.c.resource_type == "Team")
     through_team = (
-        sa.select(tm.c.user_id).join(tt, tt.c.id == tm.c.team_id)
+        sa.select(tm.c.user_id)
+        .join(tt, tt.c.id == tm.c.team_id)
         .where(tt.c.id.in_(teams), tt.c.organization_id.is_(None))
     )
     return sa.union(direct, through_team)
@@ -421,7 +435,9 @@ def load_allocator(conn: Connection, enterprise_id: int, user_ids: Collection[in
         query = query.where(sa.or_(r.c.resource_type != "User", r.c.resource_id.in_(list(user_ids))))
     target = {"User": alloc.users, "Org": alloc.orgs, "Team": alloc.teams}
     for row in conn.execute(query):
-        target[row.resource_type].setdefault(row.resource_id, []).append(_Span(row.cost_center_id, row.started_at, row.ended_at))
+        target[row.resource_type].setdefault(row.resource_id, []).append(
+            _Span(row.cost_center_id, row.started_at, row.ended_at)
+        )
     if alloc.teams:
         tm, tt = t.team_members, t.teams
         team_query = (

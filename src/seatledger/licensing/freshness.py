@@ -100,9 +100,13 @@ def _freshness(row: Any) -> SourceFreshness:
     except ValueError:
         covered = {}
     return SourceFreshness(
-        source=row.source, label=SOURCE_LABELS.get(row.source, row.source), since=row.first_success_at,
-        last_success_at=row.last_success_at, covered=covered if isinstance(covered, dict) else {},
-        last_failure_at=row.last_failure_at, last_failure_reason=row.last_failure_reason,
+        source=row.source,
+        label=SOURCE_LABELS.get(row.source, row.source),
+        since=row.first_success_at,
+        last_success_at=row.last_success_at,
+        covered=covered if isinstance(covered, dict) else {},
+        last_failure_at=row.last_failure_at,
+        last_failure_reason=row.last_failure_reason,
     )
 
 

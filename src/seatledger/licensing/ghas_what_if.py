@@ -127,7 +127,8 @@ def _chosen(conn: Connection, enterprise_id: int, selection: RepositorySelection
         sa.select(r.c.id, r.c.owner_login, r.c.name, r.c.visibility).where(r.c.enterprise_id == enterprise_id)
     )
     chosen = {
-        row.id: f"{row.owner_login}/{row.name}" for row in rows
+        row.id: f"{row.owner_login}/{row.name}"
+        for row in rows
         if selection.matches(f"{row.owner_login}/{row.name}", row.owner_login, row.visibility)
     }
     if not chosen:
@@ -135,7 +136,9 @@ def _chosen(conn: Connection, enterprise_id: int, selection: RepositorySelection
     return chosen
 
 
-def _spans_at(conn: Connection, enterprise_id: int, product: str, at: dt.datetime, repo_ids: list[int]) -> dict[int, set[int]]:
+def _spans_at(
+    conn: Connection, enterprise_id: int, product: str, at: dt.datetime, repo_ids: list[int]
+) -> dict[int, set[int]]:
     """Repository -> the people whose ``product`` span on it holds at ``at``."""
     cs = ti.committer_spans
     out: dict[int, set[int]] = defaultdict(set)
@@ -143,8 +146,11 @@ def _spans_at(conn: Connection, enterprise_id: int, product: str, at: dt.datetim
         chunk = repo_ids[start : start + 900]
         for row in conn.execute(
             sa.select(cs.c.repository_id, cs.c.user_id).where(
-                cs.c.enterprise_id == enterprise_id, cs.c.product == product, cs.c.repository_id.in_(chunk),
-                cs.c.started_at <= at, cs.c.ended_at > at,
+                cs.c.enterprise_id == enterprise_id,
+                cs.c.product == product,
+                cs.c.repository_id.in_(chunk),
+                cs.c.started_at <= at,
+                cs.c.ended_at > at,
             )
         ):
             out[row.repository_id].add(row.user_id)
@@ -153,32 +159,47 @@ def _spans_at(conn: Connection, enterprise_id: int, product: str, at: dt.datetim
 
 def _counted_now(conn: Connection, enterprise_id: int, product: str, at: dt.datetime) -> set[int]:
     cs = ti.committer_spans
-    return set(conn.execute(
-        sa.select(cs.c.user_id).where(
-            cs.c.enterprise_id == enterprise_id, cs.c.product == product, cs.c.scope_key == enterprise_key(),
-            cs.c.started_at <= at, cs.c.ended_at > at,
-        )
-    ).scalars())
+    return set(
+        conn.execute(
+            sa.select(cs.c.user_id).where(
+                cs.c.enterprise_id == enterprise_id,
+                cs.c.product == product,
+                cs.c.scope_key == enterprise_key(),
+                cs.c.started_at <= at,
+                cs.c.ended_at > at,
+            )
+        ).scalars()
+    )
 
 
 def _enabled(conn: Connection, product: str, at: dt.datetime, repo_ids: list[int]) -> set[int]:
     ge = ti.ghas_enablements
     found: set[int] = set()
     for start in range(0, len(repo_ids), 900):
-        found |= set(conn.execute(
-            sa.select(ge.c.repository_id).where(
-                ge.c.repository_id.in_(repo_ids[start : start + 900]), ge.c.product == product, ge.c.started_at <= at,
-                sa.or_(ge.c.ended_at.is_(None), ge.c.ended_at > at),
-            )
-        ).scalars())
+        found |= set(
+            conn.execute(
+                sa.select(ge.c.repository_id).where(
+                    ge.c.repository_id.in_(repo_ids[start : start + 900]),
+                    ge.c.product == product,
+                    ge.c.started_at <= at,
+                    sa.or_(ge.c.ended_at.is_(None), ge.c.ended_at > at),
+                )
+            ).scalars()
+        )
     return found
 
 
-def _repos(conn: Connection, enterprise_id: int, product: str, at: dt.datetime, selection: RepositorySelection) -> _Repos:
+def _repos(
+    conn: Connection, enterprise_id: int, product: str, at: dt.datetime, selection: RepositorySelection
+) -> _Repos:
     names = _chosen(conn, enterprise_id, selection)
     ids = sorted(names)
-    return _Repos(names, _enabled(conn, product, at, ids), _spans_at(conn, enterprise_id, product, at, ids),
-                  _spans_at(conn, enterprise_id, ANY_REPOSITORY, at, ids))
+    return _Repos(
+        names,
+        _enabled(conn, product, at, ids),
+        _spans_at(conn, enterprise_id, product, at, ids),
+        _spans_at(conn, enterprise_id, ANY_REPOSITORY, at, ids),
+    )
 
 
 def _people(conn: Connection, by_user: dict[int, set[str]]) -> tuple[WhatIfPerson, ...]:
@@ -192,7 +213,11 @@ def _people(conn: Connection, by_user: dict[int, set[str]]) -> tuple[WhatIfPerso
 
 
 def ghas_what_if(
-    conn: Connection, enterprise: str, product: str, selection: RepositorySelection, *,
+    conn: Connection,
+    enterprise: str,
+    product: str,
+    selection: RepositorySelection,
+    *,
     as_of: dt.datetime | None = None,
 ) -> GhasWhatIf:
     """Who enabling ``product`` on the chosen repositories at ``as_of`` would add, and who
@@ -212,7 +237,13 @@ def ghas_what_if(
     elsewhere = _counted_elsewhere(conn, info.id, product, at, set(repos.names), sorted(through_chosen))
     frees = {user: names for user, names in through_chosen.items() if user not in elsewhere}
     return GhasWhatIf(
-        info.slug, product, at, tuple(sorted(repos.names.values())), len(counted), _people(conn, adds), _people(conn, frees)
+        info.slug,
+        product,
+        at,
+        tuple(sorted(repos.names.values())),
+        len(counted),
+        _people(conn, adds),
+        _people(conn, frees),
     )
 
 
@@ -225,8 +256,12 @@ def _counted_elsewhere(
     for start in range(0, len(user_ids), 900):
         for row in conn.execute(
             sa.select(cs.c.user_id, cs.c.repository_id).where(
-                cs.c.enterprise_id == enterprise_id, cs.c.product == product, cs.c.repository_id.is_not(None),
-                cs.c.user_id.in_(user_ids[start : start + 900]), cs.c.started_at <= at, cs.c.ended_at > at,
+                cs.c.enterprise_id == enterprise_id,
+                cs.c.product == product,
+                cs.c.repository_id.is_not(None),
+                cs.c.user_id.in_(user_ids[start : start + 900]),
+                cs.c.started_at <= at,
+                cs.c.ended_at > at,
             )
         ):
             if row.repository_id not in chosen:
@@ -235,7 +270,12 @@ def _counted_elsewhere(
 
 
 def ghas_plan(
-    conn: Connection, enterprise: str, product: str, spare: int, selection: RepositorySelection | None = None, *,
+    conn: Connection,
+    enterprise: str,
+    product: str,
+    spare: int,
+    selection: RepositorySelection | None = None,
+    *,
     as_of: dt.datetime | None = None,
 ) -> GhasPlan:
     """With ``spare`` licenses, the chosen repositories (all by default) to enable at
@@ -283,10 +323,12 @@ def _last_pushes(conn: Connection, at: dt.datetime, repo_ids: list[int]) -> dict
     c = t.commits
     found: dict[int, dt.datetime] = {}
     for start in range(0, len(repo_ids), 900):
-        found.update((row.repository_id, row.pushed_at) for row in conn.execute(
-            sa.select(c.c.repository_id, sa.func.max(c.c.pushed_at).label("pushed_at"))
-            .where(c.c.repository_id.in_(repo_ids[start : start + 900]), c.c.pushed_at <= at)
-            .group_by(c.c.repository_id)
-        ))
+        found.update(
+            (row.repository_id, row.pushed_at)
+            for row in conn.execute(
+                sa.select(c.c.repository_id, sa.func.max(c.c.pushed_at).label("pushed_at"))
+                .where(c.c.repository_id.in_(repo_ids[start : start + 900]), c.c.pushed_at <= at)
+                .group_by(c.c.repository_id)
+            )
+        )
     return found
-

@@ -30,9 +30,16 @@ from seatledger.licensing.scope import EnterpriseInfo, get_enterprise, org_id_in
 
 __all__ = ["HISTORY_PRODUCTS", "MAX_HISTORY_DAYS", "LicenseHistory", "license_history"]
 
-HistoryProduct = Literal["enterprise", "code_security", "secret_protection", "copilot", "copilot_business", "copilot_enterprise"]
+HistoryProduct = Literal[
+    "enterprise", "code_security", "secret_protection", "copilot", "copilot_business", "copilot_enterprise"
+]
 HISTORY_PRODUCTS: tuple[HistoryProduct, ...] = (
-    "enterprise", "code_security", "secret_protection", "copilot", "copilot_business", "copilot_enterprise",
+    "enterprise",
+    "code_security",
+    "secret_protection",
+    "copilot",
+    "copilot_business",
+    "copilot_enterprise",
 )
 # Ten years of days: a bound on the answer's size, not on the work (one pass either way).
 MAX_HISTORY_DAYS = 3660
@@ -68,7 +75,9 @@ def license_history(
     if product == "enterprise":
         s = ti.seat_spans
         scope = ti.SCOPE_ENTERPRISE if org_id is None else ti.SCOPE_ORGANIZATION
-        counts = held_at_instants(conn, s, [s.c.enterprise_id == info.id, s.c.scope == scope, s.c.org_id == (org_id or 0)], instants)
+        counts = held_at_instants(
+            conn, s, [s.c.enterprise_id == info.id, s.c.scope == scope, s.c.org_id == (org_id or 0)], instants
+        )
     elif product.startswith("copilot"):
         counts = _counts(_copilot_spans(conn, info, org_id, product, instants[0], instants[-1]).values(), instants)
     else:
@@ -109,7 +118,9 @@ def held_at_instants(
     return [started + bisect.bisect_right(starts, at) - ended - bisect.bisect_right(ends, at) for at in instants]
 
 
-def _overlaps(started: sa.ColumnElement[Any], ended: sa.ColumnElement[Any], first: dt.datetime, last: dt.datetime) -> sa.ColumnElement[bool]:
+def _overlaps(
+    started: sa.ColumnElement[Any], ended: sa.ColumnElement[Any], first: dt.datetime, last: dt.datetime
+) -> sa.ColumnElement[bool]:
     return sa.and_(started <= last, sa.or_(ended.is_(None), ended > first), sa.or_(ended.is_(None), ended > started))
 
 

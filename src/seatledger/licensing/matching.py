@@ -73,7 +73,14 @@ def _verified_email_match(enterprise_id: int, email: sa.ColumnElement[Any]) -> s
     )
 
 
-def _match(conn: Connection, table: sa.Table, scope: sa.ColumnElement[bool], email: sa.ColumnElement[Any], found: sa.ColumnElement[Any], rule: str) -> None:
+def _match(
+    conn: Connection,
+    table: sa.Table,
+    scope: sa.ColumnElement[bool],
+    email: sa.ColumnElement[Any],
+    found: sa.ColumnElement[Any],
+    rule: str,
+) -> None:
     """Set the match of every still-unmatched row in scope whose ``email`` finds an account."""
     conn.execute(
         sa.update(table)
@@ -96,29 +103,56 @@ def rematch(conn: Connection, enterprise_id: int) -> MatchResult:
     not_manual = sa.or_(sa_.c.match_rule.is_(None), sa_.c.match_rule != RULE_MANUAL)
     conn.execute(sa.update(sa_).where(in_servers, not_manual).values(matched_user_id=None, match_rule=None))
     if row.uses_saml:
-        _match(conn, sa_, in_servers, sa_.c.primary_email, _identity_match(enterprise_id, sa_.c.primary_email), RULE_SAML)
-    _match(conn, sa_, in_servers, sa_.c.primary_email, _verified_email_match(enterprise_id, sa_.c.primary_email), RULE_VERIFIED_EMAIL)
+        _match(
+            conn, sa_, in_servers, sa_.c.primary_email, _identity_match(enterprise_id, sa_.c.primary_email), RULE_SAML
+        )
+    _match(
+        conn,
+        sa_,
+        in_servers,
+        sa_.c.primary_email,
+        _verified_email_match(enterprise_id, sa_.c.primary_email),
+        RULE_VERIFIED_EMAIL,
+    )
 
     # Visual Studio subscribers: UPN = a verified email; EMU: UPN = SCIM userName / SAML NameID.
     in_enterprise = vs.c.enterprise_id == enterprise_id
     vs_not_manual = sa.or_(vs.c.match_rule.is_(None), vs.c.match_rule != RULE_MANUAL)
     conn.execute(sa.update(vs).where(in_enterprise, vs_not_manual).values(matched_user_id=None, match_rule=None))
     if row.account_type == "managed":
-        _match(conn, vs, in_enterprise, vs.c.subscriber_email, _identity_match(enterprise_id, vs.c.subscriber_email), RULE_SCIM)
+        _match(
+            conn,
+            vs,
+            in_enterprise,
+            vs.c.subscriber_email,
+            _identity_match(enterprise_id, vs.c.subscriber_email),
+            RULE_SCIM,
+        )
     else:
-        _match(conn, vs, in_enterprise, vs.c.subscriber_email, _verified_email_match(enterprise_id, vs.c.subscriber_email), RULE_VERIFIED_EMAIL)
+        _match(
+            conn,
+            vs,
+            in_enterprise,
+            vs.c.subscriber_email,
+            _verified_email_match(enterprise_id, vs.c.subscriber_email),
+            RULE_VERIFIED_EMAIL,
+        )
 
     Ledger(conn).bump_version(enterprise_id)
     counts = {
         rule: int(n)
         for rule, n in conn.execute(
-            sa.select(sa.func.coalesce(sa_.c.match_rule, ""), sa.func.count()).where(in_servers).group_by(sa_.c.match_rule)
+            sa.select(sa.func.coalesce(sa_.c.match_rule, ""), sa.func.count())
+            .where(in_servers)
+            .group_by(sa_.c.match_rule)
         )
     }
     vs_counts = {
         bool(matched): int(n)
         for matched, n in conn.execute(
-            sa.select(vs.c.matched_user_id.is_not(None), sa.func.count()).where(in_enterprise).group_by(vs.c.matched_user_id.is_not(None))
+            sa.select(vs.c.matched_user_id.is_not(None), sa.func.count())
+            .where(in_enterprise)
+            .group_by(vs.c.matched_user_id.is_not(None))
         )
     }
     return MatchResult(

@@ -105,7 +105,9 @@ class PeoplePage:
     people: tuple[PersonMatch, ...]
 
 
-def describe_person(conn: Connection, enterprise: str, person: str, *, as_of: dt.datetime | None = None) -> PersonLicenses:
+def describe_person(
+    conn: Connection, enterprise: str, person: str, *, as_of: dt.datetime | None = None
+) -> PersonLicenses:
     """Every license ``person`` (a cloud login, any of their emails, or a person key) holds at
     ``as_of`` and why, and their timeline; NotFound when the enterprise does not know them."""
     at = as_of_or_now(as_of)
@@ -137,18 +139,28 @@ def describe_person(conn: Connection, enterprise: str, person: str, *, as_of: dt
             CommitterLicense(
                 product=p,
                 # The kept committer span the totals count, not a second reading of the rule.
-                counted=bool(advanced_security.counted_committer_ids(
-                    conn, Scope.enterprise(enterprise), p, as_of=at, user_ids=[user_id]
-                )),
+                counted=bool(
+                    advanced_security.counted_committer_ids(
+                        conn, Scope.enterprise(enterprise), p, as_of=at, user_ids=[user_id]
+                    )
+                ),
                 repositories=tuple(r for r in repos if p in r.licensed_for),
             )
             for p in advanced_security.PRODUCTS
         )
         held_copilot = copilot.seats_held_by(conn, enterprise, user_id, as_of=at)
     return PersonLicenses(
-        key=key, handle=login or (emails[0] if emails and user_id is None else key), login=login, name=name,
-        emails=emails, server_logins=_server_logins(conn, info, user_id, key), as_of=at, seat=seat,
-        seat_reasons=reasons, advanced_security=committers, copilot_seats=held_copilot,
+        key=key,
+        handle=login or (emails[0] if emails and user_id is None else key),
+        login=login,
+        name=name,
+        emails=emails,
+        server_logins=_server_logins(conn, info, user_id, key),
+        as_of=at,
+        seat=seat,
+        seat_reasons=reasons,
+        advanced_security=committers,
+        copilot_seats=held_copilot,
         timeline=_timeline(conn, info, user_id, key),
     )
 
@@ -166,9 +178,10 @@ def _resolve(conn: Connection, info: EnterpriseInfo, text: str, at: dt.datetime)
     if text.startswith(_KEY_PREFIXES):
         prefix, rest = text.split(":", 1)
         if prefix == "user":
-            found = rest.isdigit() and conn.execute(
-                sa.select(u.c.id).where(u.c.id == int(rest), u.c.enterprise_id == info.id)
-            ).first()
+            found = (
+                rest.isdigit()
+                and conn.execute(sa.select(u.c.id).where(u.c.id == int(rest), u.c.enterprise_id == info.id)).first()
+            )
             if found:
                 return text
         elif _known_key(conn, info, text):
@@ -177,7 +190,9 @@ def _resolve(conn: Connection, info: EnterpriseInfo, text: str, at: dt.datetime)
     uid = conn.execute(sa.select(u.c.id).where(u.c.enterprise_id == info.id, u.c.login == text)).scalar()
     if uid is None:  # logins are case-insensitive on GitHub
         uid = conn.execute(
-            sa.select(u.c.id).where(u.c.enterprise_id == info.id, sa.func.lower(u.c.login) == text.lower()).order_by(u.c.id)
+            sa.select(u.c.id)
+            .where(u.c.enterprise_id == info.id, sa.func.lower(u.c.login) == text.lower())
+            .order_by(u.c.id)
         ).scalar()
     if uid is not None:
         return f"user:{uid}"
@@ -190,7 +205,9 @@ def _resolve(conn: Connection, info: EnterpriseInfo, text: str, at: dt.datetime)
         holding = set(
             conn.execute(
                 sa.select(s.c.other_key).where(
-                    s.c.enterprise_id == info.id, s.c.other_key.in_(candidates), s.c.started_at <= at,
+                    s.c.enterprise_id == info.id,
+                    s.c.other_key.in_(candidates),
+                    s.c.started_at <= at,
                     sa.or_(s.c.ended_at.is_(None), s.c.ended_at > at),
                 )
             ).scalars()
@@ -210,7 +227,10 @@ def _resolve(conn: Connection, info: EnterpriseInfo, text: str, at: dt.datetime)
 
 def _known_key(conn: Connection, info: EnterpriseInfo, key: str) -> bool:
     r = ti.seat_reason_intervals
-    return conn.execute(sa.select(r.c.id).where(r.c.enterprise_id == info.id, r.c.other_key == key).limit(1)).first() is not None
+    return (
+        conn.execute(sa.select(r.c.id).where(r.c.enterprise_id == info.id, r.c.other_key == key).limit(1)).first()
+        is not None
+    )
 
 
 def _server_logins(conn: Connection, info: EnterpriseInfo, user_id: int | None, key: str) -> tuple[str, ...]:
@@ -231,7 +251,11 @@ def _server_logins(conn: Connection, info: EnterpriseInfo, user_id: int | None, 
     return tuple(f"{row.hostname}:{row.login}" for row in rows)
 
 
-_SPAN_LICENSE = {ti.SCOPE_ENTERPRISE: "enterprise", ti.SCOPE_ORGANIZATION: "organization", ti.SCOPE_VISUAL_STUDIO: "visual_studio"}
+_SPAN_LICENSE = {
+    ti.SCOPE_ENTERPRISE: "enterprise",
+    ti.SCOPE_ORGANIZATION: "organization",
+    ti.SCOPE_VISUAL_STUDIO: "visual_studio",
+}
 
 
 def _timeline(conn: Connection, info: EnterpriseInfo, user_id: int | None, key: str) -> tuple[LicenseSpan, ...]:
@@ -274,9 +298,7 @@ def _like(column: sa.ColumnElement[str], text: str) -> sa.ColumnElement[bool]:
     return sa.func.lower(column).like(f"%{escaped}%", escape="\\")
 
 
-def search_people(
-    conn: Connection, enterprise: str, text: str, *, limit: int = 20, offset: int = 0
-) -> PeoplePage:
+def search_people(conn: Connection, enterprise: str, text: str, *, limit: int = 20, offset: int = 0) -> PeoplePage:
     """People of the enterprise whose login, name, any email or server login contains ``text``
     (case-insensitive), by login (people without a cloud account after, by key), paged."""
     text = text.strip()
@@ -289,22 +311,35 @@ def search_people(
     null_key = sa.cast(sa.null(), sa.String)
     null_user = sa.cast(sa.null(), sa.Integer)
     matches = sa.union_all(
-        sa.select(u.c.id.label("user_id"), null_key.label("other_key"), u.c.login.label("matched"))
-        .where(u.c.enterprise_id == info.id, u.c.is_bot == sa.false(), _like(u.c.login, text)),
-        sa.select(u.c.id, null_key, u.c.name).where(u.c.enterprise_id == info.id, u.c.is_bot == sa.false(), _like(u.c.name, text)),
+        sa.select(u.c.id.label("user_id"), null_key.label("other_key"), u.c.login.label("matched")).where(
+            u.c.enterprise_id == info.id, u.c.is_bot == sa.false(), _like(u.c.login, text)
+        ),
+        sa.select(u.c.id, null_key, u.c.name).where(
+            u.c.enterprise_id == info.id, u.c.is_bot == sa.false(), _like(u.c.name, text)
+        ),
         sa.select(u.c.id, null_key, ue.c.email)
         .join(ue, ue.c.user_id == u.c.id)
         .where(u.c.enterprise_id == info.id, u.c.is_bot == sa.false(), _like(ue.c.email, text)),
         sa.select(acct.c.matched_user_id, null_key, si.c.hostname + ":" + acct.c.login)
         .join(si, si.c.id == acct.c.server_instance_id)
-        .where(si.c.enterprise_id == info.id, acct.c.matched_user_id.is_not(None),
-               sa.or_(_like(acct.c.login, text), _like(acct.c.primary_email, text))),
-        sa.select(null_user, r.c.other_key, r.c.other_key)
-        .where(r.c.enterprise_id == info.id, r.c.other_key.is_not(None), _like(r.c.other_key, text)),
-        sa.select(null_user, sa.literal("server:", sa.String) + acct.c.primary_email, si.c.hostname + ":" + acct.c.login)
+        .where(
+            si.c.enterprise_id == info.id,
+            acct.c.matched_user_id.is_not(None),
+            sa.or_(_like(acct.c.login, text), _like(acct.c.primary_email, text)),
+        ),
+        sa.select(null_user, r.c.other_key, r.c.other_key).where(
+            r.c.enterprise_id == info.id, r.c.other_key.is_not(None), _like(r.c.other_key, text)
+        ),
+        sa.select(
+            null_user, sa.literal("server:", sa.String) + acct.c.primary_email, si.c.hostname + ":" + acct.c.login
+        )
         .join(si, si.c.id == acct.c.server_instance_id)
-        .where(si.c.enterprise_id == info.id, acct.c.matched_user_id.is_(None), acct.c.primary_email.is_not(None),
-               _like(acct.c.login, text)),
+        .where(
+            si.c.enterprise_id == info.id,
+            acct.c.matched_user_id.is_(None),
+            acct.c.primary_email.is_not(None),
+            _like(acct.c.login, text),
+        ),
     ).subquery("matches")
     people = (
         sa.select(matches.c.user_id, matches.c.other_key, sa.func.min(matches.c.matched).label("matched"))

@@ -172,8 +172,13 @@ def set_price(
     )
     conn.execute(
         sa.insert(p).values(
-            sku=found.id, product=found.product, unit_type=found.unit_type, price_per_unit=price_per_unit,
-            enterprise_id=enterprise_id, discount_percent=discount_percent, effective_from=effective_from,
+            sku=found.id,
+            product=found.product,
+            unit_type=found.unit_type,
+            price_per_unit=price_per_unit,
+            enterprise_id=enterprise_id,
+            discount_percent=discount_percent,
+            effective_from=effective_from,
         )
     )
     return Price(found.id, price_per_unit, discount_percent, effective_from, True)

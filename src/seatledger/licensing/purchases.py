@@ -89,8 +89,9 @@ def _in_effect(conn: Connection, enterprise_id: int, product: str, on: dt.date) 
         return None  # bought only from a later day on
     ep = t.enterprise_products
     current = conn.execute(
-        sa.select(ep.c.billing, ep.c.purchased, ep.c.expires_at)
-        .where(ep.c.enterprise_id == enterprise_id, ep.c.product == product)
+        sa.select(ep.c.billing, ep.c.purchased, ep.c.expires_at).where(
+            ep.c.enterprise_id == enterprise_id, ep.c.product == product
+        )
     ).first()
     if current is None:
         return None
@@ -148,7 +149,9 @@ def set_purchase(
             source,
         )
         same = base is not None and (base.billing, base.purchased, base.expires_at) == (
-            wanted.billing, wanted.purchased, wanted.expires_at
+            wanted.billing,
+            wanted.purchased,
+            wanted.expires_at,
         )
         if same and base is not None and base.effective_from is not None:
             outcomes[ledger_product] = "unchanged"
@@ -169,8 +172,14 @@ def _write(conn: Connection, enterprise_id: int, p: Purchase) -> Outcome:
     ).rowcount
     conn.execute(
         sa.insert(pp).values(
-            enterprise_id=enterprise_id, product=p.product, billing=p.billing, purchased=p.purchased,
-            expires_at=p.expires_at, effective_from=p.effective_from, source=p.source, recorded_at=_now(),
+            enterprise_id=enterprise_id,
+            product=p.product,
+            billing=p.billing,
+            purchased=p.purchased,
+            expires_at=p.expires_at,
+            effective_from=p.effective_from,
+            source=p.source,
+            recorded_at=_now(),
         )
     )
     return "updated" if replaced else "created"

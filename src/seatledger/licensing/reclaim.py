@@ -94,7 +94,11 @@ class Reclaim:
 
 
 def reclaim(
-    conn: Connection, enterprise: str, product: str, *, rules: ReclaimRules | None = None,
+    conn: Connection,
+    enterprise: str,
+    product: str,
+    *,
+    rules: ReclaimRules | None = None,
     as_of: dt.datetime | None = None,
 ) -> Reclaim:
     """The seats of ``product`` (``enterprise`` or ``copilot``) that could be reclaimed at ``as_of``."""
@@ -103,7 +107,9 @@ def reclaim(
     rules = rules or ReclaimRules()
     at = as_of_or_now(as_of)
     info = get_enterprise(conn, enterprise)
-    found = _enterprise_seats(conn, info, at, rules) if product == "enterprise" else _copilot_seats(conn, info, at, rules)
+    found = (
+        _enterprise_seats(conn, info, at, rules) if product == "enterprise" else _copilot_seats(conn, info, at, rules)
+    )
     kept = tuple(c for c in found if not _excluded(c, rules.exclude))
     categories = ENTERPRISE_CATEGORIES if product == "enterprise" else COPILOT_CATEGORIES
     tally = Counter(c.category for c in kept)
@@ -119,25 +125,37 @@ def _days_before(at: dt.datetime, days: int) -> dt.datetime:
     return at - dt.timedelta(days=days)
 
 
-def _enterprise_seats(conn: Connection, info: EnterpriseInfo, at: dt.datetime, rules: ReclaimRules) -> list[ReclaimCandidate]:
+def _enterprise_seats(
+    conn: Connection, info: EnterpriseInfo, at: dt.datetime, rules: ReclaimRules
+) -> list[ReclaimCandidate]:
     r = reasons(policy_for(conn, info), Window(at))
     u, c = t.users, t.commits
     pushed = (
         sa.select(c.c.id)
-        .where(c.c.repository_id == r.c.repository_id, c.c.pushed_at > _days_before(at, rules.collaborator_days),
-               c.c.pushed_at <= at)
+        .where(
+            c.c.repository_id == r.c.repository_id,
+            c.c.pushed_at > _days_before(at, rules.collaborator_days),
+            c.c.pushed_at <= at,
+        )
         .exists()
     )
     rows = sa.select(
-        r.c.user_id, r.c.other_key, r.c.started_at,
+        r.c.user_id,
+        r.c.other_key,
+        r.c.started_at,
         sa.case((r.c.reason == REASON_PENDING_INVITATION, 0), else_=1).label("not_invitation"),
-        sa.case((sa.and_(r.c.reason == REASON_OUTSIDE_COLLABORATOR, ~pushed), 0), else_=1).label("not_idle_collaboration"),
+        sa.case((sa.and_(r.c.reason == REASON_OUTSIDE_COLLABORATOR, ~pushed), 0), else_=1).label(
+            "not_idle_collaboration"
+        ),
         sa.case((r.c.reason == REASON_SERVER_USER, 1), else_=0).label("server"),
     ).subquery("reclaim_reasons")
     per_person = (
         sa.select(
-            rows.c.user_id, rows.c.other_key, sa.func.min(rows.c.started_at).label("since"),
-            sa.func.max(rows.c.started_at).label("newest"), sa.func.count().label("reasons"),
+            rows.c.user_id,
+            rows.c.other_key,
+            sa.func.min(rows.c.started_at).label("since"),
+            sa.func.max(rows.c.started_at).label("newest"),
+            sa.func.count().label("reasons"),
             sa.func.sum(rows.c.not_invitation).label("not_invitation"),
             sa.func.sum(rows.c.not_idle_collaboration).label("not_idle_collaboration"),
             sa.func.sum(rows.c.server).label("server"),
@@ -161,23 +179,43 @@ def _enterprise_seats(conn: Connection, info: EnterpriseInfo, at: dt.datetime, r
         if row.dormant:
             found.append(candidate("dormant", row.since, "marked dormant"))
         if row.not_invitation == 0 and row.newest <= invited_before:
-            found.append(candidate("stale_invitation", row.newest, f"only pending invitations, older than {rules.invitation_days} days"))
+            found.append(
+                candidate(
+                    "stale_invitation", row.newest, f"only pending invitations, older than {rules.invitation_days} days"
+                )
+            )
         if row.not_idle_collaboration == 0:
-            found.append(candidate("idle_collaborator", row.since, f"only outside collaboration on repositories nobody pushed to in {rules.collaborator_days} days"))
+            found.append(
+                candidate(
+                    "idle_collaborator",
+                    row.since,
+                    f"only outside collaboration on repositories nobody pushed to in {rules.collaborator_days} days",
+                )
+            )
         if row.server and row.suspended_at is not None and row.suspended_at <= at:
-            found.append(candidate("suspended_server", row.suspended_at, "holds a server account, suspended on the cloud"))
+            found.append(
+                candidate("suspended_server", row.suspended_at, "holds a server account, suspended on the cloud")
+            )
     return found
 
 
 def _copilot_query(info: EnterpriseInfo, at: dt.datetime, rules: ReclaimRules) -> sa.Select[Any]:
     s, o, u = t.copilot_seats, t.organizations, t.users
     return (
-        sa.select(s.c.id, s.c.user_id, s.c.created_at, s.c.last_activity_at, o.c.login.label("organization"),
-                  u.c.login, u.c.name)
+        sa.select(
+            s.c.id,
+            s.c.user_id,
+            s.c.created_at,
+            s.c.last_activity_at,
+            o.c.login.label("organization"),
+            u.c.login,
+            u.c.name,
+        )
         .join(o, o.c.id == s.c.organization_id)
         .join(u, u.c.id == s.c.user_id)
         .where(
-            o.c.enterprise_id == info.id, holds_at(s.c.created_at, s.c.ended_at, at),
+            o.c.enterprise_id == info.id,
+            holds_at(s.c.created_at, s.c.ended_at, at),
             s.c.pending_cancellation_date.is_(None),
             is_idle(s, at, dt.timedelta(days=rules.idle_days), never_used="from_start"),
             u.c.created_at <= _days_before(at, rules.joined_days),
@@ -186,19 +224,41 @@ def _copilot_query(info: EnterpriseInfo, at: dt.datetime, rules: ReclaimRules) -
     )
 
 
-def _copilot_seats(conn: Connection, info: EnterpriseInfo, at: dt.datetime, rules: ReclaimRules) -> list[ReclaimCandidate]:
+def _copilot_seats(
+    conn: Connection, info: EnterpriseInfo, at: dt.datetime, rules: ReclaimRules
+) -> list[ReclaimCandidate]:
     found = []
     for row in conn.execute(_copilot_query(info, at, rules)):
         used = row.last_activity_at is not None
         category, since = ("idle", row.last_activity_at) if used else ("never_used", row.created_at)
-        detail = f"no activity in {rules.idle_days} days" if used else f"never used, assigned over {rules.idle_days} days ago"
-        found.append(ReclaimCandidate("copilot", category, f"user:{row.user_id}", row.login, row.name,
-                                      row.organization, since, detail, seat_id=row.id))
+        detail = (
+            f"no activity in {rules.idle_days} days"
+            if used
+            else f"never used, assigned over {rules.idle_days} days ago"
+        )
+        found.append(
+            ReclaimCandidate(
+                "copilot",
+                category,
+                f"user:{row.user_id}",
+                row.login,
+                row.name,
+                row.organization,
+                since,
+                detail,
+                seat_id=row.id,
+            )
+        )
     return found
 
 
 def cancel_reclaimed_seats(
-    conn: Connection, enterprise: str, seat_ids: tuple[int, ...], *, rules: ReclaimRules, by_user_id: int,
+    conn: Connection,
+    enterprise: str,
+    seat_ids: tuple[int, ...],
+    *,
+    rules: ReclaimRules,
+    by_user_id: int,
     at: dt.datetime | None = None,
 ) -> list[ReclaimCandidate]:
     """Cancel the Copilot seats ``seat_ids`` (a dry run's selection) that the same rules still
@@ -214,9 +274,17 @@ def cancel_reclaimed_seats(
             cancelled.append(seat)
     if cancelled:
         info = get_enterprise(conn, enterprise)
-        conn.execute(copilot_reclaims.insert(), [
-            {"enterprise_id": info.id, "seat_id": c.seat_id, "cancelled_by_user_id": by_user_id, "cancelled_at": now,
-             "reason": c.category}
-            for c in cancelled
-        ])
+        conn.execute(
+            copilot_reclaims.insert(),
+            [
+                {
+                    "enterprise_id": info.id,
+                    "seat_id": c.seat_id,
+                    "cancelled_by_user_id": by_user_id,
+                    "cancelled_at": now,
+                    "reason": c.category,
+                }
+                for c in cancelled
+            ],
+        )
     return cancelled

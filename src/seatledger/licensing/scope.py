@@ -80,7 +80,13 @@ class ResolvedScope:
 
 
 _ENTERPRISE_FIELDS = (
-    "id", "slug", "name", "account_type", "data_residency", "uses_saml", "pending_invites_consume_metered",
+    "id",
+    "slug",
+    "name",
+    "account_type",
+    "data_residency",
+    "uses_saml",
+    "pending_invites_consume_metered",
     "setup_user_id",
 )
 
@@ -95,8 +101,12 @@ def enterprise_from(row: Any, prefix: str = "") -> EnterpriseInfo:
     """The :class:`EnterpriseInfo` of a row with :func:`enterprise_columns`."""
     v = {name: getattr(row, prefix + name) for name in _ENTERPRISE_FIELDS}
     return EnterpriseInfo(
-        id=v["id"], slug=v["slug"], name=v["name"], account_type=v["account_type"],
-        data_residency=bool(v["data_residency"]), uses_saml=bool(v["uses_saml"]),
+        id=v["id"],
+        slug=v["slug"],
+        name=v["name"],
+        account_type=v["account_type"],
+        data_residency=bool(v["data_residency"]),
+        uses_saml=bool(v["uses_saml"]),
         pending_invites_consume_metered=bool(v["pending_invites_consume_metered"]),
         setup_user_id=v["setup_user_id"],
     )
@@ -142,19 +152,25 @@ def resolve(conn: Connection, scope: Scope) -> ResolvedScope:
             raise NotFound(f"no organization {scope.name!r}")
         return ResolvedScope(scope, _enterprise_of(conn, row), organization_id=row.id, owner_login=scope.name)
     e = t.enterprises
-    in_enterprise = sa.select(e.c.id).where(e.c.slug == scope.enterprise_slug).scalar_subquery() if scope.enterprise_slug else None
+    in_enterprise = (
+        sa.select(e.c.id).where(e.c.slug == scope.enterprise_slug).scalar_subquery() if scope.enterprise_slug else None
+    )
     r = t.repositories
     if scope.kind == "user_namespace":
         namespace = sa.select(r.c.enterprise_id).where(r.c.owner_login == scope.name, r.c.organization_id.is_(None))
         row = _first_row(conn, namespace, r.c.enterprise_id, in_enterprise)
         if row is None:
             u = t.users
-            row = _first_row(conn, sa.select(u.c.enterprise_id).where(u.c.login == scope.name), u.c.enterprise_id, in_enterprise)
+            row = _first_row(
+                conn, sa.select(u.c.enterprise_id).where(u.c.login == scope.name), u.c.enterprise_id, in_enterprise
+            )
         if row is None:
             raise NotFound(f"no user namespace {scope.name!r}")
         return ResolvedScope(scope, _enterprise_of(conn, row), owner_login=scope.name)
     owner, _, name = scope.name.partition("/")
-    repository = sa.select(r.c.id, r.c.enterprise_id, r.c.organization_id).where(r.c.owner_login == owner, r.c.name == name)
+    repository = sa.select(r.c.id, r.c.enterprise_id, r.c.organization_id).where(
+        r.c.owner_login == owner, r.c.name == name
+    )
     row = _first_row(conn, repository, r.c.enterprise_id, in_enterprise)
     if row is None:
         raise NotFound(f"no repository {scope.name!r}")
@@ -199,7 +215,9 @@ def as_of_or_now(as_of: dt.datetime | None) -> dt.datetime:
     return as_of
 
 
-def holds_at(started: sa.ColumnElement[Any], ended: sa.ColumnElement[Any], as_of: dt.datetime) -> sa.ColumnElement[bool]:
+def holds_at(
+    started: sa.ColumnElement[Any], ended: sa.ColumnElement[Any], as_of: dt.datetime
+) -> sa.ColumnElement[bool]:
     """SQL for 'this time-bounded row holds at as_of'."""
     return sa.and_(started <= as_of, sa.or_(ended.is_(None), ended > as_of))
 

@@ -128,7 +128,9 @@ def _ordered_people(conn: Connection, policy: Policy, at: dt.datetime, org_id: i
     return (
         sa.select(s.c.user_id, s.c.other_key)
         .where(
-            s.c.enterprise_id == policy.enterprise.id, s.c.scope == scope, s.c.org_id == (org_id or 0),
+            s.c.enterprise_id == policy.enterprise.id,
+            s.c.scope == scope,
+            s.c.org_id == (org_id or 0),
             Window(at).overlaps(s.c.started_at, s.c.ended_at),
         )
         .order_by(s.c.sort_key, s.c.user_id)
@@ -169,9 +171,20 @@ _KIND_REASON, _KIND_DOMAIN_EMAIL, _KIND_OWNER, _KIND_VS_PENDING = 0, 1, 2, 3
 # The reasons :func:`_people_statement` describes: a CTE of this name, with the columns of the
 # engine's :func:`reasons`, joined to the rest of the statement (built once per dialect).
 _HELD = sa.table(
-    "held", *(sa.column(name, ti.seat_reason_intervals.c[name].type) for name in (
-        "user_id", "other_key", "reason", "started_at", "ended_at", "org_id", "repository_id", "source_id",
-    ))
+    "held",
+    *(
+        sa.column(name, ti.seat_reason_intervals.c[name].type)
+        for name in (
+            "user_id",
+            "other_key",
+            "reason",
+            "started_at",
+            "ended_at",
+            "org_id",
+            "repository_id",
+            "source_id",
+        )
+    ),
 )
 
 
@@ -204,32 +217,61 @@ def _describing(dialect: str) -> sa.Select[Any]:
     their enterprise-owner role, and (invitees) a pending VS subscription, all ordered by person
     in page order. Built once: a page's people are described without building it again."""
     rc = _HELD
-    enterprise_id, at = sa.bindparam("people_enterprise_id", type_=sa.Integer), sa.bindparam("people_at", type_=sa.DateTime)
+    enterprise_id, at = (
+        sa.bindparam("people_enterprise_id", type_=sa.Integer),
+        sa.bindparam("people_at", type_=sa.DateTime),
+    )
     holders = sa.select(rc.c.user_id).where(rc.c.user_id.is_not(None))
     u, o, repo, acct, si, v = (
-        t.users, t.organizations, t.repositories, t.server_accounts, t.server_instances, t.vs_subscriptions
+        t.users,
+        t.organizations,
+        t.repositories,
+        t.server_accounts,
+        t.server_instances,
+        t.vs_subscriptions,
     )
     ue, er = t.user_emails, t.enterprise_roles
     no_int, no_str, no_time, no_bool = (
-        sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.DateTime),
+        sa.cast(sa.null(), sa.Integer),
+        sa.cast(sa.null(), sa.String),
+        sa.cast(sa.null(), sa.DateTime),
         sa.cast(sa.null(), sa.Boolean),
     )
     no_date = sa.cast(sa.null(), sa.Date)
 
     def row(
-        user_id: sa.ColumnElement[Any], other_key: sa.ColumnElement[Any], login: sa.ColumnElement[Any], kind: int,
-        *, text: sa.ColumnElement[Any] = no_str, **cols: sa.ColumnElement[Any],
+        user_id: sa.ColumnElement[Any],
+        other_key: sa.ColumnElement[Any],
+        login: sa.ColumnElement[Any],
+        kind: int,
+        *,
+        text: sa.ColumnElement[Any] = no_str,
+        **cols: sa.ColumnElement[Any],
     ) -> list[sa.Label[Any]]:
         named: dict[str, sa.ColumnElement[Any]] = {
-            "reason": no_str, "started_at": no_time, "org_id": no_int, "repository_id": no_int,
-            "source_id": no_int, "org_login": no_str, "org_created_at": no_time, "repo_full_name": no_str,
-            "name": no_str, "saml_name_id": no_str, "two_factor": no_bool, "two_factor_required_by": no_date,
-            "hostname": no_str, "server_user_id": no_int, "primary_email": no_str,
-            "code_security_user": no_bool, "secret_protection_user": no_bool,
+            "reason": no_str,
+            "started_at": no_time,
+            "org_id": no_int,
+            "repository_id": no_int,
+            "source_id": no_int,
+            "org_login": no_str,
+            "org_created_at": no_time,
+            "repo_full_name": no_str,
+            "name": no_str,
+            "saml_name_id": no_str,
+            "two_factor": no_bool,
+            "two_factor_required_by": no_date,
+            "hostname": no_str,
+            "server_user_id": no_int,
+            "primary_email": no_str,
+            "code_security_user": no_bool,
+            "secret_protection_user": no_bool,
         }
         named.update(cols)
         return [
-            user_id.label("user_id"), other_key.label("other_key"), login.label("login"),
+            user_id.label("user_id"),
+            other_key.label("other_key"),
+            login.label("login"),
             sa.literal_column(str(kind), sa.Integer).label("kind"),
             *(value.label(name) for name, value in named.items()),
             text.label("text"),
@@ -237,14 +279,27 @@ def _describing(dialect: str) -> sa.Select[Any]:
 
     reason_rows = sa.select(
         *row(
-            rc.c.user_id, rc.c.other_key, u.c.login, _KIND_REASON,
-            reason=rc.c.reason, started_at=rc.c.started_at, org_id=rc.c.org_id,
-            repository_id=rc.c.repository_id, source_id=rc.c.source_id, org_login=o.c.login,
-            org_created_at=o.c.created_at, repo_full_name=repo.c.owner_login + "/" + repo.c.name,
-            name=u.c.name, saml_name_id=u.c.saml_name_id, two_factor=u.c.two_factor,
-            two_factor_required_by=u.c.two_factor_required_by, hostname=si.c.hostname,
-            server_user_id=acct.c.user_id, primary_email=acct.c.primary_email,
-            code_security_user=acct.c.code_security_user, secret_protection_user=acct.c.secret_protection_user,
+            rc.c.user_id,
+            rc.c.other_key,
+            u.c.login,
+            _KIND_REASON,
+            reason=rc.c.reason,
+            started_at=rc.c.started_at,
+            org_id=rc.c.org_id,
+            repository_id=rc.c.repository_id,
+            source_id=rc.c.source_id,
+            org_login=o.c.login,
+            org_created_at=o.c.created_at,
+            repo_full_name=repo.c.owner_login + "/" + repo.c.name,
+            name=u.c.name,
+            saml_name_id=u.c.saml_name_id,
+            two_factor=u.c.two_factor,
+            two_factor_required_by=u.c.two_factor_required_by,
+            hostname=si.c.hostname,
+            server_user_id=acct.c.user_id,
+            primary_email=acct.c.primary_email,
+            code_security_user=acct.c.code_security_user,
+            secret_protection_user=acct.c.secret_protection_user,
             text=v.c.subscriber_email,
         )
     ).select_from(
@@ -267,7 +322,8 @@ def _describing(dialect: str) -> sa.Select[Any]:
             er.c.enterprise_id == enterprise_id,
             er.c.role == "owner",
             er.c.user_id.in_(holders),
-            er.c.started_at <= at, sa.or_(er.c.ended_at.is_(None), er.c.ended_at > at),
+            er.c.started_at <= at,
+            sa.or_(er.c.ended_at.is_(None), er.c.ended_at > at),
         )
     )
     invite_key = sa.literal("invite:", sa.String).concat(v.c.subscriber_email)
@@ -291,7 +347,9 @@ def _describing(dialect: str) -> sa.Select[Any]:
     )
 
 
-def stream_all(conn: Connection, policy: Policy, at: dt.datetime, *, org_id: int | None, batch: int) -> Iterator[LicensedPerson]:
+def stream_all(
+    conn: Connection, policy: Policy, at: dt.datetime, *, org_id: int | None, batch: int
+) -> Iterator[LicensedPerson]:
     """Every licensed person, in page order, from :func:`_people_statement` (streamed) and one
     query of the enterprise's active committers: the whole-report path, the same people and
     descriptions as :func:`describe_keys` gives them."""
@@ -308,7 +366,9 @@ def stream_all(conn: Connection, policy: Policy, at: dt.datetime, *, org_id: int
             result.close()
         raise
     found = committers()
-    ctx = _Context(policy, at, found["code_security"], found["secret_protection"], load_allocator(conn, policy.enterprise.id))
+    ctx = _Context(
+        policy, at, found["code_security"], found["secret_protection"], load_allocator(conn, policy.enterprise.id)
+    )
     try:
         current: tuple[int | None, str | None] | None = None
         rows: list[Any] = []
@@ -418,21 +478,22 @@ class _Reason(NamedTuple):
     repo_full_name: str | None
 
 
-def _reason_rows(conn: Connection, policy: Policy, at: dt.datetime, keys: Sequence[tuple[str, int | None]]) -> list[_Reason]:
+def _reason_rows(
+    conn: Connection, policy: Policy, at: dt.datetime, keys: Sequence[tuple[str, int | None]]
+) -> list[_Reason]:
     only = Only(
         user_ids=tuple(uid for _, uid in keys if uid is not None),
         key_suffixes=tuple(_suffix(k) for k, uid in keys if uid is None),
     )
     r = reasons(policy, Window(at), only=only)
     o, repo = t.organizations, t.repositories
-    query = (
-        sa.select(
-            r,
-            o.c.login.label("org_login"),
-            o.c.created_at.label("org_created_at"),
-            (repo.c.owner_login + "/" + repo.c.name).label("repo_full_name"),
-        )
-        .select_from(r.outerjoin(o, o.c.id == r.c.org_id).outerjoin(repo, repo.c.id == r.c.repository_id))
+    query = sa.select(
+        r,
+        o.c.login.label("org_login"),
+        o.c.created_at.label("org_created_at"),
+        (repo.c.owner_login + "/" + repo.c.name).label("repo_full_name"),
+    ).select_from(
+        r.outerjoin(o, o.c.id == r.c.org_id).outerjoin(repo, repo.c.id == r.c.repository_id)
     )  # ordered here, not by the database: an ORDER BY would have SQLite walk the start index
     wanted = {k for k, _ in keys}
     out: list[_Reason] = []
@@ -441,8 +502,17 @@ def _reason_rows(conn: Connection, policy: Policy, at: dt.datetime, keys: Sequen
         if key in wanted:
             out.append(
                 _Reason(
-                    key, row.user_id, row.reason, row.started_at, row.ended_at, row.org_id, row.repository_id,
-                    row.source_id, row.org_login, row.org_created_at, row.repo_full_name,
+                    key,
+                    row.user_id,
+                    row.reason,
+                    row.started_at,
+                    row.ended_at,
+                    row.org_id,
+                    row.repository_id,
+                    row.source_id,
+                    row.org_login,
+                    row.org_created_at,
+                    row.repo_full_name,
                 )
             )
     out.sort(key=lambda x: (x.started_at, x.reason, x.source_id))
@@ -501,8 +571,11 @@ def _person(ctx: _Context, person: tuple[int | None, str | None], recs: Sequence
         elif reason == REASON_SERVER_USER and row.hostname is not None:
             accounts.append(
                 _ServerAccount(
-                    f"{row.hostname}:{row.server_user_id}", row.primary_email, bool(row.code_security_user),
-                    bool(row.secret_protection_user), None,
+                    f"{row.hostname}:{row.server_user_id}",
+                    row.primary_email,
+                    bool(row.code_security_user),
+                    bool(row.secret_protection_user),
+                    None,
                 )
             )
     for row in collaborations:
@@ -584,14 +657,26 @@ def _server_accounts(conn: Connection, ids: list[int]) -> dict[int, _ServerAccou
     if not ids:
         return {}
     sa_, si = t.server_accounts, t.server_instances
-    query = sa.select(
-        sa_.c.id, si.c.hostname, sa_.c.user_id, sa_.c.primary_email, sa_.c.code_security_user,
-        sa_.c.secret_protection_user, sa_.c.match_rule,
-    ).join(si, si.c.id == sa_.c.server_instance_id).where(sa_.c.id.in_(ids))
+    query = (
+        sa.select(
+            sa_.c.id,
+            si.c.hostname,
+            sa_.c.user_id,
+            sa_.c.primary_email,
+            sa_.c.code_security_user,
+            sa_.c.secret_protection_user,
+            sa_.c.match_rule,
+        )
+        .join(si, si.c.id == sa_.c.server_instance_id)
+        .where(sa_.c.id.in_(ids))
+    )
     return {
         row.id: _ServerAccount(
-            f"{row.hostname}:{row.user_id}", row.primary_email, bool(row.code_security_user),
-            bool(row.secret_protection_user), row.match_rule,
+            f"{row.hostname}:{row.user_id}",
+            row.primary_email,
+            bool(row.code_security_user),
+            bool(row.secret_protection_user),
+            row.match_rule,
         )
         for row in conn.execute(query)
     }
@@ -600,14 +685,12 @@ def _server_accounts(conn: Connection, ids: list[int]) -> dict[int, _ServerAccou
 # -- explanation ------------------------------------------------------------------------------
 def _keys_for(conn: Connection, policy: Policy, login: str) -> list[tuple[str, int | None]]:
     u = t.users
-    uid = conn.execute(
-        sa.select(u.c.id).where(u.c.enterprise_id == policy.enterprise.id, u.c.login == login)
-    ).scalar()
+    uid = conn.execute(sa.select(u.c.id).where(u.c.enterprise_id == policy.enterprise.id, u.c.login == login)).scalar()
     if uid is not None:
         return [(f"user:{uid}", int(uid))]
     for prefix in ("user:", "server:", "invite:"):
         if login.startswith(prefix):
-            rest = login[len(prefix):]
+            rest = login[len(prefix) :]
             return [(login, int(rest))] if prefix == "user:" and rest.isdigit() else [(login, None)]
     if "@" in login:
         email = login.strip().lower()
@@ -625,28 +708,49 @@ def explain(conn: Connection, policy: Policy, at: dt.datetime, login: str) -> li
     for row in rows:
         since = row.started_at.date().isoformat()
         common: dict[str, Any] = {
-            "reason": row.reason, "person_key": row.person_key, "started_at": row.started_at,
-            "ended_at": row.ended_at, "organization": row.org_login, "repository": row.repo_full_name,
+            "reason": row.reason,
+            "person_key": row.person_key,
+            "started_at": row.started_at,
+            "ended_at": row.ended_at,
+            "organization": row.org_login,
+            "repository": row.repo_full_name,
         }
         if row.reason in _MEMBERSHIP:
             role = "owner" if row.reason == REASON_ORG_OWNER else "member"
             out.append(SeatReason(detail=f"{role} of organization {row.org_login} since {since}", **common))
         elif row.reason == REASON_OUTSIDE_COLLABORATOR:
-            out.append(SeatReason(detail=f"collaborator on private or internal repository {row.repo_full_name} since {since}", **common))
+            out.append(
+                SeatReason(
+                    detail=f"collaborator on private or internal repository {row.repo_full_name} since {since}",
+                    **common,
+                )
+            )
         elif row.reason == REASON_PENDING_INVITATION:
             inv = invitations.get(row.source_id)
             to = f" sent to {inv.invitee}" if inv else ""
-            target = f"to collaborate on {row.repo_full_name}" if row.repository_id else f"to join {row.org_login} as {inv.role if inv else 'member'}"
-            out.append(SeatReason(detail=f"pending invitation {target}{to}, since {since}", invitation_id=row.source_id, **common))
+            target = (
+                f"to collaborate on {row.repo_full_name}"
+                if row.repository_id
+                else f"to join {row.org_login} as {inv.role if inv else 'member'}"
+            )
+            out.append(
+                SeatReason(
+                    detail=f"pending invitation {target}{to}, since {since}", invitation_id=row.source_id, **common
+                )
+            )
         elif row.reason == REASON_SERVER_USER:
             acct = servers.get(row.source_id)
             name = acct.user_key if acct else str(row.source_id)
             how = f", matched by {acct.match_rule.replace('_', ' ')}" if acct and acct.match_rule else ""
-            out.append(SeatReason(detail=f"active Enterprise Server account {name}{how}", server_account=name, **common))
+            out.append(
+                SeatReason(detail=f"active Enterprise Server account {name}{how}", server_account=name, **common)
+            )
         else:
             email, rule = vs.get(row.source_id, (None, None))
             how = f", matched by {rule.replace('_', ' ')}" if rule else ", by its server primary email"
-            out.append(SeatReason(detail=f"Visual Studio subscription {email}{how}", visual_studio_email=email, **common))
+            out.append(
+                SeatReason(detail=f"Visual Studio subscription {email}{how}", visual_studio_email=email, **common)
+            )
     return out
 
 

@@ -44,9 +44,22 @@ def load_product(conn: Connection, enterprise_id: int) -> Product:
 
 # The tables the seat rules (and the committer counts) read: planned well only with statistics.
 RULE_TABLES = (
-    "users", "user_emails", "organizations", "org_memberships", "repositories", "repo_collaborators",
-    "invitations", "server_instances", "server_accounts", "vs_subscriptions", "enterprise_roles", "commits",
-    "seat_reason_intervals", "seat_spans", "committer_windows", "ghas_enablements",
+    "users",
+    "user_emails",
+    "organizations",
+    "org_memberships",
+    "repositories",
+    "repo_collaborators",
+    "invitations",
+    "server_instances",
+    "server_accounts",
+    "vs_subscriptions",
+    "enterprise_roles",
+    "commits",
+    "seat_reason_intervals",
+    "seat_spans",
+    "committer_windows",
+    "ghas_enablements",
 )
 
 
@@ -58,7 +71,9 @@ def policy_for(conn: Connection, info: EnterpriseInfo, product: Product | None =
     return Policy(info, org_invitations_consume=consume)
 
 
-def spans(policy: Policy, org_id: int | None, scope: str | None = None) -> tuple[sa.Table, list[sa.ColumnElement[bool]]]:
+def spans(
+    policy: Policy, org_id: int | None, scope: str | None = None
+) -> tuple[sa.Table, list[sa.ColumnElement[bool]]]:
     """The kept spans of the enterprise (or of one org, or of Visual Studio reasons)."""
     s = ti.seat_spans
     if scope is None:
@@ -74,4 +89,6 @@ def consuming_user_ids(conn: Connection, enterprise_id: int, as_of: dt.datetime)
         raise NotFound(f"no enterprise with id {enterprise_id}")
     s, where = spans(policy_for(conn, info), None)
     # A person's spans are disjoint: each holder appears once.
-    return sa.select(s.c.user_id).where(*where, s.c.user_id.is_not(None), Window(as_of_or_now(as_of)).overlaps(s.c.started_at, s.c.ended_at))
+    return sa.select(s.c.user_id).where(
+        *where, s.c.user_id.is_not(None), Window(as_of_or_now(as_of)).overlaps(s.c.started_at, s.c.ended_at)
+    )

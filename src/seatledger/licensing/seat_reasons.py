@@ -30,9 +30,18 @@ from seatledger.db.rules import (
 from seatledger.licensing.scope import EnterpriseInfo
 
 __all__ = [
-    "PAID_VISIBILITIES", "REASON_ORG_MEMBER", "REASON_ORG_OWNER", "REASON_OUTSIDE_COLLABORATOR",
-    "REASON_PENDING_INVITATION", "REASON_SERVER_USER", "REASON_VISUAL_STUDIO",
-    "Only", "Policy", "Window", "person_key", "reasons",
+    "PAID_VISIBILITIES",
+    "REASON_ORG_MEMBER",
+    "REASON_ORG_OWNER",
+    "REASON_OUTSIDE_COLLABORATOR",
+    "REASON_PENDING_INVITATION",
+    "REASON_SERVER_USER",
+    "REASON_VISUAL_STUDIO",
+    "Only",
+    "Policy",
+    "Window",
+    "person_key",
+    "reasons",
 ]
 
 
@@ -70,9 +79,7 @@ class Policy:
     org_invitations_consume: bool
 
 
-def reasons(
-    policy: Policy, window: Window, *, org_id: int | None = None, only: Only | None = None
-) -> sa.Subquery:
+def reasons(policy: Policy, window: Window, *, org_id: int | None = None, only: Only | None = None) -> sa.Subquery:
     """Every kept reason that holds during ``window`` (one row per reason, several per person).
 
     With ``org_id`` only the reasons granted through that organization (its memberships,
@@ -83,7 +90,13 @@ def reasons(
     if only is not None:  # a few people: their own index leads, not the instant's (coalesce hides it)
         started = sa.func.coalesce(r.c.started_at, r.c.started_at)
     query = sa.select(
-        r.c.user_id, r.c.other_key, r.c.reason, r.c.started_at, r.c.ended_at, r.c.org_id, r.c.repository_id,
+        r.c.user_id,
+        r.c.other_key,
+        r.c.reason,
+        r.c.started_at,
+        r.c.ended_at,
+        r.c.org_id,
+        r.c.repository_id,
         r.c.source_id,
     ).where(r.c.enterprise_id == policy.enterprise.id, window.overlaps(started, r.c.ended_at))
     if org_id is not None:

@@ -25,7 +25,12 @@ from seatledger.errors import InvalidInput
 from seatledger.licensing import seat_people
 from seatledger.licensing.history import end_of_day, held_at_instants
 from seatledger.licensing.scope import as_of_or_now, get_enterprise, month_start, next_month_start, org_id_in
-from seatledger.licensing.seat_people import LICENSE_TYPE_ENTERPRISE, LICENSE_TYPE_VISUAL_STUDIO, LicensedPerson, SeatReason
+from seatledger.licensing.seat_people import (
+    LICENSE_TYPE_ENTERPRISE,
+    LICENSE_TYPE_VISUAL_STUDIO,
+    LicensedPerson,
+    SeatReason,
+)
 from seatledger.licensing.seat_policy import consuming_user_ids, load_product, policy_for, spans
 from seatledger.licensing.seat_reasons import (
     REASON_ORG_MEMBER,
@@ -89,7 +94,9 @@ def _count(conn: Connection, policy: Policy, window: Window, org_id: int | None 
     return int(conn.execute(sa.select(sa.func.count()).where(*where, window.first_overlap(s))).scalar_one())
 
 
-def count_consumed(conn: Connection, enterprise: str, *, org: str | None = None, as_of: dt.datetime | None = None) -> int:
+def count_consumed(
+    conn: Connection, enterprise: str, *, org: str | None = None, as_of: dt.datetime | None = None
+) -> int:
     """Just the consumed count (what consumed-licenses' total and the usage CSV's row count equal)."""
     info = get_enterprise(conn, enterprise)
     return _count(conn, policy_for(conn, info), Window(as_of_or_now(as_of)), org_id_in(conn, info, org))
@@ -139,7 +146,9 @@ def seat_totals(
     # as the report's "License type" column says of each row.
     v = ti.seat_spans.alias("vs")
     vs_at = [
-        v.c.enterprise_id == policy.enterprise.id, v.c.scope == ti.SCOPE_VISUAL_STUDIO, v.c.org_id == 0,
+        v.c.enterprise_id == policy.enterprise.id,
+        v.c.scope == ti.SCOPE_VISUAL_STUDIO,
+        v.c.org_id == 0,
         Window(at).overlaps(v.c.started_at, v.c.ended_at),
     ]
     if org_id is None:  # everyone with a Visual Studio span holds an enterprise seat: count them
@@ -150,9 +159,11 @@ def seat_totals(
             sa.exists().where(*vs_at, v.c.user_id == s.c.user_id),
             sa.and_(s.c.user_id.is_(None), sa.exists().where(*vs_at, v.c.other_key == s.c.other_key)),
         )
-        vs = int(conn.execute(
-            sa.select(sa.func.count()).where(*where, Window(at).overlaps(s.c.started_at, s.c.ended_at), vs_holder)
-        ).scalar_one())
+        vs = int(
+            conn.execute(
+                sa.select(sa.func.count()).where(*where, Window(at).overlaps(s.c.started_at, s.c.ended_at), vs_holder)
+            ).scalar_one()
+        )
     consumed = int(row.consumed)
     pool = consumed if org_id is None else _count(conn, policy, Window(at))
     volume = product.billing == "volume"
@@ -223,7 +234,9 @@ def explain(conn: Connection, enterprise: str, login: str, as_of: dt.datetime | 
     return seat_people.explain(conn, policy_for(conn, info), at, login)
 
 
-def licensed_person(conn: Connection, enterprise: str, key: str, *, as_of: dt.datetime | None = None) -> LicensedPerson | None:
+def licensed_person(
+    conn: Connection, enterprise: str, key: str, *, as_of: dt.datetime | None = None
+) -> LicensedPerson | None:
     """The row :func:`iter_licensed_people` gives the person ``key`` (``user:<id>``,
     ``server:<email>``, ``invite:<email or login>``) at ``as_of``, described through the same
     batch path as a page of it; None when they hold no seat then."""
@@ -233,6 +246,9 @@ def licensed_person(conn: Connection, enterprise: str, key: str, *, as_of: dt.da
     other = None if user_id is not None else key
     s, where = spans(policy, None)
     holder = s.c.user_id == user_id if user_id is not None else s.c.other_key == other
-    if conn.execute(sa.select(s.c.id).where(*where, holder, Window(at).overlaps(s.c.started_at, s.c.ended_at))).first() is None:
+    if (
+        conn.execute(sa.select(s.c.id).where(*where, holder, Window(at).overlaps(s.c.started_at, s.c.ended_at))).first()
+        is None
+    ):
         return None
     return next(iter(seat_people.describe_keys(conn, policy, at, [(user_id, other)], batch=1)), None)

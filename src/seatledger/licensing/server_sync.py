@@ -39,19 +39,27 @@ class ServerSync:
 def iter_server_syncs(conn: Connection, enterprise_id: int) -> Iterator[ServerSync]:
     """The enterprise's server instances by hostname, each with its latest sync event."""
     s, ev = t.server_instances, t.license_sync_events
-    ranked = (
-        sa.select(
-            ev.c.server_instance_id, ev.c.kind, ev.c.occurred_at, ev.c.status, ev.c.error,
-            sa.func.row_number()
-            .over(partition_by=ev.c.server_instance_id, order_by=(ev.c.occurred_at.desc(), ev.c.id.desc()))
-            .label("rank"),
-        )
-        .subquery()
-    )
+    ranked = sa.select(
+        ev.c.server_instance_id,
+        ev.c.kind,
+        ev.c.occurred_at,
+        ev.c.status,
+        ev.c.error,
+        sa.func.row_number()
+        .over(partition_by=ev.c.server_instance_id, order_by=(ev.c.occurred_at.desc(), ev.c.id.desc()))
+        .label("rank"),
+    ).subquery()
     latest = sa.select(ranked).where(ranked.c.rank == 1).subquery()
     rows = conn.execute(
-        sa.select(s.c.server_id, s.c.hostname, s.c.version, latest.c.kind, latest.c.occurred_at, latest.c.status,
-                  latest.c.error)
+        sa.select(
+            s.c.server_id,
+            s.c.hostname,
+            s.c.version,
+            latest.c.kind,
+            latest.c.occurred_at,
+            latest.c.status,
+            latest.c.error,
+        )
         .select_from(s.outerjoin(latest, latest.c.server_instance_id == s.c.id))
         .where(s.c.enterprise_id == enterprise_id)
         .order_by(s.c.hostname, s.c.server_id)

@@ -70,4 +70,6 @@ def iter_organization_logins(conn: Connection, slug: str) -> Iterator[str]:
     """The organizations of enterprise ``slug``, by login (NotFound for an unknown slug)."""
     info = get_enterprise(conn, slug)
     o = t.organizations
-    yield from conn.execute(sa.select(o.c.login).where(o.c.enterprise_id == info.id).order_by(o.c.login)).scalars().all()
+    yield from (
+        conn.execute(sa.select(o.c.login).where(o.c.enterprise_id == info.id).order_by(o.c.login)).scalars().all()
+    )

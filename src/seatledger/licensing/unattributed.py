@@ -54,8 +54,12 @@ def iter_unattributed_emails(
     pushes = (
         sa.select(c.c.author_email.label("email"), c.c.repository_id, c.c.pushed_at)
         .where(
-            c.c.pushed_at > at - ACTIVE_COMMITTER_WINDOW, c.c.pushed_at <= at, c.c.repository_id.in_(repos),
-            ~known.exists(), ~c.c.author_email.contains(BOT_MARK), c.c.author_email.not_in(BOT_EMAILS),
+            c.c.pushed_at > at - ACTIVE_COMMITTER_WINDOW,
+            c.c.pushed_at <= at,
+            c.c.repository_id.in_(repos),
+            ~known.exists(),
+            ~c.c.author_email.contains(BOT_MARK),
+            c.c.author_email.not_in(BOT_EMAILS),
         )
         .group_by(c.c.author_email, c.c.repository_id, c.c.pushed_at)
         .subquery()
@@ -63,7 +67,9 @@ def iter_unattributed_emails(
     count = sa.func.count().label("pushes")
     stmt = (
         sa.select(
-            pushes.c.email, count, sa.func.count(sa.distinct(pushes.c.repository_id)).label("repositories"),
+            pushes.c.email,
+            count,
+            sa.func.count(sa.distinct(pushes.c.repository_id)).label("repositories"),
             sa.func.max(pushes.c.pushed_at).label("last_push"),
         )
         .group_by(pushes.c.email)

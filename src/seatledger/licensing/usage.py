@@ -127,8 +127,10 @@ class _Tariff:
 def _volume_products(conn: Connection, enterprise_id: int) -> set[str]:
     ep = t.enterprise_products
     return {
-        row.product for row in conn.execute(
-            sa.select(ep.c.product).where(ep.c.enterprise_id == enterprise_id, ep.c.billing == "volume"))
+        row.product
+        for row in conn.execute(
+            sa.select(ep.c.product).where(ep.c.enterprise_id == enterprise_id, ep.c.billing == "volume")
+        )
     }
 
 
@@ -161,8 +163,17 @@ def check_range(start: dt.date, end: dt.date, max_days: int, what: str) -> None:
 
 
 def _month_rows(
-    conn: Connection, ent: EnterpriseInfo, year: int, month: int, first_day: int, last_day: int,
-    filt: UsageFilter, allocator: Allocator, prices: PriceBook, volume: set[str], org_logins: dict[int, str],
+    conn: Connection,
+    ent: EnterpriseInfo,
+    year: int,
+    month: int,
+    first_day: int,
+    last_day: int,
+    filt: UsageFilter,
+    allocator: Allocator,
+    prices: PriceBook,
+    volume: set[str],
+    org_logins: dict[int, str],
     detailed: bool,
 ) -> Iterator[LineItem]:
     m = BillingMonth(conn, ent, year, month, last_day)
@@ -206,8 +217,15 @@ def _keep(filt: UsageFilter, org: str | None, cc: str | None) -> bool:
 
 
 def _detailed_rows(
-    m: BillingMonth, sku: Sku, people: list[BilledPerson], tariff: _Tariff, first_day: int, last_day: int,
-    filt: UsageFilter, allocator: Allocator, org_logins: dict[int, str],
+    m: BillingMonth,
+    sku: Sku,
+    people: list[BilledPerson],
+    tariff: _Tariff,
+    first_day: int,
+    last_day: int,
+    filt: UsageFilter,
+    allocator: Allocator,
+    org_logins: dict[int, str],
 ) -> Iterator[LineItem]:
     people.sort(key=lambda p: (p.login or "", p.user_id or 0))
     for d in range(first_day, last_day + 1):
@@ -222,13 +240,34 @@ def _detailed_rows(
             if not _keep(filt, org, cc):
                 continue
             gross, discount, net = tariff.amounts(p.first, p.bundled)[d]
-            yield LineItem(m.day(d), sku.product, sku.id, 1, sku.unit_type, price, gross, discount, net,
-                           org, None, cc, allocator.names.get(cc) if cc else None, p.login)
+            yield LineItem(
+                m.day(d),
+                sku.product,
+                sku.id,
+                1,
+                sku.unit_type,
+                price,
+                gross,
+                discount,
+                net,
+                org,
+                None,
+                cc,
+                allocator.names.get(cc) if cc else None,
+                p.login,
+            )
 
 
 def _grouped_rows(
-    m: BillingMonth, sku: Sku, billing: MonthBilling, tariff: _Tariff, first_day: int, last_day: int,
-    filt: UsageFilter, allocator: Allocator, org_logins: dict[int, str],
+    m: BillingMonth,
+    sku: Sku,
+    billing: MonthBilling,
+    tariff: _Tariff,
+    first_day: int,
+    last_day: int,
+    filt: UsageFilter,
+    allocator: Allocator,
+    org_logins: dict[int, str],
 ) -> Iterator[LineItem]:
     """Summarized rows. People whose org and cost center stay the same all month (most of
     them) are counted per (first day, bundled, org, cost center) and added in bulk."""
@@ -281,8 +320,23 @@ def _grouped_rows(
         if not _keep(filt, org, cc):
             continue
         price = tariff.prices[d].price_per_unit
-        rows.append(LineItem(m.day(d), sku.product, sku.id, qty, sku.unit_type, price, gross, discount, net,
-                             org, None, cc, allocator.names.get(cc) if cc else None))
+        rows.append(
+            LineItem(
+                m.day(d),
+                sku.product,
+                sku.id,
+                qty,
+                sku.unit_type,
+                price,
+                gross,
+                discount,
+                net,
+                org,
+                None,
+                cc,
+                allocator.names.get(cc) if cc else None,
+            )
+        )
     rows.sort(key=lambda r: (r.date, r.organization or "", r.cost_center_name or "", r.cost_center_id or ""))
     yield from rows
 
@@ -312,16 +366,28 @@ def iter_line_items(
     volume = _volume_products(conn, enterprise.id)
     o = t.organizations
     org_logins = {
-        row.id: row.login for row in conn.execute(sa.select(o.c.id, o.c.login).where(o.c.enterprise_id == enterprise.id))
+        row.id: row.login
+        for row in conn.execute(sa.select(o.c.id, o.c.login).where(o.c.enterprise_id == enterprise.id))
     }
     for year, month in _months(start, end):
         first = start.day if (year, month) == (start.year, start.month) else 1
         last = end.day if (year, month) == (end.year, end.month) else calendar.monthrange(year, month)[1]
         # Within a day, rows come SKU by SKU; reorder so the whole range reads by date.
-        rows = list(_month_rows(conn, enterprise, year, month, first, last, filt, allocator, prices, volume,
-                                org_logins, detailed))
-        rows.sort(key=lambda r: (r.date, _SKU_ORDER[r.sku], r.organization or "", r.cost_center_name or "",
-                                 r.cost_center_id or "", r.username or ""))
+        rows = list(
+            _month_rows(
+                conn, enterprise, year, month, first, last, filt, allocator, prices, volume, org_logins, detailed
+            )
+        )
+        rows.sort(
+            key=lambda r: (
+                r.date,
+                _SKU_ORDER[r.sku],
+                r.organization or "",
+                r.cost_center_name or "",
+                r.cost_center_id or "",
+                r.username or "",
+            )
+        )
         yield from rows
 
 
@@ -369,5 +435,7 @@ def summarize(items: Iterable[LineItem]) -> list[SummaryItem]:
         gq, gross, dq, discount, net, price = acc[sku.id]
         gq_r = gq.quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP)
         dq_r = dq.quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP)
-        out.append(SummaryItem(sku.product, sku.id, sku.unit_type, price, gq_r, gross, dq_r, discount, gq_r - dq_r, net))
+        out.append(
+            SummaryItem(sku.product, sku.id, sku.unit_type, price, gq_r, gross, dq_r, discount, gq_r - dq_r, net)
+        )
     return out

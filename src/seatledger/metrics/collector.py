@@ -58,46 +58,78 @@ class _Families:
 
         ent = ("enterprise",)
         self.consumed = g("seatledger_seats_consumed", "Licenses consumed now, per product.", (*ent, "product"))
-        self.purchased = g("seatledger_seats_purchased",
-                           "Licenses purchased (volume billing; 0 when metered), per product.", (*ent, "product"))
-        self.over_limit = g("seatledger_seats_over_limit", "Licenses consumed beyond those purchased.",
-                            (*ent, "product"))
+        self.purchased = g(
+            "seatledger_seats_purchased",
+            "Licenses purchased (volume billing; 0 when metered), per product.",
+            (*ent, "product"),
+        )
+        self.over_limit = g(
+            "seatledger_seats_over_limit", "Licenses consumed beyond those purchased.", (*ent, "product")
+        )
         self.available = g("seatledger_seats_available", "Enterprise seats purchased and not consumed (volume).", ent)
-        self.billable = g("seatledger_seats_billable_this_month",
-                          "People who consumed an enterprise seat at any point this billing month.", ent)
-        self.expires = g("seatledger_license_expiry_timestamp_seconds",
-                         "When the enterprise license expires (Unix time).", ent)
-        self.org_consumed = g("seatledger_organization_seats_consumed",
-                              "Licenses consumed now in one organization, per product.",
-                              (*ent, "organization", "product"))
-        self.committers = g("seatledger_advanced_security_active_committers",
-                            "Active committers (last 90 days) to repositories with the product enabled.",
-                            (*ent, "product"))
-        self.max_committers = g("seatledger_advanced_security_maximum_committers",
-                                "Active committers if the product were enabled on every repository.",
-                                (*ent, "product"))
-        self.repositories = g("seatledger_advanced_security_repositories",
-                              "Repositories with the product enabled.", (*ent, "product"))
-        self.copilot = g("seatledger_copilot_seats",
-                         "Copilot seats by activity in the current billing cycle (active + inactive = all seats).",
-                         (*ent, "state"))
-        self.copilot_pending_cancellation = g("seatledger_copilot_seats_pending_cancellation",
-                                              "Copilot seats that end at the start of the next cycle.", ent)
-        self.copilot_pending_invitation = g("seatledger_copilot_seats_pending_invitation",
-                                            "Copilot seats whose holder has not accepted the org invitation.", ent)
-        self.copilot_added = g("seatledger_copilot_seats_added_this_cycle",
-                               "Copilot seats created in the current billing cycle.", ent)
-        self.drift = g("seatledger_verify_differences",
-                       "Differences the last interval verification found (0: the kept intervals were exact).", ent)
-        self.checked = g("seatledger_verify_last_check_timestamp_seconds",
-                         "When the intervals were last verified (Unix time).", ent)
-        self.source_success = g("seatledger_source_last_success_timestamp_seconds",
-                                "When the source last imported successfully (Unix time, to the second).",
-                                (*ent, "source"))
-        self.source_failure = g("seatledger_source_last_failure_timestamp_seconds",
-                                "When the source last failed to import (Unix time, to the second).", (*ent, "source"))
-        self.queue = g("seatledger_export_queue_depth", "Export jobs waiting or running, by status.",
-                       (*ent, "status"))
+        self.billable = g(
+            "seatledger_seats_billable_this_month",
+            "People who consumed an enterprise seat at any point this billing month.",
+            ent,
+        )
+        self.expires = g(
+            "seatledger_license_expiry_timestamp_seconds", "When the enterprise license expires (Unix time).", ent
+        )
+        self.org_consumed = g(
+            "seatledger_organization_seats_consumed",
+            "Licenses consumed now in one organization, per product.",
+            (*ent, "organization", "product"),
+        )
+        self.committers = g(
+            "seatledger_advanced_security_active_committers",
+            "Active committers (last 90 days) to repositories with the product enabled.",
+            (*ent, "product"),
+        )
+        self.max_committers = g(
+            "seatledger_advanced_security_maximum_committers",
+            "Active committers if the product were enabled on every repository.",
+            (*ent, "product"),
+        )
+        self.repositories = g(
+            "seatledger_advanced_security_repositories", "Repositories with the product enabled.", (*ent, "product")
+        )
+        self.copilot = g(
+            "seatledger_copilot_seats",
+            "Copilot seats by activity in the current billing cycle (active + inactive = all seats).",
+            (*ent, "state"),
+        )
+        self.copilot_pending_cancellation = g(
+            "seatledger_copilot_seats_pending_cancellation",
+            "Copilot seats that end at the start of the next cycle.",
+            ent,
+        )
+        self.copilot_pending_invitation = g(
+            "seatledger_copilot_seats_pending_invitation",
+            "Copilot seats whose holder has not accepted the org invitation.",
+            ent,
+        )
+        self.copilot_added = g(
+            "seatledger_copilot_seats_added_this_cycle", "Copilot seats created in the current billing cycle.", ent
+        )
+        self.drift = g(
+            "seatledger_verify_differences",
+            "Differences the last interval verification found (0: the kept intervals were exact).",
+            ent,
+        )
+        self.checked = g(
+            "seatledger_verify_last_check_timestamp_seconds", "When the intervals were last verified (Unix time).", ent
+        )
+        self.source_success = g(
+            "seatledger_source_last_success_timestamp_seconds",
+            "When the source last imported successfully (Unix time, to the second).",
+            (*ent, "source"),
+        )
+        self.source_failure = g(
+            "seatledger_source_last_failure_timestamp_seconds",
+            "When the source last failed to import (Unix time, to the second).",
+            (*ent, "source"),
+        )
+        self.queue = g("seatledger_export_queue_depth", "Export jobs waiting or running, by status.", (*ent, "status"))
 
     def all(self) -> list[GaugeMetricFamily]:
         return [v for v in vars(self).values() if isinstance(v, GaugeMetricFamily)]

@@ -21,12 +21,17 @@ class HttpMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
         self.requests = Counter(
-            "seatledger_http_requests", "HTTP requests answered, by method, route template and status.",
-            ["method", "route", "status"], registry=registry,
+            "seatledger_http_requests",
+            "HTTP requests answered, by method, route template and status.",
+            ["method", "route", "status"],
+            registry=registry,
         )
         self.duration = Histogram(
-            "seatledger_http_request_duration_seconds", "Time from a request's arrival to its last response byte.",
-            ["method", "route"], registry=registry, buckets=DURATION_BUCKETS,
+            "seatledger_http_request_duration_seconds",
+            "Time from a request's arrival to its last response byte.",
+            ["method", "route"],
+            registry=registry,
+            buckets=DURATION_BUCKETS,
         )
 
 

@@ -95,22 +95,42 @@ REPORT_KINDS: dict[str, ReportKind] = {
     k.name: k
     for k in (
         ReportKind(
-            "license-usage", "License usage", "text/csv; charset=utf-8", "csv",
-            license_usage.SCOPES, False, _open_license_usage,
+            "license-usage",
+            "License usage",
+            "text/csv; charset=utf-8",
+            "csv",
+            license_usage.SCOPES,
+            False,
+            _open_license_usage,
             lambda conn, scope, product, as_of: license_usage.expected_rows(conn, scope, as_of=as_of),
         ),
         ReportKind(
-            "advanced-security", "Advanced Security committers", "text/csv; charset=utf-8", "csv",
-            advanced_security.SCOPES, True, _open_advanced_security,
+            "advanced-security",
+            "Advanced Security committers",
+            "text/csv; charset=utf-8",
+            "csv",
+            advanced_security.SCOPES,
+            True,
+            _open_advanced_security,
         ),
         ReportKind(
-            "copilot-activity", "Copilot activity", "text/csv; charset=utf-8", "csv",
-            copilot_activity.SCOPES, False, _open_copilot_activity,
+            "copilot-activity",
+            "Copilot activity",
+            "text/csv; charset=utf-8",
+            "csv",
+            copilot_activity.SCOPES,
+            False,
+            _open_copilot_activity,
             lambda conn, scope, product, as_of: copilot_activity.expected_rows(conn, scope, as_of=as_of),
         ),
         ReportKind(
-            "server-usage", "Server license usage", "application/json", "json",
-            ("server",), False, _open_server_usage,
+            "server-usage",
+            "Server license usage",
+            "application/json",
+            "json",
+            ("server",),
+            False,
+            _open_server_usage,
         ),
     )
 }
@@ -202,5 +222,10 @@ def report_filename(
     """A download name such as ``advanced-security-code_security-acme-2024-05-01.csv``."""
     report = get_report_kind(kind)
     day = (as_of or dt.datetime.now(dt.timezone.utc)).date().isoformat()
-    parts = [kind, *([product] if product else []), _UNSAFE_IN_FILENAME.sub("_", scope.name).strip("_.") or "scope", day]
+    parts = [
+        kind,
+        *([product] if product else []),
+        _UNSAFE_IN_FILENAME.sub("_", scope.name).strip("_.") or "scope",
+        day,
+    ]
     return "-".join(parts) + "." + report.extension

@@ -49,4 +49,3 @@ def iter_report(
         for push in iter_committer_pushes(conn, scope, checked, as_of=as_of_or_now(as_of))
     )
     return iter_csv(HEADER, rows, progress=progress)
-

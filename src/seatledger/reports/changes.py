@@ -19,8 +19,13 @@ def change_rows(changes: LicenseChanges) -> Iterator[list[str]]:
     yield list(HEADER)
     for c in changes.changes:
         yield [
-            c.at.replace(microsecond=0).isoformat(sep=" "), c.product, c.change, neutralise(c.handle),
-            neutralise(c.name or ""), c.reason, neutralise(c.rule),
+            c.at.replace(microsecond=0).isoformat(sep=" "),
+            c.product,
+            c.change,
+            neutralise(c.handle),
+            neutralise(c.name or ""),
+            c.reason,
+            neutralise(c.rule),
         ]
 
 

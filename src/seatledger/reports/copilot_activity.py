@@ -44,8 +44,17 @@ _EDITORS = {
 }
 # JetBrains reports the IDE by product code, e.g. "JetBrains-IU/241.15989.150".
 _JETBRAINS_IDES = {
-    "IC": "IntelliJ IDEA", "IU": "IntelliJ IDEA", "PC": "PyCharm", "PY": "PyCharm", "GO": "GoLand",
-    "WS": "WebStorm", "RD": "Rider", "CL": "CLion", "PS": "PhpStorm", "RM": "RubyMine", "AI": "Android Studio",
+    "IC": "IntelliJ IDEA",
+    "IU": "IntelliJ IDEA",
+    "PC": "PyCharm",
+    "PY": "PyCharm",
+    "GO": "GoLand",
+    "WS": "WebStorm",
+    "RD": "Rider",
+    "CL": "CLion",
+    "PS": "PhpStorm",
+    "RM": "RubyMine",
+    "AI": "Android Studio",
 }
 _VERSION = re.compile(r"^\d+(\.\d+)*")
 
@@ -88,8 +97,13 @@ def iter_report(
     _check(conn, scope)
     report_time = as_of_or_now(as_of)
     rows = (
-        (report_time, seat.login, seat.last_authenticated_at, seat.last_activity_at,
-         surface_name(seat.last_activity_editor))
+        (
+            report_time,
+            seat.login,
+            seat.last_authenticated_at,
+            seat.last_activity_at,
+            surface_name(seat.last_activity_editor),
+        )
         for seat in iter_copilot_seats(conn, scope, as_of=report_time)
     )
     return iter_csv(HEADER, rows, progress=progress)

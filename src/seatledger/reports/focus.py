@@ -30,8 +30,17 @@ from typing import Iterator
 from sqlalchemy.engine import Connection
 
 from seatledger.licensing import (
-    PRODUCT_NAMES, SKU_BY_ID, EnterpriseInfo, LineItem, PriceBook, Scope, UsageFilter, iter_line_items, load_price_book,
-    resolve, round_cents,
+    PRODUCT_NAMES,
+    SKU_BY_ID,
+    EnterpriseInfo,
+    LineItem,
+    PriceBook,
+    Scope,
+    UsageFilter,
+    iter_line_items,
+    load_price_book,
+    resolve,
+    round_cents,
 )
 from seatledger.reports.writer import Progress, format_money, iter_csv
 
@@ -137,7 +146,11 @@ def _row(item: LineItem, ent: EnterpriseInfo, prices: PriceBook) -> list[str | i
         "Usage-Based",
         _instant(item.date + dt.timedelta(days=1)),
         _instant(item.date),
-        None, None, None, None, None,  # CommitmentDiscount*
+        None,
+        None,
+        None,
+        None,
+        None,  # CommitmentDiscount*
         item.quantity,
         CONSUMED_UNIT,
         format_money(item.gross_amount),
@@ -151,8 +164,11 @@ def _row(item: LineItem, ent: EnterpriseInfo, prices: PriceBook) -> list[str | i
         PRICING_UNIT,
         PROVIDER,
         PROVIDER,
-        None, None,  # Region*
-        None, None, None,  # Resource*
+        None,
+        None,  # Region*
+        None,
+        None,
+        None,  # Resource*
         SERVICE_CATEGORIES[sku.product],
         PRODUCT_NAMES[sku.product],
         sku.id,

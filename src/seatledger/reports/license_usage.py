@@ -15,7 +15,13 @@ from typing import Iterator, Sequence
 from sqlalchemy.engine import Connection
 
 from seatledger.licensing import (
-    REASON_PENDING_INVITATION, LicensedPerson, Scope, as_of_or_now, count_consumed, iter_licensed_people, resolve,
+    REASON_PENDING_INVITATION,
+    LicensedPerson,
+    Scope,
+    as_of_or_now,
+    count_consumed,
+    iter_licensed_people,
+    resolve,
 )
 from seatledger.errors import InvalidInput
 from seatledger.reports.writer import Cell, Progress, iter_csv, join_cell
@@ -76,17 +82,20 @@ def _invited_only(person: LicensedPerson) -> bool:
     return person.reasons == (REASON_PENDING_INVITATION,)
 
 
-def person_row(
-    person: LicensedPerson, *, data_residency: bool = False, enterprise_slug: str = ""
-) -> list[Cell]:
+def person_row(person: LicensedPerson, *, data_residency: bool = False, enterprise_slug: str = "") -> list[Cell]:
     """The 28 cells of one person, in header order (before formatting)."""
     invited_only = _invited_only(person)
     profile = None
     if person.login and not invited_only:
         profile = profile_url(person.login, data_residency=data_residency, enterprise_slug=enterprise_slug)
-    code_security_ids, secret_protection_ids = person.server_code_security_user_ids, person.server_secret_protection_user_ids
+    code_security_ids, secret_protection_ids = (
+        person.server_code_security_user_ids,
+        person.server_secret_protection_user_ids,
+    )
     advanced_security_ids = (
-        sorted(set(code_security_ids) | set(secret_protection_ids)) if code_security_ids or secret_protection_ids else ()
+        sorted(set(code_security_ids) | set(secret_protection_ids))
+        if code_security_ids or secret_protection_ids
+        else ()
     )
     # Data residency: columns 19-21 describe the GHE.com license, which every row holds.
     active = True if data_residency else person.license_ended_at is None

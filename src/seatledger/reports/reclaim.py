@@ -19,8 +19,13 @@ def reclaim_rows(found: Reclaim) -> Iterator[list[str]]:
     yield list(HEADER)
     for c in found.candidates:
         yield [
-            c.product, c.category, neutralise(c.login or c.person_key.partition(":")[2]), neutralise(c.name or ""),
-            neutralise(c.organization or ""), c.since.isoformat(sep=" ") if c.since else "", c.detail,
+            c.product,
+            c.category,
+            neutralise(c.login or c.person_key.partition(":")[2]),
+            neutralise(c.name or ""),
+            neutralise(c.organization or ""),
+            c.since.isoformat(sep=" ") if c.since else "",
+            c.detail,
         ]
 
 

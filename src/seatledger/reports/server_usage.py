@@ -65,8 +65,7 @@ def iter_report(
     """The export as encoded chunks; the server is looked up now, accounts read as taken."""
     si, e = t.server_instances, t.enterprises
     server = conn.execute(
-        sa.select(si.c.id, si.c.server_id, si.c.hostname, si.c.version, si.c.http_only, si.c.license_hash,
-                  e.c.slug)
+        sa.select(si.c.id, si.c.server_id, si.c.hostname, si.c.version, si.c.http_only, si.c.license_hash, e.c.slug)
         .join(e, e.c.id == si.c.enterprise_id)
         .where(si.c.server_id == scope.name)
     ).first()
@@ -95,8 +94,16 @@ def _chunks(
     sa_ = t.server_accounts
     query = (
         sa.select(
-            sa_.c.user_id, sa_.c.login, sa_.c.primary_email, sa_.c.other_emails, sa_.c.suspended, sa_.c.dormant,
-            sa_.c.site_admin, sa_.c.is_scim_setup_user, sa_.c.code_security_user, sa_.c.secret_protection_user,
+            sa_.c.user_id,
+            sa_.c.login,
+            sa_.c.primary_email,
+            sa_.c.other_emails,
+            sa_.c.suspended,
+            sa_.c.dormant,
+            sa_.c.site_admin,
+            sa_.c.is_scim_setup_user,
+            sa_.c.code_security_user,
+            sa_.c.secret_protection_user,
         )
         .where(sa_.c.server_instance_id == instance_id, sa_.c.created_at <= as_of)
         .order_by(sa_.c.user_id)

@@ -38,8 +38,20 @@ REPORT_TYPES: tuple[str, ...] = ("summarized", "detailed", "focus")
 SCOPES = ("enterprise", "organization")
 
 DETAILED_COLUMNS = (
-    "date", "product", "sku", "quantity", "unit_type", "applied_cost_per_quantity", "gross_amount",
-    "discount_amount", "net_amount", "username", "organization", "repository", "workflow_path", "cost_center_name",
+    "date",
+    "product",
+    "sku",
+    "quantity",
+    "unit_type",
+    "applied_cost_per_quantity",
+    "gross_amount",
+    "discount_amount",
+    "net_amount",
+    "username",
+    "organization",
+    "repository",
+    "workflow_path",
+    "cost_center_name",
 )
 SUMMARIZED_COLUMNS = tuple(c for c in DETAILED_COLUMNS if c not in ("username", "workflow_path"))
 
@@ -54,8 +66,15 @@ def check_report(report_type: str, start: dt.date, end: dt.date) -> None:
 
 def _row(item: LineItem, detailed: bool) -> list[str | int | None]:
     head: list[str | int | None] = [
-        item.date.isoformat(), item.product, item.sku, item.quantity, item.unit_type, format_money(item.price_per_unit),
-        format_money(item.gross_amount), format_money(item.discount_amount), format_money(item.net_amount),
+        item.date.isoformat(),
+        item.product,
+        item.sku,
+        item.quantity,
+        item.unit_type,
+        format_money(item.price_per_unit),
+        format_money(item.gross_amount),
+        format_money(item.discount_amount),
+        format_money(item.net_amount),
     ]
     if detailed:
         return [*head, item.username, item.organization, item.repository, None, item.cost_center_name]

@@ -106,11 +106,20 @@ def iter_csv(header: Sequence[str], rows: Iterable[Row], *, progress: Progress |
     for row in rows:
         # format_cell's rule, with its common cases (text, empty, booleans) inline: a report
         # formats millions of cells.
-        writer.writerow([
-            (prefix + c if c.startswith(triggers) else c) if type(c) is str
-            else "" if c is None else "true" if c is True else "false" if c is False else other(c)
-            for c in row
-        ])
+        writer.writerow(
+            [
+                (prefix + c if c.startswith(triggers) else c)
+                if type(c) is str
+                else ""
+                if c is None
+                else "true"
+                if c is True
+                else "false"
+                if c is False
+                else other(c)
+                for c in row
+            ]
+        )
         count += 1
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)

@@ -35,8 +35,16 @@ __all__ = ["mount", "signin_hint"]
 def mount(app: FastAPI) -> None:
     """Add the page routes, static files and the export queue to ``app``."""
     from seatledger.web import (
-        routes_alerts, routes_auth, routes_copilot, routes_exports, routes_ghas, routes_licensing, routes_people,
-        routes_reclaim, routes_reports, summary,
+        routes_alerts,
+        routes_auth,
+        routes_copilot,
+        routes_exports,
+        routes_ghas,
+        routes_licensing,
+        routes_people,
+        routes_reclaim,
+        routes_reports,
+        summary,
     )
 
     if not hasattr(app.state, "clock"):
@@ -50,8 +58,16 @@ def mount(app: FastAPI) -> None:
         return RedirectResponse(f"/login?next={quote(exc.next_url, safe='/')}", status_code=303)
 
     for module in (
-        routes_auth, routes_licensing, routes_people, routes_copilot, routes_reclaim, routes_ghas, routes_reports,
-        routes_exports, routes_alerts, summary,
+        routes_auth,
+        routes_licensing,
+        routes_people,
+        routes_copilot,
+        routes_reclaim,
+        routes_ghas,
+        routes_reports,
+        routes_exports,
+        routes_alerts,
+        summary,
     ):
         app.include_router(module.router)
 

@@ -114,7 +114,11 @@ def load_access(conn: Connection, user_id: int, *, as_of: dt.datetime | None = N
         .order_by(o.c.login)
     ).all()
     return Access(
-        user_id=user_id, login=user.login, name=user.name,
-        enterprise_roles=tuple(sorted(roles.items())), owned_orgs=tuple(r.login for r in orgs),
-        org_enterprises=tuple(sorted({r.slug for r in orgs})), enterprise_names=tuple(sorted(names.items())),
+        user_id=user_id,
+        login=user.login,
+        name=user.name,
+        enterprise_roles=tuple(sorted(roles.items())),
+        owned_orgs=tuple(r.login for r in orgs),
+        org_enterprises=tuple(sorted({r.slug for r in orgs})),
+        enterprise_names=tuple(sorted(names.items())),
     )

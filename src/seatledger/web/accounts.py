@@ -73,7 +73,8 @@ def authenticate(conn: Connection, login: str, password: str) -> int | None:
     suspended), else None."""
     u, op = t.users, t.operators
     rows = conn.execute(
-        sa.select(u.c.id, op.c.password_hash).join(op, op.c.user_id == u.c.id)
+        sa.select(u.c.id, op.c.password_hash)
+        .join(op, op.c.user_id == u.c.id)
         .where(u.c.login == login, u.c.suspended_at.is_(None))  # a suspended person may not sign in
     ).all()
     if not rows:
@@ -114,8 +115,12 @@ def first_enterprise_owner(conn: Connection) -> tuple[int, str] | None:
     row = conn.execute(
         sa.select(u.c.id, u.c.login)
         .join(er, er.c.user_id == u.c.id)
-        .where(er.c.enterprise_id == first, er.c.role == "owner", holds_at(er.c.started_at, er.c.ended_at, _now()),
-               u.c.suspended_at.is_(None))  # a suspended owner could not sign in with it
+        .where(
+            er.c.enterprise_id == first,
+            er.c.role == "owner",
+            holds_at(er.c.started_at, er.c.ended_at, _now()),
+            u.c.suspended_at.is_(None),
+        )  # a suspended owner could not sign in with it
         .order_by(er.c.id)
         .limit(1)
     ).first()

@@ -34,8 +34,12 @@ def error_page(request: Request, status: int, message: str, headers: dict[str, s
     except ValueError:
         phrase = "Error"
     context = {
-        "request": request, "access": access, "status": status, "title": TITLES.get(status, phrase),
-        "message": message, "csrf_token": session.csrf if session else "",
+        "request": request,
+        "access": access,
+        "status": status,
+        "title": TITLES.get(status, phrase),
+        "message": message,
+        "csrf_token": session.csrf if session else "",
         "flashes": session.pop_flashes() if session else [],
     }
     return templates.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)

@@ -162,15 +162,20 @@ def enterprise_ids(conn: Connection) -> list[tuple[int, str]]:
 def org_logins(conn: Connection, enterprise_id: int) -> list[str]:
     """The enterprise's organizations, by login."""
     o = t.organizations
-    return list(conn.execute(sa.select(o.c.login).where(o.c.enterprise_id == enterprise_id).order_by(o.c.login)).scalars())
+    return list(
+        conn.execute(sa.select(o.c.login).where(o.c.enterprise_id == enterprise_id).order_by(o.c.login)).scalars()
+    )
 
 
 def servers(conn: Connection, enterprise_id: int) -> list[ServerRow]:
     """The enterprise's server instances with their latest license-sync event."""
     never = "GitHub Connect server usage never synced"
     return [
-        ServerRow(r.server_id, r.hostname, r.version, never, None, None, None) if (e := r.last) is None else
-        ServerRow(r.server_id, r.hostname, r.version, _EVENT_LABELS.get(e.kind, never), e.occurred_at, e.status, e.error)
+        ServerRow(r.server_id, r.hostname, r.version, never, None, None, None)
+        if (e := r.last) is None
+        else ServerRow(
+            r.server_id, r.hostname, r.version, _EVENT_LABELS.get(e.kind, never), e.occurred_at, e.status, e.error
+        )
         for r in licensing.iter_server_syncs(conn, enterprise_id)
     ]
 
@@ -192,8 +197,10 @@ class _SideBySide:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.pool = None if wrote_in_transaction(conn) else ThreadPoolExecutor(
-            max_workers=PAGE_THREADS, thread_name_prefix="seatledger-page"
+        self.pool = (
+            None
+            if wrote_in_transaction(conn)
+            else ThreadPoolExecutor(max_workers=PAGE_THREADS, thread_name_prefix="seatledger-page")
         )
 
     def start(self, fn: Callable[[Connection], T]) -> Future[T]:
@@ -226,7 +233,11 @@ def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> Licensin
         namespaces = parts.start(lambda c: part(lambda: _namespaces(c, slug, as_of)))
         history = parts.start(lambda c: part(lambda: licensing.seat_history(c, slug, start, as_of.date())))
     return LicensingPage(
-        level="enterprise", enterprise=slug, enterprise_name=info.name, org=None, as_of=as_of,
+        level="enterprise",
+        enterprise=slug,
+        enterprise_name=info.name,
+        org=None,
+        as_of=as_of,
         seats=seats.result(),
         advanced_security=_by_product(by_product.result()),
         copilot=copilot.result(),
@@ -250,7 +261,11 @@ def org_page(conn: Connection, org: str, as_of: dt.datetime, *, repository_limit
         copilot = parts.start(lambda c: part(lambda: licensing.copilot_totals(c, scope, as_of=as_of)))
         repositories = parts.start(lambda c: part(lambda: _repositories(c, org, as_of, repository_limit)))
     return LicensingPage(
-        level="organization", enterprise=info.slug, enterprise_name=info.name, org=org, as_of=as_of,
+        level="organization",
+        enterprise=info.slug,
+        enterprise_name=info.name,
+        org=org,
+        as_of=as_of,
         seats=seats.result(),
         advanced_security=_by_product(by_product.result()),
         copilot=copilot.result(),

@@ -24,16 +24,33 @@ from seatledger.web.session import session_of
 router = APIRouter()
 
 
-def _page(request: Request, slug: str, access: Access, *, error: str | None = None,
-          form: dict[str, str] | None = None, status_code: int = 200) -> HTMLResponse:
+def _page(
+    request: Request,
+    slug: str,
+    access: Access,
+    *,
+    error: str | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     with request.app.state.engine.connect() as conn:
         rules = list_rules(conn, slug)
         events = alert_history(conn, slug, limit=50)
         digest = next((s for s in list_subscriptions(conn, slug) if s.user_id == access.user_id), None)
     return page(
-        request, "alerts.html", status_code=status_code, enterprise=slug, rules=rules, events=events,
-        kinds={k: KIND_LABELS[k] for k in ALERT_KINDS}, products=PRODUCTS, sources=SOURCES, error=error,
-        form=form or {}, digest=digest, frequencies=DIGEST_FREQUENCIES,
+        request,
+        "alerts.html",
+        status_code=status_code,
+        enterprise=slug,
+        rules=rules,
+        events=events,
+        kinds={k: KIND_LABELS[k] for k in ALERT_KINDS},
+        products=PRODUCTS,
+        sources=SOURCES,
+        error=error,
+        form=form or {},
+        digest=digest,
+        frequencies=DIGEST_FREQUENCIES,
     )
 
 
@@ -54,18 +71,38 @@ def _threshold(text: str) -> int | None:
 
 @router.post("/enterprises/{slug}/alerts", include_in_schema=False, dependencies=[Depends(csrf_checked)])
 def add_alert(
-    request: Request, slug: str, access: Access = Depends(signed_in), kind: str = Form(""),
-    product: str = Form(""), source: str = Form(""), threshold: str = Form(""), email: str = Form(""),
+    request: Request,
+    slug: str,
+    access: Access = Depends(signed_in),
+    kind: str = Form(""),
+    product: str = Form(""),
+    source: str = Form(""),
+    threshold: str = Form(""),
+    email: str = Form(""),
     webhook_url: str = Form(""),
 ) -> Response:
     access.require_enterprise(slug)
-    form = {"kind": kind, "product": product, "source": source, "threshold": threshold, "email": email,
-            "webhook_url": webhook_url}
+    form = {
+        "kind": kind,
+        "product": product,
+        "source": source,
+        "threshold": threshold,
+        "email": email,
+        "webhook_url": webhook_url,
+    }
     try:
         with request.app.state.engine.begin() as conn:
-            made = add_rule(conn, slug, kind, product=product or None, source=source or None,
-                            threshold=_threshold(threshold),
-                            email=email, webhook_url=webhook_url, created_by=access.login)
+            made = add_rule(
+                conn,
+                slug,
+                kind,
+                product=product or None,
+                source=source or None,
+                threshold=_threshold(threshold),
+                email=email,
+                webhook_url=webhook_url,
+                created_by=access.login,
+            )
     except InvalidInput as exc:
         return _page(request, slug, access, error=exc.message, form=form, status_code=422)
     message = f"Alert {made.rule.id} added: {made.rule.description}."
@@ -75,8 +112,9 @@ def add_alert(
     return RedirectResponse(f"/enterprises/{slug}/alerts", status_code=303)
 
 
-@router.post("/enterprises/{slug}/alerts/{rule_id}/remove", include_in_schema=False,
-             dependencies=[Depends(csrf_checked)])
+@router.post(
+    "/enterprises/{slug}/alerts/{rule_id}/remove", include_in_schema=False, dependencies=[Depends(csrf_checked)]
+)
 def remove_alert(request: Request, slug: str, rule_id: int, access: Access = Depends(signed_in)) -> Response:
     access.require_enterprise(slug)
     with request.app.state.engine.begin() as conn:

@@ -47,9 +47,7 @@ def _client_address(request: Request) -> str | None:
 
 
 @router.post("/login", include_in_schema=False, dependencies=[Depends(csrf_checked)])
-def login(
-    request: Request, login: str = Form(""), password: str = Form(""), next: str = Form("/")
-) -> Response:
+def login(request: Request, login: str = Form(""), password: str = Form(""), next: str = Form("/")) -> Response:
     session = session_of(request)
     engine = request.app.state.engine
     now = page_as_of(request)

@@ -21,8 +21,6 @@ PAGE_SIZE = 100
 INACTIVE_FILTERS = (30, 60, 90)
 
 
-
-
 def _seats_data(
     conn: Connection, scope: Scope, inactive: int | None, page_no: int, as_of: dt.datetime
 ) -> tuple[Part[list[licensing.CopilotSeat]], Part[licensing.CopilotTotals], Part[dict[int, int]]]:
@@ -31,7 +29,11 @@ def _seats_data(
     seats = part(
         lambda: list(
             licensing.iter_copilot_seats(
-                conn, scope, as_of=as_of, inactive_days=inactive, offset=(page_no - 1) * PAGE_SIZE,
+                conn,
+                scope,
+                as_of=as_of,
+                inactive_days=inactive,
+                offset=(page_no - 1) * PAGE_SIZE,
                 limit=PAGE_SIZE + 1,
             )
         )
@@ -41,7 +43,11 @@ def _seats_data(
 
 
 def _seats_page(
-    request: Request, conn: Connection, scope: Scope, enterprise: licensing.EnterpriseInfo, inactive: int | None,
+    request: Request,
+    conn: Connection,
+    scope: Scope,
+    enterprise: licensing.EnterpriseInfo,
+    inactive: int | None,
     page_no: int,
 ) -> HTMLResponse:
     if inactive is not None and inactive not in INACTIVE_FILTERS:
@@ -54,18 +60,33 @@ def _seats_page(
     counts.update((inactive_counts.value or {}).items())
     matching = counts.get(inactive)
     return page(
-        request, "copilot.html", scope=scope, enterprise=enterprise.slug, enterprise_name=enterprise.name, as_of=as_of,
-        totals=totals, seats=rows, seats_missing=seats.missing, inactive=inactive, filters=INACTIVE_FILTERS,
-        counts=counts, pages=max(1, -(-matching // PAGE_SIZE)) if matching is not None else None,
-        page_no=page_no, has_next=len(seats.value or []) > PAGE_SIZE,
+        request,
+        "copilot.html",
+        scope=scope,
+        enterprise=enterprise.slug,
+        enterprise_name=enterprise.name,
+        as_of=as_of,
+        totals=totals,
+        seats=rows,
+        seats_missing=seats.missing,
+        inactive=inactive,
+        filters=INACTIVE_FILTERS,
+        counts=counts,
+        pages=max(1, -(-matching // PAGE_SIZE)) if matching is not None else None,
+        page_no=page_no,
+        has_next=len(seats.value or []) > PAGE_SIZE,
         base=f"/orgs/{scope.name}/copilot" if scope.kind == "organization" else f"/enterprises/{scope.name}/copilot",
     )
 
 
 @router.get("/orgs/{org}/copilot", include_in_schema=False)
 def org_copilot(
-    request: Request, org: str, inactive: int | None = None, page_no: int = 1,
-    access: Access = Depends(signed_in), conn: Connection = Depends(connection),
+    request: Request,
+    org: str,
+    inactive: int | None = None,
+    page_no: int = 1,
+    access: Access = Depends(signed_in),
+    conn: Connection = Depends(connection),
 ) -> HTMLResponse:
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)
@@ -74,8 +95,12 @@ def org_copilot(
 
 @router.get("/enterprises/{slug}/copilot", include_in_schema=False)
 def enterprise_copilot(
-    request: Request, slug: str, inactive: int | None = None, page_no: int = 1,
-    access: Access = Depends(signed_in), conn: Connection = Depends(connection),
+    request: Request,
+    slug: str,
+    inactive: int | None = None,
+    page_no: int = 1,
+    access: Access = Depends(signed_in),
+    conn: Connection = Depends(connection),
 ) -> HTMLResponse:
     access.require_enterprise(slug)
     return _seats_page(request, conn, Scope.enterprise(slug), licensing.get_enterprise(conn, slug), inactive, page_no)

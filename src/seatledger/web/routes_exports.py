@@ -31,8 +31,12 @@ def my_exports(request: Request, access: Access = Depends(signed_in)) -> HTMLRes
         jobs = list(iter_jobs(conn, access.user_id))
     secret = effective_secret_key(settings)
     return page(
-        request, "exports.html", jobs=jobs, lifetime=lifetime(settings.download_link_ttl_seconds),
-        links={job.id: ready_link(secret, job) for job in jobs}, outbox=not settings.smtp_url,
+        request,
+        "exports.html",
+        jobs=jobs,
+        lifetime=lifetime(settings.download_link_ttl_seconds),
+        links={job.id: ready_link(secret, job) for job in jobs},
+        outbox=not settings.smtp_url,
     )
 
 

@@ -28,7 +28,8 @@ FIELDS = ("product", "repository", "org", "pattern", "spare")
 # server: an enterprise-wide choice names thousands.
 PEOPLE_SORTS = ("login", "name")
 _PEOPLE_KEYS: dict[str, Callable[[Any], Any]] = {
-    "login": lambda p: p.login.casefold(), "name": lambda p: (p.name or "").casefold(),
+    "login": lambda p: p.login.casefold(),
+    "name": lambda p: (p.name or "").casefold(),
 }
 STEP_SORTS = ("plan", "repository", "new_committers", "last_push")
 
@@ -43,7 +44,9 @@ def _answer(request: Request, conn: Connection, slug: str) -> licensing.GhasWhat
     if not product:
         return None  # the empty form
     selection = licensing.RepositorySelection(
-        _names(sent.get("repository", "")), _names(sent.get("org", "")), sent.get("pattern", "").strip() or None,
+        _names(sent.get("repository", "")),
+        _names(sent.get("org", "")),
+        sent.get("pattern", "").strip() or None,
         tuple(sent.getlist("visibility")),
     )
     at = counting_instant(request)
@@ -58,19 +61,35 @@ def _answer(request: Request, conn: Connection, slug: str) -> licensing.GhasWhat
 
 @router.get("/enterprises/{slug}/ghas-what-if", include_in_schema=False)
 def what_if_page(
-    request: Request, slug: str, access: Access = Depends(signed_in), conn: Connection = Depends(connection),
+    request: Request,
+    slug: str,
+    access: Access = Depends(signed_in),
+    conn: Connection = Depends(connection),
 ) -> HTMLResponse:
     access.require_enterprise(slug)
     info = licensing.get_enterprise(conn, slug)
-    form = {k: request.query_params.get(k, "") for k in FIELDS} | {"visibility": request.query_params.getlist("visibility")}
-    context: dict[str, Any] = dict(enterprise=info, form=form, products=licensing.GHAS_PRODUCTS, visibilities=licensing.VISIBILITIES)
+    form = {k: request.query_params.get(k, "") for k in FIELDS} | {
+        "visibility": request.query_params.getlist("visibility")
+    }
+    context: dict[str, Any] = dict(
+        enterprise=info, form=form, products=licensing.GHAS_PRODUCTS, visibilities=licensing.VISIBILITIES
+    )
     try:
         found = _answer(request, conn, slug)
         tables = _tables(request, found)
     except LedgerError as exc:
-        return page(request, "ghas_what_if.html", status_code=exc.status_code, found=None, message=exc.message, **context)
-    return page(request, "ghas_what_if.html", found=found, message=None, is_plan=isinstance(found, licensing.GhasPlan),
-                tables=tables, **context)
+        return page(
+            request, "ghas_what_if.html", status_code=exc.status_code, found=None, message=exc.message, **context
+        )
+    return page(
+        request,
+        "ghas_what_if.html",
+        found=found,
+        message=None,
+        is_plan=isinstance(found, licensing.GhasPlan),
+        tables=tables,
+        **context,
+    )
 
 
 def _tables(request: Request, found: licensing.GhasWhatIf | licensing.GhasPlan | None) -> dict[str, TablePage[Any]]:
@@ -79,15 +98,22 @@ def _tables(request: Request, found: licensing.GhasWhatIf | licensing.GhasPlan |
     if isinstance(found, licensing.GhasPlan):
         position = {s.repository: i for i, s in enumerate(found.steps)}
         keys: dict[str, Callable[[Any], Any]] = {
-            "plan": lambda s: position[s.repository], "repository": lambda s: s.repository.casefold(),
-            "new_committers": attrgetter("new_committers"), "last_push": lambda s: s.last_pushed_at or dt.datetime.min,
+            "plan": lambda s: position[s.repository],
+            "repository": lambda s: s.repository.casefold(),
+            "new_committers": attrgetter("new_committers"),
+            "last_push": lambda s: s.last_pushed_at or dt.datetime.min,
         }
         state = table_state(sent, "step", STEP_SORTS, "plan")
         return {"step": page_of(found.steps, state, name=attrgetter("repository"), keys=keys, query=query)}
     if found is None:
         return {}
     return {
-        prefix: page_of(people, table_state(sent, prefix, PEOPLE_SORTS, "login"), name=attrgetter("login"),
-                        keys=_PEOPLE_KEYS, query=query)
+        prefix: page_of(
+            people,
+            table_state(sent, prefix, PEOPLE_SORTS, "login"),
+            name=attrgetter("login"),
+            keys=_PEOPLE_KEYS,
+            query=query,
+        )
         for prefix, people in (("add", found.enabling_adds), ("free", found.disabling_frees))
     }

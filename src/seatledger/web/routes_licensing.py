@@ -46,7 +46,11 @@ def enterprise_licensing(
     }
     tables["srv"] = licensing_view.server_table(data.servers, server_state, query)
     return page(
-        request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, tables=tables,
+        request,
+        "licensing.html",
+        data=data,
+        labels=licensing_view.PRODUCT_LABELS,
+        tables=tables,
         chart_json=json.dumps({"labels": [d.isoformat() for d, _ in history], "values": [n for _, n in history]}),
         is_owner=dict(access.enterprise_roles).get(slug) == "owner",
     )
@@ -61,11 +65,20 @@ def org_licensing(
     state = _table_state(request, "repo")
     as_of = counting_instant(request)
     data = licensing_view.org_page(conn, org, as_of)
-    tables = {"repo": licensing_view.committer_table(
-        data.repositories.value or [], state, list(request.query_params.multi_items())
-    )}
-    return page(request, "licensing.html", data=data, labels=licensing_view.PRODUCT_LABELS, chart_json="{}",
-                is_owner=False, tables=tables)
+    tables = {
+        "repo": licensing_view.committer_table(
+            data.repositories.value or [], state, list(request.query_params.multi_items())
+        )
+    }
+    return page(
+        request,
+        "licensing.html",
+        data=data,
+        labels=licensing_view.PRODUCT_LABELS,
+        chart_json="{}",
+        is_owner=False,
+        tables=tables,
+    )
 
 
 @router.get("/enterprises/{slug}/emails", include_in_schema=False)
@@ -81,7 +94,11 @@ def unattributed_emails(
     rows = list(licensing.iter_unattributed_emails(conn, slug, as_of=as_of))
     table = licensing_view.unattributed_table(rows, state, list(request.query_params.multi_items()))
     return page(
-        request, "unattributed.html", enterprise=info, as_of=as_of, table=table,
+        request,
+        "unattributed.html",
+        enterprise=info,
+        as_of=as_of,
+        table=table,
         is_owner=dict(access.enterprise_roles).get(slug) == "owner",
     )
 
@@ -146,7 +163,12 @@ def _ingest(request: Request, data: bytes, slug: str) -> str:
 
 
 def _usage(
-    request: Request, conn: Connection, scope: Scope, enterprise: licensing.EnterpriseInfo, month: str | None, group: str
+    request: Request,
+    conn: Connection,
+    scope: Scope,
+    enterprise: licensing.EnterpriseInfo,
+    month: str | None,
+    group: str,
 ) -> HTMLResponse:
     """The Usage page. A report request sent back (``report_type``, ``start``, ``end`` in the
     query, with a message) opens the report form filled as it was sent."""
@@ -166,17 +188,31 @@ def _usage(
     last = min(data.days[-1], as_of.date())
     sent = request.query_params
     return page(
-        request, "usage.html", scope=scope, data=data, groups=usage_view.GROUPS, chart_json=json.dumps(chart), t=totals,
-        report_start=sent.get("start", data.month.isoformat())[:10], report_end=sent.get("end", last.isoformat())[:10],
-        report_type=sent.get("report_type", "summarized"), report_open="start" in sent, as_of=as_of, **names,
+        request,
+        "usage.html",
+        scope=scope,
+        data=data,
+        groups=usage_view.GROUPS,
+        chart_json=json.dumps(chart),
+        t=totals,
+        report_start=sent.get("start", data.month.isoformat())[:10],
+        report_end=sent.get("end", last.isoformat())[:10],
+        report_type=sent.get("report_type", "summarized"),
+        report_open="start" in sent,
+        as_of=as_of,
+        **names,
         base=f"/enterprises/{scope.name}/usage" if scope.kind == "enterprise" else f"/orgs/{scope.name}/usage",
     )
 
 
 @router.get("/enterprises/{slug}/usage", include_in_schema=False)
 def enterprise_usage(
-    request: Request, slug: str, month: str | None = None, group: str = "sku",
-    access: Access = Depends(signed_in), conn: Connection = Depends(connection),
+    request: Request,
+    slug: str,
+    month: str | None = None,
+    group: str = "sku",
+    access: Access = Depends(signed_in),
+    conn: Connection = Depends(connection),
 ) -> HTMLResponse:
     access.require_enterprise(slug)
     return _usage(request, conn, Scope.enterprise(slug), licensing.get_enterprise(conn, slug), month, group)
@@ -184,8 +220,12 @@ def enterprise_usage(
 
 @router.get("/orgs/{org}/usage", include_in_schema=False)
 def org_usage(
-    request: Request, org: str, month: str | None = None, group: str = "sku",
-    access: Access = Depends(signed_in), conn: Connection = Depends(connection),
+    request: Request,
+    org: str,
+    month: str | None = None,
+    group: str = "sku",
+    access: Access = Depends(signed_in),
+    conn: Connection = Depends(connection),
 ) -> HTMLResponse:
     resolved = licensing.resolve(conn, Scope.org(org))
     access.require_org(org, resolved.enterprise.slug)

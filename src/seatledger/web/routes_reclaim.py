@@ -32,7 +32,8 @@ router = APIRouter()
 # The list pages on the server (``rcl_sort=``, ``rcl_q=``, ``rcl_page=``); the CSV has every one.
 RECLAIM_SORTS = ("person", "category", "since")
 _RECLAIM_KEYS: dict[str, Callable[[Any], Any]] = {
-    "person": lambda c: _person(c).casefold(), "category": attrgetter("category"),
+    "person": lambda c: _person(c).casefold(),
+    "category": attrgetter("category"),
     "since": lambda c: c.since or dt.datetime.min,
 }
 DRY_RUN_TTL_SECONDS = 3600  # a dry run's selection can be cancelled for an hour
@@ -58,7 +59,11 @@ def _rules(params: Mapping[str, Any]) -> licensing.ReclaimRules:
 def _query(found: licensing.Reclaim, as_of: str) -> str:
     """The query that asks for the same list (the CSV link's)."""
     r = found.rules
-    pairs = [("product", found.product), *((n, str(getattr(r, n))) for n in RULE_FIELDS), ("exclude", ",".join(r.exclude))]
+    pairs = [
+        ("product", found.product),
+        *((n, str(getattr(r, n))) for n in RULE_FIELDS),
+        ("exclude", ",".join(r.exclude)),
+    ]
     return urlencode([(k, v) for k, v in (*pairs, ("as_of", as_of)) if v])
 
 
@@ -79,7 +84,9 @@ def _person(candidate: licensing.ReclaimCandidate) -> str:
 def _table(request: Request, found: licensing.Reclaim) -> TablePage[licensing.ReclaimCandidate]:
     """One page of the list, filtered by the login or email, as the URL asks."""
     state = table_state(request.query_params, "rcl", RECLAIM_SORTS, "person")
-    return page_of(found.candidates, state, name=_person, keys=_RECLAIM_KEYS, query=list(request.query_params.multi_items()))
+    return page_of(
+        found.candidates, state, name=_person, keys=_RECLAIM_KEYS, query=list(request.query_params.multi_items())
+    )
 
 
 def _reclaim(request: Request, conn: Connection, slug: str, product: str) -> licensing.Reclaim:
@@ -88,8 +95,11 @@ def _reclaim(request: Request, conn: Connection, slug: str, product: str) -> lic
 
 @router.get("/enterprises/{slug}/reclaim", include_in_schema=False)
 def reclaim_page(
-    request: Request, slug: str, product: str = "enterprise",
-    access: Access = Depends(signed_in), conn: Connection = Depends(connection),
+    request: Request,
+    slug: str,
+    product: str = "enterprise",
+    access: Access = Depends(signed_in),
+    conn: Connection = Depends(connection),
 ) -> HTMLResponse:
     access.require_enterprise(slug)
     info = licensing.get_enterprise(conn, slug)
@@ -98,21 +108,41 @@ def reclaim_page(
         found = _reclaim(request, conn, slug, product)
         table = _table(request, found)
     except LedgerError as exc:
-        return page(request, "reclaim.html", status_code=exc.status_code, enterprise=info, found=None, form=form,
-                    product=product, products=licensing.RECLAIM_PRODUCTS, message=exc.message)
+        return page(
+            request,
+            "reclaim.html",
+            status_code=exc.status_code,
+            enterprise=info,
+            found=None,
+            form=form,
+            product=product,
+            products=licensing.RECLAIM_PRODUCTS,
+            message=exc.message,
+        )
     dry_run = product == "copilot" and not chosen_date(request)  # cancelling is from the list as of now
     return page(
-        request, "reclaim.html", enterprise=info, found=found, form=form, product=product,
-        products=licensing.RECLAIM_PRODUCTS, idle_choices=licensing.IDLE_CHOICES, message=None,
-        table=table, csv_query=_query(found, chosen_date(request)),
+        request,
+        "reclaim.html",
+        enterprise=info,
+        found=found,
+        form=form,
+        product=product,
+        products=licensing.RECLAIM_PRODUCTS,
+        idle_choices=licensing.IDLE_CHOICES,
+        message=None,
+        table=table,
+        csv_query=_query(found, chosen_date(request)),
         token=_dry_run_token(request, found) if dry_run and found.candidates else None,
     )
 
 
 @router.get("/enterprises/{slug}/reclaim.csv", include_in_schema=False)
 def reclaim_csv(
-    request: Request, slug: str, product: str = "enterprise",
-    access: Access = Depends(signed_in), conn: Connection = Depends(connection),
+    request: Request,
+    slug: str,
+    product: str = "enterprise",
+    access: Access = Depends(signed_in),
+    conn: Connection = Depends(connection),
 ) -> Response:
     from seatledger.reports.reclaim import write_reclaim_csv
 
@@ -121,13 +151,19 @@ def reclaim_csv(
     out = io.StringIO()
     write_reclaim_csv(found, out)
     name = f"{slug}-reclaim-{product}-{found.as_of:%Y%m%d}.csv"
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.post("/enterprises/{slug}/reclaim/cancel", include_in_schema=False, dependencies=[Depends(csrf_checked)])
 def cancel_selected(
-    request: Request, slug: str, token: str = Form(""), seat: list[int] = Form([]),
+    request: Request,
+    slug: str,
+    token: str = Form(""),
+    seat: list[int] = Form([]),
     access: Access = Depends(signed_in),
 ) -> Response:
     """Cancel the selected Copilot seats of a dry run (enterprise owners and billing managers)."""
@@ -141,7 +177,12 @@ def cancel_selected(
             raise InvalidInput("select at least one seat of the dry run to cancel")
         with request.app.state.engine.begin() as conn:
             done = licensing.cancel_reclaimed_seats(
-                conn, slug, chosen, rules=_rules(listed["rules"]), by_user_id=access.user_id, at=page_as_of(request),
+                conn,
+                slug,
+                chosen,
+                rules=_rules(listed["rules"]),
+                by_user_id=access.user_id,
+                at=page_as_of(request),
             )
     except LedgerError as exc:
         session.flash(f"No seat was cancelled: {exc.message}", "error")

@@ -22,7 +22,12 @@ router = APIRouter()
 
 
 def _allowed(
-    request: Request, access: Access, kind: str, scope: str, product: str | None, usage: UsageParams | None = None,
+    request: Request,
+    access: Access,
+    kind: str,
+    scope: str,
+    product: str | None,
+    usage: UsageParams | None = None,
     as_of: str = "",
 ) -> ReportRequest:
     """The report asked for, at the date picked on the page it was asked from (``as_of``), if
@@ -53,7 +58,9 @@ def download(
     engine = request.app.state.engine
     conn = engine.connect()
     try:
-        chunks = open_chunks(conn, wanted, as_of=counting_instant(request))  # raises NotFound/InvalidInput before any byte
+        chunks = open_chunks(
+            conn, wanted, as_of=counting_instant(request)
+        )  # raises NotFound/InvalidInput before any byte
     except BaseException:
         conn.close()
         raise
@@ -65,7 +72,8 @@ def download(
             conn.close()
 
     return StreamingResponse(
-        body(), media_type="text/csv; charset=utf-8",
+        body(),
+        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{wanted.filename}"'},
     )
 

@@ -73,7 +73,8 @@ class SessionCodec:
         except BadSignature:
             return Session(dirty=True)
         return Session(
-            token=data.get("s"), csrf=data.get("c") or secrets.token_urlsafe(24),
+            token=data.get("s"),
+            csrf=data.get("c") or secrets.token_urlsafe(24),
             flashes=[tuple(f) for f in data.get("f", [])],
         )
 

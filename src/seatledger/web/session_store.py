@@ -33,9 +33,14 @@ def open_session(conn: Connection, user_id: int, now: dt.datetime) -> str:
     s = web_sessions
     # Ended sessions sign nobody in: drop them as new ones open, so the table stays small.
     conn.execute(sa.delete(s).where(sa.or_(s.c.expires_at <= now, s.c.revoked_at.is_not(None))))
-    conn.execute(sa.insert(web_sessions).values(
-        token_hash=_hash(token), user_id=user_id, created_at=now, expires_at=now + SESSION_LIFETIME,
-    ))
+    conn.execute(
+        sa.insert(web_sessions).values(
+            token_hash=_hash(token),
+            user_id=user_id,
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
     return token
 
 
@@ -47,8 +52,13 @@ def user_of_session(conn: Connection, token: str | None, now: dt.datetime) -> in
         return None
     s, u = web_sessions, t.users
     user_id = conn.execute(
-        sa.select(s.c.user_id).join(u, u.c.id == s.c.user_id).where(
-            s.c.token_hash == _hash(token), s.c.revoked_at.is_(None), s.c.expires_at > now, u.c.suspended_at.is_(None),
+        sa.select(s.c.user_id)
+        .join(u, u.c.id == s.c.user_id)
+        .where(
+            s.c.token_hash == _hash(token),
+            s.c.revoked_at.is_(None),
+            s.c.expires_at > now,
+            u.c.suspended_at.is_(None),
         )
     ).scalar()
     return int(user_id) if user_id is not None else None
@@ -58,12 +68,16 @@ def revoke_session(conn: Connection, token: str | None, now: dt.datetime) -> Non
     """End one session (sign-out)."""
     if token:
         s = web_sessions
-        conn.execute(sa.update(s).where(s.c.token_hash == _hash(token), s.c.revoked_at.is_(None)).values(revoked_at=now))
+        conn.execute(
+            sa.update(s).where(s.c.token_hash == _hash(token), s.c.revoked_at.is_(None)).values(revoked_at=now)
+        )
 
 
 def revoke_sessions_of(conn: Connection, user_id: int, now: dt.datetime) -> int:
     """End every open session of the person (suspension); returns how many."""
     s = web_sessions
-    return int(conn.execute(
-        sa.update(s).where(s.c.user_id == user_id, s.c.revoked_at.is_(None)).values(revoked_at=now)
-    ).rowcount)
+    return int(
+        conn.execute(
+            sa.update(s).where(s.c.user_id == user_id, s.c.revoked_at.is_(None)).values(revoked_at=now)
+        ).rowcount
+    )

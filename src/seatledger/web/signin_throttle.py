@@ -60,9 +60,11 @@ def record_failure(conn: Connection, keys: Keys, now: dt.datetime) -> None:
     """Count a wrong password against the login and the address, locking either past the free ones."""
     f = signin_failures
     # Counts past FORGET_AFTER with no lock left count nothing: drop them as new ones come.
-    conn.execute(sa.delete(f).where(
-        f.c.last_failed_at < now - FORGET_AFTER, sa.or_(f.c.locked_until.is_(None), f.c.locked_until <= now)
-    ))
+    conn.execute(
+        sa.delete(f).where(
+            f.c.last_failed_at < now - FORGET_AFTER, sa.or_(f.c.locked_until.is_(None), f.c.locked_until <= now)
+        )
+    )
     for key in keys.all():
         row = conn.execute(sa.select(f.c.failures, f.c.last_failed_at).where(f.c.key == key)).first()
         failures = 1 if row is None or row.last_failed_at < now - FORGET_AFTER else row.failures + 1
@@ -70,7 +72,9 @@ def record_failure(conn: Connection, keys: Keys, now: dt.datetime) -> None:
         values = {"failures": failures, "last_failed_at": now, "locked_until": now + lockout if lockout else None}
         # Two racing failures both count: the later write wins with the same or a higher count.
         conn.execute(
-            upsert_insert(conn)(f).values(key=key, **values).on_conflict_do_update(index_elements=[f.c.key], set_=values)
+            upsert_insert(conn)(f)
+            .values(key=key, **values)
+            .on_conflict_do_update(index_elements=[f.c.key], set_=values)
         )
 
 

@@ -111,6 +111,6 @@ def page_of(
     pages = max(1, -(-len(kept) // PAGE_SIZE))
     page = min(state.page, pages)
     start = (page - 1) * PAGE_SIZE
-    shown = kept[start:start + PAGE_SIZE]
+    shown = kept[start : start + PAGE_SIZE]
     state = TableState(state.prefix, state.sort, state.descending, state.q, page)
     return TablePage(state, shown, len(rows), len(kept), pages, start + 1 if shown else 0, tuple(query))

@@ -16,7 +16,15 @@ from sqlalchemy.engine import Connection
 from seatledger import validation
 from seatledger.errors import InvalidInput
 from seatledger.licensing import (
-    SKU_BY_ID, USAGE_API_MONTHS, LineItem, Scope, UsageFilter, iter_line_items, month_start, next_month_start, resolve,
+    SKU_BY_ID,
+    USAGE_API_MONTHS,
+    LineItem,
+    Scope,
+    UsageFilter,
+    iter_line_items,
+    month_start,
+    next_month_start,
+    resolve,
 )
 from seatledger.web.table_view import TablePage, TableState, page_of
 
@@ -102,7 +110,10 @@ def usage_page(conn: Connection, scope: Scope, month: dt.date, group: str, as_of
         s[2] += item.net_amount
         qty, gross, discount, net = by_day[item.date].get(key, nothing)
         by_day[item.date][key] = (
-            qty + item.quantity, gross + item.gross_amount, discount + item.discount_amount, net + item.net_amount
+            qty + item.quantity,
+            gross + item.gross_amount,
+            discount + item.discount_amount,
+            net + item.net_amount,
         )
     months = []
     cursor = month_start(as_of).date()
@@ -112,13 +123,19 @@ def usage_page(conn: Connection, scope: Scope, month: dt.date, group: str, as_of
     ranked = sorted(sums, key=lambda k: (-sums[k][2], k))
     totals = [GroupTotal(k, *sums[k]) for k in ranked]
     return UsagePage(
-        scope=scope, month=month, months=months, group=group, days=days,
-        series=_chart_series(ranked, per_group, len(days)), totals=totals,
+        scope=scope,
+        month=month,
+        months=months,
+        group=group,
+        days=days,
+        series=_chart_series(ranked, per_group, len(days)),
+        totals=totals,
         by_day=[
             (day, sum((r[3] for r in rows.values()), Decimal(0)), _day_rows(rows))
             for day, rows in sorted(by_day.items(), reverse=True)
         ],
-        net=sum((g.net for g in totals), Decimal(0)), gross=sum((g.gross for g in totals), Decimal(0)),
+        net=sum((g.net for g in totals), Decimal(0)),
+        gross=sum((g.gross for g in totals), Decimal(0)),
     )
 
 

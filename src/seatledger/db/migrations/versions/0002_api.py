@@ -3,6 +3,7 @@
 Revision ID: 0002_api
 Revises: 0001
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -19,9 +20,7 @@ def upgrade() -> None:
         sa.Column("token_id", sa.Integer(), nullable=False),
         sa.Column("window_start", sa.DateTime(), nullable=False),
         sa.Column("used", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["token_id"], ["api_tokens.id"], name=op.f("fk_api_rate_windows_token_id_api_tokens")
-        ),
+        sa.ForeignKeyConstraint(["token_id"], ["api_tokens.id"], name=op.f("fk_api_rate_windows_token_id_api_tokens")),
         sa.PrimaryKeyConstraint("token_id", "window_start", name=op.f("pk_api_rate_windows")),
     )
 

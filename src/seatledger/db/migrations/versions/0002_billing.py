@@ -3,6 +3,7 @@
 Revision ID: 0002_billing
 Revises: 0001
 """
+
 import datetime as dt
 from decimal import Decimal
 
@@ -36,7 +37,9 @@ def upgrade() -> None:
         sa.Column("enterprise_id", sa.Integer(), nullable=True),
         sa.Column("discount_percent", sa.Numeric(5, 2), nullable=False),
         sa.Column("effective_from", sa.Date(), nullable=False),
-        sa.ForeignKeyConstraint(["enterprise_id"], ["enterprises.id"], name=op.f("fk_prices_enterprise_id_enterprises")),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"], ["enterprises.id"], name=op.f("fk_prices_enterprise_id_enterprises")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_prices")),
     )
     op.create_index("ix_prices_sku_enterprise_from", "prices", ["sku", "enterprise_id", "effective_from"])
@@ -44,8 +47,13 @@ def upgrade() -> None:
         prices,
         [
             {
-                "sku": sku, "product": product, "unit_type": unit, "price_per_unit": price,
-                "enterprise_id": None, "discount_percent": Decimal("0"), "effective_from": dt.date(2020, 1, 1),
+                "sku": sku,
+                "product": product,
+                "unit_type": unit,
+                "price_per_unit": price,
+                "enterprise_id": None,
+                "discount_percent": Decimal("0"),
+                "effective_from": dt.date(2020, 1, 1),
             }
             for sku, product, unit, price in LIST_PRICES
         ],
@@ -68,9 +76,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_usage_report_exports")),
     )
-    op.create_index(
-        op.f("ix_usage_report_exports_enterprise_id"), "usage_report_exports", ["enterprise_id"]
-    )
+    op.create_index(op.f("ix_usage_report_exports_enterprise_id"), "usage_report_exports", ["enterprise_id"])
 
 
 def downgrade() -> None:

@@ -3,6 +3,7 @@
 Revision ID: 0002_exports
 Revises: 0001
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -33,9 +34,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_export_jobs")),
     )
-    op.create_index(
-        "ix_export_jobs_requester_kind_status", "export_jobs", ["requester_user_id", "kind", "status"]
-    )
+    op.create_index("ix_export_jobs_requester_kind_status", "export_jobs", ["requester_user_id", "kind", "status"])
 
 
 def downgrade() -> None:

@@ -3,6 +3,7 @@
 Revision ID: 0002_ghas_indexes
 Revises: 0001
 """
+
 from alembic import op
 
 
@@ -13,9 +14,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_commits_repo_pushed_email", "commits", ["repository_id", "pushed_at", "author_email"]
-    )
+    op.create_index("ix_commits_repo_pushed_email", "commits", ["repository_id", "pushed_at", "author_email"])
 
 
 def downgrade() -> None:

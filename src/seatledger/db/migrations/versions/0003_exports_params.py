@@ -3,6 +3,7 @@
 Revision ID: 0003_exports_params
 Revises: 0002_exports
 """
+
 from alembic import op
 import sqlalchemy as sa
 

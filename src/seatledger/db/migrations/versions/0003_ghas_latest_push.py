@@ -4,6 +4,7 @@ author_email index, so a person's latest push to a repository is one index probe
 Revision ID: 0003_ghas_latest_push
 Revises: 0002_ghas_indexes
 """
+
 from alembic import op
 
 
@@ -15,7 +16,8 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index(
-        "ix_commits_author_repo_latest", "commits",
+        "ix_commits_author_repo_latest",
+        "commits",
         ["author_email", "repository_id", "author_date", "sha", "pushed_at"],
     )
     # Its prefix: every look-up by author email is served by the new index.

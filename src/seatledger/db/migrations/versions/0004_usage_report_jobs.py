@@ -4,6 +4,7 @@ done; the REST API's send_email) and usage_report_exports.export_job_id (the job
 Revision ID: 0004_usage_report_jobs
 Revises: 0003_exports_params, 0002_billing
 """
+
 from alembic import op
 import sqlalchemy as sa
 

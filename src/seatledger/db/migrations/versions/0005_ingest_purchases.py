@@ -5,6 +5,7 @@ first row, in effect since the enterprise was created.
 Revision ID: 0005_ingest_purchases
 Revises: 0004_usage_report_jobs
 """
+
 from alembic import op
 import datetime as dt
 import sqlalchemy as sa
@@ -28,25 +29,42 @@ def upgrade() -> None:
         sa.Column("effective_from", sa.Date(), nullable=False),
         sa.Column("source", sa.String(length=40), nullable=False),
         sa.Column("recorded_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["enterprise_id"], ["enterprises.id"],
-                                name=op.f("fk_product_purchases_enterprise_id_enterprises")),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"], ["enterprises.id"], name=op.f("fk_product_purchases_enterprise_id_enterprises")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_product_purchases")),
-        sa.UniqueConstraint("enterprise_id", "product", "effective_from",
-                            name=op.f("uq_product_purchases_enterprise_id_product_effective_from")),
+        sa.UniqueConstraint(
+            "enterprise_id",
+            "product",
+            "effective_from",
+            name=op.f("uq_product_purchases_enterprise_id_product_effective_from"),
+        ),
     )
     conn = op.get_bind()
-    rows = conn.execute(sa.text(
-        "SELECT p.enterprise_id, p.product, p.billing, p.purchased, p.expires_at, e.created_at"
-        " FROM enterprise_products p JOIN enterprises e ON e.id = p.enterprise_id"
-    )).all()
+    rows = conn.execute(
+        sa.text(
+            "SELECT p.enterprise_id, p.product, p.billing, p.purchased, p.expires_at, e.created_at"
+            " FROM enterprise_products p JOIN enterprises e ON e.id = p.enterprise_id"
+        )
+    ).all()
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     if rows:
-        op.bulk_insert(purchases, [
-            {"enterprise_id": r.enterprise_id, "product": r.product, "billing": r.billing,
-             "purchased": r.purchased or 0, "expires_at": _date(r.expires_at), "effective_from": _date(r.created_at),
-             "source": "ledger", "recorded_at": now}
-            for r in rows
-        ])
+        op.bulk_insert(
+            purchases,
+            [
+                {
+                    "enterprise_id": r.enterprise_id,
+                    "product": r.product,
+                    "billing": r.billing,
+                    "purchased": r.purchased or 0,
+                    "expires_at": _date(r.expires_at),
+                    "effective_from": _date(r.created_at),
+                    "source": "ledger",
+                    "recorded_at": now,
+                }
+                for r in rows
+            ],
+        )
 
 
 def _date(value: object) -> dt.date | None:

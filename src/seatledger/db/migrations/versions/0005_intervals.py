@@ -5,6 +5,7 @@ enterprise already in the ledger; the last verification of each (interval_checks
 Revision ID: 0005_intervals
 Revises: 0004_usage_report_jobs
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -15,7 +16,12 @@ branch_labels = None
 depends_on = None
 
 _TABLES = (
-    "seat_reason_intervals", "seat_spans", "committer_windows", "committer_spans", "ghas_enablements", "interval_checks",
+    "seat_reason_intervals",
+    "seat_spans",
+    "committer_windows",
+    "committer_spans",
+    "ghas_enablements",
+    "interval_checks",
 )
 
 
@@ -31,7 +37,9 @@ def upgrade() -> None:
         bind.execute(
             sa.insert(e).from_select(
                 ["repository_id", "product", "started_at"],
-                sa.select(r.c.id, sa.literal(product, sa.String), r.c.created_at).where(r.c[f"{product}_enabled"] == sa.true()),
+                sa.select(r.c.id, sa.literal(product, sa.String), r.c.created_at).where(
+                    r.c[f"{product}_enabled"] == sa.true()
+                ),
             )
         )
     for (enterprise_id,) in bind.execute(sa.select(tables.enterprises.c.id)).all():

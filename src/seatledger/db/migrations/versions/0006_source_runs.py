@@ -5,6 +5,7 @@ Also merges the two 0005 heads.
 Revision ID: 0006_source_runs
 Revises: 0005_intervals, 0005_ingest_purchases
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -26,8 +27,9 @@ def upgrade() -> None:
         sa.Column("last_success_covered", sa.Text(), nullable=True),
         sa.Column("last_failure_at", sa.DateTime(), nullable=True),
         sa.Column("last_failure_reason", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["enterprise_id"], ["enterprises.id"],
-                                name=op.f("fk_source_runs_enterprise_id_enterprises")),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"], ["enterprises.id"], name=op.f("fk_source_runs_enterprise_id_enterprises")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_source_runs")),
         sa.UniqueConstraint("enterprise_id", "source", name=op.f("uq_source_runs_enterprise_id_source")),
     )

@@ -4,6 +4,7 @@ per login and per address (throttling)
 Revision ID: 0006_web_sessions
 Revises: 0005_uniqueness_open_rows
 """
+
 from alembic import op
 import sqlalchemy as sa
 

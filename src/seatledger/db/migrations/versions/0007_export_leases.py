@@ -4,6 +4,7 @@ so a job whose worker died is found and retried or failed
 Revision ID: 0007_export_leases
 Revises: 0006_web_sessions
 """
+
 from alembic import op
 import sqlalchemy as sa
 

@@ -5,13 +5,18 @@ Revision ID: 0008_alerts
 Revises: 0002_api, 0002_seat_indexes, 0003_ghas_latest_push, 0005_intervals, 0005_ingest_purchases,
     0007_export_leases
 """
+
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0008_alerts"
 down_revision = (
-    "0002_api", "0002_seat_indexes", "0003_ghas_latest_push", "0005_intervals", "0005_ingest_purchases",
+    "0002_api",
+    "0002_seat_indexes",
+    "0003_ghas_latest_push",
+    "0005_intervals",
+    "0005_ingest_purchases",
     "0007_export_leases",
 )
 branch_labels = None

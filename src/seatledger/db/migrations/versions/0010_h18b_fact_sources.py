@@ -6,6 +6,7 @@ source, which any full import that no longer lists it may end, as every import d
 Revision ID: 0010_h18b_fact_sources
 Revises: 0009_merge_heads
 """
+
 from alembic import op
 import sqlalchemy as sa
 

@@ -5,6 +5,7 @@ records who reclaimed which Copilot seat and when
 Revision ID: 0010_h19b_as_of_and_reclaims
 Revises: 0009_merge_heads
 """
+
 from alembic import op
 import sqlalchemy as sa
 

@@ -3,6 +3,7 @@
 Revision ID: 0010_h21b_digests
 Revises: 0009_merge_heads
 """
+
 from alembic import op
 import sqlalchemy as sa
 

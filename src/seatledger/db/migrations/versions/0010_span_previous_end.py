@@ -6,6 +6,7 @@ probes read.
 Revision ID: 0010_span_previous_end
 Revises: 0009_merge_heads
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -48,8 +49,12 @@ def downgrade() -> None:
         op.create_index(name, "seat_spans", columns)
     op.drop_column("seat_spans", "previous_ended_at")
     op.drop_index("ix_committer_spans_namespace", table_name="committer_spans")
-    op.create_index("ix_committer_spans_namespace", "committer_spans", ["enterprise_id", "product", "namespace", "ended_at"])
+    op.create_index(
+        "ix_committer_spans_namespace", "committer_spans", ["enterprise_id", "product", "namespace", "ended_at"]
+    )
     op.drop_index("ix_committer_spans_at", table_name="committer_spans")
-    op.create_index("ix_committer_spans_at", "committer_spans", ["enterprise_id", "product", "scope_key", "ended_at", "started_at"])
+    op.create_index(
+        "ix_committer_spans_at", "committer_spans", ["enterprise_id", "product", "scope_key", "ended_at", "started_at"]
+    )
     op.drop_index("ix_committer_spans_user", table_name="committer_spans")
     op.create_index("ix_committer_spans_user", "committer_spans", ["enterprise_id", "user_id"])

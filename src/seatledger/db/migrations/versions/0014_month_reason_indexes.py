@@ -5,6 +5,7 @@ reasons that end in a range (the people whose granting org may change in a month
 Revision ID: 0014_month_reason_indexes
 Revises: 0013_merge_heads
 """
+
 from alembic import op
 import sqlalchemy as sa
 
