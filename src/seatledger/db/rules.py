@@ -457,22 +457,35 @@ def committer_pushes(enterprise_id: int, user_ids: tuple[int, ...] | None) -> sa
     ).group_by(numbered.c.user_id, numbered.c.repository_id, numbered.c.island)
 
 
+def _by_dialect(function: type[sa.sql.functions.GenericFunction[Any]], sqlite: str, other: str) -> None:
+    """Compile ``function`` from a template per dialect: ``{0}``, ``{1}``, ... are its arguments."""
+
+    def render(template: str) -> Any:
+        def compile_(element: Any, compiler: sa.sql.compiler.SQLCompiler, **kw: Any) -> str:
+            return template.format(*(compiler.process(c, **kw) for c in element.clauses))
+
+        return compile_
+
+    compiles(function, "sqlite")(render(sqlite))
+    compiles(function)(render(other))
+
+
 class _DaysBetween(sa.sql.functions.GenericFunction[float]):
     inherit_cache = True
     type = sa.Float()
     name = "seatledger_days_between"
 
 
-@compiles(_DaysBetween, "sqlite")
-def _days_sqlite(element: _DaysBetween, compiler: sa.sql.compiler.SQLCompiler, **kw: object) -> str:
-    a, b = list(element.clauses)
-    return f"(julianday({compiler.process(b, **kw)}) - julianday({compiler.process(a, **kw)}))"
+class EpochSeconds(sa.sql.functions.GenericFunction[int]):
+    """A timestamp as whole seconds since 1970 (an integer the database can order and add)."""
+
+    inherit_cache = True
+    type = sa.BigInteger()
+    name = "seatledger_epoch_seconds"
 
 
-@compiles(_DaysBetween)
-def _days_default(element: _DaysBetween, compiler: sa.sql.compiler.SQLCompiler, **kw: object) -> str:
-    a, b = list(element.clauses)
-    return f"(EXTRACT(EPOCH FROM ({compiler.process(b, **kw)} - {compiler.process(a, **kw)})) / 86400.0)"
+_by_dialect(_DaysBetween, "(julianday({1}) - julianday({0}))", "(EXTRACT(EPOCH FROM ({1} - {0})) / 86400.0)")
+_by_dialect(EpochSeconds, "CAST(strftime('%s', {0}) AS INTEGER)", "CAST(EXTRACT(EPOCH FROM {0}) AS BIGINT)")
 
 
 def _days_between(a: sa.ColumnElement[Any], b: sa.ColumnElement[Any]) -> sa.ColumnElement[float]:

@@ -20,8 +20,8 @@ from typing import Any, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.compiler import compiles
 
+from seatledger.db import rules
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.db.committer_spans import enterprise_key
@@ -170,25 +170,9 @@ def _granting_orgs(m: BillingMonth, candidates: list[_OrgCandidate], first: int)
     return orgs
 
 
-class _EpochSeconds(sa.sql.functions.GenericFunction[int]):
-    inherit_cache = True
-    type = sa.BigInteger()
-    name = "seatledger_epoch_seconds"
-
-
-@compiles(_EpochSeconds, "sqlite")
-def _epoch_sqlite(element: _EpochSeconds, compiler: sa.sql.compiler.SQLCompiler, **kw: object) -> str:
-    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
-
-
-@compiles(_EpochSeconds)
-def _epoch_default(element: _EpochSeconds, compiler: sa.sql.compiler.SQLCompiler, **kw: object) -> str:
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
-
-
 def _org_order(o: sa.Table | sa.Alias) -> sa.ColumnElement[int]:
     """The org's place in the granting order (oldest first, then by id), as one integer."""
-    return _EpochSeconds(o.c.created_at) * sa.literal(_ORG_IDS, sa.BigInteger) + o.c.id
+    return rules.EpochSeconds(o.c.created_at) * sa.literal(_ORG_IDS, sa.BigInteger) + o.c.id
 
 
 def _org_of(best: int | None) -> int | None:
