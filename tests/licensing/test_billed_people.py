@@ -19,7 +19,7 @@ from seatledger.db.ledger import Ledger
 from seatledger.licensing import billed_people as bp
 from seatledger.licensing.cost_centers import self_assigned_users
 from seatledger.licensing.scope import get_enterprise
-from seatledger.licensing.usage import iter_line_items
+from seatledger.licensing.usage import UsageFilter, iter_line_items
 from tests.db.random_writes import OPS, apply, new_world
 
 # Months of the random writes' history (their days run from 2025-01-01 to about 2026-05).
@@ -66,6 +66,10 @@ def _check_month(conn: Connection, slug: str, year: int, month: int) -> None:
     assert {(i.date, i.sku, i.organization, i.cost_center_id): [i.quantity, i.net_amount] for i in summarized} == dict(
         detailed
     )
+    # An org's usage counts only who may be billed through it, and is the enterprise's for it.
+    for org in (f"{slug}-org0", f"{slug}-org1"):
+        of_org = list(iter_line_items(conn, ent, start, end, as_of=AS_OF, filt=UsageFilter(organization=org)))
+        assert of_org == [i for i in summarized if i.organization == org], org
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

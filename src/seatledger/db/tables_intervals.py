@@ -54,6 +54,8 @@ seat_reason_intervals = Table(
     Index("ix_seat_reason_intervals_key", "enterprise_id", "other_key"),
     Index("ix_seat_reason_intervals_start", "enterprise_id", "started_at"),
     Index("ix_seat_reason_intervals_end", "enterprise_id", "ended_at"),
+    # Covering: the people with a reason through an org in a window (an org's usage month).
+    Index("ix_seat_reason_intervals_org", "enterprise_id", "org_id", "started_at", "ended_at", "user_id", "other_key"),
 )
 
 seat_spans = Table(

@@ -180,9 +180,26 @@ def _org_of(best: int | None) -> int | None:
     return None if best is None else best % _ORG_IDS
 
 
-def _month_reasons(conn: Connection, m: BillingMonth) -> sa.Subquery:
-    window = seat_reasons.Window(m.start, m.window_end)
-    return seat_reasons.reasons(policy_for(conn, m.ent), window)
+def _month_reasons(conn: Connection, m: BillingMonth, org_id: int | None = None) -> sa.Subquery:
+    """The seat reasons that hold at some instant of the month; with ``org_id``, only those of
+    the people with a reason through that org (no one else can be billed through it)."""
+    window, policy = seat_reasons.Window(m.start, m.window_end), policy_for(conn, m.ent)
+    rows = seat_reasons.reasons(policy, window)
+    if org_id is None:
+        return rows
+    through = seat_reasons.reasons(policy, window, org_id=org_id)
+    return sa.select(rows).where(_of_people(rows, through)).subquery("reasons")
+
+
+def _of_people(rows: sa.Subquery, people: sa.Subquery) -> sa.ColumnElement[bool]:
+    """``rows`` of the people in ``people`` (both with ``user_id`` and ``other_key``)."""
+    return sa.or_(
+        rows.c.user_id.in_(sa.select(people.c.user_id).where(people.c.user_id.is_not(None))),
+        sa.and_(
+            rows.c.user_id.is_(None),
+            rows.c.other_key.in_(sa.select(people.c.other_key).where(people.c.user_id.is_(None))),
+        ),
+    )
 
 
 def _people_from_reasons(m: BillingMonth, rows: Iterable[Any], logins: dict[int, str] | None) -> list[BilledPerson]:
@@ -231,12 +248,15 @@ def _groups(conn: Connection, keyed: sa.Subquery, *keys: str) -> list[Any]:
     return list(conn.execute(sa.select(*columns, sa.func.count().label("people")).group_by(*columns)))
 
 
-def enterprise_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[tuple[int]]) -> MonthBilling:
+def enterprise_billing(
+    conn: Connection, m: BillingMonth, own: sa.CompoundSelect[tuple[int]], org_id: int | None = None
+) -> MonthBilling:
     """:func:`enterprise_people`, with the people whose reasons held all month through the
     same organizations counted in groups by the database: only those whose granting org may
     change during the month (a reason through an org starts or ends in it), and those in
-    ``own`` (user ids allocated to a cost center one by one), are described one by one."""
-    r, o = _month_reasons(conn, m), t.organizations
+    ``own`` (user ids allocated to a cost center one by one), are described one by one. With
+    ``org_id``, only the people who may be billed through that org."""
+    r, o = _month_reasons(conn, m, org_id), t.organizations
     tier = sa.case({reason: n for reason, n in _TIER.items()}, value=r.c.reason)
     candidate = sa.case(
         (
@@ -286,31 +306,33 @@ def enterprise_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect
             *through_org, rr.c.ended_at > m.start, rr.c.ended_at < m.window_end
         ),
     ).subquery("moving")
-    rows = _month_reasons(conn, m)
-    theirs = sa.select(rows).where(
-        sa.or_(
-            rows.c.user_id.in_(sa.select(moving.c.user_id).where(moving.c.user_id.is_not(None))),
-            sa.and_(
-                rows.c.user_id.is_(None),
-                rows.c.other_key.in_(sa.select(moving.c.other_key).where(moving.c.user_id.is_(None))),
-            ),
-        )
-    )
+    rows = _month_reasons(conn, m, org_id)
+    theirs = sa.select(rows).where(_of_people(rows, moving))
     return MonthBilling(_people_from_reasons(m, conn.execute(theirs), None), groups)
 
 
-def _committer_window(m: BillingMonth) -> list[sa.ColumnElement[bool]]:
+def _committer_window(m: BillingMonth, org_id: int | None = None) -> list[sa.ColumnElement[bool]]:
     """The kept committer spans of both products, at the enterprise and org scopes, that hold
-    at some instant of the month up to its last sampled day."""
+    at some instant of the month up to its last sampled day; with ``org_id``, only those of the
+    people with such a span in that org (no one else can be billed through it)."""
     cs = ti.committer_spans
-    return [
-        cs.c.enterprise_id == m.ent.id,
-        cs.c.product.in_(list(AS_PRODUCTS.values())),
-        sa.or_(cs.c.scope_key == enterprise_key(), cs.c.scope_key.startswith("o:")),
-        cs.c.started_at <= m.samples[-1],
-        cs.c.ended_at > m.start,
-        cs.c.ended_at > cs.c.started_at,
-    ]
+
+    def holding(spans: sa.FromClause) -> list[sa.ColumnElement[bool]]:
+        return [
+            spans.c.enterprise_id == m.ent.id,
+            spans.c.product.in_(list(AS_PRODUCTS.values())),
+            spans.c.started_at <= m.samples[-1],
+            spans.c.ended_at > m.start,
+            spans.c.ended_at > spans.c.started_at,
+        ]
+
+    where = [*holding(cs), sa.or_(cs.c.scope_key == enterprise_key(), cs.c.scope_key.startswith("o:"))]
+    if org_id is not None:
+        there = ti.committer_spans.alias("there")
+        where.append(
+            cs.c.user_id.in_(sa.select(there.c.user_id).where(*holding(there), there.c.scope_key == f"o:{org_id}"))
+        )
+    return where
 
 
 def committer_people(conn: Connection, m: BillingMonth) -> dict[str, list[BilledPerson]]:
@@ -351,16 +373,23 @@ def committer_people(conn: Connection, m: BillingMonth) -> dict[str, list[Billed
     return out
 
 
-def committer_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[tuple[int]]) -> dict[str, MonthBilling]:
+def committer_billing(
+    conn: Connection, m: BillingMonth, own: sa.CompoundSelect[tuple[int]], org_id: int | None = None
+) -> dict[str, MonthBilling]:
     """:func:`committer_people`, counted in groups by the database (each person is billed
     through one organization all month): one group per product, first day, granting org, and
-    person allocated on their own (``own``)."""
+    person allocated on their own (``own``); with ``org_id``, only people who may be billed
+    through it."""
     cs, o = ti.committer_spans, t.organizations
     spans = (
-        sa.select(cs.c.product, cs.c.user_id, cs.c.scope_key, cs.c.started_at).where(*_committer_window(m)).subquery()
+        sa.select(cs.c.product, cs.c.user_id, cs.c.scope_key, cs.c.started_at)
+        .where(*_committer_window(m, org_id))
+        .subquery()
     )
     # "o:<id>" -> id (a join on the org's id, not on a key built per org, keeps an index on it)
-    org_id = sa.case((spans.c.scope_key.startswith("o:"), sa.cast(sa.func.substr(spans.c.scope_key, 3), sa.Integer)))
+    org_of_span = sa.case(
+        (spans.c.scope_key.startswith("o:"), sa.cast(sa.func.substr(spans.c.scope_key, 3), sa.Integer))
+    )
     from_enterprise = sa.func.min(sa.case((spans.c.scope_key == enterprise_key(), spans.c.started_at)))
     person = (
         sa.select(
@@ -369,7 +398,7 @@ def committer_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[
             from_enterprise.label("started_at"),
             sa.func.min(_org_order(o)).label("best"),
         )
-        .select_from(spans.outerjoin(o, sa.and_(o.c.id == org_id, o.c.enterprise_id == m.ent.id)))
+        .select_from(spans.outerjoin(o, sa.and_(o.c.id == org_of_span, o.c.enterprise_id == m.ent.id)))
         .group_by(spans.c.product, spans.c.user_id)
         .having(from_enterprise.is_not(None))
         .subquery("person")
@@ -389,14 +418,22 @@ def committer_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[
     return out
 
 
-def _copilot_window(m: BillingMonth) -> list[sa.ColumnElement[bool]]:
-    """The Copilot seats of the enterprise held at some instant of the month's samples."""
+def _copilot_window(m: BillingMonth, org_id: int | None = None) -> list[sa.ColumnElement[bool]]:
+    """The Copilot seats of the enterprise held at some instant of the month's samples; with
+    ``org_id``, only those of people holding a seat of that org then (no one else can be billed
+    through it)."""
     s, o = t.copilot_seats, t.organizations
-    return [
-        o.c.enterprise_id == m.ent.id,
-        s.c.created_at <= m.samples[-1],
-        sa.or_(s.c.ended_at.is_(None), s.c.ended_at > m.start),
-    ]
+
+    def holding(seats: sa.FromClause) -> list[sa.ColumnElement[bool]]:
+        return [seats.c.created_at <= m.samples[-1], sa.or_(seats.c.ended_at.is_(None), seats.c.ended_at > m.start)]
+
+    where = [o.c.enterprise_id == m.ent.id, *holding(s)]
+    if org_id is not None:
+        there = t.copilot_seats.alias("there")
+        where.append(
+            s.c.user_id.in_(sa.select(there.c.user_id).where(there.c.organization_id == org_id, *holding(there)))
+        )
+    return where
 
 
 def _copilot_state(
@@ -454,11 +491,13 @@ def copilot_people(conn: Connection, m: BillingMonth) -> dict[str, list[BilledPe
 _PLAN_SKUS = {"business": COPILOT_BUSINESS, "enterprise": COPILOT_ENTERPRISE}
 
 
-def copilot_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[tuple[int]]) -> dict[str, MonthBilling]:
+def copilot_billing(
+    conn: Connection, m: BillingMonth, own: sa.CompoundSelect[tuple[int]], org_id: int | None = None
+) -> dict[str, MonthBilling]:
     """:func:`copilot_people`, with the people who hold one seat that does not end before the
     month's last sample counted in groups by the database (plan, org, first day, and person
     allocated on their own): only people with several seats or a seat ending are evaluated day
-    by day."""
+    by day. With ``org_id``, only people who may be billed through it."""
     s, o = t.copilot_seats, t.organizations
     ends = sa.func.max(sa.case((sa.and_(s.c.ended_at.is_not(None), s.c.ended_at <= m.samples[-1]), 1), else_=0))
     person = (
@@ -469,7 +508,7 @@ def copilot_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[tu
             sa.func.min(s.c.created_at).label("started_at"),
         )
         .join(o, o.c.id == s.c.organization_id)
-        .where(*_copilot_window(m))
+        .where(*_copilot_window(m, org_id))
         .group_by(s.c.user_id)
     )
     one_seat = person.having(sa.and_(sa.func.count() == 1, ends == 0)).subquery("person")
@@ -486,7 +525,7 @@ def copilot_billing(conn: Connection, m: BillingMonth, own: sa.CompoundSelect[tu
     several = (
         sa.select(s.c.user_id)
         .join(o, o.c.id == s.c.organization_id)
-        .where(*_copilot_window(m))
+        .where(*_copilot_window(m, org_id))
         .group_by(s.c.user_id)
         .having(sa.or_(sa.func.count() > 1, ends == 1))
     )

@@ -179,6 +179,9 @@ def _month_rows(
     m = BillingMonth(conn, ent, year, month, last_day)
     skus = [s for s in SKUS if filt.skus is None or s.id in filt.skus]
     own = self_assigned_users(ent.id)
+    # An org's usage: only people who may be billed through it are counted (the rows are still
+    # kept by ``filt``, as the enterprise's would be).
+    org_id = next((i for i, login in org_logins.items() if login == filt.organization), None)
     by_copilot: dict[str, MonthBilling] | None = None
     by_committers: dict[str, MonthBilling] | None = None
     for sku in skus:
@@ -189,14 +192,14 @@ def _month_rows(
                 yield from _detailed_rows(m, sku, people, tariff, first_day, last_day, filt, allocator, org_logins)
             continue
         if sku.id == GHEC:
-            billing = enterprise_billing(conn, m, own)
+            billing = enterprise_billing(conn, m, own, org_id)
         elif sku.id in AS_PRODUCTS:
             if by_committers is None:  # both products come from one statement
-                by_committers = committer_billing(conn, m, own)
+                by_committers = committer_billing(conn, m, own, org_id)
             billing = by_committers[sku.id]
         else:
             if by_copilot is None:
-                by_copilot = copilot_billing(conn, m, own)
+                by_copilot = copilot_billing(conn, m, own, org_id)
             billing = by_copilot[sku.id]
         yield from _grouped_rows(m, sku, billing, tariff, first_day, last_day, filt, allocator, org_logins)
 

@@ -1,6 +1,7 @@
 """Indexes for a usage month: a person's seat reasons with what grouping them reads (the
-usage counts everyone whose reasons held all month in groups, in index order), and the
-reasons that end in a range (the people whose granting org may change in a month).
+usage counts everyone whose reasons held all month in groups, in index order), the reasons
+that end in a range (the people whose granting org may change in a month), and the reasons
+through one org (the people an org's usage counts).
 
 Revision ID: 0014_month_reason_indexes
 Revises: 0013_merge_heads
@@ -31,6 +32,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_seat_reason_intervals_org", table_name="seat_reason_intervals")
     op.drop_index("ix_seat_reason_intervals_end", table_name="seat_reason_intervals")
     op.drop_index("ix_seat_reason_intervals_user", table_name="seat_reason_intervals")
     op.create_index("ix_seat_reason_intervals_user", "seat_reason_intervals", ["enterprise_id", "user_id"])
