@@ -57,6 +57,7 @@ OPS = st.one_of(
     st.tuples(st.just("price"), st.integers(1, 50), day),
     st.tuples(st.just("cost_center"), login),
     st.tuples(st.just("assign_cost_center"), login, day),
+    st.tuples(st.just("assign_org_cost_center"), org, day),
 )
 
 
@@ -175,6 +176,9 @@ def _apply(conn: Connection, w: dict[str, Any], op: tuple[Any, ...]) -> None:
         pricing.set_price(conn, w["eid"], "ghec_licenses", Decimal(op[1]), effective_from=at(op[2]).date())
     elif kind == "cost_center" and op[1] in users:
         cost_centers.create_cost_center(conn, w["eid"], f"cc-{next(_serial)}", at=T0)
+    elif kind == "assign_org_cost_center":
+        center = cost_centers.create_cost_center(conn, w["eid"], f"cc-{next(_serial)}", at=T0)
+        cost_centers.add_resources(conn, w["eid"], center.id, [("Org", f"{w['slug']}-org{op[1]}")], at=at(op[2]))
     elif kind == "assign_cost_center" and op[1] in users:
         center = cost_centers.create_cost_center(conn, w["eid"], f"cc-{next(_serial)}", at=T0)
         cost_centers.add_resources(conn, w["eid"], center.id, [("User", op[1])], at=at(op[2]))

@@ -66,6 +66,24 @@ def _check_month(conn: Connection, slug: str, year: int, month: int) -> None:
     assert {(i.date, i.sku, i.organization, i.cost_center_id): [i.quantity, i.net_amount] for i in summarized} == dict(
         detailed
     )
+    # Items not split by org or cost center are the full split added up.
+    for split in ((), ("organization",), ("cost_center",)):
+        wanted: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+        for i in summarized:
+            key = (
+                i.date,
+                i.sku,
+                i.organization if "organization" in split else None,
+                i.cost_center_id if "cost_center" in split else None,
+            )
+            wanted[key][0] += i.quantity
+            wanted[key][1] += i.gross_amount
+            wanted[key][2] += i.net_amount
+        got = {
+            (i.date, i.sku, i.organization, i.cost_center_id): [i.quantity, i.gross_amount, i.net_amount]
+            for i in iter_line_items(conn, ent, start, end, as_of=AS_OF, split_by=split)
+        }
+        assert got == dict(wanted), split
     # An org's usage counts only who may be billed through it, and is the enterprise's for it.
     for org in (f"{slug}-org0", f"{slug}-org1"):
         of_org = list(iter_line_items(conn, ent, start, end, as_of=AS_OF, filt=UsageFilter(organization=org)))
@@ -85,6 +103,14 @@ def _check_month(conn: Connection, slug: str, year: int, month: int) -> None:
     ]
 )
 @example(ops=[("member", 0, "ann", "member", 0), ("copilot", 1, "ann", 33), ("end_copilot", 1, "ann", 33)])
+@example(
+    ops=[
+        ("member", 1, "ann", "member", 0),
+        ("assign_org_cost_center", 0, 0),
+        ("assign_org_cost_center", 1, 0),
+        ("member", 0, "ann", "member", 35),
+    ]
+)
 @example(
     ops=[
         ("member", 0, "ann", "member", 0),

@@ -60,6 +60,8 @@ CENT = Decimal("0.01")
 # Longest ranges, as GitHub's: a summarized report covers up to a year, a detailed one 31 days.
 SUMMARIZED_MAX_DAYS = 366
 DETAILED_MAX_DAYS = 31
+# What summarized line items are split by, besides the day and the SKU.
+SPLITS = ("organization", "cost_center")
 # The usage API answers for the current month and the 23 before it.
 USAGE_API_MONTHS = 24
 
@@ -175,6 +177,7 @@ def _month_rows(
     volume: set[str],
     org_logins: dict[int, str],
     detailed: bool,
+    split_by: tuple[str, ...],
 ) -> Iterator[LineItem]:
     m = BillingMonth(conn, ent, year, month, last_day)
     skus = [s for s in SKUS if filt.skus is None or s.id in filt.skus]
@@ -201,7 +204,7 @@ def _month_rows(
             if by_copilot is None:
                 by_copilot = copilot_billing(conn, m, own, org_id)
             billing = by_copilot[sku.id]
-        yield from _grouped_rows(m, sku, billing, tariff, first_day, last_day, filt, allocator, org_logins)
+        yield from _grouped_rows(m, sku, billing, tariff, first_day, last_day, filt, allocator, org_logins, split_by)
 
 
 def _people(conn: Connection, m: BillingMonth, sku: str) -> list[BilledPerson]:
@@ -271,48 +274,53 @@ def _grouped_rows(
     filt: UsageFilter,
     allocator: Allocator,
     org_logins: dict[int, str],
+    split_by: tuple[str, ...],
 ) -> Iterator[LineItem]:
     """Summarized rows. People whose org and cost center stay the same all month (most of
-    them) are counted per (first day, bundled, org, cost center) and added in bulk."""
+    them) are counted per (first day, bundled, org, cost center) and added in bulk. A dimension
+    not in ``split_by`` (and not filtered on) is not split: None in every row."""
     days_end = {d: day_end(m.day(d)) for d in range(1, m.days + 1)}
+    by_org = "organization" in split_by or filt.organization is not None
+    by_cost_center = ("cost_center" in split_by or filt.cost_center_id is not None) and not allocator.empty
     steady: dict[tuple[int, bool, int | None, str | None], int] = defaultdict(int)
     # (day, org, cost center) -> (quantity, gross, discount, net)
     groups: dict[tuple[int, int | None, str | None], tuple[int, Decimal, Decimal, Decimal]] = {}
     nothing = (0, Decimal(0), Decimal(0), Decimal(0))
 
     def add(d: int, org_id: int | None, cc: str | None, n: int, amounts: tuple[Decimal, Decimal, Decimal]) -> None:
-        qty, gross, discount, net = groups.get((d, org_id, cc), nothing)
-        groups[(d, org_id, cc)] = (qty + n, gross + amounts[0] * n, discount + amounts[1] * n, net + amounts[2] * n)
+        key = (d, org_id if by_org else None, cc)
+        qty, gross, discount, net = groups.get(key, nothing)
+        groups[key] = (qty + n, gross + amounts[0] * n, discount + amounts[1] * n, net + amounts[2] * n)
+
+    def allocated(user_id: int | None, org_id: int | None, d: int) -> str | None:
+        return allocator.allocate(user_id, org_id, days_end[d]) if by_cost_center else None
+
+    def constant(user_id: int | None, org_id: int | None, lo: int) -> bool:
+        return not by_cost_center or allocator.constant(user_id, org_id, days_end[lo], days_end[last_day])
 
     for g in billing.groups:
         lo = max(first_day, g.first)
         if lo > last_day:
             continue
-        first_cc = allocator.allocate(g.user_id, g.org_id, days_end[lo]) if not allocator.empty else None
-        if allocator.empty or allocator.constant(g.user_id, g.org_id, days_end[lo], days_end[last_day]):
-            steady[(g.first, g.bundled, g.org_id, first_cc)] += g.count
+        if constant(g.user_id, g.org_id, lo):
+            steady[(g.first, g.bundled, g.org_id if by_org else None, allocated(g.user_id, g.org_id, lo))] += g.count
             continue
         amounts = tariff.amounts(g.first, g.bundled)
         for d in range(lo, last_day + 1):
-            add(d, g.org_id, allocator.allocate(g.user_id, g.org_id, days_end[d]), g.count, amounts[d])
+            add(d, g.org_id, allocated(g.user_id, g.org_id, d), g.count, amounts[d])
     for p in billing.people:
         lo = max(first_day, p.first)
         if lo > last_day:
             continue
-        org_ids = set(p.orgs[lo : last_day + 1])
-        if p.mask is None and len(org_ids) == 1:
-            (org_id,) = org_ids
-            first_cc = allocator.allocate(p.user_id, org_id, days_end[lo]) if not allocator.empty else None
-            if allocator.empty or allocator.constant(p.user_id, org_id, days_end[lo], days_end[last_day]):
-                steady[(p.first, p.bundled, org_id, first_cc)] += 1
-                continue
+        # One org all month (or orgs that decide nothing here: neither split nor allocating by).
+        org_ids = set(p.orgs[lo : last_day + 1]) if by_org or by_cost_center else {None}
+        if p.mask is None and len(org_ids) == 1 and constant(p.user_id, p.orgs[lo], lo):
+            steady[(p.first, p.bundled, p.orgs[lo] if by_org else None, allocated(p.user_id, p.orgs[lo], lo))] += 1
+            continue
         amounts = tariff.amounts(p.first, p.bundled)
         for d in range(lo, last_day + 1):
-            if not p.billed(d):
-                continue
-            org_id = p.orgs[d]
-            cc = allocator.allocate(p.user_id, org_id, days_end[d]) if not allocator.empty else None
-            add(d, org_id, cc, 1, amounts[d])
+            if p.billed(d):
+                add(d, p.orgs[d], allocated(p.user_id, p.orgs[d], d), 1, amounts[d])
     for (first, bundled, org_id, cc), n in steady.items():
         amounts = tariff.amounts(first, bundled)
         for d in range(max(first_day, first), last_day + 1):
@@ -353,9 +361,13 @@ def iter_line_items(
     filt: UsageFilter = UsageFilter(),
     detailed: bool = False,
     as_of: dt.datetime | None = None,
+    split_by: tuple[str, ...] = SPLITS,
 ) -> Iterator[LineItem]:
     """Line items of each day from ``start`` to ``end`` (days after ``as_of`` have none), by
-    date, then SKU, organization and cost center; ``detailed`` gives one per person-day."""
+    date, then SKU, organization and cost center; ``detailed`` gives one per person-day.
+    ``split_by`` names the dimensions (of :data:`SPLITS`) the summarized items are split by:
+    one left out is None in every item, and costs nothing to work out (a total per SKU needs
+    neither the granting organization nor the cost center)."""
     today = (as_of or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)).date()
     end = min(end, today)
     if end < start:
@@ -378,7 +390,19 @@ def iter_line_items(
         # Within a day, rows come SKU by SKU; reorder so the whole range reads by date.
         rows = list(
             _month_rows(
-                conn, enterprise, year, month, first, last, filt, allocator, prices, volume, org_logins, detailed
+                conn,
+                enterprise,
+                year,
+                month,
+                first,
+                last,
+                filt,
+                allocator,
+                prices,
+                volume,
+                org_logins,
+                detailed,
+                split_by,
             )
         )
         rows.sort(

@@ -29,6 +29,8 @@ from seatledger.licensing import (
 from seatledger.web.table_view import TablePage, TableState, page_of
 
 GROUPS = {"sku": "SKU", "organization": "Organization", "cost_center": "Cost center"}
+# What the line items must be split by for each grouping (a total per SKU needs neither).
+SPLIT_BY: dict[str, tuple[str, ...]] = {"sku": (), "organization": ("organization",), "cost_center": ("cost_center",)}
 ENTERPRISE_ONLY = "Enterprise Only"  # GitHub's label for usage without a cost center
 # The chart draws this many groups, the largest by billed amount, and the rest as one series:
 # a hundred organizations in eight repeating colours read as none. The tables keep them all.
@@ -101,7 +103,9 @@ def usage_page(conn: Connection, scope: Scope, month: dt.date, group: str, as_of
     # day -> group -> (quantity, gross, discount, net)
     by_day: dict[dt.date, dict[str, tuple[int, Decimal, Decimal, Decimal]]] = defaultdict(dict)
     nothing = (0, Decimal(0), Decimal(0), Decimal(0))
-    for item in iter_line_items(conn, resolved.enterprise, month, end, filt=filt, as_of=as_of):
+    for item in iter_line_items(
+        conn, resolved.enterprise, month, end, filt=filt, as_of=as_of, split_by=SPLIT_BY[group]
+    ):
         key = _key(item, group)
         per_group[key][index[item.date]] += float(item.net_amount)
         s = sums[key]
