@@ -44,23 +44,22 @@ def iter_unattributed_emails(
     repos = sa.select(r.c.id).where(r.c.enterprise_id == info.id)
     if not info.data_residency:
         repos = repos.where(r.c.visibility != "public")
+    in_window = (c.c.pushed_at > at - ACTIVE_COMMITTER_WINDOW, c.c.pushed_at <= at, c.c.repository_id.in_(repos))
+    # Each email pushed in the window is looked up once (not once per commit) ...
+    pushed = sa.select(c.c.author_email.label("email")).where(*in_window).distinct().subquery()
     known = (
         sa.select(ue.c.email)
         .join(u, u.c.id == ue.c.user_id)
-        .where(ue.c.verified == sa.true(), u.c.enterprise_id == info.id, ue.c.email == c.c.author_email)
+        .where(ue.c.verified == sa.true(), u.c.enterprise_id == info.id, ue.c.email == pushed.c.email)
     )
-    # One row per push (email, repository, instant), then counted per email: SQLite has no
-    # count(DISTINCT a, b).
+    nobodys = sa.select(pushed.c.email).where(
+        ~known.exists(), ~pushed.c.email.contains(BOT_MARK), pushed.c.email.not_in(BOT_EMAILS)
+    )
+    # ... then one row per push of the emails nobody has (email, repository, instant), counted
+    # per email: SQLite has no count(DISTINCT a, b).
     pushes = (
         sa.select(c.c.author_email.label("email"), c.c.repository_id, c.c.pushed_at)
-        .where(
-            c.c.pushed_at > at - ACTIVE_COMMITTER_WINDOW,
-            c.c.pushed_at <= at,
-            c.c.repository_id.in_(repos),
-            ~known.exists(),
-            ~c.c.author_email.contains(BOT_MARK),
-            c.c.author_email.not_in(BOT_EMAILS),
-        )
+        .where(*in_window, c.c.author_email.in_(nobodys))
         .group_by(c.c.author_email, c.c.repository_id, c.c.pushed_at)
         .subquery()
     )
