@@ -42,6 +42,25 @@ class CostCenterWrites(LedgerWriter):
             started_at=started_at or utcnow(),
         )
 
+    def rename_cost_center(self, cost_center_id: str, name: str) -> None:
+        cc = t.cost_centers
+        self.conn.execute(sa.update(cc).where(cc.c.id == cost_center_id).values(name=name))
+        self._touch_cost_center(cost_center_id)
+
+    def end_cost_center_resources(
+        self, cost_center_id: str, at: dt.datetime, resource: tuple[str, int] | None = None
+    ) -> int:
+        """End the center's open assignments at ``at`` (of one (type, id) resource, or all);
+        returns how many ended."""
+        r = t.cost_center_resources
+        where = [r.c.cost_center_id == cost_center_id, r.c.ended_at.is_(None)]
+        if resource is not None:
+            where += [r.c.resource_type == resource[0], r.c.resource_id == resource[1]]
+        ended = self.conn.execute(sa.update(r).where(*where).values(ended_at=at)).rowcount
+        if ended:
+            self._touch_cost_center(cost_center_id)
+        return int(ended)
+
     def delete_cost_center(self, cost_center_id: str, *, at: dt.datetime | None = None) -> None:
         """Mark a cost center deleted; its resources and past usage stay (spec 2.4)."""
         cc = t.cost_centers

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field
 from typing import Collection, Literal, Sequence
 
@@ -171,10 +170,8 @@ def create_cost_center(conn: Connection, enterprise_id: int, name: str, *, at: d
     name = _check_name(name)
     if _name_taken(conn, enterprise_id, name):
         raise InvalidInput(f"a cost center named {name!r} already exists")
-    ccid = str(uuid.uuid4())
     at = at or _now()
-    conn.execute(sa.insert(t.cost_centers).values(id=ccid, enterprise_id=enterprise_id, name=name, created_at=at))
-    Ledger(conn).bump_version(enterprise_id, intervals_changed=False)
+    ccid = Ledger(conn).add_cost_center(enterprise_id, name, created_at=at)
     return CostCenter(ccid, name, "active", None, at, None, ())
 
 
@@ -185,8 +182,7 @@ def rename_cost_center(conn: Connection, enterprise_id: int, cost_center_id: str
     name = _check_name(name)
     if _name_taken(conn, enterprise_id, name, but=center.id):
         raise InvalidInput(f"a cost center named {name!r} already exists")
-    conn.execute(sa.update(t.cost_centers).where(t.cost_centers.c.id == center.id).values(name=name))
-    Ledger(conn).bump_version(enterprise_id, intervals_changed=False)
+    Ledger(conn).rename_cost_center(center.id, name)
     return get_cost_center(conn, enterprise_id, center.id)
 
 
@@ -198,11 +194,10 @@ def delete_cost_center(
     if center.state == "deleted":
         raise InvalidInput(f"cost center {center.name!r} is already deleted")
     at = at or _now()
-    conn.execute(sa.update(t.cost_centers).where(t.cost_centers.c.id == center.id).values(deleted_at=at))
+    ledger = Ledger(conn)
+    ledger.delete_cost_center(center.id, at=at)
     # The assignments end with it, so the resources are free to join another center.
-    r = t.cost_center_resources
-    conn.execute(sa.update(r).where(r.c.cost_center_id == center.id, r.c.ended_at.is_(None)).values(ended_at=at))
-    Ledger(conn).bump_version(enterprise_id, intervals_changed=False)
+    ledger.end_cost_center_resources(center.id, at)
     return get_cost_center(conn, enterprise_id, center.id)
 
 
@@ -258,6 +253,7 @@ def add_resources(
     at = at or _now()
     resolved = [(kind, name, _resource_id(conn, enterprise_id, kind, name)) for kind, name in resources]
     r, c = t.cost_center_resources, t.cost_centers
+    ledger = Ledger(conn)
     moved: list[Reassignment] = []
     for kind, name, rid in resolved:
         current = conn.execute(
@@ -273,10 +269,9 @@ def add_resources(
         if current is not None and current.cost_center_id == center.id:
             continue
         if current is not None:
-            conn.execute(sa.update(r).where(r.c.id == current.id).values(ended_at=at))
+            ledger.end_cost_center_resources(current.cost_center_id, at, (kind, rid))
             moved.append(Reassignment(kind.lower(), name, current.name))
-        conn.execute(sa.insert(r).values(cost_center_id=center.id, resource_type=kind, resource_id=rid, started_at=at))
-        Ledger(conn).bump_version(enterprise_id, intervals_changed=False)
+        ledger.add_cost_center_resource(center.id, kind, rid, started_at=at)
     return moved
 
 
@@ -292,22 +287,8 @@ def remove_resources(
     center = get_cost_center(conn, enterprise_id, cost_center_id)
     at = at or _now()
     resolved = [(kind, _resource_id(conn, enterprise_id, kind, name)) for kind, name in resources]
-    r = t.cost_center_resources
-    ended = 0
-    for kind, rid in resolved:
-        ended += conn.execute(
-            sa.update(r)
-            .where(
-                r.c.cost_center_id == center.id,
-                r.c.resource_type == kind,
-                r.c.resource_id == rid,
-                r.c.ended_at.is_(None),
-            )
-            .values(ended_at=at)
-        ).rowcount
-    if ended:
-        Ledger(conn).bump_version(enterprise_id, intervals_changed=False)
-    return ended
+    ledger = Ledger(conn)
+    return sum(ledger.end_cost_center_resources(center.id, at, (kind, rid)) for kind, rid in resolved)
 
 
 # -- allocation -------------------------------------------------------------------------------
