@@ -141,6 +141,26 @@ def test_the_history_page_and_its_csv_are_the_engines_history_with_the_peak(site
     assert owner.get("/enterprises/acme/history").status_code == 200  # the last year of seats
 
 
+def test_the_history_day_table_is_paged_sorted_and_filtered_through_its_url(site: Site, owner: httpx.Client) -> None:
+    params = {"product": "enterprise", "from": "2025-01-01", "to": "2026-10-31"}  # 669 days
+    with site.engine.connect() as conn:
+        days = licensing.license_history(conn, "acme", "enterprise", dt.date(2025, 1, 1), dt.date(2026, 10, 31)).days
+    shown = re.compile(r"<tr><td>(\d{4}-\d\d-\d\d)</td><td class=\"num\">([\d,]+)</td></tr>")
+
+    def rows(**more: str) -> list[tuple[str, int]]:
+        r = owner.get("/enterprises/acme/history", params={**params, **more})
+        assert r.status_code == 200
+        return [(d, int(n.replace(",", ""))) for d, n in shown.findall(r.text)]
+
+    newest = [(d.isoformat(), n) for d, n in reversed(days)]
+    assert rows() == newest[:100]  # newest first, one page
+    assert rows(day_page="7") == newest[600:]
+    assert rows(day_q="2026-03") == [r for r in newest if r[0].startswith("2026-03")]
+    by_total = sorted(newest, key=lambda r: (r[1], r[0]))
+    assert [n for _, n in rows(day_sort="total", day_dir="asc")] == [n for _, n in by_total[:100]]
+    assert owner.get("/enterprises/acme/history", params={**params, "day_sort": "mood"}).status_code == 422
+
+
 MISTAKES = [
     (
         "/enterprises/acme/people/nobody-at-all",

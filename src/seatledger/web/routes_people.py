@@ -31,6 +31,9 @@ SUGGESTIONS = 8  # people the search box lists as you type
 DEFAULT_CHANGES_DAYS = 30  # the Changes page without dates: the last 30 days
 # The columns the change list sorts by (``chg_sort=``), a page of it at a time; the CSV has every one.
 CHANGE_SORTS = ("at", "product", "change", "person")
+# The History page's day table: newest first by default, a page at a time (ten years is 3,660 days).
+DAY_SORTS = ("day", "total")
+_DAY_KEYS: dict[str, Callable[[tuple[dt.date, int]], Any]] = {"day": lambda r: r[0], "total": lambda r: r[1]}
 _CHANGE_KEYS: dict[str, Callable[[Any], Any]] = {
     "at": attrgetter("at"),
     "product": attrgetter("product"),
@@ -268,6 +271,7 @@ def history_page(
     form = {"from": start or "", "to": end or "", "product": product or "enterprise", "org": org or ""}
     try:
         found = _history(request, conn, slug, product, start, end, org)
+        state = table_state(request.query_params, "day", DAY_SORTS, "day", descending=True)
     except LedgerError as exc:
         return page(
             request,
@@ -305,6 +309,13 @@ def history_page(
         message=None,
         chart_json=json.dumps(chart),
         csv_query=query,
+        table=page_of(
+            found.days,
+            state,
+            name=lambda r: r[0].isoformat(),
+            keys=_DAY_KEYS,
+            query=list(request.query_params.multi_items()),
+        ),
     )
 
 
