@@ -92,3 +92,17 @@ def test_a_session_of_a_person_left_without_a_role_that_may_sign_in_signs_in_nob
     with engine.connect() as conn:
         assert signed_in_access(conn, member, NOW) is None, "a member may not sign in"
         assert signed_in_access(conn, owner, NOW) is None, "no longer an owner: asked anew at every request"
+
+
+def test_the_roles_are_asked_at_the_sessions_instant_not_the_machines(engine: Engine, people: dict[str, int]) -> None:
+    """The app's clock decides both: an org owner whose ownership ends after the page's instant
+    still signs in at that instant, though the machine's clock is past the end."""
+    later = NOW + dt.timedelta(days=30)
+    with engine.begin() as conn:
+        owner = open_session(conn, people["otto"], NOW)
+        ledger = Ledger(conn)
+        ledger.end_membership(ledger.org_id("acme-web"), people["otto"], later)
+    with engine.connect() as conn:
+        access = signed_in_access(conn, owner, NOW)
+        assert access is not None and access.owned_orgs, "an owner at NOW"
+        assert signed_in_access(conn, owner, later) is None, "not an owner once it ended"

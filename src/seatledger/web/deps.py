@@ -48,11 +48,11 @@ def signed_in(request: Request) -> Access:
 
 
 def signed_in_access(conn: Connection, token: str | None, now: dt.datetime) -> Access | None:
-    """The roles of the person the session token signs in, asked anew at every request: None
-    once the session is revoked or expired, the person suspended, or left without a role that
-    may sign in."""
+    """The roles of the person the session token signs in, asked anew at every request and at
+    the same instant as the session (the app's clock): None once the session is revoked or
+    expired, the person suspended, or left without a role that may sign in."""
     user_id = user_of_session(conn, token, now)
-    access = load_access(conn, user_id) if user_id is not None else None
+    access = load_access(conn, user_id, as_of=now) if user_id is not None else None
     if access is None or (not access.enterprise_roles and not access.owned_orgs):
         return None
     return access
