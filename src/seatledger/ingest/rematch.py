@@ -13,13 +13,8 @@ from seatledger.licensing import matching
 
 
 def rematch_enterprise(conn: Connection, enterprise_id: int, report: ImportReport) -> None:
-    """Run the matcher for the enterprise; note in ``report`` if it is not available yet."""
-    try:
-        result = matching.rematch(conn, enterprise_id)
-    except NotImplementedError:
-        # The matcher lands separately; imports must not fail while it is pending.
-        report.notes.append("matching is not available yet; matches will be computed on the next import")
-        return
+    """Run the matcher for the enterprise and note what it matched in ``report``."""
+    result = matching.rematch(conn, enterprise_id)
     report.notes.append(
         "matched: "
         f"{result.server_accounts_matched_saml + result.server_accounts_matched_email} server accounts "
