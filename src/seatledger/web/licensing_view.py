@@ -1,7 +1,6 @@
 """What the Licensing pages show, gathered from the counting engine.
 
-Nothing here counts: each number is one ``licensing`` call. A part whose engine function is
-not implemented yet is shown as unavailable instead of failing the whole page.
+Nothing here counts: each number is one ``licensing`` call.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import attrgetter
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Callable, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -49,23 +48,8 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Part(Generic[T]):
-    """A value from the engine, or why it is missing."""
-
-    value: T | None
-    missing: str | None = None
-
-
-def part(fn: Callable[[], T]) -> Part[T]:
-    try:
-        return Part(fn())
-    except NotImplementedError:
-        return Part(None, "not available yet: the counting engine does not compute this yet")
-
-
-@dataclass(frozen=True)
 class SeatCard:
-    totals: Part[SeatTotals]
+    totals: SeatTotals
     price_per_user: Decimal | None
     estimated_monthly_cost: Decimal | None
 
@@ -102,12 +86,12 @@ class LicensingPage:
     org: str | None
     as_of: dt.datetime
     seats: SeatCard
-    advanced_security: dict[str, Part[CommitterTotals]]
-    copilot: Part[CopilotTotals]
-    namespaces: Part[list[NamespaceRow]] = field(default_factory=lambda: Part([]))
-    repositories: Part[list[RepositoryRow]] = field(default_factory=lambda: Part([]))
+    advanced_security: dict[GhasProduct, CommitterTotals]
+    copilot: CopilotTotals
+    namespaces: list[NamespaceRow] = field(default_factory=list)
+    repositories: list[RepositoryRow] = field(default_factory=list)
     servers: list[ServerRow] = field(default_factory=list)
-    history: Part[list[tuple[dt.date, int]]] = field(default_factory=lambda: Part([]))
+    history: list[tuple[dt.date, int]] = field(default_factory=list)
     interval_check: IntervalCheck | None = None  # the last `seatledger verify` (enterprise level)
     sources: list[SourceFreshness] = field(default_factory=list)  # freshness and coverage (enterprise level)
     data_gaps: list[DataGap] = field(default_factory=list)  # sources with no data before the page's instant
@@ -124,11 +108,11 @@ def _price_per_user(conn: Connection, enterprise_id: int, day: dt.date) -> Decim
 
 
 def _seat_card(conn: Connection, enterprise_id: int, slug: str, org: str | None, as_of: dt.datetime) -> SeatCard:
-    totals = part(lambda: licensing.seat_totals(conn, slug, org=org, as_of=as_of))
-    if totals.value is None or totals.value.billing != "metered":
+    totals = licensing.seat_totals(conn, slug, org=org, as_of=as_of)
+    if totals.billing != "metered":
         return SeatCard(totals, None, None)
     price = _price_per_user(conn, enterprise_id, as_of.date())
-    return SeatCard(totals, price, (price * totals.value.consumed).quantize(Decimal("0.01")))
+    return SeatCard(totals, price, (price * totals.consumed).quantize(Decimal("0.01")))
 
 
 def _namespaces(conn: Connection, slug: str, as_of: dt.datetime) -> list[NamespaceRow]:
@@ -185,12 +169,6 @@ def servers(conn: Connection, enterprise_id: int) -> list[ServerRow]:
 PAGE_THREADS = 3
 
 
-def _by_product(totals: Part[dict[GhasProduct, CommitterTotals]]) -> dict[str, Part[CommitterTotals]]:
-    if totals.value is None:
-        return {p: Part(None, totals.missing) for p in GHAS_PRODUCTS}
-    return {p: Part(totals.value[p]) for p in GHAS_PRODUCTS}
-
-
 class _SideBySide:
     """Parts of a page, each computed on a connection of its own, side by side; or one after the
     other on ``conn`` when its transaction wrote (another connection would not see the write)."""
@@ -228,10 +206,10 @@ def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> Licensin
     scope = Scope.enterprise(slug)
     with _SideBySide(conn) as parts:
         seats = parts.start(lambda c: _seat_card(c, info.id, slug, None, as_of))
-        by_product = parts.start(lambda c: part(lambda: committer_totals_by_product(c, scope, as_of=as_of)))
-        copilot = parts.start(lambda c: part(lambda: licensing.copilot_totals(c, scope, as_of=as_of)))
-        namespaces = parts.start(lambda c: part(lambda: _namespaces(c, slug, as_of)))
-        history = parts.start(lambda c: part(lambda: licensing.seat_history(c, slug, start, as_of.date())))
+        by_product = parts.start(lambda c: committer_totals_by_product(c, scope, as_of=as_of))
+        copilot = parts.start(lambda c: licensing.copilot_totals(c, scope, as_of=as_of))
+        namespaces = parts.start(lambda c: _namespaces(c, slug, as_of))
+        history = parts.start(lambda c: licensing.seat_history(c, slug, start, as_of.date()))
     return LicensingPage(
         level="enterprise",
         enterprise=slug,
@@ -239,7 +217,7 @@ def enterprise_page(conn: Connection, slug: str, as_of: dt.datetime) -> Licensin
         org=None,
         as_of=as_of,
         seats=seats.result(),
-        advanced_security=_by_product(by_product.result()),
+        advanced_security=by_product.result(),
         copilot=copilot.result(),
         namespaces=namespaces.result(),
         servers=servers(conn, info.id),
@@ -257,9 +235,9 @@ def org_page(conn: Connection, org: str, as_of: dt.datetime, *, repository_limit
     scope = Scope.org(org)
     with _SideBySide(conn) as parts:
         seats = parts.start(lambda c: _seat_card(c, info.id, info.slug, org, as_of))
-        by_product = parts.start(lambda c: part(lambda: committer_totals_by_product(c, scope, as_of=as_of)))
-        copilot = parts.start(lambda c: part(lambda: licensing.copilot_totals(c, scope, as_of=as_of)))
-        repositories = parts.start(lambda c: part(lambda: _repositories(c, org, as_of, repository_limit)))
+        by_product = parts.start(lambda c: committer_totals_by_product(c, scope, as_of=as_of))
+        copilot = parts.start(lambda c: licensing.copilot_totals(c, scope, as_of=as_of))
+        repositories = parts.start(lambda c: _repositories(c, org, as_of, repository_limit))
     return LicensingPage(
         level="organization",
         enterprise=info.slug,
@@ -267,7 +245,7 @@ def org_page(conn: Connection, org: str, as_of: dt.datetime, *, repository_limit
         org=org,
         as_of=as_of,
         seats=seats.result(),
-        advanced_security=_by_product(by_product.result()),
+        advanced_security=by_product.result(),
         copilot=copilot.result(),
         repositories=repositories.result(),
     )

@@ -13,7 +13,6 @@ from seatledger.errors import InvalidInput
 from seatledger.licensing import Scope
 from seatledger.web.access import Access
 from seatledger.web.deps import connection, counting_instant, signed_in
-from seatledger.web.licensing_view import Part, part
 from seatledger.web.render import page
 
 router = APIRouter()
@@ -23,23 +22,17 @@ INACTIVE_FILTERS = (30, 60, 90)
 
 def _seats_data(
     conn: Connection, scope: Scope, inactive: int | None, page_no: int, as_of: dt.datetime
-) -> tuple[Part[list[licensing.CopilotSeat]], Part[licensing.CopilotTotals], Part[dict[int, int]]]:
+) -> tuple[list[licensing.CopilotSeat], licensing.CopilotTotals, dict[int, int]]:
     """The page's data at an instant: its seats (and one more, to tell a next page), the totals,
     and how many seats each inactivity filter keeps."""
-    seats = part(
-        lambda: list(
-            licensing.iter_copilot_seats(
-                conn,
-                scope,
-                as_of=as_of,
-                inactive_days=inactive,
-                offset=(page_no - 1) * PAGE_SIZE,
-                limit=PAGE_SIZE + 1,
-            )
-        )
+    seats = licensing.iter_copilot_seats(
+        conn, scope, as_of=as_of, inactive_days=inactive, offset=(page_no - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1
     )
-    totals = part(lambda: licensing.copilot_totals(conn, scope, as_of=as_of))
-    return seats, totals, part(lambda: licensing.count_inactive_seats(conn, scope, INACTIVE_FILTERS, as_of=as_of))
+    return (
+        list(seats),
+        licensing.copilot_totals(conn, scope, as_of=as_of),
+        licensing.count_inactive_seats(conn, scope, INACTIVE_FILTERS, as_of=as_of),
+    )
 
 
 def _seats_page(
@@ -55,10 +48,8 @@ def _seats_page(
     page_no = validation.whole_number(max(page_no, 1), "page_no", maximum=validation.MAX_PAGE)
     as_of = counting_instant(request)
     seats, totals, inactive_counts = _seats_data(conn, scope, inactive, page_no, as_of)
-    rows = (seats.value or [])[:PAGE_SIZE]
-    counts: dict[int | None, int | None] = {None: totals.value.breakdown.total if totals.value else None}
-    counts.update((inactive_counts.value or {}).items())
-    matching = counts.get(inactive)
+    counts: dict[int | None, int] = {None: totals.breakdown.total}
+    counts.update(inactive_counts.items())
     return page(
         request,
         "copilot.html",
@@ -67,14 +58,13 @@ def _seats_page(
         enterprise_name=enterprise.name,
         as_of=as_of,
         totals=totals,
-        seats=rows,
-        seats_missing=seats.missing,
+        seats=seats[:PAGE_SIZE],
         inactive=inactive,
         filters=INACTIVE_FILTERS,
         counts=counts,
-        pages=max(1, -(-matching // PAGE_SIZE)) if matching is not None else None,
+        pages=max(1, -(-counts[inactive] // PAGE_SIZE)),
         page_no=page_no,
-        has_next=len(seats.value or []) > PAGE_SIZE,
+        has_next=len(seats) > PAGE_SIZE,
         base=f"/orgs/{scope.name}/copilot" if scope.kind == "organization" else f"/enterprises/{scope.name}/copilot",
     )
 

@@ -37,11 +37,10 @@ def enterprise_licensing(
     server_state = table_state(request.query_params, "srv", licensing_view.SERVER_SORTS, "name")
     as_of = counting_instant(request)
     data = licensing_view.enterprise_page(conn, slug, as_of)
-    history = data.history.value or []
-    namespaces = data.namespaces.value or []
+    history = data.history
     query = list(request.query_params.multi_items())
     tables: dict[str, TablePage[Any]] = {
-        prefix: licensing_view.committer_table([r for r in namespaces if r.kind == kind], states[prefix], query)
+        prefix: licensing_view.committer_table([r for r in data.namespaces if r.kind == kind], states[prefix], query)
         for prefix, kind in (("org", "organization"), ("ns", "user_namespace"))
     }
     tables["srv"] = licensing_view.server_table(data.servers, server_state, query)
@@ -66,9 +65,7 @@ def org_licensing(
     as_of = counting_instant(request)
     data = licensing_view.org_page(conn, org, as_of)
     tables = {
-        "repo": licensing_view.committer_table(
-            data.repositories.value or [], state, list(request.query_params.multi_items())
-        )
+        "repo": licensing_view.committer_table(data.repositories, state, list(request.query_params.multi_items()))
     }
     return page(
         request,
