@@ -42,17 +42,6 @@ def test_the_header_is_the_five_columns_of_the_activity_report() -> None:
     assert HEADER == ("report_time", "login", "last_authenticated_at", "last_activity_at", "last_surface_used")
 
 
-def _needs_copilot_engine() -> None:
-    from seatledger.licensing import copilot
-
-    try:
-        copilot.copilot_totals(None, Scope.org("x"))  # type: ignore[arg-type]
-    except NotImplementedError:
-        pytest.skip("licensing.copilot is not implemented yet")
-    except Exception:  # noqa: BLE001 - implemented: it failed on the fake connection
-        pass
-
-
 def _activity(engine: Engine, scope: Scope) -> bytes:
     out = io.BytesIO()
     with engine.connect() as conn:
@@ -61,7 +50,6 @@ def _activity(engine: Engine, scope: Scope) -> bytes:
 
 
 def test_organization_activity_report_is_exact(engine: Engine, small_ledger: SmallLedger) -> None:
-    _needs_copilot_engine()
     assert _activity(engine, Scope.org("acme-ops")) == (
         b"report_time,login,last_authenticated_at,last_activity_at,last_surface_used\r\n"
         b"2024-05-01T12:00:00Z,bob,,,JetBrains IntelliJ IDEA 241.15989\r\n"
@@ -72,7 +60,6 @@ def test_organization_activity_report_is_exact(engine: Engine, small_ledger: Sma
 def test_distinct_logins_equal_the_engines_seat_total_per_org_and_enterprise(
     engine: Engine, small_ledger: SmallLedger
 ) -> None:
-    _needs_copilot_engine()
     from seatledger.licensing import copilot_totals
 
     for scope in (Scope.enterprise("acme"), Scope.org("acme-eng"), Scope.org("acme-ops")):
@@ -86,7 +73,6 @@ def test_distinct_logins_equal_the_engines_seat_total_per_org_and_enterprise(
 def test_enterprise_activity_lists_a_person_with_seats_in_two_orgs_once(
     engine: Engine, small_ledger: SmallLedger
 ) -> None:
-    _needs_copilot_engine()
     data = _activity(engine, Scope.enterprise("acme"))
     assert _activity(engine, Scope.enterprise("acme")) == data  # byte-identical runs
     logins = [r[1] for r in csv.reader(io.StringIO(data.decode("utf-8"), newline=""))][1:]

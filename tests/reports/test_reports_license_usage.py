@@ -7,7 +7,6 @@ import dataclasses
 import datetime as dt
 import io
 
-import pytest
 from sqlalchemy.engine import Engine
 
 from seatledger.db.ledger import Ledger
@@ -170,21 +169,9 @@ def _license_usage(engine: Engine, scope: Scope) -> bytes:
     return out.getvalue()
 
 
-def _needs_seats_engine() -> None:
-    from seatledger.licensing import seats
-
-    try:
-        seats.count_consumed(None, "x")  # type: ignore[arg-type]
-    except NotImplementedError:
-        pytest.skip("licensing.seats is not implemented yet")
-    except Exception:  # noqa: BLE001 - implemented: it failed on the fake connection
-        pass
-
-
 def test_license_usage_distinct_logins_equal_the_engines_consumed_count(
     engine: Engine, small_ledger: SmallLedger
 ) -> None:
-    _needs_seats_engine()
     from seatledger.licensing import seat_totals
 
     for scope in (Scope.enterprise("acme"), Scope.org("acme-eng"), Scope.org("acme-ops")):
@@ -199,7 +186,6 @@ def test_license_usage_distinct_logins_equal_the_engines_consumed_count(
 
 
 def test_organization_license_usage_of_the_small_ledger_is_exact(engine: Engine, small_ledger: SmallLedger) -> None:
-    _needs_seats_engine()
     # bob's server account matched his cloud account (same email): one person, two accounts.
     assert _license_usage(engine, Scope.org("acme-ops")) == (
         ",".join(SPEC_HEADER) + "\r\n"
@@ -214,7 +200,6 @@ def test_organization_license_usage_of_the_small_ledger_is_exact(engine: Engine,
 def test_license_usage_of_the_small_ledger_is_deterministic_and_lists_the_seat_holders(
     engine: Engine, small_ledger: SmallLedger
 ) -> None:
-    _needs_seats_engine()
     first = _license_usage(engine, Scope.enterprise("acme"))
     assert _license_usage(engine, Scope.enterprise("acme")) == first
     logins = [r[0] for r in csv.reader(io.StringIO(first.decode("utf-8"), newline=""))][1:]
@@ -224,7 +209,6 @@ def test_license_usage_of_the_small_ledger_is_deterministic_and_lists_the_seat_h
 
 
 def test_data_residency_enterprise_writes_the_ghe_com_header(engine: Engine) -> None:
-    _needs_seats_engine()
     with engine.begin() as conn:
         led = Ledger(conn)
         eid = led.add_enterprise("eu", data_residency=True, created_at=AS_OF - dt.timedelta(days=10))
