@@ -515,8 +515,7 @@ def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
     return figures
 
 
-# How long the page figure watches the pages: long enough to cross a minute boundary, when
-# every page's instant moves on and (without the warmer) everything is counted again.
+# How long the page figure watches the pages after their first views.
 PAGE_STEADY_S = float(os.environ.get("SEATLEDGER_BENCH_PAGE_SECONDS", "75"))
 
 
@@ -543,13 +542,10 @@ def _page_paths(db: BenchDatabase, facts: dict[str, Any]) -> list[str]:
 def page(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
     """Render time of every Billing & licensing page for a signed-in owner, as a person meets them.
 
-    A fresh server; each page's first view (cold: the server has computed nothing yet; a page
-    still counting answers "Counting…" at once, and ``first_numbers_ms`` is when its numbers
-    came, reloading as the page itself does); then
-    ``PAGE_STEADY_S`` seconds of views round-robin, about two a second, crossing at least one
-    minute boundary (the figure: p50, p99 and max of those views, target max < 300 ms); then a
-    write to the ledger (a new cost center bumps the version, as any import does) and the
-    enterprise page at once, and again after the warmer's recomputation.
+    A fresh server; each page's first view (cold: the process has counted nothing yet); then
+    ``PAGE_STEADY_S`` seconds of views round-robin, about two a second (the figure: p50, p99 and
+    max of those views, target max < 300 ms); then a write to the ledger (a new cost center, as
+    any import writes) and the enterprise page at once, and again five seconds later.
     """
     import httpx
 
@@ -566,23 +562,13 @@ def page(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
     cold: dict[str, float] = {}
     steady: dict[str, list[float]] = {p: [] for p in paths}
 
-    counting: dict[str, int] = {p: 0 for p in paths}  # views answered "Counting…" (202)
-    numbers_after: dict[str, float] = {}
-
     def view(http: httpx.Client, path: str) -> float:
-        """The time to the page's answer. A "Counting…" answer (202) is reloaded after its
-        Retry-After, as the page reloads itself, until the numbers come; when they came is
-        noted per page (the first time)."""
+        """The time to the page's answer."""
         t0 = time.perf_counter()
         r = http.get(path)
         took = time.perf_counter() - t0
-        while r.status_code == 202:
-            counting[path] += 1
-            time.sleep(float(r.headers.get("retry-after", "1")))  # the page's own reload, not synchronisation
-            r = http.get(path)
         if r.status_code != 200:
             raise RuntimeError(f"{path} answered {r.status_code}")
-        numbers_after.setdefault(path, time.perf_counter() - t0)
         return took
 
     with Server(db) as server, httpx.Client(base_url=server.url, timeout=120) as http:
@@ -611,7 +597,7 @@ def page(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
             capture_output=True,
         )
         after_write = view(http, paths[0])
-        time.sleep(5)  # the warmer's turn
+        time.sleep(5)  # a person reloading a little later, not synchronisation
         after_warm = view(http, paths[0])
 
     figures = []
@@ -623,8 +609,6 @@ def page(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
         fig.extra["max_ms"] = round(samples[-1] * 1000, 1)
         fig.extra["views"] = len(samples)
         fig.extra["first_view_ms"] = round(cold[p] * 1000, 1)
-        fig.extra["first_numbers_ms"] = round(numbers_after[p] * 1000, 1)
-        fig.extra["counting_answers"] = counting[p]
         if p == paths[0]:
             fig.extra["after_write_ms"] = round(after_write * 1000, 1)
             fig.extra["after_write_5s_ms"] = round(after_warm * 1000, 1)
