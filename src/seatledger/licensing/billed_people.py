@@ -231,6 +231,18 @@ def enterprise_people(conn: Connection, m: BillingMonth) -> list[BilledPerson]:
     return _people_from_reasons(m, conn.execute(sa.select(_month_reasons(conn, m))), m.logins)
 
 
+def _org_edges(m: BillingMonth, reasons: sa.FromClause) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool]]:
+    """A reason through an org that starts in the month, and one that ends in it: who holds
+    such a reason may change granting org during the month. Two conditions, so each can be an
+    index range of its own."""
+    c = reasons.c
+    through_org = sa.and_(c.reason.in_(list(_TIER)), c.org_id.is_not(None))
+    return (
+        sa.and_(through_org, c.started_at > m.start, c.started_at < m.window_end),
+        sa.and_(through_org, c.ended_at > m.start, c.ended_at < m.window_end),
+    )
+
+
 def _first_day(m: BillingMonth, started: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
     """SQL for :func:`_first_instant_day`."""
     return sa.case((started <= m.start, 1), else_=sa.cast(sa.extract("day", started), sa.Integer))
@@ -264,16 +276,13 @@ def enterprise_billing(
             tier * sa.literal(_TIERS, sa.BigInteger) + _org_order(o),
         )
     )
-    moves = sa.or_(r.c.started_at > m.start, sa.and_(r.c.ended_at.is_not(None), r.c.ended_at < m.window_end))
     with_org = r.outerjoin(o, sa.and_(o.c.id == r.c.org_id, o.c.enterprise_id == m.ent.id))
     person = (
         sa.select(
             r.c.user_id,
             sa.func.min(r.c.started_at).label("started_at"),
             sa.func.max(sa.case((r.c.reason == seat_reasons.REASON_VISUAL_STUDIO, 1), else_=0)).label("vs"),
-            sa.func.max(
-                sa.case((sa.and_(r.c.reason.in_(list(_TIER)), r.c.org_id.is_not(None), moves), 1), else_=0)
-            ).label("moves"),
+            sa.func.max(sa.case((sa.or_(*_org_edges(m, r)), 1), else_=0)).label("moves"),
             sa.func.min(candidate).label("best"),
         )
         .select_from(with_org)
@@ -294,17 +303,13 @@ def enterprise_billing(
         BilledGroup(row.first_day, _org_of(row.best), bool(row.vs), row.own_user_id, row.people)
         for row in _groups(conn, keyed, "vs", "best")
     ]
-    # The people whose granting org may move: all their reasons, described one by one. They
-    # have a reason through an org starting or ending in the month: two short index ranges.
+    # The people whose granting org may move: all their reasons, described one by one.
     rr = ti.seat_reason_intervals
-    through_org = [rr.c.enterprise_id == m.ent.id, rr.c.reason.in_(list(_TIER)), rr.c.org_id.is_not(None)]
     moving = sa.union(
-        sa.select(rr.c.user_id, rr.c.other_key).where(
-            *through_org, rr.c.started_at > m.start, rr.c.started_at < m.window_end
-        ),
-        sa.select(rr.c.user_id, rr.c.other_key).where(
-            *through_org, rr.c.ended_at > m.start, rr.c.ended_at < m.window_end
-        ),
+        *(
+            sa.select(rr.c.user_id, rr.c.other_key).where(rr.c.enterprise_id == m.ent.id, edge)
+            for edge in _org_edges(m, rr)
+        )
     ).subquery("moving")
     rows = _month_reasons(conn, m, org_id)
     theirs = sa.select(rows).where(_of_people(rows, moving))
@@ -499,19 +504,19 @@ def copilot_billing(
     allocated on their own): only people with several seats or a seat ending are evaluated day
     by day. With ``org_id``, only people who may be billed through it."""
     s, o = t.copilot_seats, t.organizations
+    holders = sa.select(s.c.user_id).join(o, o.c.id == s.c.organization_id).where(*_copilot_window(m, org_id))
+    holders = holders.group_by(s.c.user_id)
     ends = sa.func.max(sa.case((sa.and_(s.c.ended_at.is_not(None), s.c.ended_at <= m.samples[-1]), 1), else_=0))
-    person = (
-        sa.select(
-            s.c.user_id,
+    steady = sa.and_(sa.func.count() == 1, ends == 0)  # one seat, held at the month's last sample
+    one_seat = (
+        holders.add_columns(
             sa.func.min(s.c.plan).label("plan"),
             sa.func.min(o.c.id).label("org_id"),
             sa.func.min(s.c.created_at).label("started_at"),
         )
-        .join(o, o.c.id == s.c.organization_id)
-        .where(*_copilot_window(m, org_id))
-        .group_by(s.c.user_id)
+        .having(steady)
+        .subquery("person")
     )
-    one_seat = person.having(sa.and_(sa.func.count() == 1, ends == 0)).subquery("person")
     keyed = (
         sa.select(
             one_seat.c.plan,
@@ -522,13 +527,7 @@ def copilot_billing(
         .where(one_seat.c.plan.in_(list(_PLAN_SKUS)))
         .subquery("keyed")
     )
-    several = (
-        sa.select(s.c.user_id)
-        .join(o, o.c.id == s.c.organization_id)
-        .where(*_copilot_window(m, org_id))
-        .group_by(s.c.user_id)
-        .having(sa.or_(sa.func.count() > 1, ends == 1))
-    )
+    several = holders.having(sa.not_(steady))
     out = {
         sku: MonthBilling(people, [])
         for sku, people in _copilot_people(m, _copilot_state(conn, m, several), None).items()

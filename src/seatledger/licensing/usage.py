@@ -48,7 +48,6 @@ from seatledger.licensing.billed_people import (
     committer_people,
     copilot_billing,
     copilot_people,
-    day_end,
     enterprise_billing,
     enterprise_people,
 )
@@ -235,7 +234,7 @@ def _detailed_rows(
 ) -> Iterator[LineItem]:
     people.sort(key=lambda p: (p.login or "", p.user_id or 0))
     for d in range(first_day, last_day + 1):
-        at = day_end(m.day(d))
+        at = m.day_spans[d][1]
         price = tariff.prices[d].price_per_unit
         for p in people:
             if not p.billed(d):
@@ -279,7 +278,7 @@ def _grouped_rows(
     """Summarized rows. People whose org and cost center stay the same all month (most of
     them) are counted per (first day, bundled, org, cost center) and added in bulk. A dimension
     not in ``split_by`` (and not filtered on) is not split: None in every row."""
-    days_end = {d: day_end(m.day(d)) for d in range(1, m.days + 1)}
+    days_end = [end for _, end in m.day_spans]
     by_org = "organization" in split_by or filt.organization is not None
     by_cost_center = ("cost_center" in split_by or filt.cost_center_id is not None) and not allocator.empty
     steady: dict[tuple[int, bool, int | None, str | None], int] = defaultdict(int)
