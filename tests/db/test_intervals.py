@@ -17,7 +17,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from seatledger.db import intervals, rules
 from seatledger.db.ledger import Ledger
-from seatledger.licensing import Scope, committer_totals_by_product, count_consumed, seat_totals
+from seatledger.licensing import (
+    Scope,
+    committer_totals_by_product,
+    count_consumed,
+    iter_unattributed_emails,
+    seat_totals,
+)
 from tests.db.random_writes import INSTANTS, OPS, T0, apply, new_world
 
 
@@ -75,6 +81,35 @@ def _committers(
     return out
 
 
+def _unattributed(conn: Connection, w: dict[str, Any], at: dt.datetime) -> list[tuple[Any, ...]]:
+    """(email, pushes, repositories, last push) of the author emails pushed in the 90 days up
+    to ``at`` to a non-public repository that are nobody's verified email and not a bot's,
+    recounted from every commit."""
+    import sqlalchemy as sa
+
+    from seatledger.bots import BOT_EMAILS, BOT_MARK
+    from seatledger.db import tables as t
+
+    known = set(
+        conn.execute(
+            sa.select(t.user_emails.c.email)
+            .join(t.users, t.users.c.id == t.user_emails.c.user_id)
+            .where(t.users.c.enterprise_id == w["eid"], t.user_emails.c.verified == sa.true())
+        ).scalars()
+    )
+    pushes: dict[str, set[tuple[int, dt.datetime]]] = {}
+    for repo_id, email, pushed in conn.execute(
+        sa.select(t.commits.c.repository_id, t.commits.c.author_email, t.commits.c.pushed_at)
+        .join(t.repositories, t.repositories.c.id == t.commits.c.repository_id)
+        .where(t.repositories.c.enterprise_id == w["eid"], t.repositories.c.visibility != "public")
+    ):
+        if at - dt.timedelta(days=90) < pushed <= at and email not in known:
+            if BOT_MARK not in email and email not in BOT_EMAILS:
+                pushes.setdefault(email, set()).add((repo_id, pushed))
+    rows = [(e, len(p), len({r for r, _ in p}), max(at for _, at in p)) for e, p in pushes.items()]
+    return sorted(rows, key=lambda row: (-row[1], row[0]))
+
+
 def _check(conn: Connection, w: dict[str, Any]) -> None:
     assert intervals.verify(conn, w["eid"]) == []
     rows = [tuple(r) for r in conn.execute(rules.seat_reasons(rules.load_policy(conn, w["eid"]), rules.EVERYONE))]
@@ -93,6 +128,11 @@ def _check(conn: Connection, w: dict[str, Any]) -> None:
             assert count_consumed(conn, w["slug"], org=f"{w['slug']}-org{i}", as_of=at) == len(
                 _holders(rows, at, org_id)
             )
+        unattributed = [
+            (e.email, e.pushes, e.repositories, e.last_push)
+            for e in iter_unattributed_emails(conn, w["slug"], as_of=at)
+        ]
+        assert unattributed == _unattributed(conn, w, at), at
         committers = _committers(conn, w, rows, at)
         totals_by_product = committer_totals_by_product(conn, Scope.enterprise(w["slug"]), as_of=at)
         for product in ("code_security", "secret_protection"):

@@ -158,6 +158,10 @@ def _apply(conn: Connection, enterprise_id: int, p: _Pending) -> None:
         derive_seats(conn, enterprise_id, rules.EVERYONE)
     elif named:
         derive_seats(conn, enterprise_id, rules.People(tuple(sorted(p.user_ids)), tuple(sorted(p.key_suffixes))))
+    if p.committers_everyone or len(p.committer_emails) > MAX_NAMED_PEOPLE:
+        derive_email_windows(conn, enterprise_id, None)
+    elif p.committer_emails:
+        derive_email_windows(conn, enterprise_id, tuple(sorted(p.committer_emails)))
     committers = set(p.committer_user_ids)
     if p.committer_emails and not p.committers_everyone:
         committers |= _owners_of(conn, enterprise_id, p.committer_emails)
@@ -211,6 +215,7 @@ def rebuild(conn: Connection, enterprise_id: int) -> None:
     record_enablements(conn, enterprise_id)
     derive_seats(conn, enterprise_id, rules.EVERYONE)
     derive_committers(conn, enterprise_id, None)
+    derive_email_windows(conn, enterprise_id, None)
     committer_spans.derive(conn, enterprise_id, None)
     statistics.analyze(conn, ti.committer_spans)
 
@@ -364,21 +369,41 @@ def derive_committers(conn: Connection, enterprise_id: int, user_ids: tuple[int,
     which = w.c.enterprise_id == enterprise_id
     if user_ids is not None:
         which = sa.and_(which, w.c.user_id.in_(user_ids))
-    conn.execute(sa.delete(w).where(which))
-    rows = [
-        {"enterprise_id": enterprise_id, **window}
-        for window in _windows(conn.execute(rules.committer_pushes(enterprise_id, user_ids)))
-    ]
-    for i in range(0, len(rows), _INSERT_CHUNK):
-        conn.execute(sa.insert(w), rows[i : i + _INSERT_CHUNK])
+    _replace(conn, w, which, enterprise_id, rules.committer_pushes(enterprise_id, user_ids), "user_id")
     if user_ids is None:
         statistics.analyze(conn, w, ti.ghas_enablements)
 
 
-def _windows(islands: Iterable[Any]) -> Iterable[dict[str, Any]]:
+def derive_email_windows(conn: Connection, enterprise_id: int, emails: tuple[str, ...] | None) -> None:
+    """Replace the email windows of ``emails`` (None: every email pushed to the enterprise)."""
+    w = ti.email_windows
+    which = w.c.enterprise_id == enterprise_id
+    if emails is not None:
+        which = sa.and_(which, w.c.author_email.in_(emails))
+    _replace(conn, w, which, enterprise_id, rules.email_pushes(enterprise_id, emails), "author_email")
+    if emails is None:
+        statistics.analyze(conn, w)
+
+
+def _replace(
+    conn: Connection,
+    table: sa.Table,
+    which: sa.ColumnElement[bool],
+    enterprise_id: int,
+    islands: sa.Select[Any],
+    who: str,
+) -> None:
+    """Delete the windows ``which`` and insert those of ``islands`` (rules' pushes by ``who``)."""
+    conn.execute(sa.delete(table).where(which))
+    rows = [{"enterprise_id": enterprise_id, **window} for window in _windows(conn.execute(islands), who)]
+    for i in range(0, len(rows), _INSERT_CHUNK):
+        conn.execute(sa.insert(table), rows[i : i + _INSERT_CHUNK])
+
+
+def _windows(islands: Iterable[Any], who: str = "user_id") -> Iterable[dict[str, Any]]:
     for row in islands:
         yield {
-            "user_id": row.user_id,
+            who: row[0],
             "repository_id": row.repository_id,
             "started_at": row.first_push,
             "ended_at": row.last_push + rules.ACTIVE_COMMITTER_WINDOW,
@@ -461,6 +486,25 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
         _canonical_windows(stored_windows),
         lambda row: rules.person_key(row[0], None),
     )
+    e = ti.email_windows
+    expected_email_windows = [
+        (x["author_email"], x["repository_id"], x["started_at"], x["ended_at"])
+        for x in _windows(conn.execute(rules.email_pushes(enterprise_id, None)), "author_email")
+    ]
+    stored_email_windows = [
+        tuple(row)
+        for row in conn.execute(
+            sa.select(e.c.author_email, e.c.repository_id, e.c.started_at, e.c.ended_at).where(
+                e.c.enterprise_id == enterprise_id
+            )
+        )
+    ]
+    diffs += _compare(
+        "email_windows",
+        _canonical_windows(expected_email_windows),
+        _canonical_windows(stored_email_windows),
+        lambda row: str(row[0]),
+    )
     # From what the rules derive afresh, not from what is kept: one drifted seat span is one
     # difference, not one per committer span that hangs on it.
     fresh_seats = [
@@ -479,10 +523,11 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
 
 def _canonical_windows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Windows that touch are one span of time: merged, so two derivations compare equal
-    whichever way their float day arithmetic split a touching pair."""
+    whichever way their float day arithmetic split a touching pair. Rows are (who,
+    repository_id, started_at, ended_at)."""
     by_pair: dict[tuple[Any, Any], list[rules.Interval]] = {}
-    for user_id, repo_id, started, ended in rows:
-        by_pair.setdefault((user_id, repo_id), []).append((started, ended))
+    for who, repo_id, started, ended in rows:
+        by_pair.setdefault((who, repo_id), []).append((started, ended))
     return sorted((*pair, start, end) for pair, spans in by_pair.items() for start, end in rules.merge_spans(spans))
 
 

@@ -432,13 +432,34 @@ def committer_pushes(enterprise_id: int, user_ids: tuple[int, ...] | None) -> sa
     )
     if user_ids is not None:
         pushes = pushes.where(ue.c.user_id.in_(user_ids))
-    p = pushes.subquery("pushes")
-    previous = sa.func.lag(p.c.pushed_at).over(partition_by=(p.c.user_id, p.c.repository_id), order_by=p.c.pushed_at)
+    return _islands(pushes.subquery("pushes"), "user_id")
+
+
+def email_pushes(enterprise_id: int, emails: tuple[str, ...] | None) -> sa.Select[Any]:
+    """Per (author email, repository, island) the first and last push of the email to the
+    enterprise's repositories, whoever the email belongs to (``emails`` None: every email)."""
+    c, r = t.commits, t.repositories
+    pushes = (
+        sa.select(c.c.author_email, c.c.repository_id, c.c.pushed_at)
+        .join(r, r.c.id == c.c.repository_id)
+        .where(r.c.enterprise_id == enterprise_id)
+        .distinct()
+    )
+    if emails is not None:
+        pushes = pushes.where(c.c.author_email.in_(emails))
+    return _islands(pushes.subquery("pushes"), "author_email")
+
+
+def _islands(p: sa.Subquery, who: str) -> sa.Select[Any]:
+    """Distinct (``who``, repository_id, pushed_at) rows grouped into islands per (who,
+    repository): pushes less than the active-committer window apart, with the island's first
+    and last push."""
+    previous = sa.func.lag(p.c.pushed_at).over(partition_by=(p.c[who], p.c.repository_id), order_by=p.c.pushed_at)
     gap = _days_between(previous, p.c.pushed_at)
     # A new island where the previous push's window closed before this push; two windows
     # that touch may stay apart or merge (float days): a point in time is in either alike.
     starts = sa.select(
-        p.c.user_id,
+        p.c[who],
         p.c.repository_id,
         p.c.pushed_at,
         sa.case((sa.or_(previous.is_(None), gap >= ACTIVE_COMMITTER_WINDOW.days), 1), else_=0).label("new_island"),
@@ -446,15 +467,15 @@ def committer_pushes(enterprise_id: int, user_ids: tuple[int, ...] | None) -> sa
     numbered = sa.select(
         starts,
         sa.func.sum(starts.c.new_island)
-        .over(partition_by=(starts.c.user_id, starts.c.repository_id), order_by=starts.c.pushed_at, rows=(None, 0))
+        .over(partition_by=(starts.c[who], starts.c.repository_id), order_by=starts.c.pushed_at, rows=(None, 0))
         .label("island"),
     ).subquery("numbered")
     return sa.select(
-        numbered.c.user_id,
+        numbered.c[who],
         numbered.c.repository_id,
         sa.func.min(numbered.c.pushed_at).label("first_push"),
         sa.func.max(numbered.c.pushed_at).label("last_push"),
-    ).group_by(numbered.c.user_id, numbered.c.repository_id, numbered.c.island)
+    ).group_by(numbered.c[who], numbered.c.repository_id, numbered.c.island)
 
 
 def _by_dialect(function: type[sa.sql.functions.GenericFunction[Any]], sqlite: str, other: str) -> None:

@@ -9,6 +9,9 @@ indexed interval query. Every row here can be rebuilt from the facts at any time
   reasons alone (``'v'``). A seat count is an index-range ``count(*)`` over them.
 - ``committer_windows``: per (cloud person, repository) the merged spans
   ``[pushed_at, pushed_at + 90 days)`` of the pushes of their verified emails.
+- ``email_windows``: per (repository, author email) the merged spans
+  ``[pushed_at, pushed_at + 90 days)`` of its pushes, whoever the email belongs to (the
+  worklist of emails that resolve to nobody reads them).
 - ``committer_spans``: per person, product and scope, when they count as an active committer
   (their windows cut to the product's enablement and to their seat, merged).
 - ``ghas_enablements``: a fact, not derived — when Secret Protection or Code Security was
@@ -122,6 +125,20 @@ committer_windows = Table(
     Index("ix_committer_windows_at", "enterprise_id", "ended_at", "started_at", "repository_id", "user_id"),
     Index("ix_committer_windows_user", "enterprise_id", "user_id"),
     Index("ix_committer_windows_repo", "repository_id", "started_at"),
+)
+
+email_windows = Table(
+    "email_windows",
+    metadata,
+    id_column(),
+    Column("enterprise_id", ForeignKey("enterprises.id"), nullable=False),
+    Column("repository_id", Integer, nullable=False),
+    Column("author_email", String(320), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, nullable=False),
+    # Covering: the emails pushed in the window before an instant read no row.
+    Index("ix_email_windows_at", "enterprise_id", "ended_at", "started_at", "repository_id", "author_email"),
+    Index("ix_email_windows_email", "enterprise_id", "author_email"),
 )
 
 # Where a person is an active committer, per product ("any": every private or internal

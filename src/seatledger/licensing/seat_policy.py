@@ -59,6 +59,7 @@ RULE_TABLES = (
     "seat_reason_intervals",
     "seat_spans",
     "committer_windows",
+    "email_windows",
     "ghas_enablements",
 )
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.bots import BOT_EMAILS, BOT_MARK
 from seatledger.db import tables as t
+from seatledger.db import tables_intervals as ti
 from seatledger.licensing.advanced_security import ACTIVE_COMMITTER_WINDOW
 from seatledger.licensing.scope import as_of_or_now, get_enterprise
 
@@ -40,26 +41,42 @@ def iter_unattributed_emails(
     anybody in the enterprise and not a bot's. Most pushes first, then by email."""
     at = as_of_or_now(as_of)
     info = get_enterprise(conn, enterprise_slug)
-    c, r, ue, u = t.commits, t.repositories, t.user_emails, t.users
+    c, r, ue, u, w = t.commits, t.repositories, t.user_emails, t.users, ti.email_windows
     repos = sa.select(r.c.id).where(r.c.enterprise_id == info.id)
     if not info.data_residency:
         repos = repos.where(r.c.visibility != "public")
-    in_window = (c.c.pushed_at > at - ACTIVE_COMMITTER_WINDOW, c.c.pushed_at <= at, c.c.repository_id.in_(repos))
-    # Each email pushed in the window is looked up once (not once per commit) ...
-    pushed = sa.select(c.c.author_email.label("email")).where(*in_window).distinct().subquery()
+    # The emails pushed in the window are those whose kept window holds at the instant (one
+    # index range, not every commit of the window) ...
+    pushed = (
+        sa.select(w.c.author_email.label("email"))
+        .where(w.c.enterprise_id == info.id, w.c.ended_at > at, w.c.started_at <= at, w.c.repository_id.in_(repos))
+        .distinct()
+        .cte("pushed_emails")
+        .prefix_with("MATERIALIZED")
+    )
     known = (
         sa.select(ue.c.email)
         .join(u, u.c.id == ue.c.user_id)
         .where(ue.c.verified == sa.true(), u.c.enterprise_id == info.id, ue.c.email == pushed.c.email)
     )
-    nobodys = sa.select(pushed.c.email).where(
-        ~known.exists(), ~pushed.c.email.contains(BOT_MARK), pushed.c.email.not_in(BOT_EMAILS)
+    nobodys = (
+        sa.select(pushed.c.email)
+        .where(~known.exists(), ~pushed.c.email.contains(BOT_MARK), pushed.c.email.not_in(BOT_EMAILS))
+        .cte("nobodys")
+        .prefix_with("MATERIALIZED")
     )
-    # ... then one row per push of the emails nobody has (email, repository, instant), counted
-    # per email: SQLite has no count(DISTINCT a, b).
+    # ... then one row per push of the emails nobody has (email, repository, instant), read by
+    # email, counted per email: SQLite has no count(DISTINCT a, b).
     pushes = (
         sa.select(c.c.author_email.label("email"), c.c.repository_id, c.c.pushed_at)
-        .where(*in_window, c.c.author_email.in_(nobodys))
+        .join(nobodys, nobodys.c.email == c.c.author_email)
+        .where(
+            c.c.pushed_at > at - ACTIVE_COMMITTER_WINDOW,
+            c.c.pushed_at <= at,
+            # coalesce(): not an index constraint, so each email's commits are read through
+            # its own index range, never the whole window of every repository.
+            sa.func.coalesce(c.c.repository_id, 0).in_(repos),
+        )
         .group_by(c.c.author_email, c.c.repository_id, c.c.pushed_at)
         .subquery()
     )
