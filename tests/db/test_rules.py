@@ -12,7 +12,9 @@ from seatledger.db.rules import (
     ACTIVE_COMMITTER_WINDOW,
     EVERYONE,
     People,
-    committer_pushes,
+    committer_emails,
+    email_pushes,
+    push_windows,
     load_policy,
     merge_spans,
     seat_reasons,
@@ -90,8 +92,13 @@ def test_pushes_less_than_the_window_apart_make_one_island_and_unverified_emails
                 {"sha": "u1", "author_email": "ann@old.test", "author_date": T0, "pushed_at": T0 + 500 * DAY},
             ],
         )
-        islands = sorted(
-            (r.user_id, r.repository_id, r.first_push, r.last_push) for r in conn.execute(committer_pushes(b.id, None))
-        )
-        assert islands == [(ann, repo, pushes[0], pushes[1]), (ann, repo, pushes[2], pushes[2])]
-        assert list(conn.execute(committer_pushes(b.id, (ann + 1000,)))) == []
+        windows = list(push_windows(conn.execute(email_pushes(b.id, ("ann@x.test",)))))
+        end = ACTIVE_COMMITTER_WINDOW
+        assert windows == [
+            ("ann@x.test", repo, (pushes[0], pushes[1] + end)),
+            ("ann@x.test", repo, (pushes[2], pushes[2] + end)),
+        ]
+        assert list(conn.execute(email_pushes(b.id, ("nobody@x.test",)))) == []
+        # Only verified emails make a person commit: the unverified one is nobody's.
+        assert set(conn.execute(committer_emails(b.id, None))) == {("ann@x.test", ann)}
+        assert list(conn.execute(committer_emails(b.id, (ann + 1000,)))) == []

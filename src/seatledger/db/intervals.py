@@ -214,8 +214,8 @@ def rebuild(conn: Connection, enterprise_id: int) -> None:
     """Derive every interval of the enterprise again from the facts."""
     record_enablements(conn, enterprise_id)
     derive_seats(conn, enterprise_id, rules.EVERYONE)
-    derive_committers(conn, enterprise_id, None)
     derive_email_windows(conn, enterprise_id, None)
+    derive_committers(conn, enterprise_id, None)
     committer_spans.derive(conn, enterprise_id, None)
     statistics.analyze(conn, ti.committer_spans)
 
@@ -363,51 +363,63 @@ def _spans(which: sa.ColumnElement[bool]) -> sa.Subquery:
 # -- committers ---------------------------------------------------------------------------
 
 
-def derive_committers(conn: Connection, enterprise_id: int, user_ids: tuple[int, ...] | None) -> None:
-    """Replace the committer windows of ``user_ids`` (None: the whole enterprise)."""
-    w = ti.committer_windows
-    which = w.c.enterprise_id == enterprise_id
-    if user_ids is not None:
-        which = sa.and_(which, w.c.user_id.in_(user_ids))
-    _replace(conn, w, which, enterprise_id, rules.committer_pushes(enterprise_id, user_ids), "user_id")
-    if user_ids is None:
-        statistics.analyze(conn, w, ti.ghas_enablements)
-
-
 def derive_email_windows(conn: Connection, enterprise_id: int, emails: tuple[str, ...] | None) -> None:
     """Replace the email windows of ``emails`` (None: every email pushed to the enterprise)."""
     w = ti.email_windows
     which = w.c.enterprise_id == enterprise_id
     if emails is not None:
         which = sa.and_(which, w.c.author_email.in_(emails))
-    _replace(conn, w, which, enterprise_id, rules.email_pushes(enterprise_id, emails), "author_email")
+    conn.execute(sa.delete(w).where(which))
+    pushes = _stream(conn, rules.email_pushes(enterprise_id, emails))
+    _insert_windows(conn, w, enterprise_id, "author_email", rules.push_windows(pushes))
     if emails is None:
         statistics.analyze(conn, w)
 
 
-def _replace(
-    conn: Connection,
-    table: sa.Table,
-    which: sa.ColumnElement[bool],
-    enterprise_id: int,
-    islands: sa.Select[Any],
-    who: str,
+def derive_committers(conn: Connection, enterprise_id: int, user_ids: tuple[int, ...] | None) -> None:
+    """Replace the committer windows of ``user_ids`` (None: the whole enterprise): the kept
+    windows of their verified emails, merged per repository (so the email windows are derived
+    first)."""
+    w = ti.committer_windows
+    which = w.c.enterprise_id == enterprise_id
+    if user_ids is not None:
+        which = sa.and_(which, w.c.user_id.in_(user_ids))
+    conn.execute(sa.delete(w).where(which))
+    e = ti.email_windows
+    emails = rules.committer_emails(enterprise_id, user_ids).subquery("emails")
+    kept = conn.execute(
+        sa.select(emails.c.user_id, e.c.repository_id, e.c.started_at, e.c.ended_at)
+        .join(emails, emails.c.email == e.c.author_email)
+        .where(e.c.enterprise_id == enterprise_id)
+    )
+    _insert_windows(conn, w, enterprise_id, "user_id", _merged(kept))
+    if user_ids is None:
+        statistics.analyze(conn, w, ti.ghas_enablements)
+
+
+def _stream(conn: Connection, query: sa.Select[Any]) -> Iterable[tuple[Any, ...]]:
+    return conn.execute(query.execution_options(yield_per=_INSERT_CHUNK))
+
+
+def _merged(windows: Iterable[tuple[Any, ...]]) -> Iterable[tuple[Any, int, rules.Interval]]:
+    """(who, repository, started, ended) windows in any order, merged per (who, repository)."""
+    by_pair: dict[tuple[Any, int], list[rules.Interval]] = {}
+    for who, repository_id, started, ended in windows:
+        by_pair.setdefault((who, repository_id), []).append((started, ended))
+    for (who, repository_id), spans in by_pair.items():
+        for span in rules.merge_spans(spans):
+            yield who, repository_id, span
+
+
+def _insert_windows(
+    conn: Connection, table: sa.Table, enterprise_id: int, who: str, windows: Iterable[tuple[Any, int, rules.Interval]]
 ) -> None:
-    """Delete the windows ``which`` and insert those of ``islands`` (rules' pushes by ``who``)."""
-    conn.execute(sa.delete(table).where(which))
-    rows = [{"enterprise_id": enterprise_id, **window} for window in _windows(conn.execute(islands), who)]
+    rows = [
+        {"enterprise_id": enterprise_id, who: key, "repository_id": repository_id, "started_at": s, "ended_at": e}
+        for key, repository_id, (s, e) in windows
+    ]
     for i in range(0, len(rows), _INSERT_CHUNK):
         conn.execute(sa.insert(table), rows[i : i + _INSERT_CHUNK])
-
-
-def _windows(islands: Iterable[Any], who: str = "user_id") -> Iterable[dict[str, Any]]:
-    for row in islands:
-        yield {
-            who: row[0],
-            "repository_id": row.repository_id,
-            "started_at": row.first_push,
-            "ended_at": row.last_push + rules.ACTIVE_COMMITTER_WINDOW,
-        }
 
 
 # -- verify -------------------------------------------------------------------------------
@@ -440,7 +452,7 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
     """Derive every interval of the enterprise again and compare with what is kept."""
     flush(conn)
     policy = rules.load_policy(conn, enterprise_id)
-    r, s, w = ti.seat_reason_intervals, ti.seat_spans, ti.committer_windows
+    r, s = ti.seat_reason_intervals, ti.seat_spans
     expected_reasons = [tuple(row) for row in conn.execute(rules.seat_reasons(policy, rules.EVERYONE))]
     stored_reasons = [
         tuple(row)
@@ -468,43 +480,42 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
     ]
     expected_spans = _merge(sources)
     diffs += _compare("seat_spans", expected_spans, stored_spans, lambda row: rules.person_key(row[2], row[3]))
-    expected_windows = [
-        (x["user_id"], x["repository_id"], x["started_at"], x["ended_at"])
-        for x in _windows(conn.execute(rules.committer_pushes(enterprise_id, None)))
-    ]
-    stored_windows = [
-        tuple(row)
-        for row in conn.execute(
-            sa.select(w.c.user_id, w.c.repository_id, w.c.started_at, w.c.ended_at).where(
-                w.c.enterprise_id == enterprise_id
-            )
-        )
-    ]
-    diffs += _compare(
-        "committer_windows",
-        _canonical_windows(expected_windows),
-        _canonical_windows(stored_windows),
-        lambda row: rules.person_key(row[0], None),
-    )
-    e = ti.email_windows
+    # The windows again from every commit: per email, then per person through their emails.
     expected_email_windows = [
-        (x["author_email"], x["repository_id"], x["started_at"], x["ended_at"])
-        for x in _windows(conn.execute(rules.email_pushes(enterprise_id, None)), "author_email")
-    ]
-    stored_email_windows = [
-        tuple(row)
-        for row in conn.execute(
-            sa.select(e.c.author_email, e.c.repository_id, e.c.started_at, e.c.ended_at).where(
-                e.c.enterprise_id == enterprise_id
-            )
+        (email, repository_id, started, ended)
+        for email, repository_id, (started, ended) in rules.push_windows(
+            _stream(conn, rules.email_pushes(enterprise_id, None))
         )
     ]
-    diffs += _compare(
-        "email_windows",
-        _canonical_windows(expected_email_windows),
-        _canonical_windows(stored_email_windows),
-        lambda row: str(row[0]),
-    )
+    owners: dict[str, list[int]] = {}
+    for email, user_id in conn.execute(rules.committer_emails(enterprise_id, None)):
+        owners.setdefault(email, []).append(user_id)
+    expected_windows = [
+        (user_id, repository_id, started, ended)
+        for user_id, repository_id, (started, ended) in _merged(
+            (user_id, repository_id, started, ended)
+            for email, repository_id, started, ended in expected_email_windows
+            for user_id in owners.get(email, ())
+        )
+    ]
+    for table, expected, who in (
+        (ti.committer_windows, expected_windows, "user_id"),
+        (ti.email_windows, expected_email_windows, "author_email"),
+    ):
+        stored = [
+            tuple(row)
+            for row in conn.execute(
+                sa.select(table.c[who], table.c.repository_id, table.c.started_at, table.c.ended_at).where(
+                    table.c.enterprise_id == enterprise_id
+                )
+            )
+        ]
+        diffs += _compare(
+            table.name,
+            _canonical_windows(expected),
+            _canonical_windows(stored),
+            (lambda row: rules.person_key(row[0], None)) if who == "user_id" else (lambda row: str(row[0])),
+        )
     # From what the rules derive afresh, not from what is kept: one drifted seat span is one
     # difference, not one per committer span that hangs on it.
     fresh_seats = [

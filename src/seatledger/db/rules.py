@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -409,73 +409,52 @@ def seat_reasons(policy: RulePolicy, people: People | None) -> sa.Select[Any]:
     return sa.select(*(union.c[name] for name in REASON_COLUMNS))
 
 
-def committer_pushes(enterprise_id: int, user_ids: tuple[int, ...] | None) -> sa.Select[Any]:
-    """Per (cloud person, repository, island) the first and last push of the person's verified
-    emails there, an island being pushes less than the active-committer window apart. The
-    window of an island is ``[first, last + ACTIVE_COMMITTER_WINDOW)``; ``user_ids`` None is
-    the whole enterprise. Bots never commit for a license."""
-    c, ue, u, r = t.commits, t.user_emails, t.users, t.repositories
-    pushes = (
-        sa.select(ue.c.user_id, c.c.repository_id, c.c.pushed_at)
-        .select_from(
-            c.join(ue, ue.c.email == c.c.author_email)
-            .join(u, u.c.id == ue.c.user_id)
-            .join(r, r.c.id == c.c.repository_id)
-        )
-        .where(
-            ue.c.verified == sa.true(),
-            u.c.enterprise_id == enterprise_id,
-            u.c.is_bot == sa.false(),
-            r.c.enterprise_id == enterprise_id,
-        )
-        .distinct()
-    )
-    if user_ids is not None:
-        pushes = pushes.where(ue.c.user_id.in_(user_ids))
-    return _islands(pushes.subquery("pushes"), "user_id")
-
-
 def email_pushes(enterprise_id: int, emails: tuple[str, ...] | None) -> sa.Select[Any]:
-    """Per (author email, repository, island) the first and last push of the email to the
-    enterprise's repositories, whoever the email belongs to (``emails`` None: every email)."""
+    """Every distinct (author email, repository, push instant) of the enterprise's
+    repositories, whoever the email belongs to (``emails`` None: every email), in that order:
+    :func:`push_windows` makes their windows in one pass."""
     c, r = t.commits, t.repositories
     pushes = (
         sa.select(c.c.author_email, c.c.repository_id, c.c.pushed_at)
         .join(r, r.c.id == c.c.repository_id)
         .where(r.c.enterprise_id == enterprise_id)
         .distinct()
+        .order_by(c.c.author_email, c.c.repository_id, c.c.pushed_at)
     )
     if emails is not None:
         pushes = pushes.where(c.c.author_email.in_(emails))
-    return _islands(pushes.subquery("pushes"), "author_email")
+    return pushes
 
 
-def _islands(p: sa.Subquery, who: str) -> sa.Select[Any]:
-    """Distinct (``who``, repository_id, pushed_at) rows grouped into islands per (who,
-    repository): pushes less than the active-committer window apart, with the island's first
-    and last push."""
-    previous = sa.func.lag(p.c.pushed_at).over(partition_by=(p.c[who], p.c.repository_id), order_by=p.c.pushed_at)
-    gap = _days_between(previous, p.c.pushed_at)
-    # A new island where the previous push's window closed before this push; two windows
-    # that touch may stay apart or merge (float days): a point in time is in either alike.
-    starts = sa.select(
-        p.c[who],
-        p.c.repository_id,
-        p.c.pushed_at,
-        sa.case((sa.or_(previous.is_(None), gap >= ACTIVE_COMMITTER_WINDOW.days), 1), else_=0).label("new_island"),
-    ).subquery("starts")
-    numbered = sa.select(
-        starts,
-        sa.func.sum(starts.c.new_island)
-        .over(partition_by=(starts.c[who], starts.c.repository_id), order_by=starts.c.pushed_at, rows=(None, 0))
-        .label("island"),
-    ).subquery("numbered")
-    return sa.select(
-        numbered.c[who],
-        numbered.c.repository_id,
-        sa.func.min(numbered.c.pushed_at).label("first_push"),
-        sa.func.max(numbered.c.pushed_at).label("last_push"),
-    ).group_by(numbered.c[who], numbered.c.repository_id, numbered.c.island)
+def push_windows(pushes: Iterable[tuple[Any, int, dt.datetime]]) -> Iterator[tuple[Any, int, Interval]]:
+    """(who, repository, window) from (who, repository, pushed_at) ordered so: a push counts
+    for ``[pushed_at, pushed_at + ACTIVE_COMMITTER_WINDOW)``, and the windows of one (who,
+    repository) that overlap or touch are merged."""
+    key: tuple[Any, int] | None = None
+    start = end = dt.datetime.min
+    for who, repository_id, pushed_at in pushes:
+        if (who, repository_id) == key and pushed_at <= end:
+            end = max(end, pushed_at + ACTIVE_COMMITTER_WINDOW)
+            continue
+        if key is not None:
+            yield (*key, (start, end))
+        key, start, end = (who, repository_id), pushed_at, pushed_at + ACTIVE_COMMITTER_WINDOW
+    if key is not None:
+        yield (*key, (start, end))
+
+
+def committer_emails(enterprise_id: int, user_ids: tuple[int, ...] | None) -> sa.Select[Any]:
+    """(email, user_id): the verified emails through which a cloud person of the enterprise
+    commits for a license (``user_ids`` None: everyone). Bots never do."""
+    ue, u = t.user_emails, t.users
+    query = (
+        sa.select(ue.c.email, ue.c.user_id)
+        .join(u, u.c.id == ue.c.user_id)
+        .where(ue.c.verified == sa.true(), u.c.enterprise_id == enterprise_id, u.c.is_bot == sa.false())
+    )
+    if user_ids is not None:
+        query = query.where(ue.c.user_id.in_(user_ids))
+    return query
 
 
 def _by_dialect(function: type[sa.sql.functions.GenericFunction[Any]], sqlite: str, other: str) -> None:
@@ -491,12 +470,6 @@ def _by_dialect(function: type[sa.sql.functions.GenericFunction[Any]], sqlite: s
     compiles(function)(render(other))
 
 
-class _DaysBetween(sa.sql.functions.GenericFunction[float]):
-    inherit_cache = True
-    type = sa.Float()
-    name = "seatledger_days_between"
-
-
 class EpochSeconds(sa.sql.functions.GenericFunction[int]):
     """A timestamp as whole seconds since 1970 (an integer the database can order and add)."""
 
@@ -505,9 +478,4 @@ class EpochSeconds(sa.sql.functions.GenericFunction[int]):
     name = "seatledger_epoch_seconds"
 
 
-_by_dialect(_DaysBetween, "(julianday({1}) - julianday({0}))", "(EXTRACT(EPOCH FROM ({1} - {0})) / 86400.0)")
 _by_dialect(EpochSeconds, "CAST(strftime('%s', {0}) AS INTEGER)", "CAST(EXTRACT(EPOCH FROM {0}) AS BIGINT)")
-
-
-def _days_between(a: sa.ColumnElement[Any], b: sa.ColumnElement[Any]) -> sa.ColumnElement[float]:
-    return _DaysBetween(a, b)
