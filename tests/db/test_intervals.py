@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from seatledger.db import intervals, rules
 from seatledger.db.ledger import Ledger
+from seatledger.licensing import copilot
 from seatledger.licensing import (
     Scope,
     committer_totals_by_product,
@@ -133,6 +134,9 @@ def _check(conn: Connection, w: dict[str, Any]) -> None:
             for e in iter_unattributed_emails(conn, w["slug"], as_of=at)
         ]
         assert unattributed == _unattributed(conn, w, at), at
+        for scope in [Scope.enterprise(w["slug"]), *(Scope.org(f"{w['slug']}-org{i}") for i in range(len(w["orgs"])))]:
+            holders = copilot.count_seat_holders(conn, scope, as_of=at)
+            assert holders == copilot.copilot_totals(conn, scope, as_of=at).breakdown.total, (scope, at)
         committers = _committers(conn, w, rows, at)
         totals_by_product = committer_totals_by_product(conn, Scope.enterprise(w["slug"]), as_of=at)
         for product in ("code_security", "secret_protection"):

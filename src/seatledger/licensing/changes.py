@@ -22,7 +22,7 @@ from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.errors import InvalidInput
 from seatledger.licensing import advanced_security, copilot, seats
-from seatledger.licensing.committer_changes import committer_events
+from seatledger.licensing.committer_changes import committer_events_by_product
 from seatledger.licensing.seats import (
     REASON_ORG_MEMBER,
     REASON_ORG_OWNER,
@@ -87,7 +87,7 @@ def product_total(
     if product == "enterprise":
         return seats.count_consumed(conn, enterprise, org=org, as_of=as_of)
     if product == "copilot":
-        return copilot.copilot_totals(conn, scope, as_of=as_of).breakdown.total
+        return copilot.count_seat_holders(conn, scope, as_of=as_of)
     if product in advanced_security.PRODUCTS:
         return advanced_security.committer_totals(conn, scope, product, as_of=as_of).total_committers
     raise InvalidInput(f"product must be one of {', '.join(CHANGE_PRODUCTS)}, not {product!r}")
@@ -114,15 +114,23 @@ def license_changes(
     org_id = org_id_in(conn, info, org)
     found: list[LicenseChange] = []
     summary: list[ProductChange] = []
+    # Both Advanced Security products from one reading of the windows and of each total.
+    ghas = [p for p in products if p in advanced_security.PRODUCTS]
+    ghas_events = _committer_changes(conn, info, org, org_id, ghas, t1, t2) if ghas else {}
+    scope = Scope.org(org) if org else Scope.enterprise(enterprise)
+    ghas_totals = (
+        {at: advanced_security.committer_totals_by_product(conn, scope, as_of=at) for at in (t1, t2)} if ghas else {}
+    )
     for product in CHANGE_PRODUCTS:
         if product not in products:
             continue
         if product in advanced_security.PRODUCTS:
-            events = _committer_changes(conn, info, org, org_id, product, t1, t2)
+            events = ghas_events[product]
+            at_start, at_end = (ghas_totals[at][product].total_committers for at in (t1, t2))
         else:
             events = (_seat_changes if product == "enterprise" else _copilot_changes)(conn, info, org_id, t1, t2)
-        at_start = product_total(conn, enterprise, product, org=org, as_of=t1)
-        at_end = product_total(conn, enterprise, product, org=org, as_of=t2)
+            at_start = product_total(conn, enterprise, product, org=org, as_of=t1)
+            at_end = product_total(conn, enterprise, product, org=org, as_of=t2)
         found += events
         summary.append(
             ProductChange(
@@ -191,9 +199,7 @@ def _seat_changes(
         for change, at in (("added", span.started_at), ("removed", span.ended_at)):
             if at is None or not t1 < at <= t2:
                 continue
-            edge = "started_at" if change == "added" else "ended_at"
-            row = next((r for r in reasons.get(key, ()) if getattr(r, edge) == at), None)
-            reason, rule = _seat_rule(row, change)
+            reason, rule = _seat_rule(reasons.get((key, change, at)), change)
             out.append(LicenseChange("enterprise", change, at, key, handle, name, reason, rule))
     return out
 
@@ -205,8 +211,9 @@ def _reason_rows(
     spans: Sequence[sa.Row[*tuple[Any, ...]]],
     t1: dt.datetime,
     t2: dt.datetime,
-) -> dict[str, list[sa.Row[*tuple[Any, ...]]]]:
-    """The reason rows starting or ending in the range of the spans' people, with what they name."""
+) -> dict[tuple[str, str, dt.datetime], sa.Row[*tuple[Any, ...]]]:
+    """The reason rows starting or ending in the range of the spans' people, with what they
+    name, by (person, "added" or "removed", instant of that edge)."""
     r, o, repo, inv, acct, si, v, u = (
         ti.seat_reason_intervals,
         t.organizations,
@@ -251,9 +258,13 @@ def _reason_rows(
     )
     if org_id is not None:
         query = query.where(r.c.org_id == org_id)
-    out: dict[str, list[sa.Row[*tuple[Any, ...]]]] = {}
+    # The first row (in the query's order) of each (person, edge, instant).
+    out: dict[tuple[str, str, dt.datetime], sa.Row[*tuple[Any, ...]]] = {}
     for row in conn.execute(query):
-        out.setdefault(person_key(row.user_id, row.other_key), []).append(row)
+        key = person_key(row.user_id, row.other_key)
+        out.setdefault((key, "added", row.started_at), row)
+        if row.ended_at is not None:
+            out.setdefault((key, "removed", row.ended_at), row)
     return out
 
 
@@ -386,15 +397,19 @@ def _committer_changes(
     info: EnterpriseInfo,
     org: str | None,
     org_id: int | None,
-    product: str,
+    products: Sequence[str],
     t1: dt.datetime,
     t2: dt.datetime,
-) -> list[LicenseChange]:
+) -> dict[str, list[LicenseChange]]:
     scope_org = (org, org_id) if org is not None and org_id is not None else None
-    events = committer_events(conn, info, scope_org, product, t1, t2)
-    people = _People(conn, [e.user_id for e in events])
-    out = []
-    for e in events:
-        key = f"user:{e.user_id}"
-        out.append(LicenseChange(product, e.change, e.at, key, *people.handle(key), e.reason, e.rule))
-    return out
+    by_product = committer_events_by_product(conn, info, scope_org, products, t1, t2)
+    people = _People(conn, [e.user_id for events in by_product.values() for e in events])
+    return {
+        product: [
+            LicenseChange(
+                product, e.change, e.at, f"user:{e.user_id}", *people.handle(f"user:{e.user_id}"), e.reason, e.rule
+            )
+            for e in events
+        ]
+        for product, events in by_product.items()
+    }

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -25,7 +25,7 @@ from seatledger.db import tables_intervals as ti
 from seatledger.licensing.advanced_security import ACTIVE_COMMITTER_WINDOW, committer_span_key
 from seatledger.licensing.scope import EnterpriseInfo, ResolvedScope, Scope
 
-__all__ = ["CommitterEvent", "committer_events"]
+__all__ = ["CommitterEvent", "committer_events", "committer_events_by_product"]
 
 # People looked up per statement (bound parameters stay few on SQLite).
 CHUNK = 2000
@@ -59,49 +59,56 @@ def committer_events(
 ) -> list[CommitterEvent]:
     """Every start and end of a kept committer span of ``product`` in ``(t1, t2]``, at the
     enterprise or through one organization (``(login, id)``)."""
+    return committer_events_by_product(conn, info, org, (product,), t1, t2)[product]
+
+
+def committer_events_by_product(
+    conn: Connection,
+    info: EnterpriseInfo,
+    org: tuple[str, int] | None,
+    products: Sequence[str],
+    t1: dt.datetime,
+    t2: dt.datetime,
+) -> dict[str, list[CommitterEvent]]:
+    """:func:`committer_events` of several products, reading the people's windows and seat
+    edges once."""
     scope = (
         ResolvedScope(Scope.org(org[0]), info, organization_id=org[1], owner_login=org[0])
         if org
         else ResolvedScope(Scope.enterprise(info.slug), info)
     )
     cs = ti.committer_spans
-    spans = conn.execute(
-        sa.select(cs.c.user_id, cs.c.started_at, cs.c.ended_at).where(
-            cs.c.enterprise_id == info.id,
-            cs.c.product == product,
-            cs.c.scope_key == committer_span_key(scope),
-            cs.c.ended_at > cs.c.started_at,
-            sa.or_(_in_range(cs.c.started_at, t1, t2), _in_range(cs.c.ended_at, t1, t2)),
-        )
-    ).all()
-    if not spans:
-        return []
-    users = sorted({row.user_id for row in spans})
+    spans = {
+        product: conn.execute(
+            sa.select(cs.c.user_id, cs.c.started_at, cs.c.ended_at).where(
+                cs.c.enterprise_id == info.id,
+                cs.c.product == product,
+                cs.c.scope_key == committer_span_key(scope),
+                cs.c.ended_at > cs.c.started_at,
+                sa.or_(_in_range(cs.c.started_at, t1, t2), _in_range(cs.c.ended_at, t1, t2)),
+            )
+        ).all()
+        for product in products
+    }
+    users = sorted({row.user_id for rows in spans.values() for row in rows})
+    if not users:
+        return {product: [] for product in products}
     windows = _windows(conn, info, org[1] if org else None, users, t1, t2)
-    enabled, disabled = _enablement_edges(conn, info, product, t1, t2)
     seat_started, seat_ended = _seat_edges(conn, info, users, t1, t2)
-    label = _LABELS[product]
-    out = []
-    for row in spans:
-        mine = windows.get(row.user_id, [])
-        if t1 < row.started_at <= t2:
-            out.append(
-                CommitterEvent(
-                    "added",
-                    row.started_at,
-                    row.user_id,
-                    *_why_added(mine, enabled, seat_started, row.user_id, row.started_at, label),
-                )
-            )
-        if t1 < row.ended_at <= t2:
-            out.append(
-                CommitterEvent(
-                    "removed",
-                    row.ended_at,
-                    row.user_id,
-                    *_why_removed(mine, disabled, seat_ended, row.user_id, row.ended_at, label),
-                )
-            )
+    edges = _enablement_edges(conn, info, [p for p, rows in spans.items() if rows], t1, t2)
+    out: dict[str, list[CommitterEvent]] = {}
+    for product, rows in spans.items():
+        enabled, disabled = edges[product]
+        label = _LABELS[product]
+        events = out[product] = []
+        for row in rows:
+            mine = windows.get(row.user_id, [])
+            if t1 < row.started_at <= t2:
+                why = _why_added(mine, enabled, seat_started, row.user_id, row.started_at, label)
+                events.append(CommitterEvent("added", row.started_at, row.user_id, *why))
+            if t1 < row.ended_at <= t2:
+                why = _why_removed(mine, disabled, seat_ended, row.user_id, row.ended_at, label)
+                events.append(CommitterEvent("removed", row.ended_at, row.user_id, *why))
     return out
 
 
@@ -172,25 +179,29 @@ def _windows(
 
 
 def _enablement_edges(
-    conn: Connection, info: EnterpriseInfo, product: str, t1: dt.datetime, t2: dt.datetime
-) -> tuple[dict[int, set[dt.datetime]], dict[int, set[dt.datetime]]]:
-    """Per repository, when the product was enabled and disabled in the range."""
+    conn: Connection, info: EnterpriseInfo, products: Sequence[str], t1: dt.datetime, t2: dt.datetime
+) -> dict[str, tuple[dict[int, set[dt.datetime]], dict[int, set[dt.datetime]]]]:
+    """Per product, per repository, when the product was enabled and disabled in the range."""
     ge, r = ti.ghas_enablements, t.repositories
-    enabled: dict[int, set[dt.datetime]] = defaultdict(set)
-    disabled: dict[int, set[dt.datetime]] = defaultdict(set)
+    out: dict[str, tuple[dict[int, set[dt.datetime]], dict[int, set[dt.datetime]]]] = {
+        p: (defaultdict(set), defaultdict(set)) for p in _LABELS
+    }
+    if not products:
+        return out
     for row in conn.execute(
-        sa.select(ge.c.repository_id, ge.c.started_at, ge.c.ended_at)
+        sa.select(ge.c.product, ge.c.repository_id, ge.c.started_at, ge.c.ended_at)
         .join(r, r.c.id == ge.c.repository_id)
         .where(
             r.c.enterprise_id == info.id,
-            ge.c.product == product,
+            ge.c.product.in_(products),
             sa.or_(_in_range(ge.c.started_at, t1, t2), _in_range(ge.c.ended_at, t1, t2)),
         )
     ):
+        enabled, disabled = out[row.product]
         enabled[row.repository_id].add(row.started_at)
         if row.ended_at is not None:
             disabled[row.repository_id].add(row.ended_at)
-    return enabled, disabled
+    return out
 
 
 def _seat_edges(
