@@ -197,6 +197,9 @@ ghas_enablements = Table(
     Column("started_at", DateTime, nullable=False),
     Column("ended_at", DateTime, nullable=True),
     Index("ix_ghas_enablements_repo", "repository_id", "product", "started_at"),
+    # The enablements that start or end in a range (the changes of a period).
+    Index("ix_ghas_enablements_starts", "product", "started_at"),
+    Index("ix_ghas_enablements_ends", "product", "ended_at"),
 )
 
 interval_checks = Table(
