@@ -22,6 +22,7 @@ from seatledger.licensing import (
     Scope,
     committer_totals_by_product,
     count_consumed,
+    iter_repository_committers,
     iter_unattributed_emails,
     seat_totals,
 )
@@ -66,7 +67,13 @@ def _committers(
         for r, p, a, b in conn.execute(sa.select(ge.c.repository_id, ge.c.product, ge.c.started_at, ge.c.ended_at))
         if a <= at and (b is None or b > at)
     }
-    out: dict[str, set[int]] = {"any": set(), "code_security": set(), "secret_protection": set()}
+    out: dict[str, set[Any]] = {
+        "any": set(),
+        "code_security": set(),
+        "secret_protection": set(),
+        "code_security repositories": set(),
+        "secret_protection repositories": set(),
+    }
     for repo_id, email, pushed in conn.execute(
         sa.select(t.commits.c.repository_id, t.commits.c.author_email, t.commits.c.pushed_at)
         .join(t.repositories, t.repositories.c.id == t.commits.c.repository_id)
@@ -79,6 +86,7 @@ def _committers(
         for product in ("code_security", "secret_protection"):
             if (repo_id, product) in on:
                 out[product] |= people
+                out[f"{product} repositories"] |= {repo_id} if people else set()
     return out
 
 
@@ -142,6 +150,19 @@ def _check(conn: Connection, w: dict[str, Any]) -> None:
         for product in ("code_security", "secret_protection"):
             assert totals_by_product[product].total_committers == len(committers[product]), (product, at)
             assert totals_by_product[product].maximum_committers == len(committers["any"])
+            repositories = len(committers[f"{product} repositories"])
+            assert totals_by_product[product].total_repositories == repositories, (product, at)
+            _pages_agree(conn, w, product, at)
+
+
+def _pages_agree(conn: Connection, w: dict[str, Any], product: str, at: dt.datetime) -> None:
+    """The repositories with committers read a page at a time (each page from its own
+    repositories) are the whole list's rows, in its order."""
+    for scope in [Scope.enterprise(w["slug"]), Scope.org(f"{w['slug']}-org0")]:
+        whole = list(iter_repository_committers(conn, scope, product, as_of=at))
+        for offset, limit in ((0, 1), (1, 2), (0, 100)):
+            page = list(iter_repository_committers(conn, scope, product, as_of=at, offset=offset, limit=limit))
+            assert page == whole[offset : offset + limit], (scope, product, at, offset, limit)
 
 
 def _run(engine: Engine, ops: list[tuple[Any, ...]], group: int) -> None:

@@ -15,9 +15,10 @@ few hundred thousand rows early.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Iterator, Literal, Sequence
+from typing import Any, Iterator, Literal, NamedTuple, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -353,10 +354,12 @@ def _repositories_with_committers_at(
     """Enabled repositories of the scope with at least one person counted at ``at``."""
     cs = ti.committer_spans
     where = [cs.c.enterprise_id == rs.enterprise.id, cs.c.product == product, cs.c.ended_at > at, cs.c.started_at <= at]
+    if rs.scope.kind == "enterprise":
+        # Every repository's key in index order, grouped as read (no sort of the distinct keys).
+        keys = sa.select(cs.c.scope_key).where(*where, _key_range(cs.c.scope_key, "r:")).group_by(cs.c.scope_key)
+        return sa.select(sa.func.count()).select_from(keys.subquery("repository_keys")).scalar_subquery()
     if rs.scope.kind == "repository":
         where.append(cs.c.scope_key == key)
-    elif rs.scope.kind == "enterprise":
-        where.append(cs.c.namespace.is_not(None))
     else:
         where.append(cs.c.namespace == key)
     return sa.select(sa.func.count(sa.distinct(cs.c.scope_key))).where(*where).scalar_subquery()
@@ -371,13 +374,13 @@ def committer_totals(
     """Distinct active committers in scope, the maximum if every private/internal repository
     enabled the product, and the enterprise's purchase for it."""
     product = _check_product(product)
-    return committer_totals_by_product(conn, scope, as_of=as_of)[product]
+    return committer_totals_by_product(conn, scope, as_of=as_of, products=(product,))[product]
 
 
 def committer_totals_by_product(
-    conn: Connection, scope: Scope, *, as_of: dt.datetime | None = None
+    conn: Connection, scope: Scope, *, as_of: dt.datetime | None = None, products: Sequence[Product] = PRODUCTS
 ) -> dict[Product, CommitterTotals]:
-    """:func:`committer_totals` of every product, from one scan of the window."""
+    """:func:`committer_totals` of each of ``products`` (every one by default), in one statement."""
     at = as_of_or_now(as_of)
     rs = resolve(conn, scope)
     ep = t.enterprise_products
@@ -393,7 +396,7 @@ def committer_totals_by_product(
     purchased: dict[Product, int] = {}
     # Where each product's numbers are in the one row: (total, repositories, enterprise total).
     columns: dict[Product, tuple[int, int, int | None]] = {}
-    for product in PRODUCTS:
+    for product in products:
         plan = plans.get(product)
         billing[product] = plan.billing if plan is not None else "metered"
         purchased[product] = int(plan.purchased) if plan is not None and billing[product] == "volume" else 0
@@ -543,14 +546,73 @@ def _iter_repository_committers(
 ) -> Iterator[RepositoryCommitters]:
     at = as_of_or_now(as_of)
     rs = resolve(conn, scope)
-    paged = _counts_query(conn, rs, product, at).offset(offset)
-    if limit is not None:
-        paged = paged.limit(limit)
+    counted: Iterator[Any]
+    if limit is None:
+        counted = _stream(conn, _counts_query(conn, rs, product, at).offset(offset))
+    else:
+        counted = iter(_page_counts(conn, rs, product, at, offset, limit))
     if not breakdowns:
-        for r in _stream(conn, paged):
+        for r in counted:
             yield RepositoryCommitters(f"{r.owner_login}/{r.name}", int(r.committers), int(r.unique_committers), ())
         return
-    yield from _with_breakdowns(conn, rs, product, at, _stream(conn, paged))
+    yield from _with_breakdowns(conn, rs, product, at, counted)
+
+
+class _Counted(NamedTuple):
+    repository_id: int
+    owner_login: str
+    name: str
+    committers: int
+    unique_committers: int
+
+
+def _page_counts(
+    conn: Connection, rs: ResolvedScope, product: Product, at: dt.datetime, offset: int, limit: int
+) -> list[_Counted]:
+    """One page of :func:`_counts_query`'s rows, read from the page's repositories alone: the
+    scope's repositories by full name with a repository span holding at ``at`` (an index probe
+    each), then the spans of their committers."""
+    cs = ti.committer_spans
+    has_committers = (
+        sa.select(cs.c.id)
+        .where(cs.c.repository_id == _r.c.id, cs.c.product == product, cs.c.ended_at > at, cs.c.started_at <= at)
+        .exists()
+    )
+    page = conn.execute(
+        sa.select(_r.c.id, _r.c.owner_login, _r.c.name)
+        .where(*_scope_conditions(rs), has_committers)
+        .order_by(_r.c.owner_login, _r.c.name)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    if not page:
+        return []
+    people: dict[int, list[int]] = defaultdict(list)
+    for row in conn.execute(
+        sa.select(cs.c.repository_id, cs.c.user_id).where(
+            *_holding(cs, rs, product, at), cs.c.repository_id.in_([r.id for r in page])
+        )
+    ):
+        people[row.repository_id].append(row.user_id)
+    committers = sorted({u for users in people.values() for u in users})
+    places: dict[int, int] = {
+        row.user_id: int(row.places)
+        for row in conn.execute(
+            sa.select(cs.c.user_id, sa.func.count().label("places"))
+            .where(*_holding(cs, rs, product, at), cs.c.user_id.in_(committers), cs.c.repository_id.is_not(None))
+            .group_by(cs.c.user_id)
+        )
+    }
+    return [
+        _Counted(
+            r.id,
+            r.owner_login,
+            r.name,
+            len(people[r.id]),
+            len([u for u in people[r.id] if places.get(u) == 1]),
+        )
+        for r in page
+    ]
 
 
 def _with_breakdowns(
