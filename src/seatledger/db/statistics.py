@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 # SQLite reads this many rows of each index for its estimates: the whole `large` demo's
 # statistics take a few hundredths of a second.
@@ -64,3 +64,14 @@ def ensure(conn: Connection, table_names: Iterable[str]) -> None:
             conn.exec_driver_sql(statement)
     except sa.exc.DBAPIError:
         pass
+
+
+def settle(engine: Engine, tables: Iterable[sa.Table]) -> None:
+    """After a bulk load has committed, on PostgreSQL: ``VACUUM (ANALYZE)`` the tables, so their
+    counts are index-only scans at once (autovacuum would get to them within minutes; until
+    it does, every count reads the table's rows too). SQLite needs nothing."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables:
+            conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table.name}"')

@@ -211,3 +211,7 @@ interval_checks = Table(
     Column("differences", Integer, nullable=False),
     Column("repaired", Boolean, nullable=False, default=False),
 )
+
+
+# The tables every count reads (derived, and the enablements they are cut to).
+COUNTED = (seat_reason_intervals, seat_spans, committer_windows, email_windows, committer_spans, ghas_enablements)

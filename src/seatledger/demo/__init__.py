@@ -16,7 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from seatledger.db import statistics
 from seatledger.db import tables as t
+from seatledger.db import tables_intervals as ti
 from seatledger.db.ledger import Ledger
 from seatledger.demo.world import HISTORY, SIZES, DemoSize, NullProgress, Progress, World
 from seatledger.demo.billing import build_billing
@@ -98,4 +100,5 @@ def build_demo(
         raise InvalidInput(
             f"the demo's names clash with data already in the ledger ({slug!r}); choose another --enterprise"
         ) from exc
+    statistics.settle(engine, (t.commits, *ti.COUNTED))
     return DemoResult(slug, world.enterprise_id, len(world.people), len(world.orgs), len(world.repos), commits, match)
