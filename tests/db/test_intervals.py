@@ -41,11 +41,16 @@ def _holders(rows: list[tuple[Any, ...]], at: dt.datetime, org_id: int | None = 
 
 
 def _committers(
-    conn: Connection, w: dict[str, Any], rows: list[tuple[Any, ...]], at: dt.datetime
-) -> dict[str, set[int]]:
+    conn: Connection,
+    w: dict[str, Any],
+    rows: list[tuple[Any, ...]],
+    at: dt.datetime,
+    latest: dict[tuple[str, int, int], tuple[Any, ...]] | None = None,
+) -> dict[str, set[Any]]:
     """Per product (and "any" repository), the people counted at ``at``, recounted from the facts:
     a commit of one of their verified emails pushed in the 90 days up to ``at`` to a
-    non-public repository with the product enabled then, while they hold a seat."""
+    non-public repository with the product enabled then, while they hold a seat. ``latest``
+    gets per (product, repository, person) their latest such commit (author date, sha, email)."""
     import sqlalchemy as sa
 
     from seatledger.db import tables as t
@@ -74,9 +79,10 @@ def _committers(
         "code_security repositories": set(),
         "secret_protection repositories": set(),
     }
-    for repo_id, email, pushed in conn.execute(
-        sa.select(t.commits.c.repository_id, t.commits.c.author_email, t.commits.c.pushed_at)
-        .join(t.repositories, t.repositories.c.id == t.commits.c.repository_id)
+    c = t.commits
+    for repo_id, email, pushed, authored, sha in conn.execute(
+        sa.select(c.c.repository_id, c.c.author_email, c.c.pushed_at, c.c.author_date, c.c.sha)
+        .join(t.repositories, t.repositories.c.id == c.c.repository_id)
         .where(t.repositories.c.enterprise_id == w["eid"], t.repositories.c.visibility != "public")
     ):
         if not (at - dt.timedelta(days=90) < pushed <= at):
@@ -87,6 +93,9 @@ def _committers(
             if (repo_id, product) in on:
                 out[product] |= people
                 out[f"{product} repositories"] |= {repo_id} if people else set()
+                for uid in people if latest is not None else ():
+                    key = (product, repo_id, uid)
+                    latest[key] = max(latest.get(key, (authored, sha, email)), (authored, sha, email))
     return out
 
 
@@ -145,7 +154,8 @@ def _check(conn: Connection, w: dict[str, Any]) -> None:
         for scope in [Scope.enterprise(w["slug"]), *(Scope.org(f"{w['slug']}-org{i}") for i in range(len(w["orgs"])))]:
             holders = copilot.count_seat_holders(conn, scope, as_of=at)
             assert holders == copilot.copilot_totals(conn, scope, as_of=at).breakdown.total, (scope, at)
-        committers = _committers(conn, w, rows, at)
+        latest: dict[tuple[str, int, int], tuple[Any, ...]] = {}
+        committers = _committers(conn, w, rows, at, latest)
         totals_by_product = committer_totals_by_product(conn, Scope.enterprise(w["slug"]), as_of=at)
         for product in ("code_security", "secret_protection"):
             assert totals_by_product[product].total_committers == len(committers[product]), (product, at)
@@ -153,6 +163,7 @@ def _check(conn: Connection, w: dict[str, Any]) -> None:
             repositories = len(committers[f"{product} repositories"])
             assert totals_by_product[product].total_repositories == repositories, (product, at)
             _pages_agree(conn, w, product, at)
+            _breakdowns_agree(conn, w, product, at, latest)
 
 
 def _pages_agree(conn: Connection, w: dict[str, Any], product: str, at: dt.datetime) -> None:
@@ -163,6 +174,34 @@ def _pages_agree(conn: Connection, w: dict[str, Any], product: str, at: dt.datet
         for offset, limit in ((0, 1), (1, 2), (0, 100)):
             page = list(iter_repository_committers(conn, scope, product, as_of=at, offset=offset, limit=limit))
             assert page == whole[offset : offset + limit], (scope, product, at, offset, limit)
+
+
+def _breakdowns_agree(
+    conn: Connection,
+    w: dict[str, Any],
+    product: str,
+    at: dt.datetime,
+    latest: dict[tuple[str, int, int], tuple[Any, ...]],
+) -> None:
+    """Each repository's breakdown lists its counted committers with their latest push."""
+    import sqlalchemy as sa
+
+    from seatledger.db import tables as t
+
+    logins = {uid: login for uid, login in conn.execute(sa.select(t.users.c.id, t.users.c.login))}
+    names = {
+        r.id: f"{r.owner_login}/{r.name}"
+        for r in conn.execute(sa.select(t.repositories.c.id, t.repositories.c.owner_login, t.repositories.c.name))
+    }
+    expected: dict[str, list[tuple[Any, ...]]] = {}
+    for (p, repo_id, uid), (authored, _sha, email) in latest.items():
+        if p == product:
+            expected.setdefault(names[repo_id], []).append((logins[uid], authored.date(), email))
+    found = {
+        r.repository: sorted((b.login, b.last_pushed_date, b.last_pushed_email) for b in r.breakdown)
+        for r in iter_repository_committers(conn, Scope.enterprise(w["slug"]), product, as_of=at)
+    }
+    assert found == {k: sorted(v) for k, v in expected.items()}, (product, at)
 
 
 def _run(engine: Engine, ops: list[tuple[Any, ...]], group: int) -> None:
@@ -229,6 +268,16 @@ def _run(engine: Engine, ops: list[tuple[Any, ...]], group: int) -> None:
         ("push", 0, "b2@x.test", 10),
         ("email", "ann", "zed@x.test"),
         ("push", 1, "zed@x.test", 20),
+    ],
+    group=1,
+)
+# Two pushes of one person to one repository in a window: the breakdown shows the later.
+@example(
+    ops=[
+        ("member", 0, "ann", "member", 0),
+        ("enable", 0, True, 0),
+        ("push", 0, "ann@x.test", 100),
+        ("push", 0, "ann@x.test", 110),
     ],
     group=1,
 )

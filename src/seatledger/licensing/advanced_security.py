@@ -222,48 +222,53 @@ class _Pieces:
             )
         return self._ctes[key]
 
-    def _emails_of_committers(self, product: Product, repo_ids: Sequence[int]) -> sa.CTE:
-        """(email, user_id) of the verified emails of the people counted at the instant in
-        ``repo_ids`` (their kept repository spans): a page of repositories reads the emails of
-        its own committers, not those of every seat holder."""
+    def _committer_emails(self, product: Product, repo_ids: Sequence[int]) -> sa.CTE:
+        """(repository_id, author_email, user_id): each verified email of each person counted at
+        the instant in ``repo_ids`` (their kept repository spans), with that repository: a page of
+        repositories probes its own committers' emails, never a busy repository's window."""
         ue, cs = t.user_emails, ti.committer_spans
-        counted = sa.select(cs.c.user_id).where(
-            cs.c.repository_id.in_(repo_ids),
-            cs.c.product == product,
-            cs.c.enterprise_id == self.rs.enterprise.id,
-            cs.c.ended_at > self.as_of,
-            cs.c.started_at <= self.as_of,
-        )
         return (
-            sa.select(ue.c.email, ue.c.user_id)
-            .where(ue.c.verified == sa.true(), ue.c.user_id.in_(counted))
+            sa.select(cs.c.repository_id, ue.c.email.label("author_email"), cs.c.user_id)
+            .join(ue, ue.c.user_id == cs.c.user_id)
+            .where(
+                cs.c.repository_id.in_(repo_ids),
+                cs.c.product == product,
+                cs.c.enterprise_id == self.rs.enterprise.id,
+                cs.c.ended_at > self.as_of,
+                cs.c.started_at <= self.as_of,
+                ue.c.verified == sa.true(),
+            )
             .cte("page_committer_emails")
             .prefix_with("MATERIALIZED")
         )
 
     def latest_pushes(self, product: Product, repo_ids: Sequence[int] | None = None) -> sa.CTE:
         """Per (repository, person) their latest commit pushed in the window: repository_id,
-        user_id, author_date, author_email. ``repo_ids`` narrows the repositories first."""
-        ce = self.emails
-        repos = _repositories(self.rs, product, self.as_of)
-        if repo_ids is not None:
-            repos = repos.where(_r.c.id.in_(repo_ids))
-            ce = self._emails_of_committers(product, repo_ids)
-        # Only what the rows need is ranked: the distinct (repository, licensed email) pairs of
-        # the window, then each pair's latest commit by one backward probe of
+        user_id, author_date, author_email. ``repo_ids`` narrows to the people counted in those
+        repositories."""
+        # Only what the rows need is ranked: the distinct (repository, licensed email) pairs,
+        # then each pair's latest commit by one backward probe of
         # ix_commits_author_repo_latest, then per person the latest of their emails' latest.
-        pairs = (
-            sa.select(_c.c.repository_id, _c.c.author_email, ce.c.user_id)
-            # coalesce(): keeps SQLite from driving this through the author-email index (every
-            # commit ever, read in random order); the window's own index leads instead.
-            .join(ce, ce.c.email == sa.func.coalesce(_c.c.author_email, ""))
-            .where(*_in_window(self.as_of, repos))
-            .distinct()
-            .cte("pushed_pairs")
-            .prefix_with("MATERIALIZED")
-        )
+        if repo_ids is not None:
+            pairs = self._committer_emails(product, repo_ids)
+        else:
+            ce = self.emails
+            pairs = (
+                sa.select(_c.c.repository_id, _c.c.author_email, ce.c.user_id)
+                # coalesce(): keeps SQLite from driving this through the author-email index
+                # (every commit ever, read in random order); the window's own index leads instead.
+                .join(ce, ce.c.email == sa.func.coalesce(_c.c.author_email, ""))
+                .where(*_in_window(self.as_of, _repositories(self.rs, product, self.as_of)))
+                .distinct()
+                .cte("pushed_pairs")
+                .prefix_with("MATERIALIZED")
+            )
         start, end = _window_bounds(self.as_of)
         c2 = _c.alias("pair_commits")
+
+        # coalesce(): the window is a filter here, not an index range, so SQLite does not walk
+        # a busy repository's whole window for each of its committers.
+        pushed_at = sa.func.coalesce(c2.c.pushed_at, c2.c.pushed_at)
 
         def latest(column: str) -> sa.ScalarSelect[Any]:
             # Each probe reads the same index entry (it covers both columns).
@@ -272,8 +277,8 @@ class _Pieces:
                 .where(
                     c2.c.author_email == pairs.c.author_email,
                     c2.c.repository_id == pairs.c.repository_id,
-                    c2.c.pushed_at > start,
-                    c2.c.pushed_at <= end,
+                    pushed_at > start,
+                    pushed_at <= end,
                 )
                 .order_by(c2.c.author_date.desc(), c2.c.sha.desc())
                 .limit(1)
@@ -295,7 +300,11 @@ class _Pieces:
         rank = sa.func.row_number().over(
             partition_by=(p.repository_id, p.user_id), order_by=(p.author_date.desc(), p.sha.desc())
         )
-        ranked = sa.select(p.repository_id, p.user_id, p.author_date, p.author_email, rank.label("rank")).cte("ranked")
+        ranked = (
+            sa.select(p.repository_id, p.user_id, p.author_date, p.author_email, rank.label("rank"))
+            .where(p.author_date.is_not(None))  # an email of theirs that did not push there
+            .cte("ranked")
+        )
         return (
             sa.select(ranked.c.repository_id, ranked.c.user_id, ranked.c.author_date, ranked.c.author_email)
             .where(ranked.c.rank == 1)
