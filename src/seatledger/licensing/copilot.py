@@ -86,14 +86,32 @@ def _in_scope(conn: Connection, scope: Scope) -> sa.ColumnElement[bool]:
 def _held_seats(conn: Connection, scope: Scope, as_of: dt.datetime) -> sa.CTE:
     """The one seat per person held at ``as_of`` in scope (an enterprise or an organization)."""
     in_scope = _in_scope(conn, scope)
-    rank = sa.func.row_number().over(partition_by=_s.c.user_id, order_by=_billed_first())
-    ranked = (
-        sa.select(_s, _o.c.login.label("organization"), rank.label("rank"))
+    first = sa.func.row_number().over(partition_by=_s.c.user_id, order_by=_billed_first()).label("rank")
+    held = sa.and_(in_scope, holds_at(_s.c.created_at, _s.c.ended_at, as_of))
+    # Few people hold several seats: only theirs are ranked (a sort of every seat held was
+    # most of a count).
+    several = (
+        sa.select(_s.c.user_id)
         .join(_o, _o.c.id == _s.c.organization_id)
-        .where(in_scope, holds_at(_s.c.created_at, _s.c.ended_at, as_of))
-        .cte("ranked_seats")
+        .where(held)
+        .group_by(_s.c.user_id)
+        .having(sa.func.count() > 1)
+        .cte("several_seats")
+        .prefix_with("MATERIALIZED")
     )
-    return sa.select(ranked).where(ranked.c.rank == 1).cte("held_seats")
+    columns = (*_s.c, _o.c.login.label("organization"))
+    ranked = (
+        sa.select(*columns, first)
+        .join(_o, _o.c.id == _s.c.organization_id)
+        .where(held, _s.c.user_id.in_(sa.select(several.c.user_id)))
+        .subquery("ranked_seats")
+    )
+    return sa.union_all(
+        sa.select(*columns)
+        .join(_o, _o.c.id == _s.c.organization_id)
+        .where(held, _s.c.user_id.not_in(sa.select(several.c.user_id))),
+        sa.select(*(ranked.c[c.name] for c in columns)).where(ranked.c.rank == 1),
+    ).cte("held_seats")
 
 
 def _pending_invitation(seats: sa.CTE, as_of: dt.datetime) -> sa.ColumnElement[bool]:
