@@ -43,6 +43,10 @@ def _evaluate_due(conn: Connection) -> None:
 
 
 def install(engine: Engine) -> None:
+    # The evaluation (and the counting engine it reads) is loaded with the engine, not by the
+    # first write, which would otherwise take the import's tens of milliseconds.
+    import seatledger.alerts.evaluation  # noqa: F401
+
     # A ledger written before its schema has the alert tables (a migration's own data step,
     # an upgrade test) has no rules: it is asked whether the table exists until it does.
     ready = False
