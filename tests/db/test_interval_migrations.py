@@ -59,3 +59,27 @@ def test_0010_gives_a_ledger_made_before_it_each_span_s_previous_end(unmigrated_
             assert indexes["ix_seat_spans_user"] == ["enterprise_id", "user_id", "scope", "org_id", "started_at"]
     finally:
         engine.dispose()
+
+
+def test_0015_gives_a_ledger_made_before_it_the_windows_of_every_email_pushed(unmigrated_url: str) -> None:
+    engine = create_engine(unmigrated_url)
+    try:
+        migrate(engine, "0014_month_reason_indexes")
+        build_demo(engine, size="small", seed=3, anchor=ANCHOR)
+        with engine.begin() as conn:
+            eid = conn.execute(sa.select(t.enterprises.c.id)).scalar_one()
+            expected = list(licensing.iter_unattributed_emails(conn, "acme", as_of=ANCHOR))
+            # The ledger as 0014 left it: no email windows, no enablement edge indexes.
+            conn.exec_driver_sql("DROP TABLE email_windows")
+            conn.exec_driver_sql("DROP INDEX ix_ghas_enablements_starts")
+            conn.exec_driver_sql("DROP INDEX ix_ghas_enablements_ends")
+        migrate(engine)
+        with engine.connect() as conn:
+            assert intervals.verify(conn, eid) == []
+            assert conn.execute(sa.select(sa.func.count()).select_from(ti.email_windows)).scalar_one() > 0
+            assert list(licensing.iter_unattributed_emails(conn, "acme", as_of=ANCHOR)) == expected
+            assert expected  # the small demo has emails that resolve to nobody
+            indexes = {i["name"] for i in sa.inspect(conn).get_indexes("ghas_enablements")}
+            assert {"ix_ghas_enablements_starts", "ix_ghas_enablements_ends"} <= indexes
+    finally:
+        engine.dispose()
