@@ -115,11 +115,13 @@ def license_changes(
     found: list[LicenseChange] = []
     summary: list[ProductChange] = []
     # Both Advanced Security products from one reading of the windows and of each total.
-    ghas = [p for p in products if p in advanced_security.PRODUCTS]
+    ghas = [p for p in advanced_security.PRODUCTS if p in products]
     ghas_events = _committer_changes(conn, info, org, org_id, ghas, t1, t2) if ghas else {}
     scope = Scope.org(org) if org else Scope.enterprise(enterprise)
     ghas_totals = (
-        {at: advanced_security.committer_totals_by_product(conn, scope, as_of=at) for at in (t1, t2)} if ghas else {}
+        {at: advanced_security.committer_totals_by_product(conn, scope, as_of=at, products=ghas) for at in (t1, t2)}
+        if ghas
+        else {}
     )
     for product in CHANGE_PRODUCTS:
         if product not in products:
