@@ -19,7 +19,7 @@ from seatledger.ingest.github_api import sync_github
 from seatledger.ingest.github_client import GitHubClient
 from seatledger.ingest.people import ingest_people
 from seatledger.ingest.webhook_events import apply_event
-from seatledger.licensing import Scope, count_consumed, iter_unresolved_emails
+from seatledger.licensing import count_consumed, iter_unattributed_emails
 
 DATA = Path(__file__).parent.parent / "data" / "github"
 AS_OF = dt.datetime(2026, 6, 30, 12, 0, 0)
@@ -120,7 +120,7 @@ def test_a_bots_commit_email_is_never_listed_as_unattributed(engine: Engine) -> 
         )
 
     with engine.connect() as conn:
-        listed = [u.email for u in iter_unresolved_emails(conn, Scope.enterprise("acme"), "code_security", as_of=AS_OF)]
+        listed = [u.email for u in iter_unattributed_emails(conn, "acme", as_of=AS_OF)]
 
     assert listed == ["stranger@elsewhere.test"]
 

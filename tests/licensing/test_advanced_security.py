@@ -13,6 +13,7 @@ from seatledger.db.ledger import Ledger
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing import advanced_security as ghas
 from seatledger.licensing.scope import Scope
+from seatledger.licensing.unattributed import iter_unattributed_emails
 
 AS_OF = dt.datetime(2026, 6, 15, 12, 0, 0)
 LONG_AGO = dt.datetime(2025, 1, 1)
@@ -186,8 +187,8 @@ def test_unverified_email_does_not_count_and_is_listed_unresolved(world: World, 
     world.push(r, "ann", days_ago=3)
     world.push(r, "stranger@elsewhere.org")
     assert total(conn) == 0
-    unresolved = list(ghas.iter_unresolved_emails(conn, ENT, "code_security", as_of=AS_OF))
-    assert [(u.email, u.commits, u.repositories) for u in unresolved] == [
+    unresolved = list(iter_unattributed_emails(conn, "acme", as_of=AS_OF))
+    assert [(u.email, u.pushes, u.repositories) for u in unresolved] == [
         ("ann@example.com", 2, 1),
         ("stranger@elsewhere.org", 1, 1),
     ]
@@ -199,7 +200,7 @@ def test_resolved_emails_are_not_listed_unresolved(world: World, conn: Connectio
     world.person("botty", bot=True)
     world.push(r, "ann")
     world.push(r, "botty")
-    assert list(ghas.iter_unresolved_emails(conn, ENT, "code_security", as_of=AS_OF)) == []
+    assert list(iter_unattributed_emails(conn, "acme", as_of=AS_OF)) == []
 
 
 def test_email_verified_in_another_enterprise_does_not_resolve(world: World, conn: Connection) -> None:
@@ -209,9 +210,7 @@ def test_email_verified_in_another_enterprise_does_not_resolve(world: World, con
     world.ledger.add_membership(oorg, uid, started_at=LONG_AGO)
     world.push(world.repo("r"), "zed")
     assert total(conn) == 0
-    assert [u.email for u in ghas.iter_unresolved_emails(conn, ENT, "code_security", as_of=AS_OF)] == [
-        "zed@example.com"
-    ]
+    assert [u.email for u in iter_unattributed_emails(conn, "acme", as_of=AS_OF)] == ["zed@example.com"]
 
 
 def test_bot_does_not_count(world: World, conn: Connection) -> None:

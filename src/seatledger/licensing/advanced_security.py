@@ -23,7 +23,6 @@ from typing import Any, Iterator, Literal, NamedTuple, Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from seatledger.bots import BOT_EMAILS, BOT_MARK
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.db.committer_spans import ANY_REPOSITORY, enterprise_key, namespace_key, org_key, repository_key
@@ -90,13 +89,6 @@ class CommitterRepository:
     active_since: dt.datetime  # the first push of the kept window holding at the instant
     window_ends_at: dt.datetime  # the kept window's end (later pushes in the ledger included)
     licensed_for: tuple[Product, ...]  # products enabled there then, on a repository that costs a license
-
-
-@dataclass(frozen=True)
-class UnresolvedEmail:
-    email: str
-    commits: int
-    repositories: int
 
 
 # -- the SQL pieces ------------------------------------------------------------------------
@@ -716,38 +708,6 @@ def _iter_namespace_committers(
     # Organizations first, then user namespaces, each by login (bytewise, as both databases sort).
     rows.sort(key=lambda r: (r.kind != "organization", r.organization.encode()))
     yield from rows
-
-
-def iter_unresolved_emails(
-    conn: Connection, scope: Scope, product: Product, *, as_of: dt.datetime | None = None
-) -> Iterator[UnresolvedEmail]:
-    """Author emails pushed in the window that resolve to no person (they do not count):
-    no verified email of anybody in the enterprise, and not a bot's (a GitHub App's
-    ``…[bot]@users.noreply.github.com`` or GitHub's own addresses: nobody to map them to).
-    Most commits first, then by email."""
-    _check_product(product)
-    at = as_of_or_now(as_of)
-    rs = resolve(conn, scope)
-    ue, u = t.user_emails, t.users
-    known = (
-        sa.select(ue.c.email)
-        .join(u, u.c.id == ue.c.user_id)
-        .where(ue.c.verified == sa.true(), u.c.enterprise_id == rs.enterprise.id, ue.c.email == _c.c.author_email)
-    )
-    commits = sa.func.count().label("commits")
-    stmt = (
-        sa.select(_c.c.author_email, commits, sa.func.count(sa.distinct(_c.c.repository_id)).label("repositories"))
-        .where(
-            *_in_window(at, _repositories(rs, product, at)),
-            ~known.exists(),
-            ~_c.c.author_email.contains(BOT_MARK),
-            _c.c.author_email.not_in(BOT_EMAILS),
-        )
-        .group_by(_c.c.author_email)
-        .order_by(commits.desc(), _c.c.author_email)
-    )
-    for row in _stream(conn, stmt):
-        yield UnresolvedEmail(row.author_email, int(row.commits), int(row.repositories))
 
 
 def committers_among(
