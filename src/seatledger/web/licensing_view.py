@@ -9,6 +9,7 @@ import datetime as dt
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from operator import attrgetter
 from typing import Any, Callable, TypeVar
 
@@ -124,12 +125,19 @@ def _namespaces(conn: Connection, slug: str, as_of: dt.datetime) -> list[Namespa
     return [rows[k] for k in sorted(rows)]
 
 
-def _repositories(conn: Connection, org: str, as_of: dt.datetime, limit: int | None) -> list[RepositoryRow]:
+def _repository_counts(
+    conn: Connection, org: str, product: GhasProduct, as_of: dt.datetime, limit: int | None
+) -> list[licensing.RepositoryCommitters]:
+    return list(
+        licensing.iter_repository_committers(conn, Scope.org(org), product, as_of=as_of, limit=limit, breakdowns=False)
+    )
+
+
+def _repositories(counts: dict[GhasProduct, list[licensing.RepositoryCommitters]]) -> list[RepositoryRow]:
+    """One row per repository with its count of each product."""
     rows: dict[str, RepositoryRow] = {}
     for product in GHAS_PRODUCTS:
-        for item in licensing.iter_repository_committers(
-            conn, Scope.org(org), product, as_of=as_of, limit=limit, breakdowns=False
-        ):
+        for item in counts[product]:
             rows.setdefault(item.repository, RepositoryRow(item.repository, {})).counts[product] = item
     return [rows[k] for k in sorted(rows)]
 
@@ -237,7 +245,13 @@ def org_page(conn: Connection, org: str, as_of: dt.datetime, *, repository_limit
         seats = parts.start(lambda c: _seat_card(c, info.id, info.slug, org, as_of))
         by_product = parts.start(lambda c: committer_totals_by_product(c, scope, as_of=as_of))
         copilot = parts.start(lambda c: licensing.copilot_totals(c, scope, as_of=as_of))
-        repositories = parts.start(lambda c: _repositories(c, org, as_of, repository_limit))
+        # Each product's repositories on a connection of its own: an org can have thousands.
+        repositories = {
+            product: parts.start(
+                partial(_repository_counts, org=org, product=product, as_of=as_of, limit=repository_limit)
+            )
+            for product in GHAS_PRODUCTS
+        }
     return LicensingPage(
         level="organization",
         enterprise=info.slug,
@@ -247,7 +261,7 @@ def org_page(conn: Connection, org: str, as_of: dt.datetime, *, repository_limit
         seats=seats.result(),
         advanced_security=by_product.result(),
         copilot=copilot.result(),
-        repositories=repositories.result(),
+        repositories=_repositories({product: f.result() for product, f in repositories.items()}),
     )
 
 
