@@ -27,16 +27,10 @@ API_SECONDS = float(os.environ.get("SEATLEDGER_BENCH_API_SECONDS", "20"))
 API_TARGETS = (("p99_ms", 100.0, False), ("rps", 300.0, True))
 # `serve --workers` of the API figure: one process per core of the 2-core bench machine.
 API_WORKERS = int(os.environ.get("SEATLEDGER_BENCH_API_WORKERS", "2"))
-# Seconds of the same load, not timed, before the timed window: the figure is a server in
-# service, not one that has just started (0: none, the figure then includes the cold start of
-# every worker, seconds of first counts on `large`). Recorded in the figure as "warmup_s"; the
-# first answer of a fresh server is timed apart ("first_answer_ms").
-API_WARMUP_S = float(os.environ.get("SEATLEDGER_BENCH_API_WARMUP", "20"))
-# Before the API load, wait (at most API_SETTLE_LIMIT_S) until the fresh server's start-up
-# counts are done: the warmer's first count of the pages `serve` seeds, tens of seconds on
-# large PostgreSQL. Recorded as "settled_after_s"; 0 starts the load at once.
-API_SETTLE = os.environ.get("SEATLEDGER_BENCH_API_SETTLE", "1") == "1"
-API_SETTLE_LIMIT_S = 300.0
+# Seconds of the same load, not timed, before the timed window (0, the default: none, as issue
+# 16 asks; nothing in the server is warmed). Recorded in the figure as "warmup_s"; the first
+# answer of a fresh server is timed apart ("first_answer_ms").
+API_WARMUP_S = float(os.environ.get("SEATLEDGER_BENCH_API_WARMUP", "0"))
 # "wrk" (C, the Debian package; leaves the server most of the machine) or "httpx" (Python
 # asyncio clients, the fallback when wrk is not installed).
 API_LOADER = os.environ.get("SEATLEDGER_BENCH_API_LOADER", "wrk")
@@ -417,38 +411,6 @@ def _httpx(base_url: str, paths: list[str], token: str, seconds: float) -> dict[
     }
 
 
-def _settle(server: "Server", db: BenchDatabase, quiet_s: float = 3.0) -> float:
-    """Seconds until the server is quiet after its start-up counts: its processes (the warmer's
-    among them) used under 5 % of a core for ``quiet_s``, and on PostgreSQL none of its
-    background connections was running a statement."""
-    engine = sa.create_engine(db.url) if db.kind == "postgresql" else None
-    busy_sql = sa.text(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'seatledger background' AND state = 'active'"
-    )
-    start = last_t = time.monotonic()
-    last_cpu = server.cpu_seconds()
-    quiet_since: float | None = None
-    try:
-        while time.monotonic() - start < API_SETTLE_LIMIT_S:
-            time.sleep(0.5)  # sampling the server's CPU, not synchronisation
-            now, cpu = time.monotonic(), server.cpu_seconds()
-            busy = (cpu - last_cpu) / (now - last_t) > 0.05
-            if engine is not None and not busy:
-                with engine.connect() as conn:
-                    busy = bool(conn.execute(busy_sql).scalar())
-            last_cpu, last_t = cpu, now
-            if busy:
-                quiet_since = None
-            elif quiet_since is None:
-                quiet_since = now
-            elif now - quiet_since >= quiet_s:
-                return quiet_since - start
-        return time.monotonic() - start
-    finally:
-        if engine is not None:
-            engine.dispose()
-
-
 def _first_answer(base_url: str, path: str, token: str) -> float:
     """Seconds to the first answer of an endpoint nobody asked yet (the server's first counts)."""
     import httpx
@@ -468,8 +430,7 @@ def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
     (or the httpx fallback). ``cpu_ms_per_request`` is the server's CPU time (all its
     processes) over the timed window divided by the requests answered. Environment:
     ``SEATLEDGER_BENCH_API_WORKERS`` (2), ``SEATLEDGER_BENCH_API_WARMUP`` (seconds of untimed
-    load first; 20), ``SEATLEDGER_BENCH_API_SETTLE`` (1: first wait until the fresh server's
-    start-up counts are done, :func:`_settle`), ``SEATLEDGER_BENCH_API_LOADER`` (wrk|httpx), ``SEATLEDGER_BENCH_API_ACCESS_LOG``
+    load first; 0), ``SEATLEDGER_BENCH_API_LOADER`` (wrk|httpx), ``SEATLEDGER_BENCH_API_ACCESS_LOG``
     (1 keeps uvicorn's access log), ``SEATLEDGER_BENCH_API_SECONDS`` (20). With workers 1 and the
     access log on, the server is started with the flags every earlier version accepts."""
     import shutil
@@ -495,7 +456,6 @@ def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
             token = _token(db, facts)
             run = _wrk if loader == "wrk" else _httpx
             first_answer_s = _first_answer(server.url, paths[0], token)
-            settled_after_s = _settle(server, db) if API_SETTLE else 0.0
             if API_WARMUP_S > 0:
                 run(server.url, paths, token, API_WARMUP_S)
             cpu0 = server.cpu_seconds()
@@ -509,7 +469,6 @@ def api(db: BenchDatabase, facts: dict[str, Any]) -> list[Figure]:
             fig.extra["loader"] = loader
             fig.extra["warmup_s"] = API_WARMUP_S
             fig.extra["first_answer_ms"] = round(first_answer_s * 1000, 1)
-            fig.extra["settled_after_s"] = round(settled_after_s, 1)
             fig.extra["_targets"] = API_TARGETS
             figures.append(fig)
     return figures
