@@ -533,13 +533,10 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
 
 
 def _canonical_windows(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Windows that touch are one span of time: merged, so two derivations compare equal
-    whichever way their float day arithmetic split a touching pair. Rows are (who,
-    repository_id, started_at, ended_at)."""
-    by_pair: dict[tuple[Any, Any], list[rules.Interval]] = {}
-    for who, repo_id, started, ended in rows:
-        by_pair.setdefault((who, repo_id), []).append((started, ended))
-    return sorted((*pair, start, end) for pair, spans in by_pair.items() for start, end in rules.merge_spans(spans))
+    """(who, repository_id, started_at, ended_at) windows that touch are one span of time:
+    merged, so a ledger whose windows an earlier version split at a touching pair compares
+    equal to a fresh derivation."""
+    return sorted((who, repository_id, start, end) for who, repository_id, (start, end) in _merged(rows))
 
 
 def _compare(
