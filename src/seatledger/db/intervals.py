@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from seatledger.db import committer_spans, rules, statistics
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
+from seatledger.db.streaming import stream_rows
 
 # Past this many people touched by one transaction, re-deriving the whole enterprise is simpler
 # and no slower than naming them all in IN lists.
@@ -370,7 +371,7 @@ def derive_email_windows(conn: Connection, enterprise_id: int, emails: tuple[str
     if emails is not None:
         which = sa.and_(which, w.c.author_email.in_(emails))
     conn.execute(sa.delete(w).where(which))
-    pushes = _stream(conn, rules.email_pushes(enterprise_id, emails))
+    pushes = stream_rows(conn, rules.email_pushes(enterprise_id, emails), _INSERT_CHUNK)
     _insert_windows(conn, w, enterprise_id, "author_email", rules.push_windows(pushes))
     if emails is None:
         statistics.analyze(conn, w)
@@ -395,10 +396,6 @@ def derive_committers(conn: Connection, enterprise_id: int, user_ids: tuple[int,
     _insert_windows(conn, w, enterprise_id, "user_id", _merged(kept))
     if user_ids is None:
         statistics.analyze(conn, w, ti.ghas_enablements)
-
-
-def _stream(conn: Connection, query: sa.Select[Any]) -> Iterable[tuple[Any, ...]]:
-    return conn.execute(query.execution_options(yield_per=_INSERT_CHUNK))
 
 
 def _merged(windows: Iterable[tuple[Any, ...]]) -> Iterable[tuple[Any, int, rules.Interval]]:
@@ -484,7 +481,7 @@ def verify(conn: Connection, enterprise_id: int) -> list[Difference]:
     expected_email_windows = [
         (email, repository_id, started, ended)
         for email, repository_id, (started, ended) in rules.push_windows(
-            _stream(conn, rules.email_pushes(enterprise_id, None))
+            stream_rows(conn, rules.email_pushes(enterprise_id, None), _INSERT_CHUNK)
         )
     ]
     owners: dict[str, list[int]] = {}

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 from seatledger.db import tables as t
 from seatledger.db import tables_intervals as ti
 from seatledger.db.committer_spans import ANY_REPOSITORY, enterprise_key, namespace_key, org_key, repository_key
+from seatledger.db.streaming import stream_rows
 from seatledger.errors import InvalidInput
 from seatledger.licensing import seat_policy
 from seatledger.licensing.scope import ResolvedScope, Scope, as_of_or_now, holds_at, resolve
@@ -305,14 +306,7 @@ class _Pieces:
 
 
 def _stream(conn: Connection, stmt: sa.Executable) -> Iterator[sa.Row[*tuple[Any, ...]]]:
-    """Rows as they arrive (server-side cursor on PostgreSQL), never the whole result at once."""
-    # On the statement, not the connection: Connection.execution_options() changes the
-    # caller's connection in place (a later INSERT would run as a server-side cursor).
-    result = conn.execute(stmt.execution_options(yield_per=STREAM_BATCH))
-    try:
-        yield from result
-    finally:
-        result.close()
+    return stream_rows(conn, stmt, STREAM_BATCH)
 
 
 def _full_name() -> sa.ColumnElement[str]:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from seatledger.db import tables as t
 from seatledger.db.ledger import Ledger
+from seatledger.db.streaming import stream_rows
 from seatledger.errors import InvalidInput, NotFound
 from seatledger.licensing.scope import Scope, as_of_or_now, holds_at, month_start, next_month_start, resolve
 
@@ -270,14 +271,8 @@ def iter_copilot_seats(
         stmt = stmt.where(_inactive(seats, at, inactive_days))
     if limit is not None:
         stmt = stmt.limit(limit)
-    # On the statement, not the connection: Connection.execution_options() changes the
-    # caller's connection in place (a later INSERT would run as a server-side cursor).
-    result = conn.execute(stmt.execution_options(yield_per=STREAM_BATCH))
-    try:
-        for row in result:
-            yield _seat(row)
-    finally:
-        result.close()
+    for row in stream_rows(conn, stmt, STREAM_BATCH):
+        yield _seat(row)
 
 
 def seats_held_by(
