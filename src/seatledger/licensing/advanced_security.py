@@ -153,67 +153,38 @@ def _in_window(as_of: dt.datetime, repo_ids: sa.Select[Any]) -> list[sa.ColumnEl
 
 
 class _Pieces:
-    """The SQL pieces of one question (one scope, one instant) as named CTEs, built once each,
-    so a statement stays flat (SQLite's parser limits nesting).
-
-    Who is an active committer where is read from the kept committer windows (a person's
-    pushes to a repository, each holding for the 90 days after it), at the instant, on the
-    repositories licensed then, for the people holding an enterprise seat then (the seat
-    engine's own spans: never a billing manager or a suspended user)."""
+    """The latest pushes of one question (one scope, one instant) as named CTEs, so a
+    statement stays flat (SQLite's parser limits nesting): for the CSV, the pushes in the window
+    to the repositories licensed then of the people holding an enterprise seat then (the seat
+    engine's own spans: never a billing manager or a suspended user); for a page of
+    repositories, those of the people its kept repository spans count."""
 
     def __init__(self, conn: Connection, rs: ResolvedScope, as_of: dt.datetime) -> None:
+        self.conn = conn
         self.rs = rs
         self.as_of = as_of
-        self._ctes: dict[tuple[object, ...], sa.CTE] = {}
+
+    def _holder_emails(self) -> sa.CTE:
+        """(email, user_id) of the verified emails of seat holders (the CSV rows' commits)."""
+        ue, u = t.user_emails, t.users
         # MATERIALIZED: computed once up front, never re-evaluated per row.
-        self.holders = (
-            seat_policy.consuming_user_ids(conn, rs.enterprise.id, as_of)
+        holders = (
+            seat_policy.consuming_user_ids(self.conn, self.rs.enterprise.id, self.as_of)
             .cte("seat_holders")
             .prefix_with("MATERIALIZED")
         )
-
-    @property
-    def emails(self) -> sa.CTE:
-        """(email, user_id) of the verified emails of seat holders (the CSV rows' commits)."""
-        if ("emails",) not in self._ctes:
-            ue, u = t.user_emails, t.users
-            self._ctes[("emails",)] = (
-                sa.select(ue.c.email, ue.c.user_id)
-                .join(u, u.c.id == ue.c.user_id)
-                .where(
-                    ue.c.verified == sa.true(),
-                    u.c.enterprise_id == self.rs.enterprise.id,
-                    u.c.is_bot == sa.false(),
-                    u.c.id.in_(sa.select(self.holders)),
-                )
-                .cte("committer_emails")
-                .prefix_with("MATERIALIZED")
+        return (
+            sa.select(ue.c.email, ue.c.user_id)
+            .join(u, u.c.id == ue.c.user_id)
+            .where(
+                ue.c.verified == sa.true(),
+                u.c.enterprise_id == self.rs.enterprise.id,
+                u.c.is_bot == sa.false(),
+                u.c.id.in_(sa.select(holders)),
             )
-        return self._ctes[("emails",)]
-
-    def active_pairs(self, product: Product | None, *, whole_enterprise: bool = False) -> sa.CTE:
-        """Distinct (repository_id, user_id): who is an active committer to which licensed
-        repository at the instant; ``product=None`` is every private/internal repository."""
-        whole_enterprise = whole_enterprise and self.rs.scope.kind != "enterprise"  # the same rows
-        key = ("active", product, whole_enterprise)
-        if key not in self._ctes:
-            tag = f"{product or 'any'}_{'enterprise' if whole_enterprise else 'scope'}"
-            w = ti.committer_windows
-            repos = _repositories(self.rs, product, self.as_of, whole_enterprise=whole_enterprise)
-            self._ctes[key] = (
-                sa.select(w.c.repository_id, w.c.user_id)
-                .where(
-                    w.c.enterprise_id == self.rs.enterprise.id,
-                    w.c.ended_at > self.as_of,
-                    w.c.started_at <= self.as_of,
-                    w.c.repository_id.in_(repos),
-                    w.c.user_id.in_(sa.select(self.holders)),
-                )
-                .distinct()
-                .cte(f"active_{tag}")
-                .prefix_with("MATERIALIZED")
-            )
-        return self._ctes[key]
+            .cte("committer_emails")
+            .prefix_with("MATERIALIZED")
+        )
 
     def _committer_emails(self, product: Product, repo_ids: Sequence[int]) -> sa.CTE:
         """(repository_id, author_email, user_id): each verified email of each person counted at
@@ -245,7 +216,7 @@ class _Pieces:
         if repo_ids is not None:
             pairs = self._committer_emails(product, repo_ids)
         else:
-            ce = self.emails
+            ce = self._holder_emails()
             pairs = (
                 sa.select(_c.c.repository_id, _c.c.author_email, ce.c.user_id)
                 # coalesce(): keeps SQLite from driving this through the author-email index
