@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from factories import T0, EnterpriseBuilder
 from seatledger import licensing
 from seatledger.db.ledger import Ledger
-from seatledger.licensing.committer_changes import committer_events
+from seatledger.licensing.committer_changes import committer_events_by_product
 
 DAY = dt.timedelta(days=1)
 ALICE_PUSH = dt.datetime(2026, 2, 1, 10, 0)
@@ -76,7 +76,7 @@ def _events(
 ) -> list[tuple[str, dt.datetime, int, str, str]]:
     with engine.connect() as conn:
         info = licensing.get_enterprise(conn, "acme")
-        found = committer_events(conn, info, org, product, t1, t2)
+        found = committer_events_by_product(conn, info, org, (product,), t1, t2)[product]
     return sorted((e.change, e.at, e.user_id, e.reason, e.rule) for e in found)
 
 

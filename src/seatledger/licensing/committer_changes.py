@@ -25,7 +25,7 @@ from seatledger.db import tables_intervals as ti
 from seatledger.licensing.advanced_security import ACTIVE_COMMITTER_WINDOW, committer_span_key
 from seatledger.licensing.scope import EnterpriseInfo, ResolvedScope, Scope
 
-__all__ = ["CommitterEvent", "committer_events", "committer_events_by_product"]
+__all__ = ["CommitterEvent", "committer_events_by_product"]
 
 # People looked up per statement (bound parameters stay few on SQLite).
 CHUNK = 2000
@@ -54,14 +54,6 @@ def _in_range(column: sa.ColumnElement[Any], t1: dt.datetime, t2: dt.datetime) -
     return sa.and_(column > t1, column <= t2)
 
 
-def committer_events(
-    conn: Connection, info: EnterpriseInfo, org: tuple[str, int] | None, product: str, t1: dt.datetime, t2: dt.datetime
-) -> list[CommitterEvent]:
-    """Every start and end of a kept committer span of ``product`` in ``(t1, t2]``, at the
-    enterprise or through one organization (``(login, id)``)."""
-    return committer_events_by_product(conn, info, org, (product,), t1, t2)[product]
-
-
 def committer_events_by_product(
     conn: Connection,
     info: EnterpriseInfo,
@@ -70,8 +62,9 @@ def committer_events_by_product(
     t1: dt.datetime,
     t2: dt.datetime,
 ) -> dict[str, list[CommitterEvent]]:
-    """:func:`committer_events` of several products, reading the people's windows and seat
-    edges once."""
+    """Per product, every start and end of a kept committer span in ``(t1, t2]``, at the
+    enterprise or through one organization (``(login, id)``): the people's windows and seat
+    edges are read once for every product."""
     scope = (
         ResolvedScope(Scope.org(org[0]), info, organization_id=org[1], owner_login=org[0])
         if org
