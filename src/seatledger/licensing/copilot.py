@@ -76,19 +76,20 @@ def _billed_first() -> tuple[sa.ColumnElement[Any], ...]:
     return (sa.case((_s.c.plan == "enterprise", 0), else_=1), _o.c.created_at, _o.c.id, _s.c.id)
 
 
-def _in_scope(conn: Connection, scope: Scope) -> sa.ColumnElement[bool]:
-    """The seats' organizations in scope (an enterprise or an organization)."""
+def _held(conn: Connection, scope: Scope, as_of: dt.datetime) -> sa.ColumnElement[bool]:
+    """Seats (joined to their organization) held at ``as_of`` in scope (an enterprise or an
+    organization)."""
     if scope.kind not in ("enterprise", "organization"):
         raise InvalidInput(f"Copilot seats are counted per enterprise or organization, not per {scope.kind}")
     rs = resolve(conn, scope)
-    return _o.c.enterprise_id == rs.enterprise.id if scope.kind == "enterprise" else _o.c.id == rs.organization_id
+    in_scope = _o.c.enterprise_id == rs.enterprise.id if scope.kind == "enterprise" else _o.c.id == rs.organization_id
+    return sa.and_(in_scope, holds_at(_s.c.created_at, _s.c.ended_at, as_of))
 
 
 def _held_seats(conn: Connection, scope: Scope, as_of: dt.datetime) -> sa.CTE:
     """The one seat per person held at ``as_of`` in scope (an enterprise or an organization)."""
-    in_scope = _in_scope(conn, scope)
+    held = _held(conn, scope, as_of)
     first = sa.func.row_number().over(partition_by=_s.c.user_id, order_by=_billed_first()).label("rank")
-    held = sa.and_(in_scope, holds_at(_s.c.created_at, _s.c.ended_at, as_of))
     # Few people hold several seats: only theirs are ranked (a sort of every seat held was
     # most of a count).
     several = (
@@ -191,13 +192,10 @@ def copilot_totals(conn: Connection, scope: Scope, *, as_of: dt.datetime | None 
 def count_seat_holders(conn: Connection, scope: Scope, *, as_of: dt.datetime | None = None) -> int:
     """People holding a Copilot seat at ``as_of`` in scope: :func:`copilot_totals`' total, with
     no billed seat chosen per person."""
-    at = as_of_or_now(as_of)
-    in_scope = _in_scope(conn, scope)
+    held = _held(conn, scope, as_of_or_now(as_of))
     return int(
         conn.execute(
-            sa.select(sa.func.count(sa.distinct(_s.c.user_id)))
-            .join(_o, _o.c.id == _s.c.organization_id)
-            .where(in_scope, holds_at(_s.c.created_at, _s.c.ended_at, at))
+            sa.select(sa.func.count(sa.distinct(_s.c.user_id))).join(_o, _o.c.id == _s.c.organization_id).where(held)
         ).scalar_one()
     )
 
