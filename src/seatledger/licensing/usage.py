@@ -86,6 +86,39 @@ class LineItem:
     username: str | None = None
 
 
+def _line(
+    m: BillingMonth,
+    d: int,
+    sku: Sku,
+    price: Decimal,
+    quantity: int,
+    amounts: tuple[Decimal, Decimal, Decimal],
+    org: str | None,
+    cc: str | None,
+    allocator: Allocator,
+    login: str | None = None,
+) -> LineItem:
+    """The line of day ``d``: ``amounts`` is (gross, discount, net)."""
+    gross, discount, net = amounts
+    cc_name = allocator.names.get(cc) if cc else None
+    return LineItem(
+        m.day(d),
+        sku.product,
+        sku.id,
+        quantity,
+        sku.unit_type,
+        price,
+        gross,
+        discount,
+        net,
+        org,
+        None,
+        cc,
+        cc_name,
+        login,
+    )
+
+
 def round_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -244,23 +277,7 @@ def _detailed_rows(
             cc = allocator.allocate(p.user_id, org_id, at) if not allocator.empty else None
             if not _keep(filt, org, cc):
                 continue
-            gross, discount, net = tariff.amounts(p.first, p.bundled)[d]
-            yield LineItem(
-                m.day(d),
-                sku.product,
-                sku.id,
-                1,
-                sku.unit_type,
-                price,
-                gross,
-                discount,
-                net,
-                org,
-                None,
-                cc,
-                allocator.names.get(cc) if cc else None,
-                p.login,
-            )
+            yield _line(m, d, sku, price, 1, tariff.amounts(p.first, p.bundled)[d], org, cc, allocator, p.login)
 
 
 def _grouped_rows(
@@ -329,24 +346,7 @@ def _grouped_rows(
         org = org_logins.get(org_id) if org_id is not None else None
         if not _keep(filt, org, cc):
             continue
-        price = tariff.prices[d].price_per_unit
-        rows.append(
-            LineItem(
-                m.day(d),
-                sku.product,
-                sku.id,
-                qty,
-                sku.unit_type,
-                price,
-                gross,
-                discount,
-                net,
-                org,
-                None,
-                cc,
-                allocator.names.get(cc) if cc else None,
-            )
-        )
+        rows.append(_line(m, d, sku, tariff.prices[d].price_per_unit, qty, (gross, discount, net), org, cc, allocator))
     rows.sort(key=lambda r: (r.date, r.organization or "", r.cost_center_name or "", r.cost_center_id or ""))
     yield from rows
 
