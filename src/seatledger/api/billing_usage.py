@@ -45,6 +45,9 @@ ORG_SCOPES = ("admin:org", "manage_billing:enterprise")
 ORG_ROLES = ("owner",)
 # The enterprise billing endpoints (usage, report exports, cost centers) all take these.
 billing_connection = partial(enterprise_connection, scopes=ENTERPRISE_SCOPES, roles=ENTERPRISE_ROLES)
+org_billing_access = partial(
+    org_access, scopes=ORG_SCOPES, org_roles_allowed=ORG_ROLES, enterprise_roles_allowed=ENTERPRISE_ROLES
+)
 WRITE_ERRORS = error_responses(400, 401, 403, 404, 422)
 
 
@@ -187,15 +190,7 @@ def org_usage(
     """Daily license line items of the organization (organization owners, enterprise owners
     and billing managers)."""
     with request.app.state.engine.connect() as conn:
-        access = org_access(
-            request,
-            conn,
-            caller,
-            org,
-            scopes=ORG_SCOPES,
-            org_roles_allowed=ORG_ROLES,
-            enterprise_roles_allowed=ENTERPRISE_ROLES,
-        )
+        access = org_billing_access(request, conn, caller, org)
         start, end = _period(year, month, day, api_today(request))
         return _usage(request, response, conn, access.enterprise, start, end, UsageFilter(organization=access.login))
 
@@ -347,15 +342,7 @@ def org_usage_summary(
 ) -> UsageSummary:
     """Totals per SKU for the organization over a year, a month or a day."""
     with request.app.state.engine.connect() as conn:
-        access = org_access(
-            request,
-            conn,
-            caller,
-            org,
-            scopes=ORG_SCOPES,
-            org_roles_allowed=ORG_ROLES,
-            enterprise_roles_allowed=ENTERPRISE_ROLES,
-        )
+        access = org_billing_access(request, conn, caller, org)
         skus, nothing = _summary_filter(product, sku, repository)
         filt = UsageFilter(organization=access.login, skus=skus)
         period, items = _summary(
