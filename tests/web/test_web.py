@@ -33,6 +33,38 @@ def test_first_start_gives_the_first_enterprise_owner_a_password_once(settings: 
     assert signin_hint(settings, engine) is None  # an operator exists now
 
 
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_second_server_starting_at_once_makes_no_second_password(settings: Settings, engine: Engine) -> None:
+    """The first server's account is being written (not yet committed) when the second looks:
+    the second finds none, waits at the operators' key, then finds the first's and prints
+    nothing (it used to fail to start on the key)."""
+    import threading
+
+    from seatledger.web.accounts import set_password
+
+    ids = _people(engine)
+    first = engine.connect()
+    first_txn = first.begin()
+    set_password(first, ids["owner"], "first-servers-password")
+    second: list[str | None] = []
+    thread = threading.Thread(target=lambda: second.append(signin_hint(settings, engine)))
+    thread.start()
+    try:
+        with engine.connect() as watch:  # until the second server waits on the first's row
+            waiting = sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO operators%'"
+            )
+            while thread.is_alive() and not watch.execute(waiting).scalar_one():
+                watch.rollback()
+        first_txn.commit()
+    finally:
+        first.close()
+        thread.join(60)
+    assert second == [None]
+    with engine.connect() as conn:
+        assert authenticate(conn, "owner", "first-servers-password") is not None
+
+
 def test_no_hint_without_an_enterprise_owner_who_could_sign_in(settings: Settings, engine: Engine) -> None:
     assert signin_hint(settings, engine) is None, "an empty ledger"
     ids = _people(engine)

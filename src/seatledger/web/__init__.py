@@ -16,10 +16,11 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from urllib.parse import quote
 
 from seatledger.config import Settings
+from seatledger.db.conflicts import write_retrying_conflicts
 from seatledger.exports.secret_key import effective_secret_key
 from seatledger.web.accounts import any_operator, first_enterprise_owner, generate_password, set_password
 from seatledger.web.deps import SignInRequired
@@ -151,8 +152,13 @@ def _stop_queue(app: FastAPI) -> None:
 
 def signin_hint(settings: Settings, engine: Engine) -> str | None:
     """On first start (no sign-in account yet), give the first enterprise's owner a generated
-    password and return how to sign in; None when an account exists or nobody could get one."""
-    with engine.begin() as conn:
+    password and return how to sign in; None when an account exists or nobody could get one.
+
+    Two servers starting at once over one ledger both find no account: the second's insert
+    meets the first's at the operators' key, and run again it finds the account, so only one
+    password is made and printed."""
+
+    def first_account(conn: Connection) -> tuple[str, str] | None:
         if any_operator(conn):
             return None
         owner = first_enterprise_owner(conn)
@@ -161,4 +167,10 @@ def signin_hint(settings: Settings, engine: Engine) -> str | None:
         user_id, login = owner
         password = generate_password()
         set_password(conn, user_id, password)
+        return login, password
+
+    made = write_retrying_conflicts(engine, first_account)
+    if made is None:
+        return None
+    login, password = made
     return f"Sign in at {settings.base_url.rstrip('/')}/login as {login} with password {password}"
